@@ -1,0 +1,51 @@
+/**
+ * Apple's HLS authoring ladder (HLS Authoring Specification for Apple Devices, table of
+ * H.264 video variants), used as the fixed policy and as the baseline per-title ladders are
+ * measured against.
+ */
+export interface LadderRung {
+  readonly width: number;
+  readonly height: number;
+  /** Target average video bitrate in kbit/s. */
+  readonly bitrateKbps: number;
+}
+
+export const APPLE_HLS_LADDER: readonly LadderRung[] = [
+  { width: 416, height: 234, bitrateKbps: 145 },
+  { width: 640, height: 360, bitrateKbps: 365 },
+  { width: 768, height: 432, bitrateKbps: 730 },
+  { width: 960, height: 540, bitrateKbps: 2000 },
+  { width: 1280, height: 720, bitrateKbps: 3000 },
+  { width: 1280, height: 720, bitrateKbps: 4500 },
+  { width: 1920, height: 1080, bitrateKbps: 6000 },
+  { width: 1920, height: 1080, bitrateKbps: 7800 },
+];
+
+export interface SourceFrame {
+  /** Display width in pixels (sample aspect ratio already applied). */
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Rounds to the nearest even number: 4:2:0 chroma needs even luma dimensions. */
+function even(n: number): number {
+  return Math.max(2, Math.round(n / 2) * 2);
+}
+
+/**
+ * The Apple ladder capped at the source: no rung is taller than the source, each rung keeps
+ * the source's display aspect ratio (the rung's height is kept, its width derived), and a
+ * source smaller than the bottom rung gets one rung at its own size so every title plays.
+ */
+export function appleLadder(source: SourceFrame, ladder: readonly LadderRung[] = APPLE_HLS_LADDER): LadderRung[] {
+  if (!(source.width > 0 && source.height > 0)) {
+    throw new RangeError(`Expected source width and height > 0, got ${source.width}x${source.height}`);
+  }
+  const aspect = source.width / source.height;
+  const fits = ladder.filter((r) => r.height <= source.height && even(r.height * aspect) <= even(source.width));
+  const chosen = fits.length > 0 ? fits : ladder.slice(0, 1).map((r) => ({ ...r, height: source.height }));
+  return chosen.map((r) => {
+    const height = even(Math.min(r.height, source.height));
+    return { width: even(height * aspect), height, bitrateKbps: r.bitrateKbps };
+  });
+}
