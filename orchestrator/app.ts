@@ -1,0 +1,84 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ObjectStore } from '../workers/storage/port.ts';
+import type { TitleStore } from './titles/store.ts';
+import { titleRoutes } from './routes/titles.ts';
+import { playbackRoutes } from './routes/playback.ts';
+import { healthRoutes } from './routes/health.ts';
+import { HttpErrors } from './errors.ts';
+
+export interface AppDeps {
+  readonly redis: Redis;
+  readonly queue: Queue;
+  readonly titles: TitleStore;
+  readonly store: ObjectStore;
+  /** Largest master accepted by upload, in bytes. @defaultValue 50 GiB */
+  readonly maxUploadBytes?: number;
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** Redis command failures that mean "Redis is down", as opposed to a bug. */
+function isRedisUnavailable(err: unknown): boolean {
+  const msg = (err as Error | undefined)?.message ?? '';
+  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED|Reached the max retries/.test(msg);
+}
+
+/** Builds the API without listening: tests use `inject`, `vodforge up` calls `listen`. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    // JSON bodies are small; masters are streamed by their own content-type parser.
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'vodforge API', version: '1' },
+      tags: [{ name: 'titles' }, { name: 'playback' }, { name: 'ops' }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    if (isRedisUnavailable(err)) {
+      const e = new HttpErrors.QueueUnavailable();
+      return reply.status(503).send({ statusCode: 503, code: e.code, error: 'Service Unavailable', message: e.message });
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const code = err.validation !== undefined ? 'VF_INVALID_REQUEST' : (err.code ?? 'VF_INTERNAL');
+    return reply.status(status).send({
+      statusCode: status,
+      code,
+      error: httpReason(status),
+      message: status >= 500 && err.code === undefined ? 'Internal error' : err.message,
+    });
+  });
+
+  await app.register(healthRoutes, deps);
+  await app.register(titleRoutes, deps);
+  await app.register(playbackRoutes, deps);
+  return app;
+}
+
+function httpReason(status: number): string {
+  const reasons: Record<number, string> = {
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
+    415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 503: 'Service Unavailable',
+  };
+  return reasons[status] ?? 'Error';
+}

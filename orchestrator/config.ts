@@ -1,0 +1,83 @@
+import path from 'node:path';
+import os from 'node:os';
+import type { StorageConfig } from '../workers/storage/index.ts';
+import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../workers/encode/settings.ts';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'VF_CONFIG';
+}
+
+/** Everything a vodforge process reads from its environment, validated once at start. */
+export interface RuntimeConfig {
+  /** `undefined`: start an embedded redis-server under the data dir. */
+  readonly redisUrl: string | undefined;
+  /** Prefix of BullMQ's and vodforge's Redis keys. @defaultValue 'vf' */
+  readonly prefix: string;
+  readonly dataDir: string;
+  readonly storage: StorageConfig;
+  readonly settings: EncodeSettings;
+  readonly maxUploadBytes: number;
+  readonly tmpDir: string;
+}
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`Expected ${name} to be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string } = {}): RuntimeConfig {
+  const dataDir = path.resolve(overrides.dataDir ?? env.VF_DATA_DIR ?? '.data');
+  const bucket = env.S3_BUCKET;
+  const storage: StorageConfig =
+    bucket !== undefined && bucket !== ''
+      ? {
+          kind: 's3',
+          bucket,
+          ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
+          ...(env.S3_REGION ? { region: env.S3_REGION } : {}),
+          ...(env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : {}),
+        }
+      : { kind: 'local', root: path.join(dataDir, 'storage') };
+  const preset = env.VF_X264_PRESET ?? DEFAULT_ENCODE_SETTINGS.preset;
+  if (!(X264_PRESETS as readonly string[]).includes(preset)) {
+    throw new ConfigError(`Expected VF_X264_PRESET to be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
+  }
+  const prefix = env.VF_PREFIX ?? 'vf';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new ConfigError(`Expected VF_PREFIX to match [A-Za-z0-9_-]{1,32}, got ${JSON.stringify(prefix)}`);
+  return {
+    redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
+    prefix,
+    dataDir,
+    storage,
+    settings: validateEncodeSettings({
+      ...DEFAULT_ENCODE_SETTINGS,
+      preset: preset as X264Preset,
+      chunkSegments: positiveInt('VF_CHUNK_SEGMENTS', env.VF_CHUNK_SEGMENTS, DEFAULT_ENCODE_SETTINGS.chunkSegments),
+    }),
+    maxUploadBytes: positiveInt('VF_MAX_UPLOAD_BYTES', env.VF_MAX_UPLOAD_BYTES, 50 * 1024 ** 3),
+    tmpDir: env.VF_TMP_DIR ?? os.tmpdir(),
+  };
+}
+
+/** The environment a worker child needs to join the same Redis and storage as its parent. */
+export function configToEnv(c: RuntimeConfig, redisUrl: string): Record<string, string> {
+  const env: Record<string, string> = {
+    REDIS_URL: redisUrl,
+    VF_PREFIX: c.prefix,
+    VF_DATA_DIR: c.dataDir,
+    VF_X264_PRESET: c.settings.preset,
+    VF_CHUNK_SEGMENTS: String(c.settings.chunkSegments),
+    VF_TMP_DIR: c.tmpDir,
+  };
+  if (c.storage.kind === 's3') {
+    env.S3_BUCKET = c.storage.bucket;
+    if (c.storage.endpoint !== undefined) env.S3_ENDPOINT = c.storage.endpoint;
+    if (c.storage.region !== undefined) env.S3_REGION = c.storage.region;
+    if (c.storage.accessKeyId !== undefined) env.S3_ACCESS_KEY_ID = c.storage.accessKeyId;
+    if (c.storage.secretAccessKey !== undefined) env.S3_SECRET_ACCESS_KEY = c.storage.secretAccessKey;
+  }
+  return env;
+}

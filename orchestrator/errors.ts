@@ -1,0 +1,18 @@
+import createError from '@fastify/error';
+
+/**
+ * Every error the HTTP API answers with, in one catalogue: stable codes clients and tests
+ * match on, and the status each maps to.
+ */
+export const HttpErrors = {
+  TitleNotFound: createError<[string]>('VF_TITLE_NOT_FOUND', 'Title %s does not exist', 404),
+  TitleNotReady: createError<[string, string]>('VF_TITLE_NOT_READY', 'Title %s is not ready (state: %s)', 409),
+  MediaNotFound: createError<[string]>('VF_MEDIA_NOT_FOUND', 'No media at %s', 404),
+  MasterAlreadyUploaded: createError<[string, string]>('VF_MASTER_ALREADY_SET', 'Title %s already has a master (state: %s)', 409),
+  UploadTooLarge: createError<[number]>('VF_UPLOAD_TOO_LARGE', 'Master exceeds the upload limit of %d bytes', 413),
+  UploadAborted: createError('VF_UPLOAD_ABORTED', 'Upload was interrupted before the body was complete', 400),
+  SourceKeyNotFound: createError<[string]>('VF_SOURCE_KEY_NOT_FOUND', 'No object at key %s in storage', 422),
+  InvalidKey: createError<[string]>('VF_INVALID_KEY', 'Invalid storage key %s', 400),
+  QueueUnavailable: createError('VF_QUEUE_UNAVAILABLE', 'The job queue (Redis) is unavailable; try again shortly', 503),
+  StorageUnavailable: createError('VF_STORAGE_UNAVAILABLE', 'Storage is unavailable; try again shortly', 503),
+} as const;

@@ -1,0 +1,161 @@
+import { randomUUID, createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { AppDeps } from '../app.ts';
+import { HttpErrors } from '../errors.ts';
+import { CreateTitleBody, ErrorBody, IdParams, ListQuery, TitleView, type TitleViewT } from '../schemas.ts';
+import { titlePrefix, type Title } from '../titles/model.ts';
+import type { TitleStore } from '../titles/store.ts';
+import { assertValidKey, StorageKeyError } from '../../workers/storage/port.ts';
+import { jobIds } from '../../workers/jobs/types.ts';
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
+
+export async function titleView(titles: TitleStore, t: Title): Promise<TitleViewT> {
+  const base = `/v1/titles/${t.id}`;
+  return {
+    id: t.id,
+    name: t.name,
+    state: t.state,
+    progress: await titles.progress(t),
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+    ...(t.probe === undefined ? {} : { durationS: t.probe.durationS }),
+    ...(t.source === undefined ? {} : { source: t.source }),
+    ...(t.ladder === undefined ? {} : { ladder: [...t.ladder] }),
+    ...(t.renditions === undefined ? {} : { renditions: [...t.renditions] }),
+    ...(t.error === undefined ? {} : { error: t.error }),
+    ...(t.state === 'ready' ? { hls: `${base}/master.m3u8`, dash: `${base}/manifest.mpd` } : {}),
+  };
+}
+
+/**
+ * Counts bytes as they pass and hashes them, failing the stream once the limit is crossed,
+ * so an upload is never buffered and never grows past the limit in storage.
+ */
+function meter(limit: number): Transform & { bytes: number; sha256: () => string } {
+  const hash = createHash('sha256');
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      m.bytes += chunk.length;
+      if (m.bytes > limit) {
+        cb(new HttpErrors.UploadTooLarge(limit));
+        return;
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const m = Object.assign(t, { bytes: 0, sha256: () => hash.digest('hex') });
+  return m;
+}
+
+export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+  const { titles, store, queue } = deps;
+  const maxUpload = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+
+  // Masters arrive as raw bodies; hand the request stream on untouched instead of buffering it.
+  app.addContentTypeParser(['application/octet-stream', 'video/*'], (_req, payload, done) => done(null, payload));
+
+  const enqueueProbe = async (id: string): Promise<void> => {
+    await queue.add('probe', { titleId: id }, { jobId: jobIds.probe(id) });
+  };
+
+  app.post('/v1/titles', {
+    schema: {
+      tags: ['titles'],
+      summary: 'Create a title; with `sourceKey`, register a master already in the bucket and queue it',
+      body: CreateTitleBody,
+      response: { 201: TitleView, 400: ErrorBody, 422: ErrorBody, 503: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const id = randomUUID();
+    const { name, sourceKey } = req.body;
+    if (sourceKey === undefined) {
+      const t = await titles.create(id, name, 'uploading');
+      return reply.status(201).send(await titleView(titles, t));
+    }
+    try {
+      assertValidKey(sourceKey);
+    } catch (err) {
+      if (err instanceof StorageKeyError) throw new HttpErrors.InvalidKey(JSON.stringify(sourceKey));
+      throw err;
+    }
+    const head = await store.head(sourceKey);
+    if (head === undefined) throw new HttpErrors.SourceKeyNotFound(sourceKey);
+    const t = await titles.create(id, name, 'queued', { source: { key: sourceKey, sizeBytes: head.sizeBytes, sha256: '' } });
+    await enqueueProbe(id);
+    return reply.status(201).send(await titleView(titles, t));
+  });
+
+  app.put('/v1/titles/:id/master', {
+    schema: {
+      tags: ['titles'],
+      summary: 'Upload the master as a streamed raw body (Content-Type: application/octet-stream)',
+      params: IdParams,
+      consumes: ['application/octet-stream'],
+      response: { 202: TitleView, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 503: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const { id } = req.params;
+    const t = await titles.get(id);
+    if (t === undefined) throw new HttpErrors.TitleNotFound(id);
+    if (t.state !== 'uploading' || t.source !== undefined) throw new HttpErrors.MasterAlreadyUploaded(id, t.state);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxUpload) {
+      // Refuse before reading; tell the client not to keep the connection for the rest.
+      reply.header('connection', 'close');
+      throw new HttpErrors.UploadTooLarge(maxUpload);
+    }
+    const body = req.body as Readable;
+    const m = meter(maxUpload);
+    const key = `${titlePrefix(id)}source/master`;
+    try {
+      await store.put(key, body.pipe(m), { contentType: 'application/octet-stream' });
+    } catch (err) {
+      await store.delete(key).catch(() => undefined);
+      if (err instanceof HttpErrors.UploadTooLarge) {
+        reply.header('connection', 'close');
+        throw err;
+      }
+      if (body.readableAborted || (body as { aborted?: boolean }).aborted === true) throw new HttpErrors.UploadAborted();
+      throw err;
+    }
+    await titles.transition(id, 'queued', { source: { key, sizeBytes: m.bytes, sha256: m.sha256() } });
+    await enqueueProbe(id);
+    const after = await titles.get(id);
+    if (after === undefined) throw new HttpErrors.TitleNotFound(id);
+    return reply.status(202).send(await titleView(titles, after));
+  });
+
+  app.get('/v1/titles/:id', {
+    schema: { tags: ['titles'], summary: 'Title status, progress, ladder and renditions', params: IdParams, response: { 200: TitleView, 404: ErrorBody } },
+  }, async (req) => {
+    const t = await titles.get(req.params.id);
+    if (t === undefined) throw new HttpErrors.TitleNotFound(req.params.id);
+    return titleView(titles, t);
+  });
+
+  app.get('/v1/titles', {
+    schema: {
+      tags: ['titles'],
+      summary: 'List titles, newest first',
+      querystring: ListQuery,
+      response: { 200: Type.Object({ total: Type.Integer(), titles: Type.Array(TitleView) }) },
+    },
+  }, async (req) => {
+    const { titles: rows, total } = await titles.list(req.query.offset, req.query.limit);
+    return { total, titles: await Promise.all(rows.map((t) => titleView(titles, t))) };
+  });
+
+  app.delete('/v1/titles/:id', {
+    schema: { tags: ['titles'], summary: 'Delete a title and every object it owns', params: IdParams, response: { 204: Type.Null(), 404: ErrorBody } },
+  }, async (req, reply) => {
+    const { id } = req.params;
+    // Forget the title first so running jobs see it gone and stop publishing, then remove its objects.
+    if (!(await titles.delete(id))) throw new HttpErrors.TitleNotFound(id);
+    await store.deletePrefix(titlePrefix(id));
+    return reply.status(204).send(null);
+  });
+};

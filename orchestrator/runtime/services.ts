@@ -1,0 +1,87 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { createObjectStore } from '../../workers/storage/index.ts';
+import type { ObjectStore } from '../../workers/storage/port.ts';
+import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME, workerConnection } from '../../workers/jobs/queue.ts';
+import { createWorker, type WorkerOptions } from '../../workers/worker.ts';
+import { TitleStore } from '../titles/store.ts';
+import { buildApp, type App } from '../app.ts';
+import type { RuntimeConfig } from '../config.ts';
+import { startRedisServer, type RedisServer } from './children.ts';
+import type { Worker } from 'bullmq';
+
+/** Uses REDIS_URL when something answers there; otherwise starts an embedded redis-server under the data dir. */
+export async function ensureRedis(config: RuntimeConfig, log: Logger): Promise<{ url: string; server?: RedisServer }> {
+  if (config.redisUrl !== undefined) {
+    const probe = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+    try {
+      await probe.connect();
+      await probe.ping();
+      return { url: config.redisUrl };
+    } catch (err) {
+      log.warn({ redisUrl: config.redisUrl, err: (err as Error).message }, 'REDIS_URL does not answer; starting an embedded redis-server');
+    } finally {
+      probe.disconnect();
+    }
+  }
+  const dir = path.join(config.dataDir, 'redis');
+  await mkdir(dir, { recursive: true });
+  const server = await startRedisServer(dir);
+  log.info({ redisUrl: server.url, dir }, 'embedded redis-server started (AOF on, noeviction)');
+  return { url: server.url, server };
+}
+
+export interface ApiHandle {
+  readonly app: App;
+  readonly store: ObjectStore;
+  close(): Promise<void>;
+}
+
+export async function createApi(config: RuntimeConfig, redisUrl: string, logger: Logger | false): Promise<ApiHandle> {
+  const redis = producerConnection(redisUrl);
+  const store = createObjectStore(config.storage);
+  const queue = createQueue(redis, config.prefix);
+  const titles = new TitleStore(redis, config.prefix);
+  const app = await buildApp({ redis, queue, titles, store, maxUploadBytes: config.maxUploadBytes, logger: logger === false ? false : { level: logger.level } });
+  return {
+    app,
+    store,
+    close: async () => {
+      await app.close();
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
+
+export interface WorkerHandle {
+  readonly worker: Worker;
+  /** Waits for the running job to finish (`force`: hands it back at once, cancelling ffmpeg). */
+  close(force?: boolean): Promise<void>;
+}
+
+export function startWorker(config: RuntimeConfig, redisUrl: string, log: Logger, options: WorkerOptions = {}): WorkerHandle {
+  const connection = workerConnection(redisUrl);
+  const producer = workerConnection(redisUrl);
+  const store = createObjectStore(config.storage);
+  const titles = new TitleStore(producer, config.prefix);
+  const flow = createFlowProducer(producer, config.prefix);
+  const worker = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, tmpDir: config.tmpDir, log }, options);
+  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  return {
+    worker,
+    close: async (force = false) => {
+      if (force) worker.cancelAllJobs('worker shutting down');
+      await worker.close(force);
+      await flow.close();
+      connection.disconnect();
+      producer.disconnect();
+    },
+  };
+}
+
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { pid: process.pid } });
+}

@@ -1,0 +1,70 @@
+import { Type, type Static } from 'typebox';
+import { TITLE_STATES, type TitleState } from './titles/model.ts';
+
+export const TitleId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Title id' });
+export const IdParams = Type.Object({ id: TitleId }, { additionalProperties: false });
+
+export const ErrorBody = Type.Object({
+  statusCode: Type.Integer(),
+  code: Type.String(),
+  error: Type.String(),
+  message: Type.String(),
+});
+
+const Rung = Type.Object({ width: Type.Integer(), height: Type.Integer(), bitrateKbps: Type.Number() });
+
+const Rendition = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('video'), Type.Literal('audio')]),
+  width: Type.Optional(Type.Integer()),
+  height: Type.Optional(Type.Integer()),
+  codecs: Type.String(),
+  targetBitrateKbps: Type.Optional(Type.Number()),
+  averageBitrateKbps: Type.Number({ description: 'Measured over all segments' }),
+  peakBitrateKbps: Type.Number({ description: 'Highest single-segment rate' }),
+  segmentCount: Type.Integer(),
+});
+
+export const TitleView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  state: Type.Unsafe<TitleState>({ type: 'string', enum: [...TITLE_STATES] }),
+  progress: Type.Integer({ minimum: 0, maximum: 100, description: 'Aggregated over all chunk, audio and packaging jobs' }),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  durationS: Type.Optional(Type.Number()),
+  source: Type.Optional(Type.Object({ key: Type.String(), sizeBytes: Type.Integer(), sha256: Type.String() })),
+  ladder: Type.Optional(Type.Array(Rung)),
+  renditions: Type.Optional(Type.Array(Rendition)),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  hls: Type.Optional(Type.String({ description: 'Multivariant playlist URL path, once ready' })),
+  dash: Type.Optional(Type.String({ description: 'DASH MPD URL path, once ready' })),
+});
+export type TitleViewT = Static<typeof TitleView>;
+
+export const CreateTitleBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    sourceKey: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'Register a master already in the bucket instead of uploading one' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ListQuery = Type.Object(
+  {
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+export const MediaParams = Type.Object(
+  {
+    id: TitleId,
+    track: Type.String({ pattern: '^(v[0-9]{1,2}|a)$' }),
+    file: Type.String({ pattern: '^(init\\.mp4|playlist\\.m3u8|seg_[0-9]{1,8}\\.m4s)$' }),
+  },
+  { additionalProperties: false },
+);

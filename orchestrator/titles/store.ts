@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import { TITLE_STATES, type Title, type TitleState } from './model.ts';
+
+/** Title fields kept as JSON in the title's Redis hash; the rest are plain strings. */
+const JSON_FIELDS = ['source', 'probe', 'ladder', 'renditions', 'error'] as const;
+type JsonField = (typeof JSON_FIELDS)[number];
+
+export type TitlePatch = Partial<Omit<Title, 'id' | 'createdAt' | 'updatedAt'>>;
+
+/** States after which no job may move a title again. */
+const FINAL: readonly TitleState[] = ['ready', 'failed'];
+
+/**
+ * Moves a title to a new state unless it is already final (or gone), atomically, so a late
+ * or duplicated job can never resurrect a failed title or un-publish a ready one.
+ * KEYS[1] title hash; ARGV[1] new state; ARGV[2] updatedAt; ARGV[3..] field/value pairs.
+ */
+const TRANSITION_LUA = `
+local cur = redis.call('HGET', KEYS[1], 'state')
+if not cur then return 'missing' end
+if cur == 'ready' or cur == 'failed' then return cur end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 'ok'
+`;
+
+export type TransitionResult = 'ok' | 'missing' | 'ready' | 'failed';
+
+/** Title records in Redis: one hash per title, a sorted set by creation time for listing. */
+export class TitleStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:title:${id}`;
+  }
+  private progressKey(id: string): string {
+    return `${this.prefix}:title:${id}:progress`;
+  }
+  private get indexKey(): string {
+    return `${this.prefix}:titles`;
+  }
+
+  async create(id: string, name: string, state: TitleState, patch: TitlePatch = {}): Promise<Title> {
+    const now = new Date().toISOString();
+    await this.redis
+      .multi()
+      .hset(this.key(id), { id, name, state, createdAt: now, updatedAt: now, ...encode(patch) })
+      .zadd(this.indexKey, Date.now(), id)
+      .exec();
+    const t = await this.get(id);
+    if (t === undefined) throw new Error(`title ${id} vanished after create`);
+    return t;
+  }
+
+  async get(id: string): Promise<Title | undefined> {
+    const h = await this.redis.hgetall(this.key(id));
+    return h.id === undefined ? undefined : decode(h);
+  }
+
+  async list(offset: number, limit: number): Promise<{ titles: Title[]; total: number }> {
+    const [ids, total] = await Promise.all([this.redis.zrevrange(this.indexKey, offset, offset + limit - 1), this.redis.zcard(this.indexKey)]);
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.hgetall(this.key(id));
+    const rows = (await pipe.exec()) ?? [];
+    const titles = rows.map(([, h]) => h as Record<string, string>).filter((h) => h.id !== undefined).map(decode);
+    return { titles, total };
+  }
+
+  /** Changes fields without touching the state machine (e.g. recording the probe). */
+  async update(id: string, patch: TitlePatch): Promise<void> {
+    await this.redis.hset(this.key(id), { ...encode(patch), updatedAt: new Date().toISOString() });
+  }
+
+  async transition(id: string, state: TitleState, patch: TitlePatch = {}): Promise<TransitionResult> {
+    const fields = Object.entries(encode(patch)).flat();
+    const r = (await this.redis.eval(TRANSITION_LUA, 1, this.key(id), state, new Date().toISOString(), ...fields)) as TransitionResult;
+    return r;
+  }
+
+  async isFinalOrGone(id: string): Promise<boolean> {
+    const s = await this.redis.hget(this.key(id), 'state');
+    return s === null || FINAL.includes(s as TitleState);
+  }
+
+  async setProgress(id: string, part: string, fraction: number): Promise<void> {
+    await this.redis.hset(this.progressKey(id), part, fraction.toFixed(4));
+  }
+
+  /** Progress 0-100 over all of a title's jobs: every chunk, the audio and the packaging count equally. */
+  async progress(title: Title): Promise<number> {
+    if (title.state === 'ready') return 100;
+    if (title.chunkCount === undefined) return 0;
+    const parts = await this.redis.hgetall(this.progressKey(title.id));
+    const total = title.chunkCount + 2;
+    const done = Object.values(parts).reduce((s, v) => s + Math.min(1, Math.max(0, Number(v) || 0)), 0);
+    return Math.min(99, Math.floor((100 * done) / total));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const [[, n]] = ((await this.redis.multi().del(this.key(id), this.progressKey(id)).zrem(this.indexKey, id).exec()) ?? [[null, 0]]) as [[unknown, number]];
+    return n > 0;
+  }
+}
+
+function encode(patch: TitlePatch): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    out[k] = (JSON_FIELDS as readonly string[]).includes(k) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+function decode(h: Record<string, string>): Title {
+  const t: Record<string, unknown> = { ...h };
+  for (const f of JSON_FIELDS as readonly JsonField[]) {
+    const raw = h[f];
+    if (raw !== undefined) t[f] = JSON.parse(raw) as unknown;
+  }
+  if (h.chunkCount !== undefined) t.chunkCount = Number(h.chunkCount);
+  if (!(TITLE_STATES as readonly string[]).includes(String(h.state))) throw new Error(`title ${h.id} has unknown state ${h.state}`);
+  return t as unknown as Title;
+}

@@ -1,0 +1,114 @@
+import { createReadStream } from 'node:fs';
+import { stat, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { App } from '../../orchestrator/app.ts';
+import type { TitleViewT } from '../../orchestrator/schemas.ts';
+
+export async function createTitle(app: App, name: string): Promise<TitleViewT> {
+  const res = await app.inject({ method: 'POST', url: '/v1/titles', payload: { name } });
+  if (res.statusCode !== 201) throw new Error(`create failed: ${res.statusCode} ${res.body}`);
+  return res.json<TitleViewT>();
+}
+
+export async function uploadMaster(app: App, id: string, file: string): Promise<{ statusCode: number; body: string }> {
+  const size = (await stat(file)).size;
+  const res = await app.inject({
+    method: 'PUT',
+    url: `/v1/titles/${id}/master`,
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    payload: createReadStream(file),
+  });
+  return { statusCode: res.statusCode, body: res.body };
+}
+
+export async function ingest(app: App, file: string, name = path.basename(file)): Promise<string> {
+  const t = await createTitle(app, name);
+  const up = await uploadMaster(app, t.id, file);
+  if (up.statusCode !== 202) throw new Error(`upload failed: ${up.statusCode} ${up.body}`);
+  return t.id;
+}
+
+export async function getTitle(app: App, id: string): Promise<TitleViewT> {
+  const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}` });
+  if (res.statusCode !== 200) throw new Error(`status failed: ${res.statusCode} ${res.body}`);
+  return res.json<TitleViewT>();
+}
+
+/** Polls the title until it is ready or failed (the test's own timeout bounds the wait). */
+export async function waitForFinal(app: App, id: string, timeoutMs = 300_000): Promise<TitleViewT> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await getTitle(app, id);
+    if (t.state === 'ready' || t.state === 'failed') return t;
+    if (Date.now() > deadline) throw new Error(`title ${id} still ${t.state} (${t.progress}%) after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export interface Variant {
+  readonly attrs: Record<string, string>;
+  readonly uri: string;
+}
+
+/** Parses the attribute list of an HLS tag (quoted values may contain commas). */
+export function parseAttrs(list: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of list.matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)) out[m[1] ?? ''] = (m[2] ?? '').replace(/^"|"$/g, '');
+  return out;
+}
+
+export function parseMultivariant(text: string): { variants: Variant[]; audio: Record<string, string> | undefined } {
+  const lines = text.split('\n');
+  const variants: Variant[] = [];
+  let audio: Record<string, string> | undefined;
+  lines.forEach((l, i) => {
+    if (l.startsWith('#EXT-X-STREAM-INF:')) variants.push({ attrs: parseAttrs(l.slice(18)), uri: lines[i + 1] ?? '' });
+    if (l.startsWith('#EXT-X-MEDIA:')) audio = parseAttrs(l.slice(13));
+  });
+  return { variants, audio };
+}
+
+export interface DownloadedTrack {
+  readonly uri: string;
+  readonly playlist: string;
+  readonly targetDurationS: number;
+  readonly segments: { name: string; durationS: number; file: string; bytes: number }[];
+  readonly initFile: string;
+  /** init + every segment concatenated: a playable fragmented MP4 of the whole track. */
+  readonly joinedFile: string;
+}
+
+async function get(app: App, url: string): Promise<Buffer> {
+  const res = await app.inject({ method: 'GET', url });
+  if (res.statusCode !== 200) throw new Error(`GET ${url}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+  return res.rawPayload;
+}
+
+/** Downloads a media playlist and everything it names through the API, as a player would. */
+export async function downloadTrack(app: App, titleId: string, uri: string, dir: string): Promise<DownloadedTrack> {
+  const base = `/v1/titles/${titleId}/${path.posix.dirname(uri)}/`;
+  const playlist = (await get(app, `/v1/titles/${titleId}/${uri}`)).toString();
+  const local = path.join(dir, path.posix.dirname(uri));
+  await mkdir(local, { recursive: true });
+  const init = /#EXT-X-MAP:URI="([^"]+)"/.exec(playlist)?.[1];
+  if (init === undefined) throw new Error(`${uri} has no EXT-X-MAP`);
+  const initBytes = await get(app, base + init);
+  const initFile = path.join(local, init);
+  await writeFile(initFile, initBytes);
+  const segments: DownloadedTrack['segments'] = [];
+  const lines = playlist.split('\n');
+  const joined: Buffer[] = [initBytes];
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i] ?? '';
+    if (!l.startsWith('#EXTINF:')) continue;
+    const name = lines[i + 1] ?? '';
+    const bytes = await get(app, base + name);
+    const file = path.join(local, name);
+    await writeFile(file, Buffer.concat([initBytes, bytes]));
+    joined.push(bytes);
+    segments.push({ name, durationS: Number(l.slice(8).split(',')[0]), file, bytes: bytes.length });
+  }
+  const joinedFile = path.join(local, 'joined.mp4');
+  await writeFile(joinedFile, Buffer.concat(joined));
+  return { uri, playlist, targetDurationS: Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(playlist)?.[1]), segments, initFile, joinedFile };
+}

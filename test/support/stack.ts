@@ -1,0 +1,65 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { startRedisServer, type RedisServer } from '../../orchestrator/runtime/children.ts';
+import { createApi, startWorker, type ApiHandle, type WorkerHandle } from '../../orchestrator/runtime/services.ts';
+import type { RuntimeConfig } from '../../orchestrator/config.ts';
+import { DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '../../workers/encode/settings.ts';
+import type { WorkerOptions } from '../../workers/worker.ts';
+import { storeKinds, type TestStore } from './stores.ts';
+
+export interface TestStack {
+  readonly redis: RedisServer;
+  readonly config: RuntimeConfig;
+  readonly api: ApiHandle;
+  readonly workers: WorkerHandle[];
+  readonly storage: TestStore;
+  readonly dir: string;
+  addWorker(options?: WorkerOptions): WorkerHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * A real stack for one test file: its own redis-server, a real storage backend, the API and
+ * in-process BullMQ workers, under a random key prefix.
+ */
+export async function startTestStack(opts: {
+  storage: keyof typeof storeKinds;
+  workers?: number;
+  settings?: Partial<EncodeSettings>;
+  workerOptions?: WorkerOptions;
+}): Promise<TestStack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-stack-'));
+  const redis = await startRedisServer(dir);
+  const storage = await storeKinds[opts.storage]();
+  const config: RuntimeConfig = {
+    redisUrl: redis.url,
+    prefix: `t${randomBytes(4).toString('hex')}`,
+    dataDir: dir,
+    storage: storage.config,
+    settings: { ...DEFAULT_ENCODE_SETTINGS, preset: 'ultrafast', chunkSegments: 2, ...opts.settings },
+    maxUploadBytes: 512 * 1024 * 1024,
+    tmpDir: dir,
+  };
+  const log = pino({ level: process.env.VF_TEST_LOG ?? 'silent' });
+  const api = await createApi(config, redis.url, false);
+  const workers: WorkerHandle[] = [];
+  const addWorker = (options: WorkerOptions = opts.workerOptions ?? {}): WorkerHandle => {
+    const w = startWorker(config, redis.url, log, options);
+    workers.push(w);
+    return w;
+  };
+  for (let i = 0; i < (opts.workers ?? 2); i++) addWorker();
+  return {
+    redis, config, api, workers, storage, dir, addWorker,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+      await api.close();
+      await redis.stop();
+      await storage.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { Rational } from '../ffmpeg/probe.ts';
+
+/** One chunk job's share of the timeline, in source frames. */
+export interface Chunk {
+  readonly index: number;
+  /** First source frame (inclusive). */
+  readonly startFrame: number;
+  /** One past the last source frame; `undefined` for the last chunk, which reads to the end. */
+  readonly endFrame: number | undefined;
+}
+
+export interface ChunkPlanInput {
+  readonly durationS: number;
+  readonly frameRate: Rational;
+  readonly segmentS: number;
+  readonly chunkSegments: number;
+}
+
+/**
+ * Splits a title into chunks of whole segments. Boundaries are frame indices rather than
+ * seconds so that no frame is encoded twice or dropped where two chunks meet; the last
+ * chunk reads to the end of the source, so odd durations lose nothing. A short tail (under
+ * half a chunk) is folded into the chunk before it rather than paying a process start.
+ */
+export function planChunks(input: ChunkPlanInput): Chunk[] {
+  const fps = input.frameRate.num / input.frameRate.den;
+  const chunkS = input.segmentS * input.chunkSegments;
+  let count = Math.max(1, Math.floor(input.durationS / chunkS));
+  const tailS = input.durationS - count * chunkS;
+  if (tailS >= chunkS / 2) count += 1;
+  return Array.from({ length: count }, (_, index) => ({
+    index,
+    startFrame: Math.round(index * chunkS * fps),
+    endFrame: index === count - 1 ? undefined : Math.round((index + 1) * chunkS * fps),
+  }));
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+
+export const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'] as const;
+export type X264Preset = (typeof X264_PRESETS)[number];
+
+/** Everything that changes the bits of an encode. Part of every output key, so changing a setting never reuses stale outputs. */
+export interface EncodeSettings {
+  /** x264 speed/efficiency trade-off. @defaultValue 'veryfast' */
+  readonly preset: X264Preset;
+  /** Target media segment duration in seconds. @defaultValue 6 */
+  readonly segmentS: number;
+  /** Distance between forced IDR frames in seconds; divides {@link EncodeSettings.segmentS}. @defaultValue 2 */
+  readonly gopS: number;
+  /** Segments per chunk job; a chunk is always a whole number of segments. @defaultValue 5 (30 s) */
+  readonly chunkSegments: number;
+  /** Peak rate allowed by the VBV, as a multiple of the rung's average bitrate. @defaultValue 1.5 */
+  readonly maxrateRatio: number;
+  /** VBV buffer, as a multiple of the rung's average bitrate. @defaultValue 2 */
+  readonly bufsizeRatio: number;
+  /** AAC-LC stereo bitrate in kbit/s. @defaultValue 128 */
+  readonly audioBitrateKbps: number;
+}
+
+export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
+  preset: 'veryfast',
+  segmentS: 6,
+  gopS: 2,
+  chunkSegments: 5,
+  maxrateRatio: 1.5,
+  bufsizeRatio: 2,
+  audioBitrateKbps: 128,
+};
+
+export class InvalidSettingsError extends Error {
+  override readonly name = 'InvalidSettingsError';
+  readonly code = 'VF_INVALID_SETTINGS';
+}
+
+/** Validates settings where they enter, naming the field and the value received. */
+export function validateEncodeSettings(s: EncodeSettings): EncodeSettings {
+  const positive = (field: keyof EncodeSettings, v: number, min = 0): void => {
+    if (!(Number.isFinite(v) && v > min)) throw new InvalidSettingsError(`Expected \`${field}\` to be a finite number > ${min}, got ${String(v)}`);
+  };
+  if (!X264_PRESETS.includes(s.preset)) throw new InvalidSettingsError(`Expected \`preset\` to be one of ${X264_PRESETS.join(', ')}, got ${String(s.preset)}`);
+  positive('segmentS', s.segmentS);
+  positive('gopS', s.gopS);
+  positive('audioBitrateKbps', s.audioBitrateKbps);
+  positive('maxrateRatio', s.maxrateRatio, 0.999);
+  positive('bufsizeRatio', s.bufsizeRatio);
+  if (!Number.isInteger(s.chunkSegments) || s.chunkSegments < 1) {
+    throw new InvalidSettingsError(`Expected \`chunkSegments\` to be an integer >= 1, got ${String(s.chunkSegments)}`);
+  }
+  const ratio = s.segmentS / s.gopS;
+  if (Math.abs(ratio - Math.round(ratio)) > 1e-9) {
+    throw new InvalidSettingsError(`Expected \`gopS\` to divide \`segmentS\` (${s.segmentS}), got ${s.gopS}`);
+  }
+  return s;
+}
+
+/** Short stable digest of any JSON-able value, for object keys and job ids. */
+export function digest(value: unknown, length = 16): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, length);
+}

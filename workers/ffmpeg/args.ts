@@ -1,0 +1,170 @@
+/**
+ * ffmpeg command lines as data: pure functions from a typed description to `string[]`.
+ * Nothing here probes or spawns; the caller probes once and passes what it learned.
+ */
+import type { Rational } from './probe.ts';
+import type { EncodeSettings } from '../encode/settings.ts';
+
+export interface RungTarget {
+  readonly width: number;
+  readonly height: number;
+  readonly bitrateKbps: number;
+}
+
+/** Track timescale of every video output: 90 kHz divides all common frame durations closely and is what DASH and HLS tools expect. */
+export const VIDEO_TIMESCALE = 90_000;
+
+export interface EncodeChunkCommand {
+  readonly kind: 'encode-chunk';
+  /** File path or URL of the master (a presigned URL lets ffmpeg read only its range). */
+  readonly input: string;
+  readonly frameRate: Rational;
+  /** First presentation timestamp of the source video, in seconds. */
+  readonly videoStartS: number;
+  readonly startFrame: number;
+  readonly endFrame: number | undefined;
+  readonly rungs: readonly RungTarget[];
+  /** One output path per rung, same order. */
+  readonly outputs: readonly string[];
+  readonly settings: EncodeSettings;
+}
+
+export interface EncodeAudioCommand {
+  readonly kind: 'encode-audio';
+  readonly input: string;
+  /** Audio start minus video start, in seconds: positive means audio starts late and is padded. */
+  readonly offsetS: number;
+  readonly output: string;
+  readonly bitrateKbps: number;
+}
+
+export interface SegmentCommand {
+  readonly kind: 'segment';
+  /** An ffconcat list naming the rung's chunks in order, or a single media file. */
+  readonly input: string;
+  readonly inputIsConcatList: boolean;
+  readonly segmentS: number;
+  /** Directory the init segment, media segments and ffmpeg's own playlist are written to. */
+  readonly outDir: string;
+}
+
+export type FfmpegCommand = EncodeChunkCommand | EncodeAudioCommand | SegmentCommand;
+
+/** Seconds with enough digits to be exact at any frame rate, without exponent notation. */
+const secs = (s: number): string => s.toFixed(6);
+
+/** Seek this far ahead of a chunk's first frame so the decoder reaches it from an earlier keyframe. */
+const SEEK_LEAD_S = 3;
+
+export function chunkFilterGraph(cmd: EncodeChunkCommand): string {
+  const fps = cmd.frameRate.num / cmd.frameRate.den;
+  // Boundaries sit half a frame before the boundary frame, so float rounding of timestamps
+  // can never put a frame in both chunks or in neither.
+  const trim: string[] = [];
+  if (cmd.startFrame > 0) trim.push(`start=${secs(cmd.videoStartS + (cmd.startFrame - 0.5) / fps)}`);
+  if (cmd.endFrame !== undefined) trim.push(`end=${secs(cmd.videoStartS + (cmd.endFrame - 0.5) / fps)}`);
+  const head = [
+    ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []),
+    'setpts=PTS-STARTPTS',
+    `fps=${cmd.frameRate.num}/${cmd.frameRate.den}`,
+    'format=yuv420p',
+    `split=${cmd.rungs.length}${cmd.rungs.map((_, i) => `[s${i}]`).join('')}`,
+  ].join(',');
+  const scales = cmd.rungs.map((r, i) => `[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1[v${i}]`);
+  return [`[0:v:0]${head}`, ...scales].join(';');
+}
+
+function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): string[] {
+  const s = cmd.settings;
+  const fps = cmd.frameRate.num / cmd.frameRate.den;
+  const gopFrames = Math.max(1, Math.round(s.gopS * fps));
+  const output = cmd.outputs[index];
+  if (output === undefined) throw new RangeError(`no output path for rung ${index}`);
+  return [
+    '-map', `[v${index}]`,
+    '-c:v', 'libx264',
+    '-preset', s.preset,
+    '-profile:v', 'high',
+    '-b:v', `${rung.bitrateKbps}k`,
+    '-maxrate', `${Math.round(rung.bitrateKbps * s.maxrateRatio)}k`,
+    '-bufsize', `${Math.round(rung.bitrateKbps * s.bufsizeRatio)}k`,
+    // Closed GOPs of fixed length and no scene-cut keyframes: every segment boundary is an IDR
+    // and every rung cuts at the same instants, which ABR switching needs.
+    '-g', String(gopFrames),
+    '-keyint_min', String(gopFrames),
+    '-sc_threshold', '0',
+    '-x264-params', 'open_gop=0:scenecut=0',
+    '-force_key_frames', `expr:gte(t,n_forced*${s.gopS})`,
+    '-fps_mode', 'passthrough',
+    '-video_track_timescale', String(VIDEO_TIMESCALE),
+    '-an', '-sn', '-dn',
+    '-f', 'mp4',
+    output,
+  ];
+}
+
+export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
+  if (cmd.rungs.length === 0) throw new RangeError('encode-chunk needs at least one rung');
+  if (cmd.outputs.length !== cmd.rungs.length) throw new RangeError(`encode-chunk has ${cmd.rungs.length} rungs but ${cmd.outputs.length} outputs`);
+  const fps = cmd.frameRate.num / cmd.frameRate.den;
+  const seekS = cmd.startFrame > 0 ? Math.max(0, cmd.videoStartS + cmd.startFrame / fps - SEEK_LEAD_S) : 0;
+  return [
+    // Keep source timestamps so the trim filter can address frames by their real time.
+    '-copyts',
+    ...(seekS > 0 ? ['-ss', secs(seekS)] : []),
+    '-i', cmd.input,
+    '-filter_complex', chunkFilterGraph(cmd),
+    ...cmd.rungs.flatMap((r, i) => x264Output(cmd, r, i)),
+  ];
+}
+
+export function audioFilter(offsetS: number): string {
+  const align =
+    offsetS > 0.0005 ? [`adelay=delays=${Math.round(offsetS * 1000)}:all=1`] : offsetS < -0.0005 ? [`atrim=start=${secs(-offsetS)}`, 'asetpts=PTS-STARTPTS'] : [];
+  return ['asetpts=PTS-STARTPTS', ...align, 'aresample=48000', 'aformat=channel_layouts=stereo'].join(',');
+}
+
+export function buildEncodeAudioArgs(cmd: EncodeAudioCommand): string[] {
+  return [
+    '-i', cmd.input,
+    '-map', '0:a:0',
+    '-vn', '-sn', '-dn',
+    '-af', audioFilter(cmd.offsetS),
+    '-c:a', 'aac',
+    '-profile:a', 'aac_low',
+    '-b:a', `${cmd.bitrateKbps}k`,
+    '-ac', '2',
+    '-ar', '48000',
+    '-f', 'mp4',
+    cmd.output,
+  ];
+}
+
+export function buildSegmentArgs(cmd: SegmentCommand): string[] {
+  return [
+    ...(cmd.inputIsConcatList ? ['-f', 'concat', '-safe', '0'] : []),
+    '-i', cmd.input,
+    '-map', '0',
+    '-c', 'copy',
+    '-f', 'hls',
+    '-hls_time', String(cmd.segmentS),
+    '-hls_playlist_type', 'vod',
+    '-hls_segment_type', 'fmp4',
+    '-hls_fmp4_init_filename', 'init.mp4',
+    '-hls_segment_filename', `${cmd.outDir}/seg_%05d.m4s`,
+    '-hls_flags', 'independent_segments',
+    `${cmd.outDir}/ffmpeg.m3u8`,
+  ];
+}
+
+/** The one place a command description becomes argv; exhaustive over {@link FfmpegCommand}. */
+export function buildArgs(cmd: FfmpegCommand): string[] {
+  switch (cmd.kind) {
+    case 'encode-chunk':
+      return buildEncodeChunkArgs(cmd);
+    case 'encode-audio':
+      return buildEncodeAudioArgs(cmd);
+    case 'segment':
+      return buildSegmentArgs(cmd);
+  }
+}

@@ -1,0 +1,148 @@
+import { BadInputError, FfmpegExitError } from './errors.ts';
+import { runProbe, type RunOptions } from './run.ts';
+
+export interface Rational {
+  readonly num: number;
+  readonly den: number;
+}
+
+export interface VideoInfo {
+  readonly codec: string;
+  /** Coded size in pixels. */
+  readonly width: number;
+  readonly height: number;
+  /** Size as displayed, after the sample aspect ratio is applied (720x576 16:9 PAL → 1024x576). */
+  readonly displayWidth: number;
+  readonly displayHeight: number;
+  readonly frameRate: Rational;
+  /** First presentation timestamp of the video stream, in seconds. */
+  readonly startTimeS: number;
+  readonly pixFmt: string;
+}
+
+export interface AudioInfo {
+  readonly codec: string;
+  readonly channels: number;
+  readonly sampleRateHz: number;
+  readonly startTimeS: number;
+}
+
+export interface ProbeResult {
+  readonly formatName: string;
+  readonly durationS: number;
+  readonly sizeBytes: number;
+  readonly video: VideoInfo;
+  readonly audio?: AudioInfo;
+}
+
+interface RawStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  sample_aspect_ratio?: string;
+  r_frame_rate?: string;
+  avg_frame_rate?: string;
+  start_time?: string;
+  duration?: string;
+  pix_fmt?: string;
+  channels?: number;
+  sample_rate?: string;
+  disposition?: { attached_pic?: number };
+}
+
+interface RawProbe {
+  streams?: RawStream[];
+  format?: { format_name?: string; duration?: string; size?: string };
+}
+
+function parseRational(s: string | undefined): Rational | undefined {
+  if (s === undefined) return undefined;
+  const [n, d] = s.split(/[/:]/).map(Number);
+  if (n === undefined || d === undefined || !Number.isFinite(n) || !Number.isFinite(d) || n <= 0 || d <= 0) return undefined;
+  return { num: n, den: d };
+}
+
+const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
+
+/**
+ * Turns ffprobe's JSON into what the pipeline needs, or explains in one sentence why the
+ * file cannot be a master. Pure, so every rejection reason is unit-tested without ffmpeg.
+ */
+export function parseProbe(raw: RawProbe): ProbeResult {
+  const streams = raw.streams ?? [];
+  const v = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
+  if (v === undefined) {
+    const kinds = [...new Set(streams.map((s) => s.codec_type ?? 'unknown'))];
+    throw new BadInputError(
+      'VF_NO_VIDEO_STREAM',
+      kinds.length === 0 ? 'master has no streams: not a media file ffmpeg can read' : `master has no video stream (found: ${kinds.join(', ')})`,
+    );
+  }
+  if (v.codec_name === undefined || !(Number(v.width) > 0 && Number(v.height) > 0)) {
+    throw new BadInputError('VF_UNDECODABLE_VIDEO', `video stream is not decodable (codec ${v.codec_name ?? 'unknown'}, size ${v.width ?? '?'}x${v.height ?? '?'})`);
+  }
+  const width = Number(v.width);
+  const height = Number(v.height);
+  const frameRate = parseRational(v.avg_frame_rate) ?? parseRational(v.r_frame_rate);
+  if (frameRate === undefined || frameRate.num / frameRate.den > 240) {
+    throw new BadInputError('VF_NO_FRAME_RATE', `video stream has no usable frame rate (avg ${v.avg_frame_rate ?? '?'}, r ${v.r_frame_rate ?? '?'})`);
+  }
+  const durationS = Number(raw.format?.duration ?? v.duration);
+  if (!(durationS > 0) || !Number.isFinite(durationS)) {
+    throw new BadInputError('VF_NO_DURATION', `master has no duration (got ${raw.format?.duration ?? 'none'})`);
+  }
+  const sar = parseRational(v.sample_aspect_ratio) ?? { num: 1, den: 1 };
+  const displayWidth = sar.num === sar.den ? width : even((width * sar.num) / sar.den);
+  const a = streams.find((s) => s.codec_type === 'audio');
+  return {
+    formatName: raw.format?.format_name ?? 'unknown',
+    durationS,
+    sizeBytes: Number(raw.format?.size ?? 0),
+    video: {
+      codec: v.codec_name,
+      width,
+      height,
+      displayWidth,
+      displayHeight: height,
+      frameRate,
+      startTimeS: Number(v.start_time ?? 0) || 0,
+      pixFmt: v.pix_fmt ?? 'unknown',
+    },
+    ...(a === undefined || a.codec_name === undefined
+      ? {}
+      : {
+          audio: {
+            codec: a.codec_name,
+            channels: Number(a.channels ?? 2),
+            sampleRateHz: Number(a.sample_rate ?? 48000),
+            startTimeS: Number(a.start_time ?? 0) || 0,
+          },
+        }),
+  };
+}
+
+export function frameRateValue(r: Rational): number {
+  return r.num / r.den;
+}
+
+/** ffprobe a master once, before anything is built from it. */
+export async function probeMaster(location: string, options: Pick<RunOptions, 'signal'> = {}): Promise<ProbeResult> {
+  let out;
+  try {
+    out = await runProbe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', location], options);
+  } catch (err) {
+    if (err instanceof FfmpegExitError && err.exitCode !== null) {
+      // ffprobe exits 1 for unreadable input: that is the file's fault, not the worker's.
+      throw new BadInputError('VF_UNREADABLE_MASTER', `master is not a readable media file: ${err.message.replace(/^ffprobe exited with code \d+: /, '')}`, err.stderrTail);
+    }
+    throw err;
+  }
+  let raw: RawProbe;
+  try {
+    raw = JSON.parse(out.stdout) as RawProbe;
+  } catch {
+    throw new BadInputError('VF_UNREADABLE_MASTER', 'ffprobe returned no readable description of the master');
+  }
+  return parseProbe(raw);
+}

@@ -1,0 +1,51 @@
+import type { Job, FlowProducer } from 'bullmq';
+import type { ObjectStore } from '../storage/port.ts';
+import type { TitleStore } from '../../orchestrator/titles/store.ts';
+import type { EncodeSettings } from '../encode/settings.ts';
+import type { JobDataByName, JobName } from './types.ts';
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What every handler may use; built once per worker process. */
+export interface WorkerDeps {
+  readonly store: ObjectStore;
+  readonly titles: TitleStore;
+  readonly flow: FlowProducer;
+  readonly queueName: string;
+  readonly settings: EncodeSettings;
+  /** Scratch space for ffmpeg's inputs and outputs; each job uses its own subdirectory. */
+  readonly tmpDir: string;
+  readonly log: Logger;
+}
+
+export interface JobContext {
+  readonly deps: WorkerDeps;
+  /** Aborted when the job is cancelled or the worker shuts down hard. */
+  readonly signal: AbortSignal;
+}
+
+export type Handler<N extends JobName> = (job: Job<JobDataByName[N], unknown, N>, ctx: JobContext) => Promise<unknown>;
+export type Handlers = { readonly [N in JobName]: Handler<N> };
+
+/** Titles an entry of a job's data belongs to, for logs and failure marking. */
+export function titleIdOf(data: JobDataByName[JobName]): string {
+  return 'layout' in data ? data.layout.titleId : data.titleId;
+}
+
+/**
+ * Reports progress at most every `intervalMs`: ffmpeg prints a progress block twice a
+ * second per output and each report is a Redis round trip.
+ */
+export function throttledProgress(report: (fraction: number) => Promise<void>, intervalMs = 1000): (fraction: number) => void {
+  let last = 0;
+  return (fraction) => {
+    const now = Date.now();
+    if (fraction < 1 && now - last < intervalMs) return;
+    last = now;
+    report(fraction).catch(() => undefined);
+  };
+}

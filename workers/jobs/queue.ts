@@ -1,0 +1,39 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { FlowProducer, Queue, type DefaultJobOptions } from 'bullmq';
+
+/** One queue carries every job type; the job name selects the handler. */
+export const QUEUE_NAME = 'vodforge';
+
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 4,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export interface QueueConnectionOptions {
+  readonly redisUrl: string;
+  /** Key prefix of the queue and of vodforge's own keys; tests use a random one. @defaultValue 'vf' */
+  readonly prefix: string;
+}
+
+/**
+ * A connection for producers (the API): no offline queue, so a command fails at once when
+ * Redis is down and the API answers 503 instead of hanging on a request.
+ */
+export function producerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
+  return new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, ...extra });
+}
+
+/** A connection for workers: BullMQ's blocking commands require `maxRetriesPerRequest: null`. */
+export function workerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
+  return new Redis(redisUrl, { maxRetriesPerRequest: null, ...extra });
+}
+
+export function createQueue(connection: Redis, prefix: string): Queue {
+  return new Queue(QUEUE_NAME, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+}
+
+export function createFlowProducer(connection: Redis, prefix: string): FlowProducer {
+  return new FlowProducer({ connection, prefix });
+}

@@ -1,0 +1,83 @@
+import { measureTrack, type Presentation, type Track } from './model.ts';
+
+/** ISO 8601 duration with millisecond precision, as MPD attributes take it. */
+export function isoDuration(seconds: number): string {
+  return `PT${seconds.toFixed(3)}S`;
+}
+
+const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * `<SegmentTimeline>` in the track's own timescale: start times are sums of rounded
+ * durations, so they never drift from the fragments' decode times by more than one tick.
+ */
+export function segmentTimeline(track: Track): string {
+  const entries: { t: number; d: number; r: number }[] = [];
+  let tSec = 0;
+  for (const s of track.segments) {
+    const t = Math.round(tSec * track.timescale);
+    tSec += s.durationS;
+    const d = Math.round(tSec * track.timescale) - t;
+    const last = entries.at(-1);
+    if (last !== undefined && last.d === d) last.r += 1;
+    else entries.push({ t, d, r: 0 });
+  }
+  return entries
+    .map((e, i) => `<S ${i === 0 ? `t="${e.t}" ` : ''}d="${e.d}"${e.r > 0 ? ` r="${e.r}"` : ''}/>`)
+    .join('');
+}
+
+/** `$Number%05d$` template matching the packager's `seg_%05d.m4s` names. */
+function mediaTemplate(track: Track, base: string): string {
+  const first = track.segments[0]?.name ?? 'seg_00000.m4s';
+  const m = /^(.*?)(\d+)(\.m4s)$/.exec(first);
+  if (m === null) throw new Error(`segment name ${first} does not end in a number`);
+  return `${base}${track.dir}/${m[1] ?? ''}$Number%0${(m[2] ?? '').length}d$${m[3] ?? ''}`;
+}
+
+function segmentTemplate(track: Track, base: string): string {
+  const firstNumber = Number(/(\d+)\.m4s$/.exec(track.segments[0]?.name ?? '0.m4s')?.[1] ?? 0);
+  return (
+    `<SegmentTemplate timescale="${track.timescale}" initialization="${escapeAttr(`${base}${track.dir}/${track.initName}`)}" ` +
+    `media="${escapeAttr(mediaTemplate(track, base))}" startNumber="${firstNumber}">` +
+    `<SegmentTimeline>${segmentTimeline(track)}</SegmentTimeline></SegmentTemplate>`
+  );
+}
+
+/**
+ * A static DASH MPD (isoff-live profile) over the same CMAF segments the HLS playlists
+ * name, so both protocols share one copy of the media.
+ */
+export function dashManifest(p: Presentation, base = ''): string {
+  const maxW = Math.max(...p.video.map((v) => v.width));
+  const maxH = Math.max(...p.video.map((v) => v.height));
+  const fr = p.video[0]?.frameRate;
+  const videoReps = [...p.video]
+    .sort((a, b) => measureTrack(a).peakBps - measureTrack(b).peakBps)
+    .map(
+      (v) =>
+        `      <Representation id="${escapeAttr(v.dir)}" bandwidth="${measureTrack(v).peakBps}" width="${v.width}" height="${v.height}" sar="1:1" codecs="${v.codecs}">\n` +
+        `        ${segmentTemplate(v, base)}\n      </Representation>`,
+    );
+  const parts = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" type="static" mediaPresentationDuration="${isoDuration(p.durationS)}" minBufferTime="${isoDuration(p.segmentS)}">`,
+    '  <Period id="0" start="PT0S">',
+    `    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${maxW}" maxHeight="${maxH}"${fr === undefined ? '' : ` frameRate="${fr.num}/${fr.den}"`}>`,
+    ...videoReps,
+    '    </AdaptationSet>',
+  ];
+  if (p.audio !== undefined) {
+    const a = p.audio;
+    parts.push(
+      `    <AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" segmentAlignment="true" startWithSAP="1">`,
+      `      <Representation id="${escapeAttr(a.dir)}" bandwidth="${measureTrack(a).peakBps}" codecs="${a.codecs}" audioSamplingRate="${a.sampleRateHz}">`,
+      `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`,
+      `        ${segmentTemplate(a, base)}`,
+      '      </Representation>',
+      '    </AdaptationSet>',
+    );
+  }
+  parts.push('  </Period>', '</MPD>', '');
+  return parts.join('\n');
+}

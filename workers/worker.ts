@@ -1,0 +1,73 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { probeHandler } from './jobs/probe.ts';
+import { encodeChunkHandler } from './jobs/encode-chunk.ts';
+import { encodeAudioHandler } from './jobs/encode-audio.ts';
+import { packageHandler } from './jobs/package.ts';
+import { titleIdOf, type Handler, type Handlers, type WorkerDeps } from './jobs/context.ts';
+import type { JobDataByName, JobName } from './jobs/types.ts';
+
+/** The handler of every job name; `JOB_NAMES` is derived from it, never listed twice. */
+export const HANDLERS: Handlers = {
+  probe: probeHandler,
+  'encode-chunk': encodeChunkHandler,
+  'encode-audio': encodeAudioHandler,
+  package: packageHandler,
+};
+export const JOB_NAMES = Object.keys(HANDLERS) as JobName[];
+
+const isJobName = (name: string): name is JobName => Object.hasOwn(HANDLERS, name);
+
+export interface WorkerOptions {
+  /** Jobs one worker process runs at once; ffmpeg already uses every core. @defaultValue 1 */
+  readonly concurrency?: number;
+  /** How long a job's lock lasts without renewal, in ms; BullMQ renews it at half this while the job runs. @defaultValue 60000 */
+  readonly lockDurationMs?: number;
+  /** How often stalled jobs (their worker died) are looked for, in ms. @defaultValue 30000 */
+  readonly stalledIntervalMs?: number;
+  /** Times a job may stall before it fails. @defaultValue 2 */
+  readonly maxStalledCount?: number;
+}
+
+/** Whether this failure ends the job: bad input never improves on retry; the last attempt is the last. */
+function isFinalFailure(job: Job, err: unknown): boolean {
+  return err instanceof UnrecoverableError || (err as Error | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * A BullMQ worker for every vodforge job type. A failure that ends a job also fails its
+ * title, with the error's code and message, so content ops see why; the worker process
+ * itself never goes down for a bad master.
+ */
+export function createWorker(connection: Redis, prefix: string, deps: WorkerDeps, options: WorkerOptions = {}): Worker {
+  const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+    if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
+    const handler = HANDLERS[job.name] as Handler<JobName>;
+    const data = job.data as JobDataByName[JobName];
+    const titleId = titleIdOf(data);
+    try {
+      return await handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal });
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      const final = isFinalFailure(job, e);
+      deps.log.warn({ titleId, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, final, err: e.message }, 'job failed');
+      if (final) {
+        const code = (e as { code?: unknown }).code;
+        await deps.titles
+          .transition(titleId, 'failed', { error: { code: typeof code === 'string' ? code : 'VF_JOB_FAILED', message: e.message } })
+          .catch(() => undefined);
+        await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
+      }
+      throw e;
+    }
+  };
+  return new Worker(deps.queueName, processor, {
+    connection,
+    prefix,
+    concurrency: options.concurrency ?? 1,
+    lockDuration: options.lockDurationMs ?? 60_000,
+    stalledInterval: options.stalledIntervalMs ?? 30_000,
+    maxStalledCount: options.maxStalledCount ?? 2,
+    autorun: true,
+  });
+}
