@@ -1,0 +1,102 @@
+import { LadderError } from './errors.ts';
+import { pchip } from './pchip.ts';
+import { expectArray, expectNumber, expectObject } from './validate.ts';
+
+/** One point of a rate-quality curve. */
+export interface RateQualityPoint {
+  /** Average bitrate in kbit/s (any rate unit works if both curves use it). */
+  readonly bitrateKbps: number;
+  /** Quality, e.g. PSNR-Y in dB; both curves must use the same metric. */
+  readonly quality: number;
+}
+
+export interface BdRateOptions {
+  /**
+   * Number of equal intervals of the trapezoid rule over the overlapping quality range.
+   * A thousand puts the error far below the measurement noise of any real encode.
+   * @defaultValue 1000
+   */
+  readonly gridIntervals?: number;
+}
+
+/**
+ * Bjøntegaard delta rate of `test` against `reference`, in percent: the average bitrate
+ * difference at equal quality. Negative means `test` needs fewer bits (a saving).
+ *
+ * Method of the JCT-VC common test conditions (the updated VCEG-M33 method): log-rate as a
+ * function of quality, interpolated with PCHIP per curve, integrated with the trapezoid
+ * rule over the quality range both curves cover, averaged, and turned back into a ratio.
+ *
+ * @throws LadderError `BD_RATE_TOO_FEW_POINTS` (fewer than 2 points),
+ *   `BD_RATE_DUPLICATE_QUALITY`, `BD_RATE_NO_OVERLAP`, or `LADDER_INVALID_ARGUMENT`.
+ */
+export function bdRate(
+  reference: readonly RateQualityPoint[],
+  test: readonly RateQualityPoint[],
+  options: BdRateOptions = {},
+): number {
+  const intervals = expectNumber('gridIntervals', expectObject('options', options)['gridIntervals'] ?? 1000, {
+    min: 1,
+    integer: true,
+  });
+  const ref = logRateCurve('reference', reference);
+  const tst = logRateCurve('test', test);
+
+  const lo = Math.max(ref.qualities[0]!, tst.qualities[0]!);
+  const hi = Math.min(ref.qualities[ref.qualities.length - 1]!, tst.qualities[tst.qualities.length - 1]!);
+  if (!(hi > lo)) {
+    throw new LadderError(
+      'BD_RATE_NO_OVERLAP',
+      `Quality ranges do not overlap: reference ${range(ref.qualities)}, test ${range(tst.qualities)}`,
+    );
+  }
+
+  const step = (hi - lo) / intervals;
+  let area = 0;
+  for (let i = 0; i <= intervals; i++) {
+    // Sample the end exactly at `hi` rather than lo + n*step, which may round past the data.
+    const q = i === intervals ? hi : lo + i * step;
+    const weight = i === 0 || i === intervals ? 0.5 : 1;
+    area += weight * (tst.logRate(q) - ref.logRate(q));
+  }
+  const meanLogRatio = (area * step) / (hi - lo);
+  return (Math.exp(meanLogRatio) - 1) * 100;
+}
+
+interface LogRateCurve {
+  /** Ascending. */
+  readonly qualities: readonly number[];
+  /** Natural log of bitrate at a quality. */
+  readonly logRate: (quality: number) => number;
+}
+
+function logRateCurve(field: string, points: readonly RateQualityPoint[]): LogRateCurve {
+  const checked = expectArray(field, points).map((item, i) => {
+    const o = expectObject(`${field}[${i}]`, item);
+    return {
+      rate: expectNumber(`${field}[${i}].bitrateKbps`, o['bitrateKbps'], { above: 0 }),
+      quality: expectNumber(`${field}[${i}].quality`, o['quality']),
+    };
+  });
+  if (checked.length < 2) {
+    throw new LadderError(
+      'BD_RATE_TOO_FEW_POINTS',
+      `Expected \`${field}\` to have at least 2 points, got ${checked.length}`,
+    );
+  }
+  checked.sort((a, b) => a.quality - b.quality);
+  for (let i = 1; i < checked.length; i++) {
+    if (checked[i]!.quality === checked[i - 1]!.quality) {
+      throw new LadderError(
+        'BD_RATE_DUPLICATE_QUALITY',
+        `\`${field}\` has two points at quality ${checked[i]!.quality}; log-rate must be a function of quality`,
+      );
+    }
+  }
+  const qualities = checked.map((p) => p.quality);
+  return { qualities, logRate: pchip(qualities, checked.map((p) => Math.log(p.rate))) };
+}
+
+function range(qualities: readonly number[]): string {
+  return `[${qualities[0]}, ${qualities[qualities.length - 1]}]`;
+}

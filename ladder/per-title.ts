@@ -1,0 +1,225 @@
+import { LadderError } from './errors.ts';
+import { nearHull, upperConvexHull } from './hull.ts';
+import { resolvePerTitleOptions, type PerTitleOptions, type ResolvedPerTitleOptions } from './per-title-options.ts';
+import type { FrameSize, RdPoint, Rung } from './types.ts';
+import { expectFrameSize, expectRdPoints, psnrDb } from './validate.ts';
+
+/** A per-title rung always knows what it was predicted from. */
+export interface PlannedRung extends Rung {
+  readonly predictedPsnrDb: number;
+  readonly predictedSsim: number;
+  readonly crf: number;
+}
+
+export type LadderNoteCode =
+  /** No allowed point reached `qualityFloorDb`; the bottom rung is the best one available. */
+  | 'QUALITY_FLOOR_RELAXED'
+  /** Some neighbouring rungs are further apart than `maxStepRatio`. */
+  | 'MAX_STEP_EXCEEDED'
+  /** The usable hull spans less than `minStepRatio` (or `maxRungs` is 1): one rung. */
+  | 'SINGLE_RUNG';
+
+export interface LadderNote {
+  readonly code: LadderNoteCode;
+  readonly message: string;
+}
+
+export interface PerTitleLadder<P extends RdPoint = RdPoint> {
+  /** Ascending in bitrate and in predicted quality. */
+  readonly rungs: readonly PlannedRung[];
+  /** Hull of the points allowed by size and bitrate limits (before the quality ceiling). */
+  readonly hull: readonly P[];
+  /** Constraints that could not all be met, and how the ladder gave way. */
+  readonly notes: readonly LadderNote[];
+}
+
+/** Relative slack on ratio comparisons so a measured 1.4999999 still counts as 1.5. */
+const RATIO_SLACK = 1e-9;
+
+/**
+ * Builds a title's ladder from its measured rate-quality points.
+ *
+ * 1. Points larger than the source (upscaling) or `maxSize`, or outside the bitrate range,
+ *    are dropped; the candidates are the points on or within `hullToleranceDb` of the upper
+ *    convex hull of the rest (see {@link nearHull}), cut at the first one reaching
+ *    `qualityCeilingDb`.
+ * 2. The bottom rung is the cheapest point reaching `qualityFloorDb` among the candidates
+ *    of the points that fit `bottomRungMaxSize` (their own hull, because with a device cap
+ *    the best small point may sit under the full hull).
+ * 3. The top rung is the dearest remaining candidate. Between them, candidates are chosen
+ *    so every step is at least `minStepRatio`, the largest step is as small as possible down
+ *    to `maxStepRatio`, then with as few rungs as possible, then with the most even steps.
+ *
+ * @throws LadderError `LADDER_INVALID_ARGUMENT`, `LADDER_NO_CANDIDATES` or
+ *   `LADDER_BOTTOM_CAP_UNMET`; the caller falls back to the fixed ladder with that reason.
+ */
+export function perTitleLadder<P extends RdPoint>(
+  points: readonly P[],
+  source: FrameSize,
+  options: PerTitleOptions = {},
+): PerTitleLadder<P> {
+  expectRdPoints('points', points);
+  const src = expectFrameSize('source', source);
+  const opts = resolvePerTitleOptions(options);
+  const notes: LadderNote[] = [];
+
+  const allowed = points.filter(
+    (p) =>
+      p.width <= src.width &&
+      p.height <= src.height &&
+      (opts.maxSize === undefined || fitsWithin(p, opts.maxSize)) &&
+      p.bitrateKbps >= opts.minBitrateKbps &&
+      p.bitrateKbps <= opts.maxBitrateKbps,
+  );
+  if (allowed.length === 0) {
+    throw new LadderError(
+      'LADDER_NO_CANDIDATES',
+      `None of ${points.length} rate-quality points fits the source ${src.width}x${src.height}` +
+        `${opts.maxSize ? ` and maxSize ${opts.maxSize.width}x${opts.maxSize.height}` : ''}` +
+        ` within ${opts.minBitrateKbps}-${opts.maxBitrateKbps} kbit/s`,
+    );
+  }
+  const hull = upperConvexHull(allowed);
+  const candidates = nearHull(allowed, opts.hullToleranceDb);
+  const ceilingAt = candidates.findIndex((p) => psnrDb(p) >= opts.qualityCeilingDb);
+  const belowCeiling = ceilingAt === -1 ? candidates : candidates.slice(0, ceilingAt + 1);
+
+  const bottom = chooseBottom(allowed, opts, notes);
+  const upper = belowCeiling.filter((p) => p.bitrateKbps > bottom.bitrateKbps && psnrDb(p) > psnrDb(bottom));
+  const top = upper[upper.length - 1];
+
+  let chosen: readonly RdPoint[];
+  if (top === undefined) {
+    chosen = [bottom];
+  } else if (opts.maxRungs === 1 || top.bitrateKbps < bottom.bitrateKbps * opts.minStepRatio * (1 - RATIO_SLACK)) {
+    // One rung must satisfy the bottom-rung cap and the top's job at once: take the best
+    // point that fits the cap.
+    const capped = [bottom, ...upper].filter((p) => fitsBottomCap(p, opts));
+    chosen = [capped[capped.length - 1] ?? bottom];
+    notes.push({
+      code: 'SINGLE_RUNG',
+      message:
+        opts.maxRungs === 1
+          ? 'maxRungs is 1'
+          : `The hull spans ${bottom.bitrateKbps}-${top.bitrateKbps} kbit/s, less than minStepRatio ${opts.minStepRatio}`,
+    });
+  } else {
+    chosen = selectRungs([bottom, ...upper], opts);
+  }
+
+  const rungs = chosen.map(toRung);
+  const worst = Math.max(1, ...rungs.slice(1).map((r, i) => r.bitrateKbps / rungs[i]!.bitrateKbps));
+  if (worst > opts.maxStepRatio * (1 + RATIO_SLACK)) {
+    notes.push({
+      code: 'MAX_STEP_EXCEEDED',
+      message: `Largest step between rungs is ${worst.toFixed(2)}x, above maxStepRatio ${opts.maxStepRatio}`,
+    });
+  }
+  return { rungs, hull, notes };
+}
+
+function chooseBottom<P extends RdPoint>(allowed: readonly P[], opts: ResolvedPerTitleOptions, notes: LadderNote[]): P {
+  const cappedCandidates = nearHull(allowed.filter((p) => fitsBottomCap(p, opts)), opts.hullToleranceDb);
+  const best = cappedCandidates[cappedCandidates.length - 1];
+  if (best === undefined) {
+    const cap = opts.bottomRungMaxSize!;
+    throw new LadderError(
+      'LADDER_BOTTOM_CAP_UNMET',
+      `No rate-quality point fits bottomRungMaxSize ${cap.width}x${cap.height}; encode samples at a smaller size`,
+    );
+  }
+  const atFloor = cappedCandidates.find((p) => psnrDb(p) >= opts.qualityFloorDb);
+  if (atFloor !== undefined) return atFloor;
+  notes.push({
+    code: 'QUALITY_FLOOR_RELAXED',
+    message: `No allowed point reaches qualityFloorDb ${opts.qualityFloorDb}; bottom rung predicts ${psnrDb(best).toFixed(2)} dB`,
+  });
+  return best;
+}
+
+/**
+ * Picks rungs from `candidates` (bottom first, top last, ascending). A step is allowed when
+ * its ratio is within [minStepRatio, limit]; the smallest limit (from maxStepRatio upward) that
+ * joins bottom to top in at most maxRungs rungs wins, then fewest rungs, then the smallest
+ * sum of squared log-steps (the most even spacing).
+ */
+function selectRungs(candidates: readonly RdPoint[], opts: ResolvedPerTitleOptions): readonly RdPoint[] {
+  const logRate = candidates.map((p) => Math.log(p.bitrateKbps));
+  const minStep = Math.log(opts.minStepRatio) - RATIO_SLACK;
+  const target = Math.log(opts.maxStepRatio);
+  const limits = [target];
+  for (let i = 0; i < logRate.length; i++) {
+    for (let j = i + 1; j < logRate.length; j++) {
+      const step = logRate[j]! - logRate[i]!;
+      if (step > target && step >= minStep) limits.push(step);
+    }
+  }
+  limits.sort((a, b) => a - b);
+
+  // Feasibility is monotone in the limit, so binary search the sorted limits. The largest is
+  // always feasible: the direct bottom→top step is >= minStepRatio (checked by the caller).
+  let lo = 0;
+  let hi = limits.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const path = shortestPath(logRate, minStep, limits[mid]! + RATIO_SLACK);
+    if (path !== undefined && path.length <= opts.maxRungs) hi = mid;
+    else lo = mid + 1;
+  }
+  const path = shortestPath(logRate, minStep, limits[lo]! + RATIO_SLACK)!;
+  return path.map((i) => candidates[i]!);
+}
+
+/** Fewest-nodes, then most-even path from index 0 to the last index; undefined if none. */
+function shortestPath(logRate: readonly number[], minStep: number, maxStep: number): number[] | undefined {
+  const n = logRate.length;
+  const best: { count: number; spread: number; prev: number }[] = [{ count: 1, spread: 0, prev: -1 }];
+  for (let j = 1; j < n; j++) {
+    let here = { count: Infinity, spread: Infinity, prev: -1 };
+    for (let i = 0; i < j; i++) {
+      const from = best[i]!;
+      const step = logRate[j]! - logRate[i]!;
+      if (from.count === Infinity) continue; // `i` itself is unreachable
+      if (step < minStep || step > maxStep) continue;
+      const count = from.count + 1;
+      const spread = from.spread + step * step;
+      if (count < here.count || (count === here.count && spread < here.spread)) here = { count, spread, prev: i };
+    }
+    best.push(here);
+  }
+  if (best[n - 1]!.count === Infinity) return undefined;
+  const path: number[] = [];
+  for (let k = n - 1; k !== -1; k = best[k]!.prev) path.unshift(k);
+  return path;
+}
+
+function fitsWithin(size: FrameSize, cap: FrameSize): boolean {
+  return (
+    Math.max(size.width, size.height) <= Math.max(cap.width, cap.height) &&
+    Math.min(size.width, size.height) <= Math.min(cap.width, cap.height)
+  );
+}
+
+function fitsBottomCap(p: FrameSize, opts: ResolvedPerTitleOptions): boolean {
+  return opts.bottomRungMaxSize === undefined || fitsWithin(p, opts.bottomRungMaxSize);
+}
+
+/**
+ * 4:2:0 chroma needs even luma dimensions. Rounding down keeps a rung from an odd-sized
+ * point (e.g. a 1919-wide source encoded at its own size) within the source; the one-pixel
+ * change does not move the predicted quality measurably.
+ */
+function evenDown(n: number): number {
+  return Math.max(2, Math.floor(n / 2) * 2);
+}
+
+function toRung(p: RdPoint): PlannedRung {
+  return {
+    width: evenDown(p.width),
+    height: evenDown(p.height),
+    bitrateKbps: p.bitrateKbps,
+    predictedPsnrDb: psnrDb(p),
+    predictedSsim: p.ssim,
+    crf: p.crf,
+  };
+}

@@ -1,0 +1,242 @@
+import { expectArray, expectNumber, expectObject } from './validate.ts';
+
+/** Spatial and temporal information of one second of the title (ffmpeg `siti`, averaged). */
+export interface SitiSecond {
+  /** Spatial information (0..~255 for 8-bit): edge energy, i.e. how detailed a frame is. */
+  readonly si: number;
+  /** Temporal information: frame-difference energy, i.e. how much moves. */
+  readonly ti: number;
+}
+
+export interface SampleWindowInput {
+  /** Title duration in seconds; a single-frame title passes its one frame's duration. */
+  readonly durationS: number;
+  /** Scene-cut timestamps in seconds (ffmpeg `scdet`), in any order; outside ones are ignored. */
+  readonly sceneCutsS?: readonly number[];
+  /** Entry `i` describes [i, i+1) s. May be shorter than the title, or empty. */
+  readonly sitiPerSecond?: readonly SitiSecond[];
+}
+
+export interface SampleWindowOptions {
+  /**
+   * Length of one sample window in seconds: long enough for rate control to settle.
+   * @defaultValue 4
+   */
+  readonly windowS?: number;
+  /**
+   * Shortest window used when the budget is below `windowS`; this may exceed the budget,
+   * because a ladder cannot be predicted from nothing. Titles shorter than this are
+   * sampled whole.
+   * @defaultValue 2
+   */
+  readonly minWindowS?: number;
+  /**
+   * Most of the title, as a fraction (0..1], that may be sampled.
+   * @defaultValue 0.1
+   */
+  readonly maxShare?: number;
+  /**
+   * Most seconds that may be sampled in total, whatever the title's length.
+   * @defaultValue 60
+   */
+  readonly maxTotalS?: number;
+  /**
+   * Weight of timeline distance against SI/TI distance (both normalised to 0..1) when
+   * spreading windows. 0 chooses by content alone; larger spreads more evenly in time.
+   * @defaultValue 1
+   */
+  readonly timelineWeight?: number;
+}
+
+export interface SampleWindow {
+  readonly startS: number;
+  readonly durationS: number;
+  /** Mean SI over the window; undefined when no SI/TI covers it. */
+  readonly meanSi: number | undefined;
+  readonly meanTi: number | undefined;
+  /**
+   * Share of the title (0..1, summing to 1 over all windows) this window stands for: each
+   * second is assigned to its nearest window. Use it to weight sample bitrates into a
+   * title-level rate-quality point.
+   */
+  readonly weight: number;
+}
+
+interface Span {
+  readonly startS: number;
+  readonly durationS: number;
+  /** Normalised SI, TI and timeline position, each 0..1 (feature distance space). */
+  readonly f: readonly [number, number, number];
+  readonly meanSi: number | undefined;
+  readonly meanTi: number | undefined;
+}
+
+/**
+ * Chooses which parts of a title to encode as rate-quality samples: the first window is the
+ * most typical part (closest to the title's mean SI/TI), each next one the part least like
+ * those chosen so far (farthest-point sampling in SI, TI and time), so windows cover the
+ * title's variety and spread over its timeline. Candidates start on a regular grid and at
+ * every scene cut, so a shot shorter than the grid can still be picked. Windows never
+ * overlap; total length is bounded by `maxShare` and `maxTotalS`.
+ *
+ * Returns windows ascending in start time; deterministic for equal inputs.
+ */
+export function chooseSampleWindows(input: SampleWindowInput, options: SampleWindowOptions = {}): SampleWindow[] {
+  const o = expectObject('options', options);
+  const windowS = expectNumber('windowS', o['windowS'] ?? 4, { above: 0 });
+  const minWindowS = expectNumber('minWindowS', o['minWindowS'] ?? 2, { above: 0, max: windowS });
+  const maxShare = expectNumber('maxShare', o['maxShare'] ?? 0.1, { above: 0, max: 1 });
+  const maxTotalS = expectNumber('maxTotalS', o['maxTotalS'] ?? 60, { above: 0 });
+  const timelineWeight = expectNumber('timelineWeight', o['timelineWeight'] ?? 1, { min: 0 });
+
+  const i = expectObject('input', input);
+  const durationS = expectNumber('durationS', i['durationS'], { above: 0 });
+  const cuts = expectArray('sceneCutsS', i['sceneCutsS'] ?? []).map((c, k) => expectNumber(`sceneCutsS[${k}]`, c));
+  const siti = expectArray('sitiPerSecond', i['sitiPerSecond'] ?? []).map((s, k) => {
+    const e = expectObject(`sitiPerSecond[${k}]`, s);
+    return {
+      si: expectNumber(`sitiPerSecond[${k}].si`, e['si'], { min: 0 }),
+      ti: expectNumber(`sitiPerSecond[${k}].ti`, e['ti'], { min: 0 }),
+    };
+  });
+
+  const budgetS = Math.min(maxShare * durationS, maxTotalS);
+  const lengthS = Math.min(durationS, budgetS >= windowS ? windowS : Math.max(budgetS, minWindowS));
+  const count = Math.max(1, Math.floor(budgetS / lengthS + 1e-9));
+
+  const describe = describer(siti, durationS, timelineWeight);
+  const lastStart = durationS - lengthS;
+  const starts = new Set<number>();
+  for (let s = 0; s < lastStart; s += lengthS) starts.add(s);
+  starts.add(lastStart);
+  for (const c of cuts) if (c > 0 && c < durationS) starts.add(Math.min(c, lastStart));
+  const candidates = [...starts].sort((a, b) => a - b).map((s) => describe(s, lengthS));
+
+  const typical = describe(0, durationS).f;
+  const seconds: Span[] = [];
+  for (let s = 0; s < durationS; s += 1) seconds.push(describe(s, Math.min(1, durationS - s)));
+
+  // A window straddling a change of content (half calm, half action) is like neither half,
+  // so farthest-point sampling likes it, yet no second of the title is nearest to it: it
+  // would be an encode that stands for nothing. Such windows are banned and the pick rerun;
+  // every rerun bans at least one more candidate, so this ends.
+  const banned = new Set<Span>();
+  for (;;) {
+    const chosen = farthestPoints(candidates, banned, typical, count, lengthS);
+    const weights = chosen.map(() => 0);
+    for (const part of seconds) weights[nearestIndex(chosen, part.f)]! += part.durationS / durationS;
+    const idle = chosen.filter((_, k) => weights[k] === 0);
+    if (idle.length === 0 || chosen.length === 1) {
+      return chosen
+        .map((w, k) => ({ startS: w.startS, durationS: w.durationS, meanSi: w.meanSi, meanTi: w.meanTi, weight: weights[k]! }))
+        .sort((a, b) => a.startS - b.startS);
+    }
+    for (const w of idle) banned.add(w);
+  }
+}
+
+/**
+ * Starts from the candidate nearest `typical`, then repeatedly adds the candidate farthest
+ * from every chosen one that overlaps none of them. Earliest wins ties.
+ */
+function farthestPoints(
+  candidates: readonly Span[],
+  banned: ReadonlySet<Span>,
+  typical: readonly number[],
+  count: number,
+  lengthS: number,
+): Span[] {
+  // minDistance[k]: distance from candidate k to its nearest chosen window; -1 = unusable.
+  const minDistance = candidates.map((c) => (banned.has(c) ? -1 : Infinity));
+  const chosen: Span[] = [];
+  let next = -1;
+  let nextScore = Infinity;
+  candidates.forEach((c, k) => {
+    const d = distance(c.f, typical);
+    if (minDistance[k]! >= 0 && d < nextScore) [next, nextScore] = [k, d];
+  });
+  while (next !== -1 && chosen.length < count) {
+    const pick = candidates[next]!;
+    chosen.push(pick);
+    next = -1;
+    nextScore = -1;
+    candidates.forEach((c, k) => {
+      if (minDistance[k]! < 0) return;
+      if (Math.abs(c.startS - pick.startS) < lengthS - 1e-9) {
+        minDistance[k] = -1; // overlaps a chosen window
+        return;
+      }
+      minDistance[k] = Math.min(minDistance[k]!, distance(c.f, pick.f));
+      if (minDistance[k]! > nextScore) [next, nextScore] = [k, minDistance[k]!];
+    });
+  }
+  return chosen;
+}
+
+/** Builds spans with features normalised over the whole title. */
+function describer(
+  siti: readonly SitiSecond[],
+  durationS: number,
+  timelineWeight: number,
+): (startS: number, lengthS: number) => Span {
+  const scale = (values: readonly number[]): ((v: number) => number) => {
+    // Loops, not Math.min(...values): a ten-hour title has 36,000 entries.
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    // A constant feature (or none measured) carries no variety: it contributes nothing.
+    return (v) => (hi > lo ? (v - lo) / (hi - lo) : 0);
+  };
+  const siScale = scale(siti.map((s) => s.si));
+  const tiScale = scale(siti.map((s) => s.ti));
+  const mean = (pick: (s: SitiSecond) => number): number =>
+    siti.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, siti.length);
+  // Seconds without SI/TI (a truncated analysis) count as typical of the title.
+  const typicalSi = siScale(mean((s) => s.si));
+  const typicalTi = tiScale(mean((s) => s.ti));
+
+  return (startS, lengthS) => {
+    const endS = startS + lengthS;
+    let si = 0;
+    let ti = 0;
+    let covered = 0;
+    for (let sec = Math.floor(startS); sec < endS && sec < siti.length; sec++) {
+      const overlap = Math.min(endS, sec + 1) - Math.max(startS, sec);
+      if (overlap <= 0) continue;
+      si += siti[sec]!.si * overlap;
+      ti += siti[sec]!.ti * overlap;
+      covered += overlap;
+    }
+    const meanSi = covered > 0 ? si / covered : undefined;
+    const meanTi = covered > 0 ? ti / covered : undefined;
+    const centre = (startS + lengthS / 2) / durationS;
+    return {
+      startS,
+      durationS: lengthS,
+      f: [
+        meanSi === undefined ? typicalSi : siScale(meanSi),
+        meanTi === undefined ? typicalTi : tiScale(meanTi),
+        centre * timelineWeight,
+      ],
+      meanSi,
+      meanTi,
+    };
+  };
+}
+
+function distance(a: readonly number[], b: readonly number[]): number {
+  let sum = 0;
+  for (let k = 0; k < a.length; k++) sum += (a[k]! - b[k]!) ** 2;
+  return Math.sqrt(sum);
+}
+
+/** Index of the span nearest `target`; the earliest wins ties. */
+function nearestIndex(spans: readonly Span[], target: readonly number[]): number {
+  let best = 0;
+  let bestD = Infinity;
+  spans.forEach((s, k) => {
+    const d = distance(s.f, target);
+    if (d < bestD) [best, bestD] = [k, d];
+  });
+  return best;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { APPLE_HLS_LADDER, appleLadder } from '../../../ladder/fixed.ts';
+
+describe('appleLadder on awkward sources', () => {
+  const even = (n: number): boolean => n % 2 === 0;
+
+  it('is the whole Apple ladder for a 1920x1080 source', () => {
+    expect(appleLadder({ width: 1920, height: 1080 })).toEqual(APPLE_HLS_LADDER);
+  });
+
+  it('1918x1080: even sizes, none wider than the source', () => {
+    const rungs = appleLadder({ width: 1918, height: 1080 });
+    expect(rungs).toHaveLength(APPLE_HLS_LADDER.length);
+    for (const r of rungs) {
+      expect(even(r.width) && even(r.height)).toBe(true);
+      expect(r.width).toBeLessThanOrEqual(1918);
+    }
+    expect(rungs.at(-1)).toMatchObject({ width: 1918, height: 1080 });
+  });
+
+  it('720x576 display size: even sizes, capped at 576 lines, 5:4 kept', () => {
+    const rungs = appleLadder({ width: 720, height: 576 });
+    expect(rungs.map((r) => r.height)).toEqual([234, 360, 432, 540]);
+    for (const r of rungs) {
+      expect(even(r.width) && even(r.height)).toBe(true);
+      expect(Math.abs(r.width / r.height - 720 / 576)).toBeLessThan(0.02);
+    }
+  });
+
+  it('720x576 anamorphic 16:9 (display 1024x576): 16:9 rungs up to 540 lines, no upscale', () => {
+    const rungs = appleLadder({ width: 1024, height: 576 });
+    expect(rungs.at(-1)).toMatchObject({ width: 960, height: 540 });
+    for (const r of rungs) expect(r.height).toBeLessThanOrEqual(576);
+  });
+
+  it('a source below the bottom rung gets one rung at its own size', () => {
+    expect(appleLadder({ width: 320, height: 180 })).toEqual([{ width: 320, height: 180, bitrateKbps: 145 }]);
+  });
+});

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { LadderArgumentError } from '../../../ladder/errors.ts';
+import { chooseSampleWindows, type SampleWindow, type SitiSecond } from '../../../ladder/sample-windows.ts';
+
+const flat = (seconds: number): SitiSecond[] => Array.from({ length: seconds }, () => ({ si: 40, ti: 5 }));
+
+/** Flat content with a distinct stretch [from, to) of high detail and motion. */
+function withBurst(seconds: number, from: number, to: number): SitiSecond[] {
+  return flat(seconds).map((s, i) => (i >= from && i < to ? { si: 90, ti: 60 } : s));
+}
+
+const total = (windows: readonly SampleWindow[]): number => windows.reduce((sum, w) => sum + w.durationS, 0);
+
+function expectWellFormed(windows: readonly SampleWindow[], durationS: number): void {
+  expect(windows.length).toBeGreaterThan(0);
+  for (let i = 0; i < windows.length; i++) {
+    const w = windows[i]!;
+    expect(w.startS).toBeGreaterThanOrEqual(0);
+    expect(w.startS + w.durationS).toBeLessThanOrEqual(durationS + 1e-9);
+    if (i > 0) expect(w.startS).toBeGreaterThanOrEqual(windows[i - 1]!.startS + windows[i - 1]!.durationS - 1e-9);
+  }
+  expect(windows.reduce((sum, w) => sum + w.weight, 0)).toBeCloseTo(1, 9);
+}
+
+describe('chooseSampleWindows: budget', () => {
+  it('samples 10% of a ten-minute title in 4 s windows', () => {
+    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: flat(600) });
+    expectWellFormed(windows, 600);
+    expect(windows).toHaveLength(15);
+    expect(total(windows)).toBeCloseTo(60, 9);
+  });
+
+  it('caps a long title at maxTotalS', () => {
+    const windows = chooseSampleWindows({ durationS: 7200 });
+    expect(total(windows)).toBeLessThanOrEqual(60);
+    expect(chooseSampleWindows({ durationS: 7200 }, { maxTotalS: 20 })).toHaveLength(5);
+  });
+
+  it('takes one shorter window when 10% is less than a window', () => {
+    const windows = chooseSampleWindows({ durationS: 30 });
+    expect(windows).toHaveLength(1);
+    expect(windows[0]!.durationS).toBeCloseTo(3, 9);
+  });
+
+  it('keeps minWindowS even when that exceeds the share, so a short title is still sampled', () => {
+    const windows = chooseSampleWindows({ durationS: 10 });
+    expect(windows).toHaveLength(1);
+    expect(windows[0]!.durationS).toBe(2);
+  });
+
+  it('samples a title shorter than the window whole', () => {
+    expect(chooseSampleWindows({ durationS: 1.5 })).toEqual([
+      { startS: 0, durationS: 1.5, meanSi: undefined, meanTi: undefined, weight: 1 },
+    ]);
+  });
+
+  it('samples a single-frame title as its one frame', () => {
+    const [only, ...rest] = chooseSampleWindows({ durationS: 0.04, sitiPerSecond: [{ si: 30, ti: 0 }] });
+    expect(rest).toEqual([]);
+    expect(only).toEqual({ startS: 0, durationS: 0.04, meanSi: 30, meanTi: 0, weight: 1 });
+  });
+});
+
+describe('chooseSampleWindows: coverage', () => {
+  it('spreads windows over the timeline when the content never changes', () => {
+    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: flat(600) });
+    expect(windows[0]!.startS).toBeLessThan(60);
+    expect(windows.at(-1)!.startS + 4).toBeGreaterThan(540);
+    const gaps = windows.slice(1).map((w, i) => w.startS - windows[i]!.startS);
+    expect(Math.max(...gaps)).toBeLessThan((2 * 600) / 15);
+  });
+
+  it('spreads windows without any SI/TI at all', () => {
+    const windows = chooseSampleWindows({ durationS: 600 });
+    expectWellFormed(windows, 600);
+    expect(windows[0]!.startS).toBeLessThan(60);
+    expect(windows.at(-1)!.startS).toBeGreaterThan(500);
+  });
+
+  it('samples a short distinct stretch that an even grid would miss', () => {
+    // 10 s of high motion in 600 s; 15 windows on a 40 s grid could land anywhere else.
+    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: withBurst(600, 221, 231) });
+    const inBurst = windows.filter((w) => w.startS < 231 && w.startS + w.durationS > 221);
+    expect(inBurst.length).toBeGreaterThan(0);
+    expect(inBurst.some((w) => (w.meanTi ?? 0) > 50)).toBe(true);
+  });
+
+  it('can start a window at a scene cut, off the 4 s grid', () => {
+    const windows = chooseSampleWindows({
+      durationS: 600,
+      sceneCutsS: [301.5],
+      sitiPerSecond: withBurst(600, 301, 306).map((s, i) => (i === 301 ? flat(1)[0]! : s)),
+    });
+    expect(windows.map((w) => w.startS)).toContain(301.5);
+  });
+
+  it('takes a single window from typical content, not the outlier', () => {
+    const windows = chooseSampleWindows({ durationS: 40, sitiPerSecond: withBurst(40, 0, 10) });
+    expect(windows).toHaveLength(1);
+    expect(windows[0]!.startS).toBeGreaterThanOrEqual(10);
+    expect(windows[0]!.meanTi).toBe(5);
+  });
+
+  it('weights a window by how much of the title it stands for', () => {
+    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: withBurst(600, 221, 231) });
+    const burst = windows.find((w) => (w.meanTi ?? 0) > 50)!;
+    const rest = windows.filter((w) => w !== burst);
+    // The burst is 10 s of 600; each flat window stands for about (590/14) s.
+    expect(burst.weight).toBeLessThan(20 / 600);
+    for (const w of rest) expect(w.weight).toBeGreaterThan(burst.weight);
+  });
+
+  it('regression: a window straddling calm and action stood for no second of the title', () => {
+    // Farthest-point sampling first picked [220, 224): one calm second, three of action,
+    // like neither, so no second was nearest to it and its weight was 0.
+    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: withBurst(600, 221, 231) });
+    expect(windows).toHaveLength(15);
+    for (const w of windows) expect(w.weight).toBeGreaterThan(0);
+  });
+
+  it('fills missing SI/TI seconds with the title’s typical values rather than zero', () => {
+    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: flat(300) });
+    expectWellFormed(windows, 600);
+    expect(windows.filter((w) => w.startS >= 300).length).toBeGreaterThan(3);
+  });
+
+  it('is deterministic', () => {
+    const input = { durationS: 600, sceneCutsS: [12.3, 99.9, 400], sitiPerSecond: withBurst(600, 100, 130) };
+    expect(chooseSampleWindows(input)).toEqual(chooseSampleWindows(input));
+  });
+});
+
+describe('chooseSampleWindows: validation names the field and the value', () => {
+  const fieldOf = (run: () => unknown): string => {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof LadderArgumentError) return `${error.field}: ${error.message}`;
+      throw error;
+    }
+    return 'no error';
+  };
+
+  it.each([
+    [() => chooseSampleWindows({ durationS: 0 }), /^durationS: .*> 0, got 0/],
+    [() => chooseSampleWindows({ durationS: 60, sceneCutsS: [1, Number.NaN] }), /^sceneCutsS\[1\]: .*got NaN/],
+    [() => chooseSampleWindows({ durationS: 60, sitiPerSecond: [{ si: 1, ti: -2 }] }), /^sitiPerSecond\[0\]\.ti: .*got -2/],
+    [() => chooseSampleWindows({ durationS: 60 }, { maxShare: 1.5 }), /^maxShare: .*<= 1, got 1.5/],
+    [() => chooseSampleWindows({ durationS: 60 }, { windowS: 4, minWindowS: 5 }), /^minWindowS: .*<= 4, got 5/],
+  ])('%#', (run, expected) => {
+    expect(fieldOf(run)).toMatch(expected);
+  });
+});
