@@ -33,19 +33,25 @@ function even(n: number): number {
 }
 
 /**
- * The Apple ladder capped at the source: no rung is taller than the source, each rung keeps
- * the source's display aspect ratio (the rung's height is kept, its width derived), and a
- * source smaller than the bottom rung gets one rung at its own size so every title plays.
+ * The Apple ladder capped at the source: no rung is larger than the source, each rung keeps
+ * the source's display aspect ratio, and a source smaller than the bottom rung gets one rung
+ * at its own size so every title plays. The ladder's heights are read as the short side, so
+ * a portrait source (1080x1920) gets the same rungs turned on their side, not shrunk to fit
+ * a landscape box.
  */
 export function appleLadder(source: SourceFrame, ladder: readonly LadderRung[] = APPLE_HLS_LADDER): LadderRung[] {
   if (!(source.width > 0 && source.height > 0)) {
     throw new RangeError(`Expected source width and height > 0, got ${source.width}x${source.height}`);
   }
-  const aspect = source.width / source.height;
-  const fits = ladder.filter((r) => r.height <= source.height && even(r.height * aspect) <= even(source.width));
-  const chosen = fits.length > 0 ? fits : ladder.slice(0, 1).map((r) => ({ ...r, height: source.height }));
+  const portrait = source.height > source.width;
+  const short = portrait ? source.width : source.height;
+  const long = portrait ? source.height : source.width;
+  const aspect = long / short;
+  const fits = ladder.filter((r) => r.height <= short && even(r.height * aspect) <= even(long));
+  const chosen = fits.length > 0 ? fits : ladder.slice(0, 1).map((r) => ({ ...r, height: short }));
   return chosen.map((r) => {
-    const height = even(Math.min(r.height, source.height));
-    return { width: even(height * aspect), height, bitrateKbps: r.bitrateKbps };
+    const s = even(Math.min(r.height, short));
+    const l = even(s * aspect);
+    return { width: portrait ? s : l, height: portrait ? l : s, bitrateKbps: r.bitrateKbps };
   });
 }

@@ -37,3 +37,11 @@ describe('appleLadder on awkward sources', () => {
     expect(appleLadder({ width: 320, height: 180 })).toEqual([{ width: 320, height: 180, bitrateKbps: 145 }]);
   });
 });
+
+describe('appleLadder on portrait sources (regression: portrait was capped by its width as if it were a height)', () => {
+  it('gives a 1080x1920 source the full ladder turned on its side', () => {
+    const rungs = appleLadder({ width: 1080, height: 1920 });
+    expect(rungs.at(-1)).toEqual({ width: 1080, height: 1920, bitrateKbps: 7800 });
+    expect(rungs.every((r) => r.height > r.width)).toBe(true);
+  });
+});
