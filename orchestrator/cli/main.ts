@@ -30,5 +30,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vodforge: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  return (await command.load())(rest);
+  try {
+    return await (await command.load())(rest);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.code === 'VF_USAGE' || e.code === 'VF_CONFIG') {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
 }

@@ -63,8 +63,11 @@ export async function startRedisServer(dir: string, port?: number): Promise<Redi
     'redis-server',
     ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
       '--maxmemory-policy', 'noeviction', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Own process group, so a terminal's Ctrl-C does not stop Redis under workers that are
+    // still finishing their jobs; the supervisor stops it last.
+    { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
   );
+  process.once('exit', () => child.kill('SIGTERM'));
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed?): ${err.message}`))),
   );

@@ -1,0 +1,111 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import type { TitleViewT } from '../schemas.ts';
+import { parse, UsageError } from './args.ts';
+import { formatBytes, ProgressBar } from './progress.ts';
+
+export interface IngestResult {
+  readonly id: string;
+  readonly status: TitleViewT['state'];
+  readonly error: NonNullable<TitleViewT['error']> | null;
+  /** Absolute URLs a player can open. */
+  readonly hls: string | null;
+  readonly dash: string | null;
+  readonly durationS: number | null;
+  readonly ladder: { width: number; height: number; bitrateKbps: number }[];
+}
+
+async function call<T>(url: string, init: RequestInit & { duplex?: 'half' }): Promise<T> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  if (!res.ok) {
+    let message = text;
+    try {
+      const body = JSON.parse(text) as { code?: string; message?: string };
+      message = `${body.code ?? res.status}: ${body.message ?? text}`;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    throw new Error(`${init.method ?? 'GET'} ${url} failed with ${res.status} ${message}`);
+  }
+  return JSON.parse(text) as T;
+}
+
+export function toResult(api: string, t: TitleViewT): IngestResult {
+  return {
+    id: t.id,
+    status: t.state,
+    error: t.error ?? null,
+    hls: t.hls === undefined ? null : new URL(t.hls, api).toString(),
+    dash: t.dash === undefined ? null : new URL(t.dash, api).toString(),
+    durationS: t.durationS ?? null,
+    ladder: (t.ladder ?? []).map((r) => ({ width: r.width, height: r.height, bitrateKbps: r.bitrateKbps })),
+  };
+}
+
+/**
+ * Uploads a master as a streamed body (the file is never read into memory) and, with
+ * `wait`, follows the title until it is ready or failed.
+ */
+export async function ingestFile(api: string, file: string, opts: { name?: string; wait: boolean; bar?: ProgressBar }): Promise<IngestResult> {
+  const size = (await stat(file)).size;
+  const bar = opts.bar ?? new ProgressBar();
+  const created = await call<TitleViewT>(new URL('/v1/titles', api).toString(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: opts.name ?? path.basename(file) }),
+  });
+  let sent = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      sent += chunk.length;
+      bar.update('upload', size === 0 ? 1 : sent / size, `${formatBytes(sent)} / ${formatBytes(size)}`);
+      cb(null, chunk);
+    },
+  });
+  const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream<Uint8Array>;
+  let title = await call<TitleViewT>(new URL(`/v1/titles/${created.id}/master`, api).toString(), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    body,
+    duplex: 'half',
+  });
+  bar.done();
+  while (opts.wait && title.state !== 'ready' && title.state !== 'failed') {
+    await new Promise((r) => setTimeout(r, 500));
+    title = await call<TitleViewT>(new URL(`/v1/titles/${created.id}`, api).toString(), { method: 'GET' });
+    bar.update(title.state, title.progress / 100, title.id);
+  }
+  bar.done();
+  return toResult(api, title);
+}
+
+/** `vodforge ingest FILE [--api URL] [--name NAME] [--wait] [--json]` */
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    'ingest',
+    argv,
+    {
+      api: { type: 'string', default: process.env.VODFORGE_API ?? 'http://127.0.0.1:8080' },
+      name: { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    true,
+  );
+  const file = positionals[0];
+  if (file === undefined || positionals.length > 1) throw new UsageError('usage: vodforge ingest FILE [--api URL] [--name NAME] [--wait] [--json]');
+  const result = await ingestFile(values.api ?? 'http://127.0.0.1:8080', file, {
+    ...(values.name === undefined ? {} : { name: values.name }),
+    wait: values.wait === true || values.json === true,
+  });
+  if (values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else {
+    process.stdout.write(`title ${result.id}: ${result.status}\n`);
+    if (result.hls !== null) process.stdout.write(`HLS:  ${result.hls}\nDASH: ${result.dash ?? ''}\n`);
+    if (result.error !== null) process.stdout.write(`error: ${result.error.code}: ${result.error.message}\n`);
+  }
+  return result.status === 'failed' ? 1 : 0;
+}

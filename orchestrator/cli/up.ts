@@ -1,0 +1,24 @@
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../runtime/services.ts';
+import { startStack, stopOnSignals } from '../runtime/stack.ts';
+import { intOption, parse } from './args.ts';
+
+/** `vodforge up [--port 8080] [--host 127.0.0.1] [--data-dir .data] [--workers N]` */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parse('up', argv, {
+    port: { type: 'string', default: process.env.PORT ?? '8080' },
+    host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
+    'data-dir': { type: 'string' },
+    workers: { type: 'string', default: '2' },
+  });
+  const log = createLogger();
+  const config = loadConfig(process.env, values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] });
+  const stack = await startStack(
+    config,
+    { port: intOption('port', values.port, 8080), host: values.host ?? '127.0.0.1', workers: intOption('workers', values.workers, 2) },
+    log,
+  );
+  process.stderr.write(`vodforge API on ${stack.url} (OpenAPI at ${stack.url}/docs); Ctrl-C to stop\n`);
+  await stopOnSignals(stack, log);
+  return 0;
+}
