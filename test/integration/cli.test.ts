@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, waitForPort } from '../../orchestrator/runtime/children.ts';
+import { runProbe } from '../../workers/ffmpeg/run.ts';
+import { makeMaster } from '../support/media.ts';
+
+const BIN = path.resolve('bin/vodforge.mjs');
+
+function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/**
+ * The CLI as content ops use it: `vodforge up` with nothing configured (it starts its own
+ * redis-server and uses a local directory), then `vodforge ingest --json`, and a player
+ * (ffprobe here) opening the URLs it prints.
+ */
+describe('vodforge up + ingest --json', () => {
+  let dir: string;
+  let up: ChildProcess;
+  let api: string;
+  let upOutput = '';
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-cli-'));
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', VF_X264_PRESET: 'ultrafast', VF_CHUNK_SEGMENTS: '1' };
+    delete env.REDIS_URL;
+    delete env.S3_BUCKET;
+    up = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--workers', '2', '--data-dir', path.join(dir, 'data')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    up.stdout?.on('data', (d: Buffer) => (upOutput += d.toString()));
+    up.stderr?.on('data', (d: Buffer) => (upOutput += d.toString()));
+    await waitForPort(port, 30_000, up);
+  });
+
+  afterAll(async () => {
+    if (up.exitCode === null) up.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('ingests a master and prints one JSON object with playable absolute URLs', async () => {
+    const master = path.join(dir, 'clip.mp4');
+    await makeMaster(master, { width: 640, height: 360, fps: 30, durationS: 13 });
+    const r = await runCli(['ingest', master, '--api', api, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(Object.keys(out).sort()).toEqual(['dash', 'durationS', 'error', 'hls', 'id', 'ladder', 'status']);
+    expect(out.status).toBe('ready');
+    expect(out.error).toBeNull();
+    expect(out.durationS).toBeCloseTo(13, 1);
+    expect(out.ladder).toEqual([
+      { width: 416, height: 234, bitrateKbps: 145 },
+      { width: 640, height: 360, bitrateKbps: 365 },
+    ]);
+    for (const url of [out.hls, out.dash]) {
+      expect(String(url)).toMatch(new RegExp(`^${api}/v1/titles/`));
+      const probe = await runProbe(['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', String(url)]);
+      expect(probe.stdout).toContain('video');
+      expect(probe.stdout).toContain('audio');
+    }
+  }, 240_000);
+
+  it('exits non-zero with the reason when the master is not a video', async () => {
+    const bad = path.join(dir, 'notes.txt');
+    await import('node:fs/promises').then((fs) => fs.writeFile(bad, 'not a video'));
+    const r = await runCli(['ingest', bad, '--api', api, '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { status: string; error: { code: string; message: string } };
+    expect(out.status).toBe('failed');
+    expect(out.error.code).toBe('VF_UNREADABLE_MASTER');
+  }, 120_000);
+
+  it('rejects unknown options with a usage error', async () => {
+    const r = await runCli(['ingest', '--frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('frobnicate');
+  });
+
+  it('stops cleanly on Ctrl-C, taking its embedded redis-server with it', async () => {
+    const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+    up.kill('SIGINT');
+    expect(await exited).toBe(0);
+    // redis-server runs with its data dir as working directory: none may be left there.
+    const redisDir = path.join(dir, 'data', 'redis');
+    const left: string[] = [];
+    for (const pid of await readdir('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
+      if (cwd === redisDir) left.push(pid);
+    }
+    expect(left).toEqual([]);
+  }, 60_000);
+});
