@@ -17,6 +17,7 @@ import { titleRoutes } from './routes/titles.ts';
 import { playbackRoutes } from './routes/playback.ts';
 import { healthRoutes } from './routes/health.ts';
 import { HttpErrors } from './errors.ts';
+import { validatorCompiler } from './validation.ts';
 
 export interface AppDeps {
   readonly redis: Redis;
@@ -42,8 +43,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logger: deps.logger ?? false,
     // JSON bodies are small; masters are streamed by their own content-type parser.
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
 
   await app.register(swagger, {
     openapi: {

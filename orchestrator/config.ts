@@ -28,9 +28,20 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return n;
 }
 
+/** An empty variable counts as unset, as a compose file's `${VAR}` passes an unset one. */
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string } = {}): RuntimeConfig {
-  const dataDir = path.resolve(overrides.dataDir ?? env.VF_DATA_DIR ?? '.data');
-  const bucket = env.S3_BUCKET;
+  const accessKeyId = read(env, 'S3_ACCESS_KEY_ID');
+  const secretAccessKey = read(env, 'S3_SECRET_ACCESS_KEY');
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new ConfigError('Expected S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY to be set together, got only one of them');
+  }
+  const dataDir = path.resolve(overrides.dataDir ?? read(env, 'VF_DATA_DIR') ?? '.data');
+  const bucket = read(env, 'S3_BUCKET');
   const storage: StorageConfig =
     bucket !== undefined && bucket !== ''
       ? {
@@ -38,17 +49,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
           bucket,
           ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT } : {}),
           ...(env.S3_REGION ? { region: env.S3_REGION } : {}),
-          ...(env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : {}),
+          ...(accessKeyId !== undefined && secretAccessKey !== undefined ? { accessKeyId, secretAccessKey } : {}),
         }
       : { kind: 'local', root: path.join(dataDir, 'storage') };
-  const preset = env.VF_X264_PRESET ?? DEFAULT_ENCODE_SETTINGS.preset;
+  const preset = read(env, 'VF_X264_PRESET') ?? DEFAULT_ENCODE_SETTINGS.preset;
   if (!(X264_PRESETS as readonly string[]).includes(preset)) {
     throw new ConfigError(`Expected VF_X264_PRESET to be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
   }
-  const prefix = env.VF_PREFIX ?? 'vf';
+  const prefix = read(env, 'VF_PREFIX') ?? 'vf';
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new ConfigError(`Expected VF_PREFIX to match [A-Za-z0-9_-]{1,32}, got ${JSON.stringify(prefix)}`);
   return {
-    redisUrl: env.REDIS_URL === '' ? undefined : env.REDIS_URL,
+    redisUrl: read(env, 'REDIS_URL'),
     prefix,
     dataDir,
     storage,
@@ -58,7 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       chunkSegments: positiveInt('VF_CHUNK_SEGMENTS', env.VF_CHUNK_SEGMENTS, DEFAULT_ENCODE_SETTINGS.chunkSegments),
     }),
     maxUploadBytes: positiveInt('VF_MAX_UPLOAD_BYTES', env.VF_MAX_UPLOAD_BYTES, 50 * 1024 ** 3),
-    tmpDir: env.VF_TMP_DIR ?? os.tmpdir(),
+    tmpDir: read(env, 'VF_TMP_DIR') ?? os.tmpdir(),
   };
 }
 

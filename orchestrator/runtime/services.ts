@@ -41,8 +41,19 @@ export interface ApiHandle {
 
 export async function createApi(config: RuntimeConfig, redisUrl: string, logger: Logger | false): Promise<ApiHandle> {
   const redis = producerConnection(redisUrl);
+  // Commands fail fast while disconnected (no offline queue), so give the first connect a
+  // moment; if Redis is down the API still starts and /health says so.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 5000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const store = createObjectStore(config.storage);
   const queue = createQueue(redis, config.prefix);
+  // Connection errors surface on each command as a 503; the event itself needs no report.
+  queue.on('error', () => undefined);
   const titles = new TitleStore(redis, config.prefix);
   const app = await buildApp({ redis, queue, titles, store, maxUploadBytes: config.maxUploadBytes, logger: logger === false ? false : { level: logger.level } });
   return {
@@ -68,6 +79,7 @@ export function startWorker(config: RuntimeConfig, redisUrl: string, log: Logger
   const store = createObjectStore(config.storage);
   const titles = new TitleStore(producer, config.prefix);
   const flow = createFlowProducer(producer, config.prefix);
+  flow.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
   const worker = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, tmpDir: config.tmpDir, log }, options);
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   return {

@@ -38,8 +38,11 @@ export async function getTitle(app: App, id: string): Promise<TitleViewT> {
 export async function waitForFinal(app: App, id: string, timeoutMs = 300_000): Promise<TitleViewT> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const t = await getTitle(app, id);
-    if (t.state === 'ready' || t.state === 'failed') return t;
+    // 503 means Redis is away for a moment: a client waits and asks again.
+    const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}` });
+    if (res.statusCode !== 200 && res.statusCode !== 503) throw new Error(`status failed: ${res.statusCode} ${res.body}`);
+    const t = res.statusCode === 200 ? res.json<TitleViewT>() : { state: 'unavailable', progress: -1 };
+    if (t.state === 'ready' || t.state === 'failed') return t as TitleViewT;
     if (Date.now() > deadline) throw new Error(`title ${id} still ${t.state} (${t.progress}%) after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }

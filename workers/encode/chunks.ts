@@ -28,9 +28,14 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
   let count = Math.max(1, Math.floor(input.durationS / chunkS));
   const tailS = input.durationS - count * chunkS;
   if (tailS >= chunkS / 2) count += 1;
+  // A boundary is the first frame at or after its mark: ffmpeg's segmenter cuts at the first
+  // keyframe at or after each multiple of the segment length, so a chunk starting one frame
+  // early (29.997 s at 29.97 fps) would be cut a whole GOP late. The epsilon absorbs float
+  // noise on exact rates (25 fps × 30 s).
+  const boundary = (i: number): number => Math.max(0, Math.ceil(i * chunkS * fps - 1e-6));
   return Array.from({ length: count }, (_, index) => ({
     index,
-    startFrame: Math.round(index * chunkS * fps),
-    endFrame: index === count - 1 ? undefined : Math.round((index + 1) * chunkS * fps),
+    startFrame: boundary(index),
+    endFrame: index === count - 1 ? undefined : boundary(index + 1),
   }));
 }

@@ -74,6 +74,9 @@ export function parseProbe(raw: RawProbe): ProbeResult {
   const v = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
   if (v === undefined) {
     const kinds = [...new Set(streams.map((s) => s.codec_type ?? 'unknown'))];
+    if (streams.some((s) => s.codec_type === 'video')) {
+      throw new BadInputError('VF_NO_VIDEO_STREAM', 'master has no video stream: its only picture is an attached cover image');
+    }
     throw new BadInputError(
       'VF_NO_VIDEO_STREAM',
       kinds.length === 0 ? 'master has no streams: not a media file ffmpeg can read' : `master has no video stream (found: ${kinds.join(', ')})`,

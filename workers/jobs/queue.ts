@@ -22,12 +22,21 @@ export interface QueueConnectionOptions {
  * Redis is down and the API answers 503 instead of hanging on a request.
  */
 export function producerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
-  return new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, ...extra });
+  return quiet(new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, ...extra }));
 }
 
 /** A connection for workers: BullMQ's blocking commands require `maxRetriesPerRequest: null`. */
 export function workerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
-  return new Redis(redisUrl, { maxRetriesPerRequest: null, ...extra });
+  return quiet(new Redis(redisUrl, { maxRetriesPerRequest: null, ...extra }));
+}
+
+/**
+ * ioredis reconnects by itself; without a listener its connection errors would be reported
+ * as unhandled 'error' events. Callers that care (health checks) see failures on commands.
+ */
+function quiet(redis: Redis): Redis {
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 export function createQueue(connection: Redis, prefix: string): Queue {

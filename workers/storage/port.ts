@@ -62,7 +62,7 @@ export function assertValidKey(key: string): void {
   const segments = key.split('/');
   const bad =
     key.length === 0 ||
-    key.length > 1024 ||
+    Buffer.byteLength(key) > 1024 ||
     key.startsWith('/') ||
     key.includes('\\') ||
     key.includes('\0') ||

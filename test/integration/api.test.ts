@@ -1,0 +1,121 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { createTitle } from '../support/api.ts';
+import { createApi } from '../../orchestrator/runtime/services.ts';
+
+/** The HTTP API's contract: status codes and stable error codes, without running encodes. */
+describe('API contract', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 0 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('serves an OpenAPI document that describes the title routes', async () => {
+    const res = await stack.api.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json<{ openapi: string; paths: Record<string, unknown> }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/titles', '/v1/titles/{id}', '/v1/titles/{id}/master', '/v1/titles/{id}/master.m3u8', '/health']));
+  });
+
+  it('reports Redis and storage reachability', async () => {
+    const res = await stack.api.app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ ok: true, redis: { ok: true }, storage: { ok: true } });
+  });
+
+  it.each([
+    ['unknown field', { name: 'x', colour: 'red' }],
+    ['wrong type', { name: 42 }],
+    ['empty name', { name: '' }],
+  ])('rejects a create body with %s as VF_INVALID_REQUEST', async (_label, payload) => {
+    const res = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'VF_INVALID_REQUEST' });
+  });
+
+  it('rejects malformed JSON with a 400', async () => {
+    const res = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+    expect(res.statusCode).toBe(400);
+  });
+
+  it('answers 404 VF_TITLE_NOT_FOUND for unknown titles and 400 for ids that are not ids', async () => {
+    const missing = await stack.api.app.inject({ method: 'GET', url: '/v1/titles/does-not-exist' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'VF_TITLE_NOT_FOUND' });
+    const traversal = await stack.api.app.inject({ method: 'GET', url: '/v1/titles/..%2F..%2Fetc/master.m3u8' });
+    expect(traversal.statusCode).toBe(400);
+    const badTrack = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/abc/..%2Fsource/master` });
+    expect([400, 404]).toContain(badTrack.statusCode);
+    expect(badTrack.statusCode).not.toBe(200);
+  });
+
+  it('refuses a master larger than the limit with 413 before storing anything (declared length)', async () => {
+    const t = await createTitle(stack.api.app, 'too big');
+    const res = await stack.api.app.inject({
+      method: 'PUT',
+      url: `/v1/titles/${t.id}/master`,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(stack.config.maxUploadBytes + 1) },
+      payload: Buffer.alloc(16),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'VF_UPLOAD_TOO_LARGE' });
+    expect(await stack.api.store.head(`titles/${t.id}/source/master`)).toBeUndefined();
+  });
+
+  it('stops a chunked upload at the limit with 413 and keeps no partial master', async () => {
+    // A second API on the same Redis and storage with a 1 MiB limit, so the body can cross it quickly.
+    const api = await createApi({ ...stack.config, maxUploadBytes: 1024 * 1024 }, stack.redis.url, false);
+    const t = await createTitle(api.app, 'streamed too big');
+    const limit = 1024 * 1024;
+    const chunk = Buffer.alloc(256 * 1024, 7);
+    let sent = 0;
+    const body = new Readable({
+      read() {
+        if (sent > limit + chunk.length) this.push(null);
+        else {
+          sent += chunk.length;
+          this.push(chunk);
+        }
+      },
+    });
+    const res = await api.app.inject({ method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'application/octet-stream' }, payload: body });
+    await api.close();
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'VF_UPLOAD_TOO_LARGE' });
+    expect(await stack.api.store.head(`titles/${t.id}/source/master`)).toBeUndefined();
+    const after = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}` });
+    expect(after.json()).toMatchObject({ state: 'uploading' });
+  });
+
+  it('registers a master already in the bucket by key, and 422s a key that is not there', async () => {
+    await stack.api.store.put('incoming/master.mp4', Buffer.from('pretend video'));
+    const ok = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'by key', sourceKey: 'incoming/master.mp4' } });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({ state: 'queued', source: { key: 'incoming/master.mp4', sizeBytes: 13 } });
+    const missing = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'by key', sourceKey: 'incoming/nope.mp4' } });
+    expect(missing.statusCode).toBe(422);
+    expect(missing.json()).toMatchObject({ code: 'VF_SOURCE_KEY_NOT_FOUND' });
+    const traversal = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'x', sourceKey: '../../etc/passwd' } });
+    expect(traversal.statusCode).toBe(400);
+    expect(traversal.json()).toMatchObject({ code: 'VF_INVALID_KEY' });
+  });
+
+  it('lists titles newest first and deletes a title with its objects', async () => {
+    const a = await createTitle(stack.api.app, 'first');
+    const b = await createTitle(stack.api.app, 'second');
+    const list = await stack.api.app.inject({ method: 'GET', url: '/v1/titles?limit=2' });
+    expect(list.json<{ titles: { id: string }[] }>().titles.map((t) => t.id)).toEqual([b.id, a.id]);
+    await stack.api.store.put(`titles/${a.id}/source/master`, 'bytes');
+    const del = await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${a.id}` });
+    expect(del.statusCode).toBe(204);
+    expect(await stack.api.store.head(`titles/${a.id}/source/master`)).toBeUndefined();
+    expect((await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${a.id}` })).statusCode).toBe(404);
+    expect((await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${a.id}` })).statusCode).toBe(404);
+  });
+});

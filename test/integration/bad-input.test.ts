@@ -1,0 +1,74 @@
+import { mkdtemp, truncate, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { makeAudioOnly, makeMaster, makeTextFile } from '../support/media.ts';
+import { ingest, waitForFinal } from '../support/api.ts';
+
+/**
+ * Bad masters fail their title with a reason, never a worker, and publish nothing; the API
+ * keeps answering throughout.
+ */
+describe('bad input', () => {
+  let stack: TestStack;
+  let dir: string;
+  const files: Record<string, string> = {};
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 1 });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bad-'));
+    files.text = path.join(dir, 'notes.mp4');
+    await makeTextFile(files.text);
+    files.audioOnly = path.join(dir, 'audio.m4a');
+    await makeAudioOnly(files.audioOnly);
+    files.empty = path.join(dir, 'empty.mp4');
+    await writeFile(files.empty, '');
+    // A faststart MP4 cut to 40%: the header still promises 20 s, the media is not there.
+    files.truncated = path.join(dir, 'truncated.mp4');
+    await makeMaster(files.truncated, { width: 320, height: 240, fps: 25, durationS: 20 });
+    await truncate(files.truncated, Math.floor((await stat(files.truncated)).size * 0.4));
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const cases: [string, string][] = [
+    ['text', 'VF_UNREADABLE_MASTER'],
+    ['audioOnly', 'VF_NO_VIDEO_STREAM'],
+    ['empty', 'VF_EMPTY_MASTER'],
+    ['truncated', 'VF_TRUNCATED_MASTER'],
+  ];
+
+  it.each(cases)('%s master fails its title with %s and publishes nothing', async (kind, code) => {
+    const app = stack.api.app;
+    const id = await ingest(app, files[kind] ?? '');
+    const t = await waitForFinal(app, id, 60_000);
+    expect(t.state).toBe('failed');
+    expect(t.error?.code).toBe(code);
+    expect(t.error?.message.length).toBeGreaterThan(10);
+    const published: string[] = [];
+    for await (const o of stack.api.store.list(`titles/${id}/out/`)) published.push(o.key);
+    expect(published).toEqual([]);
+    const manifest = await app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
+    expect(manifest.statusCode).toBe(409);
+    expect(manifest.json()).toMatchObject({ code: 'VF_TITLE_NOT_READY' });
+    // The API is still answering and the worker is still alive to take the next job.
+    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+    expect(stack.workers[0]?.worker.isRunning()).toBe(true);
+  }, 90_000);
+
+  it('a bad master does not consume retries: it fails on its first attempt', async () => {
+    const id = await ingest(stack.api.app, files.text ?? '');
+    await waitForFinal(stack.api.app, id, 60_000);
+    const { createQueue, producerConnection } = await import('../../workers/jobs/queue.ts');
+    const conn = producerConnection(stack.redis.url);
+    const queue = createQueue(conn, stack.config.prefix);
+    const job = await queue.getJob(`probe-${id}`);
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.failedReason).toContain('not a readable media file');
+    await queue.close();
+    conn.disconnect();
+  }, 90_000);
+});

@@ -1,0 +1,123 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { countFrames, makeMaster } from '../support/media.ts';
+import { downloadTrack, getTitle, ingest, parseMultivariant, waitForFinal } from '../support/api.ts';
+import { startRedisServer } from '../../orchestrator/runtime/children.ts';
+import { createQueue, producerConnection } from '../../workers/jobs/queue.ts';
+import type { Queue } from 'bullmq';
+
+/** Short locks so a crashed worker's job is noticed in seconds, as BullMQ's own stall tests do. */
+const FAST_STALL = { lockDurationMs: 2000, stalledIntervalMs: 1000, maxStalledCount: 3 };
+
+let master: string;
+let sourceFrames: number;
+
+beforeAll(async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-res-'));
+  master = path.join(dir, 'master.mp4');
+  await makeMaster(master, { width: 640, height: 360, fps: 25, durationS: 24 });
+  sourceFrames = await countFrames(master);
+});
+
+async function expectCompleteOutput(stack: TestStack, id: string): Promise<void> {
+  const t = await waitForFinal(stack.api.app, id, 240_000);
+  expect(t.error).toBeUndefined();
+  expect(t.state).toBe('ready');
+  const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
+  const { variants } = parseMultivariant(res.body);
+  expect(variants).toHaveLength(2);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-res-out-'));
+  for (const v of variants) {
+    const track = await downloadTrack(stack.api.app, id, v.uri, dir);
+    expect(await countFrames(track.joinedFile)).toBe(sourceFrames);
+  }
+}
+
+async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function queueOf(stack: TestStack): { queue: Queue; close: () => Promise<void> } {
+  const conn = producerConnection(stack.redis.url);
+  const queue = createQueue(conn, stack.config.prefix);
+  return { queue, close: async () => { await queue.close(); conn.disconnect(); } };
+}
+
+describe('recovery', () => {
+  let stack: TestStack | undefined;
+  afterEach(async () => {
+    await stack?.close();
+    stack = undefined;
+  });
+
+  it('a worker that dies mid-chunk: its job is taken over and the title completes with every frame', async () => {
+    stack = await startTestStack({ storage: 'local', workers: 0, settings: { chunkSegments: 1 }, workerOptions: FAST_STALL });
+    const crashing = stack.addWorker();
+    const id = await ingest(stack.api.app, master);
+    const q = queueOf(stack);
+    await waitFor('a chunk job to be running', async () => (await q.queue.getActive()).some((j) => j.name === 'encode-chunk'));
+    // close(true) without cancelling: the worker stops renewing its lock mid-job, as a crash would.
+    await crashing.worker.close(true);
+    stack.addWorker();
+    await expectCompleteOutput(stack, id);
+    await q.close();
+  }, 300_000);
+
+  it('a chunk job delivered again after publication changes nothing', async () => {
+    stack = await startTestStack({ storage: 'local', workers: 1, settings: { chunkSegments: 1 } });
+    const id = await ingest(stack.api.app, master);
+    await expectCompleteOutput(stack, id);
+    const before = new Map<string, number>();
+    for await (const o of stack.api.store.list(`titles/${id}/`)) before.set(o.key, o.sizeBytes);
+    const q = queueOf(stack);
+    const done = (await q.queue.getCompleted()).find((j) => j.name === 'encode-chunk' && j.data.layout.titleId === id);
+    expect(done).toBeDefined();
+    const again = await q.queue.add('encode-chunk', done?.data, { jobId: `redelivered-${id}` });
+    await waitFor('the duplicate to finish', async () => (await again.getState()) === 'completed');
+    const after = new Map<string, number>();
+    for await (const o of stack.api.store.list(`titles/${id}/`)) after.set(o.key, o.sizeBytes);
+    expect(after).toEqual(before);
+    expect((await getTitle(stack.api.app, id)).state).toBe('ready');
+    await q.close();
+  }, 300_000);
+
+  it('survives CLIENT KILL of every connection mid-encode', async () => {
+    stack = await startTestStack({ storage: 'local', workers: 2, settings: { chunkSegments: 1 } });
+    const id = await ingest(stack.api.app, master);
+    const admin = new Redis(stack.redis.url);
+    await waitFor('encoding to start', async () => (await getTitle(stack!.api.app, id)).state === 'encoding');
+    const killed = (await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes')) as number;
+    expect(killed).toBeGreaterThan(2);
+    admin.disconnect();
+    await expectCompleteOutput(stack, id);
+  }, 300_000);
+
+  it('survives a full Redis restart mid-encode (AOF keeps the jobs); the API answers 503 meanwhile', async () => {
+    stack = await startTestStack({ storage: 'local', workers: 2, settings: { chunkSegments: 1 } });
+    const id = await ingest(stack.api.app, master);
+    await waitFor('encoding to start', async () => (await getTitle(stack!.api.app, id)).state === 'encoding');
+    await stack.redis.stop();
+    const started = Date.now();
+    const down = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}` });
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toMatchObject({ code: 'VF_QUEUE_UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    const health = await stack.api.app.inject({ method: 'GET', url: '/health' });
+    expect(health.statusCode).toBe(503);
+    expect(health.json()).toMatchObject({ redis: { ok: false }, storage: { ok: true } });
+    const restarted = await startRedisServer(stack.dir, stack.redis.port);
+    try {
+      await expectCompleteOutput(stack, id);
+    } finally {
+      await restarted.stop();
+    }
+  }, 300_000);
+});

@@ -1,0 +1,88 @@
+/**
+ * Structural facts of docker-compose.yml and the Dockerfile, checked by reading their text.
+ * This is not `docker-compose config`: it needs no binary and runs everywhere, so it asserts
+ * only what the issue fixes about the production shape. The full schema check is
+ * `docker-compose -f docker-compose.yml config -q`, run by hand or in CI where compose exists.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url);
+const compose = readFileSync(new URL('docker-compose.yml', root), 'utf8');
+const dockerfile = readFileSync(new URL('Dockerfile', root), 'utf8');
+
+/** Lines of the block under `key:` at this indentation (comments dropped), up to the next sibling. */
+function block(text: string, key: string, indent: number): string {
+  const lines = text.split('\n').filter((l) => !/^\s*#/.test(l));
+  const start = lines.findIndex((l) => l === `${' '.repeat(indent)}${key}:` || l.startsWith(`${' '.repeat(indent)}${key}: `));
+  if (start < 0) throw new Error(`no ${key}: at indent ${indent}`);
+  const end = lines.findIndex((l, i) => i > start && l.trim() !== '' && l.length - l.trimStart().length <= indent);
+  return lines.slice(start, end < 0 ? undefined : end).join('\n');
+}
+const service = (name: string): string => block(block(compose, 'services', 0), name, 2);
+const VODFORGE_ENV = ['REDIS_URL', 'S3_ENDPOINT', 'S3_BUCKET', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'VF_PREFIX', 'VF_X264_PRESET'];
+
+describe('docker-compose.yml (read as text)', () => {
+  it('has the services redis, minio, createbucket, api and worker', () => {
+    const names = [...block(compose, 'services', 0).matchAll(/^ {2}([a-z][\w-]*):/gm)].map((m) => m[1]);
+    expect(names).toEqual(['redis', 'minio', 'createbucket', 'api', 'worker']);
+  });
+
+  it('redis runs with AOF on and noeviction, on a named volume', () => {
+    const redis = service('redis');
+    expect(redis).toMatch(/"--appendonly", "yes"/);
+    expect(redis).toMatch(/"--maxmemory-policy", "noeviction"/);
+    expect(redis).toMatch(/- redis-data:\/data/);
+  });
+
+  it('minio keeps its data on a named volume and has a healthcheck', () => {
+    const minio = service('minio');
+    expect(minio).toMatch(/- minio-data:\/data/);
+    expect(minio).toContain('healthcheck:');
+  });
+
+  it('createbucket is a one-shot mc run after minio is healthy', () => {
+    const mc = service('createbucket');
+    expect(mc).toMatch(/image: \S*minio\/mc:/);
+    expect(mc).toMatch(/"mb", "--ignore-existing"/);
+    expect(mc).toMatch(/minio:\n\s+condition: service_healthy/);
+    expect(mc).toContain('restart: "no"');
+  });
+
+  it('api runs `up --workers 0 --port 8080` and publishes 8080', () => {
+    const api = service('api');
+    expect(api).toContain('command: ["node", "bin/vodforge.mjs", "up", "--workers", "0", "--port", "8080"');
+    expect(api).toMatch(/ports:\n\s+- "8080:8080"/);
+  });
+
+  it('worker runs `worker` and can be scaled: no container_name, no ports', () => {
+    const worker = service('worker');
+    expect(worker).toContain('command: ["node", "bin/vodforge.mjs", "worker"]');
+    expect(worker).not.toMatch(/^\s+container_name:/m);
+    expect(worker).not.toMatch(/^\s+ports:/m);
+  });
+
+  it('api and worker share one environment that sets every vodforge variable', () => {
+    const env = block(compose, 'x-vodforge-env', 0);
+    for (const name of VODFORGE_ENV) expect(env, name).toMatch(new RegExp(`^ {2}${name}: `, 'm'));
+    expect(service('api')).toContain('environment: *vodforge-env');
+    expect(service('worker')).toContain('environment: *vodforge-env');
+  });
+
+  it('declares the named volumes it uses', () => {
+    const volumes = block(compose, 'volumes', 0);
+    expect(volumes).toContain('redis-data:');
+    expect(volumes).toContain('minio-data:');
+  });
+});
+
+describe('Dockerfile (read as text)', () => {
+  it('is node:20-bookworm-slim with ffmpeg, production dependencies only, running as a non-root user', () => {
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/apt-get install[^\n]*\bffmpeg\b/);
+    expect(dockerfile).toContain('npm ci --omit=dev');
+    const user = /^USER (\S+)$/m.exec(dockerfile)?.[1];
+    expect(user).toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+  });
+});

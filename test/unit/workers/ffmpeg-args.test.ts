@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { buildArgs, type EncodeChunkCommand } from '../../../workers/ffmpeg/args.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../../../workers/encode/settings.ts';
+
+const rungs = [
+  { width: 640, height: 360, bitrateKbps: 730 },
+  { width: 1280, height: 720, bitrateKbps: 3000 },
+];
+
+/** A 25 fps master whose video starts at 0; chunks of 750 frames (30 s). */
+function chunk(startFrame: number, endFrame: number | undefined, extra: Partial<EncodeChunkCommand> = {}): EncodeChunkCommand {
+  return {
+    kind: 'encode-chunk',
+    input: 'https://s3.test/master.mp4?sig=x',
+    frameRate: { num: 25, den: 1 },
+    videoStartS: 0,
+    startFrame,
+    endFrame,
+    rungs,
+    outputs: ['/tmp/c/r0.mp4', '/tmp/c/r1.mp4'],
+    settings: DEFAULT_ENCODE_SETTINGS,
+    ...extra,
+  };
+}
+
+const valueOf = (args: string[], flag: string): string | undefined => {
+  const i = args.indexOf(flag);
+  return i < 0 ? undefined : args[i + 1];
+};
+const filterOf = (args: string[]): string => valueOf(args, '-filter_complex') ?? '';
+
+// File snapshots of the argv arrays (one argument per line), so argument boundaries show in review.
+describe('buildArgs snapshots', () => {
+  it('encode-chunk, first chunk: no seek, trim end only', () => {
+    expect(buildArgs(chunk(0, 750))).toMatchSnapshot();
+  });
+
+  it('encode-chunk, middle chunk: input seek 3 s early, trim both ends', () => {
+    expect(buildArgs(chunk(750, 1500))).toMatchSnapshot();
+  });
+
+  it('encode-chunk, last chunk: open-ended trim', () => {
+    expect(buildArgs(chunk(1500, undefined))).toMatchSnapshot();
+  });
+
+  it('encode-audio, audio starts late (positive offset): padded with adelay', () => {
+    expect(buildArgs({ kind: 'encode-audio', input: 'in.mp4', offsetS: 0.021, output: 'a.mp4', bitrateKbps: 128 })).toMatchSnapshot();
+  });
+
+  it('encode-audio, audio starts early (negative offset): head trimmed', () => {
+    expect(buildArgs({ kind: 'encode-audio', input: 'in.mp4', offsetS: -0.5, output: 'a.mp4', bitrateKbps: 128 })).toMatchSnapshot();
+  });
+
+  it('encode-audio, zero offset: no alignment filter', () => {
+    expect(buildArgs({ kind: 'encode-audio', input: 'in.mp4', offsetS: 0, output: 'a.mp4', bitrateKbps: 96 })).toMatchSnapshot();
+  });
+
+  it('segment from an ffconcat list', () => {
+    expect(buildArgs({ kind: 'segment', input: '/w/list.ffconcat', inputIsConcatList: true, segmentS: 6, outDir: '/w/v0' })).toMatchSnapshot();
+  });
+
+  it('segment from a single file', () => {
+    expect(buildArgs({ kind: 'segment', input: '/w/audio.mp4', inputIsConcatList: false, segmentS: 6, outDir: '/w/a' })).toMatchSnapshot();
+  });
+});
+
+describe('encode-chunk arguments', () => {
+  it('uses -fps_mode on every output and never the deprecated -vsync', () => {
+    const args = buildArgs(chunk(750, 1500));
+    expect(args).not.toContain('-vsync');
+    expect(args.filter((a) => a === '-fps_mode')).toHaveLength(rungs.length);
+  });
+
+  it('forces keyframes every gopS seconds and sizes the GOP from gopS and the frame rate', () => {
+    const settings = { ...DEFAULT_ENCODE_SETTINGS, gopS: 3, segmentS: 6 };
+    const args = buildArgs(chunk(0, 750, { settings }));
+    expect(valueOf(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*3)');
+    expect(valueOf(args, '-g')).toBe('75');
+    expect(valueOf(args, '-keyint_min')).toBe('75');
+  });
+
+  it('puts trim boundaries half a frame before the boundary frame (25 fps)', () => {
+    // Frame 750 is at 30 s; half a frame at 25 fps is 0.02 s.
+    expect(filterOf(buildArgs(chunk(750, 1500)))).toContain('trim=start=29.980000:end=59.980000');
+  });
+
+  it('puts trim boundaries half a frame before the boundary frame (29.97 fps, video starting at 1.4 s)', () => {
+    const fps = 30000 / 1001;
+    const args = buildArgs(chunk(900, 1799, { frameRate: { num: 30000, den: 1001 }, videoStartS: 1.4 }));
+    const m = /trim=start=([\d.]+):end=([\d.]+)/.exec(filterOf(args));
+    expect(m).not.toBeNull();
+    expect(Number(m![1])).toBeCloseTo(1.4 + 899.5 / fps, 6);
+    expect(Number(m![2])).toBeCloseTo(1.4 + 1798.5 / fps, 6);
+  });
+
+  it('maps one [vN] filter output per rung, each to its own output file, in order', () => {
+    const args = buildArgs(chunk(0, undefined));
+    const maps = args.flatMap((a, i) => (a === '-map' ? [args[i + 1]] : []));
+    expect(maps).toEqual(['[v0]', '[v1]']);
+    expect(filterOf(args)).toContain('split=2[s0][s1]');
+    expect(args.indexOf('/tmp/c/r0.mp4')).toBeLessThan(args.indexOf('[v1]'));
+    expect(args.at(-1)).toBe('/tmp/c/r1.mp4');
+  });
+
+  it('throws when rungs and outputs differ in number', () => {
+    expect(() => buildArgs(chunk(0, 750, { outputs: ['/tmp/only-one.mp4'] }))).toThrow('encode-chunk has 2 rungs but 1 outputs');
+  });
+
+  it('throws when there are no rungs', () => {
+    expect(() => buildArgs(chunk(0, 750, { rungs: [], outputs: [] }))).toThrow(RangeError);
+  });
+});

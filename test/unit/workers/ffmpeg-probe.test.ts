@@ -1,0 +1,125 @@
+import { UnrecoverableError } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { BadInputError } from '../../../workers/ffmpeg/errors.ts';
+import { parseProbe } from '../../../workers/ffmpeg/probe.ts';
+
+type Raw = Parameters<typeof parseProbe>[0];
+
+const video = { codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, avg_frame_rate: '25/1', r_frame_rate: '25/1', pix_fmt: 'yuv420p' };
+const audio = { codec_type: 'audio', codec_name: 'aac', channels: 2, sample_rate: '44100', start_time: '0.021333' };
+const format = { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '47.300000', size: '1234567' };
+
+/** Runs parseProbe expecting a BadInputError; returns it for assertions on code and message. */
+function rejection(raw: Raw): BadInputError {
+  try {
+    parseProbe(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(BadInputError);
+    return err as BadInputError;
+  }
+  throw new Error('parseProbe accepted the input');
+}
+
+describe('parseProbe rejections', () => {
+  it('no streams at all: VF_NO_VIDEO_STREAM, says the file is not media', () => {
+    const e = rejection({ format: { format_name: 'tty' } });
+    expect(e.code).toBe('VF_NO_VIDEO_STREAM');
+    expect(e.message).toBe('master has no streams: not a media file ffmpeg can read');
+  });
+
+  it('audio only: VF_NO_VIDEO_STREAM, names what was found', () => {
+    const e = rejection({ streams: [audio], format });
+    expect(e.code).toBe('VF_NO_VIDEO_STREAM');
+    expect(e.message).toBe('master has no video stream (found: audio)');
+  });
+
+  it('attached picture only (cover art beside audio): VF_NO_VIDEO_STREAM, and the reason names the picture instead of listing "video" as found', () => {
+    const cover = { codec_type: 'video', codec_name: 'mjpeg', width: 600, height: 600, avg_frame_rate: '0/0', r_frame_rate: '90000/1', disposition: { attached_pic: 1 } };
+    const e = rejection({ streams: [audio, cover], format });
+    expect(e.code).toBe('VF_NO_VIDEO_STREAM');
+    // The message should not read "no video stream (found: audio, video)": the only video
+    // stream is a still picture, and the reason should say so.
+    expect(e.message).toMatch(/attached pic|cover|still/i);
+  });
+
+  it('no frame rate (0/0 in both fields): VF_NO_FRAME_RATE with both values quoted', () => {
+    const e = rejection({ streams: [{ ...video, avg_frame_rate: '0/0', r_frame_rate: '0/0' }], format });
+    expect(e.code).toBe('VF_NO_FRAME_RATE');
+    expect(e.message).toBe('video stream has no usable frame rate (avg 0/0, r 0/0)');
+  });
+
+  it('no duration in format or stream: VF_NO_DURATION', () => {
+    const e = rejection({ streams: [video], format: { format_name: 'mpegts' } });
+    expect(e.code).toBe('VF_NO_DURATION');
+    expect(e.message).toBe('master has no duration (got none)');
+  });
+
+  it('zero duration: VF_NO_DURATION quoting the value', () => {
+    const e = rejection({ streams: [video], format: { ...format, duration: '0.000000' } });
+    expect(e.code).toBe('VF_NO_DURATION');
+    expect(e.message).toContain('got 0.000000');
+  });
+
+  it('video stream without size: VF_UNDECODABLE_VIDEO', () => {
+    const e = rejection({ streams: [{ codec_type: 'video', codec_name: 'prores' }], format });
+    expect(e.code).toBe('VF_UNDECODABLE_VIDEO');
+    expect(e.message).toBe('video stream is not decodable (codec prores, size ?x?)');
+  });
+
+  it('rejections are unrecoverable for BullMQ, by class and by name across a process boundary', () => {
+    const e = rejection({ streams: [audio], format });
+    expect(e).toBeInstanceOf(UnrecoverableError);
+    expect(e.name).toBe('UnrecoverableError');
+  });
+});
+
+describe('parseProbe on usable masters', () => {
+  it('reads size, frame rate, duration, start time and audio', () => {
+    const r = parseProbe({ streams: [{ ...video, start_time: '1.400000' }, audio], format });
+    expect(r).toEqual({
+      formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+      durationS: 47.3,
+      sizeBytes: 1234567,
+      video: { codec: 'h264', width: 1920, height: 1080, displayWidth: 1920, displayHeight: 1080, frameRate: { num: 25, den: 1 }, startTimeS: 1.4, pixFmt: 'yuv420p' },
+      audio: { codec: 'aac', channels: 2, sampleRateHz: 44100, startTimeS: 0.021333 },
+    });
+  });
+
+  it('falls back to r_frame_rate when avg_frame_rate is 0/0, keeping 30000/1001 exact', () => {
+    const r = parseProbe({ streams: [{ ...video, avg_frame_rate: '0/0', r_frame_rate: '30000/1001' }], format });
+    expect(r.video.frameRate).toEqual({ num: 30000, den: 1001 });
+  });
+
+  it('falls back to the stream duration when the format has none', () => {
+    const r = parseProbe({ streams: [{ ...video, duration: '12.5' }], format: { format_name: 'matroska,webm' } });
+    expect(r.durationS).toBe(12.5);
+  });
+
+  it('has no audio when there is no audio stream', () => {
+    expect(parseProbe({ streams: [video], format }).audio).toBeUndefined();
+  });
+
+  it('ignores a cover picture when a real video stream is also present', () => {
+    const cover = { ...video, codec_name: 'mjpeg', disposition: { attached_pic: 1 } };
+    expect(parseProbe({ streams: [cover, video], format }).video.codec).toBe('h264');
+  });
+});
+
+describe('parseProbe sample aspect ratio', () => {
+  const pal = { ...video, width: 720, height: 576 };
+
+  it('720x576 SAR 16:15 (PAL 4:3) displays 768 wide', () => {
+    const r = parseProbe({ streams: [{ ...pal, sample_aspect_ratio: '16:15' }], format });
+    expect(r.video).toMatchObject({ width: 720, height: 576, displayWidth: 768, displayHeight: 576 });
+  });
+
+  it('720x576 SAR 64:45 (PAL 16:9) displays 1024 wide', () => {
+    const r = parseProbe({ streams: [{ ...pal, sample_aspect_ratio: '64:45' }], format });
+    expect(r.video).toMatchObject({ width: 720, displayWidth: 1024, displayHeight: 576 });
+  });
+
+  it('SAR 0:1 (ffprobe for "unknown") and a missing SAR both mean square pixels', () => {
+    expect(parseProbe({ streams: [{ ...pal, sample_aspect_ratio: '0:1' }], format }).video.displayWidth).toBe(720);
+    expect(parseProbe({ streams: [pal], format }).video.displayWidth).toBe(720);
+  });
+});

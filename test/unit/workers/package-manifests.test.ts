@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { dashManifest, isoDuration, segmentTimeline } from '../../../workers/package/dash.ts';
+import { hlsMediaPlaylist, hlsMultivariantPlaylist, targetDuration } from '../../../workers/package/hls.ts';
+import { formatFrameRate, measureTrack, type AudioTrack, type Presentation, type Segment, type VideoTrack } from '../../../workers/package/model.ts';
+import { findAll, parseXml } from './xml.ts';
+
+const DURATIONS_S = [6, 6, 6, 5.3];
+const segments = (bytes: number[]): Segment[] => bytes.map((b, i) => ({ name: `seg_${String(i).padStart(5, '0')}.m4s`, durationS: DURATIONS_S[i]!, bytes: b }));
+
+// Rates chosen so every figure below is exact: peak = max(bytes*8/duration), average = all bits / 23.3 s.
+const v720: VideoTrack = {
+  kind: 'video', dir: 'v1', initName: 'init.mp4', timescale: 90000, codecs: 'avc1.64001f', initBytes: 900,
+  width: 1280, height: 720, frameRate: { num: 30000, den: 1001 }, targetBitrateKbps: 3000,
+  segments: segments([2_250_000, 2_400_000, 1_800_000, 1_590_000]), // peak 3,200,000; average 2,760,515
+};
+const v360: VideoTrack = {
+  kind: 'video', dir: 'v0', initName: 'init.mp4', timescale: 90000, codecs: 'avc1.64001e', initBytes: 880,
+  width: 640, height: 360, frameRate: { num: 30000, den: 1001 }, targetBitrateKbps: 730,
+  segments: segments([600_000, 450_000, 540_000, 300_000]), // peak 800,000; average 648,927
+};
+const audio: AudioTrack = {
+  kind: 'audio', dir: 'a', initName: 'init.mp4', timescale: 48000, codecs: 'mp4a.40.2', initBytes: 700,
+  channels: 2, sampleRateHz: 48000,
+  segments: segments([96_000, 96_000, 96_000, 84_800]), // 128,000 peak and average
+};
+// Highest rung first on purpose: the playlists must sort by bandwidth themselves.
+const presentation: Presentation = { durationS: 23.3, segmentS: 6, video: [v720, v360], audio };
+
+const attributes = (line: string): Record<string, string> =>
+  Object.fromEntries([...line.matchAll(/([A-Z-]+)=("[^"]*"|[^,]*)/g)].map(([, k, v]) => [k!, v!.replace(/^"|"$/g, '')]));
+
+describe('measureTrack and formatFrameRate', () => {
+  it('peak is the highest single-segment rate, rounded up; average is all bits over all seconds', () => {
+    expect(measureTrack(v720)).toEqual({ peakBps: 3_200_000, averageBps: 2_760_515 });
+    expect(measureTrack(audio)).toEqual({ peakBps: 128_000, averageBps: 128_000 });
+    expect(measureTrack({ segments: [] })).toEqual({ peakBps: 0, averageBps: 0 });
+  });
+
+  it('prints frame rates with 3 decimals', () => {
+    expect(formatFrameRate({ num: 30000, den: 1001 })).toBe('29.970');
+    expect(formatFrameRate({ num: 25, den: 1 })).toBe('25.000');
+  });
+});
+
+describe('HLS multivariant playlist', () => {
+  const text = hlsMultivariantPlaylist(presentation, 'https://cdn.test/t1/');
+  const lines = text.split('\n');
+  const streamInfs = lines.filter((l) => l.startsWith('#EXT-X-STREAM-INF:'));
+
+  it('lists variants by ascending bandwidth, each followed by its playlist URI', () => {
+    expect(streamInfs).toHaveLength(2);
+    expect(lines[lines.indexOf(streamInfs[0]!) + 1]).toBe('https://cdn.test/t1/v0/playlist.m3u8');
+    expect(lines[lines.indexOf(streamInfs[1]!) + 1]).toBe('https://cdn.test/t1/v1/playlist.m3u8');
+  });
+
+  it('BANDWIDTH = video peak + audio peak, AVERAGE-BANDWIDTH = sum of averages', () => {
+    expect(attributes(streamInfs[0]!)).toMatchObject({ BANDWIDTH: '928000', 'AVERAGE-BANDWIDTH': '776927' });
+    expect(attributes(streamInfs[1]!)).toMatchObject({ BANDWIDTH: '3328000', 'AVERAGE-BANDWIDTH': '2888515' });
+  });
+
+  it('CODECS names video and audio, RESOLUTION, FRAME-RATE with 3 decimals, AUDIO group', () => {
+    expect(attributes(streamInfs[1]!)).toMatchObject({ CODECS: 'avc1.64001f,mp4a.40.2', RESOLUTION: '1280x720', 'FRAME-RATE': '29.970', AUDIO: 'aud' });
+  });
+
+  it('declares the audio rendition once, in the group the variants name', () => {
+    const media = lines.filter((l) => l.startsWith('#EXT-X-MEDIA:'));
+    expect(media).toHaveLength(1);
+    expect(attributes(media[0]!)).toMatchObject({ TYPE: 'AUDIO', 'GROUP-ID': 'aud', CHANNELS: '2', URI: 'https://cdn.test/t1/a/playlist.m3u8' });
+  });
+
+  it('without audio: video-only rates and codecs, no AUDIO attribute', () => {
+    const silent = hlsMultivariantPlaylist({ ...presentation, audio: undefined });
+    const inf = silent.split('\n').find((l) => l.startsWith('#EXT-X-STREAM-INF:'))!;
+    expect(attributes(inf)).toMatchObject({ BANDWIDTH: '800000', 'AVERAGE-BANDWIDTH': '648927', CODECS: 'avc1.64001e' });
+    expect(inf).not.toContain('AUDIO=');
+    expect(silent).not.toContain('#EXT-X-MEDIA:');
+  });
+
+  it('starts with #EXTM3U', () => {
+    expect(lines[0]).toBe('#EXTM3U');
+  });
+});
+
+describe('HLS media playlist', () => {
+  it('matches the expected text: TARGETDURATION, EXT-X-MAP, EXTINF per segment, ENDLIST', () => {
+    expect(hlsMediaPlaylist(v360)).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:7',
+        '#EXT-X-TARGETDURATION:6',
+        '#EXT-X-MEDIA-SEQUENCE:0',
+        '#EXT-X-PLAYLIST-TYPE:VOD',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-MAP:URI="init.mp4"',
+        '#EXTINF:6.000000,', 'seg_00000.m4s',
+        '#EXTINF:6.000000,', 'seg_00001.m4s',
+        '#EXTINF:6.000000,', 'seg_00002.m4s',
+        '#EXTINF:5.300000,', 'seg_00003.m4s',
+        '#EXT-X-ENDLIST',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('TARGETDURATION is the largest EXTINF rounded to the nearest integer (RFC 8216 4.3.3.1)', () => {
+    const seg = (durationS: number): Segment => ({ name: 'x.m4s', durationS, bytes: 1 });
+    expect(targetDuration({ segments: [seg(6.006), seg(6.006), seg(2)] })).toBe(6);
+    expect(targetDuration({ segments: [seg(6), seg(6.5), seg(1)] })).toBe(7);
+    expect(targetDuration({ segments: [seg(0.4)] })).toBe(1);
+  });
+});
+
+describe('DASH MPD', () => {
+  const mpd = dashManifest(presentation, 'https://cdn.test/t1/');
+  const root = parseXml(mpd);
+
+  it('is well-formed XML with an MPD root, static, with the title duration', () => {
+    expect(root.name).toBe('MPD');
+    expect(root.attrs).toMatchObject({ xmlns: 'urn:mpeg:dash:schema:mpd:2011', type: 'static', mediaPresentationDuration: 'PT23.300S', minBufferTime: 'PT6.000S' });
+  });
+
+  it('lists the same video representations as the HLS variants, by ascending bandwidth', () => {
+    const reps = findAll(findAll(root, 'AdaptationSet').find((a) => a.attrs.contentType === 'video')!, 'Representation');
+    expect(reps.map((r) => ({ ...r.attrs }))).toEqual([
+      { id: 'v0', bandwidth: '800000', width: '640', height: '360', sar: '1:1', codecs: 'avc1.64001e' },
+      { id: 'v1', bandwidth: '3200000', width: '1280', height: '720', sar: '1:1', codecs: 'avc1.64001f' },
+    ]);
+  });
+
+  it('offers the same renditions as the HLS multivariant playlist (resolution and video codec, same order)', () => {
+    const hls = hlsMultivariantPlaylist(presentation)
+      .split('\n')
+      .filter((l) => l.startsWith('#EXT-X-STREAM-INF:'))
+      .map((l) => { const a = attributes(l); return `${a.RESOLUTION} ${a.CODECS!.split(',')[0]}`; });
+    const dash = findAll(root, 'Representation')
+      .filter((r) => r.attrs.width !== undefined)
+      .map((r) => `${r.attrs.width}x${r.attrs.height} ${r.attrs.codecs}`);
+    expect(dash).toEqual(hls);
+  });
+
+  it('uses each track timescale, startNumber from the first segment name and a $Number$ template', () => {
+    const templates = findAll(root, 'SegmentTemplate');
+    expect(templates.map((t) => [t.attrs.timescale, t.attrs.startNumber, t.attrs.media, t.attrs.initialization])).toEqual([
+      ['90000', '0', 'https://cdn.test/t1/v0/seg_$Number%05d$.m4s', 'https://cdn.test/t1/v0/init.mp4'],
+      ['90000', '0', 'https://cdn.test/t1/v1/seg_$Number%05d$.m4s', 'https://cdn.test/t1/v1/init.mp4'],
+      ['48000', '0', 'https://cdn.test/t1/a/seg_$Number%05d$.m4s', 'https://cdn.test/t1/a/init.mp4'],
+    ]);
+  });
+
+  it('run-length encodes equal segment durations in SegmentTimeline (r counts repeats)', () => {
+    expect(segmentTimeline(v360)).toBe('<S t="0" d="540000" r="2"/><S d="477000"/>');
+    expect(segmentTimeline(audio)).toBe('<S t="0" d="288000" r="2"/><S d="254400"/>');
+  });
+
+  it('timeline durations are differences of rounded start times: four 6.006 s segments at 90 kHz stay one run', () => {
+    const track = { ...v360, segments: [6.006, 6.006, 6.006, 6.006].map((durationS, i) => ({ name: `seg_0000${i}.m4s`, durationS, bytes: 1 })) };
+    expect(segmentTimeline(track)).toBe('<S t="0" d="540540" r="3"/>');
+  });
+
+  it('describes the audio representation with its sampling rate and channel count', () => {
+    const a = findAll(root, 'AdaptationSet').find((s) => s.attrs.contentType === 'audio')!;
+    const rep = findAll(a, 'Representation')[0]!;
+    expect(rep.attrs).toMatchObject({ id: 'a', bandwidth: '128000', codecs: 'mp4a.40.2', audioSamplingRate: '48000' });
+    expect(findAll(rep, 'AudioChannelConfiguration')[0]!.attrs.value).toBe('2');
+  });
+
+  it('escapes a base URL containing & so the MPD stays well-formed', () => {
+    const signed = dashManifest(presentation, 'https://cdn.test/t1/?a=1&b=2/');
+    expect(() => parseXml(signed)).not.toThrow();
+    expect(signed).toContain('?a=1&amp;b=2/v0/init.mp4');
+  });
+
+  it('isoDuration keeps milliseconds', () => {
+    expect(isoDuration(47.3)).toBe('PT47.300S');
+    expect(isoDuration(0)).toBe('PT0.000S');
+  });
+});
+
+describe('the tiny XML reader used above rejects what it must', () => {
+  it.each([
+    ['<MPD><Period></MPD>', /closes/],
+    ['<MPD a="1" a="2"/>', /duplicate/],
+    ['<MPD a="x&y"/>', /unescaped/],
+    ['<MPD>text</MPD>', /not well-formed/],
+    ['<MPD>', /unclosed/],
+  ])('%s', (xml, error) => {
+    expect(() => parseXml(xml)).toThrow(error);
+  });
+});
