@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+
+const TICKS_PER_S = 100;
+
+/**
+ * CPU seconds used by this process and every child it has waited for (ffmpeg, ffprobe),
+ * from /proc/self/stat: utime + stime + cutime + cstime.
+ */
+export function cpuSecondsWithChildren(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the command name start at field 3 (state); utime is field 14.
+  const at = (n: number): number => Number(fields[n - 3]);
+  return (at(14) + at(15) + at(16) + at(17)) / TICKS_PER_S;
+}
+
+export async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; wallS: number; cpuS: number }> {
+  const cpu0 = cpuSecondsWithChildren();
+  const t0 = performance.now();
+  const result = await fn();
+  return { result, wallS: (performance.now() - t0) / 1000, cpuS: cpuSecondsWithChildren() - cpu0 };
+}

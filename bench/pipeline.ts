@@ -1,0 +1,90 @@
+/**
+ * `npm run bench:pipeline`: the whole pipeline (upload → probe → chunk encodes → audio →
+ * package, through the API, BullMQ on a real redis-server, local storage) on a generated
+ * 60 s 720p master, next to ONE plain ffmpeg command encoding the same ladder with the same
+ * x264 settings, rates and audio, run in this same script. The figure is pipeline/plain.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { startRedisServer } from '../orchestrator/runtime/children.ts';
+import { createApi, startWorker } from '../orchestrator/runtime/services.ts';
+import type { RuntimeConfig } from '../orchestrator/config.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../workers/encode/settings.ts';
+import { buildEncodeAudioArgs, buildEncodeChunkArgs } from '../workers/ffmpeg/args.ts';
+import { runFfmpeg } from '../workers/ffmpeg/run.ts';
+import { probeMaster } from '../workers/ffmpeg/probe.ts';
+import { appleLadder } from '../ladder/fixed.ts';
+import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
+import { ingest, waitForFinal } from '../test/support/api.ts';
+import { makeMaster } from '../test/support/media.ts';
+import { measure } from './cpu.ts';
+
+const WORKERS = Number(process.env.BENCH_WORKERS ?? os.availableParallelism());
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-'));
+  const master = path.join(dir, 'master.mp4');
+  await makeMaster(master, { width: 1280, height: 720, fps: 30, durationS: DURATION_S });
+  const probe = await probeMaster(master);
+  const ladder = appleLadder({ width: probe.video.displayWidth, height: probe.video.displayHeight });
+  const settings = DEFAULT_ENCODE_SETTINGS;
+
+  // Baseline: one ffmpeg process, the same filter graph and encoder arguments as a chunk job
+  // covering the whole title, plus the audio encode.
+  const plainOut = path.join(dir, 'plain');
+  await mkdir(plainOut);
+  const plain = await measure(async () => {
+    const video = buildEncodeChunkArgs({
+      kind: 'encode-chunk', input: master, frameRate: probe.video.frameRate, videoStartS: probe.video.startTimeS, startFrame: 0,
+      endFrame: undefined, rungs: ladder, outputs: ladder.map((_, i) => path.join(plainOut, `r${i}.mp4`)), settings,
+    });
+    const audio = buildEncodeAudioArgs({ kind: 'encode-audio', input: master, offsetS: 0, output: path.join(plainOut, 'a.m4a'), bitrateKbps: settings.audioBitrateKbps });
+    // One process: the audio output maps from the same (first) input, so drop its `-i`.
+    await runFfmpeg([...video, ...audio.slice(2)]);
+  });
+
+  // The pipeline.
+  const redis = await startRedisServer(dir);
+  const config: RuntimeConfig = {
+    redisUrl: redis.url, prefix: 'bench', dataDir: dir, storage: { kind: 'local', root: path.join(dir, 'storage') }, settings,
+    maxUploadBytes: 10 * 1024 ** 3, tmpDir: dir,
+  };
+  const api = await createApi(config, redis.url, false);
+  const log = pino({ level: 'silent' });
+  const workers = Array.from({ length: WORKERS }, () => startWorker(config, redis.url, log));
+  const pipeline = await measure(async () => {
+    const id = await ingest(api.app, master);
+    return waitForFinal(api.app, id, 3_600_000);
+  });
+  if (pipeline.result.state !== 'ready') throw new Error(`pipeline failed: ${JSON.stringify(pipeline.result.error)}`);
+
+  // Critical path from BullMQ's own timestamps: what one title takes with unlimited workers.
+  const conn = producerConnection(redis.url);
+  const queue = createQueue(conn, config.prefix);
+  const jobs = await queue.getCompleted(0, 1000);
+  const spanS = (name: string): number[] => jobs.filter((j) => j.name === name).map((j) => ((j.finishedOn ?? 0) - (j.processedOn ?? 0)) / 1000);
+  const probeS = Math.max(...spanS('probe'));
+  const chunkS = spanS('encode-chunk');
+  const audioS = Math.max(0, ...spanS('encode-audio'));
+  const packageS = Math.max(...spanS('package'));
+  const critical = probeS + Math.max(...chunkS, audioS) + packageS;
+  await queue.close();
+  conn.disconnect();
+  await Promise.all(workers.map((w) => w.close()));
+  await api.close();
+  await redis.stop();
+  await rm(dir, { recursive: true, force: true });
+
+  const row = (label: string, wall: number, cpu: number): string =>
+    `${label.padEnd(34)} wall ${wall.toFixed(1).padStart(7)} s   cpu ${cpu.toFixed(1).padStart(7)} s   realtime ×${(DURATION_S / wall).toFixed(2)}`;
+  console.log(`bench:pipeline: ${DURATION_S} s 1280x720@30 master, ${ladder.length} rungs (${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}), preset ${settings.preset}, ${WORKERS} workers on ${os.availableParallelism()} cores`);
+  console.log(row('plain ffmpeg (one process)', plain.wallS, plain.cpuS));
+  console.log(row('vodforge pipeline (API→ready)', pipeline.wallS, pipeline.cpuS));
+  console.log(`ratio pipeline/plain: wall ${(pipeline.wallS / plain.wallS).toFixed(3)} (target <= 1.15)   cpu ${(pipeline.cpuS / plain.cpuS).toFixed(3)}`);
+  console.log(`critical path (unlimited workers): probe ${probeS.toFixed(1)} s + longest chunk ${Math.max(...chunkS).toFixed(1)} s (of ${chunkS.length}; audio ${audioS.toFixed(1)} s) + package ${packageS.toFixed(1)} s = ${critical.toFixed(1)} s  (${(critical / plain.wallS).toFixed(3)} of plain)`);
+}
+
+await main();

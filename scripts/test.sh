@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, type-checks, then runs every test (unit, API,
+# and end to end on real ffmpeg, redis-server and s3rver, all started by the tests themselves).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npx tsc --noEmit -p .
+mkdir -p test-output
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@" || status=$?
+# A closing line any CI can read, whatever the runner printed above it.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-output/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);' || true
+exit "$status"
