@@ -1,0 +1,177 @@
+/**
+ * Crops of a chosen frame for the apps: 16:9 hero, 2:3 poster, 1:1 tile, each encoded as AVIF,
+ * WebP and JPEG at a few widths. The crop window is placed by sharp's attention strategy
+ * (luminance frequency, saturation, skin tones) once per shape at the largest exact-ratio size,
+ * and every width is a downscale of that one window, so all sizes of a shape show the same
+ * picture. Returns buffers and metadata only: storing them is the caller's job.
+ */
+import sharp from 'sharp';
+import { InvalidArtworkOptionError, UndecodableImageError } from './errors.ts';
+import type { FrameImage } from './frame.ts';
+import { isRawPixels } from './frame.ts';
+
+export type CropShape = 'hero' | 'poster' | 'tile';
+export type ArtworkFormat = 'avif' | 'webp' | 'jpeg';
+
+/** Aspect ratio as width:height in lowest terms. */
+export const CROP_ASPECTS: Readonly<Record<CropShape, { readonly w: number; readonly h: number }>> = Object.freeze({
+  hero: { w: 16, h: 9 },
+  poster: { w: 2, h: 3 },
+  tile: { w: 1, h: 1 },
+});
+
+const CONTENT_TYPES: Readonly<Record<ArtworkFormat, string>> = { avif: 'image/avif', webp: 'image/webp', jpeg: 'image/jpeg' };
+
+export interface CropOptions {
+  /**
+   * Output widths per shape, px. Each must be a multiple of the aspect's width term (16 for
+   * hero, 2 for poster) so the height is a whole number and the ratio exact. Widths larger than
+   * the crop window are skipped rather than upscaled.
+   * @defaultValue hero [1920, 1280, 640], poster [720, 480, 240], tile [1024, 512, 256]
+   */
+  readonly widthsPx?: Partial<Record<CropShape, readonly number[]>>;
+  /** @defaultValue ['avif', 'webp', 'jpeg'] */
+  readonly formats?: readonly ArtworkFormat[];
+  /** Encoder quality 1–100 per format. @defaultValue avif 50, webp 80, jpeg 82 */
+  readonly quality?: Partial<Record<ArtworkFormat, number>>;
+  /** AVIF encoder effort 0 (fastest) – 9 (smallest). @defaultValue 4 */
+  readonly avifEffort?: number;
+}
+
+export interface Rendition {
+  readonly format: ArtworkFormat;
+  readonly contentType: string;
+  readonly widthPx: number;
+  readonly heightPx: number;
+  readonly data: Buffer;
+}
+
+export interface CropSet {
+  readonly shape: CropShape;
+  /** E.g. "16:9". */
+  readonly aspect: string;
+  /** Crop window in source pixels. */
+  readonly region: { readonly leftPx: number; readonly topPx: number; readonly widthPx: number; readonly heightPx: number };
+  /** Largest first, then by format in the order requested. */
+  readonly renditions: readonly Rendition[];
+  /** Requested widths larger than the crop window (not upscaled). */
+  readonly skippedWidthsPx: readonly number[];
+}
+
+const DEFAULT_WIDTHS: Readonly<Record<CropShape, readonly number[]>> = {
+  hero: [1920, 1280, 640],
+  poster: [720, 480, 240],
+  tile: [1024, 512, 256],
+};
+const DEFAULT_QUALITY: Readonly<Record<ArtworkFormat, number>> = { avif: 50, webp: 80, jpeg: 82 };
+
+export interface ResolvedCropOptions {
+  readonly widthsPx: Readonly<Record<CropShape, readonly number[]>>;
+  readonly formats: readonly ArtworkFormat[];
+  readonly quality: Readonly<Record<ArtworkFormat, number>>;
+  readonly avifEffort: number;
+}
+
+export function resolveCropOptions(options: CropOptions = {}): ResolvedCropOptions {
+  const widthsPx = { ...DEFAULT_WIDTHS, ...options.widthsPx };
+  for (const shape of Object.keys(CROP_ASPECTS) as CropShape[]) {
+    const step = CROP_ASPECTS[shape].w;
+    for (const width of widthsPx[shape]) {
+      if (!Number.isInteger(width) || width < step || width % step !== 0) {
+        throw new InvalidArtworkOptionError(`widthsPx.${shape}`, `integers that are positive multiples of ${step}`, widthsPx[shape]);
+      }
+    }
+  }
+  const formats = options.formats ?? ['avif', 'webp', 'jpeg'];
+  if (formats.length === 0 || formats.some((f) => !(f in CONTENT_TYPES))) {
+    throw new InvalidArtworkOptionError('formats', 'a non-empty list of "avif", "webp", "jpeg"', formats);
+  }
+  const quality = { ...DEFAULT_QUALITY, ...options.quality };
+  for (const [format, q] of Object.entries(quality)) {
+    if (!Number.isInteger(q) || q < 1 || q > 100) throw new InvalidArtworkOptionError(`quality.${format}`, 'an integer from 1 to 100', q);
+  }
+  const avifEffort = options.avifEffort ?? 4;
+  if (!Number.isInteger(avifEffort) || avifEffort < 0 || avifEffort > 9) {
+    throw new InvalidArtworkOptionError('avifEffort', 'an integer from 0 to 9', avifEffort);
+  }
+  return { widthsPx, formats, quality, avifEffort };
+}
+
+/**
+ * Render every shape × width × format for one chosen frame (ideally re-extracted at full
+ * resolution: widths larger than the frame allows are skipped).
+ * @throws UndecodableImageError if the image cannot be read
+ * @throws InvalidArtworkOptionError on bad options
+ */
+export async function renderCrops(image: FrameImage, options: CropOptions = {}): Promise<readonly CropSet[]> {
+  const opts = resolveCropOptions(options);
+  let source: { data: Buffer; width: number; height: number; channels: 3 };
+  try {
+    const input = isRawPixels(image)
+      ? sharp(image.data, { raw: { width: image.widthPx, height: image.heightPx, channels: image.channels } })
+      : sharp(image);
+    const { data, info } = await input.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    source = { data, width: info.width, height: info.height, channels: 3 };
+  } catch (error) {
+    throw new UndecodableImageError(`Could not decode image for cropping: ${(error as Error).message}`, error);
+  }
+  const shapes = Object.keys(CROP_ASPECTS) as CropShape[];
+  return Promise.all(shapes.map((shape) => renderShape(source, shape, opts)));
+}
+
+async function renderShape(
+  source: { data: Buffer; width: number; height: number; channels: 3 },
+  shape: CropShape,
+  opts: ResolvedCropOptions,
+): Promise<CropSet> {
+  const aspect = CROP_ASPECTS[shape];
+  const raw = { raw: { width: source.width, height: source.height, channels: source.channels } };
+  // Largest window with the exact ratio: a whole multiple k of the ratio's terms.
+  const k = Math.min(Math.floor(source.width / aspect.w), Math.floor(source.height / aspect.h));
+  const cropW = k * aspect.w;
+  const cropH = k * aspect.h;
+  const widths = [...opts.widthsPx[shape]].sort((a, b) => b - a);
+  const skippedWidthsPx = widths.filter((w) => w > cropW);
+  const base = { shape, aspect: `${aspect.w}:${aspect.h}`, skippedWidthsPx };
+  if (k === 0) return { ...base, region: { leftPx: 0, topPx: 0, widthPx: 0, heightPx: 0 }, renditions: [] };
+
+  // cover + attention scales the frame so the window just fits (scale ≈ 1, since the window is
+  // the largest that fits), then drops the least interesting edges; offsets come back negative
+  // and in scaled pixels.
+  const scale = Math.max(cropW / source.width, cropH / source.height);
+  const { data: window, info } = await sharp(source.data, raw)
+    .resize(cropW, cropH, { fit: 'cover', position: sharp.strategy.attention })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const region = {
+    leftPx: Math.round(Math.abs(info.cropOffsetLeft ?? 0) / scale),
+    topPx: Math.round(Math.abs(info.cropOffsetTop ?? 0) / scale),
+    widthPx: cropW,
+    heightPx: cropH,
+  };
+
+  const jobs: Promise<Rendition>[] = [];
+  for (const widthPx of widths.filter((w) => w <= cropW)) {
+    const heightPx = (widthPx / aspect.w) * aspect.h;
+    for (const format of opts.formats) {
+      jobs.push(encode(window, info.width, info.height, info.channels, widthPx, heightPx, format, opts));
+    }
+  }
+  return { ...base, region, renditions: await Promise.all(jobs) };
+}
+
+async function encode(
+  window: Buffer, width: number, height: number, channels: number,
+  widthPx: number, heightPx: number, format: ArtworkFormat, opts: ResolvedCropOptions,
+): Promise<Rendition> {
+  const resized = sharp(window, { raw: { width, height, channels: channels as 3 } })
+    // 'fill' because the ratio is already exact; 'cover' could shave a pixel to rounding.
+    .resize(widthPx, heightPx, { fit: 'fill' });
+  const encoder = format === 'avif'
+    ? resized.avif({ quality: opts.quality.avif, effort: opts.avifEffort })
+    : format === 'webp'
+      ? resized.webp({ quality: opts.quality.webp })
+      : resized.jpeg({ quality: opts.quality.jpeg, mozjpeg: true });
+  const data = await encoder.toBuffer();
+  return { format, contentType: CONTENT_TYPES[format], widthPx, heightPx, data };
+}
