@@ -39,15 +39,29 @@ function isFinalFailure(job: Job, err: unknown): boolean {
  * title, with the error's code and message, so content ops see why; the worker process
  * itself never goes down for a bad master.
  */
-export function createWorker(connection: Redis, prefix: string, deps: WorkerDeps, options: WorkerOptions = {}): Worker {
+export interface VodforgeWorker {
+  readonly worker: Worker;
+  /** Aborts every job this worker is running for the title (ffmpeg is killed); returns how many. */
+  cancelTitle(titleId: string): number;
+}
+
+export function createWorker(connection: Redis, prefix: string, deps: WorkerDeps, options: WorkerOptions = {}): VodforgeWorker {
+  /** Running job id → its title, so a title's cancellation can find its jobs. */
+  const running = new Map<string, string>();
   const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const handler = HANDLERS[job.name] as Handler<JobName>;
     const data = job.data as JobDataByName[JobName];
     const titleId = titleIdOf(data);
+    if (job.id !== undefined) running.set(job.id, titleId);
     try {
       return await handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal });
     } catch (err) {
+      if (signal?.aborted === true && (await deps.titles.isFinalOrGone(titleId).catch(() => false))) {
+        // Cancelled because the title was deleted (or already failed): nothing to retry.
+        deps.log.info({ titleId, jobId: job.id, job: job.name }, 'job cancelled');
+        return { cancelled: true };
+      }
       const e = err instanceof Error ? err : new Error(String(err));
       const final = isFinalFailure(job, e);
       deps.log.warn({ titleId, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, final, err: e.message }, 'job failed');
@@ -59,9 +73,11 @@ export function createWorker(connection: Redis, prefix: string, deps: WorkerDeps
         await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
       }
       throw e;
+    } finally {
+      if (job.id !== undefined) running.delete(job.id);
     }
   };
-  return new Worker(deps.queueName, processor, {
+  const worker = new Worker(deps.queueName, processor, {
     connection,
     prefix,
     concurrency: options.concurrency ?? 1,
@@ -70,4 +86,12 @@ export function createWorker(connection: Redis, prefix: string, deps: WorkerDeps
     maxStalledCount: options.maxStalledCount ?? 2,
     autorun: true,
   });
+  return {
+    worker,
+    cancelTitle: (titleId) => {
+      let n = 0;
+      for (const [jobId, t] of running) if (t === titleId && worker.cancelJob(jobId, 'title deleted')) n += 1;
+      return n;
+    },
+  };
 }

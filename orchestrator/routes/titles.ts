@@ -155,6 +155,8 @@ export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
     const { id } = req.params;
     // Forget the title first so running jobs see it gone and stop publishing, then remove its objects.
     if (!(await titles.delete(id))) throw new HttpErrors.TitleNotFound(id);
+    // Running encodes of the title stop now rather than finishing work nobody will read.
+    await titles.announceCancel(id);
     await store.deletePrefix(titlePrefix(id));
     return reply.status(204).send(null);
   });

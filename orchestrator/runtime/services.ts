@@ -80,11 +80,18 @@ export function startWorker(config: RuntimeConfig, redisUrl: string, log: Logger
   const titles = new TitleStore(producer, config.prefix);
   const flow = createFlowProducer(producer, config.prefix);
   flow.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
-  const worker = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, tmpDir: config.tmpDir, log }, options);
+  const { worker, cancelTitle } = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, tmpDir: config.tmpDir, log }, options);
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  const subscriber = workerConnection(redisUrl);
+  void subscriber.subscribe(titles.cancelChannel);
+  subscriber.on('message', (_channel: string, titleId: string) => {
+    const n = cancelTitle(titleId);
+    if (n > 0) log.info({ titleId, jobs: n }, 'jobs cancelled: title deleted');
+  });
   return {
     worker,
     close: async (force = false) => {
+      subscriber.disconnect();
       if (force) worker.cancelAllJobs('worker shutting down');
       await worker.close(force);
       await flow.close();

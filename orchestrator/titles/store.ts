@@ -99,6 +99,16 @@ export class TitleStore {
     return Math.min(99, Math.floor((100 * done) / total));
   }
 
+  /** Channel on which title cancellations are announced to every worker. */
+  get cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+
+  /** Tells every worker to abort whatever it is running for this title. */
+  async announceCancel(id: string): Promise<void> {
+    await this.redis.publish(this.cancelChannel, id);
+  }
+
   async delete(id: string): Promise<boolean> {
     const [[, n]] = ((await this.redis.multi().del(this.key(id), this.progressKey(id)).zrem(this.indexKey, id).exec()) ?? [[null, 0]]) as [[unknown, number]];
     return n > 0;

@@ -120,4 +120,27 @@ describe('recovery', () => {
       await restarted.stop();
     }
   }, 300_000);
+
+  it('deleting a title mid-encode cancels its running jobs and leaves none of its objects behind', async () => {
+    stack = await startTestStack({ storage: 'local', workers: 2, settings: { chunkSegments: 1 } });
+    const id = await ingest(stack.api.app, master);
+    const q = queueOf(stack);
+    await waitFor('a chunk job to be running', async () => (await q.queue.getActive()).some((j) => j.name === 'encode-chunk'));
+    const del = await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${id}` });
+    expect(del.statusCode).toBe(204);
+    const settled = async (): Promise<boolean> => {
+      const busy = [...(await q.queue.getActive()), ...(await q.queue.getWaiting()), ...(await q.queue.getDelayed())];
+      return !busy.some((j) => JSON.stringify(j.data).includes(id));
+    };
+    await waitFor('the title\'s jobs to stop', settled, 120_000);
+    const left: string[] = [];
+    for await (const o of stack.api.store.list(`titles/${id}/`)) left.push(o.key);
+    expect(left).toEqual([]);
+    // The chunk that was running was cancelled at once (not encoded to the end, not retried).
+    const ended = (await q.queue.getCompleted()).filter((j) => j.data.layout?.titleId === id);
+    expect(ended.some((j) => j.name === 'encode-chunk' && j.attemptsMade <= 1 && (j.returnvalue as { cancelled?: boolean }).cancelled === true)).toBe(true);
+    expect((await q.queue.getFailed()).filter((j) => j.data.layout?.titleId === id)).toEqual([]);
+    expect(stack.workers.every((w) => w.worker.isRunning())).toBe(true);
+    await q.close();
+  }, 300_000);
 });

@@ -10,7 +10,7 @@ import { dashManifest } from '../package/dash.ts';
 import { audioKey, chunkKey, type PackageJobData } from './types.ts';
 import { type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
-import type { Rendition } from '../../orchestrator/titles/model.ts';
+import { titlePrefix, type Rendition } from '../../orchestrator/titles/model.ts';
 
 interface Segmented {
   readonly dir: string;
@@ -107,6 +107,9 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal }) 
     if (moved === 'ok' || moved === 'ready') {
       // Intermediates are only needed until the title is published.
       await deps.store.deletePrefix(d.layout.workPrefix).catch((err: unknown) => deps.log.warn({ titleId, err }, 'could not delete work objects'));
+    } else if (moved === 'missing') {
+      // Deleted while we packaged: what we just wrote belongs to nobody.
+      await deps.store.deletePrefix(titlePrefix(titleId));
     }
     deps.log.info({ titleId, jobId: job.id, renditions: renditions.length }, 'title packaged and published');
     return { published: out, state: moved };
