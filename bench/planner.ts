@@ -1,0 +1,57 @@
+/**
+ * CDN planner benchmark (issue 4): 20,000 titles x 8 files, 500 appliances in 25 clusters,
+ * 30 days of views, then one planned and replayed day. Prints each figure with its ratio to
+ * its target or baseline. A benchmark, not a test: nothing here fails on a slow machine.
+ *
+ *   npx tsx bench/planner.ts [--requests 40000] [--eval-days 1] [--seed 1]
+ */
+import { resourceUsage } from 'node:process';
+import { parseArgs } from 'node:util';
+import { simulate } from '../cdn-planner/sim/simulate.ts';
+
+const { values } = parseArgs({
+  options: { requests: { type: 'string' }, 'eval-days': { type: 'string' }, seed: { type: 'string' } },
+});
+const options = {
+  seed: Number(values.seed ?? 1),
+  titles: 20_000,
+  filesPerTitle: 8,
+  regions: 25,
+  appliancesPerCluster: 20,
+  historyDays: 30,
+  evalDays: Number(values['eval-days'] ?? 1),
+  requestsPerRegionDay: Number(values.requests ?? 40_000),
+  zipfAlpha: 0.9,
+  releasesPerDay: 10,
+  cacheFraction: 0.2,
+};
+
+let peakHeap = 0;
+const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 200);
+const t0 = performance.now();
+const r = simulate(options, () => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  return performance.now();
+});
+const wall = performance.now() - t0;
+clearInterval(sampler);
+peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+
+const f = (x: number, d = 3) => x.toFixed(d);
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const tb = (b: number) => `${(b / 1e12).toFixed(1)} TB`;
+const planS = r.planner.planMs.map((ms) => ms / 1000);
+const N = r.moved.appliancesPerCluster;
+const lines = [
+  `vodforge planner benchmark: ${r.scenario.titles} titles x ${options.filesPerTitle} files (${r.scenario.files}), ${r.scenario.appliances} appliances in ${r.scenario.regions} clusters, ${r.scenario.historyDays} days of views (${r.scenario.requests} plays replayed, ${tb(r.scenario.requestedBytes)})`,
+  `planning time (forecast + placement + schedule, one plan): ${planS.map((s) => `${f(s, 2)} s`).join(', ')}  (target < 10 s: ${f(Math.max(...planS) / 10, 2)}x of budget)`,
+  `peak memory: maxRSS ${(resourceUsage().maxRSS / 1024).toFixed(0)} MB, peak heap ${(peakHeap / 2 ** 20).toFixed(0)} MB (whole simulation incl. trace)`,
+  `offload: planner ${pct(r.planner.offload)}, oracle ${pct(r.oracle.offload)}  ratio ${f(r.planner.offload / r.oracle.offload)} (target >= 0.97)`,
+  `origin traffic: planner ${tb(r.planner.originBytes)} (incl. ${tb(r.planner.fillOriginBytes)} of fills), LRU ${tb(r.lru.originBytes)}, plain hashing ${tb(r.plainHashing.originBytes)}  LRU/planner ${f(r.lru.originBytes / r.planner.originBytes, 2)}x (target >= 2x)`,
+  `offload baselines: LRU ${pct(r.lru.offload)}, plain hashing ${pct(r.plainHashing.offload)}`,
+  `peak/mean load: predicted ${f(r.planner.predictedPeakToMeanLoad)} (bound 1.25: ${f(r.planner.predictedPeakToMeanLoad / 1.25)}x), replayed worst cluster ${f(r.planner.peakToMeanLoad)} (${f(r.planner.peakToMeanLoad / 1.25)}x of 1.25), mean ${f(r.planner.meanPeakToMeanLoad)}; LRU worst ${f(r.lru.peakToMeanLoad)}, plain hashing worst ${f(r.plainHashing.peakToMeanLoad)}`,
+  `moved placements, one appliance added: ${pct(r.moved.add)} = ${f(r.moved.add * N, 2)}/N (ideal ${f(r.moved.addIdeal * N, 2)}/N, target <= 1.1/N); removed: ${pct(r.moved.remove)} = ${f(r.moved.remove * N, 2)}/N (ideal ${f(r.moved.removeIdeal * N, 2)}/N)`,
+  `rank correlation (Spearman) predicted vs actual next-day demand per file: ${f(r.spearman)}`,
+  `wall time: ${f(wall / 1000, 1)} s`,
+];
+process.stdout.write(`${lines.join('\n')}\n`);

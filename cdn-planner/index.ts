@@ -1,0 +1,14 @@
+/** Public surface of the CDN fill planner: pure functions from plain data to plain data. */
+export * from './errors.ts';
+export type * from './types.ts';
+export { validateAppliances, validateCatalog, validateHoldings, validateViewRecord, parseViewLines, parseJsonLine, expectInstant } from './validate.ts';
+export { indexCatalog, type CatalogIndex } from './catalog-index.ts';
+export { aggregateViews, createDemandAggregator, DAY_MS, type DemandHistory, type RegionHistory, type DemandAggregator } from './demand.ts';
+export { exponentialSmoothingModel, type PopularityModel, type Forecast, type RegionForecast, type SmoothingOptions } from './predict.ts';
+export { buildRing, type Ring } from './ring.ts';
+export { placeCluster, rankByDensity, type ClusterPlacement, type PlacementOptions } from './placement.ts';
+export { scheduleFills, type Schedule, type ScheduleOptions } from './schedule.ts';
+export { zoneClock, windowOccurrences } from './zone.ts';
+export { planFill, planFromHistory, type PlanOptions, type PlanInput, type PlanDetail } from './plan.ts';
+export { steeringTable, steer, type SteeringTable } from './steer.ts';
+export { formatSummary } from './summary.ts';

@@ -1,0 +1,129 @@
+import { indexCatalog, type CatalogIndex } from './catalog-index.ts';
+import { aggregateViews, type DemandHistory } from './demand.ts';
+import { placeCluster, type ClusterPlacement, type PlacementOptions } from './placement.ts';
+import { exponentialSmoothingModel, type Forecast, type PopularityModel } from './predict.ts';
+import { scheduleFills, type ApplianceTarget } from './schedule.ts';
+import { clusterStats } from './stats.ts';
+import type { Appliance, CatalogTitle, Holdings, Plan, ViewRecord } from './types.ts';
+
+export interface PlanOptions extends PlacementOptions {
+  /** Popularity model. @defaultValue exponentialSmoothingModel() */
+  readonly model?: PopularityModel;
+  /** Days of view history before `at` that the model sees. @defaultValue 28 */
+  readonly historyDays?: number;
+  /** Days after `at` within which fills must start. @defaultValue 14 */
+  readonly horizonDays?: number;
+}
+
+/** Validated inputs (see validate.ts). */
+export interface PlanInput {
+  readonly appliances: readonly Appliance[];
+  readonly catalog: readonly CatalogTitle[];
+  readonly views: Iterable<ViewRecord>;
+  readonly holdings?: Holdings;
+  /** Plan instant, ISO-8601: history ends and fills may start here. */
+  readonly at: string;
+}
+
+/** Everything a plan was computed from, for the simulator and for explaining a plan. */
+export interface PlanDetail {
+  readonly plan: Plan;
+  readonly forecast: Forecast;
+  readonly clusters: readonly ClusterPlacement[];
+}
+
+export function planFill(input: PlanInput, options: PlanOptions = {}): Plan {
+  const index = indexCatalog(input.catalog);
+  const atMs = Date.parse(input.at);
+  const history = aggregateViews(input.views, index, { endMs: atMs, days: options.historyDays ?? 28 });
+  return planFromHistory({ appliances: input.appliances, index, history, holdings: input.holdings ?? {}, atMs }, options).plan;
+}
+
+export interface HistoryPlanInput {
+  readonly appliances: readonly Appliance[];
+  readonly index: CatalogIndex;
+  /** History ending at `atMs`. */
+  readonly history: DemandHistory;
+  readonly holdings: Holdings;
+  readonly atMs: number;
+}
+
+/** Forecast, place every cluster, diff and schedule. Pure. */
+export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = {}): PlanDetail {
+  const { appliances, index, history, holdings, atMs } = input;
+  const model = options.model ?? exponentialSmoothingModel();
+  const byCluster = groupBy(appliances, (a) => a.cluster);
+  const regions = [...new Set(appliances.map((a) => a.region))].sort();
+  const forecast = model.forecast(history, index, regions);
+  // A region served by several clusters splits its demand by their active capacity.
+  const regionCapacity = new Map<string, number>();
+  for (const a of appliances) if (a.state === 'active') regionCapacity.set(a.region, (regionCapacity.get(a.region) ?? 0) + a.capacityBytes);
+  const clusters: ClusterPlacement[] = [];
+  for (const members of byCluster.values()) {
+    const region = members[0]!.region;
+    const demand = forecast.regions.get(region)!.fileDemand;
+    const active = members.reduce((s, a) => s + (a.state === 'active' ? a.capacityBytes : 0), 0);
+    const share = active / (regionCapacity.get(region) || 1);
+    const held = new Uint8Array(index.keys.length);
+    for (const a of members) {
+      if (a.state === 'down') continue;
+      for (const key of holdings[a.id] ?? []) {
+        const f = index.keyIndex.get(key);
+        if (f !== undefined) held[f] = 1;
+      }
+    }
+    clusters.push(placeCluster(members, share === 1 ? demand : demand.map((d) => d * share), index, options, held));
+  }
+  const targets: ApplianceTarget[] = [];
+  for (const p of clusters) {
+    const demand = forecast.regions.get(p.region)!.fileDemand;
+    p.members.forEach((a, j) => {
+      targets.push({ appliance: a, keys: new Map(p.files[j]!.map((f) => [index.keys[f]!, (demand[f] ?? 0) / Math.max(1, p.copies[f] ?? 1)])) });
+    });
+  }
+  const placed = new Set(targets.map((t) => t.appliance.id));
+  for (const a of appliances) if (!placed.has(a.id)) targets.push({ appliance: a, keys: new Map() });
+  const schedule = scheduleFills(targets, holdings, {
+    atMs,
+    horizonDays: options.horizonDays ?? 14,
+    bytesOf: (key) => {
+      const f = index.keyIndex.get(key);
+      return f === undefined ? 0 : (index.fileBytes[f] ?? 0);
+    },
+  });
+  const placements: Record<string, string[]> = {};
+  for (const a of appliances) placements[a.id] = [];
+  for (const t of targets) {
+    const dropped = new Set(schedule.unscheduled.get(t.appliance.id) ?? []);
+    placements[t.appliance.id] = [...t.keys.keys()].filter((k) => !dropped.has(k));
+  }
+  let unscheduled = 0;
+  for (const list of schedule.unscheduled.values()) unscheduled += list.length;
+  const plan: Plan = {
+    placements,
+    fills: schedule.fills,
+    evictions: schedule.evictions,
+    stats: {
+      at: new Date(atMs).toISOString(),
+      model: forecast.model,
+      loadFactor: options.loadFactor ?? 1.25,
+      clusters: clusters.map((p) =>
+        clusterStats(p, byCluster.get(p.cluster)!, schedule, forecast.regions.get(p.region)!.peakFactor, atMs),
+      ),
+      unscheduled,
+    },
+  };
+  return { plan, forecast, clusters };
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list === undefined) out.set(k, [item]);
+    else list.push(item);
+  }
+  return out;
+}
+

@@ -1,0 +1,249 @@
+import type { DemandHistory, RegionHistory } from '../demand.ts';
+import { placeCluster, type ClusterPlacement, type PlacementOptions } from '../placement.ts';
+import { planFromHistory, type PlanDetail } from '../plan.ts';
+import { exponentialSmoothingModel, type PopularityModel } from '../predict.ts';
+import { buildRing } from '../ring.ts';
+import { peakToMean } from '../stats.ts';
+import type { Appliance, Holdings } from '../types.ts';
+import { LruCache, oracleServedBytes, plainPlacement } from './baselines.ts';
+import { movedFraction, spearman } from './metrics.ts';
+import { createScenario, expectedFileBytes, forEachRequest, type Scenario, type TraceOptions } from './trace.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface SimulationOptions extends TraceOptions, PlacementOptions {
+  /** Popularity model under test. @defaultValue exponentialSmoothingModel() */
+  readonly model?: PopularityModel;
+}
+
+/** Figures for one strategy over the replayed days. */
+export interface StrategyResult {
+  /** Bytes served by appliances over all bytes requested. */
+  readonly offload: number;
+  /** Misses plus fills pulled from the origin, bytes. */
+  readonly originBytes: number;
+  readonly fillOriginBytes: number;
+  /** Worst cluster-day of served bytes per capacity share, max over mean. */
+  readonly peakToMeanLoad: number;
+  /** Mean over cluster-days of the same ratio. */
+  readonly meanPeakToMeanLoad: number;
+}
+
+export interface SimulationReport {
+  readonly scenario: { readonly titles: number; readonly files: number; readonly regions: number; readonly appliances: number; readonly historyDays: number; readonly evalDays: number; readonly requests: number; readonly requestedBytes: number };
+  readonly planner: StrategyResult & { readonly predictedPeakToMeanLoad: number; readonly planMs: readonly number[] };
+  readonly lru: StrategyResult;
+  readonly plainHashing: StrategyResult;
+  readonly oracle: { readonly offload: number };
+  /** Mean over regions and replayed days of Spearman's rho, predicted vs actual per file. */
+  readonly spearman: number;
+  /** Fraction of placements that move when one appliance joins or leaves a cluster (mean over clusters). */
+  readonly moved: { readonly add: number; readonly addIdeal: number; readonly remove: number; readonly removeIdeal: number; readonly appliancesPerCluster: number };
+}
+
+interface Tally {
+  served: number;
+  origin: number;
+  fillOrigin: number;
+  ratios: number[];
+}
+
+/**
+ * Generates a trace, plans each replayed day from the days before it (the previous plan's
+ * placements are the holdings), replays the day against the plan and the baselines, and
+ * reports. Deterministic for a seed. `now` is injected only to time the planning step.
+ */
+export function simulate(options: SimulationOptions = {}, now: () => number = () => 0): SimulationReport {
+  const s = createScenario(options);
+  const o = s.options;
+  const { index } = s;
+  const H = o.historyDays;
+  const D = H + o.evalDays;
+  const T = index.titleIds.length;
+  const F = index.keys.length;
+  const model = options.model ?? exponentialSmoothingModel();
+  const clusters = s.regions.map((region) => s.appliances.filter((a) => a.region === region));
+  const daily = s.regions.map(() => new Float32Array(T * D));
+  const hourly = s.regions.map(() => new Float64Array(24));
+  const fileKeyed = new Float64Array(F);
+  const titleKeyed = new Float64Array(T);
+  const owners = clusters.map((members) => ringOwners(members, s));
+  const lru = clusters.map((members) => members.map((a) => new LruCache(a.capacityBytes)));
+  const ours: Tally = { served: 0, origin: 0, fillOrigin: 0, ratios: [] };
+  const lruT: Tally = { served: 0, origin: 0, fillOrigin: 0, ratios: [] };
+  const plainT: Tally = { served: 0, origin: 0, fillOrigin: 0, ratios: [] };
+  let oracleServed = 0;
+  let total = 0;
+  let requests = 0;
+  const rhos: number[] = [];
+  const predictedRatios: number[] = [];
+  const planMs: number[] = [];
+  let holdings: Holdings = {};
+  let detail: PlanDetail | undefined;
+  for (let d = 0; d < D; d++) {
+    const evaluating = d >= H;
+    if (d >= H - 1) {
+      const days = Math.min(d, H);
+      const t0 = now();
+      detail = planFromHistory(
+        { appliances: s.appliances, index, history: historyWindow(s, daily, hourly, fileKeyed, titleKeyed, d, days, D), holdings, atMs: s.startMs + d * DAY_MS },
+        { ...options, model },
+      );
+      if (evaluating) planMs.push(now() - t0);
+      holdings = detail.plan.placements;
+      if (evaluating) {
+        for (const f of detail.plan.fills) if (f.source === 'origin') ours.fillOrigin += f.bytes;
+        for (const c of detail.plan.stats.clusters) predictedRatios.push(c.peakToMeanLoad);
+      }
+    }
+    const plainHeld = evaluating ? owners.map((own, r) => plainPlacement(own, index, clusters[r]!.map((a) => a.capacityBytes), s.startMs + (d + 1) * DAY_MS)) : [];
+    s.regions.forEach((region, r) => {
+      const members = clusters[r]!;
+      const caches = lru[r]!;
+      const own = owners[r]!;
+      const cells = daily[r]!;
+      const hours = hourly[r]!;
+      const actual = evaluating ? new Float64Array(F) : undefined;
+      const placement = evaluating ? detail!.clusters.find((c) => c.region === region) : undefined;
+      const holders = placement === undefined ? undefined : holderTable(placement, F);
+      const oursLoad = new Float64Array(members.length);
+      const lruLoad = new Float64Array(members.length);
+      const plainLoad = new Float64Array(members.length);
+      const cap = placement?.members.map((a) => a.capacityBytes) ?? [];
+      forEachRequest(s, r, d, (f, bytes, hour) => {
+        const t = index.fileTitle[f]!;
+        cells[t * D + d] = cells[t * D + d]! + bytes;
+        hours[hour] = hours[hour]! + bytes;
+        fileKeyed[f] = fileKeyed[f]! + bytes;
+        titleKeyed[t] = titleKeyed[t]! + bytes;
+        const j = own[f]!;
+        const hit = caches[j]!.access(f, index.fileBytes[f]!);
+        if (actual === undefined || holders === undefined) return;
+        requests++;
+        total += bytes;
+        actual[f] = actual[f]! + bytes;
+        if (hit) {
+          lruT.served += bytes;
+          lruLoad[j] = lruLoad[j]! + bytes;
+        } else lruT.origin += bytes;
+        const k = plainHeld[r]![f]!;
+        if (k >= 0) {
+          plainT.served += bytes;
+          plainLoad[k] = plainLoad[k]! + bytes;
+        } else plainT.origin += bytes;
+        // Load-aware steering among the holders: the least loaded per unit of capacity.
+        const list = holders.get(f);
+        if (list === undefined) {
+          ours.origin += bytes;
+          return;
+        }
+        let best = list[0]!;
+        for (const h of list) if (oursLoad[h]! / cap[h]! < oursLoad[best]! / cap[best]!) best = h;
+        oursLoad[best] = oursLoad[best]! + bytes;
+        ours.served += bytes;
+      });
+      if (actual === undefined || placement === undefined) return;
+      ours.ratios.push(peakToMean(oursLoad, placement.members));
+      lruT.ratios.push(peakToMean(lruLoad, members));
+      plainT.ratios.push(peakToMean(plainLoad, members));
+      oracleServed += oracleServedBytes(expectedFileBytes(s, r, d), actual, index, members.reduce((x, a) => x + a.capacityBytes, 0));
+      rhos.push(rankCorrelation(detail!.forecast.regions.get(region)!.fileDemand, actual, s, d));
+    });
+  }
+  ours.origin += ours.fillOrigin;
+  const result = (t: Tally): StrategyResult => ({
+    offload: t.served / total,
+    originBytes: t.origin,
+    fillOriginBytes: t.fillOrigin,
+    peakToMeanLoad: Math.max(...t.ratios),
+    meanPeakToMeanLoad: t.ratios.reduce((a, b) => a + b, 0) / t.ratios.length,
+  });
+  return {
+    scenario: { titles: T, files: F, regions: o.regions, appliances: s.appliances.length, historyDays: H, evalDays: o.evalDays, requests, requestedBytes: total },
+    planner: { ...result(ours), predictedPeakToMeanLoad: Math.max(...predictedRatios), planMs },
+    lru: result(lruT),
+    plainHashing: result(plainT),
+    oracle: { offload: oracleServed / total },
+    spearman: rhos.reduce((a, b) => a + b, 0) / rhos.length,
+    moved: membershipChurn(s, clusters, detail!, options),
+  };
+}
+
+/** The history the planner sees at the start of day d: the `days` days before it. */
+function historyWindow(s: Scenario, daily: Float32Array[], hourly: Float64Array[], fileKeyed: Float64Array, titleKeyed: Float64Array, d: number, days: number, D: number): DemandHistory {
+  const T = s.index.titleIds.length;
+  const regions = new Map<string, RegionHistory>();
+  s.regions.forEach((name, r) => {
+    const src = daily[r]!;
+    const titleDaily = new Float32Array(T * days);
+    for (let t = 0; t < T; t++) titleDaily.set(src.subarray(t * D + d - days, t * D + d), t * days);
+    regions.set(name, { titleDaily, hourly: hourly[r]!.slice() });
+  });
+  return { days, endMs: s.startMs + d * DAY_MS, regions, fileKeyedBytes: fileKeyed.slice(), titleKeyedBytes: titleKeyed.slice(), ignoredRecords: 0 };
+}
+
+function ringOwners(members: readonly Appliance[], s: Scenario): Int32Array {
+  const ring = buildRing(members);
+  const slot = new Map(members.map((a, j) => [a.id, j]));
+  return Int32Array.from(s.index.keys, (key) => slot.get(ring.preference(key, 1)[0]!)!);
+}
+
+function holderTable(p: ClusterPlacement, files: number): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  p.files.forEach((list, j) => {
+    for (const f of list) {
+      const h = out.get(f);
+      if (h === undefined) out.set(f, [j]);
+      else h.push(j);
+    }
+  });
+  void files;
+  return out;
+}
+
+/** Spearman over the files playable on day d. */
+function rankCorrelation(predicted: Float64Array, actual: Float64Array, s: Scenario, d: number): number {
+  const end = s.startMs + (d + 1) * DAY_MS;
+  const p: number[] = [];
+  const a: number[] = [];
+  for (let f = 0; f < actual.length; f++) {
+    if (s.index.releasedAtMs[s.index.fileTitle[f]!]! >= end) continue;
+    p.push(predicted[f]!);
+    a.push(actual[f]!);
+  }
+  return spearman(p, a);
+}
+
+/**
+ * Re-places every cluster with one appliance removed (the median-sized one) and with one of
+ * mean size added, same forecast. Ideal is the departing appliance's share of placements, or
+ * the newcomer's share of capacity: both about 1/N.
+ */
+function membershipChurn(s: Scenario, clusters: readonly (readonly Appliance[])[], detail: PlanDetail, options: PlacementOptions): SimulationReport['moved'] {
+  const add: number[] = [];
+  const remove: number[] = [];
+  const addIdeal: number[] = [];
+  const removeIdeal: number[] = [];
+  clusters.forEach((members, r) => {
+    const demand = detail.forecast.regions.get(s.regions[r]!)!.fileDemand;
+    const placed = placeCluster(members, demand, s.index, options);
+    const base = asRecord(placed, s);
+    const capacity = members.reduce((x, a) => x + a.capacityBytes, 0);
+    const mean = Math.round(capacity / members.length);
+    const joined = [...members, { ...members[0]!, id: `${members[0]!.cluster}-new`, capacityBytes: mean }];
+    add.push(movedFraction(base, asRecord(placeCluster(joined, demand, s.index, options), s)));
+    addIdeal.push(mean / (capacity + mean));
+    const median = [...members].sort((x, y) => x.capacityBytes - y.capacityBytes)[members.length >> 1]!;
+    const total = Object.values(base).reduce((x, l) => x + l.length, 0);
+    removeIdeal.push((base[median.id]?.length ?? 0) / total);
+    remove.push(movedFraction(base, asRecord(placeCluster(members.filter((a) => a !== median), demand, s.index, options), s)));
+  });
+  const avg = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+  return { add: avg(add), addIdeal: avg(addIdeal), remove: avg(remove), removeIdeal: avg(removeIdeal), appliancesPerCluster: s.options.appliancesPerCluster };
+}
+
+function asRecord(p: ClusterPlacement, s: Scenario): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  p.members.forEach((a, j) => (out[a.id] = p.files[j]!.map((f) => s.index.keys[f]!)));
+  return out;
+}

@@ -1,0 +1,23 @@
+import type { Appliance, CatalogTitle } from '../../../cdn-planner/types.ts';
+
+export function appliance(id: string, over: Partial<Appliance> = {}): Appliance {
+  return {
+    id,
+    cluster: 'c1',
+    region: 'us',
+    capacityBytes: 1_000_000,
+    fillGbps: 1,
+    fillWindow: { start: '02:00', end: '06:00', tz: 'America/Chicago' },
+    state: 'active',
+    ...over,
+  };
+}
+
+/** n titles of `files` files of `bytes` each, released long ago. */
+export function catalog(n: number, files = 2, bytes = 10_000): CatalogTitle[] {
+  return Array.from({ length: n }, (_, t) => ({
+    titleId: `t${t}`,
+    releasedAt: '2024-01-01T00:00:00Z',
+    files: Array.from({ length: files }, (_, i) => ({ key: `t${t}/f${i}`, bytes })),
+  }));
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
+import { placeCluster } from '../../../cdn-planner/placement.ts';
+import { appliance, catalog } from './fixtures.ts';
+
+const cat = catalog(400, 2, 10_000_000);
+const index = indexCatalog(cat);
+// Zipf-like demand in bytes/day over the 800 files, in a scrambled order.
+const demand = Float64Array.from({ length: index.keys.length }, (_, f) => 1e12 / (1 + ((f * 7919) % index.keys.length)) ** 0.9);
+const members = [
+  appliance('a1', { capacityBytes: 1_000_000_000 }),
+  appliance('a2', { capacityBytes: 2_000_000_000 }),
+  appliance('a3', { capacityBytes: 1_000_000_000 }),
+  appliance('a4', { capacityBytes: 1_500_000_000 }),
+  appliance('a5', { capacityBytes: 500_000_000 }),
+  appliance('drain', { capacityBytes: 3_000_000_000, state: 'draining' }),
+  appliance('dead', { capacityBytes: 3_000_000_000, state: 'down' }),
+];
+
+describe('placeCluster (bounded-load consistent hashing)', () => {
+  const p = placeCluster(members, demand, index, { loadFactor: 1.25 });
+
+  it('gives draining and down appliances nothing', () => {
+    expect(p.members.map((a) => a.id)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
+    expect(p.files.length).toBe(5);
+  });
+
+  it('never exceeds c x capacity-weighted fair share of traffic, nor any disk', () => {
+    const capacity = p.members.reduce((s, a) => s + a.capacityBytes, 0);
+    const total = p.traffic.reduce((s, x) => s + x, 0);
+    expect(total).toBeGreaterThan(0);
+    p.members.forEach((a, j) => {
+      expect(p.traffic[j]!).toBeLessThanOrEqual(1.25 * (a.capacityBytes / capacity) * total * (1 + 1e-9));
+      expect(p.bytes[j]!).toBeLessThanOrEqual(a.capacityBytes);
+    });
+  });
+
+  it('leaves the least valuable files at the origin and gives hot files more copies', () => {
+    expect(p.leftAtOrigin).toBeGreaterThan(0);
+    const density = (f: number) => demand[f]! / index.fileBytes[f]!;
+    const ranked = Array.from(demand.keys()).sort((a, b) => density(b) - density(a));
+    const top = ranked.slice(0, 50);
+    for (const f of top) expect(p.copies[f]).toBeGreaterThan(0);
+    const bottom = ranked.slice(-100);
+    expect(bottom.filter((f) => p.copies[f]! > 0).length).toBeLessThan(10);
+    expect(p.copies[ranked[0]!]).toBeGreaterThan(1);
+    expect(p.copies[ranked[0]!]).toBeGreaterThanOrEqual(p.copies[ranked[100]!]!);
+  });
+
+  it('places nothing when every appliance is draining or down', () => {
+    const none = placeCluster(members.slice(5), demand, index);
+    expect(none.members).toEqual([]);
+    expect(none.leftAtOrigin).toBe(index.keys.length);
+  });
+});
