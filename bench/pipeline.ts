@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   // The pipeline.
   const redis = await startRedisServer(dir);
   const config: RuntimeConfig = {
-    redisUrl: redis.url, prefix: 'bench', dataDir: dir, storage: { kind: 'local', root: path.join(dir, 'storage') }, settings,
+    redisUrl: redis.url, prefix: 'bench', dataDir: dir, storage: { kind: 'local', root: path.join(dir, 'storage') }, settings, ladderPolicy: 'fixed',
     maxUploadBytes: 10 * 1024 ** 3, tmpDir: dir,
   };
   const api = await createApi(config, redis.url, false);

@@ -15,7 +15,10 @@ import type { ObjectStore } from '../workers/storage/port.ts';
 import type { TitleStore } from './titles/store.ts';
 import { titleRoutes } from './routes/titles.ts';
 import { playbackRoutes } from './routes/playback.ts';
+import { artworkRoutes } from './routes/artwork.ts';
 import { healthRoutes } from './routes/health.ts';
+import { playerRoutes } from './routes/player.ts';
+import { installObservability } from './routes/observability.ts';
 import { HttpErrors } from './errors.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -70,9 +73,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     });
   });
 
+  // First: its hooks (request latency, log bindings) must cover every route.
+  await installObservability(app, deps);
   await app.register(healthRoutes, deps);
   await app.register(titleRoutes, deps);
   await app.register(playbackRoutes, deps);
+  await app.register(artworkRoutes, deps);
+  await app.register(playerRoutes, deps);
   return app;
 }
 

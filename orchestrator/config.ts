@@ -1,6 +1,7 @@
 import path from 'node:path';
 import os from 'node:os';
 import type { StorageConfig } from '../workers/storage/index.ts';
+import type { LadderPolicy } from '../workers/jobs/context.ts';
 import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../workers/encode/settings.ts';
 
 export class ConfigError extends Error {
@@ -17,6 +18,8 @@ export interface RuntimeConfig {
   readonly dataDir: string;
   readonly storage: StorageConfig;
   readonly settings: EncodeSettings;
+  /** `per-title` (measured per title, the default) or `fixed` (Apple's ladder). */
+  readonly ladderPolicy: LadderPolicy;
   readonly maxUploadBytes: number;
   readonly tmpDir: string;
 }
@@ -58,8 +61,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
   }
   const prefix = read(env, 'VF_PREFIX') ?? 'vf';
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new ConfigError(`Expected VF_PREFIX to match [A-Za-z0-9_-]{1,32}, got ${JSON.stringify(prefix)}`);
+  const ladderPolicy = read(env, 'VF_LADDER_POLICY') ?? 'per-title';
+  if (ladderPolicy !== 'per-title' && ladderPolicy !== 'fixed') {
+    throw new ConfigError(`Expected VF_LADDER_POLICY to be per-title or fixed, got ${JSON.stringify(ladderPolicy)}`);
+  }
   return {
     redisUrl: read(env, 'REDIS_URL'),
+    ladderPolicy,
     prefix,
     dataDir,
     storage,
@@ -81,6 +89,7 @@ export function configToEnv(c: RuntimeConfig, redisUrl: string): Record<string, 
     VF_DATA_DIR: c.dataDir,
     VF_X264_PRESET: c.settings.preset,
     VF_CHUNK_SEGMENTS: String(c.settings.chunkSegments),
+    VF_LADDER_POLICY: c.ladderPolicy,
     VF_TMP_DIR: c.tmpDir,
   };
   if (c.storage.kind === 's3') {

@@ -11,7 +11,29 @@ export const ErrorBody = Type.Object({
   message: Type.String(),
 });
 
-const Rung = Type.Object({ width: Type.Integer(), height: Type.Integer(), bitrateKbps: Type.Number() });
+const Rung = Type.Object({
+  width: Type.Integer(),
+  height: Type.Integer(),
+  bitrateKbps: Type.Number({ description: 'Target (fixed ladder) or predicted (per-title) average bitrate' }),
+  crf: Type.Optional(Type.Number()),
+  predictedPsnrDb: Type.Optional(Type.Number()),
+  predictedSsim: Type.Optional(Type.Number()),
+});
+
+const RdPoint = Type.Object({
+  width: Type.Integer(), height: Type.Integer(), crf: Type.Number(), bitrateKbps: Type.Number(), psnrY: Type.Number(), ssim: Type.Number(),
+});
+
+const LadderAnalysis = Type.Object({
+  policy: Type.Union([Type.Literal('per-title'), Type.Literal('fixed')]),
+  fallbackReason: Type.Optional(Type.String()),
+  points: Type.Optional(Type.Array(RdPoint, { description: 'Every sampled size × CRF, averaged over the sample windows' })),
+  hull: Type.Optional(Type.Array(RdPoint, { description: 'Upper convex hull of PSNR-Y over log-bitrate' })),
+  bdRateVsFixed: Type.Optional(Type.Number({ description: 'BD-rate (PSNR-Y) against the fixed Apple ladder, percent; negative is a saving' })),
+  notes: Type.Optional(Type.Array(Type.String())),
+  sampledS: Type.Optional(Type.Number()),
+  analysisS: Type.Optional(Type.Number()),
+});
 
 const Rendition = Type.Object({
   id: Type.String(),
@@ -23,6 +45,8 @@ const Rendition = Type.Object({
   averageBitrateKbps: Type.Number({ description: 'Measured over all segments' }),
   peakBitrateKbps: Type.Number({ description: 'Highest single-segment rate' }),
   segmentCount: Type.Integer(),
+  measuredPsnrDb: Type.Optional(Type.Number({ description: 'PSNR-Y of the packaged rung against the master (sampled windows)' })),
+  measuredSsim: Type.Optional(Type.Number()),
 });
 
 export const TitleView = Type.Object({
@@ -35,6 +59,7 @@ export const TitleView = Type.Object({
   durationS: Type.Optional(Type.Number()),
   source: Type.Optional(Type.Object({ key: Type.String(), sizeBytes: Type.Integer(), sha256: Type.String() })),
   ladder: Type.Optional(Type.Array(Rung)),
+  ladderAnalysis: Type.Optional(LadderAnalysis),
   renditions: Type.Optional(Type.Array(Rendition)),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   hls: Type.Optional(Type.String({ description: 'Multivariant playlist URL path, once ready' })),

@@ -1,18 +1,24 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { probeHandler } from './jobs/probe.ts';
+import { buildLadderHandler, sampleHandler } from './jobs/analysis.ts';
 import { encodeChunkHandler } from './jobs/encode-chunk.ts';
 import { encodeAudioHandler } from './jobs/encode-audio.ts';
 import { packageHandler } from './jobs/package.ts';
-import { titleIdOf, type Handler, type Handlers, type WorkerDeps } from './jobs/context.ts';
+import { artworkHandler } from './jobs/artwork.ts';
+import { titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
+import { JobMetrics } from './job-metrics.ts';
 import type { JobDataByName, JobName } from './jobs/types.ts';
 
 /** The handler of every job name; `JOB_NAMES` is derived from it, never listed twice. */
 export const HANDLERS: Handlers = {
   probe: probeHandler,
+  sample: sampleHandler,
+  'build-ladder': buildLadderHandler,
   'encode-chunk': encodeChunkHandler,
   'encode-audio': encodeAudioHandler,
   package: packageHandler,
+  artwork: artworkHandler,
 };
 export const JOB_NAMES = Object.keys(HANDLERS) as JobName[];
 
@@ -45,17 +51,33 @@ export interface VodforgeWorker {
   cancelTitle(titleId: string): number;
 }
 
-export function createWorker(connection: Redis, prefix: string, deps: WorkerDeps, options: WorkerOptions = {}): VodforgeWorker {
+/** A logger that puts the job's bindings on every line, whatever logger the process was given. */
+function withBindings(log: Logger, bindings: object): Logger {
+  return {
+    info: (obj, msg) => log.info({ ...bindings, ...obj }, msg),
+    warn: (obj, msg) => log.warn({ ...bindings, ...obj }, msg),
+    error: (obj, msg) => log.error({ ...bindings, ...obj }, msg),
+  };
+}
+
+export function createWorker(connection: Redis, prefix: string, baseDeps: WorkerDeps, options: WorkerOptions = {}): VodforgeWorker {
   /** Running job id → its title, so a title's cancellation can find its jobs. */
   const running = new Map<string, string>();
+  const metrics = new JobMetrics(connection, prefix);
   const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const handler = HANDLERS[job.name] as Handler<JobName>;
     const data = job.data as JobDataByName[JobName];
     const titleId = titleIdOf(data);
+    // Every line a handler logs carries the title and job it is about.
+    const deps: WorkerDeps = { ...baseDeps, log: withBindings(baseDeps.log, { titleId, jobId: job.id, job: job.name }) };
     if (job.id !== undefined) running.set(job.id, titleId);
+    const started = performance.now();
     try {
-      return await handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal });
+      const result = await handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal });
+      // Metrics never fail a job: a lost sample is better than a re-encode.
+      await metrics.jobCompleted(job.name, (performance.now() - started) / 1000, result).catch(() => undefined);
+      return result;
     } catch (err) {
       if (signal?.aborted === true && (await deps.titles.isFinalOrGone(titleId).catch(() => false))) {
         // Cancelled because the title was deleted (or already failed): nothing to retry.
@@ -65,11 +87,13 @@ export function createWorker(connection: Redis, prefix: string, deps: WorkerDeps
       const e = err instanceof Error ? err : new Error(String(err));
       const final = isFinalFailure(job, e);
       deps.log.warn({ titleId, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, final, err: e.message }, 'job failed');
+      const rawCode = (e as { code?: unknown }).code;
+      const code = typeof rawCode === 'string' ? rawCode : 'VF_JOB_FAILED';
+      await metrics.jobFailed(job.name, code, final).catch(() => undefined);
       if (final) {
-        const code = (e as { code?: unknown }).code;
-        await deps.titles
-          .transition(titleId, 'failed', { error: { code: typeof code === 'string' ? code : 'VF_JOB_FAILED', message: e.message } })
-          .catch(() => undefined);
+        const moved = await deps.titles.transition(titleId, 'failed', { error: { code, message: e.message } }).catch(() => undefined);
+        // Only the job that failed the title counts it; its siblings find it already failed.
+        if (moved === 'ok') await metrics.titleFailed(code).catch(() => undefined);
         await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
       }
       throw e;
@@ -77,7 +101,7 @@ export function createWorker(connection: Redis, prefix: string, deps: WorkerDeps
       if (job.id !== undefined) running.delete(job.id);
     }
   };
-  const worker = new Worker(deps.queueName, processor, {
+  const worker = new Worker(baseDeps.queueName, processor, {
     connection,
     prefix,
     concurrency: options.concurrency ?? 1,

@@ -5,6 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import type { TitleViewT } from '../schemas.ts';
 import { parse, UsageError } from './args.ts';
 import { formatBytes, ProgressBar } from './progress.ts';
+import { fetchArtwork, type ArtworkSummary } from './artwork.ts';
 
 export interface IngestResult {
   readonly id: string;
@@ -14,7 +15,12 @@ export interface IngestResult {
   readonly hls: string | null;
   readonly dash: string | null;
   readonly durationS: number | null;
-  readonly ladder: { width: number; height: number; bitrateKbps: number }[];
+  /** Per rung: size, bitrate (measured average once ready), PSNR-Y measured on the output. */
+  readonly ladder: { width: number; height: number; bitrateKbps: number; psnr: number | null; predictedPsnr: number | null }[];
+  /** BD-rate of the title's ladder against the fixed Apple ladder, percent; negative is a saving. */
+  readonly bdRateVsFixed: number | null;
+  /** Chosen artwork frames, best first, with absolute image URLs; empty when none. */
+  readonly artwork: ArtworkSummary[];
 }
 
 async function call<T>(url: string, init: RequestInit & { duplex?: 'half' }): Promise<T> {
@@ -33,7 +39,7 @@ async function call<T>(url: string, init: RequestInit & { duplex?: 'half' }): Pr
   return JSON.parse(text) as T;
 }
 
-export function toResult(api: string, t: TitleViewT): IngestResult {
+export function toResult(api: string, t: TitleViewT, artwork: ArtworkSummary[] = []): IngestResult {
   return {
     id: t.id,
     status: t.state,
@@ -41,7 +47,18 @@ export function toResult(api: string, t: TitleViewT): IngestResult {
     hls: t.hls === undefined ? null : new URL(t.hls, api).toString(),
     dash: t.dash === undefined ? null : new URL(t.dash, api).toString(),
     durationS: t.durationS ?? null,
-    ladder: (t.ladder ?? []).map((r) => ({ width: r.width, height: r.height, bitrateKbps: r.bitrateKbps })),
+    ladder: (t.ladder ?? []).map((r, i) => {
+      const rendition = t.renditions?.filter((x) => x.kind === 'video')[i];
+      return {
+        width: r.width,
+        height: r.height,
+        bitrateKbps: rendition?.averageBitrateKbps ?? r.bitrateKbps,
+        psnr: rendition?.measuredPsnrDb ?? null,
+        predictedPsnr: r.predictedPsnrDb ?? null,
+      };
+    }),
+    bdRateVsFixed: t.ladderAnalysis?.bdRateVsFixed ?? null,
+    artwork,
   };
 }
 
@@ -79,7 +96,7 @@ export async function ingestFile(api: string, file: string, opts: { name?: strin
     bar.update(title.state, title.progress / 100, title.id);
   }
   bar.done();
-  return toResult(api, title);
+  return toResult(api, title, opts.wait && title.state === 'ready' ? await fetchArtwork(api, title.id) : []);
 }
 
 /** `vodforge ingest FILE [--api URL] [--name NAME] [--wait] [--json]` */

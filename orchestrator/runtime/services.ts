@@ -80,7 +80,7 @@ export function startWorker(config: RuntimeConfig, redisUrl: string, log: Logger
   const titles = new TitleStore(producer, config.prefix);
   const flow = createFlowProducer(producer, config.prefix);
   flow.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
-  const { worker, cancelTitle } = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, tmpDir: config.tmpDir, log }, options);
+  const { worker, cancelTitle } = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, ladderPolicy: config.ladderPolicy, tmpDir: config.tmpDir, log }, options);
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   const subscriber = workerConnection(redisUrl);
   void subscriber.subscribe(titles.cancelChannel);

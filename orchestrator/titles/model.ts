@@ -1,5 +1,5 @@
 import type { ProbeResult } from '../../workers/ffmpeg/probe.ts';
-import type { LadderRung } from '../../ladder/fixed.ts';
+import type { Rung, RdPoint } from '../../ladder/types.ts';
 
 export const TITLE_STATES = ['uploading', 'queued', 'analyzing', 'encoding', 'packaging', 'ready', 'failed'] as const;
 export type TitleState = (typeof TITLE_STATES)[number];
@@ -28,6 +28,26 @@ export interface Rendition {
   readonly averageBitrateKbps: number;
   readonly peakBitrateKbps: number;
   readonly segmentCount: number;
+  /** Quality measured on the packaged output against the master (sampled windows). */
+  readonly measuredPsnrDb?: number;
+  readonly measuredSsim?: number;
+}
+
+/** How the title's ladder was chosen, and what the analysis saw. */
+export interface LadderAnalysis {
+  readonly policy: 'per-title' | 'fixed';
+  /** Per-title analysis failed and the fixed ladder was used instead: why. */
+  readonly fallbackReason?: string;
+  /** Title-level rate-quality points (every size × CRF sampled). */
+  readonly points?: readonly RdPoint[];
+  /** The upper convex hull the rungs were chosen from. */
+  readonly hull?: readonly RdPoint[];
+  /** Bjøntegaard delta rate (PSNR-Y) of this ladder against the fixed Apple ladder encoded the same way, in percent; negative is a saving. */
+  readonly bdRateVsFixed?: number;
+  readonly notes?: readonly string[];
+  /** Seconds of the title that were sample-encoded, and the analysis wall time. */
+  readonly sampledS?: number;
+  readonly analysisS?: number;
 }
 
 export interface Title {
@@ -38,7 +58,8 @@ export interface Title {
   readonly updatedAt: string;
   readonly source?: TitleSource;
   readonly probe?: ProbeResult;
-  readonly ladder?: readonly LadderRung[];
+  readonly ladder?: readonly Rung[];
+  readonly ladderAnalysis?: LadderAnalysis;
   readonly renditions?: readonly Rendition[];
   /** Storage prefix of the published presentation (manifests and segments), once ready. */
   readonly outputPrefix?: string;

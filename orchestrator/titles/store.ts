@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { TITLE_STATES, type Title, type TitleState } from './model.ts';
 
 /** Title fields kept as JSON in the title's Redis hash; the rest are plain strings. */
-const JSON_FIELDS = ['source', 'probe', 'ladder', 'renditions', 'error'] as const;
+const JSON_FIELDS = ['source', 'probe', 'ladder', 'ladderAnalysis', 'renditions', 'error'] as const;
 type JsonField = (typeof JSON_FIELDS)[number];
 
 export type TitlePatch = Partial<Omit<Title, 'id' | 'createdAt' | 'updatedAt'>>;

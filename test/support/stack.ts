@@ -8,6 +8,7 @@ import { createApi, startWorker, type ApiHandle, type WorkerHandle } from '../..
 import type { RuntimeConfig } from '../../orchestrator/config.ts';
 import { DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '../../workers/encode/settings.ts';
 import type { WorkerOptions } from '../../workers/worker.ts';
+import type { LadderPolicy } from '../../workers/jobs/context.ts';
 import { storeKinds, type TestStore } from './stores.ts';
 
 export interface TestStack {
@@ -30,6 +31,8 @@ export async function startTestStack(opts: {
   workers?: number;
   settings?: Partial<EncodeSettings>;
   workerOptions?: WorkerOptions;
+  /** Tests of the backbone use the fixed ladder (fast, known rungs); per-title has its own tests. @defaultValue 'fixed' */
+  ladderPolicy?: LadderPolicy;
 }): Promise<TestStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-stack-'));
   const redis = await startRedisServer(dir);
@@ -40,6 +43,7 @@ export async function startTestStack(opts: {
     dataDir: dir,
     storage: storage.config,
     settings: { ...DEFAULT_ENCODE_SETTINGS, preset: 'ultrafast', chunkSegments: 2, ...opts.settings },
+    ladderPolicy: opts.ladderPolicy ?? 'fixed',
     maxUploadBytes: 512 * 1024 * 1024,
     tmpDir: dir,
   };

@@ -8,7 +8,10 @@ import type { EncodeSettings } from '../encode/settings.ts';
 export interface RungTarget {
   readonly width: number;
   readonly height: number;
+  /** Average bitrate: the target (fixed ladder), or the predicted rate of the CRF (per-title). */
   readonly bitrateKbps: number;
+  /** Per-title rungs encode at this CRF, capped by the VBV at the predicted rate's multiples. */
+  readonly crf?: number;
 }
 
 /** Track timescale of every video output: 90 kHz divides all common frame durations closely and is what DASH and HLS tools expect. */
@@ -85,7 +88,9 @@ function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): s
     '-c:v', 'libx264',
     '-preset', s.preset,
     '-profile:v', 'high',
-    '-b:v', `${rung.bitrateKbps}k`,
+    // Per-title rungs: capped CRF, the quality the analysis measured, with the VBV bounding
+    // peaks relative to the predicted rate. Fixed rungs: the ladder's average bitrate.
+    ...(rung.crf === undefined ? ['-b:v', `${rung.bitrateKbps}k`] : ['-crf', String(rung.crf)]),
     '-maxrate', `${Math.round(rung.bitrateKbps * s.maxrateRatio)}k`,
     '-bufsize', `${Math.round(rung.bitrateKbps * s.bufsizeRatio)}k`,
     // Closed GOPs of fixed length and no scene-cut keyframes: every segment boundary is an IDR

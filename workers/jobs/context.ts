@@ -4,6 +4,8 @@ import type { TitleStore } from '../../orchestrator/titles/store.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
 import type { JobDataByName, JobName } from './types.ts';
 
+export type LadderPolicy = 'per-title' | 'fixed';
+
 export interface Logger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
@@ -17,6 +19,8 @@ export interface WorkerDeps {
   readonly flow: FlowProducer;
   readonly queueName: string;
   readonly settings: EncodeSettings;
+  /** How ladders are chosen: measured per title (default), or Apple's fixed ladder. */
+  readonly ladderPolicy: LadderPolicy;
   /** Scratch space for ffmpeg's inputs and outputs; each job uses its own subdirectory. */
   readonly tmpDir: string;
   readonly log: Logger;
@@ -33,7 +37,9 @@ export type Handlers = { readonly [N in JobName]: Handler<N> };
 
 /** Titles an entry of a job's data belongs to, for logs and failure marking. */
 export function titleIdOf(data: JobDataByName[JobName]): string {
-  return 'layout' in data ? data.layout.titleId : data.titleId;
+  if ('layout' in data) return data.layout.titleId;
+  if ('source' in data) return data.source.titleId;
+  return data.titleId;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildArgs } from '../ffmpeg/args.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
@@ -7,7 +7,9 @@ import { avcCodecString, measureTrack, type AudioTrack, type Presentation, type 
 import { mdhdTimescale, parseFfmpegPlaylist } from '../package/boxes.ts';
 import { hlsMediaPlaylist, hlsMultivariantPlaylist } from '../package/hls.ts';
 import { dashManifest } from '../package/dash.ts';
-import { audioKey, chunkKey, type PackageJobData } from './types.ts';
+import { audioKey, chunkKey, type PackageJobData, type TimeWindow } from './types.ts';
+import { measureQuality, meanQuality } from '../analysis/quality.ts';
+import type { QualitySummary } from '../analysis/parse.ts';
 import { type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
 import { titlePrefix, type Rendition } from '../../orchestrator/titles/model.ts';
@@ -33,7 +35,33 @@ async function publishTrackFiles(deps: WorkerDeps, local: string, prefix: string
   await deps.store.put(`${prefix}playlist.m3u8`, playlist, { contentType: contentTypeOf('playlist.m3u8') });
 }
 
-async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal): Promise<VideoTrack[]> {
+/** Windows the final quality is measured on when the analysis did not choose them: two short stretches. */
+export function defaultQualityWindows(durationS: number): TimeWindow[] {
+  const len = Math.min(2, durationS);
+  const starts = durationS <= 4 ? [0] : [durationS * 0.25, durationS * 0.6];
+  return starts.map((startS) => ({ startS: Math.min(startS, Math.max(0, durationS - len)), durationS: len }));
+}
+
+/**
+ * PSNR-Y and SSIM of one packaged rung against the master, on the sampled windows: the rung's
+ * segments are joined back into one fragmented MP4 and decoded as a player would.
+ */
+async function measureRung(deps: WorkerDeps, d: PackageJobData, s: Segmented, signal: AbortSignal): Promise<QualitySummary> {
+  const joined = path.join(s.dir, 'joined.mp4');
+  const parts = [s.init, ...(await Promise.all(s.segments.map((seg) => readFile(path.join(s.dir, seg.name)))))];
+  await writeFile(joined, Buffer.concat(parts));
+  const reference = await deps.store.readableLocation(d.layout.sourceKey);
+  const windows = d.qualityWindows ?? defaultQualityWindows(d.durationS);
+  const results = [];
+  for (const w of windows) {
+    const [q] = await measureQuality([joined], reference, d.sourceSize, { distortedStartS: w.startS, referenceStartS: d.videoStartS + w.startS, durationS: w.durationS }, s.dir, signal);
+    if (q !== undefined) results.push({ q, weight: w.durationS });
+  }
+  await rm(joined, { force: true });
+  return meanQuality(results);
+}
+
+async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal, quality: QualitySummary[]): Promise<VideoTrack[]> {
   const tracks: VideoTrack[] = [];
   for (const [i, rung] of d.rungs.entries()) {
     const rungDir = path.join(dir, `r${i}`);
@@ -46,6 +74,7 @@ async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, si
     const list = path.join(rungDir, 'chunks.ffconcat');
     await writeFile(list, `ffconcat version 1.0\n${chunkFiles.map((f) => `file '${f}'`).join('\n')}\n`);
     const s = await segment(list, true, path.join(rungDir, 'out'), d.settings.segmentS, signal);
+    quality.push(await measureRung(deps, d, s, signal));
     const track: VideoTrack = {
       kind: 'video', dir: `v${i}`, initName: 'init.mp4', segments: s.segments, timescale: mdhdTimescale(s.init), codecs: avcCodecString(s.init),
       initBytes: s.init.length, width: rung.width, height: rung.height, frameRate: d.frameRate, targetBitrateKbps: rung.bitrateKbps,
@@ -69,13 +98,15 @@ async function packageAudio(deps: WorkerDeps, d: PackageJobData, dir: string, si
   return track;
 }
 
-function renditionsOf(p: Presentation): Rendition[] {
+function renditionsOf(p: Presentation, quality: readonly QualitySummary[]): Rendition[] {
   const kbps = (bps: number): number => Math.round(bps / 100) / 10;
-  const video = p.video.map((v) => {
+  const video = p.video.map((v, i) => {
     const m = measureTrack(v);
+    const q = quality[i];
     return {
       id: v.dir, kind: 'video' as const, width: v.width, height: v.height, codecs: v.codecs, targetBitrateKbps: v.targetBitrateKbps,
       averageBitrateKbps: kbps(m.averageBps), peakBitrateKbps: kbps(m.peakBps), segmentCount: v.segments.length,
+      ...(q === undefined ? {} : { measuredPsnrDb: Math.round(q.psnrY * 100) / 100, measuredSsim: Math.round(q.ssim * 10000) / 10000 }),
     };
   });
   if (p.audio === undefined) return video;
@@ -95,14 +126,15 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal }) 
   if (await deps.titles.isFinalOrGone(titleId)) return { skipped: true };
   await deps.titles.transition(titleId, 'packaging');
   return withScratch(deps.tmpDir, job.id ?? 'package', async (dir) => {
-    const video = await packageVideo(deps, d, dir, signal);
+    const quality: QualitySummary[] = [];
+    const video = await packageVideo(deps, d, dir, signal, quality);
     const audio = d.hasAudio ? await packageAudio(deps, d, dir, signal) : undefined;
     const presentation: Presentation = { durationS: d.durationS, segmentS: d.settings.segmentS, video, audio };
     const out = d.layout.outputPrefix;
     await deps.store.put(`${out}presentation.json`, JSON.stringify(presentation), { contentType: 'application/json' });
     await deps.store.put(`${out}master.m3u8`, hlsMultivariantPlaylist(presentation), { contentType: contentTypeOf('master.m3u8') });
     await deps.store.put(`${out}manifest.mpd`, dashManifest(presentation), { contentType: contentTypeOf('manifest.mpd') });
-    const renditions = renditionsOf(presentation);
+    const renditions = renditionsOf(presentation, quality);
     const moved = await deps.titles.transition(titleId, 'ready', { outputPrefix: out, renditions });
     if (moved === 'ok' || moved === 'ready') {
       // Intermediates are only needed until the title is published.

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { BadInputError } from '../ffmpeg/errors.ts';
 import { probeMaster, frameRateValue } from '../ffmpeg/probe.ts';
 import { runProbe } from '../ffmpeg/run.ts';
-import { planChunks } from '../encode/chunks.ts';
-import { digest } from '../encode/settings.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
-import { DEFAULT_JOB_OPTIONS } from './queue.ts';
-import { jobIds, type EncodeLayout, type JobDataByName } from './types.ts';
+import type { SourceRef } from './types.ts';
+import { enqueueEncode } from './enqueue-encode.ts';
+import { startLadderAnalysis } from './analysis.ts';
+import { enqueueArtwork } from './artwork.ts';
 import type { Handler } from './context.ts';
 import type { ObjectStore } from '../storage/port.ts';
 
@@ -37,10 +37,9 @@ async function assertDecodable(location: string, durationS: number, signal: Abor
 }
 
 /**
- * Probes the master once, derives the ladder and chunk plan from it, and enqueues the encode
- * as one BullMQ flow: `package` is the parent of every chunk job and the audio job, so it
- * runs only when all of them have finished. Job ids are derived from the title and its
- * encode identity, so a repeated probe enqueues nothing new.
+ * Probes the master once and rejects what cannot be a master. With the fixed ladder policy
+ * it enqueues the encode at once; with per-title (the default) it starts the ladder analysis,
+ * whose last job enqueues the encode.
  */
 export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const { titleId } = job.data;
@@ -58,56 +57,14 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const probe = await probeMaster(location, { signal });
   await assertDecodable(location, probe.durationS, signal);
 
-  const ladder = appleLadder({ width: probe.video.displayWidth, height: probe.video.displayHeight });
-  const settings = deps.settings;
-  const chunks = planChunks({ durationS: probe.durationS, frameRate: probe.video.frameRate, segmentS: settings.segmentS, chunkSegments: settings.chunkSegments });
-  const version = `${sha256.slice(0, 16)}-${digest({ settings, ladder })}`;
-  const layout: EncodeLayout = {
-    titleId,
-    sourceKey: title.source.key,
-    workPrefix: `titles/${titleId}/work/${version}/`,
-    outputPrefix: `titles/${titleId}/out/${version}/`,
-  };
-  const hasAudio = probe.audio !== undefined;
-  const moved = await deps.titles.transition(titleId, 'encoding', {
-    probe,
-    ladder,
-    chunkCount: chunks.length,
-    source: { ...title.source, sizeBytes: head.sizeBytes, sha256 },
-  });
-  if (moved !== 'ok') return { skipped: moved };
+  const source: SourceRef = { titleId, sourceKey: title.source.key, sha256 };
+  await deps.titles.update(titleId, { probe, source: { ...title.source, sizeBytes: head.sizeBytes, sha256 } });
+  deps.log.info({ titleId, durationS: probe.durationS, fps: frameRateValue(probe.video.frameRate) }, 'master probed');
+  // Artwork runs beside the ladder analysis and the encode; it never fails the title.
+  await enqueueArtwork(deps, source, probe);
 
-  const childOpts = { ...DEFAULT_JOB_OPTIONS, failParentOnFailure: true };
-  const chunkChildren = chunks.map((chunk) => ({
-    name: 'encode-chunk' as const,
-    queueName: deps.queueName,
-    data: {
-      layout, chunk, chunkCount: chunks.length, frameRate: probe.video.frameRate, videoStartS: probe.video.startTimeS,
-      durationS: probe.durationS, rungs: ladder, settings,
-    } satisfies JobDataByName['encode-chunk'],
-    opts: { ...childOpts, jobId: jobIds.chunk(layout, chunk.index) },
-  }));
-  const audioChild =
-    probe.audio === undefined
-      ? []
-      : [{
-          name: 'encode-audio' as const,
-          queueName: deps.queueName,
-          data: {
-            layout, offsetS: probe.audio.startTimeS - probe.video.startTimeS, durationS: probe.durationS, bitrateKbps: settings.audioBitrateKbps,
-          } satisfies JobDataByName['encode-audio'],
-          opts: { ...childOpts, jobId: jobIds.audio(layout) },
-        }];
-  if (!hasAudio) await deps.titles.setProgress(titleId, 'audio', 1);
-  await deps.flow.add({
-    name: 'package',
-    queueName: deps.queueName,
-    data: {
-      layout, chunkCount: chunks.length, rungs: ladder, frameRate: probe.video.frameRate, durationS: probe.durationS, hasAudio, settings,
-    } satisfies JobDataByName['package'],
-    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.package(layout) },
-    children: [...chunkChildren, ...audioChild],
-  });
-  deps.log.info({ titleId, chunks: chunks.length, rungs: ladder.length, fps: frameRateValue(probe.video.frameRate) }, 'title probed and queued for encoding');
-  return { chunks: chunks.length, rungs: ladder.length };
+  const fixed = appleLadder({ width: probe.video.displayWidth, height: probe.video.displayHeight });
+  if (deps.ladderPolicy === 'fixed') return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed' });
+  return startLadderAnalysis(deps, source, probe, fixed, signal);
 };
+

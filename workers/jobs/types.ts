@@ -1,7 +1,9 @@
 import type { Rational } from '../ffmpeg/probe.ts';
 import type { Chunk } from '../encode/chunks.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
-import type { LadderRung } from '../../ladder/fixed.ts';
+import type { Rung } from '../../ladder/types.ts';
+import type { ProbeResult } from '../ffmpeg/probe.ts';
+import type { ArtworkJobData } from './artwork.ts';
 
 /** Where one title's intermediate and published objects live; derived once by the probe job. */
 export interface EncodeLayout {
@@ -17,6 +19,42 @@ export interface ProbeJobData {
   readonly titleId: string;
 }
 
+/** The master a title's jobs read, and its content hash (part of every derived key). */
+export interface SourceRef {
+  readonly titleId: string;
+  readonly sourceKey: string;
+  readonly sha256: string;
+}
+
+/** A stretch of the title, in seconds from the first video frame. */
+export interface TimeWindow {
+  readonly startS: number;
+  readonly durationS: number;
+}
+
+export interface SampleJobData {
+  readonly source: SourceRef;
+  readonly index: number;
+  readonly window: TimeWindow & { readonly weight: number };
+  /** Seconds to add to a window's start to address the master (its first video timestamp). */
+  readonly videoStartS: number;
+  readonly frameRate: Rational;
+  readonly sourceSize: { readonly width: number; readonly height: number };
+  readonly sizes: readonly { readonly width: number; readonly height: number }[];
+  readonly crfs: readonly number[];
+  readonly settings: EncodeSettings;
+}
+
+export interface BuildLadderJobData {
+  readonly source: SourceRef;
+  readonly probe: ProbeResult;
+  /** The fixed ladder: the fallback, and the baseline of the BD-rate. */
+  readonly fixed: readonly Rung[];
+  readonly windows: readonly (TimeWindow & { readonly weight: number })[];
+  /** When the analysis began (ms since epoch), to report its duration. */
+  readonly startedAtMs: number;
+}
+
 export interface EncodeChunkJobData {
   readonly layout: EncodeLayout;
   readonly chunk: Chunk;
@@ -24,7 +62,7 @@ export interface EncodeChunkJobData {
   readonly frameRate: Rational;
   readonly videoStartS: number;
   readonly durationS: number;
-  readonly rungs: readonly LadderRung[];
+  readonly rungs: readonly Rung[];
   readonly settings: EncodeSettings;
 }
 
@@ -38,19 +76,27 @@ export interface EncodeAudioJobData {
 export interface PackageJobData {
   readonly layout: EncodeLayout;
   readonly chunkCount: number;
-  readonly rungs: readonly LadderRung[];
+  readonly rungs: readonly Rung[];
   readonly frameRate: Rational;
   readonly durationS: number;
   readonly hasAudio: boolean;
   readonly settings: EncodeSettings;
+  readonly videoStartS: number;
+  /** Coded size of the master: outputs are scaled back to it to measure their quality. */
+  readonly sourceSize: { readonly width: number; readonly height: number };
+  /** Where the final rungs' quality is measured (the analysis windows, or a default spread). */
+  readonly qualityWindows?: readonly TimeWindow[];
 }
 
 /** Every job the pipeline runs, by name. Handlers are a `Record` over these names, so adding one without a handler does not compile. */
 export interface JobDataByName {
   probe: ProbeJobData;
+  sample: SampleJobData;
+  'build-ladder': BuildLadderJobData;
   'encode-chunk': EncodeChunkJobData;
   'encode-audio': EncodeAudioJobData;
   package: PackageJobData;
+  artwork: ArtworkJobData;
 }
 export type JobName = keyof JobDataByName;
 
@@ -65,6 +111,8 @@ export const jobIds = {
   chunk: (layout: EncodeLayout, index: number): string => `chunk-${layout.titleId}-${lastSegment(layout.workPrefix)}-${index}`,
   audio: (layout: EncodeLayout): string => `audio-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
   package: (layout: EncodeLayout): string => `package-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
+  sample: (source: SourceRef, index: number): string => `sample-${source.titleId}-${source.sha256.slice(0, 16)}-${index}`,
+  buildLadder: (source: SourceRef): string => `ladder-${source.titleId}-${source.sha256.slice(0, 16)}`,
 };
 
 function lastSegment(prefix: string): string {

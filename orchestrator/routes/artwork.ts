@@ -1,0 +1,178 @@
+/**
+ * Artwork of a title: the candidates the artwork job scored, their crops, and what content ops
+ * change (pin a chosen frame, upload their own image).
+ *
+ * `GET /v1/titles/:id/artwork` answers 200 once the job has written the title's entry (status
+ * `ready`, `no-usable-frame` with `flag` and `reason`, or `failed` with `error`), 202
+ * `{ status: 'pending' }` while it has not, and 409 `VF_ARTWORK_NOT_READY` when the title failed
+ * before its artwork was computed (it never will be). Pinning and uploads need the entry too
+ * (409 before it exists).
+ */
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import sharp, { type Metadata } from 'sharp';
+import { renderCrops, UndecodableImageError } from '../../artwork/index.ts';
+import {
+  customArtworkPrefix, customStem, manifestImages, readArtworkManifest, sha256Hex, storeCrops, writeArtworkManifest,
+  type ArtworkManifest,
+} from '../../workers/artwork/manifest.ts';
+import { DEFAULT_ARTWORK_SETTINGS } from '../../workers/jobs/artwork.ts';
+import { ObjectNotFoundError } from '../../workers/storage/port.ts';
+import type { AppDeps } from '../app.ts';
+import { HttpErrors } from '../errors.ts';
+import { ErrorBody, IdParams } from '../schemas.ts';
+import { ArtworkPending, ArtworkView, artworkView, ImageParams, PinBody, SAME_FRAME_S } from './artwork-view.ts';
+
+/** Largest custom image accepted, bytes. */
+export const MAX_CUSTOM_ARTWORK_BYTES = 25 * 1024 * 1024;
+/** Shortest side a custom image needs, px: the smallest tile crop is 256 px. */
+export const MIN_CUSTOM_ARTWORK_SIDE_PX = 256;
+/** Largest decoded size accepted, pixels: a small file can declare a huge canvas. */
+const MAX_CUSTOM_ARTWORK_PIXELS = 80_000_000;
+const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp', 'avif', 'heif', 'tiff', 'gif']);
+
+async function readLimited(body: Readable, limit: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > limit) {
+      body.destroy();
+      throw new HttpErrors.ArtworkImageTooLarge(limit);
+    }
+    parts.push(chunk as Buffer);
+  }
+  return Buffer.concat(parts);
+}
+
+export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+  const { titles, store } = deps;
+
+  // Uploads arrive as raw bodies, read here with their own limit (the app's JSON limit is 1 MiB).
+  app.addContentTypeParser(['application/octet-stream', 'image/*'], (_req, payload, done) => done(null, payload));
+
+  /** The title's entry, or the right error for a title that has none. */
+  const manifestOf = async (id: string): Promise<ArtworkManifest | { pending: string }> => {
+    const t = await titles.get(id);
+    if (t === undefined) throw new HttpErrors.TitleNotFound(id);
+    const m = await readArtworkManifest(store, id);
+    if (m !== undefined) return m;
+    if (t.state === 'failed') throw new HttpErrors.ArtworkNotReady(id, t.state);
+    return { pending: t.state };
+  };
+  const requireManifest = async (id: string): Promise<ArtworkManifest> => {
+    const m = await manifestOf(id);
+    if ('pending' in m) throw new HttpErrors.ArtworkNotReady(id, m.pending);
+    return m;
+  };
+
+  app.get('/v1/titles/:id/artwork', {
+    schema: {
+      tags: ['titles'],
+      summary: 'Artwork candidates, scores, chosen frames and image URLs (202 while not yet computed)',
+      params: IdParams,
+      response: { 200: ArtworkView, 202: ArtworkPending, 404: ErrorBody, 409: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const m = await manifestOf(req.params.id);
+    if ('pending' in m) return reply.status(202).send({ titleId: req.params.id, status: 'pending' as const, titleState: m.pending });
+    return reply.status(200).send(artworkView(m));
+  });
+
+  app.get('/v1/titles/:id/artwork/images/:file', {
+    schema: { tags: ['titles'], summary: 'One stored artwork image (AVIF, WebP or JPEG)', params: ImageParams, response: { 404: ErrorBody, 409: ErrorBody } },
+  }, async (req, reply) => {
+    const { id, file } = req.params;
+    const m = await requireManifest(id);
+    const image = manifestImages(m).find((i) => i.file === file);
+    if (image === undefined) throw new HttpErrors.ArtworkImageNotFound(file);
+    try {
+      const body = await store.stream(image.key);
+      // Untyped reply: the body is a byte stream, which no response schema describes.
+      return await (reply as FastifyReply)
+        .header('content-type', image.contentType)
+        .header('content-length', image.bytes)
+        .header('access-control-allow-origin', '*')
+        // Names carry the source hash and settings (or the upload's hash): the bytes never change.
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .send(body);
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) throw new HttpErrors.ArtworkImageNotFound(file);
+      throw err;
+    }
+  });
+
+  app.post('/v1/titles/:id/artwork/pin', {
+    schema: {
+      tags: ['titles'],
+      summary: "Pin a chosen candidate as the title's primary artwork",
+      params: IdParams,
+      body: PinBody,
+      response: { 200: ArtworkView, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    },
+  }, async (req) => {
+    const { id } = req.params;
+    const { atS } = req.body;
+    const m = await requireManifest(id);
+    const c = m.candidates.find((x) => Math.abs(x.atS - atS) < SAME_FRAME_S);
+    if (c === undefined) throw new HttpErrors.ArtworkCandidateNotFound(id, atS);
+    if ((c.images?.length ?? 0) === 0) throw new HttpErrors.ArtworkNotPinnable(c.atS);
+    const next: ArtworkManifest = { ...m, pin: { kind: 'candidate', atS: c.atS, pinnedAt: new Date().toISOString() } };
+    await writeArtworkManifest(store, next);
+    return artworkView(next);
+  });
+
+  app.put('/v1/titles/:id/artwork/custom', {
+    schema: {
+      tags: ['titles'],
+      summary: 'Upload an image (raw body) to use as primary artwork; cropped to 16:9, 2:3 and 1:1',
+      params: IdParams,
+      consumes: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'application/octet-stream'],
+      response: { 200: ArtworkView, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody },
+    },
+  }, async (req, reply) => {
+    const { id } = req.params;
+    const m = await requireManifest(id);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_CUSTOM_ARTWORK_BYTES) {
+      reply.header('connection', 'close');
+      throw new HttpErrors.ArtworkImageTooLarge(MAX_CUSTOM_ARTWORK_BYTES);
+    }
+    const data = await readLimited(req.body as Readable, MAX_CUSTOM_ARTWORK_BYTES);
+    let meta: Metadata;
+    try {
+      meta = await sharp(data, { limitInputPixels: MAX_CUSTOM_ARTWORK_PIXELS }).metadata();
+    } catch (err) {
+      throw new HttpErrors.ArtworkNotAnImage((err as Error).message);
+    }
+    if (meta.format === undefined || !IMAGE_FORMATS.has(meta.format) || meta.width === undefined || meta.height === undefined) {
+      throw new HttpErrors.ArtworkNotAnImage(`unsupported format ${meta.format ?? 'unknown'}`);
+    }
+    // EXIF orientation 5–8 swaps the sides once applied.
+    const [w, h] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
+    if (Math.min(w, h) < MIN_CUSTOM_ARTWORK_SIDE_PX) throw new HttpErrors.ArtworkImageTooSmall(w, h, MIN_CUSTOM_ARTWORK_SIDE_PX);
+    let upright: Buffer;
+    try {
+      // Decoding the whole image is the real test: a valid header can hide truncated pixel data.
+      upright = await sharp(data, { limitInputPixels: MAX_CUSTOM_ARTWORK_PIXELS }).rotate().png({ compressionLevel: 0 }).toBuffer();
+    } catch (err) {
+      throw new HttpErrors.ArtworkNotAnImage((err as Error).message);
+    }
+    const sha256 = sha256Hex(data);
+    let crops;
+    try {
+      crops = await renderCrops(upright, DEFAULT_ARTWORK_SETTINGS.crops);
+    } catch (err) {
+      if (err instanceof UndecodableImageError) throw new HttpErrors.ArtworkNotAnImage(err.message);
+      throw err;
+    }
+    const images = await storeCrops(store, customArtworkPrefix(id, sha256), customStem(sha256), crops);
+    // Re-read: the artwork job may have rewritten the entry while the crops were rendered.
+    const latest = (await readArtworkManifest(store, id)) ?? m;
+    const now = new Date().toISOString();
+    const next: ArtworkManifest = { ...latest, custom: { sha256, widthPx: w, heightPx: h, uploadedAt: now, images }, pin: { kind: 'custom', pinnedAt: now } };
+    await writeArtworkManifest(store, next);
+    return reply.status(200).send(artworkView(next));
+  });
+};

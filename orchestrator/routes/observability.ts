@@ -1,0 +1,44 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { App, AppDeps } from '../app.ts';
+import { createMetrics, type MetricsOptions } from '../metrics.ts';
+
+/** Where the BullMQ dashboard lives (admin-only once access control lands). */
+export const QUEUE_DASHBOARD_PATH = '/admin/queues';
+
+/**
+ * Metrics, request log bindings and the queue dashboard. Installed on the root instance, not
+ * registered as a plugin: hooks added inside a plugin would only see that plugin's routes
+ * (Fastify's encapsulation), and these must see every route.
+ */
+export async function installObservability(app: App, deps: AppDeps, options: MetricsOptions = {}): Promise<void> {
+  const metrics = createMetrics(deps, options);
+
+  // Routing has happened by onRequest, so params are known. Fastify logs "incoming request"
+  // before any hook runs, so that one line goes without the title; every later line has it.
+  app.addHook('onRequest', async (req, reply) => {
+    const id = (req.params as { id?: unknown } | undefined)?.id;
+    if (typeof id === 'string' && id !== '') {
+      const log = req.log.child({ titleId: id });
+      req.log = log;
+      reply.log = log;
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    // The route pattern, never the URL: one series per route, whatever the ids.
+    metrics.observeRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics (text exposition format)' } }, async (_req, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  const board = new FastifyAdapter();
+  // @bull-board/fastify 9.10.1 pins its own @bull-board/api 9.10.1 beside ours (9.10.2): the
+  // same classes declared twice, so the types disagree on private fields though they work together.
+  createBullBoard({ queues: [new BullMQAdapter(deps.queue)], serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'] });
+  board.setBasePath(QUEUE_DASHBOARD_PATH);
+  await app.register(board.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
+}

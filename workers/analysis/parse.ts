@@ -1,0 +1,67 @@
+/** Parsers for what ffmpeg's analysis filters print. Pure, so they are unit-tested on captured text. */
+
+export interface ScanResult {
+  readonly sceneCutsS: number[];
+  /** Mean SI and TI per whole second of the title. */
+  readonly sitiPerSecond: { si: number; ti: number }[];
+  readonly frames: number;
+}
+
+/**
+ * Reads `metadata=mode=print` output: a `frame:N pts:P pts_time:T` line, then `key=value`
+ * lines for that frame (`lavfi.siti.si`, `lavfi.siti.ti`, `lavfi.scd.time` on a cut).
+ */
+export function parseScanMetadata(text: string, startS = 0): ScanResult {
+  const sums: { si: number; ti: number; n: number }[] = [];
+  const cuts: number[] = [];
+  let t = NaN;
+  let frames = 0;
+  for (const line of text.split('\n')) {
+    const head = /^frame:\d+\s+pts:\S+\s+pts_time:(\S+)/.exec(line);
+    if (head !== null) {
+      t = Number(head[1]) - startS;
+      frames += 1;
+      continue;
+    }
+    const kv = /^lavfi\.(siti\.si|siti\.ti|scd\.time)=(\S+)/.exec(line);
+    if (kv === null || !Number.isFinite(t)) continue;
+    const v = Number(kv[2]);
+    if (!Number.isFinite(v)) continue;
+    if (kv[1] === 'scd.time') {
+      cuts.push(v - startS);
+      continue;
+    }
+    const sec = Math.max(0, Math.floor(t));
+    while (sums.length <= sec) sums.push({ si: 0, ti: 0, n: 0 });
+    const s = sums[sec];
+    if (s === undefined) continue;
+    if (kv[1] === 'siti.si') {
+      s.si += v;
+      s.n += 1;
+    } else s.ti += v;
+  }
+  return { sceneCutsS: cuts, sitiPerSecond: sums.map((s) => (s.n === 0 ? { si: 0, ti: 0 } : { si: s.si / s.n, ti: s.ti / s.n })), frames };
+}
+
+export interface QualitySummary {
+  /** PSNR of the luma plane in dB; identical inputs give `inf`, reported as 100. */
+  readonly psnrY: number;
+  /** SSIM of the luma plane, 0-1. */
+  readonly ssim: number;
+}
+
+/**
+ * Quality from the per-frame stats files of `psnr` and `ssim`. PSNR-Y is computed from the
+ * mean luma MSE over all frames, as ffmpeg's own summary does (not a mean of per-frame dB);
+ * identical inputs (MSE 0) give 100 dB.
+ */
+export function parseQualityStats(psnrStats: string, ssimStats: string): QualitySummary {
+  const mses = [...psnrStats.matchAll(/mse_y:([\d.]+)/g)].map((m) => Number(m[1]));
+  const ssims = [...ssimStats.matchAll(/\bY:([\d.]+)/g)].map((m) => Number(m[1]));
+  if (mses.length === 0 || ssims.length === 0) throw new Error(`no frames compared (psnr ${mses.length}, ssim ${ssims.length})`);
+  const mse = mses.reduce((a, b) => a + b, 0) / mses.length;
+  return {
+    psnrY: mse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255) / mse)),
+    ssim: ssims.reduce((a, b) => a + b, 0) / ssims.length,
+  };
+}

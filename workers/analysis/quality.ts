@@ -1,0 +1,51 @@
+import { buildMeasureQualityArgs } from '../ffmpeg/analysis-args.ts';
+import { runFfmpeg } from '../ffmpeg/run.ts';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { parseQualityStats, type QualitySummary } from './parse.ts';
+
+export interface QualityWindow {
+  /** Where the window starts in the distorted file and in the reference, in seconds. */
+  readonly distortedStartS: number;
+  readonly referenceStartS: number;
+  readonly durationS: number;
+}
+
+/**
+ * PSNR-Y and SSIM of each of `distorted` against `reference` over one window, at the
+ * reference's size, in one ffmpeg run. `scratchDir` holds the per-frame stats files.
+ */
+export async function measureQuality(
+  distorted: readonly string[],
+  reference: string,
+  referenceSize: { width: number; height: number },
+  w: QualityWindow,
+  scratchDir: string,
+  signal?: AbortSignal,
+): Promise<QualitySummary[]> {
+  const statsFiles = distorted.map((_, i) => ({ psnr: path.join(scratchDir, `q${i}.psnr`), ssim: path.join(scratchDir, `q${i}.ssim`) }));
+  await runFfmpeg(
+    buildMeasureQualityArgs({
+      kind: 'measure-quality', distorted, distortedStartS: w.distortedStartS, reference, referenceStartS: w.referenceStartS, durationS: w.durationS,
+      referenceSize, statsFiles,
+    }),
+    signal === undefined ? {} : { signal },
+  );
+  return Promise.all(
+    statsFiles.map(async (f) => {
+      const q = parseQualityStats(await readFile(f.psnr, 'utf8'), await readFile(f.ssim, 'utf8'));
+      await Promise.all([rm(f.psnr, { force: true }), rm(f.ssim, { force: true })]);
+      return q;
+    }),
+  );
+}
+
+/** Duration-weighted mean over windows (PSNR averaged in dB, as the per-window figures are). */
+export function meanQuality(results: readonly { q: QualitySummary; weight: number }[]): QualitySummary {
+  const w = results.reduce((s, r) => s + r.weight, 0);
+  if (!(w > 0)) throw new Error('no quality measurements to average');
+  return {
+    psnrY: results.reduce((s, r) => s + r.q.psnrY * r.weight, 0) / w,
+    ssim: results.reduce((s, r) => s + r.q.ssim * r.weight, 0) / w,
+  };
+}

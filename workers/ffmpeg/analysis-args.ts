@@ -1,0 +1,101 @@
+/**
+ * ffmpeg command lines of the ladder analysis, as data. The scan reads the whole title once
+ * at reduced size; sample encodes use exactly the final encode's x264 settings; quality is
+ * measured at the source's size with one fixed scaler, as per-title encoding requires.
+ */
+import type { EncodeSettings } from '../encode/settings.ts';
+import type { Rational } from './probe.ts';
+
+export interface ScanCommand {
+  readonly kind: 'scan';
+  readonly input: string;
+  /** Where `metadata=print` writes per-frame SI/TI and scene scores. */
+  readonly metadataFile: string;
+  /** Width the scan decodes to, in pixels: cheaper, and SI/TI only need relative values. @defaultValue 480 */
+  readonly widthPx: number;
+  /** scdet threshold (0-100). @defaultValue 10 */
+  readonly sceneThreshold: number;
+}
+
+export interface FrameSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface SampleEncodeCommand {
+  readonly kind: 'sample-encode';
+  readonly input: string;
+  readonly startS: number;
+  readonly durationS: number;
+  readonly frameRate: Rational;
+  /** Every (size, CRF) pair is one output, in `outputs` order: sizes outer, CRFs inner. */
+  readonly sizes: readonly FrameSize[];
+  readonly crfs: readonly number[];
+  readonly outputs: readonly string[];
+  readonly settings: EncodeSettings;
+}
+
+export interface MeasureQualityCommand {
+  readonly kind: 'measure-quality';
+  /** Encodes under test, each decoded and scaled back to the reference size. */
+  readonly distorted: readonly string[];
+  readonly distortedStartS: number;
+  readonly reference: string;
+  readonly referenceStartS: number;
+  readonly durationS: number;
+  readonly referenceSize: FrameSize;
+  /** Per distorted input: where `psnr` and `ssim` write their per-frame statistics. */
+  readonly statsFiles: readonly { readonly psnr: string; readonly ssim: string }[];
+}
+
+const secs = (s: number): string => s.toFixed(6);
+
+export function buildScanArgs(cmd: ScanCommand): string[] {
+  const graph = [`scale=${cmd.widthPx}:-2:flags=bilinear`, 'format=yuv420p', 'siti', `scdet=threshold=${cmd.sceneThreshold}`, `metadata=mode=print:file=${cmd.metadataFile}`].join(',');
+  return ['-i', cmd.input, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', graph, '-f', 'null', '-'];
+}
+
+export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
+  const n = cmd.sizes.length * cmd.crfs.length;
+  if (n === 0) throw new RangeError('sample-encode needs at least one size and one CRF');
+  if (cmd.outputs.length !== n) throw new RangeError(`sample-encode has ${n} size×CRF pairs but ${cmd.outputs.length} outputs`);
+  const gop = Math.max(1, Math.round(cmd.settings.gopS * (cmd.frameRate.num / cmd.frameRate.den)));
+  const head = `[0:v:0]fps=${cmd.frameRate.num}/${cmd.frameRate.den},format=yuv420p,split=${cmd.sizes.length}${cmd.sizes.map((_, i) => `[s${i}]`).join('')}`;
+  const scaled = cmd.sizes.map((s, i) => `[s${i}]scale=${s.width}:${s.height}:flags=bicubic,setsar=1,split=${cmd.crfs.length}${cmd.crfs.map((_, j) => `[v${i}_${j}]`).join('')}`);
+  const outputs = cmd.sizes.flatMap((_, i) =>
+    cmd.crfs.map((crf, j) => [
+      '-map', `[v${i}_${j}]`,
+      '-c:v', 'libx264', '-preset', cmd.settings.preset, '-profile:v', 'high', '-crf', String(crf),
+      '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-x264-params', 'open_gop=0:scenecut=0',
+      '-fps_mode', 'passthrough', '-an', '-f', 'mp4', cmd.outputs[i * cmd.crfs.length + j] ?? '',
+    ]),
+  );
+  return ['-ss', secs(cmd.startS), '-t', secs(cmd.durationS), '-i', cmd.input, '-filter_complex', [head, ...scaled].join(';'), ...outputs.flat()];
+}
+
+/**
+ * PSNR and SSIM of every distorted input against one decode of the reference, in one
+ * process: the reference window is decoded once, not once per encode. Results go to per-pair
+ * stats files so each figure is tied to its input without parsing log prefixes.
+ */
+export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
+  const n = cmd.distorted.length;
+  if (n === 0) throw new RangeError('measure-quality needs at least one distorted input');
+  if (cmd.statsFiles.length !== n) throw new RangeError(`measure-quality has ${n} inputs but ${cmd.statsFiles.length} stats file pairs`);
+  const { width, height } = cmd.referenceSize;
+  const ref = `[${n}:v:0]format=yuv420p,setsar=1,setpts=PTS-STARTPTS,split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`;
+  const pairs = cmd.distorted.flatMap((_, i) => {
+    const f = cmd.statsFiles[i];
+    return [
+      `[${i}:v:0]scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,setpts=PTS-STARTPTS,split[d${i}a][d${i}b]`,
+      `[d${i}a][r${2 * i}]psnr=stats_file=${f?.psnr ?? ''}[o${i}a]`,
+      `[d${i}b][r${2 * i + 1}]ssim=stats_file=${f?.ssim ?? ''}[o${i}b]`,
+    ];
+  });
+  const inputs = [
+    ...cmd.distorted.flatMap((file) => ['-ss', secs(cmd.distortedStartS), '-t', secs(cmd.durationS), '-i', file]),
+    '-ss', secs(cmd.referenceStartS), '-t', secs(cmd.durationS), '-i', cmd.reference,
+  ];
+  const sinks = cmd.distorted.flatMap((_, i) => ['-map', `[o${i}a]`, '-f', 'null', '-', '-map', `[o${i}b]`, '-f', 'null', '-']);
+  return [...inputs, '-filter_complex', [ref, ...pairs].join(';'), ...sinks];
+}

@@ -1,0 +1,256 @@
+/**
+ * ffmpeg command lines of the artwork job, as data (pure, snapshot-tested), and the parser of
+ * the frame log those commands write.
+ *
+ * Candidate extraction is ONE decode of the master. A `select` expression keeps, in source
+ * order: bursts of three frames (t − δ, t, t + δ) on a regular grid, and the same bursts a
+ * little after each scene cut, so the scorer has a neighbour either side of most frames for its
+ * fade, dissolve and motion evidence. Only kept frames are scaled to analysis size and converted
+ * to rgb24; every other frame costs its decode and one SAD for the scene score.
+ *
+ * Scene cuts use `select`'s own `scene` variable rather than a separate `scdet` filter: both are
+ * ffmpeg's same MAFD-difference detector (`ff_scene_sad`), but only `select` can act on the
+ * score within the pass, and running both would compute it twice per frame.
+ */
+
+/** How candidate frames are picked along the title; derived by {@link planArtworkSampling}. */
+export interface ArtworkSamplingPlan {
+  /** Analysis frame size, px; the height keeps the display aspect and is even. */
+  readonly widthPx: number;
+  readonly heightPx: number;
+  /** Distance between regular bursts, seconds. */
+  readonly sampleIntervalS: number;
+  /** Time of the first regular burst's middle frame, seconds from the first video frame. */
+  readonly samplePhaseS: number;
+  /** Distance from a burst's middle frame to its two neighbours, seconds. */
+  readonly neighbourOffsetS: number;
+  /** `select` scene score (0–1) at and above which a frame starts a new shot. */
+  readonly cutThreshold: number;
+  /** Time after a cut of the middle frame of its burst, seconds. */
+  readonly afterCutS: number;
+  /** Cuts closer than this to the last cut that got a burst get none (they still count as cuts), seconds. */
+  readonly minCutGapS: number;
+}
+
+export interface ArtworkSamplingOptions {
+  /** @defaultValue 480 */
+  readonly analysisWidthPx?: number;
+  /** Regular bursts at most this far apart on short titles, seconds. @defaultValue 2 */
+  readonly minSampleIntervalS?: number;
+  /** Upper bound on regular bursts (and on cut bursts) per title, so long titles stay bounded. @defaultValue 60 */
+  readonly maxBursts?: number;
+  /** @defaultValue 0.25 */
+  readonly neighbourOffsetS?: number;
+  /** @defaultValue 0.3 */
+  readonly cutThreshold?: number;
+  /** @defaultValue 0.6 */
+  readonly afterCutS?: number;
+}
+
+export class InvalidSamplingOptionError extends Error {
+  override readonly name = 'InvalidSamplingOptionError';
+  readonly code = 'VF_INVALID_ARTWORK_SAMPLING';
+  constructor(field: string, expected: string, got: unknown) {
+    super(`Expected \`${field}\` to be ${expected}, got ${String(got)}`);
+  }
+}
+
+/**
+ * At most `2 × maxBursts × 3` frames per title whatever its length: 60 s of video gives a burst
+ * every 2 s, two hours one every 2 minutes plus at most one cut burst as often.
+ */
+export function planArtworkSampling(
+  video: { readonly durationS: number; readonly displayWidth: number; readonly displayHeight: number },
+  options: ArtworkSamplingOptions = {},
+): ArtworkSamplingPlan {
+  const widthPx = options.analysisWidthPx ?? 480;
+  const minIntervalS = options.minSampleIntervalS ?? 2;
+  const maxBursts = options.maxBursts ?? 60;
+  const neighbourOffsetS = options.neighbourOffsetS ?? 0.25;
+  const cutThreshold = options.cutThreshold ?? 0.3;
+  const afterCutS = options.afterCutS ?? 0.6;
+  const positive = (field: string, v: number): void => {
+    if (!Number.isFinite(v) || v <= 0) throw new InvalidSamplingOptionError(field, 'a finite number > 0', v);
+  };
+  if (!Number.isInteger(widthPx) || widthPx < 16 || widthPx % 2 !== 0) throw new InvalidSamplingOptionError('analysisWidthPx', 'an even integer >= 16', widthPx);
+  if (!Number.isInteger(maxBursts) || maxBursts < 1) throw new InvalidSamplingOptionError('maxBursts', 'an integer >= 1', maxBursts);
+  positive('minSampleIntervalS', minIntervalS);
+  positive('neighbourOffsetS', neighbourOffsetS);
+  positive('afterCutS', afterCutS);
+  positive('durationS', video.durationS);
+  positive('displayWidth', video.displayWidth);
+  positive('displayHeight', video.displayHeight);
+  if (!(cutThreshold > 0 && cutThreshold < 1)) throw new InvalidSamplingOptionError('cutThreshold', 'a number in (0, 1)', cutThreshold);
+  if (afterCutS <= neighbourOffsetS) throw new InvalidSamplingOptionError('afterCutS', `a number > neighbourOffsetS (${neighbourOffsetS})`, afterCutS);
+
+  const sampleIntervalS = Math.max(minIntervalS, video.durationS / maxBursts);
+  // Half an interval in, so a title shorter than one interval still gets a burst, and the
+  // first burst is clear of a fade-in at 0 s.
+  const samplePhaseS = Math.max(neighbourOffsetS, Math.min(sampleIntervalS, video.durationS) / 2);
+  const heightPx = Math.max(2, Math.round((widthPx * video.displayHeight) / video.displayWidth / 2) * 2);
+  return {
+    widthPx, heightPx, sampleIntervalS, samplePhaseS, neighbourOffsetS, cutThreshold, afterCutS,
+    // A cut burst spans afterCutS + δ; the next one may start only when it is complete.
+    minCutGapS: Math.max(video.durationS / maxBursts, afterCutS + neighbourOffsetS + 0.1),
+  };
+}
+
+export interface ArtworkCandidatesCommand {
+  readonly kind: 'artwork-candidates';
+  /** File path or URL of the master. */
+  readonly input: string;
+  /** First video timestamp of the master, seconds: expression times are relative to it. */
+  readonly videoStartS: number;
+  readonly plan: ArtworkSamplingPlan;
+  /** Concatenated rgb24 frames at plan size, in the order of {@link ArtworkCandidatesCommand.frameLog}. */
+  readonly rawOutput: string;
+  /** `metadata=print` log of the kept frames (pts_time and scene score of each). */
+  readonly frameLog: string;
+  /** `metadata=print` log of cut frames that were not kept, so every cut counts for scene indices. */
+  readonly cutLog: string;
+}
+
+export interface ArtworkStillCommand {
+  readonly kind: 'artwork-still';
+  readonly input: string;
+  readonly videoStartS: number;
+  /** Time of the wanted frame, seconds from the first video frame. */
+  readonly atS: number;
+  /** One frame's duration, seconds: the wanted frame is the first at or after atS − half of it. */
+  readonly frameDurationS: number;
+  /** Display size of the master: the still is scaled to it (square pixels). */
+  readonly widthPx: number;
+  readonly heightPx: number;
+  /** One rgb24 frame, widthPx × heightPx × 3 bytes. */
+  readonly output: string;
+}
+
+export type ArtworkFfmpegCommand = ArtworkCandidatesCommand | ArtworkStillCommand;
+
+const num = (x: number): string => String(Number(x.toFixed(6)));
+
+/**
+ * A filter option value in single quotes: protects `,;[]:=` at both levels of filtergraph
+ * parsing. A quote inside cannot be quoted, so it is refused rather than mangled.
+ */
+export function quoteFilterValue(value: string): string {
+  if (value.includes("'")) throw new RangeError(`filter option value may not contain a single quote: ${value}`);
+  return `'${value}'`;
+}
+
+/**
+ * The `select` expression: evaluated once per decoded frame in order, with state kept in the
+ * expression's ld/st registers (they persist across frames):
+ *   0 time of the last cut that got a burst · 1 such cuts so far · 2 this frame's time ·
+ *   3 whether this frame is such a cut · 9 the previous frame's time.
+ * A target time τ is hit by the first frame with previous time < τ ≤ this time, so a burst
+ * survives any frame rate. Returns 0 (drop), 1 (candidate → output 0) or 2 (cut frame that is
+ * not a candidate → output 1, logged only).
+ */
+export function candidateSelectExpr(videoStartS: number, plan: ArtworkSamplingPlan): string {
+  const { sampleIntervalS: I, samplePhaseS: phase, neighbourOffsetS: d, afterCutS: a } = plan;
+  const grid = [phase - d, phase, phase + d].map(
+    (o) => `gt(floor((ld(2)-${num(o)})/${num(I)}),floor((ld(9)-${num(o)})/${num(I)}))`,
+  );
+  const afterCut = [a - d, a, a + d].map((o) => `gte(ld(2),ld(0)+${num(o)})*lt(ld(9),ld(0)+${num(o)})`);
+  const isCut = `gte(scene,${num(plan.cutThreshold)})`;
+  return [
+    `st(2,t-${num(videoStartS)})`,
+    `st(3,${isCut}*(eq(ld(1),0)+gte(ld(2)-ld(0),${num(plan.minCutGapS)})))`,
+    'st(0,if(ld(3),ld(2),ld(0)))',
+    'st(1,ld(1)+ld(3))',
+    `st(4,gt(${grid.join('+')}+gt(ld(1),0)*(${afterCut.join('+')}),0))`,
+    'st(9,ld(2))',
+    `if(ld(4),1,2*${isCut})`,
+  ].join(';');
+}
+
+export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): string[] {
+  const { plan } = cmd;
+  const graph = [
+    `[0:v:0]select=outputs=2:expr=${quoteFilterValue(candidateSelectExpr(cmd.videoStartS, plan))}[cand][cut]`,
+    `[cand]metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(cmd.frameLog)},` +
+      `scale=${plan.widthPx}:${plan.heightPx},setsar=1,format=rgb24[out]`,
+    `[cut]metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(cmd.cutLog)},nullsink`,
+  ].join(';');
+  return [
+    // Source timestamps: the expression and the frame log speak the master's own times.
+    '-copyts',
+    '-i', cmd.input,
+    '-filter_complex', graph,
+    '-map', '[out]',
+    // Kept frames are irregular in time; anything but passthrough would duplicate frames to fill the gaps.
+    '-fps_mode', 'passthrough',
+    '-an', '-sn', '-dn',
+    '-f', 'rawvideo',
+    '-pix_fmt', 'rgb24',
+    cmd.rawOutput,
+  ];
+}
+
+/** Input-seek this far ahead of a still, so decoding starts from an earlier keyframe. */
+const STILL_SEEK_LEAD_S = 3;
+
+export function buildArtworkStillArgs(cmd: ArtworkStillCommand): string[] {
+  const targetS = cmd.videoStartS + cmd.atS - cmd.frameDurationS / 2;
+  const seekS = Math.max(0, cmd.videoStartS + cmd.atS - STILL_SEEK_LEAD_S);
+  return [
+    '-copyts',
+    ...(seekS > 0 ? ['-ss', seekS.toFixed(6)] : []),
+    '-i', cmd.input,
+    '-map', '0:v:0',
+    '-vf', `select=expr=${quoteFilterValue(`gte(t,${num(targetS)})`)},scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24`,
+    '-frames:v', '1',
+    '-fps_mode', 'passthrough',
+    '-an', '-sn', '-dn',
+    '-f', 'rawvideo',
+    '-pix_fmt', 'rgb24',
+    cmd.output,
+  ];
+}
+
+/** The one place an artwork command becomes argv; exhaustive over {@link ArtworkFfmpegCommand}. */
+export function buildArtworkArgs(cmd: ArtworkFfmpegCommand): string[] {
+  switch (cmd.kind) {
+    case 'artwork-candidates':
+      return buildArtworkCandidatesArgs(cmd);
+    case 'artwork-still':
+      return buildArtworkStillArgs(cmd);
+  }
+}
+
+/** One frame as `metadata=print` logged it. */
+export interface LoggedFrame {
+  /** Source presentation time, seconds (as the master stores it: subtract the video start). */
+  readonly ptsTimeS: number;
+  /** `select` scene score, 0–1. */
+  readonly sceneScore: number;
+}
+
+/**
+ * Parses `metadata=print` output: a `frame:N pts:P pts_time:T` line, then `key=value` lines,
+ * per frame. Frames without a readable time are skipped (a corrupt stretch can log `nan`).
+ */
+export function parseFrameLog(text: string): LoggedFrame[] {
+  const frames: LoggedFrame[] = [];
+  let current: { ptsTimeS: number; sceneScore: number } | undefined;
+  const flush = (): void => {
+    if (current !== undefined && Number.isFinite(current.ptsTimeS)) frames.push(current);
+    current = undefined;
+  };
+  for (const line of text.split('\n')) {
+    const head = /^frame:\s*\d+\s+pts:\s*\S+\s+pts_time:\s*(\S+)/.exec(line);
+    if (head !== null) {
+      flush();
+      current = { ptsTimeS: Number(head[1]), sceneScore: 0 };
+      continue;
+    }
+    const kv = /^lavfi\.scene_score=(\S+)/.exec(line.trim());
+    if (kv !== null && current !== undefined) {
+      const v = Number(kv[1]);
+      current.sceneScore = Number.isFinite(v) ? v : 0;
+    }
+  }
+  flush();
+  return frames;
+}

@@ -1,0 +1,157 @@
+import { stat, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildScanArgs, buildSampleEncodeArgs } from '../ffmpeg/analysis-args.ts';
+import { runFfmpeg } from '../ffmpeg/run.ts';
+import type { ProbeResult } from '../ffmpeg/probe.ts';
+import { parseScanMetadata } from '../analysis/parse.ts';
+import { measureQuality } from '../analysis/quality.ts';
+import { chooseSampleWindows } from '../../ladder/sample-windows.ts';
+import { perTitleLadder } from '../../ladder/per-title.ts';
+import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
+import { bdRate } from '../../ladder/bd-rate.ts';
+import type { Rung, RdPoint } from '../../ladder/types.ts';
+import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import { enqueueEncode } from './enqueue-encode.ts';
+import { jobIds, type JobDataByName, type SourceRef } from './types.ts';
+import type { Handler, WorkerDeps } from './context.ts';
+import { withScratch } from './scratch.ts';
+
+/**
+ * CRFs each sample is encoded at. Four points per size span the useful range of x264
+ * (visually lossless to heavily compressed) at a cost the analysis budget allows.
+ */
+export const SAMPLE_CRFS: readonly number[] = [19, 25, 31, 37];
+
+/**
+ * Rungs come from the Pareto front near the hull, not only from the hull's vertices: on
+ * synthetic or very clean content the rate-quality curve bends upward and the hull
+ * collapses to its two ends, which no player can time-share between. A per-title ladder may
+ * also go below Apple's 145 kbit/s bottom rung: that is where simple titles save most.
+ */
+const PER_TITLE_OPTIONS = { hullToleranceDb: 3, minBitrateKbps: 50 } as const;
+
+/** Share of the title sample-encoded, and the window length: keeps analysis near a tenth of the encode. */
+const SAMPLE_OPTIONS = { windowS: 3, minWindowS: 2, maxShare: 0.06, maxTotalS: 60 } as const;
+
+/** Distinct frame sizes of the fixed ladder: the candidate resolutions of the per-title ladder. */
+function candidateSizes(fixed: readonly Rung[]): { width: number; height: number }[] {
+  const seen = new Map<string, { width: number; height: number }>();
+  for (const r of fixed) seen.set(`${r.width}x${r.height}`, { width: r.width, height: r.height });
+  return [...seen.values()];
+}
+
+/**
+ * Scans the title once (scene cuts, spatial/temporal information), picks sample windows that
+ * cover its variety, and enqueues one sample job per window under a `build-ladder` parent.
+ * Samples run in parallel on the fleet, like chunks.
+ */
+export async function startLadderAnalysis(
+  deps: WorkerDeps,
+  source: SourceRef,
+  probe: ProbeResult,
+  fixed: readonly Rung[],
+  signal: AbortSignal,
+): Promise<{ samples: number }> {
+  const startedAtMs = Date.now();
+  const location = await deps.store.readableLocation(source.sourceKey);
+  const scan = await withScratch(deps.tmpDir, `scan-${source.titleId}`, async (dir) => {
+    const metadataFile = path.join(dir, 'scan.txt');
+    await runFfmpeg(buildScanArgs({ kind: 'scan', input: location, metadataFile, widthPx: 480, sceneThreshold: 10 }), { signal, durationS: probe.durationS });
+    return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.video.startTimeS);
+  });
+  const windows = chooseSampleWindows({ durationS: probe.durationS, sceneCutsS: scan.sceneCutsS, sitiPerSecond: scan.sitiPerSecond }, SAMPLE_OPTIONS);
+  const sizes = candidateSizes(fixed);
+  const children = windows.map((w, index) => ({
+    name: 'sample' as const,
+    queueName: deps.queueName,
+    data: {
+      source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, videoStartS: probe.video.startTimeS,
+      frameRate: probe.video.frameRate, sourceSize: { width: probe.video.width, height: probe.video.height }, sizes, crfs: SAMPLE_CRFS,
+      settings: deps.settings,
+    } satisfies JobDataByName['sample'],
+    // A failed sample must not strand the ladder job: it proceeds with what it has, or falls back.
+    opts: { ...DEFAULT_JOB_OPTIONS, attempts: 2, ignoreDependencyOnFailure: true, jobId: jobIds.sample(source, index) },
+  }));
+  await deps.flow.add({
+    name: 'build-ladder',
+    queueName: deps.queueName,
+    data: {
+      source, probe, fixed, windows: windows.map((w) => ({ startS: w.startS, durationS: w.durationS, weight: w.weight })), startedAtMs,
+    } satisfies JobDataByName['build-ladder'],
+    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.buildLadder(source) },
+    children,
+  });
+  deps.log.info({ titleId: source.titleId, windows: windows.length, sampledS: windows.reduce((s, w) => s + w.durationS, 0), cuts: scan.sceneCutsS.length }, 'ladder analysis started');
+  return { samples: windows.length };
+}
+
+/** Encodes one window at every candidate size × CRF and measures each against the master. */
+export const sampleHandler: Handler<'sample'> = async (job, { deps, signal }) => {
+  const d = job.data;
+  if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
+  const input = await deps.store.readableLocation(d.source.sourceKey);
+  const startS = d.videoStartS + d.window.startS;
+  return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
+    const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
+    const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));
+    const t0 = Date.now();
+    await runFfmpeg(
+      buildSampleEncodeArgs({ kind: 'sample-encode', input, startS, durationS: d.window.durationS, frameRate: d.frameRate, sizes: d.sizes, crfs: d.crfs, outputs, settings: d.settings }),
+      { signal },
+    );
+    const encodeS = (Date.now() - t0) / 1000;
+    const quality = await measureQuality(outputs, input, d.sourceSize, { distortedStartS: 0, referenceStartS: startS, durationS: d.window.durationS }, dir, signal);
+    const points: RdPoint[] = [];
+    for (const [i, { size, crf }] of pairs.entries()) {
+      const bytes = (await stat(outputs[i] ?? '')).size;
+      const q = quality[i];
+      if (q === undefined) throw new Error(`no quality measured for sample ${i}`);
+      points.push({ width: size.width, height: size.height, crf, bitrateKbps: (bytes * 8) / 1000 / d.window.durationS, psnrY: q.psnrY, ssim: q.ssim });
+    }
+    await job.updateProgress(100);
+    return { weight: d.window.weight, points, encodeS } satisfies WindowPoints & { encodeS: number };
+  });
+};
+
+/**
+ * Turns the samples' measurements into the title's ladder and enqueues the encode. Any
+ * failure here falls back to the fixed ladder with the reason recorded: a title is never
+ * lost to its analysis.
+ */
+export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps }) => {
+  const d = job.data;
+  if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
+  const values = Object.values(await job.getChildrenValues()) as (WindowPoints | { skipped: true })[];
+  const windows = values.filter((v): v is WindowPoints => 'points' in v);
+  const sampledS = d.windows.reduce((s, w) => s + w.durationS, 0);
+  const analysisS = (Date.now() - d.startedAtMs) / 1000;
+  const source = { width: d.probe.video.displayWidth, height: d.probe.video.displayHeight };
+  try {
+    if (windows.length === 0) throw new Error(`no sample window could be measured (${d.windows.length} planned)`);
+    const points = aggregateWindows(windows);
+    const planned = perTitleLadder(densifyCrf(points), source, PER_TITLE_OPTIONS);
+    const rungs: Rung[] = planned.rungs.map((r) => ({
+      width: r.width, height: r.height, bitrateKbps: Math.round(r.bitrateKbps), crf: r.crf,
+      predictedPsnrDb: round2(r.predictedPsnrDb), predictedSsim: round4(r.predictedSsim),
+    }));
+    let bdRateVsFixed: number | undefined;
+    const notes = planned.notes.map((n) => `${n.code}: ${n.message}`);
+    try {
+      const fixedCurve = monotoneCurve(fixedLadderCurve(points, d.fixed));
+      const ours = monotoneCurve(planned.hull.map((p) => ({ bitrateKbps: p.bitrateKbps, quality: p.psnrY })));
+      bdRateVsFixed = round2(bdRate(fixedCurve, ours));
+    } catch (err) {
+      notes.push(`BD_RATE_UNAVAILABLE: ${(err as Error).message}`);
+    }
+    return await enqueueEncode(deps, d.source, d.probe, rungs, {
+      policy: 'per-title', points, hull: planned.hull, ...(bdRateVsFixed === undefined ? {} : { bdRateVsFixed }), notes, sampledS, analysisS,
+    }, d.windows);
+  } catch (err) {
+    const reason = `per-title analysis failed, fixed ladder used: ${(err as Error).message}`;
+    deps.log.warn({ titleId: d.source.titleId, jobId: job.id, reason }, 'ladder fallback');
+    return enqueueEncode(deps, d.source, d.probe, d.fixed, { policy: 'fixed', fallbackReason: reason, sampledS, analysisS });
+  }
+};
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+const round4 = (n: number): number => Math.round(n * 10000) / 10000;

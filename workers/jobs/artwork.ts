@@ -1,0 +1,182 @@
+/**
+ * The `artwork` job: runs beside the encode (a plain job, not part of the title's flow), finds
+ * candidate frames in one decode of the master, scores and shortlists them with `artwork/`,
+ * crops the chosen frames at full resolution and stores them with an `artwork.json` entry.
+ *
+ * Artwork never fails a title: a title with no usable frame gets an entry flagged
+ * `no-usable-frame` with the reason, and an error gets an entry with status `failed` once
+ * retries are spent (earlier attempts rethrow, which the worker does not count against the
+ * title until the last one).
+ */
+import { UnrecoverableError } from 'bullmq';
+import { renderCrops, UndecodableImageError, type CropOptions, type ScoredCandidate, type SelectionOptions } from '../../artwork/index.ts';
+import { planArtworkSampling, type ArtworkSamplingOptions } from '../ffmpeg/artwork-args.ts';
+import type { ProbeResult } from '../ffmpeg/probe.ts';
+import { FfmpegExitError } from '../ffmpeg/errors.ts';
+import { digest } from '../encode/settings.ts';
+import { chooseFromBursts } from '../artwork/bursts.ts';
+import { extractCandidates, extractStill, type ArtworkVideo } from '../artwork/extract.ts';
+import {
+  ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, frameStem, readArtworkManifest, storeCrops, writeArtworkManifest,
+  type ArtworkCandidateEntry, type ArtworkImage, type ArtworkManifest, type ArtworkPin,
+} from '../artwork/manifest.ts';
+import { mapLimit } from '../storage/transfer.ts';
+import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import { withScratch } from './scratch.ts';
+import type { Handler, WorkerDeps } from './context.ts';
+
+/** The master the artwork is taken from (structurally the same as the encode's source reference). */
+export interface ArtworkSource {
+  readonly titleId: string;
+  readonly sourceKey: string;
+  /** Hex SHA-256 of the master. */
+  readonly sha256: string;
+}
+
+export interface ArtworkJobData {
+  readonly source: ArtworkSource;
+  /** `<sha256 prefix>-<settings digest>`: the images' prefix and the job id derive from it. */
+  readonly version: string;
+  readonly video: ArtworkVideo;
+}
+
+/** Everything that changes which frames are chosen or how they are cropped; part of the version. */
+export interface ArtworkSettings {
+  readonly sampling: ArtworkSamplingOptions;
+  readonly selection: SelectionOptions;
+  readonly crops: CropOptions;
+}
+
+export const DEFAULT_ARTWORK_SETTINGS: ArtworkSettings = {
+  sampling: {},
+  selection: { neighbourWindowS: 1 },
+  // AVIF effort 2 instead of the core's 4: a few percent larger files for about half the
+  // encode time, which keeps the whole job near its budget of 10 % of the title's encode.
+  crops: { avifEffort: 2 },
+};
+
+export const artworkJobId = (source: ArtworkSource, version: string): string => `artwork-${source.titleId}-${version}`;
+
+/**
+ * Enqueues the artwork job of a probed title, to run in parallel with its encode. A flow with
+ * no children is a plain job; its deterministic id makes a repeated probe enqueue nothing new.
+ */
+export async function enqueueArtwork(deps: WorkerDeps, source: ArtworkSource, probe: ProbeResult, settings: ArtworkSettings = DEFAULT_ARTWORK_SETTINGS): Promise<void> {
+  const version = `${source.sha256.slice(0, 16)}-${digest(settings)}`;
+  const data: ArtworkJobData = {
+    source: { titleId: source.titleId, sourceKey: source.sourceKey, sha256: source.sha256 },
+    version,
+    video: {
+      durationS: probe.durationS,
+      startTimeS: probe.video.startTimeS,
+      frameRate: probe.video.frameRate,
+      displayWidth: probe.video.displayWidth,
+      displayHeight: probe.video.displayHeight,
+    },
+  };
+  await deps.flow.add({ name: 'artwork', queueName: deps.queueName, data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: artworkJobId(source, version) } });
+}
+
+function isFinalAttempt(job: { attemptsMade: number; opts: { attempts?: number } }, err: unknown): boolean {
+  return err instanceof UnrecoverableError || (err as Error | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+export const artworkHandler: Handler<'artwork'> = async (job, { deps, signal }) => {
+  const d = job.data;
+  const titleId = d.source.titleId;
+  const title = await deps.titles.get(titleId);
+  if (title === undefined || title.state === 'failed') return { skipped: title?.state ?? 'deleted' };
+  const settings = DEFAULT_ARTWORK_SETTINGS;
+  const started = Date.now();
+  let manifest: ArtworkManifest;
+  try {
+    manifest = await computeArtwork(job.id ?? `artwork-${titleId}`, d, settings, deps, signal, (f) => void job.updateProgress(Math.round(f * 100)).catch(() => undefined));
+  } catch (err) {
+    if (signal.aborted || !isFinalAttempt(job, err)) throw err;
+    const e = err instanceof Error ? err : new Error(String(err));
+    const raw = (e as { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : 'VF_ARTWORK_FAILED';
+    deps.log.error({ titleId, jobId: job.id, err: e.message, code }, 'artwork failed; the title is not affected');
+    manifest = {
+      schema: ARTWORK_MANIFEST_SCHEMA, titleId, version: d.version, generatedAt: new Date().toISOString(), status: 'failed',
+      error: { code, message: e.message }, candidates: [],
+    };
+  }
+  // A title deleted while the job ran must not get its artwork back.
+  if ((await deps.titles.get(titleId)) === undefined) {
+    await deps.store.deletePrefix(artworkRoot(titleId));
+    return { skipped: 'deleted' };
+  }
+  // What content ops set (a pin, an upload) survives a recomputation; read it as late as possible.
+  const previous = await readArtworkManifest(deps.store, titleId).catch(() => undefined);
+  const pin = stillPinnable(previous?.pin, manifest);
+  manifest = { ...manifest, ...(pin === undefined ? {} : { pin }), ...(previous?.custom === undefined ? {} : { custom: previous.custom }) };
+  await writeArtworkManifest(deps.store, manifest);
+  const chosen = manifest.candidates.filter((c) => c.chosen).length;
+  deps.log.info({ titleId, status: manifest.status, candidates: manifest.candidates.length, chosen, ms: Date.now() - started }, 'artwork chosen');
+  return { status: manifest.status, candidates: manifest.candidates.length, chosen };
+};
+
+/** Extraction, scoring and crops; throws only when the master cannot be read at all. */
+async function computeArtwork(
+  label: string, d: ArtworkJobData, settings: ArtworkSettings, deps: WorkerDeps, signal: AbortSignal, progress: (f: number) => void,
+): Promise<ArtworkManifest> {
+  const input = await deps.store.readableLocation(d.source.sourceKey);
+  const plan = planArtworkSampling(d.video, settings.sampling);
+  return withScratch(deps.tmpDir, label, async (dir) => {
+    const extracted = await extractCandidates(input, d.video, plan, dir, { signal, onProgress: (f) => progress(0.6 * f) });
+    const selection = chooseFromBursts(extracted.analysed, settings.selection);
+    const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
+    const prefix = artworkVersionPrefix(d.source.titleId, d.version);
+    let done = 0;
+    const rendered = await mapLimit(selection.shortlist, 2, async (s) => {
+      const result = await renderChosen(input, d.video, s, dir, prefix, settings.crops, deps, signal);
+      progress(0.6 + (0.4 * ++done) / selection.shortlist.length);
+      return [s.index, result] as const;
+    });
+    const images = new Map(rendered);
+    const warnings = [...extracted.warnings];
+    const candidates: ArtworkCandidateEntry[] = selection.candidates.map((c) => {
+      const r = images.get(c.index);
+      return {
+        atS: round(c.atS), sceneIndex: c.sceneIndex, score: round(c.total),
+        ...(c.score === undefined ? {} : { parts: roundParts(c.score.parts) }),
+        ...(c.rejected === undefined ? {} : { rejected: { reason: c.rejected.reason, detail: c.rejected.detail } }),
+        offered: selection.offered.has(c.index),
+        chosen: rank.has(c.index),
+        ...(rank.has(c.index) ? { rank: rank.get(c.index)! } : {}),
+        ...(c.hashes === undefined ? {} : { hashes: c.hashes }),
+        ...(r === undefined ? {} : 'error' in r ? { imageError: r.error } : { images: r.images }),
+      };
+    });
+    const base = {
+      schema: ARTWORK_MANIFEST_SCHEMA, titleId: d.source.titleId, version: d.version, generatedAt: new Date().toISOString(),
+      candidates, cutsS: extracted.cutsS.map(round), ...(warnings.length === 0 ? {} : { warnings }),
+    } as const;
+    if (!selection.usable) return { ...base, status: 'no-usable-frame', flag: 'no-usable-frame', reason: selection.reason ?? 'no usable frame' };
+    return { ...base, status: 'ready' };
+  });
+}
+
+/** A chosen frame at full resolution, cropped and stored; a failure costs only this frame. */
+async function renderChosen(
+  input: string, video: ArtworkVideo, s: ScoredCandidate, dir: string, prefix: string, crops: CropOptions, deps: WorkerDeps, signal: AbortSignal,
+): Promise<{ images: ArtworkImage[] } | { error: string }> {
+  try {
+    const still = await extractStill(input, video, s.atS, dir, signal);
+    return { images: await storeCrops(deps.store, prefix, frameStem(s.atS), await renderCrops(still, crops)) };
+  } catch (err) {
+    // Only a frame that cannot be decoded or cropped is skipped; storage errors are retried.
+    if (!(err instanceof FfmpegExitError) && !(err instanceof UndecodableImageError)) throw err;
+    return { error: err.message };
+  }
+}
+
+/** A pinned frame stays pinned only if the new entry still has crops of it. */
+function stillPinnable(pin: ArtworkPin | undefined, m: ArtworkManifest): ArtworkPin | undefined {
+  if (pin?.kind !== 'candidate') return pin;
+  return m.candidates.some((c) => c.images !== undefined && Math.abs(c.atS - pin.atS) < 0.0005) ? pin : undefined;
+}
+
+const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+const roundParts = <T extends object>(parts: T): T => Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v as number)])) as T;

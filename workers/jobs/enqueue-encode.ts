@@ -1,0 +1,73 @@
+import { planChunks } from '../encode/chunks.ts';
+import { digest } from '../encode/settings.ts';
+import type { ProbeResult } from '../ffmpeg/probe.ts';
+import type { Rung } from '../../ladder/types.ts';
+import type { LadderAnalysis } from '../../orchestrator/titles/model.ts';
+import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import { jobIds, type EncodeLayout, type JobDataByName, type SourceRef, type TimeWindow } from './types.ts';
+import type { WorkerDeps } from './context.ts';
+
+/**
+ * Records the ladder and enqueues the encode as one BullMQ flow: `package` is the parent of
+ * every chunk job and the audio job, so it runs only when all of them have finished. Job ids
+ * derive from the title, its source and the encode settings, so a repeated call (a probe or
+ * ladder job delivered twice) enqueues nothing new.
+ */
+export async function enqueueEncode(
+  deps: WorkerDeps,
+  source: SourceRef,
+  probe: ProbeResult,
+  ladder: readonly Rung[],
+  analysis: LadderAnalysis,
+  qualityWindows?: readonly TimeWindow[],
+): Promise<{ chunks: number; rungs: number } | { skipped: string }> {
+  const { titleId } = source;
+  const settings = deps.settings;
+  const chunks = planChunks({ durationS: probe.durationS, frameRate: probe.video.frameRate, segmentS: settings.segmentS, chunkSegments: settings.chunkSegments });
+  const version = `${source.sha256.slice(0, 16)}-${digest({ settings, ladder })}`;
+  const layout: EncodeLayout = {
+    titleId,
+    sourceKey: source.sourceKey,
+    workPrefix: `titles/${titleId}/work/${version}/`,
+    outputPrefix: `titles/${titleId}/out/${version}/`,
+  };
+  const hasAudio = probe.audio !== undefined;
+  const moved = await deps.titles.transition(titleId, 'encoding', { ladder, ladderAnalysis: analysis, chunkCount: chunks.length });
+  if (moved !== 'ok') return { skipped: moved };
+
+  const childOpts = { ...DEFAULT_JOB_OPTIONS, failParentOnFailure: true };
+  const chunkChildren = chunks.map((chunk) => ({
+    name: 'encode-chunk' as const,
+    queueName: deps.queueName,
+    data: {
+      layout, chunk, chunkCount: chunks.length, frameRate: probe.video.frameRate, videoStartS: probe.video.startTimeS,
+      durationS: probe.durationS, rungs: ladder, settings,
+    } satisfies JobDataByName['encode-chunk'],
+    opts: { ...childOpts, jobId: jobIds.chunk(layout, chunk.index) },
+  }));
+  const audioChild =
+    probe.audio === undefined
+      ? []
+      : [{
+          name: 'encode-audio' as const,
+          queueName: deps.queueName,
+          data: {
+            layout, offsetS: probe.audio.startTimeS - probe.video.startTimeS, durationS: probe.durationS, bitrateKbps: settings.audioBitrateKbps,
+          } satisfies JobDataByName['encode-audio'],
+          opts: { ...childOpts, jobId: jobIds.audio(layout) },
+        }];
+  if (!hasAudio) await deps.titles.setProgress(titleId, 'audio', 1);
+  await deps.flow.add({
+    name: 'package',
+    queueName: deps.queueName,
+    data: {
+      layout, chunkCount: chunks.length, rungs: ladder, frameRate: probe.video.frameRate, durationS: probe.durationS, hasAudio, settings,
+      videoStartS: probe.video.startTimeS, sourceSize: { width: probe.video.width, height: probe.video.height },
+      ...(qualityWindows === undefined ? {} : { qualityWindows }),
+    } satisfies JobDataByName['package'],
+    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.package(layout) },
+    children: [...chunkChildren, ...audioChild],
+  });
+  deps.log.info({ titleId, chunks: chunks.length, rungs: ladder.length, policy: analysis.policy }, 'title queued for encoding');
+  return { chunks: chunks.length, rungs: ladder.length };
+}
