@@ -1,0 +1,108 @@
+/**
+ * `npm run bench:ladder`: per-title ladders against Apple's fixed ladder on a small corpus of
+ * contrasting generated content, both encoded by the real pipeline with identical x264
+ * settings. Every rung of both is decoded and its PSNR-Y measured against the master over
+ * the whole title; BD-rate (PSNR-Y) of per-title against fixed is the figure.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestStack, type TestStack } from '../test/support/stack.ts';
+import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../test/support/api.ts';
+import { runFfmpeg } from '../workers/ffmpeg/run.ts';
+import { measureQuality } from '../workers/analysis/quality.ts';
+import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
+import { monotoneCurve } from '../ladder/aggregate.ts';
+import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const SIZE = { width: 1280, height: 720 };
+
+const CORPUS: { name: string; args: string[] }[] = [
+  {
+    name: 'slide (static bars, small moving box)',
+    args: ['-f', 'lavfi', '-i', 'smptehdbars=s=1280x720:r=25', '-f', 'lavfi', '-i', 'color=white:s=48x48:r=25', '-filter_complex', "[0][1]overlay=x='mod(t*60,1200)':y=620"],
+  },
+  { name: 'flat animation (testsrc2)', args: ['-f', 'lavfi', '-i', 'testsrc2=s=1280x720:r=25'] },
+  { name: 'noisy high motion (mandelbrot + grain)', args: ['-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25', '-vf', 'noise=alls=20:allf=t+u'] },
+  { name: 'cellular detail (life)', args: ['-f', 'lavfi', '-i', 'life=s=1280x720:r=25:mold=10:ratio=0.15:life_color=#33cc66:death_color=#202040'] },
+];
+
+interface Run {
+  readonly points: RateQualityPoint[];
+  readonly rungs: string;
+  readonly analysisS: number;
+  readonly encodeS: number;
+}
+
+/** Ingests the master with one ladder policy and measures every rung over the whole title. */
+async function runPolicy(stack: TestStack, master: string, dir: string): Promise<Run> {
+  const id = await ingest(stack.api.app, master);
+  const t = await waitForFinal(stack.api.app, id, 3_600_000);
+  if (t.state !== 'ready') throw new Error(`${master}: ${JSON.stringify(t.error)}`);
+  const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
+  const variants = parseMultivariant(res.body).variants;
+  const tracks = [];
+  for (const v of variants) tracks.push(await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id)));
+  const quality = await measureQuality(tracks.map((tr) => tr.joinedFile), master, SIZE, { distortedStartS: 0, referenceStartS: 0, durationS: DURATION_S }, dir);
+  const points = tracks.map((tr, i) => ({
+    bitrateKbps: (tr.segments.reduce((s, x) => s + x.bytes, 0) * 8) / 1000 / DURATION_S,
+    quality: quality[i]?.psnrY ?? NaN,
+    label: variants[i]?.attrs.RESOLUTION ?? '',
+  }));
+  // Job processing times from BullMQ: analysis (probe incl. scan, samples, ladder) vs chunk encodes.
+  const conn = producerConnection(stack.redis.url);
+  const queue = createQueue(conn, stack.config.prefix);
+  const jobs = (await queue.getCompleted(0, 10_000)).filter((j) => JSON.stringify(j.data).includes(id));
+  const span = (names: string[]): number =>
+    jobs.filter((j) => names.includes(j.name)).reduce((s, j) => s + ((j.finishedOn ?? 0) - (j.processedOn ?? 0)) / 1000, 0);
+  const analysisS = span(['probe', 'sample', 'build-ladder']);
+  const encodeS = span(['encode-chunk']);
+  await queue.close();
+  conn.disconnect();
+  return {
+    points,
+    rungs: points.map((p) => `${p.label.split('x')[1]}p@${Math.round(p.bitrateKbps)}k/${p.quality.toFixed(1)}dB`).join(' '),
+    analysisS,
+    encodeS,
+  };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-ladder-'));
+  const perTitle = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
+  const fixed = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'fixed', settings: { preset: 'veryfast' } });
+  const rows: { name: string; bd: number; topSaved: number; share: number }[] = [];
+  console.log(`bench:ladder: ${CORPUS.length} titles, ${DURATION_S} s each at 1280x720@25, x264 veryfast, PSNR-Y over every frame`);
+  try {
+    for (const c of CORPUS) {
+      const master = path.join(dir, `${c.name.split(' ')[0]}.mp4`);
+      await runFfmpeg([...c.args, '-t', String(DURATION_S), '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', master]);
+      const pt = await runPolicy(perTitle, master, dir);
+      const fx = await runPolicy(fixed, master, dir);
+      const bd = bdRate(monotoneCurve(fx.points), monotoneCurve(pt.points));
+      const top = (r: Run): RateQualityPoint => r.points.reduce((a, b) => (b.bitrateKbps > a.bitrateKbps ? b : a));
+      const topSaved = 1 - top(pt).bitrateKbps / top(fx).bitrateKbps;
+      const share = pt.analysisS / pt.encodeS;
+      rows.push({ name: c.name, bd, topSaved, share });
+      console.log(`\n${c.name}`);
+      console.log(`  fixed     ${fx.rungs}`);
+      console.log(`  per-title ${pt.rungs}`);
+      console.log(
+        `  BD-rate per-title vs fixed ${bd.toFixed(1)}%   top rung ${(topSaved * 100).toFixed(1)}% fewer bits (${top(pt).quality.toFixed(1)} vs ${top(fx).quality.toFixed(1)} dB)` +
+          `   analysis ${pt.analysisS.toFixed(1)} s = ${(share * 100).toFixed(1)}% of the final encode's ${pt.encodeS.toFixed(1)} s`,
+      );
+    }
+  } finally {
+    await perTitle.close();
+    await fixed.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const avg = (f: (r: (typeof rows)[number]) => number): number => rows.reduce((s, r) => s + f(r), 0) / rows.length;
+  const worst = Math.max(...rows.map((r) => r.bd));
+  console.log(`\naverage BD-rate ${avg((r) => r.bd).toFixed(1)}% (target <= -25%: ratio ${(avg((r) => r.bd) / -25).toFixed(2)} of target)   worst title ${worst.toFixed(1)}% (target <= 0%)`);
+  console.log(`average top-rung bits saved ${(avg((r) => r.topSaved) * 100).toFixed(1)}%`);
+  console.log(`average analysis share of final encode ${(avg((r) => r.share) * 100).toFixed(1)}% (target <= 20%: ratio ${(avg((r) => r.share) / 0.2).toFixed(2)} of budget)`);
+}
+
+await main();

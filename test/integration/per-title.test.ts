@@ -1,0 +1,89 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { makeMaster } from '../support/media.ts';
+import { ingest, waitForFinal } from '../support/api.ts';
+import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+
+/**
+ * Per-title ladders on real encodes: the analysis' predictions must hold on the output, and
+ * awkward sources must get a sensible ladder or a clear reason, never a crash.
+ */
+describe('per-title ladder', () => {
+  let stack: TestStack;
+  let dir: string;
+  const ids: Record<string, string> = {};
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-pt-'));
+    const file = (n: string): string => path.join(dir, n);
+    await makeMaster(file('main.mp4'), { width: 640, height: 360, fps: 25, durationS: 12 });
+    await makeMaster(file('short.mp4'), { width: 320, height: 240, fps: 25, durationS: 1.2 });
+    // One frame, no audio.
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-frames:v', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file('single.mp4')]);
+    // PAL 4:3 anamorphic: 704x576 coded, displayed 768x576.
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=704x576:rate=25', '-t', '4', '-vf', 'setsar=12/11', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file('pal.mp4')]);
+    // Odd size, and a variable frame rate (25 fps, then 10 fps).
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=958x538:rate=25', '-t', '6', '-vf', "setpts='if(lt(N,75),N/25,3+(N-75)/10)/TB'", '-fps_mode', 'vfr', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file('vfr-odd.mp4')]);
+    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd']) ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('builds the ladder from measured points and the output matches the prediction', async () => {
+    const t = await waitForFinal(stack.api.app, ids.main ?? '', 400_000);
+    expect(t.error).toBeUndefined();
+    expect(t.state).toBe('ready');
+    const a = t.ladderAnalysis;
+    expect(a?.policy).toBe('per-title');
+    expect(a?.fallbackReason).toBeUndefined();
+    expect(a?.hull?.length).toBeGreaterThan(1);
+    // 640x360 source: two candidate sizes (416x234, 640x360) × four CRFs.
+    expect(a?.points?.length).toBe(2 * 4);
+    expect(typeof a?.bdRateVsFixed).toBe('number');
+    const ladder = t.ladder ?? [];
+    expect(ladder.length).toBeGreaterThan(1);
+    // Never upscaled; ascending in rate and predicted quality.
+    for (const [i, r] of ladder.entries()) {
+      expect(r.height).toBeLessThanOrEqual(360);
+      expect(r.crf).toBeTypeOf('number');
+      if (i > 0) {
+        expect(r.bitrateKbps).toBeGreaterThan(ladder[i - 1]?.bitrateKbps ?? 0);
+        expect(r.predictedPsnrDb ?? 0).toBeGreaterThan(ladder[i - 1]?.predictedPsnrDb ?? 0);
+      }
+    }
+    const video = (t.renditions ?? []).filter((r) => r.kind === 'video');
+    expect(video).toHaveLength(ladder.length);
+    for (const [i, r] of video.entries()) {
+      const predicted = ladder[i]?.predictedPsnrDb ?? NaN;
+      expect(r.measuredPsnrDb).toBeTypeOf('number');
+      expect(Math.abs((r.measuredPsnrDb ?? 0) - predicted)).toBeLessThan(2.5);
+      expect(r.averageBitrateKbps / (ladder[i]?.bitrateKbps ?? 1)).toBeGreaterThan(0.5);
+      expect(r.averageBitrateKbps / (ladder[i]?.bitrateKbps ?? 1)).toBeLessThan(2);
+    }
+  }, 400_000);
+
+  it.each(['short', 'single', 'pal', 'vfr-odd'])('gives a %s master a playable ladder or the fixed one with a reason', async (name) => {
+    const t = await waitForFinal(stack.api.app, ids[name] ?? '', 400_000);
+    expect(t.error).toBeUndefined();
+    expect(t.state).toBe('ready');
+    const ladder = t.ladder ?? [];
+    expect(ladder.length).toBeGreaterThan(0);
+    expect(ladder.every((r) => r.width % 2 === 0 && r.height % 2 === 0)).toBe(true);
+    const a = t.ladderAnalysis;
+    if (a?.policy === 'fixed') expect(a.fallbackReason).toMatch(/per-title analysis failed/);
+    else expect(a?.policy).toBe('per-title');
+    if (name === 'pal') {
+      // Square-pixel rungs keep the 4:3 picture: width/height of the top rung ≈ 768/576.
+      const top = ladder.at(-1);
+      expect((top?.width ?? 0) / (top?.height ?? 1)).toBeCloseTo(768 / 576, 1);
+    }
+    const m3u8 = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}/master.m3u8` });
+    expect(m3u8.statusCode).toBe(200);
+  }, 400_000);
+});
