@@ -80,7 +80,13 @@ async function main(): Promise<void> {
       await runFfmpeg([...c.args, '-t', String(DURATION_S), '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', master]);
       const pt = await runPolicy(perTitle, master, dir);
       const fx = await runPolicy(fixed, master, dir);
-      const bd = bdRate(monotoneCurve(fx.points), monotoneCurve(pt.points));
+      let bd: number;
+      try {
+        bd = bdRate(monotoneCurve(fx.points), monotoneCurve(pt.points));
+      } catch (err) {
+        console.log(`\n${c.name}: no BD-rate (${(err as Error).message})\n  fixed     ${fx.rungs}\n  per-title ${pt.rungs}`);
+        continue;
+      }
       const top = (r: Run): RateQualityPoint => r.points.reduce((a, b) => (b.bitrateKbps > a.bitrateKbps ? b : a));
       const topSaved = 1 - top(pt).bitrateKbps / top(fx).bitrateKbps;
       const share = pt.analysisS / pt.encodeS;

@@ -31,7 +31,8 @@ export function parseScanMetadata(text: string, startS = 0): ScanResult {
       cuts.push(v - startS);
       continue;
     }
-    const sec = Math.max(0, Math.floor(t));
+    // Differences of decimal timestamps land a hair under whole seconds (1.021 - 0.021).
+    const sec = Math.max(0, Math.floor(t + 1e-6));
     while (sums.length <= sec) sums.push({ si: 0, ti: 0, n: 0 });
     const s = sums[sec];
     if (s === undefined) continue;

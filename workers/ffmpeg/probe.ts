@@ -29,6 +29,12 @@ export interface AudioInfo {
 
 export interface ProbeResult {
   readonly formatName: string;
+  /**
+   * Where the video starts relative to the file's start time, in seconds. An input `-ss`
+   * counts from the file's start time, so this is the offset to add to a time in the title
+   * (first video frame = 0) to seek there.
+   */
+  readonly videoOffsetS: number;
   readonly durationS: number;
   readonly sizeBytes: number;
   readonly video: VideoInfo;
@@ -53,7 +59,7 @@ interface RawStream {
 
 interface RawProbe {
   streams?: RawStream[];
-  format?: { format_name?: string; duration?: string; size?: string };
+  format?: { format_name?: string; duration?: string; size?: string; start_time?: string };
 }
 
 function parseRational(s: string | undefined): Rational | undefined {
@@ -98,8 +104,11 @@ export function parseProbe(raw: RawProbe): ProbeResult {
   const sar = parseRational(v.sample_aspect_ratio) ?? { num: 1, den: 1 };
   const displayWidth = sar.num === sar.den ? width : even((width * sar.num) / sar.den);
   const a = streams.find((s) => s.codec_type === 'audio');
+  const videoStartS = Number(v.start_time ?? 0) || 0;
+  const fileStartS = Number(raw.format?.start_time ?? videoStartS) || 0;
   return {
     formatName: raw.format?.format_name ?? 'unknown',
+    videoOffsetS: Math.max(0, videoStartS - fileStartS),
     durationS,
     sizeBytes: Number(raw.format?.size ?? 0),
     video: {

@@ -57,7 +57,8 @@ export async function startLadderAnalysis(
   const scan = await withScratch(deps.tmpDir, `scan-${source.titleId}`, async (dir) => {
     const metadataFile = path.join(dir, 'scan.txt');
     await runFfmpeg(buildScanArgs({ kind: 'scan', input: location, metadataFile, widthPx: 480, sceneThreshold: 10 }), { signal, durationS: probe.durationS });
-    return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.video.startTimeS);
+    // Without -copyts the scan's timestamps count from the file's start time.
+    return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
   });
   const windows = chooseSampleWindows({ durationS: probe.durationS, sceneCutsS: scan.sceneCutsS, sitiPerSecond: scan.sitiPerSecond }, SAMPLE_OPTIONS);
   const sizes = candidateSizes(fixed);
@@ -65,7 +66,7 @@ export async function startLadderAnalysis(
     name: 'sample' as const,
     queueName: deps.queueName,
     data: {
-      source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, videoStartS: probe.video.startTimeS,
+      source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, videoOffsetS: probe.videoOffsetS,
       frameRate: probe.video.frameRate, sourceSize: { width: probe.video.width, height: probe.video.height }, sizes, crfs: SAMPLE_CRFS,
       settings: deps.settings,
     } satisfies JobDataByName['sample'],
@@ -90,7 +91,7 @@ export const sampleHandler: Handler<'sample'> = async (job, { deps, signal }) =>
   const d = job.data;
   if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
   const input = await deps.store.readableLocation(d.source.sourceKey);
-  const startS = d.videoStartS + d.window.startS;
+  const startS = d.videoOffsetS + d.window.startS;
   return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
     const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
     const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));

@@ -62,7 +62,7 @@ export async function enqueueEncode(
     queueName: deps.queueName,
     data: {
       layout, chunkCount: chunks.length, rungs: ladder, frameRate: probe.video.frameRate, durationS: probe.durationS, hasAudio, settings,
-      videoStartS: probe.video.startTimeS, sourceSize: { width: probe.video.width, height: probe.video.height },
+      videoOffsetS: probe.videoOffsetS, sourceSize: { width: probe.video.width, height: probe.video.height },
       ...(qualityWindows === undefined ? {} : { qualityWindows }),
     } satisfies JobDataByName['package'],
     opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.package(layout) },

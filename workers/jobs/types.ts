@@ -36,8 +36,8 @@ export interface SampleJobData {
   readonly source: SourceRef;
   readonly index: number;
   readonly window: TimeWindow & { readonly weight: number };
-  /** Seconds to add to a window's start to address the master (its first video timestamp). */
-  readonly videoStartS: number;
+  /** Seconds to add to a window's start to seek the master there (see `ProbeResult.videoOffsetS`). */
+  readonly videoOffsetS: number;
   readonly frameRate: Rational;
   readonly sourceSize: { readonly width: number; readonly height: number };
   readonly sizes: readonly { readonly width: number; readonly height: number }[];
@@ -81,7 +81,8 @@ export interface PackageJobData {
   readonly durationS: number;
   readonly hasAudio: boolean;
   readonly settings: EncodeSettings;
-  readonly videoStartS: number;
+  /** See `ProbeResult.videoOffsetS`: where the title's t = 0 is for an input seek of the master. */
+  readonly videoOffsetS: number;
   /** Coded size of the master: outputs are scaled back to it to measure their quality. */
   readonly sourceSize: { readonly width: number; readonly height: number };
   /** Where the final rungs' quality is measured (the analysis windows, or a default spread). */

@@ -78,11 +78,17 @@ describe('parseProbe on usable masters', () => {
     const r = parseProbe({ streams: [{ ...video, start_time: '1.400000' }, audio], format });
     expect(r).toEqual({
       formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+      videoOffsetS: 0,
       durationS: 47.3,
       sizeBytes: 1234567,
       video: { codec: 'h264', width: 1920, height: 1080, displayWidth: 1920, displayHeight: 1080, frameRate: { num: 25, den: 1 }, startTimeS: 1.4, pixFmt: 'yuv420p' },
       audio: { codec: 'aac', channels: 2, sampleRateHz: 44100, startTimeS: 0.021333 },
     });
+  });
+
+  it('measures where the video starts from the file start time (an input -ss counts from there)', () => {
+    const r = parseProbe({ streams: [{ ...video, start_time: '1.400000' }, { ...audio, start_time: '1.000000' }], format: { ...format, start_time: '1.000000' } });
+    expect(r.videoOffsetS).toBeCloseTo(0.4, 9);
   });
 
   it('falls back to r_frame_rate when avg_frame_rate is 0/0, keeping 30000/1001 exact', () => {
