@@ -15,7 +15,7 @@ import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
 import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 30);
 const SIZE = { width: 1280, height: 720 };
 
 const CORPUS: { name: string; args: string[] }[] = [
@@ -62,7 +62,7 @@ async function runPolicy(stack: TestStack, master: string, dir: string): Promise
   conn.disconnect();
   return {
     points,
-    rungs: points.map((p) => `${p.label.split('x')[1]}p@${Math.round(p.bitrateKbps)}k/${p.quality.toFixed(1)}dB`).join(' '),
+    rungs: [...points].sort((a, b) => a.bitrateKbps - b.bitrateKbps).map((p) => `${p.label.split('x')[1]}p@${Math.round(p.bitrateKbps)}k/${p.quality.toFixed(1)}dB`).join(' '),
     analysisS,
     encodeS,
   };

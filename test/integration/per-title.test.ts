@@ -43,8 +43,8 @@ describe('per-title ladder', () => {
     expect(a?.policy).toBe('per-title');
     expect(a?.fallbackReason).toBeUndefined();
     expect(a?.hull?.length).toBeGreaterThan(1);
-    // 640x360 source: two candidate sizes (416x234, 640x360) × four CRFs.
-    expect(a?.points?.length).toBe(2 * 4);
+    // 640x360 source: two candidate sizes (416x234, 640x360) × three CRFs.
+    expect(a?.points?.length).toBe(2 * 3);
     expect(typeof a?.bdRateVsFixed).toBe('number');
     const ladder = t.ladder ?? [];
     expect(ladder.length).toBeGreaterThan(1);
