@@ -22,12 +22,13 @@ export async function measureQuality(
   w: QualityWindow,
   scratchDir: string,
   signal?: AbortSignal,
+  frameStep = 1,
 ): Promise<QualitySummary[]> {
   const statsFiles = distorted.map((_, i) => ({ psnr: path.join(scratchDir, `q${i}.psnr`), ssim: path.join(scratchDir, `q${i}.ssim`) }));
   await runFfmpeg(
     buildMeasureQualityArgs({
       kind: 'measure-quality', distorted, distortedStartS: w.distortedStartS, reference, referenceStartS: w.referenceStartS, durationS: w.durationS,
-      referenceSize, statsFiles,
+      referenceSize, statsFiles, frameStep,
     }),
     signal === undefined ? {} : { signal },
   );

@@ -46,6 +46,8 @@ export interface MeasureQualityCommand {
   readonly referenceSize: FrameSize;
   /** Per distorted input: where `psnr` and `ssim` write their per-frame statistics. */
   readonly statsFiles: readonly { readonly psnr: string; readonly ssim: string }[];
+  /** Compare every Nth frame only (the same frames of both inputs). @defaultValue 1 */
+  readonly frameStep?: number;
 }
 
 const secs = (s: number): string => s.toFixed(6);
@@ -83,11 +85,14 @@ export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
   if (n === 0) throw new RangeError('measure-quality needs at least one distorted input');
   if (cmd.statsFiles.length !== n) throw new RangeError(`measure-quality has ${n} inputs but ${cmd.statsFiles.length} stats file pairs`);
   const { width, height } = cmd.referenceSize;
-  const ref = `[${n}:v:0]format=yuv420p,setsar=1,setpts=PTS-STARTPTS,split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`;
+  const step = cmd.frameStep ?? 1;
+  // Frames are picked by index on both sides, so the same source frames are compared.
+  const pick = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
+  const ref = `[${n}:v:0]${pick}format=yuv420p,setsar=1,setpts=PTS-STARTPTS,split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`;
   const pairs = cmd.distorted.flatMap((_, i) => {
     const f = cmd.statsFiles[i];
     return [
-      `[${i}:v:0]scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,setpts=PTS-STARTPTS,split[d${i}a][d${i}b]`,
+      `[${i}:v:0]${pick}scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,setpts=PTS-STARTPTS,split[d${i}a][d${i}b]`,
       `[d${i}a][r${2 * i}]psnr=stats_file=${f?.psnr ?? ''}[o${i}a]`,
       `[d${i}b][r${2 * i + 1}]ssim=stats_file=${f?.ssim ?? ''}[o${i}b]`,
     ];
