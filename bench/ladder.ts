@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   try {
     for (const c of CORPUS) {
       const master = path.join(dir, `${c.name.split(' ')[0]}.mp4`);
-      await runFfmpeg([...c.args, '-t', String(DURATION_S), '-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p', master]);
+      await runFfmpeg([...c.args, '-t', String(DURATION_S), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '12', '-pix_fmt', 'yuv420p', master]);
       const pt = await runPolicy(perTitle, master, dir);
       const fx = await runPolicy(fixed, master, dir);
       let bd: number;
