@@ -13,6 +13,8 @@ declare module 'hashring' {
     get(key: string): string | undefined;
     /** Up to `size` distinct servers in ring order from the key's position. */
     range(key: string, size?: number, unique?: boolean): string[];
+    /** The continuum, sorted by point: what get() and range() walk. Not in hashring's README, but its state since v0.x. */
+    readonly ring: readonly { readonly value: number; readonly server: string }[];
     /** Ring points per server. */
     points(servers?: readonly string[]): Record<string, number[]>;
     readonly size: number;

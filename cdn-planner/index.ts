@@ -1,12 +1,12 @@
 /** Public surface of the CDN fill planner: pure functions from plain data to plain data. */
 export * from './errors.ts';
 export type * from './types.ts';
-export { validateAppliances, validateCatalog, validateHoldings, validateViewRecord, parseViewLines, parseJsonLine, expectInstant } from './validate.ts';
+export { validateAppliances, validateCatalog, validateHoldings, validateViewRecord, parseViewLines, parseJsonLine, expectInstant, expectHttpUrl } from './validate.ts';
 export { indexCatalog, type CatalogIndex } from './catalog-index.ts';
 export { aggregateViews, createDemandAggregator, DAY_MS, type DemandHistory, type RegionHistory, type DemandAggregator } from './demand.ts';
 export { exponentialSmoothingModel, type PopularityModel, type Forecast, type RegionForecast, type SmoothingOptions } from './predict.ts';
-export { buildRing, type Ring } from './ring.ts';
-export { placeCluster, rankByDensity, type ClusterPlacement, type PlacementOptions } from './placement.ts';
+export { buildRing, hashKeys, keyHash, type Ring } from './ring.ts';
+export { placeCluster, rankByDensity, type ClusterPlacement, type CurrentHoldings, type PlacementOptions } from './placement.ts';
 export { scheduleFills, type Schedule, type ScheduleOptions } from './schedule.ts';
 export { zoneClock, windowOccurrences } from './zone.ts';
 export { planFill, planFromHistory, type PlanOptions, type PlanInput, type PlanDetail } from './plan.ts';

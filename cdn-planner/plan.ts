@@ -2,6 +2,7 @@ import { indexCatalog, type CatalogIndex } from './catalog-index.ts';
 import { aggregateViews, type DemandHistory } from './demand.ts';
 import { placeCluster, type ClusterPlacement, type PlacementOptions } from './placement.ts';
 import { exponentialSmoothingModel, type Forecast, type PopularityModel } from './predict.ts';
+import { hashKeys } from './ring.ts';
 import { scheduleFills, type ApplianceTarget } from './schedule.ts';
 import { clusterStats } from './stats.ts';
 import type { Appliance, CatalogTitle, Holdings, Plan, ViewRecord } from './types.ts';
@@ -59,20 +60,26 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
   const regionCapacity = new Map<string, number>();
   for (const a of appliances) if (a.state === 'active') regionCapacity.set(a.region, (regionCapacity.get(a.region) ?? 0) + a.capacityBytes);
   const clusters: ClusterPlacement[] = [];
+  const keyHashes = hashKeys(index.keys);
   for (const members of byCluster.values()) {
     const region = members[0]!.region;
     const demand = forecast.regions.get(region)!.fileDemand;
     const active = members.reduce((s, a) => s + (a.state === 'active' ? a.capacityBytes : 0), 0);
     const share = active / (regionCapacity.get(region) || 1);
     const held = new Uint8Array(index.keys.length);
+    const holders = new Map<number, string[]>();
     for (const a of members) {
       if (a.state === 'down') continue;
       for (const key of holdings[a.id] ?? []) {
         const f = index.keyIndex.get(key);
-        if (f !== undefined) held[f] = 1;
+        if (f === undefined) continue;
+        held[f] = 1;
+        const list = holders.get(f);
+        if (list === undefined) holders.set(f, [a.id]);
+        else list.push(a.id);
       }
     }
-    clusters.push(placeCluster(members, share === 1 ? demand : demand.map((d) => d * share), index, options, held));
+    clusters.push(placeCluster(members, share === 1 ? demand : demand.map((d) => d * share), index, options, { held, holders, keyHashes }));
   }
   const targets: ApplianceTarget[] = [];
   for (const p of clusters) {

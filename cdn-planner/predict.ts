@@ -28,7 +28,11 @@ export interface PopularityModel {
 }
 
 export interface SmoothingOptions {
-  /** Weight of the newest day in the exponential smoothing, (0, 1]. @defaultValue 0.5 */
+  /**
+   * Weight of the newest day in the exponential smoothing of each title's level, (0, 1].
+   * Small, because most titles see a play a day or less: what changes fast (a release's
+   * launch interest fading) is carried by the age curve, not by forgetting. @defaultValue 0.05
+   */
   readonly alpha?: number;
   /** Fewest days of history before a weekly cycle is looked for. @defaultValue 14 */
   readonly weeklyMinDays?: number;
@@ -44,83 +48,273 @@ export interface SmoothingOptions {
    * forecast, so they rank below every title with evidence but above nothing. @defaultValue 0.5
    */
   readonly unseenFraction?: number;
+  /**
+   * Strength of the all-regions prior on a region's taste for a title, in plays: the shape of
+   * the gamma prior on (regional rate / rate predicted from all regions). Undefined estimates
+   * it from the history (method of moments over the titles with most plays).
+   * @defaultValue estimated, clamped to [0.5, 50]
+   */
+  readonly regionalPriorPlays?: number;
 }
 
 /**
- * Exponential smoothing over days per title and region, deseasonalised by a per-region weekly
- * cycle when the data shows one, with a release prior learned from the releases the history
- * contains (their first full day), and file shares from keyed records shrunk towards size.
+ * Exponential smoothing of each title's level per region, on a scale where the title's age
+ * and the weekday are divided out:
+ *
+ * - **age curve**: how demand changes with days since release, learned from every release the
+ *   history contains, pooled over regions (ratio of day a+1 to day a). A new title's recent
+ *   days then say what tomorrow brings without a short memory that is noise on sparse titles;
+ * - **weekly cycle** per region when the data shows one;
+ * - **regional pooling**: a region's rate for a title is shrunk towards what every region's
+ *   history predicts for it (gamma-Poisson: posterior mean (k + n) / (k + e) of the ratio,
+ *   n its plays in the region, e the plays all regions predict), the proper prior when most
+ *   titles see 0-1 plays a day in one region;
+ * - a release prior learned from the releases in the history for titles not out yet.
+ *
+ * File shares come from keyed records shrunk towards size.
  */
 export function exponentialSmoothingModel(options: SmoothingOptions = {}): PopularityModel {
-  const alpha = options.alpha ?? 0.5;
+  const alpha = options.alpha ?? 0.05;
   const newTitleDays = options.newTitleDays ?? 1;
   const unseenFraction = options.unseenFraction ?? 0.5;
   const weeklyOpts = { minDays: options.weeklyMinDays ?? 14, minAmplitude: options.weeklyMinAmplitude ?? 0.05 };
+  if (!(alpha > 0 && alpha <= 1)) throw new RangeError(`Expected \`alpha\` to be in (0, 1], got ${alpha}`);
   return {
-    name: `exp-smoothing(alpha=${alpha})`,
+    name: `exp-smoothing(alpha=${alpha})+age-curve+regional-prior`,
     forecast(history, index, regions) {
       const shares = fileShares(history, index);
-      const out = new Map<string, RegionForecast>();
       const fallback = pooledRegion(history, index);
-      for (const name of regions) {
+      // Every region with history informs the all-regions prior, asked for or not.
+      const names = [...new Set([...regions, ...history.regions.keys()])];
+      const series = names.map((name) => {
         const region = history.regions.get(name) ?? fallback;
         const weekly = weeklyFactors(regionTotals(region, history.days, index.titleIds.length), weeklyOpts);
-        const titleDemand = forecastTitles(region, history, index, weekly, alpha, newTitleDays, unseenFraction);
+        return { name, region, weekly, x: adjustedSeries(region, history, index, weekly) };
+      });
+      const ages = titleAges(history, index);
+      const curve = ageCurve(series.map((s) => s.x), ages, history.days, index.titleIds.length);
+      const levels = series.map((s) => smoothedLevels(s.x, ages, curve, history.days, alpha));
+      const titleBytes = titleSizes(index);
+      const k = options.regionalPriorPlays ?? estimatePriorPlays(levels, titleBytes);
+      const pooled = regionalPosterior(levels, titleBytes, k);
+      const out = new Map<string, RegionForecast>();
+      const wanted = new Set(regions);
+      series.forEach((s, r) => {
+        if (!wanted.has(s.name)) return;
+        const titleDemand = forecastTitles(s, pooled[r]!, ages, curve, history, index, newTitleDays, unseenFraction);
         const fileDemand = new Float64Array(index.keys.length);
-        for (let f = 0; f < fileDemand.length; f++) fileDemand[f] = (titleDemand[index.fileTitle[f] ?? 0] ?? 0) * (shares[f] ?? 0);
-        out.set(name, { fileDemand, peakFactor: peakFactor(region.hourly), weekly });
-      }
+        for (let f = 0; f < fileDemand.length; f++) fileDemand[f] = titleDemand[index.fileTitle[f]!]! * shares[f]!;
+        out.set(s.name, { fileDemand, peakFactor: peakFactor(s.region.hourly), weekly: s.weekly });
+      });
       return { model: this.name, regions: out };
     },
   };
 }
 
+interface Series {
+  readonly region: RegionHistory;
+  readonly weekly: readonly number[] | undefined;
+  /** Deseasonalised bytes per title per day, the release day scaled up to a full day. */
+  readonly x: Float32Array;
+}
+
+/** Per title: day index of its release in the window (negative before it), and the first full day available. */
+interface Ages {
+  readonly releaseDay: Float64Array;
+  /** First day of the window the title is playable on (days when never). */
+  readonly from: Int32Array;
+}
+
+/** Ages past this many days share the last point of the curve. */
+const MAX_CURVE_AGE = 60;
+
+function titleAges(history: DemandHistory, index: CatalogIndex): Ages {
+  const startMs = history.endMs - history.days * DAY_MS;
+  const n = index.titleIds.length;
+  const releaseDay = new Float64Array(n);
+  const from = new Int32Array(n);
+  for (let t = 0; t < n; t++) {
+    const rel = index.releasedAtMs[t]!;
+    releaseDay[t] = Math.floor((rel - startMs) / DAY_MS);
+    from[t] = Math.min(history.days, Math.max(0, releaseDay[t]!));
+  }
+  return { releaseDay, from };
+}
+
+const ageOf = (ages: Ages, t: number, d: number): number => Math.min(MAX_CURVE_AGE, Math.max(0, d - ages.releaseDay[t]!));
+
+function adjustedSeries(region: RegionHistory, history: DemandHistory, index: CatalogIndex, weekly: readonly number[] | undefined): Float32Array {
+  const { days, endMs } = history;
+  const startMs = endMs - days * DAY_MS;
+  const x = new Float32Array(region.titleDaily.length);
+  for (let t = 0; t < index.titleIds.length; t++) {
+    const rel = index.releasedAtMs[t]!;
+    for (let d = 0; d < days; d++) {
+      let v = region.titleDaily[t * days + d]! / (weekly === undefined ? 1 : weekly[d % 7]!);
+      const dayStart = startMs + d * DAY_MS;
+      if (rel > dayStart && rel < dayStart + DAY_MS) {
+        // The release day is partial: scale up to a full day, but not beyond 4x of a sliver.
+        v /= Math.max((dayStart + DAY_MS - rel) / DAY_MS, 0.25);
+      }
+      x[t * days + d] = v;
+    }
+  }
+  return x;
+}
+
+/**
+ * Demand at each age relative to the release day, f(0) = 1, from the ratio of summed demand
+ * at age a+1 to age a over every title (and region) seen at both. Ratios resting on less than
+ * a release's worth of titles are taken as 1 (no change).
+ */
+function ageCurve(xs: readonly Float32Array[], ages: Ages, days: number, titles: number): Float64Array {
+  const num = new Float64Array(MAX_CURVE_AGE + 1);
+  const den = new Float64Array(MAX_CURVE_AGE + 1);
+  const count = new Int32Array(MAX_CURVE_AGE + 1);
+  for (let t = 0; t < titles; t++) {
+    const rd = ages.releaseDay[t]!;
+    if (rd < 0 || rd >= days - 1) continue;
+    for (let d = rd; d + 1 < days; d++) {
+      const a = d - rd;
+      if (a >= MAX_CURVE_AGE) break;
+      count[a] = count[a]! + 1;
+      for (const x of xs) {
+        num[a] = num[a]! + x[t * days + d + 1]!;
+        den[a] = den[a]! + x[t * days + d]!;
+      }
+    }
+  }
+  const f = new Float64Array(MAX_CURVE_AGE + 1);
+  f[0] = 1;
+  for (let a = 0; a < MAX_CURVE_AGE; a++) {
+    const ratio = count[a]! >= 3 && den[a]! > 0 && num[a]! > 0 ? num[a]! / den[a]! : 1;
+    f[a + 1] = f[a]! * ratio;
+  }
+  return f;
+}
+
+/** Per title in one region: smoothed demand in age-curve units (N) and the matching exposure (E). */
+interface Levels {
+  /** Exponentially weighted sum of deseasonalised bytes per title. */
+  readonly n: Float64Array;
+  /** The same weights times the age curve over the days the title was out. */
+  readonly e: Float64Array;
+}
+
+function smoothedLevels(x: Float32Array, ages: Ages, curve: Float64Array, days: number, alpha: number): Levels {
+  const titles = x.length / days;
+  const n = new Float64Array(titles);
+  const e = new Float64Array(titles);
+  const w = Float64Array.from({ length: days }, (_, d) => (1 - alpha) ** (days - 1 - d));
+  for (let t = 0; t < titles; t++) {
+    let sn = 0;
+    let se = 0;
+    for (let d = ages.from[t]!; d < days; d++) {
+      sn += w[d]! * x[t * days + d]!;
+      se += w[d]! * curve[ageOf(ages, t, d)]!;
+    }
+    n[t] = sn;
+    e[t] = se;
+  }
+  return { n, e };
+}
+
+/** A title's bytes over its file count: one play of a typical rendition, the unit of a play count. */
+function titleSizes(index: CatalogIndex): Float64Array {
+  const out = new Float64Array(index.titleIds.length);
+  for (let t = 0; t < out.length; t++) {
+    const a = index.fileStart[t]!;
+    const b = index.fileStart[t + 1]!;
+    let size = 0;
+    for (let f = a; f < b; f++) size += index.fileBytes[f]!;
+    out[t] = b > a ? size / (b - a) : 1;
+  }
+  return out;
+}
+
+/** What every region's history predicts for region r's title t, in bytes: its all-regions share times r's volume. */
+function pooledExpectation(levels: readonly Levels[]): (r: number, t: number) => number {
+  const titles = levels[0]?.n.length ?? 0;
+  const total = new Float64Array(titles);
+  const volume = levels.map((l) => l.n.reduce((s, v) => s + v, 0));
+  const all = volume.reduce((s, v) => s + v, 0);
+  for (const l of levels) for (let t = 0; t < titles; t++) total[t] = total[t]! + l.n[t]!;
+  return (r, t) => (all > 0 ? (total[t]! * volume[r]!) / all : 0);
+}
+
+/**
+ * Method-of-moments shape of the gamma prior on regional taste: over titles expected to have
+ * at least 30 plays in a region, the variance of observed / expected beyond Poisson noise.
+ */
+function estimatePriorPlays(levels: readonly Levels[], unit: Float64Array): number {
+  const expect = pooledExpectation(levels);
+  let sum = 0;
+  let m = 0;
+  levels.forEach((l, r) => {
+    for (let t = 0; t < l.n.length; t++) {
+      const e = expect(r, t) / unit[t]!;
+      if (e < 30) continue;
+      const ratio = l.n[t]! / unit[t]! / e;
+      sum += (ratio - 1) ** 2 - 1 / e;
+      m++;
+    }
+  });
+  const variance = m >= 20 ? sum / m : 0.25;
+  return Math.min(50, Math.max(0.5, 1 / Math.max(variance, 1e-9)));
+}
+
+/** Per region, per title: the posterior rate in bytes per age-curve unit. */
+function regionalPosterior(levels: readonly Levels[], unit: Float64Array, k: number): Float64Array[] {
+  const expect = pooledExpectation(levels);
+  return levels.map((l, r) => {
+    const rate = new Float64Array(l.n.length);
+    for (let t = 0; t < rate.length; t++) {
+      if (l.e[t]! <= 0) continue;
+      const e = expect(r, t);
+      if (e <= 0) continue;
+      const plays = l.n[t]! / unit[t]!;
+      const expected = e / unit[t]!;
+      rate[t] = (((k + plays) / (k + expected)) * e) / l.e[t]!;
+    }
+    return rate;
+  });
+}
+
 function forecastTitles(
-  region: RegionHistory,
+  s: Series,
+  rate: Float64Array,
+  ages: Ages,
+  curve: Float64Array,
   history: DemandHistory,
   index: CatalogIndex,
-  weekly: readonly number[] | undefined,
-  alpha: number,
   newTitleDays: number,
   unseenFraction: number,
 ): Float64Array {
   const { days, endMs } = history;
   const titles = index.titleIds.length;
   const startMs = endMs - days * DAY_MS;
+  const season = s.weekly === undefined ? 1 : s.weekly[days % 7]!;
   const target = new Float64Array(titles);
-  const season = (d: number): number => (weekly === undefined ? 1 : (weekly[d % 7] ?? 1));
   // First full day of every release inside the window: the prior for titles not yet seen.
   let priorSum = 0;
   let priorCount = 0;
   let minPositive = Number.POSITIVE_INFINITY;
-  const firstDay = new Int32Array(titles);
   for (let t = 0; t < titles; t++) {
-    const rel = index.releasedAtMs[t] ?? 0;
-    const from = Math.max(0, Math.floor((rel - startMs) / DAY_MS));
-    firstDay[t] = from;
+    const from = ages.from[t]!;
     if (from >= days) continue;
-    let level = -1;
-    for (let d = from; d < days; d++) {
-      let x = (region.titleDaily[t * days + d] ?? 0) / season(d);
-      if (d === from && rel > startMs) {
-        // The release day is partial: scale up to a full day, but not beyond 4x of a sliver.
-        const exposed = (startMs + (d + 1) * DAY_MS - rel) / DAY_MS;
-        x /= Math.max(exposed, 0.25);
-      }
-      level = level < 0 ? x : alpha * x + (1 - alpha) * level;
-    }
-    target[t] = Math.max(level, 0) * season(days);
+    target[t] = rate[t]! * curve[ageOf(ages, t, days)]! * season;
+    const rel = index.releasedAtMs[t]!;
     if (rel > startMs && from + 1 < days) {
-      priorSum += (region.titleDaily[t * days + from + 1] ?? 0) / season(from + 1);
+      priorSum += s.x[t * days + from + 1]!;
       priorCount++;
     }
     if (target[t]! > 0 && target[t]! < minPositive) minPositive = target[t]!;
   }
-  const releasePrior = priorCount > 0 ? (priorSum / priorCount) * season(days) : quantileOfPositive(target, 0.9);
+  const releasePrior = priorCount > 0 ? (priorSum / priorCount) * season : quantileOfPositive(target, 0.9);
   const unseen = Number.isFinite(minPositive) ? minPositive * unseenFraction : 0;
   const horizonEnd = endMs + DAY_MS;
   for (let t = 0; t < titles; t++) {
-    const rel = index.releasedAtMs[t] ?? 0;
+    const rel = index.releasedAtMs[t]!;
     if (rel >= horizonEnd) {
       target[t] = 0; // not playable tomorrow
       continue;
@@ -130,8 +324,8 @@ function forecastTitles(
       // Fraction of tomorrow the title is out, and how much of the prior its own data replaces.
       const exposure = Math.min(1, (horizonEnd - rel) / DAY_MS);
       const evidence = Math.max(0, Math.min(1, ageDays / newTitleDays));
-      target[t] = (evidence * (target[t] ?? 0) + (1 - evidence) * releasePrior) * exposure;
-    } else if ((target[t] ?? 0) === 0) {
+      target[t] = (evidence * target[t]! + (1 - evidence) * releasePrior) * exposure;
+    } else if (target[t]! === 0) {
       target[t] = unseen;
     }
   }
@@ -145,7 +339,7 @@ function quantileOfPositive(values: Float64Array, q: number): number {
 
 function regionTotals(region: RegionHistory, days: number, titles: number): Float64Array {
   const totals = new Float64Array(days);
-  for (let t = 0; t < titles; t++) for (let d = 0; d < days; d++) totals[d] = (totals[d] ?? 0) + (region.titleDaily[t * days + d] ?? 0);
+  for (let t = 0; t < titles; t++) for (let d = 0; d < days; d++) totals[d] = totals[d]! + region.titleDaily[t * days + d]!;
   return totals;
 }
 
@@ -157,13 +351,13 @@ function regionTotals(region: RegionHistory, days: number, titles: number): Floa
 function fileShares(history: DemandHistory, index: CatalogIndex): Float64Array {
   const shares = new Float64Array(index.keys.length);
   for (let t = 0; t < index.titleIds.length; t++) {
-    const a = index.fileStart[t] ?? 0;
-    const b = index.fileStart[t + 1] ?? 0;
+    const a = index.fileStart[t]!;
+    const b = index.fileStart[t + 1]!;
     let size = 0;
-    for (let f = a; f < b; f++) size += index.fileBytes[f] ?? 0;
-    const keyed = history.titleKeyedBytes[t] ?? 0;
+    for (let f = a; f < b; f++) size += index.fileBytes[f]!;
+    const keyed = history.titleKeyedBytes[t]!;
     for (let f = a; f < b; f++) {
-      shares[f] = ((history.fileKeyedBytes[f] ?? 0) + index.fileBytes[f]!) / (keyed + size);
+      shares[f] = (history.fileKeyedBytes[f]! + index.fileBytes[f]!) / (keyed + size);
     }
   }
   return shares;
@@ -185,8 +379,8 @@ function pooledRegion(history: DemandHistory, index: CatalogIndex): RegionHistor
   const hourly = new Float64Array(24);
   const n = Math.max(1, history.regions.size);
   for (const r of history.regions.values()) {
-    for (let i = 0; i < titleDaily.length; i++) titleDaily[i] = (titleDaily[i] ?? 0) + (r.titleDaily[i] ?? 0) / n;
-    for (let h = 0; h < 24; h++) hourly[h] = (hourly[h] ?? 0) + (r.hourly[h] ?? 0) / n;
+    for (let i = 0; i < titleDaily.length; i++) titleDaily[i] = titleDaily[i]! + r.titleDaily[i]! / n;
+    for (let h = 0; h < 24; h++) hourly[h] = hourly[h]! + r.hourly[h]! / n;
   }
   return { titleDaily, hourly };
 }

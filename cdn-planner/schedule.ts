@@ -98,7 +98,7 @@ export function scheduleFills(targets: readonly ApplianceTarget[], holdings: Hol
   }
   // Sources, in time order so that an earlier fill can seed a later one in the same cluster.
   timed.sort((x, y) => x.startMs - y.startMs || (x.fill.applianceId < y.fill.applianceId ? -1 : 1));
-  const holders = peerHolders(targets, holdings);
+  const holders = peerHolders(targets, holdings, new Set(timed.map((t) => t.fill.key)));
   const filledAt = new Map<string, { applianceId: string; endMs: number }[]>();
   for (const t of timed) {
     const ck = `${t.cluster}\u0000${t.fill.key}`;
@@ -113,12 +113,16 @@ export function scheduleFills(targets: readonly ApplianceTarget[], holdings: Hol
   return { fills, evictions, unscheduled, fillMs };
 }
 
-/** Appliances (active or draining: up) holding each key now, by cluster and key. */
-function peerHolders(targets: readonly ApplianceTarget[], holdings: Holdings): Map<string, string[]> {
+/**
+ * Appliances (active or draining: up) holding each key now, by cluster and key, for the keys
+ * being filled only: holdings run to hundreds of thousands of keys, fills to a few thousand.
+ */
+function peerHolders(targets: readonly ApplianceTarget[], holdings: Holdings, wanted: ReadonlySet<string>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const { appliance: a } of targets) {
     if (a.state === 'down') continue;
     for (const key of holdings[a.id] ?? []) {
+      if (!wanted.has(key)) continue;
       const ck = `${a.cluster}\u0000${key}`;
       const list = out.get(ck) ?? [];
       list.push(a.id);

@@ -23,6 +23,11 @@ export interface Appliance {
   readonly fillWindow: FillWindow;
   /** `draining` and `down` appliances receive no placements and no fills. */
   readonly state: ApplianceState;
+  /**
+   * Where players fetch from it, an http(s) URL; an object `key` it holds is served at
+   * `<baseUrl>/<key>`. Needed only for steering. @defaultValue none (never steered to)
+   */
+  readonly baseUrl?: string;
 }
 
 export interface CatalogFile {

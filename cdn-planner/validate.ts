@@ -53,6 +53,20 @@ export function expectTimeZone(field: string, value: unknown): string {
   return tz;
 }
 
+/** An absolute http(s) URL without query or fragment, returned without a trailing slash. */
+export function expectHttpUrl(field: string, value: unknown): string {
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '') {
+    throw new PlannerInputError(field, 'an http(s) URL without query, fragment or credentials, e.g. "https://edge-1.isp.example"', value);
+  }
+  return (value as string).replace(/\/+$/, '');
+}
+
 function expectFillWindow(field: string, value: unknown): FillWindow {
   const o = expectObject(field, value);
   const start = o['start'];
@@ -86,7 +100,7 @@ export function validateAppliances(value: unknown, field = 'appliances'): Applia
     if (typeof state !== 'string' || !(STATES as readonly string[]).includes(state)) {
       throw new PlannerInputError(`${at}.state`, 'one of "active", "draining", "down"', state);
     }
-    return {
+    const appliance: Appliance = {
       id,
       cluster,
       region,
@@ -95,6 +109,7 @@ export function validateAppliances(value: unknown, field = 'appliances'): Applia
       fillWindow: expectFillWindow(`${at}.fillWindow`, o['fillWindow']),
       state: state as ApplianceState,
     };
+    return o['baseUrl'] === undefined ? appliance : { ...appliance, baseUrl: expectHttpUrl(`${at}.baseUrl`, o['baseUrl']) };
   });
 }
 

@@ -35,5 +35,8 @@ export function weeklyFactors(totals: Float64Array, options: WeeklyOptions): num
   const f = within === 0 ? Number.POSITIVE_INFINITY : (between * perGroup) / (within / dof);
   const factors = means.map((m) => m / grand);
   const amplitude = Math.max(...factors.map((x) => Math.abs(x - 1)));
+  // A weekday at a quarter of the mean or less is a sparse series, not a cycle; dividing by it
+  // would blow the few bytes seen that day up to a week's worth.
+  if (Math.min(...factors) < 0.25) return undefined;
   return f > 4 && amplitude >= options.minAmplitude ? factors : undefined;
 }

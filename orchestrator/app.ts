@@ -80,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(playbackRoutes, deps);
   await app.register(artworkRoutes, deps);
   await app.register(playerRoutes, deps);
+  await app.register((await import('./routes/fill-plans.ts')).fillPlanRoutes, deps);
   return app;
 }
 

@@ -15,6 +15,10 @@ export const HttpErrors = {
   InvalidKey: createError<[string]>('VF_INVALID_KEY', 'Invalid storage key %s', 400),
   QueueUnavailable: createError('VF_QUEUE_UNAVAILABLE', 'The job queue (Redis) is unavailable; try again shortly', 503),
   StorageUnavailable: createError('VF_STORAGE_UNAVAILABLE', 'Storage is unavailable; try again shortly', 503),
+  FillPlanNotFound: createError<[string]>('VF_FILL_PLAN_NOT_FOUND', 'Fill plan %s does not exist', 404),
+  FillPlanNotProposed: createError<[string, string]>('VF_FILL_PLAN_NOT_PROPOSED', 'Fill plan %s is %s: only a proposed plan can be approved or rejected', 409),
+  /** The planner's own validation (time zones, duplicate ids, cluster regions): the message names the field. */
+  FillPlanInvalid: createError<[string]>('VF_FILL_PLAN_INVALID', '%s', 400),
   ArtworkNotReady: createError<[string, string]>('VF_ARTWORK_NOT_READY', 'Artwork of title %s has not been computed (title state: %s)', 409),
   ArtworkImageNotFound: createError<[string]>('VF_ARTWORK_IMAGE_NOT_FOUND', 'No artwork image %s', 404),
   ArtworkCandidateNotFound: createError<[string, number]>('VF_ARTWORK_CANDIDATE_NOT_FOUND', 'Title %s has no artwork candidate at %d s', 404),

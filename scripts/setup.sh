@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what vodforge needs on a Debian/Ubuntu machine, only what is missing:
-# ffmpeg/ffprobe and redis-server from apt, then the npm dependencies from the lock file.
+# ffmpeg/ffprobe, redis-server and chromium from apt, then the npm dependencies from the lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,8 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # A font for librsvg (sharp renders SVG text in the artwork tests).
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+# Debian's Chromium for the browser playback tests (playwright-core drives it; it never downloads a browser).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

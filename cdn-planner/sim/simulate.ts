@@ -2,7 +2,7 @@ import type { DemandHistory, RegionHistory } from '../demand.ts';
 import { placeCluster, type ClusterPlacement, type PlacementOptions } from '../placement.ts';
 import { planFromHistory, type PlanDetail } from '../plan.ts';
 import { exponentialSmoothingModel, type PopularityModel } from '../predict.ts';
-import { buildRing } from '../ring.ts';
+import { buildRing, hashKeys } from '../ring.ts';
 import { peakToMean } from '../stats.ts';
 import type { Appliance, Holdings } from '../types.ts';
 import { LruCache, oracleServedBytes, plainPlacement } from './baselines.ts';
@@ -20,8 +20,16 @@ export interface SimulationOptions extends TraceOptions, PlacementOptions {
 export interface StrategyResult {
   /** Bytes served by appliances over all bytes requested. */
   readonly offload: number;
-  /** Misses plus fills pulled from the origin, bytes. */
+  /**
+   * Bytes the origin served to players while they watched (misses), the figure the issue's
+   * "origin traffic" compares: it is what loads the origin and transit at peak.
+   */
   readonly originBytes: number;
+  /**
+   * Bytes copied from the origin to appliances by planned fills, off-peak inside fill windows
+   * under a bandwidth cap. Not serving traffic, reported beside it. 0 for pull-through
+   * strategies, whose fills are their misses.
+   */
   readonly fillOriginBytes: number;
   /** Worst cluster-day of served bytes per capacity share, max over mean. */
   readonly peakToMeanLoad: number;
@@ -31,10 +39,24 @@ export interface StrategyResult {
 
 export interface SimulationReport {
   readonly scenario: { readonly titles: number; readonly files: number; readonly regions: number; readonly appliances: number; readonly historyDays: number; readonly evalDays: number; readonly requests: number; readonly requestedBytes: number };
-  readonly planner: StrategyResult & { readonly predictedPeakToMeanLoad: number; readonly planMs: readonly number[] };
-  readonly lru: StrategyResult;
+  readonly planner: StrategyResult & {
+    readonly predictedPeakToMeanLoad: number;
+    readonly planMs: readonly number[];
+    /** CPU time of each timed plan, ms, when a CPU clock was given (one core: the planner is single-threaded). */
+    readonly planCpuMs: readonly number[];
+    /** Bytes filled from peers of the cluster (not from the origin). */
+    readonly fillPeerBytes: number;
+  };
+  readonly lru: StrategyResult & {
+    /**
+     * What the LRU's misses cost if counted as the whole files it admits. The cache stores a
+     * whole file on a miss while the play that missed watched only part of it; `originBytes`
+     * counts only the watched part, which is generous to LRU (it keeps bytes it never paid for).
+     */
+    readonly wholeFileOriginBytes: number;
+  };
   readonly plainHashing: StrategyResult;
-  readonly oracle: { readonly offload: number };
+  readonly oracle: { readonly offload: number; readonly originBytes: number };
   /** Mean over regions and replayed days of Spearman's rho, predicted vs actual per file. */
   readonly spearman: number;
   /** Fraction of placements that move when one appliance joins or leaves a cluster (mean over clusters). */
@@ -48,12 +70,22 @@ interface Tally {
   ratios: number[];
 }
 
+/** Clocks for timing the planning step; injected so the simulation itself stays pure. */
+export interface PlanClocks {
+  /** Wall clock, ms. */
+  readonly wall: () => number;
+  /** CPU time of this process, ms. */
+  readonly cpu?: () => number;
+}
+
 /**
  * Generates a trace, plans each replayed day from the days before it (the previous plan's
  * placements are the holdings), replays the day against the plan and the baselines, and
  * reports. Deterministic for a seed. `now` is injected only to time the planning step.
  */
-export function simulate(options: SimulationOptions = {}, now: () => number = () => 0): SimulationReport {
+export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (() => number) = () => 0): SimulationReport {
+  const now = typeof clocks === 'function' ? clocks : clocks.wall;
+  const cpuNow = typeof clocks === 'function' ? undefined : clocks.cpu;
   const s = createScenario(options);
   const o = s.options;
   const { index } = s;
@@ -78,6 +110,9 @@ export function simulate(options: SimulationOptions = {}, now: () => number = ()
   const rhos: number[] = [];
   const predictedRatios: number[] = [];
   const planMs: number[] = [];
+  const planCpuMs: number[] = [];
+  let fillPeer = 0;
+  let lruWholeFile = 0;
   let holdings: Holdings = {};
   let detail: PlanDetail | undefined;
   for (let d = 0; d < D; d++) {
@@ -85,14 +120,21 @@ export function simulate(options: SimulationOptions = {}, now: () => number = ()
     if (d >= H - 1) {
       const days = Math.min(d, H);
       const t0 = now();
+      const c0 = cpuNow?.() ?? 0;
       detail = planFromHistory(
         { appliances: s.appliances, index, history: historyWindow(s, daily, hourly, fileKeyed, titleKeyed, d, days, D), holdings, atMs: s.startMs + d * DAY_MS },
         { ...options, model },
       );
-      if (evaluating) planMs.push(now() - t0);
+      if (evaluating) {
+        planMs.push(now() - t0);
+        if (cpuNow !== undefined) planCpuMs.push(cpuNow() - c0);
+      }
       holdings = detail.plan.placements;
       if (evaluating) {
-        for (const f of detail.plan.fills) if (f.source === 'origin') ours.fillOrigin += f.bytes;
+        for (const f of detail.plan.fills) {
+          if (f.source === 'origin') ours.fillOrigin += f.bytes;
+          else fillPeer += f.bytes;
+        }
         for (const c of detail.plan.stats.clusters) predictedRatios.push(c.peakToMeanLoad);
       }
     }
@@ -125,7 +167,10 @@ export function simulate(options: SimulationOptions = {}, now: () => number = ()
         if (hit) {
           lruT.served += bytes;
           lruLoad[j] = lruLoad[j]! + bytes;
-        } else lruT.origin += bytes;
+        } else {
+          lruT.origin += bytes;
+          lruWholeFile += index.fileBytes[f]!;
+        }
         const k = plainHeld[r]![f]!;
         if (k >= 0) {
           plainT.served += bytes;
@@ -150,7 +195,6 @@ export function simulate(options: SimulationOptions = {}, now: () => number = ()
       rhos.push(rankCorrelation(detail!.forecast.regions.get(region)!.fileDemand, actual, s, d));
     });
   }
-  ours.origin += ours.fillOrigin;
   const result = (t: Tally): StrategyResult => ({
     offload: t.served / total,
     originBytes: t.origin,
@@ -160,10 +204,10 @@ export function simulate(options: SimulationOptions = {}, now: () => number = ()
   });
   return {
     scenario: { titles: T, files: F, regions: o.regions, appliances: s.appliances.length, historyDays: H, evalDays: o.evalDays, requests, requestedBytes: total },
-    planner: { ...result(ours), predictedPeakToMeanLoad: Math.max(...predictedRatios), planMs },
-    lru: result(lruT),
+    planner: { ...result(ours), predictedPeakToMeanLoad: Math.max(...predictedRatios), planMs, planCpuMs, fillPeerBytes: fillPeer },
+    lru: { ...result(lruT), wholeFileOriginBytes: lruWholeFile },
     plainHashing: result(plainT),
-    oracle: { offload: oracleServed / total },
+    oracle: { offload: oracleServed / total, originBytes: total - oracleServed },
     spearman: rhos.reduce((a, b) => a + b, 0) / rhos.length,
     moved: membershipChurn(s, clusters, detail!, options),
   };
@@ -222,21 +266,22 @@ function rankCorrelation(predicted: Float64Array, actual: Float64Array, s: Scena
 function membershipChurn(s: Scenario, clusters: readonly (readonly Appliance[])[], detail: PlanDetail, options: PlacementOptions): SimulationReport['moved'] {
   const add: number[] = [];
   const remove: number[] = [];
+  const current = { keyHashes: hashKeys(s.index.keys) };
   const addIdeal: number[] = [];
   const removeIdeal: number[] = [];
   clusters.forEach((members, r) => {
     const demand = detail.forecast.regions.get(s.regions[r]!)!.fileDemand;
-    const placed = placeCluster(members, demand, s.index, options);
+    const placed = placeCluster(members, demand, s.index, options, current);
     const base = asRecord(placed, s);
     const capacity = members.reduce((x, a) => x + a.capacityBytes, 0);
     const mean = Math.round(capacity / members.length);
     const joined = [...members, { ...members[0]!, id: `${members[0]!.cluster}-new`, capacityBytes: mean }];
-    add.push(movedFraction(base, asRecord(placeCluster(joined, demand, s.index, options), s)));
+    add.push(movedFraction(base, asRecord(placeCluster(joined, demand, s.index, options, current), s)));
     addIdeal.push(mean / (capacity + mean));
     const median = [...members].sort((x, y) => x.capacityBytes - y.capacityBytes)[members.length >> 1]!;
     const total = Object.values(base).reduce((x, l) => x + l.length, 0);
     removeIdeal.push((base[median.id]?.length ?? 0) / total);
-    remove.push(movedFraction(base, asRecord(placeCluster(members.filter((a) => a !== median), demand, s.index, options), s)));
+    remove.push(movedFraction(base, asRecord(placeCluster(members.filter((a) => a !== median), demand, s.index, options, current), s)));
   });
   const avg = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
   return { add: avg(add), addIdeal: avg(addIdeal), remove: avg(remove), removeIdeal: avg(removeIdeal), appliancesPerCluster: s.options.appliancesPerCluster };

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody, IdParams, MediaParams } from '../schemas.ts';
 import { ObjectNotFoundError } from '../../workers/storage/port.ts';
 import { contentTypeOf } from '../../workers/storage/transfer.ts';
+import { PlaybackCache } from '../playback-cache.ts';
+import { SteerQuery } from '../fill-plans/schemas.ts';
+import { carryQuery, steeredMediaPlaylist, steeredMpd, type SteerRequest } from '../fill-plans/steered-manifests.ts';
+import { fillPlanServices } from '../fill-plans/steering.ts';
 
 /** Parses a single `bytes=a-b` / `bytes=a-` range; anything else is served whole. */
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
@@ -21,12 +25,37 @@ function parseRange(header: string | undefined, size: number): { start: number; 
  */
 export const playbackRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { titles, store } = deps;
+  // The hot path: manifests are requested by every player every few seconds (see playback-cache.ts).
+  const cache = new PlaybackCache();
+  const { steering } = fillPlanServices(store);
 
-  const publishedPrefix = async (id: string): Promise<string> => {
-    const t = await titles.get(id);
-    if (t === undefined) throw new HttpErrors.TitleNotFound(id);
-    if (t.state !== 'ready' || t.outputPrefix === undefined) throw new HttpErrors.TitleNotReady(id, t.state);
-    return t.outputPrefix;
+  /** A manifest rendered for one player's region (see fill-plans/steered-manifests.ts): never shared between players. */
+  const sendSteered = (reply: FastifyReply, name: string, body: string): FastifyReply =>
+    reply.header('content-type', contentTypeOf(name)).header('access-control-allow-origin', '*').header('cache-control', 'private, max-age=10').send(body);
+  const steerRequest = async (req: FastifyRequest, id: string, region: string, session: string | undefined): Promise<SteerRequest> => ({
+    store, steering: await steering.current(), titleId: id, prefix: await publishedPrefix(id), region, clientHint: session ?? req.ip, origin: `${req.protocol}://${req.host}`,
+  });
+
+  const publishedPrefix = (id: string): Promise<string> =>
+    cache.publishedPrefix(id, async () => {
+      const t = await titles.get(id);
+      if (t === undefined) throw new HttpErrors.TitleNotFound(id);
+      if (t.state !== 'ready' || t.outputPrefix === undefined) throw new HttpErrors.TitleNotReady(id, t.state);
+      return t.outputPrefix;
+    });
+
+  /** A manifest from memory, with an ETag; a player that already has it gets a 304. */
+  const serveManifest = async (reply: FastifyReply, key: string, ifNoneMatch: string | undefined): Promise<FastifyReply> => {
+    const m = await cache.manifest(key, () => store.get(key)).catch((err: unknown) => {
+      throw err instanceof ObjectNotFoundError ? new HttpErrors.MediaNotFound(key.split('/').slice(-2).join('/')) : err;
+    });
+    reply
+      .header('content-type', contentTypeOf(key))
+      .header('access-control-allow-origin', '*')
+      .header('cache-control', 'public, max-age=10')
+      .header('etag', m.etag);
+    if (ifNoneMatch === m.etag) return reply.status(304).send();
+    return reply.send(m.body);
   };
 
   const serve = async (reply: FastifyReply, key: string, rangeHeader: string | undefined, immutable: boolean): Promise<FastifyReply> => {
@@ -51,18 +80,32 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, de
     }
   };
 
-  const manifestSchema = (summary: string) => ({ tags: ['playback'], summary, params: IdParams, response: { 404: ErrorBody, 409: ErrorBody } });
+  const manifestSchema = (summary: string) => ({ tags: ['playback'], summary, params: IdParams, querystring: SteerQuery, response: { 404: ErrorBody, 409: ErrorBody } });
 
-  app.get('/v1/titles/:id/master.m3u8', { schema: manifestSchema('HLS multivariant playlist (CMAF)') }, async (req, reply) =>
-    serve(reply, `${await publishedPrefix(req.params.id)}master.m3u8`, undefined, false),
-  );
-  app.get('/v1/titles/:id/manifest.mpd', { schema: manifestSchema('DASH MPD over the same CMAF segments') }, async (req, reply) =>
-    serve(reply, `${await publishedPrefix(req.params.id)}manifest.mpd`, undefined, false),
-  );
+  app.get('/v1/titles/:id/master.m3u8', { schema: manifestSchema('HLS multivariant playlist (CMAF)') }, async (req, reply) => {
+    const { region, session } = req.query;
+    const key = `${await publishedPrefix(req.params.id)}master.m3u8`;
+    if (region === undefined) return serveManifest(reply, key, req.headers['if-none-match']);
+    const query = new URLSearchParams({ region, ...(session === undefined ? {} : { session }) }).toString();
+    return sendSteered(reply, 'master.m3u8', carryQuery((await store.get(key)).toString('utf8'), query));
+  });
+  app.get('/v1/titles/:id/manifest.mpd', { schema: manifestSchema('DASH MPD over the same CMAF segments') }, async (req, reply) => {
+    const { region, session } = req.query;
+    if (region === undefined) return serveManifest(reply, `${await publishedPrefix(req.params.id)}manifest.mpd`, req.headers['if-none-match']);
+    return sendSteered(reply, 'manifest.mpd', await steeredMpd(await steerRequest(req, req.params.id, region, session)));
+  });
   app.get('/v1/titles/:id/:track/:file', {
-    schema: { tags: ['playback'], summary: 'Media playlist, init segment or media segment', params: MediaParams, response: { 404: ErrorBody, 409: ErrorBody } },
+    schema: { tags: ['playback'], summary: 'Media playlist, init segment or media segment', params: MediaParams, querystring: SteerQuery, response: { 404: ErrorBody, 409: ErrorBody } },
   }, async (req, reply) => {
     const { id, track, file } = req.params;
-    return serve(reply, `${await publishedPrefix(id)}${track}/${file}`, req.headers.range, file !== 'playlist.m3u8');
+    const { region, session } = req.query;
+    if (region !== undefined && file === 'playlist.m3u8') {
+      const body = await steeredMediaPlaylist(await steerRequest(req, id, region, session), track);
+      if (body === undefined) throw new HttpErrors.MediaNotFound(`${track}/${file}`);
+      return sendSteered(reply, file, body);
+    }
+    const key = `${await publishedPrefix(id)}${track}/${file}`;
+    if (file === 'playlist.m3u8' && req.headers.range === undefined) return serveManifest(reply, key, req.headers['if-none-match']);
+    return serve(reply, key, req.headers.range, file !== 'playlist.m3u8');
   });
 };

@@ -46,9 +46,12 @@ function segmentTemplate(track: Track, base: string): string {
 
 /**
  * A static DASH MPD (isoff-live profile) over the same CMAF segments the HLS playlists
- * name, so both protocols share one copy of the media.
+ * name, so both protocols share one copy of the media. `baseOf`, when given, sets the base of
+ * each track's templates instead of `base` (a steered MPD sends each representation to the
+ * appliance that holds its segments).
  */
-export function dashManifest(p: Presentation, base = ''): string {
+export function dashManifest(p: Presentation, base = '', baseOf?: (track: Track) => string): string {
+  const b = (t: Track): string => (baseOf === undefined ? base : baseOf(t));
   const maxW = Math.max(...p.video.map((v) => v.width));
   const maxH = Math.max(...p.video.map((v) => v.height));
   const fr = p.video[0]?.frameRate;
@@ -57,7 +60,7 @@ export function dashManifest(p: Presentation, base = ''): string {
     .map(
       (v) =>
         `      <Representation id="${escapeAttr(v.dir)}" bandwidth="${measureTrack(v).peakBps}" width="${v.width}" height="${v.height}" sar="1:1" codecs="${v.codecs}">\n` +
-        `        ${segmentTemplate(v, base)}\n      </Representation>`,
+        `        ${segmentTemplate(v, b(v))}\n      </Representation>`,
     );
   const parts = [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -73,7 +76,7 @@ export function dashManifest(p: Presentation, base = ''): string {
       `    <AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" segmentAlignment="true" startWithSAP="1">`,
       `      <Representation id="${escapeAttr(a.dir)}" bandwidth="${measureTrack(a).peakBps}" codecs="${a.codecs}" audioSamplingRate="${a.sampleRateHz}">`,
       `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`,
-      `        ${segmentTemplate(a, base)}`,
+      `        ${segmentTemplate(a, b(a))}`,
       '      </Representation>',
       '    </AdaptationSet>',
     );

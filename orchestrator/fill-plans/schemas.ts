@@ -1,0 +1,149 @@
+import { Type, type Static } from 'typebox';
+import { FILL_PLAN_STATES, type FillPlanState } from './store.ts';
+
+/**
+ * Schemas of the fill-plan API. Shapes and types are checked here (unknown fields, wrong
+ * types: 400 VF_INVALID_REQUEST naming the path); what JSON Schema cannot say (a time zone
+ * that exists, duplicate ids, a cluster spanning regions) is checked by the planner's own
+ * validation, which names the field the same way (400 VF_FILL_PLAN_INVALID).
+ */
+
+export const FillPlanId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Fill plan id' });
+export const FillPlanParams = Type.Object({ id: FillPlanId }, { additionalProperties: false });
+
+const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
+
+export const ApplianceInput = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 200 }),
+    cluster: Type.String({ minLength: 1, maxLength: 200 }),
+    region: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
+    capacityBytes: Type.Integer({ minimum: 0 }),
+    fillGbps: Type.Number({ exclusiveMinimum: 0 }),
+    fillWindow: Type.Object(
+      {
+        start: Type.String({ pattern: HHMM, description: 'Local HH:MM' }),
+        end: Type.String({ pattern: HHMM, description: 'Local HH:MM; earlier than start crosses midnight' }),
+        tz: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. America/Chicago' }),
+      },
+      { additionalProperties: false },
+    ),
+    state: Type.Union([Type.Literal('active'), Type.Literal('draining'), Type.Literal('down')]),
+    baseUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s?#]+$', maxLength: 2048, description: 'Where players fetch what it holds: <baseUrl>/<key>' })),
+  },
+  { additionalProperties: false },
+);
+
+const CatalogFileInput = Type.Object({ key: Type.String({ minLength: 1, maxLength: 1024 }), bytes: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
+export const CatalogTitleInput = Type.Object(
+  {
+    titleId: Type.String({ minLength: 1, maxLength: 200 }),
+    releasedAt: Type.String({ format: 'date-time' }),
+    files: Type.Array(CatalogFileInput),
+  },
+  { additionalProperties: false },
+);
+
+export const ViewInput = Type.Object(
+  {
+    ts: Type.String({ format: 'date-time' }),
+    titleId: Type.String({ minLength: 1 }),
+    region: Type.String({ minLength: 1 }),
+    bytes: Type.Number({ minimum: 0 }),
+    key: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateFillPlanBody = Type.Object(
+  {
+    appliances: Type.Array(ApplianceInput, { minItems: 1 }),
+    catalog: Type.Optional(Type.Array(CatalogTitleInput, { description: 'Omit to export the ready titles in storage' })),
+    views: Type.Array(ViewInput, { description: 'View history records' }),
+    holdings: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), { description: 'applianceId to keys held now' })),
+    at: Type.Optional(Type.String({ format: 'date-time', description: 'Plan instant; defaults to now' })),
+    options: Type.Optional(
+      Type.Object(
+        {
+          loadFactor: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
+          historyDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+          horizonDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
+          retentionDays: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          copyDemandShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Largest share of a cluster\'s predicted demand one copy may carry' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type CreateFillPlanBodyT = Static<typeof CreateFillPlanBody>;
+
+const FillPlanStateSchema = Type.Unsafe<FillPlanState>({ type: 'string', enum: [...FILL_PLAN_STATES] });
+
+export const FillPlanMetaView = Type.Object({
+  id: Type.String(),
+  state: FillPlanStateSchema,
+  createdAt: Type.String(),
+  at: Type.String(),
+  decidedAt: Type.Optional(Type.String()),
+  supersededBy: Type.Optional(Type.String()),
+  supersedes: Type.Optional(Type.String()),
+  catalog: Type.Object({ titles: Type.Integer(), files: Type.Integer(), source: Type.Union([Type.Literal('request'), Type.Literal('storage')]) }),
+  totals: Type.Object({ fills: Type.Integer(), fillBytes: Type.Number(), evictions: Type.Integer(), placements: Type.Integer() }),
+});
+
+const FillView = Type.Object({
+  applianceId: Type.String(),
+  key: Type.String(),
+  bytes: Type.Number(),
+  startAt: Type.String(),
+  endAt: Type.String(),
+  source: Type.String(),
+});
+const EvictionView = Type.Object({ applianceId: Type.String(), key: Type.String() });
+
+const ApplianceScheduleView = Type.Object({
+  evictions: Type.Array(Type.String(), { description: 'Keys to delete, in order, before the first fill' }),
+  fills: Type.Array(Type.Object({ key: Type.String(), bytes: Type.Number(), startAt: Type.String(), endAt: Type.String(), source: Type.String() })),
+  bytesToFill: Type.Number(),
+  firstFillAt: Type.Optional(Type.String()),
+  lastFillEndAt: Type.Optional(Type.String()),
+});
+
+export const FillPlanView = Type.Object({
+  ...FillPlanMetaView.properties,
+  summary: Type.String({ description: 'The readable per-cluster summary `vodforge plan` prints' }),
+  plan: Type.Object({
+    placements: Type.Record(Type.String(), Type.Array(Type.String())),
+    fills: Type.Array(FillView),
+    evictions: Type.Array(EvictionView),
+    stats: Type.Unknown({ description: 'Per-cluster figures (see cdn-planner PlanStats)' }),
+  }),
+  schedule: Type.Record(Type.String(), ApplianceScheduleView, { description: 'Per appliance: evictions then fills, in order' }),
+});
+
+export const FillPlanList = Type.Object({ plans: Type.Array(FillPlanMetaView), approved: Type.Optional(Type.String()) });
+
+/** Query of the manifest endpoints: the player's region turns steering on. */
+export const SteerQuery = Type.Object({
+  region: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Player region: media URLs point at an appliance of its cluster that holds them (approved plan), else the origin' })),
+  session: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$', description: 'Stable per player: spreads players over the copies of a file' })),
+});
+
+/**
+ * Route-level `schemaErrorFormatter`: names the offending field the way the planner does
+ * (`appliances[0].fillWindow.tz`), including the name of an unexpected property, which Ajv's
+ * default message ("must NOT have additional properties") leaves out.
+ */
+export function namedFieldError(errors: readonly { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }[], dataVar: string): Error {
+  const e = errors[0];
+  if (e === undefined) return new Error(`${dataVar} is invalid`);
+  const parts = e.instancePath.split('/').filter((p) => p !== '').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (e.keyword === 'additionalProperties' && typeof e.params['additionalProperty'] === 'string') parts.push(e.params['additionalProperty']);
+  if (e.keyword === 'required' && typeof e.params['missingProperty'] === 'string') parts.push(e.params['missingProperty']);
+  const field = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc === '' ? p : `${acc}.${p}`), '');
+  const what = e.keyword === 'additionalProperties' ? 'is not a known field' : e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid');
+  return new Error(`${dataVar} field \`${field === '' ? dataVar : field}\` ${what}`);
+}

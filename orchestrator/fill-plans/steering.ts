@@ -1,0 +1,129 @@
+import { steer, steeringTable, type Appliance, type SteeringTable } from '../../cdn-planner/index.ts';
+import type { ObjectStore } from '../../workers/storage/port.ts';
+import { FillPlanStore } from './store.ts';
+
+/** Where a player of a region fetches a file: an appliance URL, or undefined for the origin. */
+export interface Steering {
+  readonly planId: string;
+  /** URL of `key` on an appliance of `region` that holds it, or undefined. */
+  urlFor(region: string, key: string, clientHint: string): string | undefined;
+  /**
+   * Base URL of one appliance of `region` that holds every key (a DASH representation has one
+   * template, so all its segments must come from one place), or undefined.
+   */
+  baseHoldingAll(region: string, keys: readonly string[], clientHint: string): string | undefined;
+}
+
+export interface SteeringCacheOptions {
+  /** How often the approved-plan pointer is re-read, so approvals on another API process show. @defaultValue 10 s */
+  readonly recheckMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * The approved plan's steering table, held in memory. Approving through this process
+ * invalidates it at once; otherwise the pointer is re-read every `recheckMs`, and the table is
+ * rebuilt when a pending fill's end passes (a placement counts once its fill has ended).
+ */
+export class SteeringCache {
+  private entry: { readonly id: string | undefined; readonly steering: Steering | undefined; readonly checkedAt: number; readonly validUntil: number } | undefined;
+  private loading: Promise<Steering | undefined> | undefined;
+  private readonly recheckMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly plans: FillPlanStore,
+    options: SteeringCacheOptions = {},
+  ) {
+    this.recheckMs = options.recheckMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  invalidate(): void {
+    this.entry = undefined;
+    this.loading = undefined;
+  }
+
+  async current(): Promise<Steering | undefined> {
+    const now = this.now();
+    const e = this.entry;
+    if (e !== undefined && now - e.checkedAt < this.recheckMs && now < e.validUntil) return e.steering;
+    this.loading ??= this.load(now, e).finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async load(now: number, previous: SteeringCache['entry']): Promise<Steering | undefined> {
+    const id = await this.plans.approvedId();
+    if (previous !== undefined && previous.id === id && now < previous.validUntil) {
+      this.entry = { ...previous, checkedAt: now };
+      return previous.steering;
+    }
+    const stored = id === undefined ? undefined : await this.plans.get(id);
+    if (id === undefined || stored === undefined) {
+      this.entry = { id, steering: undefined, checkedAt: now, validUntil: Number.POSITIVE_INFINITY };
+      return undefined;
+    }
+    let validUntil = Number.POSITIVE_INFINITY;
+    for (const f of stored.plan.fills) {
+      const end = Date.parse(f.endAt);
+      if (end > now && end < validUntil) validUntil = end;
+    }
+    // Only appliances players can reach are steered to.
+    const reachable = stored.appliances.filter((a) => a.baseUrl !== undefined);
+    const steering = makeSteering(id, steeringTable(stored.plan, reachable, { nowMs: now }), reachable);
+    this.entry = { id, steering, checkedAt: now, validUntil };
+    return steering;
+  }
+}
+
+function makeSteering(planId: string, table: SteeringTable, appliances: readonly Appliance[]): Steering {
+  const base = new Map(appliances.map((a) => [a.id, a.baseUrl!]));
+  return {
+    planId,
+    urlFor(region, key, hint) {
+      const id = steer(table, region, key, hint);
+      return id === undefined ? undefined : `${base.get(id)!}/${encodeKey(key)}`;
+    },
+    baseHoldingAll(region, keys, hint) {
+      const byKey = table.holders.get(region);
+      if (byKey === undefined || keys.length === 0) return undefined;
+      let candidates = byKey.get(keys[0]!) ?? [];
+      for (const key of keys.slice(1)) {
+        if (candidates.length === 0) break;
+        const has = new Set(byKey.get(key) ?? []);
+        candidates = candidates.filter((id) => has.has(id));
+      }
+      if (candidates.length === 0) return undefined;
+      const id = candidates[fnv1a(hint) % candidates.length]!;
+      return base.get(id);
+    },
+  };
+}
+
+/** A storage key as a URL path: each segment percent-encoded, slashes kept. */
+export function encodeKey(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+const services = new WeakMap<ObjectStore, { readonly plans: FillPlanStore; readonly steering: SteeringCache }>();
+
+/**
+ * The fill-plan store and steering cache of one bucket, shared by the fill-plan routes (which
+ * invalidate the cache on approval) and the playback routes (which read it). Keyed by the
+ * ObjectStore instance an app was built with, so two apps in one process (tests) stay apart.
+ */
+export function fillPlanServices(store: ObjectStore): { readonly plans: FillPlanStore; readonly steering: SteeringCache } {
+  let s = services.get(store);
+  if (s === undefined) {
+    const plans = new FillPlanStore(store);
+    s = { plans, steering: new SteeringCache(plans) };
+    services.set(store, s);
+  }
+  return s;
+}

@@ -1,0 +1,135 @@
+import type { Appliance, Plan } from '../../cdn-planner/index.ts';
+import { ObjectNotFoundError, type ObjectStore } from '../../workers/storage/port.ts';
+
+export const FILL_PLAN_STATES = ['proposed', 'approved', 'rejected', 'superseded'] as const;
+/** proposed → approved | rejected; an approved plan becomes superseded when another is approved. */
+export type FillPlanState = (typeof FILL_PLAN_STATES)[number];
+
+/** What is known about a plan besides its content: small, rewritten on every transition. */
+export interface FillPlanMeta {
+  readonly id: string;
+  readonly state: FillPlanState;
+  /** ISO-8601, when the plan was computed. */
+  readonly createdAt: string;
+  /** ISO-8601, the plan instant: history ends and fills may start here. */
+  readonly at: string;
+  /** ISO-8601, when it was approved or rejected. */
+  readonly decidedAt?: string;
+  /** Id of the plan whose approval superseded this one. */
+  readonly supersededBy?: string;
+  /** Id of the approved plan this one superseded when it was approved. */
+  readonly supersedes?: string;
+  /** Titles and files the plan was computed over. */
+  readonly catalog: { readonly titles: number; readonly files: number; readonly source: 'request' | 'storage' };
+  readonly totals: { readonly fills: number; readonly fillBytes: number; readonly evictions: number; readonly placements: number };
+}
+
+/** A plan as stored: the meta, the planner's output and the appliances it was computed for. */
+export interface StoredFillPlan {
+  readonly meta: FillPlanMeta;
+  readonly plan: Plan;
+  /** Needed to steer: regions, states and addresses of the appliances the plan places on. */
+  readonly appliances: readonly Appliance[];
+}
+
+const ROOT = 'fill-plans/';
+const metaKey = (id: string): string => `${ROOT}${id}/meta.json`;
+const planKey = (id: string): string => `${ROOT}${id}/plan.json`;
+const appliancesKey = (id: string): string => `${ROOT}${id}/appliances.json`;
+/** Id of the approved plan; steering reads this one object to find what to load. */
+export const APPROVED_POINTER_KEY = `${ROOT}approved.json`;
+
+/**
+ * Fill plans in the bucket, behind the ObjectStore port: `fill-plans/<id>/plan.json` (the plan),
+ * `appliances.json`, and `meta.json` (state), plus `fill-plans/approved.json` naming the
+ * approved plan. The plan and appliances are written before the meta, so a listed plan is
+ * always complete.
+ *
+ * Transitions are serialised within one API process. Object storage offers no compare-and-set
+ * through the port, so two API processes approving different plans at the same instant could
+ * both succeed; the pointer then names the later write, and the other plan stays `approved`
+ * in its meta until the next approval supersedes it.
+ */
+export class FillPlanStore {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly store: ObjectStore) {}
+
+  async create(stored: StoredFillPlan): Promise<void> {
+    const { id } = stored.meta;
+    await this.store.put(planKey(id), JSON.stringify(stored.plan), { contentType: 'application/json' });
+    await this.store.put(appliancesKey(id), JSON.stringify(stored.appliances), { contentType: 'application/json' });
+    await this.writeMeta(stored.meta);
+  }
+
+  async meta(id: string): Promise<FillPlanMeta | undefined> {
+    return this.readJson<FillPlanMeta>(metaKey(id));
+  }
+
+  async get(id: string): Promise<StoredFillPlan | undefined> {
+    const meta = await this.meta(id);
+    if (meta === undefined) return undefined;
+    const [plan, appliances] = await Promise.all([this.readJson<Plan>(planKey(id)), this.readJson<Appliance[]>(appliancesKey(id))]);
+    if (plan === undefined || appliances === undefined) return undefined;
+    return { meta, plan, appliances };
+  }
+
+  /** Every plan's meta, newest first. */
+  async list(): Promise<FillPlanMeta[]> {
+    const ids: string[] = [];
+    for await (const o of this.store.list(ROOT)) {
+      const m = /^fill-plans\/([^/]+)\/meta\.json$/.exec(o.key);
+      if (m !== null) ids.push(m[1]!);
+    }
+    const metas = await Promise.all(ids.map((id) => this.meta(id)));
+    return metas.filter((m): m is FillPlanMeta => m !== undefined).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+  }
+
+  async approvedId(): Promise<string | undefined> {
+    return (await this.readJson<{ id: string }>(APPROVED_POINTER_KEY))?.id;
+  }
+
+  /**
+   * Moves a proposed plan to `to`. Approving also supersedes the approved plan, if any, and
+   * moves the pointer. Returns the plan's meta after the change, `undefined` when there is no
+   * such plan, or the unchanged meta when it is not proposed (the caller reports the conflict).
+   */
+  decide(id: string, to: 'approved' | 'rejected', nowIso: string): Promise<{ meta: FillPlanMeta; changed: boolean } | undefined> {
+    const run = this.queue.then(async () => {
+      const meta = await this.meta(id);
+      if (meta === undefined) return undefined;
+      if (meta.state !== 'proposed') return { meta, changed: false };
+      if (to === 'rejected') {
+        const next: FillPlanMeta = { ...meta, state: 'rejected', decidedAt: nowIso };
+        await this.writeMeta(next);
+        return { meta: next, changed: true };
+      }
+      const previous = await this.approvedId();
+      const next: FillPlanMeta = { ...meta, state: 'approved', decidedAt: nowIso, ...(previous === undefined || previous === id ? {} : { supersedes: previous }) };
+      // Meta first, then the pointer: a crash between them leaves an approved plan that is not
+      // yet steered to, never a pointer to a plan whose meta says proposed.
+      await this.writeMeta(next);
+      await this.store.put(APPROVED_POINTER_KEY, JSON.stringify({ id }), { contentType: 'application/json' });
+      if (previous !== undefined && previous !== id) {
+        const old = await this.meta(previous);
+        if (old !== undefined && old.state === 'approved') await this.writeMeta({ ...old, state: 'superseded', supersededBy: id });
+      }
+      return { meta: next, changed: true };
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeMeta(meta: FillPlanMeta): Promise<void> {
+    await this.store.put(metaKey(meta.id), JSON.stringify(meta), { contentType: 'application/json' });
+  }
+
+  private async readJson<T>(key: string): Promise<T | undefined> {
+    try {
+      return JSON.parse((await this.store.get(key)).toString('utf8')) as T;
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return undefined;
+      throw err;
+    }
+  }
+}

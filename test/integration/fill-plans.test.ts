@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApi } from '../../orchestrator/runtime/services.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+
+/** The fill-plan operator API through app.inject: compute, read, approve, reject, bad input. */
+
+const appliances = [
+  { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 600_000, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' }, state: 'active', baseUrl: 'http://edge-1.example' },
+  { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 600_000, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' }, state: 'active' },
+];
+const catalog = Array.from({ length: 10 }, (_, t) => ({
+  titleId: `t${t}`,
+  releasedAt: '2025-01-01T00:00:00Z',
+  files: [0, 1].map((i) => ({ key: `titles/t${t}/v${i}/seg_00000.m4s`, bytes: 50_000 })),
+}));
+const at = '2025-03-10T00:00:00Z';
+const views = Array.from({ length: 7 }, (_, d) =>
+  catalog.map((t, i) => ({ ts: new Date(Date.parse(at) - (d + 1) * 86_400_000).toISOString(), titleId: t.titleId, region: 'eu', bytes: 10_000 * (10 - i) })),
+).flat();
+const body = { appliances, catalog, views, at };
+
+describe('fill-plan API', () => {
+  let stack: TestStack;
+  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown) => stack.api.app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const create = async (over: Record<string, unknown> = {}) => {
+    const res = await inject('POST', '/v1/fill-plans', { ...body, ...over });
+    expect(res.statusCode).toBe(201);
+    return res.json<{ id: string; state: string; catalog: { titles: number; files: number; source: string }; totals: { placements: number; fills: number } }>();
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 0 });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('computes a proposed plan, stores it in the bucket and serves plan, summary and schedule', async () => {
+    const created = await create();
+    expect(created).toMatchObject({ state: 'proposed', catalog: { titles: 10, files: 20, source: 'request' } });
+    expect(created.totals.placements).toBeGreaterThan(0);
+    expect(await stack.api.store.head(`fill-plans/${created.id}/plan.json`)).toBeDefined();
+
+    const res = await inject('GET', `/v1/fill-plans/${created.id}`);
+    expect(res.statusCode).toBe(200);
+    const view = res.json<{ state: string; summary: string; plan: { placements: Record<string, string[]>; fills: { applianceId: string; key: string }[] }; schedule: Record<string, { fills: { key: string }[]; bytesToFill: number }> }>();
+    expect(view.state).toBe('proposed');
+    expect(view.summary).toContain('eu-1');
+    const placed = Object.values(view.plan.placements).flat();
+    expect(placed.length).toBe(created.totals.placements);
+    // Nothing is held yet: every placement is a fill, and the schedule groups them by appliance.
+    expect(view.plan.fills.length).toBe(placed.length);
+    expect(view.schedule['edge-1']!.fills.map((f) => f.key).sort()).toEqual([...view.plan.placements['edge-1']!].sort());
+    expect(view.schedule['edge-1']!.bytesToFill).toBe(50_000 * view.plan.placements['edge-1']!.length);
+
+    // Durable: another API process on the same bucket reads it.
+    const other = await createApi(stack.config, stack.redis.url, false);
+    try {
+      expect((await other.app.inject({ method: 'GET', url: `/v1/fill-plans/${created.id}` })).statusCode).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('approves a proposed plan, supersedes the previous approval, and refuses to decide twice', async () => {
+    const first = await create();
+    const second = await create();
+    const a1 = await inject('POST', `/v1/fill-plans/${first.id}/approve`);
+    expect(a1.statusCode).toBe(200);
+    expect(a1.json()).toMatchObject({ id: first.id, state: 'approved' });
+    const a2 = await inject('POST', `/v1/fill-plans/${second.id}/approve`);
+    expect(a2.statusCode).toBe(200);
+    expect(a2.json()).toMatchObject({ id: second.id, state: 'approved', supersedes: first.id });
+    expect((await inject('GET', `/v1/fill-plans/${first.id}`)).json()).toMatchObject({ state: 'superseded', supersededBy: second.id });
+
+    const again = await inject('POST', `/v1/fill-plans/${second.id}/approve`);
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'VF_FILL_PLAN_NOT_PROPOSED' });
+    const rejectApproved = await inject('POST', `/v1/fill-plans/${second.id}/reject`);
+    expect(rejectApproved.statusCode).toBe(409);
+    expect(rejectApproved.json()).toMatchObject({ code: 'VF_FILL_PLAN_NOT_PROPOSED' });
+
+    const list = await inject('GET', '/v1/fill-plans');
+    expect(list.statusCode).toBe(200);
+    const l = list.json<{ approved: string; plans: { id: string; state: string }[] }>();
+    expect(l.approved).toBe(second.id);
+    expect(l.plans.filter((p) => p.state === 'approved').map((p) => p.id)).toEqual([second.id]);
+    expect(l.plans.map((p) => p.id)).toEqual(expect.arrayContaining([first.id, second.id]));
+  });
+
+  it('rejects a proposed plan, which then cannot be approved', async () => {
+    const p = await create();
+    const r = await inject('POST', `/v1/fill-plans/${p.id}/reject`);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ state: 'rejected' });
+    const a = await inject('POST', `/v1/fill-plans/${p.id}/approve`);
+    expect(a.statusCode).toBe(409);
+    expect(a.json()).toMatchObject({ code: 'VF_FILL_PLAN_NOT_PROPOSED', message: expect.stringContaining('rejected') });
+  });
+
+  it.each([
+    ['GET', '/v1/fill-plans/nope'],
+    ['POST', '/v1/fill-plans/nope/approve'],
+    ['POST', '/v1/fill-plans/nope/reject'],
+  ] as const)('answers 404 VF_FILL_PLAN_NOT_FOUND for %s %s', async (method, url) => {
+    const res = await inject(method, url);
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'VF_FILL_PLAN_NOT_FOUND' });
+  });
+
+  it.each([
+    ['an unknown top-level field', { ...body, colour: 'red' }, 'VF_INVALID_REQUEST', '`colour`'],
+    ['an unknown appliance field', { ...body, appliances: [{ ...appliances[0], rack: 3 }] }, 'VF_INVALID_REQUEST', '`appliances[0].rack`'],
+    ['a capacity of the wrong type', { ...body, appliances: [{ ...appliances[0], capacityBytes: '1TB' }] }, 'VF_INVALID_REQUEST', '`appliances[0].capacityBytes`'],
+    ['a state that does not exist', { ...body, appliances: [{ ...appliances[0], state: 'asleep' }] }, 'VF_INVALID_REQUEST', '`appliances[0].state`'],
+    ['a baseUrl that is not http(s)', { ...body, appliances: [{ ...appliances[0], baseUrl: 'ftp://edge' }] }, 'VF_INVALID_REQUEST', '`appliances[0].baseUrl`'],
+    ['a view of the wrong type', { ...body, views: [{ ...views[0], bytes: 'lots' }] }, 'VF_INVALID_REQUEST', '`views[0].bytes`'],
+    ['no views', { appliances, catalog, at }, 'VF_INVALID_REQUEST', '`views`'],
+    ['an unknown time zone', { ...body, appliances: [{ ...appliances[0], fillWindow: { start: '02:00', end: '06:00', tz: 'Mars/Olympus' } }] }, 'VF_FILL_PLAN_INVALID', 'appliances[0].fillWindow.tz'],
+    ['a duplicate appliance id', { ...body, appliances: [appliances[0], appliances[0]] }, 'VF_FILL_PLAN_INVALID', 'appliances[1].id'],
+    ['holdings on an unknown appliance', { ...body, holdings: { 'edge-9': ['k'] } }, 'VF_FILL_PLAN_INVALID', 'holdings.edge-9'],
+    ['a cluster across two regions', { ...body, appliances: [appliances[0], { ...appliances[1], region: 'us' }] }, 'VF_FILL_PLAN_INVALID', 'appliances[1].region'],
+  ].map(([label, payload, code, field]) => ({ label, payload, code, field })))('rejects a plan with $label: 400 $code naming `$field`', async ({ payload, code, field }) => {
+    const res = await inject('POST', '/v1/fill-plans', payload);
+    expect(res.statusCode).toBe(400);
+    const err = res.json<{ code: string; message: string }>();
+    expect(err.code).toBe(code);
+    expect(err.message).toContain(field);
+  });
+
+  it('accepts a plan body far past the 1 MiB API default (route-level body limit)', async () => {
+    const big = Array.from({ length: 3000 }, (_, t) => ({
+      titleId: `big-${t}`,
+      releasedAt: '2025-01-01T00:00:00Z',
+      files: Array.from({ length: 8 }, (_, i) => ({ key: `titles/big-${t}/v${i}/seg_${String(i).padStart(5, '0')}.m4s`, bytes: 1000 + i })),
+    }));
+    const payload = { ...body, catalog: big };
+    expect(JSON.stringify(payload).length).toBeGreaterThan(1024 * 1024);
+    const res = await inject('POST', '/v1/fill-plans', payload);
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ catalog: { titles: 3000, files: 24_000 } });
+  });
+
+  it('exports the catalog from storage when the body has none (no ready titles here: an empty plan)', async () => {
+    const p = await create({ catalog: undefined });
+    expect(p.catalog).toEqual({ titles: 0, files: 0, source: 'storage' });
+    expect(p.totals.placements).toBe(0);
+  });
+});

@@ -1,0 +1,239 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { makeMaster, makeTextFile } from '../support/media.ts';
+import { ingest, waitForFinal } from '../support/api.ts';
+import { startWorker, type WorkerHandle } from '../../orchestrator/runtime/services.ts';
+import { buildApp, type App } from '../../orchestrator/app.ts';
+import { createQueue, producerConnection } from '../../workers/jobs/queue.ts';
+import { TitleStore } from '../../orchestrator/titles/store.ts';
+import type { TitleViewT } from '../../orchestrator/schemas.ts';
+
+interface Sample {
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly value: number;
+}
+
+interface Exposition {
+  readonly types: Map<string, string>;
+  readonly samples: Sample[];
+}
+
+/**
+ * A strict reader of the Prometheus text format (0.0.4): every line must be a comment, a
+ * HELP/TYPE line or a sample with a parseable value, and every sample must belong to a
+ * declared family. A malformed line fails the test, as it would fail a Prometheus scrape.
+ */
+function parseExposition(text: string): Exposition {
+  const types = new Map<string, string>();
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# HELP ')) continue;
+    const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+    if (type !== null) {
+      types.set(type[1] ?? '', type[2] ?? '');
+      continue;
+    }
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (m === null) throw new Error(`not an exposition line: ${JSON.stringify(line)}`);
+    const labels: Record<string, string> = {};
+    const body = m[2] ?? '';
+    const re = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/gy;
+    let consumed = 0;
+    for (let l = re.exec(body); l !== null; l = re.exec(body)) {
+      labels[l[1] ?? ''] = (l[2] ?? '').replace(/\\(.)/g, (_x, c: string) => (c === 'n' ? '\n' : c));
+      consumed = re.lastIndex;
+    }
+    if (consumed !== body.length) throw new Error(`bad label set in ${JSON.stringify(line)}`);
+    const raw = m[3] ?? '';
+    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
+    if (raw !== 'NaN' && Number.isNaN(value)) throw new Error(`bad value in ${JSON.stringify(line)}`);
+    const name = m[1] ?? '';
+    const family = types.has(name) ? name : name.replace(/_(bucket|sum|count|total|created)$/, '');
+    if (!types.has(family)) throw new Error(`sample ${name} has no # TYPE`);
+    samples.push({ name, labels, value });
+  }
+  return { types, samples };
+}
+
+const find = (e: Exposition, name: string, labels: Record<string, string> = {}): Sample[] =>
+  e.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+const value = (e: Exposition, name: string, labels: Record<string, string> = {}): number | undefined => find(e, name, labels)[0]?.value;
+
+/** Every histogram series: buckets cumulative, `+Inf` equal to `_count`, sum not negative. */
+function checkHistograms(e: Exposition): void {
+  for (const [family, type] of e.types) {
+    if (type !== 'histogram') continue;
+    const series = new Map<string, Sample[]>();
+    for (const s of find(e, `${family}_bucket`)) {
+      const { le: _le, ...rest } = s.labels;
+      const key = JSON.stringify(rest);
+      series.set(key, [...(series.get(key) ?? []), s]);
+    }
+    for (const [key, buckets] of series) {
+      const counts = buckets.map((b) => b.value);
+      expect(counts, `${family} ${key} buckets are cumulative`).toEqual([...counts].sort((a, b) => a - b));
+      expect(buckets.at(-1)?.labels.le).toBe('+Inf');
+      const labels = JSON.parse(key) as Record<string, string>;
+      expect(value(e, `${family}_count`, labels)).toBe(counts.at(-1));
+      expect(value(e, `${family}_sum`, labels) ?? -1).toBeGreaterThanOrEqual(0);
+    }
+  }
+}
+
+describe('observability: /metrics after an ingest, structured logs, queue dashboard', () => {
+  let stack: TestStack;
+  let dir: string;
+  let worker: WorkerHandle;
+  const workerLines: Record<string, unknown>[] = [];
+  let ready: TitleViewT;
+  let failed: TitleViewT;
+
+  const scrape = async (): Promise<Exposition> => {
+    const res = await stack.api.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain; version=0.0.4');
+    return parseExposition(res.body);
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 0 });
+    // One worker whose JSON log lines the test keeps.
+    const log = pino({ level: 'info' }, { write: (line: string) => void workerLines.push(JSON.parse(line) as Record<string, unknown>) });
+    worker = startWorker(stack.config, stack.redis.url, log);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-metrics-'));
+    const master = path.join(dir, 'master.mp4');
+    await makeMaster(master, { width: 640, height: 360, fps: 25, durationS: 14 });
+    const text = path.join(dir, 'notes.txt');
+    await makeTextFile(text);
+    const [good, bad] = await Promise.all([ingest(stack.api.app, master), ingest(stack.api.app, text)]);
+    [ready, failed] = await Promise.all([waitForFinal(stack.api.app, good), waitForFinal(stack.api.app, bad)]);
+  }, 600_000);
+
+  afterAll(async () => {
+    await worker?.close(true);
+    await stack?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exposes queue depth and age, job durations, realtime factor, failures by code, bytes stored and HTTP latency, in valid exposition format', async () => {
+    expect(ready.state).toBe('ready');
+    expect(failed.state).toBe('failed');
+    const failCode = failed.error?.code ?? '';
+    expect(failCode).toMatch(/^VF_/);
+    const manifestGets = 3;
+    for (let i = 0; i < manifestGets; i++) {
+      expect((await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${ready.id}/master.m3u8` })).statusCode).toBe(200);
+    }
+
+    // A worker records a job's measurements just after its handler returns, and BullMQ moves
+    // the job out of `active` after that: poll until the last job of the title has landed.
+    let e = await scrape();
+    for (let i = 0; i < 240 && ((value(e, 'vodforge_job_duration_seconds_count', { job_type: 'package' }) ?? 0) < 1 || find(e, 'vodforge_queue_jobs').some((s) => s.value > 0)); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      e = await scrape();
+    }
+    checkHistograms(e);
+
+    // Queue: every job type has a series per state, all drained now; no job waits.
+    expect(find(e, 'vodforge_queue_jobs', { job_type: 'encode-chunk', state: 'waiting' })).toHaveLength(1);
+    expect(find(e, 'vodforge_queue_jobs').every((s) => s.value === 0)).toBe(true);
+    expect(find(e, 'vodforge_queue_oldest_waiting_job_age_seconds', { job_type: 'probe' })).toHaveLength(1);
+    expect(find(e, 'vodforge_queue_oldest_waiting_job_age_seconds').every((s) => s.value === 0)).toBe(true);
+
+    // Job durations: each job type the title went through, with plausible times.
+    for (const t of ['probe', 'encode-chunk', 'encode-audio', 'package']) {
+      expect(value(e, 'vodforge_job_duration_seconds_count', { job_type: t }) ?? 0, t).toBeGreaterThanOrEqual(1);
+      const sum = value(e, 'vodforge_job_duration_seconds_sum', { job_type: t }) ?? -1;
+      expect(sum, t).toBeGreaterThan(0);
+      expect(sum, t).toBeLessThan(600);
+    }
+    // One realtime sample per chunk job.
+    const chunks = value(e, 'vodforge_job_duration_seconds_count', { job_type: 'encode-chunk' }) ?? 0;
+    expect(value(e, 'vodforge_encode_realtime_factor_count')).toBe(chunks);
+    const meanRealtime = (value(e, 'vodforge_encode_realtime_factor_sum') ?? 0) / chunks;
+    expect(meanRealtime).toBeGreaterThan(0);
+    expect(meanRealtime).toBeLessThan(10_000);
+
+    // Failures: the text file failed its title once, with the title's own error code.
+    expect(value(e, 'vodforge_title_failures_total', { code: failCode })).toBe(1);
+    expect(value(e, 'vodforge_job_failures_total', { job_type: 'probe', code: failCode, final: 'true' })).toBe(1);
+
+    // Bytes stored: both masters, the published output.
+    const source = value(e, 'vodforge_storage_bytes', { kind: 'source' }) ?? 0;
+    expect(source).toBe((ready.source?.sizeBytes ?? 0) + (failed.source?.sizeBytes ?? 0));
+    expect(value(e, 'vodforge_storage_bytes', { kind: 'output' }) ?? 0).toBeGreaterThan(10_000);
+
+    // HTTP latency by route pattern, never by URL.
+    const labels = { method: 'GET', route: '/v1/titles/:id/master.m3u8', status_code: '200' };
+    expect(value(e, 'vodforge_http_request_duration_seconds_count', labels)).toBe(manifestGets);
+    expect(e.samples.some((s) => s.labels.route?.includes(ready.id) === true)).toBe(false);
+    expect(value(e, 'vodforge_http_request_duration_seconds_count', { method: 'PUT', route: '/v1/titles/:id/master', status_code: '202' })).toBe(2);
+  }, 300_000);
+
+  it('puts the title and job ids on every worker log line', () => {
+    expect(workerLines.length).toBeGreaterThan(3);
+    for (const line of workerLines) {
+      expect(typeof line.titleId, JSON.stringify(line)).toBe('string');
+      expect(typeof line.jobId, JSON.stringify(line)).toBe('string');
+    }
+    const titles = new Set(workerLines.map((l) => l.titleId));
+    expect(titles).toEqual(new Set([ready.id, failed.id]));
+    expect(workerLines.some((l) => l.msg === 'chunk encoded' && l.titleId === ready.id)).toBe(true);
+  });
+
+  it('puts the title id on the request log lines of routes with an :id', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const redis = producerConnection(stack.redis.url);
+    const queue = createQueue(redis, stack.config.prefix);
+    let app: App | undefined;
+    try {
+      // No offline queue on producer connections: wait for the connection before asking.
+      await new Promise((resolve) => redis.once('ready', resolve));
+      app = await buildApp({
+        redis, queue, titles: new TitleStore(redis, stack.config.prefix), store: stack.api.store,
+        logger: { level: 'info', stream: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } },
+      });
+      expect((await app.inject({ method: 'GET', url: `/v1/titles/${ready.id}` })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      const completed = lines.filter((l) => l.msg === 'request completed');
+      expect(completed).toHaveLength(2);
+      expect(completed[0]?.titleId).toBe(ready.id);
+      expect(completed[1]?.titleId).toBeUndefined();
+    } finally {
+      await app?.close();
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+
+  it('serves manifests from memory with an ETag, and 304 to a player that already has them', async () => {
+    const app = stack.api.app;
+    for (const url of [`/v1/titles/${ready.id}/master.m3u8`, `/v1/titles/${ready.id}/manifest.mpd`, `/v1/titles/${ready.id}/v0/playlist.m3u8`]) {
+      const first = await app.inject({ method: 'GET', url });
+      expect(first.statusCode, url).toBe(200);
+      const etag = String(first.headers.etag);
+      expect(etag, url).toMatch(/^"[A-Za-z0-9_-]+"$/);
+      const second = await app.inject({ method: 'GET', url });
+      expect(second.body).toBe(first.body);
+      expect(second.headers.etag).toBe(etag);
+      const revalidated = await app.inject({ method: 'GET', url, headers: { 'if-none-match': etag } });
+      expect(revalidated.statusCode, url).toBe(304);
+      expect(revalidated.body).toBe('');
+    }
+  });
+
+  it('mounts the BullMQ dashboard at /admin/queues, listing the queue', async () => {
+    const page = await stack.api.app.inject({ method: 'GET', url: '/admin/queues' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const api = await stack.api.app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
+    expect(api.statusCode).toBe(200);
+    const names = (api.json<{ queues: { name: string }[] }>().queues ?? []).map((q) => q.name);
+    expect(names).toEqual(['vodforge']);
+  });
+});

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { PlaybackCache } from '../../../orchestrator/playback-cache.ts';
+
+describe('PlaybackCache', () => {
+  it('reuses a ready title\'s prefix within the TTL, with one lookup for concurrent misses', async () => {
+    const cache = new PlaybackCache({ titleTtlMs: 60_000 });
+    let loads = 0;
+    const load = async (): Promise<string> => {
+      loads += 1;
+      return 'titles/a/out/v1/';
+    };
+    const [a, b] = await Promise.all([cache.publishedPrefix('a', load), cache.publishedPrefix('a', load)]);
+    expect([a, b, await cache.publishedPrefix('a', load)]).toEqual(['titles/a/out/v1/', 'titles/a/out/v1/', 'titles/a/out/v1/']);
+    expect(loads).toBe(1);
+  });
+
+  it('asks again once the TTL has passed, so a deleted title stops answering', async () => {
+    const cache = new PlaybackCache({ titleTtlMs: 0 });
+    let exists = true;
+    const load = async (): Promise<string> => {
+      if (!exists) throw new Error('gone');
+      return 'titles/a/out/v1/';
+    };
+    expect(await cache.publishedPrefix('a', load)).toBe('titles/a/out/v1/');
+    exists = false;
+    await new Promise((r) => setTimeout(r, 2));
+    await expect(cache.publishedPrefix('a', load)).rejects.toThrow('gone');
+  });
+
+  it('never keeps a failed lookup: a title that turns ready is served at once', async () => {
+    const cache = new PlaybackCache({ titleTtlMs: 60_000 });
+    let ready = false;
+    const load = async (): Promise<string> => {
+      if (!ready) throw new Error('not ready');
+      return 'titles/a/out/v1/';
+    };
+    await expect(cache.publishedPrefix('a', load)).rejects.toThrow('not ready');
+    ready = true;
+    expect(await cache.publishedPrefix('a', load)).toBe('titles/a/out/v1/');
+  });
+
+  it('keeps manifest bodies by key with a strong quoted ETag over the body, and drops failed loads', async () => {
+    const cache = new PlaybackCache({ maxManifests: 2 });
+    let loads = 0;
+    const body = (text: string) => async (): Promise<Buffer> => {
+      loads += 1;
+      return Buffer.from(text);
+    };
+    const m1 = await cache.manifest('k1', body('#EXTM3U\n'));
+    const again = await cache.manifest('k1', body('other'));
+    expect(again.body.toString()).toBe('#EXTM3U\n');
+    expect(m1.etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(loads).toBe(1);
+    const m2 = await cache.manifest('k2', body('#EXTM3U\n#other\n'));
+    expect(m2.etag).not.toBe(m1.etag);
+    await expect(cache.manifest('k3', async () => Promise.reject(new Error('missing')))).rejects.toThrow('missing');
+    expect((await cache.manifest('k3', body('late'))).body.toString()).toBe('late');
+  });
+
+  it('evicts the least recently used body past its limit', async () => {
+    const cache = new PlaybackCache({ maxManifests: 2 });
+    let loads = 0;
+    const load = async (): Promise<Buffer> => {
+      loads += 1;
+      return Buffer.from(String(loads));
+    };
+    await cache.manifest('a', load);
+    await cache.manifest('b', load);
+    await cache.manifest('a', load); // a is now the most recent
+    await cache.manifest('c', load); // evicts b
+    expect(loads).toBe(3);
+    await cache.manifest('a', load);
+    expect(loads).toBe(3);
+    await cache.manifest('b', load);
+    expect(loads).toBe(4);
+  });
+});
