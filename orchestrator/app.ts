@@ -21,12 +21,17 @@ import { playerRoutes } from './routes/player.ts';
 import { installObservability } from './routes/observability.ts';
 import { HttpErrors } from './errors.ts';
 import { validatorCompiler } from './validation.ts';
+import { authPlugin } from './auth/plugin.ts';
+import type { ApiKeyStore } from './auth/keys.ts';
+import { keyRoutes } from './routes/keys.ts';
 
 export interface AppDeps {
   readonly redis: Redis;
   readonly queue: Queue;
   readonly titles: TitleStore;
   readonly store: ObjectStore;
+  /** API keys: every route but players' and public ones needs one (see auth/roles.ts). */
+  readonly keys: ApiKeyStore;
   /** Largest master accepted by upload, in bytes. @defaultValue 50 GiB */
   readonly maxUploadBytes?: number;
   readonly logger?: FastifyServerOptions['logger'];
@@ -48,11 +53,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
+  // Before any route: it classifies every route as it is registered (unclassified ones stop
+  // start-up) and checks keys before bodies are read.
+  await app.register(authPlugin, { keys: deps.keys });
 
   await app.register(swagger, {
     openapi: {
       info: { title: 'vodforge API', version: '1' },
       tags: [{ name: 'titles' }, { name: 'playback' }, { name: 'ops' }],
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } },
+      security: [{ apiKey: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -80,7 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(playbackRoutes, deps);
   await app.register(artworkRoutes, deps);
   await app.register(playerRoutes, deps);
+  await app.register((await import('./routes/console.ts')).consoleRoutes, deps);
   await app.register((await import('./routes/fill-plans.ts')).fillPlanRoutes, deps);
+  await app.register(keyRoutes, deps);
   return app;
 }
 

@@ -26,10 +26,10 @@ export function summariseArtwork(api: string, view: ArtworkViewT): ArtworkSummar
  * The title's artwork once its job has written it. It runs beside the encode and usually ends
  * first; when it has not, this waits for it (up to `timeoutMs`) rather than print nothing.
  */
-export async function fetchArtwork(api: string, titleId: string, timeoutMs = 300_000): Promise<ArtworkSummary[]> {
+export async function fetchArtwork(api: string, titleId: string, headers: Record<string, string> = {}, timeoutMs = 300_000): Promise<ArtworkSummary[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await fetch(new URL(`/v1/titles/${titleId}/artwork`, api));
+    const res = await fetch(new URL(`/v1/titles/${titleId}/artwork`, api), { headers });
     if (res.status === 200) return summariseArtwork(api, (await res.json()) as ArtworkViewT);
     await res.body?.cancel();
     if (res.status !== 202 || Date.now() > deadline) return [];

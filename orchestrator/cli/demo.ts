@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../runtime/services.ts';
@@ -37,7 +37,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     process.stderr.write('generating a sample master (30 s, 1280x720, 25 fps, with audio)...\n');
     const master = await sampleMaster(config.dataDir);
-    const result = await ingestFile(stack.url, master, { name: 'vodforge sample', wait: true });
+    const apiKey = process.env.VODFORGE_API_KEY ?? (await readFile(stack.adminKeyFile, 'utf8').catch(() => '')).trim();
+    const result = await ingestFile(stack.url, master, { name: 'vodforge sample', wait: true, ...(apiKey === '' ? {} : { apiKey }) });
     if (result.status !== 'ready') {
       process.stderr.write(`sample failed: ${result.error?.code ?? ''} ${result.error?.message ?? ''}\n`);
       return 1;
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(
       `\nsample title ${result.id} is ready: ${result.ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(', ')}\n` +
         `HLS:  ${result.hls ?? ''}\nDASH: ${result.dash ?? ''}\n` +
-        `(try: ffplay ${result.hls ?? ''})\nAPI docs: ${stack.url}/docs\n`,
+        `(try: ffplay ${result.hls ?? ''})\nAPI docs: ${stack.url}/docs   operator console: ${stack.url}/console (admin key in ${stack.adminKeyFile})\n`,
     );
   } catch (err) {
     await stack.stop(true);

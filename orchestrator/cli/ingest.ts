@@ -66,12 +66,17 @@ export function toResult(api: string, t: TitleViewT, artwork: ArtworkSummary[] =
  * Uploads a master as a streamed body (the file is never read into memory) and, with
  * `wait`, follows the title until it is ready or failed.
  */
-export async function ingestFile(api: string, file: string, opts: { name?: string; wait: boolean; bar?: ProgressBar }): Promise<IngestResult> {
+export async function ingestFile(
+  api: string,
+  file: string,
+  opts: { name?: string; wait: boolean; bar?: ProgressBar; apiKey?: string },
+): Promise<IngestResult> {
   const size = (await stat(file)).size;
+  const auth: Record<string, string> = opts.apiKey === undefined ? {} : { 'x-api-key': opts.apiKey };
   const bar = opts.bar ?? new ProgressBar();
   const created = await call<TitleViewT>(new URL('/v1/titles', api).toString(), {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify({ name: opts.name ?? path.basename(file) }),
   });
   let sent = 0;
@@ -85,21 +90,21 @@ export async function ingestFile(api: string, file: string, opts: { name?: strin
   const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream<Uint8Array>;
   let title = await call<TitleViewT>(new URL(`/v1/titles/${created.id}/master`, api).toString(), {
     method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), ...auth },
     body,
     duplex: 'half',
   });
   bar.done();
   while (opts.wait && title.state !== 'ready' && title.state !== 'failed') {
     await new Promise((r) => setTimeout(r, 500));
-    title = await call<TitleViewT>(new URL(`/v1/titles/${created.id}`, api).toString(), { method: 'GET' });
+    title = await call<TitleViewT>(new URL(`/v1/titles/${created.id}`, api).toString(), { method: 'GET', headers: auth });
     bar.update(title.state, title.progress / 100, title.id);
   }
   bar.done();
-  return toResult(api, title, opts.wait && title.state === 'ready' ? await fetchArtwork(api, title.id) : []);
+  return toResult(api, title, opts.wait && title.state === 'ready' ? await fetchArtwork(api, title.id, auth) : []);
 }
 
-/** `vodforge ingest FILE [--api URL] [--name NAME] [--wait] [--json]` */
+/** `vodforge ingest FILE [--api URL] [--api-key KEY (or VODFORGE_API_KEY)] [--name NAME] [--wait] [--json]` */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     'ingest',
@@ -109,14 +114,16 @@ export async function run(argv: string[]): Promise<number> {
       name: { type: 'string' },
       wait: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'api-key': { type: 'string', default: process.env.VODFORGE_API_KEY },
     },
     true,
   );
   const file = positionals[0];
-  if (file === undefined || positionals.length > 1) throw new UsageError('usage: vodforge ingest FILE [--api URL] [--name NAME] [--wait] [--json]');
+  if (file === undefined || positionals.length > 1) throw new UsageError('usage: vodforge ingest FILE [--api URL] [--api-key KEY] [--name NAME] [--wait] [--json]');
   const result = await ingestFile(values.api ?? 'http://127.0.0.1:8080', file, {
     ...(values.name === undefined ? {} : { name: values.name }),
     wait: values.wait === true || values.json === true,
+    ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
   });
   if (values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {

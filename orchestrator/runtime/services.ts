@@ -7,6 +7,7 @@ import type { ObjectStore } from '../../workers/storage/port.ts';
 import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME, workerConnection } from '../../workers/jobs/queue.ts';
 import { createWorker, type WorkerOptions } from '../../workers/worker.ts';
 import { TitleStore } from '../titles/store.ts';
+import { ApiKeyStore } from '../auth/keys.ts';
 import { buildApp, type App } from '../app.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { startRedisServer, type RedisServer } from './children.ts';
@@ -36,6 +37,7 @@ export async function ensureRedis(config: RuntimeConfig, log: Logger): Promise<{
 export interface ApiHandle {
   readonly app: App;
   readonly store: ObjectStore;
+  readonly keys: ApiKeyStore;
   close(): Promise<void>;
 }
 
@@ -55,10 +57,12 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
   // Connection errors surface on each command as a 503; the event itself needs no report.
   queue.on('error', () => undefined);
   const titles = new TitleStore(redis, config.prefix);
-  const app = await buildApp({ redis, queue, titles, store, maxUploadBytes: config.maxUploadBytes, logger: logger === false ? false : { level: logger.level } });
+  const keys = new ApiKeyStore(redis, config.prefix);
+  const app = await buildApp({ redis, queue, titles, store, keys, maxUploadBytes: config.maxUploadBytes, logger: logger === false ? false : { level: logger.level } });
   return {
     app,
     store,
+    keys,
     close: async () => {
       await app.close();
       await queue.close();

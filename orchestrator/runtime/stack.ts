@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { configToEnv, type RuntimeConfig } from '../config.ts';
 import { createApi, ensureRedis, type ApiHandle } from './services.ts';
 import type { RedisServer } from './children.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ApiKeyStore } from '../auth/keys.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/vodforge.mjs', import.meta.url));
 
@@ -16,6 +19,8 @@ export interface StackOptions {
 export interface Stack {
   /** Base URL the API listens on, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
+  /** Where the first admin key of this data dir was saved (mode 0600). */
+  readonly adminKeyFile: string;
   readonly api: ApiHandle;
   /**
    * Stops the API, then the workers: gracefully they finish the job in hand; with `force`
@@ -64,6 +69,7 @@ class WorkerChild {
 export async function startStack(config: RuntimeConfig, options: StackOptions, log: Logger): Promise<Stack> {
   const redis: { url: string; server?: RedisServer } = await ensureRedis(config, log);
   const api = await createApi(config, redis.url, log);
+  const adminKeyFile = await ensureFirstAdminKey(api.keys, config.dataDir);
   await api.app.listen({ port: options.port, host: options.host });
   const address = api.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
@@ -75,6 +81,7 @@ export async function startStack(config: RuntimeConfig, options: StackOptions, l
   let stopping: Promise<void> | undefined;
   return {
     url,
+    adminKeyFile,
     api,
     stop: (force = false) => {
       if (stopping !== undefined) {
@@ -89,6 +96,20 @@ export async function startStack(config: RuntimeConfig, options: StackOptions, l
       return stopping;
     },
   };
+}
+
+/**
+ * A new deployment has no keys and so no way in: make the first admin key, print it once
+ * and keep it beside the data (0600) so `vodforge demo` and the operator can find it.
+ */
+async function ensureFirstAdminKey(keys: ApiKeyStore, dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'admin.key');
+  if ((await keys.count()) > 0) return file;
+  const { key } = await keys.create('admin', 'first admin key (vodforge up)');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  process.stderr.write(`first admin API key (shown once, saved to ${file}):\n  ${key}\n`);
+  return file;
 }
 
 /** First Ctrl-C: graceful stop. Second: hand running jobs back at once. */

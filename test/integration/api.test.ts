@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { actAsAdmin, startTestStack, type TestStack } from '../support/stack.ts';
 import { createTitle } from '../support/api.ts';
 import { createApi } from '../../orchestrator/runtime/services.ts';
 
@@ -71,6 +71,7 @@ describe('API contract', () => {
   it('stops a chunked upload at the limit with 413 and keeps no partial master', async () => {
     // A second API on the same Redis and storage with a 1 MiB limit, so the body can cross it quickly.
     const api = await createApi({ ...stack.config, maxUploadBytes: 1024 * 1024 }, stack.redis.url, false);
+    actAsAdmin(api.app, stack.adminKey);
     const t = await createTitle(api.app, 'streamed too big');
     const limit = 1024 * 1024;
     const chunk = Buffer.alloc(256 * 1024, 7);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,9 @@ describe('vodforge up + ingest --json', () => {
     await waitForPort(port, 30_000, up);
   });
 
+  /** `up` makes the first admin key of a new data dir and keeps it there. */
+  const adminKey = async (): Promise<string> => (await readFile(path.join(dir, 'data', 'admin.key'), 'utf8')).trim();
+
   afterAll(async () => {
     if (up.exitCode === null) up.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
@@ -52,18 +55,39 @@ describe('vodforge up + ingest --json', () => {
   it('ingests a master and prints one JSON object with playable absolute URLs', async () => {
     const master = path.join(dir, 'clip.mp4');
     await makeMaster(master, { width: 640, height: 360, fps: 30, durationS: 13 });
-    const r = await runCli(['ingest', master, '--api', api, '--json']);
+    const r = await runCli(['ingest', master, '--api', api, '--json'], { VODFORGE_API_KEY: await adminKey() });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(Object.keys(out).sort()).toEqual(['dash', 'durationS', 'error', 'hls', 'id', 'ladder', 'status']);
+    expect(Object.keys(out).sort()).toEqual(['artwork', 'bdRateVsFixed', 'dash', 'durationS', 'error', 'hls', 'id', 'ladder', 'status']);
     expect(out.status).toBe('ready');
     expect(out.error).toBeNull();
     expect(out.durationS).toBeCloseTo(13, 1);
-    expect(out.ladder).toEqual([
-      { width: 416, height: 234, bitrateKbps: 145 },
-      { width: 640, height: 360, bitrateKbps: 365 },
-    ]);
+    // `up` runs the per-title policy by default: rungs carry the PSNR measured on the output.
+    const ladder = out.ladder as { width: number; height: number; bitrateKbps: number; psnr: number | null }[];
+    expect(ladder.length).toBeGreaterThan(0);
+    for (const r of ladder) {
+      expect(r.height).toBeLessThanOrEqual(360);
+      expect(r.bitrateKbps).toBeGreaterThan(0);
+      expect(r.psnr).toBeGreaterThan(25);
+    }
+    expect(typeof out.bdRateVsFixed === 'number' || out.bdRateVsFixed === null).toBe(true);
+    // Artwork: chosen frames with absolute URLs of every shape and format, each one fetchable.
+    const artwork = out.artwork as { atS: number; score: number; images: Record<string, Record<string, string>> }[];
+    expect(artwork.length).toBeGreaterThan(0);
+    for (const a of artwork) {
+      expect(a.atS).toBeGreaterThanOrEqual(0);
+      expect(a.atS).toBeLessThan(13);
+      expect(a.score).toBeGreaterThan(0);
+      expect(Object.keys(a.images).sort()).toEqual(['hero', 'poster', 'tile']);
+      for (const byFormat of Object.values(a.images)) {
+        expect(Object.keys(byFormat).sort()).toEqual(['avif', 'jpeg', 'webp']);
+        for (const url of Object.values(byFormat)) expect(url).toMatch(new RegExp(`^${api}/v1/titles/[^/]+/artwork/images/`));
+      }
+    }
+    const hero = await fetch(artwork[0]!.images.hero!.jpeg!);
+    expect(hero.status).toBe(200);
+    expect(hero.headers.get('content-type')).toBe('image/jpeg');
     for (const url of [out.hls, out.dash]) {
       expect(String(url)).toMatch(new RegExp(`^${api}/v1/titles/`));
       const probe = await runProbe(['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', String(url)]);
@@ -75,12 +99,26 @@ describe('vodforge up + ingest --json', () => {
   it('exits non-zero with the reason when the master is not a video', async () => {
     const bad = path.join(dir, 'notes.txt');
     await import('node:fs/promises').then((fs) => fs.writeFile(bad, 'not a video'));
-    const r = await runCli(['ingest', bad, '--api', api, '--json']);
+    const r = await runCli(['ingest', bad, '--api', api, '--json', '--api-key', await adminKey()]);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { status: string; error: { code: string; message: string } };
     expect(out.status).toBe('failed');
     expect(out.error.code).toBe('VF_UNREADABLE_MASTER');
   }, 120_000);
+
+  it('printed the first admin key of the new data dir, and ingest without a key is refused', async () => {
+    const key = await adminKey();
+    expect(key).toMatch(/^vf_[A-Za-z0-9_-]{43}$/);
+    expect(upOutput).toContain(key);
+    const { mode } = await stat(path.join(dir, 'data', 'admin.key'));
+    expect(mode & 0o077).toBe(0);
+    const master = path.join(dir, 'nokey.mp4');
+    await makeMaster(master, { width: 320, height: 240, fps: 25, durationS: 1 });
+    const env: NodeJS.ProcessEnv = { VODFORGE_API_KEY: '' };
+    const r = await runCli(['ingest', master, '--api', api, '--json'], env);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('VF_UNAUTHENTICATED');
+  }, 60_000);
 
   it('rejects unknown options with a usage error', async () => {
     const r = await runCli(['ingest', '--frobnicate']);

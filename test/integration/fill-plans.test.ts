@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../orchestrator/runtime/services.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { actAsAdmin, startTestStack, type TestStack } from '../support/stack.ts';
 
 /** The fill-plan operator API through app.inject: compute, read, approve, reject, bad input. */
 
@@ -55,6 +55,7 @@ describe('fill-plan API', () => {
 
     // Durable: another API process on the same bucket reads it.
     const other = await createApi(stack.config, stack.redis.url, false);
+    actAsAdmin(other.app, stack.adminKey);
     try {
       expect((await other.app.inject({ method: 'GET', url: `/v1/fill-plans/${created.id}` })).statusCode).toBe(200);
     } finally {

@@ -1,3 +1,4 @@
+import { ApiKeyStore } from '../../orchestrator/auth/keys.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -195,10 +196,10 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
       // No offline queue on producer connections: wait for the connection before asking.
       await new Promise((resolve) => redis.once('ready', resolve));
       app = await buildApp({
-        redis, queue, titles: new TitleStore(redis, stack.config.prefix), store: stack.api.store,
+        redis, queue, titles: new TitleStore(redis, stack.config.prefix), store: stack.api.store, keys: new ApiKeyStore(redis, stack.config.prefix),
         logger: { level: 'info', stream: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } },
       });
-      expect((await app.inject({ method: 'GET', url: `/v1/titles/${ready.id}` })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: `/v1/titles/${ready.id}`, headers: { 'x-api-key': stack.adminKey } })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
       const completed = lines.filter((l) => l.msg === 'request completed');
       expect(completed).toHaveLength(2);

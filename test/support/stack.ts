@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { Redis } from 'ioredis';
+import type { InjectOptions } from 'fastify';
+import { ApiKeyStore } from '../../orchestrator/auth/keys.ts';
 import { startRedisServer, type RedisServer } from '../../orchestrator/runtime/children.ts';
 import { createApi, startWorker, type ApiHandle, type WorkerHandle } from '../../orchestrator/runtime/services.ts';
 import type { RuntimeConfig } from '../../orchestrator/config.ts';
@@ -18,6 +21,8 @@ export interface TestStack {
   readonly workers: WorkerHandle[];
   readonly storage: TestStore;
   readonly dir: string;
+  /** An admin API key: the stack's `api.app.inject` sends it unless a test sets its own. */
+  readonly adminKey: string;
   addWorker(options?: WorkerOptions): WorkerHandle;
   close(): Promise<void>;
 }
@@ -49,6 +54,8 @@ export async function startTestStack(opts: {
   };
   const log = pino({ level: process.env.VF_TEST_LOG ?? 'silent' });
   const api = await createApi(config, redis.url, false);
+  const adminKey = await createTestAdminKey(redis.url, config.prefix);
+  actAsAdmin(api.app, adminKey);
   const workers: WorkerHandle[] = [];
   const addWorker = (options: WorkerOptions = opts.workerOptions ?? {}): WorkerHandle => {
     const w = startWorker(config, redis.url, log, options);
@@ -57,7 +64,7 @@ export async function startTestStack(opts: {
   };
   for (let i = 0; i < (opts.workers ?? 2); i++) addWorker();
   return {
-    redis, config, api, workers, storage, dir, addWorker,
+    redis, config, api, workers, storage, dir, addWorker, adminKey,
     close: async () => {
       await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
       await api.close();
@@ -66,4 +73,23 @@ export async function startTestStack(opts: {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function createTestAdminKey(redisUrl: string, prefix: string): Promise<string> {
+  const redis = new Redis(redisUrl);
+  try {
+    return (await new ApiKeyStore(redis, prefix).create('admin', 'test stack')).key;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Tests drive the API as an admin by default, so that tests of other features need not
+ * repeat credentials; the access-control test sends its own keys (or an empty one).
+ */
+export function actAsAdmin(app: ApiHandle['app'], key: string): void {
+  const inject = app.inject.bind(app) as (opts: InjectOptions) => ReturnType<ApiHandle['app']['inject']>;
+  (app as unknown as { inject: (opts: InjectOptions) => unknown }).inject = (opts: InjectOptions) =>
+    inject({ ...opts, headers: { 'x-api-key': key, ...(opts.headers ?? {}) } });
 }

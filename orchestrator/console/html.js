@@ -1,0 +1,5 @@
+import { h } from 'preact';
+import htm from 'htm';
+
+/** Tagged-template JSX for Preact, without a build step. */
+export const html = htm.bind(h);
