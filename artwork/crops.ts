@@ -36,6 +36,10 @@ export interface CropOptions {
   readonly quality?: Partial<Record<ArtworkFormat, number>>;
   /** AVIF encoder effort 0 (fastest) – 9 (smallest). @defaultValue 4 */
   readonly avifEffort?: number;
+  /** WebP encoder effort 0 (fastest) – 6 (smallest). @defaultValue 4 */
+  readonly webpEffort?: number;
+  /** JPEG through mozjpeg's trellis quantisation: about a fifth smaller, about ten times the CPU. @defaultValue true */
+  readonly mozjpeg?: boolean;
 }
 
 export interface Rendition {
@@ -70,6 +74,8 @@ export interface ResolvedCropOptions {
   readonly formats: readonly ArtworkFormat[];
   readonly quality: Readonly<Record<ArtworkFormat, number>>;
   readonly avifEffort: number;
+  readonly webpEffort: number;
+  readonly mozjpeg: boolean;
 }
 
 export function resolveCropOptions(options: CropOptions = {}): ResolvedCropOptions {
@@ -94,7 +100,13 @@ export function resolveCropOptions(options: CropOptions = {}): ResolvedCropOptio
   if (!Number.isInteger(avifEffort) || avifEffort < 0 || avifEffort > 9) {
     throw new InvalidArtworkOptionError('avifEffort', 'an integer from 0 to 9', avifEffort);
   }
-  return { widthsPx, formats, quality, avifEffort };
+  const webpEffort = options.webpEffort ?? 4;
+  if (!Number.isInteger(webpEffort) || webpEffort < 0 || webpEffort > 6) {
+    throw new InvalidArtworkOptionError('webpEffort', 'an integer from 0 to 6', webpEffort);
+  }
+  const mozjpeg = options.mozjpeg ?? true;
+  if (typeof mozjpeg !== 'boolean') throw new InvalidArtworkOptionError('mozjpeg', 'a boolean', mozjpeg);
+  return { widthsPx, formats, quality, avifEffort, webpEffort, mozjpeg };
 }
 
 /**
@@ -170,8 +182,8 @@ async function encode(
   const encoder = format === 'avif'
     ? resized.avif({ quality: opts.quality.avif, effort: opts.avifEffort })
     : format === 'webp'
-      ? resized.webp({ quality: opts.quality.webp })
-      : resized.jpeg({ quality: opts.quality.jpeg, mozjpeg: true });
+      ? resized.webp({ quality: opts.quality.webp, effort: opts.webpEffort })
+      : resized.jpeg({ quality: opts.quality.jpeg, mozjpeg: opts.mozjpeg });
   const data = await encoder.toBuffer();
   return { format, contentType: CONTENT_TYPES[format], widthPx, heightPx, data };
 }

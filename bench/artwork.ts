@@ -10,7 +10,8 @@
  *   3. selectArtwork end to end on raw frames (decode path, neighbours, shortlist).
  * sharp runs with concurrency 1 and decodeConcurrency 1, so "per second" is on one core. CPU
  * time is printed beside wall time: on a shared machine wall time can undercount the rate.
- * Target: ≥ 150 frames/s on one core (issue 5).
+ * Target: ≥ 150 frames/s on one core (issue 5). Then `bench/artwork-job.ts`: the artwork job's
+ * time as a share of the title's encode time (target ≤ 10 %).
  */
 import { loadavg } from 'node:os';
 import sharp from 'sharp';
@@ -19,6 +20,7 @@ import { analysisFrameFromRaw, decodeForAnalysis } from '../artwork/decode.ts';
 import type { Candidate, RawPixels } from '../artwork/frame.ts';
 import { scoreAnalysis } from '../artwork/score.ts';
 import { selectArtwork } from '../artwork/select.ts';
+import { benchArtworkJob } from './artwork-job.ts';
 
 const TARGET_FPS = 150;
 const WIDTH = 480;
@@ -107,3 +109,6 @@ report('selectArtwork end to end (raw frames, K=8)', await measure(async () => {
   await selectArtwork(candidates, { decodeConcurrency: 1 });
   return candidates.length;
 }));
+
+// Second part (issue 5): the whole artwork job against the title's encode, on a generated 720p master.
+await benchArtworkJob();

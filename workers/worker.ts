@@ -79,8 +79,10 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       await metrics.jobCompleted(job.name, (performance.now() - started) / 1000, result).catch(() => undefined);
       return result;
     } catch (err) {
-      if (signal?.aborted === true && (await deps.titles.isFinalOrGone(titleId).catch(() => false))) {
-        // Cancelled because the title was deleted (or already failed): nothing to retry.
+      const state = signal?.aborted === true ? await deps.titles.get(titleId).then((t) => t?.state ?? 'deleted', () => 'unknown') : 'running';
+      if (state === 'deleted' || state === 'failed') {
+        // Cancelled because the title was deleted (or already failed): nothing to retry. A job
+        // aborted by a shutdown of a ready title (artwork) is not done: it goes back to the queue.
         deps.log.info({ titleId, jobId: job.id, job: job.name }, 'job cancelled');
         return { cancelled: true };
       }

@@ -50,7 +50,10 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
   const { titles, store } = deps;
 
   // Uploads arrive as raw bodies, read here with their own limit (the app's JSON limit is 1 MiB).
-  app.addContentTypeParser(['application/octet-stream', 'image/*'], (_req, payload, done) => done(null, payload));
+  // Fastify matches 'image/*' literally, not as a wildcard: a RegExp covers every image type.
+  const passThrough = (_req: unknown, payload: Readable, done: (err: Error | null, body?: unknown) => void): void => done(null, payload);
+  app.addContentTypeParser('application/octet-stream', passThrough);
+  app.addContentTypeParser(/^image\/[a-z0-9.+-]+$/i, passThrough);
 
   /** The title's entry, or the right error for a title that has none. */
   const manifestOf = async (id: string): Promise<ArtworkManifest | { pending: string }> => {

@@ -57,7 +57,10 @@ export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
   const maxUpload = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
 
   // Masters arrive as raw bodies; hand the request stream on untouched instead of buffering it.
-  app.addContentTypeParser(['application/octet-stream', 'video/*'], (_req, payload, done) => done(null, payload));
+  // A string 'video/*' would match only itself: the family needs a regular expression.
+  const passThrough = (_req: unknown, payload: unknown, done: (err: null, body: unknown) => void): void => done(null, payload);
+  app.addContentTypeParser('application/octet-stream', passThrough);
+  app.addContentTypeParser(/^video\/[\w.+-]+$/, passThrough);
 
   const enqueueProbe = async (id: string): Promise<void> => {
     await queue.add('probe', { titleId: id }, { jobId: jobIds.probe(id) });

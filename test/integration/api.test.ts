@@ -94,6 +94,15 @@ describe('API contract', () => {
     expect(after.json()).toMatchObject({ state: 'uploading' });
   });
 
+  it('accepts a master sent as video/mp4 (regression: the video/* parser matched only the literal string)', async () => {
+    const t = await createTitle(stack.api.app, 'typed upload');
+    const res = await stack.api.app.inject({
+      method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'video/mp4' }, payload: Buffer.from('not really a video'),
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ state: 'queued', source: { sizeBytes: 18 } });
+  });
+
   it('registers a master already in the bucket by key, and 422s a key that is not there', async () => {
     await stack.api.store.put('incoming/master.mp4', Buffer.from('pretend video'));
     const ok = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'by key', sourceKey: 'incoming/master.mp4' } });

@@ -1,0 +1,81 @@
+/**
+ * The artwork job's cost as a share of the title's encode (issue 5 target: ≤ 10 %), both
+ * measured in this run on the same generated master (60 s, 1280×720@30, ten 6 s shots):
+ *   - encode: ONE plain ffmpeg encoding the whole title to its ladder with the pipeline's own
+ *     arguments (`buildEncodeChunkArgs` over every frame), as `bench:pipeline`'s baseline;
+ *   - artwork: what the artwork job does (one candidate decode, scoring, full-resolution stills,
+ *     crops in AVIF/WebP/JPEG, stored to a local object store), via `computeArtwork`.
+ * Wall and CPU (this process and its ffmpeg children) are printed for each, and both ratios.
+ * Run by `npm run bench:artwork` after the scoring figures; alone: `npx tsx bench/artwork-job.ts`.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { appleLadder } from '../ladder/fixed.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../workers/encode/settings.ts';
+import { buildEncodeChunkArgs } from '../workers/ffmpeg/args.ts';
+import { probeMaster } from '../workers/ffmpeg/probe.ts';
+import { runFfmpeg } from '../workers/ffmpeg/run.ts';
+import { computeArtwork, DEFAULT_ARTWORK_SETTINGS, type ArtworkJobData } from '../workers/jobs/artwork.ts';
+import { LocalObjectStore } from '../workers/storage/local.ts';
+import { makeScenesMaster } from '../test/support/artwork-media.ts';
+import { measure } from './cpu.ts';
+
+const TARGET_SHARE = 0.1;
+
+export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURATION_S ?? 60)): Promise<void> {
+  // The worker runs sharp with its default thread pool; the scoring figures before this ran on one.
+  sharp.concurrency(0);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-artwork-'));
+  try {
+    const master = path.join(dir, 'master.mp4');
+    await makeScenesMaster(master, { width: 1280, height: 720, fps: 30, durationS });
+    const probe = await probeMaster(master);
+    const ladder = appleLadder({ width: probe.video.displayWidth, height: probe.video.displayHeight });
+    const settings = DEFAULT_ENCODE_SETTINGS;
+
+    const encodeDir = path.join(dir, 'encode');
+    await mkdir(encodeDir);
+    const encode = await measure(() => runFfmpeg(buildEncodeChunkArgs({
+      kind: 'encode-chunk', input: master, frameRate: probe.video.frameRate, videoStartS: probe.video.startTimeS, startFrame: 0,
+      endFrame: undefined, rungs: ladder, outputs: ladder.map((_, i) => path.join(encodeDir, `r${i}.mp4`)), settings,
+    })));
+
+    // Context: any analysis that looks at every frame pays at least one decode of the master.
+    const decode = await measure(() => runFfmpeg(['-i', master, '-map', '0:v:0', '-f', 'null', '-']));
+
+    const storeRoot = path.join(dir, 'storage');
+    const data: ArtworkJobData = {
+      source: { titleId: 'bench', sourceKey: 'titles/bench/source/master', sha256: '0'.repeat(64) },
+      version: 'bench',
+      video: {
+        durationS: probe.durationS, startTimeS: probe.video.startTimeS, frameRate: probe.video.frameRate,
+        displayWidth: probe.video.displayWidth, displayHeight: probe.video.displayHeight,
+      },
+    };
+    // The local store's readable location is a file path, as the master would be for a local deployment.
+    const store = new LocalObjectStore(storeRoot);
+    await store.put(data.source.sourceKey, (await import('node:fs')).createReadStream(master));
+    const artwork = await measure(() => computeArtwork('bench', data, DEFAULT_ARTWORK_SETTINGS, { store, tmpDir: dir }, new AbortController().signal, () => undefined));
+    const m = artwork.result;
+    const chosen = m.candidates.filter((c) => c.chosen);
+    const images = chosen.reduce((n, c) => n + (c.images?.length ?? 0), 0);
+
+    const row = (label: string, r: { wallS: number; cpuS: number }): string =>
+      `${label.padEnd(44)} wall ${r.wallS.toFixed(2).padStart(7)} s   cpu ${r.cpuS.toFixed(2).padStart(7)} s`;
+    console.log('');
+    console.log(`artwork job vs encode: ${durationS} s 1280x720@30 master (10 generated shots), ladder ${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}, ` +
+      `preset ${settings.preset}, ${os.availableParallelism()} cores`);
+    console.log(row('encode: one plain ffmpeg, whole ladder', encode));
+    console.log(row('decode of the master alone (ffmpeg -f null)', decode));
+    console.log(row(`artwork job (${m.candidates.length} candidates, ${chosen.length} chosen, ${images} images)`, artwork));
+    console.log(`decode / encode: wall ${(decode.wallS / encode.wallS).toFixed(3)}   cpu ${(decode.cpuS / encode.cpuS).toFixed(3)}`);
+    console.log(`artwork / encode: wall ${(artwork.wallS / encode.wallS).toFixed(3)}   cpu ${(artwork.cpuS / encode.cpuS).toFixed(3)}   (target <= ${TARGET_SHARE})`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await benchArtworkJob();

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildArtworkArgs, candidateSelectExpr, InvalidSamplingOptionError, parseFrameLog, planArtworkSampling, quoteFilterValue,
+} from '../../../workers/ffmpeg/artwork-args.ts';
+import { framesWithNeighboursBothSides } from '../../../workers/artwork/bursts.ts';
+import type { AnalysedCandidate } from '../../../artwork/index.ts';
+
+const plan60 = planArtworkSampling({ durationS: 60, displayWidth: 1280, displayHeight: 720 });
+
+// File snapshots of the argv arrays (one argument per line), so argument boundaries show in review.
+describe('artwork ffmpeg argument snapshots', () => {
+  it('candidates: one decode, select → frame log → 480 px rgb24, cut frames logged to their own file', () => {
+    expect(buildArtworkArgs({
+      kind: 'artwork-candidates', input: 'https://s3.test/master?sig=x', videoStartS: 0, plan: plan60,
+      rawOutput: '/tmp/a/candidates.rgb', frameLog: '/tmp/a/candidates.log', cutLog: '/tmp/a/cuts.log',
+    })).toMatchSnapshot();
+  });
+
+  it('still: input seek 0.5 s early, then the first frame at or after atS − half a frame, at display size', () => {
+    expect(buildArtworkArgs({
+      kind: 'artwork-still', input: '/m/master.mov', videoStartS: 1.4, atS: 12.5, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080, output: '/tmp/a/s.rgb',
+    })).toMatchSnapshot();
+  });
+});
+
+describe('planArtworkSampling', () => {
+  it('samples every 2 s on short titles and keeps the display aspect at 480 px wide (even height)', () => {
+    expect(plan60).toMatchObject({ widthPx: 480, heightPx: 270, sampleIntervalS: 2, samplePhaseS: 1, neighbourOffsetS: 0.25 });
+    expect(planArtworkSampling({ durationS: 10, displayWidth: 1024, displayHeight: 576 }).heightPx).toBe(270);
+    expect(planArtworkSampling({ durationS: 10, displayWidth: 1080, displayHeight: 1920 }).heightPx).toBe(854);
+  });
+
+  it('bounds the bursts of a two-hour title to maxBursts (one every 2 minutes)', () => {
+    const plan = planArtworkSampling({ durationS: 7200, displayWidth: 1920, displayHeight: 1080 });
+    expect(plan.sampleIntervalS).toBe(120);
+    expect(plan.minCutGapS).toBe(120);
+  });
+
+  it('puts the only burst of a 2 s title in its middle', () => {
+    expect(planArtworkSampling({ durationS: 2, displayWidth: 320, displayHeight: 180 }).samplePhaseS).toBe(1);
+  });
+
+  it('names the field and value of a bad option', () => {
+    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { maxBursts: 0 })).toThrow(InvalidSamplingOptionError);
+    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { cutThreshold: 2 })).toThrow(/`cutThreshold`.*got 2/);
+    expect(() => planArtworkSampling({ durationS: 0, displayWidth: 640, displayHeight: 360 })).toThrow(/`durationS`/);
+  });
+});
+
+describe('candidateSelectExpr', () => {
+  it('addresses times relative to the first video frame and contains no option separator', () => {
+    const expr = candidateSelectExpr(1.4, plan60);
+    expect(expr.startsWith('st(2,t-1.4)')).toBe(true);
+    expect(expr).not.toContain(':');
+    expect(expr).not.toContain("'");
+  });
+
+  it('refuses a filter value that cannot be quoted', () => {
+    expect(quoteFilterValue('/tmp/a b/c.log')).toBe("'/tmp/a b/c.log'");
+    expect(() => quoteFilterValue("/tmp/it's")).toThrow(RangeError);
+  });
+});
+
+describe('parseFrameLog', () => {
+  it('reads pts_time and scene score per frame, skipping frames without a time', () => {
+    const log = [
+      'frame:0    pts:9600    pts_time:0.76',
+      'lavfi.scene_score=0.001234',
+      'frame:1    pts:12800   pts_time:1',
+      'lavfi.scene_score=0.512000',
+      'frame:2    pts:NOPTS   pts_time:NOPTS',
+      'lavfi.scene_score=0.000000',
+      'frame:3    pts:16384   pts_time:1.28',
+      '',
+    ].join('\n');
+    expect(parseFrameLog(log)).toEqual([
+      { ptsTimeS: 0.76, sceneScore: 0.001234 },
+      { ptsTimeS: 1, sceneScore: 0.512 },
+      { ptsTimeS: 1.28, sceneScore: 0 },
+    ]);
+    expect(parseFrameLog('')).toEqual([]);
+  });
+});
+
+describe('framesWithNeighboursBothSides', () => {
+  const frame = (index: number, atS: number, sceneIndex: number): AnalysedCandidate =>
+    ({ index, atS, sceneIndex, analysis: { undecodable: 'not needed here' } });
+
+  it('offers only burst middles whose both neighbours are in the same shot and within the window', () => {
+    const frames = [
+      frame(0, 0.75, 0), frame(1, 1, 0), frame(2, 1.25, 0), // a whole burst: its middle is offered
+      frame(3, 2.75, 0), frame(4, 3, 1), frame(5, 3.25, 1), // a cut at 3 s splits this burst
+      frame(6, 3.35, 1), frame(7, 3.6, 1), frame(8, 3.85, 1),
+    ];
+    // Neighbours must be decodable to count as evidence.
+    const decodable = frames.map((f) => ({ ...f, analysis: {} as never }));
+    expect([...framesWithNeighboursBothSides(decodable, 1)]).toEqual([1, 5, 6, 7]);
+    expect([...framesWithNeighboursBothSides(frames, 1)]).toEqual([]);
+  });
+});
