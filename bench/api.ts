@@ -60,8 +60,11 @@ function pin(pid: number, core: number): boolean {
   return spawnSync('taskset', ['-a', '-pc', String(core), String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
+/** The admin key `vodforge up` made for the bench's new data dir: title routes need it. */
+const AUTH: Record<string, string> = {};
+
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
+  const res = await fetch(url, { ...init, headers: { ...AUTH, ...(init?.headers as Record<string, string> | undefined) } });
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -87,7 +90,7 @@ function putStream(api: string, id: string, bytes: number, onProgress: (sent: nu
   const url = new URL(`${api}/v1/titles/${id}/master`);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { method: 'PUT', host: url.hostname, port: url.port, path: url.pathname, headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes) } },
+      { method: 'PUT', host: url.hostname, port: url.port, path: url.pathname, headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes), ...AUTH } },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -124,6 +127,7 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     await waitForPort(port, 60_000, child);
+    AUTH['x-api-key'] = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
     const apiPid = child.pid ?? -1;
     const affinity = spawnSync('taskset', ['-pc', String(apiPid)], { encoding: 'utf8' }).stdout.trim().split(': ').at(-1);
 
@@ -150,7 +154,7 @@ async function main(): Promise<void> {
     clearInterval(timer);
     const after = memoryMB(apiPid);
     // Its probe would fail (the bytes are not a video); delete it so nothing competes below.
-    await fetch(`${api}/v1/titles/${big}`, { method: 'DELETE' });
+    await fetch(`${api}/v1/titles/${big}`, { method: 'DELETE', headers: AUTH });
     await new Promise((r) => setTimeout(r, 2000));
 
     // Manifest throughput.

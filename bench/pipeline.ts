@@ -19,6 +19,7 @@ import { appleLadder } from '../ladder/fixed.ts';
 import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
 import { ingest, waitForFinal } from '../test/support/api.ts';
 import { makeMaster } from '../test/support/media.ts';
+import { actAsAdmin } from '../test/support/stack.ts';
 import { measure } from './cpu.ts';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? os.availableParallelism());
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     maxUploadBytes: 10 * 1024 ** 3, tmpDir: dir,
   };
   const api = await createApi(config, redis.url, false);
+  actAsAdmin(api.app, (await api.keys.create('admin', 'bench')).key);
   const log = pino({ level: 'silent' });
   const workers = Array.from({ length: WORKERS }, () => startWorker(config, redis.url, log));
   const pipeline = await measure(async () => {

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeMaster } from '../support/media.ts';
@@ -14,7 +15,6 @@ import type { TitleViewT } from '../../orchestrator/schemas.ts';
  * fill plan's timeline and approve it. Every wait polls for a condition in the page, bounded
  * only by generous timeouts; a screenshot of each page goes to test-output/console-*.png.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.resolve('test-output');
 const WAIT = { timeout: 60_000, interval: 200 };
 
@@ -29,10 +29,8 @@ describe('operator console in headless Chromium', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title' });
-    await stack.api.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = stack.api.app.server.address();
-    if (typeof address !== 'object' || address === null) throw new Error('API is not listening');
-    base = `http://127.0.0.1:${address.port}`;
+    // The browser needs a real socket, not inject.
+    base = await stack.listen();
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-console-'));
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 640, height: 360, fps: 30, durationS: 12 });
@@ -54,14 +52,7 @@ describe('operator console in headless Chromium', () => {
     planId = created.json<{ id: string }>().id;
 
     await mkdir(OUTPUT, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // The machine's network is closed: without these Chromium keeps trying to reach Google.
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchChromium();
     // A fresh context is a fresh profile: no key in localStorage until the test signs in.
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   }, 600_000);

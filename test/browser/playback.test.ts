@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeMaster } from '../support/media.ts';
@@ -16,7 +17,6 @@ import type { TitleViewT } from '../../orchestrator/schemas.ts';
  * error. Nothing here is timed: every wait polls for an event, bounded only by the test's
  * own generous timeout.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const SEGMENT_S = 6;
 const OUTPUT = path.resolve('test-output');
 
@@ -66,10 +66,7 @@ describe('playback in headless Chromium (hls.js and dash.js)', () => {
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2 });
     // The browser needs a real socket, not inject.
-    await stack.api.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = stack.api.app.server.address();
-    if (typeof address !== 'object' || address === null) throw new Error('API is not listening');
-    base = `http://127.0.0.1:${address.port}`;
+    base = await stack.listen();
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-browser-'));
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 1280, height: 720, fps: 30, durationS: 30 });
@@ -78,14 +75,7 @@ describe('playback in headless Chromium (hls.js and dash.js)', () => {
     if (title.state !== 'ready') throw new Error(`title failed: ${JSON.stringify(title.error)}`);
     videoRungs = (title.renditions ?? []).filter((r) => r.kind === 'video').length;
     await mkdir(OUTPUT, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // The machine's network is closed: without these Chromium keeps trying to reach Google.
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {

@@ -24,6 +24,8 @@ export interface TestStack {
   /** An admin API key: the stack's `api.app.inject` sends it unless a test sets its own. */
   readonly adminKey: string;
   addWorker(options?: WorkerOptions): WorkerHandle;
+  /** Makes the API listen on a loopback port (browsers need a real socket) and returns its base URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,12 @@ export async function startTestStack(opts: {
   for (let i = 0; i < (opts.workers ?? 2); i++) addWorker();
   return {
     redis, config, api, workers, storage, dir, addWorker, adminKey,
+    listen: async () => {
+      await api.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = api.app.server.address();
+      if (typeof address !== 'object' || address === null) throw new Error('API is not listening');
+      return `http://127.0.0.1:${address.port}`;
+    },
     close: async () => {
       await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
       await api.close();
