@@ -1,16 +1,11 @@
+import type { Rung } from './types.ts';
+
 /**
  * Apple's HLS authoring ladder (HLS Authoring Specification for Apple Devices, table of
  * H.264 video variants), used as the fixed policy and as the baseline per-title ladders are
  * measured against.
  */
-export interface LadderRung {
-  readonly width: number;
-  readonly height: number;
-  /** Target average video bitrate in kbit/s. */
-  readonly bitrateKbps: number;
-}
-
-export const APPLE_HLS_LADDER: readonly LadderRung[] = [
+export const APPLE_HLS_LADDER: readonly Rung[] = [
   { width: 416, height: 234, bitrateKbps: 145 },
   { width: 640, height: 360, bitrateKbps: 365 },
   { width: 768, height: 432, bitrateKbps: 730 },
@@ -39,7 +34,7 @@ function even(n: number): number {
  * a portrait source (1080x1920) gets the same rungs turned on their side, not shrunk to fit
  * a landscape box.
  */
-export function appleLadder(source: SourceFrame, ladder: readonly LadderRung[] = APPLE_HLS_LADDER): LadderRung[] {
+export function appleLadder(source: SourceFrame, ladder: readonly Rung[] = APPLE_HLS_LADDER): Rung[] {
   if (!(source.width > 0 && source.height > 0)) {
     throw new RangeError(`Expected source width and height > 0, got ${source.width}x${source.height}`);
   }

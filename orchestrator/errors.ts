@@ -17,7 +17,6 @@ export const HttpErrors = {
   Forbidden: createError<[string, string]>('VF_FORBIDDEN', 'A %s key may not call a route for %s', 403),
   KeyNotFound: createError<[string]>('VF_KEY_NOT_FOUND', 'API key %s does not exist', 404),
   QueueUnavailable: createError('VF_QUEUE_UNAVAILABLE', 'The job queue (Redis) is unavailable; try again shortly', 503),
-  StorageUnavailable: createError('VF_STORAGE_UNAVAILABLE', 'Storage is unavailable; try again shortly', 503),
   FillPlanNotFound: createError<[string]>('VF_FILL_PLAN_NOT_FOUND', 'Fill plan %s does not exist', 404),
   FillPlanNotProposed: createError<[string, string]>('VF_FILL_PLAN_NOT_PROPOSED', 'Fill plan %s is %s: only a proposed plan can be approved or rejected', 409),
   /** The planner's own validation (time zones, duplicate ids, cluster regions): the message names the field. */
