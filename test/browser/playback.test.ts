@@ -39,11 +39,15 @@ interface PageGlobals {
 
 /**
  * hls.js reports, as non-fatal "errors", the top-rung load its ABR abandons when the cap
- * lands (`aborted`: the emergency down-switch itself) and a stall while the capped link
- * cannot keep up. Those are the network we imposed, not faults in the media, and are only
- * accepted after the cap; anything else, at any time, fails the test.
+ * lands (`aborted`: the emergency down-switch itself), accepted only after the cap, and a
+ * stall while the buffer runs dry (`bufferStalledError`, `bufferNudgeOnStall`). A stall is
+ * the link or the machine falling behind (the capped link, or a CI host whose two cores are
+ * busy encoding other tests' titles while the page starts), not a fault in the media, so it
+ * is accepted at any time: the test still requires playback to recover and run on past
+ * several segments. Anything else (parsing, append, decode, manifest, fatal), at any time,
+ * fails the test.
  */
-const EXPECTED_UNDER_THROTTLING = new Set(['aborted', 'bufferStalledError', 'bufferNudgeOnStall']);
+const STALLS = new Set(['bufferStalledError', 'bufferNudgeOnStall']);
 
 /** DevTools throttling of every request the page makes; `undefined` lifts it. */
 async function capBandwidth(cdp: CDPSession, bitsPerS: number | undefined): Promise<void> {
@@ -150,7 +154,8 @@ describe('playback in headless Chromium (hls.js and dash.js)', () => {
       maxMaxBufferLength: 2 * SEGMENT_S,
       startLevel: videoRungs - 1,
     });
-    expect(end.errors.filter((e) => e.fatal || !EXPECTED_UNDER_THROTTLING.has(e.detail) || e.at < cappedAt)).toEqual([]);
+    const unexpected = end.errors.filter((e) => e.fatal || !(STALLS.has(e.detail) || (e.detail === 'aborted' && e.at >= cappedAt)));
+    expect(unexpected).toEqual([]);
     expect(end.loads.length).toBeGreaterThanOrEqual(3);
   }, 600_000);
 
