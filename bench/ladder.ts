@@ -15,17 +15,24 @@ import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
 import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 30);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 const SIZE = { width: 1280, height: 720 };
+
+/** A detailed still (a deep mandelbrot frame): the picture of the slide and of the pan. */
+const STILL = 'mandelbrot=s=1280x720:r=25,trim=start_frame=600:end_frame=601';
 
 const CORPUS: { name: string; args: string[] }[] = [
   {
-    name: 'slide (static bars, small moving box)',
-    args: ['-f', 'lavfi', '-i', 'smptehdbars=s=1280x720:r=25', '-f', 'lavfi', '-i', 'color=white:s=48x48:r=25', '-filter_complex', "[0][1]overlay=x='mod(t*60,1200)':y=620"],
+    name: 'near-static slide (detailed still, moving pointer)',
+    args: ['-f', 'lavfi', '-i', `${STILL},loop=loop=-1:size=1,setpts=N/25/TB`, '-f', 'lavfi', '-i', 'color=white:s=48x48:r=25', '-filter_complex', "[0][1]overlay=x='mod(t*60,1200)':y=620"],
   },
   { name: 'flat animation (testsrc2)', args: ['-f', 'lavfi', '-i', 'testsrc2=s=1280x720:r=25'] },
   { name: 'noisy high motion (mandelbrot + grain)', args: ['-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25', '-vf', 'noise=alls=20:allf=t+u'] },
   { name: 'cellular detail (life)', args: ['-f', 'lavfi', '-i', 'life=s=1280x720:r=25:mold=10:ratio=0.15:life_color=#33cc66:death_color=#202040'] },
+  {
+    name: 'zoom/pan over a still',
+    args: ['-f', 'lavfi', '-i', `${STILL},zoompan=z='1+0.0004*on':x='iw/2-(iw/zoom/2)+40*sin(on/150)':y='ih/2-(ih/zoom/2)':d=${DURATION_S * 25}:s=1280x720:fps=25`],
+  },
 ];
 
 interface Run {

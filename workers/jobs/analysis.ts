@@ -6,6 +6,7 @@ import type { ProbeResult } from '../ffmpeg/probe.ts';
 import { parseScanMetadata } from '../analysis/parse.ts';
 import { measureQuality } from '../analysis/quality.ts';
 import { chooseSampleWindows } from '../../ladder/sample-windows.ts';
+import { sampleSizes } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
 import { bdRate } from '../../ladder/bd-rate.ts';
@@ -31,15 +32,11 @@ export const SAMPLE_CRFS: readonly number[] = [20, 27, 34];
  */
 const PER_TITLE_OPTIONS = { hullToleranceDb: 3, minBitrateKbps: 16 } as const;
 
+/** Frames of a sample compared with the master: one in this many. */
+const QUALITY_FRAME_STEP = 3;
+
 /** Share of the title sample-encoded, and the window length: keeps analysis near a tenth of the encode. */
 const SAMPLE_OPTIONS = { windowS: 3, minWindowS: 2, maxShare: 0.05, maxTotalS: 60 } as const;
-
-/** Distinct frame sizes of the fixed ladder: the candidate resolutions of the per-title ladder. */
-function candidateSizes(fixed: readonly Rung[]): { width: number; height: number }[] {
-  const seen = new Map<string, { width: number; height: number }>();
-  for (const r of fixed) seen.set(`${r.width}x${r.height}`, { width: r.width, height: r.height });
-  return [...seen.values()];
-}
 
 /**
  * Scans the title once (scene cuts, spatial/temporal information), picks sample windows that
@@ -57,12 +54,13 @@ export async function startLadderAnalysis(
   const location = await deps.store.readableLocation(source.sourceKey);
   const scan = await withScratch(deps.tmpDir, `scan-${source.titleId}`, async (dir) => {
     const metadataFile = path.join(dir, 'scan.txt');
-    await runFfmpeg(buildScanArgs({ kind: 'scan', input: location, metadataFile, widthPx: 480, sceneThreshold: 10 }), { signal, durationS: probe.durationS });
+    await runFfmpeg(buildScanArgs({ kind: 'scan', input: location, metadataFile, widthPx: 160, sceneThreshold: 10 }), { signal, durationS: probe.durationS });
     // Without -copyts the scan's timestamps count from the file's start time.
     return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
   });
   const windows = chooseSampleWindows({ durationS: probe.durationS, sceneCutsS: scan.sceneCutsS, sitiPerSecond: scan.sitiPerSecond }, SAMPLE_OPTIONS);
-  const sizes = candidateSizes(fixed);
+  // The fixed ladder's sizes (capped at the source) are the candidates, thinned to steps of 1.3x.
+  const sizes = sampleSizes(fixed);
   const children = windows.map((w, index) => ({
     name: 'sample' as const,
     queueName: deps.queueName,
@@ -102,8 +100,9 @@ export const sampleHandler: Handler<'sample'> = async (job, { deps, signal }) =>
       { signal },
     );
     const encodeS = (Date.now() - t0) / 1000;
-    // Every other frame: consecutive frames score alike, and measurement is a third of the sample's cost.
-    const quality = await measureQuality(outputs, input, d.sourceSize, { distortedStartS: 0, referenceStartS: startS, durationS: d.window.durationS }, dir, signal, 2);
+    // Every third frame: neighbouring frames score alike, and scaling back to the source size
+    // plus SSIM on every frame cost half as much as the sample encodes themselves.
+    const quality = await measureQuality(outputs, input, d.sourceSize, { distortedStartS: 0, referenceStartS: startS, durationS: d.window.durationS }, dir, signal, QUALITY_FRAME_STEP);
     const points: RdPoint[] = [];
     for (const [i, { size, crf }] of pairs.entries()) {
       const bytes = (await stat(outputs[i] ?? '')).size;

@@ -94,6 +94,11 @@ describe('buildScanArgs', () => {
     expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
     expect(args).not.toContain('-ss');
   });
+
+  it('skips decoding frames nothing refers to, as an input option', () => {
+    const args = buildScanArgs(scan);
+    expect(args.slice(0, 3)).toEqual(['-skip_frame', 'noref', '-i']);
+  });
 });
 
 describe('buildSampleEncodeArgs', () => {
