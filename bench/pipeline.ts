@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const api = await createApi(config, redis.url, false);
   actAsAdmin(api.app, (await api.keys.create('admin', 'bench')).key);
   const log = pino({ level: 'silent' });
-  const workers = Array.from({ length: WORKERS }, () => startWorker(config, redis.url, log));
+  const workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker(config, redis.url, log)));
   const pipeline = await measure(async () => {
     const id = await ingest(api.app, master);
     return waitForFinal(api.app, id, 3_600_000);

@@ -3,7 +3,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ObjectStore } from '../workers/storage/port.ts';
 import { JobMetrics, type HistogramSnapshot } from '../workers/job-metrics.ts';
-import { JOB_NAMES } from '../workers/worker.ts';
+import { JOB_NAMES } from '../workers/jobs/types.ts';
 
 /**
  * The API's Prometheus metrics, on a registry of its own (never prom-client's global one, so

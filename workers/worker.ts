@@ -10,7 +10,7 @@ import { titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } 
 import { JobMetrics } from './job-metrics.ts';
 import type { JobDataByName, JobName } from './jobs/types.ts';
 
-/** The handler of every job name; `JOB_NAMES` is derived from it, never listed twice. */
+/** The handler of every job name (`Handlers` is a `Record` over `JobName`: none can be missing). */
 export const HANDLERS: Handlers = {
   probe: probeHandler,
   sample: sampleHandler,
@@ -20,7 +20,6 @@ export const HANDLERS: Handlers = {
   package: packageHandler,
   artwork: artworkHandler,
 };
-export const JOB_NAMES = Object.keys(HANDLERS) as JobName[];
 
 const isJobName = (name: string): name is JobName => Object.hasOwn(HANDLERS, name);
 

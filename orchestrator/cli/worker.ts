@@ -11,7 +11,7 @@ export async function run(_argv: string[]): Promise<number> {
   const log = createLogger();
   const config = loadConfig(process.env);
   if (config.redisUrl === undefined) throw new ConfigError('vodforge worker needs REDIS_URL');
-  const handle = startWorker(config, config.redisUrl, log);
+  const handle = await startWorker(config, config.redisUrl, log);
   log.info({ storage: config.storage.kind, prefix: config.prefix }, 'worker started');
   await new Promise<void>((resolve) => {
     let signals = 0;

@@ -11,13 +11,13 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import sharp, { type Metadata } from 'sharp';
-import { renderCrops, UndecodableImageError } from '../../artwork/index.ts';
+import type { Metadata } from 'sharp';
+import { UndecodableImageError } from '../../artwork/errors.ts';
 import {
   customArtworkPrefix, customStem, manifestImages, readArtworkManifest, sha256Hex, storeCrops, writeArtworkManifest,
   type ArtworkManifest,
 } from '../../workers/artwork/manifest.ts';
-import { DEFAULT_ARTWORK_SETTINGS } from '../../workers/jobs/artwork.ts';
+import { DEFAULT_ARTWORK_SETTINGS } from '../../workers/artwork/settings.ts';
 import { ObjectNotFoundError } from '../../workers/storage/port.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
@@ -31,6 +31,19 @@ export const MIN_CUSTOM_ARTWORK_SIDE_PX = 256;
 /** Largest decoded size accepted, pixels: a small file can declare a huge canvas. */
 const MAX_CUSTOM_ARTWORK_PIXELS = 80_000_000;
 const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp', 'avif', 'heif', 'tiff', 'gif']);
+
+/**
+ * sharp and the crop renderer, imported on the first custom upload. sharp maps libvips (~30 MB
+ * resident) into the process; only this route needs it in the API, and most API processes
+ * never serve it. One promise, so concurrent first uploads share one import.
+ */
+interface Imaging {
+  readonly sharp: typeof import('sharp').default;
+  readonly renderCrops: typeof import('../../artwork/crops.ts').renderCrops;
+}
+let imaging: Promise<Imaging> | undefined;
+const loadImaging = (): Promise<Imaging> =>
+  (imaging ??= Promise.all([import('sharp'), import('../../artwork/crops.ts')]).then(([s, c]) => ({ sharp: s.default, renderCrops: c.renderCrops })));
 
 async function readLimited(body: Readable, limit: number): Promise<Buffer> {
   const parts: Buffer[] = [];
@@ -143,6 +156,7 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
       throw new HttpErrors.ArtworkImageTooLarge(MAX_CUSTOM_ARTWORK_BYTES);
     }
     const data = await readLimited(req.body as Readable, MAX_CUSTOM_ARTWORK_BYTES);
+    const { sharp, renderCrops } = await loadImaging();
     let meta: Metadata;
     try {
       meta = await sharp(data, { limitInputPixels: MAX_CUSTOM_ARTWORK_PIXELS }).metadata();

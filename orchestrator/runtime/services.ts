@@ -5,7 +5,7 @@ import pino, { type Logger } from 'pino';
 import { createObjectStore } from '../../workers/storage/index.ts';
 import type { ObjectStore } from '../../workers/storage/port.ts';
 import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME, workerConnection } from '../../workers/jobs/queue.ts';
-import { createWorker, type WorkerOptions } from '../../workers/worker.ts';
+import type { WorkerOptions } from '../../workers/worker.ts';
 import { TitleStore } from '../titles/store.ts';
 import { ApiKeyStore } from '../auth/keys.ts';
 import { buildApp, type App } from '../app.ts';
@@ -52,7 +52,7 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
       resolve();
     });
   });
-  const store = createObjectStore(config.storage);
+  const store = await createObjectStore(config.storage);
   const queue = createQueue(redis, config.prefix);
   // Connection errors surface on each command as a 503; the event itself needs no report.
   queue.on('error', () => undefined);
@@ -77,10 +77,16 @@ export interface WorkerHandle {
   close(force?: boolean): Promise<void>;
 }
 
-export function startWorker(config: RuntimeConfig, redisUrl: string, log: Logger, options: WorkerOptions = {}): WorkerHandle {
+/**
+ * Starts a worker in this process. The worker graph (every job handler, ffmpeg, sharp) is
+ * imported here, not at the top of the module: `vodforge up` runs its workers as child
+ * processes, and the API process that imports this module would otherwise carry it all.
+ */
+export async function startWorker(config: RuntimeConfig, redisUrl: string, log: Logger, options: WorkerOptions = {}): Promise<WorkerHandle> {
+  const { createWorker } = await import('../../workers/worker.ts');
+  const store = await createObjectStore(config.storage);
   const connection = workerConnection(redisUrl);
   const producer = workerConnection(redisUrl);
-  const store = createObjectStore(config.storage);
   const titles = new TitleStore(producer, config.prefix);
   const flow = createFlowProducer(producer, config.prefix);
   flow.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));

@@ -105,7 +105,7 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     stack = await startTestStack({ storage: 'local', workers: 0 });
     // One worker whose JSON log lines the test keeps.
     const log = pino({ level: 'info' }, { write: (line: string) => void workerLines.push(JSON.parse(line) as Record<string, unknown>) });
-    worker = startWorker(stack.config, stack.redis.url, log);
+    worker = await startWorker(stack.config, stack.redis.url, log);
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-metrics-'));
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 640, height: 360, fps: 25, durationS: 14 });

@@ -60,13 +60,13 @@ describe('recovery', () => {
 
   it('a worker that dies mid-chunk: its job is taken over and the title completes with every frame', async () => {
     stack = await startTestStack({ storage: 'local', workers: 0, settings: { chunkSegments: 1 }, workerOptions: FAST_STALL });
-    const crashing = stack.addWorker();
+    const crashing = await stack.addWorker();
     const id = await ingest(stack.api.app, master);
     const q = queueOf(stack);
     await waitFor('a chunk job to be running', async () => (await q.queue.getActive()).some((j) => j.name === 'encode-chunk'));
     // close(true) without cancelling: the worker stops renewing its lock mid-job, as a crash would.
     await crashing.worker.close(true);
-    stack.addWorker();
+    await stack.addWorker();
     await expectCompleteOutput(stack, id);
     await q.close();
   }, 300_000);

@@ -23,7 +23,7 @@ export interface TestStack {
   readonly dir: string;
   /** An admin API key: the stack's `api.app.inject` sends it unless a test sets its own. */
   readonly adminKey: string;
-  addWorker(options?: WorkerOptions): WorkerHandle;
+  addWorker(options?: WorkerOptions): Promise<WorkerHandle>;
   /** Makes the API listen on a loopback port (browsers need a real socket) and returns its base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -59,12 +59,12 @@ export async function startTestStack(opts: {
   const adminKey = await createTestAdminKey(redis.url, config.prefix);
   actAsAdmin(api.app, adminKey);
   const workers: WorkerHandle[] = [];
-  const addWorker = (options: WorkerOptions = opts.workerOptions ?? {}): WorkerHandle => {
-    const w = startWorker(config, redis.url, log, options);
+  const addWorker = async (options: WorkerOptions = opts.workerOptions ?? {}): Promise<WorkerHandle> => {
+    const w = await startWorker(config, redis.url, log, options);
     workers.push(w);
     return w;
   };
-  for (let i = 0; i < (opts.workers ?? 2); i++) addWorker();
+  for (let i = 0; i < (opts.workers ?? 2); i++) await addWorker();
   return {
     redis, config, api, workers, storage, dir, addWorker, adminKey,
     listen: async () => {

@@ -9,8 +9,8 @@
  * title until the last one).
  */
 import { UnrecoverableError } from 'bullmq';
-import { renderCrops, UndecodableImageError, type CropOptions, type ScoredCandidate, type SelectionOptions } from '../../artwork/index.ts';
-import { planArtworkSampling, type ArtworkSamplingOptions } from '../ffmpeg/artwork-args.ts';
+import { renderCrops, UndecodableImageError, type CropOptions, type ScoredCandidate } from '../../artwork/index.ts';
+import { planArtworkSampling } from '../ffmpeg/artwork-args.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { digest } from '../encode/settings.ts';
@@ -20,6 +20,7 @@ import {
   ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, frameStem, readArtworkManifest, storeCrops, writeArtworkManifest,
   type ArtworkCandidateEntry, type ArtworkImage, type ArtworkManifest, type ArtworkPin,
 } from '../artwork/manifest.ts';
+import { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../artwork/settings.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import { withScratch } from './scratch.ts';
@@ -33,28 +34,14 @@ export interface ArtworkSource {
   readonly sha256: string;
 }
 
+export { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../artwork/settings.ts';
+
 export interface ArtworkJobData {
   readonly source: ArtworkSource;
   /** `<sha256 prefix>-<settings digest>`: the images' prefix and the job id derive from it. */
   readonly version: string;
   readonly video: ArtworkVideo;
 }
-
-/** Everything that changes which frames are chosen or how they are cropped; part of the version. */
-export interface ArtworkSettings {
-  readonly sampling: ArtworkSamplingOptions;
-  readonly selection: SelectionOptions;
-  readonly crops: CropOptions;
-}
-
-export const DEFAULT_ARTWORK_SETTINGS: ArtworkSettings = {
-  sampling: {},
-  selection: { neighbourWindowS: 1 },
-  // The fastest encoder settings: 8 frames × 18 renditions at the core's defaults (AVIF effort
-  // 4, WebP effort 4, mozjpeg) cost more CPU than the rest of the job together, and the job's
-  // budget is 10 % of the title's encode. Files come out 10–25 % larger.
-  crops: { avifEffort: 0, webpEffort: 1, mozjpeg: false },
-};
 
 export const artworkJobId = (source: ArtworkSource, version: string): string => `artwork-${source.titleId}-${version}`;
 

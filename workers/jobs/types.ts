@@ -101,6 +101,22 @@ export interface JobDataByName {
 }
 export type JobName = keyof JobDataByName;
 
+/**
+ * The job names at run time, for processes that must not load the handlers (the API's metrics
+ * would otherwise pull in every handler, ffmpeg and sharp). `satisfies` checks the keys against
+ * `JobDataByName` both ways: a missing name and an extra one are compile errors.
+ */
+const JOB_NAME_KEYS = {
+  probe: true,
+  sample: true,
+  'build-ladder': true,
+  'encode-chunk': true,
+  'encode-audio': true,
+  package: true,
+  artwork: true,
+} as const satisfies Record<JobName, true>;
+export const JOB_NAMES = Object.keys(JOB_NAME_KEYS) as JobName[];
+
 /** Object keys of a chunk's output for one rung: retried or duplicated jobs overwrite the same object. */
 export const chunkKey = (layout: EncodeLayout, rungIndex: number, chunkIndex: number): string =>
   `${layout.workPrefix}r${rungIndex}/c${String(chunkIndex).padStart(5, '0')}.mp4`;
