@@ -6,6 +6,7 @@ import type { TitleViewT } from '../schemas.ts';
 import { parse, UsageError } from './args.ts';
 import { formatBytes, ProgressBar } from './progress.ts';
 import { fetchArtwork, type ArtworkSummary } from './artwork.ts';
+import { callApi } from './http.ts';
 
 export interface IngestResult {
   readonly id: string;
@@ -21,22 +22,6 @@ export interface IngestResult {
   readonly bdRateVsFixed: number | null;
   /** Chosen artwork frames, best first, with absolute image URLs; empty when none. */
   readonly artwork: ArtworkSummary[];
-}
-
-async function call<T>(url: string, init: RequestInit & { duplex?: 'half' }): Promise<T> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  if (!res.ok) {
-    let message = text;
-    try {
-      const body = JSON.parse(text) as { code?: string; message?: string };
-      message = `${body.code ?? res.status}: ${body.message ?? text}`;
-    } catch {
-      /* not JSON: keep the text */
-    }
-    throw new Error(`${init.method ?? 'GET'} ${url} failed with ${res.status} ${message}`);
-  }
-  return JSON.parse(text) as T;
 }
 
 export function toResult(api: string, t: TitleViewT, artwork: ArtworkSummary[] = []): IngestResult {
@@ -74,7 +59,7 @@ export async function ingestFile(
   const size = (await stat(file)).size;
   const auth: Record<string, string> = opts.apiKey === undefined ? {} : { 'x-api-key': opts.apiKey };
   const bar = opts.bar ?? new ProgressBar();
-  const created = await call<TitleViewT>(new URL('/v1/titles', api).toString(), {
+  const created = await callApi<TitleViewT>(new URL('/v1/titles', api).toString(), {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify({ name: opts.name ?? path.basename(file) }),
@@ -88,7 +73,7 @@ export async function ingestFile(
     },
   });
   const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream<Uint8Array>;
-  let title = await call<TitleViewT>(new URL(`/v1/titles/${created.id}/master`, api).toString(), {
+  let title = await callApi<TitleViewT>(new URL(`/v1/titles/${created.id}/master`, api).toString(), {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), ...auth },
     body,
@@ -97,7 +82,7 @@ export async function ingestFile(
   bar.done();
   while (opts.wait && title.state !== 'ready' && title.state !== 'failed') {
     await new Promise((r) => setTimeout(r, 500));
-    title = await call<TitleViewT>(new URL(`/v1/titles/${created.id}`, api).toString(), { method: 'GET', headers: auth });
+    title = await callApi<TitleViewT>(new URL(`/v1/titles/${created.id}`, api).toString(), { method: 'GET', headers: auth });
     bar.update(title.state, title.progress / 100, title.id);
   }
   bar.done();

@@ -10,30 +10,14 @@ const ROW = 30;
 const M = { left: 130, right: 16, top: 26, bottom: 8 };
 const STEPS_S = [1, 5, 15, 60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400];
 
-/** Offset of `tz` from UTC at instant `ms`, in ms (Intl is the browser's only zone database). */
-function zoneOffsetMs(ms, tz) {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second);
-  return asUtc - Math.floor(ms / 1000) * 1000;
-}
-
-/** The instances of a local HH:MM–HH:MM window that overlap [from, to]. */
-export function windowInstances(win, from, to) {
-  const [sh, sm] = win.start.split(':').map(Number);
-  const [eh, em] = win.end.split(':').map(Number);
-  const out = [];
-  for (let day = from - 86400_000 * 2; day <= to + 86400_000; day += 86400_000) {
-    const d = new Date(day + zoneOffsetMs(day, win.tz));
-    const local = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), sh, sm);
-    const start = local - zoneOffsetMs(local, win.tz);
-    let endLocal = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), eh, em);
-    if (endLocal <= local) endLocal += 86400_000; // crosses midnight
-    const end = endLocal - zoneOffsetMs(endLocal, win.tz);
-    if (end > from && start < to && !out.some((w) => w.start === start)) out.push({ start, end });
-  }
-  return out;
+/**
+ * The window occurrences, `[{ startAt, endAt }]` in UTC as the API computes them with the
+ * planner's zone code, that overlap [from, to], as ms.
+ */
+function overlapping(occurrences, from, to) {
+  return occurrences
+    .map((o) => ({ start: Date.parse(o.startAt), end: Date.parse(o.endAt) }))
+    .filter((w) => w.end > from && w.start < to);
 }
 
 /** Merges fills that touch (within `gapMs`) so a thousand segments draw as a few bars. */
@@ -60,15 +44,17 @@ function label(ms, stepS) {
 }
 
 /**
- * `rows`: `{ id, fills, window? }` per appliance. The time axis spans the fills, widened to
- * whole windows when the windows are known (else to whole hours), in UTC.
+ * `rows`: `{ id, fills, windows? }` per appliance, `windows` the occurrences of its fill window
+ * (the plan view's `appliances[].windowOccurrences`; absent for a plan stored without its
+ * appliances). The time axis spans the fills, widened to whole windows when the windows are
+ * known (else to whole hours), in UTC.
  */
 export function Gantt({ rows }) {
   const all = rows.flatMap((r) => r.fills);
   if (all.length === 0) return html`<p class="muted">Nothing to fill in this cluster.</p>`;
   let from = Math.min(...all.map((f) => Date.parse(f.startAt)));
   let to = Math.max(...all.map((f) => Date.parse(f.endAt)));
-  const windows = new Map(rows.filter((r) => r.window).map((r) => [r.id, windowInstances(r.window, from, to)]));
+  const windows = new Map(rows.filter((r) => r.windows).map((r) => [r.id, overlapping(r.windows, from, to)]));
   const spans = [...windows.values()].flat();
   if (spans.length > 0) {
     from = Math.min(from, ...spans.map((w) => w.start));
@@ -94,7 +80,7 @@ export function Gantt({ rows }) {
       const y = M.top + i * ROW;
       return html`<g key=${r.id} class="gantt-row" data-appliance=${r.id}>
         <text x=${M.left - 8} y=${y + ROW / 2 + 4} text-anchor="end" class="row-label">${r.id}</text>
-        ${(windows.get(r.id) ?? []).map((w) => html`<rect key=${w.start} class="fill-window" x=${sx(w.start)} y=${y + 3} width=${Math.max(1, sx(w.end) - sx(w.start))} height=${ROW - 6}>
+        ${(windows.get(r.id) ?? []).map((w) => html`<rect key=${w.start} class="fill-window" data-start=${new Date(w.start).toISOString()} x=${sx(w.start)} y=${y + 3} width=${Math.max(1, sx(w.end) - sx(w.start))} height=${ROW - 6}>
           <title>fill window ${new Date(w.start).toISOString()} – ${new Date(w.end).toISOString()}</title>
         </rect>`)}
         ${runs(r.fills, pxMs).map((b) => html`<rect key=${b.start} class="fill-bar" x=${sx(b.start)} y=${y + 7} width=${Math.max(2, sx(b.end) - sx(b.start))} height=${ROW - 14}>

@@ -64,7 +64,7 @@ function Cluster({ name, stats, members }) {
       <div class="card"><div class="k">Fills / evictions</div><div class="v">${stats ? `${stats.fills} / ${stats.evictions}` : '—'}</div>
         ${stats ? html`<div class="small muted">${stats.filesLeftAtOrigin} file(s) left at origin</div>` : ''}</div>
     </div>
-    <${Gantt} rows=${members.map((m) => ({ id: m.id, fills: m.schedule.fills, window: m.appliance?.fillWindow }))} />
+    <${Gantt} rows=${members.map((m) => ({ id: m.id, fills: m.schedule.fills, windows: m.appliance?.windowOccurrences }))} />
     <table class="grid small">
       <thead><tr><th>Appliance</th><th>Fills</th><th>Bytes to fill</th><th>Evictions</th><th>First fill</th><th>Last fill ends</th></tr></thead>
       <tbody>${members.map((m) => html`<tr key=${m.id}>

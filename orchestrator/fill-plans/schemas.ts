@@ -112,8 +112,16 @@ const ApplianceScheduleView = Type.Object({
   lastFillEndAt: Type.Optional(Type.String()),
 });
 
+const ApplianceView = Type.Object({
+  ...ApplianceInput.properties,
+  windowOccurrences: Type.Array(Type.Object({ startAt: Type.String(), endAt: Type.String() }), {
+    description: 'Its fill window as UTC instants, every occurrence over the plan\'s span (from the one open at `at` to the one open when the last fill ends)',
+  }),
+});
+
 export const FillPlanView = Type.Object({
   ...FillPlanMetaView.properties,
+  appliances: Type.Optional(Type.Array(ApplianceView, { description: 'The appliances the plan was computed for; absent when the plan was stored without them' })),
   summary: Type.String({ description: 'The readable per-cluster summary `vodforge plan` prints' }),
   plan: Type.Object({
     placements: Type.Record(Type.String(), Type.Array(Type.String())),
@@ -123,6 +131,9 @@ export const FillPlanView = Type.Object({
   }),
   schedule: Type.Record(Type.String(), ApplianceScheduleView, { description: 'Per appliance: evictions then fills, in order' }),
 });
+
+/** The planner's catalog, as `vodforge plan --catalog` and `POST /v1/fill-plans` read it. */
+export const CatalogView = Type.Array(CatalogTitleInput, { description: 'Every ready title with its published segment files and their sizes' });
 
 export const FillPlanList = Type.Object({ plans: Type.Array(FillPlanMetaView), approved: Type.Optional(Type.String()) });
 

@@ -68,8 +68,8 @@ export class SteeringCache {
       const end = Date.parse(f.endAt);
       if (end > now && end < validUntil) validUntil = end;
     }
-    // Only appliances players can reach are steered to.
-    const reachable = stored.appliances.filter((a) => a.baseUrl !== undefined);
+    // Only appliances players can reach are steered to (none when the plan lost its appliances).
+    const reachable = (stored.appliances ?? []).filter((a) => a.baseUrl !== undefined);
     const steering = makeSteering(id, steeringTable(stored.plan, reachable, { nowMs: now }), reachable);
     this.entry = { id, steering, checkedAt: now, validUntil };
     return steering;

@@ -32,6 +32,13 @@ export interface StoredFillPlan {
   readonly appliances: readonly Appliance[];
 }
 
+/**
+ * A plan as read back. `appliances` is `undefined` when the plan's `appliances.json` is missing
+ * (a plan copied or restored without it): the plan, summary and schedule still read, but it
+ * steers nothing and the console cannot shade its appliances' fill windows.
+ */
+export type ReadFillPlan = Omit<StoredFillPlan, 'appliances'> & { readonly appliances: readonly Appliance[] | undefined };
+
 const ROOT = 'fill-plans/';
 const metaKey = (id: string): string => `${ROOT}${id}/meta.json`;
 const planKey = (id: string): string => `${ROOT}${id}/plan.json`;
@@ -66,11 +73,11 @@ export class FillPlanStore {
     return this.readJson<FillPlanMeta>(metaKey(id));
   }
 
-  async get(id: string): Promise<StoredFillPlan | undefined> {
+  async get(id: string): Promise<ReadFillPlan | undefined> {
     const meta = await this.meta(id);
     if (meta === undefined) return undefined;
     const [plan, appliances] = await Promise.all([this.readJson<Plan>(planKey(id)), this.readJson<Appliance[]>(appliancesKey(id))]);
-    if (plan === undefined || appliances === undefined) return undefined;
+    if (plan === undefined) return undefined;
     return { meta, plan, appliances };
   }
 

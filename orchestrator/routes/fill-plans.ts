@@ -15,7 +15,8 @@ import type { AppDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import { exportCatalog } from '../fill-plans/catalog.ts';
-import { CreateFillPlanBody, FillPlanList, FillPlanMetaView, FillPlanParams, FillPlanView, namedFieldError, type CreateFillPlanBodyT } from '../fill-plans/schemas.ts';
+import { applianceViews } from '../fill-plans/fill-windows.ts';
+import { CatalogView, CreateFillPlanBody, FillPlanList, FillPlanMetaView, FillPlanParams, FillPlanView, namedFieldError, type CreateFillPlanBodyT } from '../fill-plans/schemas.ts';
 import { fillPlanServices } from '../fill-plans/steering.ts';
 import type { FillPlanMeta, StoredFillPlan } from '../fill-plans/store.ts';
 
@@ -57,20 +58,35 @@ export const fillPlanRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, de
     return approved === undefined ? { plans: list } : { plans: list, approved };
   });
 
+  // A static segment: find-my-way matches it before `/v1/fill-plans/:id`.
+  app.get('/v1/fill-plans/catalog', {
+    schema: {
+      tags: ['fill-plans'],
+      summary: 'The catalog a plan is computed over: the ready titles in storage, as `vodforge plan --catalog` reads it',
+      response: { 200: CatalogView },
+    },
+  }, async () => (await exportCatalog(titles, store)).map((t) => ({ ...t, files: [...t.files] })));
+
   app.get('/v1/fill-plans/:id', {
     schema: {
       tags: ['fill-plans'],
-      summary: 'A fill plan: state, readable summary, the plan, and the schedule per appliance',
+      summary: 'A fill plan: state, readable summary, the plan, the schedule per appliance, and its appliances with their fill windows in UTC',
       params: FillPlanParams,
       response: { 200: FillPlanView, 404: ErrorBody },
     },
   }, async (req) => {
     const stored = await plans.get(req.params.id);
     if (stored === undefined) throw new HttpErrors.FillPlanNotFound(req.params.id);
-    const { plan } = stored;
+    const { plan, meta } = stored;
     // Parsed from JSON, so nothing is shared: the readonly planner types only need widening.
     const placements = plan.placements as Record<string, string[]>;
-    return { ...stored.meta, summary: formatSummary(plan), plan: { placements, fills: [...plan.fills], evictions: [...plan.evictions], stats: plan.stats }, schedule: perAppliance(plan) };
+    return {
+      ...meta,
+      summary: formatSummary(plan),
+      plan: { placements, fills: [...plan.fills], evictions: [...plan.evictions], stats: plan.stats },
+      schedule: perAppliance(plan),
+      ...(stored.appliances === undefined ? {} : { appliances: applianceViews(stored.appliances, plan, meta.at).map((a) => ({ ...a, windowOccurrences: [...a.windowOccurrences] })) }),
+    };
   });
 
   for (const [verb, to] of [['approve', 'approved'], ['reject', 'rejected']] as const) {

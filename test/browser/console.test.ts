@@ -17,6 +17,11 @@ import type { TitleViewT } from '../../orchestrator/schemas.ts';
  */
 const OUTPUT = path.resolve('test-output');
 const WAIT = { timeout: 60_000, interval: 200 };
+const fillWindow = { start: '02:00', end: '06:00', tz: 'UTC' };
+const appliances = [
+  { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 3e9, fillGbps: 1, fillWindow, state: 'active' },
+  { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 1e9, fillGbps: 1, fillWindow, state: 'active' },
+];
 
 describe('operator console in headless Chromium', () => {
   let stack: TestStack;
@@ -41,11 +46,6 @@ describe('operator console in headless Chromium', () => {
     // A plan three days ahead, from the ready title in storage (as steering.test.ts builds one):
     // nothing is held, so every placement is a fill in the appliances' night window.
     const at = new Date(Date.now() + 3 * 86_400_000).toISOString();
-    const fillWindow = { start: '02:00', end: '06:00', tz: 'UTC' };
-    const appliances = [
-      { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 3e9, fillGbps: 1, fillWindow, state: 'active' },
-      { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 1e9, fillGbps: 1, fillWindow, state: 'active' },
-    ];
     const views = Array.from({ length: 3 }, (_, d) => ({ ts: new Date(Date.now() + d * 86_400_000 + 3_600_000).toISOString(), titleId: id, region: 'eu', bytes: 5_000_000 }));
     const created = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { appliances, views, at } });
     if (created.statusCode !== 201) throw new Error(`plan: ${created.statusCode} ${created.body}`);
@@ -146,6 +146,18 @@ describe('operator console in headless Chromium', () => {
     await expect.poll(() => count('svg.gantt rect.fill-bar'), WAIT).toBeGreaterThanOrEqual(1);
     expect(await count('section.cluster[data-cluster="eu-1"]')).toBe(1);
     expect(await count('svg.gantt .gantt-row')).toBeGreaterThanOrEqual(1);
+    // Each appliance's row shades its real fill window (02:00-06:00 UTC), as the API converted it.
+    const view = (await stack.api.app.inject({ method: 'GET', url: `/v1/fill-plans/${planId}` })).json<{ appliances: { id: string; windowOccurrences: { startAt: string }[] }[] }>();
+    expect(view.appliances.map((a) => a.id)).toEqual(['edge-1', 'edge-2']);
+    for (const a of view.appliances) {
+      const shaded = page.locator(`svg.gantt .gantt-row[data-appliance="${a.id}"] rect.fill-window`);
+      await expect.poll(() => shaded.count(), WAIT).toBeGreaterThanOrEqual(1);
+      const starts = await shaded.evaluateAll((rects) => rects.map((r) => r.getAttribute('data-start')));
+      for (const start of starts) {
+        expect(start, a.id).toMatch(/T02:00:00\.000Z$/);
+        expect(a.windowOccurrences.map((o) => o.startAt), a.id).toContain(start);
+      }
+    }
     await page.screenshot({ path: path.join(OUTPUT, 'console-plan.png'), fullPage: true });
 
     await page.click('button[data-action="approve"]');
@@ -154,5 +166,19 @@ describe('operator console in headless Chromium', () => {
     const res = await stack.api.app.inject({ method: 'GET', url: `/v1/fill-plans/${planId}` });
     expect(res.json<{ state: string }>().state).toBe('approved');
     await page.screenshot({ path: path.join(OUTPUT, 'console-plan-approved.png'), fullPage: true });
+  }, 120_000);
+
+  it('draws the timeline of a plan stored without its appliances over its fills, unshaded', async () => {
+    const views = [0, 1, 2].map((d) => ({ ts: new Date(Date.now() - d * 86_400_000 - 3_600_000).toISOString(), titleId: title.id, region: 'eu', bytes: 5_000_000 }));
+    const created = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { appliances, views } });
+    expect(created.statusCode).toBe(201);
+    const id = created.json<{ id: string }>().id;
+    await stack.api.store.delete(`fill-plans/${id}/appliances.json`);
+
+    await page.goto(`${base}/console/#/plans/${id}`);
+    await expect.poll(() => count('svg.gantt rect.fill-bar'), WAIT).toBeGreaterThanOrEqual(1);
+    expect(await count('svg.gantt .gantt-row')).toBeGreaterThanOrEqual(1);
+    expect(await count('svg.gantt rect.fill-window')).toBe(0);
+    await page.screenshot({ path: path.join(OUTPUT, 'console-plan-without-appliances.png'), fullPage: true });
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,8 @@ describe('vodforge up + ingest --json', () => {
   let up: ChildProcess;
   let api: string;
   let upOutput = '';
+  /** The title the first test ingests, ready. */
+  let readyId: string | undefined;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-cli-'));
@@ -62,6 +64,7 @@ describe('vodforge up + ingest --json', () => {
     expect(Object.keys(out).sort()).toEqual(['artwork', 'bdRateVsFixed', 'dash', 'durationS', 'error', 'hls', 'id', 'ladder', 'status']);
     expect(out.status).toBe('ready');
     expect(out.error).toBeNull();
+    readyId = String(out.id);
     expect(out.durationS).toBeCloseTo(13, 1);
     // `up` runs the per-title policy by default: rungs carry the PSNR measured on the output.
     const ladder = out.ladder as { width: number; height: number; bitrateKbps: number; psnr: number | null }[];
@@ -95,6 +98,40 @@ describe('vodforge up + ingest --json', () => {
       expect(probe.stdout).toContain('audio');
     }
   }, 240_000);
+
+  it('exports the catalog of encoded titles, and `vodforge plan` places that title\'s files from it', async () => {
+    expect(readyId).toBeDefined();
+    const catalogFile = path.join(dir, 'catalog.json');
+    const r = await runCli(['catalog', '--api', api, '--out', catalogFile], { VODFORGE_API_KEY: await adminKey() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`wrote ${catalogFile}: 1 titles`);
+    const catalog = JSON.parse(await readFile(catalogFile, 'utf8')) as { titleId: string; releasedAt: string; files: { key: string; bytes: number }[] }[];
+    expect(catalog.map((t) => t.titleId)).toEqual([readyId]);
+    const files = catalog[0]!.files;
+    // Init and media segments of every rendition, keyed as stored under the title.
+    expect(files.length).toBeGreaterThan(4);
+    expect(files.every((f) => f.key.startsWith(`titles/${readyId}/`) && f.bytes > 0)).toBe(true);
+    expect(files.some((f) => /\/init\.mp4$/.test(f.key))).toBe(true);
+
+    const at = new Date().toISOString();
+    const appliances = [{ id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 1e12, fillGbps: 1, fillWindow: { start: '00:00', end: '23:59', tz: 'UTC' }, state: 'active' }];
+    const views = [1, 2, 3].map((d) => JSON.stringify({ ts: new Date(Date.parse(at) - d * 86_400_000).toISOString(), titleId: readyId, region: 'eu', bytes: 50_000_000 }));
+    await writeFile(path.join(dir, 'appliances.json'), JSON.stringify(appliances));
+    await writeFile(path.join(dir, 'views.jsonl'), `${views.join('\n')}\n`);
+    const planFile = path.join(dir, 'plan.json');
+    const p = await runCli(['plan', '--appliances', path.join(dir, 'appliances.json'), '--catalog', catalogFile, '--views', path.join(dir, 'views.jsonl'), '--at', at, '--out', planFile]);
+    expect(p.stderr).toBe('');
+    expect(p.code).toBe(0);
+    const plan = JSON.parse(await readFile(planFile, 'utf8')) as { placements: Record<string, string[]>; fills: { key: string }[] };
+    expect([...(plan.placements['edge-1'] ?? [])].sort()).toEqual(files.map((f) => f.key).sort());
+    expect(plan.fills.map((f) => f.key).sort()).toEqual(files.map((f) => f.key).sort());
+
+    // An operator key is needed: without one the export is refused with the API's code.
+    const refused = await runCli(['catalog', '--api', api, '--out', path.join(dir, 'nope.json')], { VODFORGE_API_KEY: '' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('VF_UNAUTHENTICATED');
+  }, 60_000);
 
   it('exits non-zero with the reason when the master is not a video', async () => {
     const bad = path.join(dir, 'notes.txt');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateCatalog } from '../../cdn-planner/index.ts';
 import { createApi } from '../../orchestrator/runtime/services.ts';
 import { actAsAdmin, startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -43,7 +44,7 @@ describe('fill-plan API', () => {
 
     const res = await inject('GET', `/v1/fill-plans/${created.id}`);
     expect(res.statusCode).toBe(200);
-    const view = res.json<{ state: string; summary: string; plan: { placements: Record<string, string[]>; fills: { applianceId: string; key: string }[] }; schedule: Record<string, { fills: { key: string }[]; bytesToFill: number }> }>();
+    const view = res.json<{ state: string; summary: string; plan: { placements: Record<string, string[]>; fills: { applianceId: string; key: string }[] }; schedule: Record<string, { fills: { key: string; startAt: string; endAt: string }[]; bytesToFill: number }> }>();
     expect(view.state).toBe('proposed');
     expect(view.summary).toContain('eu-1');
     const placed = Object.values(view.plan.placements).flat();
@@ -53,6 +54,20 @@ describe('fill-plan API', () => {
     expect(view.schedule['edge-1']!.fills.map((f) => f.key).sort()).toEqual([...view.plan.placements['edge-1']!].sort());
     expect(view.schedule['edge-1']!.bytesToFill).toBe(50_000 * view.plan.placements['edge-1']!.length);
 
+    // The appliances it was computed for, each with its fill window as UTC instants over the
+    // plan's span: 02:00-06:00 in Berlin is 01:00-05:00 UTC in March (CET), and every fill of an
+    // appliance lies inside one of its windows.
+    const withAppliances = res.json<{ appliances: (Record<string, unknown> & { id: string; windowOccurrences: { startAt: string; endAt: string }[] })[] }>();
+    expect(withAppliances.appliances.map((a) => a.id)).toEqual(['edge-1', 'edge-2']);
+    for (const [i, a] of withAppliances.appliances.entries()) {
+      const { windowOccurrences, ...rest } = a;
+      expect(rest).toEqual(appliances[i]);
+      expect(windowOccurrences).toEqual([{ startAt: '2025-03-10T01:00:00.000Z', endAt: '2025-03-10T05:00:00.000Z' }]);
+      for (const f of view.schedule[a.id]!.fills) {
+        expect(windowOccurrences.some((w) => Date.parse(w.startAt) <= Date.parse(f.startAt) && Date.parse(f.endAt) <= Date.parse(w.endAt)), `${a.id} ${f.startAt}`).toBe(true);
+      }
+    }
+
     // Durable: another API process on the same bucket reads it.
     const other = await createApi(stack.config, stack.redis.url, false);
     actAsAdmin(other.app, stack.adminKey);
@@ -61,6 +76,27 @@ describe('fill-plan API', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('still serves a plan stored without its appliances, without them', async () => {
+    const created = await create();
+    await stack.api.store.delete(`fill-plans/${created.id}/appliances.json`);
+    const res = await inject('GET', `/v1/fill-plans/${created.id}`);
+    expect(res.statusCode).toBe(200);
+    const view = res.json<Record<string, unknown> & { schedule: Record<string, { fills: unknown[] }> }>();
+    expect(view).not.toHaveProperty('appliances');
+    expect(view.schedule['edge-1']!.fills.length).toBeGreaterThan(0);
+    // Approvable too: it steers nothing, as no appliance of it is known.
+    expect((await inject('POST', `/v1/fill-plans/${created.id}/approve`)).statusCode).toBe(200);
+  });
+
+  it('serves the catalog of ready titles as the planner reads it, not as a plan id', async () => {
+    const res = await inject('GET', '/v1/fill-plans/catalog');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    // No ready titles in this stack (cli.test.ts exports one and plans with it).
+    expect(res.json()).toEqual([]);
+    expect(validateCatalog(res.json(), 'catalog')).toEqual([]);
   });
 
   it('approves a proposed plan, supersedes the previous approval, and refuses to decide twice', async () => {
