@@ -77,14 +77,14 @@ async function runPolicy(stack: TestStack, master: string, dir: string): Promise
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-ladder-'));
-  const perTitle = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
-  const fixed = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'fixed', settings: { preset: 'veryfast' } });
+  const perTitle = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' }, maxUploadBytes: 4 * 1024 ** 3 });
+  const fixed = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'fixed', settings: { preset: 'veryfast' }, maxUploadBytes: 4 * 1024 ** 3 });
   const rows: { name: string; bd: number; topSaved: number; share: number }[] = [];
   console.log(`bench:ladder: ${CORPUS.length} titles, ${DURATION_S} s each at 1280x720@25, x264 veryfast, PSNR-Y over every frame`);
   try {
     for (const c of CORPUS) {
       const master = path.join(dir, `${c.name.split(' ')[0]}.mp4`);
-      await runFfmpeg([...c.args, '-t', String(DURATION_S), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '12', '-pix_fmt', 'yuv420p', master]);
+      await runFfmpeg([...c.args, '-t', String(DURATION_S), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', master]);
       const pt = await runPolicy(perTitle, master, dir);
       const fx = await runPolicy(fixed, master, dir);
       let bd: number;

@@ -48,7 +48,7 @@ export interface PerTitleOptions {
   /**
    * How far under the upper convex hull (PSNR-Y, dB) a point may lie and still be a rung.
    * Hull vertices alone are often 3-5x apart in bitrate; near-hull points fill the gaps.
-   * 0 uses only points on the hull.
+   * 0 uses only points on the hull; 100 (the whole PSNR range) every Pareto-optimal point.
    * @defaultValue 0.5
    */
   readonly hullToleranceDb?: number;

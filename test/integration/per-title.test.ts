@@ -28,7 +28,9 @@ describe('per-title ladder', () => {
     await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=704x576:rate=25', '-t', '4', '-vf', 'setsar=12/11', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file('pal.mp4')]);
     // Odd size, and a variable frame rate (25 fps, then 10 fps).
     await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=958x538:rate=25', '-t', '6', '-vf', "setpts='if(lt(N,75),N/25,3+(N-75)/10)/TB'", '-fps_mode', 'vfr', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file('vfr-odd.mp4')]);
-    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd']) ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
+    // A still image stretched into a video: a detailed 720p picture (a zoomed mandelbrot frame).
+    await runFfmpeg(['-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25:start_scale=2.61,trim=end_frame=1,loop=loop=-1:size=1,setpts=N/25/TB', '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-pix_fmt', 'yuv420p', file('still.mp4')]);
+    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still']) ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
   }, 120_000);
 
   afterAll(async () => {
@@ -68,7 +70,22 @@ describe('per-title ladder', () => {
     }
   }, 400_000);
 
-  it.each(['short', 'single', 'pal', 'vfr-odd'])('gives a %s master a playable ladder or the fixed one with a reason', async (name) => {
+  it('gives a still several rungs, each the best picture measured at its rate', async () => {
+    const t = await waitForFinal(stack.api.app, ids.still ?? '', 400_000);
+    expect(t.state).toBe('ready');
+    const a = t.ladderAnalysis;
+    expect(a?.policy).toBe('per-title');
+    const ladder = t.ladder ?? [];
+    expect(ladder.length).toBeGreaterThan(1);
+    // Pareto: no measured sample is as cheap as a rung and better by more than interpolation
+    // noise (rungs may sit at interpolated CRFs between measured ones).
+    for (const r of ladder) {
+      const better = (a?.points ?? []).filter((p) => p.bitrateKbps <= r.bitrateKbps && p.psnrY > (r.predictedPsnrDb ?? 0) + 0.5);
+      expect(better).toEqual([]);
+    }
+  }, 400_000);
+
+  it.each(['short', 'single', 'pal', 'vfr-odd', 'still'])('gives a %s master a playable ladder or the fixed one with a reason', async (name) => {
     const t = await waitForFinal(stack.api.app, ids[name] ?? '', 400_000);
     expect(t.error).toBeUndefined();
     expect(t.state).toBe('ready');

@@ -40,6 +40,8 @@ export async function startTestStack(opts: {
   workerOptions?: WorkerOptions;
   /** Tests of the backbone use the fixed ladder (fast, known rungs); per-title has its own tests. @defaultValue 'fixed' */
   ladderPolicy?: LadderPolicy;
+  /** @defaultValue 512 MiB */
+  maxUploadBytes?: number;
 }): Promise<TestStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-stack-'));
   const redis = await startRedisServer(dir);
@@ -51,7 +53,7 @@ export async function startTestStack(opts: {
     storage: storage.config,
     settings: { ...DEFAULT_ENCODE_SETTINGS, preset: 'ultrafast', chunkSegments: 2, ...opts.settings },
     ladderPolicy: opts.ladderPolicy ?? 'fixed',
-    maxUploadBytes: 512 * 1024 * 1024,
+    maxUploadBytes: opts.maxUploadBytes ?? 512 * 1024 * 1024,
     tmpDir: dir,
   };
   const log = pino({ level: process.env.VF_TEST_LOG ?? 'silent' });

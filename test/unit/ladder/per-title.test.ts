@@ -272,3 +272,30 @@ describe('perTitleLadder: validation names the field and the value', () => {
     expect(argumentError(() => perTitleLadder(EIGHT, { width: 0, height: 1080 })).field).toBe('source.width');
   });
 });
+
+describe('perTitleLadder on a still (measured points)', () => {
+  /**
+   * Sample points measured on a detailed still at 1280x720 (bench:ladder's slide): the full
+   * size keeps the detail, every smaller size loses it to the upscale (26-29 dB whatever the
+   * rate). Quality rises faster than log-rate at 720p, so the hull's chord from 234p@34 to
+   * 720p@20 passes 4 dB above 720p@34, the best picture measured at its rate.
+   */
+  const p = (height: number, crf: number, bitrateKbps: number, psnrY: number): RdPoint => ({ width: Math.round((height * 16) / 9 / 2) * 2, height, crf, bitrateKbps, psnrY, ssim: 0.9 });
+  const STILL: readonly RdPoint[] = [
+    p(720, 20, 570, 46.43), p(720, 27, 342, 40.1), p(720, 34, 207, 33.67),
+    p(540, 20, 319, 29.37), p(540, 27, 188, 29.06), p(540, 34, 110, 28.08),
+    p(360, 20, 161, 27.44), p(360, 27, 96, 27.25), p(360, 34, 56, 26.61),
+    p(234, 20, 83, 26.56), p(234, 27, 51, 26.38), p(234, 34, 32, 25.82),
+  ];
+  const src = { width: 1280, height: 720 };
+
+  it('with the whole Pareto front as candidates, steps down at full size from the ceiling to the floor', () => {
+    const { rungs } = perTitleLadder(STILL, src, { hullToleranceDb: 100, minBitrateKbps: 16 });
+    expect(rungs.map((r) => [r.height, r.crf])).toEqual([[720, 34], [720, 27], [720, 20]]);
+  });
+
+  it('near the hull only (3 dB), loses the 720p@34 bottom the chord passes over', () => {
+    const { rungs } = perTitleLadder(STILL, src, { hullToleranceDb: 3, minBitrateKbps: 16 });
+    expect(rungs.map((r) => r.crf)).not.toContain(34);
+  });
+});
