@@ -30,9 +30,12 @@ function even(n: number): number {
 /**
  * The Apple ladder capped at the source: no rung is larger than the source, each rung keeps
  * the source's display aspect ratio, and a source smaller than the bottom rung gets one rung
- * at its own size so every title plays. The ladder's heights are read as the short side, so
- * a portrait source (1080x1920) gets the same rungs turned on their side, not shrunk to fit
- * a landscape box.
+ * at its own size so every title plays. Each rung is read as a box (16:9 in Apple's table)
+ * the picture is fitted into: a picture as wide as the box or narrower (4:3, 16:9) fills its
+ * height; a wider one (a 2.39:1 film once its letterbox is cropped) fills its width, so the
+ * 1080p rung of a scope film is 1920x800, as streaming services encode it, and not 1728x720
+ * from a 720-line box. The box is read short side first, so a portrait source (1080x1920)
+ * gets the same rungs turned on their side, not shrunk to fit a landscape box.
  */
 export function appleLadder(source: SourceFrame, ladder: readonly Rung[] = APPLE_HLS_LADDER): Rung[] {
   if (!(source.width > 0 && source.height > 0)) {
@@ -42,11 +45,18 @@ export function appleLadder(source: SourceFrame, ladder: readonly Rung[] = APPLE
   const short = portrait ? source.width : source.height;
   const long = portrait ? source.height : source.width;
   const aspect = long / short;
-  const fits = ladder.filter((r) => r.height <= short && even(r.height * aspect) <= even(long));
-  const chosen = fits.length > 0 ? fits : ladder.slice(0, 1).map((r) => ({ ...r, height: short }));
-  return chosen.map((r) => {
-    const s = even(Math.min(r.height, short));
-    const l = even(s * aspect);
-    return { width: portrait ? s : l, height: portrait ? l : s, bitrateKbps: r.bitrateKbps };
+  const fitted = ladder.map((r) => {
+    const boxLong = Math.max(r.width, r.height);
+    const boxShort = Math.min(r.width, r.height);
+    if (aspect > boxLong / boxShort) {
+      const l = even(boxLong);
+      return { s: even(l / aspect), l, bitrateKbps: r.bitrateKbps };
+    }
+    const s = even(boxShort);
+    return { s, l: even(s * aspect), bitrateKbps: r.bitrateKbps };
   });
+  const fits = fitted.filter((r) => r.s <= short && r.l <= even(long));
+  const bottom = ladder[0];
+  const chosen = fits.length > 0 || bottom === undefined ? fits : [{ s: even(short), l: even(even(short) * aspect), bitrateKbps: bottom.bitrateKbps }];
+  return chosen.map((r) => ({ width: portrait ? r.s : r.l, height: portrait ? r.l : r.s, bitrateKbps: r.bitrateKbps }));
 }

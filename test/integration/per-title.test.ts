@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { makeMaster } from '../support/media.ts';
-import { ingest, waitForFinal } from '../support/api.ts';
+import { keyframeCrops, makeMaster, probeJson } from '../support/media.ts';
+import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
 import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { chooseActiveArea, pictureBounds } from '../../workers/analysis/active-area.ts';
 
 /**
  * Per-title ladders on real encodes: the analysis' predictions must hold on the output, and
@@ -30,7 +31,9 @@ describe('per-title ladder', () => {
     await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=958x538:rate=25', '-t', '6', '-vf', "setpts='if(lt(N,75),N/25,3+(N-75)/10)/TB'", '-fps_mode', 'vfr', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file('vfr-odd.mp4')]);
     // A still image stretched into a video: a detailed 720p picture (a zoomed mandelbrot frame).
     await runFfmpeg(['-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25:start_scale=2.61,trim=end_frame=1,loop=loop=-1:size=1,setpts=N/25/TB', '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-pix_fmt', 'yuv420p', file('still.mp4')]);
-    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still']) ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
+    // Letterboxed: a 640x268 (2.39:1) picture with black bars baked into a 640x360 frame.
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x268:rate=25', '-t', '5', '-vf', 'pad=640:360:0:46:black', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', file('letterbox.mp4')]);
+    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still', 'letterbox']) ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
   }, 120_000);
 
   afterAll(async () => {
@@ -102,5 +105,42 @@ describe('per-title ladder', () => {
     }
     const m3u8 = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}/master.m3u8` });
     expect(m3u8.statusCode).toBe(200);
+  }, 400_000);
+
+  it('crops a letterboxed master: 2.39:1 rungs with no bars, predictions still hold on the picture', async () => {
+    const t = await waitForFinal(stack.api.app, ids.letterbox ?? '', 400_000);
+    expect(t.error).toBeUndefined();
+    expect(t.state).toBe('ready');
+    expect(t.ladderAnalysis?.policy).toBe('per-title');
+    expect(t.ladderAnalysis?.fallbackReason).toBeUndefined();
+    // Candidates follow the picture: 416x174 and 640x268, never a 16:9 size.
+    expect(new Set((t.ladderAnalysis?.points ?? []).map((p) => `${p.width}x${p.height}`))).toEqual(new Set(['416x174', '640x268']));
+    const ladder = t.ladder ?? [];
+    expect(ladder.length).toBeGreaterThan(0);
+    for (const r of ladder) {
+      expect(r.height).toBeLessThanOrEqual(268);
+      expect(r.width / r.height).toBeCloseTo(640 / 268, 1);
+    }
+    const top = ladder.at(-1);
+    const video = (t.renditions ?? []).filter((r) => r.kind === 'video');
+    expect(video).toHaveLength(ladder.length);
+    for (const [i, r] of video.entries()) {
+      // Measured against the cropped master: bars would be trivially perfect and inflate it.
+      expect(Math.abs((r.measuredPsnrDb ?? 0) - (ladder[i]?.predictedPsnrDb ?? NaN))).toBeLessThan(2.5);
+    }
+    // The top rung decodes at its ladder size, with picture to every edge of every keyframe.
+    const track = await downloadTrack(stack.api.app, t.id, `v${ladder.length - 1}/playlist.m3u8`, dir);
+    const vs = (await probeJson(track.joinedFile)).streams.find((s) => s.codec_type === 'video') ?? {};
+    expect([vs.width, vs.height]).toEqual([top?.width, top?.height]);
+    const crops = await keyframeCrops(track.joinedFile, path.join(dir, 'letterbox-out.crop.txt'));
+    expect(crops.length).toBeGreaterThan(1);
+    const w = top?.width ?? 0;
+    const h = top?.height ?? 0;
+    const b = pictureBounds(crops);
+    expect(b?.x1).toBeLessThanOrEqual(1);
+    expect(b?.y1).toBeLessThanOrEqual(1);
+    expect(b?.x2).toBeGreaterThanOrEqual(w - 2);
+    expect(b?.y2).toBeGreaterThanOrEqual(h - 2);
+    expect(chooseActiveArea({ width: w, height: h }, crops, { minBarShare: 0.005 })).toBeUndefined();
   }, 400_000);
 });

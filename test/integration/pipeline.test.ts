@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { countFrames, frames, makeMaster, probeJson, type MasterSpec } from '../support/media.ts';
+import { countFrames, frames, keyframeCrops, makeMaster, probeJson, type MasterSpec } from '../support/media.ts';
+import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { pictureBounds } from '../../workers/analysis/active-area.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../support/api.ts';
 
 /**
@@ -117,3 +119,43 @@ describe.each(cases)('ingest to CMAF HLS + DASH on $storage storage ($spec.width
     expect((await app.inject({ method: 'GET', url: seg })).statusCode).toBe(200);
   });
 });
+
+describe('a pillarboxed master on the fixed ladder (4:3 picture inside a 640x360 frame)', () => {
+  let stack: TestStack;
+  let dir: string;
+  let master: string;
+  let titleId: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 2 });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-e2e-pillar-'));
+    master = path.join(dir, 'pillarbox.mp4');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=480x360:rate=25', '-t', '4', '-vf', 'pad=640:360:80:0:black', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', master]);
+    titleId = await ingest(stack.api.app, master);
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('gets the Apple ladder of the 480x360 picture, and every rung decodes without bars and without lost frames', async () => {
+    const t = await waitForFinal(stack.api.app, titleId);
+    expect(t.error).toBeUndefined();
+    expect(t.state).toBe('ready');
+    expect(t.ladder?.map((r) => `${r.width}x${r.height}`)).toEqual(['312x234', '480x360']);
+    const sourceFrames = await countFrames(master);
+    const { variants } = parseMultivariant((await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${titleId}/master.m3u8` })).body);
+    expect(variants).toHaveLength(2);
+    for (const [i, v] of variants.entries()) {
+      const track = await downloadTrack(stack.api.app, titleId, v.uri, dir);
+      const [w = 0, h = 0] = (v.attrs.RESOLUTION ?? '').split('x').map(Number);
+      const vs = (await probeJson(track.joinedFile)).streams.find((s) => s.codec_type === 'video') ?? {};
+      expect([vs.width, vs.height]).toEqual([w, h]);
+      expect((await frames(track.joinedFile)).length).toBe(sourceFrames);
+      const b = pictureBounds(await keyframeCrops(track.joinedFile, path.join(dir, `v${i}.crop.txt`)));
+      expect(b?.x1).toBeLessThanOrEqual(1);
+      expect(b?.x2).toBeGreaterThanOrEqual(w - 2);
+    }
+  }, 300_000);
+});
+

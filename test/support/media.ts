@@ -1,5 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { runFfmpeg, runProbe } from '../../workers/ffmpeg/run.ts';
+import { buildCropDetectArgs } from '../../workers/ffmpeg/analysis-args.ts';
+import { BLACK_LIMIT, parseCropdetectMetadata, type CropMeasurement } from '../../workers/analysis/active-area.ts';
 
 export interface MasterSpec {
   readonly width: number;
@@ -52,4 +54,10 @@ export async function probeJson(file: string): Promise<{ format: { duration: str
 export async function countFrames(file: string): Promise<number> {
   const out = await runProbe(['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]);
   return Number(out.stdout.trim());
+}
+
+/** `cropdetect` on every keyframe of a file, as the probe job measures masters; `metadataFile` is scratch. */
+export async function keyframeCrops(file: string, metadataFile: string): Promise<CropMeasurement[]> {
+  await runFfmpeg(buildCropDetectArgs({ kind: 'crop-detect', input: file, metadataFile, blackLimit: BLACK_LIMIT }));
+  return parseCropdetectMetadata(await readFile(metadataFile, 'utf8'));
 }

@@ -3,6 +3,7 @@ import { runFfmpeg } from '../ffmpeg/run.ts';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseQualityStats, type QualitySummary } from './parse.ts';
+import type { ActiveArea } from '../ffmpeg/probe.ts';
 
 export interface QualityWindow {
   /** Where the window starts in the distorted file and in the reference, in seconds. */
@@ -11,14 +12,24 @@ export interface QualityWindow {
   readonly durationS: number;
 }
 
+/** What of the reference is compared: its active picture. */
+export interface ReferencePicture {
+  /** Coded size of the active picture, in pixels: encodes are scaled back to it. */
+  readonly width: number;
+  readonly height: number;
+  /** Where that picture sits in the reference's frame when the master has black bars; absent, the whole frame is compared. */
+  readonly crop?: ActiveArea;
+}
+
 /**
- * PSNR-Y and SSIM of each of `distorted` against `reference` over one window, at the
- * reference's size, in one ffmpeg run. `scratchDir` holds the per-frame stats files.
+ * PSNR-Y and SSIM of each of `distorted` against `reference` over one window, at the size
+ * of the reference's active picture, in one ffmpeg run. `scratchDir` holds the per-frame
+ * stats files.
  */
 export async function measureQuality(
   distorted: readonly string[],
   reference: string,
-  referenceSize: { width: number; height: number },
+  referenceSize: ReferencePicture,
   w: QualityWindow,
   scratchDir: string,
   signal?: AbortSignal,
@@ -28,7 +39,8 @@ export async function measureQuality(
   await runFfmpeg(
     buildMeasureQualityArgs({
       kind: 'measure-quality', distorted, distortedStartS: w.distortedStartS, reference, referenceStartS: w.referenceStartS, durationS: w.durationS,
-      referenceSize, statsFiles, frameStep,
+      referenceSize: { width: referenceSize.width, height: referenceSize.height },
+      ...(referenceSize.crop === undefined ? {} : { referenceCrop: referenceSize.crop }), statsFiles, frameStep,
     }),
     signal === undefined ? {} : { signal },
   );

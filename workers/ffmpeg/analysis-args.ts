@@ -4,7 +4,8 @@
  * measured at the source's size with one fixed scaler, as per-title encoding requires.
  */
 import type { EncodeSettings } from '../encode/settings.ts';
-import type { Rational } from './probe.ts';
+import type { ActiveArea, Rational } from './probe.ts';
+import { cropFilters } from './args.ts';
 
 export interface ScanCommand {
   readonly kind: 'scan';
@@ -19,6 +20,23 @@ export interface ScanCommand {
   readonly widthPx: number;
   /** scdet threshold (0-100). @defaultValue 10 */
   readonly sceneThreshold: number;
+  /** The picture inside the master's black bars; bars would add their edges to SI. Absent: the whole frame. */
+  readonly crop?: ActiveArea;
+}
+
+/**
+ * Measures black bars: every keyframe of the title, each on its own, at full resolution
+ * (a bar's edge must be found to the line). Keyframes only: they sample the whole title, and
+ * with 2 s GOPs at 25 fps they are a fiftieth of the decode. (An all-intra master, ProRes or
+ * DNxHD, has nothing to skip and is decoded whole.)
+ */
+export interface CropDetectCommand {
+  readonly kind: 'crop-detect';
+  readonly input: string;
+  /** Where `metadata=print` writes each keyframe's `lavfi.cropdetect.*` values. */
+  readonly metadataFile: string;
+  /** Mean luma of a row or column, as a share of full scale, at or under which it is black. */
+  readonly blackLimit: number;
 }
 
 export interface FrameSize {
@@ -37,6 +55,8 @@ export interface SampleEncodeCommand {
   readonly crfs: readonly number[];
   readonly outputs: readonly string[];
   readonly settings: EncodeSettings;
+  /** The picture inside the master's black bars: cropped before scaling, as the final encode does. */
+  readonly crop?: ActiveArea;
 }
 
 export interface MeasureQualityCommand {
@@ -47,7 +67,10 @@ export interface MeasureQualityCommand {
   readonly reference: string;
   readonly referenceStartS: number;
   readonly durationS: number;
+  /** Size the comparison runs at: the reference's, after `referenceCrop`. */
   readonly referenceSize: FrameSize;
+  /** The picture inside the master's black bars: bars are not compared (they are trivially perfect). */
+  readonly referenceCrop?: ActiveArea;
   /** Per distorted input: where `psnr` and `ssim` write their per-frame statistics. */
   readonly statsFiles: readonly { readonly psnr: string; readonly ssim: string }[];
   /** Compare every Nth frame only (the same frames of both inputs). @defaultValue 1 */
@@ -57,11 +80,21 @@ export interface MeasureQualityCommand {
 const secs = (s: number): string => s.toFixed(6);
 
 export function buildScanArgs(cmd: ScanCommand): string[] {
-  const graph = [`scale=${cmd.widthPx}:-2:flags=bilinear`, 'format=yuv420p', 'siti', `scdet=threshold=${cmd.sceneThreshold}`, `metadata=mode=print:file=${cmd.metadataFile}`].join(',');
+  const graph = [...cropFilters(cmd.crop), `scale=${cmd.widthPx}:-2:flags=bilinear`, 'format=yuv420p', 'siti', `scdet=threshold=${cmd.sceneThreshold}`, `metadata=mode=print:file=${cmd.metadataFile}`].join(',');
   // Frames nothing refers to (x264's non-reference B-frames) are not decoded: that halves the
   // scan's decode, cuts are still found within a frame or two, and TI stays comparable
   // between parts of the title because the GOP structure is the same throughout.
   return ['-skip_frame', 'noref', '-i', cmd.input, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', graph, '-f', 'null', '-'];
+}
+
+export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
+  if (!(cmd.blackLimit > 0 && cmd.blackLimit < 1)) throw new RangeError(`Expected \`blackLimit\` to be a share in (0, 1), got ${String(cmd.blackLimit)}`);
+  // A limit below 1 is a share of full scale to cropdetect. round=2 only keeps its own
+  // x/y/w/h even; the decision reads x1..y2. reset=1 measures each keyframe on its own
+  // instead of growing one box over the title, and skip=0 keeps the first keyframes, which
+  // cropdetect otherwise drops.
+  const detect = `cropdetect=limit=${cmd.blackLimit.toFixed(6)}:round=2:reset=1:skip=0`;
+  return ['-skip_frame', 'nokey', '-i', cmd.input, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', `${detect},metadata=mode=print:file=${cmd.metadataFile}`, '-f', 'null', '-'];
 }
 
 export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
@@ -69,7 +102,7 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
   if (n === 0) throw new RangeError('sample-encode needs at least one size and one CRF');
   if (cmd.outputs.length !== n) throw new RangeError(`sample-encode has ${n} size×CRF pairs but ${cmd.outputs.length} outputs`);
   const gop = Math.max(1, Math.round(cmd.settings.gopS * (cmd.frameRate.num / cmd.frameRate.den)));
-  const head = `[0:v:0]fps=${cmd.frameRate.num}/${cmd.frameRate.den},format=yuv420p,split=${cmd.sizes.length}${cmd.sizes.map((_, i) => `[s${i}]`).join('')}`;
+  const head = `[0:v:0]${[`fps=${cmd.frameRate.num}/${cmd.frameRate.den}`, ...cropFilters(cmd.crop)].join(',')},format=yuv420p,split=${cmd.sizes.length}${cmd.sizes.map((_, i) => `[s${i}]`).join('')}`;
   const scaled = cmd.sizes.map((s, i) => `[s${i}]scale=${s.width}:${s.height}:flags=bicubic,setsar=1,split=${cmd.crfs.length}${cmd.crfs.map((_, j) => `[v${i}_${j}]`).join('')}`);
   const outputs = cmd.sizes.flatMap((_, i) =>
     cmd.crfs.map((crf, j) => [
@@ -95,7 +128,8 @@ export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
   const step = cmd.frameStep ?? 1;
   // Frames are picked by index on both sides, so the same source frames are compared.
   const pick = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
-  const ref = `[${n}:v:0]${pick}format=yuv420p,setsar=1,setpts=PTS-STARTPTS,split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`;
+  const crop = cropFilters(cmd.referenceCrop).map((f) => `${f},`).join('');
+  const ref = `[${n}:v:0]${pick}${crop}format=yuv420p,setsar=1,setpts=PTS-STARTPTS,split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`;
   const pairs = cmd.distorted.flatMap((_, i) => {
     const f = cmd.statsFiles[i];
     return [

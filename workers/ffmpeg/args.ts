@@ -2,7 +2,7 @@
  * ffmpeg command lines as data: pure functions from a typed description to `string[]`.
  * Nothing here probes or spawns; the caller probes once and passes what it learned.
  */
-import type { Rational } from './probe.ts';
+import type { ActiveArea, Rational } from './probe.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
 
 export interface RungTarget {
@@ -30,6 +30,8 @@ export interface EncodeChunkCommand {
   /** One output path per rung, same order. */
   readonly outputs: readonly string[];
   readonly settings: EncodeSettings;
+  /** The picture inside the master's black bars: cropped before scaling. Absent: the whole frame. */
+  readonly crop?: ActiveArea;
 }
 
 export interface EncodeAudioCommand {
@@ -59,6 +61,11 @@ const secs = (s: number): string => s.toFixed(6);
 /** Seek this far ahead of a chunk's first frame so the decoder reaches it from an earlier keyframe. */
 const SEEK_LEAD_S = 3;
 
+/** `crop` filter keeping `area` of the frame; empty when there is nothing to crop, so graphs of masters without bars are unchanged. */
+export function cropFilters(area: ActiveArea | undefined): string[] {
+  return area === undefined ? [] : [`crop=${area.width}:${area.height}:${area.x}:${area.y}`];
+}
+
 export function chunkFilterGraph(cmd: EncodeChunkCommand): string {
   const fps = cmd.frameRate.num / cmd.frameRate.den;
   // Boundaries sit half a frame before the boundary frame, so float rounding of timestamps
@@ -70,6 +77,8 @@ export function chunkFilterGraph(cmd: EncodeChunkCommand): string {
     ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []),
     'setpts=PTS-STARTPTS',
     `fps=${cmd.frameRate.num}/${cmd.frameRate.den}`,
+    // Bars are dropped before anything converts or scales them.
+    ...cropFilters(cmd.crop),
     'format=yuv420p',
     `split=${cmd.rungs.length}${cmd.rungs.map((_, i) => `[s${i}]`).join('')}`,
   ].join(',');

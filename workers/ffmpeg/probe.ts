@@ -18,6 +18,20 @@ export interface VideoInfo {
   /** First presentation timestamp of the video stream, in seconds. */
   readonly startTimeS: number;
   readonly pixFmt: string;
+  /**
+   * The picture inside black bars baked into the frame (letterbox, pillarbox), in coded
+   * pixels. Absent when the whole frame is picture. ffprobe cannot see bars: the probe job
+   * measures them by decoding the master's keyframes (see `workers/analysis/active-area.ts`).
+   */
+  readonly activeArea?: ActiveArea;
+}
+
+/** A rectangle of the coded frame, in coded pixels; offsets and sizes even, for 4:2:0 chroma. */
+export interface ActiveArea {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface AudioInfo {
@@ -132,6 +146,23 @@ export function parseProbe(raw: RawProbe): ProbeResult {
           },
         }),
   };
+}
+
+/** Coded size of what is encoded and measured: the active area, or the whole frame. */
+export function activeCodedSize(video: Pick<VideoInfo, 'width' | 'height' | 'activeArea'>): { width: number; height: number } {
+  const a = video.activeArea;
+  return a === undefined ? { width: video.width, height: video.height } : { width: a.width, height: a.height };
+}
+
+/**
+ * Display size of the active picture: its coded width times the sample aspect ratio (the
+ * ratio ffprobe's display size already carries), so an anamorphic master keeps its shape
+ * once its bars are cropped. Rungs are sized from this.
+ */
+export function activeDisplaySize(video: Pick<VideoInfo, 'width' | 'displayWidth' | 'displayHeight' | 'activeArea'>): { width: number; height: number } {
+  const a = video.activeArea;
+  if (a === undefined) return { width: video.displayWidth, height: video.displayHeight };
+  return { width: video.displayWidth === video.width ? a.width : even((a.width * video.displayWidth) / video.width), height: a.height };
 }
 
 export function frameRateValue(r: Rational): number {

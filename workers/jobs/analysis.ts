@@ -2,7 +2,7 @@ import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildScanArgs, buildSampleEncodeArgs } from '../ffmpeg/analysis-args.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
-import type { ProbeResult } from '../ffmpeg/probe.ts';
+import { activeCodedSize, activeDisplaySize, type ProbeResult } from '../ffmpeg/probe.ts';
 import { parseScanMetadata } from '../analysis/parse.ts';
 import { measureQuality } from '../analysis/quality.ts';
 import { chooseSampleWindows } from '../../ladder/sample-windows.ts';
@@ -59,7 +59,11 @@ export async function startLadderAnalysis(
   const location = await deps.store.readableLocation(source.sourceKey);
   const scan = await withScratch(deps.tmpDir, `scan-${source.titleId}`, async (dir) => {
     const metadataFile = path.join(dir, 'scan.txt');
-    await runFfmpeg(buildScanArgs({ kind: 'scan', input: location, metadataFile, widthPx: 160, sceneThreshold: 10 }), { signal, durationS: probe.durationS });
+    const crop = probe.video.activeArea;
+    await runFfmpeg(
+      buildScanArgs({ kind: 'scan', input: location, metadataFile, widthPx: 160, sceneThreshold: 10, ...(crop === undefined ? {} : { crop }) }),
+      { signal, durationS: probe.durationS },
+    );
     // Without -copyts the scan's timestamps count from the file's start time.
     return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
   });
@@ -71,7 +75,8 @@ export async function startLadderAnalysis(
     queueName: deps.queueName,
     data: {
       source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, videoOffsetS: probe.videoOffsetS,
-      frameRate: probe.video.frameRate, sourceSize: { width: probe.video.width, height: probe.video.height }, sizes, crfs: SAMPLE_CRFS,
+      frameRate: probe.video.frameRate, sourceSize: activeCodedSize(probe.video), ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
+      sizes, crfs: SAMPLE_CRFS,
       settings: deps.settings,
     } satisfies JobDataByName['sample'],
     // A failed sample must not strand the ladder job: it proceeds with what it has, or falls back.
@@ -101,13 +106,17 @@ export const sampleHandler: Handler<'sample'> = async (job, { deps, signal }) =>
     const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));
     const t0 = Date.now();
     await runFfmpeg(
-      buildSampleEncodeArgs({ kind: 'sample-encode', input, startS, durationS: d.window.durationS, frameRate: d.frameRate, sizes: d.sizes, crfs: d.crfs, outputs, settings: d.settings }),
+      buildSampleEncodeArgs({
+        kind: 'sample-encode', input, startS, durationS: d.window.durationS, frameRate: d.frameRate, sizes: d.sizes, crfs: d.crfs, outputs, settings: d.settings,
+        ...(d.crop === undefined ? {} : { crop: d.crop }),
+      }),
       { signal },
     );
     const encodeS = (Date.now() - t0) / 1000;
     // Every third frame: neighbouring frames score alike, and scaling back to the source size
     // plus SSIM on every frame cost half as much as the sample encodes themselves.
-    const quality = await measureQuality(outputs, input, d.sourceSize, { distortedStartS: 0, referenceStartS: startS, durationS: d.window.durationS }, dir, signal, QUALITY_FRAME_STEP);
+    const reference = { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) };
+    const quality = await measureQuality(outputs, input, reference, { distortedStartS: 0, referenceStartS: startS, durationS: d.window.durationS }, dir, signal, QUALITY_FRAME_STEP);
     const points: RdPoint[] = [];
     for (const [i, { size, crf }] of pairs.entries()) {
       const bytes = (await stat(outputs[i] ?? '')).size;
@@ -132,7 +141,8 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
   const windows = values.filter((v): v is WindowPoints => 'points' in v);
   const sampledS = d.windows.reduce((s, w) => s + w.durationS, 0);
   const analysisS = (Date.now() - d.startedAtMs) / 1000;
-  const source = { width: d.probe.video.displayWidth, height: d.probe.video.displayHeight };
+  // Rungs never exceed the active picture: bars are not part of the source's size.
+  const source = activeDisplaySize(d.probe.video);
   try {
     if (windows.length === 0) throw new Error(`no sample window could be measured (${d.windows.length} planned)`);
     const points = aggregateWindows(windows);

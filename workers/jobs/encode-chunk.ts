@@ -30,7 +30,7 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
     await runFfmpeg(
       buildArgs({
         kind: 'encode-chunk', input, frameRate: d.frameRate, videoStartS: d.videoStartS, startFrame: d.chunk.startFrame,
-        endFrame: d.chunk.endFrame, rungs: d.rungs, outputs, settings: d.settings,
+        endFrame: d.chunk.endFrame, rungs: d.rungs, outputs, settings: d.settings, ...(d.crop === undefined ? {} : { crop: d.crop }),
       }),
       { signal, durationS: chunkDurationS, onProgress: report },
     );

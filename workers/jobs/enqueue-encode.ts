@@ -1,6 +1,6 @@
 import { planChunks } from '../encode/chunks.ts';
 import { digest } from '../encode/settings.ts';
-import type { ProbeResult } from '../ffmpeg/probe.ts';
+import { activeCodedSize, type ProbeResult } from '../ffmpeg/probe.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../orchestrator/titles/model.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
@@ -24,7 +24,9 @@ export async function enqueueEncode(
   const { titleId } = source;
   const settings = deps.settings;
   const chunks = planChunks({ durationS: probe.durationS, frameRate: probe.video.frameRate, segmentS: settings.segmentS, chunkSegments: settings.chunkSegments });
-  const version = `${source.sha256.slice(0, 16)}-${digest({ settings, ladder })}`;
+  const crop = probe.video.activeArea;
+  // The crop changes every output; masters without bars keep the versions they always had.
+  const version = `${source.sha256.slice(0, 16)}-${digest(crop === undefined ? { settings, ladder } : { settings, ladder, crop })}`;
   const layout: EncodeLayout = {
     titleId,
     sourceKey: source.sourceKey,
@@ -41,7 +43,7 @@ export async function enqueueEncode(
     queueName: deps.queueName,
     data: {
       layout, chunk, chunkCount: chunks.length, frameRate: probe.video.frameRate, videoStartS: probe.video.startTimeS,
-      durationS: probe.durationS, rungs: ladder, settings,
+      durationS: probe.durationS, rungs: ladder, settings, ...(crop === undefined ? {} : { crop }),
     } satisfies JobDataByName['encode-chunk'],
     opts: { ...childOpts, jobId: jobIds.chunk(layout, chunk.index) },
   }));
@@ -62,7 +64,7 @@ export async function enqueueEncode(
     queueName: deps.queueName,
     data: {
       layout, chunkCount: chunks.length, rungs: ladder, frameRate: probe.video.frameRate, durationS: probe.durationS, hasAudio, settings,
-      videoOffsetS: probe.videoOffsetS, sourceSize: { width: probe.video.width, height: probe.video.height },
+      videoOffsetS: probe.videoOffsetS, sourceSize: activeCodedSize(probe.video), ...(crop === undefined ? {} : { crop }),
       ...(qualityWindows === undefined ? {} : { qualityWindows }),
     } satisfies JobDataByName['package'],
     opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.package(layout) },

@@ -54,7 +54,7 @@ async function measureRung(deps: WorkerDeps, d: PackageJobData, s: Segmented, si
   const windows = d.qualityWindows ?? defaultQualityWindows(d.durationS);
   const results = [];
   for (const w of windows) {
-    const [q] = await measureQuality([joined], reference, d.sourceSize, { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, s.dir, signal);
+    const [q] = await measureQuality([joined], reference, { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) }, { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, s.dir, signal);
     if (q !== undefined) results.push({ q, weight: w.durationS });
   }
   await rm(joined, { force: true });

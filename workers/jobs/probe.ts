@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
-import { BadInputError } from '../ffmpeg/errors.ts';
-import { probeMaster, frameRateValue } from '../ffmpeg/probe.ts';
-import { runProbe } from '../ffmpeg/run.ts';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BadInputError, FfmpegExitError } from '../ffmpeg/errors.ts';
+import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../ffmpeg/probe.ts';
+import { runFfmpeg, runProbe } from '../ffmpeg/run.ts';
+import { buildCropDetectArgs } from '../ffmpeg/analysis-args.ts';
+import { BLACK_LIMIT, chooseActiveArea, parseCropdetectMetadata } from '../analysis/active-area.ts';
+import { withScratch } from './scratch.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
 import type { SourceRef } from './types.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
 import { startLadderAnalysis } from './analysis.ts';
 import { enqueueArtwork } from './artwork.ts';
-import type { Handler } from './context.ts';
+import type { Handler, WorkerDeps } from './context.ts';
 import type { ObjectStore } from '../storage/port.ts';
 
 async function sha256Of(store: ObjectStore, key: string): Promise<string> {
@@ -37,7 +42,27 @@ async function assertDecodable(location: string, durationS: number, signal: Abor
 }
 
 /**
- * Probes the master once and rejects what cannot be a master. With the fixed ladder policy
+ * Finds black bars baked into the master from its keyframes (see `active-area.ts`). Cropping
+ * is an optimisation: if ffmpeg cannot measure them, the title is encoded whole, and a master
+ * that really is broken fails in the encode with its own error.
+ */
+async function detectActiveArea(deps: WorkerDeps, titleId: string, location: string, video: VideoInfo, signal: AbortSignal): Promise<ActiveArea | undefined> {
+  return withScratch(deps.tmpDir, `crop-${titleId}`, async (dir) => {
+    const metadataFile = path.join(dir, 'cropdetect.txt');
+    try {
+      await runFfmpeg(buildCropDetectArgs({ kind: 'crop-detect', input: location, metadataFile, blackLimit: BLACK_LIMIT }), { signal });
+    } catch (err) {
+      if (!(err instanceof FfmpegExitError) || err.exitCode === null) throw err;
+      deps.log.warn({ titleId, err: err.message }, 'black bars not measured: encoding the whole frame');
+      return undefined;
+    }
+    return chooseActiveArea(video, parseCropdetectMetadata(await readFile(metadataFile, 'utf8')));
+  });
+}
+
+/**
+ * Probes the master once, rejects what cannot be a master and measures its black bars: every
+ * later job encodes and measures the active picture only. With the fixed ladder policy
  * it enqueues the encode at once; with per-title (the default) it starts the ladder analysis,
  * whose last job enqueues the encode.
  */
@@ -54,16 +79,18 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const sha256 = title.source.sha256 !== '' ? title.source.sha256 : await sha256Of(deps.store, title.source.key);
 
   const location = await deps.store.readableLocation(title.source.key);
-  const probe = await probeMaster(location, { signal });
-  await assertDecodable(location, probe.durationS, signal);
+  const probed = await probeMaster(location, { signal });
+  await assertDecodable(location, probed.durationS, signal);
+  const activeArea = await detectActiveArea(deps, titleId, location, probed.video, signal);
+  const probe: ProbeResult = activeArea === undefined ? probed : { ...probed, video: { ...probed.video, activeArea } };
 
   const source: SourceRef = { titleId, sourceKey: title.source.key, sha256 };
   await deps.titles.update(titleId, { probe, source: { ...title.source, sizeBytes: head.sizeBytes, sha256 } });
-  deps.log.info({ titleId, durationS: probe.durationS, fps: frameRateValue(probe.video.frameRate) }, 'master probed');
+  deps.log.info({ titleId, durationS: probe.durationS, fps: frameRateValue(probe.video.frameRate), activeArea }, 'master probed');
   // Artwork runs beside the ladder analysis and the encode; it never fails the title.
   await enqueueArtwork(deps, source, probe);
 
-  const fixed = appleLadder({ width: probe.video.displayWidth, height: probe.video.displayHeight });
+  const fixed = appleLadder(activeDisplaySize(probe.video));
   if (deps.ladderPolicy === 'fixed') return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed' });
   return startLadderAnalysis(deps, source, probe, fixed, signal);
 };

@@ -1,4 +1,4 @@
-import type { Rational } from '../ffmpeg/probe.ts';
+import type { ActiveArea, Rational } from '../ffmpeg/probe.ts';
 import type { Chunk } from '../encode/chunks.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
 import type { Rung } from '../../ladder/types.ts';
@@ -39,7 +39,10 @@ export interface SampleJobData {
   /** Seconds to add to a window's start to seek the master there (see `ProbeResult.videoOffsetS`). */
   readonly videoOffsetS: number;
   readonly frameRate: Rational;
+  /** Coded size of the master's active picture: samples are scaled back to it to be measured. */
   readonly sourceSize: { readonly width: number; readonly height: number };
+  /** `VideoInfo.activeArea`: cropped from the master before encoding and before measuring. */
+  readonly crop?: ActiveArea;
   readonly sizes: readonly { readonly width: number; readonly height: number }[];
   readonly crfs: readonly number[];
   readonly settings: EncodeSettings;
@@ -64,6 +67,8 @@ export interface EncodeChunkJobData {
   readonly durationS: number;
   readonly rungs: readonly Rung[];
   readonly settings: EncodeSettings;
+  /** `VideoInfo.activeArea`: the bars are cropped before the rungs are scaled. */
+  readonly crop?: ActiveArea;
 }
 
 export interface EncodeAudioJobData {
@@ -83,8 +88,10 @@ export interface PackageJobData {
   readonly settings: EncodeSettings;
   /** See `ProbeResult.videoOffsetS`: where the title's t = 0 is for an input seek of the master. */
   readonly videoOffsetS: number;
-  /** Coded size of the master: outputs are scaled back to it to measure their quality. */
+  /** Coded size of the master's active picture: outputs are scaled back to it to measure their quality. */
   readonly sourceSize: { readonly width: number; readonly height: number };
+  /** `VideoInfo.activeArea`: the master is cropped to it before outputs are compared with it. */
+  readonly crop?: ActiveArea;
   /** Where the final rungs' quality is measured (the analysis windows, or a default spread). */
   readonly qualityWindows?: readonly TimeWindow[];
 }

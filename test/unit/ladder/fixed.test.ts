@@ -45,3 +45,25 @@ describe('appleLadder on portrait sources (regression: portrait was capped by it
     expect(rungs.every((r) => r.height > r.width)).toBe(true);
   });
 });
+
+describe('appleLadder on pictures wider than 16:9 (letterboxed masters once their bars are cropped)', () => {
+  it('a 2.39:1 picture fills each rung’s width: 1920x800 in the 1080p tier, every tier kept', () => {
+    const rungs = appleLadder({ width: 1920, height: 800 });
+    expect(rungs.map((r) => r.width)).toEqual(APPLE_HLS_LADDER.map((r) => r.width));
+    expect(rungs.at(-1)).toEqual({ width: 1920, height: 800, bitrateKbps: 7800 });
+    for (const r of rungs) expect(Math.abs(r.width / r.height - 2.4)).toBeLessThan(0.03);
+  });
+
+  it('640x268 (testsrc2 letterboxed in 640x360): the 640 rung at the source size, nothing larger', () => {
+    expect(appleLadder({ width: 640, height: 268 })).toEqual([
+      { width: 416, height: 174, bitrateKbps: 145 },
+      { width: 640, height: 268, bitrateKbps: 365 },
+    ]);
+  });
+
+  it('a 4:3 pillarboxed picture (1440x1080) still fills each rung’s height', () => {
+    const rungs = appleLadder({ width: 1440, height: 1080 });
+    expect(rungs.map((r) => r.height)).toEqual(APPLE_HLS_LADDER.map((r) => r.height));
+    expect(rungs.at(-1)).toMatchObject({ width: 1440, height: 1080 });
+  });
+});

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildCropDetectArgs,
   buildMeasureQualityArgs,
   buildSampleEncodeArgs,
   buildScanArgs,
+  type CropDetectCommand,
   type MeasureQualityCommand,
   type SampleEncodeCommand,
   type ScanCommand,
@@ -45,6 +47,11 @@ function measure(extra: Partial<MeasureQualityCommand> = {}): MeasureQualityComm
   };
 }
 
+const cropDetect: CropDetectCommand = { kind: 'crop-detect', input: 'https://s3.test/master.mp4?sig=x', metadataFile: '/w/crop.txt', blackLimit: 24 / 255 };
+
+/** 2.39:1 picture inside a 1920x1080 frame. */
+const LETTERBOX = { x: 0, y: 138, width: 1920, height: 804 };
+
 const valueOf = (args: string[], flag: string): string | undefined => {
   const i = args.indexOf(flag);
   return i < 0 ? undefined : args[i + 1];
@@ -65,6 +72,19 @@ describe('analysis argument snapshots', () => {
 
   it('measure-quality: 3 encodes against one reference window', () => {
     expect(buildMeasureQualityArgs(measure())).toMatchSnapshot();
+  });
+
+  it('crop-detect: keyframes only, each measured on its own, edges printed to a file', () => {
+    expect(buildCropDetectArgs(cropDetect)).toMatchSnapshot();
+  });
+
+  it('sample-encode of a letterboxed master: cropped before the split to the scalers', () => {
+    const sizes = [{ width: 640, height: 268 }, { width: 1280, height: 536 }];
+    expect(buildSampleEncodeArgs(sample({ crop: LETTERBOX, sizes, outputs: sizes.flatMap((s) => [20, 26, 32].map((c) => `/w/${s.height}p_crf${c}.mp4`)) }))).toMatchSnapshot();
+  });
+
+  it('measure-quality of a letterboxed master: the reference cropped, encodes scaled to the active size', () => {
+    expect(buildMeasureQualityArgs(measure({ referenceSize: { width: 1920, height: 804 }, referenceCrop: LETTERBOX }))).toMatchSnapshot();
   });
 });
 
@@ -199,3 +219,53 @@ describe('buildMeasureQualityArgs', () => {
     expect(() => buildMeasureQualityArgs(measure({ distorted: [], statsFiles: [] }))).toThrow('measure-quality needs at least one distorted input');
   });
 });
+
+describe('buildCropDetectArgs', () => {
+  it('decodes keyframes only (an input option) and reads the first video stream only, writing nothing', () => {
+    const args = buildCropDetectArgs(cropDetect);
+    expect(args.slice(0, 3)).toEqual(['-skip_frame', 'nokey', '-i']);
+    expect(valueOf(args, '-map')).toBe('0:v:0');
+    expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
+  });
+
+  it('passes the black limit as a share of full scale, resets every frame and skips none', () => {
+    const graph = valueOf(buildCropDetectArgs(cropDetect), '-vf') ?? '';
+    expect(graph).toBe('cropdetect=limit=0.094118:round=2:reset=1:skip=0,metadata=mode=print:file=/w/crop.txt');
+  });
+
+  it('refuses a black limit that is not a share', () => {
+    expect(() => buildCropDetectArgs({ ...cropDetect, blackLimit: 24 })).toThrow('Expected `blackLimit` to be a share in (0, 1), got 24');
+  });
+});
+
+describe('crop of a master with black bars', () => {
+  it('the scan crops before scaling down, so the bars’ edges add nothing to SI', () => {
+    const graph = valueOf(buildScanArgs({ ...scan, crop: LETTERBOX }), '-vf') ?? '';
+    expect(graph.split(',').slice(0, 2)).toEqual(['crop=1920:804:0:138', 'scale=480:-2:flags=bilinear']);
+  });
+
+  it('sample encodes crop once, before the split to the scalers', () => {
+    const graph = filterOf(buildSampleEncodeArgs(sample({ crop: LETTERBOX })));
+    expect(graph.startsWith('[0:v:0]fps=30000/1001,crop=1920:804:0:138,format=yuv420p,split=2[s0][s1];')).toBe(true);
+    expect(count(graph, 'crop=')).toBe(1);
+  });
+
+  it('the reference is cropped and the encodes are scaled to the active size; encodes are not cropped', () => {
+    const graph = filterOf(buildMeasureQualityArgs(measure({ referenceSize: { width: 1920, height: 804 }, referenceCrop: LETTERBOX })));
+    expect(graph.startsWith('[3:v:0]crop=1920:804:0:138,format=yuv420p,setsar=1,')).toBe(true);
+    expect(graph).toContain('[0:v:0]scale=1920:804:flags=bicubic,');
+    expect(count(graph, 'crop=')).toBe(1);
+  });
+
+  it('the reference is cropped after frames are picked, so both sides pick the same frames', () => {
+    const graph = filterOf(buildMeasureQualityArgs(measure({ referenceCrop: LETTERBOX, frameStep: 3 })));
+    expect(graph).toContain("[3:v:0]select='not(mod(n\\,3))',crop=1920:804:0:138,format=yuv420p");
+  });
+
+  it('without bars, no crop filter anywhere', () => {
+    for (const args of [buildScanArgs(scan), buildSampleEncodeArgs(sample()), buildMeasureQualityArgs(measure())]) {
+      expect(args.join(' ')).not.toContain('crop');
+    }
+  });
+});
+

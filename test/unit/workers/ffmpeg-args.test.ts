@@ -55,6 +55,10 @@ describe('buildArgs snapshots', () => {
     expect(buildArgs({ kind: 'encode-audio', input: 'in.mp4', offsetS: 0, output: 'a.mp4', bitrateKbps: 96 })).toMatchSnapshot();
   });
 
+  it('encode-chunk of a letterboxed master: bars cropped before the split to the scalers', () => {
+    expect(buildArgs(chunk(750, 1500, { crop: { x: 0, y: 138, width: 1920, height: 804 } }))).toMatchSnapshot();
+  });
+
   it('segment from an ffconcat list', () => {
     expect(buildArgs({ kind: 'segment', input: '/w/list.ffconcat', inputIsConcatList: true, segmentS: 6, outDir: '/w/v0' })).toMatchSnapshot();
   });
@@ -108,5 +112,21 @@ describe('encode-chunk arguments', () => {
 
   it('throws when there are no rungs', () => {
     expect(() => buildArgs(chunk(0, 750, { rungs: [], outputs: [] }))).toThrow(RangeError);
+  });
+});
+
+describe('encode-chunk of a master with black bars', () => {
+  const crop = { x: 240, y: 0, width: 1440, height: 1080 };
+
+  it('crops once, after the frame rate is fixed and before conversion, split and scaling', () => {
+    const graph = filterOf(buildArgs(chunk(0, 750, { crop })));
+    expect(graph).toContain('fps=25/1,crop=1440:1080:240:0,format=yuv420p,split=2[s0][s1]');
+    expect(graph.split('crop=')).toHaveLength(2);
+    expect(graph.indexOf('crop=')).toBeLessThan(graph.indexOf('scale='));
+  });
+
+  it('a master without bars gets no crop filter at all', () => {
+    expect(filterOf(buildArgs(chunk(0, 750)))).not.toContain('crop');
+    expect(buildArgs(chunk(0, 750, { crop: undefined }))).toEqual(buildArgs(chunk(0, 750)));
   });
 });

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { chooseActiveArea, parseCropdetectMetadata, pictureBounds, type CropMeasurement } from '../../../workers/analysis/active-area.ts';
+import { activeCodedSize, activeDisplaySize } from '../../../workers/ffmpeg/probe.ts';
+import { EDGE_NOISE, FULL_FRAME, PILLARBOX_4_3, SCOPE_WITH_FADE_IN } from './cropdetect-fixture.ts';
+
+const HD = { width: 1920, height: 1080 };
+
+/** A keyframe whose picture spans x1..x2, y1..y2 (inclusive), at `timeS`. */
+const kf = (timeS: number, x1: number, x2: number, y1: number, y2: number): CropMeasurement => ({ timeS, x1, x2, y1, y2 });
+const BLACK = (timeS: number): CropMeasurement => kf(timeS, 1919, 0, 1079, 0);
+
+describe('parseCropdetectMetadata', () => {
+  it('reads each keyframe’s picture edges and time, black ones included', () => {
+    expect(parseCropdetectMetadata(SCOPE_WITH_FADE_IN)).toEqual([
+      { timeS: 0, x1: 1919, x2: 0, y1: 1079, y2: 0 },
+      { timeS: 1, x1: 0, x2: 1919, y1: 138, y2: 941 },
+      { timeS: 2, x1: 0, x2: 1919, y1: 138, y2: 941 },
+    ]);
+  });
+
+  it('leaves out a frame cut off before all four edges were printed', () => {
+    const cut = 'frame:0    pts:0       pts_time:0\nlavfi.cropdetect.x1=0\nlavfi.cropdetect.x2=1919\n';
+    expect(parseCropdetectMetadata(cut + PILLARBOX_4_3.trim())).toHaveLength(2);
+    expect(parseCropdetectMetadata('')).toEqual([]);
+  });
+});
+
+describe('chooseActiveArea on captured cropdetect output', () => {
+  it('2.39:1 letterbox inside 16:9: keeps 1920x804 at y=138, ignoring the black fade-in keyframe', () => {
+    expect(chooseActiveArea(HD, parseCropdetectMetadata(SCOPE_WITH_FADE_IN))).toEqual({ x: 0, y: 138, width: 1920, height: 804 });
+  });
+
+  it('4:3 pillarbox inside 16:9: keeps 1440x1080 at x=240', () => {
+    expect(chooseActiveArea(HD, parseCropdetectMetadata(PILLARBOX_4_3))).toEqual({ x: 240, y: 0, width: 1440, height: 1080 });
+  });
+
+  it('no bars: nothing to crop', () => {
+    expect(chooseActiveArea(HD, parseCropdetectMetadata(FULL_FRAME))).toBeUndefined();
+  });
+
+  it('dark lines at the edges (10 of 1080 rows, 10 of 1920 columns) are below the threshold: nothing to crop', () => {
+    const m = parseCropdetectMetadata(EDGE_NOISE);
+    expect(pictureBounds(m)).toEqual({ x1: 10, x2: 1919, y1: 6, y2: 1075 });
+    expect(chooseActiveArea(HD, m)).toBeUndefined();
+  });
+});
+
+describe('chooseActiveArea decisions', () => {
+  it('takes the box holding every keyframe’s picture: subtitles burnt into the lower bar are kept', () => {
+    const m = [kf(0, 0, 1919, 138, 941), kf(2, 300, 1600, 140, 1000), kf(4, 0, 1919, 150, 930)];
+    expect(chooseActiveArea(HD, m)).toEqual({ x: 0, y: 138, width: 1920, height: 862 });
+  });
+
+  it('a full-frame keyframe (a studio logo before the film) means there are no bars to crop', () => {
+    expect(chooseActiveArea(HD, [kf(0, 0, 1919, 0, 1079), kf(2, 0, 1919, 138, 941)])).toBeUndefined();
+  });
+
+  it('a title whose every keyframe is black is not cropped', () => {
+    expect(chooseActiveArea(HD, [BLACK(0), BLACK(2)])).toBeUndefined();
+    expect(chooseActiveArea(HD, [])).toBeUndefined();
+  });
+
+  it('crops each axis on its own: letterbox bars are cut, a few dark columns at the side are kept', () => {
+    expect(chooseActiveArea(HD, [kf(0, 8, 1915, 138, 941)])).toEqual({ x: 0, y: 138, width: 1920, height: 804 });
+  });
+
+  it('1.85:1 inside 16:9 (3.9% of bars) is cropped; 2.9% is not', () => {
+    expect(chooseActiveArea(HD, [kf(0, 0, 1919, 21, 1058)])).toEqual({ x: 0, y: 22, width: 1920, height: 1036 });
+    expect(chooseActiveArea(HD, [kf(0, 0, 1919, 16, 1064)])).toBeUndefined();
+  });
+
+  it('odd edges round inwards to even offsets and sizes, never keeping a line of black', () => {
+    const a = chooseActiveArea(HD, [kf(0, 0, 1919, 137, 942)]);
+    expect(a).toEqual({ x: 0, y: 138, width: 1920, height: 804 });
+  });
+
+  it('keeps sizes even when an axis is left whole in an odd-sized frame', () => {
+    expect(chooseActiveArea({ width: 721, height: 480 }, [kf(0, 0, 720, 60, 419)])).toEqual({ x: 0, y: 60, width: 720, height: 360 });
+  });
+
+  it('does not crop to a sliver: dark content (a credit roll in the middle third) is not bars', () => {
+    expect(chooseActiveArea(HD, [kf(0, 700, 1219, 0, 1079)])).toBeUndefined();
+  });
+
+  it('validates its options, naming the field and the value', () => {
+    expect(() => chooseActiveArea(HD, [], { minBarShare: 1.5 })).toThrow('Expected `minBarShare` to be a number in [0, 1), got 1.5');
+    expect(() => chooseActiveArea(HD, [], { minPictureShare: Number.NaN })).toThrow(/`minPictureShare`.*NaN/);
+  });
+});
+
+describe('active sizes of a probed video', () => {
+  const video = { width: 1920, height: 1080, displayWidth: 1920, displayHeight: 1080 };
+
+  it('without bars: the coded and display sizes, unchanged', () => {
+    expect(activeCodedSize(video)).toEqual({ width: 1920, height: 1080 });
+    expect(activeDisplaySize(video)).toEqual({ width: 1920, height: 1080 });
+  });
+
+  it('letterboxed: the active area', () => {
+    const v = { ...video, activeArea: { x: 0, y: 138, width: 1920, height: 804 } };
+    expect(activeCodedSize(v)).toEqual({ width: 1920, height: 804 });
+    expect(activeDisplaySize(v)).toEqual({ width: 1920, height: 804 });
+  });
+
+  it('anamorphic (720x576 coded, 16:9 display) letterboxed: the active width times the sample aspect ratio', () => {
+    const v = { width: 720, height: 576, displayWidth: 1024, displayHeight: 576, activeArea: { x: 0, y: 72, width: 720, height: 432 } };
+    expect(activeCodedSize(v)).toEqual({ width: 720, height: 432 });
+    expect(activeDisplaySize(v)).toEqual({ width: 1024, height: 432 });
+  });
+});
