@@ -9,6 +9,7 @@ import { titlePrefix, type Title } from '../titles/model.ts';
 import type { TitleStore } from '../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../workers/storage/port.ts';
 import { jobIds } from '../../workers/jobs/types.ts';
+import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
 
@@ -32,11 +33,20 @@ export async function titleView(titles: TitleStore, t: Title): Promise<TitleView
 }
 
 /**
+ * Body bytes between the scavenges an upload asks for (see scavengeYoungGeneration): bounds
+ * the dead chunks it leaves in memory to about this much (V8 alone lets 32 MiB pile up).
+ * bench:api, 2 GiB upload: RSS +34 MB with none, +7 to +10 MB at 8 MiB, +5 to +7 MB at 4 MiB,
+ * throughput unchanged within noise; at 1 MiB throughput started to drop.
+ */
+const SCAVENGE_EVERY_BYTES = 4 * 1024 * 1024;
+
+/**
  * Counts bytes as they pass and hashes them, failing the stream once the limit is crossed,
  * so an upload is never buffered and never grows past the limit in storage.
  */
 function meter(limit: number): Transform & { bytes: number; sha256: () => string } {
   const hash = createHash('sha256');
+  let scavengedAt = 0;
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       m.bytes += chunk.length;
@@ -45,6 +55,10 @@ function meter(limit: number): Transform & { bytes: number; sha256: () => string
         return;
       }
       hash.update(chunk);
+      if (m.bytes - scavengedAt >= SCAVENGE_EVERY_BYTES) {
+        scavengedAt = m.bytes;
+        scavengeYoungGeneration();
+      }
       cb(null, chunk);
     },
   });
