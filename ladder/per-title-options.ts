@@ -40,8 +40,8 @@ export interface PerTitleOptions {
   readonly qualityCeilingDb?: number;
   /**
    * PSNR-Y in dB the bottom rung must reach: the bottom rung is the cheapest point at or
-   * above it. When no allowed point reaches it, the best one is used and the ladder carries
-   * a `QUALITY_FLOOR_RELAXED` note.
+   * above it. When no allowed point reaches it (grain, noise), the floor is dropped: the
+   * bottom rung is the cheapest point, and the ladder carries a `QUALITY_FLOOR_RELAXED` note.
    * @defaultValue 30
    */
   readonly qualityFloorDb?: number;

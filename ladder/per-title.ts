@@ -12,7 +12,7 @@ export interface PlannedRung extends Rung {
 }
 
 export type LadderNoteCode =
-  /** No allowed point reached `qualityFloorDb`; the bottom rung is the best one available. */
+  /** No allowed point reached `qualityFloorDb`; the bottom rung is the cheapest one. */
   | 'QUALITY_FLOOR_RELAXED'
   /** Some neighbouring rungs are further apart than `maxStepRatio`. */
   | 'MAX_STEP_EXCEEDED'
@@ -130,11 +130,15 @@ function chooseBottom<P extends RdPoint>(allowed: readonly P[], opts: ResolvedPe
   }
   const atFloor = cappedCandidates.find((p) => psnrDb(p) >= opts.qualityFloorDb);
   if (atFloor !== undefined) return atFloor;
+  // Grain and noise keep PSNR low at every rate: a floor nothing reaches says nothing about
+  // which rung is too poor to watch, and taking the best point as the bottom collapsed such a
+  // title to one 6 Mbit/s rung that no weak link could play. The ladder spans what was measured.
+  const cheapest = cappedCandidates[0] ?? best;
   notes.push({
     code: 'QUALITY_FLOOR_RELAXED',
-    message: `No allowed point reaches qualityFloorDb ${opts.qualityFloorDb}; bottom rung predicts ${psnrDb(best).toFixed(2)} dB`,
+    message: `No allowed point reaches qualityFloorDb ${opts.qualityFloorDb} (best ${psnrDb(best).toFixed(2)} dB); the bottom rung is the cheapest point, ${psnrDb(cheapest).toFixed(2)} dB`,
   });
-  return best;
+  return cheapest;
 }
 
 /**

@@ -95,7 +95,7 @@ export function PlanPage({ id }) {
     }
   };
   const proposed = view.state === 'proposed';
-  return html`<section class="plan-page">
+  return html`<section class="plan-page" data-plan=${view.id}>
     <p><a href="#/plans">← Fill plans</a></p>
     <h1>Fill plan <code>${view.id.slice(0, 8)}</code> <${StateBadge} state=${view.state} /></h1>
     <div class="actions">

@@ -175,10 +175,16 @@ describe('operator console in headless Chromium', () => {
     const id = created.json<{ id: string }>().id;
     await stack.api.store.delete(`fill-plans/${id}/appliances.json`);
 
+    // Only the hash changes: until the new plan renders, the page still shows the previous
+    // (shaded) one, so wait for this plan's page, then for the whole expected picture at once.
     await page.goto(`${base}/console/#/plans/${id}`);
-    await expect.poll(() => count('svg.gantt rect.fill-bar'), WAIT).toBeGreaterThanOrEqual(1);
-    expect(await count('svg.gantt .gantt-row')).toBeGreaterThanOrEqual(1);
-    expect(await count('svg.gantt rect.fill-window')).toBe(0);
+    await expect.poll(() => count(`section.plan-page[data-plan="${id}"] svg.gantt`), WAIT).toBeGreaterThanOrEqual(1);
+    const picture = async (): Promise<[boolean, boolean, number]> => [
+      (await count('svg.gantt rect.fill-bar')) >= 1,
+      (await count('svg.gantt .gantt-row')) >= 1,
+      await count('svg.gantt rect.fill-window'),
+    ];
+    await expect.poll(picture, WAIT).toEqual([true, true, 0]);
     await page.screenshot({ path: path.join(OUTPUT, 'console-plan-without-appliances.png'), fullPage: true });
   }, 120_000);
 });

@@ -149,9 +149,9 @@ describe('perTitleLadder: constraints', () => {
     expect(perTitleLadder(CEILING, HD, { qualityFloorDb: 37 }).rungs[0]!.bitrateKbps).toBe(400);
   });
 
-  it('relaxes an unreachable quality floor with a note instead of failing', () => {
+  it('drops an unreachable quality floor with a note: the ladder still spans the measured range', () => {
     const { rungs, notes } = perTitleLadder(CEILING, HD, { qualityFloorDb: 48, qualityCeilingDb: 50 });
-    expect(rungs.map((r) => r.bitrateKbps)).toEqual([3200]);
+    expect(rungs.map((r) => r.bitrateKbps)).toEqual([200, 400, 800, 1600, 3200]);
     expect(notes.map((n) => n.code)).toContain('QUALITY_FLOOR_RELAXED');
   });
 
