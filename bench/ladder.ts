@@ -17,8 +17,8 @@ import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 const SIZE = { width: 1280, height: 720 };
-/** Runs only the corpus titles whose name contains this (e.g. `BENCH_ONLY=noisy`). */
-const ONLY = process.env.BENCH_ONLY ?? '';
+/** Runs only the corpus titles whose name matches this regular expression (e.g. `BENCH_ONLY='noisy|life'`). */
+const ONLY = new RegExp(process.env.BENCH_ONLY ?? '');
 
 /** A detailed still (a deep mandelbrot frame): the picture of the slide and of the pan. */
 const STILL = 'mandelbrot=s=1280x720:r=25,trim=start_frame=600:end_frame=601';
@@ -82,10 +82,10 @@ async function main(): Promise<void> {
   const perTitle = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' }, maxUploadBytes: 4 * 1024 ** 3 });
   const fixed = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'fixed', settings: { preset: 'veryfast' }, maxUploadBytes: 4 * 1024 ** 3 });
   const rows: { name: string; bd: number; topSaved: number; share: number }[] = [];
-  console.log(`bench:ladder: ${CORPUS.filter((t) => t.name.includes(ONLY)).length} titles, ${DURATION_S} s each at 1280x720@25, x264 veryfast, PSNR-Y over every frame`);
+  console.log(`bench:ladder: ${CORPUS.filter((t) => ONLY.test(t.name)).length} titles, ${DURATION_S} s each at 1280x720@25, x264 veryfast, PSNR-Y over every frame`);
   try {
-    for (const c of CORPUS.filter((t) => t.name.includes(ONLY))) {
-      const master = path.join(dir, `${c.name.split(' ')[0]}.mp4`);
+    for (const c of CORPUS.filter((t) => ONLY.test(t.name))) {
+      const master = path.join(dir, `${c.name.split(/[^a-z0-9-]/)[0]}.mp4`);
       await runFfmpeg([...c.args, '-t', String(DURATION_S), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', master]);
       const pt = await runPolicy(perTitle, master, dir);
       const fx = await runPolicy(fixed, master, dir);

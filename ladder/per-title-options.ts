@@ -53,6 +53,14 @@ export interface PerTitleOptions {
    */
   readonly hullToleranceDb?: number;
   /**
+   * Most the bottom rung may cost, in kbit/s, so a weak link can still play: it wins over
+   * `qualityFloorDb`, because a poor picture beats a stall. When the cheapest point reaching
+   * the floor costs more, the bottom rung is the best point at or under this rate (the cheapest
+   * point when none is), and the ladder carries a `QUALITY_FLOOR_RELAXED` note.
+   * @defaultValue 300 (about twice the bottom of Apple's HLS authoring ladder)
+   */
+  readonly bottomRungMaxKbps?: number;
+  /**
    * Device cap on the bottom rung's size, e.g. `{ width: 640, height: 360 }` for phones.
    * Orientation-agnostic: the long side is compared with the cap's long side.
    * @defaultValue undefined (no cap)
@@ -75,6 +83,7 @@ export interface ResolvedPerTitleOptions {
   readonly qualityCeilingDb: number;
   readonly qualityFloorDb: number;
   readonly hullToleranceDb: number;
+  readonly bottomRungMaxKbps: number;
   readonly bottomRungMaxSize: FrameSize | undefined;
   readonly maxSize: FrameSize | undefined;
 }
@@ -88,6 +97,7 @@ export const PER_TITLE_DEFAULTS = {
   qualityCeilingDb: 45,
   qualityFloorDb: 30,
   hullToleranceDb: 0.5,
+  bottomRungMaxKbps: 300,
 } as const;
 
 /** Fills defaults and validates, naming the field and the value received on failure. */
@@ -104,6 +114,7 @@ export function resolvePerTitleOptions(options: PerTitleOptions = {}): ResolvedP
   const qualityFloorDb = expectNumber('qualityFloorDb', pick('qualityFloorDb'));
   const qualityCeilingDb = expectNumber('qualityCeilingDb', pick('qualityCeilingDb'), { above: qualityFloorDb });
   const hullToleranceDb = expectNumber('hullToleranceDb', pick('hullToleranceDb'), { min: 0 });
+  const bottomRungMaxKbps = expectNumber('bottomRungMaxKbps', pick('bottomRungMaxKbps'), { above: 0 });
   const size = (key: 'bottomRungMaxSize' | 'maxSize'): FrameSize | undefined =>
     o[key] === undefined ? undefined : expectFrameSize(key, o[key]);
 
@@ -122,6 +133,7 @@ export function resolvePerTitleOptions(options: PerTitleOptions = {}): ResolvedP
     qualityCeilingDb,
     qualityFloorDb,
     hullToleranceDb,
+    bottomRungMaxKbps,
     bottomRungMaxSize: size('bottomRungMaxSize'),
     maxSize: size('maxSize'),
   };

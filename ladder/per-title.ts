@@ -12,7 +12,7 @@ export interface PlannedRung extends Rung {
 }
 
 export type LadderNoteCode =
-  /** No allowed point reached `qualityFloorDb`; the bottom rung is the cheapest one. */
+  /** `qualityFloorDb` is not reached at or under `bottomRungMaxKbps`; the bottom rung gave way to the rate. */
   | 'QUALITY_FLOOR_RELAXED'
   /** Some neighbouring rungs are further apart than `maxStepRatio`. */
   | 'MAX_STEP_EXCEEDED'
@@ -129,16 +129,20 @@ function chooseBottom<P extends RdPoint>(allowed: readonly P[], opts: ResolvedPe
     );
   }
   const atFloor = cappedCandidates.find((p) => psnrDb(p) >= opts.qualityFloorDb);
-  if (atFloor !== undefined) return atFloor;
-  // Grain and noise keep PSNR low at every rate: a floor nothing reaches says nothing about
-  // which rung is too poor to watch, and taking the best point as the bottom collapsed such a
-  // title to one 6 Mbit/s rung that no weak link could play. The ladder spans what was measured.
-  const cheapest = cappedCandidates[0] ?? best;
+  if (atFloor !== undefined && atFloor.bitrateKbps <= opts.bottomRungMaxKbps * (1 + RATIO_SLACK)) return atFloor;
+  // Grain, noise and fine detail keep PSNR low until the rate is high: the floor is reached
+  // only at megabits (or never), and a bottom rung there is one no weak link can play. The
+  // best point a weak link can carry wins; the cheapest one when none is that cheap.
+  const affordable = cappedCandidates.filter((p) => p.bitrateKbps <= opts.bottomRungMaxKbps * (1 + RATIO_SLACK));
+  const chosen = affordable[affordable.length - 1] ?? cappedCandidates[0] ?? best;
   notes.push({
     code: 'QUALITY_FLOOR_RELAXED',
-    message: `No allowed point reaches qualityFloorDb ${opts.qualityFloorDb} (best ${psnrDb(best).toFixed(2)} dB); the bottom rung is the cheapest point, ${psnrDb(cheapest).toFixed(2)} dB`,
+    message:
+      atFloor === undefined
+        ? `No allowed point reaches qualityFloorDb ${opts.qualityFloorDb} (best ${psnrDb(best).toFixed(2)} dB); bottom rung ${Math.round(chosen.bitrateKbps)} kbit/s predicts ${psnrDb(chosen).toFixed(2)} dB`
+        : `qualityFloorDb ${opts.qualityFloorDb} is first reached at ${Math.round(atFloor.bitrateKbps)} kbit/s, above bottomRungMaxKbps ${opts.bottomRungMaxKbps}; bottom rung ${Math.round(chosen.bitrateKbps)} kbit/s predicts ${psnrDb(chosen).toFixed(2)} dB`,
   });
-  return cheapest;
+  return chosen;
 }
 
 /**

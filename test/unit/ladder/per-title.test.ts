@@ -146,7 +146,16 @@ describe('perTitleLadder: constraints', () => {
 
   it('starts at the cheapest point reaching the quality floor', () => {
     expect(perTitleLadder(CEILING, HD).rungs[0]!.bitrateKbps).toBe(200);
-    expect(perTitleLadder(CEILING, HD, { qualityFloorDb: 37 }).rungs[0]!.bitrateKbps).toBe(400);
+    expect(perTitleLadder(CEILING, HD, { qualityFloorDb: 37, bottomRungMaxKbps: 1000 }).rungs[0]!.bitrateKbps).toBe(400);
+  });
+
+  it('gives the floor up to bottomRungMaxKbps: a weak link must still have a rung it can play', () => {
+    // The floor (41 dB) is first reached at 800 kbit/s; the best point at or under 300 is 200.
+    const { rungs, notes } = perTitleLadder(CEILING, HD, { qualityFloorDb: 41 });
+    expect(rungs[0]!.bitrateKbps).toBe(200);
+    expect(notes.find((n) => n.code === 'QUALITY_FLOOR_RELAXED')?.message).toMatch(/first reached at 800 kbit\/s/);
+    expect(perTitleLadder(CEILING, HD, { qualityFloorDb: 41, bottomRungMaxKbps: 100 }).rungs[0]!.bitrateKbps).toBe(200);
+    expect(perTitleLadder(CEILING, HD, { qualityFloorDb: 41, bottomRungMaxKbps: 500 }).rungs[0]!.bitrateKbps).toBe(400);
   });
 
   it('drops an unreachable quality floor with a note: the ladder still spans the measured range', () => {
