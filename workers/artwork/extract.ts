@@ -92,22 +92,46 @@ export async function extractCandidates(
   return { analysed, cutsS, warnings };
 }
 
+/** Stills per ffmpeg process: bounds the decoders (and open inputs) one process holds at once. */
+const STILLS_PER_PROCESS = 8;
+
 /**
- * One frame at the master's display size, for cropping: input seek to a keyframe before it,
- * then decode forward to the exact frame.
+ * Frames at the master's display size, for cropping: input seek to a keyframe before each, then
+ * decode forward to the exact frame; one ffmpeg for up to {@link STILLS_PER_PROCESS} of them.
+ * Returns, per time, a loader of its pixels, so memory holds only the stills being cropped.
+ * A still the shared run did not deliver is extracted again on its own when loaded, so a
+ * frame that cannot be decoded costs only itself: its loader throws FfmpegExitError.
  */
-export async function extractStill(input: string, video: ArtworkVideo, atS: number, dir: string, signal?: AbortSignal): Promise<RawPixels> {
+export async function extractStills(
+  input: string, video: ArtworkVideo, timesS: readonly number[], dir: string, signal?: AbortSignal,
+): Promise<Array<() => Promise<RawPixels>>> {
   const widthPx = even(video.displayWidth);
   const heightPx = even(video.displayHeight);
-  const output = path.join(dir, `still-${Math.round(atS * 1000)}.rgb`);
-  await runFfmpeg(buildArtworkArgs({
-    kind: 'artwork-still', input, videoStartS: video.startTimeS, atS, frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, output,
+  const frameBytes = widthPx * heightPx * 3;
+  const stills = timesS.map((atS) => ({ atS, output: path.join(dir, `still-${Math.round(atS * 1000)}.rgb`) }));
+  const run = (batch: typeof stills): Promise<unknown> => runFfmpeg(buildArtworkArgs({
+    kind: 'artwork-stills', input, videoStartS: video.startTimeS, stills: batch,
+    frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx,
   }), signal === undefined ? {} : { signal });
-  const data = await readFile(output);
-  if (data.length !== widthPx * heightPx * 3) {
-    throw new FfmpegExitError('ffmpeg', 0, null, `still at ${atS.toFixed(3)} s: expected ${widthPx * heightPx * 3} bytes, got ${data.length}`);
+  for (let i = 0; i < stills.length; i += STILLS_PER_PROCESS) {
+    try {
+      await run(stills.slice(i, i + STILLS_PER_PROCESS));
+    } catch (error) {
+      // Which still broke the run is unknown; each missing one is retried alone by its loader.
+      if (!(error instanceof FfmpegExitError)) throw error;
+    }
   }
-  return { data, widthPx, heightPx, channels: 3 };
+  return stills.map((still) => async () => {
+    let data = await readFile(still.output).catch(() => undefined);
+    if (data?.length !== frameBytes) {
+      await run([still]);
+      data = await readFile(still.output).catch(() => Buffer.alloc(0));
+    }
+    if (data.length !== frameBytes) {
+      throw new FfmpegExitError('ffmpeg', 0, null, `still at ${still.atS.toFixed(3)} s: expected ${frameBytes} bytes, got ${data.length}`);
+    }
+    return { data, widthPx, heightPx, channels: 3 };
+  });
 }
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);

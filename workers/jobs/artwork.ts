@@ -9,13 +9,13 @@
  * title until the last one).
  */
 import { UnrecoverableError } from 'bullmq';
-import { renderCrops, UndecodableImageError, type CropOptions, type ScoredCandidate } from '../../artwork/index.ts';
+import { renderCrops, UndecodableImageError, type CropOptions, type RawPixels, type ScoredCandidate } from '../../artwork/index.ts';
 import { planArtworkSampling } from '../ffmpeg/artwork-args.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { digest } from '../encode/settings.ts';
 import { chooseFromBursts } from '../artwork/bursts.ts';
-import { extractCandidates, extractStill, type ArtworkVideo } from '../artwork/extract.ts';
+import { extractCandidates, extractStills, type ArtworkVideo } from '../artwork/extract.ts';
 import {
   ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, frameStem, readArtworkManifest, storeCrops, writeArtworkManifest,
   type ArtworkCandidateEntry, type ArtworkImage, type ArtworkManifest, type ArtworkPin,
@@ -119,9 +119,10 @@ export async function computeArtwork(
     const selection = chooseFromBursts(extracted.analysed, settings.selection);
     const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
     const prefix = artworkVersionPrefix(d.source.titleId, d.version);
+    const stills = await extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, signal);
     let done = 0;
-    const rendered = await mapLimit(selection.shortlist, 2, async (s) => {
-      const result = await renderChosen(input, d.video, s, dir, prefix, settings.crops, deps, signal);
+    const rendered = await mapLimit(selection.shortlist, 2, async (s, i) => {
+      const result = await renderChosen(s, stills[i]!, prefix, settings.crops, deps);
       progress(0.6 + (0.4 * ++done) / selection.shortlist.length);
       return [s.index, result] as const;
     });
@@ -151,10 +152,10 @@ export async function computeArtwork(
 
 /** A chosen frame at full resolution, cropped and stored; a failure costs only this frame. */
 async function renderChosen(
-  input: string, video: ArtworkVideo, s: ScoredCandidate, dir: string, prefix: string, crops: CropOptions, deps: Pick<WorkerDeps, 'store'>, signal: AbortSignal,
+  s: ScoredCandidate, loadStill: () => Promise<RawPixels>, prefix: string, crops: CropOptions, deps: Pick<WorkerDeps, 'store'>,
 ): Promise<{ images: ArtworkImage[] } | { error: string }> {
   try {
-    const still = await extractStill(input, video, s.atS, dir, signal);
+    const still = await loadStill();
     return { images: await storeCrops(deps.store, prefix, frameStem(s.atS), await renderCrops(still, crops)) };
   } catch (err) {
     // Only a frame that cannot be decoded or cropped is skipped; storage errors are retried.

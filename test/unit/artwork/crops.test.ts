@@ -78,7 +78,8 @@ describe('renderCrops', () => {
     expect(() => resolveCropOptions({ widthsPx: { poster: [301] } })).toThrow(/`widthsPx\.poster`.*multiples of 2, got \[301\]/);
     expect(() => resolveCropOptions({ quality: { avif: 0 } })).toThrow('Expected `quality.avif` to be an integer from 1 to 100, got 0');
     expect(() => resolveCropOptions({ webpEffort: 7 })).toThrow('Expected `webpEffort` to be an integer from 0 to 6, got 7');
-    expect(resolveCropOptions({})).toMatchObject({ webpEffort: 4, mozjpeg: true });
+    expect(() => resolveCropOptions({ avifChromaSubsampling: '4:2:2' as never })).toThrow('Expected `avifChromaSubsampling` to be "4:2:0" or "4:4:4", got');
+    expect(resolveCropOptions({})).toMatchObject({ webpEffort: 4, avifChromaSubsampling: '4:4:4', mozjpeg: true });
   });
 
   it('throws a typed error for an image it cannot read', async () => {

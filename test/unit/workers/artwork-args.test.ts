@@ -16,10 +16,17 @@ describe('artwork ffmpeg argument snapshots', () => {
     })).toMatchSnapshot();
   });
 
-  it('still: input seek 0.5 s early, then the first frame at or after atS − half a frame, at display size', () => {
+  it('stills: one ffmpeg, each still its own input seek 0.5 s early, then the first frame at or after atS − half a frame, at display size', () => {
     expect(buildArtworkArgs({
-      kind: 'artwork-still', input: '/m/master.mov', videoStartS: 1.4, atS: 12.5, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080, output: '/tmp/a/s.rgb',
+      kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
+      stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }, { atS: 0.25, output: '/tmp/a/s250.rgb' }],
     })).toMatchSnapshot();
+  });
+
+  it('stills: refuses an empty batch', () => {
+    expect(() => buildArtworkArgs({
+      kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 0, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080, stills: [],
+    })).toThrow(RangeError);
   });
 });
 
