@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Installs what vodforge needs on a Debian/Ubuntu machine, only what is missing:
-# ffmpeg/ffprobe, redis-server and chromium from apt, then the npm dependencies from the lock file.
+# ffmpeg/ffprobe and redis-server from apt, then the npm dependencies from the lock file.
+# `--test` adds what only the tests need (scripts/test.sh passes it; the demo does not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-# A font for librsvg (sharp renders SVG text in the artwork tests).
-[ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
-# Debian's Chromium for the browser playback tests (playwright-core drives it; it never downloads a browser).
-[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ "${1:-}" = "--test" ]; then
+  # A font for librsvg (sharp renders SVG text in the artwork tests).
+  [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+  # Debian's Chromium for the browser tests (playwright-core drives it; it never downloads a browser).
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  # docker-compose.yml is checked with `docker-compose config` (no Docker engine needed).
+  command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+fi
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"

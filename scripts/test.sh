@@ -3,7 +3,7 @@
 # and end to end on real ffmpeg, redis-server and s3rver, all started by the tests themselves).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --test
 npx tsc --noEmit -p .
 mkdir -p test-output
 status=0
