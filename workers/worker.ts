@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { probeHandler } from './jobs/probe.ts';
 import { buildLadderHandler, sampleHandler } from './jobs/analysis.ts';
@@ -48,6 +48,12 @@ export interface VodforgeWorker {
   readonly worker: Worker;
   /** Aborts every job this worker is running for the title (ffmpeg is killed); returns how many. */
   cancelTitle(titleId: string): number;
+  /**
+   * Aborts every running job (ffmpeg is killed) and puts each back in the queue as it was,
+   * for another worker: a shutdown is not a failed attempt, so it spends none of the job's
+   * retries and never fails its title. Resolves once every job is back; then `worker.close(true)`.
+   */
+  handBackAll(): Promise<void>;
 }
 
 /** A logger that puts the job's bindings on every line, whatever logger the process was given. */
@@ -63,7 +69,16 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
   /** Running job id → its title, so a title's cancellation can find its jobs. */
   const running = new Map<string, string>();
   const metrics = new JobMetrics(connection, prefix);
-  const processor = async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+  let handingBack = false;
+  /** The processors in flight, so a hand-back can wait until each job is back in the queue. */
+  const inFlight = new Set<Promise<unknown>>();
+  const track = (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    const p = processor(job, token, signal);
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p)).catch(() => undefined);
+    return p;
+  };
+  const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const handler = HANDLERS[job.name] as Handler<JobName>;
     const data = job.data as JobDataByName[JobName];
@@ -78,6 +93,13 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       await metrics.jobCompleted(job.name, (performance.now() - started) / 1000, result).catch(() => undefined);
       return result;
     } catch (err) {
+      if (handingBack && signal?.aborted === true) {
+        // Straight back to waiting, attempts untouched. Left to BullMQ, a closing worker
+        // records nothing and the job sits active until its lock expires and it counts as stalled.
+        await job.moveToWait(token);
+        deps.log.info({ titleId, jobId: job.id, job: job.name }, 'job handed back: worker shutting down');
+        throw new WaitingError();
+      }
       const state = signal?.aborted === true ? await deps.titles.get(titleId).then((t) => t?.state ?? 'deleted', () => 'unknown') : 'running';
       if (state === 'deleted' || state === 'failed') {
         // Cancelled because the title was deleted (or already failed): nothing to retry. A job
@@ -102,7 +124,7 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       if (job.id !== undefined) running.delete(job.id);
     }
   };
-  const worker = new Worker(baseDeps.queueName, processor, {
+  const worker = new Worker(baseDeps.queueName, track, {
     connection,
     prefix,
     concurrency: options.concurrency ?? 1,
@@ -117,6 +139,13 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       let n = 0;
       for (const [jobId, t] of running) if (t === titleId && worker.cancelJob(jobId, 'title deleted')) n += 1;
       return n;
+    },
+    handBackAll: async () => {
+      handingBack = true;
+      // Paused first: a worker that is not yet closing would fetch the handed-back job again.
+      await worker.pause(true);
+      worker.cancelAllJobs('worker shutting down');
+      await Promise.allSettled([...inFlight]);
     },
   };
 }

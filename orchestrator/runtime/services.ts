@@ -90,7 +90,7 @@ export async function startWorker(config: RuntimeConfig, redisUrl: string, log: 
   const titles = new TitleStore(producer, config.prefix);
   const flow = createFlowProducer(producer, config.prefix);
   flow.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
-  const { worker, cancelTitle } = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, ladderPolicy: config.ladderPolicy, tmpDir: config.tmpDir, log }, options);
+  const { worker, cancelTitle, handBackAll } = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, ladderPolicy: config.ladderPolicy, tmpDir: config.tmpDir, log }, options);
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   const subscriber = workerConnection(redisUrl);
   void subscriber.subscribe(titles.cancelChannel);
@@ -102,7 +102,7 @@ export async function startWorker(config: RuntimeConfig, redisUrl: string, log: 
     worker,
     close: async (force = false) => {
       subscriber.disconnect();
-      if (force) worker.cancelAllJobs('worker shutting down');
+      if (force) await handBackAll();
       await worker.close(force);
       await flow.close();
       connection.disconnect();

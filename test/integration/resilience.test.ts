@@ -1,14 +1,15 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { countFrames, makeMaster } from '../support/media.ts';
+import { countFrames, frames, makeMaster, type FrameInfo } from '../support/media.ts';
 import { downloadTrack, getTitle, ingest, parseMultivariant, waitForFinal } from '../support/api.ts';
 import { startRedisServer } from '../../orchestrator/runtime/children.ts';
 import { createQueue, producerConnection } from '../../workers/jobs/queue.ts';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
+import { chunkKey, type JobDataByName } from '../../workers/jobs/types.ts';
 
 /** Short locks so a crashed worker's job is noticed in seconds, as BullMQ's own stall tests do. */
 const FAST_STALL = { lockDurationMs: 2000, stalledIntervalMs: 1000, maxStalledCount: 3 };
@@ -71,21 +72,70 @@ describe('recovery', () => {
     await q.close();
   }, 300_000);
 
-  it('a chunk job delivered again after publication changes nothing', async () => {
+  it('a worker stopped at once (second Ctrl-C) hands its chunk back: no attempt spent, title not failed, another worker finishes', async () => {
+    // Default locks (60 s): a job merely abandoned would sit active for a minute, so a prompt
+    // return to waiting can only be the hand-back.
+    stack = await startTestStack({ storage: 'local', workers: 0, settings: { chunkSegments: 1 } });
+    const stopping = await stack.addWorker();
+    const id = await ingest(stack.api.app, master);
+    const q = queueOf(stack);
+    let chunkId = '';
+    await waitFor('a chunk job to be running', async () => {
+      chunkId = (await q.queue.getActive()).find((j) => j.name === 'encode-chunk')?.id ?? '';
+      return chunkId !== '';
+    });
+    await stopping.close(true);
+    const job = await q.queue.getJob(chunkId);
+    expect(await job?.getState()).toBe('waiting');
+    expect(job?.attemptsMade).toBe(0);
+    expect((await getTitle(stack.api.app, id)).state).not.toBe('failed');
+    await stack.addWorker();
+    await expectCompleteOutput(stack, id);
+    await q.close();
+  }, 300_000);
+
+  it('a chunk job delivered twice while the title encodes rewrites the same objects with the same frames, and the title completes intact', async () => {
     stack = await startTestStack({ storage: 'local', workers: 1, settings: { chunkSegments: 1 } });
     const id = await ingest(stack.api.app, master);
-    await expectCompleteOutput(stack, id);
-    const before = new Map<string, number>();
-    for await (const o of stack.api.store.list(`titles/${id}/`)) before.set(o.key, o.sizeBytes);
     const q = queueOf(stack);
-    const done = (await q.queue.getCompleted()).find((j) => j.name === 'encode-chunk' && j.data.layout.titleId === id);
-    expect(done).toBeDefined();
-    const again = await q.queue.add('encode-chunk', done?.data, { jobId: `redelivered-${id}` });
+    let first: Job<JobDataByName['encode-chunk']> | undefined;
+    await waitFor('a chunk to be encoded', async () => {
+      first = (await q.queue.getCompleted()).find((j) => j.name === 'encode-chunk' && j.data.layout.titleId === id);
+      return first !== undefined;
+    });
+    const data = first?.data as JobDataByName['encode-chunk'];
+    const keys = data.rungs.map((_, i) => chunkKey(data.layout, i, data.chunk.index));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-dup-'));
+    /**
+     * The frames of each rung's chunk object (timestamps and picture type). Not its bytes:
+     * x264's frame-threaded ABR is not bit-reproducible (measured: the same command gives a
+     * different file run to run), so a re-encode is the same chunk, not the same bytes.
+     */
+    const chunkFrames = async (tag: string): Promise<Pick<FrameInfo, 'ptsS' | 'key'>[][]> =>
+      Promise.all(keys.map(async (k, i) => {
+        const file = path.join(dir, `${tag}-${i}.mp4`);
+        await writeFile(file, await stack!.api.store.get(k));
+        return (await frames(file)).map((f) => ({ ptsS: f.ptsS, key: f.key }));
+      }));
+    /** Every stored object of this chunk index, whatever its key: a duplicate must add none. */
+    const chunkObjects = async (): Promise<string[]> => {
+      const found: string[] = [];
+      const mark = `/c${String(data.chunk.index).padStart(5, '0')}.`;
+      for await (const o of stack!.api.store.list(`titles/${id}/`)) if (o.key.includes(mark)) found.push(o.key);
+      return found.sort();
+    };
+    const before = await chunkFrames('before');
+    expect(before[0]?.length).toBeGreaterThan(0);
+    expect(await chunkObjects()).toEqual([...keys].sort());
+    // At the front of the queue (lifo), so it runs while the title's other chunks still wait.
+    const again = await q.queue.add('encode-chunk', data, { jobId: `redelivered-${id}`, lifo: true });
     await waitFor('the duplicate to finish', async () => (await again.getState()) === 'completed');
-    const after = new Map<string, number>();
-    for await (const o of stack.api.store.list(`titles/${id}/`)) after.set(o.key, o.sizeBytes);
-    expect(after).toEqual(before);
-    expect((await getTitle(stack.api.app, id)).state).toBe('ready');
+    const rerun = await q.queue.getJob(again.id ?? '');
+    // It really encoded again (a duplicate that arrives after publication is skipped instead).
+    expect(rerun?.returnvalue).toMatchObject({ chunk: data.chunk.index });
+    expect(await chunkObjects()).toEqual([...keys].sort());
+    expect(await chunkFrames('after')).toEqual(before);
+    await expectCompleteOutput(stack, id);
     await q.close();
   }, 300_000);
 
