@@ -6,7 +6,7 @@ import type { TitleViewT } from '../schemas.ts';
 import { parse, UsageError } from './args.ts';
 import { formatBytes, ProgressBar } from './progress.ts';
 import { fetchArtwork, type ArtworkSummary } from './artwork.ts';
-import { callApi } from './http.ts';
+import { ApiCallError, callApi } from './http.ts';
 
 export interface IngestResult {
   readonly id: string;
@@ -48,6 +48,32 @@ export function toResult(api: string, t: TitleViewT, artwork: ArtworkSummary[] =
 }
 
 /**
+ * Why an ingest stopped before the title reached a final state: the file could not be read,
+ * the API could not be reached, or it refused a call (its stable code kept). `titleId` is
+ * set once the title was created, so the user can look it up or delete it.
+ */
+export class IngestError extends Error {
+  override readonly name = 'IngestError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly titleId: string | null,
+  ) {
+    super(message);
+  }
+}
+
+function asIngestError(err: unknown, api: string, titleId: string | null): IngestError {
+  if (err instanceof IngestError) return err;
+  if (err instanceof ApiCallError) return new IngestError(err.apiCode ?? err.code, err.message, titleId);
+  const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
+  if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') return new IngestError('VF_FILE_UNREADABLE', e.message, titleId);
+  // undici's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is its cause.
+  if (e instanceof TypeError && e.cause !== undefined) return new IngestError('VF_API_UNREACHABLE', `cannot reach the API at ${api}: ${e.cause.code ?? e.cause.message ?? e.message}`, titleId);
+  return new IngestError('VF_INGEST_FAILED', e.message, titleId);
+}
+
+/**
  * Uploads a master as a streamed body (the file is never read into memory) and, with
  * `wait`, follows the title until it is ready or failed.
  */
@@ -56,14 +82,29 @@ export async function ingestFile(
   file: string,
   opts: { name?: string; wait: boolean; bar?: ProgressBar; apiKey?: string },
 ): Promise<IngestResult> {
+  let titleId: string | null = null;
+  try {
+    return await ingestSteps(api, file, opts, (id) => (titleId = id));
+  } catch (err) {
+    throw asIngestError(err, api, titleId);
+  }
+}
+
+async function ingestSteps(
+  api: string,
+  file: string,
+  opts: { name?: string; wait: boolean; bar?: ProgressBar; apiKey?: string },
+  created: (id: string) => void,
+): Promise<IngestResult> {
   const size = (await stat(file)).size;
   const auth: Record<string, string> = opts.apiKey === undefined ? {} : { 'x-api-key': opts.apiKey };
   const bar = opts.bar ?? new ProgressBar();
-  const created = await callApi<TitleViewT>(new URL('/v1/titles', api).toString(), {
+  const { id } = await callApi<TitleViewT>(new URL('/v1/titles', api).toString(), {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify({ name: opts.name ?? path.basename(file) }),
   });
+  created(id);
   let sent = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _e, cb) {
@@ -73,7 +114,7 @@ export async function ingestFile(
     },
   });
   const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream<Uint8Array>;
-  let title = await callApi<TitleViewT>(new URL(`/v1/titles/${created.id}/master`, api).toString(), {
+  let title = await callApi<TitleViewT>(new URL(`/v1/titles/${id}/master`, api).toString(), {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), ...auth },
     body,
@@ -82,11 +123,16 @@ export async function ingestFile(
   bar.done();
   while (opts.wait && title.state !== 'ready' && title.state !== 'failed') {
     await new Promise((r) => setTimeout(r, 500));
-    title = await callApi<TitleViewT>(new URL(`/v1/titles/${created.id}`, api).toString(), { method: 'GET', headers: auth });
+    title = await callApi<TitleViewT>(new URL(`/v1/titles/${id}`, api).toString(), { method: 'GET', headers: auth });
     bar.update(title.state, title.progress / 100, title.id);
   }
   bar.done();
   return toResult(api, title, opts.wait && title.state === 'ready' ? await fetchArtwork(api, title.id, auth) : []);
+}
+
+/** The `--json` object of an ingest that stopped on an error: same shape, status `failed`. */
+function errorResult(err: IngestError): Omit<IngestResult, 'id'> & { id: string | null } {
+  return { id: err.titleId, status: 'failed', error: { code: err.code, message: err.message }, hls: null, dash: null, durationS: null, ladder: [], bdRateVsFixed: null, artwork: [] };
 }
 
 /** `vodforge ingest FILE [--api URL] [--api-key KEY (or VODFORGE_API_KEY)] [--name NAME] [--wait] [--json]` */
@@ -105,11 +151,20 @@ export async function run(argv: string[]): Promise<number> {
   );
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) throw new UsageError('usage: vodforge ingest FILE [--api URL] [--api-key KEY] [--name NAME] [--wait] [--json]');
-  const result = await ingestFile(values.api ?? 'http://127.0.0.1:8080', file, {
-    ...(values.name === undefined ? {} : { name: values.name }),
-    wait: values.wait === true || values.json === true,
-    ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
-  });
+  let result: IngestResult;
+  try {
+    result = await ingestFile(values.api ?? 'http://127.0.0.1:8080', file, {
+      ...(values.name === undefined ? {} : { name: values.name }),
+      wait: values.wait === true || values.json === true,
+      ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
+    });
+  } catch (err) {
+    if (!(err instanceof IngestError)) throw err;
+    // `--json` promises one object on stdout whatever happened, so scripts never parse a stack trace.
+    if (values.json === true) process.stdout.write(`${JSON.stringify(errorResult(err))}\n`);
+    else process.stderr.write(`vodforge ingest: ${err.code}: ${err.message}${err.titleId === null ? '' : ` (title ${err.titleId})`}\n`);
+    return 1;
+  }
   if (values.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     process.stdout.write(`title ${result.id}: ${result.status}\n`);

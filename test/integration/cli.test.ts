@@ -153,8 +153,24 @@ describe('vodforge up + ingest --json', () => {
     await makeMaster(master, { width: 320, height: 240, fps: 25, durationS: 1 });
     const env: NodeJS.ProcessEnv = { VODFORGE_API_KEY: '' };
     const r = await runCli(['ingest', master, '--api', api, '--json'], env);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('VF_UNAUTHENTICATED');
+    expect(r.code).toBe(1);
+    // --json prints its one object whatever happened: the refusal's stable code, no stack trace.
+    const out = JSON.parse(r.stdout) as { id: string | null; status: string; error: { code: string } };
+    expect(out).toMatchObject({ id: null, status: 'failed', error: { code: 'VF_UNAUTHENTICATED' } });
+    const plain = await runCli(['ingest', master, '--api', api], env);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^vodforge ingest: VF_UNAUTHENTICATED: /);
+  }, 60_000);
+
+  it('says the API is unreachable, as JSON with --json, when nothing listens there', async () => {
+    const master = path.join(dir, 'nokey.mp4');
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const r = await runCli(['ingest', master, '--api', closed, '--json', '--api-key', 'vf_x']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { status: string; error: { code: string; message: string } };
+    expect(out.status).toBe('failed');
+    expect(out.error.code).toBe('VF_API_UNREACHABLE');
+    expect(out.error.message).toContain('ECONNREFUSED');
   }, 60_000);
 
   it('rejects unknown options with a usage error', async () => {
@@ -163,7 +179,23 @@ describe('vodforge up + ingest --json', () => {
     expect(r.stderr).toContain('frobnicate');
   });
 
-  it('stops cleanly on Ctrl-C, taking its embedded redis-server with it', async () => {
+  it('stops cleanly on Ctrl-C mid-encode, taking its redis-server with it; started again, it finishes the title', async () => {
+    const key = await adminKey();
+    const master = path.join(dir, 'interrupted.mp4');
+    await makeMaster(master, { width: 640, height: 360, fps: 25, durationS: 24 });
+    // Without --wait: returns once the master is uploaded and queued.
+    const queued = await runCli(['ingest', master, '--api', api, '--api-key', key]);
+    expect(queued.code).toBe(0);
+    const id = /^title (\S+): /m.exec(queued.stdout)?.[1] ?? '';
+    expect(id).not.toBe('');
+    const state = async (base: string): Promise<string> => {
+      const res = await fetch(`${base}/v1/titles/${id}`, { headers: { 'x-api-key': key } });
+      return ((await res.json()) as { state: string }).state;
+    };
+    for (let deadline = Date.now() + 120_000; (await state(api)) !== 'encoding'; ) {
+      if (Date.now() > deadline) throw new Error('the title never reached encoding');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const exited = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
     up.kill('SIGINT');
     expect(await exited).toBe(0);
@@ -176,5 +208,22 @@ describe('vodforge up + ingest --json', () => {
       if (cwd === redisDir) left.push(pid);
     }
     expect(left).toEqual([]);
-  }, 60_000);
+
+    // Same data dir: the embedded Redis comes back from its AOF with the title's remaining jobs.
+    const port = Number(new URL(api).port);
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', VF_X264_PRESET: 'ultrafast', VF_CHUNK_SEGMENTS: '1' };
+    delete env.REDIS_URL;
+    delete env.S3_BUCKET;
+    up = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--workers', '2', '--data-dir', path.join(dir, 'data')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    await waitForPort(port, 30_000, up);
+    let final = await state(api);
+    for (let deadline = Date.now() + 180_000; final !== 'ready' && final !== 'failed'; final = await state(api)) {
+      if (Date.now() > deadline) throw new Error(`the title did not finish after the restart (${final})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(final).toBe('ready');
+    const again = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+    up.kill('SIGINT');
+    expect(await again).toBe(0);
+  }, 400_000);
 });

@@ -49,6 +49,13 @@ export const artworkJobId = (source: ArtworkSource, version: string): string => 
  * Enqueues the artwork job of a probed title, to run in parallel with its encode. A flow with
  * no children is a plain job; its deterministic id makes a repeated probe enqueue nothing new.
  */
+/**
+ * BullMQ priority of the artwork job (jobs without one, every encode job, go first). Artwork
+ * never gates `ready`: behind the encode, a worker that is free takes it, but it no longer
+ * takes a core from a chunk while the title waits on that chunk (bench:pipeline).
+ */
+export const ARTWORK_PRIORITY = 100;
+
 export async function enqueueArtwork(deps: WorkerDeps, source: ArtworkSource, probe: ProbeResult, settings: ArtworkSettings = DEFAULT_ARTWORK_SETTINGS): Promise<void> {
   const version = `${source.sha256.slice(0, 16)}-${digest(settings)}`;
   const data: ArtworkJobData = {
@@ -62,7 +69,7 @@ export async function enqueueArtwork(deps: WorkerDeps, source: ArtworkSource, pr
       displayHeight: probe.video.displayHeight,
     },
   };
-  await deps.flow.add({ name: 'artwork', queueName: deps.queueName, data, opts: { ...DEFAULT_JOB_OPTIONS, jobId: artworkJobId(source, version) } });
+  await deps.flow.add({ name: 'artwork', queueName: deps.queueName, data, opts: { ...DEFAULT_JOB_OPTIONS, priority: ARTWORK_PRIORITY, jobId: artworkJobId(source, version) } });
 }
 
 function isFinalAttempt(job: { attemptsMade: number; opts: { attempts?: number } }, err: unknown): boolean {

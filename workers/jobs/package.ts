@@ -43,47 +43,64 @@ export function defaultQualityWindows(durationS: number): TimeWindow[] {
 }
 
 /**
- * PSNR-Y and SSIM of one packaged rung against the master, on the sampled windows: the rung's
- * segments are joined back into one fragmented MP4 and decoded as a player would.
+ * PSNR-Y and SSIM of every packaged rung against the master, on the sampled windows: each
+ * rung's segments are joined back into one fragmented MP4 and decoded as a player would.
+ * One ffmpeg per window measures all rungs, so the master's window is decoded once, not
+ * once per rung.
  */
-async function measureRung(deps: WorkerDeps, d: PackageJobData, s: Segmented, signal: AbortSignal): Promise<QualitySummary> {
-  const joined = path.join(s.dir, 'joined.mp4');
-  const parts = [s.init, ...(await Promise.all(s.segments.map((seg) => readFile(path.join(s.dir, seg.name)))))];
-  await writeFile(joined, Buffer.concat(parts));
+async function measureRungs(deps: WorkerDeps, d: PackageJobData, rungs: readonly Segmented[], dir: string, signal: AbortSignal): Promise<QualitySummary[]> {
+  const joined = await Promise.all(
+    rungs.map(async (s) => {
+      const file = path.join(s.dir, 'joined.mp4');
+      const parts = [s.init, ...(await Promise.all(s.segments.map((seg) => readFile(path.join(s.dir, seg.name)))))];
+      await writeFile(file, Buffer.concat(parts));
+      return file;
+    }),
+  );
   const reference = await deps.store.readableLocation(d.layout.sourceKey);
   const windows = d.qualityWindows ?? defaultQualityWindows(d.durationS);
-  const results = [];
+  const perWindow: { q: QualitySummary[]; weight: number }[] = [];
   for (const w of windows) {
-    const [q] = await measureQuality([joined], reference, { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) }, { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, s.dir, signal);
-    if (q !== undefined) results.push({ q, weight: w.durationS });
+    const q = await measureQuality(joined, reference, { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) }, { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, dir, signal);
+    perWindow.push({ q, weight: w.durationS });
   }
-  await rm(joined, { force: true });
-  return meanQuality(results);
+  await Promise.all(joined.map((f) => rm(f, { force: true })));
+  return joined.map((_, i) => meanQuality(perWindow.flatMap(({ q, weight }) => (q[i] === undefined ? [] : [{ q: q[i], weight }]))));
 }
 
-async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal, quality: QualitySummary[]): Promise<VideoTrack[]> {
-  const tracks: VideoTrack[] = [];
-  for (const [i, rung] of d.rungs.entries()) {
-    const rungDir = path.join(dir, `r${i}`);
-    await mkdir(rungDir, { recursive: true });
-    const chunkFiles = await mapLimit(Array.from({ length: d.chunkCount }, (_, c) => c), 4, async (c) => {
-      const file = path.join(rungDir, `c${c}.mp4`);
-      await downloadToFile(deps.store, chunkKey(d.layout, i, c), file);
-      return file;
-    });
-    const list = path.join(rungDir, 'chunks.ffconcat');
-    await writeFile(list, `ffconcat version 1.0\n${chunkFiles.map((f) => `file '${f}'`).join('\n')}\n`);
-    const s = await segment(list, true, path.join(rungDir, 'out'), d.settings.segmentS, signal);
-    quality.push(await measureRung(deps, d, s, signal));
-    const track: VideoTrack = {
+/** Downloads one rung's chunks and cuts them, in order, into CMAF segments. */
+async function segmentRung(deps: WorkerDeps, d: PackageJobData, i: number, dir: string, signal: AbortSignal): Promise<Segmented> {
+  const rungDir = path.join(dir, `r${i}`);
+  await mkdir(rungDir, { recursive: true });
+  const chunkFiles = await mapLimit(Array.from({ length: d.chunkCount }, (_, c) => c), 4, async (c) => {
+    const file = path.join(rungDir, `c${c}.mp4`);
+    await downloadToFile(deps.store, chunkKey(d.layout, i, c), file);
+    return file;
+  });
+  const list = path.join(rungDir, 'chunks.ffconcat');
+  await writeFile(list, `ffconcat version 1.0\n${chunkFiles.map((f) => `file '${f}'`).join('\n')}\n`);
+  return segment(list, true, path.join(rungDir, 'out'), d.settings.segmentS, signal);
+}
+
+async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal, progress: (f: number) => Promise<void>): Promise<{ tracks: VideoTrack[]; quality: QualitySummary[] }> {
+  // Stream copies: I/O-bound, so two at a time overlap one rung's download with another's cut.
+  let cut = 0;
+  const segmented = await mapLimit(d.rungs.map((_, i) => i), 2, async (i) => {
+    const s = await segmentRung(deps, d, i, dir, signal);
+    await progress((cut += 1) / (d.rungs.length + 2));
+    return s;
+  });
+  const quality = await measureRungs(deps, d, segmented, dir, signal);
+  const tracks = d.rungs.map((rung, i): VideoTrack => {
+    const s = segmented[i] as Segmented;
+    return {
       kind: 'video', dir: `v${i}`, initName: 'init.mp4', segments: s.segments, timescale: mdhdTimescale(s.init), codecs: avcCodecString(s.init),
       initBytes: s.init.length, width: rung.width, height: rung.height, frameRate: d.frameRate, targetBitrateKbps: rung.bitrateKbps,
     };
-    await publishTrackFiles(deps, s.dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track));
-    tracks.push(track);
-    await deps.titles.setProgress(d.layout.titleId, 'package', (i + 1) / (d.rungs.length + 1));
-  }
-  return tracks;
+  });
+  await mapLimit(tracks, 2, (track, i) => publishTrackFiles(deps, (segmented[i] as Segmented).dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track)));
+  await progress((d.rungs.length + 1) / (d.rungs.length + 2));
+  return { tracks, quality };
 }
 
 async function packageAudio(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal): Promise<AudioTrack> {
@@ -125,9 +142,11 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal }) 
   const titleId = d.layout.titleId;
   if (await deps.titles.isFinalOrGone(titleId)) return { skipped: true };
   await deps.titles.transition(titleId, 'packaging');
+  const progress = async (f: number): Promise<void> => {
+    await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, 'package', f)]);
+  };
   return withScratch(deps.tmpDir, job.id ?? 'package', async (dir) => {
-    const quality: QualitySummary[] = [];
-    const video = await packageVideo(deps, d, dir, signal, quality);
+    const { tracks: video, quality } = await packageVideo(deps, d, dir, signal, progress);
     const audio = d.hasAudio ? await packageAudio(deps, d, dir, signal) : undefined;
     const presentation: Presentation = { durationS: d.durationS, segmentS: d.settings.segmentS, video, audio };
     const out = d.layout.outputPrefix;

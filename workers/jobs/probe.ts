@@ -80,8 +80,11 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
 
   const location = await deps.store.readableLocation(title.source.key);
   const probed = await probeMaster(location, { signal });
+  await job.updateProgress(25);
   await assertDecodable(location, probed.durationS, signal);
+  await job.updateProgress(50);
   const activeArea = await detectActiveArea(deps, titleId, location, probed.video, signal);
+  await job.updateProgress(75);
   const probe: ProbeResult = activeArea === undefined ? probed : { ...probed, video: { ...probed.video, activeArea } };
 
   const source: SourceRef = { titleId, sourceKey: title.source.key, sha256 };

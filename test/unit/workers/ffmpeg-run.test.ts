@@ -1,0 +1,69 @@
+/**
+ * The ffmpeg runner on the real ffmpeg: progress from `-progress pipe:1`, cancellation by
+ * AbortSignal (SIGTERM, then SIGKILL after the grace period) and the tail of stderr kept on
+ * a failure. Nothing here is timed against the machine's speed: the only clock assertions
+ * are that a process that ignores SIGTERM outlives the grace period and is then killed.
+ */
+import { describe, expect, it } from 'vitest';
+import { runFfmpeg, runProbe } from '../../../workers/ffmpeg/run.ts';
+import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from '../../../workers/ffmpeg/errors.ts';
+
+/** `-re` reads the generated input at its native rate, so ffmpeg reports progress several times. */
+const REALTIME_TESTSRC = (durationS: number): string[] => ['-re', '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=25:duration=${durationS}`, '-f', 'null', '-'];
+
+describe('runFfmpeg', () => {
+  it('reports progress from out_time_us against the duration: rising, inside (0, 1), ending at 1', async () => {
+    const seen: number[] = [];
+    await runFfmpeg(REALTIME_TESTSRC(2), { durationS: 2, onProgress: (f) => seen.push(f) });
+    expect(seen.at(-1)).toBe(1);
+    expect(seen.some((f) => f > 0 && f < 1)).toBe(true);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1] ?? 0);
+  });
+
+  it('cancels on abort: the promise rejects with FfmpegAbortedError once ffmpeg has exited', async () => {
+    const ac = new AbortController();
+    const run = runFfmpeg(REALTIME_TESTSRC(60), { signal: ac.signal, durationS: 60, onProgress: (f) => { if (f > 0) ac.abort(); } });
+    await expect(run).rejects.toBeInstanceOf(FfmpegAbortedError);
+  });
+
+  it('refuses to start when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(runFfmpeg(REALTIME_TESTSRC(1), { signal: ac.signal })).rejects.toMatchObject({ name: 'FfmpegAbortedError', code: 'VF_FFMPEG_ABORTED' });
+  });
+
+  it('keeps the tail of stderr on a failure, and names the last line in the message', async () => {
+    const err = await runFfmpeg(['-i', '/nonexistent/vodforge-master.mov', '-f', 'null', '-']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FfmpegExitError);
+    const e = err as FfmpegExitError;
+    expect(e.exitCode).not.toBe(0);
+    expect(e.stderrTail).toContain('No such file or directory');
+    expect(e.stderrTail.length).toBeLessThanOrEqual(STDERR_TAIL_CHARS);
+    expect(e.message).toMatch(/^ffmpeg exited with code \d+: .*No such file or directory/);
+  });
+
+  it('keeps only the last STDERR_TAIL_CHARS of a long stderr', async () => {
+    // showinfo logs a long line per frame: 50 frames are several times the kept tail.
+    const { stderrTail } = await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=25:duration=2', '-vf', 'showinfo', '-f', 'null', '-']);
+    expect(stderrTail.length).toBe(STDERR_TAIL_CHARS);
+    expect(stderrTail).toMatch(/n: *49 /);
+    expect(stderrTail).not.toMatch(/n: *0 /);
+  });
+});
+
+describe('runProbe cancellation of a process that ignores SIGTERM', () => {
+  it('sends SIGKILL once the grace period has passed', async () => {
+    const ac = new AbortController();
+    const graceMs = 300;
+    // `exec` so the process that ignores TERM is the one spawned (no orphan holding the pipes).
+    const run = runProbe(['-c', 'trap "" TERM; exec sleep 30'], { program: 'sh', signal: ac.signal, killGraceMs: graceMs });
+    await new Promise((r) => setTimeout(r, 200));
+    const abortedAt = Date.now();
+    ac.abort();
+    await expect(run).rejects.toBeInstanceOf(FfmpegAbortedError);
+    const tookMs = Date.now() - abortedAt;
+    // It outlived SIGTERM (so SIGKILL did it) and did not run its 30 s.
+    expect(tookMs).toBeGreaterThanOrEqual(graceMs);
+    expect(tookMs).toBeLessThan(20_000);
+  });
+});
