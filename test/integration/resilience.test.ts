@@ -139,6 +139,33 @@ describe('recovery', () => {
     await q.close();
   }, 300_000);
 
+  it('a chunk that keeps failing fails its title with the reason, and its package parent fails too instead of waiting forever', async () => {
+    stack = await startTestStack({ storage: 'local', workers: 1, settings: { chunkSegments: 1 } });
+    const id = await ingest(stack.api.app, master);
+    const q = queueOf(stack);
+    await waitFor('a chunk job to be running', async () => (await q.queue.getActive()).some((j) => j.name === 'encode-chunk'));
+    // The running chunk keeps its open file; every chunk after it finds no master (retryable,
+    // as an object store can lag behind a write: four attempts with backoff, then final).
+    const sourceKey = `titles/${id}/source/master`;
+    expect(await stack.api.store.head(sourceKey)).toBeDefined();
+    await stack.api.store.delete(sourceKey);
+    const t = await waitForFinal(stack.api.app, id, 240_000);
+    expect(t.state).toBe('failed');
+    expect(t.error?.code).toBe('VF_STORAGE_NOT_FOUND');
+    expect(t.error?.message).toContain(sourceKey);
+    const failed = await q.queue.getFailed();
+    const chunk = failed.find((j) => j.name === 'encode-chunk' && j.data.layout?.titleId === id);
+    expect(chunk?.attemptsMade).toBe(4);
+    // failParentOnFailure: the parent is failed with its child, not parked in waiting-children.
+    await waitFor('the package job to fail', async () => (await q.queue.getFailed()).some((j) => j.name === 'package' && j.data.layout?.titleId === id));
+    expect((await q.queue.getWaitingChildren()).filter((j) => j.data.layout?.titleId === id)).toEqual([]);
+    // Nothing of the title was published.
+    const published: string[] = [];
+    for await (const o of stack.api.store.list(`titles/${id}/out/`)) published.push(o.key);
+    expect(published).toEqual([]);
+    await q.close();
+  }, 300_000);
+
   it('survives CLIENT KILL of every connection mid-encode', async () => {
     stack = await startTestStack({ storage: 'local', workers: 2, settings: { chunkSegments: 1 } });
     const id = await ingest(stack.api.app, master);
