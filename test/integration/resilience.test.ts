@@ -64,11 +64,19 @@ describe('recovery', () => {
     const crashing = await stack.addWorker();
     const id = await ingest(stack.api.app, master);
     const q = queueOf(stack);
-    await waitFor('a chunk job to be running', async () => (await q.queue.getActive()).some((j) => j.name === 'encode-chunk'));
+    let crashedJob = '';
+    await waitFor('a chunk job to be running', async () => {
+      crashedJob = (await q.queue.getActive()).find((j) => j.name === 'encode-chunk')?.id ?? '';
+      return crashedJob !== '';
+    });
     // close(true) without cancelling: the worker stops renewing its lock mid-job, as a crash would.
     await crashing.worker.close(true);
     await stack.addWorker();
     await expectCompleteOutput(stack, id);
+    // The job the crash interrupted was found stalled and finished by the other worker.
+    const job = await q.queue.getJob(crashedJob);
+    expect(job?.stalledCounter).toBeGreaterThanOrEqual(1);
+    expect(await job?.getState()).toBe('completed');
     await q.close();
   }, 300_000);
 
