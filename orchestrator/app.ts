@@ -74,13 +74,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }
     const status = err.statusCode ?? 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    const code = err.validation !== undefined ? 'VF_INVALID_REQUEST' : (err.code ?? 'VF_INTERNAL');
+    const code = err.validation !== undefined ? 'VF_INVALID_REQUEST' : stableCode(err.code, status);
     return reply.status(status).send({
       statusCode: status,
       code,
       error: httpReason(status),
       message: status >= 500 && err.code === undefined ? 'Internal error' : err.message,
     });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const e = new HttpErrors.RouteNotFound(req.method, req.url.split('?')[0] ?? req.url);
+    return reply.status(404).send({ statusCode: 404, code: e.code, error: 'Not Found', message: e.message });
   });
 
   // First: its hooks (request latency, log bindings) must cover every route.
@@ -94,6 +99,24 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register((await import('./routes/fill-plans.ts')).fillPlanRoutes, deps);
   await app.register(keyRoutes, deps);
   return app;
+}
+
+/**
+ * Fastify's own errors (body parsing, content types, limits) carry `FST_*` codes that are
+ * Fastify's, not ours, and change between its majors: clients get the catalogue's codes.
+ */
+const FASTIFY_CODES: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: new HttpErrors.InvalidJson('').code,
+  FST_ERR_CTP_EMPTY_JSON_BODY: new HttpErrors.InvalidJson('').code,
+  FST_ERR_CTP_BODY_TOO_LARGE: new HttpErrors.BodyTooLarge().code,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: new HttpErrors.UnsupportedMediaType('').code,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VF_INVALID_REQUEST',
+};
+
+function stableCode(code: string | undefined, status: number): string {
+  if (code === undefined) return status >= 500 ? 'VF_INTERNAL' : 'VF_INVALID_REQUEST';
+  if (code.startsWith('FST_')) return FASTIFY_CODES[code] ?? (status >= 500 ? 'VF_INTERNAL' : 'VF_INVALID_REQUEST');
+  return code;
 }
 
 function httpReason(status: number): string {

@@ -39,20 +39,51 @@ describe('API contract', () => {
     expect(res.json()).toMatchObject({ code: 'VF_INVALID_REQUEST' });
   });
 
-  it('rejects malformed JSON with a 400', async () => {
-    const res = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
-    expect(res.statusCode).toBe(400);
+  /** Titles in the list: a refused request must have created none. */
+  const titleCount = async (): Promise<number> => (await stack.api.app.inject({ method: 'GET', url: '/v1/titles' })).json<{ titles: unknown[] }>().titles.length;
+
+  it('rejects malformed JSON with 400 VF_INVALID_JSON and creates nothing', async () => {
+    const before = await titleCount();
+    for (const payload of ['{"name":', '', 'null x', '{"name": "a"}}']) {
+      const res = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/json' }, payload });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().code, JSON.stringify(payload)).toBe('VF_INVALID_JSON');
+    }
+    expect(await titleCount()).toBe(before);
+  });
+
+  it('rejects an oversized JSON body with 413 VF_BODY_TOO_LARGE and a body of the wrong type with 415', async () => {
+    const before = await titleCount();
+    const big = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toMatchObject({ code: 'VF_BODY_TOO_LARGE' });
+    const xml = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/xml' }, payload: '<title/>' });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toMatchObject({ code: 'VF_UNSUPPORTED_MEDIA_TYPE' });
+    expect(await titleCount()).toBe(before);
+  });
+
+  it('answers unknown routes with 404 VF_ROUTE_NOT_FOUND', async () => {
+    const res = await stack.api.app.inject({ method: 'GET', url: '/v1/no-such-thing?x=1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ code: 'VF_ROUTE_NOT_FOUND', message: 'No route GET /v1/no-such-thing' });
   });
 
   it('answers 404 VF_TITLE_NOT_FOUND for unknown titles and 400 for ids that are not ids', async () => {
     const missing = await stack.api.app.inject({ method: 'GET', url: '/v1/titles/does-not-exist' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'VF_TITLE_NOT_FOUND' });
-    const traversal = await stack.api.app.inject({ method: 'GET', url: '/v1/titles/..%2F..%2Fetc/master.m3u8' });
-    expect(traversal.statusCode).toBe(400);
-    const badTrack = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/abc/..%2Fsource/master` });
-    expect([400, 404]).toContain(badTrack.statusCode);
-    expect(badTrack.statusCode).not.toBe(200);
+    for (const url of ['/v1/titles/..%2F..%2Fetc/master.m3u8', '/v1/titles/%2e%2e%2f%2e%2e%2fetc/manifest.mpd', '/v1/titles/..%252F..%252Fetc']) {
+      const res = await stack.api.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().code, url).toBe('VF_INVALID_REQUEST');
+    }
+    // A track or file that climbs out of the title's published prefix, plain or encoded.
+    for (const url of ['/v1/titles/abc/..%2Fsource/master', '/v1/titles/abc/v0/..%2F..%2Fsource%2Fmaster']) {
+      const res = await stack.api.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().code, url).toMatch(/^VF_(INVALID_REQUEST|INVALID_KEY)$/);
+    }
   });
 
   it('refuses a master larger than the limit with 413 before storing anything (declared length)', async () => {
