@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.ts';
 import { playerRoutes } from './routes/player.ts';
 import { installObservability } from './routes/observability.ts';
 import { HttpErrors } from './errors.ts';
+import { installRequestLogging } from './routes/request-log.ts';
 import { validatorCompiler } from './validation.ts';
 import { authPlugin } from './auth/plugin.ts';
 import type { ApiKeyStore } from './auth/keys.ts';
@@ -51,8 +52,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     logger: deps.logger ?? false,
     // JSON bodies are small; masters are streamed by their own content-type parser.
     bodyLimit: 1024 * 1024,
+    // Logged by installRequestLogging instead, once the title id is bound to the request's logger.
+    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
+  // Before the key check, so a refused request is logged with its title too.
+  installRequestLogging(app);
   // Before any route: it classifies every route as it is registered (unclassified ones stop
   // start-up) and checks keys before bodies are read.
   await app.register(authPlugin, { keys: deps.keys });

@@ -8,23 +8,12 @@ import { createMetrics, type MetricsOptions } from '../metrics.ts';
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
 /**
- * Metrics, request log bindings and the queue dashboard. Installed on the root instance, not
+ * Metrics and the queue dashboard (request logging: `request-log.ts`). Installed on the root instance, not
  * registered as a plugin: hooks added inside a plugin would only see that plugin's routes
  * (Fastify's encapsulation), and these must see every route.
  */
 export async function installObservability(app: App, deps: AppDeps, options: MetricsOptions = {}): Promise<void> {
   const metrics = createMetrics(deps, options);
-
-  // Routing has happened by onRequest, so params are known. Fastify logs "incoming request"
-  // before any hook runs, so that one line goes without the title; every later line has it.
-  app.addHook('onRequest', async (req, reply) => {
-    const id = (req.params as { id?: unknown } | undefined)?.id;
-    if (typeof id === 'string' && id !== '') {
-      const log = req.log.child({ titleId: id });
-      req.log = log;
-      reply.log = log;
-    }
-  });
 
   app.addHook('onResponse', async (req, reply) => {
     // The route pattern, never the URL: one series per route, whatever the ids.

@@ -10,6 +10,7 @@ import type { TitleStore } from '../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../workers/storage/port.ts';
 import { jobIds } from '../../workers/jobs/types.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
+import { bindTitle } from './request-log.ts';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
 
@@ -89,6 +90,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
     },
   }, async (req, reply) => {
     const id = randomUUID();
+    bindTitle(req, reply, id);
     const { name, sourceKey } = req.body;
     if (sourceKey === undefined) {
       const t = await titles.create(id, name, 'uploading');

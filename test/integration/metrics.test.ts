@@ -187,7 +187,7 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     expect(workerLines.some((l) => l.msg === 'chunk encoded' && l.titleId === ready.id)).toBe(true);
   });
 
-  it('puts the title id on the request log lines of routes with an :id', async () => {
+  it('puts the title id on both request log lines of a route with an :id (refused too) and on a created title\'s completed line', async () => {
     const lines: Record<string, unknown>[] = [];
     const redis = producerConnection(stack.redis.url);
     const queue = createQueue(redis, stack.config.prefix);
@@ -201,10 +201,17 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
       });
       expect((await app.inject({ method: 'GET', url: `/v1/titles/${ready.id}`, headers: { 'x-api-key': stack.adminKey } })).statusCode).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-      const completed = lines.filter((l) => l.msg === 'request completed');
-      expect(completed).toHaveLength(2);
-      expect(completed[0]?.titleId).toBe(ready.id);
-      expect(completed[1]?.titleId).toBeUndefined();
+      const created = await app.inject({ method: 'POST', url: '/v1/titles', headers: { 'x-api-key': stack.adminKey }, payload: { name: 'logged' } });
+      expect(created.statusCode).toBe(201);
+      const refused = await app.inject({ method: 'GET', url: `/v1/titles/${ready.id}` });
+      expect(refused.statusCode).toBe(401);
+      const byMsg = (msg: string): Record<string, unknown>[] => lines.filter((l) => l.msg === msg);
+      // Both lines of a request on a title carry it, a refused one too; a create's id exists
+      // only from its handler on, so its completed line has it and its incoming line cannot.
+      const newId = created.json<{ id: string }>().id;
+      expect(byMsg('incoming request').map((l) => l.titleId)).toEqual([ready.id, undefined, undefined, ready.id]);
+      expect(byMsg('request completed').map((l) => l.titleId)).toEqual([ready.id, undefined, newId, ready.id]);
+      expect(byMsg('request completed').map((l) => (l.res as { statusCode?: number } | undefined)?.statusCode)).toEqual([200, 200, 201, 401]);
     } finally {
       await app?.close();
       await queue.close();
