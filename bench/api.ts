@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     const id = await createTitle(api, 'bench');
     await json(`${api}/v1/titles/${id}/master`, { method: 'PUT', headers: { 'content-type': 'application/octet-stream' }, body: await readFile(master) });
     await waitReady(api, id);
-    const { hls } = await json<{ hls: string }>(`${api}/v1/titles/${id}`);
+    const { hls, dash } = await json<{ hls: string; dash: string }>(`${api}/v1/titles/${id}`);
     const multivariant = await (await fetch(`${api}${hls}`)).text();
     const mediaUri = multivariant.split('\n').find((l) => l.endsWith('playlist.m3u8') && !l.startsWith('#')) ?? 'v0/playlist.m3u8';
 
@@ -160,6 +160,7 @@ async function main(): Promise<void> {
     // Manifest throughput.
     const targets = [
       { label: 'master.m3u8', url: `${api}${hls}` },
+      { label: 'manifest.mpd', url: `${api}${dash}` },
       { label: `media ${mediaUri}`, url: `${api}/v1/titles/${id}/${mediaUri}` },
     ];
     const results = [];
