@@ -6,7 +6,7 @@ import { encodeChunkHandler } from './jobs/encode-chunk.ts';
 import { encodeAudioHandler } from './jobs/encode-audio.ts';
 import { packageHandler } from './jobs/package.ts';
 import { artworkHandler } from './jobs/artwork.ts';
-import { titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
+import { isFinalAttempt, titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
 import { JobMetrics } from './job-metrics.ts';
 import type { JobDataByName, JobName } from './jobs/types.ts';
 
@@ -32,11 +32,6 @@ export interface WorkerOptions {
   readonly stalledIntervalMs?: number;
   /** Times a job may stall before it fails. @defaultValue 2 */
   readonly maxStalledCount?: number;
-}
-
-/** Whether this failure ends the job: bad input never improves on retry; the last attempt is the last. */
-function isFinalFailure(job: Job, err: unknown): boolean {
-  return err instanceof UnrecoverableError || (err as Error | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 /**
@@ -108,7 +103,7 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
         return { cancelled: true };
       }
       const e = err instanceof Error ? err : new Error(String(err));
-      const final = isFinalFailure(job, e);
+      const final = isFinalAttempt(job, e);
       deps.log.warn({ titleId, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, final, err: e.message }, 'job failed');
       const rawCode = (e as { code?: unknown }).code;
       const code = typeof rawCode === 'string' ? rawCode : 'VF_JOB_FAILED';

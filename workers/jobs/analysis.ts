@@ -14,7 +14,7 @@ import type { Rung, RdPoint } from '../../ladder/types.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
 import { jobIds, type JobDataByName, type SourceRef } from './types.ts';
-import type { Handler, WorkerDeps } from './context.ts';
+import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
 
 /**
@@ -95,8 +95,29 @@ export async function startLadderAnalysis(
   return { samples: windows.length };
 }
 
-/** Encodes one window at every candidate size × CRF and measures each against the master. */
-export const sampleHandler: Handler<'sample'> = async (job, { deps, signal }) => {
+/** What a sample job returns when its last attempt failed: the ladder job goes on without it. */
+export interface SampleFailure {
+  readonly failed: string;
+}
+
+/**
+ * Encodes one window at every candidate size × CRF and measures each against the master.
+ * A sample is an optimisation, never a reason to lose a title: once its retries are spent it
+ * returns its failure (the worker would otherwise fail the title), and `build-ladder` carries
+ * on with the other windows, or falls back to the fixed ladder with the reason recorded.
+ */
+export const sampleHandler: Handler<'sample'> = async (job, ctx) => {
+  try {
+    return await encodeSample(job, ctx);
+  } catch (err) {
+    if (ctx.signal.aborted || !isFinalAttempt(job, err)) throw err;
+    const message = `window ${job.data.index} at ${job.data.window.startS.toFixed(1)} s: ${(err as Error).message}`;
+    ctx.deps.log.warn({ titleId: job.data.source.titleId, jobId: job.id, err: message }, 'sample failed; the ladder goes on without it');
+    return { failed: message } satisfies SampleFailure;
+  }
+};
+
+const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
   const d = job.data;
   if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
   const input = await deps.store.readableLocation(d.source.sourceKey);
@@ -137,14 +158,17 @@ export const sampleHandler: Handler<'sample'> = async (job, { deps, signal }) =>
 export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps }) => {
   const d = job.data;
   if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
-  const values = Object.values(await job.getChildrenValues()) as (WindowPoints | { skipped: true })[];
+  const values = Object.values(await job.getChildrenValues()) as (WindowPoints | SampleFailure | { skipped: true })[];
   const windows = values.filter((v): v is WindowPoints => 'points' in v);
+  const failures = values.filter((v): v is SampleFailure => 'failed' in v).map((v) => v.failed);
   const sampledS = d.windows.reduce((s, w) => s + w.durationS, 0);
   const analysisS = (Date.now() - d.startedAtMs) / 1000;
   // Rungs never exceed the active picture: bars are not part of the source's size.
   const source = activeDisplaySize(d.probe.video);
   try {
-    if (windows.length === 0) throw new Error(`no sample window could be measured (${d.windows.length} planned)`);
+    if (windows.length === 0) {
+      throw new Error(`no sample window could be measured (${d.windows.length} planned)${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`);
+    }
     const points = aggregateWindows(windows);
     const planned = perTitleLadder(densifyCrf(points), source, PER_TITLE_OPTIONS);
     const rungs: Rung[] = planned.rungs.map((r) => ({
@@ -152,7 +176,7 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
       predictedPsnrDb: round2(r.predictedPsnrDb), predictedSsim: round4(r.predictedSsim),
     }));
     let bdRateVsFixed: number | undefined;
-    const notes = planned.notes.map((n) => `${n.code}: ${n.message}`);
+    const notes = [...planned.notes.map((n) => `${n.code}: ${n.message}`), ...failures.map((f) => `SAMPLE_FAILED: ${f}`)];
     try {
       const fixedCurve = monotoneCurve(fixedLadderCurve(points, d.fixed));
       const ours = monotoneCurve(planned.hull.map((p) => ({ bitrateKbps: p.bitrateKbps, quality: p.psnrY })));

@@ -8,7 +8,6 @@
  * retries are spent (earlier attempts rethrow, which the worker does not count against the
  * title until the last one).
  */
-import { UnrecoverableError } from 'bullmq';
 import { renderCrops, UndecodableImageError, type CropOptions, type RawPixels, type ScoredCandidate } from '../../artwork/index.ts';
 import { planArtworkSampling } from '../ffmpeg/artwork-args.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
@@ -24,7 +23,7 @@ import { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../artwork/setti
 import { mapLimit } from '../storage/transfer.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import { withScratch } from './scratch.ts';
-import type { Handler, WorkerDeps } from './context.ts';
+import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 
 /** The master the artwork is taken from (structurally the same as the encode's source reference). */
 export interface ArtworkSource {
@@ -70,10 +69,6 @@ export async function enqueueArtwork(deps: WorkerDeps, source: ArtworkSource, pr
     },
   };
   await deps.flow.add({ name: 'artwork', queueName: deps.queueName, data, opts: { ...DEFAULT_JOB_OPTIONS, priority: ARTWORK_PRIORITY, jobId: artworkJobId(source, version) } });
-}
-
-function isFinalAttempt(job: { attemptsMade: number; opts: { attempts?: number } }, err: unknown): boolean {
-  return err instanceof UnrecoverableError || (err as Error | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
 export const artworkHandler: Handler<'artwork'> = async (job, { deps, signal }) => {

@@ -1,4 +1,4 @@
-import type { Job, FlowProducer } from 'bullmq';
+import { UnrecoverableError, type Job, type FlowProducer } from 'bullmq';
 import type { ObjectStore } from '../storage/port.ts';
 import type { TitleStore } from '../../orchestrator/titles/store.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
@@ -54,4 +54,12 @@ export function throttledProgress(report: (fraction: number) => Promise<void>, i
     last = now;
     report(fraction).catch(() => undefined);
   };
+}
+
+/**
+ * Whether this failure is the job's last: bad input never improves on retry, and the last
+ * attempt is the last. BullMQ recognises UnrecoverableError by name across a process boundary.
+ */
+export function isFinalAttempt(job: { readonly attemptsMade: number; readonly opts: { readonly attempts?: number } }, err: unknown): boolean {
+  return err instanceof UnrecoverableError || (err as Error | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

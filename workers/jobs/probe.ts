@@ -12,7 +12,7 @@ import type { SourceRef } from './types.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
 import { startLadderAnalysis } from './analysis.ts';
 import { enqueueArtwork } from './artwork.ts';
-import type { Handler, WorkerDeps } from './context.ts';
+import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import type { ObjectStore } from '../storage/port.ts';
 
 async function sha256Of(store: ObjectStore, key: string): Promise<string> {
@@ -95,6 +95,17 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
 
   const fixed = appleLadder(activeDisplaySize(probe.video));
   if (deps.ladderPolicy === 'fixed') return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed' });
-  return startLadderAnalysis(deps, source, probe, fixed, signal);
+  try {
+    return await startLadderAnalysis(deps, source, probe, fixed, signal);
+  } catch (err) {
+    // The master decodes (checked above), so a scan that fails on every attempt is the
+    // analysis's problem, not the title's: encode with the fixed ladder and say why. Earlier
+    // attempts retry (the scan reads the master over the network on S3); a cancellation is
+    // not a failure.
+    if (signal.aborted || !isFinalAttempt(job, err)) throw err;
+    const fallbackReason = `per-title analysis failed, fixed ladder used: scan: ${(err as Error).message}`;
+    deps.log.warn({ titleId, jobId: job.id, reason: fallbackReason }, 'ladder fallback');
+    return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed', fallbackReason });
+  }
 };
 

@@ -1,0 +1,85 @@
+/**
+ * Per-title analysis is an optimisation: when it fails, the title is encoded with the fixed
+ * ladder and the reason is recorded, never failed. Here a sample job fails for real (x264
+ * refuses an odd frame size) on every attempt, in a build-ladder flow on the real queue, and
+ * the title still becomes ready.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { makeMaster } from '../support/media.ts';
+import { waitForFinal } from '../support/api.ts';
+import { TitleStore } from '../../orchestrator/titles/store.ts';
+import { createFlowProducer, createQueue, DEFAULT_JOB_OPTIONS, producerConnection } from '../../workers/jobs/queue.ts';
+import { activeCodedSize, activeDisplaySize, probeMaster } from '../../workers/ffmpeg/probe.ts';
+import { appleLadder } from '../../ladder/fixed.ts';
+import { jobIds, type JobDataByName, type SourceRef } from '../../workers/jobs/types.ts';
+
+describe('per-title analysis that fails', () => {
+  let stack: TestStack;
+  let dir: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 1, ladderPolicy: 'per-title' });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-fallback-'));
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a sample failing on every attempt is returned as its reason; build-ladder falls back to the fixed ladder and the title becomes ready', async () => {
+    const file = path.join(dir, 'master.mp4');
+    await makeMaster(file, { width: 640, height: 360, fps: 25, durationS: 6 });
+    const bytes = await readFile(file);
+    // The title as the probe job leaves it: master stored and probed, state analyzing.
+    const id = randomUUID();
+    const key = `titles/${id}/source/master`;
+    await stack.api.store.put(key, bytes);
+    const source: SourceRef = { titleId: id, sourceKey: key, sha256: createHash('sha256').update(bytes).digest('hex') };
+    const probe = await probeMaster(file);
+    const redis = producerConnection(stack.redis.url);
+    await new Promise((resolve) => redis.once('ready', resolve));
+    const flow = createFlowProducer(redis, stack.config.prefix);
+    const queue = createQueue(redis, stack.config.prefix);
+    try {
+      await new TitleStore(redis, stack.config.prefix).create(id, 'fallback', 'analyzing', { source: { key, sizeBytes: bytes.length, sha256: source.sha256 }, probe });
+      const window = { startS: 1, durationS: 2, weight: 1 };
+      const sample: JobDataByName['sample'] = {
+        source, index: 0, window, videoOffsetS: probe.videoOffsetS, frameRate: probe.video.frameRate, sourceSize: activeCodedSize(probe.video),
+        // 4:2:0 has no odd sizes: libx264 refuses to open, on every attempt.
+        sizes: [{ width: 321, height: 181 }], crfs: [27], settings: stack.config.settings,
+      };
+      const fixed = appleLadder(activeDisplaySize(probe.video));
+      await flow.add({
+        name: 'build-ladder', queueName: 'vodforge',
+        data: { source, probe, fixed, windows: [window], startedAtMs: Date.now() } satisfies JobDataByName['build-ladder'],
+        opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.buildLadder(source) },
+        children: [{
+          name: 'sample', queueName: 'vodforge', data: sample,
+          opts: { ...DEFAULT_JOB_OPTIONS, attempts: 2, backoff: { type: 'fixed', delay: 100 }, ignoreDependencyOnFailure: true, jobId: jobIds.sample(source, 0) },
+        }],
+      });
+
+      const t = await waitForFinal(stack.api.app, id, 240_000);
+      expect(t.error).toBeUndefined();
+      expect(t.state).toBe('ready');
+      expect(t.ladderAnalysis?.policy).toBe('fixed');
+      expect(t.ladderAnalysis?.fallbackReason).toMatch(/^per-title analysis failed, fixed ladder used: no sample window could be measured \(1 planned\): window 0 at 1\.0 s: ffmpeg exited/);
+      expect((t.ladder ?? []).map((r) => `${r.width}x${r.height}`)).toEqual(fixed.map((r) => `${r.width}x${r.height}`));
+      // Both attempts ran and failed; the job then completed with its reason instead of failing the title.
+      const job = await queue.getJob(jobIds.sample(source, 0));
+      expect(await job?.getState()).toBe('completed');
+      expect(job?.attemptsMade).toBeGreaterThanOrEqual(1);
+      expect(job?.returnvalue).toMatchObject({ failed: expect.stringMatching(/^window 0 at 1\.0 s: /) });
+    } finally {
+      await queue.close();
+      await flow.close();
+      redis.disconnect();
+    }
+  }, 300_000);
+});
