@@ -22,17 +22,33 @@ export function summariseArtwork(api: string, view: ArtworkViewT): ArtworkSummar
   });
 }
 
+/** Where the title's artwork stands, as `ingest --json` prints it beside the chosen frames. */
+export interface ArtworkStatus {
+  /** `pending`: not written before the wait ran out; `no-usable-frame`: flagged, with the reason. */
+  readonly status: 'ready' | 'no-usable-frame' | 'failed' | 'pending';
+  readonly reason?: string;
+}
+
 /**
- * The title's artwork once its job has written it. It runs beside the encode and usually ends
- * first; when it has not, this waits for it (up to `timeoutMs`) rather than print nothing.
+ * The title's artwork once its job has written it. It runs behind the encode (lower queue
+ * priority), so it may end after the title is ready; this waits for it (up to `timeoutMs`).
  */
-export async function fetchArtwork(api: string, titleId: string, headers: Record<string, string> = {}, timeoutMs = 300_000): Promise<ArtworkSummary[]> {
+export async function fetchArtwork(
+  api: string,
+  titleId: string,
+  headers: Record<string, string> = {},
+  timeoutMs = 300_000,
+): Promise<{ chosen: ArtworkSummary[]; status: ArtworkStatus }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(new URL(`/v1/titles/${titleId}/artwork`, api), { headers });
-    if (res.status === 200) return summariseArtwork(api, (await res.json()) as ArtworkViewT);
+    if (res.status === 200) {
+      const view = (await res.json()) as ArtworkViewT;
+      const reason = view.reason ?? view.error?.message;
+      return { chosen: summariseArtwork(api, view), status: { status: view.status, ...(reason === undefined ? {} : { reason }) } };
+    }
     await res.body?.cancel();
-    if (res.status !== 202 || Date.now() > deadline) return [];
+    if (res.status !== 202 || Date.now() > deadline) return { chosen: [], status: { status: 'pending' } };
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import type { TitleViewT } from '../schemas.ts';
 import { parse, UsageError } from './args.ts';
 import { formatBytes, ProgressBar } from './progress.ts';
-import { fetchArtwork, type ArtworkSummary } from './artwork.ts';
+import { fetchArtwork, type ArtworkStatus, type ArtworkSummary } from './artwork.ts';
 import { ApiCallError, callApi } from './http.ts';
 
 export interface IngestResult {
@@ -22,9 +22,11 @@ export interface IngestResult {
   readonly bdRateVsFixed: number | null;
   /** Chosen artwork frames, best first, with absolute image URLs; empty when none. */
   readonly artwork: ArtworkSummary[];
+  /** Whether the artwork is ready, flagged (no usable frame, with the reason) or failed; null when not waited for. */
+  readonly artworkStatus: ArtworkStatus | null;
 }
 
-export function toResult(api: string, t: TitleViewT, artwork: ArtworkSummary[] = []): IngestResult {
+export function toResult(api: string, t: TitleViewT, artwork: { chosen: ArtworkSummary[]; status: ArtworkStatus | null } = { chosen: [], status: null }): IngestResult {
   return {
     id: t.id,
     status: t.state,
@@ -43,7 +45,8 @@ export function toResult(api: string, t: TitleViewT, artwork: ArtworkSummary[] =
       };
     }),
     bdRateVsFixed: t.ladderAnalysis?.bdRateVsFixed ?? null,
-    artwork,
+    artwork: artwork.chosen,
+    artworkStatus: artwork.status,
   };
 }
 
@@ -127,12 +130,12 @@ async function ingestSteps(
     bar.update(title.state, title.progress / 100, title.id);
   }
   bar.done();
-  return toResult(api, title, opts.wait && title.state === 'ready' ? await fetchArtwork(api, title.id, auth) : []);
+  return toResult(api, title, opts.wait && title.state === 'ready' ? await fetchArtwork(api, title.id, auth) : undefined);
 }
 
 /** The `--json` object of an ingest that stopped on an error: same shape, status `failed`. */
 function errorResult(err: IngestError): Omit<IngestResult, 'id'> & { id: string | null } {
-  return { id: err.titleId, status: 'failed', error: { code: err.code, message: err.message }, hls: null, dash: null, durationS: null, ladder: [], bdRateVsFixed: null, artwork: [] };
+  return { id: err.titleId, status: 'failed', error: { code: err.code, message: err.message }, hls: null, dash: null, durationS: null, ladder: [], bdRateVsFixed: null, artwork: [], artworkStatus: null };
 }
 
 /** `vodforge ingest FILE [--api URL] [--api-key KEY (or VODFORGE_API_KEY)] [--name NAME] [--wait] [--json]` */

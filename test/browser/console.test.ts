@@ -125,15 +125,19 @@ describe('operator console in headless Chromium', () => {
     await expect.poll(() => page.locator('[data-test="ladder"] tbody tr').first().innerText(), WAIT).toContain(`${ladder[0]!.width}×${ladder[0]!.height}`);
     expect(await count(`iframe.player[src*="${encodeURIComponent(title.hls ?? '')}"]`)).toBe(1);
 
-    // The shortlist, when the artwork job chose frames: every image decoded.
-    const art = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${title.id}/artwork` });
-    const chosen = art.statusCode === 200 ? art.json<{ candidates: { chosen: boolean; images: unknown[] }[] }>().candidates.filter((c) => c.chosen && c.images.length > 0).length : 0;
-    if (chosen > 0) {
-      await expect.poll(
-        () => page.locator('[data-test="artwork"] img').evaluateAll((imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0).length),
-        WAIT,
-      ).toBe(chosen);
-    }
+    // The shortlist: the artwork job runs behind the encode, so wait for it, then every chosen
+    // frame's image is in the page, decoded.
+    const artwork = async (): Promise<number> => {
+      const art = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${title.id}/artwork` });
+      return art.statusCode === 200 ? art.json<{ candidates: { chosen: boolean; images: unknown[] }[] }>().candidates.filter((c) => c.chosen && c.images.length > 0).length : -1;
+    };
+    await expect.poll(artwork, { timeout: 120_000, interval: 500 }).toBeGreaterThan(0);
+    const chosen = await artwork();
+    await page.reload();
+    await expect.poll(
+      () => page.locator('[data-test="artwork"] img').evaluateAll((imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0).length),
+      WAIT,
+    ).toBe(chosen);
     await page.screenshot({ path: path.join(OUTPUT, 'console-title.png'), fullPage: true });
   }, 120_000);
 
@@ -158,6 +162,17 @@ describe('operator console in headless Chromium', () => {
         expect(a.windowOccurrences.map((o) => o.startAt), a.id).toContain(start);
       }
     }
+    // The cluster's cards: bytes to fill, one night's window capacity (2 appliances x 1 Gbit/s
+    // x 4 h), predicted offload, placed bytes of the 3 + 1 GB of disk, fills and (none held) evictions.
+    const cards = await page.locator('section.cluster[data-cluster="eu-1"] .card').evaluateAll((els) =>
+      els.map((e) => (e as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim()),
+    );
+    expect(cards).toHaveLength(5);
+    expect(cards[0]).toMatch(/^Bytes to fill \d/);
+    expect(cards[1]).toMatch(/^Window capacity \(per night\) 3\.6\d* TB/);
+    expect(cards[2]).toMatch(/^Predicted offload \d+(\.\d+)?\s?%/);
+    expect(cards[3]).toMatch(/^Placed \/ storage \d.* \/ 4\.00 GB/);
+    expect(cards[4]).toMatch(/^Fills \/ evictions [1-9]\d* \/ 0 /);
     await page.screenshot({ path: path.join(OUTPUT, 'console-plan.png'), fullPage: true });
 
     await page.click('button[data-action="approve"]');
@@ -166,6 +181,20 @@ describe('operator console in headless Chromium', () => {
     const res = await stack.api.app.inject({ method: 'GET', url: `/v1/fill-plans/${planId}` });
     expect(res.json<{ state: string }>().state).toBe('approved');
     await page.screenshot({ path: path.join(OUTPUT, 'console-plan-approved.png'), fullPage: true });
+  }, 120_000);
+
+  it('rejecting a proposed plan changes its state and disables both buttons', async () => {
+    const created = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { appliances, views: [] } });
+    expect(created.statusCode).toBe(201);
+    const id = created.json<{ id: string }>().id;
+    await page.goto(`${base}/console/#/plans/${id}`);
+    await page.locator(`section.plan-page[data-plan="${id}"] h1 [data-state="proposed"]`).waitFor({ timeout: 30_000 });
+    await page.click('button[data-action="reject"]');
+    await page.locator(`section.plan-page[data-plan="${id}"] h1 [data-state="rejected"]`).waitFor({ timeout: 30_000 });
+    expect(await page.locator('button[data-action="approve"]').isDisabled()).toBe(true);
+    expect(await page.locator('button[data-action="reject"]').isDisabled()).toBe(true);
+    const res = await stack.api.app.inject({ method: 'GET', url: `/v1/fill-plans/${id}` });
+    expect(res.json<{ state: string }>().state).toBe('rejected');
   }, 120_000);
 
   it('draws the timeline of a plan stored without its appliances over its fills, unshaded', async () => {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitForPort } from '../../orchestrator/runtime/children.ts';
-import { runProbe } from '../../workers/ffmpeg/run.ts';
+import { runFfmpeg, runProbe } from '../../workers/ffmpeg/run.ts';
 import { makeMaster } from '../support/media.ts';
 
 const BIN = path.resolve('bin/vodforge.mjs');
@@ -61,7 +61,8 @@ describe('vodforge up + ingest --json', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(Object.keys(out).sort()).toEqual(['artwork', 'bdRateVsFixed', 'dash', 'durationS', 'error', 'hls', 'id', 'ladder', 'status']);
+    expect(Object.keys(out).sort()).toEqual(['artwork', 'artworkStatus', 'bdRateVsFixed', 'dash', 'durationS', 'error', 'hls', 'id', 'ladder', 'status']);
+    expect(out.artworkStatus).toEqual({ status: 'ready' });
     expect(out.status).toBe('ready');
     expect(out.error).toBeNull();
     readyId = String(out.id);
@@ -132,6 +133,18 @@ describe('vodforge up + ingest --json', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('VF_UNAUTHENTICATED');
   }, 60_000);
+
+  it('prints the artwork flag and its reason for a title with no usable frame, which is still ready', async () => {
+    const black = path.join(dir, 'black.mp4');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'color=black:size=320x240:rate=25', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', black]);
+    const r = await runCli(['ingest', black, '--api', api, '--json'], { VODFORGE_API_KEY: await adminKey() });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { status: string; artwork: unknown[]; artworkStatus: { status: string; reason?: string } };
+    expect(out.status).toBe('ready');
+    expect(out.artwork).toEqual([]);
+    expect(out.artworkStatus.status).toBe('no-usable-frame');
+    expect(out.artworkStatus.reason).toMatch(/\S/);
+  }, 240_000);
 
   it('exits non-zero with the reason when the master is not a video', async () => {
     const bad = path.join(dir, 'notes.txt');

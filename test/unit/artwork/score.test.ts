@@ -185,6 +185,29 @@ describe('metrics', () => {
     expect(score(raw).metrics.entropyBits).toBeCloseTo(stats.entropy, 6);
   });
 
+  it("computes the Laplacian's variance as sharp convolve() with the 4-neighbour kernel does", async () => {
+    // Blurred a little so every Laplacian value fits convolve's 8-bit output around its offset
+    // (checked below): on integer luma and an integer kernel the two must then agree exactly.
+    const soft = await blurred(scene, 1.2);
+    const grey = await sharp(soft.data, { raw: { width: soft.widthPx, height: soft.heightPx, channels: 3 } }).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const w = grey.info.width;
+    const h = grey.info.height;
+    const lap = await sharp(grey.data, { raw: { width: w, height: h, channels: 1 } })
+      .convolve({ width: 3, height: 3, kernel: [0, 1, 0, 1, -4, 1, 0, 1, 0], offset: 128 })
+      // sharp writes sRGB: three equal channels; one is the result.
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    const interior: number[] = [];
+    for (let y = 1; y < h - 1; y++) for (let x = 1; x < w - 1; x++) interior.push((lap[y * w + x] ?? 0) - 128);
+    expect(interior.some((v) => v <= -128 || v >= 127)).toBe(false);
+    const mean = interior.reduce((a, b) => a + b, 0) / interior.length;
+    const variance = interior.reduce((a, b) => a + (b - mean) ** 2, 0) / interior.length;
+    expect(variance).toBeGreaterThan(1);
+    const ours = score({ data: grey.data, widthPx: w, heightPx: h, channels: 1 }).metrics.laplacianVariance;
+    expect(ours).toBeCloseTo(variance, 6);
+  });
+
   it('decodes JPEG and raw input to the same analysis size and close scores', async () => {
     const jpeg = await encoded(scene, 'jpeg');
     const fromJpeg = scoreFrame(await decodeForAnalysis(jpeg, 480));
