@@ -179,7 +179,8 @@ async function main(): Promise<void> {
       );
     }
     const peakSampled = Math.max(before.rss, ...samples.map((s) => s.rss));
-    const quarter = (q: number): string => (samples.find((s) => s.sent >= (q * UPLOAD_BYTES) / 4)?.rss ?? NaN).toFixed(0);
+    // The last quarter ends with the upload, often between two samples: then it is the RSS read just after.
+    const quarter = (q: number): string => (samples.find((s) => s.sent >= (q * UPLOAD_BYTES) / 4)?.rss ?? (q === 4 ? after.rss : NaN)).toFixed(0);
     console.log(
       `upload ${(UPLOAD_BYTES / 1024 ** 3).toFixed(2)} GiB: HTTP ${status} in ${uploadS.toFixed(1)} s (${(UPLOAD_BYTES / 1024 ** 2 / uploadS).toFixed(0)} MiB/s); ` +
         `API RSS before ${before.rss.toFixed(0)} MB, at 25/50/75/100% ${quarter(1)}/${quarter(2)}/${quarter(3)}/${quarter(4)} MB, ` +
