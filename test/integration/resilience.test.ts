@@ -52,6 +52,16 @@ function queueOf(stack: TestStack): { queue: Queue; close: () => Promise<void> }
   return { queue, close: async () => { await queue.close(); conn.disconnect(); } };
 }
 
+/** Waits until an encode-chunk job is running and returns its id. */
+async function runningChunk(queue: Queue): Promise<string> {
+  let id = '';
+  await waitFor('a chunk job to be running', async () => {
+    id = (await queue.getActive()).find((j) => j.name === 'encode-chunk')?.id ?? '';
+    return id !== '';
+  });
+  return id;
+}
+
 describe('recovery', () => {
   let stack: TestStack | undefined;
   afterEach(async () => {
@@ -64,11 +74,7 @@ describe('recovery', () => {
     const crashing = await stack.addWorker();
     const id = await ingest(stack.api.app, master);
     const q = queueOf(stack);
-    let crashedJob = '';
-    await waitFor('a chunk job to be running', async () => {
-      crashedJob = (await q.queue.getActive()).find((j) => j.name === 'encode-chunk')?.id ?? '';
-      return crashedJob !== '';
-    });
+    const crashedJob = await runningChunk(q.queue);
     // close(true) without cancelling: the worker stops renewing its lock mid-job, as a crash would.
     await crashing.worker.close(true);
     await stack.addWorker();
@@ -87,11 +93,7 @@ describe('recovery', () => {
     const stopping = await stack.addWorker();
     const id = await ingest(stack.api.app, master);
     const q = queueOf(stack);
-    let chunkId = '';
-    await waitFor('a chunk job to be running', async () => {
-      chunkId = (await q.queue.getActive()).find((j) => j.name === 'encode-chunk')?.id ?? '';
-      return chunkId !== '';
-    });
+    const chunkId = await runningChunk(q.queue);
     await stopping.close(true);
     const job = await q.queue.getJob(chunkId);
     expect(await job?.getState()).toBe('waiting');
@@ -151,7 +153,7 @@ describe('recovery', () => {
     stack = await startTestStack({ storage: 'local', workers: 1, settings: { chunkSegments: 1 } });
     const id = await ingest(stack.api.app, master);
     const q = queueOf(stack);
-    await waitFor('a chunk job to be running', async () => (await q.queue.getActive()).some((j) => j.name === 'encode-chunk'));
+    await runningChunk(q.queue);
     // The running chunk keeps its open file; every chunk after it finds no master (retryable,
     // as an object store can lag behind a write: four attempts with backoff, then final).
     const sourceKey = `titles/${id}/source/master`;
@@ -210,7 +212,7 @@ describe('recovery', () => {
     stack = await startTestStack({ storage: 'local', workers: 2, settings: { chunkSegments: 1 } });
     const id = await ingest(stack.api.app, master);
     const q = queueOf(stack);
-    await waitFor('a chunk job to be running', async () => (await q.queue.getActive()).some((j) => j.name === 'encode-chunk'));
+    await runningChunk(q.queue);
     const del = await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${id}` });
     expect(del.statusCode).toBe(204);
     const settled = async (): Promise<boolean> => {

@@ -179,7 +179,9 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
     const notes = [...planned.notes.map((n) => `${n.code}: ${n.message}`), ...failures.map((f) => `SAMPLE_FAILED: ${f}`)];
     try {
       const fixedCurve = monotoneCurve(fixedLadderCurve(points, d.fixed));
-      const ours = monotoneCurve(planned.hull.map((p) => ({ bitrateKbps: p.bitrateKbps, quality: p.psnrY })));
+      // The ladder that ships, not the hull: rungs come from the Pareto front and may sit
+      // under the hull's chords, so the hull would claim a saving no player gets.
+      const ours = monotoneCurve(rungs.map((r) => ({ bitrateKbps: r.bitrateKbps, quality: r.predictedPsnrDb ?? NaN })).filter((p) => Number.isFinite(p.quality)));
       bdRateVsFixed = round2(bdRate(fixedCurve, ours));
     } catch (err) {
       notes.push(`BD_RATE_UNAVAILABLE: ${(err as Error).message}`);
