@@ -2,7 +2,8 @@
 # tsx is a runtime dependency, so the TypeScript sources run as they are: no build stage.
 FROM node:20-bookworm-slim
 
-# ffmpeg and ffprobe for the workers (the API probes nothing, but one image keeps it simple).
+# ffmpeg and ffprobe for the workers, and for the API's one-still crops when a frame off the
+# artwork shortlist is pinned.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg ca-certificates \
  && rm -rf /var/lib/apt/lists/*

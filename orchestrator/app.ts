@@ -1,4 +1,5 @@
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyServerOptions,
@@ -35,6 +36,8 @@ export interface AppDeps {
   readonly keys: ApiKeyStore;
   /** Largest master accepted by upload, in bytes. @defaultValue 50 GiB */
   readonly maxUploadBytes?: number;
+  /** Scratch space (a still re-extracted when a frame off the shortlist is pinned). @defaultValue os.tmpdir() */
+  readonly tmpDir?: string;
   readonly logger?: FastifyServerOptions['logger'];
 }
 
@@ -53,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // JSON bodies are small; masters are streamed by their own content-type parser.
     bodyLimit: 1024 * 1024,
     // Logged by installRequestLogging instead, once the title id is bound to the request's logger.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler());
   // Before the key check, so a refused request is logged with its title too.

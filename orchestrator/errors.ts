@@ -28,7 +28,7 @@ export const HttpErrors = {
   ArtworkNotReady: createError<[string, string]>('VF_ARTWORK_NOT_READY', 'Artwork of title %s has not been computed (title state: %s)', 409),
   ArtworkImageNotFound: createError<[string]>('VF_ARTWORK_IMAGE_NOT_FOUND', 'No artwork image %s', 404),
   ArtworkCandidateNotFound: createError<[string, number]>('VF_ARTWORK_CANDIDATE_NOT_FOUND', 'Title %s has no artwork candidate at %d s', 404),
-  ArtworkNotPinnable: createError<[number]>('VF_ARTWORK_NOT_PINNABLE', 'The candidate at %d s has no crops: only chosen frames can be pinned', 422),
+  ArtworkNotPinnable: createError<[number, string]>('VF_ARTWORK_NOT_PINNABLE', 'The candidate at %d s cannot be pinned: %s', 422),
   ArtworkNotAnImage: createError<[string]>('VF_ARTWORK_NOT_AN_IMAGE', 'The upload is not a readable image: %s', 415),
   ArtworkImageTooSmall: createError<[number, number, number]>('VF_ARTWORK_IMAGE_TOO_SMALL', 'Image is %dx%d px; its short side must be at least %d px', 422),
   ArtworkImageTooLarge: createError<[number]>('VF_ARTWORK_IMAGE_TOO_LARGE', 'Image exceeds the upload limit of %d bytes', 413),

@@ -8,14 +8,15 @@
  * before its artwork was computed (it never will be). Pinning and uploads need the entry too
  * (409 before it exists).
  */
+import os from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import type { Metadata } from 'sharp';
 import { UndecodableImageError } from '../../artwork/errors.ts';
 import {
-  customArtworkPrefix, customStem, manifestImages, readArtworkManifest, sha256Hex, storeCrops, writeArtworkManifest,
-  type ArtworkManifest,
+  artworkVersionPrefix, customArtworkPrefix, customStem, manifestImages, readArtworkManifest, sha256Hex, storeCrops, writeArtworkManifest,
+  type ArtworkImage, type ArtworkManifest,
 } from '../../workers/artwork/manifest.ts';
 import { DEFAULT_ARTWORK_SETTINGS } from '../../workers/artwork/settings.ts';
 import { ObjectNotFoundError } from '../../workers/storage/port.ts';
@@ -122,7 +123,7 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
   app.post('/v1/titles/:id/artwork/pin', {
     schema: {
       tags: ['titles'],
-      summary: "Pin a chosen candidate as the title's primary artwork",
+      summary: "Pin a candidate as the title's primary artwork (a usable frame off the shortlist is cropped first)",
       params: IdParams,
       body: PinBody,
       response: { 200: ArtworkView, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
@@ -133,11 +134,32 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
     const m = await requireManifest(id);
     const c = m.candidates.find((x) => Math.abs(x.atS - atS) < SAME_FRAME_S);
     if (c === undefined) throw new HttpErrors.ArtworkCandidateNotFound(id, atS);
-    if ((c.images?.length ?? 0) === 0) throw new HttpErrors.ArtworkNotPinnable(c.atS);
-    const next: ArtworkManifest = { ...m, pin: { kind: 'candidate', atS: c.atS, pinnedAt: new Date().toISOString() } };
+    // A hard-rejected frame (black, blurred, mid-fade…) is not artwork, whoever asks.
+    if (c.rejected !== undefined) throw new HttpErrors.ArtworkNotPinnable(c.atS, c.rejected.reason);
+    const images = (c.images?.length ?? 0) > 0 ? undefined : await cropCandidate(id, m, c.atS);
+    // Re-read: the artwork job may have rewritten the entry while the frame was cropped.
+    const latest = images === undefined ? m : ((await readArtworkManifest(store, id)) ?? m);
+    const candidates = images === undefined ? latest.candidates : latest.candidates.map((x) => (Math.abs(x.atS - c.atS) < SAME_FRAME_S ? { ...x, images } : x));
+    const next: ArtworkManifest = { ...latest, candidates, pin: { kind: 'candidate', atS: c.atS, pinnedAt: new Date().toISOString() } };
     await writeArtworkManifest(store, next);
     return artworkView(next);
   });
+
+  /**
+   * Crops a frame the job scored but did not shortlist: the one still is re-extracted from the
+   * master at full resolution, here, so the pin answers at once (about a second of work).
+   */
+  async function cropCandidate(id: string, m: ArtworkManifest, atS: number): Promise<ArtworkImage[]> {
+    const t = await titles.get(id);
+    if (t?.source === undefined || t.probe === undefined) throw new HttpErrors.ArtworkNotPinnable(atS, 'the master is no longer available');
+    const v = t.probe.video;
+    const video = { durationS: t.probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight };
+    const { renderFrameAt } = await import('../../workers/artwork/render.ts');
+    const input = await store.readableLocation(t.source.key);
+    const r = await renderFrameAt(input, video, atS, artworkVersionPrefix(id, m.version), DEFAULT_ARTWORK_SETTINGS.crops, { store, tmpDir: deps.tmpDir ?? os.tmpdir() });
+    if ('error' in r) throw new HttpErrors.ArtworkNotPinnable(atS, r.error);
+    return r.images;
+  }
 
   app.put('/v1/titles/:id/artwork/custom', {
     schema: {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 /**
  * Request logging with the title on every line. Fastify's own request logging writes
  * "incoming request" before any hook can bind the title id, so it is switched off
- * (`disableRequestLogging`) and both lines are written here, after the binding. Routing has
+ * (`LogController` with `disableRequestLogging`) and both lines are written here, after the binding. Routing has
  * happened by onRequest, so a route's `:id` is known; a route that creates a title binds its
  * new id itself (`bindTitle`).
  */

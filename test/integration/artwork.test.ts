@@ -136,15 +136,38 @@ describe('artwork job and API on real ffmpeg, Redis and storage', () => {
     expect(pinned.candidates.filter((c) => c.pinned).map((c) => c.atS)).toEqual([second.atS]);
     expect((await waitForArtwork(stack.api.app, id)).primary).toMatchObject({ atS: second.atS, pinned: true });
 
-    const notChosen = view.candidates.find((c) => !c.chosen)!;
-    const refused = await stack.api.app.inject({ method: 'POST', url: `/v1/titles/${id}/artwork/pin`, payload: { atS: notChosen.atS } });
+    const rejected = view.candidates.find((c) => c.rejected !== undefined)!;
+    expect(rejected).toBeDefined();
+    const refused = await stack.api.app.inject({ method: 'POST', url: `/v1/titles/${id}/artwork/pin`, payload: { atS: rejected.atS } });
     expect(refused.statusCode).toBe(422);
     expect(refused.json()).toMatchObject({ code: 'VF_ARTWORK_NOT_PINNABLE' });
+    expect(refused.json().message).toContain(rejected.rejected!.reason);
     const unknown = await stack.api.app.inject({ method: 'POST', url: `/v1/titles/${id}/artwork/pin`, payload: { atS: 999 } });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ code: 'VF_ARTWORK_CANDIDATE_NOT_FOUND' });
     const bad = await stack.api.app.inject({ method: 'POST', url: `/v1/titles/${id}/artwork/pin`, payload: { atS: 'soon' } });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('pins a usable frame the job did not shortlist: cropped from the master at full resolution, then primary', async () => {
+    const offList = view.candidates.find((c) => !c.chosen && c.rejected === undefined && c.images.length === 0)!;
+    expect(offList).toBeDefined();
+    const res = await stack.api.app.inject({ method: 'POST', url: `/v1/titles/${id}/artwork/pin`, payload: { atS: offList.atS } });
+    expect(res.statusCode).toBe(200);
+    const pinned = res.json<ArtworkViewT>();
+    expect(pinned.primary).toMatchObject({ kind: 'candidate', atS: offList.atS, pinned: true });
+    const entry = pinned.candidates.find((c) => c.atS === offList.atS)!;
+    expect([...new Set(entry.images.map((i) => i.shape))].sort()).toEqual(['hero', 'poster', 'tile']);
+    expect([...new Set(entry.images.map((i) => i.format))].sort()).toEqual(['avif', 'jpeg', 'webp']);
+    const ratio: Record<string, number> = { hero: 16 / 9, poster: 2 / 3, tile: 1 };
+    for (const img of entry.images.filter((i) => i.format === 'jpeg')) {
+      const got = await stack.api.app.inject({ method: 'GET', url: img.url });
+      expect(got.statusCode).toBe(200);
+      const meta = await sharp(got.rawPayload).metadata();
+      expect((meta.width ?? 0) / (meta.height ?? 1)).toBeCloseTo(ratio[img.shape] ?? NaN, 6);
+    }
+    // The other candidates are as they were: only the pinned one gained crops.
+    expect(pinned.candidates.filter((c) => c.images.length > 0).length).toBe(view.candidates.filter((c) => c.images.length > 0).length + 1);
   });
 
   it('takes a custom upload as primary, cropped to the exact ratios, and rejects what is not a usable image', async () => {

@@ -8,16 +8,15 @@
  * retries are spent (earlier attempts rethrow, which the worker does not count against the
  * title until the last one).
  */
-import { renderCrops, UndecodableImageError, type CropOptions, type RawPixels, type ScoredCandidate } from '../../artwork/index.ts';
 import { planArtworkSampling } from '../ffmpeg/artwork-args.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
-import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { digest } from '../encode/settings.ts';
 import { chooseFromBursts } from '../artwork/bursts.ts';
 import { extractCandidates, extractStills, type ArtworkVideo } from '../artwork/extract.ts';
+import { renderFrame } from '../artwork/render.ts';
 import {
-  ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, frameStem, readArtworkManifest, storeCrops, writeArtworkManifest,
-  type ArtworkCandidateEntry, type ArtworkImage, type ArtworkManifest, type ArtworkPin,
+  ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, readArtworkManifest, writeArtworkManifest,
+  type ArtworkCandidateEntry, type ArtworkManifest, type ArtworkPin,
 } from '../artwork/manifest.ts';
 import { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../artwork/settings.ts';
 import { mapLimit } from '../storage/transfer.ts';
@@ -124,7 +123,7 @@ export async function computeArtwork(
     const stills = await extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, signal);
     let done = 0;
     const rendered = await mapLimit(selection.shortlist, 2, async (s, i) => {
-      const result = await renderChosen(s, stills[i]!, prefix, settings.crops, deps);
+      const result = await renderFrame(s.atS, stills[i]!, prefix, settings.crops, deps.store);
       progress(0.6 + (0.4 * ++done) / selection.shortlist.length);
       return [s.index, result] as const;
     });
@@ -150,20 +149,6 @@ export async function computeArtwork(
     if (!selection.usable) return { ...base, status: 'no-usable-frame', flag: 'no-usable-frame', reason: selection.reason ?? 'no usable frame' };
     return { ...base, status: 'ready' };
   });
-}
-
-/** A chosen frame at full resolution, cropped and stored; a failure costs only this frame. */
-async function renderChosen(
-  s: ScoredCandidate, loadStill: () => Promise<RawPixels>, prefix: string, crops: CropOptions, deps: Pick<WorkerDeps, 'store'>,
-): Promise<{ images: ArtworkImage[] } | { error: string }> {
-  try {
-    const still = await loadStill();
-    return { images: await storeCrops(deps.store, prefix, frameStem(s.atS), await renderCrops(still, crops)) };
-  } catch (err) {
-    // Only a frame that cannot be decoded or cropped is skipped; storage errors are retried.
-    if (!(err instanceof FfmpegExitError) && !(err instanceof UndecodableImageError)) throw err;
-    return { error: err.message };
-  }
 }
 
 /** A pinned frame stays pinned only if the new entry still has crops of it. */
