@@ -4,12 +4,13 @@ import { planFromHistory, type PlanDetail } from '../plan.ts';
 import { exponentialSmoothingModel, type PopularityModel } from '../predict.ts';
 import { buildRing, hashKeys } from '../ring.ts';
 import { peakToMean } from '../stats.ts';
-import type { Appliance, Holdings } from '../types.ts';
+import type { Appliance, Holdings, Plan } from '../types.ts';
 import { LruCache, oracleServedBytes, plainPlacement } from './baselines.ts';
 import { movedFraction, spearman } from './metrics.ts';
 import { createScenario, expectedFileBytes, forEachRequest, type Scenario, type TraceOptions } from './trace.ts';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export interface SimulationOptions extends TraceOptions, PlacementOptions {
   /** Popularity model under test. @defaultValue exponentialSmoothingModel() */
@@ -114,7 +115,10 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
   let fillPeer = 0;
   let lruWholeFile = 0;
   let holdings: Holdings = {};
+  /** What the appliances held when today's plan was made: those files serve from 00:00. */
+  let heldBefore: Holdings = {};
   let detail: PlanDetail | undefined;
+  const keyIndex = new Map(index.keys.map((k, f) => [k, f]));
   for (let d = 0; d < D; d++) {
     const evaluating = d >= H;
     if (d >= H - 1) {
@@ -129,6 +133,7 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
         planMs.push(now() - t0);
         if (cpuNow !== undefined) planCpuMs.push(cpuNow() - c0);
       }
+      heldBefore = holdings;
       holdings = detail.plan.placements;
       if (evaluating) {
         for (const f of detail.plan.fills) {
@@ -148,6 +153,8 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
       const actual = evaluating ? new Float64Array(F) : undefined;
       const placement = evaluating ? detail!.clusters.find((c) => c.region === region) : undefined;
       const holders = placement === undefined ? undefined : holderTable(placement, F);
+      const ready = placement === undefined ? undefined : readiness(placement, detail!.plan.fills, heldBefore, keyIndex, F);
+      const dayStartMs = s.startMs + d * DAY_MS;
       const oursLoad = new Float64Array(members.length);
       const lruLoad = new Float64Array(members.length);
       const plainLoad = new Float64Array(members.length);
@@ -176,14 +183,18 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
           plainT.served += bytes;
           plainLoad[k] = plainLoad[k]! + bytes;
         } else plainT.origin += bytes;
-        // Load-aware steering among the holders: the least loaded per unit of capacity.
-        const list = holders.get(f);
-        if (list === undefined) {
+        // Load-aware steering among the holders that have the file by now (a new placement
+        // serves only once its off-peak fill has ended): the least loaded per unit of capacity.
+        const requestMs = dayStartMs + (hour + 0.5) * HOUR_MS;
+        let best = -1;
+        for (const h of holders.get(f) ?? []) {
+          if (!ready!(h, f, requestMs)) continue;
+          if (best < 0 || oursLoad[h]! / cap[h]! < oursLoad[best]! / cap[best]!) best = h;
+        }
+        if (best < 0) {
           ours.origin += bytes;
           return;
         }
-        let best = list[0]!;
-        for (const h of list) if (oursLoad[h]! / cap[h]! < oursLoad[best]! / cap[best]!) best = h;
         oursLoad[best] = oursLoad[best]! + bytes;
         ours.served += bytes;
       });
@@ -243,6 +254,32 @@ function holderTable(p: ClusterPlacement, files: number): Map<number, number[]> 
   });
   void files;
   return out;
+}
+
+/**
+ * When member j of a cluster can serve file f: from the end of its fill when the plan fills it
+ * there, from the start of the day when it already held f, never when the plan placed f there
+ * but scheduled no fill (dropped past the fill horizon).
+ */
+export function readiness(p: ClusterPlacement, fills: Plan['fills'], heldBefore: Holdings, keyIndex: ReadonlyMap<string, number>, files: number): (j: number, f: number, atMs: number) => boolean {
+  const slot = new Map(p.members.map((a, j) => [a.id, j]));
+  const fillEndMs = new Map<number, number>();
+  for (const fill of fills) {
+    const j = slot.get(fill.applianceId);
+    const f = keyIndex.get(fill.key);
+    if (j !== undefined && f !== undefined) fillEndMs.set(j * files + f, Date.parse(fill.endAt));
+  }
+  const held = new Set<number>();
+  p.members.forEach((a, j) => {
+    for (const key of heldBefore[a.id] ?? []) {
+      const f = keyIndex.get(key);
+      if (f !== undefined) held.add(j * files + f);
+    }
+  });
+  return (j, f, atMs) => {
+    const end = fillEndMs.get(j * files + f);
+    return end === undefined ? held.has(j * files + f) : end <= atMs;
+  };
 }
 
 /** Spearman over the files playable on day d. */

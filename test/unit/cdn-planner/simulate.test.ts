@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { movedFraction, spearman } from '../../../cdn-planner/sim/metrics.ts';
-import { simulate } from '../../../cdn-planner/sim/simulate.ts';
+import { readiness, simulate } from '../../../cdn-planner/sim/simulate.ts';
 
 describe('metrics', () => {
   it('spearman is 1 for any monotone map, -1 reversed, and averages ties', () => {
@@ -43,5 +43,28 @@ describe('simulate (small trace)', () => {
 
   it('rejects a Zipf exponent outside 0.6-1.2 naming the field', () => {
     expect(() => simulate({ ...opts, zipfAlpha: 2 })).toThrow(/zipfAlpha/);
+  });
+});
+
+describe('replay readiness (a placement serves only once its fill has ended)', () => {
+  const member = (id: string) => ({ id, cluster: 'c', region: 'r', capacityBytes: 1e12, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'UTC' }, state: 'active' as const });
+  const placement = {
+    cluster: 'c', region: 'r', members: [member('a'), member('b')], files: [[0, 1], [1, 2]],
+    bytes: new Float64Array(2), traffic: new Float64Array(2), copies: new Uint8Array(3), leftAtOrigin: 0, demandBytes: 0,
+  };
+  const keys = new Map([['k0', 0], ['k1', 1], ['k2', 2]]);
+  const fills = [{ applianceId: 'a', key: 'k0', bytes: 1, startAt: '2026-01-01T02:00:00.000Z', endAt: '2026-01-01T03:00:00.000Z', source: 'origin' }];
+  const ready = readiness(placement as unknown as Parameters<typeof readiness>[0], fills, { a: ['k1'], b: ['k1'] }, keys, 3);
+  const at = (iso: string): number => Date.parse(iso);
+
+  it('a filled file from the end of its fill, not before', () => {
+    expect(ready(0, 0, at('2026-01-01T02:30:00.000Z'))).toBe(false);
+    expect(ready(0, 0, at('2026-01-01T03:00:00.000Z'))).toBe(true);
+  });
+  it('a file already held from the start, and a placement with no fill scheduled never', () => {
+    expect(ready(0, 1, at('2026-01-01T00:00:00.000Z'))).toBe(true);
+    expect(ready(1, 1, at('2026-01-01T00:00:00.000Z'))).toBe(true);
+    // b was given k2 but no fill was scheduled (past the horizon): it does not have it.
+    expect(ready(1, 2, at('2026-01-01T23:00:00.000Z'))).toBe(false);
   });
 });
