@@ -32,7 +32,12 @@ export interface RingOptions {
    * @defaultValue 1e10 (a 2.5 TB appliance gets 250 vnodes, 1,000 points)
    */
   readonly vnodeBytes?: number;
-  /** Cap on vnodes per member, bounding ring size for very large appliances. @defaultValue 4096 */
+  /**
+   * Most vnodes of one member, bounding the ring's size. When the cluster's largest member
+   * would need more, the unit grows for the whole ring (largest capacity / this) so weights
+   * stay proportional: clamping members one by one gave a 100 TB and a 300 TB appliance the
+   * same share of the ring. @defaultValue 4096
+   */
   readonly maxVnodes?: number;
 }
 
@@ -63,8 +68,9 @@ export function hashKeys(keys: readonly string[]): Uint32Array {
  * is what lets placement take thousands of bounded-load walks per cluster without allocating.
  */
 export function buildRing(members: readonly RingMember[], options: RingOptions = {}): Ring {
-  const unit = options.vnodeBytes ?? 1e10;
   const cap = options.maxVnodes ?? 4096;
+  const largest = members.reduce((m, x) => Math.max(m, x.capacityBytes), 0);
+  const unit = Math.max(options.vnodeBytes ?? 1e10, largest / cap);
   if (members.length > 0xffff) throw new RangeError(`buildRing: at most 65535 members, got ${members.length}`);
   const servers: Record<string, { weight: number; vnodes: number }> = {};
   for (const m of members) servers[m.id] = { weight: 1, vnodes: Math.max(1, Math.min(cap, Math.round(m.capacityBytes / unit))) };

@@ -24,6 +24,15 @@ describe('hashring-based ring', () => {
     expect(big / 8000).toBeLessThan(0.82);
   });
 
+  it('keeps weights proportional for appliances past the vnode cap (100 TB and 300 TB)', () => {
+    // Regression: each member was clamped to 4096 vnodes alone, so both got half the ring.
+    const ring = buildRing([{ id: 'oca-100', capacityBytes: 100e12 }, { id: 'oca-300', capacityBytes: 300e12 }]);
+    let big = 0;
+    for (let i = 0; i < 20_000; i++) if (ring.preference(`title-${i}/seg.mp4`, 1)[0] === 'oca-300') big++;
+    expect(big / 20_000).toBeGreaterThan(0.7);
+    expect(big / 20_000).toBeLessThan(0.8);
+  });
+
   it('moves about 1/N of keys when one of N nodes leaves, and none between the others', () => {
     const ids = Array.from({ length: 10 }, (_, i) => `n${i}`);
     const before = buildRing(ids.map((id) => ({ id, capacityBytes: 1e12 })));
