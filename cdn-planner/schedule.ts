@@ -114,15 +114,18 @@ export function scheduleFills(targets: readonly ApplianceTarget[], holdings: Hol
 }
 
 /**
- * Appliances (active or draining: up) holding each key now, by cluster and key, for the keys
- * being filled only: holdings run to hundreds of thousands of keys, fills to a few thousand.
+ * Appliances (active or draining: up) holding each key now and keeping it, by cluster and key,
+ * for the keys being filled only: holdings run to hundreds of thousands of keys, fills to a
+ * few thousand.
  */
 function peerHolders(targets: readonly ApplianceTarget[], holdings: Holdings, wanted: ReadonlySet<string>): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const { appliance: a } of targets) {
+  for (const { appliance: a, keys } of targets) {
     if (a.state === 'down') continue;
     for (const key of holdings[a.id] ?? []) {
       if (!wanted.has(key)) continue;
+      // An active appliance evicting the key deletes it before its own first fill: not a source.
+      if (a.state === 'active' && !keys.has(key)) continue;
       const ck = `${a.cluster}\u0000${key}`;
       const list = out.get(ck) ?? [];
       list.push(a.id);

@@ -71,6 +71,30 @@ describe('scheduleFills', () => {
     expect(s.fills.filter((f) => f.applianceId === 'a').every((f) => f.source === 'origin')).toBe(true);
   });
 
+  it('never fills from a peer that evicts the key (it deletes it before its own first fill)', () => {
+    const t = scheduleFills(
+      [
+        { appliance: a, keys: new Map([['other', 1]]) },
+        { appliance: b, keys: new Map([['k0', 100]]) },
+        { appliance: { ...appliance('c', { capacityBytes: 100 * GB, fillGbps: 1, fillWindow: chicago }), state: 'draining' }, keys: new Map() },
+      ],
+      { a: ['k0'], c: [] },
+      { atMs, bytesOf: () => GB, horizonDays: 2 },
+    );
+    expect(t.evictions).toEqual([{ applianceId: 'a', key: 'k0' }]);
+    expect(t.fills.find((f) => f.applianceId === 'b' && f.key === 'k0')?.source).toBe('origin');
+    // A draining peer keeps what it holds: it stays a source.
+    const u = scheduleFills(
+      [
+        { appliance: b, keys: new Map([['k0', 100]]) },
+        { appliance: { ...a, state: 'draining' }, keys: new Map() },
+      ],
+      { a: ['k0'] },
+      { atMs, bytesOf: () => GB, horizonDays: 2 },
+    );
+    expect(u.fills.find((f) => f.applianceId === 'b' && f.key === 'k0')?.source).toBe('a');
+  });
+
   it('gives draining and down appliances no fills and no evictions', () => {
     const t = scheduleFills(
       [
