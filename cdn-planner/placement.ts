@@ -117,14 +117,18 @@ export function placeCluster(
   const sticky = selected.map((f) => (holders?.get(f) ?? []).map((id) => slot.get(id)).filter((j): j is number => j !== undefined));
   const ctx: AssignContext = { members, share, ring, start, sticky, index, demand, selected, c, spill: options.spill === true };
   // The bound is c x fair share of what ends up placed, which is only known afterwards: files
-  // that do not fit lower the mean. Tighten the traffic total until the placed result holds it.
+  // that do not fit lower the mean. Tighten the traffic and byte totals until the placed result
+  // holds both.
   let totalTraffic = selectedTraffic;
-  let result = assign(ctx, copies, totalTraffic, selectedBytes);
+  let totalBytes = selectedBytes;
+  let result = assign(ctx, copies, totalTraffic, totalBytes);
   for (let round = 0; round < 6; round++) {
-    const ratio = peakRatio(result.traffic, share);
-    if (ratio <= c * (1 + 1e-9)) break;
-    totalTraffic *= (c / ratio) * 0.995;
-    result = assign(ctx, copies, totalTraffic, selectedBytes);
+    const trafficRatio = peakRatio(result.traffic, share);
+    const bytesRatio = peakRatio(result.bytes, share);
+    if (trafficRatio <= c * (1 + 1e-9) && bytesRatio <= c * (1 + 1e-9)) break;
+    if (trafficRatio > c) totalTraffic *= (c / trafficRatio) * 0.995;
+    if (bytesRatio > c) totalBytes *= (c / bytesRatio) * 0.995;
+    result = assign(ctx, copies, totalTraffic, totalBytes);
   }
   const leftAtOrigin = order.length - selected.length + result.failed;
   return { cluster, region, members, files: result.files, bytes: result.bytes, traffic: result.traffic, copies: result.copies, leftAtOrigin, demandBytes };

@@ -35,6 +35,22 @@ describe('placeCluster (bounded-load consistent hashing)', () => {
     });
   });
 
+  it('never exceeds c x capacity-weighted fair share of placed bytes, where the ring alone would', () => {
+    // Disks far larger than the catalog (so only c bounds anything) and a coarse ring (few
+    // vnodes each), whose arcs alone give some member well over its share.
+    const roomy = members.slice(0, 5).map((a) => ({ ...a, capacityBytes: a.capacityBytes * 100 }));
+    const coarse = { vnodeBytes: 1e13 };
+    const capacity = roomy.reduce((sum, a) => sum + a.capacityBytes, 0);
+    const maxShare = (bytes: Float64Array): number => {
+      const placed = bytes.reduce((sum, x) => sum + x, 0);
+      return Math.max(...roomy.map((a, j) => bytes[j]! / ((a.capacityBytes / capacity) * placed)));
+    };
+    expect(maxShare(placeCluster(roomy, demand, index, { ...coarse, loadFactor: 100 }).bytes)).toBeGreaterThan(1.25);
+    const q = placeCluster(roomy, demand, index, { ...coarse, loadFactor: 1.25 });
+    expect(q.bytes.reduce((sum, x) => sum + x, 0)).toBeGreaterThan(0);
+    expect(maxShare(q.bytes)).toBeLessThanOrEqual(1.25 * (1 + 1e-9));
+  });
+
   it('leaves the least valuable files at the origin and gives hot files more copies', () => {
     expect(p.leftAtOrigin).toBeGreaterThan(0);
     const density = (f: number) => demand[f]! / index.fileBytes[f]!;
