@@ -158,7 +158,6 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
       const oursLoad = new Float64Array(members.length);
       const lruLoad = new Float64Array(members.length);
       const plainLoad = new Float64Array(members.length);
-      const cap = placement?.members.map((a) => a.capacityBytes) ?? [];
       forEachRequest(s, r, d, (f, bytes, hour) => {
         const t = index.fileTitle[f]!;
         cells[t * D + d] = cells[t * D + d]! + bytes;
@@ -183,18 +182,16 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
           plainT.served += bytes;
           plainLoad[k] = plainLoad[k]! + bytes;
         } else plainT.origin += bytes;
-        // Load-aware steering among the holders that have the file by now (a new placement
-        // serves only once its off-peak fill has ended): the least loaded per unit of capacity.
+        // Steering as production does it (steer.ts): among the holders that have the file by
+        // now (a new placement serves only once its off-peak fill has ended), one picked by a
+        // hash of the session, which spreads sessions evenly over the copies, blind to load.
         const requestMs = dayStartMs + (hour + 0.5) * HOUR_MS;
-        let best = -1;
-        for (const h of holders.get(f) ?? []) {
-          if (!ready!(h, f, requestMs)) continue;
-          if (best < 0 || oursLoad[h]! / cap[h]! < oursLoad[best]! / cap[best]!) best = h;
-        }
-        if (best < 0) {
+        const candidates = (holders.get(f) ?? []).filter((h) => ready!(h, f, requestMs));
+        if (candidates.length === 0) {
           ours.origin += bytes;
           return;
         }
+        const best = candidates[(Math.imul(requests, 0x9e3779b1) >>> 0) % candidates.length]!;
         oursLoad[best] = oursLoad[best]! + bytes;
         ours.served += bytes;
       });
