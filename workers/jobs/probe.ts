@@ -11,7 +11,6 @@ import { appleLadder } from '../../ladder/fixed.ts';
 import type { SourceRef } from './types.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
 import { startLadderAnalysis } from './analysis.ts';
-import { enqueueArtwork } from './artwork.ts';
 import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import type { ObjectStore } from '../storage/port.ts';
 
@@ -90,8 +89,6 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const source: SourceRef = { titleId, sourceKey: title.source.key, sha256 };
   await deps.titles.update(titleId, { probe, source: { ...title.source, sizeBytes: head.sizeBytes, sha256 } });
   deps.log.info({ titleId, durationS: probe.durationS, fps: frameRateValue(probe.video.frameRate), activeArea }, 'master probed');
-  // Artwork runs beside the ladder analysis and the encode; it never fails the title.
-  await enqueueArtwork(deps, source, probe);
 
   const fixed = appleLadder(activeDisplaySize(probe.video));
   if (deps.ladderPolicy === 'fixed') return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed' });
