@@ -14,7 +14,13 @@ export function cpuSecondsWithChildren(): number {
   return (at(14) + at(15) + at(16) + at(17)) / TICKS_PER_S;
 }
 
-export async function measure<T>(fn: () => Promise<T>): Promise<{ result: T; wallS: number; cpuS: number }> {
+export interface Measured<T = unknown> {
+  readonly result: T;
+  readonly wallS: number;
+  readonly cpuS: number;
+}
+
+export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
   const cpu0 = cpuSecondsWithChildren();
   const t0 = performance.now();
   const result = await fn();

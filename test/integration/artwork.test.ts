@@ -9,7 +9,7 @@ import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
 import { chooseFromBursts } from '../../workers/artwork/bursts.ts';
 import { extractCandidates } from '../../workers/artwork/extract.ts';
 import { planArtworkSampling } from '../../workers/ffmpeg/artwork-args.ts';
-import { createTitle, ingest, waitForFinal } from '../support/api.ts';
+import { createTitle, ingest, waitForArtwork, waitForFinal } from '../support/api.ts';
 import {
   ARTWORK_MASTER_BAD_STRETCHES, ARTWORK_MASTER_DURATION_S, makeArtworkMaster, makeBlackMaster,
 } from '../support/artwork-media.ts';
@@ -19,15 +19,6 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 type Image = ArtworkViewT['candidates'][number]['images'][number];
 
 /** Polls the artwork entry until the job has written it (the test's timeout bounds the wait). */
-async function waitForArtwork(app: App, id: string): Promise<ArtworkViewT> {
-  for (;;) {
-    const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}/artwork` });
-    if (res.statusCode === 200) return res.json<ArtworkViewT>();
-    if (res.statusCode !== 202) throw new Error(`artwork: ${res.statusCode} ${res.body}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 async function getImage(app: App, img: Image): Promise<{ body: Buffer; contentType: string | undefined; meta: Metadata }> {
   const res = await app.inject({ method: 'GET', url: img.url });
   expect(res.statusCode, img.url).toBe(200);

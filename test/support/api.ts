@@ -3,6 +3,7 @@ import { stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from '../../orchestrator/app.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
+import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
 
 export async function createTitle(app: App, name: string): Promise<TitleViewT> {
   const res = await app.inject({ method: 'POST', url: '/v1/titles', payload: { name } });
@@ -114,4 +115,14 @@ export async function downloadTrack(app: App, titleId: string, uri: string, dir:
   const joinedFile = path.join(local, 'joined.mp4');
   await writeFile(joinedFile, Buffer.concat(joined));
   return { uri, playlist, targetDurationS: Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(playlist)?.[1]), segments, initFile, joinedFile };
+}
+
+/** The title's artwork entry once its job has written it (202 until then). */
+export async function waitForArtwork(app: App, id: string): Promise<ArtworkViewT> {
+  for (;;) {
+    const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}/artwork` });
+    if (res.statusCode === 200) return res.json<ArtworkViewT>();
+    if (res.statusCode !== 202) throw new Error(`artwork: ${res.statusCode} ${res.body}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

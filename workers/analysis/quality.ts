@@ -5,6 +5,14 @@ import path from 'node:path';
 import { parseQualityStats, type QualitySummary } from './parse.ts';
 import type { ActiveArea } from '../ffmpeg/probe.ts';
 
+/**
+ * Frames compared with the master: one in this many, for the samples and for the packaged
+ * rungs alike, so predicted and measured quality are read the same way. Neighbouring frames
+ * score alike; scaling back to the source size plus SSIM on every frame cost half as much as
+ * the sample encodes themselves, and the rungs' measurement sits on the title's critical path.
+ */
+export const QUALITY_FRAME_STEP = 3;
+
 export interface QualityWindow {
   /** Where the window starts in the distorted file and in the reference, in seconds. */
   readonly distortedStartS: number;

@@ -4,7 +4,7 @@ import { buildScanArgs, buildSampleEncodeArgs } from '../ffmpeg/analysis-args.ts
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import { activeCodedSize, activeDisplaySize, type ProbeResult } from '../ffmpeg/probe.ts';
 import { parseScanMetadata } from '../analysis/parse.ts';
-import { measureQuality } from '../analysis/quality.ts';
+import { measureQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
 import { chooseSampleWindows } from '../../ladder/sample-windows.ts';
 import { sampleSizes } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
@@ -36,9 +36,6 @@ export const SAMPLE_CRFS: readonly number[] = [20, 27, 34];
  * that is where simple titles save most.
  */
 const PER_TITLE_OPTIONS = { hullToleranceDb: 100, minBitrateKbps: 16 } as const;
-
-/** Frames of a sample compared with the master: one in this many. */
-const QUALITY_FRAME_STEP = 3;
 
 /** Share of the title sample-encoded, and the window length: keeps analysis near a tenth of the encode. */
 const SAMPLE_OPTIONS = { windowS: 3, minWindowS: 2, maxShare: 0.05, maxTotalS: 60 } as const;

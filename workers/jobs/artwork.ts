@@ -49,8 +49,8 @@ export const artworkJobId = (source: ArtworkSource, version: string): string => 
  */
 /**
  * BullMQ priority of the artwork job (jobs without one, every encode job, go first). Artwork
- * never gates `ready`: it is queued with the encode (enqueue-encode.ts) and behind it, so a
- * free worker takes it only when no chunk of any title waits (bench:pipeline).
+ * never gates `ready`: it is queued once the title is published (package.ts), and behind
+ * every encode job, so a free worker takes it only when no chunk of any title waits.
  */
 export const ARTWORK_PRIORITY = 100;
 

@@ -6,7 +6,6 @@ import type { LadderAnalysis } from '../../orchestrator/titles/model.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import { jobIds, type EncodeLayout, type JobDataByName, type SourceRef, type TimeWindow } from './types.ts';
 import type { WorkerDeps } from './context.ts';
-import { enqueueArtwork } from './artwork.ts';
 
 /**
  * Records the ladder and enqueues the encode as one BullMQ flow: `package` is the parent of
@@ -71,10 +70,7 @@ export async function enqueueEncode(
     opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.package(layout) },
     children: [...chunkChildren, ...audioChild],
   });
-  // After the encode, and behind it in priority: a free worker takes every chunk first, and
-  // the artwork (which never gates `ready`) runs beside the encode's tail instead of taking a
-  // core from a chunk the title waits on. Idempotent: one job id per master and settings.
-  await enqueueArtwork(deps, source, probe);
+
   deps.log.info({ titleId, chunks: chunks.length, rungs: ladder.length, policy: analysis.policy }, 'title queued for encoding');
   return { chunks: chunks.length, rungs: ladder.length };
 }

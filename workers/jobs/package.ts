@@ -8,10 +8,11 @@ import { mdhdTimescale, parseFfmpegPlaylist } from '../package/boxes.ts';
 import { hlsMediaPlaylist, hlsMultivariantPlaylist } from '../package/hls.ts';
 import { dashManifest } from '../package/dash.ts';
 import { audioKey, chunkKey, type PackageJobData, type TimeWindow } from './types.ts';
-import { measureQuality, meanQuality } from '../analysis/quality.ts';
+import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
 import type { QualitySummary } from '../analysis/parse.ts';
 import { type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
+import { enqueueArtwork } from './artwork.ts';
 import { titlePrefix, type Rendition } from '../../orchestrator/titles/model.ts';
 
 interface Segmented {
@@ -61,7 +62,10 @@ async function measureRungs(deps: WorkerDeps, d: PackageJobData, rungs: readonly
   const windows = d.qualityWindows ?? defaultQualityWindows(d.durationS);
   const perWindow: { q: QualitySummary[]; weight: number }[] = [];
   for (const w of windows) {
-    const q = await measureQuality(joined, reference, { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) }, { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, dir, signal);
+    const q = await measureQuality(
+      joined, reference, { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
+      { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, dir, signal, QUALITY_FRAME_STEP,
+    );
     perWindow.push({ q, weight: w.durationS });
   }
   await Promise.all(joined.map((f) => rm(f, { force: true })));
@@ -132,6 +136,18 @@ function renditionsOf(p: Presentation, quality: readonly QualitySummary[]): Rend
 }
 
 /**
+ * Queues the title's artwork once it is published. Artwork never gates `ready`, and queued
+ * earlier it took a core from the title's own chunks (a free worker is not a free core: each
+ * chunk's ffmpeg uses them all): bench:pipeline. Its lower priority keeps it behind other
+ * titles' chunks on a busy fleet. Idempotent: one job id per master and artwork settings.
+ */
+async function enqueueTitleArtwork(deps: WorkerDeps, titleId: string): Promise<void> {
+  const t = await deps.titles.get(titleId);
+  if (t?.source === undefined || t.probe === undefined) return;
+  await enqueueArtwork(deps, { titleId, sourceKey: t.source.key, sha256: t.source.sha256 }, t.probe);
+}
+
+/**
  * Stitches each rung's chunks in order (stream copy), cuts CMAF segments, and writes HLS and
  * DASH manifests over the same segments. Publication is atomic from a player's view: media
  * goes under a versioned prefix first, manifests after, and the title turns `ready` (the only
@@ -140,7 +156,11 @@ function renditionsOf(p: Presentation, quality: readonly QualitySummary[]): Rend
 export const packageHandler: Handler<'package'> = async (job, { deps, signal }) => {
   const d = job.data;
   const titleId = d.layout.titleId;
-  if (await deps.titles.isFinalOrGone(titleId)) return { skipped: true };
+  if (await deps.titles.isFinalOrGone(titleId)) {
+    // Delivered again after publication: the artwork may be what the first delivery missed.
+    if ((await deps.titles.get(titleId))?.state === 'ready') await enqueueTitleArtwork(deps, titleId);
+    return { skipped: true };
+  }
   await deps.titles.transition(titleId, 'packaging');
   const progress = async (f: number): Promise<void> => {
     await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, 'package', f)]);
@@ -158,6 +178,7 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal }) 
     if (moved === 'ok' || moved === 'ready') {
       // Intermediates are only needed until the title is published.
       await deps.store.deletePrefix(d.layout.workPrefix).catch((err: unknown) => deps.log.warn({ titleId, err }, 'could not delete work objects'));
+      await enqueueTitleArtwork(deps, titleId);
     } else if (moved === 'missing') {
       // Deleted while we packaged: what we just wrote belongs to nobody.
       await deps.store.deletePrefix(titlePrefix(titleId));
