@@ -51,6 +51,20 @@ export interface VodforgeWorker {
   handBackAll(): Promise<void>;
 }
 
+/** How long a forced stop waits on Redis to hand a job back (or to pause), in ms. */
+const HAND_BACK_TIMEOUT_MS = 3000;
+
+/** Whether `p` settled successfully within `ms`; never rejects, never waits longer. */
+async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A logger that puts the job's bindings on every line, whatever logger the process was given. */
 function withBindings(log: Logger, bindings: object): Logger {
   return {
@@ -91,8 +105,10 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       if (handingBack && signal?.aborted === true) {
         // Straight back to waiting, attempts untouched. Left to BullMQ, a closing worker
         // records nothing and the job sits active until its lock expires and it counts as stalled.
-        await job.moveToWait(token);
-        deps.log.info({ titleId, jobId: job.id, job: job.name }, 'job handed back: worker shutting down');
+        // Bounded: with Redis down the command would wait for a reconnection forever, and a
+        // forced stop must stop. A job not moved is found stalled once Redis is back.
+        const moved = await within(HAND_BACK_TIMEOUT_MS, job.moveToWait(token));
+        deps.log.info({ titleId, jobId: job.id, job: job.name, moved }, moved ? 'job handed back: worker shutting down' : 'job left to stall recovery: Redis did not answer');
         throw new WaitingError();
       }
       const state = signal?.aborted === true ? await deps.titles.get(titleId).then((t) => t?.state ?? 'deleted', () => 'unknown') : 'running';
@@ -138,7 +154,7 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
     handBackAll: async () => {
       handingBack = true;
       // Paused first: a worker that is not yet closing would fetch the handed-back job again.
-      await worker.pause(true);
+      await within(HAND_BACK_TIMEOUT_MS, worker.pause(true));
       worker.cancelAllJobs('worker shutting down');
       await Promise.allSettled([...inFlight]);
     },

@@ -104,6 +104,27 @@ describe('recovery', () => {
     await q.close();
   }, 300_000);
 
+  it('a forced stop while Redis is down still stops; once Redis is back the chunk is recovered and the title completes', async () => {
+    stack = await startTestStack({ storage: 'local', workers: 0, settings: { chunkSegments: 1 }, workerOptions: FAST_STALL });
+    const stopping = await stack.addWorker();
+    const id = await ingest(stack.api.app, master);
+    const q = queueOf(stack);
+    await runningChunk(q.queue);
+    await q.close();
+    await stack.redis.stop();
+    // Regression: the hand-back waited on Redis for ever and the stop never returned.
+    await stopping.close(true);
+    const restarted = await startRedisServer(stack.dir, stack.redis.port);
+    try {
+      await stack.addWorker();
+      await expectCompleteOutput(stack, id);
+    } finally {
+      // Keep the stack's own close off a dead Redis: stop workers while this one still answers.
+      await Promise.all(stack.workers.map((w) => w.close(true)));
+      await restarted.stop();
+    }
+  }, 300_000);
+
   it('a chunk job delivered twice while the title encodes rewrites the same objects with the same frames, and the title completes intact', async () => {
     stack = await startTestStack({ storage: 'local', workers: 1, settings: { chunkSegments: 1 } });
     const id = await ingest(stack.api.app, master);
