@@ -152,11 +152,9 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
   async function cropCandidate(id: string, m: ArtworkManifest, atS: number): Promise<ArtworkImage[]> {
     const t = await titles.get(id);
     if (t?.source === undefined || t.probe === undefined) throw new HttpErrors.ArtworkNotPinnable(atS, 'the master is no longer available');
-    const v = t.probe.video;
-    const video = { durationS: t.probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight };
-    const { renderFrameAt } = await import('../../workers/artwork/render.ts');
+    const [{ renderFrameAt }, { artworkVideoOf }] = await Promise.all([import('../../workers/artwork/render.ts'), import('../../workers/artwork/extract.ts')]);
     const input = await store.readableLocation(t.source.key);
-    const r = await renderFrameAt(input, video, atS, artworkVersionPrefix(id, m.version), DEFAULT_ARTWORK_SETTINGS.crops, { store, tmpDir: deps.tmpDir ?? os.tmpdir() });
+    const r = await renderFrameAt(input, artworkVideoOf(t.probe), atS, artworkVersionPrefix(id, m.version), DEFAULT_ARTWORK_SETTINGS.crops, { store, tmpDir: deps.tmpDir ?? os.tmpdir() });
     if ('error' in r) throw new HttpErrors.ArtworkNotPinnable(atS, r.error);
     return r.images;
   }

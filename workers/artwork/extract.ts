@@ -9,6 +9,7 @@ import type { AnalysedCandidate, RawPixels } from '../../artwork/index.ts';
 import { buildArtworkArgs, parseFrameLog, type ArtworkSamplingPlan, type LoggedFrame } from '../ffmpeg/artwork-args.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
+import type { ProbeResult } from '../ffmpeg/probe.ts';
 
 /** What the extraction needs to know about the master's video, from the probe. */
 export interface ArtworkVideo {
@@ -18,6 +19,12 @@ export interface ArtworkVideo {
   readonly frameRate: { readonly num: number; readonly den: number };
   readonly displayWidth: number;
   readonly displayHeight: number;
+}
+
+/** What the artwork job needs of a probed master. */
+export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
+  const v = probe.video;
+  return { durationS: probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight };
 }
 
 export interface ExtractedCandidates {

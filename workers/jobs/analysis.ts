@@ -131,8 +131,6 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
       { signal },
     );
     const encodeS = (Date.now() - t0) / 1000;
-    // Every third frame: neighbouring frames score alike, and scaling back to the source size
-    // plus SSIM on every frame cost half as much as the sample encodes themselves.
     const reference = { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) };
     const quality = await measureQuality(outputs, input, reference, { distortedStartS: 0, referenceStartS: startS, durationS: d.window.durationS }, dir, signal, QUALITY_FRAME_STEP);
     const points: RdPoint[] = [];

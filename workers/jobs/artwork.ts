@@ -12,7 +12,7 @@ import { planArtworkSampling } from '../ffmpeg/artwork-args.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import { digest } from '../encode/settings.ts';
 import { chooseFromBursts } from '../artwork/bursts.ts';
-import { extractCandidates, extractStills, type ArtworkVideo } from '../artwork/extract.ts';
+import { artworkVideoOf, extractCandidates, extractStills, type ArtworkVideo } from '../artwork/extract.ts';
 import { renderFrame } from '../artwork/render.ts';
 import {
   ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, readArtworkManifest, writeArtworkManifest,
@@ -59,13 +59,7 @@ export async function enqueueArtwork(deps: WorkerDeps, source: ArtworkSource, pr
   const data: ArtworkJobData = {
     source: { titleId: source.titleId, sourceKey: source.sourceKey, sha256: source.sha256 },
     version,
-    video: {
-      durationS: probe.durationS,
-      startTimeS: probe.video.startTimeS,
-      frameRate: probe.video.frameRate,
-      displayWidth: probe.video.displayWidth,
-      displayHeight: probe.video.displayHeight,
-    },
+    video: artworkVideoOf(probe),
   };
   await deps.flow.add({ name: 'artwork', queueName: deps.queueName, data, opts: { ...DEFAULT_JOB_OPTIONS, priority: ARTWORK_PRIORITY, jobId: artworkJobId(source, version) } });
 }

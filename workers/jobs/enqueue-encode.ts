@@ -70,7 +70,6 @@ export async function enqueueEncode(
     opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.package(layout) },
     children: [...chunkChildren, ...audioChild],
   });
-
   deps.log.info({ titleId, chunks: chunks.length, rungs: ladder.length, policy: analysis.policy }, 'title queued for encoding');
   return { chunks: chunks.length, rungs: ladder.length };
 }

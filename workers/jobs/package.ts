@@ -13,7 +13,7 @@ import type { QualitySummary } from '../analysis/parse.ts';
 import { type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
 import { enqueueArtwork } from './artwork.ts';
-import { titlePrefix, type Rendition } from '../../orchestrator/titles/model.ts';
+import { titlePrefix, type Rendition, type Title } from '../../orchestrator/titles/model.ts';
 
 interface Segmented {
   readonly dir: string;
@@ -141,10 +141,9 @@ function renditionsOf(p: Presentation, quality: readonly QualitySummary[]): Rend
  * chunk's ffmpeg uses them all): bench:pipeline. Its lower priority keeps it behind other
  * titles' chunks on a busy fleet. Idempotent: one job id per master and artwork settings.
  */
-async function enqueueTitleArtwork(deps: WorkerDeps, titleId: string): Promise<void> {
-  const t = await deps.titles.get(titleId);
+async function enqueueTitleArtwork(deps: WorkerDeps, t: Title | undefined): Promise<void> {
   if (t?.source === undefined || t.probe === undefined) return;
-  await enqueueArtwork(deps, { titleId, sourceKey: t.source.key, sha256: t.source.sha256 }, t.probe);
+  await enqueueArtwork(deps, { titleId: t.id, sourceKey: t.source.key, sha256: t.source.sha256 }, t.probe);
 }
 
 /**
@@ -156,9 +155,10 @@ async function enqueueTitleArtwork(deps: WorkerDeps, titleId: string): Promise<v
 export const packageHandler: Handler<'package'> = async (job, { deps, signal }) => {
   const d = job.data;
   const titleId = d.layout.titleId;
-  if (await deps.titles.isFinalOrGone(titleId)) {
+  const title = await deps.titles.get(titleId);
+  if (title === undefined || title.state === 'ready' || title.state === 'failed') {
     // Delivered again after publication: the artwork may be what the first delivery missed.
-    if ((await deps.titles.get(titleId))?.state === 'ready') await enqueueTitleArtwork(deps, titleId);
+    if (title?.state === 'ready') await enqueueTitleArtwork(deps, title);
     return { skipped: true };
   }
   await deps.titles.transition(titleId, 'packaging');
@@ -178,7 +178,7 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal }) 
     if (moved === 'ok' || moved === 'ready') {
       // Intermediates are only needed until the title is published.
       await deps.store.deletePrefix(d.layout.workPrefix).catch((err: unknown) => deps.log.warn({ titleId, err }, 'could not delete work objects'));
-      await enqueueTitleArtwork(deps, titleId);
+      await enqueueTitleArtwork(deps, await deps.titles.get(titleId));
     } else if (moved === 'missing') {
       // Deleted while we packaged: what we just wrote belongs to nobody.
       await deps.store.deletePrefix(titlePrefix(titleId));
