@@ -61,6 +61,15 @@ export const TitleView = Type.Object({
   ladder: Type.Optional(Type.Array(Rung)),
   ladderAnalysis: Type.Optional(LadderAnalysis),
   renditions: Type.Optional(Type.Array(Rendition)),
+  rungQuality: Type.Optional(
+    Type.Object(
+      {
+        status: Type.Union([Type.Literal('pending'), Type.Literal('measured'), Type.Literal('failed')]),
+        reason: Type.Optional(Type.String()),
+      },
+      { description: "The rungs' PSNR-Y and SSIM are measured once the title is ready (players do not wait for them); `measured` means they are in `renditions`" },
+    ),
+  ),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   hls: Type.Optional(Type.String({ description: 'Multivariant playlist URL path, once ready' })),
   dash: Type.Optional(Type.String({ description: 'DASH MPD URL path, once ready' })),

@@ -6,6 +6,7 @@ import { encodeChunkHandler } from './jobs/encode-chunk.ts';
 import { encodeAudioHandler } from './jobs/encode-audio.ts';
 import { packageHandler } from './jobs/package.ts';
 import { artworkHandler } from './jobs/artwork.ts';
+import { measureRungsHandler } from './jobs/measure-rungs.ts';
 import { isFinalAttempt, titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
 import { JobMetrics } from './job-metrics.ts';
 import type { JobDataByName, JobName } from './jobs/types.ts';
@@ -18,6 +19,7 @@ export const HANDLERS: Handlers = {
   'encode-chunk': encodeChunkHandler,
   'encode-audio': encodeAudioHandler,
   package: packageHandler,
+  'measure-rungs': measureRungsHandler,
   artwork: artworkHandler,
 };
 
@@ -128,7 +130,9 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
         const moved = await deps.titles.transition(titleId, 'failed', { error: { code, message: e.message } }).catch(() => undefined);
         // Only the job that failed the title counts it; its siblings find it already failed.
         if (moved === 'ok') await metrics.titleFailed(code).catch(() => undefined);
-        await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
+        // A job that runs after publication (measure-rungs, artwork) must never take a ready
+        // title's output down with it: only a title that is failed now loses its output.
+        if (moved !== 'ready') await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
       }
       throw e;
     } finally {

@@ -130,7 +130,22 @@ async function ingestSteps(
     bar.update(title.state, title.progress / 100, title.id);
   }
   bar.done();
+  if (opts.wait && title.state === 'ready') title = await withRungQuality(api, title, auth);
   return toResult(api, title, opts.wait && title.state === 'ready' ? await fetchArtwork(api, title.id, auth) : undefined);
+}
+
+/**
+ * The ready title once its rungs' quality is measured (that runs after `ready`), so
+ * `ladder[].psnr` is filled; after `timeoutMs` the title as it is, with `psnr` null.
+ */
+async function withRungQuality(api: string, ready: TitleViewT, auth: Record<string, string>, timeoutMs = 300_000): Promise<TitleViewT> {
+  const deadline = Date.now() + timeoutMs;
+  let title = ready;
+  while (title.rungQuality?.status === 'pending' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    title = await callApi<TitleViewT>(new URL(`/v1/titles/${ready.id}`, api).toString(), { method: 'GET', headers: auth });
+  }
+  return title;
 }
 
 /** The `--json` object of an ingest that stopped on an error: same shape, status `failed`. */

@@ -28,6 +28,7 @@ export async function titleView(titles: TitleStore, t: Title): Promise<TitleView
     ...(t.ladder === undefined ? {} : { ladder: [...t.ladder] }),
     ...(t.ladderAnalysis === undefined ? {} : { ladderAnalysis: t.ladderAnalysis as TitleViewT['ladderAnalysis'] }),
     ...(t.renditions === undefined ? {} : { renditions: [...t.renditions] }),
+    ...(t.rungQuality === undefined ? {} : { rungQuality: t.rungQuality }),
     ...(t.error === undefined ? {} : { error: t.error }),
     ...(t.state === 'ready' ? { hls: `${base}/master.m3u8`, dash: `${base}/manifest.mpd` } : {}),
   };

@@ -50,6 +50,13 @@ export interface LadderAnalysis {
   readonly analysisS?: number;
 }
 
+/** Where the measurement of the published rungs' quality stands (it runs after `ready`). */
+export interface RungQuality {
+  readonly status: 'pending' | 'measured' | 'failed';
+  /** Why it failed; the title itself is not affected. */
+  readonly reason?: string;
+}
+
 export interface Title {
   readonly id: string;
   readonly name: string;
@@ -61,6 +68,8 @@ export interface Title {
   readonly ladder?: readonly Rung[];
   readonly ladderAnalysis?: LadderAnalysis;
   readonly renditions?: readonly Rendition[];
+  /** Set when the title is published: the rungs' measured quality follows in `renditions`. */
+  readonly rungQuality?: RungQuality;
   /** Storage prefix of the published presentation (manifests and segments), once ready. */
   readonly outputPrefix?: string;
   readonly error?: TitleError;

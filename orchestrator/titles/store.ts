@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { TITLE_STATES, type Title, type TitleState } from './model.ts';
 
 /** Title fields kept as JSON in the title's Redis hash; the rest are plain strings. */
-const JSON_FIELDS = ['source', 'probe', 'ladder', 'ladderAnalysis', 'renditions', 'error'] as const;
+const JSON_FIELDS = ['source', 'probe', 'ladder', 'ladderAnalysis', 'renditions', 'rungQuality', 'error'] as const;
 type JsonField = (typeof JSON_FIELDS)[number];
 
 export type TitlePatch = Partial<Omit<Title, 'id' | 'createdAt' | 'updatedAt'>>;
@@ -22,6 +22,19 @@ if cur == 'ready' or cur == 'failed' then return cur end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 'ok'
+`;
+
+/**
+ * Changes fields of a published title, only while it is ready with the given output prefix:
+ * a late job must not resurrect a deleted title's hash or annotate a version no longer served.
+ * KEYS[1] title hash; ARGV[1] output prefix; ARGV[2] updatedAt; ARGV[3..] field/value pairs.
+ */
+const UPDATE_PUBLISHED_LUA = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'ready' then return 0 end
+if redis.call('HGET', KEYS[1], 'outputPrefix') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
 `;
 
 export type TransitionResult = 'ok' | 'missing' | 'ready' | 'failed';
@@ -78,6 +91,12 @@ export class TitleStore {
     const fields = Object.entries(encode(patch)).flat();
     const r = (await this.redis.eval(TRANSITION_LUA, 1, this.key(id), state, new Date().toISOString(), ...fields)) as TransitionResult;
     return r;
+  }
+
+  /** See {@link UPDATE_PUBLISHED_LUA}; whether the title was still that published version. */
+  async updatePublished(id: string, outputPrefix: string, patch: TitlePatch): Promise<boolean> {
+    const fields = Object.entries(encode(patch)).flat();
+    return (await this.redis.eval(UPDATE_PUBLISHED_LUA, 1, this.key(id), outputPrefix, new Date().toISOString(), ...fields)) === 1;
   }
 
   async isFinalOrGone(id: string): Promise<boolean> {

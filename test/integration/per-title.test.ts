@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { keyframeCrops, makeMaster, probeJson } from '../support/media.ts';
-import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
+import { downloadTrack, ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
 import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
 import { chooseActiveArea, pictureBounds } from '../../workers/analysis/active-area.ts';
 
@@ -41,9 +41,12 @@ describe('per-title ladder', () => {
   });
 
   it('builds the ladder from measured points and the output matches the prediction', async () => {
-    const t = await waitForFinal(stack.api.app, ids.main ?? '', 400_000);
-    expect(t.error).toBeUndefined();
-    expect(t.state).toBe('ready');
+    const ready = await waitForFinal(stack.api.app, ids.main ?? '', 400_000);
+    expect(ready.error).toBeUndefined();
+    expect(ready.state).toBe('ready');
+    // Quality is measured after publication: pending at first, then in the renditions.
+    const t = await waitForRungQuality(stack.api.app, ready.id);
+    expect(t.rungQuality).toEqual({ status: 'measured' });
     const a = t.ladderAnalysis;
     expect(a?.policy).toBe('per-title');
     expect(a?.fallbackReason).toBeUndefined();
@@ -108,9 +111,10 @@ describe('per-title ladder', () => {
   }, 400_000);
 
   it('crops a letterboxed master: 2.39:1 rungs with no bars, predictions still hold on the picture', async () => {
-    const t = await waitForFinal(stack.api.app, ids.letterbox ?? '', 400_000);
+    expect((await waitForFinal(stack.api.app, ids.letterbox ?? '', 400_000)).state).toBe('ready');
+    const t = await waitForRungQuality(stack.api.app, ids.letterbox ?? '');
     expect(t.error).toBeUndefined();
-    expect(t.state).toBe('ready');
+    expect(t.rungQuality).toEqual({ status: 'measured' });
     expect(t.ladderAnalysis?.policy).toBe('per-title');
     expect(t.ladderAnalysis?.fallbackReason).toBeUndefined();
     // Candidates follow the picture: 416x174 and 640x268, never a 16:9 size.

@@ -6,7 +6,7 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import { countFrames, frames, keyframeCrops, makeMaster, probeJson, type MasterSpec } from '../support/media.ts';
 import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
 import { pictureBounds } from '../../workers/analysis/active-area.ts';
-import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../support/api.ts';
+import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../support/api.ts';
 
 /**
  * The backbone end to end on real ffmpeg, Redis and storage: a generated master goes in
@@ -48,6 +48,14 @@ describe.each(cases)('ingest to CMAF HLS + DASH on $storage storage ($spec.width
     expect(video).toHaveLength(t.ladder?.length ?? -1);
     expect(video.every((r) => r.averageBitrateKbps > 0 && r.peakBitrateKbps >= r.averageBitrateKbps)).toBe(true);
     expect(t.hls).toBe(`/v1/titles/${titleId}/master.m3u8`);
+    // Quality is measured on the published rungs after `ready`, read back from storage.
+    const measured = await waitForRungQuality(stack.api.app, titleId);
+    expect(measured.rungQuality).toEqual({ status: 'measured' });
+    const psnr = (measured.renditions ?? []).filter((r) => r.kind === 'video').map((r) => r.measuredPsnrDb ?? NaN);
+    expect(psnr).toHaveLength(video.length);
+    for (const p of psnr) expect(p).toBeGreaterThan(25);
+    // More bits, better picture: the top rung beats the bottom one.
+    expect(psnr.at(-1)).toBeGreaterThan(psnr[0] ?? Infinity);
   }, 600_000);
 
   it('every rung decodes to the source frame count, without gaps, with IDR-led segments and honest bandwidths', async () => {

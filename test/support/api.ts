@@ -126,3 +126,15 @@ export async function waitForArtwork(app: App, id: string): Promise<ArtworkViewT
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** The ready title once its rungs' quality measurement (queued after `ready`) has ended. */
+export async function waitForRungQuality(app: App, id: string, timeoutMs = 300_000): Promise<TitleViewT> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = (await app.inject({ method: 'GET', url: `/v1/titles/${id}` })).json<TitleViewT>();
+    if (t.state !== 'ready') throw new Error(`title ${id} is ${t.state}, not ready`);
+    if (t.rungQuality?.status !== 'pending') return t;
+    if (Date.now() > deadline) throw new Error(`title ${id}: rung quality still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

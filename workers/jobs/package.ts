@@ -1,4 +1,4 @@
-import { readFile, readdir, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildArgs } from '../ffmpeg/args.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
@@ -7,12 +7,11 @@ import { avcCodecString, measureTrack, type AudioTrack, type Presentation, type 
 import { mdhdTimescale, parseFfmpegPlaylist } from '../package/boxes.ts';
 import { hlsMediaPlaylist, hlsMultivariantPlaylist } from '../package/hls.ts';
 import { dashManifest } from '../package/dash.ts';
-import { audioKey, chunkKey, type PackageJobData, type TimeWindow } from './types.ts';
-import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
-import type { QualitySummary } from '../analysis/parse.ts';
+import { audioKey, chunkKey, type PackageJobData } from './types.ts';
 import { type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
 import { enqueueArtwork } from './artwork.ts';
+import { defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
 import { titlePrefix, type Rendition, type Title } from '../../orchestrator/titles/model.ts';
 
 interface Segmented {
@@ -36,42 +35,6 @@ async function publishTrackFiles(deps: WorkerDeps, local: string, prefix: string
   await deps.store.put(`${prefix}playlist.m3u8`, playlist, { contentType: contentTypeOf('playlist.m3u8') });
 }
 
-/** Windows the final quality is measured on when the analysis did not choose them: two short stretches. */
-export function defaultQualityWindows(durationS: number): TimeWindow[] {
-  const len = Math.min(2, durationS);
-  const starts = durationS <= 4 ? [0] : [durationS * 0.25, durationS * 0.6];
-  return starts.map((startS) => ({ startS: Math.min(startS, Math.max(0, durationS - len)), durationS: len }));
-}
-
-/**
- * PSNR-Y and SSIM of every packaged rung against the master, on the sampled windows: each
- * rung's segments are joined back into one fragmented MP4 and decoded as a player would.
- * One ffmpeg per window measures all rungs, so the master's window is decoded once, not
- * once per rung.
- */
-async function measureRungs(deps: WorkerDeps, d: PackageJobData, rungs: readonly Segmented[], dir: string, signal: AbortSignal): Promise<QualitySummary[]> {
-  const joined = await Promise.all(
-    rungs.map(async (s) => {
-      const file = path.join(s.dir, 'joined.mp4');
-      const parts = [s.init, ...(await Promise.all(s.segments.map((seg) => readFile(path.join(s.dir, seg.name)))))];
-      await writeFile(file, Buffer.concat(parts));
-      return file;
-    }),
-  );
-  const reference = await deps.store.readableLocation(d.layout.sourceKey);
-  const windows = d.qualityWindows ?? defaultQualityWindows(d.durationS);
-  const perWindow: { q: QualitySummary[]; weight: number }[] = [];
-  for (const w of windows) {
-    const q = await measureQuality(
-      joined, reference, { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-      { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, dir, signal, QUALITY_FRAME_STEP,
-    );
-    perWindow.push({ q, weight: w.durationS });
-  }
-  await Promise.all(joined.map((f) => rm(f, { force: true })));
-  return joined.map((_, i) => meanQuality(perWindow.flatMap(({ q, weight }) => (q[i] === undefined ? [] : [{ q: q[i], weight }]))));
-}
-
 /** Downloads one rung's chunks and cuts them, in order, into CMAF segments. */
 async function segmentRung(deps: WorkerDeps, d: PackageJobData, i: number, dir: string, signal: AbortSignal): Promise<Segmented> {
   const rungDir = path.join(dir, `r${i}`);
@@ -86,7 +49,7 @@ async function segmentRung(deps: WorkerDeps, d: PackageJobData, i: number, dir: 
   return segment(list, true, path.join(rungDir, 'out'), d.settings.segmentS, signal);
 }
 
-async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal, progress: (f: number) => Promise<void>): Promise<{ tracks: VideoTrack[]; quality: QualitySummary[] }> {
+async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal, progress: (f: number) => Promise<void>): Promise<VideoTrack[]> {
   // Stream copies: I/O-bound, so two at a time overlap one rung's download with another's cut.
   let cut = 0;
   const segmented = await mapLimit(d.rungs.map((_, i) => i), 2, async (i) => {
@@ -94,7 +57,6 @@ async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, si
     await progress((cut += 1) / (d.rungs.length + 2));
     return s;
   });
-  const quality = await measureRungs(deps, d, segmented, dir, signal);
   const tracks = d.rungs.map((rung, i): VideoTrack => {
     const s = segmented[i] as Segmented;
     return {
@@ -104,7 +66,7 @@ async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, si
   });
   await mapLimit(tracks, 2, (track, i) => publishTrackFiles(deps, (segmented[i] as Segmented).dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track)));
   await progress((d.rungs.length + 1) / (d.rungs.length + 2));
-  return { tracks, quality };
+  return tracks;
 }
 
 async function packageAudio(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal): Promise<AudioTrack> {
@@ -119,15 +81,13 @@ async function packageAudio(deps: WorkerDeps, d: PackageJobData, dir: string, si
   return track;
 }
 
-function renditionsOf(p: Presentation, quality: readonly QualitySummary[]): Rendition[] {
+function renditionsOf(p: Presentation): Rendition[] {
   const kbps = (bps: number): number => Math.round(bps / 100) / 10;
-  const video = p.video.map((v, i) => {
+  const video = p.video.map((v) => {
     const m = measureTrack(v);
-    const q = quality[i];
     return {
       id: v.dir, kind: 'video' as const, width: v.width, height: v.height, codecs: v.codecs, targetBitrateKbps: v.targetBitrateKbps,
       averageBitrateKbps: kbps(m.averageBps), peakBitrateKbps: kbps(m.peakBps), segmentCount: v.segments.length,
-      ...(q === undefined ? {} : { measuredPsnrDb: Math.round(q.psnrY * 100) / 100, measuredSsim: Math.round(q.ssim * 10000) / 10000 }),
     };
   });
   if (p.audio === undefined) return video;
@@ -146,6 +106,17 @@ async function enqueueTitleArtwork(deps: WorkerDeps, t: Title | undefined): Prom
   await enqueueArtwork(deps, { titleId: t.id, sourceKey: t.source.key, sha256: t.source.sha256 }, t.probe);
 }
 
+/** What follows publication: the rungs' quality measurement, then the artwork. Both idempotent. */
+async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title | undefined): Promise<void> {
+  if (t?.rungQuality?.status === 'pending') {
+    await enqueueMeasureRungs(deps, {
+      layout: d.layout, videoOffsetS: d.videoOffsetS, sourceSize: d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }),
+      windows: d.qualityWindows ?? defaultQualityWindows(d.durationS),
+    });
+  }
+  await enqueueTitleArtwork(deps, t);
+}
+
 /**
  * Stitches each rung's chunks in order (stream copy), cuts CMAF segments, and writes HLS and
  * DASH manifests over the same segments. Publication is atomic from a player's view: media
@@ -157,8 +128,8 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal }) 
   const titleId = d.layout.titleId;
   const title = await deps.titles.get(titleId);
   if (title === undefined || title.state === 'ready' || title.state === 'failed') {
-    // Delivered again after publication: the artwork may be what the first delivery missed.
-    if (title?.state === 'ready') await enqueueTitleArtwork(deps, title);
+    // Delivered again after publication: what follows it may be what the first delivery missed.
+    if (title?.state === 'ready') await enqueueAfterReady(deps, d, title);
     return { skipped: true };
   }
   await deps.titles.transition(titleId, 'packaging');
@@ -166,19 +137,19 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal }) 
     await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, 'package', f)]);
   };
   return withScratch(deps.tmpDir, job.id ?? 'package', async (dir) => {
-    const { tracks: video, quality } = await packageVideo(deps, d, dir, signal, progress);
+    const video = await packageVideo(deps, d, dir, signal, progress);
     const audio = d.hasAudio ? await packageAudio(deps, d, dir, signal) : undefined;
     const presentation: Presentation = { durationS: d.durationS, segmentS: d.settings.segmentS, video, audio };
     const out = d.layout.outputPrefix;
     await deps.store.put(`${out}presentation.json`, JSON.stringify(presentation), { contentType: 'application/json' });
     await deps.store.put(`${out}master.m3u8`, hlsMultivariantPlaylist(presentation), { contentType: contentTypeOf('master.m3u8') });
     await deps.store.put(`${out}manifest.mpd`, dashManifest(presentation), { contentType: contentTypeOf('manifest.mpd') });
-    const renditions = renditionsOf(presentation, quality);
-    const moved = await deps.titles.transition(titleId, 'ready', { outputPrefix: out, renditions });
+    const renditions = renditionsOf(presentation);
+    const moved = await deps.titles.transition(titleId, 'ready', { outputPrefix: out, renditions, rungQuality: { status: 'pending' } });
     if (moved === 'ok' || moved === 'ready') {
       // Intermediates are only needed until the title is published.
       await deps.store.deletePrefix(d.layout.workPrefix).catch((err: unknown) => deps.log.warn({ titleId, err }, 'could not delete work objects'));
-      await enqueueTitleArtwork(deps, await deps.titles.get(titleId));
+      await enqueueAfterReady(deps, d, await deps.titles.get(titleId));
     } else if (moved === 'missing') {
       // Deleted while we packaged: what we just wrote belongs to nobody.
       await deps.store.deletePrefix(titlePrefix(titleId));

@@ -96,6 +96,18 @@ export interface PackageJobData {
   readonly qualityWindows?: readonly TimeWindow[];
 }
 
+/** What `measure-rungs` needs to compare a published title's rungs with its master. */
+export interface MeasureRungsJobData {
+  readonly layout: EncodeLayout;
+  /** See `ProbeResult.videoOffsetS`. */
+  readonly videoOffsetS: number;
+  /** Coded size of the master's active picture: rungs are scaled back to it. */
+  readonly sourceSize: { readonly width: number; readonly height: number };
+  readonly crop?: ActiveArea;
+  /** Stretches of the title compared, in seconds from the first video frame. */
+  readonly windows: readonly TimeWindow[];
+}
+
 /** Every job the pipeline runs, by name. Handlers are a `Record` over these names, so adding one without a handler does not compile. */
 export interface JobDataByName {
   probe: ProbeJobData;
@@ -104,6 +116,7 @@ export interface JobDataByName {
   'encode-chunk': EncodeChunkJobData;
   'encode-audio': EncodeAudioJobData;
   package: PackageJobData;
+  'measure-rungs': MeasureRungsJobData;
   artwork: ArtworkJobData;
 }
 export type JobName = keyof JobDataByName;
@@ -120,6 +133,7 @@ const JOB_NAME_KEYS = {
   'encode-chunk': true,
   'encode-audio': true,
   package: true,
+  'measure-rungs': true,
   artwork: true,
 } as const satisfies Record<JobName, true>;
 export const JOB_NAMES = Object.keys(JOB_NAME_KEYS) as JobName[];
@@ -135,6 +149,7 @@ export const jobIds = {
   chunk: (layout: EncodeLayout, index: number): string => `chunk-${layout.titleId}-${lastSegment(layout.workPrefix)}-${index}`,
   audio: (layout: EncodeLayout): string => `audio-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
   package: (layout: EncodeLayout): string => `package-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
+  measureRungs: (layout: EncodeLayout): string => `measure-${layout.titleId}-${lastSegment(layout.outputPrefix)}`,
   sample: (source: SourceRef, index: number): string => `sample-${source.titleId}-${source.sha256.slice(0, 16)}-${index}`,
   buildLadder: (source: SourceRef): string => `ladder-${source.titleId}-${source.sha256.slice(0, 16)}`,
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultQualityWindows } from '../../../workers/jobs/package.ts';
+import { defaultQualityWindows } from '../../../workers/jobs/measure-rungs.ts';
 
 describe('defaultQualityWindows', () => {
   it('takes two 2 s windows at 25 % and 60 % of a long title', () => {

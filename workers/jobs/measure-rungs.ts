@@ -1,0 +1,107 @@
+/**
+ * The `measure-rungs` job: PSNR-Y and SSIM of every published video rung against the master,
+ * on sampled windows, written onto the title's renditions.
+ *
+ * It runs after the title is `ready`, not inside the package job: players need the segments,
+ * not the figures, and measuring (a decode of every rung and of the master, each rung scaled
+ * back to the master's size) took a third of the package job, all of it on the title's
+ * critical path (bench:pipeline). The title says where the figures stand in `rungQuality`
+ * (`pending`, `measured`, `failed`). A failed measurement never touches the published title.
+ */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Presentation, VideoTrack } from '../package/model.ts';
+import type { Rendition } from '../../orchestrator/titles/model.ts';
+import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
+import type { QualitySummary } from '../analysis/parse.ts';
+import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
+import { withScratch } from './scratch.ts';
+import { jobIds, type MeasureRungsJobData, type TimeWindow } from './types.ts';
+import { mapLimit } from '../storage/transfer.ts';
+
+/** Below every encode job (no priority) and above artwork: the figures are part of the title's record. */
+export const MEASURE_RUNGS_PRIORITY = 50;
+
+/** Idempotent: one job per title and published version. */
+export async function enqueueMeasureRungs(deps: WorkerDeps, data: MeasureRungsJobData): Promise<void> {
+  await deps.flow.add({
+    name: 'measure-rungs', queueName: deps.queueName, data,
+    opts: { ...DEFAULT_JOB_OPTIONS, priority: MEASURE_RUNGS_PRIORITY, jobId: jobIds.measureRungs(data.layout) },
+  });
+}
+
+/** Windows the final quality is measured on when the analysis did not choose them: two short stretches. */
+export function defaultQualityWindows(durationS: number): TimeWindow[] {
+  const len = Math.min(2, durationS);
+  const starts = durationS <= 4 ? [0] : [durationS * 0.25, durationS * 0.6];
+  return starts.map((startS) => ({ startS: Math.min(startS, Math.max(0, durationS - len)), durationS: len }));
+}
+
+/** One rung's published init and segments joined back into one fragmented MP4, as a player reads them. */
+async function joinTrack(deps: WorkerDeps, prefix: string, track: VideoTrack, file: string): Promise<void> {
+  const names = [track.initName, ...track.segments.map((s) => s.name)];
+  await pipeline(async function* () {
+    for (const name of names) yield* await deps.store.stream(`${prefix}${track.dir}/${name}`);
+  }, createWriteStream(file));
+}
+
+/**
+ * Every rung measured over every window, one ffmpeg per window for all rungs, so the master's
+ * window is decoded once, not once per rung.
+ */
+async function measurePublished(deps: WorkerDeps, d: MeasureRungsJobData, video: readonly VideoTrack[], dir: string, signal: AbortSignal): Promise<QualitySummary[]> {
+  const joined = await mapLimit(video, 4, async (track, i) => {
+    const file = path.join(dir, `r${i}.mp4`);
+    await joinTrack(deps, d.layout.outputPrefix, track, file);
+    return file;
+  });
+  const reference = await deps.store.readableLocation(d.layout.sourceKey);
+  const perWindow: { q: QualitySummary[]; weight: number }[] = [];
+  for (const w of d.windows) {
+    const q = await measureQuality(
+      joined, reference, { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
+      { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, dir, signal, QUALITY_FRAME_STEP,
+    );
+    perWindow.push({ q, weight: w.durationS });
+  }
+  await Promise.all(joined.map((f) => rm(f, { force: true })));
+  return joined.map((_, i) => meanQuality(perWindow.flatMap(({ q, weight }) => (q[i] === undefined ? [] : [{ q: q[i], weight }]))));
+}
+
+/** The renditions with each video rung's figures set (video renditions are in rung order, as packaged). */
+export function withMeasuredQuality(renditions: readonly Rendition[], quality: readonly QualitySummary[]): Rendition[] {
+  let v = 0;
+  return renditions.map((r) => {
+    if (r.kind !== 'video') return r;
+    const q = quality[v++];
+    return q === undefined ? r : { ...r, measuredPsnrDb: Math.round(q.psnrY * 100) / 100, measuredSsim: Math.round(q.ssim * 10000) / 10000 };
+  });
+}
+
+export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps, signal }) => {
+  const d = job.data;
+  const titleId = d.layout.titleId;
+  const title = await deps.titles.get(titleId);
+  // Only the version this job was queued for: a re-encode has its own job.
+  if (title?.state !== 'ready' || title.outputPrefix !== d.layout.outputPrefix) return { skipped: title?.state ?? 'deleted' };
+  if (title.rungQuality?.status === 'measured') return { skipped: 'measured' };
+  try {
+    const presentation = JSON.parse((await deps.store.get(`${d.layout.outputPrefix}presentation.json`)).toString('utf8')) as Presentation;
+    const quality = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) => measurePublished(deps, d, presentation.video, dir, signal));
+    const renditions = withMeasuredQuality(title.renditions ?? [], quality);
+    const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { renditions, rungQuality: { status: 'measured' } });
+    deps.log.info({ titleId, done, psnr: quality.map((q) => Math.round(q.psnrY * 100) / 100) }, 'rung quality measured');
+    return { measured: done, rungs: quality.length };
+  } catch (err) {
+    if (signal.aborted || !isFinalAttempt(job, err)) throw err;
+    const e = err instanceof Error ? err : new Error(String(err));
+    const raw = (e as { code?: unknown }).code;
+    const code = typeof raw === 'string' ? raw : 'VF_MEASURE_FAILED';
+    deps.log.error({ titleId, err: e.message, code }, 'rung quality could not be measured; the title is not affected');
+    await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { rungQuality: { status: 'failed', reason: `${code}: ${e.message}` } });
+    return { measured: false, code };
+  }
+};
