@@ -41,6 +41,8 @@ interface Run {
   readonly points: RateQualityPoint[];
   readonly rungs: string;
   readonly analysisS: number;
+  /** The analysis by job: probe (with the scan), samples, build-ladder. */
+  readonly analysisParts: string;
   readonly encodeS: number;
 }
 
@@ -66,6 +68,9 @@ async function runPolicy(stack: TestStack, master: string, dir: string): Promise
   const span = (names: string[]): number =>
     jobs.filter((j) => names.includes(j.name)).reduce((s, j) => s + ((j.finishedOn ?? 0) - (j.processedOn ?? 0)) / 1000, 0);
   const analysisS = span(['probe', 'sample', 'build-ladder']);
+  const analysisParts = (['probe', 'sample', 'build-ladder'] as const)
+    .map((n) => `${n} ${span([n]).toFixed(1)} s${n === 'sample' ? ` (${jobs.filter((j) => j.name === n).length} jobs)` : ''}`)
+    .join(', ');
   const encodeS = span(['encode-chunk']);
   await queue.close();
   conn.disconnect();
@@ -73,6 +78,7 @@ async function runPolicy(stack: TestStack, master: string, dir: string): Promise
     points,
     rungs: [...points].sort((a, b) => a.bitrateKbps - b.bitrateKbps).map((p) => `${p.label.split('x')[1]}p@${Math.round(p.bitrateKbps)}k/${p.quality.toFixed(1)}dB`).join(' '),
     analysisS,
+    analysisParts,
     encodeS,
   };
 }
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
         `  BD-rate per-title vs fixed ${bd.toFixed(1)}%   top rung ${(topSaved * 100).toFixed(1)}% fewer bits (${top(pt).quality.toFixed(1)} vs ${top(fx).quality.toFixed(1)} dB)` +
           `   analysis ${pt.analysisS.toFixed(1)} s = ${(share * 100).toFixed(1)}% of the final encode's ${pt.encodeS.toFixed(1)} s`,
       );
+      console.log(`  analysis by job: ${pt.analysisParts}`);
     }
   } finally {
     await perTitle.close();

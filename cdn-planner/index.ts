@@ -10,5 +10,6 @@ export { placeCluster, rankByDensity, type ClusterPlacement, type CurrentHolding
 export { scheduleFills, type Schedule, type ScheduleOptions } from './schedule.ts';
 export { zoneClock, windowOccurrences } from './zone.ts';
 export { planFill, planFromHistory, type PlanOptions, type PlanInput, type PlanDetail } from './plan.ts';
-export { steeringTable, steer, type SteeringTable } from './steer.ts';
+export { steeringTable, steer, pickWeighted, hintHash, type SteeringTable, type Holder } from './steer.ts';
+export { levelTraffic, waterFill, type TrafficShares } from './shares.ts';
 export { formatSummary } from './summary.ts';

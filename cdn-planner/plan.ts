@@ -5,6 +5,7 @@ import { exponentialSmoothingModel, type Forecast, type PopularityModel } from '
 import { hashKeys } from './ring.ts';
 import { scheduleFills, type ApplianceTarget } from './schedule.ts';
 import { clusterStats } from './stats.ts';
+import { levelTraffic, type TrafficShares } from './shares.ts';
 import type { Appliance, CatalogTitle, Holdings, Plan, ViewRecord } from './types.ts';
 
 export interface PlanOptions extends PlacementOptions {
@@ -31,6 +32,8 @@ export interface PlanDetail {
   readonly plan: Plan;
   readonly forecast: Forecast;
   readonly clusters: readonly ClusterPlacement[];
+  /** Per cluster (same order): how replicated files' traffic is split between their copies. */
+  readonly shares: readonly TrafficShares[];
 }
 
 export function planFill(input: PlanInput, options: PlanOptions = {}): Plan {
@@ -61,6 +64,8 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
   for (const a of appliances) if (a.state === 'active') regionCapacity.set(a.region, (regionCapacity.get(a.region) ?? 0) + a.capacityBytes);
   const clusters: ClusterPlacement[] = [];
   const keyHashes = hashKeys(index.keys);
+  const clusterDemandOf = new Map<string, Float64Array>();
+  const clusterDemand = (p: ClusterPlacement): Float64Array => clusterDemandOf.get(p.cluster)!;
   for (const members of byCluster.values()) {
     const region = members[0]!.region;
     const demand = forecast.regions.get(region)!.fileDemand;
@@ -79,15 +84,28 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
         else list.push(a.id);
       }
     }
-    clusters.push(placeCluster(members, share === 1 ? demand : demand.map((d) => d * share), index, options, { held, holders, keyHashes }));
+    const own = share === 1 ? demand : demand.map((d) => d * share);
+    clusterDemandOf.set(members[0]!.cluster, own);
+    clusters.push(placeCluster(members, own, index, options, { held, holders, keyHashes }));
   }
+  const shares = clusters.map((p) => levelTraffic(p, clusterDemand(p)));
   const targets: ApplianceTarget[] = [];
-  for (const p of clusters) {
-    const demand = forecast.regions.get(p.region)!.fileDemand;
+  const planShares: Record<string, Record<string, number>> = {};
+  clusters.forEach((p, c) => {
+    const demand = clusterDemand(p);
+    const byFile = shares[c]!.byFile;
+    // The value of a copy is the traffic it is to serve.
+    const shareOf = (j: number, f: number): number => {
+      const s = byFile.get(f);
+      return s === undefined ? 1 : (s.shares[s.holders.indexOf(j)] ?? 0);
+    };
     p.members.forEach((a, j) => {
-      targets.push({ appliance: a, keys: new Map(p.files[j]!.map((f) => [index.keys[f]!, (demand[f] ?? 0) / Math.max(1, p.copies[f] ?? 1)])) });
+      targets.push({ appliance: a, keys: new Map(p.files[j]!.map((f) => [index.keys[f]!, (demand[f] ?? 0) * shareOf(j, f)])) });
     });
-  }
+    for (const [f, s] of byFile) {
+      s.holders.forEach((j, i) => ((planShares[p.members[j]!.id] ??= {})[index.keys[f]!] = Math.round(s.shares[i]! * 1e4) / 1e4));
+    }
+  });
   const placed = new Set(targets.map((t) => t.appliance.id));
   for (const a of appliances) if (!placed.has(a.id)) targets.push({ appliance: a, keys: new Map() });
   const schedule = scheduleFills(targets, holdings, {
@@ -110,17 +128,29 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
     placements,
     fills: schedule.fills,
     evictions: schedule.evictions,
+    shares: dropUnscheduled(planShares, placements),
     stats: {
       at: new Date(atMs).toISOString(),
       model: forecast.model,
       loadFactor: options.loadFactor ?? 1.25,
-      clusters: clusters.map((p) =>
-        clusterStats(p, byCluster.get(p.cluster)!, schedule, forecast.regions.get(p.region)!.peakFactor, atMs),
+      clusters: clusters.map((p, c) =>
+        clusterStats(p, byCluster.get(p.cluster)!, schedule, forecast.regions.get(p.region)!.peakFactor, atMs, shares[c]!.traffic),
       ),
       unscheduled,
     },
   };
-  return { plan, forecast, clusters };
+  return { plan, forecast, clusters, shares };
+}
+
+/** Shares of placements the schedule could not fill are dropped with them. */
+function dropUnscheduled(shares: Record<string, Record<string, number>>, placements: Record<string, readonly string[]>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [id, byKey] of Object.entries(shares)) {
+    const placed = new Set(placements[id] ?? []);
+    const kept = Object.entries(byKey).filter(([key]) => placed.has(key));
+    if (kept.length > 0) out[id] = Object.fromEntries(kept);
+  }
+  return out;
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {

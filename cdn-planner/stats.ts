@@ -5,7 +5,9 @@ import type { Appliance, ClusterStats } from './types.ts';
 const DAY_MS = 86_400_000;
 
 /** Summary figures an operator reviews before approving a cluster's part of a plan. */
-export function clusterStats(p: ClusterPlacement, appliances: readonly Appliance[], schedule: Schedule, peakFactor: number, atMs: number): ClusterStats {
+export function clusterStats(
+  p: ClusterPlacement, appliances: readonly Appliance[], schedule: Schedule, peakFactor: number, atMs: number, traffic: Float64Array = p.traffic,
+): ClusterStats {
   const ids = new Set(appliances.map((a) => a.id));
   const fills = schedule.fills.filter((f) => ids.has(f.applianceId));
   let bytesToFill = 0;
@@ -30,7 +32,7 @@ export function clusterStats(p: ClusterPlacement, appliances: readonly Appliance
       if ((p.copies[f] ?? 0) > 1) replicatedFiles++;
     }
   }
-  for (let j = 0; j < p.members.length; j++) placedDemand += p.traffic[j] ?? 0;
+  for (let j = 0; j < p.members.length; j++) placedDemand += traffic[j] ?? 0;
   const capacity = p.members.reduce((s, a) => s + a.capacityBytes, 0);
   return {
     cluster: p.cluster,
@@ -49,9 +51,9 @@ export function clusterStats(p: ClusterPlacement, appliances: readonly Appliance
     fillDays: round((lastEnd - atMs) / DAY_MS, 3),
     predictedDemandBytes: Math.round(p.demandBytes),
     expectedOffload: round(p.demandBytes > 0 ? placedDemand / p.demandBytes : 0, 4),
-    peakToMeanLoad: round(peakToMean(p.traffic, p.members), 4),
+    peakToMeanLoad: round(peakToMean(traffic, p.members), 4),
     peakToMeanBytes: round(peakToMean(p.bytes, p.members), 4),
-    peakApplianceGbps: round((Math.max(0, ...p.traffic) * peakFactor * 8) / 86_400 / 1e9, 3),
+    peakApplianceGbps: round((Math.max(0, ...traffic) * peakFactor * 8) / 86_400 / 1e9, 3),
   };
 }
 

@@ -125,5 +125,11 @@ export interface Plan {
   readonly placements: Readonly<Record<string, readonly string[]>>;
   readonly fills: readonly Fill[];
   readonly evictions: readonly Eviction[];
+  /**
+   * For files placed on more than one appliance of a cluster: applianceId to key to the share
+   * (0-1) of the file's predicted traffic in that cluster that appliance is to serve. Steering
+   * weights its choice between copies by it; a key missing here is served evenly by its copies.
+   */
+  readonly shares?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   readonly stats: PlanStats;
 }

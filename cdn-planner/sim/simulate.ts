@@ -4,6 +4,7 @@ import { planFromHistory, type PlanDetail } from '../plan.ts';
 import { exponentialSmoothingModel, type PopularityModel } from '../predict.ts';
 import { buildRing, hashKeys } from '../ring.ts';
 import { peakToMean } from '../stats.ts';
+import { pickWeighted } from '../steer.ts';
 import type { Appliance, Holdings, Plan } from '../types.ts';
 import { LruCache, oracleServedBytes, plainPlacement } from './baselines.ts';
 import { movedFraction, spearman } from './metrics.ts';
@@ -151,7 +152,9 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
       const cells = daily[r]!;
       const hours = hourly[r]!;
       const actual = evaluating ? new Float64Array(F) : undefined;
-      const placement = evaluating ? detail!.clusters.find((c) => c.region === region) : undefined;
+      const c = evaluating ? detail!.clusters.findIndex((x) => x.region === region) : -1;
+      const placement = c >= 0 ? detail!.clusters[c] : undefined;
+      const shares = c >= 0 ? detail!.shares[c]!.byFile : undefined;
       const holders = placement === undefined ? undefined : holderTable(placement, F);
       const ready = placement === undefined ? undefined : readiness(placement, detail!.plan.fills, heldBefore, keyIndex, F);
       const dayStartMs = s.startMs + d * DAY_MS;
@@ -184,14 +187,17 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
         } else plainT.origin += bytes;
         // Steering as production does it (steer.ts): among the holders that have the file by
         // now (a new placement serves only once its off-peak fill has ended), one picked by a
-        // hash of the session, which spreads sessions evenly over the copies, blind to load.
+        // hash of the session weighted by the plan's traffic shares, blind to actual load.
         const requestMs = dayStartMs + (hour + 0.5) * HOUR_MS;
-        const candidates = (holders.get(f) ?? []).filter((h) => ready!(h, f, requestMs));
+        const all = holders.get(f) ?? [];
+        const candidates = all.filter((h) => ready!(h, f, requestMs));
         if (candidates.length === 0) {
           ours.origin += bytes;
           return;
         }
-        const best = candidates[(Math.imul(requests, 0x9e3779b1) >>> 0) % candidates.length]!;
+        const split = shares!.get(f);
+        const weights = candidates.map((h) => (split === undefined ? 1 : (split.shares[split.holders.indexOf(h)] ?? 0)));
+        const best = candidates[pickWeighted(weights, (k) => sessionHash(requests, candidates[k]!))]!;
         oursLoad[best] = oursLoad[best]! + bytes;
         ours.served += bytes;
       });
@@ -238,6 +244,17 @@ function ringOwners(members: readonly Appliance[], s: Scenario): Int32Array {
   const ring = buildRing(members);
   const slot = new Map(members.map((a, j) => [a.id, j]));
   return Int32Array.from(s.index.keys, (key) => slot.get(ring.preference(key, 1)[0]!)!);
+}
+
+/** A 32-bit hash of (request, holder), avalanched (murmur3 fmix32): rendezvous needs independent draws per holder. */
+function sessionHash(request: number, holder: number): number {
+  let h = Math.imul(request, 0x9e3779b1) ^ Math.imul(holder + 1, 0x85ebca6b);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 function holderTable(p: ClusterPlacement, files: number): Map<number, number[]> {

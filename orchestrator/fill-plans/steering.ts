@@ -1,4 +1,4 @@
-import { steer, steeringTable, type Appliance, type SteeringTable } from '../../cdn-planner/index.ts';
+import { hintHash, pickWeighted, steer, steeringTable, type Appliance, type SteeringTable } from '../../cdn-planner/index.ts';
 import type { ObjectStore } from '../../workers/storage/port.ts';
 import { FillPlanStore } from './store.ts';
 
@@ -90,11 +90,12 @@ function makeSteering(planId: string, table: SteeringTable, appliances: readonly
       let candidates = byKey.get(keys[0]!) ?? [];
       for (const key of keys.slice(1)) {
         if (candidates.length === 0) break;
-        const has = new Set(byKey.get(key) ?? []);
-        candidates = candidates.filter((id) => has.has(id));
+        const has = new Set((byKey.get(key) ?? []).map((h) => h.id));
+        candidates = candidates.filter((h) => has.has(h.id));
       }
       if (candidates.length === 0) return undefined;
-      const id = candidates[fnv1a(hint) % candidates.length]!;
+      // Weighted as the first key's copies are, the way `steer` picks for that key alone.
+      const id = candidates[pickWeighted(candidates.map((h) => h.weight), (k) => hintHash(`${hint}\u0000${keys[0]!}\u0000${candidates[k]!.id}`))]!.id;
       return base.get(id);
     },
   };
@@ -105,11 +106,6 @@ export function encodeKey(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 const services = new WeakMap<ObjectStore, { readonly plans: FillPlanStore; readonly steering: SteeringCache }>();
 

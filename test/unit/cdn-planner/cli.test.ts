@@ -44,7 +44,7 @@ describe('vodforge plan', () => {
     expect(code).toBe(0);
     expect(printed).toContain('c1');
     const plan = JSON.parse(await readFile(join(dir, 'plan.json'), 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(plan).sort()).toEqual(['evictions', 'fills', 'placements', 'stats']);
+    expect(Object.keys(plan).sort()).toEqual(['evictions', 'fills', 'placements', 'shares', 'stats']);
     const placements = plan['placements'] as Record<string, string[]>;
     expect(Object.keys(placements).sort()).toEqual(['a1', 'a2', 'a3']);
     expect(placements['a3']).toEqual([]);

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
+import { placeCluster } from '../../../cdn-planner/placement.ts';
+import { levelTraffic, waterFill } from '../../../cdn-planner/shares.ts';
+import { peakToMean } from '../../../cdn-planner/stats.ts';
+import { appliance, catalog } from './fixtures.ts';
+
+describe('waterFill', () => {
+  it('pours into the least loaded holders up to a common level, per unit of capacity', () => {
+    // Levels 0, 2 and 10 (loads 0, 4, 10 over capacities 1, 2, 1); 10 to pour:
+    // λ with 1·(λ−0) + 2·(λ−2) = 10 gives λ = 14/3 < 10, so the third holder gets nothing.
+    const out = new Float64Array(3);
+    waterFill(10, [0, 1, 2], [0, 4, 10], [1, 2, 1], out);
+    expect(out[0]).toBeCloseTo(14 / 3 / 10, 9);
+    expect(out[1]).toBeCloseTo((2 * (14 / 3 - 2)) / 10, 9);
+    expect(out[2]).toBe(0);
+    expect(out.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('splits evenly between equal holders, and by capacity between unequal empty ones', () => {
+    const even = new Float64Array(2);
+    waterFill(6, [0, 1], [3, 3], [1, 1], even);
+    expect([...even]).toEqual([0.5, 0.5]);
+    const byCap = new Float64Array(2);
+    waterFill(6, [0, 1], [0, 0], [1, 3], byCap);
+    expect(byCap[0]).toBeCloseTo(0.25, 9);
+    expect(byCap[1]).toBeCloseTo(0.75, 9);
+  });
+});
+
+describe('levelTraffic', () => {
+  const index = indexCatalog(catalog(400, 2, 10_000_000));
+  const demand = Float64Array.from({ length: index.keys.length }, (_, f) => 1e12 / (1 + ((f * 7919) % index.keys.length)) ** 0.9);
+  const members = [
+    appliance('a1', { capacityBytes: 1_000_000_000 }),
+    appliance('a2', { capacityBytes: 2_000_000_000 }),
+    appliance('a3', { capacityBytes: 1_000_000_000 }),
+    appliance('a4', { capacityBytes: 1_500_000_000 }),
+    appliance('a5', { capacityBytes: 500_000_000 }),
+  ];
+  const p = placeCluster(members, demand, index, { loadFactor: 1.25 });
+  const levelled = levelTraffic(p, demand);
+
+  it('gives every replicated file shares over exactly its holders that sum to one', () => {
+    expect(levelled.byFile.size).toBeGreaterThan(0);
+    for (const [f, { holders, shares }] of levelled.byFile) {
+      expect(holders).toEqual(p.files.flatMap((list, j) => (list.includes(f) ? [j] : [])));
+      expect(shares.reduce((s, x) => s + x, 0)).toBeCloseTo(1, 9);
+      for (const x of shares) expect(x).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('serves the same total, more level than an even split over the copies', () => {
+    const total = (a: Float64Array): number => a.reduce((s, x) => s + x, 0);
+    expect(total(levelled.traffic)).toBeCloseTo(total(p.traffic), -3);
+    const even = peakToMean(p.traffic, p.members);
+    const level = peakToMean(levelled.traffic, p.members);
+    expect(even).toBeGreaterThan(1.01);
+    expect(level).toBeLessThan(even);
+    expect(level).toBeLessThan(1.05);
+  });
+});
