@@ -13,8 +13,13 @@ export interface SampleWindowInput {
   readonly durationS: number;
   /** Scene-cut timestamps in seconds (ffmpeg `scdet`), in any order; outside ones are ignored. */
   readonly sceneCutsS?: readonly number[];
-  /** Entry `i` describes [i, i+1) s. May be shorter than the title, or empty. */
-  readonly sitiPerSecond?: readonly SitiSecond[];
+  /** Entry `i` describes [i, i+1) s; null when that second was not scanned. May be shorter than the title, or empty. */
+  readonly sitiPerSecond?: readonly (SitiSecond | null)[];
+  /**
+   * Where windows may start, in seconds (e.g. the starts of the scanned bursts, which are
+   * keyframes). @defaultValue a regular grid of window lengths, plus every scene cut
+   */
+  readonly candidateStartsS?: readonly number[];
 }
 
 export interface SampleWindowOptions {
@@ -93,6 +98,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   const durationS = expectNumber('durationS', i['durationS'], { above: 0 });
   const cuts = expectArray('sceneCutsS', i['sceneCutsS'] ?? []).map((c, k) => expectNumber(`sceneCutsS[${k}]`, c));
   const siti = expectArray('sitiPerSecond', i['sitiPerSecond'] ?? []).map((s, k) => {
+    if (s === null) return null;
     const e = expectObject(`sitiPerSecond[${k}]`, s);
     return {
       si: expectNumber(`sitiPerSecond[${k}].si`, e['si'], { min: 0 }),
@@ -106,10 +112,15 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
 
   const describe = describer(siti, durationS, timelineWeight);
   const lastStart = durationS - lengthS;
-  const starts = new Set<number>();
-  for (let s = 0; s < lastStart; s += lengthS) starts.add(s);
-  starts.add(lastStart);
-  for (const c of cuts) if (c > 0 && c < durationS) starts.add(Math.min(c, lastStart));
+  const given = expectArray('candidateStartsS', i['candidateStartsS'] ?? [])
+    .map((c, k) => expectNumber(`candidateStartsS[${k}]`, c))
+    .filter((c) => c >= 0 && c <= lastStart + 1e-9);
+  const starts = new Set<number>(given);
+  if (starts.size === 0) {
+    for (let s = 0; s < lastStart; s += lengthS) starts.add(s);
+    starts.add(lastStart);
+    for (const c of cuts) if (c > 0 && c < durationS) starts.add(Math.min(c, lastStart));
+  }
   const candidates = [...starts].sort((a, b) => a - b).map((s) => describe(s, lengthS));
 
   const typical = describe(0, durationS).f;
@@ -175,7 +186,7 @@ function farthestPoints(
 
 /** Builds spans with features normalised over the whole title. */
 function describer(
-  siti: readonly SitiSecond[],
+  siti: readonly (SitiSecond | null)[],
   durationS: number,
   timelineWeight: number,
 ): (startS: number, lengthS: number) => Span {
@@ -187,11 +198,12 @@ function describer(
     // A constant feature (or none measured) carries no variety: it contributes nothing.
     return (v) => (hi > lo ? (v - lo) / (hi - lo) : 0);
   };
-  const siScale = scale(siti.map((s) => s.si));
-  const tiScale = scale(siti.map((s) => s.ti));
+  const measured = siti.filter((s): s is SitiSecond => s !== null);
+  const siScale = scale(measured.map((s) => s.si));
+  const tiScale = scale(measured.map((s) => s.ti));
   const mean = (pick: (s: SitiSecond) => number): number =>
-    siti.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, siti.length);
-  // Seconds without SI/TI (a truncated analysis) count as typical of the title.
+    measured.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, measured.length);
+  // Seconds without SI/TI (not scanned, or a truncated analysis) count as typical of the title.
   const typicalSi = siScale(mean((s) => s.si));
   const typicalTi = tiScale(mean((s) => s.ti));
 
@@ -202,9 +214,10 @@ function describer(
     let covered = 0;
     for (let sec = Math.floor(startS); sec < endS && sec < siti.length; sec++) {
       const overlap = Math.min(endS, sec + 1) - Math.max(startS, sec);
-      if (overlap <= 0) continue;
-      si += siti[sec]!.si * overlap;
-      ti += siti[sec]!.ti * overlap;
+      const m = siti[sec];
+      if (overlap <= 0 || m === null || m === undefined) continue;
+      si += m.si * overlap;
+      ti += m.ti * overlap;
       covered += overlap;
     }
     const meanSi = covered > 0 ? si / covered : undefined;

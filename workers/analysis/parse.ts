@@ -2,8 +2,8 @@
 
 export interface ScanResult {
   readonly sceneCutsS: number[];
-  /** Mean SI and TI per whole second of the title. */
-  readonly sitiPerSecond: { si: number; ti: number }[];
+  /** Mean SI and TI per whole second of the title; null for a second no frame was read in. */
+  readonly sitiPerSecond: ({ si: number; ti: number } | null)[];
   readonly frames: number;
 }
 
@@ -41,7 +41,7 @@ export function parseScanMetadata(text: string, startS = 0): ScanResult {
       s.n += 1;
     } else s.ti += v;
   }
-  return { sceneCutsS: cuts, sitiPerSecond: sums.map((s) => (s.n === 0 ? { si: 0, ti: 0 } : { si: s.si / s.n, ti: s.ti / s.n })), frames };
+  return { sceneCutsS: cuts, sitiPerSecond: sums.map((s) => (s.n === 0 ? null : { si: s.si / s.n, ti: s.ti / s.n })), frames };
 }
 
 export interface QualitySummary {

@@ -22,6 +22,12 @@ export interface ScanCommand {
   readonly sceneThreshold: number;
   /** The picture inside the master's black bars; bars would add their edges to SI. Absent: the whole frame. */
   readonly crop?: ActiveArea;
+  /**
+   * Stretches to scan instead of the whole title (`metadataFile` is then unused): one input
+   * each, seeking to `seekS` (a keyframe, so nothing before it is decoded) for `durationS`,
+   * its frames printed to its own file with timestamps from 0.
+   */
+  readonly bursts?: readonly { readonly seekS: number; readonly durationS: number; readonly metadataFile: string }[];
 }
 
 /**
@@ -80,7 +86,17 @@ export interface MeasureQualityCommand {
 const secs = (s: number): string => s.toFixed(6);
 
 export function buildScanArgs(cmd: ScanCommand): string[] {
-  const graph = [...cropFilters(cmd.crop), `scale=${cmd.widthPx}:-2:flags=bilinear`, 'format=yuv420p', 'siti', `scdet=threshold=${cmd.sceneThreshold}`, `metadata=mode=print:file=${cmd.metadataFile}`].join(',');
+  const chain = (metadataFile: string): string =>
+    [...cropFilters(cmd.crop), `scale=${cmd.widthPx}:-2:flags=bilinear`, 'format=yuv420p', 'siti', `scdet=threshold=${cmd.sceneThreshold}`, `metadata=mode=print:file=${metadataFile}`].join(',');
+  if (cmd.bursts !== undefined) {
+    if (cmd.bursts.length === 0) throw new RangeError('scan: expected at least one burst');
+    // One single-threaded decoder per burst: frame threads would multiply each one's memory by
+    // the core count, for bursts of a few seconds each.
+    const inputs = cmd.bursts.flatMap((b) => ['-skip_frame', 'noref', '-threads', '1', '-ss', secs(b.seekS), '-t', secs(b.durationS), '-i', cmd.input]);
+    const graph = cmd.bursts.map((b, i) => `[${i}:v:0]${chain(b.metadataFile)}[o${i}]`).join(';');
+    return [...inputs, '-filter_complex', graph, ...cmd.bursts.flatMap((_, i) => ['-map', `[o${i}]`, '-f', 'null', '-'])];
+  }
+  const graph = chain(cmd.metadataFile);
   // Frames nothing refers to (x264's non-reference B-frames) are not decoded: that halves the
   // scan's decode, cuts are still found within a frame or two, and TI stays comparable
   // between parts of the title because the GOP structure is the same throughout.

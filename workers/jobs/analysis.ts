@@ -5,7 +5,9 @@ import { runFfmpeg } from '../ffmpeg/run.ts';
 import { activeCodedSize, activeDisplaySize, type ProbeResult } from '../ffmpeg/probe.ts';
 import { parseScanMetadata } from '../analysis/parse.ts';
 import { measureQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
-import { chooseSampleWindows } from '../../ladder/sample-windows.ts';
+import { chooseSampleWindows, type SitiSecond } from '../../ladder/sample-windows.ts';
+import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
+import { keyframeTimes } from '../analysis/keyframes.ts';
 import { sampleSizes } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
@@ -40,6 +42,44 @@ const PER_TITLE_OPTIONS = { hullToleranceDb: 100, minBitrateKbps: 16 } as const;
 /** Share of the title sample-encoded, and the window length: keeps analysis near a tenth of the encode. */
 const SAMPLE_OPTIONS = { windowS: 3, minWindowS: 2, maxShare: 0.05, maxTotalS: 60 } as const;
 
+/** Inputs per scan process when the title is scanned in bursts. */
+const BURSTS_PER_PROCESS = 40;
+
+/**
+ * Scene cuts and SI/TI per second in title time: of the whole title, or of each burst (one
+ * input per burst, its timestamps from 0); seconds outside every burst are null.
+ */
+export async function scanTitle(
+  deps: Pick<WorkerDeps, 'tmpDir'>, titleId: string, location: string, probe: ProbeResult, bursts: readonly ScanBurst[] | undefined, signal?: AbortSignal,
+): Promise<{ sceneCutsS: number[]; sitiPerSecond: (SitiSecond | null)[] }> {
+  const crop = probe.video.activeArea;
+  const base = { kind: 'scan' as const, input: location, widthPx: 160, sceneThreshold: 10, ...(crop === undefined ? {} : { crop }) };
+  return withScratch(deps.tmpDir, `scan-${titleId}`, async (dir) => {
+    if (bursts === undefined) {
+      const metadataFile = path.join(dir, 'scan.txt');
+      await runFfmpeg(buildScanArgs({ ...base, metadataFile }), { ...(signal === undefined ? {} : { signal }), durationS: probe.durationS });
+      // Without -copyts the scan's timestamps count from the file's start time.
+      return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
+    }
+    const files = bursts.map((b, i) => ({ ...b, metadataFile: path.join(dir, `scan-${i}.txt`) }));
+    for (let i = 0; i < files.length; i += BURSTS_PER_PROCESS) {
+      const group = files.slice(i, i + BURSTS_PER_PROCESS);
+      await runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: group.map((b) => ({ seekS: probe.videoOffsetS + b.startS, durationS: b.durationS, metadataFile: b.metadataFile })) }), signal === undefined ? {} : { signal });
+    }
+    const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
+    const sceneCutsS: number[] = [];
+    for (const b of files) {
+      // Each burst's timestamps start at 0: shifted back to title time.
+      const r = parseScanMetadata(await readFile(b.metadataFile, 'utf8'), -b.startS);
+      sceneCutsS.push(...r.sceneCutsS);
+      r.sitiPerSecond.forEach((v, sec) => {
+        if (v !== null && sec < sitiPerSecond.length) sitiPerSecond[sec] = v;
+      });
+    }
+    return { sceneCutsS: sceneCutsS.sort((a, b) => a - b), sitiPerSecond };
+  });
+}
+
 /**
  * Scans the title once (scene cuts, spatial/temporal information), picks sample windows that
  * cover its variety, and enqueues one sample job per window under a `build-ladder` parent.
@@ -54,17 +94,16 @@ export async function startLadderAnalysis(
 ): Promise<{ samples: number }> {
   const startedAtMs = Date.now();
   const location = await deps.store.readableLocation(source.sourceKey);
-  const scan = await withScratch(deps.tmpDir, `scan-${source.titleId}`, async (dir) => {
-    const metadataFile = path.join(dir, 'scan.txt');
-    const crop = probe.video.activeArea;
-    await runFfmpeg(
-      buildScanArgs({ kind: 'scan', input: location, metadataFile, widthPx: 160, sceneThreshold: 10, ...(crop === undefined ? {} : { crop }) }),
-      { signal, durationS: probe.durationS },
-    );
-    // Without -copyts the scan's timestamps count from the file's start time.
-    return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
-  });
-  const windows = chooseSampleWindows({ durationS: probe.durationS, sceneCutsS: scan.sceneCutsS, sitiPerSecond: scan.sitiPerSecond }, SAMPLE_OPTIONS);
+  const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: await keyframeTimes(location, probe.video.startTimeS, signal) }, { burstS: SAMPLE_OPTIONS.windowS });
+  const scan = await scanTitle(deps, source.titleId, location, probe, bursts, signal);
+  const windows = chooseSampleWindows(
+    {
+      durationS: probe.durationS, sceneCutsS: scan.sceneCutsS, sitiPerSecond: scan.sitiPerSecond,
+      // Windows start where a burst was scanned: described by it, and on a keyframe.
+      ...(bursts === undefined ? {} : { candidateStartsS: bursts.map((b) => b.startS) }),
+    },
+    SAMPLE_OPTIONS,
+  );
   // The fixed ladder's sizes (capped at the source) are the candidates, thinned to steps of 1.3x.
   const sizes = sampleSizes(fixed);
   const children = windows.map((w, index) => ({

@@ -119,6 +119,19 @@ describe('buildScanArgs', () => {
     const args = buildScanArgs(scan);
     expect(args.slice(0, 3)).toEqual(['-skip_frame', 'noref', '-i']);
   });
+
+  it('scans bursts as inputs of their own, each seeking to its keyframe and printing to its own file', () => {
+    const args = buildScanArgs({ ...scan, bursts: [{ seekS: 9.960002, durationS: 3, metadataFile: '/w/b0.txt' }, { seekS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' }] });
+    expect(args.filter((a) => a === '-i')).toHaveLength(2);
+    expect(args.slice(0, 10)).toEqual(['-skip_frame', 'noref', '-threads', '1', '-ss', '9.960002', '-t', '3.000000', '-i', scan.input]);
+    const graph = valueOf(args, '-filter_complex') ?? '';
+    expect(graph.split(';')).toEqual([
+      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
+      '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
+    ]);
+    expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);
+    expect(() => buildScanArgs({ ...scan, bursts: [] })).toThrow(/burst/);
+  });
 });
 
 describe('buildSampleEncodeArgs', () => {

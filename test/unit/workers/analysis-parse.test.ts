@@ -98,8 +98,8 @@ describe('parseScanMetadata on captured ffmpeg output', () => {
     expect(abs.sceneCutsS).toEqual([11.5]);
     expect(abs.sitiPerSecond).toHaveLength(13);
     expect(abs.sitiPerSecond[10]?.si).toBeCloseTo(scan.sitiPerSecond[0]?.si ?? Number.NaN, 9);
-    // Seconds with no frames read as zero rather than NaN.
-    expect(abs.sitiPerSecond[0]).toEqual({ si: 0, ti: 0 });
+    // Seconds with no frames read as not measured (null), neither zero (a black second) nor NaN.
+    expect(abs.sitiPerSecond[0]).toBeNull();
   });
 });
 

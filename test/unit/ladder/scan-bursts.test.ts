@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { planScanBursts } from '../../../ladder/scan-bursts.ts';
+import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
+import { parseKeyPackets } from '../../../workers/analysis/keyframes.ts';
+
+describe('planScanBursts', () => {
+  it('scans a short title whole, and any title whose keyframes are unknown', () => {
+    expect(planScanBursts({ durationS: 20, keyframesS: [0, 2, 4, 6, 8, 10, 12, 14, 16, 18] })).toBeUndefined();
+    expect(planScanBursts({ durationS: 600, keyframesS: [0] })).toBeUndefined();
+  });
+
+  it('spreads bursts of a window length from keyframes over the timeline, a quarter of it, never overlapping', () => {
+    const keyframesS = Array.from({ length: 300 }, (_, i) => i * 2);
+    const bursts = planScanBursts({ durationS: 600, keyframesS }) ?? [];
+    expect(bursts).toHaveLength(50);
+    const keys = new Set(keyframesS);
+    for (const [i, b] of bursts.entries()) {
+      expect(keys.has(b.startS)).toBe(true);
+      expect(b.durationS).toBe(3);
+      if (i > 0) expect(b.startS).toBeGreaterThanOrEqual(bursts[i - 1]!.startS + bursts[i - 1]!.durationS);
+    }
+    expect(bursts.reduce((s, b) => s + b.durationS, 0) / 600).toBeCloseTo(0.25, 2);
+    // Even spread: first near the start, last near the end.
+    expect(bursts[0]!.startS).toBeLessThan(12);
+    expect(bursts.at(-1)!.startS).toBeGreaterThan(580);
+  });
+
+  it('takes each keyframe at most once when the GOP is longer than the spacing, and caps the count', () => {
+    const gop10 = planScanBursts({ durationS: 60, keyframesS: [0, 10, 20, 30, 40, 50] }) ?? [];
+    // Five bursts aimed at 4.5, 16.5, 28.5, 40.5 and 52.5 s take the nearest keyframes.
+    expect(gop10.map((b) => b.startS)).toEqual([0, 20, 30, 40, 50]);
+    // Ten bursts wanted, three keyframes: three bursts.
+    expect(planScanBursts({ durationS: 120, keyframesS: [0, 40, 80] })?.map((b) => b.startS)).toEqual([0, 40, 80]);
+    const long = planScanBursts({ durationS: 36_000, keyframesS: Array.from({ length: 18_000 }, (_, i) => i * 2) }, { maxBursts: 120 }) ?? [];
+    expect(long).toHaveLength(120);
+  });
+
+  it('rejects bad options naming the field', () => {
+    expect(() => planScanBursts({ durationS: 60, keyframesS: [0, 30] }, { share: 2 })).toThrow(/share/);
+    expect(() => planScanBursts({ durationS: -1, keyframesS: [] })).toThrow(/durationS/);
+  });
+});
+
+describe('chooseSampleWindows over a sparse scan', () => {
+  it('starts windows only where bursts were scanned, and reads unscanned seconds as unknown', () => {
+    // 60 s: calm except one busy burst at 30 s; seconds outside the bursts were not scanned.
+    const siti = Array.from({ length: 60 }, () => null as { si: number; ti: number } | null);
+    for (const start of [0, 10, 20, 40, 50]) for (let s = start; s < start + 3; s++) siti[s] = { si: 20, ti: 2 };
+    for (let s = 30; s < 33; s++) siti[s] = { si: 90, ti: 40 };
+    const windows = chooseSampleWindows({ durationS: 60, sitiPerSecond: siti, candidateStartsS: [0, 10, 20, 30, 40, 50] }, { windowS: 3, maxShare: 0.1 });
+    expect(windows).toHaveLength(2);
+    for (const w of windows) expect([0, 10, 20, 30, 40, 50]).toContain(w.startS);
+    // The busy stretch is unlike the rest, so the second window goes there.
+    expect(windows.map((w) => w.startS)).toContain(30);
+    expect(windows.reduce((s, w) => s + w.weight, 0)).toBeCloseTo(1, 9);
+  });
+});
+
+describe('parseKeyPackets', () => {
+  it('keeps key packets only, in presentation order, and skips unreadable times', () => {
+    expect(parseKeyPackets('0.000000,K_\n0.080000,__\nN/A,K_\n10.040000,K_\n9.960000,K_\n\n')).toEqual([0, 9.96, 10.04]);
+  });
+});

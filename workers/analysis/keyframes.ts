@@ -1,0 +1,32 @@
+import { runProbe } from '../ffmpeg/run.ts';
+
+/**
+ * Seconds added to a keyframe's printed time before seeking to it: ffprobe prints 6 decimals,
+ * which may fall just short of the true timestamp, and a seek short of a keyframe decodes
+ * from the one before it (a whole GOP).
+ */
+export const KEYFRAME_SEEK_NUDGE_S = 2e-6;
+
+/** Key packets' presentation times from `-show_entries packet=pts_time,flags -of csv=p=0`, ascending. */
+export function parseKeyPackets(csv: string): number[] {
+  const out: number[] = [];
+  for (const line of csv.split('\n')) {
+    const [pts, flags] = line.trim().split(',');
+    if (flags === undefined || !flags.includes('K')) continue;
+    const t = Number(pts);
+    if (Number.isFinite(t)) out.push(t);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * The master's keyframes in title time (seconds from the first video frame), nudged so an
+ * input seek there lands on the keyframe itself. Reads packets only (no decode).
+ */
+export async function keyframeTimes(location: string, videoStartS: number, signal?: AbortSignal): Promise<number[]> {
+  const { stdout } = await runProbe(
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', location],
+    signal === undefined ? {} : { signal },
+  );
+  return parseKeyPackets(stdout).map((t) => t - videoStartS + KEYFRAME_SEEK_NUDGE_S);
+}
