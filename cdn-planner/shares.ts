@@ -26,14 +26,7 @@ const PASSES = 2;
 export function levelTraffic(p: ClusterPlacement, demand: ArrayLike<number>): TrafficShares {
   const n = p.members.length;
   const capacity = Float64Array.from(p.members, (a) => a.capacityBytes);
-  const holdersOf = new Map<number, number[]>();
-  p.files.forEach((list, j) => {
-    for (const f of list) {
-      const h = holdersOf.get(f);
-      if (h === undefined) holdersOf.set(f, [j]);
-      else h.push(j);
-    }
-  });
+  const holdersOf = holdersByFile(p);
   /** Bytes/day per member. */
   const load = new Float64Array(n);
   const replicated: { f: number; d: number; holders: number[]; shares: Float64Array }[] = [];
@@ -53,6 +46,19 @@ export function levelTraffic(p: ClusterPlacement, demand: ArrayLike<number>): Tr
     }
   }
   return { byFile: new Map(replicated.map((r) => [r.f, { holders: r.holders, shares: r.shares }])), traffic: load };
+}
+
+/** The members holding each placed file, ascending (member indexes). */
+export function holdersByFile(p: Pick<ClusterPlacement, 'files'>): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  p.files.forEach((list, j) => {
+    for (const f of list) {
+      const h = out.get(f);
+      if (h === undefined) out.set(f, [j]);
+      else h.push(j);
+    }
+  });
+  return out;
 }
 
 /**

@@ -99,7 +99,13 @@ export function pickWeighted(weights: readonly number[], hashOf: (k: number) => 
 export function hintHash(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  // FNV's low bits mix poorly for short, similar strings: a final avalanche (murmur3 fmix32).
+  // FNV's low bits mix poorly for short, similar strings: a final avalanche.
+  return avalanche32(h);
+}
+
+/** murmur3's fmix32: every input bit flips each output bit with probability about 1/2. */
+export function avalanche32(x: number): number {
+  let h = x;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

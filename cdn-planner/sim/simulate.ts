@@ -4,7 +4,8 @@ import { planFromHistory, type PlanDetail } from '../plan.ts';
 import { exponentialSmoothingModel, type PopularityModel } from '../predict.ts';
 import { buildRing, hashKeys } from '../ring.ts';
 import { peakToMean } from '../stats.ts';
-import { pickWeighted } from '../steer.ts';
+import { avalanche32, pickWeighted } from '../steer.ts';
+import { holdersByFile } from '../shares.ts';
 import type { Appliance, Holdings, Plan } from '../types.ts';
 import { LruCache, oracleServedBytes, plainPlacement } from './baselines.ts';
 import { movedFraction, spearman } from './metrics.ts';
@@ -155,7 +156,7 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
       const c = evaluating ? detail!.clusters.findIndex((x) => x.region === region) : -1;
       const placement = c >= 0 ? detail!.clusters[c] : undefined;
       const shares = c >= 0 ? detail!.shares[c]!.byFile : undefined;
-      const holders = placement === undefined ? undefined : holderTable(placement, F);
+      const holders = placement === undefined ? undefined : holdersByFile(placement);
       const ready = placement === undefined ? undefined : readiness(placement, detail!.plan.fills, heldBefore, keyIndex, F);
       const dayStartMs = s.startMs + d * DAY_MS;
       const oursLoad = new Float64Array(members.length);
@@ -248,26 +249,7 @@ function ringOwners(members: readonly Appliance[], s: Scenario): Int32Array {
 
 /** A 32-bit hash of (request, holder), avalanched (murmur3 fmix32): rendezvous needs independent draws per holder. */
 function sessionHash(request: number, holder: number): number {
-  let h = Math.imul(request, 0x9e3779b1) ^ Math.imul(holder + 1, 0x85ebca6b);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function holderTable(p: ClusterPlacement, files: number): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  p.files.forEach((list, j) => {
-    for (const f of list) {
-      const h = out.get(f);
-      if (h === undefined) out.set(f, [j]);
-      else h.push(j);
-    }
-  });
-  void files;
-  return out;
+  return avalanche32(Math.imul(request, 0x9e3779b1) ^ Math.imul(holder + 1, 0x85ebca6b));
 }
 
 /**

@@ -21,3 +21,19 @@ export function catalog(n: number, files = 2, bytes = 10_000): CatalogTitle[] {
     files: Array.from({ length: files }, (_, i) => ({ key: `t${t}/f${i}`, bytes })),
   }));
 }
+
+/** Zipf-like demand in bytes/day over `files` files, in a scrambled order. */
+export function zipfDemand(files: number): Float64Array {
+  return Float64Array.from({ length: files }, (_, f) => 1e12 / (1 + ((f * 7919) % files)) ** 0.9);
+}
+
+/** Five active appliances of unequal sizes (0.5 to 2 GB). */
+export function mixedMembers(): Appliance[] {
+  return [
+    appliance('a1', { capacityBytes: 1_000_000_000 }),
+    appliance('a2', { capacityBytes: 2_000_000_000 }),
+    appliance('a3', { capacityBytes: 1_000_000_000 }),
+    appliance('a4', { capacityBytes: 1_500_000_000 }),
+    appliance('a5', { capacityBytes: 500_000_000 }),
+  ];
+}

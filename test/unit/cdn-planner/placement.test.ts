@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
 import { placeCluster } from '../../../cdn-planner/placement.ts';
-import { appliance, catalog } from './fixtures.ts';
+import { appliance, catalog, mixedMembers, zipfDemand } from './fixtures.ts';
 
 const cat = catalog(400, 2, 10_000_000);
 const index = indexCatalog(cat);
 // Zipf-like demand in bytes/day over the 800 files, in a scrambled order.
-const demand = Float64Array.from({ length: index.keys.length }, (_, f) => 1e12 / (1 + ((f * 7919) % index.keys.length)) ** 0.9);
+const demand = zipfDemand(index.keys.length);
 const members = [
-  appliance('a1', { capacityBytes: 1_000_000_000 }),
-  appliance('a2', { capacityBytes: 2_000_000_000 }),
-  appliance('a3', { capacityBytes: 1_000_000_000 }),
-  appliance('a4', { capacityBytes: 1_500_000_000 }),
-  appliance('a5', { capacityBytes: 500_000_000 }),
+  ...mixedMembers(),
   appliance('drain', { capacityBytes: 3_000_000_000, state: 'draining' }),
   appliance('dead', { capacityBytes: 3_000_000_000, state: 'down' }),
 ];

@@ -3,7 +3,7 @@ import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
 import { placeCluster } from '../../../cdn-planner/placement.ts';
 import { levelTraffic, waterFill } from '../../../cdn-planner/shares.ts';
 import { peakToMean } from '../../../cdn-planner/stats.ts';
-import { appliance, catalog } from './fixtures.ts';
+import { catalog, mixedMembers, zipfDemand } from './fixtures.ts';
 
 describe('waterFill', () => {
   it('pours into the least loaded holders up to a common level, per unit of capacity', () => {
@@ -30,15 +30,8 @@ describe('waterFill', () => {
 
 describe('levelTraffic', () => {
   const index = indexCatalog(catalog(400, 2, 10_000_000));
-  const demand = Float64Array.from({ length: index.keys.length }, (_, f) => 1e12 / (1 + ((f * 7919) % index.keys.length)) ** 0.9);
-  const members = [
-    appliance('a1', { capacityBytes: 1_000_000_000 }),
-    appliance('a2', { capacityBytes: 2_000_000_000 }),
-    appliance('a3', { capacityBytes: 1_000_000_000 }),
-    appliance('a4', { capacityBytes: 1_500_000_000 }),
-    appliance('a5', { capacityBytes: 500_000_000 }),
-  ];
-  const p = placeCluster(members, demand, index, { loadFactor: 1.25 });
+  const demand = zipfDemand(index.keys.length);
+  const p = placeCluster(mixedMembers(), demand, index, { loadFactor: 1.25 });
   const levelled = levelTraffic(p, demand);
 
   it('gives every replicated file shares over exactly its holders that sum to one', () => {
