@@ -1,6 +1,6 @@
 /**
- * ffmpeg command lines of the ladder analysis, as data. The scan reads the whole title once
- * at reduced size; sample encodes use exactly the final encode's x264 settings; quality is
+ * ffmpeg command lines of the ladder analysis, as data. The scan reads the title (whole, or
+ * in bursts from keyframes) at reduced size; sample encodes use exactly the final encode's x264 settings; quality is
  * measured at the source's size with one fixed scaler, as per-title encoding requires.
  */
 import type { EncodeSettings } from '../encode/settings.ts';
