@@ -116,9 +116,9 @@ export async function extractStills(
   const heightPx = even(video.displayHeight);
   const frameBytes = widthPx * heightPx * 3;
   const stills = timesS.map((atS) => ({ atS, output: path.join(dir, `still-${Math.round(atS * 1000)}.rgb`) }));
-  const run = (batch: typeof stills): Promise<unknown> => runFfmpeg(buildArtworkArgs({
+  const run = (batch: typeof stills, seek: 'exact' | 'early' = 'exact'): Promise<unknown> => runFfmpeg(buildArtworkArgs({
     kind: 'artwork-stills', input, videoStartS: video.startTimeS, stills: batch,
-    frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx,
+    frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, seek,
   }), signal === undefined ? {} : { signal });
   for (let i = 0; i < stills.length; i += STILLS_PER_PROCESS) {
     try {
@@ -131,7 +131,8 @@ export async function extractStills(
   return stills.map((still) => async () => {
     let data = await readFile(still.output).catch(() => undefined);
     if (data?.length !== frameBytes) {
-      await run([still]);
+      // Alone, and seeking early: a container whose seeks are imprecise may have landed past it.
+      await run([still], 'early');
       data = await readFile(still.output).catch(() => Buffer.alloc(0));
     }
     if (data.length !== frameBytes) {

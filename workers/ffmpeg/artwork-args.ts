@@ -129,6 +129,12 @@ export interface ArtworkStillsCommand {
   /** Display size of the master: the stills are scaled to it (square pixels). */
   readonly widthPx: number;
   readonly heightPx: number;
+  /**
+   * `exact` seeks to the wanted frame's own time, so the decode starts at the keyframe at or
+   * before it; `early` seeks {@link STILL_SEEK_LEAD_S} before it, for containers whose seeks
+   * are imprecise (a seek past the frame would miss it). @defaultValue 'exact'
+   */
+  readonly seek?: 'exact' | 'early';
 }
 
 export type ArtworkFfmpegCommand = ArtworkCandidatesCommand | ArtworkStillsCommand;
@@ -202,18 +208,26 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
  * seek point; the lead only covers containers whose index is approximate, since every second of
  * it is decoded for nothing.
  */
-const STILL_SEEK_LEAD_S = 0.5;
+export const STILL_SEEK_LEAD_S = 0.5;
+/** Past the frame's printed time (6 decimals, possibly a hair early): an exact seek never lands on the keyframe before. */
+const STILL_SEEK_NUDGE_S = 2e-6;
 
 /**
  * ONE ffmpeg for all the stills: each is its own input (own seek, own decoder) feeding its own
  * output, so a still costs the decode from its keyframe and no more, while the process start-up
  * is paid once rather than per still: about 0.1 s of CPU for a distribution ffmpeg linked
  * against some 200 shared libraries, more than decoding a still's frames.
+ *
+ * An exact seek starts at the keyframe at or before the frame: shortlisted frames sit a few
+ * frames after a cut, where encoders put a keyframe, which a seek half a second early skipped
+ * for the GOP before it (a third of the stills' decode, bench:artwork). The select still picks
+ * the frame by time (`-noaccurate_seek` hands every frame from the keyframe on to it).
  */
 export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
   if (cmd.stills.length === 0) throw new RangeError('artwork-stills: expected at least one still');
+  const early = cmd.seek === 'early';
   const inputs = cmd.stills.flatMap(({ atS }) => {
-    const seekS = Math.max(0, cmd.videoStartS + atS - STILL_SEEK_LEAD_S);
+    const seekS = Math.max(0, cmd.videoStartS + atS + (early ? -STILL_SEEK_LEAD_S : STILL_SEEK_NUDGE_S));
     return [
       // Every candidate time comes from the candidate pass, which decoded reference frames only,
       // so the wanted frame is one and the non-reference frames before it are never needed: the
@@ -222,6 +236,7 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
       // A decoder per input: frame threads would multiply its memory by the core count, and
       // each still decodes only the frames from its keyframe.
       '-threads', '1',
+      ...(early ? [] : ['-noaccurate_seek']),
       ...(seekS > 0 ? ['-ss', seekS.toFixed(6)] : []),
       '-i', cmd.input,
     ];

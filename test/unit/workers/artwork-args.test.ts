@@ -16,11 +16,25 @@ describe('artwork ffmpeg argument snapshots', () => {
     })).toMatchSnapshot();
   });
 
-  it('stills: one ffmpeg, each still its own input seek 0.5 s early, then the first frame at or after atS − half a frame, at display size', () => {
+  it('stills: one ffmpeg, each still its own input seeking exactly to it (decode from its keyframe), then the first frame at or after atS − half a frame, at display size', () => {
     expect(buildArtworkArgs({
       kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
       stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }, { atS: 0.25, output: '/tmp/a/s250.rgb' }],
     })).toMatchSnapshot();
+  });
+
+  it('stills: seeks half a second early when asked (the retry for containers with imprecise seeks)', () => {
+    const args = buildArtworkArgs({
+      kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
+      stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }], seek: 'early',
+    });
+    expect(args[args.indexOf('-ss') + 1]).toBe('13.400000');
+    expect(args).not.toContain('-noaccurate_seek');
+    const exact = buildArtworkArgs({
+      kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
+      stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }],
+    });
+    expect(exact[exact.indexOf('-ss') + 1]).toBe('13.900002');
   });
 
   it('stills: refuses an empty batch', () => {
