@@ -128,7 +128,7 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
     placements,
     fills: schedule.fills,
     evictions: schedule.evictions,
-    shares: dropUnscheduled(planShares, placements),
+    shares: schedule.unscheduled.size === 0 ? planShares : dropUnscheduled(planShares, placements),
     stats: {
       at: new Date(atMs).toISOString(),
       model: forecast.model,
