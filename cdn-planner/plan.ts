@@ -128,7 +128,7 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
     placements,
     fills: schedule.fills,
     evictions: schedule.evictions,
-    shares: schedule.unscheduled.size === 0 ? planShares : dropUnscheduled(planShares, placements),
+    shares: schedule.unscheduled.size === 0 ? planShares : dropUnscheduled(planShares, placements, new Map(appliances.map((a) => [a.id, a.cluster]))),
     stats: {
       at: new Date(atMs).toISOString(),
       model: forecast.model,
@@ -142,13 +142,28 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
   return { plan, forecast, clusters, shares };
 }
 
-/** Shares of placements the schedule could not fill are dropped with them. */
-function dropUnscheduled(shares: Record<string, Record<string, number>>, placements: Record<string, readonly string[]>): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
+/**
+ * Shares of placements the schedule could not fill are dropped with them, and the copies left
+ * of the same file in the same cluster share its traffic again in the same proportions (evenly
+ * when those were all zero), so a cluster's weights for a key still sum to one.
+ */
+export function dropUnscheduled(
+  shares: Record<string, Record<string, number>>, placements: Record<string, readonly string[]>, clusterOf: ReadonlyMap<string, string>,
+): Record<string, Record<string, number>> {
+  const kept: { id: string; key: string; share: number; group: string }[] = [];
   for (const [id, byKey] of Object.entries(shares)) {
     const placed = new Set(placements[id] ?? []);
-    const kept = Object.entries(byKey).filter(([key]) => placed.has(key));
-    if (kept.length > 0) out[id] = Object.fromEntries(kept);
+    for (const [key, share] of Object.entries(byKey)) if (placed.has(key)) kept.push({ id, key, share, group: `${clusterOf.get(id) ?? ''}\u0000${key}` });
+  }
+  const sum = new Map<string, { total: number; n: number }>();
+  for (const k of kept) {
+    const g = sum.get(k.group) ?? { total: 0, n: 0 };
+    sum.set(k.group, { total: g.total + k.share, n: g.n + 1 });
+  }
+  const out: Record<string, Record<string, number>> = {};
+  for (const k of kept) {
+    const g = sum.get(k.group)!;
+    (out[k.id] ??= {})[k.key] = Math.round((g.total > 0 ? k.share / g.total : 1 / g.n) * 1e4) / 1e4;
   }
   return out;
 }
@@ -163,4 +178,3 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   }
   return out;
 }
-

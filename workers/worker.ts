@@ -131,8 +131,9 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
         // Only the job that failed the title counts it; its siblings find it already failed.
         if (moved === 'ok') await metrics.titleFailed(code).catch(() => undefined);
         // A job that runs after publication (measure-rungs, artwork) must never take a ready
-        // title's output down with it: only a title that is failed now loses its output.
-        if (moved !== 'ready') await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
+        // title's output down with it: only a title known to be failed (or gone) loses its
+        // output; with Redis not answering, the state is unknown and the output stays.
+        if (moved === 'ok' || moved === 'failed' || moved === 'missing') await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
       }
       throw e;
     } finally {

@@ -124,7 +124,7 @@ export interface ArtworkStillsCommand {
   readonly videoStartS: number;
   /** At least one. */
   readonly stills: readonly ArtworkStill[];
-  /** One frame's duration, seconds: each wanted frame is the first at or after atS − half of it. */
+  /** One frame's duration, seconds: each wanted frame is the one within half of it of atS. */
   readonly frameDurationS: number;
   /** Display size of the master: the stills are scaled to it (square pixels). */
   readonly widthPx: number;
@@ -212,7 +212,8 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
  * seek point; the lead only covers containers whose index is approximate, since every second of
  * it is decoded for nothing.
  */
-export const STILL_SEEK_LEAD_S = 0.5;
+/** How early the retry seeks: a seek in a container without an index (MPEG-TS) may land on the keyframe after its target. */
+export const STILL_SEEK_LEAD_S = 10;
 /** Past the frame's printed time (6 decimals, possibly a hair early): an exact seek never lands on the keyframe before. */
 const STILL_SEEK_NUDGE_S = 2e-6;
 
@@ -225,7 +226,9 @@ const STILL_SEEK_NUDGE_S = 2e-6;
  * An exact seek starts at the keyframe at or before the frame: shortlisted frames sit a few
  * frames after a cut, where encoders put a keyframe, which a seek half a second early skipped
  * for the GOP before it (a third of the stills' decode, bench:artwork). The select still picks
- * the frame by time (`-noaccurate_seek` hands every frame from the keyframe on to it).
+ * the frame by time (`-noaccurate_seek` hands every frame from the keyframe on to it), and only
+ * that frame: where a container's seek lands past it (MPEG-TS seeks to the keyframe after),
+ * nothing comes out and the still is retried seeking {@link STILL_SEEK_LEAD_S} early.
  */
 export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
   if (cmd.stills.length === 0) throw new RangeError('artwork-stills: expected at least one still');
@@ -240,14 +243,20 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
       // A decoder per input: frame threads would multiply its memory by the core count, and
       // each still decodes only the frames from its keyframe.
       '-threads', '1',
-      ...(early ? [] : ['-noaccurate_seek']),
-      ...(seekS > 0 ? ['-ss', seekS.toFixed(6)] : []),
+      // No trimming at the seek point: the select picks the frame by its own timestamp (with
+      // -copyts, ffmpeg's accurate seek trims at the seek plus the file's start time).
+      '-noaccurate_seek',
+      // The seek is the frame's own timestamp, not an offset from the file's start time (which
+      // ffmpeg would add: a transport stream starts at 1.4 s, and the seek would overshoot).
+      ...(seekS > 0 ? ['-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
       '-i', cmd.input,
     ];
   });
   const graph = cmd.stills.map(({ atS }, i) => {
     const targetS = cmd.videoStartS + atS - cmd.frameDurationS / 2;
-    return `[${i}:v:0]select=expr=${quoteFilterValue(`gte(t,${num(targetS)})`)},scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
+    // That frame and no later one: a seek that landed past it gives no frame, so the still is
+    // retried with the early seek instead of a wrong frame being cropped.
+    return `[${i}:v:0]select=expr=${quoteFilterValue(`between(t,${num(targetS)},${num(targetS + cmd.frameDurationS)})`)},scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
   });
   const outputs = cmd.stills.flatMap(({ output }, i) => [
     '-map', `[s${i}]`,

@@ -84,11 +84,11 @@ export function withMeasuredQuality(renditions: readonly Rendition[], quality: r
 export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps, signal }) => {
   const d = job.data;
   const titleId = d.layout.titleId;
-  const title = await deps.titles.get(titleId);
-  // Only the version this job was queued for: a re-encode has its own job.
-  if (title?.state !== 'ready' || title.outputPrefix !== d.layout.outputPrefix) return { skipped: title?.state ?? 'deleted' };
-  if (title.rungQuality?.status === 'measured') return { skipped: 'measured' };
   try {
+    const title = await deps.titles.get(titleId);
+    // Only the version this job was queued for: a re-encode has its own job.
+    if (title?.state !== 'ready' || title.outputPrefix !== d.layout.outputPrefix) return { skipped: title?.state ?? 'deleted' };
+    if (title.rungQuality?.status === 'measured') return { skipped: 'measured' };
     const presentation = JSON.parse((await deps.store.get(`${d.layout.outputPrefix}presentation.json`)).toString('utf8')) as Presentation;
     const quality = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) => measurePublished(deps, d, presentation.video, dir, signal));
     const renditions = withMeasuredQuality(title.renditions ?? [], quality);

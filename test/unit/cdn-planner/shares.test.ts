@@ -3,6 +3,7 @@ import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
 import { placeCluster } from '../../../cdn-planner/placement.ts';
 import { levelTraffic, waterFill } from '../../../cdn-planner/shares.ts';
 import { peakToMean } from '../../../cdn-planner/stats.ts';
+import { dropUnscheduled } from '../../../cdn-planner/plan.ts';
 import { catalog, mixedMembers, zipfDemand } from './fixtures.ts';
 
 describe('waterFill', () => {
@@ -51,5 +52,15 @@ describe('levelTraffic', () => {
     expect(even).toBeGreaterThan(1.01);
     expect(level).toBeLessThan(even);
     expect(level).toBeLessThan(1.05);
+  });
+});
+
+describe('dropUnscheduled', () => {
+  it('drops the shares of unscheduled copies and shares the file again between the copies left in the cluster', () => {
+    const shares = { a1: { k: 0.5, j: 1 }, a2: { k: 0.3 }, a3: { k: 0.2 }, b1: { k: 0 }, b2: { k: 0 } };
+    // a1 could not be filled with k; cluster B keeps both its zero-share copies.
+    const placements = { a1: ['j'], a2: ['k'], a3: ['k'], b1: ['k'], b2: ['k'] };
+    const clusterOf = new Map([['a1', 'A'], ['a2', 'A'], ['a3', 'A'], ['b1', 'B'], ['b2', 'B']]);
+    expect(dropUnscheduled(shares, placements, clusterOf)).toEqual({ a1: { j: 1 }, a2: { k: 0.6 }, a3: { k: 0.4 }, b1: { k: 0.5 }, b2: { k: 0.5 } });
   });
 });

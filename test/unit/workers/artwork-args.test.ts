@@ -23,13 +23,14 @@ describe('artwork ffmpeg argument snapshots', () => {
     })).toMatchSnapshot();
   });
 
-  it('stills: seeks half a second early when asked (the retry for containers with imprecise seeks)', () => {
+  it('stills: seeks ten seconds early when asked (the retry for containers with imprecise seeks), by timestamp, never trimming', () => {
     const args = buildArtworkArgs({
       kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
       stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }], seek: 'early',
     });
-    expect(args[args.indexOf('-ss') + 1]).toBe('13.400000');
-    expect(args).not.toContain('-noaccurate_seek');
+    expect(args[args.indexOf('-ss') + 1]).toBe('3.900000');
+    expect(args).toContain('-noaccurate_seek');
+    expect(args[args.indexOf('-seek_timestamp') + 1]).toBe('1');
     const exact = buildArtworkArgs({
       kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
       stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }],
