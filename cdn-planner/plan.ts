@@ -64,8 +64,8 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
   for (const a of appliances) if (a.state === 'active') regionCapacity.set(a.region, (regionCapacity.get(a.region) ?? 0) + a.capacityBytes);
   const clusters: ClusterPlacement[] = [];
   const keyHashes = hashKeys(index.keys);
-  const clusterDemandOf = new Map<string, Float64Array>();
-  const clusterDemand = (p: ClusterPlacement): Float64Array => clusterDemandOf.get(p.cluster)!;
+  /** Per cluster (same order as `clusters`): its share of the region's predicted demand. */
+  const demands: Float64Array[] = [];
   for (const members of byCluster.values()) {
     const region = members[0]!.region;
     const demand = forecast.regions.get(region)!.fileDemand;
@@ -85,14 +85,14 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
       }
     }
     const own = share === 1 ? demand : demand.map((d) => d * share);
-    clusterDemandOf.set(members[0]!.cluster, own);
+    demands.push(own);
     clusters.push(placeCluster(members, own, index, options, { held, holders, keyHashes }));
   }
-  const shares = clusters.map((p) => levelTraffic(p, clusterDemand(p)));
+  const shares = clusters.map((p, c) => levelTraffic(p, demands[c]!));
   const targets: ApplianceTarget[] = [];
   const planShares: Record<string, Record<string, number>> = {};
   clusters.forEach((p, c) => {
-    const demand = clusterDemand(p);
+    const demand = demands[c]!;
     const byFile = shares[c]!.byFile;
     // The value of a copy is the traffic it is to serve.
     const shareOf = (j: number, f: number): number => {
@@ -103,7 +103,7 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
       targets.push({ appliance: a, keys: new Map(p.files[j]!.map((f) => [index.keys[f]!, (demand[f] ?? 0) * shareOf(j, f)])) });
     });
     for (const [f, s] of byFile) {
-      s.holders.forEach((j, i) => ((planShares[p.members[j]!.id] ??= {})[index.keys[f]!] = Math.round(s.shares[i]! * 1e4) / 1e4));
+      s.holders.forEach((j, i) => ((planShares[p.members[j]!.id] ??= {})[index.keys[f]!] = roundShare(s.shares[i]!)));
     }
   });
   const placed = new Set(targets.map((t) => t.appliance.id));
@@ -142,6 +142,9 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
   return { plan, forecast, clusters, shares };
 }
 
+/** Shares are written to four decimals: the plan stays readable, steering needs no more. */
+const roundShare = (x: number): number => Math.round(x * 1e4) / 1e4;
+
 /**
  * Shares of placements the schedule could not fill are dropped with them, and the copies left
  * of the same file in the same cluster share its traffic again in the same proportions (evenly
@@ -163,7 +166,7 @@ export function dropUnscheduled(
   const out: Record<string, Record<string, number>> = {};
   for (const k of kept) {
     const g = sum.get(k.group)!;
-    (out[k.id] ??= {})[k.key] = Math.round((g.total > 0 ? k.share / g.total : 1 / g.n) * 1e4) / 1e4;
+    (out[k.id] ??= {})[k.key] = roundShare(g.total > 0 ? k.share / g.total : 1 / g.n);
   }
   return out;
 }

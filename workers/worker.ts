@@ -7,7 +7,7 @@ import { encodeAudioHandler } from './jobs/encode-audio.ts';
 import { packageHandler } from './jobs/package.ts';
 import { artworkHandler } from './jobs/artwork.ts';
 import { measureRungsHandler } from './jobs/measure-rungs.ts';
-import { isFinalAttempt, titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
+import { failureOf, isFinalAttempt, titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
 import { JobMetrics } from './job-metrics.ts';
 import type { JobDataByName, JobName } from './jobs/types.ts';
 
@@ -120,11 +120,9 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
         deps.log.info({ titleId, jobId: job.id, job: job.name }, 'job cancelled');
         return { cancelled: true };
       }
-      const e = err instanceof Error ? err : new Error(String(err));
+      const { error: e, code } = failureOf(err, 'VF_JOB_FAILED');
       const final = isFinalAttempt(job, e);
       deps.log.warn({ titleId, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, final, err: e.message }, 'job failed');
-      const rawCode = (e as { code?: unknown }).code;
-      const code = typeof rawCode === 'string' ? rawCode : 'VF_JOB_FAILED';
       await metrics.jobFailed(job.name, code, final).catch(() => undefined);
       if (final) {
         const moved = await deps.titles.transition(titleId, 'failed', { error: { code, message: e.message } }).catch(() => undefined);

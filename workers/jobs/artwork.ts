@@ -22,7 +22,7 @@ import { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../artwork/setti
 import { mapLimit } from '../storage/transfer.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import { withScratch } from './scratch.ts';
-import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
+import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 
 /** The master the artwork is taken from (structurally the same as the encode's source reference). */
 export interface ArtworkSource {
@@ -76,9 +76,7 @@ export const artworkHandler: Handler<'artwork'> = async (job, { deps, signal }) 
     manifest = await computeArtwork(job.id ?? `artwork-${titleId}`, d, settings, deps, signal, (f) => void job.updateProgress(Math.round(f * 100)).catch(() => undefined));
   } catch (err) {
     if (signal.aborted || !isFinalAttempt(job, err)) throw err;
-    const e = err instanceof Error ? err : new Error(String(err));
-    const raw = (e as { code?: unknown }).code;
-    const code = typeof raw === 'string' ? raw : 'VF_ARTWORK_FAILED';
+    const { error: e, code } = failureOf(err, 'VF_ARTWORK_FAILED');
     deps.log.error({ titleId, jobId: job.id, err: e.message, code }, 'artwork failed; the title is not affected');
     manifest = {
       schema: ARTWORK_MANIFEST_SCHEMA, titleId, version: d.version, generatedAt: new Date().toISOString(), status: 'failed',

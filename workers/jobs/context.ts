@@ -63,3 +63,10 @@ export function throttledProgress(report: (fraction: number) => Promise<void>, i
 export function isFinalAttempt(job: { readonly attemptsMade: number; readonly opts: { readonly attempts?: number } }, err: unknown): boolean {
   return err instanceof UnrecoverableError || (err as Error | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
+
+/** A failure as an Error with its stable code (the error's own `code` when it has one, else `fallback`). */
+export function failureOf(err: unknown, fallback: string): { error: Error; code: string } {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const raw = (error as { code?: unknown }).code;
+  return { error, code: typeof raw === 'string' ? raw : fallback };
+}

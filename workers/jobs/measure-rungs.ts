@@ -17,7 +17,7 @@ import type { Rendition } from '../../orchestrator/titles/model.ts';
 import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
 import type { QualitySummary } from '../analysis/parse.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
-import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
+import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
 import { jobIds, type MeasureRungsJobData, type TimeWindow } from './types.ts';
 import { mapLimit } from '../storage/transfer.ts';
@@ -97,9 +97,7 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     return { measured: done, rungs: quality.length };
   } catch (err) {
     if (signal.aborted || !isFinalAttempt(job, err)) throw err;
-    const e = err instanceof Error ? err : new Error(String(err));
-    const raw = (e as { code?: unknown }).code;
-    const code = typeof raw === 'string' ? raw : 'VF_MEASURE_FAILED';
+    const { error: e, code } = failureOf(err, 'VF_MEASURE_FAILED');
     deps.log.error({ titleId, err: e.message, code }, 'rung quality could not be measured; the title is not affected');
     await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { rungQuality: { status: 'failed', reason: `${code}: ${e.message}` } });
     return { measured: false, code };
