@@ -48,13 +48,20 @@ export interface VodforgeWorker {
   /**
    * Aborts every running job (ffmpeg is killed) and puts each back in the queue as it was,
    * for another worker: a shutdown is not a failed attempt, so it spends none of the job's
-   * retries and never fails its title. Resolves once every job is back; then `worker.close(true)`.
+   * retries and never fails its title. Resolves once every job is back, or after {@link HAND_BACK_ALL_TIMEOUT_MS} for jobs Redis keeps waiting; then `worker.close(true)`.
    */
   handBackAll(): Promise<void>;
 }
 
 /** How long a forced stop waits on Redis to hand a job back (or to pause), in ms. */
 const HAND_BACK_TIMEOUT_MS = 3000;
+
+/**
+ * How long a forced stop waits for its jobs to end and be handed back: ffmpeg's kill grace plus
+ * the hand-back. A handler waiting on a Redis command while Redis is down would wait for its
+ * reconnection forever; its job is left to stall recovery, as a hand-back Redis did not take.
+ */
+const HAND_BACK_ALL_TIMEOUT_MS = 10_000;
 
 /** Whether `p` settled successfully within `ms`; never rejects, never waits longer. */
 async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
@@ -159,7 +166,9 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       // Paused first: a worker that is not yet closing would fetch the handed-back job again.
       await within(HAND_BACK_TIMEOUT_MS, worker.pause(true));
       worker.cancelAllJobs('worker shutting down');
-      await Promise.allSettled([...inFlight]);
+      if (!(await within(HAND_BACK_ALL_TIMEOUT_MS, Promise.allSettled([...inFlight])))) {
+        baseDeps.log.warn({ jobs: inFlight.size }, 'forced stop: jobs still waiting on Redis are left to stall recovery');
+      }
     },
   };
 }
