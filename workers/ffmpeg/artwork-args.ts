@@ -255,8 +255,12 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
   const graph = cmd.stills.map(({ atS }, i) => {
     const targetS = cmd.videoStartS + atS - cmd.frameDurationS / 2;
     // That frame and no later one: a seek that landed past it gives no frame, so the still is
-    // retried with the early seek instead of a wrong frame being cropped.
-    return `[${i}:v:0]select=expr=${quoteFilterValue(`between(t,${num(targetS)},${num(targetS + cmd.frameDurationS)})`)},scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
+    // retried with the early seek instead of a wrong frame being cropped. `trim` rather than a
+    // `select`: it ends its stream at the first frame past the window, so an input whose frame
+    // never comes (the seek landed past it) stops there instead of decoding the rest of the
+    // master while the other stills' outputs wait (12 s instead of 0.6 s for four stills of a
+    // 60 s master, one missed).
+    return `[${i}:v:0]trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)},scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
   });
   const outputs = cmd.stills.flatMap(({ output }, i) => [
     '-map', `[s${i}]`,
