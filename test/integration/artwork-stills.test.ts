@@ -33,7 +33,7 @@ describe.each([
     const video = artworkVideoOf(probe);
     if (ext === 'ts') expect(probe.video.startTimeS).toBeGreaterThan(1);
     const frames = [30, 80, 137];
-    const loaders = await extractStills(master, video, frames.map((n) => n / 25), dir);
+    const { loaders, finished } = extractStills(master, video, frames.map((n) => n / 25), dir);
     for (const [i, n] of frames.entries()) {
       const still = await loaders[i]!();
       const reference = path.join(dir, `ref-${n}.rgb`);
@@ -42,5 +42,6 @@ describe.each([
       expect(still.data.length).toBe(expected.length);
       expect(Buffer.from(still.data.buffer, still.data.byteOffset, still.data.byteLength).equals(expected)).toBe(true);
     }
+    await finished;
   }, 60_000);
 });

@@ -2,11 +2,15 @@
  * The I/O half of artwork: decode candidate frames from the master with ffmpeg and hand them to
  * the pure core (`artwork/`) analysed, and re-extract chosen frames at full resolution.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { analyseFrame, analysisFrameFromRaw } from '../../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../../artwork/index.ts';
-import { buildArtworkArgs, parseFrameLog, type ArtworkSamplingPlan, type LoggedFrame } from '../ffmpeg/artwork-args.ts';
+import {
+  artworkSegments, buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, type ArtworkSamplingPlan, type ArtworkSegment,
+} from '../ffmpeg/artwork-args.ts';
+import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
@@ -37,10 +41,11 @@ export interface ExtractedCandidates {
 }
 
 /**
- * One decode pass over the master (see `artwork-args.ts` for what is kept), then each raw frame
- * is analysed as it is read back, so memory holds one frame's pixels at a time whatever the
- * title's length. A corrupt stretch costs only its frames: ffmpeg conceals or drops them, and if
- * it gives up part way, the frames it wrote before are still used.
+ * One decode of the master, in stretches decoded in parallel (the plan's segments, up to one
+ * ffmpeg per core), then each raw frame is analysed as it is read back, so memory holds one
+ * frame's pixels at a time whatever the title's length. A corrupt stretch costs only its
+ * frames: ffmpeg conceals or drops them, and if it gives up part way, the frames it wrote before
+ * are still used.
  * @throws FfmpegExitError when not a single frame could be decoded
  */
 export async function extractCandidates(
@@ -48,70 +53,139 @@ export async function extractCandidates(
   video: ArtworkVideo,
   plan: ArtworkSamplingPlan,
   dir: string,
-  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void } = {},
+  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; concurrency?: number } = {},
 ): Promise<ExtractedCandidates> {
-  const rawOutput = path.join(dir, 'candidates.rgb');
-  const frameLog = path.join(dir, 'candidates.log');
-  const cutLog = path.join(dir, 'cuts.log');
-  const warnings: string[] = [];
-  try {
-    await runFfmpeg(buildArtworkArgs({ kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, rawOutput, frameLog, cutLog }), {
-      durationS: video.startTimeS + video.durationS,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    });
-  } catch (error) {
-    if (!(error instanceof FfmpegExitError)) throw error;
-    warnings.push(`candidate decode stopped early: ${error.message}`);
-    if ((await stat(rawOutput).catch(() => undefined))?.size === undefined) throw error;
-  }
-  const logged = parseFrameLog(await readFile(frameLog, 'utf8').catch(() => ''));
-  const cutFrames = parseFrameLog(await readFile(cutLog, 'utf8').catch(() => ''));
-  const rel = (f: LoggedFrame): number => Math.max(0, f.ptsTimeS - video.startTimeS);
-  const cutsS = [...logged, ...cutFrames].filter((f) => f.sceneScore >= plan.cutThreshold).map(rel).sort((a, b) => a - b);
-  const sceneOf = (t: number): number => cutsS.filter((c) => c <= t + 1e-6).length;
+  const segments = artworkSegments(plan);
+  const done = segments.map(() => 0);
+  const report = (k: number, f: number): void => {
+    done[k] = f;
+    options.onProgress?.(segments.reduce((sum, s, i) => sum + done[i]! * ((s.endS ?? video.durationS) - s.startS), 0) / video.durationS);
+  };
+  const results = await mapLimit(segments, options.concurrency ?? availableParallelism(), (segment, k) =>
+    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), { ...options, onProgress: (f) => report(k, f) }));
+  return mergeSegments(results);
+}
 
+interface SegmentFrame {
+  readonly atS: number;
+  readonly analysis: AnalysedCandidate['analysis'];
+}
+
+interface DecodedSegment {
+  readonly frames: readonly SegmentFrame[];
+  /** Cut times (frames at or over the plan's threshold) within the stretch or its last burst. */
+  readonly cutsS: readonly number[];
+  readonly warnings: readonly string[];
+}
+
+/** Candidates of all stretches in time order (a frame two stretches both kept, once), and every cut once. */
+function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates {
+  const warnings = results.flatMap((r) => r.warnings);
+  if (results.every((r) => r.frames.length === 0)) {
+    throw new FfmpegExitError('ffmpeg', 0, null, `no candidate frame could be decoded from the master${warnings.length === 0 ? '' : `: ${warnings.join('; ')}`}`);
+  }
+  const same = (a: number, b: number): boolean => Math.abs(a - b) < 1e-6;
+  const cutsS = results.flatMap((r) => r.cutsS).sort((a, b) => a - b).filter((t, i, all) => i === 0 || !same(t, all[i - 1]!));
+  const sceneOf = (t: number): number => cutsS.filter((c) => c <= t + 1e-6).length;
+  const frames = results.flatMap((r) => r.frames).sort((a, b) => a.atS - b.atS).filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
+  const analysed = frames.map((f, index): AnalysedCandidate => ({ index, atS: f.atS, sceneIndex: sceneOf(f.atS), analysis: f.analysis }));
+  return { analysed, cutsS, warnings };
+}
+
+/**
+ * One stretch: an ffmpeg seeking just before it, then its frames analysed. A seek that landed
+ * past the stretch's start (MPEG-TS lands on the keyframe after its target) is detected from
+ * the first frame decoded, and the stretch is decoded again seeking 10 s earlier, then from the
+ * start of the master.
+ */
+async function decodeSegment(
+  input: string, video: ArtworkVideo, plan: ArtworkSamplingPlan, segment: ArtworkSegment, stem: string,
+  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
+): Promise<DecodedSegment> {
+  const leads = segment.startS > 0 ? [SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, segment.startS + video.startTimeS] : [0];
+  const warnings: string[] = [];
+  for (const [attempt, seekLeadS] of leads.entries()) {
+    const files = { rawOutput: `${stem}.rgb`, frameLog: `${stem}.log`, cutLog: `${stem}-cuts.log` };
+    await Promise.all(Object.values(files).map((f) => rm(f, { force: true })));
+    const endS = video.startTimeS + (segment.endS ?? video.durationS);
+    const fromS = video.startTimeS + segment.startS;
+    try {
+      await runFfmpeg(buildArtworkArgs({ kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS }), {
+        durationS: endS,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onProgress === undefined ? {} : { onProgress: (f: number) => options.onProgress!(Math.max(0, Math.min(1, (f * endS - fromS) / (endS - fromS)))) }),
+      });
+    } catch (error) {
+      if (!(error instanceof FfmpegExitError)) throw error;
+      warnings.push(`candidate decode from ${segment.startS.toFixed(1)} s stopped early: ${error.message}`);
+    }
+    const logged = parseFrameLog(await readFile(files.frameLog, 'utf8').catch(() => ''));
+    const cutFrames = parseFrameLog(await readFile(files.cutLog, 'utf8').catch(() => ''));
+    const firstS = Math.min(...[...logged, ...cutFrames].map((f) => f.ptsTimeS));
+    // Landed past the start: frames of the stretch were never decoded. Half a frame of slack for rounding.
+    if (segment.startS > 0 && firstS > fromS + 0.02 && attempt < leads.length - 1) continue;
+    const rel = (t: number): number => Math.max(0, t - video.startTimeS);
+    const cutsS = [...logged, ...cutFrames]
+      .filter((f) => f.sceneScore >= plan.cutThreshold && rel(f.ptsTimeS) >= segment.startS - 1e-6)
+      .map((f) => rel(f.ptsTimeS));
+    const frames = await analyseRawFrames(files.rawOutput, logged.map((f) => rel(f.ptsTimeS)), plan, warnings);
+    return { frames, cutsS, warnings };
+  }
+  throw new Error('unreachable: the last attempt decodes from the start');
+}
+
+/** Reads the raw frames ffmpeg wrote, one at a time, and analyses each at its logged time. */
+async function analyseRawFrames(rawOutput: string, timesS: readonly number[], plan: ArtworkSamplingPlan, warnings: string[]): Promise<SegmentFrame[]> {
   const frameBytes = plan.widthPx * plan.heightPx * 3;
-  const analysed: AnalysedCandidate[] = [];
-  const fh = await open(rawOutput, 'r');
+  const fh = await open(rawOutput, 'r').catch(() => undefined);
+  if (fh === undefined) return [];
+  const frames: SegmentFrame[] = [];
   try {
     const total = Math.floor((await fh.stat()).size / frameBytes);
-    if (total !== logged.length) warnings.push(`${logged.length} frames logged but ${total} written; using the first ${Math.min(total, logged.length)}`);
-    const count = Math.min(total, logged.length);
-    if (count === 0) throw new FfmpegExitError('ffmpeg', 0, null, 'no candidate frame could be decoded from the master');
+    if (total !== timesS.length) warnings.push(`${timesS.length} frames logged but ${total} written; using the first ${Math.min(total, timesS.length)}`);
+    const count = Math.min(total, timesS.length);
     let lastT = -1;
     for (let i = 0; i < count; i++) {
       const data = Buffer.allocUnsafe(frameBytes);
       const { bytesRead } = await fh.read(data, 0, frameBytes, i * frameBytes);
-      const atS = rel(logged[i]!);
+      const atS = timesS[i]!;
       // Timestamps that go backwards come from a damaged stretch; such a frame's place in time is unknown.
       if (bytesRead < frameBytes || atS <= lastT) {
-        warnings.push(`frame ${i} at ${atS.toFixed(3)} s skipped: ${bytesRead < frameBytes ? 'short read' : 'timestamp out of order'}`);
+        warnings.push(`frame at ${atS.toFixed(3)} s skipped: ${bytesRead < frameBytes ? 'short read' : 'timestamp out of order'}`);
         continue;
       }
       lastT = atS;
       const raw: RawPixels = { data, widthPx: plan.widthPx, heightPx: plan.heightPx, channels: 3 };
-      analysed.push({ index: analysed.length, atS, sceneIndex: sceneOf(atS), analysis: analyseFrame(analysisFrameFromRaw(raw)) });
+      frames.push({ atS, analysis: analyseFrame(analysisFrameFromRaw(raw)) });
     }
   } finally {
     await fh.close();
   }
-  return { analysed, cutsS, warnings };
+  return frames;
 }
 
-/** Stills per ffmpeg process: bounds the decoders (and open inputs) one process holds at once. */
+/** Stills per ffmpeg process at most: bounds the decoders (and open inputs) one process holds at once. */
 const STILLS_PER_PROCESS = 8;
+
+export interface Stills {
+  /** Per time, its pixels once its process is done. */
+  readonly loaders: ReadonlyArray<() => Promise<RawPixels>>;
+  /** Settles when every process has ended (await it before removing the scratch directory). */
+  readonly finished: Promise<void>;
+}
 
 /**
  * Frames at the master's display size, for cropping: input seek to a keyframe before each, then
- * decode forward to the exact frame; one ffmpeg for up to {@link STILLS_PER_PROCESS} of them.
- * Returns, per time, a loader of its pixels, so memory holds only the stills being cropped.
- * A still the shared run did not deliver is extracted again on its own when loaded, so a
- * frame that cannot be decoded costs only itself: its loader throws FfmpegExitError.
+ * decode forward to the exact frame. The stills are shared out over up to one ffmpeg per core
+ * (each still is its own input, so a process costs its start-up and its stills' decodes), run
+ * at once. A loader waits for its own process only, so cropping the first stills overlaps
+ * decoding the others, and memory holds only the stills being cropped.
+ * A still its process did not deliver is extracted again on its own when loaded, so a frame
+ * that cannot be decoded costs only itself: its loader throws FfmpegExitError.
  */
-export async function extractStills(
-  input: string, video: ArtworkVideo, timesS: readonly number[], dir: string, signal?: AbortSignal,
-): Promise<Array<() => Promise<RawPixels>>> {
+export function extractStills(
+  input: string, video: ArtworkVideo, timesS: readonly number[], dir: string, signal?: AbortSignal, parallel = availableParallelism(),
+): Stills {
   const widthPx = even(video.displayWidth);
   const heightPx = even(video.displayHeight);
   const frameBytes = widthPx * heightPx * 3;
@@ -120,15 +194,25 @@ export async function extractStills(
     kind: 'artwork-stills', input, videoStartS: video.startTimeS, stills: batch,
     frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, seek,
   }), signal === undefined ? {} : { signal });
-  for (let i = 0; i < stills.length; i += STILLS_PER_PROCESS) {
+  const perProcess = Math.min(STILLS_PER_PROCESS, Math.max(1, Math.ceil(stills.length / Math.max(1, parallel))));
+  const batches: Array<typeof stills> = [];
+  for (let i = 0; i < stills.length; i += perProcess) batches.push(stills.slice(i, i + perProcess));
+  const ended: Array<() => void> = [];
+  const runs = batches.map((_, b) => new Promise<void>((resolve) => { ended[b] = resolve; }));
+  const finished = mapLimit(batches, Math.max(1, parallel), async (batch, b) => {
     try {
-      await run(stills.slice(i, i + STILLS_PER_PROCESS));
+      await run(batch);
     } catch (error) {
       // Which still broke the run is unknown; each missing one is retried alone by its loader.
       if (!(error instanceof FfmpegExitError)) throw error;
+    } finally {
+      ended[b]!();
     }
-  }
-  return stills.map((still) => async () => {
+  }).then(() => undefined);
+  // An abort reaches the caller through the loaders' own runs; `finished` only says when all ended.
+  finished.catch(() => undefined);
+  const loaders = stills.map((still, i) => async (): Promise<RawPixels> => {
+    await runs[Math.floor(i / perProcess)];
     let data = await readFile(still.output).catch(() => undefined);
     if (data?.length !== frameBytes) {
       // Alone, and seeking early: a container whose seeks are imprecise may have landed past it.
@@ -140,6 +224,7 @@ export async function extractStills(
     }
     return { data, widthPx, heightPx, channels: 3 };
   });
+  return { loaders, finished: finished.catch(() => undefined) };
 }
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);

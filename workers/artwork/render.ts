@@ -31,8 +31,11 @@ export async function renderFrameAt(
   input: string, video: ArtworkVideo, atS: number, prefix: string, crops: CropOptions, deps: { readonly store: ObjectStore; readonly tmpDir: string }, signal?: AbortSignal,
 ): Promise<RenderedFrame> {
   return withScratch(deps.tmpDir, `pin-${frameStem(atS)}`, async (dir) => {
-    const [still] = await extractStills(input, video, [atS], dir, signal);
-    if (still === undefined) return { error: `no frame at ${atS} s` };
-    return renderFrame(atS, still, prefix, crops, deps.store);
+    const stills = extractStills(input, video, [atS], dir, signal);
+    try {
+      return await renderFrame(atS, stills.loaders[0]!, prefix, crops, deps.store);
+    } finally {
+      await stills.finished;
+    }
   });
 }

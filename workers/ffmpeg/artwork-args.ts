@@ -30,6 +30,11 @@ export interface ArtworkSamplingPlan {
   readonly afterCutS: number;
   /** Cuts closer than this to the last cut that got a burst get none (they still count as cuts), seconds. */
   readonly minCutGapS: number;
+  /**
+   * Start of each stretch of the title decoded by its own ffmpeg (the first is 0), seconds
+   * from the first video frame; stretch k ends where k + 1 starts, the last at the end.
+   */
+  readonly segmentStartsS: readonly number[];
 }
 
 export interface ArtworkSamplingOptions {
@@ -45,6 +50,13 @@ export interface ArtworkSamplingOptions {
   readonly cutThreshold?: number;
   /** @defaultValue 0.6 */
   readonly afterCutS?: number;
+  /**
+   * The candidate pass is cut into stretches of at least this long, decoded in parallel (each
+   * adds one seek and the decode from the keyframe before it). @defaultValue 30
+   */
+  readonly minSegmentS?: number;
+  /** At most this many stretches, whatever the title's length. @defaultValue 4 */
+  readonly maxSegments?: number;
 }
 
 export class InvalidSamplingOptionError extends Error {
@@ -69,11 +81,15 @@ export function planArtworkSampling(
   const neighbourOffsetS = options.neighbourOffsetS ?? 0.25;
   const cutThreshold = options.cutThreshold ?? 0.3;
   const afterCutS = options.afterCutS ?? 0.6;
+  const minSegmentS = options.minSegmentS ?? 30;
+  const maxSegments = options.maxSegments ?? 4;
   const positive = (field: string, v: number): void => {
     if (!Number.isFinite(v) || v <= 0) throw new InvalidSamplingOptionError(field, 'a finite number > 0', v);
   };
   if (!Number.isInteger(widthPx) || widthPx < 16 || widthPx % 2 !== 0) throw new InvalidSamplingOptionError('analysisWidthPx', 'an even integer >= 16', widthPx);
   if (!Number.isInteger(maxBursts) || maxBursts < 1) throw new InvalidSamplingOptionError('maxBursts', 'an integer >= 1', maxBursts);
+  if (!Number.isInteger(maxSegments) || maxSegments < 1) throw new InvalidSamplingOptionError('maxSegments', 'an integer >= 1', maxSegments);
+  positive('minSegmentS', minSegmentS);
   positive('minSampleIntervalS', minIntervalS);
   positive('neighbourOffsetS', neighbourOffsetS);
   positive('afterCutS', afterCutS);
@@ -88,12 +104,36 @@ export function planArtworkSampling(
   // first burst is clear of a fade-in at 0 s.
   const samplePhaseS = Math.max(neighbourOffsetS, Math.min(sampleIntervalS, video.durationS) / 2);
   const heightPx = Math.max(2, Math.round((widthPx * video.displayHeight) / video.displayWidth / 2) * 2);
+  // From the title's length alone, never the machine's cores: the same master gives the same
+  // candidates on every worker (a redelivered job must choose the same frames).
+  const segments = Math.max(1, Math.min(maxSegments, Math.floor(video.durationS / minSegmentS)));
   return {
     widthPx, heightPx, sampleIntervalS, samplePhaseS, neighbourOffsetS, cutThreshold, afterCutS,
     // A cut burst spans afterCutS + δ; the next one may start only when it is complete.
     minCutGapS: Math.max(video.durationS / maxBursts, afterCutS + neighbourOffsetS + 0.1),
+    segmentStartsS: Array.from({ length: segments }, (_, k) => Number(((k * video.durationS) / segments).toFixed(3))),
   };
 }
+
+/** One stretch of the candidate pass: frames from startS (inclusive) to endS (exclusive, none for the last). */
+export interface ArtworkSegment {
+  readonly startS: number;
+  readonly endS?: number;
+}
+
+/** The stretches of a plan, in time order. */
+export function artworkSegments(plan: ArtworkSamplingPlan): ArtworkSegment[] {
+  return plan.segmentStartsS.map((startS, k) => {
+    const endS = plan.segmentStartsS[k + 1];
+    return endS === undefined ? { startS } : { startS, endS };
+  });
+}
+
+/**
+ * How far before a stretch its decode seeks: the stretch's first frame needs the one before it
+ * (scene score, burst timing), and the demuxer lands on the keyframe at or before the seek.
+ */
+export const SEGMENT_SEEK_LEAD_S = 0.5;
 
 export interface ArtworkCandidatesCommand {
   readonly kind: 'artwork-candidates';
@@ -106,8 +146,19 @@ export interface ArtworkCandidatesCommand {
   readonly rawOutput: string;
   /** `metadata=print` log of the kept frames (pts_time and scene score of each). */
   readonly frameLog: string;
-  /** `metadata=print` log of cut frames that were not kept, so every cut counts for scene indices. */
+  /**
+   * `metadata=print` log of cut frames that were not kept, so every cut counts for scene
+   * indices, and of the first frame decoded (which shows where the seek landed).
+   */
   readonly cutLog: string;
+  /** The stretch this ffmpeg decodes. @defaultValue the whole title */
+  readonly segment?: ArtworkSegment;
+  /**
+   * How far before the stretch to seek. A container whose seeks land on the keyframe AFTER the
+   * target (MPEG-TS) needs more: the caller retries with {@link STILL_SEEK_LEAD_S}, then 0
+   * (decode from the start). @defaultValue {@link SEGMENT_SEEK_LEAD_S}
+   */
+  readonly seekLeadS?: number;
 }
 
 /** One frame wanted by {@link ArtworkStillsCommand}. */
@@ -159,28 +210,40 @@ export function quoteFilterValue(value: string): string {
  * survives any frame rate. Returns 0 (drop), 1 (candidate → output 0) or 2 (cut frame that is
  * not a candidate → output 1, logged only).
  */
-export function candidateSelectExpr(videoStartS: number, plan: ArtworkSamplingPlan): string {
+export function candidateSelectExpr(videoStartS: number, plan: ArtworkSamplingPlan, segment: ArtworkSegment = { startS: 0 }): string {
   const { sampleIntervalS: I, samplePhaseS: phase, neighbourOffsetS: d, afterCutS: a } = plan;
+  // The stretch's own frames: only they start cuts and regular bursts. A burst after a cut near
+  // the end runs past it (the next stretch, which counts only its own cuts, does not take it).
+  const own = [
+    ...(segment.startS > 0 ? [`gte(ld(2),${num(segment.startS)})`] : []),
+    ...(segment.endS === undefined ? [] : [`lt(ld(2),${num(segment.endS)})`]),
+  ];
+  const ownCut = [`gte(scene,${num(plan.cutThreshold)})`, ...own].join('*');
   const grid = [phase - d, phase, phase + d].map(
     (o) => `gt(floor((ld(2)-${num(o)})/${num(I)}),floor((ld(9)-${num(o)})/${num(I)}))`,
   );
   const afterCut = [a - d, a, a + d].map((o) => `gte(ld(2),ld(0)+${num(o)})*lt(ld(9),ld(0)+${num(o)})`);
-  const isCut = `gte(scene,${num(plan.cutThreshold)})`;
+  const ownGrid = own.length === 0 ? `(${grid.join('+')})` : `(${grid.join('+')})*${own.join('*')}`;
   return [
     `st(2,t-${num(videoStartS)})`,
-    `st(3,${isCut}*(eq(ld(1),0)+gte(ld(2)-ld(0),${num(plan.minCutGapS)})))`,
+    `st(3,${ownCut}*(eq(ld(1),0)+gte(ld(2)-ld(0),${num(plan.minCutGapS)})))`,
     'st(0,if(ld(3),ld(2),ld(0)))',
     'st(1,ld(1)+ld(3))',
-    `st(4,gt(${grid.join('+')}+gt(ld(1),0)*(${afterCut.join('+')}),0))`,
+    `st(4,gt(${ownGrid}+gt(ld(1),0)*(${afterCut.join('+')}),0))`,
     'st(9,ld(2))',
-    `if(ld(4),1,2*${isCut})`,
+    // Not kept: logged if a cut of this stretch, or the first frame decoded (where the seek landed).
+    `if(ld(4),1,2*gt(${ownCut}+eq(n,0),0))`,
   ].join(';');
 }
 
 export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): string[] {
   const { plan } = cmd;
+  const segment = cmd.segment ?? { startS: 0 };
+  const seekS = segment.startS > 0 ? Math.max(0, cmd.videoStartS + segment.startS - (cmd.seekLeadS ?? SEGMENT_SEEK_LEAD_S)) : 0;
+  // The decode ends once the stretch's last cut burst is complete: `trim` ends the stream there.
+  const stopS = segment.endS === undefined ? undefined : cmd.videoStartS + segment.endS + plan.afterCutS + plan.neighbourOffsetS + 0.1;
   const graph = [
-    `[0:v:0]select=outputs=2:expr=${quoteFilterValue(candidateSelectExpr(cmd.videoStartS, plan))}[cand][cut]`,
+    `[0:v:0]${stopS === undefined ? '' : `trim=end=${num(stopS)},`}select=outputs=2:expr=${quoteFilterValue(candidateSelectExpr(cmd.videoStartS, plan, segment))}[cand][cut]`,
     `[cand]metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(cmd.frameLog)},` +
       `scale=${plan.widthPx}:${plan.heightPx},setsar=1,format=rgb24[out]`,
     `[cut]metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(cmd.cutLog)},nullsink`,
@@ -195,6 +258,8 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
     // 4.35 -> 3.86 s on the 60 s master), and artwork is background work beside the fleet's
     // encodes, which keep the cores busy: what counts is the CPU it takes from them.
     '-threads', '1',
+    // A later stretch seeks by timestamp to just before it (see buildArtworkStillsArgs), without trimming.
+    ...(seekS > 0 ? ['-noaccurate_seek', '-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
     '-i', cmd.input,
     '-filter_complex', graph,
     '-map', '[out]',

@@ -112,13 +112,13 @@ export async function computeArtwork(
     const selection = chooseFromBursts(extracted.analysed, settings.selection);
     const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
     const prefix = artworkVersionPrefix(d.source.titleId, d.version);
-    const stills = await extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, signal);
+    const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, signal);
     let done = 0;
     const rendered = await mapLimit(selection.shortlist, 2, async (s, i) => {
-      const result = await renderFrame(s.atS, stills[i]!, prefix, settings.crops, deps.store);
+      const result = await renderFrame(s.atS, stills.loaders[i]!, prefix, settings.crops, deps.store);
       progress(0.6 + (0.4 * ++done) / selection.shortlist.length);
       return [s.index, result] as const;
-    });
+    }).finally(() => stills.finished);
     const images = new Map(rendered);
     const warnings = [...extracted.warnings];
     const candidates: ArtworkCandidateEntry[] = selection.candidates.map((c) => {

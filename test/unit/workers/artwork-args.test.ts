@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildArtworkArgs, candidateSelectExpr, InvalidSamplingOptionError, parseFrameLog, planArtworkSampling, quoteFilterValue,
+  artworkSegments, buildArtworkArgs, candidateSelectExpr, InvalidSamplingOptionError, parseFrameLog, planArtworkSampling, quoteFilterValue,
 } from '../../../workers/ffmpeg/artwork-args.ts';
 import { framesWithNeighboursBothSides } from '../../../workers/artwork/bursts.ts';
 import type { AnalysedCandidate } from '../../../artwork/index.ts';
@@ -14,6 +14,28 @@ describe('artwork ffmpeg argument snapshots', () => {
       kind: 'artwork-candidates', input: 'https://s3.test/master?sig=x', videoStartS: 0, plan: plan60,
       rawOutput: '/tmp/a/candidates.rgb', frameLog: '/tmp/a/candidates.log', cutLog: '/tmp/a/cuts.log',
     })).toMatchSnapshot();
+  });
+
+  it('candidates, a later stretch: seeks by timestamp half a second before it, and trims once its last cut burst is complete', () => {
+    const args = buildArtworkArgs({
+      kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30, endS: 45 },
+      rawOutput: '/tmp/a/segment-1.rgb', frameLog: '/tmp/a/segment-1.log', cutLog: '/tmp/a/segment-1-cuts.log',
+    });
+    expect(args).toMatchSnapshot();
+    expect(args[args.indexOf('-ss') + 1]).toBe('30.900000');
+    // 1.4 + 45 + afterCut 0.6 + δ 0.25 + 0.1
+    expect(args[args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v:0\]trim=end=47\.35,select=/);
+    const wider = buildArtworkArgs({
+      kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30, endS: 45 }, seekLeadS: 10,
+      rawOutput: '/tmp/a/s.rgb', frameLog: '/tmp/a/s.log', cutLog: '/tmp/a/c.log',
+    });
+    expect(wider[wider.indexOf('-ss') + 1]).toBe('21.400000');
+    const fromStart = buildArtworkArgs({
+      kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30 }, seekLeadS: 31.4,
+      rawOutput: '/tmp/a/s.rgb', frameLog: '/tmp/a/s.log', cutLog: '/tmp/a/c.log',
+    });
+    expect(fromStart).not.toContain('-ss');
+    expect(fromStart[fromStart.indexOf('-filter_complex') + 1]).not.toContain('trim');
   });
 
   it('stills: one ffmpeg, each still its own input seeking exactly to it (decode from its keyframe), then the first frame at or after atS − half a frame, at display size', () => {
@@ -58,6 +80,16 @@ describe('planArtworkSampling', () => {
     expect(plan.minCutGapS).toBe(120);
   });
 
+  it('cuts the candidate pass into stretches of at least 30 s, at most 4, from the length alone', () => {
+    expect(planArtworkSampling({ durationS: 14, displayWidth: 640, displayHeight: 360 }).segmentStartsS).toEqual([0]);
+    expect(plan60.segmentStartsS).toEqual([0, 30]);
+    expect(planArtworkSampling({ durationS: 100, displayWidth: 640, displayHeight: 360 }).segmentStartsS).toEqual([0, 33.333, 66.667]);
+    expect(planArtworkSampling({ durationS: 7200, displayWidth: 640, displayHeight: 360 }).segmentStartsS).toEqual([0, 1800, 3600, 5400]);
+    expect(artworkSegments(plan60)).toEqual([{ startS: 0, endS: 30 }, { startS: 30 }]);
+    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { maxSegments: 0 })).toThrow(/`maxSegments`/);
+    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { minSegmentS: -1 })).toThrow(/`minSegmentS`/);
+  });
+
   it('puts the only burst of a 2 s title in its middle', () => {
     expect(planArtworkSampling({ durationS: 2, displayWidth: 320, displayHeight: 180 }).samplePhaseS).toBe(1);
   });
@@ -75,6 +107,17 @@ describe('candidateSelectExpr', () => {
     expect(expr.startsWith('st(2,t-1.4)')).toBe(true);
     expect(expr).not.toContain(':');
     expect(expr).not.toContain("'");
+  });
+
+  it('lets only the frames of a stretch start cuts and regular bursts, while its cut bursts may run past its end', () => {
+    const whole = candidateSelectExpr(0, plan60);
+    expect(whole).not.toContain('lt(ld(2),');
+    const middle = candidateSelectExpr(0, plan60, { startS: 30, endS: 45 });
+    expect(middle).toContain('st(3,gte(scene,0.3)*gte(ld(2),30)*lt(ld(2),45)*(');
+    // The after-cut terms carry no stretch bound: a burst after a cut at 44.9 s is this stretch's.
+    expect(middle).toMatch(/\*gte\(ld\(2\),30\)\*lt\(ld\(2\),45\)\+gt\(ld\(1\),0\)\*\(gte\(ld\(2\),ld\(0\)\+0\.35\)/);
+    // The first frame decoded is logged, so the caller sees where the seek landed.
+    expect(middle.endsWith('if(ld(4),1,2*gt(gte(scene,0.3)*gte(ld(2),30)*lt(ld(2),45)+eq(n,0),0))')).toBe(true);
   });
 
   it('refuses a filter value that cannot be quoted', () => {
