@@ -8,7 +8,7 @@ import path from 'node:path';
 import { analyseFrame, analysisFrameFromRaw } from '../../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../../artwork/index.ts';
 import {
-  artworkSegments, buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, type ArtworkSamplingPlan, type ArtworkSegment,
+  artworkSegments, buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, type ArtworkSamplingPlan, type ArtworkSegment, type CandidateDecode,
 } from '../ffmpeg/artwork-args.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
@@ -23,12 +23,14 @@ export interface ArtworkVideo {
   readonly frameRate: { readonly num: number; readonly den: number };
   readonly displayWidth: number;
   readonly displayHeight: number;
+  /** ffprobe's codec name; absent in jobs queued before it was recorded (decoded the safe way). */
+  readonly codec?: string;
 }
 
 /** What the artwork job needs of a probed master. */
 export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
   const v = probe.video;
-  return { durationS: probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight };
+  return { durationS: probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight, codec: v.codec };
 }
 
 export interface ExtractedCandidates {
@@ -38,6 +40,10 @@ export interface ExtractedCandidates {
   readonly cutsS: readonly number[];
   /** Problems that did not stop the pass (a corrupt stretch, an early ffmpeg exit). */
   readonly warnings: readonly string[];
+  /** How the frames were decoded. */
+  readonly decode: CandidateDecode;
+  /** A candidate's analysis-size rgb24 pixels, read back from the pass's output (while its directory exists). */
+  readonly pixelsOf: (index: number) => Promise<Buffer>;
 }
 
 /**
@@ -53,8 +59,9 @@ export async function extractCandidates(
   video: ArtworkVideo,
   plan: ArtworkSamplingPlan,
   dir: string,
-  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; concurrency?: number } = {},
+  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; concurrency?: number; decode?: CandidateDecode } = {},
 ): Promise<ExtractedCandidates> {
+  const decode = options.decode ?? 'references';
   const segments = artworkSegments(plan);
   const done = segments.map(() => 0);
   const report = (k: number, f: number): void => {
@@ -62,13 +69,16 @@ export async function extractCandidates(
     options.onProgress?.(segments.reduce((sum, s, i) => sum + done[i]! * ((s.endS ?? video.durationS) - s.startS), 0) / video.durationS);
   };
   const results = await mapLimit(segments, options.concurrency ?? availableParallelism(), (segment, k) =>
-    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), { ...options, onProgress: (f) => report(k, f) }));
-  return mergeSegments(results);
+    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), decode, { ...options, onProgress: (f) => report(k, f) }));
+  return { ...mergeSegments(results, plan), decode };
 }
 
 interface SegmentFrame {
   readonly atS: number;
   readonly analysis: AnalysedCandidate['analysis'];
+  /** Where its pixels are: the stretch's raw output, at this byte offset. */
+  readonly file: string;
+  readonly offset: number;
 }
 
 interface DecodedSegment {
@@ -79,7 +89,7 @@ interface DecodedSegment {
 }
 
 /** Candidates of all stretches in time order (a frame two stretches both kept, once), and every cut once. */
-function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates {
+function mergeSegments(results: readonly DecodedSegment[], plan: ArtworkSamplingPlan): Omit<ExtractedCandidates, 'decode'> {
   const warnings = results.flatMap((r) => r.warnings);
   if (results.every((r) => r.frames.length === 0)) {
     throw new FfmpegExitError('ffmpeg', 0, null, `no candidate frame could be decoded from the master${warnings.length === 0 ? '' : `: ${warnings.join('; ')}`}`);
@@ -89,7 +99,20 @@ function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates 
   const sceneOf = (t: number): number => cutsS.filter((c) => c <= t + 1e-6).length;
   const frames = results.flatMap((r) => r.frames).sort((a, b) => a.atS - b.atS).filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
   const analysed = frames.map((f, index): AnalysedCandidate => ({ index, atS: f.atS, sceneIndex: sceneOf(f.atS), analysis: f.analysis }));
-  return { analysed, cutsS, warnings };
+  const frameBytes = plan.widthPx * plan.heightPx * 3;
+  const pixelsOf = async (index: number): Promise<Buffer> => {
+    const f = frames[index];
+    if (f === undefined) throw new RangeError(`no candidate ${index}`);
+    const fh = await open(f.file, 'r');
+    try {
+      const data = Buffer.alloc(frameBytes);
+      await fh.read(data, 0, frameBytes, f.offset);
+      return data;
+    } finally {
+      await fh.close();
+    }
+  };
+  return { analysed, cutsS, warnings, pixelsOf };
 }
 
 /**
@@ -99,7 +122,7 @@ function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates 
  * start of the master.
  */
 async function decodeSegment(
-  input: string, video: ArtworkVideo, plan: ArtworkSamplingPlan, segment: ArtworkSegment, stem: string,
+  input: string, video: ArtworkVideo, plan: ArtworkSamplingPlan, segment: ArtworkSegment, stem: string, decode: CandidateDecode,
   options: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
 ): Promise<DecodedSegment> {
   const leads = segment.startS > 0 ? [SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, segment.startS + video.startTimeS] : [0];
@@ -110,7 +133,7 @@ async function decodeSegment(
     const endS = video.startTimeS + (segment.endS ?? video.durationS);
     const fromS = video.startTimeS + segment.startS;
     try {
-      await runFfmpeg(buildArtworkArgs({ kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS }), {
+      await runFfmpeg(buildArtworkArgs({ kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS, decode }), {
         durationS: endS,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: (f: number) => options.onProgress!(Math.max(0, Math.min(1, (f * endS - fromS) / (endS - fromS)))) }),
@@ -156,7 +179,7 @@ async function analyseRawFrames(rawOutput: string, timesS: readonly number[], pl
       }
       lastT = atS;
       const raw: RawPixels = { data, widthPx: plan.widthPx, heightPx: plan.heightPx, channels: 3 };
-      frames.push({ atS, analysis: analyseFrame(analysisFrameFromRaw(raw)) });
+      frames.push({ atS, analysis: analyseFrame(analysisFrameFromRaw(raw)), file: rawOutput, offset: i * frameBytes });
     }
   } finally {
     await fh.close();
@@ -170,6 +193,11 @@ const STILLS_PER_PROCESS = 8;
 export interface Stills {
   /** Per time, its pixels once its process is done. */
   readonly loaders: ReadonlyArray<() => Promise<RawPixels>>;
+  /**
+   * With the `check` option: per time, the frame at the candidate pass's analysis size from this
+   * decode, or undefined if it did not come out (the loader says why).
+   */
+  readonly checks: ReadonlyArray<() => Promise<Buffer | undefined>>;
   /** Settles when every process has ended (await it before removing the scratch directory). */
   readonly finished: Promise<void>;
 }
@@ -184,15 +212,20 @@ export interface Stills {
  * that cannot be decoded costs only itself: its loader throws FfmpegExitError.
  */
 export function extractStills(
-  input: string, video: ArtworkVideo, timesS: readonly number[], dir: string, signal?: AbortSignal, parallel = availableParallelism(),
+  input: string, video: ArtworkVideo, timesS: readonly number[], dir: string,
+  options: { signal?: AbortSignal; parallel?: number; check?: { readonly widthPx: number; readonly heightPx: number } } = {},
 ): Stills {
+  const { signal, check, parallel = availableParallelism() } = options;
   const widthPx = even(video.displayWidth);
   const heightPx = even(video.displayHeight);
   const frameBytes = widthPx * heightPx * 3;
-  const stills = timesS.map((atS) => ({ atS, output: path.join(dir, `still-${Math.round(atS * 1000)}.rgb`) }));
+  const stills = timesS.map((atS) => {
+    const stem = path.join(dir, `still-${Math.round(atS * 1000)}`);
+    return { atS, output: `${stem}.rgb`, ...(check === undefined ? {} : { checkOutput: `${stem}-check.rgb` }) };
+  });
   const run = (batch: typeof stills, seek: 'exact' | 'early' = 'exact'): Promise<unknown> => runFfmpeg(buildArtworkArgs({
     kind: 'artwork-stills', input, videoStartS: video.startTimeS, stills: batch,
-    frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, seek,
+    frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, seek, ...(check === undefined ? {} : { check }),
   }), signal === undefined ? {} : { signal });
   const perProcess = Math.min(STILLS_PER_PROCESS, Math.max(1, Math.ceil(stills.length / Math.max(1, parallel))));
   const batches: Array<typeof stills> = [];
@@ -224,7 +257,13 @@ export function extractStills(
     }
     return { data, widthPx, heightPx, channels: 3 };
   });
-  return { loaders, finished: finished.catch(() => undefined) };
+  const checks = stills.map((still, i) => async (): Promise<Buffer | undefined> => {
+    await runs[Math.floor(i / perProcess)];
+    if (still.checkOutput === undefined) return undefined;
+    const data = await readFile(still.checkOutput).catch(() => undefined);
+    return data?.length === check!.widthPx * check!.heightPx * 3 ? data : undefined;
+  });
+  return { loaders, checks, finished: finished.catch(() => undefined) };
 }
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);

@@ -31,7 +31,7 @@ export async function renderFrameAt(
   input: string, video: ArtworkVideo, atS: number, prefix: string, crops: CropOptions, deps: { readonly store: ObjectStore; readonly tmpDir: string }, signal?: AbortSignal,
 ): Promise<RenderedFrame> {
   return withScratch(deps.tmpDir, `pin-${frameStem(atS)}`, async (dir) => {
-    const stills = extractStills(input, video, [atS], dir, signal);
+    const stills = extractStills(input, video, [atS], dir, signal === undefined ? {} : { signal });
     try {
       return await renderFrame(atS, stills.loaders[0]!, prefix, crops, deps.store);
     } finally {

@@ -115,6 +115,21 @@ export function planArtworkSampling(
   };
 }
 
+export type CandidateDecode = 'anchors' | 'references';
+
+/**
+ * Codecs whose candidate pass first decodes anchors only. H.264 from x264 never predicts a
+ * P-frame from a B-frame (every P-frame of a b-pyramid master decodes the same either way);
+ * HEVC from x265 does (nearly every P-frame differed), and MPEG-2 B-frames are never
+ * references, so anything else decodes every reference frame at once.
+ */
+const ANCHOR_DECODE_CODECS: ReadonlySet<string> = new Set(['h264']);
+
+/** How the candidate pass decodes a master first, from its codec (unknown: every reference frame). */
+export function firstCandidateDecode(codec: string | undefined): CandidateDecode {
+  return codec !== undefined && ANCHOR_DECODE_CODECS.has(codec) ? 'anchors' : 'references';
+}
+
 /** One stretch of the candidate pass: frames from startS (inclusive) to endS (exclusive, none for the last). */
 export interface ArtworkSegment {
   readonly startS: number;
@@ -154,6 +169,15 @@ export interface ArtworkCandidatesCommand {
   /** The stretch this ffmpeg decodes. @defaultValue the whole title */
   readonly segment?: ArtworkSegment;
   /**
+   * `anchors` decodes I- and P-frames only (`-skip_frame bidir`): in a b-pyramid stream a
+   * third of the B-frames are references, and skipping them too saves about a third of the
+   * decode. Right only for streams whose P-frames never predict from a B-frame (x264's), which
+   * the caller verifies on the frames it chooses (see {@link ArtworkStillsCommand.check}).
+   * `references` decodes every reference frame (`-skip_frame noref`): right for any stream.
+   * @defaultValue 'references'
+   */
+  readonly decode?: CandidateDecode;
+  /**
    * How far before the stretch to seek. A container whose seeks land on the keyframe AFTER the
    * target (MPEG-TS) needs more: the caller retries with {@link STILL_SEEK_LEAD_S}, then 0
    * (decode from the start). @defaultValue {@link SEGMENT_SEEK_LEAD_S}
@@ -167,6 +191,11 @@ export interface ArtworkStill {
   readonly atS: number;
   /** One rgb24 frame, widthPx × heightPx × 3 bytes. */
   readonly output: string;
+  /**
+   * With {@link ArtworkStillsCommand.check}: the same frame scaled as the candidate pass scales
+   * it, so the two decodes can be compared byte for byte.
+   */
+  readonly checkOutput?: string;
 }
 
 export interface ArtworkStillsCommand {
@@ -186,6 +215,8 @@ export interface ArtworkStillsCommand {
    * are imprecise (a seek past the frame would miss it). @defaultValue 'exact'
    */
   readonly seek?: 'exact' | 'early';
+  /** Analysis size of the candidate pass: each still with a checkOutput is also written at it. */
+  readonly check?: { readonly widthPx: number; readonly heightPx: number };
 }
 
 export type ArtworkFfmpegCommand = ArtworkCandidatesCommand | ArtworkStillsCommand;
@@ -251,9 +282,10 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
   return [
     // Source timestamps: the expression and the frame log speak the master's own times.
     '-copyts',
-    // Non-reference frames (most B-frames) are not decoded: about a third less decoding, and a
-    // burst target lands on the next decoded frame instead. Intra-only masters lose nothing.
-    '-skip_frame', 'noref',
+    // Non-reference frames (most B-frames) are not decoded, nor with `anchors` any B-frame: a
+    // third to a half less decoding, and a burst target lands on the next decoded frame instead.
+    // Intra-only masters lose nothing.
+    '-skip_frame', cmd.decode === 'anchors' ? 'bidir' : 'noref',
     // One decoding thread: frame threads cost a tenth more CPU for the same frames (bench:artwork,
     // 4.35 -> 3.86 s on the 60 s master), and artwork is background work beside the fleet's
     // encodes, which keep the cores busy: what counts is the CPU it takes from them.
@@ -317,23 +349,26 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
       '-i', cmd.input,
     ];
   });
-  const graph = cmd.stills.map(({ atS }, i) => {
+  const graph = cmd.stills.map(({ atS, checkOutput }, i) => {
     const targetS = cmd.videoStartS + atS - cmd.frameDurationS / 2;
+    const still = `scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
+    const trim = `[${i}:v:0]trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)}`;
+    if (cmd.check !== undefined && checkOutput !== undefined) {
+      // The candidate pass's own scaling chain, on this decode of the frame.
+      return `${trim},split=2[f${i}][c${i}];[f${i}]${still};[c${i}]scale=${cmd.check.widthPx}:${cmd.check.heightPx},setsar=1,format=rgb24[k${i}]`;
+    }
     // That frame and no later one: a seek that landed past it gives no frame, so the still is
     // retried with the early seek instead of a wrong frame being cropped. `trim` rather than a
     // `select`: it ends its stream at the first frame past the window, so an input whose frame
     // never comes (the seek landed past it) stops there instead of decoding the rest of the
     // master while the other stills' outputs wait (12 s instead of 0.6 s for four stills of a
     // 60 s master, one missed).
-    return `[${i}:v:0]trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)},scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
+    return `${trim},${still}`;
   });
-  const outputs = cmd.stills.flatMap(({ output }, i) => [
-    '-map', `[s${i}]`,
-    '-frames:v', '1',
-    '-fps_mode', 'passthrough',
-    '-f', 'rawvideo',
-    '-pix_fmt', 'rgb24',
-    output,
+  const rgbFrame = (label: string, file: string): string[] => ['-map', `[${label}]`, '-frames:v', '1', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', file];
+  const outputs = cmd.stills.flatMap(({ output, checkOutput }, i) => [
+    ...rgbFrame(`s${i}`, output),
+    ...(cmd.check !== undefined && checkOutput !== undefined ? rgbFrame(`k${i}`, checkOutput) : []),
   ]);
   return ['-copyts', ...inputs, '-filter_complex', graph.join(';'), ...outputs];
 }

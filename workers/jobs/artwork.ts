@@ -8,11 +8,11 @@
  * retries are spent (earlier attempts rethrow, which the worker does not count against the
  * title until the last one).
  */
-import { planArtworkSampling } from '../ffmpeg/artwork-args.ts';
+import { firstCandidateDecode, planArtworkSampling, type CandidateDecode } from '../ffmpeg/artwork-args.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import { digest } from '../encode/settings.ts';
-import { chooseFromBursts } from '../artwork/bursts.ts';
-import { artworkVideoOf, extractCandidates, extractStills, type ArtworkVideo } from '../artwork/extract.ts';
+import { chooseFromBursts, type BurstSelection } from '../artwork/bursts.ts';
+import { artworkVideoOf, extractCandidates, extractStills, type ArtworkVideo, type ExtractedCandidates, type Stills } from '../artwork/extract.ts';
 import { renderFrame } from '../artwork/render.ts';
 import {
   ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, readArtworkManifest, writeArtworkManifest,
@@ -108,11 +108,27 @@ export async function computeArtwork(
   const input = await deps.store.readableLocation(d.source.sourceKey);
   const plan = planArtworkSampling(d.video, settings.sampling);
   return withScratch(deps.tmpDir, label, async (dir) => {
-    const extracted = await extractCandidates(input, d.video, plan, dir, { signal, onProgress: (f) => progress(0.6 * f) });
-    const selection = chooseFromBursts(extracted.analysed, settings.selection);
-    const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
     const prefix = artworkVersionPrefix(d.source.titleId, d.version);
-    const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, signal);
+    const pass = async (decode: CandidateDecode): Promise<CandidatePass> => {
+      const extracted = await extractCandidates(input, d.video, plan, dir, { signal, decode, onProgress: (f) => progress(0.6 * f) });
+      const selection = chooseFromBursts(extracted.analysed, settings.selection);
+      const check = decode === 'anchors' ? { widthPx: plan.widthPx, heightPx: plan.heightPx } : undefined;
+      const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, { signal, ...(check === undefined ? {} : { check }) });
+      return { extracted, selection, stills };
+    };
+    let chosen = await pass(firstCandidateDecode(d.video.codec));
+    const verifyWarnings: string[] = [];
+    if (chosen.extracted.decode === 'anchors') {
+      const mismatch = await firstMismatch(chosen);
+      if (mismatch !== undefined) {
+        // P-frames predicted from B-frames: every anchor after one may be wrong. Start again the safe way.
+        await chosen.stills.finished;
+        verifyWarnings.push(`the I/P-frame candidate pass did not match a full decode at ${mismatch.toFixed(3)} s; candidates decoded again with every reference frame`);
+        chosen = await pass('references');
+      }
+    }
+    const { extracted, selection, stills } = chosen;
+    const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
     let done = 0;
     const rendered = await mapLimit(selection.shortlist, 2, async (s, i) => {
       const result = await renderFrame(s.atS, stills.loaders[i]!, prefix, settings.crops, deps.store);
@@ -120,7 +136,7 @@ export async function computeArtwork(
       return [s.index, result] as const;
     }).finally(() => stills.finished);
     const images = new Map(rendered);
-    const warnings = [...extracted.warnings];
+    const warnings = [...verifyWarnings, ...extracted.warnings];
     const candidates: ArtworkCandidateEntry[] = selection.candidates.map((c) => {
       const r = images.get(c.index);
       return {
@@ -141,6 +157,26 @@ export async function computeArtwork(
     if (!selection.usable) return { ...base, status: 'no-usable-frame', flag: 'no-usable-frame', reason: selection.reason ?? 'no usable frame' };
     return { ...base, status: 'ready' };
   });
+}
+
+interface CandidatePass {
+  readonly extracted: ExtractedCandidates;
+  readonly selection: BurstSelection;
+  readonly stills: Stills;
+}
+
+/**
+ * The time of the first chosen frame whose analysis-size pixels from the candidate pass differ
+ * from the same frame in its still's full decode, if any. The stills decode every reference
+ * frame, so they are right for any stream; byte-equal frames mean the anchors-only pass was too.
+ * A still that did not come out proves nothing either way (its loader reports it).
+ */
+async function firstMismatch(p: CandidatePass): Promise<number | undefined> {
+  for (const [i, s] of p.selection.shortlist.entries()) {
+    const still = await p.stills.checks[i]!();
+    if (still !== undefined && !still.equals(await p.extracted.pixelsOf(s.index))) return s.atS;
+  }
+  return undefined;
 }
 
 /** A pinned frame stays pinned only if the new entry still has crops of it. */
