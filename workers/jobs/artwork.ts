@@ -1,7 +1,8 @@
 /**
- * The `artwork` job: runs beside the encode (a plain job, not part of the title's flow), finds
- * candidate frames in one decode of the master, scores and shortlists them with `artwork/`,
- * crops the chosen frames at full resolution and stores them with an `artwork.json` entry.
+ * The `artwork` job: a plain job (not part of the title's flow), queued once the title is
+ * published and run beside the fleet's encodes, finds candidate frames in one decode of the
+ * master, scores and shortlists them with `artwork/`, crops the chosen frames at full resolution
+ * and stores them with an `artwork.json` entry.
  *
  * Artwork never fails a title: a title with no usable frame gets an entry flagged
  * `no-usable-frame` with the reason, and an error gets an entry with status `failed` once
@@ -13,7 +14,7 @@ import type { ProbeResult } from '../ffmpeg/probe.ts';
 import { digest } from '../encode/settings.ts';
 import { chooseFromBursts, type BurstSelection } from '../artwork/bursts.ts';
 import { artworkVideoOf, extractCandidates, extractStills, type ArtworkVideo, type ExtractedCandidates, type Stills } from '../artwork/extract.ts';
-import { renderFrame } from '../artwork/render.ts';
+import { cropFrame, storeFrame, type CroppedFrame } from '../artwork/render.ts';
 import {
   ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, readArtworkManifest, writeArtworkManifest,
   type ArtworkCandidateEntry, type ArtworkManifest, type ArtworkPin,
@@ -44,16 +45,16 @@ export interface ArtworkJobData {
 export const artworkJobId = (source: ArtworkSource, version: string): string => `artwork-${source.titleId}-${version}`;
 
 /**
- * Enqueues the artwork job of a probed title, to run in parallel with its encode. A flow with
- * no children is a plain job; its deterministic id makes a repeated probe enqueue nothing new.
- */
-/**
  * BullMQ priority of the artwork job (jobs without one, every encode job, go first). Artwork
  * never gates `ready`: it is queued once the title is published (package.ts), and behind
  * every encode job, so a free worker takes it only when no chunk of any title waits.
  */
 export const ARTWORK_PRIORITY = 100;
 
+/**
+ * Enqueues the artwork job of a published title. A flow with no children is a plain job; its
+ * deterministic id makes a repeated enqueue (a redelivered package job) add nothing new.
+ */
 export async function enqueueArtwork(deps: WorkerDeps, source: ArtworkSource, probe: ProbeResult, settings: ArtworkSettings = DEFAULT_ARTWORK_SETTINGS): Promise<void> {
   const version = `${source.sha256.slice(0, 16)}-${digest(settings)}`;
   const data: ArtworkJobData = {
@@ -114,27 +115,29 @@ export async function computeArtwork(
       const selection = chooseFromBursts(extracted.analysed, settings.selection);
       const check = decode === 'anchors' ? { widthPx: plan.widthPx, heightPx: plan.heightPx } : undefined;
       const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, { signal, ...(check === undefined ? {} : { check }) });
-      return { extracted, selection, stills };
+      // Each frame is cropped as soon as its still is out, while the check reads the stills' small copies.
+      let done = 0;
+      const cropping = mapLimit(selection.shortlist, 2, async (s, i) => {
+        const cropped = await cropFrame(s.atS, stills.loaders[i]!, settings.crops);
+        progress(0.6 + (0.3 * ++done) / selection.shortlist.length);
+        return cropped;
+      });
+      const checking = decode === 'anchors' ? firstMismatch(extracted, selection, stills) : Promise.resolve(undefined);
+      const [cropped, mismatch] = await Promise.all([cropping, checking]).finally(() => stills.finished);
+      return { extracted, selection, cropped, mismatch };
     };
     let chosen = await pass(firstCandidateDecode(d.video.codec));
     const verifyWarnings: string[] = [];
-    if (chosen.extracted.decode === 'anchors') {
-      const mismatch = await firstMismatch(chosen);
-      if (mismatch !== undefined) {
-        // P-frames predicted from B-frames: every anchor after one may be wrong. Start again the safe way.
-        await chosen.stills.finished;
-        verifyWarnings.push(`the I/P-frame candidate pass did not match a full decode at ${mismatch.toFixed(3)} s; candidates decoded again with every reference frame`);
-        chosen = await pass('references');
-      }
+    if (chosen.mismatch !== undefined) {
+      // P-frames predicted from B-frames: every anchor after one may be wrong. Start again the safe way.
+      verifyWarnings.push(`the I/P-frame candidate pass did not match a full decode at ${chosen.mismatch.toFixed(3)} s; candidates decoded again with every reference frame`);
+      chosen = await pass('references');
     }
-    const { extracted, selection, stills } = chosen;
+    const { extracted, selection, cropped } = chosen;
     const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
-    let done = 0;
-    const rendered = await mapLimit(selection.shortlist, 2, async (s, i) => {
-      const result = await renderFrame(s.atS, stills.loaders[i]!, prefix, settings.crops, deps.store);
-      progress(0.6 + (0.4 * ++done) / selection.shortlist.length);
-      return [s.index, result] as const;
-    }).finally(() => stills.finished);
+    // Stored only now: a pass that failed its check leaves no images behind.
+    const rendered = await mapLimit(selection.shortlist, 2, async (s, i) => [s.index, await storeFrame(cropped[i]!, prefix, deps.store)] as const);
+    progress(1);
     const images = new Map(rendered);
     const warnings = [...verifyWarnings, ...extracted.warnings];
     const candidates: ArtworkCandidateEntry[] = selection.candidates.map((c) => {
@@ -162,7 +165,10 @@ export async function computeArtwork(
 interface CandidatePass {
   readonly extracted: ExtractedCandidates;
   readonly selection: BurstSelection;
-  readonly stills: Stills;
+  /** The shortlist's crops, in shortlist order, not yet stored. */
+  readonly cropped: readonly CroppedFrame[];
+  /** With an anchors-only pass: the time of a chosen frame the full decode disagrees with. */
+  readonly mismatch: number | undefined;
 }
 
 /**
@@ -171,10 +177,10 @@ interface CandidatePass {
  * frame, so they are right for any stream; byte-equal frames mean the anchors-only pass was too.
  * A still that did not come out proves nothing either way (its loader reports it).
  */
-async function firstMismatch(p: CandidatePass): Promise<number | undefined> {
-  for (const [i, s] of p.selection.shortlist.entries()) {
-    const still = await p.stills.checks[i]!();
-    if (still !== undefined && !still.equals(await p.extracted.pixelsOf(s.index))) return s.atS;
+async function firstMismatch(extracted: ExtractedCandidates, selection: BurstSelection, stills: Stills): Promise<number | undefined> {
+  for (const [i, s] of selection.shortlist.entries()) {
+    const still = await stills.checks[i]!();
+    if (still !== undefined && !still.equals(await extracted.pixelsOf(s.index))) return s.atS;
   }
   return undefined;
 }
