@@ -31,9 +31,16 @@ import { measure, type Measured } from './cpu.ts';
 
 const TARGET_SHARE = 0.1;
 /** Encode and artwork alternate this many times; medians are compared (the machine is shared and noisy). */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DEFAULT_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURATION_S ?? 60)): Promise<void> {
+/** Median shares of one run of {@link benchArtworkJob}. */
+export interface ArtworkShare {
+  readonly durationS: number;
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURATION_S ?? 60), rounds = DEFAULT_ROUNDS): Promise<ArtworkShare> {
   // The worker runs sharp with its default thread pool; the scoring figures before this ran on one.
   sharp.concurrency(0);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-artwork-'));
@@ -72,13 +79,13 @@ export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURAT
       `${label.padEnd(44)} wall ${r.wallS.toFixed(2).padStart(7)} s   cpu ${r.cpuS.toFixed(2).padStart(7)} s`;
     console.log('');
     console.log(`artwork job vs encode: ${durationS} s ${probe.video.displayWidth}x${probe.video.displayHeight} master (generated shots, x264 veryfast), ladder ${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}, ` +
-      `preset ${settings.preset}, ${os.availableParallelism()} cores, ${ROUNDS} alternating rounds`);
+      `preset ${settings.preset}, ${os.availableParallelism()} cores, ${rounds} alternating rounds`);
     console.log(row('decode of the master alone (ffmpeg -f null)', decode));
-    const rounds: Array<{ encode: Measured; artwork: Measured<ArtworkManifest> }> = [];
-    for (let i = 0; i < ROUNDS; i++) {
+    const results: Array<{ encode: Measured; artwork: Measured<ArtworkManifest> }> = [];
+    for (let i = 0; i < rounds; i++) {
       const encode = await encodeOnce();
       const artwork = await artworkOnce();
-      rounds.push({ encode, artwork });
+      results.push({ encode, artwork });
       const m = artwork.result;
       const chosen = m.candidates.filter((c) => c.chosen);
       const images = chosen.reduce((n, c) => n + (c.images?.length ?? 0), 0);
@@ -92,12 +99,13 @@ export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURAT
       const s = [...xs].sort((a, b) => a - b);
       return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
     };
-    const enc = { wallS: median(rounds.map((r) => r.encode.wallS)), cpuS: median(rounds.map((r) => r.encode.cpuS)) };
-    const art = { wallS: median(rounds.map((r) => r.artwork.wallS)), cpuS: median(rounds.map((r) => r.artwork.cpuS)) };
-    console.log(row(`median encode (${ROUNDS} rounds)`, enc));
-    console.log(row(`median artwork job (${ROUNDS} rounds)`, art));
+    const enc = { wallS: median(results.map((r) => r.encode.wallS)), cpuS: median(results.map((r) => r.encode.cpuS)) };
+    const art = { wallS: median(results.map((r) => r.artwork.wallS)), cpuS: median(results.map((r) => r.artwork.cpuS)) };
+    console.log(row(`median encode (${rounds} rounds)`, enc));
+    console.log(row(`median artwork job (${rounds} rounds)`, art));
     console.log(`decode / encode: wall ${(decode.wallS / enc.wallS).toFixed(3)}   cpu ${(decode.cpuS / enc.cpuS).toFixed(3)}`);
     console.log(`artwork / encode (medians): wall ${(art.wallS / enc.wallS).toFixed(3)}   cpu ${(art.cpuS / enc.cpuS).toFixed(3)}   (target <= ${TARGET_SHARE})`);
+    return { durationS, wall: art.wallS / enc.wallS, cpu: art.cpuS / enc.cpuS };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

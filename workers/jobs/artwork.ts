@@ -117,7 +117,7 @@ export async function computeArtwork(
       const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, { signal, ...(check === undefined ? {} : { check }) });
       // Each frame is cropped as soon as its still is out, while the check reads the stills' small copies.
       let done = 0;
-      const cropping = mapLimit(selection.shortlist, 2, async (s, i) => {
+      const cropping = mapLimit(selection.shortlist, 1, async (s, i) => {
         const cropped = await cropFrame(s.atS, stills.loaders[i]!, settings.crops);
         progress(0.6 + (0.3 * ++done) / selection.shortlist.length);
         return cropped;
