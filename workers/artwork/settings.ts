@@ -19,6 +19,7 @@ export const DEFAULT_ARTWORK_SETTINGS: ArtworkSettings = {
   // 4, WebP effort 4, mozjpeg) cost more CPU than the rest of the job together, and the job's
   // budget is 10 % of the title's encode. Files come out 10–25 % larger. AVIF at 4:2:0 like
   // the WebP and JPEG beside it (and the video it is cut from): about a fifth less of the
-  // job's largest encoder cost, and files a few per cent smaller.
-  crops: { avifEffort: 0, webpEffort: 1, avifChromaSubsampling: '4:2:0', mozjpeg: false },
+  // job's largest encoder cost, and files a few per cent smaller. WebP effort 0 rather than 1:
+  // about a third less WebP time (0.1 s of the job's 8 s CPU) for files 2 % larger.
+  crops: { avifEffort: 0, webpEffort: 0, avifChromaSubsampling: '4:2:0', mozjpeg: false },
 };
