@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artworkVideoOf, extractCandidates, type ExtractedCandidates } from '../../workers/artwork/extract.ts';
-import { planArtworkSampling } from '../../workers/ffmpeg/artwork-args.ts';
+import { planArtworkSampling } from '../../workers/ffmpeg/artwork-plan.ts';
 import { probeMaster } from '../../workers/ffmpeg/probe.ts';
 import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
 import { ARTWORK_MASTER_DURATION_S, makeArtworkMaster } from '../support/artwork-media.ts';

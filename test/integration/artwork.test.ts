@@ -8,7 +8,7 @@ import type { App } from '../../orchestrator/app.ts';
 import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
 import { chooseFromBursts } from '../../workers/artwork/bursts.ts';
 import { extractCandidates } from '../../workers/artwork/extract.ts';
-import { planArtworkSampling } from '../../workers/ffmpeg/artwork-args.ts';
+import { planArtworkSampling } from '../../workers/ffmpeg/artwork-plan.ts';
 import { createTitle, ingest, waitForArtwork, waitForFinal } from '../support/api.ts';
 import {
   ARTWORK_MASTER_BAD_STRETCHES, ARTWORK_MASTER_DURATION_S, makeArtworkMaster, makeBlackMaster,

@@ -7,9 +7,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { analyseFrame, analysisFrameFromRaw } from '../../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../../artwork/index.ts';
-import {
-  artworkSegments, buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, type ArtworkSamplingPlan, type ArtworkSegment, type CandidateDecode,
-} from '../ffmpeg/artwork-args.ts';
+import { buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S } from '../ffmpeg/artwork-args.ts';
+import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment, type CandidateDecode } from '../ffmpeg/artwork-plan.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';

@@ -3,7 +3,7 @@
  * the same settings) can read them without importing the worker's job graph.
  */
 import type { CropOptions, SelectionOptions } from '../../artwork/index.ts';
-import type { ArtworkSamplingOptions } from '../ffmpeg/artwork-args.ts';
+import type { ArtworkSamplingOptions } from '../ffmpeg/artwork-plan.ts';
 
 /** Everything that changes which frames are chosen or how they are cropped; part of the version. */
 export interface ArtworkSettings {

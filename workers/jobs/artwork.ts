@@ -9,7 +9,7 @@
  * retries are spent (earlier attempts rethrow, which the worker does not count against the
  * title until the last one).
  */
-import { firstCandidateDecode, planArtworkSampling, type CandidateDecode } from '../ffmpeg/artwork-args.ts';
+import { firstCandidateDecode, planArtworkSampling, type CandidateDecode } from '../ffmpeg/artwork-plan.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import { digest } from '../encode/settings.ts';
 import { chooseFromBursts, type BurstSelection } from '../artwork/bursts.ts';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  artworkSegments, buildArtworkArgs, candidateSelectExpr, firstCandidateDecode, InvalidSamplingOptionError, parseFrameLog, planArtworkSampling, quoteFilterValue,
-} from '../../../workers/ffmpeg/artwork-args.ts';
+import { buildArtworkArgs, candidateSelectExpr, parseFrameLog, quoteFilterValue } from '../../../workers/ffmpeg/artwork-args.ts';
+import { artworkSegments, firstCandidateDecode, InvalidSamplingOptionError, planArtworkSampling } from '../../../workers/ffmpeg/artwork-plan.ts';
 import { framesWithNeighboursBothSides } from '../../../workers/artwork/bursts.ts';
 import type { AnalysedCandidate } from '../../../artwork/index.ts';
 
