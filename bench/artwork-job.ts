@@ -3,7 +3,7 @@
  * measured in this run on the same generated master (60 s, 1280×720@30, ten 6 s shots):
  *   - encode: ONE plain ffmpeg encoding the whole title to its ladder with the pipeline's own
  *     arguments (`buildEncodeChunkArgs` over every frame), as `bench:pipeline`'s baseline;
- *   - artwork: what the artwork job does (one candidate decode, scoring, full-resolution stills,
+ *   - artwork: what the artwork job does (the candidate decode, scoring, full-resolution stills,
  *     crops in AVIF/WebP/JPEG, stored to a local object store), via `computeArtwork`.
  * Wall and CPU (this process and its ffmpeg children) are printed for each, and both ratios.
  * The two alternate for BENCH_ROUNDS rounds (default 3), after one artwork run to warm the JIT

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { analyseFrame, analysisFrameFromRaw } from '../../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../../artwork/index.ts';
 import { buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S } from '../ffmpeg/artwork-args.ts';
-import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment, type CandidateDecode } from '../ffmpeg/artwork-plan.ts';
+import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment } from '../ffmpeg/artwork-plan.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
@@ -22,14 +22,12 @@ export interface ArtworkVideo {
   readonly frameRate: { readonly num: number; readonly den: number };
   readonly displayWidth: number;
   readonly displayHeight: number;
-  /** ffprobe's codec name; absent in jobs queued before it was recorded (decoded the safe way). */
-  readonly codec?: string;
 }
 
 /** What the artwork job needs of a probed master. */
 export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
   const v = probe.video;
-  return { durationS: probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight, codec: v.codec };
+  return { durationS: probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight };
 }
 
 export interface ExtractedCandidates {
@@ -39,10 +37,6 @@ export interface ExtractedCandidates {
   readonly cutsS: readonly number[];
   /** Problems that did not stop the pass (a corrupt stretch, an early ffmpeg exit). */
   readonly warnings: readonly string[];
-  /** How the frames were decoded. */
-  readonly decode: CandidateDecode;
-  /** A candidate's analysis-size rgb24 pixels, read back from the pass's output (while its directory exists). */
-  readonly pixelsOf: (index: number) => Promise<Buffer>;
 }
 
 /**
@@ -58,9 +52,8 @@ export async function extractCandidates(
   video: ArtworkVideo,
   plan: ArtworkSamplingPlan,
   dir: string,
-  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; concurrency?: number; decode?: CandidateDecode } = {},
+  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; concurrency?: number } = {},
 ): Promise<ExtractedCandidates> {
-  const decode = options.decode ?? 'references';
   const segments = artworkSegments(plan);
   const done = segments.map(() => 0);
   const report = (k: number, f: number): void => {
@@ -68,16 +61,13 @@ export async function extractCandidates(
     options.onProgress?.(segments.reduce((sum, s, i) => sum + done[i]! * ((s.endS ?? video.durationS) - s.startS), 0) / video.durationS);
   };
   const results = await mapLimit(segments, options.concurrency ?? availableParallelism(), (segment, k) =>
-    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), decode, { ...options, onProgress: (f) => report(k, f) }));
-  return { ...mergeSegments(results, plan), decode };
+    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), { ...options, onProgress: (f) => report(k, f) }));
+  return mergeSegments(results);
 }
 
 interface SegmentFrame {
   readonly atS: number;
   readonly analysis: AnalysedCandidate['analysis'];
-  /** Where its pixels are: the stretch's raw output, at this byte offset. */
-  readonly file: string;
-  readonly offset: number;
 }
 
 interface DecodedSegment {
@@ -88,7 +78,7 @@ interface DecodedSegment {
 }
 
 /** Candidates of all stretches in time order (a frame two stretches both kept, once), and every cut once. */
-function mergeSegments(results: readonly DecodedSegment[], plan: ArtworkSamplingPlan): Omit<ExtractedCandidates, 'decode'> {
+function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates {
   const warnings = results.flatMap((r) => r.warnings);
   if (results.every((r) => r.frames.length === 0)) {
     throw new FfmpegExitError('ffmpeg', 0, null, `no candidate frame could be decoded from the master${warnings.length === 0 ? '' : `: ${warnings.join('; ')}`}`);
@@ -98,20 +88,7 @@ function mergeSegments(results: readonly DecodedSegment[], plan: ArtworkSampling
   const sceneOf = (t: number): number => cutsS.filter((c) => c <= t + 1e-6).length;
   const frames = results.flatMap((r) => r.frames).sort((a, b) => a.atS - b.atS).filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
   const analysed = frames.map((f, index): AnalysedCandidate => ({ index, atS: f.atS, sceneIndex: sceneOf(f.atS), analysis: f.analysis }));
-  const frameBytes = plan.widthPx * plan.heightPx * 3;
-  const pixelsOf = async (index: number): Promise<Buffer> => {
-    const f = frames[index];
-    if (f === undefined) throw new RangeError(`no candidate ${index}`);
-    const fh = await open(f.file, 'r');
-    try {
-      const data = Buffer.alloc(frameBytes);
-      await fh.read(data, 0, frameBytes, f.offset);
-      return data;
-    } finally {
-      await fh.close();
-    }
-  };
-  return { analysed, cutsS, warnings, pixelsOf };
+  return { analysed, cutsS, warnings };
 }
 
 /**
@@ -121,10 +98,14 @@ function mergeSegments(results: readonly DecodedSegment[], plan: ArtworkSampling
  * start of the master.
  */
 async function decodeSegment(
-  input: string, video: ArtworkVideo, plan: ArtworkSamplingPlan, segment: ArtworkSegment, stem: string, decode: CandidateDecode,
+  input: string, video: ArtworkVideo, plan: ArtworkSamplingPlan, segment: ArtworkSegment, stem: string,
   options: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
 ): Promise<DecodedSegment> {
-  const leads = segment.startS > 0 ? [SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, segment.startS + video.startTimeS] : [0];
+  // Each lead once by the seek it makes (a stretch near the start reaches 0 with the second).
+  const seekOf = (lead: number): number => Math.max(0, video.startTimeS + segment.startS - lead);
+  const leads = segment.startS > 0
+    ? [SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, segment.startS + video.startTimeS].filter((lead, i, all) => all.findIndex((l) => seekOf(l) === seekOf(lead)) === i)
+    : [0];
   const warnings: string[] = [];
   for (const [attempt, seekLeadS] of leads.entries()) {
     const files = { rawOutput: `${stem}.rgb`, frameLog: `${stem}.log`, cutLog: `${stem}-cuts.log` };
@@ -132,7 +113,7 @@ async function decodeSegment(
     const endS = video.startTimeS + (segment.endS ?? video.durationS);
     const fromS = video.startTimeS + segment.startS;
     try {
-      await runFfmpeg(buildArtworkArgs({ kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS, decode }), {
+      await runFfmpeg(buildArtworkArgs({ kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS }), {
         durationS: endS,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: (f: number) => options.onProgress!(Math.max(0, Math.min(1, (f * endS - fromS) / (endS - fromS)))) }),
@@ -144,8 +125,9 @@ async function decodeSegment(
     const logged = parseFrameLog(await readFile(files.frameLog, 'utf8').catch(() => ''));
     const cutFrames = parseFrameLog(await readFile(files.cutLog, 'utf8').catch(() => ''));
     const firstS = Math.min(...[...logged, ...cutFrames].map((f) => f.ptsTimeS));
-    // Landed past the start: frames of the stretch were never decoded. Half a frame of slack for rounding.
-    if (segment.startS > 0 && firstS > fromS + 0.02 && attempt < leads.length - 1) continue;
+    // The stretch's first frame needs one before it (its scene score, the burst timing): a first
+    // frame at or past the start means the seek landed too late (or nothing came out at all).
+    if (segment.startS > 0 && !(firstS < fromS) && attempt < leads.length - 1) continue;
     const rel = (t: number): number => Math.max(0, t - video.startTimeS);
     const cutsS = [...logged, ...cutFrames]
       .filter((f) => f.sceneScore >= plan.cutThreshold && rel(f.ptsTimeS) >= segment.startS - 1e-6)
@@ -178,7 +160,7 @@ async function analyseRawFrames(rawOutput: string, timesS: readonly number[], pl
       }
       lastT = atS;
       const raw: RawPixels = { data, widthPx: plan.widthPx, heightPx: plan.heightPx, channels: 3 };
-      frames.push({ atS, analysis: analyseFrame(analysisFrameFromRaw(raw)), file: rawOutput, offset: i * frameBytes });
+      frames.push({ atS, analysis: analyseFrame(analysisFrameFromRaw(raw)) });
     }
   } finally {
     await fh.close();
@@ -192,11 +174,6 @@ const STILLS_PER_PROCESS = 8;
 export interface Stills {
   /** Per time, its pixels once its process is done. */
   readonly loaders: ReadonlyArray<() => Promise<RawPixels>>;
-  /**
-   * With the `check` option: per time, the frame at the candidate pass's analysis size from this
-   * decode, or undefined if it did not come out (the loader says why).
-   */
-  readonly checks: ReadonlyArray<() => Promise<Buffer | undefined>>;
   /** Settles when every process has ended (await it before removing the scratch directory). */
   readonly finished: Promise<void>;
 }
@@ -212,19 +189,16 @@ export interface Stills {
  */
 export function extractStills(
   input: string, video: ArtworkVideo, timesS: readonly number[], dir: string,
-  options: { signal?: AbortSignal; parallel?: number; check?: { readonly widthPx: number; readonly heightPx: number } } = {},
+  options: { signal?: AbortSignal; parallel?: number } = {},
 ): Stills {
-  const { signal, check, parallel = availableParallelism() } = options;
+  const { signal, parallel = availableParallelism() } = options;
   const widthPx = even(video.displayWidth);
   const heightPx = even(video.displayHeight);
   const frameBytes = widthPx * heightPx * 3;
-  const stills = timesS.map((atS) => {
-    const stem = path.join(dir, `still-${Math.round(atS * 1000)}`);
-    return { atS, output: `${stem}.rgb`, ...(check === undefined ? {} : { checkOutput: `${stem}-check.rgb` }) };
-  });
+  const stills = timesS.map((atS) => ({ atS, output: path.join(dir, `still-${Math.round(atS * 1000)}.rgb`) }));
   const run = (batch: typeof stills, seek: 'exact' | 'early' = 'exact'): Promise<unknown> => runFfmpeg(buildArtworkArgs({
     kind: 'artwork-stills', input, videoStartS: video.startTimeS, stills: batch,
-    frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, seek, ...(check === undefined ? {} : { check }),
+    frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, seek,
   }), signal === undefined ? {} : { signal });
   const perProcess = Math.min(STILLS_PER_PROCESS, Math.max(1, Math.ceil(stills.length / Math.max(1, parallel))));
   const batches: Array<typeof stills> = [];
@@ -256,13 +230,7 @@ export function extractStills(
     }
     return { data, widthPx, heightPx, channels: 3 };
   });
-  const checks = stills.map((still, i) => async (): Promise<Buffer | undefined> => {
-    await runs[Math.floor(i / perProcess)];
-    if (still.checkOutput === undefined) return undefined;
-    const data = await readFile(still.checkOutput).catch(() => undefined);
-    return data?.length === check!.widthPx * check!.heightPx * 3 ? data : undefined;
-  });
-  return { loaders, checks, finished: finished.catch(() => undefined) };
+  return { loaders, finished: finished.catch(() => undefined) };
 }
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);

@@ -2,18 +2,22 @@
  * ffmpeg command lines of the artwork job, as data (pure, snapshot-tested), and the parser of
  * the frame log those commands write.
  *
- * Candidate extraction is ONE decode of the master. A `select` expression keeps, in source
- * order: bursts of three frames (t − δ, t, t + δ) on a regular grid, and the same bursts a
+ * Candidate extraction decodes each frame of the master once, in stretches decoded in parallel
+ * (each from the keyframe just before it). A `select` expression keeps, in source order: bursts of three frames (t − δ, t, t + δ) on a regular grid, and the same bursts a
  * little after each scene cut, so the scorer has a neighbour either side of most frames for its
  * fade, dissolve and motion evidence. Only kept frames are scaled to analysis size and converted
- * to rgb24; every other frame costs its decode and one SAD for the scene score.
+ * to rgb24; every other frame costs its decode and one SAD for the scene score. A stretch starts
+ * its cut history afresh: its first cut always gets a burst, so where a single pass would have
+ * skipped that cut (closer than minCutGapS to one before the stretch), the stretch's cut bursts
+ * can differ from a single pass's until the next cut that both keep. The stretches come from
+ * the title's length alone, so every worker keeps the same frames.
  *
  * Scene cuts use `select`'s own `scene` variable rather than a separate `scdet` filter: both are
  * ffmpeg's same MAFD-difference detector (`ff_scene_sad`), but only `select` can act on the
  * score within the pass, and running both would compute it twice per frame.
  */
 
-import type { ArtworkSamplingPlan, ArtworkSegment, CandidateDecode } from './artwork-plan.ts';
+import type { ArtworkSamplingPlan, ArtworkSegment } from './artwork-plan.ts';
 
 /**
  * How far before a stretch its decode seeks: the stretch's first frame needs the one before it
@@ -40,15 +44,6 @@ export interface ArtworkCandidatesCommand {
   /** The stretch this ffmpeg decodes. @defaultValue the whole title */
   readonly segment?: ArtworkSegment;
   /**
-   * `anchors` decodes I- and P-frames only (`-skip_frame bidir`): in a b-pyramid stream a
-   * third of the B-frames are references, and skipping them too saves about a third of the
-   * decode. Right only for streams whose P-frames never predict from a B-frame (x264's), which
-   * the caller verifies on the frames it chooses (see {@link ArtworkStillsCommand.check}).
-   * `references` decodes every reference frame (`-skip_frame noref`): right for any stream.
-   * @defaultValue 'references'
-   */
-  readonly decode?: CandidateDecode;
-  /**
    * How far before the stretch to seek. A container whose seeks land on the keyframe AFTER the
    * target (MPEG-TS) needs more: the caller retries with {@link STILL_SEEK_LEAD_S}, then 0
    * (decode from the start). @defaultValue {@link SEGMENT_SEEK_LEAD_S}
@@ -62,11 +57,6 @@ export interface ArtworkStill {
   readonly atS: number;
   /** One rgb24 frame, widthPx × heightPx × 3 bytes. */
   readonly output: string;
-  /**
-   * With {@link ArtworkStillsCommand.check}: the same frame scaled as the candidate pass scales
-   * it, so the two decodes can be compared byte for byte.
-   */
-  readonly checkOutput?: string;
 }
 
 export interface ArtworkStillsCommand {
@@ -86,8 +76,6 @@ export interface ArtworkStillsCommand {
    * are imprecise (a seek past the frame would miss it). @defaultValue 'exact'
    */
   readonly seek?: 'exact' | 'early';
-  /** Analysis size of the candidate pass: each still with a checkOutput is also written at it. */
-  readonly check?: { readonly widthPx: number; readonly heightPx: number };
 }
 
 export type ArtworkFfmpegCommand = ArtworkCandidatesCommand | ArtworkStillsCommand;
@@ -142,8 +130,10 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
   const { plan } = cmd;
   const segment = cmd.segment ?? { startS: 0 };
   const seekS = segment.startS > 0 ? Math.max(0, cmd.videoStartS + segment.startS - (cmd.seekLeadS ?? SEGMENT_SEEK_LEAD_S)) : 0;
-  // The decode ends once the stretch's last cut burst is complete: `trim` ends the stream there.
-  const stopS = segment.endS === undefined ? undefined : cmd.videoStartS + segment.endS + plan.afterCutS + plan.neighbourOffsetS + 0.1;
+  // The decode ends once the stretch's last cut burst is complete: `trim` ends the stream there,
+  // a second after the burst's last target, as the frame that hits a target may come a few
+  // skipped (non-reference) frames after it.
+  const stopS = segment.endS === undefined ? undefined : cmd.videoStartS + segment.endS + plan.afterCutS + plan.neighbourOffsetS + 1;
   const graph = [
     `[0:v:0]${stopS === undefined ? '' : `trim=end=${num(stopS)},`}select=outputs=2:expr=${quoteFilterValue(candidateSelectExpr(cmd.videoStartS, plan, segment))}[cand][cut]`,
     `[cand]metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(cmd.frameLog)},` +
@@ -153,13 +143,15 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
   return [
     // Source timestamps: the expression and the frame log speak the master's own times.
     '-copyts',
-    // Non-reference frames (most B-frames) are not decoded, nor with `anchors` any B-frame: a
-    // third to a half less decoding, and a burst target lands on the next decoded frame instead.
-    // Intra-only masters lose nothing.
-    '-skip_frame', cmd.decode === 'anchors' ? 'bidir' : 'noref',
+    // Non-reference frames (most B-frames) are not decoded: about a third less decoding, and a
+    // burst target lands on the next decoded frame instead. Intra-only masters lose nothing.
+    // (Skipping every B-frame would save another third on a b-pyramid stream, but is right only
+    // where no P-frame predicts from a B-frame: true of x264 at ref=1 only, not at its default
+    // ref=3, nor of x265.)
+    '-skip_frame', 'noref',
     // One decoding thread: frame threads cost a tenth more CPU for the same frames (bench:artwork,
-    // 4.35 -> 3.86 s on the 60 s master), and artwork is background work beside the fleet's
-    // encodes, which keep the cores busy: what counts is the CPU it takes from them.
+    // 4.35 -> 3.86 s on the 60 s master) and barely shorten a decode whose filters run on one
+    // thread; the parallelism comes from the stretches, each its own ffmpeg.
     '-threads', '1',
     // A later stretch seeks by timestamp to just before it (see buildArtworkStillsArgs), without trimming.
     ...(seekS > 0 ? ['-noaccurate_seek', '-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
@@ -215,27 +207,14 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
       '-i', cmd.input,
     ];
   });
-  const graph = cmd.stills.map(({ atS, checkOutput }, i) => {
+  const graph = cmd.stills.map(({ atS }, i) => {
     const targetS = cmd.videoStartS + atS - cmd.frameDurationS / 2;
     const still = `scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
     const trim = `[${i}:v:0]trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)}`;
-    if (cmd.check !== undefined && checkOutput !== undefined) {
-      // The candidate pass's own scaling chain, on this decode of the frame.
-      return `${trim},split=2[f${i}][c${i}];[f${i}]${still};[c${i}]scale=${cmd.check.widthPx}:${cmd.check.heightPx},setsar=1,format=rgb24[k${i}]`;
-    }
-    // That frame and no later one: a seek that landed past it gives no frame, so the still is
-    // retried with the early seek instead of a wrong frame being cropped. `trim` rather than a
-    // `select`: it ends its stream at the first frame past the window, so an input whose frame
-    // never comes (the seek landed past it) stops there instead of decoding the rest of the
-    // master while the other stills' outputs wait (12 s instead of 0.6 s for four stills of a
-    // 60 s master, one missed).
     return `${trim},${still}`;
   });
   const rgbFrame = (label: string, file: string): string[] => ['-map', `[${label}]`, '-frames:v', '1', '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', file];
-  const outputs = cmd.stills.flatMap(({ output, checkOutput }, i) => [
-    ...rgbFrame(`s${i}`, output),
-    ...(cmd.check !== undefined && checkOutput !== undefined ? rgbFrame(`k${i}`, checkOutput) : []),
-  ]);
+  const outputs = cmd.stills.flatMap(({ output }, i) => rgbFrame(`s${i}`, output));
   return ['-copyts', ...inputs, '-filter_complex', graph.join(';'), ...outputs];
 }
 

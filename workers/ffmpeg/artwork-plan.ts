@@ -1,6 +1,6 @@
 /**
- * How the artwork job samples a title (pure): the candidate bursts, the stretches decoded in
- * parallel, and how a master's candidates are decoded first. `artwork-args.ts` turns a plan
+ * How the artwork job samples a title (pure): the candidate bursts and the stretches decoded
+ * in parallel. `artwork-args.ts` turns a plan
  * into ffmpeg command lines.
  */
 
@@ -104,21 +104,6 @@ export function planArtworkSampling(
     minCutGapS: Math.max(video.durationS / maxBursts, afterCutS + neighbourOffsetS + 0.1),
     segmentStartsS: Array.from({ length: segments }, (_, k) => Number(((k * video.durationS) / segments).toFixed(3))),
   };
-}
-
-export type CandidateDecode = 'anchors' | 'references';
-
-/**
- * Codecs whose candidate pass first decodes anchors only. H.264 from x264 never predicts a
- * P-frame from a B-frame (every P-frame of a b-pyramid master decodes the same either way);
- * HEVC from x265 does (nearly every P-frame differed), and MPEG-2 B-frames are never
- * references, so anything else decodes every reference frame at once.
- */
-const ANCHOR_DECODE_CODECS: ReadonlySet<string> = new Set(['h264']);
-
-/** How the candidate pass decodes a master first, from its codec (unknown: every reference frame). */
-export function firstCandidateDecode(codec: string | undefined): CandidateDecode {
-  return codec !== undefined && ANCHOR_DECODE_CODECS.has(codec) ? 'anchors' : 'references';
 }
 
 /** One stretch of the candidate pass: frames from startS (inclusive) to endS (exclusive, none for the last). */

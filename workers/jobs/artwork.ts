@@ -1,6 +1,6 @@
 /**
  * The `artwork` job: a plain job (not part of the title's flow), queued once the title is
- * published and run beside the fleet's encodes, finds candidate frames in one decode of the
+ * published and run beside the fleet's encodes, finds candidate frames in a decode of the
  * master, scores and shortlists them with `artwork/`, crops the chosen frames at full resolution
  * and stores them with an `artwork.json` entry.
  *
@@ -9,12 +9,12 @@
  * retries are spent (earlier attempts rethrow, which the worker does not count against the
  * title until the last one).
  */
-import { firstCandidateDecode, planArtworkSampling, type CandidateDecode } from '../ffmpeg/artwork-plan.ts';
+import { planArtworkSampling } from '../ffmpeg/artwork-plan.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import { digest } from '../encode/settings.ts';
-import { chooseFromBursts, type BurstSelection } from '../artwork/bursts.ts';
-import { artworkVideoOf, extractCandidates, extractStills, type ArtworkVideo, type ExtractedCandidates, type Stills } from '../artwork/extract.ts';
-import { cropFrame, storeFrame, type CroppedFrame } from '../artwork/render.ts';
+import { chooseFromBursts } from '../artwork/bursts.ts';
+import { artworkVideoOf, extractCandidates, extractStills, type ArtworkVideo } from '../artwork/extract.ts';
+import { renderFrame } from '../artwork/render.ts';
 import {
   ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, readArtworkManifest, writeArtworkManifest,
   type ArtworkCandidateEntry, type ArtworkManifest, type ArtworkPin,
@@ -110,36 +110,20 @@ export async function computeArtwork(
   const plan = planArtworkSampling(d.video, settings.sampling);
   return withScratch(deps.tmpDir, label, async (dir) => {
     const prefix = artworkVersionPrefix(d.source.titleId, d.version);
-    const pass = async (decode: CandidateDecode): Promise<CandidatePass> => {
-      const extracted = await extractCandidates(input, d.video, plan, dir, { signal, decode, onProgress: (f) => progress(0.6 * f) });
-      const selection = chooseFromBursts(extracted.analysed, settings.selection);
-      const check = decode === 'anchors' ? { widthPx: plan.widthPx, heightPx: plan.heightPx } : undefined;
-      const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, { signal, ...(check === undefined ? {} : { check }) });
-      // Each frame is cropped as soon as its still is out, while the check reads the stills' small copies.
-      let done = 0;
-      const cropping = mapLimit(selection.shortlist, 1, async (s, i) => {
-        const cropped = await cropFrame(s.atS, stills.loaders[i]!, settings.crops);
-        progress(0.6 + (0.3 * ++done) / selection.shortlist.length);
-        return cropped;
-      });
-      const checking = decode === 'anchors' ? firstMismatch(extracted, selection, stills) : Promise.resolve(undefined);
-      const [cropped, mismatch] = await Promise.all([cropping, checking]).finally(() => stills.finished);
-      return { extracted, selection, cropped, mismatch };
-    };
-    let chosen = await pass(firstCandidateDecode(d.video.codec));
-    const verifyWarnings: string[] = [];
-    if (chosen.mismatch !== undefined) {
-      // P-frames predicted from B-frames: every anchor after one may be wrong. Start again the safe way.
-      verifyWarnings.push(`the I/P-frame candidate pass did not match a full decode at ${chosen.mismatch.toFixed(3)} s; candidates decoded again with every reference frame`);
-      chosen = await pass('references');
-    }
-    const { extracted, selection, cropped } = chosen;
+    const extracted = await extractCandidates(input, d.video, plan, dir, { signal, onProgress: (f) => progress(0.6 * f) });
+    const selection = chooseFromBursts(extracted.analysed, settings.selection);
     const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
-    // Stored only now: a pass that failed its check leaves no images behind.
-    const rendered = await mapLimit(selection.shortlist, 2, async (s, i) => [s.index, await storeFrame(cropped[i]!, prefix, deps.store)] as const);
-    progress(1);
+    const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, { signal });
+    // Each frame is cropped and stored as soon as its still is out, one at a time: a frame's
+    // renditions already run side by side, and two frames at once cost more CPU for no time.
+    let done = 0;
+    const rendered = await mapLimit(selection.shortlist, 1, async (s, i) => {
+      const result = await renderFrame(s.atS, stills.loaders[i]!, prefix, settings.crops, deps.store);
+      progress(0.6 + (0.4 * ++done) / selection.shortlist.length);
+      return [s.index, result] as const;
+    }).finally(() => stills.finished);
     const images = new Map(rendered);
-    const warnings = [...verifyWarnings, ...extracted.warnings];
+    const warnings = [...extracted.warnings];
     const candidates: ArtworkCandidateEntry[] = selection.candidates.map((c) => {
       const r = images.get(c.index);
       return {
@@ -160,29 +144,6 @@ export async function computeArtwork(
     if (!selection.usable) return { ...base, status: 'no-usable-frame', flag: 'no-usable-frame', reason: selection.reason ?? 'no usable frame' };
     return { ...base, status: 'ready' };
   });
-}
-
-interface CandidatePass {
-  readonly extracted: ExtractedCandidates;
-  readonly selection: BurstSelection;
-  /** The shortlist's crops, in shortlist order, not yet stored. */
-  readonly cropped: readonly CroppedFrame[];
-  /** With an anchors-only pass: the time of a chosen frame the full decode disagrees with. */
-  readonly mismatch: number | undefined;
-}
-
-/**
- * The time of the first chosen frame whose analysis-size pixels from the candidate pass differ
- * from the same frame in its still's full decode, if any. The stills decode every reference
- * frame, so they are right for any stream; byte-equal frames mean the anchors-only pass was too.
- * A still that did not come out proves nothing either way (its loader reports it).
- */
-async function firstMismatch(extracted: ExtractedCandidates, selection: BurstSelection, stills: Stills): Promise<number | undefined> {
-  for (const [i, s] of selection.shortlist.entries()) {
-    const still = await stills.checks[i]!();
-    if (still !== undefined && !still.equals(await extracted.pixelsOf(s.index))) return s.atS;
-  }
-  return undefined;
 }
 
 /** A pinned frame stays pinned only if the new entry still has crops of it. */

@@ -11,17 +11,27 @@ export async function uploadFile(store: ObjectStore, file: string, key: string, 
   await store.put(key, createReadStream(file), contentType === undefined ? {} : { contentType });
 }
 
-/** Runs `fn` over items with at most `limit` in flight; rejects on the first failure. */
+/**
+ * Runs `fn` over items with at most `limit` in flight. On the first failure no further item is
+ * started, and the promise rejects with that failure once the calls in flight have settled: a
+ * caller that cleans up after it (a scratch directory its ffmpegs write to) never races them.
+ */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
+  let failure: { readonly error: unknown } | undefined;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && failure === undefined) {
       const i = next++;
-      results[i] = await fn(items[i] as T, i);
+      try {
+        results[i] = await fn(items[i] as T, i);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   });
   await Promise.all(lanes);
+  if (failure !== undefined) throw failure.error;
   return results;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildArtworkArgs, candidateSelectExpr, parseFrameLog, quoteFilterValue } from '../../../workers/ffmpeg/artwork-args.ts';
-import { artworkSegments, firstCandidateDecode, InvalidSamplingOptionError, planArtworkSampling } from '../../../workers/ffmpeg/artwork-plan.ts';
+import { artworkSegments, InvalidSamplingOptionError, planArtworkSampling } from '../../../workers/ffmpeg/artwork-plan.ts';
 import { framesWithNeighboursBothSides } from '../../../workers/artwork/bursts.ts';
 import type { AnalysedCandidate } from '../../../artwork/index.ts';
 
@@ -22,8 +22,8 @@ describe('artwork ffmpeg argument snapshots', () => {
     });
     expect(args).toMatchSnapshot();
     expect(args[args.indexOf('-ss') + 1]).toBe('30.900000');
-    // 1.4 + 45 + afterCut 0.6 + δ 0.25 + 0.1
-    expect(args[args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v:0\]trim=end=47\.35,select=/);
+    // 1.4 + 45 + afterCut 0.6 + δ 0.25 + 1
+    expect(args[args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v:0\]trim=end=48\.25,select=/);
     const wider = buildArtworkArgs({
       kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30, endS: 45 }, seekLeadS: 10,
       rawOutput: '/tmp/a/s.rgb', frameLog: '/tmp/a/s.log', cutLog: '/tmp/a/c.log',
@@ -57,37 +57,6 @@ describe('artwork ffmpeg argument snapshots', () => {
       stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }],
     });
     expect(exact[exact.indexOf('-ss') + 1]).toBe('13.900002');
-  });
-
-  it('candidates: anchors skip every B-frame, references only the non-reference frames', () => {
-    const cmd = {
-      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60,
-      rawOutput: '/tmp/a/c.rgb', frameLog: '/tmp/a/c.log', cutLog: '/tmp/a/k.log',
-    } as const;
-    const skip = (args: string[]): string | undefined => args[args.indexOf('-skip_frame') + 1];
-    expect(skip(buildArtworkArgs({ ...cmd, decode: 'anchors' }))).toBe('bidir');
-    expect(skip(buildArtworkArgs({ ...cmd, decode: 'references' }))).toBe('noref');
-    expect(skip(buildArtworkArgs(cmd))).toBe('noref');
-  });
-
-  it('stills with a check: each also written at analysis size through the candidate pass\'s own scaling', () => {
-    const args = buildArtworkArgs({
-      kind: 'artwork-stills', input: '/m/master.mp4', videoStartS: 0, frameDurationS: 1 / 25, widthPx: 1280, heightPx: 720,
-      check: { widthPx: 480, heightPx: 270 },
-      stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb', checkOutput: '/tmp/a/s12500-check.rgb' }, { atS: 3, output: '/tmp/a/s3000.rgb' }],
-    });
-    expect(args).toMatchSnapshot();
-    expect(args[args.indexOf('-filter_complex') + 1]).toContain('split=2[f0][c0];[f0]scale=1280:720,setsar=1,format=rgb24[s0];[c0]scale=480:270,setsar=1,format=rgb24[k0]');
-    expect(args.filter((a) => a.endsWith('.rgb'))).toEqual(['/tmp/a/s12500.rgb', '/tmp/a/s12500-check.rgb', '/tmp/a/s3000.rgb']);
-    // Stills always decode every reference frame: they are what the anchors-only pass is checked against.
-    expect(args.filter((a) => a === 'noref')).toHaveLength(2);
-  });
-
-  it('decodes H.264 anchors first, anything else (or an unknown codec) every reference frame', () => {
-    expect(firstCandidateDecode('h264')).toBe('anchors');
-    expect(firstCandidateDecode('hevc')).toBe('references');
-    expect(firstCandidateDecode('mpeg2video')).toBe('references');
-    expect(firstCandidateDecode(undefined)).toBe('references');
   });
 
   it('stills: refuses an empty batch', () => {
