@@ -107,11 +107,11 @@ async function decodeSegment(
     ? [SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, segment.startS + video.startTimeS].filter((lead, i, all) => all.findIndex((l) => seekOf(l) === seekOf(lead)) === i)
     : [0];
   const warnings: string[] = [];
+  const files = { rawOutput: `${stem}.rgb`, frameLog: `${stem}.log`, cutLog: `${stem}-cuts.log` };
+  const endS = video.startTimeS + (segment.endS ?? video.durationS);
+  const fromS = video.startTimeS + segment.startS;
   for (const [attempt, seekLeadS] of leads.entries()) {
-    const files = { rawOutput: `${stem}.rgb`, frameLog: `${stem}.log`, cutLog: `${stem}-cuts.log` };
     await Promise.all(Object.values(files).map((f) => rm(f, { force: true })));
-    const endS = video.startTimeS + (segment.endS ?? video.durationS);
-    const fromS = video.startTimeS + segment.startS;
     try {
       await runFfmpeg(buildArtworkArgs({ kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS }), {
         durationS: endS,
@@ -214,9 +214,7 @@ export function extractStills(
     } finally {
       ended[b]!();
     }
-  }).then(() => undefined);
-  // An abort reaches the caller through the loaders' own runs; `finished` only says when all ended.
-  finished.catch(() => undefined);
+  }).then(() => undefined, () => undefined); // an abort reaches the caller through the loaders' own runs
   const loaders = stills.map((still, i) => async (): Promise<RawPixels> => {
     await runs[Math.floor(i / perProcess)];
     let data = await readFile(still.output).catch(() => undefined);
@@ -230,7 +228,7 @@ export function extractStills(
     }
     return { data, widthPx, heightPx, channels: 3 };
   });
-  return { loaders, finished: finished.catch(() => undefined) };
+  return { loaders, finished };
 }
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
