@@ -28,7 +28,7 @@ export { DEFAULT_SCORING_OPTIONS, resolveScoringOptions } from './scoring-option
 export type { RejectThresholds, ScoreWeights, ScoringOptions } from './scoring-options.ts';
 export { chooseShortlist, removeNearDuplicates } from './shortlist.ts';
 export type { NearDuplicate, Shortlist, ShortlistItem, ShortlistOptions } from './shortlist.ts';
-export { chooseArtwork, selectArtwork } from './select.ts';
+export { chooseArtwork, DEFAULT_NEIGHBOUR_WINDOW_S, selectArtwork } from './select.ts';
 export type { AnalysedCandidate, ArtworkSelection, NoUsableArtwork, ScoredCandidate, SelectionOptions, UsableArtwork } from './select.ts';
 export { CROP_ASPECTS, renderCrops, resolveCropOptions } from './crops.ts';
 export type { ArtworkFormat, CropOptions, CropSet, CropShape, Rendition } from './crops.ts';

@@ -17,6 +17,9 @@ import { resolveScoringOptions } from './scoring-options.ts';
 import type { NearDuplicate, ShortlistItem, ShortlistOptions } from './shortlist.ts';
 import { chooseShortlist, resolveShortlistOptions } from './shortlist.ts';
 
+/** {@link SelectionOptions.neighbourWindowS}'s default, seconds. */
+export const DEFAULT_NEIGHBOUR_WINDOW_S = 1;
+
 export interface SelectionOptions {
   /** Width frames are scored at, px; thresholds in `scoring` are calibrated for 480. @defaultValue 480 */
   readonly analysisWidthPx?: number;
@@ -115,7 +118,7 @@ export async function selectArtwork(
 
 /** The pure half of `selectArtwork`: neighbours, scores, shortlist. */
 export function chooseArtwork(analysed: readonly AnalysedCandidate[], options: SelectionOptions = {}): ArtworkSelection {
-  const windowS = options.neighbourWindowS ?? 1;
+  const windowS = options.neighbourWindowS ?? DEFAULT_NEIGHBOUR_WINDOW_S;
   if (!Number.isFinite(windowS) || windowS < 0) {
     throw new InvalidArtworkOptionError('neighbourWindowS', 'a finite number >= 0', windowS);
   }

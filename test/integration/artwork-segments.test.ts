@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artworkVideoOf, extractCandidates, type ExtractedCandidates } from '../../workers/artwork/extract.ts';
+import { artworkVideoOf, extractCandidates, extractStills, type ExtractedCandidates } from '../../workers/artwork/extract.ts';
+import { framesWithNeighboursBothSides } from '../../workers/artwork/bursts.ts';
 import { planArtworkSampling } from '../../workers/ffmpeg/artwork-plan.ts';
 import { probeMaster } from '../../workers/ffmpeg/probe.ts';
 import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
@@ -61,5 +62,55 @@ describe.each([
       expect(stretches.analysed.some((a) => a.atS >= from && a.atS < to), `a frame in ${from}-${to} s`).toBe(true);
     }
     expect(summary(stretches)).toEqual(summary(whole));
+  }, 120_000);
+
+  it('captures every frame the shortlist may choose at display size, with the pixels a second decode gives', async () => {
+    const video = artworkVideoOf(await probeMaster(master));
+    const frameBytes = 640 * 360 * 3;
+    const run = async (name: string, maxSegments: number, captureBudgetBytes?: number): Promise<ExtractedCandidates> => {
+      const scratch = path.join(dir, `${name}-${ext}`);
+      await mkdir(scratch);
+      const plan = planArtworkSampling(video, { maxSegments, minSegmentS: 3 });
+      return extractCandidates(master, video, plan, scratch, { concurrency: 2, neighbourWindowS: 1, ...(captureBudgetBytes === undefined ? {} : { captureBudgetBytes }) });
+    };
+    const offered = (x: ExtractedCandidates): number[] => [...framesWithNeighboursBothSides(x.analysed, 1)].map((i) => x.analysed[i]!.atS);
+    const whole = await run('capture-whole', 1);
+    expect(offered(whole).length).toBeGreaterThan(4);
+    // Every frame that may be chosen, and not every kept frame (the first of a burst never is).
+    for (const t of offered(whole)) expect(whole.captured.map((c) => c.atS), `${t} s captured`).toContainEqual(t);
+    expect(whole.captured.length).toBeLessThan(whole.analysed.length);
+    for (const c of whole.captured) expect(whole.analysed.map((a) => a.atS)).toContainEqual(c.atS);
+    // In stretches, a frame whose neighbour another stretch's cut burst keeps can be missed (its
+    // still is then decoded again); every other one is captured.
+    const captured = await run('capture', 4);
+    const edgesS = planArtworkSampling(video, { maxSegments: 4, minSegmentS: 3 }).segmentStartsS.slice(1);
+    const inside = offered(captured).filter((t) => edgesS.every((e) => Math.abs(t - e) > 1.5));
+    expect(inside.length).toBeGreaterThan(2);
+    for (const t of inside) expect(captured.captured.map((c) => c.atS), `${t} s captured`).toContainEqual(t);
+    const offeredS = offered(captured).filter((t) => captured.captured.some((c) => c.atS === t));
+
+    // The analysis does not depend on which output a frame took.
+    const none = await run('no-capture', 4, 0);
+    expect(none.captured).toEqual([]);
+    expect(summary(captured)).toEqual(summary(none));
+
+    // A captured frame is the frame a still's own decode gives, byte for byte, in every stretch.
+    const picks = [0.25, 0.5, 0.75, 1].map((q) => offeredS[Math.min(offeredS.length - 1, Math.floor(q * (offeredS.length - 1)))]!);
+    const scratch = path.join(dir, `stills-${ext}`);
+    await mkdir(scratch);
+    const fromCapture = extractStills(master, video, picks, scratch, { captured: captured.captured });
+    const decoded = extractStills(master, video, picks, scratch);
+    for (const [i, t] of picks.entries()) {
+      const a = await fromCapture.loaders[i]!();
+      const b = await decoded.loaders[i]!();
+      expect(a.data.length).toBe(frameBytes);
+      expect(Buffer.compare(a.data, b.data), `still at ${t} s`).toBe(0);
+    }
+    await Promise.all([fromCapture.finished, decoded.finished]);
+
+    // The budget bounds each stretch's share: room for one frame per stretch captures at most four.
+    const tight = await run('tight', 4, 4 * frameBytes + 1);
+    expect(tight.captured.length).toBeGreaterThanOrEqual(1);
+    expect(tight.captured.length).toBeLessThanOrEqual(4);
   }, 120_000);
 });

@@ -6,7 +6,7 @@
  * of a neighbour): the brightest frame of a fade-out burst, or one whose only neighbour is across
  * a cut, would otherwise pass as clean.
  */
-import { chooseArtwork, chooseShortlist } from '../../artwork/index.ts';
+import { chooseArtwork, chooseShortlist, DEFAULT_NEIGHBOUR_WINDOW_S } from '../../artwork/index.ts';
 import type { AnalysedCandidate, NearDuplicate, ScoredCandidate, SelectionOptions } from '../../artwork/index.ts';
 
 export interface BurstSelection {
@@ -38,7 +38,7 @@ export function framesWithNeighboursBothSides(analysed: readonly AnalysedCandida
 /** @param analysed sorted by time, `index` equal to position */
 export function chooseFromBursts(analysed: readonly AnalysedCandidate[], options: SelectionOptions = {}): BurstSelection {
   const scored = chooseArtwork(analysed, options);
-  const offered = framesWithNeighboursBothSides(analysed, options.neighbourWindowS ?? 1);
+  const offered = framesWithNeighboursBothSides(analysed, options.neighbourWindowS ?? DEFAULT_NEIGHBOUR_WINDOW_S);
   const base = { candidates: scored.candidates, offered };
   if (!scored.usable) return { ...base, usable: false, shortlist: [], duplicates: [], reason: scored.reason };
   const items = analysed.flatMap((a) => {

@@ -2,12 +2,12 @@
  * The I/O half of artwork: decode candidate frames from the master with ffmpeg and hand them to
  * the pure core (`artwork/`) analysed, and re-extract chosen frames at full resolution.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { analyseFrame, analysisFrameFromRaw } from '../../artwork/index.ts';
+import { analyseFrame, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../../artwork/index.ts';
-import { buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S } from '../ffmpeg/artwork-args.ts';
+import { buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, type ArtworkCapture, type LoggedFrame } from '../ffmpeg/artwork-args.ts';
 import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment } from '../ffmpeg/artwork-plan.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
@@ -30,9 +30,19 @@ export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
   return { durationS: probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight };
 }
 
+/** A burst's middle frame the candidate pass captured at display size (rgb24), for {@link extractStills}. */
+export interface CapturedFrame {
+  /** Seconds from the first video frame, as the candidate's `atS`. */
+  readonly atS: number;
+  readonly file: string;
+  readonly offsetBytes: number;
+}
+
 export interface ExtractedCandidates {
   /** Every decoded candidate, in time order, with its scene index. */
   readonly analysed: readonly AnalysedCandidate[];
+  /** Full-size frames the pass captured, in time order (the stills it spares a second decode). */
+  readonly captured: readonly CapturedFrame[];
   /** Shot cuts found in the pass, seconds from the first video frame. */
   readonly cutsS: readonly number[];
   /** Problems that did not stop the pass (a corrupt stretch, an early ffmpeg exit). */
@@ -40,11 +50,20 @@ export interface ExtractedCandidates {
 }
 
 /**
+ * Scratch space the candidate pass may fill with full-size burst middles (rgb24): all of them
+ * (at most 240, from the plan's bounds) for a short 720p or 1080p title, fewer for a long or
+ * 4K one, whose other chosen frames are decoded again by {@link extractStills}.
+ */
+export const CAPTURE_BUDGET_BYTES = 512 * 2 ** 20;
+
+/**
  * One decode of the master, in stretches decoded in parallel (the plan's segments, up to one
  * ffmpeg per core), then each raw frame is analysed as it is read back, so memory holds one
  * frame's pixels at a time whatever the title's length. A corrupt stretch costs only its
  * frames: ffmpeg conceals or drops them, and if it gives up part way, the frames it wrote before
- * are still used.
+ * are still used. Each stretch also writes its first burst middles at display size, within
+ * `captureBudgetBytes` shared out evenly: the frames the shortlist chooses from, so most chosen
+ * frames need no second decode (about a fifth of the job's CPU on a 60 s title).
  * @throws FfmpegExitError when not a single frame could be decoded
  */
 export async function extractCandidates(
@@ -52,16 +71,24 @@ export async function extractCandidates(
   video: ArtworkVideo,
   plan: ArtworkSamplingPlan,
   dir: string,
-  options: { signal?: AbortSignal; onProgress?: (fraction: number) => void; concurrency?: number } = {},
+  options: {
+    signal?: AbortSignal; onProgress?: (fraction: number) => void; concurrency?: number;
+    /** The selection's neighbour window, seconds (which frames the shortlist may choose). */
+    neighbourWindowS?: number;
+    captureBudgetBytes?: number;
+  } = {},
 ): Promise<ExtractedCandidates> {
   const segments = artworkSegments(plan);
+  const { widthPx, heightPx } = stillSize(video);
+  const maxFrames = Math.floor((options.captureBudgetBytes ?? CAPTURE_BUDGET_BYTES) / (widthPx * heightPx * 3) / segments.length);
+  const capture = maxFrames >= 1 ? { maxFrames, widthPx, heightPx, neighbourWindowS: options.neighbourWindowS ?? DEFAULT_NEIGHBOUR_WINDOW_S } : undefined;
   const done = segments.map(() => 0);
   const report = (k: number, f: number): void => {
     done[k] = f;
     options.onProgress?.(segments.reduce((sum, s, i) => sum + done[i]! * ((s.endS ?? video.durationS) - s.startS), 0) / video.durationS);
   };
   const results = await mapLimit(segments, options.concurrency ?? availableParallelism(), (segment, k) =>
-    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), { ...options, onProgress: (f) => report(k, f) }));
+    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), capture, { ...options, onProgress: (f) => report(k, f) }));
   return mergeSegments(results);
 }
 
@@ -72,6 +99,7 @@ interface SegmentFrame {
 
 interface DecodedSegment {
   readonly frames: readonly SegmentFrame[];
+  readonly captured: readonly CapturedFrame[];
   /** Cut times (frames at or over the plan's threshold) within the stretch or its last burst. */
   readonly cutsS: readonly number[];
   readonly warnings: readonly string[];
@@ -88,7 +116,8 @@ function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates 
   const sceneOf = (t: number): number => cutsS.filter((c) => c <= t + 1e-6).length;
   const frames = results.flatMap((r) => r.frames).sort((a, b) => a.atS - b.atS).filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
   const analysed = frames.map((f, index): AnalysedCandidate => ({ index, atS: f.atS, sceneIndex: sceneOf(f.atS), analysis: f.analysis }));
-  return { analysed, cutsS, warnings };
+  const captured = results.flatMap((r) => r.captured).sort((a, b) => a.atS - b.atS).filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
+  return { analysed, captured, cutsS, warnings };
 }
 
 /**
@@ -99,6 +128,7 @@ function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates 
  */
 async function decodeSegment(
   input: string, video: ArtworkVideo, plan: ArtworkSamplingPlan, segment: ArtworkSegment, stem: string,
+  capture: Omit<ArtworkCapture, 'output' | 'analysisOutput' | 'frameLog'> | undefined,
   options: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
 ): Promise<DecodedSegment> {
   // Each lead once by the seek it makes (a stretch near the start reaches 0 with the second).
@@ -108,12 +138,16 @@ async function decodeSegment(
     : [0];
   const warnings: string[] = [];
   const files = { rawOutput: `${stem}.rgb`, frameLog: `${stem}.log`, cutLog: `${stem}-cuts.log` };
+  const captureFiles = { output: `${stem}-full.rgb`, analysisOutput: `${stem}-captured.rgb`, frameLog: `${stem}-captured.log` };
   const endS = video.startTimeS + (segment.endS ?? video.durationS);
   const fromS = video.startTimeS + segment.startS;
   for (const [attempt, seekLeadS] of leads.entries()) {
-    await Promise.all(Object.values(files).map((f) => rm(f, { force: true })));
+    await Promise.all([...Object.values(files), ...Object.values(captureFiles)].map((f) => rm(f, { force: true })));
     try {
-      await runFfmpeg(buildArtworkArgs({ kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS }), {
+      await runFfmpeg(buildArtworkArgs({
+        kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS,
+        ...(capture === undefined ? {} : { capture: { ...capture, ...captureFiles } }),
+      }), {
         durationS: endS,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: (f: number) => options.onProgress!(Math.max(0, Math.min(1, (f * endS - fromS) / (endS - fromS)))) }),
@@ -122,20 +156,33 @@ async function decodeSegment(
       if (!(error instanceof FfmpegExitError)) throw error;
       warnings.push(`candidate decode from ${segment.startS.toFixed(1)} s stopped early: ${error.message}`);
     }
-    const logged = parseFrameLog(await readFile(files.frameLog, 'utf8').catch(() => ''));
-    const cutFrames = parseFrameLog(await readFile(files.cutLog, 'utf8').catch(() => ''));
-    const firstS = Math.min(...[...logged, ...cutFrames].map((f) => f.ptsTimeS));
+    const readLog = async (file: string): Promise<LoggedFrame[]> => parseFrameLog(await readFile(file, 'utf8').catch(() => ''));
+    const logged = await readLog(files.frameLog);
+    const loggedCaptured = capture === undefined ? [] : await readLog(captureFiles.frameLog);
+    const cutFrames = await readLog(files.cutLog);
+    const firstS = Math.min(...[...logged, ...loggedCaptured, ...cutFrames].map((f) => f.ptsTimeS));
     // The stretch's first frame needs one before it (its scene score, the burst timing): a first
     // frame at or past the start means the seek landed too late (or nothing came out at all).
     if (segment.startS > 0 && !(firstS < fromS) && attempt < leads.length - 1) continue;
     const rel = (t: number): number => Math.max(0, t - video.startTimeS);
-    const cutsS = [...logged, ...cutFrames]
+    const cutsS = [...logged, ...loggedCaptured, ...cutFrames]
       .filter((f) => f.sceneScore >= plan.cutThreshold && rel(f.ptsTimeS) >= segment.startS - 1e-6)
       .map((f) => rel(f.ptsTimeS));
-    const frames = await analyseRawFrames(files.rawOutput, logged.map((f) => rel(f.ptsTimeS)), plan, warnings);
-    return { frames, cutsS, warnings };
+    const capturedTimesS = loggedCaptured.map((f) => rel(f.ptsTimeS));
+    const frames = [
+      ...await analyseRawFrames(files.rawOutput, logged.map((f) => rel(f.ptsTimeS)), plan, warnings),
+      ...await analyseRawFrames(captureFiles.analysisOutput, capturedTimesS, plan, warnings),
+    ].sort((a, b) => a.atS - b.atS);
+    const captured = capture === undefined ? [] : await capturedFrames(captureFiles.output, capturedTimesS, capture.widthPx * capture.heightPx * 3);
+    return { frames, captured, cutsS, warnings };
   }
   throw new Error('unreachable: the last attempt decodes from the start');
+}
+
+/** The captured frames written whole (a decode that stopped early may have cut the last one short). */
+async function capturedFrames(file: string, timesS: readonly number[], frameBytes: number): Promise<CapturedFrame[]> {
+  const size = await stat(file).then((s) => s.size, () => 0);
+  return timesS.flatMap((atS, i) => ((i + 1) * frameBytes <= size ? [{ atS, file, offsetBytes: i * frameBytes }] : []));
 }
 
 /** Reads the raw frames ffmpeg wrote, one at a time, and analyses each at its logged time. */
@@ -179,30 +226,34 @@ export interface Stills {
 }
 
 /**
- * Frames at the master's display size, for cropping: input seek to a keyframe before each, then
- * decode forward to the exact frame. The stills are shared out over up to one ffmpeg per core
- * (each still is its own input, so a process costs its start-up and its stills' decodes), run
- * at once. A loader waits for its own process only, so cropping the first stills overlaps
- * decoding the others, and memory holds only the stills being cropped.
+ * Frames at the master's display size, for cropping. A frame the candidate pass captured
+ * (`options.captured`) is read back from its file; the others are decoded again: input seek to
+ * a keyframe before each, then decode forward to the exact frame, the same pixels. Those are
+ * shared out over up to one ffmpeg per core (each still is its own input, so a process costs
+ * its start-up and its stills' decodes), run at once. A loader waits for its own process only,
+ * so cropping the first stills overlaps decoding the others, and memory holds only the stills
+ * being cropped.
  * A still its process did not deliver is extracted again on its own when loaded, so a frame
  * that cannot be decoded costs only itself: its loader throws FfmpegExitError.
  */
 export function extractStills(
   input: string, video: ArtworkVideo, timesS: readonly number[], dir: string,
-  options: { signal?: AbortSignal; parallel?: number } = {},
+  options: { signal?: AbortSignal; parallel?: number; captured?: readonly CapturedFrame[] } = {},
 ): Stills {
-  const { signal, parallel = availableParallelism() } = options;
-  const widthPx = even(video.displayWidth);
-  const heightPx = even(video.displayHeight);
+  const { signal, parallel = availableParallelism(), captured = [] } = options;
+  const { widthPx, heightPx } = stillSize(video);
   const frameBytes = widthPx * heightPx * 3;
+  const pixels = (data: Buffer): RawPixels => ({ data, widthPx, heightPx, channels: 3 });
   const stills = timesS.map((atS) => ({ atS, output: path.join(dir, `still-${Math.round(atS * 1000)}.rgb`) }));
+  const capturedOf = (atS: number): CapturedFrame | undefined => captured.find((c) => Math.abs(c.atS - atS) < 1e-6);
+  const decoded = stills.filter((still) => capturedOf(still.atS) === undefined);
   const run = (batch: typeof stills, seek: 'exact' | 'early' = 'exact'): Promise<unknown> => runFfmpeg(buildArtworkArgs({
     kind: 'artwork-stills', input, videoStartS: video.startTimeS, stills: batch,
     frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, seek,
   }), signal === undefined ? {} : { signal });
-  const perProcess = Math.min(STILLS_PER_PROCESS, Math.max(1, Math.ceil(stills.length / Math.max(1, parallel))));
+  const perProcess = Math.min(STILLS_PER_PROCESS, Math.max(1, Math.ceil(decoded.length / Math.max(1, parallel))));
   const batches: Array<typeof stills> = [];
-  for (let i = 0; i < stills.length; i += perProcess) batches.push(stills.slice(i, i + perProcess));
+  for (let i = 0; i < decoded.length; i += perProcess) batches.push(decoded.slice(i, i + perProcess));
   const ended: Array<() => void> = [];
   const runs = batches.map((_, b) => new Promise<void>((resolve) => { ended[b] = resolve; }));
   const finished = mapLimit(batches, Math.max(1, parallel), async (batch, b) => {
@@ -215,8 +266,10 @@ export function extractStills(
       ended[b]!();
     }
   }).then(() => undefined, () => undefined); // an abort reaches the caller through the loaders' own runs
-  const loaders = stills.map((still, i) => async (): Promise<RawPixels> => {
-    await runs[Math.floor(i / perProcess)];
+  const loaders = stills.map((still) => async (): Promise<RawPixels> => {
+    const capture = capturedOf(still.atS);
+    if (capture !== undefined) return pixels(await readAt(capture.file, capture.offsetBytes, frameBytes));
+    await runs[Math.floor(decoded.indexOf(still) / perProcess)];
     let data = await readFile(still.output).catch(() => undefined);
     if (data?.length !== frameBytes) {
       // Alone, and seeking early: a container whose seeks are imprecise may have landed past it.
@@ -226,9 +279,27 @@ export function extractStills(
     if (data.length !== frameBytes) {
       throw new FfmpegExitError('ffmpeg', 0, null, `still at ${still.atS.toFixed(3)} s: expected ${frameBytes} bytes, got ${data.length}`);
     }
-    return { data, widthPx, heightPx, channels: 3 };
+    return pixels(data);
   });
   return { loaders, finished };
+}
+
+/** `length` bytes of a file from `offset` (a captured frame, whole: {@link capturedFrames} checked). */
+async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const data = Buffer.allocUnsafe(length);
+    const { bytesRead } = await fh.read(data, 0, length, offset);
+    if (bytesRead !== length) throw new Error(`captured frame at byte ${offset} of ${file}: read ${bytesRead} of ${length} bytes`);
+    return data;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The stills' size: the display size, even (rgb24 from 4:2:0 video), square pixels. */
+function stillSize(video: ArtworkVideo): { widthPx: number; heightPx: number } {
+  return { widthPx: even(video.displayWidth), heightPx: even(video.displayHeight) };
 }
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);

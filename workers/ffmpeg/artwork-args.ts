@@ -49,6 +49,35 @@ export interface ArtworkCandidatesCommand {
    * (decode from the start). @defaultValue {@link SEGMENT_SEEK_LEAD_S}
    */
   readonly seekLeadS?: number;
+  /** Burst middles also written at full size, the first {@link ArtworkCapture.maxFrames} of them. */
+  readonly capture?: ArtworkCapture;
+}
+
+/**
+ * Kept frames the shortlist may choose, also taken at display size as the pass decodes them, so
+ * a chosen frame already captured needs no second decode: the same decoder settings and the
+ * same scale as {@link buildArtworkStillsArgs}, hence the same pixels. The shortlist offers
+ * only frames with a same-shot neighbour within the neighbour window on both sides (a burst's
+ * middle, or an edge where two bursts overlap). The pass captures every kept frame with a kept
+ * frame within that window before it and the next burst target within it after: the frame
+ * that hits that target comes at or after it, and a cut before it starts another shot, so the
+ * captured frames include every frame the shortlist may choose. A captured frame goes to these
+ * outputs instead of the pass's own, analysis size included.
+ */
+export interface ArtworkCapture {
+  /** At most this many frames (bounds the scratch space: a 4K rgb24 frame is 25 MB); at least 1. */
+  readonly maxFrames: number;
+  /** The selection's neighbour window, seconds. */
+  readonly neighbourWindowS: number;
+  /** Display size of the master, as the stills' (square pixels). */
+  readonly widthPx: number;
+  readonly heightPx: number;
+  /** Concatenated rgb24 frames at display size, in the order of {@link ArtworkCapture.frameLog}. */
+  readonly output: string;
+  /** The same frames at plan size, for analysis like {@link ArtworkCandidatesCommand.rawOutput}. */
+  readonly analysisOutput: string;
+  /** `metadata=print` log of the captured frames. */
+  readonly frameLog: string;
 }
 
 /** One frame wanted by {@link ArtworkStillsCommand}. */
@@ -91,16 +120,28 @@ export function quoteFilterValue(value: string): string {
   return `'${value}'`;
 }
 
+/** A time past any title, for "no target ahead" in the select expression. */
+const NO_TARGET_S = 1e9;
+
 /**
  * The `select` expression: evaluated once per decoded frame in order, with state kept in the
  * expression's ld/st registers (they persist across frames):
  *   0 time of the last cut that got a burst · 1 such cuts so far · 2 this frame's time ·
- *   3 whether this frame is such a cut · 9 the previous frame's time.
+ *   3 whether this frame is such a cut · 4 whether it is kept · 5 whether it is captured ·
+ *   6 frames captured so far · 7 the last kept frame's time · 8 frames kept so far (7 and 8
+ *   count the other stretches' regular bursts too) ·
+ *   9 the previous frame's time.
  * A target time τ is hit by the first frame with previous time < τ ≤ this time, so a burst
- * survives any frame rate. Returns 0 (drop), 1 (candidate → output 0) or 2 (cut frame that is
- * not a candidate → output 1, logged only).
+ * survives any frame rate. Returns 0 (drop), 1 (candidate → output 0), 2 (cut frame that is
+ * not a candidate → output 1, logged only) or, with `capture`, 3 (a kept frame with a kept
+ * frame within the neighbour window before it and a burst target within it after, among the
+ * first `maxFrames` such → output 2, captured at full size as well; see {@link ArtworkCapture}).
+ * The next target after time t of a series o + kI is o + I·(floor((t − o)/I) + 1); that of a
+ * cut burst, its offset past the cut if still ahead.
  */
-export function candidateSelectExpr(videoStartS: number, plan: ArtworkSamplingPlan, segment: ArtworkSegment = { startS: 0 }): string {
+export function candidateSelectExpr(
+  videoStartS: number, plan: ArtworkSamplingPlan, segment: ArtworkSegment = { startS: 0 }, capture?: Pick<ArtworkCapture, 'maxFrames' | 'neighbourWindowS'>,
+): string {
   const { sampleIntervalS: I, samplePhaseS: phase, neighbourOffsetS: d, afterCutS: a } = plan;
   // The stretch's own frames: only they start cuts and regular bursts. A burst after a cut near
   // the end runs past it (the next stretch, which counts only its own cuts, does not take it).
@@ -113,16 +154,33 @@ export function candidateSelectExpr(videoStartS: number, plan: ArtworkSamplingPl
     (o) => `gt(floor((ld(2)-${num(o)})/${num(I)}),floor((ld(9)-${num(o)})/${num(I)}))`,
   );
   const afterCut = [a - d, a, a + d].map((o) => `gte(ld(2),ld(0)+${num(o)})*lt(ld(9),ld(0)+${num(o)})`);
-  const ownGrid = own.length === 0 ? `(${grid.join('+')})` : `(${grid.join('+')})*${own.join('*')}`;
+  const ownly = (terms: string): string => (own.length === 0 ? `(${terms})` : `(${terms})*${own.join('*')}`);
+  const ahead = (target: string): string => `if(gt(${target},ld(2)),${target},${NO_TARGET_S})`;
+  const nextTarget = [
+    ...[phase - d, phase, phase + d].map((o) => `${num(o)}+${num(I)}*(floor((ld(2)-${num(o)})/${num(I)})+1)`),
+    ...[a - d, a, a + d].map((o) => `if(gt(ld(1),0),${ahead(`ld(0)+${num(o)}`)},${NO_TARGET_S})`),
+  ].reduce((x, y) => `min(${x},${y})`);
+  const captureTerms = capture === undefined
+    ? []
+    : [
+      `st(5,ld(4)*gt(ld(8),0)*lte(ld(2)-ld(7),${num(capture.neighbourWindowS)})*lte(${nextTarget}-ld(2),${num(capture.neighbourWindowS)})*lt(ld(6),${capture.maxFrames}))`,
+      'st(6,ld(6)+ld(5))',
+      // Kept here, or on the regular grid wherever it falls: the stretch before or after keeps
+      // that frame, and it is a neighbour of this stretch's frames near the edge all the same
+      // (not the first frame decoded, which has no previous time to place it on the grid).
+      `st(7,if(gt(ld(4)+gt(n,0)*(${grid.join('+')}),0),ld(2),ld(7)))`,
+      `st(8,ld(8)+gt(ld(4)+gt(n,0)*(${grid.join('+')}),0))`,
+    ];
   return [
     `st(2,t-${num(videoStartS)})`,
     `st(3,${ownCut}*(eq(ld(1),0)+gte(ld(2)-ld(0),${num(plan.minCutGapS)})))`,
     'st(0,if(ld(3),ld(2),ld(0)))',
     'st(1,ld(1)+ld(3))',
-    `st(4,gt(${ownGrid}+gt(ld(1),0)*(${afterCut.join('+')}),0))`,
+    `st(4,gt(${ownly(grid.join('+'))}+gt(ld(1),0)*(${afterCut.join('+')}),0))`,
+    ...captureTerms,
     'st(9,ld(2))',
     // Not kept: logged if a cut of this stretch, or the first frame decoded (where the seek landed).
-    `if(ld(4),1,2*gt(${ownCut}+eq(n,0),0))`,
+    `if(ld(4),${capture === undefined ? '1' : '1+2*ld(5)'},2*gt(${ownCut}+eq(n,0),0))`,
   ].join(';');
 }
 
@@ -134,12 +192,26 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
   // a second after the burst's last target, as the frame that hits a target may come a few
   // skipped (non-reference) frames after it.
   const stopS = segment.endS === undefined ? undefined : cmd.videoStartS + segment.endS + plan.afterCutS + plan.neighbourOffsetS + 1;
+  const capture = cmd.capture;
+  if (capture !== undefined && !(Number.isInteger(capture.maxFrames) && capture.maxFrames >= 1)) {
+    throw new RangeError(`artwork-candidates: capture.maxFrames must be an integer >= 1, got ${capture.maxFrames}`);
+  }
+  const log = (file: string): string => `metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(file)}`;
+  const analysisSize = `scale=${plan.widthPx}:${plan.heightPx},setsar=1,format=rgb24`;
+  const expr = candidateSelectExpr(cmd.videoStartS, plan, segment, capture);
   const graph = [
-    `[0:v:0]${stopS === undefined ? '' : `trim=end=${num(stopS)},`}select=outputs=2:expr=${quoteFilterValue(candidateSelectExpr(cmd.videoStartS, plan, segment))}[cand][cut]`,
-    `[cand]metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(cmd.frameLog)},` +
-      `scale=${plan.widthPx}:${plan.heightPx},setsar=1,format=rgb24[out]`,
-    `[cut]metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(cmd.cutLog)},nullsink`,
+    `[0:v:0]${stopS === undefined ? '' : `trim=end=${num(stopS)},`}select=outputs=${capture === undefined ? 2 : 3}:expr=${quoteFilterValue(expr)}[cand][cut]${capture === undefined ? '' : '[cap]'}`,
+    `[cand]${log(cmd.frameLog)},${analysisSize}[out]`,
+    `[cut]${log(cmd.cutLog)},nullsink`,
+    ...(capture === undefined ? [] : [
+      `[cap]${log(capture.frameLog)},split[capsmall][capfull]`,
+      `[capsmall]${analysisSize}[outsmall]`,
+      // As the stills' graph does it (buildArtworkStillsArgs), so the pixels are the same.
+      `[capfull]scale=${capture.widthPx}:${capture.heightPx},setsar=1,format=rgb24[outfull]`,
+    ]),
   ].join(';');
+  // Kept frames are irregular in time; anything but passthrough would duplicate frames to fill the gaps.
+  const rawOut = (label: string, file: string): string[] => ['-map', `[${label}]`, '-fps_mode', 'passthrough', '-an', '-sn', '-dn', '-f', 'rawvideo', '-pix_fmt', 'rgb24', file];
   return [
     // Source timestamps: the expression and the frame log speak the master's own times.
     '-copyts',
@@ -157,13 +229,8 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
     ...(seekS > 0 ? ['-noaccurate_seek', '-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
     '-i', cmd.input,
     '-filter_complex', graph,
-    '-map', '[out]',
-    // Kept frames are irregular in time; anything but passthrough would duplicate frames to fill the gaps.
-    '-fps_mode', 'passthrough',
-    '-an', '-sn', '-dn',
-    '-f', 'rawvideo',
-    '-pix_fmt', 'rgb24',
-    cmd.rawOutput,
+    ...rawOut('out', cmd.rawOutput),
+    ...(capture === undefined ? [] : [...rawOut('outsmall', capture.analysisOutput), ...rawOut('outfull', capture.output)]),
   ];
 }
 

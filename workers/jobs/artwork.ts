@@ -110,10 +110,12 @@ export async function computeArtwork(
   const plan = planArtworkSampling(d.video, settings.sampling);
   return withScratch(deps.tmpDir, label, async (dir) => {
     const prefix = artworkVersionPrefix(d.source.titleId, d.version);
-    const extracted = await extractCandidates(input, d.video, plan, dir, { signal, onProgress: (f) => progress(0.6 * f) });
+    const extracted = await extractCandidates(input, d.video, plan, dir, {
+      signal, onProgress: (f) => progress(0.6 * f), ...(settings.selection.neighbourWindowS === undefined ? {} : { neighbourWindowS: settings.selection.neighbourWindowS }),
+    });
     const selection = chooseFromBursts(extracted.analysed, settings.selection);
     const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
-    const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, { signal });
+    const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, { signal, captured: extracted.captured });
     // Each frame is cropped and stored as soon as its still is out, one at a time: a frame's
     // renditions already run side by side, and two frames at once cost more CPU for no time.
     let done = 0;

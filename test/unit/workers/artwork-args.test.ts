@@ -37,6 +37,28 @@ describe('artwork ffmpeg argument snapshots', () => {
     expect(fromStart[fromStart.indexOf('-filter_complex') + 1]).not.toContain('trim');
   });
 
+  it('candidates with capture: a third select output, logged, then at analysis size and at display size, each its own raw file', () => {
+    const args = buildArtworkArgs({
+      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60,
+      rawOutput: '/tmp/a/c.rgb', frameLog: '/tmp/a/c.log', cutLog: '/tmp/a/cuts.log',
+      capture: { maxFrames: 40, neighbourWindowS: 1, widthPx: 1280, heightPx: 720, output: '/tmp/a/full.rgb', analysisOutput: '/tmp/a/cap.rgb', frameLog: '/tmp/a/cap.log' },
+    });
+    expect(args).toMatchSnapshot();
+    const graph = args[args.indexOf('-filter_complex') + 1]!;
+    expect(graph).toMatch(/select=outputs=3:expr='.*'\[cand\]\[cut\]\[cap\];/);
+    expect(graph).toContain("[cap]metadata=mode=print:key=lavfi.scene_score:file='/tmp/a/cap.log',split[capsmall][capfull]");
+    // The stills' own scale (buildArtworkStillsArgs), so the pixels are the same.
+    expect(graph).toContain('[capfull]scale=1280:720,setsar=1,format=rgb24[outfull]');
+    const outputs = args.flatMap((a, i) => (a === '-map' ? [[args[i + 1], args[i + 11]]] : []));
+    expect(outputs).toEqual([['[out]', '/tmp/a/c.rgb'], ['[outsmall]', '/tmp/a/cap.rgb'], ['[outfull]', '/tmp/a/full.rgb']]);
+    // Every output keeps the frames as they come (no duplicates to fill the gaps).
+    expect(args.filter((a) => a === 'passthrough')).toHaveLength(3);
+    expect(() => buildArtworkArgs({
+      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60, rawOutput: 'a', frameLog: 'b', cutLog: 'c',
+      capture: { maxFrames: 0, neighbourWindowS: 1, widthPx: 2, heightPx: 2, output: 'd', analysisOutput: 'e', frameLog: 'f' },
+    })).toThrow(RangeError);
+  });
+
   it('stills: one ffmpeg, each still its own input seeking exactly to it (decode from its keyframe), then the first frame at or after atS − half a frame, at display size', () => {
     expect(buildArtworkArgs({
       kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
@@ -117,6 +139,17 @@ describe('candidateSelectExpr', () => {
     expect(middle).toMatch(/\*gte\(ld\(2\),30\)\*lt\(ld\(2\),45\)\+gt\(ld\(1\),0\)\*\(gte\(ld\(2\),ld\(0\)\+0\.35\)/);
     // The first frame decoded is logged, so the caller sees where the seek landed.
     expect(middle.endsWith('if(ld(4),1,2*gt(gte(scene,0.3)*gte(ld(2),30)*lt(ld(2),45)+eq(n,0),0))')).toBe(true);
+  });
+
+  it('captures a kept frame with a kept frame within the window before it and a burst target within it after, up to maxFrames', () => {
+    const expr = candidateSelectExpr(0, plan60, { startS: 30, endS: 45 }, { maxFrames: 12, neighbourWindowS: 1 });
+    expect(expr).toContain('st(5,ld(4)*gt(ld(8),0)*lte(ld(2)-ld(7),1)*lte(min(');
+    expect(expr).toContain('*lt(ld(6),12))');
+    // The next regular target after t (grid middle: 1 + 2k) and the cut burst's, if still ahead.
+    expect(expr).toContain('1+2*(floor((ld(2)-1)/2)+1)');
+    expect(expr).toContain('if(gt(ld(1),0),if(gt(ld(0)+0.6,ld(2)),ld(0)+0.6,1000000000),1000000000)');
+    expect(expr.endsWith('if(ld(4),1+2*ld(5),2*gt(gte(scene,0.3)*gte(ld(2),30)*lt(ld(2),45)+eq(n,0),0))')).toBe(true);
+    expect(candidateSelectExpr(0, plan60)).not.toContain('ld(5)');
   });
 
   it('refuses a filter value that cannot be quoted', () => {
