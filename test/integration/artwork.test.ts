@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
@@ -8,6 +8,7 @@ import type { App } from '../../orchestrator/app.ts';
 import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
 import { chooseFromBursts } from '../../workers/artwork/bursts.ts';
 import { extractCandidates } from '../../workers/artwork/extract.ts';
+import { FrameNotDecodedError } from '../../workers/artwork/errors.ts';
 import { planArtworkSampling } from '../../workers/ffmpeg/artwork-plan.ts';
 import { createTitle, ingest, waitForArtwork, waitForFinal } from '../support/api.ts';
 import {
@@ -250,6 +251,27 @@ describe('artwork extraction on a damaged master', () => {
       expect(times.some((t) => t > 12)).toBe(true);
       const selection = chooseFromBursts(extracted.analysed);
       expect(selection.usable).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('says that no frame could be decoded, and why, when the media data is all garbage', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-artwork-garbage-'));
+    try {
+      const clip = path.join(dir, 'scenes.mp4');
+      await makeArtworkMaster(clip);
+      // Everything after the moov box (faststart) overwritten: the container opens, no frame decodes.
+      const data = await readFile(clip);
+      const mdat = data.indexOf('mdat') + 4;
+      await writeFile(clip, Buffer.concat([data.subarray(0, mdat), Buffer.alloc(data.length - mdat, 0xa5)]));
+      const video = { durationS: ARTWORK_MASTER_DURATION_S, startTimeS: 0, frameRate: { num: 25, den: 1 }, displayWidth: 640, displayHeight: 360 };
+      const scratch = path.join(dir, 'scratch');
+      await mkdir(scratch);
+      const failure = await extractCandidates(clip, video, planArtworkSampling(video), scratch).then(() => undefined, (e: unknown) => e);
+      expect(failure).toBeInstanceOf(FrameNotDecodedError);
+      expect(failure).toMatchObject({ code: 'VF_ARTWORK_NO_FRAME', message: expect.stringMatching(/^no candidate frame could be decoded from the master/) });
+      expect((failure as Error).message).not.toContain('exited with code 0');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

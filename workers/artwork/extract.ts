@@ -1,6 +1,7 @@
 /**
  * The I/O half of artwork: decode candidate frames from the master with ffmpeg and hand them to
- * the pure core (`artwork/`) analysed, and re-extract chosen frames at full resolution.
+ * the pure core (`artwork/`) analysed, and deliver chosen frames at full resolution (captured
+ * by that same decode, or extracted again).
  */
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -11,6 +12,7 @@ import { buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S
 import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment } from '../ffmpeg/artwork-plan.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
+import { FrameNotDecodedError } from './errors.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 
@@ -64,7 +66,7 @@ export const CAPTURE_BUDGET_BYTES = 512 * 2 ** 20;
  * are still used. Each stretch also writes its first burst middles at display size, within
  * `captureBudgetBytes` shared out evenly: the frames the shortlist chooses from, so most chosen
  * frames need no second decode (about a fifth of the job's CPU on a 60 s title).
- * @throws FfmpegExitError when not a single frame could be decoded
+ * @throws FrameNotDecodedError when not a single frame could be decoded
  */
 export async function extractCandidates(
   input: string,
@@ -109,7 +111,7 @@ interface DecodedSegment {
 function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates {
   const warnings = results.flatMap((r) => r.warnings);
   if (results.every((r) => r.frames.length === 0)) {
-    throw new FfmpegExitError('ffmpeg', 0, null, `no candidate frame could be decoded from the master${warnings.length === 0 ? '' : `: ${warnings.join('; ')}`}`);
+    throw new FrameNotDecodedError(`no candidate frame could be decoded from the master${warnings.length === 0 ? '' : `: ${warnings.join('; ')}`}`);
   }
   const same = (a: number, b: number): boolean => Math.abs(a - b) < 1e-6;
   const cutsS = results.flatMap((r) => r.cutsS).sort((a, b) => a - b).filter((t, i, all) => i === 0 || !same(t, all[i - 1]!));
@@ -234,7 +236,7 @@ export interface Stills {
  * so cropping the first stills overlaps decoding the others, and memory holds only the stills
  * being cropped.
  * A still its process did not deliver is extracted again on its own when loaded, so a frame
- * that cannot be decoded costs only itself: its loader throws FfmpegExitError.
+ * that cannot be decoded costs only itself: its loader throws FrameNotDecodedError.
  */
 export function extractStills(
   input: string, video: ArtworkVideo, timesS: readonly number[], dir: string,
@@ -277,7 +279,7 @@ export function extractStills(
       data = await readFile(still.output).catch(() => Buffer.alloc(0));
     }
     if (data.length !== frameBytes) {
-      throw new FfmpegExitError('ffmpeg', 0, null, `still at ${still.atS.toFixed(3)} s: expected ${frameBytes} bytes, got ${data.length}`);
+      throw new FrameNotDecodedError(`still at ${still.atS.toFixed(3)} s: expected ${frameBytes} bytes, got ${data.length}`);
     }
     return pixels(data);
   });

@@ -5,6 +5,7 @@
  */
 import { renderCrops, UndecodableImageError, type CropOptions, type RawPixels } from '../../artwork/index.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
+import { FrameNotDecodedError } from './errors.ts';
 import type { ObjectStore } from '../storage/port.ts';
 import { withScratch } from '../jobs/scratch.ts';
 import { extractStills, type ArtworkVideo } from './extract.ts';
@@ -21,7 +22,7 @@ export async function renderFrame(
     const still = await loadStill();
     return { images: await storeCrops(store, prefix, frameStem(atS), await renderCrops(still, crops)) };
   } catch (err) {
-    if (!(err instanceof FfmpegExitError) && !(err instanceof UndecodableImageError)) throw err;
+    if (!(err instanceof FfmpegExitError) && !(err instanceof FrameNotDecodedError) && !(err instanceof UndecodableImageError)) throw err;
     return { error: err.message };
   }
 }
