@@ -128,8 +128,8 @@ const NO_TARGET_S = 1e9;
  * expression's ld/st registers (they persist across frames):
  *   0 time of the last cut that got a burst · 1 such cuts so far · 2 this frame's time ·
  *   3 whether this frame is such a cut · 4 whether it is kept · 5 whether it is captured ·
- *   6 frames captured so far · 7 the last kept frame's time · 8 frames kept so far (7 and 8
- *   count the other stretches' regular bursts too) ·
+ *   6 frames captured so far · 7 the last kept frame's time, the other stretches' regular
+ *   bursts counted (−1e9 before any) · 8 whether this frame is such a frame ·
  *   9 the previous frame's time.
  * A target time τ is hit by the first frame with previous time < τ ≤ this time, so a burst
  * survives any frame rate. Returns 0 (drop), 1 (candidate → output 0), 2 (cut frame that is
@@ -163,13 +163,15 @@ export function candidateSelectExpr(
   const captureTerms = capture === undefined
     ? []
     : [
-      `st(5,ld(4)*gt(ld(8),0)*lte(ld(2)-ld(7),${num(capture.neighbourWindowS)})*lte(${nextTarget}-ld(2),${num(capture.neighbourWindowS)})*lt(ld(6),${capture.maxFrames}))`,
+      // The window widened by a microsecond: the selection compares times printed to 6 decimals.
+      `st(5,ld(4)*gt(n,0)*lte(ld(2)-ld(7),${num(capture.neighbourWindowS + 1e-6)})*lte(${nextTarget}-ld(2),${num(capture.neighbourWindowS + 1e-6)})*lt(ld(6),${capture.maxFrames}))`,
       'st(6,ld(6)+ld(5))',
       // Kept here, or on the regular grid wherever it falls: the stretch before or after keeps
       // that frame, and it is a neighbour of this stretch's frames near the edge all the same
       // (not the first frame decoded, which has no previous time to place it on the grid).
-      `st(7,if(gt(ld(4)+gt(n,0)*(${grid.join('+')}),0),ld(2),ld(7)))`,
-      `st(8,ld(8)+gt(ld(4)+gt(n,0)*(${grid.join('+')}),0))`,
+      `st(8,gt(ld(4)+gt(n,0)*(${grid.join('+')}),0))`,
+      // Register 7: the last such time, or "long ago" (not 0, a time) until there is one.
+      `st(7,if(ld(8),ld(2),if(eq(n,0),${-NO_TARGET_S},ld(7))))`,
     ];
   return [
     `st(2,t-${num(videoStartS)})`,

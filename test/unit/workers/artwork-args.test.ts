@@ -143,7 +143,11 @@ describe('candidateSelectExpr', () => {
 
   it('captures a kept frame with a kept frame within the window before it and a burst target within it after, up to maxFrames', () => {
     const expr = candidateSelectExpr(0, plan60, { startS: 30, endS: 45 }, { maxFrames: 12, neighbourWindowS: 1 });
-    expect(expr).toContain('st(5,ld(4)*gt(ld(8),0)*lte(ld(2)-ld(7),1)*lte(min(');
+    // Not the first frame decoded; the window a microsecond wider (times compared at 6 decimals).
+    expect(expr).toContain('st(5,ld(4)*gt(n,0)*lte(ld(2)-ld(7),1.000001)*lte(min(');
+    expect(expr).toContain(',1.000001)*lt(ld(6),12))');
+    // The last kept (or regular-grid) time, "long ago" until there is one.
+    expect(expr).toContain('st(7,if(ld(8),ld(2),if(eq(n,0),-1000000000,ld(7))))');
     expect(expr).toContain('*lt(ld(6),12))');
     // The next regular target after t (grid middle: 1 + 2k) and the cut burst's, if still ahead.
     expect(expr).toContain('1+2*(floor((ld(2)-1)/2)+1)');
