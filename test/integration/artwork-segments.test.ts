@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,19 +94,28 @@ describe.each([
     expect(none.captured).toEqual([]);
     expect(summary(captured)).toEqual(summary(none));
 
-    // A captured frame is the frame a still's own decode gives, byte for byte, in every stretch.
-    const picks = [0.25, 0.5, 0.75, 1].map((q) => offeredS[Math.min(offeredS.length - 1, Math.floor(q * (offeredS.length - 1)))]!);
-    const scratch = path.join(dir, `stills-${ext}`);
-    await mkdir(scratch);
-    const fromCapture = extractStills(master, video, picks, scratch, { captured: captured.captured });
-    const decoded = extractStills(master, video, picks, scratch);
-    for (const [i, t] of picks.entries()) {
+    // A captured frame is the frame a still's own decode gives, byte for byte, in every stretch;
+    // with a frame that was not captured among them, only that one is decoded.
+    const picks = [...new Set([0.25, 0.5, 0.75, 1].map((q) => offeredS[Math.min(offeredS.length - 1, Math.floor(q * (offeredS.length - 1)))]!))];
+    expect(picks.length).toBeGreaterThanOrEqual(3);
+    const notCaptured = captured.analysed.find((a) => !captured.captured.some((c) => c.atS === a.atS))!.atS;
+    const times = [...picks, notCaptured];
+    const scratch = async (name: string): Promise<string> => {
+      const d = path.join(dir, `${name}-${ext}`);
+      await mkdir(d);
+      return d;
+    };
+    const fromCaptureDir = await scratch('stills-captured');
+    const fromCapture = extractStills(master, video, times, fromCaptureDir, { captured: captured.captured });
+    const decoded = extractStills(master, video, times, await scratch('stills-decoded'));
+    for (const [i, t] of times.entries()) {
       const a = await fromCapture.loaders[i]!();
       const b = await decoded.loaders[i]!();
       expect(a.data.length).toBe(frameBytes);
       expect(Buffer.compare(a.data, b.data), `still at ${t} s`).toBe(0);
     }
     await Promise.all([fromCapture.finished, decoded.finished]);
+    expect(await readdir(fromCaptureDir)).toEqual([`still-${Math.round(notCaptured * 1000)}.rgb`]);
 
     // The budget bounds each stretch's share: room for one frame per stretch captures at most four.
     const tight = await run('tight', 4, 4 * frameBytes + 1);

@@ -3,7 +3,7 @@
  * the pure core (`artwork/`) analysed, and deliver chosen frames at full resolution (captured
  * by that same decode, or extracted again).
  */
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { open, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { analyseFrame, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../../artwork/index.ts';
@@ -38,6 +38,9 @@ export interface CapturedFrame {
   readonly atS: number;
   readonly file: string;
   readonly offsetBytes: number;
+  /** Its size (rgb24, so 3 bytes a pixel): a still of another size is not read from it. */
+  readonly widthPx: number;
+  readonly heightPx: number;
 }
 
 export interface ExtractedCandidates {
@@ -52,9 +55,10 @@ export interface ExtractedCandidates {
 }
 
 /**
- * Scratch space the candidate pass may fill with full-size burst middles (rgb24): all of them
- * (at most 240, from the plan's bounds) for a short 720p or 1080p title, fewer for a long or
- * 4K one, whose other chosen frames are decoded again by {@link extractStills}.
+ * Scratch space the candidate pass may fill with full-size frames (rgb24, 6.2 MB a 1080p frame,
+ * 2.8 MB at 720p): about 86 frames of 1080p, 190 of 720p, shared by the stretches. A short
+ * title's offered frames fit; a long or 4K title's later ones are decoded again by
+ * {@link extractStills}. Never more than half the scratch disk's free space.
  */
 export const CAPTURE_BUDGET_BYTES = 512 * 2 ** 20;
 
@@ -82,7 +86,9 @@ export async function extractCandidates(
 ): Promise<ExtractedCandidates> {
   const segments = artworkSegments(plan);
   const { widthPx, heightPx } = stillSize(video);
-  const maxFrames = Math.floor((options.captureBudgetBytes ?? CAPTURE_BUDGET_BYTES) / (widthPx * heightPx * 3) / segments.length);
+  const freeBytes = await statfs(dir).then((s) => (s.bavail * s.bsize) / 2, () => 0);
+  const budgetBytes = Math.min(options.captureBudgetBytes ?? CAPTURE_BUDGET_BYTES, freeBytes);
+  const maxFrames = Math.floor(budgetBytes / (widthPx * heightPx * 3) / segments.length);
   const capture = maxFrames >= 1 ? { maxFrames, widthPx, heightPx, neighbourWindowS: options.neighbourWindowS ?? DEFAULT_NEIGHBOUR_WINDOW_S } : undefined;
   const done = segments.map(() => 0);
   const report = (k: number, f: number): void => {
@@ -111,7 +117,8 @@ interface DecodedSegment {
 function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates {
   const warnings = results.flatMap((r) => r.warnings);
   if (results.every((r) => r.frames.length === 0)) {
-    throw new FrameNotDecodedError(`no candidate frame could be decoded from the master${warnings.length === 0 ? '' : `: ${warnings.join('; ')}`}`);
+    const shown = warnings.slice(0, 3).join('; ') + (warnings.length > 3 ? `; and ${warnings.length - 3} more` : '');
+    throw new FrameNotDecodedError(`no candidate frame could be decoded from the master${warnings.length === 0 ? '' : `: ${shown}`}`);
   }
   const same = (a: number, b: number): boolean => Math.abs(a - b) < 1e-6;
   const cutsS = results.flatMap((r) => r.cutsS).sort((a, b) => a - b).filter((t, i, all) => i === 0 || !same(t, all[i - 1]!));
@@ -143,24 +150,39 @@ async function decodeSegment(
   const captureFiles = { output: `${stem}-full.rgb`, analysisOutput: `${stem}-captured.rgb`, frameLog: `${stem}-captured.log` };
   const endS = video.startTimeS + (segment.endS ?? video.durationS);
   const fromS = video.startTimeS + segment.startS;
-  for (const [attempt, seekLeadS] of leads.entries()) {
+  /** One decode from this lead; the error of an ffmpeg that stopped early, if it did. */
+  const decode = async (seekLeadS: number, withCapture: boolean): Promise<FfmpegExitError | undefined> => {
     await Promise.all([...Object.values(files), ...Object.values(captureFiles)].map((f) => rm(f, { force: true })));
     try {
       await runFfmpeg(buildArtworkArgs({
         kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS,
-        ...(capture === undefined ? {} : { capture: { ...capture, ...captureFiles } }),
+        ...(withCapture && capture !== undefined ? { capture: { ...capture, ...captureFiles } } : {}),
       }), {
         durationS: endS,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
         ...(options.onProgress === undefined ? {} : { onProgress: (f: number) => options.onProgress!(Math.max(0, Math.min(1, (f * endS - fromS) / (endS - fromS)))) }),
       });
+      return undefined;
     } catch (error) {
       if (!(error instanceof FfmpegExitError)) throw error;
-      warnings.push(`candidate decode from ${segment.startS.toFixed(1)} s stopped early: ${error.message}`);
+      return error;
     }
+  };
+  for (const [attempt, seekLeadS] of leads.entries()) {
+    let capturing = capture !== undefined;
+    let stopped = await decode(seekLeadS, capturing);
+    // The capture must never change the candidates: a decode that stopped early while capturing
+    // (a full scratch disk ends every output) is run again without it, so it keeps what a decode
+    // without capture keeps. A corrupt stretch pays its decode twice.
+    if (stopped !== undefined && capturing) {
+      warnings.push(`candidate decode from ${segment.startS.toFixed(1)} s stopped early while capturing (${stopped.message}); decoded again without capture`);
+      capturing = false;
+      stopped = await decode(seekLeadS, false);
+    }
+    if (stopped !== undefined) warnings.push(`candidate decode from ${segment.startS.toFixed(1)} s stopped early: ${stopped.message}`);
     const readLog = async (file: string): Promise<LoggedFrame[]> => parseFrameLog(await readFile(file, 'utf8').catch(() => ''));
     const logged = await readLog(files.frameLog);
-    const loggedCaptured = capture === undefined ? [] : await readLog(captureFiles.frameLog);
+    const loggedCaptured = capturing ? await readLog(captureFiles.frameLog) : [];
     const cutFrames = await readLog(files.cutLog);
     const firstS = Math.min(...[...logged, ...loggedCaptured, ...cutFrames].map((f) => f.ptsTimeS));
     // The stretch's first frame needs one before it (its scene score, the burst timing): a first
@@ -175,16 +197,18 @@ async function decodeSegment(
       ...await analyseRawFrames(files.rawOutput, logged.map((f) => rel(f.ptsTimeS)), plan, warnings),
       ...await analyseRawFrames(captureFiles.analysisOutput, capturedTimesS, plan, warnings),
     ].sort((a, b) => a.atS - b.atS);
-    const captured = capture === undefined ? [] : await capturedFrames(captureFiles.output, capturedTimesS, capture.widthPx * capture.heightPx * 3);
+    const captured = capturing && capture !== undefined ? await capturedFrames(captureFiles.output, capturedTimesS, capture) : [];
     return { frames, captured, cutsS, warnings };
   }
   throw new Error('unreachable: the last attempt decodes from the start');
 }
 
 /** The captured frames written whole (a decode that stopped early may have cut the last one short). */
-async function capturedFrames(file: string, timesS: readonly number[], frameBytes: number): Promise<CapturedFrame[]> {
-  const size = await stat(file).then((s) => s.size, () => 0);
-  return timesS.flatMap((atS, i) => ((i + 1) * frameBytes <= size ? [{ atS, file, offsetBytes: i * frameBytes }] : []));
+async function capturedFrames(file: string, timesS: readonly number[], size: { widthPx: number; heightPx: number }): Promise<CapturedFrame[]> {
+  const { widthPx, heightPx } = size;
+  const frameBytes = widthPx * heightPx * 3;
+  const fileBytes = await stat(file).then((s) => s.size, () => 0);
+  return timesS.flatMap((atS, i) => ((i + 1) * frameBytes <= fileBytes ? [{ atS, file, offsetBytes: i * frameBytes, widthPx, heightPx }] : []));
 }
 
 /** Reads the raw frames ffmpeg wrote, one at a time, and analyses each at its logged time. */
@@ -247,7 +271,8 @@ export function extractStills(
   const frameBytes = widthPx * heightPx * 3;
   const pixels = (data: Buffer): RawPixels => ({ data, widthPx, heightPx, channels: 3 });
   const stills = timesS.map((atS) => ({ atS, output: path.join(dir, `still-${Math.round(atS * 1000)}.rgb`) }));
-  const capturedOf = (atS: number): CapturedFrame | undefined => captured.find((c) => Math.abs(c.atS - atS) < 1e-6);
+  const capturedOf = (atS: number): CapturedFrame | undefined =>
+    captured.find((c) => Math.abs(c.atS - atS) < 1e-6 && c.widthPx === widthPx && c.heightPx === heightPx);
   const decoded = stills.filter((still) => capturedOf(still.atS) === undefined);
   const run = (batch: typeof stills, seek: 'exact' | 'early' = 'exact'): Promise<unknown> => runFfmpeg(buildArtworkArgs({
     kind: 'artwork-stills', input, videoStartS: video.startTimeS, stills: batch,
@@ -270,9 +295,10 @@ export function extractStills(
   }).then(() => undefined, () => undefined); // an abort reaches the caller through the loaders' own runs
   const loaders = stills.map((still) => async (): Promise<RawPixels> => {
     const capture = capturedOf(still.atS);
-    if (capture !== undefined) return pixels(await readAt(capture.file, capture.offsetBytes, frameBytes));
-    await runs[Math.floor(decoded.indexOf(still) / perProcess)];
-    let data = await readFile(still.output).catch(() => undefined);
+    // A captured frame that cannot be read back (its scratch file gone) is decoded alone instead.
+    let data = capture === undefined
+      ? await runs[Math.floor(decoded.indexOf(still) / perProcess)]!.then(() => readFile(still.output)).catch(() => undefined)
+      : await readAt(capture.file, capture.offsetBytes, frameBytes).catch(() => undefined);
     if (data?.length !== frameBytes) {
       // Alone, and seeking early: a container whose seeks are imprecise may have landed past it.
       await run([still], 'early');
