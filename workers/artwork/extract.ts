@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { analyseFrame, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../../artwork/index.ts';
-import { buildArtworkArgs, parseFrameLog, SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, type ArtworkCapture, type LoggedFrame } from '../ffmpeg/artwork-args.ts';
+import { buildArtworkArgs, parseFrameLog, segmentSeekLeadS, STILL_SEEK_LEAD_S, type ArtworkCapture, type LoggedFrame } from '../ffmpeg/artwork-args.ts';
 import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment } from '../ffmpeg/artwork-plan.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
@@ -143,7 +143,7 @@ async function decodeSegment(
   // Each lead once by the seek it makes (a stretch near the start reaches 0 with the second).
   const seekOf = (lead: number): number => Math.max(0, video.startTimeS + segment.startS - lead);
   const leads = segment.startS > 0
-    ? [SEGMENT_SEEK_LEAD_S, STILL_SEEK_LEAD_S, segment.startS + video.startTimeS].filter((lead, i, all) => all.findIndex((l) => seekOf(l) === seekOf(lead)) === i)
+    ? [segmentSeekLeadS(video.frameRate), STILL_SEEK_LEAD_S, segment.startS + video.startTimeS].filter((lead, i, all) => all.findIndex((l) => seekOf(l) === seekOf(lead)) === i)
     : [0];
   const warnings: string[] = [];
   const files = { rawOutput: `${stem}.rgb`, frameLog: `${stem}.log`, cutLog: `${stem}-cuts.log` };

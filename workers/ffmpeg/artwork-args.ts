@@ -20,10 +20,16 @@
 import type { ArtworkSamplingPlan, ArtworkSegment } from './artwork-plan.ts';
 
 /**
- * How far before a stretch its decode seeks: the stretch's first frame needs the one before it
- * (scene score, burst timing), and the demuxer lands on the keyframe at or before the seek.
+ * How far before a stretch its decode seeks: half a frame. The stretch's first frame needs the
+ * one before it (scene score, burst timing), and the demuxer lands on the keyframe at or before
+ * the seek (by presentation time, as the stills' exact seek relies on), so this lands on the
+ * last keyframe before the stretch. Half a second, as before, decoded a whole GOP more
+ * whenever a keyframe fell in that half second (2 s of a 30 s stretch on bench:artwork's
+ * master, a tenth of that stretch's CPU).
  */
-export const SEGMENT_SEEK_LEAD_S = 0.5;
+export function segmentSeekLeadS(frameRate: { readonly num: number; readonly den: number }): number {
+  return frameRate.den / frameRate.num / 2;
+}
 
 export interface ArtworkCandidatesCommand {
   readonly kind: 'artwork-candidates';
@@ -44,11 +50,11 @@ export interface ArtworkCandidatesCommand {
   /** The stretch this ffmpeg decodes. @defaultValue the whole title */
   readonly segment?: ArtworkSegment;
   /**
-   * How far before the stretch to seek. A container whose seeks land on the keyframe AFTER the
-   * target (MPEG-TS) needs more: the caller retries with {@link STILL_SEEK_LEAD_S}, then 0
-   * (decode from the start). @defaultValue {@link SEGMENT_SEEK_LEAD_S}
+   * How far before the stretch to seek ({@link segmentSeekLeadS}; unused for a stretch at the
+   * start). A container whose seeks land on the keyframe AFTER the target (MPEG-TS) needs
+   * more: the caller retries with {@link STILL_SEEK_LEAD_S}, then from the start.
    */
-  readonly seekLeadS?: number;
+  readonly seekLeadS: number;
   /** Burst middles also written at full size, the first {@link ArtworkCapture.maxFrames} of them. */
   readonly capture?: ArtworkCapture;
 }
@@ -189,7 +195,7 @@ export function candidateSelectExpr(
 export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): string[] {
   const { plan } = cmd;
   const segment = cmd.segment ?? { startS: 0 };
-  const seekS = segment.startS > 0 ? Math.max(0, cmd.videoStartS + segment.startS - (cmd.seekLeadS ?? SEGMENT_SEEK_LEAD_S)) : 0;
+  const seekS = segment.startS > 0 ? Math.max(0, cmd.videoStartS + segment.startS - cmd.seekLeadS) : 0;
   // The decode ends once the stretch's last cut burst is complete: `trim` ends the stream there,
   // a second after the burst's last target, as the frame that hits a target may come a few
   // skipped (non-reference) frames after it.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildArtworkArgs, candidateSelectExpr, parseFrameLog, quoteFilterValue } from '../../../workers/ffmpeg/artwork-args.ts';
+import { buildArtworkArgs, candidateSelectExpr, parseFrameLog, quoteFilterValue, segmentSeekLeadS } from '../../../workers/ffmpeg/artwork-args.ts';
 import { artworkSegments, InvalidSamplingOptionError, planArtworkSampling } from '../../../workers/ffmpeg/artwork-plan.ts';
 import { framesWithNeighboursBothSides } from '../../../workers/artwork/bursts.ts';
 import type { AnalysedCandidate } from '../../../artwork/index.ts';
@@ -10,18 +10,20 @@ const plan60 = planArtworkSampling({ durationS: 60, displayWidth: 1280, displayH
 describe('artwork ffmpeg argument snapshots', () => {
   it('candidates: one decode, select → frame log → 480 px rgb24, cut frames logged to their own file', () => {
     expect(buildArtworkArgs({
-      kind: 'artwork-candidates', input: 'https://s3.test/master?sig=x', videoStartS: 0, plan: plan60,
+      kind: 'artwork-candidates', input: 'https://s3.test/master?sig=x', videoStartS: 0, plan: plan60, seekLeadS: 0,
       rawOutput: '/tmp/a/candidates.rgb', frameLog: '/tmp/a/candidates.log', cutLog: '/tmp/a/cuts.log',
     })).toMatchSnapshot();
   });
 
-  it('candidates, a later stretch: seeks by timestamp half a second before it, and trims once its last cut burst is complete', () => {
+  it('candidates, a later stretch: seeks by timestamp half a frame before it, and trims once its last cut burst is complete', () => {
+    expect(segmentSeekLeadS({ num: 30, den: 1 })).toBeCloseTo(1 / 60, 12);
+    expect(segmentSeekLeadS({ num: 30000, den: 1001 })).toBeCloseTo(1001 / 60000, 12);
     const args = buildArtworkArgs({
-      kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30, endS: 45 },
+      kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30, endS: 45 }, seekLeadS: segmentSeekLeadS({ num: 30, den: 1 }),
       rawOutput: '/tmp/a/segment-1.rgb', frameLog: '/tmp/a/segment-1.log', cutLog: '/tmp/a/segment-1-cuts.log',
     });
     expect(args).toMatchSnapshot();
-    expect(args[args.indexOf('-ss') + 1]).toBe('30.900000');
+    expect(args[args.indexOf('-ss') + 1]).toBe('31.383333');
     // 1.4 + 45 + afterCut 0.6 + δ 0.25 + 1
     expect(args[args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v:0\]trim=end=48\.25,select=/);
     const wider = buildArtworkArgs({
@@ -39,7 +41,7 @@ describe('artwork ffmpeg argument snapshots', () => {
 
   it('candidates with capture: a third select output, logged, then at analysis size and at display size, each its own raw file', () => {
     const args = buildArtworkArgs({
-      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60,
+      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60, seekLeadS: 0,
       rawOutput: '/tmp/a/c.rgb', frameLog: '/tmp/a/c.log', cutLog: '/tmp/a/cuts.log',
       capture: { maxFrames: 40, neighbourWindowS: 1, widthPx: 1280, heightPx: 720, output: '/tmp/a/full.rgb', analysisOutput: '/tmp/a/cap.rgb', frameLog: '/tmp/a/cap.log' },
     });
@@ -54,7 +56,7 @@ describe('artwork ffmpeg argument snapshots', () => {
     // Every output keeps the frames as they come (no duplicates to fill the gaps).
     expect(args.filter((a) => a === 'passthrough')).toHaveLength(3);
     expect(() => buildArtworkArgs({
-      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60, rawOutput: 'a', frameLog: 'b', cutLog: 'c',
+      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60, seekLeadS: 0, rawOutput: 'a', frameLog: 'b', cutLog: 'c',
       capture: { maxFrames: 0, neighbourWindowS: 1, widthPx: 2, heightPx: 2, output: 'd', analysisOutput: 'e', frameLog: 'f' },
     })).toThrow(RangeError);
   });
