@@ -151,12 +151,12 @@ async function decodeSegment(
   const endS = video.startTimeS + (segment.endS ?? video.durationS);
   const fromS = video.startTimeS + segment.startS;
   /** One decode from this lead; the error of an ffmpeg that stopped early, if it did. */
-  const decode = async (seekLeadS: number, withCapture: boolean): Promise<FfmpegExitError | undefined> => {
+  const decode = async (seekLeadS: number, withCapture: typeof capture): Promise<FfmpegExitError | undefined> => {
     await Promise.all([...Object.values(files), ...Object.values(captureFiles)].map((f) => rm(f, { force: true })));
     try {
       await runFfmpeg(buildArtworkArgs({
         kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS,
-        ...(withCapture && capture !== undefined ? { capture: { ...capture, ...captureFiles } } : {}),
+        ...(withCapture === undefined ? {} : { capture: { ...withCapture, ...captureFiles } }),
       }), {
         durationS: endS,
         ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -169,20 +169,20 @@ async function decodeSegment(
     }
   };
   for (const [attempt, seekLeadS] of leads.entries()) {
-    let capturing = capture !== undefined;
+    let capturing = capture;
     let stopped = await decode(seekLeadS, capturing);
     // The capture must never change the candidates: a decode that stopped early while capturing
     // (a full scratch disk ends every output) is run again without it, so it keeps what a decode
     // without capture keeps. A corrupt stretch pays its decode twice.
-    if (stopped !== undefined && capturing) {
+    if (stopped !== undefined && capturing !== undefined) {
       warnings.push(`candidate decode from ${segment.startS.toFixed(1)} s stopped early while capturing (${stopped.message}); decoded again without capture`);
-      capturing = false;
-      stopped = await decode(seekLeadS, false);
+      capturing = undefined;
+      stopped = await decode(seekLeadS, undefined);
     }
     if (stopped !== undefined) warnings.push(`candidate decode from ${segment.startS.toFixed(1)} s stopped early: ${stopped.message}`);
     const readLog = async (file: string): Promise<LoggedFrame[]> => parseFrameLog(await readFile(file, 'utf8').catch(() => ''));
     const logged = await readLog(files.frameLog);
-    const loggedCaptured = capturing ? await readLog(captureFiles.frameLog) : [];
+    const loggedCaptured = capturing === undefined ? [] : await readLog(captureFiles.frameLog);
     const cutFrames = await readLog(files.cutLog);
     const firstS = Math.min(...[...logged, ...loggedCaptured, ...cutFrames].map((f) => f.ptsTimeS));
     // The stretch's first frame needs one before it (its scene score, the burst timing): a first
@@ -197,7 +197,7 @@ async function decodeSegment(
       ...await analyseRawFrames(files.rawOutput, logged.map((f) => rel(f.ptsTimeS)), plan, warnings),
       ...await analyseRawFrames(captureFiles.analysisOutput, capturedTimesS, plan, warnings),
     ].sort((a, b) => a.atS - b.atS);
-    const captured = capturing && capture !== undefined ? await capturedFrames(captureFiles.output, capturedTimesS, capture) : [];
+    const captured = capturing === undefined ? [] : await capturedFrames(captureFiles.output, capturedTimesS, capturing);
     return { frames, captured, cutsS, warnings };
   }
   throw new Error('unreachable: the last attempt decodes from the start');
