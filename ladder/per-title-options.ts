@@ -72,6 +72,32 @@ export interface PerTitleOptions {
    * @defaultValue undefined (no cap beyond the source)
    */
   readonly maxSize?: FrameSize;
+  /**
+   * Fewest rungs the ladder may have (an integer >= 1): below it the ladder takes cheaper
+   * points and more of them, even past `qualityFloorDb`. See {@link viewerMinimums}.
+   * @defaultValue 1
+   */
+  readonly minRungs?: number;
+  /**
+   * Smallest ratio of the top rung's bitrate to the bottom's: a ladder spanning less leaves
+   * no rung for a link that halves. Not enforced when every point that cheap is already above
+   * `qualityCeilingDb` (more range would buy nothing). See {@link viewerMinimums}.
+   * @defaultValue 1
+   */
+  readonly minSpanRatio?: number;
+}
+
+/**
+ * The least a viewer needs from a title's ladder, by the height of its active picture: from
+ * 360p a choice of two rungs (a single rung stalls every link slower than it), from 540p three
+ * rungs spanning 4x in bitrate, the range over which a mobile or congested link moves within
+ * a session. Below 360p the picture is a thumbnail and one rung may do.
+ */
+export function viewerMinimums(source: FrameSize): { minRungs: number; minSpanRatio: number } {
+  const shortSide = Math.min(source.width, source.height);
+  if (shortSide >= 540) return { minRungs: 3, minSpanRatio: 4 };
+  if (shortSide >= 360) return { minRungs: 2, minSpanRatio: 1 };
+  return { minRungs: 1, minSpanRatio: 1 };
 }
 
 export interface ResolvedPerTitleOptions {
@@ -86,6 +112,8 @@ export interface ResolvedPerTitleOptions {
   readonly bottomRungMaxKbps: number;
   readonly bottomRungMaxSize: FrameSize | undefined;
   readonly maxSize: FrameSize | undefined;
+  readonly minRungs: number;
+  readonly minSpanRatio: number;
 }
 
 export const PER_TITLE_DEFAULTS = {
@@ -98,6 +126,8 @@ export const PER_TITLE_DEFAULTS = {
   qualityFloorDb: 30,
   hullToleranceDb: 0.5,
   bottomRungMaxKbps: 300,
+  minRungs: 1,
+  minSpanRatio: 1,
 } as const;
 
 /** Fills defaults and validates, naming the field and the value received on failure. */
@@ -115,6 +145,9 @@ export function resolvePerTitleOptions(options: PerTitleOptions = {}): ResolvedP
   const qualityCeilingDb = expectNumber('qualityCeilingDb', pick('qualityCeilingDb'), { above: qualityFloorDb });
   const hullToleranceDb = expectNumber('hullToleranceDb', pick('hullToleranceDb'), { min: 0 });
   const bottomRungMaxKbps = expectNumber('bottomRungMaxKbps', pick('bottomRungMaxKbps'), { above: 0 });
+  const minRungs = expectNumber('minRungs', pick('minRungs'), { min: 1, integer: true });
+  if (minRungs > maxRungs) throw new LadderArgumentError('minRungs', `an integer <= maxRungs (${maxRungs})`, minRungs);
+  const minSpanRatio = expectNumber('minSpanRatio', pick('minSpanRatio'), { min: 1 });
   const size = (key: 'bottomRungMaxSize' | 'maxSize'): FrameSize | undefined =>
     o[key] === undefined ? undefined : expectFrameSize(key, o[key]);
 
@@ -136,5 +169,7 @@ export function resolvePerTitleOptions(options: PerTitleOptions = {}): ResolvedP
     bottomRungMaxKbps,
     bottomRungMaxSize: size('bottomRungMaxSize'),
     maxSize: size('maxSize'),
+    minRungs,
+    minSpanRatio,
   };
 }

@@ -17,7 +17,13 @@ export type LadderNoteCode =
   /** Some neighbouring rungs are further apart than `maxStepRatio`. */
   | 'MAX_STEP_EXCEEDED'
   /** The usable hull spans less than `minStepRatio` (or `maxRungs` is 1): one rung. */
-  | 'SINGLE_RUNG';
+  | 'SINGLE_RUNG'
+  /** Rungs were added or the bottom taken lower to meet `minRungs` / `minSpanRatio`. */
+  | 'VIEWER_MINIMUM_APPLIED'
+  /** `minRungs` / `minSpanRatio` could not be met (too few measured points), or were not needed (all above the ceiling). */
+  | 'VIEWER_MINIMUM_UNMET'
+  /** The top rung is smaller than the source, and why. */
+  | 'TOP_BELOW_SOURCE';
 
 export interface LadderNote {
   readonly code: LadderNoteCode;
@@ -107,6 +113,11 @@ export function perTitleLadder<P extends RdPoint>(
     chosen = selectRungs([bottom, ...upper], opts);
   }
 
+  // Any Pareto-optimal point may serve the minimums, however far under the hull's chords.
+  chosen = meetViewerMinimums(chosen, nearHull(allowed, Number.POSITIVE_INFINITY), opts, notes);
+  const last = chosen[chosen.length - 1];
+  if (last !== undefined && (last.width < src.width || last.height < src.height)) notes.push(topBelowSource(last, src, allowed, opts));
+
   const rungs = chosen.map(toRung);
   const worst = Math.max(1, ...rungs.slice(1).map((r, i) => r.bitrateKbps / rungs[i]!.bitrateKbps));
   if (worst > opts.maxStepRatio * (1 + RATIO_SLACK)) {
@@ -116,6 +127,102 @@ export function perTitleLadder<P extends RdPoint>(
     });
   }
   return { rungs, hull, notes };
+}
+
+/**
+ * Widens and fills a ladder to the viewer minimums (`minRungs`, `minSpanRatio`) from the
+ * Pareto front (every point no other beats on both rate and quality): the bottom is moved down to the best point cheap enough for the span,
+ * then rungs are added between bottom and top (then above the top, then below the bottom when
+ * the range has too few points), spaced as evenly as the points allow. Each change is a note.
+ */
+function meetViewerMinimums(chosen: readonly RdPoint[], candidates: readonly RdPoint[], opts: ResolvedPerTitleOptions, notes: LadderNote[]): readonly RdPoint[] {
+  let bottom = chosen[0];
+  const top = chosen[chosen.length - 1];
+  if (bottom === undefined || top === undefined) return chosen;
+  const needsSpan = opts.minSpanRatio > 1 && top.bitrateKbps < bottom.bitrateKbps * opts.minSpanRatio * (1 - RATIO_SLACK);
+  if (chosen.length >= opts.minRungs && !needsSpan) return chosen;
+  const pool = [...candidates].sort((a, b) => a.bitrateKbps - b.bitrateKbps);
+  const changes: string[] = [];
+  if (needsSpan) {
+    const target = top.bitrateKbps / opts.minSpanRatio;
+    const cheap = pool.filter((p) => p.bitrateKbps <= target * (1 + RATIO_SLACK));
+    // The cheapest measured point stands in when nothing is that cheap: a hull above the ceiling
+    // from its cheapest point on needs no more range.
+    const lowest = cheap.length > 0 ? cheap : pool.slice(0, 1);
+    if (lowest.length > 0 && lowest.every((p) => psnrDb(p) >= opts.qualityCeilingDb)) {
+      notes.push({ code: 'VIEWER_MINIMUM_UNMET', message: `Every point at or under ${Math.round(Math.max(target, lowest[0]!.bitrateKbps))} kbit/s is above the ${opts.qualityCeilingDb} dB ceiling: no span of ${opts.minSpanRatio}x is needed` });
+    } else {
+      const lower = cheap[cheap.length - 1] ?? pool[0] ?? bottom;
+      if (lower.bitrateKbps < bottom.bitrateKbps) {
+        changes.push(`bottom lowered from ${Math.round(bottom.bitrateKbps)} to ${Math.round(lower.bitrateKbps)} kbit/s for a ${opts.minSpanRatio}x span`);
+        bottom = lower;
+      }
+      if (top.bitrateKbps < bottom.bitrateKbps * opts.minSpanRatio * (1 - RATIO_SLACK)) {
+        notes.push({ code: 'VIEWER_MINIMUM_UNMET', message: `The measured points span ${Math.round(bottom.bitrateKbps)}-${Math.round(top.bitrateKbps)} kbit/s, less than minSpanRatio ${opts.minSpanRatio}` });
+      }
+    }
+  }
+  const inRange = pool.filter((p) => p.bitrateKbps >= bottom.bitrateKbps && p.bitrateKbps <= top.bitrateKbps);
+  let picked = selectRungs(inRange.length > 1 ? inRange : [bottom], opts);
+  if (picked.length < opts.minRungs) {
+    // Too few rungs at the preferred spacing: the most even choice of exactly minRungs points,
+    // widened above the top and then below the bottom when the range holds too few.
+    const above = pool.filter((p) => p.bitrateKbps > top.bitrateKbps);
+    const below = pool.filter((p) => p.bitrateKbps < bottom.bitrateKbps).reverse();
+    const range = [...inRange];
+    while (range.length < opts.minRungs && (above.length > 0 || below.length > 0)) {
+      const next = above.shift();
+      if (next !== undefined) range.push(next);
+      else range.unshift(below.shift()!);
+    }
+    picked = evenestPath(range, Math.min(opts.minRungs, range.length));
+    changes.push(`${picked.length} rungs instead of ${chosen.length}`);
+    if (picked.length < opts.minRungs) notes.push({ code: 'VIEWER_MINIMUM_UNMET', message: `Only ${picked.length} Pareto-optimal rate-quality points were measured in range; minRungs is ${opts.minRungs}` });
+  } else if (picked.length !== chosen.length) {
+    changes.push(`${picked.length} rungs instead of ${chosen.length}`);
+  }
+  if (changes.length > 0) notes.push({ code: 'VIEWER_MINIMUM_APPLIED', message: `minRungs ${opts.minRungs}, minSpanRatio ${opts.minSpanRatio}: ${changes.join('; ')}` });
+  return picked;
+}
+
+/** Exactly `k` points of `points` (ascending rate), first and last included, with the most even log-rate steps. */
+function evenestPath(points: readonly RdPoint[], k: number): readonly RdPoint[] {
+  const n = points.length;
+  if (k >= n) return points;
+  if (k <= 1) return points.slice(-1);
+  const lr = points.map((p) => Math.log(p.bitrateKbps));
+  // cost[c][j]: least sum of squared steps over paths of c+1 points from 0 ending at j.
+  const cost: number[][] = [lr.map((_, j) => (j === 0 ? 0 : Infinity))];
+  const prev: number[][] = [lr.map(() => -1)];
+  for (let c = 1; c < k; c++) {
+    cost.push(lr.map(() => Infinity));
+    prev.push(lr.map(() => -1));
+    for (let j = 1; j < n; j++) {
+      for (let i = 0; i < j; i++) {
+        const v = cost[c - 1]![i]! + (lr[j]! - lr[i]!) ** 2;
+        if (v < cost[c]![j]!) {
+          cost[c]![j] = v;
+          prev[c]![j] = i;
+        }
+      }
+    }
+  }
+  const path: RdPoint[] = [];
+  for (let c = k - 1, j = n - 1; c >= 0 && j >= 0; j = prev[c]![j]!, c--) path.unshift(points[j]!);
+  return path;
+}
+
+/** Why the top rung stops below the source size: the ceiling, the rate cap, or the hull itself. */
+function topBelowSource(top: RdPoint, src: FrameSize, allowed: readonly RdPoint[], opts: ResolvedPerTitleOptions): LadderNote {
+  const at = `${top.width}x${top.height} at ${Math.round(top.bitrateKbps)} kbit/s (${psnrDb(top).toFixed(2)} dB)`;
+  const larger = allowed.filter((p) => p.width * p.height > top.width * top.height);
+  const why =
+    psnrDb(top) >= opts.qualityCeilingDb
+      ? `the ${opts.qualityCeilingDb} dB quality ceiling is reached there, and larger sizes measured lower at that rate`
+      : larger.length === 0
+        ? `no larger size was measured within ${opts.minBitrateKbps}-${opts.maxBitrateKbps} kbit/s${opts.maxSize === undefined ? '' : ` and maxSize ${opts.maxSize.width}x${opts.maxSize.height}`}`
+        : `larger sizes measured lower quality at every rate up to the top (${larger.length} points, best ${Math.max(...larger.map(psnrDb)).toFixed(2)} dB)`;
+  return { code: 'TOP_BELOW_SOURCE', message: `Top rung ${at} is below the source ${src.width}x${src.height}: ${why}` };
 }
 
 function chooseBottom<P extends RdPoint>(allowed: readonly P[], opts: ResolvedPerTitleOptions, notes: LadderNote[]): P {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LadderArgumentError, LadderError } from '../../../ladder/errors.ts';
-import { perTitleLadder, type PlannedRung } from '../../../ladder/per-title.ts';
-import type { PerTitleOptions } from '../../../ladder/per-title-options.ts';
+import { perTitleLadder, type LadderNote, type PlannedRung } from '../../../ladder/per-title.ts';
+import { viewerMinimums, type PerTitleOptions } from '../../../ladder/per-title-options.ts';
 import type { FrameSize, RdPoint } from '../../../ladder/types.ts';
 import { pt, SIZES_16X9, syntheticPoints } from './rd-fixture.ts';
 
@@ -48,11 +48,14 @@ function errorCode(run: () => unknown): string {
   return 'no error';
 }
 
+/** Notes other than TOP_BELOW_SOURCE: these fixtures' points are 720p under a 1080p source. */
+const selectionNotes = (notes: readonly LadderNote[]): LadderNote[] => notes.filter((n) => n.code !== 'TOP_BELOW_SOURCE');
+
 describe('perTitleLadder: selection', () => {
   it('takes every point of a hull whose neighbours are all 1.5-2x apart', () => {
     const { rungs, notes } = perTitleLadder(EIGHT, HD);
     expect(rungs.map((r) => r.bitrateKbps)).toEqual([150, 250, 400, 700, 1200, 2000, 3500, 6000]);
-    expect(notes).toEqual([]);
+    expect(selectionNotes(notes)).toEqual([]);
   });
 
   it('with fewer rungs allowed, keeps the ends and makes the largest step as small as possible', () => {
@@ -72,7 +75,7 @@ describe('perTitleLadder: selection', () => {
     }
     expect(Math.max(...ratios(rungs))).toBeCloseTo(bestWorst, 12);
     expect(bestWorst).toBeCloseTo(3, 12); // 1200/400 or 6000/2000: no 5-rung ladder does better
-    expect(notes.map((n) => n.code)).toEqual(['MAX_STEP_EXCEEDED']);
+    expect(selectionNotes(notes).map((n) => n.code)).toEqual(['MAX_STEP_EXCEEDED']);
   });
 
   it('keeps neighbouring rungs at least minStepRatio apart when candidates are dense', () => {
@@ -88,13 +91,13 @@ describe('perTitleLadder: selection', () => {
   it('records a note when the candidates leave a gap wider than maxStepRatio', () => {
     const { rungs, notes } = perTitleLadder([pt(150, 32), pt(1500, 40)], HD);
     expect(rungs.map((r) => r.bitrateKbps)).toEqual([150, 1500]);
-    expect(notes).toEqual([{ code: 'MAX_STEP_EXCEEDED', message: expect.stringContaining('10.00x') }]);
+    expect(selectionNotes(notes)).toEqual([{ code: 'MAX_STEP_EXCEEDED', message: expect.stringContaining('10.00x') }]);
   });
 
   it('gives one rung when the usable hull spans less than minStepRatio', () => {
     const { rungs, notes } = perTitleLadder([pt(150, 35), pt(200, 36)], HD);
     expect(rungs.map((r) => r.bitrateKbps)).toEqual([200]);
-    expect(notes.map((n) => n.code)).toEqual(['SINGLE_RUNG']);
+    expect(selectionNotes(notes).map((n) => n.code)).toEqual(['SINGLE_RUNG']);
   });
 
   it('records on each rung the bitrate, quality and CRF of the point it came from', () => {
@@ -306,5 +309,57 @@ describe('perTitleLadder on a still (measured points)', () => {
   it('near the hull only (3 dB), loses the 720p@34 bottom the chord passes over', () => {
     const { rungs } = perTitleLadder(STILL, src, { hullToleranceDb: 3, minBitrateKbps: 16 });
     expect(rungs.map((r) => r.crf)).not.toContain(34);
+  });
+});
+
+describe('perTitleLadder: what a viewer needs', () => {
+  const at = (size: FrameSize) => (rate: number, q: number) => pt(rate, q, size);
+  const p720 = at({ width: 1280, height: 720 });
+  const p360 = at({ width: 640, height: 360 });
+
+  it('minimums grow with the picture: one rung may do under 360p, two from 360p, three over 4x from 540p', () => {
+    expect(viewerMinimums({ width: 416, height: 234 })).toEqual({ minRungs: 1, minSpanRatio: 1 });
+    expect(viewerMinimums({ width: 640, height: 360 })).toEqual({ minRungs: 2, minSpanRatio: 1 });
+    expect(viewerMinimums({ width: 960, height: 540 })).toEqual({ minRungs: 3, minSpanRatio: 4 });
+    // Portrait pictures count by their short side.
+    expect(viewerMinimums({ width: 1080, height: 1920 })).toEqual({ minRungs: 3, minSpanRatio: 4 });
+  });
+
+  it('a title whose hull spans less than one step still gets two rungs from 360p, with a note', () => {
+    const points = [p360(150, 35), p360(200, 36)];
+    expect(perTitleLadder(points, { width: 640, height: 360 }).rungs).toHaveLength(1);
+    const { rungs, notes } = perTitleLadder(points, { width: 640, height: 360 }, viewerMinimums({ width: 640, height: 360 }));
+    expect(rungs.map((r) => r.bitrateKbps)).toEqual([150, 200]);
+    expect(notes.map((n) => n.code)).toContain('VIEWER_MINIMUM_APPLIED');
+  });
+
+  it('a 720p title whose floor leaves a narrow ladder is widened down to a 4x span with 3 rungs', () => {
+    // A 37 dB floor met first at 1000 kbit/s and the 45 dB ceiling at 1300: alone, one rung.
+    const points = [p360(120, 27), p360(280, 29.5), p720(600, 33), p720(1000, 38), p720(1300, 45.5)];
+    const narrow = perTitleLadder(points, { width: 1280, height: 720 }, { qualityFloorDb: 37, bottomRungMaxKbps: 2000 });
+    expect(narrow.rungs.map((r) => r.bitrateKbps)).toEqual([1300]);
+    const { rungs, notes } = perTitleLadder(points, { width: 1280, height: 720 }, { qualityFloorDb: 37, bottomRungMaxKbps: 2000, ...viewerMinimums({ width: 1280, height: 720 }) });
+    expect(rungs.length).toBeGreaterThanOrEqual(3);
+    expect(rungs.at(-1)!.bitrateKbps / rungs[0]!.bitrateKbps).toBeGreaterThanOrEqual(4);
+    expect(rungs.at(-1)!.bitrateKbps).toBe(1300);
+    expect(notes.find((n) => n.code === 'VIEWER_MINIMUM_APPLIED')?.message).toMatch(/bottom lowered from 1300 to 280 kbit\/s/);
+  });
+
+  it('does not force a span when every point that cheap is already above the quality ceiling', () => {
+    const points = [p720(60, 46), p720(100, 47), p720(160, 48)];
+    const { rungs, notes } = perTitleLadder(points, { width: 1280, height: 720 }, { minBitrateKbps: 16, ...viewerMinimums({ width: 1280, height: 720 }) });
+    expect(rungs.length).toBeGreaterThanOrEqual(2);
+    expect(notes.find((n) => n.code === 'VIEWER_MINIMUM_UNMET')?.message).toMatch(/above the 45 dB ceiling/);
+  });
+
+  it('says why the top rung stops below the source size', () => {
+    const { notes } = perTitleLadder([p360(150, 33), p360(400, 45.2), p720(400, 41), p720(900, 46)], { width: 1280, height: 720 });
+    expect(notes.find((n) => n.code === 'TOP_BELOW_SOURCE')?.message).toMatch(/Top rung 640x360 at 400 kbit\/s .* below the source 1280x720: the 45 dB quality ceiling is reached there/);
+    const full = perTitleLadder([p360(150, 33), p720(900, 44)], { width: 1280, height: 720 });
+    expect(full.notes.map((n) => n.code)).not.toContain('TOP_BELOW_SOURCE');
+  });
+
+  it('refuses minRungs above maxRungs', () => {
+    expect(errorCode(() => perTitleLadder(EIGHT, HD, { minRungs: 9 }))).toBe('LADDER_INVALID_ARGUMENT');
   });
 });
