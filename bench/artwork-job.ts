@@ -11,6 +11,7 @@
  * the encode alone varies by a tenth, sometimes a third, between runs on a shared machine.
  * Run by `npm run bench:artwork` after the scoring figures; alone: `npx tsx bench/artwork-job.ts`.
  */
+import { timelineOf } from '../workers/ffmpeg/source-frames.ts';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -54,7 +55,7 @@ export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURAT
     const encodeDir = path.join(dir, 'encode');
     await mkdir(encodeDir);
     const encodeOnce = (): Promise<Measured> => measure(() => runFfmpeg(buildEncodeChunkArgs({
-      kind: 'encode-chunk', input: master, frameRate: probe.video.frameRate, videoStartS: probe.video.startTimeS, startFrame: 0,
+      kind: 'encode-chunk', input: master, timeline: timelineOf(probe), startFrame: 0,
       endFrame: undefined, rungs: ladder, outputs: ladder.map((_, i) => path.join(encodeDir, `r${i}.mp4`)), settings,
     })));
 

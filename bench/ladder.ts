@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startTestStack, type TestStack } from '../test/support/stack.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../test/support/api.ts';
 import { runFfmpeg } from '../workers/ffmpeg/run.ts';
-import { measureQuality } from '../workers/analysis/quality.ts';
+import { plainPsnrY } from '../test/support/plain-psnr.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
 import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
@@ -55,7 +55,8 @@ async function runPolicy(stack: TestStack, master: string, dir: string): Promise
   const variants = parseMultivariant(res.body).variants;
   const tracks = [];
   for (const v of variants) tracks.push(await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id)));
-  const quality = await measureQuality(tracks.map((tr) => tr.joinedFile), master, SIZE, { distortedStartS: 0, referenceStartS: 0, durationS: DURATION_S }, dir);
+  // Measured by a plain ffmpeg psnr, not by vodforge's own path: the figure is the judge of vodforge's choices.
+  const quality = await Promise.all(tracks.map(async (tr) => ({ psnrY: await plainPsnrY({ encoded: tr.joinedFile, master, frameRate: '25', ...SIZE }) })));
   const points = tracks.map((tr, i) => ({
     bitrateKbps: (tr.segments.reduce((s, x) => s + x.bytes, 0) * 8) / 1000 / DURATION_S,
     quality: quality[i]?.psnrY ?? NaN,

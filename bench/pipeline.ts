@@ -4,6 +4,7 @@
  * 60 s 720p master, next to ONE plain ffmpeg command encoding the same ladder with the same
  * x264 settings, rates and audio, run in this same script. The figure is pipeline/plain.
  */
+import { timelineOf } from '../workers/ffmpeg/source-frames.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   await mkdir(plainOut);
   const runPlain = () => measure(async () => {
     const video = buildEncodeChunkArgs({
-      kind: 'encode-chunk', input: master, frameRate: probe.video.frameRate, videoStartS: probe.video.startTimeS, startFrame: 0,
+      kind: 'encode-chunk', input: master, timeline: timelineOf(probe), startFrame: 0,
       endFrame: undefined, rungs: ladder, outputs: ladder.map((_, i) => path.join(plainOut, `r${i}.mp4`)), settings,
     });
     const audio = buildEncodeAudioArgs({ kind: 'encode-audio', input: master, offsetS: 0, output: path.join(plainOut, 'a.m4a'), bitrateKbps: settings.audioBitrateKbps });

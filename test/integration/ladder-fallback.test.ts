@@ -4,6 +4,7 @@
  * refuses an odd frame size) on every attempt, in a build-ladder flow on the real queue, and
  * the title still becomes ready.
  */
+import { timelineOf } from '../../workers/ffmpeg/source-frames.ts';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -50,7 +51,7 @@ describe('per-title analysis that fails', () => {
       await new TitleStore(redis, stack.config.prefix).create(id, 'fallback', 'analyzing', { source: { key, sizeBytes: bytes.length, sha256: source.sha256 }, probe });
       const window = { startS: 1, durationS: 2, weight: 1 };
       const sample: JobDataByName['sample'] = {
-        source, index: 0, window, videoOffsetS: probe.videoOffsetS, frameRate: probe.video.frameRate, sourceSize: activeCodedSize(probe.video),
+        source, index: 0, window, timeline: timelineOf(probe), sourceSize: activeCodedSize(probe.video),
         // 4:2:0 has no odd sizes: libx264 refuses to open, on every attempt.
         sizes: [{ width: 321, height: 181 }], crfs: [27], settings: stack.config.settings,
       };

@@ -1,3 +1,4 @@
+import { timelineOf } from '../../workers/ffmpeg/source-frames.ts';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,7 +59,7 @@ describe('measure-rungs after publication', () => {
     const t = await deps.titles.get(titleId);
     return {
       layout: { titleId, sourceKey, workPrefix: `titles/${titleId}/work/x/`, outputPrefix },
-      videoOffsetS: t?.probe?.videoOffsetS ?? 0, sourceSize: { width: 640, height: 360 }, windows: [{ startS: 2, durationS: 2 }],
+      timeline: t?.probe === undefined ? { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 } : timelineOf(t.probe), sourceSize: { width: 640, height: 360 }, windows: [{ startS: 2, durationS: 2 }],
     };
   };
 

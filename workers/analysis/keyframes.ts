@@ -30,3 +30,21 @@ export async function keyframeTimes(location: string, videoStartS: number, signa
   );
   return parseKeyPackets(stdout).map((t) => t - videoStartS + KEYFRAME_SEEK_NUDGE_S);
 }
+
+/** Packets decoded to find a file's first frame: enough for any B-frame delay an encoder uses. */
+const FIRST_FRAME_PACKETS = 16;
+
+/**
+ * Timestamp of a file's first decoded video frame, as ffmpeg gives it to filters with
+ * `-copyts` (the best-effort timestamp: edit lists and composition offsets applied, missing
+ * ones guessed): frame 0 of the file, read from the file itself rather than assumed.
+ */
+export async function firstFrameTimeS(location: string, signal?: AbortSignal): Promise<number> {
+  const { stdout } = await runProbe(
+    ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', `%+#${FIRST_FRAME_PACKETS}`, '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', location],
+    signal === undefined ? {} : { signal },
+  );
+  const times = stdout.split('\n').map((l) => l.trim().split(',')[0] ?? '').filter((t) => t !== '' && t !== 'N/A').map(Number).filter(Number.isFinite);
+  if (times.length === 0) throw new Error(`no frame decodes at the start of ${location}`);
+  return Math.min(...times);
+}

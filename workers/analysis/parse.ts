@@ -56,13 +56,19 @@ export interface QualitySummary {
  * mean luma MSE over all frames, as ffmpeg's own summary does (not a mean of per-frame dB);
  * identical inputs (MSE 0) give 100 dB.
  */
-export function parseQualityStats(psnrStats: string, ssimStats: string): QualitySummary {
+export function parseQualityStats(psnrStats: string, ssimStats: string): QualitySummary & { readonly frames: number } {
   const mses = [...psnrStats.matchAll(/mse_y:([\d.]+)/g)].map((m) => Number(m[1]));
   const ssims = [...ssimStats.matchAll(/\bY:([\d.]+)/g)].map((m) => Number(m[1]));
-  if (mses.length === 0 || ssims.length === 0) throw new Error(`no frames compared (psnr ${mses.length}, ssim ${ssims.length})`);
+  if (mses.length === 0 || ssims.length === 0 || mses.length !== ssims.length) throw new Error(`no frames compared, or not the same by psnr and ssim (psnr ${mses.length}, ssim ${ssims.length})`);
   const mse = mses.reduce((a, b) => a + b, 0) / mses.length;
   return {
     psnrY: mse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255) / mse)),
     ssim: ssims.reduce((a, b) => a + b, 0) / ssims.length,
+    frames: mses.length,
   };
+}
+
+/** Frames a `metadata=mode=print` file lists (one `frame:N pts:…` line each). */
+export function countListedFrames(text: string): number {
+  return text.split('\n').filter((line) => line.startsWith('frame:')).length;
 }

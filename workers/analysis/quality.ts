@@ -2,8 +2,11 @@ import { buildMeasureQualityArgs } from '../ffmpeg/analysis-args.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseQualityStats, type QualitySummary } from './parse.ts';
+import { countListedFrames, parseQualityStats, type QualitySummary } from './parse.ts';
 import type { ActiveArea } from '../ffmpeg/probe.ts';
+import type { DistortedInput } from '../ffmpeg/analysis-args.ts';
+import type { FrameRange, FrameTimeline } from '../ffmpeg/source-frames.ts';
+import { AlignmentCheckError, FrameCountMismatchError } from './errors.ts';
 
 /**
  * Frames compared with the master: one in this many, for the samples and for the packaged
@@ -12,13 +15,6 @@ import type { ActiveArea } from '../ffmpeg/probe.ts';
  * the sample encodes themselves, and the rungs' measurement sits on the title's critical path.
  */
 export const QUALITY_FRAME_STEP = 3;
-
-export interface QualityWindow {
-  /** Where the window starts in the distorted file and in the reference, in seconds. */
-  readonly distortedStartS: number;
-  readonly referenceStartS: number;
-  readonly durationS: number;
-}
 
 /** What of the reference is compared: its active picture. */
 export interface ReferencePicture {
@@ -29,36 +25,58 @@ export interface ReferencePicture {
   readonly crop?: ActiveArea;
 }
 
+/** One window of the master and the encodes compared with it, frame by frame. */
+export interface QualityComparison {
+  readonly reference: { readonly input: string; readonly timeline: FrameTimeline; readonly frames: Required<FrameRange> };
+  readonly picture: ReferencePicture;
+  readonly distorted: readonly DistortedInput[];
+  /** Compare one frame in this many. @defaultValue 1 */
+  readonly frameStep?: number;
+}
+
+/** Lower bounds of the alignment self-check: a lossless copy of the master's window measured against it. */
+export const SELF_CHECK_MIN = { psnrY: 60, ssim: 0.999 } as const;
+
 /**
- * PSNR-Y and SSIM of each of `distorted` against `reference` over one window, at the size
- * of the reference's active picture, in one ffmpeg run. `scratchDir` holds the per-frame
- * stats files.
+ * PSNR-Y and SSIM of each distorted input against the reference window, at the size of the
+ * reference's active picture, in one ffmpeg run, frames paired by index. A distorted input
+ * with another number of frames than the reference raises {@link FrameCountMismatchError}
+ * instead of a figure. `scratchDir` holds the per-frame stats files.
  */
-export async function measureQuality(
-  distorted: readonly string[],
-  reference: string,
-  referenceSize: ReferencePicture,
-  w: QualityWindow,
-  scratchDir: string,
-  signal?: AbortSignal,
-  frameStep = 1,
-): Promise<QualitySummary[]> {
-  const statsFiles = distorted.map((_, i) => ({ psnr: path.join(scratchDir, `q${i}.psnr`), ssim: path.join(scratchDir, `q${i}.ssim`) }));
+export async function measureQuality(cmp: QualityComparison, scratchDir: string, signal?: AbortSignal): Promise<QualitySummary[]> {
+  const statsFiles = cmp.distorted.map((_, i) => ({ psnr: path.join(scratchDir, `q${i}.psnr`), ssim: path.join(scratchDir, `q${i}.ssim`), frames: path.join(scratchDir, `q${i}.frames`) }));
+  const referenceFramesFile = path.join(scratchDir, 'ref.frames');
+  const frameStep = cmp.frameStep ?? 1;
+  const { crop } = cmp.picture;
   await runFfmpeg(
     buildMeasureQualityArgs({
-      kind: 'measure-quality', distorted, distortedStartS: w.distortedStartS, reference, referenceStartS: w.referenceStartS, durationS: w.durationS,
-      referenceSize: { width: referenceSize.width, height: referenceSize.height },
-      ...(referenceSize.crop === undefined ? {} : { referenceCrop: referenceSize.crop }), statsFiles, frameStep,
+      kind: 'measure-quality', distorted: cmp.distorted, reference: cmp.reference,
+      referenceSize: { width: cmp.picture.width, height: cmp.picture.height }, ...(crop === undefined ? {} : { referenceCrop: crop }),
+      statsFiles, referenceFramesFile, frameStep,
     }),
     signal === undefined ? {} : { signal },
   );
-  return Promise.all(
-    statsFiles.map(async (f) => {
-      const q = parseQualityStats(await readFile(f.psnr, 'utf8'), await readFile(f.ssim, 'utf8'));
-      await Promise.all([rm(f.psnr, { force: true }), rm(f.ssim, { force: true })]);
-      return q;
+  const referenceFrames = countListedFrames(await readFile(referenceFramesFile, 'utf8'));
+  const results = await Promise.all(
+    statsFiles.map(async (f, i) => {
+      const [psnr, ssim, frames] = await Promise.all([readFile(f.psnr, 'utf8'), readFile(f.ssim, 'utf8'), readFile(f.frames, 'utf8')]);
+      await Promise.all([rm(f.psnr, { force: true }), rm(f.ssim, { force: true }), rm(f.frames, { force: true })]);
+      return { q: parseQualityStats(psnr, ssim), distortedFrames: countListedFrames(frames), input: cmp.distorted[i]?.input ?? '' };
     }),
   );
+  await rm(referenceFramesFile, { force: true });
+  const paired = Math.ceil(referenceFrames / frameStep);
+  for (const r of results) {
+    if (referenceFrames === 0 || r.distortedFrames !== referenceFrames || r.q.frames !== paired) {
+      throw new FrameCountMismatchError(cmp.reference.frames, referenceFrames, r.distortedFrames, path.basename(r.input.split('?')[0] ?? r.input));
+    }
+  }
+  return results.map((r) => ({ psnrY: r.q.psnrY, ssim: r.q.ssim }));
+}
+
+/** Throws {@link AlignmentCheckError} unless `q`, a lossless copy measured against its own source, is identical to it. */
+export function assertAligned(q: QualitySummary, window: Required<FrameRange>): void {
+  if (!(q.psnrY > SELF_CHECK_MIN.psnrY && q.ssim > SELF_CHECK_MIN.ssim)) throw new AlignmentCheckError(window, q.psnrY, q.ssim);
 }
 
 /** Duration-weighted mean over windows (PSNR averaged in dB, as the per-window figures are). */

@@ -6,6 +6,7 @@
 import type { EncodeSettings } from '../encode/settings.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import { cropFilters } from './args.ts';
+import { SEEK_LEAD_S, sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline } from './source-frames.ts';
 
 export interface ScanCommand {
   readonly kind: 'scan';
@@ -53,9 +54,9 @@ export interface FrameSize {
 export interface SampleEncodeCommand {
   readonly kind: 'sample-encode';
   readonly input: string;
-  readonly startS: number;
-  readonly durationS: number;
-  readonly frameRate: Rational;
+  /** How the master's frames are counted; `frames` is the window, by frame index. */
+  readonly timeline: FrameTimeline;
+  readonly frames: Required<FrameRange>;
   /** Every (size, CRF) pair is one output, in `outputs` order: sizes outer, CRFs inner. */
   readonly sizes: readonly FrameSize[];
   readonly crfs: readonly number[];
@@ -63,22 +64,45 @@ export interface SampleEncodeCommand {
   readonly settings: EncodeSettings;
   /** The picture inside the master's black bars: cropped before scaling, as the final encode does. */
   readonly crop?: ActiveArea;
+  /**
+   * The window exactly as the encoder saw it (after crop, before scaling), written losslessly:
+   * measured through the same path as the samples it must be identical to the reference, which
+   * proves the two sides are the same frames (the alignment self-check).
+   */
+  readonly losslessOutput?: string;
+}
+
+/** An encode under test: a whole file (a sample), or frames of a longer one (a published rung). */
+export interface DistortedInput {
+  readonly input: string;
+  /**
+   * Absent: every frame of the file is the window, in order. Present: the file is the whole
+   * title at `frameRate` with frame 0 at `firstPtsS` (read from the file itself), and `frames`
+   * are cut from it on that grid.
+   */
+  readonly window?: { readonly firstPtsS: number; readonly frameRate: Rational; readonly frames: Required<FrameRange> };
+}
+
+/** Per distorted input: where `psnr` and `ssim` write their per-frame statistics, and where its frames are listed. */
+export interface QualityStatsFiles {
+  readonly psnr: string;
+  readonly ssim: string;
+  readonly frames: string;
 }
 
 export interface MeasureQualityCommand {
   readonly kind: 'measure-quality';
   /** Encodes under test, each decoded and scaled back to the reference size. */
-  readonly distorted: readonly string[];
-  readonly distortedStartS: number;
-  readonly reference: string;
-  readonly referenceStartS: number;
-  readonly durationS: number;
+  readonly distorted: readonly DistortedInput[];
+  /** The master, its frames counted by `timeline`; `frames` is the window compared. */
+  readonly reference: { readonly input: string; readonly timeline: FrameTimeline; readonly frames: Required<FrameRange> };
   /** Size the comparison runs at: the reference's, after `referenceCrop`. */
   readonly referenceSize: FrameSize;
   /** The picture inside the master's black bars: bars are not compared (they are trivially perfect). */
   readonly referenceCrop?: ActiveArea;
-  /** Per distorted input: where `psnr` and `ssim` write their per-frame statistics. */
-  readonly statsFiles: readonly { readonly psnr: string; readonly ssim: string }[];
+  readonly statsFiles: readonly QualityStatsFiles[];
+  /** Where the reference's frames are listed, to check both sides had the same number. */
+  readonly referenceFramesFile: string;
   /** Compare every Nth frame only (the same frames of both inputs). @defaultValue 1 */
   readonly frameStep?: number;
 }
@@ -117,9 +141,13 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
   const n = cmd.sizes.length * cmd.crfs.length;
   if (n === 0) throw new RangeError('sample-encode needs at least one size and one CRF');
   if (cmd.outputs.length !== n) throw new RangeError(`sample-encode has ${n} size×CRF pairs but ${cmd.outputs.length} outputs`);
-  const gop = Math.max(1, Math.round(cmd.settings.gopS * (cmd.frameRate.num / cmd.frameRate.den)));
-  const head = `[0:v:0]${[`fps=${cmd.frameRate.num}/${cmd.frameRate.den}`, ...cropFilters(cmd.crop)].join(',')},format=yuv420p,split=${cmd.sizes.length}${cmd.sizes.map((_, i) => `[s${i}]`).join('')}`;
+  const rate = cmd.timeline.frameRate;
+  const gop = Math.max(1, Math.round(cmd.settings.gopS * (rate.num / rate.den)));
+  const branches = cmd.sizes.length + (cmd.losslessOutput === undefined ? 0 : 1);
+  const source = [...sourceFrameFilters(cmd.timeline, cmd.frames), ...cropFilters(cmd.crop), 'format=yuv420p'].join(',');
+  const head = `[0:v:0]${source},split=${branches}${Array.from({ length: branches }, (_, i) => `[s${i}]`).join('')}`;
   const scaled = cmd.sizes.map((s, i) => `[s${i}]scale=${s.width}:${s.height}:flags=bicubic,setsar=1,split=${cmd.crfs.length}${cmd.crfs.map((_, j) => `[v${i}_${j}]`).join('')}`);
+  const lossless = cmd.losslessOutput === undefined ? [] : [`[s${cmd.sizes.length}]setsar=1[ll]`];
   const outputs = cmd.sizes.flatMap((_, i) =>
     cmd.crfs.map((crf, j) => [
       '-map', `[v${i}_${j}]`,
@@ -128,36 +156,64 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
       '-fps_mode', 'passthrough', '-an', '-f', 'mp4', cmd.outputs[i * cmd.crfs.length + j] ?? '',
     ]),
   );
-  return ['-ss', secs(cmd.startS), '-t', secs(cmd.durationS), '-i', cmd.input, '-filter_complex', [head, ...scaled].join(';'), ...outputs.flat()];
+  // FFV1 (Matroska): lossless at any size, odd ones included (x264 refuses odd sizes in 4:2:0),
+  // in slices coded in parallel and without their CRCs, which the scratch file does not need.
+  const selfCheck = cmd.losslessOutput === undefined
+    ? []
+    : ['-map', '[ll]', '-c:v', 'ffv1', '-level', '3', '-slices', '4', '-slicecrc', '0', '-fps_mode', 'passthrough', '-an', '-f', 'matroska', cmd.losslessOutput];
+  return [...sourceInputArgs(cmd.input, cmd.timeline, cmd.frames), '-filter_complex', [head, ...scaled, ...lossless].join(';'), ...outputs.flat(), ...selfCheck];
 }
 
 /**
  * PSNR and SSIM of every distorted input against one decode of the reference, in one
  * process: the reference window is decoded once, not once per encode. Results go to per-pair
  * stats files so each figure is tied to its input without parsing log prefixes.
+ *
+ * The two sides are paired by frame index, never by timestamp: each side is cut to its window
+ * by index (the reference on the title's frame grid, a distorted rung on its own), every Nth
+ * frame is kept, and each kept frame's timestamp becomes its index (`setpts=N` in a time base
+ * of one frame), which is what `psnr` and `ssim` pair on. Each side lists its frames before
+ * the pick, so a count that differs is caught instead of measured.
  */
 export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
   const n = cmd.distorted.length;
   if (n === 0) throw new RangeError('measure-quality needs at least one distorted input');
-  if (cmd.statsFiles.length !== n) throw new RangeError(`measure-quality has ${n} inputs but ${cmd.statsFiles.length} stats file pairs`);
+  if (cmd.statsFiles.length !== n) throw new RangeError(`measure-quality has ${n} inputs but ${cmd.statsFiles.length} stats file sets`);
   const { width, height } = cmd.referenceSize;
   const step = cmd.frameStep ?? 1;
-  // Frames are picked by index on both sides, so the same source frames are compared.
+  const rate = cmd.reference.timeline.frameRate;
+  const listed = (file: string): string => `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${file}`;
   const pick = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
-  const crop = cropFilters(cmd.referenceCrop).map((f) => `${f},`).join('');
-  const ref = `[${n}:v:0]${pick}${crop}format=yuv420p,setsar=1,setpts=PTS-STARTPTS,split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`;
-  const pairs = cmd.distorted.flatMap((_, i) => {
+  const byIndex = `settb=${rate.den}/${rate.num},setpts=N`;
+  const ref = [
+    `[${n}:v:0]${[...sourceFrameFilters(cmd.reference.timeline, cmd.reference.frames), ...cropFilters(cmd.referenceCrop)].join(',')},format=yuv420p,setsar=1,`,
+    `${listed(cmd.referenceFramesFile)},${pick}${byIndex},split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`,
+  ].join('');
+  const pairs = cmd.distorted.flatMap((d, i) => {
     const f = cmd.statsFiles[i];
     return [
-      `[${i}:v:0]${pick}scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,setpts=PTS-STARTPTS,split[d${i}a][d${i}b]`,
+      `[${i}:v:0]${distortedWindow(d)}${listed(f?.frames ?? '')},${pick}scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,${byIndex},split[d${i}a][d${i}b]`,
       `[d${i}a][r${2 * i}]psnr=stats_file=${f?.psnr ?? ''}[o${i}a]`,
       `[d${i}b][r${2 * i + 1}]ssim=stats_file=${f?.ssim ?? ''}[o${i}b]`,
     ];
   });
   const inputs = [
-    ...cmd.distorted.flatMap((file) => ['-ss', secs(cmd.distortedStartS), '-t', secs(cmd.durationS), '-i', file]),
-    '-ss', secs(cmd.referenceStartS), '-t', secs(cmd.durationS), '-i', cmd.reference,
+    ...cmd.distorted.flatMap((d) => [...(d.window === undefined ? [] : ['-copyts', ...distortedSeek(d.window)]), '-i', d.input]),
+    ...sourceInputArgs(cmd.reference.input, cmd.reference.timeline, cmd.reference.frames),
   ];
   const sinks = cmd.distorted.flatMap((_, i) => ['-map', `[o${i}a]`, '-f', 'null', '-', '-map', `[o${i}b]`, '-f', 'null', '-']);
   return [...inputs, '-filter_complex', [ref, ...pairs].join(';'), ...sinks];
+}
+
+/** Frame k of a distorted file with a window sits at `firstPtsS + k / fps`; cut half a frame early, as the reference is. */
+function distortedWindow(d: DistortedInput): string {
+  if (d.window === undefined) return '';
+  const { firstPtsS, frameRate, frames } = d.window;
+  const fps = frameRate.num / frameRate.den;
+  return `trim=start=${secs(firstPtsS + (frames.startFrame - 0.5) / fps)}:end=${secs(firstPtsS + (frames.endFrame - 0.5) / fps)},`;
+}
+
+function distortedSeek(w: NonNullable<DistortedInput['window']>): string[] {
+  const seekS = w.frames.startFrame / (w.frameRate.num / w.frameRate.den) - SEEK_LEAD_S;
+  return seekS > 0 ? ['-ss', secs(seekS)] : [];
 }

@@ -2,8 +2,9 @@
  * ffmpeg command lines as data: pure functions from a typed description to `string[]`.
  * Nothing here probes or spawns; the caller probes once and passes what it learned.
  */
-import type { ActiveArea, Rational } from './probe.ts';
+import type { ActiveArea } from './probe.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
+import { sourceFrameFilters, sourceInputArgs, type FrameTimeline } from './source-frames.ts';
 
 export interface RungTarget {
   readonly width: number;
@@ -21,9 +22,8 @@ export interface EncodeChunkCommand {
   readonly kind: 'encode-chunk';
   /** File path or URL of the master (a presigned URL lets ffmpeg read only its range). */
   readonly input: string;
-  readonly frameRate: Rational;
-  /** First presentation timestamp of the source video, in seconds. */
-  readonly videoStartS: number;
+  /** How the master's frames are counted: chunks, samples and quality measurements share it. */
+  readonly timeline: FrameTimeline;
   readonly startFrame: number;
   readonly endFrame: number | undefined;
   readonly rungs: readonly RungTarget[];
@@ -58,25 +58,14 @@ export type FfmpegCommand = EncodeChunkCommand | EncodeAudioCommand | SegmentCom
 /** Seconds with enough digits to be exact at any frame rate, without exponent notation. */
 const secs = (s: number): string => s.toFixed(6);
 
-/** Seek this far ahead of a chunk's first frame so the decoder reaches it from an earlier keyframe. */
-const SEEK_LEAD_S = 3;
-
 /** `crop` filter keeping `area` of the frame; empty when there is nothing to crop, so graphs of masters without bars are unchanged. */
 export function cropFilters(area: ActiveArea | undefined): string[] {
   return area === undefined ? [] : [`crop=${area.width}:${area.height}:${area.x}:${area.y}`];
 }
 
 export function chunkFilterGraph(cmd: EncodeChunkCommand): string {
-  const fps = cmd.frameRate.num / cmd.frameRate.den;
-  // Boundaries sit half a frame before the boundary frame, so float rounding of timestamps
-  // can never put a frame in both chunks or in neither.
-  const trim: string[] = [];
-  if (cmd.startFrame > 0) trim.push(`start=${secs(cmd.videoStartS + (cmd.startFrame - 0.5) / fps)}`);
-  if (cmd.endFrame !== undefined) trim.push(`end=${secs(cmd.videoStartS + (cmd.endFrame - 0.5) / fps)}`);
   const head = [
-    ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []),
-    'setpts=PTS-STARTPTS',
-    `fps=${cmd.frameRate.num}/${cmd.frameRate.den}`,
+    ...sourceFrameFilters(cmd.timeline, { startFrame: cmd.startFrame, ...(cmd.endFrame === undefined ? {} : { endFrame: cmd.endFrame }) }),
     // Bars are dropped before anything converts or scales them.
     ...cropFilters(cmd.crop),
     'format=yuv420p',
@@ -88,7 +77,7 @@ export function chunkFilterGraph(cmd: EncodeChunkCommand): string {
 
 function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): string[] {
   const s = cmd.settings;
-  const fps = cmd.frameRate.num / cmd.frameRate.den;
+  const fps = cmd.timeline.frameRate.num / cmd.timeline.frameRate.den;
   const gopFrames = Math.max(1, Math.round(s.gopS * fps));
   const output = cmd.outputs[index];
   if (output === undefined) throw new RangeError(`no output path for rung ${index}`);
@@ -120,13 +109,8 @@ function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): s
 export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
   if (cmd.rungs.length === 0) throw new RangeError('encode-chunk needs at least one rung');
   if (cmd.outputs.length !== cmd.rungs.length) throw new RangeError(`encode-chunk has ${cmd.rungs.length} rungs but ${cmd.outputs.length} outputs`);
-  const fps = cmd.frameRate.num / cmd.frameRate.den;
-  const seekS = cmd.startFrame > 0 ? Math.max(0, cmd.videoStartS + cmd.startFrame / fps - SEEK_LEAD_S) : 0;
   return [
-    // Keep source timestamps so the trim filter can address frames by their real time.
-    '-copyts',
-    ...(seekS > 0 ? ['-ss', secs(seekS)] : []),
-    '-i', cmd.input,
+    ...sourceInputArgs(cmd.input, cmd.timeline, { startFrame: cmd.startFrame }),
     '-filter_complex', chunkFilterGraph(cmd),
     ...cmd.rungs.flatMap((r, i) => x264Output(cmd, r, i)),
   ];

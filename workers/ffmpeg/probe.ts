@@ -15,8 +15,14 @@ export interface VideoInfo {
   readonly displayWidth: number;
   readonly displayHeight: number;
   readonly frameRate: Rational;
-  /** First presentation timestamp of the video stream, in seconds. */
+  /** First presentation timestamp of the video stream, in seconds, as the container states it. */
   readonly startTimeS: number;
+  /**
+   * Timestamp of the first frame the decoder gives, in seconds: where frame 0 of the title is.
+   * It can sit a frame or more after `startTimeS` (packed B-frames in AVI, edit lists). ffprobe's
+   * description cannot tell; the probe job reads it from a decode (`firstFrameTimeS`).
+   */
+  readonly firstFrameS?: number;
   readonly pixFmt: string;
   /**
    * The picture inside black bars baked into the frame (letterbox, pillarbox), in coded

@@ -2,14 +2,17 @@ import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildScanArgs, buildSampleEncodeArgs } from '../ffmpeg/analysis-args.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
-import { activeCodedSize, activeDisplaySize, type ProbeResult } from '../ffmpeg/probe.ts';
+import { activeCodedSize, activeDisplaySize, frameRateValue, type ProbeResult } from '../ffmpeg/probe.ts';
 import { parseScanMetadata } from '../analysis/parse.ts';
-import { measureQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
+import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
+import type { QualitySummary } from '../analysis/parse.ts';
+import { framesOf, timelineOf } from '../ffmpeg/source-frames.ts';
 import { chooseSampleWindows, type SitiSecond } from '../../ladder/sample-windows.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { keyframeTimes } from '../analysis/keyframes.ts';
 import { sampleSizes } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
+import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
 import { bdRate } from '../../ladder/bd-rate.ts';
 import type { Rung, RdPoint } from '../../ladder/types.ts';
@@ -110,8 +113,7 @@ export async function startLadderAnalysis(
     name: 'sample' as const,
     queueName: deps.queueName,
     data: {
-      source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, videoOffsetS: probe.videoOffsetS,
-      frameRate: probe.video.frameRate, sourceSize: activeCodedSize(probe.video), ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
+      source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, timeline: timelineOf(probe), sourceSize: activeCodedSize(probe.video), ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
       sizes, crfs: SAMPLE_CRFS,
       settings: deps.settings,
     } satisfies JobDataByName['sample'],
@@ -157,30 +159,43 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
   const d = job.data;
   if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
   const input = await deps.store.readableLocation(d.source.sourceKey);
-  const startS = d.videoOffsetS + d.window.startS;
+  const frames = framesOf(d.window, d.timeline.frameRate);
   return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
     const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
     const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));
+    const losslessOutput = path.join(dir, 'self-check.mkv');
     const t0 = Date.now();
     await runFfmpeg(
       buildSampleEncodeArgs({
-        kind: 'sample-encode', input, startS, durationS: d.window.durationS, frameRate: d.frameRate, sizes: d.sizes, crfs: d.crfs, outputs, settings: d.settings,
+        kind: 'sample-encode', input, timeline: d.timeline, frames, sizes: d.sizes, crfs: d.crfs, outputs, settings: d.settings, losslessOutput,
         ...(d.crop === undefined ? {} : { crop: d.crop }),
       }),
       { signal },
     );
     const encodeS = (Date.now() - t0) / 1000;
-    const reference = { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) };
-    const quality = await measureQuality(outputs, input, reference, { distortedStartS: 0, referenceStartS: startS, durationS: d.window.durationS }, dir, signal, QUALITY_FRAME_STEP);
+    // The window as the encoder saw it is measured beside the samples, through the same path:
+    // anything but identity means the samples were compared with other frames of the master.
+    const measured = await measureQuality(
+      {
+        reference: { input, timeline: d.timeline, frames }, picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
+        distorted: [...outputs, losslessOutput].map((file) => ({ input: file })), frameStep: QUALITY_FRAME_STEP,
+      },
+      dir, signal,
+    );
+    const selfCheck = measured.at(-1);
+    if (selfCheck === undefined) throw new Error('no self-check measured');
+    assertAligned(selfCheck, frames);
+    const fps = frameRateValue(d.timeline.frameRate);
+    const seconds = (frames.endFrame - frames.startFrame) / fps;
     const points: RdPoint[] = [];
     for (const [i, { size, crf }] of pairs.entries()) {
       const bytes = (await stat(outputs[i] ?? '')).size;
-      const q = quality[i];
+      const q = measured[i];
       if (q === undefined) throw new Error(`no quality measured for sample ${i}`);
-      points.push({ width: size.width, height: size.height, crf, bitrateKbps: (bytes * 8) / 1000 / d.window.durationS, psnrY: q.psnrY, ssim: q.ssim });
+      points.push({ width: size.width, height: size.height, crf, bitrateKbps: (bytes * 8) / 1000 / seconds, psnrY: q.psnrY, ssim: q.ssim });
     }
     await job.updateProgress(100);
-    return { weight: d.window.weight, points, encodeS } satisfies WindowPoints & { encodeS: number };
+    return { weight: d.window.weight, points, encodeS, selfCheck } satisfies WindowPoints & { encodeS: number; selfCheck: QualitySummary };
   });
 };
 
@@ -204,7 +219,7 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
       throw new Error(`no sample window could be measured (${d.windows.length} planned)${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`);
     }
     const points = aggregateWindows(windows);
-    const planned = perTitleLadder(densifyCrf(points), source, PER_TITLE_OPTIONS);
+    const planned = perTitleLadder(densifyCrf(points), source, { ...PER_TITLE_OPTIONS, ...viewerMinimums(source) });
     const rungs: Rung[] = planned.rungs.map((r) => ({
       width: r.width, height: r.height, bitrateKbps: Math.round(r.bitrateKbps), crf: r.crf,
       predictedPsnrDb: round2(r.predictedPsnrDb), predictedSsim: round4(r.predictedSsim),

@@ -1,6 +1,7 @@
 import { planChunks } from '../encode/chunks.ts';
 import { digest } from '../encode/settings.ts';
 import { activeCodedSize, type ProbeResult } from '../ffmpeg/probe.ts';
+import { timelineOf } from '../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../orchestrator/titles/model.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
@@ -42,7 +43,7 @@ export async function enqueueEncode(
     name: 'encode-chunk' as const,
     queueName: deps.queueName,
     data: {
-      layout, chunk, chunkCount: chunks.length, frameRate: probe.video.frameRate, videoStartS: probe.video.startTimeS,
+      layout, chunk, chunkCount: chunks.length, timeline: timelineOf(probe),
       durationS: probe.durationS, rungs: ladder, settings, ...(crop === undefined ? {} : { crop }),
     } satisfies JobDataByName['encode-chunk'],
     opts: { ...childOpts, jobId: jobIds.chunk(layout, chunk.index) },
@@ -63,8 +64,8 @@ export async function enqueueEncode(
     name: 'package',
     queueName: deps.queueName,
     data: {
-      layout, chunkCount: chunks.length, rungs: ladder, frameRate: probe.video.frameRate, durationS: probe.durationS, hasAudio, settings,
-      videoOffsetS: probe.videoOffsetS, sourceSize: activeCodedSize(probe.video), ...(crop === undefined ? {} : { crop }),
+      layout, chunkCount: chunks.length, rungs: ladder, durationS: probe.durationS, hasAudio, settings,
+      timeline: timelineOf(probe), sourceSize: activeCodedSize(probe.video), ...(crop === undefined ? {} : { crop }),
       ...(qualityWindows === undefined ? {} : { qualityWindows }),
     } satisfies JobDataByName['package'],
     opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.package(layout) },

@@ -21,6 +21,8 @@ import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './cont
 import { withScratch } from './scratch.ts';
 import { jobIds, type MeasureRungsJobData, type TimeWindow } from './types.ts';
 import { mapLimit } from '../storage/transfer.ts';
+import { firstFrameTimeS } from '../analysis/keyframes.ts';
+import { framesOf } from '../ffmpeg/source-frames.ts';
 
 /** Below every encode job (no priority) and above artwork: the figures are part of the title's record. */
 export const MEASURE_RUNGS_PRIORITY = 50;
@@ -56,18 +58,24 @@ async function measurePublished(deps: WorkerDeps, d: MeasureRungsJobData, video:
   const joined = await mapLimit(video, 4, async (track, i) => {
     const file = path.join(dir, `r${i}.mp4`);
     await joinTrack(deps, d.layout.outputPrefix, track, file);
-    return file;
+    // Frame 0 of the rung is frame 0 of the title; where it sits is read from the rung itself.
+    return { file, firstPtsS: await firstFrameTimeS(file, signal) };
   });
   const reference = await deps.store.readableLocation(d.layout.sourceKey);
   const perWindow: { q: QualitySummary[]; weight: number }[] = [];
   for (const w of d.windows) {
+    const frames = framesOf(w, d.timeline.frameRate);
     const q = await measureQuality(
-      joined, reference, { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-      { distortedStartS: w.startS, referenceStartS: d.videoOffsetS + w.startS, durationS: w.durationS }, dir, signal, QUALITY_FRAME_STEP,
+      {
+        reference: { input: reference, timeline: d.timeline, frames }, picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
+        distorted: joined.map((j) => ({ input: j.file, window: { firstPtsS: j.firstPtsS, frameRate: d.timeline.frameRate, frames } })),
+        frameStep: QUALITY_FRAME_STEP,
+      },
+      dir, signal,
     );
     perWindow.push({ q, weight: w.durationS });
   }
-  await Promise.all(joined.map((f) => rm(f, { force: true })));
+  await Promise.all(joined.map((j) => rm(j.file, { force: true })));
   return joined.map((_, i) => meanQuality(perWindow.flatMap(({ q, weight }) => (q[i] === undefined ? [] : [{ q: q[i], weight }]))));
 }
 

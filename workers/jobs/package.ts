@@ -61,7 +61,7 @@ async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, si
     const s = segmented[i] as Segmented;
     return {
       kind: 'video', dir: `v${i}`, initName: 'init.mp4', segments: s.segments, timescale: mdhdTimescale(s.init), codecs: avcCodecString(s.init),
-      initBytes: s.init.length, width: rung.width, height: rung.height, frameRate: d.frameRate, targetBitrateKbps: rung.bitrateKbps,
+      initBytes: s.init.length, width: rung.width, height: rung.height, frameRate: d.timeline.frameRate, targetBitrateKbps: rung.bitrateKbps,
     };
   });
   await mapLimit(tracks, 2, (track, i) => publishTrackFiles(deps, (segmented[i] as Segmented).dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track)));
@@ -110,7 +110,7 @@ async function enqueueTitleArtwork(deps: WorkerDeps, t: Title | undefined): Prom
 async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title | undefined): Promise<void> {
   if (t?.rungQuality?.status === 'pending') {
     await enqueueMeasureRungs(deps, {
-      layout: d.layout, videoOffsetS: d.videoOffsetS, sourceSize: d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }),
+      layout: d.layout, timeline: d.timeline, sourceSize: d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }),
       windows: d.qualityWindows ?? defaultQualityWindows(d.durationS),
     });
   }

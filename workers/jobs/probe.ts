@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, FfmpegExitError } from '../ffmpeg/errors.ts';
+import { firstFrameTimeS } from '../analysis/keyframes.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../ffmpeg/probe.ts';
 import { runFfmpeg, runProbe } from '../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../ffmpeg/analysis-args.ts';
@@ -84,7 +85,9 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   await job.updateProgress(50);
   const activeArea = await detectActiveArea(deps, titleId, location, probed.video, signal);
   await job.updateProgress(75);
-  const probe: ProbeResult = activeArea === undefined ? probed : { ...probed, video: { ...probed.video, activeArea } };
+  // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
+  const firstFrameS = await firstFrameTimeS(location, signal);
+  const probe: ProbeResult = { ...probed, video: { ...probed.video, firstFrameS, ...(activeArea === undefined ? {} : { activeArea }) } };
 
   const source: SourceRef = { titleId, sourceKey: title.source.key, sha256 };
   await deps.titles.update(titleId, { probe, source: { ...title.source, sizeBytes: head.sizeBytes, sha256 } });

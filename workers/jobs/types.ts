@@ -1,4 +1,5 @@
 import type { ActiveArea, Rational } from '../ffmpeg/probe.ts';
+import type { FrameTimeline } from '../ffmpeg/source-frames.ts';
 import type { Chunk } from '../encode/chunks.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
 import type { Rung } from '../../ladder/types.ts';
@@ -36,9 +37,8 @@ export interface SampleJobData {
   readonly source: SourceRef;
   readonly index: number;
   readonly window: TimeWindow & { readonly weight: number };
-  /** Seconds to add to a window's start to seek the master there (see `ProbeResult.videoOffsetS`). */
-  readonly videoOffsetS: number;
-  readonly frameRate: Rational;
+  /** How the master's frames are counted: the window is cut and measured by frame index. */
+  readonly timeline: FrameTimeline;
   /** Coded size of the master's active picture: samples are scaled back to it to be measured. */
   readonly sourceSize: { readonly width: number; readonly height: number };
   /** `VideoInfo.activeArea`: cropped from the master before encoding and before measuring. */
@@ -62,8 +62,7 @@ export interface EncodeChunkJobData {
   readonly layout: EncodeLayout;
   readonly chunk: Chunk;
   readonly chunkCount: number;
-  readonly frameRate: Rational;
-  readonly videoStartS: number;
+  readonly timeline: FrameTimeline;
   readonly durationS: number;
   readonly rungs: readonly Rung[];
   readonly settings: EncodeSettings;
@@ -82,12 +81,11 @@ export interface PackageJobData {
   readonly layout: EncodeLayout;
   readonly chunkCount: number;
   readonly rungs: readonly Rung[];
-  readonly frameRate: Rational;
   readonly durationS: number;
   readonly hasAudio: boolean;
   readonly settings: EncodeSettings;
-  /** See `ProbeResult.videoOffsetS`: where the title's t = 0 is for an input seek of the master. */
-  readonly videoOffsetS: number;
+  /** How the master's frames are counted: the rungs are compared with it frame by frame. */
+  readonly timeline: FrameTimeline;
   /** Coded size of the master's active picture: outputs are scaled back to it to measure their quality. */
   readonly sourceSize: { readonly width: number; readonly height: number };
   /** `VideoInfo.activeArea`: the master is cropped to it before outputs are compared with it. */
@@ -99,8 +97,8 @@ export interface PackageJobData {
 /** What `measure-rungs` needs to compare a published title's rungs with its master. */
 export interface MeasureRungsJobData {
   readonly layout: EncodeLayout;
-  /** See `ProbeResult.videoOffsetS`. */
-  readonly videoOffsetS: number;
+  /** How the master's frames are counted: frame k of a rung is compared with frame k of the master. */
+  readonly timeline: FrameTimeline;
   /** Coded size of the master's active picture: rungs are scaled back to it. */
   readonly sourceSize: { readonly width: number; readonly height: number };
   readonly crop?: ActiveArea;

@@ -20,9 +20,9 @@ function sample(extra: Partial<SampleEncodeCommand> = {}): SampleEncodeCommand {
   return {
     kind: 'sample-encode',
     input: 'https://s3.test/master.mp4?sig=x',
-    startS: 12.5,
-    durationS: 4,
-    frameRate: { num: 30000, den: 1001 },
+    timeline: { frameRate: { num: 30000, den: 1001 }, videoStartS: 0, videoOffsetS: 0 },
+    // 12.5 s for 4 s at 29.97 fps.
+    frames: { startFrame: 375, endFrame: 495 },
     sizes,
     crfs,
     outputs: sizes.flatMap((s) => crfs.map((c) => `/w/${s.height}p_crf${c}.mp4`)),
@@ -33,16 +33,14 @@ function sample(extra: Partial<SampleEncodeCommand> = {}): SampleEncodeCommand {
 
 /** Three sample encodes measured against one 1080p reference window. */
 function measure(extra: Partial<MeasureQualityCommand> = {}): MeasureQualityCommand {
-  const distorted = ['/w/a.mp4', '/w/b.mp4', '/w/c.mp4'];
+  const distorted = ['/w/a.mp4', '/w/b.mp4', '/w/c.mp4'].map((input) => ({ input }));
   return {
     kind: 'measure-quality',
     distorted,
-    distortedStartS: 0,
-    reference: 'https://s3.test/master.mp4?sig=x',
-    referenceStartS: 13.9,
-    durationS: 4,
+    reference: { input: 'https://s3.test/master.mp4?sig=x', timeline: { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 }, frames: { startFrame: 350, endFrame: 450 } },
     referenceSize: { width: 1920, height: 1080 },
-    statsFiles: distorted.map((_, i) => ({ psnr: `/w/q${i}.psnr`, ssim: `/w/q${i}.ssim` })),
+    statsFiles: distorted.map((_, i) => ({ psnr: `/w/q${i}.psnr`, ssim: `/w/q${i}.ssim`, frames: `/w/q${i}.frames` })),
+    referenceFramesFile: '/w/ref.frames',
     ...extra,
   };
 }
@@ -160,10 +158,18 @@ describe('buildSampleEncodeArgs', () => {
     expect(args.at(-1)).toBe('/w/720p_crf32.mp4');
   });
 
-  it('decodes the window once: one input, seeked to the window start, limited to its duration', () => {
+  it('decodes the window once: one input, seeked a lead before the window, cut to its frames on the fps grid', () => {
     const args = buildSampleEncodeArgs(sample());
     expect(valuesOf(args, '-i')).toEqual(['https://s3.test/master.mp4?sig=x']);
-    expect(args.slice(0, 4)).toEqual(['-ss', '12.500000', '-t', '4.000000']);
+    expect(args.slice(0, 3)).toEqual(['-copyts', '-ss', (375 / (30000 / 1001) - 3).toFixed(6)]);
+    expect(filterOf(args)).toContain('trim=start_pts=375:end_pts=495,setpts=PTS-STARTPTS');
+  });
+
+  it('writes the window losslessly beside the samples, for the alignment self-check', () => {
+    const args = buildSampleEncodeArgs(sample({ losslessOutput: '/w/self.mkv' }));
+    expect(filterOf(args)).toContain('split=3[s0][s1][s2]');
+    expect(filterOf(args)).toContain('[s2]setsar=1[ll]');
+    expect(args.slice(-18)).toEqual(['-map', '[ll]', '-c:v', 'ffv1', '-level', '3', '-slices', '4', '-slicecrc', '0', '-fps_mode', 'passthrough', '-an', '-f', 'matroska', '/w/self.mkv']);
   });
 
   it('sizes the GOP from gopS and the frame rate (2 s at 29.97 fps is 60 frames)', () => {
@@ -194,28 +200,34 @@ describe('buildMeasureQualityArgs', () => {
     const cmd = measure();
     const n = cmd.distorted.length;
     const args = buildMeasureQualityArgs(cmd);
-    expect(valuesOf(args, '-i')).toEqual([...cmd.distorted, cmd.reference]);
-    expect(args.filter((a) => a === cmd.reference)).toHaveLength(1);
+    expect(valuesOf(args, '-i')).toEqual([...cmd.distorted.map((d) => d.input), cmd.reference.input]);
     const graph = filterOf(args);
-    expect(graph.startsWith(`[${n}:v:0]format=yuv420p,setsar=1,setpts=PTS-STARTPTS,split=${2 * n}[r0][r1][r2][r3][r4][r5];`)).toBe(true);
+    expect(graph.startsWith(`[${n}:v:0]fps=25/1:start_time=11.000000,trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,format=yuv420p,setsar=1,`)).toBe(true);
+    expect(graph).toContain(`settb=1/25,setpts=N,split=${2 * n}[r0][r1][r2][r3][r4][r5];`);
     // Each reference copy appears twice in the graph: once out of split, once into psnr or ssim.
     for (let k = 0; k < 2 * n; k++) expect(count(graph, `[r${k}]`)).toBe(2);
     expect(graph).not.toContain(`[r${2 * n}]`);
   });
 
-  it('pairs each encode with its own reference copies and stats files', () => {
+  it('pairs frames by index: each side numbered in a time base of one frame, never by its timestamps', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure()));
-    expect(graph).toContain('[1:v:0]scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p,setpts=PTS-STARTPTS,split[d1a][d1b]');
+    expect(graph).toContain('[1:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q1.frames,scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p,settb=1/25,setpts=N,split[d1a][d1b]');
     expect(graph).toContain('[d1a][r2]psnr=stats_file=/w/q1.psnr[o1a]');
     expect(graph).toContain('[d1b][r3]ssim=stats_file=/w/q1.ssim[o1b]');
+    expect(graph).not.toContain('PTS-STARTPTS,split[d');
   });
 
-  it('seeks the reference to its own start and each encode to the encode start, for the same duration', () => {
-    const args = buildMeasureQualityArgs(measure({ distortedStartS: 0.5 }));
-    const refAt = args.indexOf('https://s3.test/master.mp4?sig=x');
-    expect(args.slice(refAt - 5, refAt + 1)).toEqual(['-ss', '13.900000', '-t', '4.000000', '-i', 'https://s3.test/master.mp4?sig=x']);
-    expect(valuesOf(args, '-ss')).toEqual(['0.500000', '0.500000', '0.500000', '13.900000']);
-    expect(new Set(valuesOf(args, '-t'))).toEqual(new Set(['4.000000']));
+  it('lists each side\'s frames before the pick, so the counts can be compared', () => {
+    const graph = filterOf(buildMeasureQualityArgs(measure({ frameStep: 3 })));
+    expect(graph).toContain("metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))',settb=1/25,setpts=N");
+    expect(graph).toContain("metadata=mode=print:file=/w/q0.frames,select='not(mod(n\\,3))',scale=");
+  });
+
+  it('cuts a published rung to the window on its own grid, from its first frame\'s time', () => {
+    const rung = { input: '/w/r0.mp4', window: { firstPtsS: 0.08, frameRate: { num: 25, den: 1 }, frames: { startFrame: 350, endFrame: 450 } } };
+    const args = buildMeasureQualityArgs(measure({ distorted: [rung], statsFiles: [{ psnr: '/w/p', ssim: '/w/s', frames: '/w/f' }] }));
+    expect(args.slice(0, 5)).toEqual(['-copyts', '-ss', '11.000000', '-i', '/w/r0.mp4']);
+    expect(filterOf(args)).toContain('[0:v:0]trim=start=14.060000:end=18.060000,metadata=');
   });
 
   it('sends every psnr and ssim output to a null sink', () => {
@@ -224,8 +236,8 @@ describe('buildMeasureQualityArgs', () => {
     expect(valuesOf(args, '-f')).toEqual(Array(6).fill('null'));
   });
 
-  it('throws when inputs and stats file pairs differ in number', () => {
-    expect(() => buildMeasureQualityArgs(measure({ statsFiles: [{ psnr: '/w/q.psnr', ssim: '/w/q.ssim' }] }))).toThrow('measure-quality has 3 inputs but 1 stats file pairs');
+  it('throws when inputs and stats file sets differ in number', () => {
+    expect(() => buildMeasureQualityArgs(measure({ statsFiles: [{ psnr: '/w/q.psnr', ssim: '/w/q.ssim', frames: '/w/q.frames' }] }))).toThrow('measure-quality has 3 inputs but 1 stats file sets');
   });
 
   it('throws when there is nothing to measure', () => {
@@ -259,20 +271,20 @@ describe('crop of a master with black bars', () => {
 
   it('sample encodes crop once, before the split to the scalers', () => {
     const graph = filterOf(buildSampleEncodeArgs(sample({ crop: LETTERBOX })));
-    expect(graph.startsWith('[0:v:0]fps=30000/1001,crop=1920:804:0:138,format=yuv420p,split=2[s0][s1];')).toBe(true);
+    expect(graph).toContain('setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,split=2[s0][s1];');
     expect(count(graph, 'crop=')).toBe(1);
   });
 
   it('the reference is cropped and the encodes are scaled to the active size; encodes are not cropped', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ referenceSize: { width: 1920, height: 804 }, referenceCrop: LETTERBOX })));
-    expect(graph.startsWith('[3:v:0]crop=1920:804:0:138,format=yuv420p,setsar=1,')).toBe(true);
-    expect(graph).toContain('[0:v:0]scale=1920:804:flags=bicubic,');
+    expect(graph).toContain('setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,');
+    expect(graph).toContain('[0:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q0.frames,scale=1920:804:flags=bicubic,');
     expect(count(graph, 'crop=')).toBe(1);
   });
 
-  it('the reference is cropped after frames are picked, so both sides pick the same frames', () => {
+  it('the reference is cropped after its frames are cut, and picked after they are listed, as the encodes are', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ referenceCrop: LETTERBOX, frameStep: 3 })));
-    expect(graph).toContain("[3:v:0]select='not(mod(n\\,3))',crop=1920:804:0:138,format=yuv420p");
+    expect(graph).toContain("trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))'");
   });
 
   it('without bars, no crop filter anywhere', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQualityStats, parseScanMetadata } from '../../../workers/analysis/parse.ts';
+import { parseQualityStats, countListedFrames, parseScanMetadata } from '../../../workers/analysis/parse.ts';
 
 /**
  * Captured verbatim from ffmpeg 5.1 (`metadata=mode=print:file=...` after `siti,scdet=threshold=10`):
@@ -200,7 +200,7 @@ describe('parseQualityStats', () => {
     const psnr = [psnrLine(1, 0), psnrLine(2, 0)].join('\n') + '\n';
     expect(psnr).toContain('psnr_y:inf');
     const q = parseQualityStats(psnr, [ssimLine(1, 1), ssimLine(2, 1)].join('\n') + '\n');
-    expect(q).toEqual({ psnrY: 100, ssim: 1 });
+    expect(q).toEqual({ psnrY: 100, ssim: 1, frames: 2 });
   });
 
   it('caps PSNR at 100 dB for a tiny non-zero MSE', () => {
@@ -211,8 +211,16 @@ describe('parseQualityStats', () => {
   it('throws when either stats file holds no frames', () => {
     const psnr = psnrLine(1, 4) + '\n';
     const ssim = ssimLine(1, 0.99) + '\n';
-    expect(() => parseQualityStats('', '')).toThrow('no frames compared (psnr 0, ssim 0)');
+    expect(() => parseQualityStats('', '')).toThrow('no frames compared, or not the same by psnr and ssim (psnr 0, ssim 0)');
     expect(() => parseQualityStats('', ssim)).toThrow('no frames compared (psnr 0, ssim 1)');
     expect(() => parseQualityStats(psnr, '')).toThrow('no frames compared (psnr 1, ssim 0)');
+  });
+});
+
+describe('countListedFrames', () => {
+  it('counts the frame header lines metadata=mode=print writes, whatever keys follow them', () => {
+    const listed = 'frame:0    pts:0       pts_time:0\nvodforge.frame=1\nframe:1    pts:1       pts_time:0.04\nvodforge.frame=1\n';
+    expect(countListedFrames(listed)).toBe(2);
+    expect(countListedFrames('')).toBe(0);
   });
 });

@@ -12,8 +12,7 @@ function chunk(startFrame: number, endFrame: number | undefined, extra: Partial<
   return {
     kind: 'encode-chunk',
     input: 'https://s3.test/master.mp4?sig=x',
-    frameRate: { num: 25, den: 1 },
-    videoStartS: 0,
+    timeline: { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 },
     startFrame,
     endFrame,
     rungs,
@@ -83,18 +82,20 @@ describe('encode-chunk arguments', () => {
     expect(valueOf(args, '-keyint_min')).toBe('75');
   });
 
-  it('puts trim boundaries half a frame before the boundary frame (25 fps)', () => {
-    // Frame 750 is at 30 s; half a frame at 25 fps is 0.02 s.
-    expect(filterOf(buildArgs(chunk(750, 1500)))).toContain('trim=start=29.980000:end=59.980000');
+  it('cuts chunks by slot of the fps grid, after fps, so a chunk has exactly its frames (25 fps)', () => {
+    const graph = filterOf(buildArgs(chunk(750, 1500)));
+    // fps first (its grid starts a 3 s lead before the chunk), then the cut by slot number.
+    expect(graph).toContain('fps=25/1:start_time=27.000000,trim=start_pts=750:end_pts=1500,setpts=PTS-STARTPTS');
   });
 
-  it('puts trim boundaries half a frame before the boundary frame (29.97 fps, video starting at 1.4 s)', () => {
-    const fps = 30000 / 1001;
-    const args = buildArgs(chunk(900, 1799, { frameRate: { num: 30000, den: 1001 }, videoStartS: 1.4 }));
-    const m = /trim=start=([\d.]+):end=([\d.]+)/.exec(filterOf(args));
-    expect(m).not.toBeNull();
-    expect(Number(m![1])).toBeCloseTo(1.4 + 899.5 / fps, 6);
-    expect(Number(m![2])).toBeCloseTo(1.4 + 1798.5 / fps, 6);
+  it('counts slots from the first frame\'s slot (29.97 fps, first frame at 1.4 s) and seeks from the file start', () => {
+    const timeline = { frameRate: { num: 30000, den: 1001 }, videoStartS: 1.4, videoOffsetS: 0.2 };
+    const args = buildArgs(chunk(900, 1799, { timeline }));
+    // 1.4 s is slot 41.96, so frame 0 is slot 42.
+    expect(filterOf(args)).toContain('trim=start_pts=942:end_pts=1841');
+    // -ss counts from the file's start: frame 900 is 0.2 s + 900 / fps from there, less the lead.
+    expect(Number(valueOf(args, '-ss'))).toBeCloseTo(0.2 + 900 / (30000 / 1001) - 3, 5);
+    expect(args.slice(0, 1)).toEqual(['-copyts']);
   });
 
   it('maps one [vN] filter output per rung, each to its own output file, in order', () => {
@@ -120,7 +121,7 @@ describe('encode-chunk of a master with black bars', () => {
 
   it('crops once, after the frame rate is fixed and before conversion, split and scaling', () => {
     const graph = filterOf(buildArgs(chunk(0, 750, { crop })));
-    expect(graph).toContain('fps=25/1,crop=1440:1080:240:0,format=yuv420p,split=2[s0][s1]');
+    expect(graph).toContain('fps=25/1,trim=end_pts=750,setpts=PTS-STARTPTS,crop=1440:1080:240:0,format=yuv420p,split=2[s0][s1]');
     expect(graph.split('crop=')).toHaveLength(2);
     expect(graph.indexOf('crop=')).toBeLessThan(graph.indexOf('scale='));
   });

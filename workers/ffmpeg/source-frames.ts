@@ -1,0 +1,88 @@
+/**
+ * The master's frames as every part of vodforge counts them: one definition of "frame k of the
+ * title", used by the chunk encodes, the sample encodes and every quality measurement, so an
+ * encode and its reference are the same frames by construction, whatever the master's time
+ * base, B-frame delay, edit list or audio-led start.
+ *
+ * Frame k is slot `g0 + k` of the `fps` filter's grid, where the grid is the frame rate's
+ * multiples in the master's own timestamps (`-copyts`) and `g0` is the slot of the first video
+ * frame. `fps` puts each decoded frame in the slot nearest its timestamp, duplicating or
+ * dropping where the master is variable-rate; where a reader seeks only changes how much is
+ * decoded before its first slot, never which frame fills a slot. Ranges are cut on the grid
+ * half a slot early, so float rounding can never put a frame in two ranges or in neither.
+ */
+import { frameRateValue, type ProbeResult, type Rational } from './probe.ts';
+
+/** How the master's timestamps map to frame indices. */
+export interface FrameTimeline {
+  readonly frameRate: Rational;
+  /**
+   * Timestamp of the master's first decoded video frame, in seconds (`VideoInfo.firstFrameS`):
+   * read from a decode, as the container's start time may be a frame or more earlier (packed
+   * B-frames in AVI, edit lists).
+   */
+  readonly videoStartS: number;
+  /** That frame's position for an input `-ss`, which counts from the file's start (`ProbeResult.videoOffsetS`). */
+  readonly videoOffsetS: number;
+}
+
+/** Frames `[startFrame, endFrame)` of the title; `endFrame` absent reads to the end. */
+export interface FrameRange {
+  readonly startFrame: number;
+  readonly endFrame?: number;
+}
+
+/** Seek this far ahead of a range's first frame, so the decoder reaches it from an earlier keyframe. */
+export const SEEK_LEAD_S = 3;
+
+const secs = (s: number): string => s.toFixed(6);
+
+/** The timeline of a probed master. */
+export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): FrameTimeline {
+  const { firstFrameS, startTimeS } = probe.video;
+  return { frameRate: probe.video.frameRate, videoStartS: firstFrameS ?? startTimeS, videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS };
+}
+
+/** Slot of the `fps` grid the first video frame falls in (`fps` rounds to the nearest slot). */
+export function firstSlot(t: FrameTimeline): number {
+  return Math.round(t.videoStartS * frameRateValue(t.frameRate));
+}
+
+/** Where a reader of `range` seeks the master (`-ss`, from the file's start), or 0 for no seek. */
+export function sourceSeekS(t: FrameTimeline, range: FrameRange): number {
+  if (range.startFrame <= 0) return 0;
+  return Math.max(0, t.videoOffsetS + range.startFrame / frameRateValue(t.frameRate) - SEEK_LEAD_S);
+}
+
+/** Input options reading the master for `range`: timestamps kept, so the grid is the master's own. */
+export function sourceInputArgs(input: string, t: FrameTimeline, range: FrameRange): string[] {
+  const seekS = sourceSeekS(t, range);
+  return ['-copyts', ...(seekS > 0 ? ['-ss', secs(seekS)] : []), '-i', input];
+}
+
+/**
+ * Filters turning the decoded master into frames `range` of the title, timestamps from 0.
+ * `fps` outputs in a time base of one slot, so the range is cut by slot number (`start_pts`,
+ * `end_pts`), exactly: a cut in seconds is rounded to that time base by `trim`, and half a
+ * slot rounds either way. After a seek the grid starts a lead's worth of slots before the range
+ * (`start_time`): `fps` would otherwise fill every slot from the title's start with copies of
+ * the first frame decoded.
+ */
+export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[] {
+  const fps = frameRateValue(t.frameRate);
+  const g0 = firstSlot(t);
+  const grid = `fps=${t.frameRate.num}/${t.frameRate.den}`;
+  const fpsFilter = range.startFrame > 0 ? `${grid}:start_time=${secs((g0 + Math.max(0, range.startFrame - Math.ceil(SEEK_LEAD_S * fps))) / fps)}` : grid;
+  const trim = [...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []), ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`])];
+  return [fpsFilter, ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []), 'setpts=PTS-STARTPTS'];
+}
+
+/**
+ * The frames a stretch of the title in seconds covers: from the first frame at or after its
+ * start, as many as its duration holds (at least one).
+ */
+export function framesOf(window: { readonly startS: number; readonly durationS: number }, frameRate: Rational): Required<FrameRange> {
+  const fps = frameRateValue(frameRate);
+  const startFrame = Math.max(0, Math.ceil(window.startS * fps - 1e-6));
+  return { startFrame, endFrame: startFrame + Math.max(1, Math.round(window.durationS * fps)) };
+}
