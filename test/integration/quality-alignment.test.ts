@@ -1,0 +1,121 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { derivedMasters, realMasters, type CorpusMaster } from '../support/corpus.ts';
+import { plainPsnrY } from '../support/plain-psnr.ts';
+import { probeMaster } from '../../workers/ffmpeg/probe.ts';
+import { runFfmpeg, runProbe } from '../../workers/ffmpeg/run.ts';
+import { buildArgs } from '../../workers/ffmpeg/args.ts';
+import { buildSampleEncodeArgs } from '../../workers/ffmpeg/analysis-args.ts';
+import { framesOf, timelineOf, type FrameTimeline } from '../../workers/ffmpeg/source-frames.ts';
+import { firstFrameTimeS } from '../../workers/analysis/keyframes.ts';
+import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../../workers/analysis/quality.ts';
+import { AlignmentCheckError, FrameCountMismatchError } from '../../workers/analysis/errors.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../../workers/encode/settings.ts';
+
+/**
+ * Quality is measured frame by frame on real masters (and masters derived from them for what
+ * real ones lack), and checked against a second instrument that shares no code with vodforge:
+ * one plain ffmpeg psnr over the whole file.
+ */
+const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-align-'));
+const masters: CorpusMaster[] = [...(await realMasters()), ...(await derivedMasters(dir))];
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Prepared {
+  readonly timeline: FrameTimeline;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What the probe job learns of a master: its size and frame timeline, frame 0 read from a decode. */
+async function prepare(file: string): Promise<Prepared> {
+  const probed = await probeMaster(file);
+  const probe = { ...probed, video: { ...probed.video, firstFrameS: await firstFrameTimeS(file) } };
+  return { timeline: timelineOf(probe), width: probe.video.width, height: probe.video.height };
+}
+
+const even = (n: number): number => n - (n % 2);
+
+async function frameCount(file: string): Promise<number> {
+  const { stdout } = await runProbe(['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file]);
+  return Number(stdout.trim());
+}
+
+describe('quality measured frame by frame, checked by an independent plain ffmpeg psnr', () => {
+  it.each(masters.map((m) => [m.name, m] as const))('%s: a CRF 18 encode of the whole title, as the pipeline encodes it', async (name, master) => {
+    const m = await prepare(master.file);
+    const work = await mkdtemp(path.join(dir, `${name}-`));
+    const encoded = path.join(work, 'crf18.mp4');
+    const rung = { width: even(m.width), height: even(m.height), bitrateKbps: 50_000, crf: 18 };
+    await runFfmpeg(buildArgs({ kind: 'encode-chunk', input: master.file, timeline: m.timeline, startFrame: 0, endFrame: undefined, rungs: [rung], outputs: [encoded], settings: { ...DEFAULT_ENCODE_SETTINGS, preset: 'ultrafast' } }));
+    const frames = { startFrame: 0, endFrame: await frameCount(encoded) };
+    const [ours] = await measureQuality(
+      {
+        reference: { input: master.file, timeline: m.timeline, frames }, picture: { width: m.width, height: m.height },
+        distorted: [{ input: encoded, window: { firstPtsS: await firstFrameTimeS(encoded), frameRate: m.timeline.frameRate, frames } }],
+      },
+      work,
+    );
+    const plain = await plainPsnrY({ encoded, master: master.file, frameRate: `${m.timeline.frameRate.num}/${m.timeline.frameRate.den}`, width: m.width, height: m.height });
+    // A frame out of step costs 10-30 dB on real footage; CRF 18 stays far above 30 dB when aligned.
+    expect(plain).toBeGreaterThan(30);
+    expect(ours?.psnrY).toBeGreaterThan(30);
+    expect(Math.abs((ours?.psnrY ?? 0) - plain)).toBeLessThanOrEqual(0.3);
+  });
+
+  it.each(masters.map((m) => [m.name, m] as const))('%s: the sample path\'s self-check, a lossless copy of a window, is identical to the master', async (name, master) => {
+    const m = await prepare(master.file);
+    const work = await mkdtemp(path.join(dir, `${name}-s-`));
+    const durationS = (await probeMaster(master.file)).durationS;
+    const frames = framesOf({ startS: durationS / 2 - 1, durationS: 2 }, m.timeline.frameRate);
+    const sample = path.join(work, 's.mp4');
+    const lossless = path.join(work, 'self.mkv');
+    await runFfmpeg(buildSampleEncodeArgs({
+      kind: 'sample-encode', input: master.file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [27], outputs: [sample], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: lossless,
+    }));
+    const [q, self] = await measureQuality(
+      { reference: { input: master.file, timeline: m.timeline, frames }, picture: { width: m.width, height: m.height }, distorted: [{ input: sample }, { input: lossless }], frameStep: QUALITY_FRAME_STEP },
+      work,
+    );
+    expect(self).toBeDefined();
+    expect(() => assertAligned(self ?? { psnrY: 0, ssim: 0 }, frames)).not.toThrow();
+    expect(q?.psnrY).toBeLessThan(self?.psnrY ?? 0);
+  });
+});
+
+describe('misalignment is an error, never a figure', () => {
+  const master = (): CorpusMaster => masters.find((m) => m.name === 'launch') ?? masters[0]!;
+
+  it('the self-check fails loudly when the reference is shifted by one frame', async () => {
+    const m = await prepare(master().file);
+    const work = await mkdtemp(path.join(dir, 'shift-'));
+    const frames = framesOf({ startS: 2, durationS: 2 }, m.timeline.frameRate);
+    const lossless = path.join(work, 'self.mkv');
+    await runFfmpeg(buildSampleEncodeArgs({
+      kind: 'sample-encode', input: master().file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [30], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: lossless,
+    }));
+    const shifted = { startFrame: frames.startFrame + 1, endFrame: frames.endFrame + 1 };
+    const [self] = await measureQuality({ reference: { input: master().file, timeline: m.timeline, frames: shifted }, picture: { width: m.width, height: m.height }, distorted: [{ input: lossless }] }, work);
+    expect(() => assertAligned(self ?? { psnrY: 100, ssim: 1 }, shifted)).toThrow(AlignmentCheckError);
+    expect(() => assertAligned(self ?? { psnrY: 100, ssim: 1 }, shifted)).toThrow(/self-check failed on frames 49-96/);
+  });
+
+  it('sides with different frame counts raise a typed error naming the window and both counts', async () => {
+    const m = await prepare(master().file);
+    const work = await mkdtemp(path.join(dir, 'count-'));
+    const frames = framesOf({ startS: 2, durationS: 2 }, m.timeline.frameRate);
+    const lossless = path.join(work, 'self.mkv');
+    await runFfmpeg(buildSampleEncodeArgs({
+      kind: 'sample-encode', input: master().file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [30], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: lossless,
+    }));
+    const longer = { startFrame: frames.startFrame, endFrame: frames.endFrame + 5 };
+    const measuring = measureQuality({ reference: { input: master().file, timeline: m.timeline, frames: longer }, picture: { width: m.width, height: m.height }, distorted: [{ input: lossless }] }, work);
+    await expect(measuring).rejects.toThrow(FrameCountMismatchError);
+    await expect(measuring).rejects.toThrow(`quality window frames 48-100: the master gave 53 frames and self.mkv gave 48`);
+  });
+});

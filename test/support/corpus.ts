@@ -1,0 +1,90 @@
+/**
+ * The corpus of real masters (test/corpus/manifest.tsv, fetched from Debian packages by
+ * scripts/fetch-corpus.sh into a cache outside the clone), and masters derived from them for
+ * what real ones lack: fine time bases, B-pyramids, audio that starts before the video, edit
+ * lists, variable frame rate, open GOPs in MPEG-TS.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+
+export interface CorpusMaster {
+  readonly name: string;
+  readonly file: string;
+  readonly description: string;
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+let fetched: Promise<string> | undefined;
+
+/** Fetches the corpus once per process (a no-op when the cache holds every clip) and lists it. */
+export async function realMasters(): Promise<CorpusMaster[]> {
+  fetched ??= promisify(execFile)('bash', [path.join(ROOT, 'scripts/fetch-corpus.sh')], { maxBuffer: 1 << 20 }).then((r) => r.stdout.trim());
+  const dir = await fetched;
+  const manifest = await readFile(path.join(ROOT, 'test/corpus/manifest.tsv'), 'utf8');
+  return manifest
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
+    .map((line) => {
+      const [name = '', , , member = '', , description = ''] = line.split('\t');
+      return { name, file: path.join(dir, `${name}${path.extname(member)}`), description };
+    });
+}
+
+/** A master derived from a real one: what it adds, and the ffmpeg arguments after `-i source`. */
+interface Derivation {
+  readonly name: string;
+  readonly from: string;
+  readonly description: string;
+  readonly ext: string;
+  readonly inputArgs?: readonly string[];
+  readonly args: readonly string[];
+}
+
+const X264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p'];
+
+const DERIVATIONS: readonly Derivation[] = [
+  {
+    name: 'animation-1us', from: 'megamind', ext: 'mp4',
+    description: '3D animation at 23.976 fps on a 1/1000000 time base (frame times not multiples of the frame duration), B-pyramid, no audio',
+    args: ['-map', '0:v:0', ...X264, '-x264-params', 'bframes=3:b-pyramid=normal', '-an', '-video_track_timescale', '1000000'],
+  },
+  {
+    name: 'camera-20fps-mp3-led', from: 'launch', ext: 'mp4',
+    description: '720p camera footage at 20 fps with mono MP3 audio starting 0.4 s before the video (an edit list delays the video)',
+    inputArgs: ['-itsoffset', '0.4'],
+    args: ['-map', '0:v:0', '-map', '1:a:0', '-vf', 'scale=1280:720,fps=20', ...X264, '-c:a', 'libmp3lame', '-ac', '1', '-b:a', '96k'],
+  },
+  {
+    name: 'vfr-mkv', from: 'launch', ext: 'mkv',
+    description: 'variable frame rate: one frame in four dropped without retiming, in Matroska',
+    args: ['-map', '0:v:0', '-vf', "select='mod(n\\,4)'", '-fps_mode', 'passthrough', ...X264, '-an'],
+  },
+  {
+    name: 'open-gop-ts', from: 'channels', ext: 'ts',
+    description: 'open GOPs with B-frames in MPEG-TS (video starting at 1.4 s), AAC',
+    args: ['-map', '0:v:0', '-map', '0:a:0', ...X264, '-x264-params', 'open_gop=1:bframes=3:keyint=24', '-c:a', 'aac', '-ac', '2', '-t', '12'],
+  },
+];
+
+/** The derived masters, made once into `dir` from the real ones. */
+export async function derivedMasters(dir: string): Promise<CorpusMaster[]> {
+  const real = new Map((await realMasters()).map((m) => [m.name, m.file]));
+  const out: CorpusMaster[] = [];
+  for (const d of DERIVATIONS) {
+    const source = real.get(d.from);
+    if (source === undefined) throw new Error(`derived master ${d.name}: no corpus master ${d.from}`);
+    const file = path.join(dir, `${d.name}.${d.ext}`);
+    if (!existsSync(file)) {
+      // The audio of an audio-led master is the source's own, read as a second input with no offset.
+      const inputs = d.inputArgs === undefined ? ['-i', source] : [...d.inputArgs, '-i', source, '-i', source];
+      await runFfmpeg([...inputs, ...d.args, file]);
+    }
+    out.push({ name: d.name, file, description: d.description });
+  }
+  return out;
+}
