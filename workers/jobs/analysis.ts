@@ -107,8 +107,11 @@ export async function startLadderAnalysis(
     },
     SAMPLE_OPTIONS,
   );
-  // The fixed ladder's sizes (capped at the source) are the candidates, thinned to steps of 1.3x.
-  const sizes = sampleSizes(fixed);
+  // The source's own size and the fixed ladder's sizes (capped at the source) are the
+  // candidates, thinned to steps of 1.3x: a 720x528 master whose fixed ladder stops at 432p
+  // could otherwise never ship at its own size, whatever the hull preferred.
+  const own = activeDisplaySize(probe.video);
+  const sizes = sampleSizes([{ width: own.width - (own.width % 2), height: own.height - (own.height % 2) }, ...fixed]);
   const children = windows.map((w, index) => ({
     name: 'sample' as const,
     queueName: deps.queueName,
