@@ -212,8 +212,12 @@ describe('parseQualityStats', () => {
     const psnr = psnrLine(1, 4) + '\n';
     const ssim = ssimLine(1, 0.99) + '\n';
     expect(() => parseQualityStats('', '')).toThrow('no frames compared, or not the same by psnr and ssim (psnr 0, ssim 0)');
-    expect(() => parseQualityStats('', ssim)).toThrow('no frames compared (psnr 0, ssim 1)');
-    expect(() => parseQualityStats(psnr, '')).toThrow('no frames compared (psnr 1, ssim 0)');
+    expect(() => parseQualityStats('', ssim)).toThrow('(psnr 0, ssim 1)');
+    expect(() => parseQualityStats(psnr, '')).toThrow('(psnr 1, ssim 0)');
+  });
+
+  it('throws when psnr and ssim compared different numbers of frames', () => {
+    expect(() => parseQualityStats(psnrLine(1, 4) + '\n' + psnrLine(2, 4) + '\n', ssimLine(1, 0.99) + '\n')).toThrow('(psnr 2, ssim 1)');
   });
 });
 
