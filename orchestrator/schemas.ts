@@ -66,6 +66,12 @@ export const TitleView = Type.Object({
       {
         status: Type.Union([Type.Literal('pending'), Type.Literal('measured'), Type.Literal('failed')]),
         reason: Type.Optional(Type.String()),
+        frames: Type.Optional(
+          Type.Array(Type.Object({ startFrame: Type.Integer({ minimum: 0 }), endFrame: Type.Integer({ minimum: 1 }) }), {
+            description: "Once measured: the title's frames compared with the master, by index from its first frame (end exclusive), paired frame by frame",
+          }),
+        ),
+        frameStep: Type.Optional(Type.Integer({ minimum: 1, description: 'One frame in this many of `frames` was compared' })),
       },
       { description: "The rungs' PSNR-Y and SSIM are measured once the title is ready (players do not wait for them); `measured` means they are in `renditions`" },
     ),

@@ -55,6 +55,9 @@ export interface RungQuality {
   readonly status: 'pending' | 'measured' | 'failed';
   /** Why it failed; the title itself is not affected. */
   readonly reason?: string;
+  /** Once measured: the title's frames compared (indices from its first frame, end exclusive), and one in how many of them. */
+  readonly frames?: { startFrame: number; endFrame: number }[];
+  readonly frameStep?: number;
 }
 
 export interface Title {

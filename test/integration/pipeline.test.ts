@@ -50,7 +50,7 @@ describe.each(cases)('ingest to CMAF HLS + DASH on $storage storage ($spec.width
     expect(t.hls).toBe(`/v1/titles/${titleId}/master.m3u8`);
     // Quality is measured on the published rungs after `ready`, read back from storage.
     const measured = await waitForRungQuality(stack.api.app, titleId);
-    expect(measured.rungQuality).toEqual({ status: 'measured' });
+    expect(measured.rungQuality?.status).toBe('measured');
     const psnr = (measured.renditions ?? []).filter((r) => r.kind === 'video').map((r) => r.measuredPsnrDb ?? NaN);
     expect(psnr).toHaveLength(video.length);
     for (const p of psnr) expect(p).toBeGreaterThan(25);

@@ -39,7 +39,7 @@ describe('measure-rungs after publication', () => {
     titleId = await ingest(stack.api.app, master);
     expect((await waitForFinal(stack.api.app, titleId)).state).toBe('ready');
     const t = await waitForRungQuality(stack.api.app, titleId);
-    expect(t.rungQuality).toEqual({ status: 'measured' });
+    expect(t.rungQuality?.status).toBe('measured');
     redis = new Redis(stack.redis.url);
     const titles = new TitleStore(redis, stack.config.prefix);
     outputPrefix = (await titles.get(titleId))?.outputPrefix ?? '';
@@ -70,7 +70,9 @@ describe('measure-rungs after publication', () => {
     const result = await measureRungsHandler(jobOf(await dataFor(before?.source?.key ?? ''), 0), { deps, signal: new AbortController().signal });
     expect(result).toMatchObject({ measured: true });
     const after = await deps.titles.get(titleId);
-    expect(after?.rungQuality).toEqual({ status: 'measured' });
+    expect(after?.rungQuality?.status).toBe('measured');
+    // The window 2-4 s of a 25 fps title, every third frame: the title says what was compared.
+    expect(after?.rungQuality).toMatchObject({ frames: [{ startFrame: 50, endFrame: 100 }], frameStep: 3 });
     const psnr = (after?.renditions ?? []).filter((r) => r.kind === 'video').map((r) => r.measuredPsnrDb);
     expect(psnr.length).toBeGreaterThan(1);
     for (const p of psnr) expect(p).toBeGreaterThan(25);

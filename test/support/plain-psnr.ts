@@ -1,9 +1,9 @@
 /**
- * The second instrument: PSNR-Y of an encode against its master by one plain ffmpeg command,
- * sharing no code with vodforge's measurement (no seeks, no trims, no frame timeline): the
- * whole encode, scaled back to the master's size, against the whole master made constant-rate
- * by `fps`, each side's frames numbered in order; ffmpeg's own summary line is the figure
- * (mean MSE over every frame, as ffmpeg defines it).
+ * The second instrument: PSNR-Y of an encode against its master by plain ffmpeg commands,
+ * sharing no code with vodforge's measurement (no seeks, no timestamps, no frame timeline):
+ * the encode, scaled back to the master's size, against the master made constant-rate by
+ * `fps`, each side's frames numbered in order from its first; ffmpeg's own summary line is the
+ * figure (mean MSE over the frames compared, as ffmpeg defines it).
  */
 import { spawn } from 'node:child_process';
 
@@ -18,10 +18,19 @@ export interface PlainPsnrInput {
   readonly height: number;
 }
 
-export async function plainPsnrY(input: PlainPsnrInput): Promise<number> {
+/** Frames `[startFrame, endFrame)` of the title, one in `step` of them compared. */
+export interface PlainWindow {
+  readonly startFrame: number;
+  readonly endFrame: number;
+  readonly step: number;
+}
+
+/** PSNR-Y over the whole title, or over one window of its frames. */
+export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): Promise<number> {
+  const pick = window === undefined ? '' : `trim=start_frame=${window.startFrame}:end_frame=${window.endFrame},select='not(mod(n\\,${window.step}))',`;
   const graph = [
-    `[0:v]scale=${input.width}:${input.height}:flags=bicubic,format=yuv420p,settb=AVTB,setpts=N*1000[d]`,
-    `[1:v]fps=${input.frameRate},format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
+    `[0:v]${pick}scale=${input.width}:${input.height}:flags=bicubic,format=yuv420p,settb=AVTB,setpts=N*1000[d]`,
+    `[1:v]fps=${input.frameRate},${pick}format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
     '[d][r]psnr',
   ].join(';');
   const stderr = await new Promise<string>((resolve, reject) => {
@@ -34,4 +43,19 @@ export async function plainPsnrY(input: PlainPsnrInput): Promise<number> {
   const m = /PSNR y:(inf|[\d.]+)/.exec(stderr);
   if (m?.[1] === undefined) throw new Error(`plain psnr printed no summary: ${stderr.slice(-500)}`);
   return m[1] === 'inf' ? Infinity : Number(m[1]);
+}
+
+/**
+ * PSNR-Y over the windows a title reports it measured, combined as the report combines them
+ * (each window's figure weighted by its length).
+ */
+export async function plainPsnrYOver(input: PlainPsnrInput, frames: readonly { startFrame: number; endFrame: number }[], step: number): Promise<number> {
+  let sum = 0;
+  let weight = 0;
+  for (const f of frames) {
+    const w = f.endFrame - f.startFrame;
+    sum += (await plainPsnrY(input, { ...f, step })) * w;
+    weight += w;
+  }
+  return sum / weight;
 }

@@ -100,7 +100,8 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     const presentation = JSON.parse((await deps.store.get(`${d.layout.outputPrefix}presentation.json`)).toString('utf8')) as Presentation;
     const quality = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) => measurePublished(deps, d, presentation.video, dir, signal));
     const renditions = withMeasuredQuality(title.renditions ?? [], quality);
-    const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { renditions, rungQuality: { status: 'measured' } });
+    const frames = d.windows.map((w) => framesOf(w, d.timeline.frameRate));
+    const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { renditions, rungQuality: { status: 'measured', frames, frameStep: QUALITY_FRAME_STEP } });
     deps.log.info({ titleId, done, psnr: quality.map((q) => Math.round(q.psnrY * 100) / 100) }, 'rung quality measured');
     return { measured: done, rungs: quality.length };
   } catch (err) {
