@@ -91,14 +91,20 @@ describe('quality measured frame by frame, checked by an independent plain ffmpe
 describe('misalignment is an error, never a figure', () => {
   const master = (): CorpusMaster => masters.find((m) => m.name === 'launch') ?? masters[0]!;
 
-  it('the self-check fails loudly when the reference is shifted by one frame', async () => {
+  /** Frames 48-95 of the master (2-4 s), written losslessly by the sample path, and what they were cut from. */
+  async function losslessWindow(work: string): Promise<{ m: Prepared; frames: { startFrame: number; endFrame: number }; lossless: string }> {
     const m = await prepare(master().file);
-    const work = await mkdtemp(path.join(dir, 'shift-'));
     const frames = framesOf({ startS: 2, durationS: 2 }, m.timeline.frameRate);
     const lossless = path.join(work, 'self.mkv');
     await runFfmpeg(buildSampleEncodeArgs({
       kind: 'sample-encode', input: master().file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [30], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: lossless,
     }));
+    return { m, frames, lossless };
+  }
+
+  it('the self-check fails loudly when the reference is shifted by one frame', async () => {
+    const work = await mkdtemp(path.join(dir, 'shift-'));
+    const { m, frames, lossless } = await losslessWindow(work);
     const shifted = { startFrame: frames.startFrame + 1, endFrame: frames.endFrame + 1 };
     const [self] = await measureQuality({ reference: { input: master().file, timeline: m.timeline, frames: shifted }, picture: { width: m.width, height: m.height }, distorted: [{ input: lossless }] }, work);
     expect(() => assertAligned(self ?? { psnrY: 100, ssim: 1 }, shifted)).toThrow(AlignmentCheckError);
@@ -106,13 +112,8 @@ describe('misalignment is an error, never a figure', () => {
   });
 
   it('sides with different frame counts raise a typed error naming the window and both counts', async () => {
-    const m = await prepare(master().file);
     const work = await mkdtemp(path.join(dir, 'count-'));
-    const frames = framesOf({ startS: 2, durationS: 2 }, m.timeline.frameRate);
-    const lossless = path.join(work, 'self.mkv');
-    await runFfmpeg(buildSampleEncodeArgs({
-      kind: 'sample-encode', input: master().file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [30], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: lossless,
-    }));
+    const { m, frames, lossless } = await losslessWindow(work);
     const longer = { startFrame: frames.startFrame, endFrame: frames.endFrame + 5 };
     const measuring = measureQuality({ reference: { input: master().file, timeline: m.timeline, frames: longer }, picture: { width: m.width, height: m.height }, distorted: [{ input: lossless }] }, work);
     await expect(measuring).rejects.toThrow(FrameCountMismatchError);
