@@ -55,7 +55,8 @@ export async function enqueueEncode(
           name: 'encode-audio' as const,
           queueName: deps.queueName,
           data: {
-            layout, offsetS: probe.audio.startTimeS - probe.video.startTimeS, durationS: probe.durationS, bitrateKbps: settings.audioBitrateKbps,
+            // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
+            layout, offsetS: probe.audio.startTimeS - timelineOf(probe).videoStartS, durationS: probe.durationS, bitrateKbps: settings.audioBitrateKbps,
           } satisfies JobDataByName['encode-audio'],
           opts: { ...childOpts, jobId: jobIds.audio(layout) },
         }];
