@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { firstSlot, framesOf, sourceFrameFilters, sourceInputArgs, sourceSeekS, timelineOf, SEEK_LEAD_S } from '../../../workers/ffmpeg/source-frames.ts';
+
+const NTSC = { num: 30000, den: 1001 };
+
+describe('frame timeline', () => {
+  it('takes frame 0 from the first decoded frame, not the container start, and seeks from the file start', () => {
+    const probe = { videoOffsetS: 0.2, video: { frameRate: NTSC, startTimeS: 1.4, firstFrameS: 1.4334 } } as const;
+    const t = timelineOf(probe as unknown as Parameters<typeof timelineOf>[0]);
+    expect(t.videoStartS).toBe(1.4334);
+    // 0.2 s after the file start at 1.4 s, plus the frame the decoder held back.
+    expect(t.videoOffsetS).toBeCloseTo(0.2334, 9);
+  });
+
+  it('falls back to the container start when no decode told the first frame', () => {
+    const t = timelineOf({ videoOffsetS: 0, video: { frameRate: NTSC, startTimeS: 0.5 } } as unknown as Parameters<typeof timelineOf>[0]);
+    expect(t.videoStartS).toBe(0.5);
+  });
+
+  it('numbers the fps grid from the first frame\'s nearest slot', () => {
+    expect(firstSlot({ frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 })).toBe(0);
+    expect(firstSlot({ frameRate: { num: 24000, den: 1001 }, videoStartS: 0.041708, videoOffsetS: 0 })).toBe(1);
+    expect(firstSlot({ frameRate: NTSC, videoStartS: 1.4, videoOffsetS: 0 })).toBe(42);
+  });
+});
+
+describe('framesOf', () => {
+  it('starts at the first frame at or after the window and spans its duration', () => {
+    expect(framesOf({ startS: 2, durationS: 2 }, { num: 24, den: 1 })).toEqual({ startFrame: 48, endFrame: 96 });
+    // 12.5 s at 29.97 fps is frame 374.6: the first frame at or after it is 375.
+    expect(framesOf({ startS: 12.5, durationS: 4 }, NTSC)).toEqual({ startFrame: 375, endFrame: 495 });
+    // Float noise on exact rates does not move a boundary a frame late.
+    expect(framesOf({ startS: 30, durationS: 1 }, { num: 25, den: 1 }).startFrame).toBe(750);
+  });
+
+  it('always holds at least one frame', () => {
+    expect(framesOf({ startS: 0, durationS: 0.001 }, { num: 25, den: 1 })).toEqual({ startFrame: 0, endFrame: 1 });
+  });
+});
+
+describe('reading a range of the master', () => {
+  const t = { frameRate: { num: 25, den: 1 }, videoStartS: 10, videoOffsetS: 0 };
+
+  it('reads the title from its start without seeking or a grid offset', () => {
+    expect(sourceInputArgs('/m.ts', t, { startFrame: 0, endFrame: 50 })).toEqual(['-copyts', '-i', '/m.ts']);
+    expect(sourceFrameFilters(t, { startFrame: 0, endFrame: 50 })).toEqual(['fps=25/1', 'trim=end_pts=300', 'setpts=PTS-STARTPTS']);
+  });
+
+  it('seeks a lead before a later range and starts the grid there, cutting by slot', () => {
+    expect(sourceSeekS(t, { startFrame: 750 })).toBe(30 - SEEK_LEAD_S);
+    expect(sourceFrameFilters(t, { startFrame: 750 })).toEqual(['fps=25/1:start_time=37.000000', 'trim=start_pts=1000', 'setpts=PTS-STARTPTS']);
+  });
+
+  it('never seeks before the file start', () => {
+    expect(sourceSeekS(t, { startFrame: 25 })).toBe(0);
+    expect(sourceInputArgs('/m.ts', t, { startFrame: 25 })).toEqual(['-copyts', '-i', '/m.ts']);
+  });
+});
