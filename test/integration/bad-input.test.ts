@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeAudioOnly, makeMaster, makeTextFile } from '../support/media.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
+import { realMasters } from '../support/corpus.ts';
+import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
 
 /**
  * Bad masters fail their title with a reason, never a worker, and publish nothing; the API
@@ -28,6 +30,11 @@ describe('bad input', () => {
     files.truncated = path.join(dir, 'truncated.mp4');
     await makeMaster(files.truncated, { width: 320, height: 240, fps: 25, durationS: 20 });
     await truncate(files.truncated, Math.floor((await stat(files.truncated)).size * 0.4));
+    // Matroska with one keyframe cut to 40%: its index (at the end) is gone, so a seek to the
+    // tail falls back to the start, whose frame must not pass for the tail's.
+    files.truncatedMkv = path.join(dir, 'truncated.mkv');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '1000', '-pix_fmt', 'yuv420p', files.truncatedMkv]);
+    await truncate(files.truncatedMkv, Math.floor((await stat(files.truncatedMkv)).size * 0.4));
   });
 
   afterAll(async () => {
@@ -39,6 +46,7 @@ describe('bad input', () => {
     ['audioOnly', 'VF_NO_VIDEO_STREAM'],
     ['empty', 'VF_EMPTY_MASTER'],
     ['truncated', 'VF_TRUNCATED_MASTER'],
+    ['truncatedMkv', 'VF_TRUNCATED_MASTER'],
   ];
 
   it.each(cases)('%s master fails its title with %s and publishes nothing', async (kind, code) => {
@@ -58,6 +66,14 @@ describe('bad input', () => {
     expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
     expect(stack.workers[0]?.worker.isRunning()).toBe(true);
   }, 90_000);
+
+  it('a valid master whose container cannot seek (Matroska without cues, from a Debian package) is not taken for truncated', async () => {
+    const bunny = (await realMasters()).find((m) => m.name === 'bunny-mkv');
+    const id = await ingest(stack.api.app, bunny?.file ?? '');
+    const t = await waitForFinal(stack.api.app, id, 120_000);
+    expect(t.error).toBeUndefined();
+    expect(t.state).toBe('ready');
+  }, 150_000);
 
   it('a bad master does not consume retries: it fails on its first attempt', async () => {
     const id = await ingest(stack.api.app, files.text ?? '');

@@ -21,27 +21,48 @@ async function sha256Of(store: ObjectStore, key: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** Longest keyframe interval a seek may land before its target (10 s: broadcast and archive masters). */
+const MAX_GOP_S = 10;
+
 /**
  * Decodes one video frame at the start and one near the end. ffprobe trusts the container's
  * index, so a truncated upload still reports its full duration; decoding the tail is what
  * shows the bytes are really there.
  */
 async function assertDecodable(location: string, durationS: number, signal: AbortSignal): Promise<void> {
-  const framesAt = async (interval: string): Promise<number> => {
+  const framesAt = async (interval: string): Promise<{ times: number[]; stderr: string }> => {
     const out = await runProbe(
       ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', interval, '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', location],
       { signal },
-    ).catch(() => ({ stdout: '' }));
-    return out.stdout.split('\n').filter((l) => l.trim() !== '').length;
+    ).catch((err: unknown) => ({ stdout: '', stderrTail: err instanceof FfmpegExitError ? err.stderrTail : '' }));
+    const times = out.stdout.split('\n').map((l) => l.trim().split(',')[0] ?? '').filter((t) => t !== '');
+    return { times: times.map(Number), stderr: out.stderrTail };
   };
-  if ((await framesAt('%+#1')) === 0) throw new BadInputError('VF_UNDECODABLE_VIDEO', 'no video frame could be decoded at the start of the master');
+  if ((await framesAt('%+#1')).times.length === 0) throw new BadInputError('VF_UNDECODABLE_VIDEO', 'no video frame could be decoded at the start of the master');
   // Two seconds of packets, not one packet: a seek into a stream with no index (MPEG program
   // and transport streams) lands on a packet that does not decode alone (a B-frame, or the
   // middle of a picture), which read as truncated a valid MPEG-2 master (cityCC0.mpg).
   const tailStart = Math.max(0, durationS - 2);
-  if ((await framesAt(`${tailStart.toFixed(3)}%+2`)) === 0) {
-    throw new BadInputError('VF_TRUNCATED_MASTER', `master is truncated: no frame decodes near its end (${durationS.toFixed(2)} s according to its header)`);
-  }
+  const tail = await framesAt(`${tailStart.toFixed(3)}%+2`);
+  // Only frames near the tail count: a seek into a file whose index was cut off falls back to
+  // its start, and the first frame there proves nothing about the end.
+  if (tail.times.some((t) => !(t < tailStart - MAX_GOP_S))) return;
+  // A container that cannot seek at all (Matroska without cues and a single keyframe, as in
+  // a Big Buck Bunny clip Debian ships) says so; its packets, read without decoding, show
+  // whether the video reaches its stated end.
+  if (/Could not seek/.test(tail.stderr) && (await lastVideoPacketS(location, signal)) >= tailStart) return;
+  throw new BadInputError('VF_TRUNCATED_MASTER', `master is truncated: no frame decodes near its end (${durationS.toFixed(2)} s according to its header)`);
+}
+
+/** Timestamp of the master's last video packet, read from every packet without decoding; -Infinity when none has one. */
+async function lastVideoPacketS(location: string, signal: AbortSignal): Promise<number> {
+  const { stdout } = await runProbe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', location], { signal });
+  // A reduce, not Math.max(...all): a feature film has hundreds of thousands of packets.
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(',')[0] ?? '')
+    .filter((t) => t !== '' && t !== 'N/A')
+    .reduce((latest, t) => Math.max(latest, Number(t)), -Infinity);
 }
 
 /**
