@@ -15,7 +15,8 @@ import path from 'node:path';
 import { startTestStack, type TestStack } from '../test/support/stack.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../test/support/api.ts';
 import { runFfmpeg } from '../workers/ffmpeg/run.ts';
-import { plainPsnrY, plainPsnrYOver } from '../test/support/plain-psnr.ts';
+import { plainPsnrY, plainPsnrYOver, type PlainPsnrInput } from '../test/support/plain-psnr.ts';
+import { TitleStore } from '../orchestrator/titles/store.ts';
 import { derivedMasters, realMasters } from '../test/support/corpus.ts';
 import { probeMaster, frameRateValue } from '../workers/ffmpeg/probe.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
@@ -78,7 +79,11 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
   const tracks = [];
   if (measure) for (const v of variants) tracks.push(await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id)));
   // Measured by a plain ffmpeg psnr, not by vodforge's own path: the figure is the judge of vodforge's choices.
-  const quality = await Promise.all(tracks.map((tr) => plainPsnrY({ encoded: tr.joinedFile, master: m.file, frameRate: m.frameRate, width: m.width, height: m.height })));
+  // Both ladders leave black bars out: the plain instrument compares the same picture.
+  const conn = producerConnection(stack.redis.url);
+  const crop = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video.activeArea;
+  const plainInput = (encoded: string): PlainPsnrInput => ({ encoded, master: m.file, frameRate: m.frameRate, width: m.width, height: m.height, ...(crop === undefined ? {} : { crop }) });
+  const quality = await Promise.all(tracks.map((tr) => plainPsnrY(plainInput(tr.joinedFile))));
   const points = tracks.map((tr, i) => ({
     bitrateKbps: (tr.segments.reduce((s, x) => s + x.bytes, 0) * 8) / 1000 / m.durationS,
     quality: quality[i] ?? NaN,
@@ -91,11 +96,10 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
   for (const [i, r] of videoRenditions.entries()) {
     const track = tracks[i];
     if (r.measuredPsnrDb === undefined || track === undefined || frames.length === 0) continue;
-    const plain = await plainPsnrYOver({ encoded: track.joinedFile, master: m.file, frameRate: m.frameRate, width: m.width, height: m.height }, frames, t.rungQuality?.frameStep ?? 1);
+    const plain = await plainPsnrYOver(plainInput(track.joinedFile), frames, t.rungQuality?.frameStep ?? 1);
     reportedMinusPlain.push(r.measuredPsnrDb - plain);
   }
   // Job processing times from BullMQ: analysis (probe incl. scan, samples, ladder) vs chunk encodes.
-  const conn = producerConnection(stack.redis.url);
   const queue = createQueue(conn, stack.config.prefix);
   const jobs = (await queue.getCompleted(0, 10_000)).filter((j) => JSON.stringify(j.data).includes(id));
   const span = (names: string[]): number =>

@@ -16,6 +16,8 @@ export interface PlainPsnrInput {
   /** The master's picture size: the encode is scaled back to it. */
   readonly width: number;
   readonly height: number;
+  /** The picture inside the master's black bars, when the encode left them out: the master is cropped to it and the encode scaled to its size. */
+  readonly crop?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
 
 /** Frames `[startFrame, endFrame)` of the title, one in `step` of them compared. */
@@ -28,9 +30,12 @@ export interface PlainWindow {
 /** PSNR-Y over the whole title, or over one window of its frames. */
 export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): Promise<number> {
   const pick = window === undefined ? '' : `trim=start_frame=${window.startFrame}:end_frame=${window.endFrame},select='not(mod(n\\,${window.step}))',`;
+  const c = input.crop;
+  const size = c === undefined ? `${input.width}:${input.height}` : `${c.width}:${c.height}`;
+  const cut = c === undefined ? '' : `crop=${c.width}:${c.height}:${c.x}:${c.y},`;
   const graph = [
-    `[0:v]${pick}scale=${input.width}:${input.height}:flags=bicubic,format=yuv420p,settb=AVTB,setpts=N*1000[d]`,
-    `[1:v]fps=${input.frameRate},${pick}format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
+    `[0:v]${pick}scale=${size}:flags=bicubic,format=yuv420p,settb=AVTB,setpts=N*1000[d]`,
+    `[1:v]fps=${input.frameRate},${pick}${cut}format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
     '[d][r]psnr',
   ].join(';');
   const stderr = await new Promise<string>((resolve, reject) => {
