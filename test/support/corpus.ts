@@ -65,6 +65,16 @@ const DERIVATIONS: readonly Derivation[] = [
     args: ['-map', '0:v:0', '-vf', "select='mod(n\\,4)'", '-fps_mode', 'passthrough', ...X264, '-an'],
   },
   {
+    name: 'letterbox-2997', from: 'bunny-mkv', ext: 'mp4',
+    description: 'Big Buck Bunny at 29.97 fps, 2.39:1 picture letterboxed in a 1280x720 frame, AAC',
+    args: ['-map', '0:v:0', '-map', '0:a:0', '-vf', 'fps=30000/1001,scale=1280:536,pad=1280:720:0:92:black', ...X264, '-c:a', 'aac', '-ac', '2'],
+  },
+  {
+    name: 'launch-60fps', from: 'launch', ext: 'mp4',
+    description: 'the rocket launch at 60 fps (frames repeated to 60 fps), B-frames, AAC',
+    args: ['-map', '0:v:0', '-map', '0:a:0', '-vf', 'fps=60', ...X264, '-c:a', 'aac'],
+  },
+  {
     name: 'open-gop-ts', from: 'channels', ext: 'ts',
     description: 'open GOPs with B-frames in MPEG-TS (video starting at 1.4 s), AAC',
     args: ['-map', '0:v:0', '-map', '0:a:0', ...X264, '-x264-params', 'open_gop=1:bframes=3:keyint=24', '-c:a', 'aac', '-ac', '2', '-t', '12'],
