@@ -81,6 +81,8 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
   // Measured by a plain ffmpeg psnr, not by vodforge's own path: the figure is the judge of vodforge's choices.
   // Both ladders leave black bars out: the plain instrument compares the same picture.
   const conn = producerConnection(stack.redis.url);
+  // The producer connection queues nothing offline: the store's first read waits for it.
+  if (conn.status !== 'ready') await new Promise((resolve) => conn.once('ready', resolve));
   const crop = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video.activeArea;
   const plainInput = (encoded: string): PlainPsnrInput => ({ encoded, master: m.file, frameRate: m.frameRate, width: m.width, height: m.height, ...(crop === undefined ? {} : { crop }) });
   const quality = await Promise.all(tracks.map((tr) => plainPsnrY(plainInput(tr.joinedFile))));
