@@ -44,7 +44,24 @@ export async function firstFrameTimeS(location: string, signal?: AbortSignal): P
     ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', `%+#${FIRST_FRAME_PACKETS}`, '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', location],
     signal === undefined ? {} : { signal },
   );
-  const times = stdout.split('\n').map((l) => l.trim().split(',')[0] ?? '').filter((t) => t !== '' && t !== 'N/A').map(Number).filter(Number.isFinite);
+  const times = parseTimes(stdout);
   if (times.length === 0) throw new Error(`no frame decodes at the start of ${location}`);
   return Math.min(...times);
+}
+
+/** Timestamp of a file's last video packet, read from every packet without decoding; -Infinity when none has one. */
+export async function lastVideoPacketS(location: string, signal?: AbortSignal): Promise<number> {
+  const { stdout } = await runProbe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', location], signal === undefined ? {} : { signal });
+  // A reduce, not Math.max(...all): a feature film has hundreds of thousands of packets.
+  return parseTimes(stdout).reduce((latest, t) => Math.max(latest, t), -Infinity);
+}
+
+/** The first column of ffprobe's `-of csv=p=0` lines as seconds, skipping blank lines and `N/A`. */
+export function parseTimes(csv: string): number[] {
+  return csv
+    .split('\n')
+    .map((l) => l.trim().split(',')[0] ?? '')
+    .filter((t) => t !== '' && t !== 'N/A')
+    .map(Number)
+    .filter(Number.isFinite);
 }

@@ -22,7 +22,7 @@ import { withScratch } from './scratch.ts';
 import { jobIds, type MeasureRungsJobData, type TimeWindow } from './types.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { firstFrameTimeS } from '../analysis/keyframes.ts';
-import { framesOf } from '../ffmpeg/source-frames.ts';
+import { framesOf, type FrameRange } from '../ffmpeg/source-frames.ts';
 
 /** Below every encode job (no priority) and above artwork: the figures are part of the title's record. */
 export const MEASURE_RUNGS_PRIORITY = 50;
@@ -54,7 +54,7 @@ async function joinTrack(deps: WorkerDeps, prefix: string, track: VideoTrack, fi
  * Every rung measured over every window, one ffmpeg per window for all rungs, so the master's
  * window is decoded once, not once per rung.
  */
-async function measurePublished(deps: WorkerDeps, d: MeasureRungsJobData, video: readonly VideoTrack[], dir: string, signal: AbortSignal): Promise<QualitySummary[]> {
+async function measurePublished(deps: WorkerDeps, d: MeasureRungsJobData, frames: readonly Required<FrameRange>[], video: readonly VideoTrack[], dir: string, signal: AbortSignal): Promise<QualitySummary[]> {
   const joined = await mapLimit(video, 4, async (track, i) => {
     const file = path.join(dir, `r${i}.mp4`);
     await joinTrack(deps, d.layout.outputPrefix, track, file);
@@ -63,17 +63,16 @@ async function measurePublished(deps: WorkerDeps, d: MeasureRungsJobData, video:
   });
   const reference = await deps.store.readableLocation(d.layout.sourceKey);
   const perWindow: { q: QualitySummary[]; weight: number }[] = [];
-  for (const w of d.windows) {
-    const frames = framesOf(w, d.timeline.frameRate);
+  for (const window of frames) {
     const q = await measureQuality(
       {
-        reference: { input: reference, timeline: d.timeline, frames }, picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-        distorted: joined.map((j) => ({ input: j.file, window: { firstPtsS: j.firstPtsS, frameRate: d.timeline.frameRate, frames } })),
+        reference: { input: reference, timeline: d.timeline, frames: window }, picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
+        distorted: joined.map((j) => ({ input: j.file, window: { firstPtsS: j.firstPtsS, frameRate: d.timeline.frameRate, frames: window } })),
         frameStep: QUALITY_FRAME_STEP,
       },
       dir, signal,
     );
-    perWindow.push({ q, weight: w.durationS });
+    perWindow.push({ q, weight: window.endFrame - window.startFrame });
   }
   await Promise.all(joined.map((j) => rm(j.file, { force: true })));
   return joined.map((_, i) => meanQuality(perWindow.flatMap(({ q, weight }) => (q[i] === undefined ? [] : [{ q: q[i], weight }]))));
@@ -98,9 +97,10 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     if (title?.state !== 'ready' || title.outputPrefix !== d.layout.outputPrefix) return { skipped: title?.state ?? 'deleted' };
     if (title.rungQuality?.status === 'measured') return { skipped: 'measured' };
     const presentation = JSON.parse((await deps.store.get(`${d.layout.outputPrefix}presentation.json`)).toString('utf8')) as Presentation;
-    const quality = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) => measurePublished(deps, d, presentation.video, dir, signal));
-    const renditions = withMeasuredQuality(title.renditions ?? [], quality);
+    // The title's frames compared: measured, and recorded on the title for anyone to check.
     const frames = d.windows.map((w) => framesOf(w, d.timeline.frameRate));
+    const quality = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) => measurePublished(deps, d, frames, presentation.video, dir, signal));
+    const renditions = withMeasuredQuality(title.renditions ?? [], quality);
     const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { renditions, rungQuality: { status: 'measured', frames, frameStep: QUALITY_FRAME_STEP } });
     deps.log.info({ titleId, done, psnr: quality.map((q) => Math.round(q.psnrY * 100) / 100) }, 'rung quality measured');
     return { measured: done, rungs: quality.length };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, FfmpegExitError } from '../ffmpeg/errors.ts';
-import { firstFrameTimeS } from '../analysis/keyframes.ts';
+import { firstFrameTimeS, lastVideoPacketS } from '../analysis/keyframes.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../ffmpeg/probe.ts';
 import { runFfmpeg, runProbe } from '../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../ffmpeg/analysis-args.ts';
@@ -52,17 +52,6 @@ async function assertDecodable(location: string, durationS: number, signal: Abor
   // whether the video reaches its stated end.
   if (/Could not seek/.test(tail.stderr) && (await lastVideoPacketS(location, signal)) >= tailStart) return;
   throw new BadInputError('VF_TRUNCATED_MASTER', `master is truncated: no frame decodes near its end (${durationS.toFixed(2)} s according to its header)`);
-}
-
-/** Timestamp of the master's last video packet, read from every packet without decoding; -Infinity when none has one. */
-async function lastVideoPacketS(location: string, signal: AbortSignal): Promise<number> {
-  const { stdout } = await runProbe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', location], { signal });
-  // A reduce, not Math.max(...all): a feature film has hundreds of thousands of packets.
-  return stdout
-    .split('\n')
-    .map((l) => l.trim().split(',')[0] ?? '')
-    .filter((t) => t !== '' && t !== 'N/A')
-    .reduce((latest, t) => Math.max(latest, Number(t)), -Infinity);
 }
 
 /**
