@@ -7,11 +7,21 @@ const TICKS_PER_S = 100;
  * from /proc/self/stat: utime + stime + cutime + cstime.
  */
 export function cpuSecondsWithChildren(): number {
+  const at = statFields();
+  return (at(14) + at(15) + at(16) + at(17)) / TICKS_PER_S;
+}
+
+/** CPU seconds of the children this process has waited for, alone (cutime + cstime). */
+export function childCpuSeconds(): number {
+  const at = statFields();
+  return (at(16) + at(17)) / TICKS_PER_S;
+}
+
+function statFields(): (n: number) => number {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields after the command name start at field 3 (state); utime is field 14.
-  const at = (n: number): number => Number(fields[n - 3]);
-  return (at(14) + at(15) + at(16) + at(17)) / TICKS_PER_S;
+  return (n) => Number(fields[n - 3]);
 }
 
 export interface Measured<T = unknown> {

@@ -235,6 +235,18 @@ export function createMetrics(deps: MetricsDeps, options: MetricsOptions = {}): 
   });
 
   new Counter({
+    name: 'vodforge_job_cpu_seconds_total',
+    help: 'CPU seconds (user + system) spent by the ffmpeg runs of jobs, by job type, failed attempts included; ffprobe runs are not counted',
+    labelNames: ['job_type'],
+    registers: [registry],
+    async collect() {
+      const s = await jobs();
+      this.reset();
+      for (const t of JOB_NAMES) this.inc({ job_type: t }, s.cpuS.get(t) ?? 0);
+    },
+  });
+
+  new Counter({
     name: 'vodforge_title_failures_total',
     help: 'Titles that failed, by error code (e.g. VF_NO_VIDEO_STREAM)',
     labelNames: ['code'],

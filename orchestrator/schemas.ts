@@ -76,6 +76,9 @@ export const TitleView = Type.Object({
       { description: "The rungs' PSNR-Y and SSIM are measured once the title is ready (players do not wait for them); `measured` means they are in `renditions`" },
     ),
   ),
+  cpuS: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+    description: "CPU seconds (user + system) the title's ffmpeg runs have spent so far, by job type (probe, sample, encode-chunk, ...), retries included",
+  }),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   hls: Type.Optional(Type.String({ description: 'Multivariant playlist URL path, once ready' })),
   dash: Type.Optional(Type.String({ description: 'DASH MPD URL path, once ready' })),

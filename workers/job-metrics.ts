@@ -37,6 +37,8 @@ export interface JobMetricsSnapshot {
   readonly jobFailures: readonly { readonly jobType: string; readonly code: string; readonly final: boolean; readonly count: number }[];
   /** Titles that moved to `failed`, by their error code. */
   readonly titleFailures: ReadonlyMap<string, number>;
+  /** CPU seconds spent in ffmpeg, by job name. */
+  readonly cpuS: ReadonlyMap<string, number>;
 }
 
 const bucketOf = (bounds: readonly number[], value: number): string => String(bounds.find((b) => value <= b) ?? '+Inf');
@@ -67,6 +69,11 @@ export class JobMetrics {
     await tx.exec();
   }
 
+  /** CPU seconds a job's ffmpeg runs spent (see ffmpeg/cpu-meter.ts), successful or not. */
+  async jobCpu(jobType: string, cpuS: number): Promise<void> {
+    await this.redis.hincrbyfloat(this.key('job-cpu'), jobType, cpuS.toFixed(3));
+  }
+
   async jobFailed(jobType: string, code: string, final: boolean): Promise<void> {
     await this.redis.hincrby(this.key('job-failures'), [jobType, code, final ? 'final' : 'retry'].join(SEP), 1);
   }
@@ -81,6 +88,7 @@ export class JobMetrics {
     pipe.hgetall(this.key('encode-realtime'));
     pipe.hgetall(this.key('job-failures'));
     pipe.hgetall(this.key('title-failures'));
+    pipe.hgetall(this.key('job-cpu'));
     const rows = ((await pipe.exec()) ?? []).map(([err, h]) => {
       if (err !== null) throw err;
       return h as Record<string, string>;
@@ -90,7 +98,7 @@ export class JobMetrics {
       const h = histogram(rows[i] ?? {}, JOB_DURATION_BUCKETS_S);
       if (h !== undefined) durationS.set(t, h);
     });
-    const [realtime = {}, jobFailures = {}, titleFailures = {}] = rows.slice(jobTypes.length);
+    const [realtime = {}, jobFailures = {}, titleFailures = {}, cpu = {}] = rows.slice(jobTypes.length);
     return {
       durationS,
       realtimeFactor: histogram(realtime, REALTIME_FACTOR_BUCKETS),
@@ -99,6 +107,7 @@ export class JobMetrics {
         return { jobType, code, final: final === 'final', count: Number(n) };
       }),
       titleFailures: new Map(Object.entries(titleFailures).map(([code, n]) => [code, Number(n)])),
+      cpuS: new Map(Object.entries(cpu).map(([job, n]) => [job, Number(n)])),
     };
   }
 }

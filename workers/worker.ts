@@ -9,6 +9,7 @@ import { artworkHandler } from './jobs/artwork.ts';
 import { measureRungsHandler } from './jobs/measure-rungs.ts';
 import { failureOf, isFinalAttempt, titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
 import { JobMetrics } from './job-metrics.ts';
+import { meterCpu } from './ffmpeg/cpu-meter.ts';
 import type { JobDataByName, JobName } from './jobs/types.ts';
 
 /** The handler of every job name (`Handlers` is a `Record` over `JobName`: none can be missing). */
@@ -106,7 +107,13 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
     if (job.id !== undefined) running.set(job.id, titleId);
     const started = performance.now();
     try {
-      const result = await handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal });
+      const metered = await meterCpu(() => handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal }));
+      // Spent whether the job succeeded or not; accounting never fails a job.
+      if (metered.cpuS > 0) {
+        await Promise.all([metrics.jobCpu(job.name, metered.cpuS), deps.titles.addCpu(titleId, job.name, metered.cpuS)]).catch(() => undefined);
+      }
+      if (!('result' in metered)) throw metered.error;
+      const result = metered.result;
       // Metrics never fail a job: a lost sample is better than a re-encode.
       await metrics.jobCompleted(job.name, (performance.now() - started) / 1000, result).catch(() => undefined);
       return result;

@@ -21,6 +21,7 @@ export async function titleView(titles: TitleStore, t: Title): Promise<TitleView
     name: t.name,
     state: t.state,
     progress: await titles.progress(t),
+    cpuS: await titles.cpu(t.id),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     ...(t.probe === undefined ? {} : { durationS: t.probe.durationS }),

@@ -37,6 +37,17 @@ for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 return 1
 `;
 
+/**
+ * Adds CPU seconds to one job type's total for a title, only while the title exists: a job
+ * that outlives its title's deletion must not leave an orphan hash behind.
+ * KEYS[1] title hash; KEYS[2] its CPU hash; ARGV[1] job name; ARGV[2] seconds.
+ */
+const ADD_CPU_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HINCRBYFLOAT', KEYS[2], ARGV[1], ARGV[2])
+return 1
+`;
+
 export type TransitionResult = 'ok' | 'missing' | 'ready' | 'failed';
 
 /** Title records in Redis: one hash per title, a sorted set by creation time for listing. */
@@ -51,6 +62,9 @@ export class TitleStore {
   }
   private progressKey(id: string): string {
     return `${this.prefix}:title:${id}:progress`;
+  }
+  private cpuKey(id: string): string {
+    return `${this.prefix}:title:${id}:cpu`;
   }
   private get indexKey(): string {
     return `${this.prefix}:titles`;
@@ -118,6 +132,17 @@ export class TitleStore {
     return Math.min(99, Math.floor((100 * done) / total));
   }
 
+  /** Counts CPU seconds a job of this title spent in ffmpeg (retries and duplicate deliveries included: they were spent). */
+  async addCpu(id: string, jobName: string, cpuS: number): Promise<void> {
+    await this.redis.eval(ADD_CPU_LUA, 2, this.key(id), this.cpuKey(id), jobName, cpuS.toFixed(3));
+  }
+
+  /** CPU seconds spent in ffmpeg for this title so far, by job name. */
+  async cpu(id: string): Promise<Record<string, number>> {
+    const h = await this.redis.hgetall(this.cpuKey(id));
+    return Object.fromEntries(Object.entries(h).map(([job, s]) => [job, Number(s)]));
+  }
+
   /** Channel on which title cancellations are announced to every worker. */
   get cancelChannel(): string {
     return `${this.prefix}:cancel`;
@@ -129,7 +154,7 @@ export class TitleStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    const [[, n]] = ((await this.redis.multi().del(this.key(id), this.progressKey(id)).zrem(this.indexKey, id).exec()) ?? [[null, 0]]) as [[unknown, number]];
+    const [[, n]] = ((await this.redis.multi().del(this.key(id), this.progressKey(id), this.cpuKey(id)).zrem(this.indexKey, id).exec()) ?? [[null, 0]]) as [[unknown, number]];
     return n > 0;
   }
 }

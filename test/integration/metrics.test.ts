@@ -12,6 +12,7 @@ import { buildApp, type App } from '../../orchestrator/app.ts';
 import { createQueue, producerConnection } from '../../workers/jobs/queue.ts';
 import { TitleStore } from '../../orchestrator/titles/store.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
+import { childCpuSeconds } from '../../bench/cpu.ts';
 
 interface Sample {
   readonly name: string;
@@ -52,7 +53,9 @@ function parseExposition(text: string): Exposition {
     if (consumed !== body.length) throw new Error(`bad label set in ${JSON.stringify(line)}`);
     const raw = m[3] ?? '';
     const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : Number(raw);
-    if (raw !== 'NaN' && Number.isNaN(value)) throw new Error(`bad value in ${JSON.stringify(line)}`);
+    // prom-client writes NaN as `Nan` (an event-loop lag with no sample yet, on a quick second
+    // scrape); Prometheus reads floats with Go's ParseFloat, which takes NaN in any case.
+    if (!/^nan$/i.test(raw) && Number.isNaN(value)) throw new Error(`bad value in ${JSON.stringify(line)}`);
     const name = m[1] ?? '';
     const family = types.has(name) ? name : name.replace(/_(bucket|sum|count|total|created)$/, '');
     if (!types.has(family)) throw new Error(`sample ${name} has no # TYPE`);
@@ -93,6 +96,8 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
   const workerLines: Record<string, unknown>[] = [];
   let ready: TitleViewT;
   let failed: TitleViewT;
+  /** CPU of this process' reaped children before the ingests: the kernel's count, for the CPU figures. */
+  let childCpuBefore = 0;
 
   const scrape = async (): Promise<Exposition> => {
     const res = await stack.api.app.inject({ method: 'GET', url: '/metrics' });
@@ -111,6 +116,7 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     await makeMaster(master, { width: 640, height: 360, fps: 25, durationS: 14 });
     const text = path.join(dir, 'notes.txt');
     await makeTextFile(text);
+    childCpuBefore = childCpuSeconds();
     const [good, bad] = await Promise.all([ingest(stack.api.app, master), ingest(stack.api.app, text)]);
     [ready, failed] = await Promise.all([waitForFinal(stack.api.app, good), waitForFinal(stack.api.app, bad)]);
   }, 600_000);
@@ -174,6 +180,29 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     expect(value(e, 'vodforge_http_request_duration_seconds_count', labels)).toBe(manifestGets);
     expect(e.samples.some((s) => s.labels.route?.includes(ready.id) === true)).toBe(false);
     expect(value(e, 'vodforge_http_request_duration_seconds_count', { method: 'PUT', route: '/v1/titles/:id/master', status_code: '202' })).toBe(2);
+  }, 300_000);
+
+  it("counts each title's ffmpeg CPU by job, in the title and in /metrics, no more than the kernel counted", async () => {
+    // Jobs after publication (rung measurement, artwork) still run: wait until nothing is pending.
+    let e = await scrape();
+    for (let i = 0; i < 480 && find(e, 'vodforge_queue_jobs').some((s) => s.value > 0); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      e = await scrape();
+    }
+    expect(find(e, 'vodforge_queue_jobs').every((s) => s.value === 0)).toBe(true);
+    const kernel = childCpuSeconds() - childCpuBefore;
+    const view = (await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${ready.id}` })).json<TitleViewT>();
+    for (const job of ['encode-chunk', 'encode-audio', 'package']) expect(view.cpuS[job] ?? 0, job).toBeGreaterThan(0);
+    const spent = Object.values(view.cpuS).reduce((a, b) => a + b, 0);
+    const failedSpent = Object.values((await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${failed.id}` })).json<TitleViewT>().cpuS).reduce((a, b) => a + b, 0);
+    // /metrics sums the same charges over every title of the deployment (these two).
+    for (const [job, s] of Object.entries(view.cpuS)) expect(value(e, 'vodforge_job_cpu_seconds_total', { job_type: job }) ?? 0, job).toBeGreaterThanOrEqual(s - 0.01);
+    const total = find(e, 'vodforge_job_cpu_seconds_total').reduce((a, x) => a + x.value, 0);
+    expect(total).toBeCloseTo(spent + failedSpent, 1);
+    // ffmpeg's own figure leaves out its start-up and ffprobe runs are not charged: at most the
+    // kernel's count of this process' children, and most of it (the encodes dominate).
+    expect(spent + failedSpent).toBeLessThanOrEqual(kernel + 0.1);
+    expect(spent + failedSpent).toBeGreaterThan(kernel * 0.5);
   }, 300_000);
 
   it('puts the title and job ids on every worker log line', () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { chargeCpu, parseBenchCpuS, withoutBenchLines } from './cpu-meter.ts';
 import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from './errors.ts';
 
 export interface RunOptions {
@@ -17,10 +18,15 @@ export interface RunOptions {
 export interface RunResult {
   readonly stdout: string;
   readonly stderrTail: string;
+  /** User + system CPU seconds of the process, as `ffmpeg -benchmark` reported it; ffprobe reports none. */
+  readonly cpuS?: number;
 }
 
-/** Arguments every ffmpeg run gets: quiet banner, machine-readable progress on stdout. */
-export const FFMPEG_PRELUDE: readonly string[] = ['-hide_banner', '-nostdin', '-nostats', '-progress', 'pipe:1', '-y'];
+/**
+ * Arguments every ffmpeg run gets: quiet banner, machine-readable progress on stdout, and its
+ * own CPU time on stderr as it exits (`-benchmark`, see cpu-meter.ts).
+ */
+export const FFMPEG_PRELUDE: readonly string[] = ['-hide_banner', '-nostdin', '-nostats', '-benchmark', '-progress', 'pipe:1', '-y'];
 
 function keepTail(acc: string, more: string): string {
   const s = acc + more;
@@ -94,9 +100,14 @@ function runProgram(program: string, args: readonly string[], options: RunOption
     child.once('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       if (killTimer !== undefined) clearTimeout(killTimer);
-      const tail = stderr.slice(-STDERR_TAIL_CHARS);
+      // The bench lines are our instrument, not ffmpeg's diagnosis: kept off the tail and the error message.
+      const cpuS = parseBenchCpuS(stderr);
+      const tail = withoutBenchLines(stderr).slice(-STDERR_TAIL_CHARS);
       if (aborted) reject(new FfmpegAbortedError(program));
-      else if (code === 0) resolve({ stdout, stderrTail: tail });
+      else if (code === 0) {
+        if (cpuS !== undefined) chargeCpu(cpuS);
+        resolve({ stdout, stderrTail: tail, ...(cpuS === undefined ? {} : { cpuS }) });
+      }
       else reject(new FfmpegExitError(program, code, sig, tail));
     });
   });

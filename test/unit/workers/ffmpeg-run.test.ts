@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { runFfmpeg, runProbe } from '../../../workers/ffmpeg/run.ts';
 import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from '../../../workers/ffmpeg/errors.ts';
+import { meterCpu, parseBenchCpuS } from '../../../workers/ffmpeg/cpu-meter.ts';
+import { childCpuSeconds } from '../../../bench/cpu.ts';
 
 /** `-re` reads the generated input at its native rate, so ffmpeg reports progress several times. */
 const REALTIME_TESTSRC = (durationS: number): string[] => ['-re', '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=25:duration=${durationS}`, '-f', 'null', '-'];
@@ -65,5 +67,49 @@ describe('runProbe cancellation of a process that ignores SIGTERM', () => {
     // It outlived SIGTERM (so SIGKILL did it) and did not run its 30 s.
     expect(tookMs).toBeGreaterThanOrEqual(graceMs);
     expect(tookMs).toBeLessThan(20_000);
+  });
+});
+
+describe('CPU metering', () => {
+  const ENCODE = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=3', '-c:v', 'libx264', '-preset', 'veryfast', '-f', 'null', '-'];
+
+  it("reports an ffmpeg run's CPU as the kernel accounts it to the parent that waited for it", async () => {
+    // The second instrument: cutime + cstime of this process, which the kernel adds when a child is reaped.
+    const before = childCpuSeconds();
+    const { cpuS } = await runFfmpeg(ENCODE);
+    const kernel = childCpuSeconds() - before;
+    expect(cpuS).toBeGreaterThan(0);
+    // ffmpeg's figure leaves out its start-up (loading libraries, opening the input): a little less, never more.
+    expect(cpuS ?? 0).toBeLessThanOrEqual(kernel + 0.02);
+    expect(cpuS ?? 0).toBeGreaterThan(kernel * 0.7);
+  });
+
+  it('charges each metered piece of work with its own runs only, however they interleave', async () => {
+    const [a, b] = await Promise.all([
+      meterCpu(async () => {
+        const x = await runFfmpeg(ENCODE);
+        const y = await Promise.all([runFfmpeg(ENCODE), runProbe(['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=d=1', '-show_streams'])]);
+        return (x.cpuS ?? 0) + (y[0].cpuS ?? 0);
+      }),
+      meterCpu(async () => (await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64:d=1', '-f', 'null', '-'])).cpuS ?? 0),
+    ]);
+    if (!('result' in a) || !('result' in b)) throw new Error('metered work failed');
+    expect(a.cpuS).toBeCloseTo(a.result, 6);
+    expect(b.cpuS).toBeCloseTo(b.result, 6);
+    expect(a.cpuS).toBeGreaterThan(b.cpuS);
+  });
+
+  it('keeps the CPU of work that failed, and hands the error back', async () => {
+    const m = await meterCpu(async () => {
+      await runFfmpeg(ENCODE);
+      throw new Error('after one run');
+    });
+    expect('error' in m && (m.error as Error).message).toBe('after one run');
+    expect(m.cpuS).toBeGreaterThan(0);
+  });
+
+  it('reads the bench line of ffmpeg -benchmark, and nothing from a stderr without one', () => {
+    expect(parseBenchCpuS('frame=1\nbench: utime=2.441s stime=0.167s rtime=1.460s\nbench: maxrss=157600kB\n')).toBeCloseTo(2.608, 6);
+    expect(parseBenchCpuS('Conversion failed!\n')).toBeUndefined();
   });
 });
