@@ -28,15 +28,17 @@ export function chargeCpu(cpuS: number): void {
   if (meter !== undefined) meter.cpuS += cpuS;
 }
 
+/** How the lines `ffmpeg -benchmark` adds to stderr start (also printed when ffmpeg fails). */
+export const BENCH_PREFIX = 'bench: ';
+
 const BENCH_LINE = /^bench: utime=(\d+(?:\.\d+)?)s stime=(\d+(?:\.\d+)?)s/m;
 
-/** User + system seconds from the `bench:` line `ffmpeg -benchmark` prints as it exits. */
+/**
+ * User + system seconds from the `bench:` line `ffmpeg -benchmark` prints as it exits (before
+ * the encoders' closing statistics, so it is read as stderr passes, not from its tail).
+ */
 export function parseBenchCpuS(stderr: string): number | undefined {
   const m = BENCH_LINE.exec(stderr);
   return m === null ? undefined : Number(m[1]) + Number(m[2]);
 }
 
-/** stderr without the `bench:` lines `-benchmark` adds (also printed when ffmpeg fails). */
-export function withoutBenchLines(stderr: string): string {
-  return stderr.replace(/^bench: .*(?:\n|$)/gm, '');
-}

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chargeCpu, parseBenchCpuS, withoutBenchLines } from './cpu-meter.ts';
+import { BENCH_PREFIX, chargeCpu, parseBenchCpuS } from './cpu-meter.ts';
 import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from './errors.ts';
 
 export interface RunOptions {
@@ -90,8 +90,19 @@ function runProgram(program: string, args: readonly string[], options: RunOption
         }
       }
     });
+    // The bench lines are our instrument, not ffmpeg's diagnosis: read as they pass (encoders
+    // print their statistics after them) and kept off the tail and the error message.
+    let stderrPending = '';
+    let cpuS: number | undefined;
+    const onStderrLine = (line: string): void => {
+      if (line.startsWith(BENCH_PREFIX)) cpuS ??= parseBenchCpuS(line);
+      else stderr = keepTail(stderr, `${line}\n`);
+    };
     child.stderr.on('data', (d: string) => {
-      stderr = keepTail(stderr, d);
+      stderrPending += d;
+      const lines = stderrPending.split('\n');
+      stderrPending = lines.pop() ?? '';
+      for (const line of lines) onStderrLine(line);
     });
     child.once('error', (err) => {
       signal?.removeEventListener('abort', onAbort);
@@ -100,9 +111,8 @@ function runProgram(program: string, args: readonly string[], options: RunOption
     child.once('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       if (killTimer !== undefined) clearTimeout(killTimer);
-      // The bench lines are our instrument, not ffmpeg's diagnosis: kept off the tail and the error message.
-      const cpuS = parseBenchCpuS(stderr);
-      const tail = withoutBenchLines(stderr).slice(-STDERR_TAIL_CHARS);
+      if (stderrPending !== '') onStderrLine(stderrPending);
+      const tail = stderr.slice(-STDERR_TAIL_CHARS);
       if (aborted) reject(new FfmpegAbortedError(program));
       else if (code === 0) {
         if (cpuS !== undefined) chargeCpu(cpuS);

@@ -84,6 +84,17 @@ describe('CPU metering', () => {
     expect(cpuS ?? 0).toBeGreaterThan(kernel * 0.7);
   });
 
+  it('reads the CPU of a run whose encoders print more statistics after it than stderr keeps', async () => {
+    // Each x264 output closes with ~560 characters of statistics, printed after the bench line:
+    // twenty are more than the runner ever keeps of stderr (twice the tail).
+    const outputs = Array.from({ length: 20 }, () => ['-map', '0', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'null', '-']).flat();
+    const { cpuS, stderrTail } = await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=25:duration=1', ...outputs]);
+    expect(stderrTail.length).toBe(STDERR_TAIL_CHARS);
+    expect(stderrTail).toContain('kb/s:');
+    expect(stderrTail).not.toContain('bench:');
+    expect(cpuS).toBeGreaterThan(0);
+  });
+
   it('charges each metered piece of work with its own runs only, however they interleave', async () => {
     const [a, b] = await Promise.all([
       meterCpu(async () => {
