@@ -39,6 +39,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return 2;
     }
+    // Refused, not crashed: the message says why (the data dir's owner, or its unreadable lock).
+    if (e.code === 'VF_DATA_DIR_BUSY' || e.code === 'VF_DATA_DIR_LOCK_UNREADABLE') {
+      process.stderr.write(`vodforge: ${e.message}\n`);
+      return 1;
+    }
     throw err;
   }
 }
