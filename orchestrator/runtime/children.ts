@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
 /** A free TCP port on loopback, chosen by the kernel. */
@@ -59,10 +59,12 @@ export interface RedisServer {
  */
 export async function startRedisServer(dir: string, port?: number): Promise<RedisServer> {
   const p = port ?? (await freePort());
+  const redisArgs = ['redis-server', '--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
+    '--maxmemory-policy', 'noeviction', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'];
+  const [program = 'redis-server', ...args] = [...parentDeathWatch(), ...redisArgs];
   const child = spawn(
-    'redis-server',
-    ['--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
-      '--maxmemory-policy', 'noeviction', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'],
+    program,
+    args,
     // Own process group, so a terminal's Ctrl-C does not stop Redis under workers that are
     // still finishing their jobs; the supervisor stops it last.
     { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
@@ -73,4 +75,19 @@ export async function startRedisServer(dir: string, port?: number): Promise<Redi
   );
   await Promise.race([waitForPort(p, 10_000, child), spawnError]);
   return { url: `redis://127.0.0.1:${p}`, port: p, child, stop: () => stopChild(child) };
+}
+
+let setprivChecked: boolean | undefined;
+
+/**
+ * A prefix that makes the kernel send SIGTERM to the program when its parent dies, however
+ * it dies (`kill -9`, the OOM killer): util-linux's `setpriv --pdeathsig`, which sets
+ * PR_SET_PDEATHSIG and execs the program (same pid). Redis cannot watch its parent itself, and
+ * an embedded redis-server left running keeps the data dir's Redis alive for orphaned
+ * workers: a second brain. Where setpriv is missing (not Linux), nothing is prefixed and the
+ * data dir lock's takeover stops the orphan at the next start instead.
+ */
+export function parentDeathWatch(): string[] {
+  setprivChecked ??= spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+  return setprivChecked ? ['setpriv', '--pdeathsig', 'SIGTERM', '--'] : [];
 }
