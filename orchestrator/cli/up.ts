@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../runtime/services.ts';
 import { startStack, stopOnSignals } from '../runtime/stack.ts';
@@ -15,7 +16,11 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] });
   const stack = await startStack(
     config,
-    { port: intOption('port', values.port, 8080), host: values.host ?? '127.0.0.1', workers: intOption('workers', values.workers, 2) },
+    {
+      port: intOption('port', values.port, 8080), host: values.host ?? '127.0.0.1', workers: intOption('workers', values.workers, 2),
+      // Unless VF_TMP_DIR says otherwise, job scratch lives in the data dir, which `up` owns.
+      ...(process.env.VF_TMP_DIR === undefined ? { scratchDir: path.join(config.dataDir, 'scratch') } : {}),
+    },
     log,
   );
   process.stderr.write(`vodforge API on ${stack.url} (OpenAPI at ${stack.url}/docs); Ctrl-C to stop\n`);

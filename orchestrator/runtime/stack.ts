@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import { configToEnv, type RuntimeConfig } from '../config.ts';
 import { createApi, ensureRedis, type ApiHandle } from './services.ts';
 import type { RedisServer } from './children.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { DataDirLock, type LockRecord } from './data-dir-lock.ts';
+import { processId, stopProcess } from './processes.ts';
+import { createQueue, producerConnection } from '../../workers/jobs/queue.ts';
 import path from 'node:path';
 import type { ApiKeyStore } from '../auth/keys.ts';
 
@@ -14,6 +17,11 @@ export interface StackOptions {
   readonly port: number;
   readonly host: string;
   readonly workers: number;
+  /**
+   * Scratch directory owned by this data dir, emptied at start (what a killed owner's jobs
+   * left); undefined keeps the configured `tmpDir` and never empties it.
+   */
+  readonly scratchDir?: string;
 }
 
 export interface Stack {
@@ -37,13 +45,21 @@ class WorkerChild {
     private readonly index: number,
     private readonly env: NodeJS.ProcessEnv,
     private readonly log: Logger,
+    /** Called with each process started, so the data dir lock lists it. */
+    private readonly onStart: () => void,
   ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   start(): void {
     // Own process group: a terminal's Ctrl-C reaches only the supervisor, which decides
-    // whether workers finish their job or hand it back.
+    // whether workers finish their job or hand it back. The IPC channel fork opens is how a
+    // worker learns its supervisor is gone (`disconnect`), whatever killed it.
     const child = fork(BIN, ['worker'], { env: this.env, stdio: 'inherit', detached: true });
     this.child = child;
+    this.onStart();
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       this.log.error({ worker: this.index, code, signal }, 'worker process died; restarting it');
@@ -66,8 +82,25 @@ class WorkerChild {
   }
 }
 
-export async function startStack(config: RuntimeConfig, options: StackOptions, log: Logger): Promise<Stack> {
+export async function startStack(given: RuntimeConfig, options: StackOptions, log: Logger): Promise<Stack> {
+  const { lock, stale } = await DataDirLock.acquire(given.dataDir);
+  try {
+    return await startLocked(given, options, log, lock, stale);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(given: RuntimeConfig, options: StackOptions, log: Logger, lock: DataDirLock, stale: LockRecord | undefined): Promise<Stack> {
+  if (stale !== undefined) await stopOrphans(stale, log);
+  // Scratch belongs to the data dir unless configured: what a dead owner left there is removed.
+  const config = options.scratchDir === undefined ? given : { ...given, tmpDir: options.scratchDir };
+  if (options.scratchDir !== undefined) await emptyScratch(options.scratchDir, log);
   const redis: { url: string; server?: RedisServer } = await ensureRedis(config, log);
+  // The dead owner's workers are stopped and its Redis served no one else: what it left active
+  // goes back to waiting now, instead of after the stall timeouts (lock + check interval).
+  if (stale !== undefined && redis.server !== undefined) await requeueOrphanedJobs(redis.url, config.prefix, log);
   const api = await createApi(config, redis.url, log);
   const adminKeyFile = await ensureFirstAdminKey(api.keys, config.dataDir);
   await api.app.listen({ port: options.port, host: options.host });
@@ -75,7 +108,15 @@ export async function startStack(config: RuntimeConfig, options: StackOptions, l
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`;
   const env = { ...process.env, ...configToEnv(config, redis.url) };
-  const children = Array.from({ length: options.workers }, (_, i) => new WorkerChild(i, env, log));
+  const children: WorkerChild[] = [];
+  const recordChildren = (): void => {
+    const workers = children.flatMap((c) => (c.pid === undefined ? [] : [{ pid: c.pid }]));
+    const redisPid = redis.server?.child.pid;
+    void Promise.all([Promise.all(workers.map((w) => processId(w.pid))), redisPid === undefined ? undefined : processId(redisPid)])
+      .then(([w, r]) => lock.recordChildren({ workers: w, ...(r === undefined ? {} : { redis: r }) }))
+      .catch((err: unknown) => log.warn({ err: (err as Error).message, lock: lock.file }, 'could not record child processes in the data dir lock'));
+  };
+  for (let i = 0; i < options.workers; i++) children.push(new WorkerChild(i, env, log, recordChildren));
   for (const c of children) c.start();
   log.info({ url, workers: options.workers, storage: api.store.describe, redis: redis.url }, 'vodforge is up');
   let stopping: Promise<void> | undefined;
@@ -92,6 +133,7 @@ export async function startStack(config: RuntimeConfig, options: StackOptions, l
         await api.close();
         await Promise.all(children.map((c) => c.stop(force)));
         await redis.server?.stop();
+        lock.release();
       })();
       return stopping;
     },
@@ -129,4 +171,45 @@ export function stopOnSignals(stack: Stack, log: Logger): Promise<void> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** How long an orphaned worker gets to hand its job back before it is killed. */
+const ORPHAN_GRACE_MS = 10_000;
+
+/**
+ * Stops what a dead owner of the data dir left running: workers first (SIGINT: hand the job
+ * back), then its redis-server (SIGTERM: Redis writes its AOF and exits). Each process is
+ * matched by pid and start time, so a pid the system gave to something else is left alone.
+ */
+async function stopOrphans(stale: LockRecord, log: Logger): Promise<void> {
+  log.warn({ owner: stale.owner.pid, since: stale.since }, 'the previous owner of the data dir died; taking its lock over');
+  const workers = await Promise.all(stale.workers.map(async (w) => ({ pid: w.pid, stopped: await stopProcess(w, 'SIGINT', ORPHAN_GRACE_MS) })));
+  for (const w of workers.filter((x) => x.stopped)) log.warn({ pid: w.pid }, 'stopped an orphaned worker of the previous owner');
+  if (stale.redis !== undefined && (await stopProcess(stale.redis, 'SIGTERM', ORPHAN_GRACE_MS))) {
+    log.warn({ pid: stale.redis.pid }, 'stopped the previous owner\'s orphaned redis-server');
+  }
+}
+
+async function emptyScratch(dir: string, log: Logger): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const left = await readdir(dir);
+  await Promise.all(left.map((f) => rm(path.join(dir, f), { recursive: true, force: true })));
+  if (left.length > 0) log.info({ dir, removed: left.length }, 'removed scratch left by jobs of a previous run');
+}
+
+/** Moves every active job back to waiting; only for a Redis no live worker uses. */
+async function requeueOrphanedJobs(redisUrl: string, prefix: string, log: Logger): Promise<void> {
+  const connection = producerConnection(redisUrl);
+  // A producer connection queues nothing offline: the first command waits for it.
+  if (connection.status !== 'ready') await new Promise((resolve) => connection.once('ready', resolve));
+  const queue = createQueue(connection, prefix);
+  try {
+    const active = await queue.getActive();
+    // Token '0' is BullMQ's "no lock to check": the holders are known dead.
+    await Promise.all(active.map((job) => job.moveToWait('0')));
+    if (active.length > 0) log.warn({ jobs: active.map((j) => j.id) }, 'jobs the previous owner left active are waiting again');
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
 }
