@@ -1,4 +1,4 @@
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { probeHandler } from './jobs/probe.ts';
 import { buildLadderHandler, sampleHandler } from './jobs/analysis.ts';
@@ -107,7 +107,7 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
     if (job.id !== undefined) running.set(job.id, titleId);
     const started = performance.now();
     try {
-      const metered = await meterCpu(() => handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal }));
+      const metered = await meterCpu(() => handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal, ...(token === undefined ? {} : { token }) }));
       // Spent whether the job succeeded or not; accounting never fails a job.
       if (metered.cpuS > 0) {
         await Promise.all([metrics.jobCpu(job.name, metered.cpuS), deps.titles.addCpu(titleId, job.name, metered.cpuS)]).catch(() => undefined);
@@ -118,6 +118,8 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       await metrics.jobCompleted(job.name, (performance.now() - started) / 1000, result).catch(() => undefined);
       return result;
     } catch (err) {
+      // Waiting for children it just added (a chunk sent back to encoding): not a failure.
+      if (err instanceof WaitingChildrenError) throw err;
       if (handingBack && signal?.aborted === true) {
         // Straight back to waiting, attempts untouched. Left to BullMQ, a closing worker
         // records nothing and the job sits active until its lock expires and it counts as stalled.

@@ -30,6 +30,8 @@ export interface JobContext {
   readonly deps: WorkerDeps;
   /** Aborted when the job is cancelled or the worker shuts down hard. */
   readonly signal: AbortSignal;
+  /** The worker's lock token for this job, for BullMQ moves it makes itself (waiting for new children). */
+  readonly token?: string;
 }
 
 export type Handler<N extends JobName> = (job: Job<JobDataByName[N], unknown, N>, ctx: JobContext) => Promise<unknown>;

@@ -10,6 +10,7 @@ import { dashManifest } from '../package/dash.ts';
 import { audioKey, chunkKey, type PackageJobData } from './types.ts';
 import { type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
+import { missingChunks, reencodeChunks } from './package-chunks.ts';
 import { enqueueArtwork } from './artwork.ts';
 import { defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
 import { titlePrefix, type Rendition, type Title } from '../../orchestrator/titles/model.ts';
@@ -123,7 +124,7 @@ async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title |
  * goes under a versioned prefix first, manifests after, and the title turns `ready` (the only
  * thing the API serves from) last.
  */
-export const packageHandler: Handler<'package'> = async (job, { deps, signal }) => {
+export const packageHandler: Handler<'package'> = async (job, { deps, signal, token }) => {
   const d = job.data;
   const titleId = d.layout.titleId;
   const title = await deps.titles.get(titleId);
@@ -132,6 +133,8 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal }) 
     if (title?.state === 'ready') await enqueueAfterReady(deps, d, title);
     return { skipped: true };
   }
+  const missing = await missingChunks(deps, d);
+  if (missing.length > 0 && token !== undefined) await reencodeChunks(deps, job, token, d, missing);
   await deps.titles.transition(titleId, 'packaging');
   const progress = async (f: number): Promise<void> => {
     await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, 'package', f)]);
