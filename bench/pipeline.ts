@@ -22,6 +22,7 @@ import { ingest, waitForArtwork, waitForFinal, waitForRungQuality } from '../tes
 import { makeMaster } from '../test/support/media.ts';
 import { actAsAdmin } from '../test/support/stack.ts';
 import { measure, type Measured } from './cpu.ts';
+import { benchSupervisorCrash } from './supervisor-crash.ts';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? os.availableParallelism());
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
   await Promise.all(workers.map((w) => w.close()));
   await api.close();
   await redis.stop();
+  const crash = await benchSupervisorCrash(master, dir, WORKERS);
   await rm(dir, { recursive: true, force: true });
 
   const row = (label: string, wall: number, cpu: number): string =>
@@ -129,6 +131,10 @@ async function main(): Promise<void> {
   const cpuRatio = median(pairs.map((p) => p.pipeline.cpuS / p.plain.cpuS));
   const plainWall = median(pairs.map((p) => p.plain.wallS));
   console.log(`ratio pipeline/plain, median of ${pairs.length} pairs: wall ${wallRatio.toFixed(3)} (target <= 1.15)   cpu ${cpuRatio.toFixed(3)}`);
+  console.log(
+    `supervisor kill -9 at the midpoint, restarted at once (vodforge up, ${WORKERS} workers): ${crash.crashedS.toFixed(1)} s to ready against ${crash.uninterruptedS.toFixed(1)} s uninterrupted` +
+      `   ratio ${(crash.crashedS / crash.uninterruptedS).toFixed(3)}, work lost ${(crash.crashedS - crash.uninterruptedS).toFixed(1)} s`,
+  );
   console.log(`job timeline of the last title (from its first job's queueing):\n${timeline.join('\n')}`);
   console.log(`critical path (unlimited workers): probe ${probeS.toFixed(1)} s + longest chunk ${Math.max(...chunkS).toFixed(1)} s (of ${chunkS.length}; audio ${audioS.toFixed(1)} s) + package ${packageS.toFixed(1)} s = ${critical.toFixed(1)} s  (${(critical / plainWall).toFixed(3)} of plain's median)`);
 }
