@@ -35,6 +35,18 @@ describe('bad input', () => {
     files.truncatedMkv = path.join(dir, 'truncated.mkv');
     await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '1000', '-pix_fmt', 'yuv420p', files.truncatedMkv]);
     await truncate(files.truncatedMkv, Math.floor((await stat(files.truncatedMkv)).size * 0.4));
+    // "Masters" that are a manifest and a playlist naming a real video outside the storage root:
+    // read with any demuxer, ffmpeg would open and publish it (or, with S3, fetch any URL).
+    files.outside = path.join(dir, 'outside.mp4');
+    await makeMaster(files.outside, { width: 320, height: 240, fps: 25, durationS: 4 });
+    files.dashManifest = path.join(dir, 'master.mp4');
+    await writeFile(
+      files.dashManifest,
+      `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT4S" minBufferTime="PT1S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011">` +
+        `<Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000"><BaseURL>file://${files.outside}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
+    );
+    files.hlsPlaylist = path.join(dir, 'playlist.mp4');
+    await writeFile(files.hlsPlaylist, `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nfile://${files.outside}\n#EXT-X-ENDLIST\n`);
   });
 
   afterAll(async () => {
@@ -47,6 +59,8 @@ describe('bad input', () => {
     ['empty', 'VF_EMPTY_MASTER'],
     ['truncated', 'VF_TRUNCATED_MASTER'],
     ['truncatedMkv', 'VF_TRUNCATED_MASTER'],
+    ['dashManifest', 'VF_UNSUPPORTED_CONTAINER'],
+    ['hlsPlaylist', 'VF_UNSUPPORTED_CONTAINER'],
   ];
 
   it.each(cases)('%s master fails its title with %s and publishes nothing', async (kind, code) => {
@@ -74,6 +88,14 @@ describe('bad input', () => {
     expect(t.error).toBeUndefined();
     expect(t.state).toBe('ready');
   }, 150_000);
+
+  it('a manifest uploaded as a master is refused by name, and its error shows no server path', async () => {
+    const id = await ingest(stack.api.app, files.dashManifest ?? '');
+    const t = await waitForFinal(stack.api.app, id, 60_000);
+    expect(t.error?.code).toBe('VF_UNSUPPORTED_CONTAINER');
+    expect(t.error?.message).toMatch(/^master is a dash file/);
+    expect(t.error?.message).not.toContain(dir);
+  }, 90_000);
 
   it('a bad master does not consume retries: it fails on its first attempt', async () => {
     const id = await ingest(stack.api.app, files.text ?? '');

@@ -3,6 +3,7 @@
  * in bursts from keyframes) at reduced size; sample encodes use exactly the final encode's x264 settings; quality is
  * measured at the source's size with one fixed scaler, as per-title encoding requires.
  */
+import { masterInput } from './master-input.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import { cropFilters } from './args.ts';
@@ -116,7 +117,7 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
     if (cmd.bursts.length === 0) throw new RangeError('scan: expected at least one burst');
     // One single-threaded decoder per burst: frame threads would multiply each one's memory by
     // the core count, for bursts of a few seconds each.
-    const inputs = cmd.bursts.flatMap((b) => ['-skip_frame', 'noref', '-threads', '1', '-ss', secs(b.seekS), '-t', secs(b.durationS), '-i', cmd.input]);
+    const inputs = cmd.bursts.flatMap((b) => ['-skip_frame', 'noref', '-threads', '1', '-ss', secs(b.seekS), '-t', secs(b.durationS), ...masterInput(cmd.input)]);
     const graph = cmd.bursts.map((b, i) => `[${i}:v:0]${chain(b.metadataFile)}[o${i}]`).join(';');
     return [...inputs, '-filter_complex', graph, ...cmd.bursts.flatMap((_, i) => ['-map', `[o${i}]`, '-f', 'null', '-'])];
   }
@@ -124,7 +125,7 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
   // Frames nothing refers to (x264's non-reference B-frames) are not decoded: that halves the
   // scan's decode, cuts are still found within a frame or two, and TI stays comparable
   // between parts of the title because the GOP structure is the same throughout.
-  return ['-skip_frame', 'noref', '-i', cmd.input, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', graph, '-f', 'null', '-'];
+  return ['-skip_frame', 'noref', ...masterInput(cmd.input), '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', graph, '-f', 'null', '-'];
 }
 
 export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
@@ -134,7 +135,7 @@ export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
   // instead of growing one box over the title, and skip=0 keeps the first keyframes, which
   // cropdetect otherwise drops.
   const detect = `cropdetect=limit=${cmd.blackLimit.toFixed(6)}:round=2:reset=1:skip=0`;
-  return ['-skip_frame', 'nokey', '-i', cmd.input, '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', `${detect},metadata=mode=print:file=${cmd.metadataFile}`, '-f', 'null', '-'];
+  return ['-skip_frame', 'nokey', ...masterInput(cmd.input), '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', `${detect},metadata=mode=print:file=${cmd.metadataFile}`, '-f', 'null', '-'];
 }
 
 export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {

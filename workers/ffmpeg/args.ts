@@ -2,6 +2,7 @@
  * ffmpeg command lines as data: pure functions from a typed description to `string[]`.
  * Nothing here probes or spawns; the caller probes once and passes what it learned.
  */
+import { masterInput } from './master-input.ts';
 import type { ActiveArea } from './probe.ts';
 import type { EncodeSettings } from '../encode/settings.ts';
 import { sourceFrameFilters, sourceInputArgs, type FrameTimeline } from './source-frames.ts';
@@ -124,7 +125,7 @@ export function audioFilter(offsetS: number): string {
 
 export function buildEncodeAudioArgs(cmd: EncodeAudioCommand): string[] {
   return [
-    '-i', cmd.input,
+    ...masterInput(cmd.input),
     '-map', '0:a:0',
     '-vn', '-sn', '-dn',
     '-af', audioFilter(cmd.offsetS),

@@ -17,6 +17,7 @@
  * score within the pass, and running both would compute it twice per frame.
  */
 
+import { masterInput } from './master-input.ts';
 import type { ArtworkSamplingPlan, ArtworkSegment } from './artwork-plan.ts';
 
 /**
@@ -235,7 +236,7 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
     '-threads', '1',
     // A later stretch seeks by timestamp to just before it (see buildArtworkStillsArgs), without trimming.
     ...(seekS > 0 ? ['-noaccurate_seek', '-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
-    '-i', cmd.input,
+    ...masterInput(cmd.input),
     '-filter_complex', graph,
     ...rawOut('out', cmd.rawOutput),
     ...(capture === undefined ? [] : [...rawOut('outsmall', capture.analysisOutput), ...rawOut('outfull', capture.output)]),
@@ -279,7 +280,7 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
       // The seek is the frame's own timestamp, not an offset from the file's start time (which
       // ffmpeg would add: a transport stream starts at 1.4 s, and the seek would overshoot).
       ...(seekS > 0 ? ['-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
-      '-i', cmd.input,
+      ...masterInput(cmd.input),
     ];
   });
   const graph = cmd.stills.map(({ atS }, i) => {

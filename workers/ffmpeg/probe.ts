@@ -1,3 +1,4 @@
+import { masterInputOptions, refusedDemuxer } from './master-input.ts';
 import { BadInputError, FfmpegExitError } from './errors.ts';
 import { runProbe, type RunOptions } from './run.ts';
 
@@ -179,9 +180,18 @@ export function frameRateValue(r: Rational): number {
 export async function probeMaster(location: string, options: Pick<RunOptions, 'signal'> = {}): Promise<ProbeResult> {
   let out;
   try {
-    out = await runProbe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', location], options);
+    out = await runProbe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...masterInputOptions(location), location], options);
   } catch (err) {
     if (err instanceof FfmpegExitError && err.exitCode !== null) {
+      const demuxer = refusedDemuxer(err.stderrTail);
+      if (demuxer !== undefined) {
+        // A playlist, manifest or list would make ffmpeg open what it names: never read as a master.
+        throw new BadInputError(
+          'VF_UNSUPPORTED_CONTAINER',
+          `master is a ${demuxer} file (a playlist, manifest or list that points at other files), not a media file; accepted containers: MP4/MOV, Matroska/WebM, MPEG-TS/PS, AVI, Ogg, FLV, MXF, ASF, DV, NUT and raw video streams`,
+          err.stderrTail,
+        );
+      }
       // ffprobe exits 1 for unreadable input: that is the file's fault, not the worker's.
       throw new BadInputError('VF_UNREADABLE_MASTER', `master is not a readable media file: ${err.message.replace(/^ffprobe exited with code \d+: /, '')}`, err.stderrTail);
     }

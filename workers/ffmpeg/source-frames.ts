@@ -11,6 +11,7 @@
  * decoded before its first slot, never which frame fills a slot. Ranges are cut on the grid
  * half a slot early, so float rounding can never put a frame in two ranges or in neither.
  */
+import { masterInput } from './master-input.ts';
 import { frameRateValue, type ProbeResult, type Rational } from './probe.ts';
 
 /** How the master's timestamps map to frame indices. */
@@ -57,7 +58,7 @@ export function sourceSeekS(t: FrameTimeline, range: FrameRange): number {
 /** Input options reading the master for `range`: timestamps kept, so the grid is the master's own. */
 export function sourceInputArgs(input: string, t: FrameTimeline, range: FrameRange): string[] {
   const seekS = sourceSeekS(t, range);
-  return ['-copyts', ...(seekS > 0 ? ['-ss', secs(seekS)] : []), '-i', input];
+  return ['-copyts', ...(seekS > 0 ? ['-ss', secs(seekS)] : []), ...masterInput(input)];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { masterInputOptions } from '../ffmpeg/master-input.ts';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -32,7 +33,7 @@ const MAX_GOP_S = 10;
 async function assertDecodable(location: string, durationS: number, signal: AbortSignal): Promise<void> {
   const framesAt = async (interval: string): Promise<{ times: number[]; stderr: string }> => {
     const out = await runProbe(
-      ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', interval, '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', location],
+      ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', interval, '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', ...masterInputOptions(location), location],
       { signal },
     ).catch((err: unknown) => ({ stdout: '', stderrTail: err instanceof FfmpegExitError ? err.stderrTail : '' }));
     const times = out.stdout.split('\n').map((l) => l.trim().split(',')[0] ?? '').filter((t) => t !== '');

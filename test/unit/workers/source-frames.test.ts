@@ -1,3 +1,4 @@
+import { masterInputOptions } from '../../../workers/ffmpeg/master-input.ts';
 import { describe, expect, it } from 'vitest';
 import { firstSlot, framesOf, sourceFrameFilters, sourceInputArgs, sourceSeekS, timelineOf, SEEK_LEAD_S } from '../../../workers/ffmpeg/source-frames.ts';
 
@@ -42,7 +43,7 @@ describe('reading a range of the master', () => {
   const t = { frameRate: { num: 25, den: 1 }, videoStartS: 10, videoOffsetS: 0 };
 
   it('reads the title from its start without seeking or a grid offset', () => {
-    expect(sourceInputArgs('/m.ts', t, { startFrame: 0, endFrame: 50 })).toEqual(['-copyts', '-i', '/m.ts']);
+    expect(sourceInputArgs('/m.ts', t, { startFrame: 0, endFrame: 50 })).toEqual(['-copyts', ...masterInputOptions('/m.ts'), '-i', '/m.ts']);
     expect(sourceFrameFilters(t, { startFrame: 0, endFrame: 50 })).toEqual(['fps=25/1', 'trim=end_pts=300', 'setpts=PTS-STARTPTS']);
   });
 
@@ -53,6 +54,6 @@ describe('reading a range of the master', () => {
 
   it('never seeks before the file start', () => {
     expect(sourceSeekS(t, { startFrame: 25 })).toBe(0);
-    expect(sourceInputArgs('/m.ts', t, { startFrame: 25 })).toEqual(['-copyts', '-i', '/m.ts']);
+    expect(sourceInputArgs('/m.ts', t, { startFrame: 25 })).toEqual(['-copyts', ...masterInputOptions('/m.ts'), '-i', '/m.ts']);
   });
 });

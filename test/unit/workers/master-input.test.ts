@@ -1,0 +1,51 @@
+/**
+ * How masters are opened, on the real ffprobe: media containers read, playlists and manifests
+ * refused by name before they can open what they point at, and only the protocol a location needs.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { masterInput, masterProtocols, MASTER_DEMUXERS } from '../../../workers/ffmpeg/master-input.ts';
+import { probeMaster } from '../../../workers/ffmpeg/probe.ts';
+import { runFfmpeg } from '../../../workers/ffmpeg/run.ts';
+import { makeMaster } from '../../support/media.ts';
+
+describe('master input policy', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-master-input-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('allows only the protocol a location needs', () => {
+    expect(masterProtocols('/srv/vodforge/storage/titles/x/source')).toBe('file');
+    expect(masterProtocols('https://bucket.s3.example/titles/x/source?X-Amz-Signature=1')).toBe('https,tls,tcp');
+    expect(masterProtocols('http://127.0.0.1:9000/bucket/titles/x/source')).toBe('http,tcp');
+    expect(masterInput('/m.mp4').slice(-2)).toEqual(['-i', '/m.mp4']);
+    for (const playlist of ['hls', 'dash', 'concat', 'image2', 'ffmetadata', 'tee']) expect(MASTER_DEMUXERS).not.toContain(playlist);
+  });
+
+  it('reads MP4, Matroska and MPEG-TS masters', async () => {
+    const mp4 = path.join(dir, 'm.mp4');
+    await makeMaster(mp4, { width: 160, height: 90, fps: 25, durationS: 1 });
+    for (const ext of ['mkv', 'ts']) {
+      const out = path.join(dir, `m.${ext}`);
+      await runFfmpeg(['-i', mp4, '-c', 'copy', out]);
+      expect((await probeMaster(out)).video.width).toBe(160);
+    }
+    expect((await probeMaster(mp4)).video.width).toBe(160);
+  });
+
+  it('refuses an HLS playlist naming a local file, with its own code', async () => {
+    const mp4 = path.join(dir, 'target.mp4');
+    await makeMaster(mp4, { width: 160, height: 90, fps: 25, durationS: 1 });
+    const playlist = path.join(dir, 'x.mp4');
+    await writeFile(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n${mp4}\n#EXT-X-ENDLIST\n`);
+    await expect(probeMaster(playlist)).rejects.toMatchObject({ code: 'VF_UNSUPPORTED_CONTAINER', message: expect.stringMatching(/^master is a hls file/) });
+    // ffmpeg itself, given the same input options, refuses to open it too.
+    await expect(runFfmpeg([...masterInput(playlist), '-f', 'null', '-'])).rejects.toThrow();
+  });
+});
