@@ -1,4 +1,5 @@
 import { mkdtemp, truncate, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,4 +110,50 @@ describe('bad input', () => {
     await queue.close();
     conn.disconnect();
   }, 90_000);
+});
+
+/**
+ * With S3 storage a master is opened by presigned URL, so http(s) must be allowed: a manifest
+ * "master" naming another address must still open nothing. A listener on loopback stands for
+ * the internal service it names, and must see no connection.
+ */
+describe('bad input on S3 storage: manifests that name other addresses', () => {
+  let stack: TestStack;
+  let dir: string;
+  let listener: Server;
+  let connections = 0;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 's3', workers: 1 });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bad-s3-'));
+    listener = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await new Promise((resolve) => listener?.close(resolve));
+  });
+
+  it('fails DASH and HLS masters pointing at an internal address without connecting to it', async () => {
+    const address = listener.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/internal/segment.mp4`;
+    const dash = path.join(dir, 'dash.mp4');
+    await writeFile(
+      dash,
+      `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT4S" minBufferTime="PT1S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011">` +
+        `<Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000"><BaseURL>${url}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
+    );
+    const hls = path.join(dir, 'hls.mp4');
+    await writeFile(hls, `#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n${url}\n#EXT-X-ENDLIST\n`);
+    for (const file of [dash, hls]) {
+      const id = await ingest(stack.api.app, file);
+      const t = await waitForFinal(stack.api.app, id, 60_000);
+      expect(t.error?.code).toBe('VF_UNSUPPORTED_CONTAINER');
+      expect(t.error?.message).not.toMatch(/X-Amz-|127\.0\.0\.1/);
+    }
+    expect(connections).toBe(0);
+  }, 120_000);
 });

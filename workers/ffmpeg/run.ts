@@ -28,6 +28,13 @@ export interface RunResult {
  */
 export const FFMPEG_PRELUDE: readonly string[] = ['-hide_banner', '-nostdin', '-nostats', '-benchmark', '-progress', 'pipe:1', '-y'];
 
+/**
+ * The whole environment of an ffmpeg that parses untrusted files: the program path and a fixed
+ * locale (numbers in its output parse the same everywhere), never the process' secrets (S3
+ * keys, API keys) for a demuxer bug to find.
+ */
+const FFMPEG_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C' };
+
 function keepTail(acc: string, more: string): string {
   const s = acc + more;
   return s.length > STDERR_TAIL_CHARS * 2 ? s.slice(-STDERR_TAIL_CHARS) : s;
@@ -53,7 +60,7 @@ function runProgram(program: string, args: readonly string[], options: RunOption
       reject(new FfmpegAbortedError(program));
       return;
     }
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env: FFMPEG_ENV });
     let stdout = '';
     let stderr = '';
     let pending = '';
