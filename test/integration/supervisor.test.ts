@@ -53,7 +53,9 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
   const lockRecord = async (): Promise<LockRecord> => JSON.parse(await readFile(path.join(dataDir, 'vodforge.lock'), 'utf8')) as LockRecord;
   /** The lock lists the supervisor's workers and redis-server once all have started. */
   const childrenOf = async (up: Up): Promise<ProcessId[]> => {
+    const deadline = Date.now() + 60_000;
     for (;;) {
+      if (Date.now() > deadline) throw new Error(`up never listed its children in the lock: ${up.output()}`);
       const r = await lockRecord().catch(() => undefined);
       if (r !== undefined && r.owner.pid === up.child.pid && r.workers.length === 2 && r.redis !== undefined) return [...r.workers, r.redis];
       if (up.child.exitCode !== null) throw new Error(`up exited: ${up.output()}`);
@@ -81,10 +83,12 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
   };
   /** Mid-encode: some chunk has made progress and the title is not packaged yet. */
   const waitMidEncode = async (id: string): Promise<void> => {
+    const deadline = Date.now() + 180_000;
     for (;;) {
       const t = await title(id);
       if (t.state === 'encoding' && t.progress > 0) return;
       if (t.state === 'ready' || t.state === 'failed') throw new Error(`title ${id} ended ${t.state} before it could be interrupted`);
+      if (Date.now() > deadline) throw new Error(`title ${id} never got under way: ${t.state} ${t.progress}%`);
       await new Promise((res) => setTimeout(res, 50));
     }
   };
@@ -97,18 +101,24 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     for (const v of variants) {
       const playlist = new URL(v, `${api}/v1/titles/${id}/master.m3u8`).toString();
       // An HLS input lists the stream under its program too: the count is printed twice.
-      const out = await runProbe(['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', playlist]);
+      const out = await runProbe(['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', playlist], { signal: AbortSignal.timeout(120_000) });
       expect(Number(out.stdout.trim().split('\n')[0]), playlist).toBe(DURATION_S * FPS);
     }
   };
+  /** Resolves when the process has exited, also when it already had. */
+  const exited = (child: ChildProcess): Promise<unknown> =>
+    child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((res) => child.once('exit', res));
   /** Ctrl-C; a second one (hand jobs back now) if the workers are still finishing theirs. */
   const stop = async (up: Up): Promise<void> => {
     if (up.child.exitCode !== null || up.child.signalCode !== null) return;
-    const exited = new Promise((res) => up.child.once('exit', res));
+    const gone = exited(up.child);
     up.child.kill('SIGINT');
     const hurry = setTimeout(() => up.child.kill('SIGINT'), 5000);
-    await exited;
+    // A stop that hangs is a failure to report, not a test that never ends.
+    const kill = setTimeout(() => up.child.kill('SIGKILL'), 30_000);
+    await gone;
     clearTimeout(hurry);
+    clearTimeout(kill);
   };
 
   beforeAll(async () => {
@@ -159,7 +169,7 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     const children = await childrenOf(up);
     const id = await ingest();
     await waitMidEncode(id);
-    const dead = new Promise((res) => up.child.once('exit', res));
+    const dead = exited(up.child);
     up.child.kill('SIGKILL');
     await dead;
     const gone = await Promise.all(children.map((c) => waitForExit(c, 10_000)));
@@ -180,7 +190,7 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     expect(await waitFor(published, ['ready', 'failed'], 180_000)).toBe('ready');
     const id = await ingest();
     await waitMidEncode(id);
-    const dead = new Promise((res) => up.child.once('exit', res));
+    const dead = exited(up.child);
     for (const p of [up.child.pid ?? 0, ...children.map((c) => c.pid)]) process.kill(p, 'SIGKILL');
     // Until the old supervisor has really exited (a killed process may finish a disk write
     // first), a new one is rightly refused.
@@ -207,7 +217,7 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     const id = await ingest();
     expect(await waitFor(id, ['ready', 'failed'], 180_000)).toBe('ready');
     const children = await childrenOf(up);
-    const dead = new Promise((res) => up.child.once('exit', res));
+    const dead = exited(up.child);
     up.child.kill('SIGKILL');
     await dead;
     await Promise.all(children.map((c) => waitForExit(c, 10_000)));
