@@ -21,7 +21,7 @@ import { derivedMasters, realMasters } from '../test/support/corpus.ts';
 import { probeMaster, frameRateValue } from '../workers/ffmpeg/probe.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
-import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
+import { connectedProducer, createQueue } from '../workers/jobs/queue.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 /** Runs only the corpus titles whose name matches this regular expression (e.g. `BENCH_ONLY='noisy|life'`). */
@@ -84,9 +84,7 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
   if (measure) for (const v of variants) tracks.push(await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id)));
   // Measured by a plain ffmpeg psnr, not by vodforge's own path: the figure is the judge of vodforge's choices.
   // Both ladders leave black bars out: the plain instrument compares the same picture.
-  const conn = producerConnection(stack.redis.url);
-  // The producer connection queues nothing offline: the store's first read waits for it.
-  if (conn.status !== 'ready') await new Promise((resolve) => conn.once('ready', resolve));
+  const conn = await connectedProducer(stack.redis.url);
   const crop = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video.activeArea;
   const plainInput = (encoded: string): PlainPsnrInput => ({ encoded, master: m.file, frameRate: m.frameRate, width: m.width, height: m.height, ...(crop === undefined ? {} : { crop }) });
   const quality = await Promise.all(tracks.map((tr) => plainPsnrY(plainInput(tr.joinedFile))));

@@ -7,7 +7,7 @@ import type { RedisServer } from './children.ts';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { DataDirLock, type LockRecord } from './data-dir-lock.ts';
 import { processId, stopProcess } from './processes.ts';
-import { createQueue, producerConnection } from '../../workers/jobs/queue.ts';
+import { connectedProducer, createQueue } from '../../workers/jobs/queue.ts';
 import path from 'node:path';
 import type { ApiKeyStore } from '../auth/keys.ts';
 
@@ -199,9 +199,7 @@ async function emptyScratch(dir: string, log: Logger): Promise<void> {
 
 /** Moves every active job back to waiting; only for a Redis no live worker uses. */
 async function requeueOrphanedJobs(redisUrl: string, prefix: string, log: Logger): Promise<void> {
-  const connection = producerConnection(redisUrl);
-  // A producer connection queues nothing offline: the first command waits for it.
-  if (connection.status !== 'ready') await new Promise((resolve) => connection.once('ready', resolve));
+  const connection = await connectedProducer(redisUrl);
   const queue = createQueue(connection, prefix);
   try {
     const active = await queue.getActive();

@@ -13,7 +13,7 @@ import { ingest, waitForFinal, downloadTrack, parseMultivariant } from '../suppo
 import { countFrames, makeMaster } from '../support/media.ts';
 import pino from 'pino';
 import { Job } from 'bullmq';
-import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME } from '../../workers/jobs/queue.ts';
+import { connectedProducer, createFlowProducer, createQueue, QUEUE_NAME } from '../../workers/jobs/queue.ts';
 import { encodeChunkHandler } from '../../workers/jobs/encode-chunk.ts';
 import { TitleStore } from '../../orchestrator/titles/store.ts';
 import type { WorkerDeps } from '../../workers/jobs/context.ts';
@@ -53,8 +53,7 @@ describe('packaging with a chunk object missing', () => {
     expect(done.state, JSON.stringify(done.error)).toBe('ready');
 
     // The chunk went back to encoding as a child of the package job.
-    const conn = producerConnection(stack.redis.url);
-    if (conn.status !== 'ready') await new Promise((resolve) => conn.once('ready', resolve));
+    const conn = await connectedProducer(stack.redis.url);
     const queue = createQueue(conn, stack.config.prefix);
     const redone = (await queue.getCompleted(0, 1000)).filter((j) => j.name === 'encode-chunk' && (j.id ?? '').includes('-redo-') && (j.id ?? '').includes(id));
     await queue.close();
@@ -87,8 +86,7 @@ describe('a chunk job delivered twice at once', () => {
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 640, height: 360, fps: FPS, durationS: DURATION_S });
     const id = await ingest(stack.api.app, master);
-    const conn = producerConnection(stack.redis.url);
-    if (conn.status !== 'ready') await new Promise((resolve) => conn.once('ready', resolve));
+    const conn = await connectedProducer(stack.redis.url);
     const queue = createQueue(conn, stack.config.prefix);
     const flow = createFlowProducer(conn, stack.config.prefix);
     await stack.addWorker();

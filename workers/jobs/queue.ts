@@ -25,6 +25,16 @@ export function producerConnection(redisUrl: string, extra: RedisOptions = {}): 
   return quiet(new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, ...extra }));
 }
 
+/**
+ * A producer connection once it is ready, for a one-off piece of work (a recovery step, a
+ * benchmark's reads): with no offline queue, a command sent before the connection is up fails.
+ */
+export async function connectedProducer(redisUrl: string): Promise<Redis> {
+  const redis = producerConnection(redisUrl);
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  return redis;
+}
+
 /** A connection for workers: BullMQ's blocking commands require `maxRetriesPerRequest: null`. */
 export function workerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
   return quiet(new Redis(redisUrl, { maxRetriesPerRequest: null, ...extra }));
