@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { procStatFields } from '../orchestrator/runtime/processes.ts';
 
 const TICKS_PER_S = 100;
 
@@ -18,9 +19,7 @@ export function childCpuSeconds(): number {
 }
 
 function statFields(): (n: number) => number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the command name start at field 3 (state); utime is field 14.
+  const fields = procStatFields(readFileSync('/proc/self/stat', 'utf8'));
   return (n) => Number(fields[n - 3]);
 }
 

@@ -7,10 +7,17 @@ export interface ProcessId {
   readonly startTicks?: number;
 }
 
+/**
+ * The fields of a `/proc/<pid>/stat` line from field 3 (state) on, so field n is at n - 3. The
+ * command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
+ */
+export function procStatFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 async function statFields(pid: number): Promise<string[] | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-  return stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat === undefined ? undefined : procStatFields(stat);
 }
 
 /** This process or another, with its start time when /proc has it. */
