@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const redis = await startRedisServer(dir);
   const config: RuntimeConfig = {
     redisUrl: redis.url, prefix: 'bench', dataDir: dir, storage: { kind: 'local', root: path.join(dir, 'storage') }, settings, ladderPolicy: 'fixed',
-    maxUploadBytes: 10 * 1024 ** 3, tmpDir: dir,
+    maxUploadBytes: 10 * 1024 ** 3, tmpDir: dir, publicUrl: undefined, applianceOrigins: [],
   };
   const api = await createApi(config, redis.url, false);
   actAsAdmin(api.app, (await api.keys.create('admin', 'bench')).key);

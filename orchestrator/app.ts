@@ -26,6 +26,7 @@ import { validatorCompiler } from './validation.ts';
 import { authPlugin } from './auth/plugin.ts';
 import type { ApiKeyStore } from './auth/keys.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { createFillPlanServices, type FillPlanServices } from './fill-plans/steering.ts';
 
 export interface AppDeps {
   readonly redis: Redis;
@@ -39,6 +40,15 @@ export interface AppDeps {
   /** Scratch space (a still re-extracted when a frame off the shortlist is pinned). @defaultValue os.tmpdir() */
   readonly tmpDir?: string;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Absolute URL players reach the API at (steered manifests); undefined: the address a request arrived on, never its Host header. */
+  readonly publicUrl?: string;
+  /** Origins fill plans may steer players to (https). @defaultValue none: plans with a `baseUrl` are refused */
+  readonly applianceOrigins?: readonly string[];
+}
+
+/** What the routes are registered with: the deps, plus the services built once per app. */
+export interface RouteDeps extends AppDeps {
+  readonly fillPlans: FillPlanServices;
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -96,16 +106,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.status(404).send({ statusCode: 404, code: e.code, error: 'Not Found', message: e.message });
   });
 
+  const routeDeps: RouteDeps = { ...deps, fillPlans: createFillPlanServices(deps.store, deps.applianceOrigins ?? []) };
   // First: its hooks (request latency, log bindings) must cover every route.
   await installObservability(app, deps);
-  await app.register(healthRoutes, deps);
-  await app.register(titleRoutes, deps);
-  await app.register(playbackRoutes, deps);
-  await app.register(artworkRoutes, deps);
-  await app.register(playerRoutes, deps);
-  await app.register((await import('./routes/console.ts')).consoleRoutes, deps);
-  await app.register((await import('./routes/fill-plans.ts')).fillPlanRoutes, deps);
-  await app.register(keyRoutes, deps);
+  await app.register(healthRoutes, routeDeps);
+  await app.register(titleRoutes, routeDeps);
+  await app.register(playbackRoutes, routeDeps);
+  await app.register(artworkRoutes, routeDeps);
+  await app.register(playerRoutes, routeDeps);
+  await app.register((await import('./routes/console.ts')).consoleRoutes, routeDeps);
+  await app.register((await import('./routes/fill-plans.ts')).fillPlanRoutes, routeDeps);
+  await app.register(keyRoutes, routeDeps);
   return app;
 }
 

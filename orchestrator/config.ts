@@ -2,6 +2,8 @@ import path from 'node:path';
 import os from 'node:os';
 import type { StorageConfig } from '../workers/storage/index.ts';
 import type { LadderPolicy } from '../workers/jobs/context.ts';
+import { parsePublicUrl } from './public-url.ts';
+import { parseApplianceOrigins } from './fill-plans/appliance-origins.ts';
 import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../workers/encode/settings.ts';
 
 export class ConfigError extends Error {
@@ -22,6 +24,10 @@ export interface RuntimeConfig {
   readonly ladderPolicy: LadderPolicy;
   readonly maxUploadBytes: number;
   readonly tmpDir: string;
+  /** `VF_PUBLIC_URL`: where players reach the API; undefined: the address a request arrived on. */
+  readonly publicUrl: string | undefined;
+  /** `VF_APPLIANCE_ORIGINS`: the https origins fill plans may steer players to. */
+  readonly applianceOrigins: readonly string[];
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -29,6 +35,14 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`Expected ${name} to be a positive integer, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function asConfigError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }
 
 /** An empty variable counts as unset, as a compose file's `${VAR}` passes an unset one. */
@@ -78,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     }),
     maxUploadBytes: positiveInt('VF_MAX_UPLOAD_BYTES', env.VF_MAX_UPLOAD_BYTES, 50 * 1024 ** 3),
     tmpDir: read(env, 'VF_TMP_DIR') ?? os.tmpdir(),
+    publicUrl: asConfigError(() => parsePublicUrl(read(env, 'VF_PUBLIC_URL'))),
+    applianceOrigins: asConfigError(() => parseApplianceOrigins(read(env, 'VF_APPLIANCE_ORIGINS'))),
   };
 }
 

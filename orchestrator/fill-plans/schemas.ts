@@ -29,7 +29,7 @@ export const ApplianceInput = Type.Object(
       { additionalProperties: false },
     ),
     state: Type.Union([Type.Literal('active'), Type.Literal('draining'), Type.Literal('down')]),
-    baseUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s?#]+$', maxLength: 2048, description: 'Where players fetch what it holds: <baseUrl>/<key>' })),
+    baseUrl: Type.Optional(Type.String({ pattern: '^https://[^\\s?#]+$', maxLength: 2048, description: 'Where players fetch what it holds: <baseUrl>/<key>; https, on an origin listed in VF_APPLIANCE_ORIGINS' })),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
 import { hintHash, pickWeighted, steer, steeringTable, type Appliance, type SteeringTable } from '../../cdn-planner/index.ts';
 import type { ObjectStore } from '../../workers/storage/port.ts';
 import { FillPlanStore } from './store.ts';
+import { steerableBaseUrl } from './appliance-origins.ts';
 
 /** Where a player of a region fetches a file: an appliance URL, or undefined for the origin. */
 export interface Steering {
@@ -18,6 +19,8 @@ export interface SteeringCacheOptions {
   /** How often the approved-plan pointer is re-read, so approvals on another API process show. @defaultValue 10 s */
   readonly recheckMs?: number;
   readonly now?: () => number;
+  /** Origins players may be steered to (see appliance-origins.ts). @defaultValue none: no steering */
+  readonly applianceOrigins?: readonly string[];
 }
 
 /**
@@ -30,6 +33,7 @@ export class SteeringCache {
   private loading: Promise<Steering | undefined> | undefined;
   private readonly recheckMs: number;
   private readonly now: () => number;
+  private readonly applianceOrigins: readonly string[];
 
   constructor(
     private readonly plans: FillPlanStore,
@@ -37,6 +41,7 @@ export class SteeringCache {
   ) {
     this.recheckMs = options.recheckMs ?? 10_000;
     this.now = options.now ?? Date.now;
+    this.applianceOrigins = options.applianceOrigins ?? [];
   }
 
   invalidate(): void {
@@ -68,8 +73,12 @@ export class SteeringCache {
       const end = Date.parse(f.endAt);
       if (end > now && end < validUntil) validUntil = end;
     }
-    // Only appliances players can reach are steered to (none when the plan lost its appliances).
-    const reachable = (stored.appliances ?? []).filter((a) => a.baseUrl !== undefined);
+    // Only appliances players can reach are steered to (none when the plan lost its appliances),
+    // and only on origins allowed now: a plan approved before the list changed steers no further.
+    const reachable = (stored.appliances ?? []).flatMap((a) => {
+      const baseUrl = a.baseUrl === undefined ? undefined : steerableBaseUrl(a.baseUrl, this.applianceOrigins);
+      return baseUrl === undefined ? [] : [{ ...a, baseUrl }];
+    });
     const steering = makeSteering(id, steeringTable(stored.plan, reachable, { nowMs: now }), reachable);
     this.entry = { id, steering, checkedAt: now, validUntil };
     return steering;
@@ -107,19 +116,16 @@ export function encodeKey(key: string): string {
 }
 
 
-const services = new WeakMap<ObjectStore, { readonly plans: FillPlanStore; readonly steering: SteeringCache }>();
+export interface FillPlanServices {
+  readonly plans: FillPlanStore;
+  readonly steering: SteeringCache;
+}
 
 /**
- * The fill-plan store and steering cache of one bucket, shared by the fill-plan routes (which
- * invalidate the cache on approval) and the playback routes (which read it). Keyed by the
- * ObjectStore instance an app was built with, so two apps in one process (tests) stay apart.
+ * The fill-plan store and steering cache of one app, shared by the fill-plan routes (which
+ * invalidate the cache on approval) and the playback routes (which read it).
  */
-export function fillPlanServices(store: ObjectStore): { readonly plans: FillPlanStore; readonly steering: SteeringCache } {
-  let s = services.get(store);
-  if (s === undefined) {
-    const plans = new FillPlanStore(store);
-    s = { plans, steering: new SteeringCache(plans) };
-    services.set(store, s);
-  }
-  return s;
+export function createFillPlanServices(store: ObjectStore, applianceOrigins: readonly string[]): FillPlanServices {
+  const plans = new FillPlanStore(store);
+  return { plans, steering: new SteeringCache(plans, { applianceOrigins }) };
 }

@@ -11,13 +11,13 @@ import {
   validateViewRecord,
   type Plan,
 } from '../../cdn-planner/index.ts';
-import type { AppDeps } from '../app.ts';
+import type { RouteDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import { exportCatalog } from '../fill-plans/catalog.ts';
 import { applianceViews } from '../fill-plans/fill-windows.ts';
 import { CatalogView, CreateFillPlanBody, FillPlanList, FillPlanMetaView, FillPlanParams, FillPlanView, namedFieldError, type CreateFillPlanBodyT } from '../fill-plans/schemas.ts';
-import { fillPlanServices } from '../fill-plans/steering.ts';
+import { allowedBaseUrl, ApplianceOriginError } from '../fill-plans/appliance-origins.ts';
 import type { FillPlanMeta, StoredFillPlan } from '../fill-plans/store.ts';
 
 /**
@@ -30,9 +30,9 @@ export const FILL_PLAN_BODY_LIMIT = 256 * 1024 * 1024;
  * The operator API of the CDN planner: compute a plan (stored as `proposed`), review it, approve
  * or reject it. Approving supersedes the approved plan and re-points player steering.
  */
-export const fillPlanRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+export const fillPlanRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { titles, store } = deps;
-  const { plans, steering } = fillPlanServices(store);
+  const { plans, steering } = deps.fillPlans;
 
   app.post('/v1/fill-plans', {
     bodyLimit: FILL_PLAN_BODY_LIMIT,
@@ -46,7 +46,7 @@ export const fillPlanRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, de
   }, async (req, reply) => {
     const body = req.body;
     const catalog = body.catalog === undefined ? await exportCatalog(titles, store) : undefined;
-    const stored = computePlan(body, catalog);
+    const stored = computePlan(body, catalog, deps.applianceOrigins ?? []);
     await plans.create(stored);
     return reply.status(201).send(stored.meta);
   });
@@ -109,9 +109,10 @@ export const fillPlanRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, de
 };
 
 /** Validates with the planner's rules (field-named errors) and computes the plan. */
-function computePlan(body: CreateFillPlanBodyT, exported: ReturnType<typeof validateCatalog> | undefined): StoredFillPlan {
+function computePlan(body: CreateFillPlanBodyT, exported: ReturnType<typeof validateCatalog> | undefined, applianceOrigins: readonly string[]): StoredFillPlan {
   try {
-    const appliances = validateAppliances(body.appliances, 'appliances');
+    const appliances = validateAppliances(body.appliances, 'appliances').map((a, i) =>
+      a.baseUrl === undefined ? a : { ...a, baseUrl: allowedBaseUrl(`appliances[${i}].baseUrl`, a.baseUrl, applianceOrigins) });
     const catalog = exported ?? validateCatalog(body.catalog, 'catalog');
     const holdings = validateHoldings(body.holdings ?? {}, appliances, 'holdings');
     const views = body.views.map((v, i) => validateViewRecord(v, `views[${i}]`));
@@ -139,7 +140,7 @@ function computePlan(body: CreateFillPlanBodyT, exported: ReturnType<typeof vali
     };
     return { meta, plan, appliances };
   } catch (err) {
-    if (err instanceof PlannerError) throw new HttpErrors.FillPlanInvalid(err.message);
+    if (err instanceof PlannerError || err instanceof ApplianceOriginError) throw new HttpErrors.FillPlanInvalid(err.message);
     throw err;
   }
 }

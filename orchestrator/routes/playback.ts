@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppDeps } from '../app.ts';
+import type { RouteDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody, IdParams, MediaParams } from '../schemas.ts';
 import { ObjectNotFoundError } from '../../workers/storage/port.ts';
@@ -8,7 +8,7 @@ import { contentTypeOf } from '../../workers/storage/transfer.ts';
 import { PlaybackCache } from '../playback-cache.ts';
 import { SteerQuery } from '../fill-plans/schemas.ts';
 import { carryQuery, steeredMediaPlaylist, steeredMpd, type SteerRequest } from '../fill-plans/steered-manifests.ts';
-import { fillPlanServices } from '../fill-plans/steering.ts';
+import { publicOrigin } from '../public-url.ts';
 
 /** Parses a single `bytes=a-b` / `bytes=a-` range; anything else is served whole. */
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
@@ -23,17 +23,17 @@ function parseRange(header: string | undefined, size: number): { start: number; 
  * Manifests and media are streamed through the API from storage. The playlists use relative
  * URIs, so the same files also play straight from a bucket or a CDN in front of it.
  */
-export const playbackRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { titles, store } = deps;
   // The hot path: manifests are requested by every player every few seconds (see playback-cache.ts).
   const cache = new PlaybackCache();
-  const { steering } = fillPlanServices(store);
+  const { steering } = deps.fillPlans;
 
   /** A manifest rendered for one player's region (see fill-plans/steered-manifests.ts): never shared between players. */
   const sendSteered = (reply: FastifyReply, name: string, body: string): FastifyReply =>
     reply.header('content-type', contentTypeOf(name)).header('access-control-allow-origin', '*').header('cache-control', 'private, max-age=10').send(body);
   const steerRequest = async (req: FastifyRequest, id: string, region: string, session: string | undefined): Promise<SteerRequest> => ({
-    store, steering: await steering.current(), titleId: id, prefix: await publishedPrefix(id), region, clientHint: session ?? req.ip, origin: `${req.protocol}://${req.host}`,
+    store, steering: await steering.current(), titleId: id, prefix: await publishedPrefix(id), region, clientHint: session ?? req.ip, origin: publicOrigin(deps.publicUrl, req.socket),
   });
 
   const publishedPrefix = (id: string): Promise<string> =>

@@ -58,7 +58,9 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
   queue.on('error', () => undefined);
   const titles = new TitleStore(redis, config.prefix);
   const keys = new ApiKeyStore(redis, config.prefix);
-  const app = await buildApp({ redis, queue, titles, store, keys, maxUploadBytes: config.maxUploadBytes, tmpDir: config.tmpDir, logger: logger === false ? false : { level: logger.level } });
+  const app = await buildApp({ redis, queue, titles, store, keys, maxUploadBytes: config.maxUploadBytes, tmpDir: config.tmpDir, applianceOrigins: config.applianceOrigins,
+    ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    logger: logger === false ? false : { level: logger.level } });
   return {
     app,
     store,

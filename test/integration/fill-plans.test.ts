@@ -6,7 +6,7 @@ import { actAsAdmin, startTestStack, type TestStack } from '../support/stack.ts'
 /** The fill-plan operator API through app.inject: compute, read, approve, reject, bad input. */
 
 const appliances = [
-  { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 600_000, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' }, state: 'active', baseUrl: 'http://edge-1.example' },
+  { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 600_000, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' }, state: 'active', baseUrl: 'https://edge-1.example' },
   { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 600_000, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' }, state: 'active' },
 ];
 const catalog = Array.from({ length: 10 }, (_, t) => ({
@@ -25,12 +25,12 @@ describe('fill-plan API', () => {
   const inject = (method: 'GET' | 'POST', url: string, payload?: unknown) => stack.api.app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
   const create = async (over: Record<string, unknown> = {}) => {
     const res = await inject('POST', '/v1/fill-plans', { ...body, ...over });
-    expect(res.statusCode).toBe(201);
+    expect(res.statusCode, res.body).toBe(201);
     return res.json<{ id: string; state: string; catalog: { titles: number; files: number; source: string }; totals: { placements: number; fills: number } }>();
   };
 
   beforeAll(async () => {
-    stack = await startTestStack({ storage: 'local', workers: 0 });
+    stack = await startTestStack({ storage: 'local', workers: 0, applianceOrigins: ['https://edge-1.example'] });
   });
   afterAll(async () => {
     await stack?.close();
@@ -151,6 +151,9 @@ describe('fill-plan API', () => {
     ['a capacity of the wrong type', { ...body, appliances: [{ ...appliances[0], capacityBytes: '1TB' }] }, 'VF_INVALID_REQUEST', '`appliances[0].capacityBytes`'],
     ['a state that does not exist', { ...body, appliances: [{ ...appliances[0], state: 'asleep' }] }, 'VF_INVALID_REQUEST', '`appliances[0].state`'],
     ['a baseUrl that is not http(s)', { ...body, appliances: [{ ...appliances[0], baseUrl: 'ftp://edge' }] }, 'VF_INVALID_REQUEST', '`appliances[0].baseUrl`'],
+    ['a baseUrl on plain http', { ...body, appliances: [{ ...appliances[0], baseUrl: 'http://edge-1.example' }] }, 'VF_INVALID_REQUEST', '`appliances[0].baseUrl`'],
+    ['a baseUrl steering to an unlisted origin', { ...body, appliances: [appliances[0], { ...appliances[1], baseUrl: 'https://evil.example' }] }, 'VF_FILL_PLAN_INVALID', '`appliances[1].baseUrl` names https://evil.example'],
+    ['a baseUrl on a listed host but another port', { ...body, appliances: [{ ...appliances[0], baseUrl: 'https://edge-1.example:8443' }] }, 'VF_FILL_PLAN_INVALID', '`appliances[0].baseUrl`'],
     ['a view of the wrong type', { ...body, views: [{ ...views[0], bytes: 'lots' }] }, 'VF_INVALID_REQUEST', '`views[0].bytes`'],
     ['no views', { appliances, catalog, at }, 'VF_INVALID_REQUEST', '`views`'],
     ['an unknown time zone', { ...body, appliances: [{ ...appliances[0], fillWindow: { start: '02:00', end: '06:00', tz: 'Mars/Olympus' } }] }, 'VF_FILL_PLAN_INVALID', 'appliances[0].fillWindow.tz'],
@@ -163,6 +166,27 @@ describe('fill-plan API', () => {
     const err = res.json<{ code: string; message: string }>();
     expect(err.code).toBe(code);
     expect(err.message).toContain(field);
+  });
+
+  it('stores a baseUrl as the URL parser writes it, so a quote cannot reach a manifest attribute', async () => {
+    const created = await create({ appliances: [{ ...appliances[0], baseUrl: 'https://edge-1.example/cache/"x"/' }, appliances[1]] });
+    const view = (await inject('GET', `/v1/fill-plans/${created.id}`)).json<{ appliances: { id: string; baseUrl?: string }[] }>();
+    expect(view.appliances.find((a) => a.id === 'edge-1')?.baseUrl).toBe('https://edge-1.example/cache/%22x%22');
+  });
+
+  it('refuses every baseUrl when no appliance origin is configured', async () => {
+    const bare = await createApi({ ...stack.config, applianceOrigins: [] }, stack.redis.url, false);
+    try {
+      actAsAdmin(bare.app, stack.adminKey);
+      const res = await bare.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: body });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'VF_FILL_PLAN_INVALID', message: expect.stringContaining('none is configured (set VF_APPLIANCE_ORIGINS)') });
+      // Without a baseUrl an appliance is planned for (filled) but never steered to: allowed.
+      const unsteered = await bare.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { ...body, appliances: appliances.map(({ baseUrl: _b, ...a }) => a) } });
+      expect(unsteered.statusCode).toBe(201);
+    } finally {
+      await bare.close();
+    }
   });
 
   it('accepts a plan body far past the 1 MiB API default (route-level body limit)', async () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presentationTracks, readPresentation, trackFiles } from '../../orchestrator/fill-plans/catalog.ts';
+import { createApi } from '../../orchestrator/runtime/services.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
 import { makeMaster } from '../support/media.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -20,12 +21,12 @@ describe('player steering by the approved fill plan', () => {
   let unfilled: string;
   let filledPrefix: string;
   let filledKeys: string[];
-  const inject = (method: 'GET' | 'POST', url: string, payload?: object) => stack.api.app.inject({ method, url, ...(payload === undefined ? {} : { payload }) });
+  const inject = (method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) => stack.api.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
   const lines = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
   const mapUri = (text: string) => /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1];
 
   beforeAll(async () => {
-    stack = await startTestStack({ storage: 'local', workers: 2 });
+    stack = await startTestStack({ storage: 'local', workers: 2, applianceOrigins: ['https://edge-1.example', 'https://edge-2.example'], publicUrl: 'https://vod.example' });
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-steer-'));
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 320, height: 180, fps: 25, durationS: 13 });
@@ -45,15 +46,15 @@ describe('player steering by the approved fill plan', () => {
     // Before any plan is approved, a region's player gets origin URLs.
     const before = await inject('GET', `/v1/titles/${filled}/v0/playlist.m3u8?region=eu`);
     expect(before.statusCode).toBe(200);
-    expect(lines(before.body).every((u) => u.startsWith(`http://localhost:80/v1/titles/${filled}/v0/`))).toBe(true);
+    expect(lines(before.body).every((u) => u.startsWith(`https://vod.example/v1/titles/${filled}/v0/`))).toBe(true);
 
     // A plan for three days ahead (the titles were released seconds ago, so the history it
     // learns from has to come after that): no fill of this plan has run yet.
     const at = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const fillWindow = { start: '02:00', end: '06:00', tz: 'UTC' };
     const appliances = [
-      { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 3e9, fillGbps: 1, fillWindow, state: 'active', baseUrl: 'http://edge-1.example' },
-      { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 1e9, fillGbps: 1, fillWindow, state: 'active', baseUrl: 'http://edge-2.example/' },
+      { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 3e9, fillGbps: 1, fillWindow, state: 'active', baseUrl: 'https://edge-1.example' },
+      { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 1e9, fillGbps: 1, fillWindow, state: 'active', baseUrl: 'https://edge-2.example/' },
     ];
     const views = Array.from({ length: 3 }, (_, d) => ({ ts: new Date(Date.now() + d * 86_400_000 + 3_600_000).toISOString(), titleId: filled, region: 'eu', bytes: 5_000_000 }));
     // One copy per file: a two-title catalog is small enough that the default would copy every
@@ -80,12 +81,12 @@ describe('player steering by the approved fill plan', () => {
     const media = await inject('GET', `/v1/titles/${filled}/v0/playlist.m3u8?region=eu`);
     expect(media.statusCode).toBe(200);
     expect(media.headers['content-type']).toContain('mpegurl');
-    const edgeBase = `http://edge-1.example/${filledPrefix}v0/`;
+    const edgeBase = `https://edge-1.example/${filledPrefix}v0/`;
     expect(mapUri(media.body)).toBe(`${edgeBase}init.mp4`);
     const segs = lines(media.body);
     expect(segs.length).toBeGreaterThan(1);
     for (const u of segs) expect(u).toMatch(new RegExp(`^${edgeBase.replace(/[.?]/g, '\\$&')}seg_\\d+\\.m4s$`));
-    expect(segs.map((u) => u.slice('http://edge-1.example/'.length)).every((k) => filledKeys.includes(k))).toBe(true);
+    expect(segs.map((u) => u.slice('https://edge-1.example/'.length)).every((k) => filledKeys.includes(k))).toBe(true);
 
     // The multivariant playlist carries the region onto the media playlists it names.
     const master = await inject('GET', `/v1/titles/${filled}/master.m3u8?region=eu`);
@@ -98,25 +99,37 @@ describe('player steering by the approved fill plan', () => {
     expect(mpd.statusCode).toBe(200);
     const inits = [...mpd.body.matchAll(/initialization="([^"]+)"/g)].map((m) => m[1]);
     expect(inits.length).toBeGreaterThanOrEqual(2);
-    for (const u of inits) expect(u!.startsWith(`http://edge-1.example/${filledPrefix}`)).toBe(true);
+    for (const u of inits) expect(u!.startsWith(`https://edge-1.example/${filledPrefix}`)).toBe(true);
 
     // The unfilled title: its fill has not run, so the origin (the API's own media URLs), which serves them.
-    const other = await inject('GET', `/v1/titles/${unfilled}/v0/playlist.m3u8?region=eu`);
+    // The origin is the configured public URL, whatever Host the player claims.
+    const other = await inject('GET', `/v1/titles/${unfilled}/v0/playlist.m3u8?region=eu`, undefined, { host: 'evil.example' });
     expect(other.statusCode).toBe(200);
-    const originBase = `http://localhost:80/v1/titles/${unfilled}/v0/`;
+    const originBase = `https://vod.example/v1/titles/${unfilled}/v0/`;
     expect(mapUri(other.body)).toBe(`${originBase}init.mp4`);
     expect(lines(other.body).every((u) => u.startsWith(originBase))).toBe(true);
-    const seg = await inject('GET', lines(other.body)[0]!.slice('http://localhost:80'.length));
+    const seg = await inject('GET', lines(other.body)[0]!.slice('https://vod.example'.length));
     expect(seg.statusCode).toBe(200);
     expect(seg.rawPayload.length).toBeGreaterThan(0);
     const otherMpd = await inject('GET', `/v1/titles/${unfilled}/manifest.mpd?region=eu`);
-    expect([...otherMpd.body.matchAll(/initialization="([^"]+)"/g)].every((m) => m[1]!.startsWith(`http://localhost:80/v1/titles/${unfilled}/`))).toBe(true);
+    expect([...otherMpd.body.matchAll(/initialization="([^"]+)"/g)].every((m) => m[1]!.startsWith(`https://vod.example/v1/titles/${unfilled}/`))).toBe(true);
 
     // A region without appliances gets the origin; no region gets the stored, relative playlist.
     const mars = await inject('GET', `/v1/titles/${filled}/v0/playlist.m3u8?region=mars`);
-    expect(lines(mars.body).every((u) => u.startsWith(`http://localhost:80/v1/titles/${filled}/v0/`))).toBe(true);
+    expect(lines(mars.body).every((u) => u.startsWith(`https://vod.example/v1/titles/${filled}/v0/`))).toBe(true);
     const plain = await inject('GET', `/v1/titles/${filled}/v0/playlist.m3u8`);
     expect(mapUri(plain.body)).toBe('init.mp4');
+
+    // An API whose allowlist no longer has edge-1 stops steering to it, though the plan stays approved.
+    const narrowed = await createApi({ ...stack.config, applianceOrigins: ['https://edge-2.example'] }, stack.redis.url, false);
+    try {
+      const res = await narrowed.app.inject({ method: 'GET', url: `/v1/titles/${filled}/v0/playlist.m3u8?region=eu` });
+      expect(res.statusCode).toBe(200);
+      expect(lines(res.body).length).toBeGreaterThan(1);
+      expect(lines(res.body).every((u) => u.startsWith(`https://vod.example/v1/titles/${filled}/v0/`))).toBe(true);
+    } finally {
+      await narrowed.close();
+    }
   }, 300_000);
 
   it('rejects a region that is not a region name', async () => {

@@ -42,6 +42,10 @@ export async function startTestStack(opts: {
   ladderPolicy?: LadderPolicy;
   /** @defaultValue 512 MiB */
   maxUploadBytes?: number;
+  /** @defaultValue none */
+  applianceOrigins?: readonly string[];
+  /** @defaultValue undefined: the address a request arrives on */
+  publicUrl?: string;
 }): Promise<TestStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-stack-'));
   const redis = await startRedisServer(dir);
@@ -55,6 +59,8 @@ export async function startTestStack(opts: {
     ladderPolicy: opts.ladderPolicy ?? 'fixed',
     maxUploadBytes: opts.maxUploadBytes ?? 512 * 1024 * 1024,
     tmpDir: dir,
+    publicUrl: opts.publicUrl,
+    applianceOrigins: opts.applianceOrigins ?? [],
   };
   const log = pino({ level: process.env.VF_TEST_LOG ?? 'silent' });
   const api = await createApi(config, redis.url, false);
