@@ -27,6 +27,7 @@ import { authPlugin } from './auth/plugin.ts';
 import type { ApiKeyStore } from './auth/keys.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { createFillPlanServices, type FillPlanServices } from './fill-plans/steering.ts';
+import type { PlanRunnerOptions } from './fill-plans/plan-runner.ts';
 
 export interface AppDeps {
   readonly redis: Redis;
@@ -44,6 +45,8 @@ export interface AppDeps {
   readonly publicUrl?: string;
   /** Origins fill plans may steer players to (https). @defaultValue none: plans with a `baseUrl` are refused */
   readonly applianceOrigins?: readonly string[];
+  /** Fill plans are computed in worker threads: how many at once, waiting, and each one's heap. */
+  readonly planner?: PlanRunnerOptions;
 }
 
 /** What the routes are registered with: the deps, plus the services built once per app. */
@@ -91,7 +94,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       return reply.status(503).send({ statusCode: 503, code: e.code, error: 'Service Unavailable', message: e.message });
     }
     const status = err.statusCode ?? 500;
-    if (status >= 500) req.log.error({ err }, 'request failed');
+    const retryAfterS = (err as { retryAfterS?: unknown }).retryAfterS;
+    if (typeof retryAfterS === 'number') reply.header('retry-after', String(retryAfterS));
+    else if (status >= 500) req.log.error({ err }, 'request failed');
     const code = err.validation !== undefined ? 'VF_INVALID_REQUEST' : stableCode(err.code, status);
     return reply.status(status).send({
       statusCode: status,

@@ -20,11 +20,15 @@ export const HttpErrors = {
   BodyTooLarge: createError('VF_BODY_TOO_LARGE', 'The request body is larger than this route accepts', 413),
   UnsupportedMediaType: createError<[string]>('VF_UNSUPPORTED_MEDIA_TYPE', 'This route does not accept a body of type %s', 415),
   RouteNotFound: createError<[string, string]>('VF_ROUTE_NOT_FOUND', 'No route %s %s', 404),
+  Busy: createError<[string, number]>('VF_BUSY', 'The API is at its limit for %s; retry in %d s', 503),
   QueueUnavailable: createError('VF_QUEUE_UNAVAILABLE', 'The job queue (Redis) is unavailable; try again shortly', 503),
   FillPlanNotFound: createError<[string]>('VF_FILL_PLAN_NOT_FOUND', 'Fill plan %s does not exist', 404),
   FillPlanNotProposed: createError<[string, string]>('VF_FILL_PLAN_NOT_PROPOSED', 'Fill plan %s is %s: only a proposed plan can be approved or rejected', 409),
   /** The planner's own validation (time zones, duplicate ids, cluster regions): the message names the field. */
   FillPlanInvalid: createError<[string]>('VF_FILL_PLAN_INVALID', '%s', 400),
+  FillPlanTooLarge: createError<[number]>('VF_FILL_PLAN_TOO_LARGE', 'Planning this request needs more than the %d MB a plan may use in the API; plan it offline with `vodforge plan`', 422),
+  /** A body checked against its schema away from the route (a plan in its thread): the message names the field. */
+  InvalidRequest: createError<[string]>('VF_INVALID_REQUEST', '%s', 400),
   ArtworkNotReady: createError<[string, string]>('VF_ARTWORK_NOT_READY', 'Artwork of title %s has not been computed (title state: %s)', 409),
   ArtworkImageNotFound: createError<[string]>('VF_ARTWORK_IMAGE_NOT_FOUND', 'No artwork image %s', 404),
   ArtworkCandidateNotFound: createError<[string, number]>('VF_ARTWORK_CANDIDATE_NOT_FOUND', 'Title %s has no artwork candidate at %d s', 404),

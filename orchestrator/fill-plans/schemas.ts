@@ -11,6 +11,20 @@ import { FILL_PLAN_STATES, type FillPlanState } from './store.ts';
 export const FillPlanId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Fill plan id' });
 export const FillPlanParams = Type.Object({ id: FillPlanId }, { additionalProperties: false });
 
+/**
+ * Array bounds of a plan request: well past a large ISP deployment (thousands of appliances,
+ * tens of thousands of titles, a 2-hour film's 8,000 segment files) and far from what would
+ * let one request hold the API's memory. The body limit (32 MiB) bounds the total.
+ */
+export const FILL_PLAN_LIMITS = {
+  appliances: 5_000,
+  catalogTitles: 50_000,
+  filesPerTitle: 20_000,
+  views: 500_000,
+  holdingAppliances: 5_000,
+  keysPerHolding: 500_000,
+} as const;
+
 const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
 export const ApplianceInput = Type.Object(
@@ -40,7 +54,7 @@ export const CatalogTitleInput = Type.Object(
   {
     titleId: Type.String({ minLength: 1, maxLength: 200 }),
     releasedAt: Type.String({ format: 'date-time' }),
-    files: Type.Array(CatalogFileInput),
+    files: Type.Array(CatalogFileInput, { maxItems: FILL_PLAN_LIMITS.filesPerTitle }),
   },
   { additionalProperties: false },
 );
@@ -48,20 +62,20 @@ export const CatalogTitleInput = Type.Object(
 export const ViewInput = Type.Object(
   {
     ts: Type.String({ format: 'date-time' }),
-    titleId: Type.String({ minLength: 1 }),
-    region: Type.String({ minLength: 1 }),
+    titleId: Type.String({ minLength: 1, maxLength: 200 }),
+    region: Type.String({ minLength: 1, maxLength: 64 }),
     bytes: Type.Number({ minimum: 0 }),
-    key: Type.Optional(Type.String({ minLength: 1 })),
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
   },
   { additionalProperties: false },
 );
 
 export const CreateFillPlanBody = Type.Object(
   {
-    appliances: Type.Array(ApplianceInput, { minItems: 1 }),
-    catalog: Type.Optional(Type.Array(CatalogTitleInput, { description: 'Omit to export the ready titles in storage' })),
-    views: Type.Array(ViewInput, { description: 'View history records' }),
-    holdings: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String({ minLength: 1 })), { description: 'applianceId to keys held now' })),
+    appliances: Type.Array(ApplianceInput, { minItems: 1, maxItems: FILL_PLAN_LIMITS.appliances }),
+    catalog: Type.Optional(Type.Array(CatalogTitleInput, { maxItems: FILL_PLAN_LIMITS.catalogTitles, description: 'Omit to export the ready titles in storage' })),
+    views: Type.Array(ViewInput, { maxItems: FILL_PLAN_LIMITS.views, description: 'View history records' }),
+    holdings: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: FILL_PLAN_LIMITS.keysPerHolding }), { maxProperties: FILL_PLAN_LIMITS.holdingAppliances, description: 'applianceId to keys held now' })),
     at: Type.Optional(Type.String({ format: 'date-time', description: 'Plan instant; defaults to now' })),
     options: Type.Optional(
       Type.Object(

@@ -39,6 +39,17 @@ export interface StoredFillPlan {
  */
 export type ReadFillPlan = Omit<StoredFillPlan, 'appliances'> & { readonly appliances: readonly Appliance[] | undefined };
 
+/** A plan ready to store: its meta, and its plan and appliances as the JSON written to the bucket. */
+export interface SerializedFillPlan {
+  readonly meta: FillPlanMeta;
+  readonly planJson: string;
+  readonly appliancesJson: string;
+}
+
+export function serializeFillPlan(stored: StoredFillPlan): SerializedFillPlan {
+  return { meta: stored.meta, planJson: JSON.stringify(stored.plan), appliancesJson: JSON.stringify(stored.appliances) };
+}
+
 const ROOT = 'fill-plans/';
 const metaKey = (id: string): string => `${ROOT}${id}/meta.json`;
 const planKey = (id: string): string => `${ROOT}${id}/plan.json`;
@@ -63,10 +74,15 @@ export class FillPlanStore {
   constructor(private readonly store: ObjectStore) {}
 
   async create(stored: StoredFillPlan): Promise<void> {
-    const { id } = stored.meta;
-    await this.store.put(planKey(id), JSON.stringify(stored.plan), { contentType: 'application/json' });
-    await this.store.put(appliancesKey(id), JSON.stringify(stored.appliances), { contentType: 'application/json' });
-    await this.writeMeta(stored.meta);
+    await this.createSerialized(serializeFillPlan(stored));
+  }
+
+  /** `create` for a plan serialised elsewhere (a planning thread): no large stringify here. */
+  async createSerialized(s: SerializedFillPlan): Promise<void> {
+    const { id } = s.meta;
+    await this.store.put(planKey(id), s.planJson, { contentType: 'application/json' });
+    await this.store.put(appliancesKey(id), s.appliancesJson, { contentType: 'application/json' });
+    await this.writeMeta(s.meta);
   }
 
   async meta(id: string): Promise<FillPlanMeta | undefined> {

@@ -1,30 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import {
-  expectInstant,
-  formatSummary,
-  planFill,
-  PlannerError,
-  validateAppliances,
-  validateCatalog,
-  validateHoldings,
-  validateViewRecord,
-  type Plan,
-} from '../../cdn-planner/index.ts';
+import { formatSummary, type Plan } from '../../cdn-planner/index.ts';
 import type { RouteDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import { exportCatalog } from '../fill-plans/catalog.ts';
 import { applianceViews } from '../fill-plans/fill-windows.ts';
-import { CatalogView, CreateFillPlanBody, FillPlanList, FillPlanMetaView, FillPlanParams, FillPlanView, namedFieldError, type CreateFillPlanBodyT } from '../fill-plans/schemas.ts';
-import { allowedBaseUrl, ApplianceOriginError } from '../fill-plans/appliance-origins.ts';
-import type { FillPlanMeta, StoredFillPlan } from '../fill-plans/store.ts';
+import { CatalogView, CreateFillPlanBody, FillPlanList, FillPlanMetaView, FillPlanParams, FillPlanView } from '../fill-plans/schemas.ts';
+import { PlanRunner } from '../fill-plans/plan-runner.ts';
 
 /**
- * Plans carry whole catalogs and view histories: 160,000 files and a month of views run to
- * tens of megabytes of JSON, far past the API's 1 MiB default for JSON bodies.
+ * Plans carry catalogs and view histories: tens of thousands of files and weeks of views run
+ * to megabytes of JSON, past the API's 1 MiB default. Larger inputs are planned offline
+ * (`vodforge plan`): what the API accepts it must be able to plan beside live traffic.
  */
-export const FILL_PLAN_BODY_LIMIT = 256 * 1024 * 1024;
+export const FILL_PLAN_BODY_LIMIT = 32 * 1024 * 1024;
 
 /**
  * The operator API of the CDN planner: compute a plan (stored as `proposed`), review it, approve
@@ -33,22 +22,27 @@ export const FILL_PLAN_BODY_LIMIT = 256 * 1024 * 1024;
 export const fillPlanRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { titles, store } = deps;
   const { plans, steering } = deps.fillPlans;
+  const runner = new PlanRunner(deps.applianceOrigins ?? [], deps.planner);
+  app.addHook('onClose', () => runner.close());
 
-  app.post('/v1/fill-plans', {
-    bodyLimit: FILL_PLAN_BODY_LIMIT,
-    schemaErrorFormatter: namedFieldError,
-    schema: {
-      tags: ['fill-plans'],
-      summary: 'Compute a fill plan from appliances, view history, holdings and a catalog (default: the ready titles in storage)',
-      body: CreateFillPlanBody,
-      response: { 201: FillPlanMetaView, 400: ErrorBody, 413: ErrorBody },
-    },
-  }, async (req, reply) => {
-    const body = req.body;
-    const catalog = body.catalog === undefined ? await exportCatalog(titles, store) : undefined;
-    const stored = computePlan(body, catalog, deps.applianceOrigins ?? []);
-    await plans.create(stored);
-    return reply.status(201).send(stored.meta);
+  // Its own context: the body stays raw bytes here, parsed and checked in the planning thread.
+  await app.register(async (raw) => {
+    raw.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: FILL_PLAN_BODY_LIMIT }, (_req, body, done) => done(null, body));
+    raw.post('/v1/fill-plans', {
+      bodyLimit: FILL_PLAN_BODY_LIMIT,
+      // The body is its only input: the schema documents it here and the thread checks it.
+      validatorCompiler: () => () => true,
+      schema: {
+        tags: ['fill-plans'],
+        summary: 'Compute a fill plan from appliances, view history, holdings and a catalog (default: the ready titles in storage)',
+        body: CreateFillPlanBody,
+        response: { 201: FillPlanMetaView, 400: ErrorBody, 413: ErrorBody, 422: ErrorBody, 503: ErrorBody },
+      },
+    }, async (req, reply) => {
+      const planned = await runner.run(req.body as unknown as Buffer, () => exportCatalog(titles, store));
+      await plans.createSerialized(planned);
+      return reply.status(201).send(planned.meta);
+    });
   });
 
   app.get('/v1/fill-plans', {
@@ -107,51 +101,6 @@ export const fillPlanRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     });
   }
 };
-
-/** Validates with the planner's rules (field-named errors) and computes the plan. */
-function computePlan(body: CreateFillPlanBodyT, exported: ReturnType<typeof validateCatalog> | undefined, applianceOrigins: readonly string[]): StoredFillPlan {
-  try {
-    const appliances = validateAppliances(body.appliances, 'appliances').map((a, i) =>
-      a.baseUrl === undefined ? a : { ...a, baseUrl: allowedBaseUrl(`appliances[${i}].baseUrl`, a.baseUrl, applianceOrigins) });
-    const catalog = exported ?? validateCatalog(body.catalog, 'catalog');
-    const holdings = validateHoldings(body.holdings ?? {}, appliances, 'holdings');
-    const views = body.views.map((v, i) => validateViewRecord(v, `views[${i}]`));
-    const now = new Date().toISOString();
-    const at = body.at ?? now;
-    expectInstant('at', at);
-    const o = body.options ?? {};
-    const plan = planFill(
-      { appliances, catalog, views, holdings, at },
-      {
-        ...(o.loadFactor === undefined ? {} : { loadFactor: o.loadFactor }),
-        ...(o.historyDays === undefined ? {} : { historyDays: o.historyDays }),
-        ...(o.horizonDays === undefined ? {} : { horizonDays: o.horizonDays }),
-        ...(o.retentionDays === undefined ? {} : { retentionDays: o.retentionDays }),
-        ...(o.copyDemandShare === undefined ? {} : { copyDemandShare: o.copyDemandShare }),
-      },
-    );
-    const meta: FillPlanMeta = {
-      id: randomUUID(),
-      state: 'proposed',
-      createdAt: now,
-      at: new Date(Date.parse(at)).toISOString(),
-      catalog: { titles: catalog.length, files: catalog.reduce((s, t) => s + t.files.length, 0), source: exported === undefined ? 'request' : 'storage' },
-      totals: totals(plan),
-    };
-    return { meta, plan, appliances };
-  } catch (err) {
-    if (err instanceof PlannerError || err instanceof ApplianceOriginError) throw new HttpErrors.FillPlanInvalid(err.message);
-    throw err;
-  }
-}
-
-function totals(plan: Plan): FillPlanMeta['totals'] {
-  let fillBytes = 0;
-  for (const f of plan.fills) fillBytes += f.bytes;
-  let placements = 0;
-  for (const keys of Object.values(plan.placements)) placements += keys.length;
-  return { fills: plan.fills.length, fillBytes, evictions: plan.evictions.length, placements };
-}
 
 interface ApplianceSchedule {
   evictions: string[];

@@ -8,7 +8,7 @@ import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME, worker
 import type { WorkerOptions } from '../../workers/worker.ts';
 import { TitleStore } from '../titles/store.ts';
 import { ApiKeyStore } from '../auth/keys.ts';
-import { buildApp, type App } from '../app.ts';
+import { buildApp, type App, type AppDeps } from '../app.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { startRedisServer, type RedisServer } from './children.ts';
 import type { Worker } from 'bullmq';
@@ -41,7 +41,8 @@ export interface ApiHandle {
   close(): Promise<void>;
 }
 
-export async function createApi(config: RuntimeConfig, redisUrl: string, logger: Logger | false): Promise<ApiHandle> {
+/** `extra`: what only tests and benches set (a planning thread's heap limit). */
+export async function createApi(config: RuntimeConfig, redisUrl: string, logger: Logger | false, extra: Pick<AppDeps, 'planner'> = {}): Promise<ApiHandle> {
   const redis = producerConnection(redisUrl);
   // Commands fail fast while disconnected (no offline queue), so give the first connect a
   // moment; if Redis is down the API still starts and /health says so.
@@ -60,6 +61,7 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
   const keys = new ApiKeyStore(redis, config.prefix);
   const app = await buildApp({ redis, queue, titles, store, keys, maxUploadBytes: config.maxUploadBytes, tmpDir: config.tmpDir, applianceOrigins: config.applianceOrigins,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    ...extra,
     logger: logger === false ? false : { level: logger.level } });
   return {
     app,

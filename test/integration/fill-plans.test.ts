@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateCatalog } from '../../cdn-planner/index.ts';
+import { FILL_PLAN_LIMITS } from '../../orchestrator/fill-plans/schemas.ts';
 import { createApi } from '../../orchestrator/runtime/services.ts';
 import { actAsAdmin, startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -186,6 +187,42 @@ describe('fill-plan API', () => {
       expect(unsteered.statusCode).toBe(201);
     } finally {
       await bare.close();
+    }
+  });
+
+  it('refuses a body past 32 MiB with 413, before planning anything', async () => {
+    const padding = 'x'.repeat(33 * 1024 * 1024);
+    const res = await inject('POST', '/v1/fill-plans', { ...body, at: padding });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ code: 'VF_BODY_TOO_LARGE' });
+  });
+
+  it('refuses deeply nested JSON and arrays past their bounds, naming the field', async () => {
+    const nested = `{"appliances":${'['.repeat(200_000)}${']'.repeat(200_000)},"views":[]}`;
+    const deep = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', headers: { 'content-type': 'application/json' }, payload: nested });
+    expect(deep.statusCode).toBe(400);
+    expect(deep.json()).toMatchObject({ code: 'VF_INVALID_REQUEST', message: expect.stringContaining('`appliances[0]`') });
+    const many = Array.from({ length: FILL_PLAN_LIMITS.appliances + 1 }, (_, i) => ({ ...appliances[1], id: `e${i}` }));
+    const wide = await inject('POST', '/v1/fill-plans', { ...body, appliances: many });
+    expect(wide.statusCode).toBe(400);
+    expect(wide.json()).toMatchObject({ code: 'VF_INVALID_REQUEST', message: expect.stringContaining('`appliances`') });
+    const garbled = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', headers: { 'content-type': 'application/json' }, payload: '{"appliances": [' });
+    expect(garbled.statusCode).toBe(400);
+    expect(garbled.json()).toMatchObject({ code: 'VF_INVALID_JSON' });
+  });
+
+  it('fails a plan that outgrows its thread\'s heap with 422, and the API serves on', async () => {
+    const small = await createApi(stack.config, stack.redis.url, false, { planner: { maxHeapMb: 32 } });
+    try {
+      actAsAdmin(small.app, stack.adminKey);
+      const bigViews = Array.from({ length: 200_000 }, (_, i) => ({ ...views[i % views.length]!, bytes: i }));
+      const res = await small.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { ...body, views: bigViews } });
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.json()).toMatchObject({ code: 'VF_FILL_PLAN_TOO_LARGE' });
+      // A new thread takes the next plan.
+      expect((await small.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: body })).statusCode).toBe(201);
+    } finally {
+      await small.close();
     }
   });
 
