@@ -8,60 +8,50 @@
  * before its artwork was computed (it never will be). Pinning and uploads need the entry too
  * (409 before it exists).
  */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
-import type { Readable } from 'node:stream';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import type { Metadata } from 'sharp';
-import { UndecodableImageError } from '../../artwork/errors.ts';
 import {
-  artworkVersionPrefix, customArtworkPrefix, customStem, manifestImages, readArtworkManifest, sha256Hex, storeCrops, writeArtworkManifest,
+  artworkVersionPrefix, customArtworkPrefix, customStem, manifestImages, readArtworkManifest, storeCrops, writeArtworkManifest,
   type ArtworkImage, type ArtworkManifest,
 } from '../../workers/artwork/manifest.ts';
 import { DEFAULT_ARTWORK_SETTINGS } from '../../workers/artwork/settings.ts';
 import { ObjectNotFoundError } from '../../workers/storage/port.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
+import { WorkGate } from '../work-gate.ts';
+import { ImagingCrashedError, ImagingHelper } from '../imaging/helper.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
 import { ArtworkPending, ArtworkView, artworkView, ImageParams, PinBody, SAME_FRAME_S } from './artwork-view.ts';
 
 /** Largest custom image accepted, bytes. */
 export const MAX_CUSTOM_ARTWORK_BYTES = 25 * 1024 * 1024;
-/** Shortest side a custom image needs, px: the smallest tile crop is 256 px. */
-export const MIN_CUSTOM_ARTWORK_SIDE_PX = 256;
-/** Largest decoded size accepted, pixels: a small file can declare a huge canvas. */
-const MAX_CUSTOM_ARTWORK_PIXELS = 80_000_000;
-const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp', 'avif', 'heif', 'tiff', 'gif']);
 
-/**
- * sharp and the crop renderer, imported on the first custom upload. sharp maps libvips (~30 MB
- * resident) into the process; only this route needs it in the API, and most API processes
- * never serve it. One promise, so concurrent first uploads share one import.
- */
-interface Imaging {
-  readonly sharp: typeof import('sharp').default;
-  readonly renderCrops: typeof import('../../artwork/crops.ts').renderCrops;
-}
-let imaging: Promise<Imaging> | undefined;
-const loadImaging = (): Promise<Imaging> =>
-  (imaging ??= Promise.all([import('sharp'), import('../../artwork/crops.ts')]).then(([s, c]) => ({ sharp: s.default, renderCrops: c.renderCrops })));
-
-async function readLimited(body: Readable, limit: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
+/** Streams an upload to `file`, refusing it past `limit` bytes (nothing of it is kept). */
+async function writeLimited(body: Readable, file: string, limit: number): Promise<void> {
   let bytes = 0;
-  for await (const chunk of body) {
-    bytes += (chunk as Buffer).length;
-    if (bytes > limit) {
-      body.destroy();
-      throw new HttpErrors.ArtworkImageTooLarge(limit);
-    }
-    parts.push(chunk as Buffer);
-  }
-  return Buffer.concat(parts);
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      done(bytes > limit ? new HttpErrors.ArtworkImageTooLarge(limit) : null, chunk);
+    },
+  });
+  await pipeline(body, count, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
 }
 
 export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { titles, store } = deps;
+  // Decodes and crops run one at a time, in a helper process (each holds up to ~250 MB); the
+  // rest wait their turn with their bodies unread, and past 32 waiting the API answers 503.
+  const imagingGate = new WorkGate({ name: 'artwork images', concurrency: 1, maxWaiting: 32, retryAfterS: 5 });
+  const imaging = new ImagingHelper();
+  app.addHook('onClose', () => imaging.close());
 
   // Uploads arrive as raw bodies, read here with their own limit (the app's JSON limit is 1 MiB).
   // Fastify matches 'image/*' literally, not as a wildcard: a RegExp covers every image type.
@@ -136,7 +126,7 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
     if (c === undefined) throw new HttpErrors.ArtworkCandidateNotFound(id, atS);
     // A hard-rejected frame (black, blurred, mid-fade…) is not artwork, whoever asks.
     if (c.rejected !== undefined) throw new HttpErrors.ArtworkNotPinnable(c.atS, c.rejected.reason);
-    const images = (c.images?.length ?? 0) > 0 ? undefined : await cropCandidate(id, m, c.atS);
+    const images = (c.images?.length ?? 0) > 0 ? undefined : await imagingGate.run(() => cropCandidate(id, m, c.atS));
     // Re-read: the artwork job may have rewritten the entry while the frame was cropped.
     const latest = images === undefined ? m : ((await readArtworkManifest(store, id)) ?? m);
     const candidates = images === undefined ? latest.candidates : latest.candidates.map((x) => (Math.abs(x.atS - c.atS) < SAME_FRAME_S ? { ...x, images } : x));
@@ -175,41 +165,35 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
       reply.header('connection', 'close');
       throw new HttpErrors.ArtworkImageTooLarge(MAX_CUSTOM_ARTWORK_BYTES);
     }
-    const data = await readLimited(req.body as Readable, MAX_CUSTOM_ARTWORK_BYTES);
-    const { sharp, renderCrops } = await loadImaging();
-    let meta: Metadata;
     try {
-      meta = await sharp(data, { limitInputPixels: MAX_CUSTOM_ARTWORK_PIXELS }).metadata();
+      // The body is read only when its turn comes: a queue of uploads waits in the sockets.
+      const next = await imagingGate.run(() => customArtwork(id, m, req.body as Readable));
+      return reply.status(200).send(artworkView(next));
     } catch (err) {
-      throw new HttpErrors.ArtworkNotAnImage((err as Error).message);
-    }
-    if (meta.format === undefined || !IMAGE_FORMATS.has(meta.format) || meta.width === undefined || meta.height === undefined) {
-      throw new HttpErrors.ArtworkNotAnImage(`unsupported format ${meta.format ?? 'unknown'}`);
-    }
-    // EXIF orientation 5–8 swaps the sides once applied.
-    const [w, h] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
-    if (Math.min(w, h) < MIN_CUSTOM_ARTWORK_SIDE_PX) throw new HttpErrors.ArtworkImageTooSmall(w, h, MIN_CUSTOM_ARTWORK_SIDE_PX);
-    let upright: Buffer;
-    try {
-      // Decoding the whole image is the real test: a valid header can hide truncated pixel data.
-      upright = await sharp(data, { limitInputPixels: MAX_CUSTOM_ARTWORK_PIXELS }).rotate().png({ compressionLevel: 0 }).toBuffer();
-    } catch (err) {
-      throw new HttpErrors.ArtworkNotAnImage((err as Error).message);
-    }
-    const sha256 = sha256Hex(data);
-    let crops;
-    try {
-      crops = await renderCrops(upright, DEFAULT_ARTWORK_SETTINGS.crops);
-    } catch (err) {
-      if (err instanceof UndecodableImageError) throw new HttpErrors.ArtworkNotAnImage(err.message);
+      if ((err as { retryAfterS?: unknown }).retryAfterS !== undefined) reply.header('connection', 'close');
       throw err;
     }
-    const images = await storeCrops(store, customArtworkPrefix(id, sha256), customStem(sha256), crops);
-    // Re-read: the artwork job may have rewritten the entry while the crops were rendered.
-    const latest = (await readArtworkManifest(store, id)) ?? m;
-    const now = new Date().toISOString();
-    const next: ArtworkManifest = { ...latest, custom: { sha256, widthPx: w, heightPx: h, uploadedAt: now, images }, pin: { kind: 'custom', pinnedAt: now } };
-    await writeArtworkManifest(store, next);
-    return reply.status(200).send(artworkView(next));
   });
+  /** Checks, crops (in the imaging helper) and stores one uploaded image; returns the entry that makes it primary. */
+  async function customArtwork(id: string, m: ArtworkManifest, body: Readable): Promise<ArtworkManifest> {
+    const file = path.join(deps.tmpDir ?? os.tmpdir(), `vf-artwork-${randomUUID()}`);
+    try {
+      await writeLimited(body, file, MAX_CUSTOM_ARTWORK_BYTES);
+      const prepared = await imaging.prepare(file).catch((err: unknown) => {
+        throw err instanceof ImagingCrashedError ? new HttpErrors.ArtworkNotAnImage('the image decoder failed on it') : err;
+      });
+      if (prepared.kind === 'not-an-image') throw new HttpErrors.ArtworkNotAnImage(prepared.reason);
+      if (prepared.kind === 'too-small') throw new HttpErrors.ArtworkImageTooSmall(prepared.widthPx, prepared.heightPx, prepared.minSidePx);
+      const { sha256, widthPx, heightPx } = prepared;
+      const images = await storeCrops(store, customArtworkPrefix(id, sha256), customStem(sha256), prepared.crops);
+      // Re-read: the artwork job may have rewritten the entry while the crops were rendered.
+      const latest = (await readArtworkManifest(store, id)) ?? m;
+      const now = new Date().toISOString();
+      const next: ArtworkManifest = { ...latest, custom: { sha256, widthPx, heightPx, uploadedAt: now, images }, pin: { kind: 'custom', pinnedAt: now } };
+      await writeArtworkManifest(store, next);
+      return next;
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
 };
