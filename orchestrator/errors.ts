@@ -9,6 +9,8 @@ export const HttpErrors = {
   TitleNotReady: createError<[string, string]>('VF_TITLE_NOT_READY', 'Title %s is not ready (state: %s)', 409),
   MediaNotFound: createError<[string]>('VF_MEDIA_NOT_FOUND', 'No media at %s', 404),
   MasterAlreadyUploaded: createError<[string, string]>('VF_MASTER_ALREADY_SET', 'Title %s already has a master (state: %s)', 409),
+  UploadInProgress: createError<[string]>('VF_UPLOAD_IN_PROGRESS', 'Another upload of the master of title %s is in progress', 409),
+  UploadClaimLost: createError<[string]>('VF_UPLOAD_CLAIM_LOST', 'The upload of title %s lost its claim (its lease ran out or the title changed); nothing of it was kept', 409),
   UploadTooLarge: createError<[number]>('VF_UPLOAD_TOO_LARGE', 'Master exceeds the upload limit of %d bytes', 413),
   UploadAborted: createError('VF_UPLOAD_ABORTED', 'Upload was interrupted before the body was complete', 400),
   SourceKeyNotFound: createError<[string]>('VF_SOURCE_KEY_NOT_FOUND', 'No object at key %s in storage', 422),

@@ -13,6 +13,8 @@ import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 import { bindTitle } from './request-log.ts';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
+/** An upload's claim on its title: renewed every third of it while the body streams, so an API that died mid-upload frees the title within this. */
+const UPLOAD_LEASE_MS = 60_000;
 
 export async function titleView(titles: TitleStore, t: Title): Promise<TitleViewT> {
   const base = `/v1/titles/${t.id}`;
@@ -130,21 +132,54 @@ export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
       reply.header('connection', 'close');
       throw new HttpErrors.UploadTooLarge(maxUpload);
     }
+    // One upload at a time per title: a claim (a lease renewed while the body streams) and a
+    // key of its own, so a retry racing the first upload can neither overwrite its master nor
+    // delete it on failure; the master is published by compare-and-set on completion.
+    const uploadId = randomUUID();
+    const claim = await titles.claimUpload(id, uploadId, UPLOAD_LEASE_MS);
+    if (claim.kind === 'missing') throw new HttpErrors.TitleNotFound(id);
+    if (claim.kind === 'not-uploading') throw new HttpErrors.MasterAlreadyUploaded(id, t.state);
+    if (claim.kind === 'busy') {
+      reply.header('connection', 'close');
+      throw Object.assign(new HttpErrors.UploadInProgress(id), { retryAfterS: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)) });
+    }
     const body = req.body as Readable;
     const m = meter(maxUpload);
-    const key = `${titlePrefix(id)}source/master`;
+    const key = `${titlePrefix(id)}source/${uploadId}/master`;
+    // `pipe` does not pass on a client that goes away mid-body: without this the put would wait forever.
+    const onClose = (): void => {
+      if (!body.readableEnded) m.destroy(new HttpErrors.UploadAborted());
+    };
+    body.once('close', onClose);
+    const renew = setInterval(() => {
+      titles.renewUpload(id, uploadId, UPLOAD_LEASE_MS).then(
+        (held) => held || m.destroy(new HttpErrors.UploadClaimLost(id)),
+        // Redis away for a moment: the lease has two more renewals before it runs out.
+        () => undefined,
+      );
+    }, UPLOAD_LEASE_MS / 3);
     try {
       await store.put(key, body.pipe(m), { contentType: 'application/octet-stream' });
     } catch (err) {
       await store.delete(key).catch(() => undefined);
+      await titles.releaseUpload(id, uploadId).catch(() => undefined);
       if (err instanceof HttpErrors.UploadTooLarge) {
         reply.header('connection', 'close');
         throw err;
       }
+      if (err instanceof HttpErrors.UploadClaimLost || err instanceof HttpErrors.UploadAborted) throw err;
       if (body.readableAborted || (body as { aborted?: boolean }).aborted === true) throw new HttpErrors.UploadAborted();
       throw err;
+    } finally {
+      clearInterval(renew);
+      body.off('close', onClose);
     }
-    await titles.transition(id, 'queued', { source: { key, sizeBytes: m.bytes, sha256: m.sha256() } });
+    const published = await titles.completeUpload(id, uploadId, { key, sizeBytes: m.bytes, sha256: m.sha256() });
+    if (published !== 'ok') {
+      await store.delete(key).catch(() => undefined);
+      if (published === 'missing') throw new HttpErrors.TitleNotFound(id);
+      throw new HttpErrors.UploadClaimLost(id);
+    }
     await enqueueProbe(id);
     const after = await titles.get(id);
     if (after === undefined) throw new HttpErrors.TitleNotFound(id);

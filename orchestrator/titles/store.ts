@@ -48,7 +48,52 @@ redis.call('HINCRBYFLOAT', KEYS[2], ARGV[1], ARGV[2])
 return 1
 `;
 
+/**
+ * Claims a title's one master upload: only while it exists, is `uploading` and has no master,
+ * and no other upload holds the claim (a lease that the upload renews while it streams).
+ * KEYS[1] title hash; KEYS[2] claim key; ARGV[1] upload id; ARGV[2] lease ms.
+ * Returns 'claimed', 'missing', 'not-uploading', or the claim's remaining ms as a string.
+ */
+const CLAIM_UPLOAD_LUA = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'missing' end
+if state ~= 'uploading' or redis.call('HEXISTS', KEYS[1], 'source') == 1 then return 'not-uploading' end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'claimed' end
+return tostring(redis.call('PTTL', KEYS[2]))
+`;
+
+/** Extends the lease while this upload holds it. KEYS[1] claim key; ARGV[1] upload id; ARGV[2] lease ms. */
+const RENEW_UPLOAD_LUA = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** Drops the claim if this upload holds it. KEYS[1] claim key; ARGV[1] upload id. */
+const RELEASE_UPLOAD_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
+/**
+ * Publishes an upload's master by compare-and-set: the title moves to `queued` with its source
+ * only while this upload still holds the claim and the title is `uploading` without a master.
+ * KEYS[1] title hash; KEYS[2] claim key; ARGV[1] upload id; ARGV[2] updatedAt; ARGV[3] source JSON.
+ */
+const COMPLETE_UPLOAD_LUA = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'missing' end
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'lost' end
+redis.call('DEL', KEYS[2])
+if state ~= 'uploading' or redis.call('HEXISTS', KEYS[1], 'source') == 1 then return 'not-uploading' end
+redis.call('HSET', KEYS[1], 'state', 'queued', 'updatedAt', ARGV[2], 'source', ARGV[3])
+return 'ok'
+`;
+
 export type TransitionResult = 'ok' | 'missing' | 'ready' | 'failed';
+/** `busy` carries how long the other upload's lease still runs. */
+export type ClaimResult = { readonly kind: 'claimed' | 'missing' | 'not-uploading' } | { readonly kind: 'busy'; readonly retryAfterMs: number };
+export type CompleteResult = 'ok' | 'missing' | 'lost' | 'not-uploading';
 
 /** Title records in Redis: one hash per title, a sorted set by creation time for listing. */
 export class TitleStore {
@@ -65,6 +110,9 @@ export class TitleStore {
   }
   private cpuKey(id: string): string {
     return `${this.prefix}:title:${id}:cpu`;
+  }
+  private claimKey(id: string): string {
+    return `${this.prefix}:title:${id}:upload`;
   }
   private get indexKey(): string {
     return `${this.prefix}:titles`;
@@ -148,13 +196,34 @@ export class TitleStore {
     return `${this.prefix}:cancel`;
   }
 
+  /** See {@link CLAIM_UPLOAD_LUA}. */
+  async claimUpload(id: string, uploadId: string, leaseMs: number): Promise<ClaimResult> {
+    const r = String(await this.redis.eval(CLAIM_UPLOAD_LUA, 2, this.key(id), this.claimKey(id), uploadId, String(leaseMs)));
+    if (r === 'claimed' || r === 'missing' || r === 'not-uploading') return { kind: r };
+    return { kind: 'busy', retryAfterMs: Math.max(0, Number(r)) };
+  }
+
+  /** Whether this upload still held the claim (and now holds it for another lease). */
+  async renewUpload(id: string, uploadId: string, leaseMs: number): Promise<boolean> {
+    return (await this.redis.eval(RENEW_UPLOAD_LUA, 1, this.claimKey(id), uploadId, String(leaseMs))) === 1;
+  }
+
+  async releaseUpload(id: string, uploadId: string): Promise<void> {
+    await this.redis.eval(RELEASE_UPLOAD_LUA, 1, this.claimKey(id), uploadId);
+  }
+
+  /** See {@link COMPLETE_UPLOAD_LUA}. */
+  async completeUpload(id: string, uploadId: string, source: NonNullable<Title['source']>): Promise<CompleteResult> {
+    return (await this.redis.eval(COMPLETE_UPLOAD_LUA, 2, this.key(id), this.claimKey(id), uploadId, new Date().toISOString(), JSON.stringify(source))) as CompleteResult;
+  }
+
   /** Tells every worker to abort whatever it is running for this title. */
   async announceCancel(id: string): Promise<void> {
     await this.redis.publish(this.cancelChannel, id);
   }
 
   async delete(id: string): Promise<boolean> {
-    const [[, n]] = ((await this.redis.multi().del(this.key(id), this.progressKey(id), this.cpuKey(id)).zrem(this.indexKey, id).exec()) ?? [[null, 0]]) as [[unknown, number]];
+    const [[, n]] = ((await this.redis.multi().del(this.key(id), this.progressKey(id), this.cpuKey(id), this.claimKey(id)).zrem(this.indexKey, id).exec()) ?? [[null, 0]]) as [[unknown, number]];
     return n > 0;
   }
 }

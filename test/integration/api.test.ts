@@ -7,6 +7,11 @@ import { createApi } from '../../orchestrator/runtime/services.ts';
 /** The HTTP API's contract: status codes and stable error codes, without running encodes. */
 describe('API contract', () => {
   let stack: TestStack;
+  const objectsUnder = async (prefix: string): Promise<string[]> => {
+    const keys: string[] = [];
+    for await (const o of stack.api.store.list(prefix)) keys.push(o.key);
+    return keys;
+  };
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 0 });
@@ -96,7 +101,7 @@ describe('API contract', () => {
     });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'VF_UPLOAD_TOO_LARGE' });
-    expect(await stack.api.store.head(`titles/${t.id}/source/master`)).toBeUndefined();
+    expect(await objectsUnder(`titles/${t.id}/source/`)).toEqual([]);
   });
 
   it('stops a chunked upload at the limit with 413 and keeps no partial master', async () => {
@@ -120,7 +125,7 @@ describe('API contract', () => {
     await api.close();
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'VF_UPLOAD_TOO_LARGE' });
-    expect(await stack.api.store.head(`titles/${t.id}/source/master`)).toBeUndefined();
+    expect(await objectsUnder(`titles/${t.id}/source/`)).toEqual([]);
     const after = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}` });
     expect(after.json()).toMatchObject({ state: 'uploading' });
   });

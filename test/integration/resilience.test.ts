@@ -177,7 +177,7 @@ describe('recovery', () => {
     await runningChunk(q.queue);
     // The running chunk keeps its open file; every chunk after it finds no master (retryable,
     // as an object store can lag behind a write: four attempts with backoff, then final).
-    const sourceKey = `titles/${id}/source/master`;
+    const sourceKey = (await getTitle(stack.api.app, id)).source!.key;
     expect(await stack.api.store.head(sourceKey)).toBeDefined();
     await stack.api.store.delete(sourceKey);
     const t = await waitForFinal(stack.api.app, id, 240_000);
