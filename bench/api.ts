@@ -10,20 +10,27 @@
  *    set is sampled while it uploads and its high-water mark (VmHWM) read at the end.
  *    Target: flat, < 200 MB.
  *
+ * 3. Manifests while planning: the multivariant playlist again, for as long as 4 fill plans of
+ *    50,000 views each (posted at once) take to compute. Target: >= 80% of the idle req/s above,
+ *    p99 < 20 ms.
+ * 4. Artwork memory: 20 concurrent custom-artwork uploads of a 24-megapixel JPEG; the API's
+ *    VmHWM over them, and its imaging helper's. Target: API < 400 MB.
+ *
  * Redis is the bench's own redis-server, not pinned to the API's core (the API's manifest
  * path asks it for the title on each request). Request logging is off unless LOG_LEVEL says
  * otherwise (`info` logs two lines per request). Figures are printed, never asserted.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import autocannon, { type Result } from 'autocannon';
 import { freePort, startRedisServer, stopChild, waitForPort } from '../orchestrator/runtime/children.ts';
+import sharp from 'sharp';
 import { makeMaster } from '../test/support/media.ts';
 
 const BIN = fileURLToPath(new URL('../bin/vodforge.mjs', import.meta.url));
@@ -33,6 +40,38 @@ const UPLOAD_BYTES = Number(process.env.BENCH_UPLOAD_BYTES ?? 2 * 1024 ** 3);
 const TARGET_RPS = 5000;
 const TARGET_P99_MS = 20;
 const TARGET_RSS_MB = 200;
+const TARGET_PLANNING_SHARE = 0.8;
+const TARGET_ARTWORK_RSS_MB = 400;
+const PLAN_VIEWS = 50_000;
+
+/** A plan request: 8 appliances in 2 regions, 3,000 titles of 6 files, `views` view records over 12 days. */
+function planBody(views: number, seed: number): string {
+  const at = Date.parse('2026-03-10T00:00:00Z');
+  const appliances = Array.from({ length: 8 }, (_, i) => ({
+    id: `edge-${i}`, cluster: `c${i % 2}`, region: i % 2 === 0 ? 'eu' : 'us', capacityBytes: 2e12, fillGbps: 1,
+    fillWindow: { start: '02:00', end: '08:00', tz: 'UTC' }, state: 'active',
+  }));
+  const catalog = Array.from({ length: 3000 }, (_, t) => ({
+    titleId: `t${t}`, releasedAt: '2026-01-01T00:00:00Z',
+    files: Array.from({ length: 6 }, (_, r) => ({ key: `titles/t${t}/v${r}/seg.m4s`, bytes: 50_000_000 * (r + 1) })),
+  }));
+  let x = seed;
+  const rand = (): number => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const list = Array.from({ length: views }, () => ({
+    ts: new Date(at - Math.floor(rand() * 12 * 86_400_000) - 1).toISOString(),
+    titleId: `t${Math.floor(3000 * rand() ** 3)}`, region: rand() < 0.5 ? 'eu' : 'us', bytes: Math.floor(1e8 * rand()),
+  }));
+  return JSON.stringify({ appliances, catalog, views: list, at: new Date(at).toISOString() });
+}
+
+/** Pids of a process's children (Linux: /proc/<pid>/task/<tid>/children). */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter((s) => s !== '').map(Number));
+  } catch {
+    return [];
+  }
+}
 
 /** VmRSS / VmHWM of a process, in MB (10^6 bytes). */
 function memoryMB(pid: number): { rss: number; hwm: number } {
@@ -169,6 +208,47 @@ async function main(): Promise<void> {
       results.push({ ...t, r: await autocannon({ url: t.url, connections: CONNECTIONS, duration: DURATION_S }) });
     }
 
+    // Manifests while 4 plans compute: autocannon runs until the last plan is answered.
+    const bodies = Array.from({ length: 4 }, (_, i) => planBody(PLAN_VIEWS, i + 1));
+    const planT0 = performance.now();
+    let stopLoad!: () => void;
+    const underLoad = new Promise<Result>((resolve, reject) => {
+      const instance = autocannon({ url: `${api}${hls}`, connections: CONNECTIONS, duration: 600 }, (err, result) => (err ? reject(err) : resolve(result)));
+      stopLoad = () => instance.stop();
+    });
+    const planStatuses = await Promise.all(bodies.map(async (body) => {
+      const res = await fetch(`${api}/v1/fill-plans`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body });
+      await res.arrayBuffer();
+      return res.status;
+    }));
+    const planningS = (performance.now() - planT0) / 1000;
+    stopLoad();
+    const planning = await underLoad;
+
+    // Artwork memory: the title's artwork entry must exist before custom uploads.
+    while ((await fetch(`${api}/v1/titles/${id}/artwork`, { headers: AUTH })).status !== 200) await new Promise((r) => setTimeout(r, 250));
+    const image = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
+    const artReset = resetPeak(apiPid);
+    const helperPeak = new Map<number, number>();
+    const helperTimer = setInterval(() => {
+      for (const pid of childPids(apiPid)) {
+        try {
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('imaging')) helperPeak.set(pid, Math.max(helperPeak.get(pid) ?? 0, memoryMB(pid).hwm));
+        } catch {
+          // exited between listing and reading
+        }
+      }
+    }, 100);
+    const artT0 = performance.now();
+    const artStatuses = await Promise.all(Array.from({ length: 20 }, async () => {
+      const res = await fetch(`${api}/v1/titles/${id}/artwork/custom`, { method: 'PUT', headers: { ...AUTH, 'content-type': 'image/jpeg' }, body: image });
+      await res.arrayBuffer();
+      return res.status;
+    }));
+    const artS = (performance.now() - artT0) / 1000;
+    clearInterval(helperTimer);
+    const artApi = memoryMB(apiPid);
+
     console.log(`bench:api: API pid ${apiPid} on core(s) ${affinity ?? '?'}; autocannon ${pinnedSelf ? 'on core 1' : 'unpinned'}; ${CONNECTIONS} connections, ${DURATION_S} s per endpoint, loopback; LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`);
     for (const { label, r } of results) {
       const rps = r.requests.average;
@@ -178,6 +258,19 @@ async function main(): Promise<void> {
           `non-2xx ${r.non2xx}  errors ${r.errors}`,
       );
     }
+    const idle = results[0]!.r;
+    const share = planning.requests.average / idle.requests.average;
+    console.log(
+      `master.m3u8 while planning ${planning.requests.average.toFixed(0).padStart(6)} req/s (×${share.toFixed(2)} of idle, target ≥ ${TARGET_PLANNING_SHARE})   ` +
+        `p50 ${planning.latency.p50.toFixed(1)} ms   p99 ${planning.latency.p99.toFixed(1)} ms (×${(planning.latency.p99 / TARGET_P99_MS).toFixed(2)} of ${TARGET_P99_MS} ms)   max ${planning.latency.max.toFixed(0)} ms   ` +
+        `non-2xx ${planning.non2xx}; 4 plans of ${PLAN_VIEWS} views (${(bodies[0]!.length / 1e6).toFixed(1)} MB each): HTTP ${planStatuses.join(',')} in ${planningS.toFixed(1)} s`,
+    );
+    const helpers = [...helperPeak.values()];
+    console.log(
+      `custom artwork 20 × ${(image.length / 1e6).toFixed(1)} MB 24 MP JPEG at once: HTTP ${[...new Set(artStatuses)].map((c) => `${c}×${artStatuses.filter((x) => x === c).length}`).join(' ')} in ${artS.toFixed(1)} s; ` +
+        `API VmHWM ${artReset ? 'over the uploads' : 'since start'} ${artApi.hwm.toFixed(0)} MB (×${(artApi.hwm / TARGET_ARTWORK_RSS_MB).toFixed(2)} of ${TARGET_ARTWORK_RSS_MB} MB); ` +
+        `imaging helper peak ${helpers.length === 0 ? 'not seen' : `${Math.max(...helpers).toFixed(0)} MB (${helpers.length} process${helpers.length === 1 ? '' : 'es'})`}`,
+    );
     const peakSampled = Math.max(before.rss, ...samples.map((s) => s.rss));
     // The last quarter ends with the upload, often between two samples: then it is the RSS read just after.
     const quarter = (q: number): string => (samples.find((s) => s.sent >= (q * UPLOAD_BYTES) / 4)?.rss ?? (q === 4 ? after.rss : NaN)).toFixed(0);

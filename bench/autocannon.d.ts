@@ -24,6 +24,12 @@ declare module 'autocannon' {
     non2xx: number;
     duration: number;
   }
+  interface Instance {
+    stop(): void;
+  }
   function autocannon(opts: Options): Promise<Result>;
+  /** With a callback: runs until `duration` or `stop()`, then calls back with the result. */
+  function autocannon(opts: Options, done: (err: Error | null, result: Result) => void): Instance;
+  export type { Result };
   export default autocannon;
 }

@@ -16,12 +16,14 @@ export interface PlanRunnerOptions {
 }
 
 const THREAD = new URL('./plan-thread.mjs', import.meta.url);
+/** An idle planning thread ends after this: a burst of plans shares one, and none keeps its heap. */
+const IDLE_THREAD_MS = 2000;
 
 /**
  * Computes fill plans in worker threads, so parsing megabytes of views and planning over them
- * never stalls the event loop that serves manifests. At most `concurrency` run; threads are
- * kept between requests and replaced when one dies (its heap limit makes an oversized
- * request fail alone).
+ * never stalls the event loop that serves manifests. At most `concurrency` run, at the lowest
+ * CPU priority; a thread serves the plans that follow within IDLE_THREAD_MS and is replaced
+ * when it dies (its heap limit makes an oversized request fail alone).
  */
 export class PlanRunner {
   private readonly gate: WorkGate;
@@ -81,10 +83,16 @@ export class PlanRunner {
         worker.off('error', onError);
         worker.off('exit', onExit);
       };
-      /** Answered: the thread goes back to the idle list. */
+      /** Answered: the thread goes back to the idle list, and ends if no plan comes soon (its heap is the API's RSS). */
       const finish = (f: () => void): void => {
         detach();
         this.idle.push(worker);
+        setTimeout(() => {
+          const i = this.idle.indexOf(worker);
+          if (i < 0) return;
+          this.idle.splice(i, 1);
+          void worker.terminate();
+        }, IDLE_THREAD_MS).unref();
         f();
       };
       /** The thread is in an unknown state: it is dropped. */

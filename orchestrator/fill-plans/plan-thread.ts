@@ -4,6 +4,7 @@
  * `need-catalog` when the body has none (the API exports it from storage and sends
  * `{ kind: 'catalog', catalog }`), then `done` with the plan serialised, or `error`.
  */
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CatalogTitle } from '../../cdn-planner/index.ts';
 import { computeFillPlan, FillPlanInputError, parsePlanRequest } from './compute.ts';
@@ -17,6 +18,14 @@ export type FromPlanThread =
   | { readonly kind: 'need-catalog' }
   | { readonly kind: 'done'; readonly plan: SerializedFillPlan }
   | { readonly kind: 'error'; readonly code: FillPlanInputError['code']; readonly message: string };
+
+// Planning is background work beside the players this process serves: on Linux a nice value
+// is per thread, so this one yields its core to the event loop whenever both want it.
+try {
+  os.setPriority(19);
+} catch {
+  // not permitted here: it plans at normal priority
+}
 
 const port = parentPort;
 if (port === null) throw new Error('plan-thread.ts runs as a worker thread');

@@ -22,9 +22,8 @@ const CHILD = fileURLToPath(new URL('./child.mjs', import.meta.url));
  * TMPDIR of the API's environment.
  */
 export class ImagingHelper {
-  private child: ChildProcess | undefined;
+  private child: { readonly process: ChildProcess; readonly pending: Map<number, Waiter> } | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: PreparedArtwork) => void; reject: (err: Error) => void }>();
   private readonly recycleAboveBytes: number;
 
   constructor(options: ImagingHelperOptions = {}) {
@@ -35,13 +34,13 @@ export class ImagingHelper {
     const child = this.started();
     const id = this.nextId++;
     return new Promise<PreparedArtwork>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      child.send({ id, file } satisfies ImagingRequest);
+      child.pending.set(id, { resolve, reject });
+      child.process.send({ id, file } satisfies ImagingRequest);
     });
   }
 
   async close(): Promise<void> {
-    const child = this.child;
+    const child = this.child?.process;
     this.child = undefined;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -51,35 +50,40 @@ export class ImagingHelper {
 
   /** The pid of the running helper, if any (benchmarks read its memory). */
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.child?.process.pid;
   }
 
-  private started(): ChildProcess {
+  private started(): NonNullable<ImagingHelper['child']> {
     if (this.child !== undefined) return this.child;
-    const env: NodeJS.ProcessEnv = {};
+    // glibc gives each libvips thread its own malloc arena and keeps what they free: two
+    // arenas hold the helper's resident set near what one decode needs.
+    const env: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2' };
     for (const name of ['PATH', 'HOME', 'TMPDIR'] as const) if (process.env[name] !== undefined) env[name] = process.env[name];
-    const child = fork(CHILD, [], { serialization: 'advanced', execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = { process: fork(CHILD, [], { serialization: 'advanced', execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), pending: new Map<number, Waiter>() };
     this.child = child;
-    child.on('message', (m: ImagingReply) => {
-      const waiter = this.pending.get(m.id);
-      this.pending.delete(m.id);
+    child.process.on('message', (m: ImagingReply) => {
+      const waiter = child.pending.get(m.id);
+      child.pending.delete(m.id);
       if ('error' in m) waiter?.reject(new Error(`imaging helper: ${m.error}`));
       else waiter?.resolve(m.result);
       if (m.rssBytes > this.recycleAboveBytes && this.child === child) {
         this.child = undefined;
-        child.disconnect();
+        child.process.disconnect();
       }
     });
-    child.once('exit', (code, signal) => {
+    child.process.once('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
-      for (const [id, w] of this.pending) {
-        this.pending.delete(id);
-        w.reject(new ImagingCrashedError(`the imaging helper exited (${signal ?? `code ${code}`}) while decoding the upload`));
-      }
+      for (const w of child.pending.values()) w.reject(new ImagingCrashedError(`the imaging helper exited (${signal ?? `code ${code}`}) while decoding the upload`));
+      child.pending.clear();
     });
     // An idle helper does not keep the API alive.
-    child.unref();
-    child.channel?.unref();
+    child.process.unref();
+    child.process.channel?.unref();
     return child;
   }
+}
+
+interface Waiter {
+  readonly resolve: (r: PreparedArtwork) => void;
+  readonly reject: (err: Error) => void;
 }
