@@ -28,6 +28,7 @@ import type { ApiKeyStore } from './auth/keys.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { createFillPlanServices, type FillPlanServices } from './fill-plans/steering.ts';
 import type { PlanRunnerOptions } from './fill-plans/plan-runner.ts';
+import { installProtection, type ProtectionOptions } from './protection.ts';
 
 export interface AppDeps {
   readonly redis: Redis;
@@ -47,6 +48,8 @@ export interface AppDeps {
   readonly applianceOrigins?: readonly string[];
   /** Fill plans are computed in worker threads: how many at once, waiting, and each one's heap. */
   readonly planner?: PlanRunnerOptions;
+  /** Rate limits and load shedding (see protection.ts). */
+  readonly protection?: ProtectionOptions;
 }
 
 /** What the routes are registered with: the deps, plus the services built once per app. */
@@ -74,6 +77,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler());
   // Before the key check, so a refused request is logged with its title too.
   installRequestLogging(app);
+  // Headers on every response; shedding and rate limits before any key is looked up in Redis.
+  await installProtection(app, deps.redis, deps.protection);
   // Before any route: it classifies every route as it is registered (unclassified ones stop
   // start-up) and checks keys before bodies are read.
   await app.register(authPlugin, { keys: deps.keys });
@@ -86,7 +91,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       security: [{ apiKey: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Its own CSP with hashes of its inline code, in place of the API's deny-all one.
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
     if (isRedisUnavailable(err)) {
@@ -146,7 +152,7 @@ function stableCode(code: string | undefined, status: number): string {
 function httpReason(status: number): string {
   const reasons: Record<number, string> = {
     400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large',
-    415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 503: 'Service Unavailable',
+    415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 503: 'Service Unavailable',
   };
   return reasons[status] ?? 'Error';
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { StorageConfig } from '../workers/storage/index.ts';
 import type { LadderPolicy } from '../workers/jobs/context.ts';
 import { parsePublicUrl } from './public-url.ts';
+import type { ProtectionOptions } from './protection.ts';
 import { parseApplianceOrigins } from './fill-plans/appliance-origins.ts';
 import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../workers/encode/settings.ts';
 
@@ -28,6 +29,8 @@ export interface RuntimeConfig {
   readonly publicUrl: string | undefined;
   /** `VF_APPLIANCE_ORIGINS`: the https origins fill plans may steer players to. */
   readonly applianceOrigins: readonly string[];
+  /** `VF_RATE_LIMIT_PER_MIN`, `VF_MAX_RSS_BYTES`: rate limits and load shedding; undefined: the defaults. */
+  readonly protection?: ProtectionOptions;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number): number {
@@ -94,6 +97,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     tmpDir: read(env, 'VF_TMP_DIR') ?? os.tmpdir(),
     publicUrl: asConfigError(() => parsePublicUrl(read(env, 'VF_PUBLIC_URL'))),
     applianceOrigins: asConfigError(() => parseApplianceOrigins(read(env, 'VF_APPLIANCE_ORIGINS'))),
+    protection: {
+      ratePerMinute: positiveInt('VF_RATE_LIMIT_PER_MIN', env.VF_RATE_LIMIT_PER_MIN, 1200),
+      ...(read(env, 'VF_MAX_RSS_BYTES') === undefined ? {} : { maxRssBytes: positiveInt('VF_MAX_RSS_BYTES', env.VF_MAX_RSS_BYTES, 0) }),
+    },
   };
 }
 

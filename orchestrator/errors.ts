@@ -23,6 +23,8 @@ export const HttpErrors = {
   UnsupportedMediaType: createError<[string]>('VF_UNSUPPORTED_MEDIA_TYPE', 'This route does not accept a body of type %s', 415),
   RouteNotFound: createError<[string, string]>('VF_ROUTE_NOT_FOUND', 'No route %s %s', 404),
   Busy: createError<[string, number]>('VF_BUSY', 'The API is at its limit for %s; retry in %d s', 503),
+  RateLimited: createError<[number, number]>('VF_RATE_LIMITED', 'More than %d requests a minute with this key or address; retry in %d s', 429),
+  Overloaded: createError('VF_OVERLOADED', 'The API is overloaded (event-loop delay or memory past its limit); retry shortly', 503),
   QueueUnavailable: createError('VF_QUEUE_UNAVAILABLE', 'The job queue (Redis) is unavailable; try again shortly', 503),
   FillPlanNotFound: createError<[string]>('VF_FILL_PLAN_NOT_FOUND', 'Fill plan %s does not exist', 404),
   FillPlanNotProposed: createError<[string, string]>('VF_FILL_PLAN_NOT_PROPOSED', 'Fill plan %s is %s: only a proposed plan can be approved or rejected', 409),

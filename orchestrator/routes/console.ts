@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppDeps } from '../app.ts';
+import { pageCsp } from './page-csp.ts';
 
 /**
  * The operator console: a page of ES modules (Preact + htm, no build step) served by the API
@@ -73,9 +74,20 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app) => 
   };
   const index = own.get('index.html');
   if (index === undefined) throw new Error('console index.html is missing');
+  // The console holds an API key: only its own scripts run (the import map by hash), it talks
+  // only to this API, and no other page may frame it (its Approve button cannot be clickjacked).
+  const csp = pageCsp(index.body.toString('utf8'), {
+    'default-src': "'self'",
+    // Preact sets style attributes; styles cannot run code.
+    'style-src': "'self' 'unsafe-inline'",
+    'img-src': "'self' data: blob:",
+    'connect-src': "'self'",
+    'frame-src': "'self'",
+  });
 
   for (const url of ['/console', '/console/']) {
-    app.get(url, { schema: { tags: ['ops'], summary: 'The operator console (sign in with an API key)' } }, async (req, reply) => send(req, reply, index));
+    app.get(url, { schema: { tags: ['ops'], summary: 'The operator console (sign in with an API key)' } }, async (req, reply) =>
+      send(req, reply.header('content-security-policy', csp), index));
   }
 
   app.get('/console/:file', {

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppDeps } from '../app.ts';
+import { ErrorBody } from '../schemas.ts';
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
+const Health = Type.Object({ ok: Type.Boolean(), redis: Check, storage: Check });
 
 async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok: boolean; detail?: string }> {
   let timer: NodeJS.Timeout | undefined;
@@ -20,8 +22,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps
   app.get('/health', {
     schema: {
       tags: ['ops'],
-      summary: 'Redis and storage reachability; 503 when either is down',
-      response: { 200: Type.Object({ ok: Type.Boolean(), redis: Check, storage: Check }), 503: Type.Object({ ok: Type.Boolean(), redis: Check, storage: Check }) },
+      summary: 'Redis and storage reachability; 503 when either is down, or when the API sheds load (an error body, VF_OVERLOADED)',
+      response: { 200: Health, 503: Type.Union([Health, ErrorBody]) },
     },
   }, async (_req, reply) => {
     const [redis, storage] = await Promise.all([check(() => deps.redis.ping()), check(() => deps.store.ping())]);

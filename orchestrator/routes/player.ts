@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppDeps } from '../app.ts';
+import { pageCsp } from './page-csp.ts';
 
 /**
  * A minimal player page per format, so a title vodforge produced can be watched (and is
@@ -107,6 +108,20 @@ const FileParams = Type.Object(
 
 const isPage = (file: string): file is keyof typeof PAGES => Object.hasOwn(PAGES, file);
 
+/**
+ * A player page runs its player build and its own inline script, nothing else; it fetches
+ * manifests and media from wherever `?src=` and steering point (appliances included), and
+ * may be framed only by this origin (the console embeds it).
+ */
+const PAGE_CSP = Object.fromEntries(Object.entries(PAGES).map(([name, html]) => [name, pageCsp(html, {
+  'connect-src': '* blob: data:',
+  'media-src': '* blob: data:',
+  'img-src': "'self' data:",
+  // hls.js and dash.js start workers from blob: URLs.
+  'worker-src': "'self' blob:",
+  'frame-ancestors': "'self'",
+})])) as Record<keyof typeof PAGES, string>;
+
 export const playerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app) => {
   app.get('/player/:file', {
     schema: {
@@ -116,7 +131,9 @@ export const playerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app) => {
     },
   }, async (req, reply) => {
     const file = req.params.file as string;
-    if (isPage(file)) return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(PAGES[file]);
+    if (isPage(file)) {
+      return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').header('content-security-policy', PAGE_CSP[file]).send(PAGES[file]);
+    }
     return reply
       .header('content-type', 'text/javascript; charset=utf-8')
       .header('cache-control', 'public, max-age=3600')

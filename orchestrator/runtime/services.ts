@@ -61,6 +61,7 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
   const keys = new ApiKeyStore(redis, config.prefix);
   const app = await buildApp({ redis, queue, titles, store, keys, maxUploadBytes: config.maxUploadBytes, tmpDir: config.tmpDir, applianceOrigins: config.applianceOrigins,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
+    ...(config.protection === undefined ? {} : { protection: config.protection }),
     ...extra,
     logger: logger === false ? false : { level: logger.level } });
   return {

@@ -61,6 +61,8 @@ export async function startTestStack(opts: {
     tmpDir: dir,
     publicUrl: opts.publicUrl,
     applianceOrigins: opts.applianceOrigins ?? [],
+    // Tests poll hard with one key; the limits have their own test (protection.test.ts).
+    protection: { ratePerMinute: 1_000_000 },
   };
   const log = pino({ level: process.env.VF_TEST_LOG ?? 'silent' });
   const api = await createApi(config, redis.url, false);
