@@ -69,7 +69,8 @@ export class DataDirLock {
    * it lists may still run (orphans) and are the caller's to stop.
    */
   static async acquire(dataDir: string): Promise<{ lock: DataDirLock; stale?: LockRecord }> {
-    await mkdir(dataDir, { recursive: true });
+    // 0700: the data dir holds the admin key, Redis' data (API key hashes) and the masters.
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, LOCK_FILE);
     const mine: LockRecord = { owner: await processId(process.pid), host: os.hostname(), since: new Date().toISOString(), workers: [] };
     const create = async (): Promise<DataDirLock> => {

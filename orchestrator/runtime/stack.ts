@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { configToEnv, type RuntimeConfig } from '../config.ts';
 import { createApi, ensureRedis, type ApiHandle } from './services.ts';
 import type { RedisServer } from './children.ts';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { DataDirLock, type LockRecord } from './data-dir-lock.ts';
 import { processId, stopProcess } from './processes.ts';
 import { connectedProducer, createQueue } from '../../workers/jobs/queue.ts';
@@ -141,16 +141,26 @@ async function startLocked(given: RuntimeConfig, options: StackOptions, log: Log
 }
 
 /**
- * A new deployment has no keys and so no way in: make the first admin key, print it once
- * and keep it beside the data (0600) so `vodforge demo` and the operator can find it.
+ * A new deployment has no keys and so no way in: make the first admin key and write it to
+ * its file only (created exclusively, 0600): a log line is read by more people and tools
+ * than the data dir, so the log says where the key is and which it is, never the key.
+ * A file left from an earlier Redis (its key no longer valid) is replaced whole.
  */
 async function ensureFirstAdminKey(keys: ApiKeyStore, dataDir: string): Promise<string> {
   const file = path.join(dataDir, 'admin.key');
   if ((await keys.count()) > 0) return file;
   const { key } = await keys.create('admin', 'first admin key (vodforge up)');
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
-  process.stderr.write(`first admin API key (shown once, saved to ${file}):\n  ${key}\n`);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const fresh = `${file}.${process.pid}.new`;
+  const handle = await open(fresh, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${key}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(fresh, file);
+  process.stderr.write(`first admin API key ${key.slice(0, 7)}… written to ${file} (mode 0600); read it from there to sign in\n`);
   return file;
 }
 

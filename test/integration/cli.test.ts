@@ -156,12 +156,13 @@ describe('vodforge up + ingest --json', () => {
     expect(out.error.code).toBe('VF_UNREADABLE_MASTER');
   }, 120_000);
 
-  it('printed the first admin key of the new data dir, and ingest without a key is refused', async () => {
+  it('wrote the first admin key of the new data dir only to its file, never to the log, and ingest without a key is refused', async () => {
     const key = await adminKey();
     expect(key).toMatch(/^vf_[A-Za-z0-9_-]{43}$/);
-    expect(upOutput).toContain(key);
-    const { mode } = await stat(path.join(dir, 'data', 'admin.key'));
-    expect(mode & 0o077).toBe(0);
+    expect(upOutput).not.toContain(key);
+    expect(upOutput).toContain(path.join(dir, 'data', 'admin.key'));
+    expect((await stat(path.join(dir, 'data', 'admin.key'))).mode & 0o777).toBe(0o600);
+    expect((await stat(path.join(dir, 'data'))).mode & 0o777).toBe(0o700);
     const master = path.join(dir, 'nokey.mp4');
     await makeMaster(master, { width: 320, height: 240, fps: 25, durationS: 1 });
     const env: NodeJS.ProcessEnv = { VODFORGE_API_KEY: '' };
