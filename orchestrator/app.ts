@@ -12,7 +12,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import os from 'node:os';
 import type { ObjectStore } from '../workers/storage/port.ts';
+import { redactError, redactor, storageRoots } from '../workers/redact.ts';
 import type { TitleStore } from './titles/store.ts';
 import { titleRoutes } from './routes/titles.ts';
 import { playbackRoutes } from './routes/playback.ts';
@@ -94,7 +96,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Its own CSP with hashes of its inline code, in place of the API's deny-all one.
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+  // Presigned URLs, credentials and storage paths never reach a response body or a log line.
+  const redact = redactor(storageRoots(deps.store.describe, deps.tmpDir ?? os.tmpdir()));
+  app.setErrorHandler((raw: Error & { statusCode?: number; code?: string; validation?: unknown }, req, reply) => {
+    const err = redactError(raw, redact);
     if (isRedisUnavailable(err)) {
       const e = new HttpErrors.QueueUnavailable();
       return reply.status(503).send({ statusCode: 503, code: e.code, error: 'Service Unavailable', message: e.message });

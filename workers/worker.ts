@@ -9,6 +9,7 @@ import { artworkHandler } from './jobs/artwork.ts';
 import { measureRungsHandler } from './jobs/measure-rungs.ts';
 import { failureOf, isFinalAttempt, titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
 import { JobMetrics } from './job-metrics.ts';
+import { redactError, redactor, storageRoots } from './redact.ts';
 import { meterCpu } from './ffmpeg/cpu-meter.ts';
 import type { JobDataByName, JobName } from './jobs/types.ts';
 
@@ -97,6 +98,7 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
     void p.finally(() => inFlight.delete(p)).catch(() => undefined);
     return p;
   };
+  const redact = redactor(storageRoots(baseDeps.store.describe, baseDeps.tmpDir));
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const handler = HANDLERS[job.name] as Handler<JobName>;
@@ -136,7 +138,9 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
         deps.log.info({ titleId, jobId: job.id, job: job.name }, 'job cancelled');
         return { cancelled: true };
       }
+      // Redacted before it is logged, stored on the title or handed to BullMQ (its failed reason).
       const { error: e, code } = failureOf(err, 'VF_JOB_FAILED');
+      redactError(e, redact);
       const final = isFinalAttempt(job, e);
       deps.log.warn({ titleId, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, final, err: e.message }, 'job failed');
       await metrics.jobFailed(job.name, code, final).catch(() => undefined);
