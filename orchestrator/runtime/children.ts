@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export async function freePort(): Promise<number> {
@@ -53,28 +56,58 @@ export interface RedisServer {
 }
 
 /**
+ * The embedded Redis' password: made once per Redis dir (0600 file beside its data) and kept,
+ * so a restarted server takes the same clients. Any local user can reach a loopback port;
+ * without a password any of them could read API key hashes and rewrite jobs.
+ */
+async function redisPassword(dir: string): Promise<string> {
+  const file = path.join(dir, 'redis.password');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const password = randomBytes(24).toString('base64url');
+  try {
+    await writeFile(file, `${password}\n`, { flag: 'wx', mode: 0o600 });
+    return password;
+  } catch (err) {
+    // Another start made it first: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(file, 'utf8')).trim();
+    throw err;
+  }
+}
+
+/**
  * Starts a `redis-server` child for one machine's embedded stack (and for tests): data
- * under `dir`, AOF on so a restart loses no job, and `noeviction` because BullMQ must never
- * have its keys evicted.
+ * under `dir`, AOF on so a restart loses no job, `noeviction` because BullMQ must never
+ * have its keys evicted, and a password, given on stdin (a command line is world-readable
+ * in /proc); the URL returned carries it.
  */
 export async function startRedisServer(dir: string, port?: number): Promise<RedisServer> {
   const p = port ?? (await freePort());
-  const redisArgs = ['redis-server', '--port', String(p), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
-    '--maxmemory-policy', 'noeviction', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes'];
-  const [program = 'redis-server', ...args] = [...parentDeathWatch(), ...redisArgs];
+  const password = await redisPassword(dir);
+  const config = [
+    `port ${p}`, 'bind 127.0.0.1', `dir "${dir.replace(/["\\]/g, '\\$&')}"`, 'appendonly yes', 'appendfsync everysec', 'maxmemory-policy noeviction',
+    'save ""', 'daemonize no', 'protected-mode yes', `requirepass ${password}`,
+  ].join('\n');
+  const [program = 'redis-server', ...args] = [...parentDeathWatch(), 'redis-server', '-'];
   const child = spawn(
     program,
     args,
     // Own process group, so a terminal's Ctrl-C does not stop Redis under workers that are
     // still finishing their jobs; the supervisor stops it last.
-    { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+    { stdio: ['pipe', 'ignore', 'inherit'], detached: true },
   );
+  // A missing redis-server is reported below; its closed stdin is no second error.
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(`${config}\n`);
   process.once('exit', () => child.kill('SIGTERM'));
   const spawnError = new Promise<never>((_, reject) =>
     child.once('error', (err) => reject(new Error(`cannot start redis-server (is it installed?): ${err.message}`))),
   );
   await Promise.race([waitForPort(p, 10_000, child), spawnError]);
-  return { url: `redis://127.0.0.1:${p}`, port: p, child, stop: () => stopChild(child) };
+  return { url: `redis://:${password}@127.0.0.1:${p}`, port: p, child, stop: () => stopChild(child) };
 }
 
 let setprivChecked: boolean | undefined;

@@ -11,6 +11,10 @@ import { ApiKeyStore } from '../auth/keys.ts';
 import { buildApp, type App, type AppDeps } from '../app.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { startRedisServer, type RedisServer } from './children.ts';
+import { redactor } from '../../workers/redact.ts';
+
+/** A connection URL as a log may show it: no password. */
+const redactUrl = redactor([]);
 import type { Worker } from 'bullmq';
 
 /** Uses REDIS_URL when something answers there; otherwise starts an embedded redis-server under the data dir. */
@@ -22,7 +26,7 @@ export async function ensureRedis(config: RuntimeConfig, log: Logger): Promise<{
       await probe.ping();
       return { url: config.redisUrl };
     } catch (err) {
-      log.warn({ redisUrl: config.redisUrl, err: (err as Error).message }, 'REDIS_URL does not answer; starting an embedded redis-server');
+      log.warn({ redisUrl: redactUrl(config.redisUrl), err: redactUrl((err as Error).message) }, 'REDIS_URL does not answer; starting an embedded redis-server');
     } finally {
       probe.disconnect();
     }
@@ -30,7 +34,7 @@ export async function ensureRedis(config: RuntimeConfig, log: Logger): Promise<{
   const dir = path.join(config.dataDir, 'redis');
   await mkdir(dir, { recursive: true });
   const server = await startRedisServer(dir);
-  log.info({ redisUrl: server.url, dir }, 'embedded redis-server started (AOF on, noeviction)');
+  log.info({ redisUrl: redactUrl(server.url), dir }, 'embedded redis-server started (AOF on, noeviction, password in redis.password)');
   return { url: server.url, server };
 }
 

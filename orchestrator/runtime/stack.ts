@@ -9,6 +9,7 @@ import { DataDirLock, type LockRecord } from './data-dir-lock.ts';
 import { processId, stopProcess } from './processes.ts';
 import { connectedProducer, createQueue } from '../../workers/jobs/queue.ts';
 import path from 'node:path';
+import { redactor } from '../../workers/redact.ts';
 import type { ApiKeyStore } from '../auth/keys.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/vodforge.mjs', import.meta.url));
@@ -118,7 +119,7 @@ async function startLocked(given: RuntimeConfig, options: StackOptions, log: Log
   };
   for (let i = 0; i < options.workers; i++) children.push(new WorkerChild(i, env, log, recordChildren));
   for (const c of children) c.start();
-  log.info({ url, workers: options.workers, storage: api.store.describe, redis: redis.url }, 'vodforge is up');
+  log.info({ url, workers: options.workers, storage: api.store.describe, redis: redactor([])(redis.url) }, 'vodforge is up');
   let stopping: Promise<void> | undefined;
   return {
     url,
