@@ -27,15 +27,35 @@ const VODFORGE_ENV = [
   ...new Set([...readFileSync(new URL('orchestrator/config.ts', root), 'utf8').matchAll(/(?:read\(env, '|\benv\.)([A-Z][A-Z0-9_]+)/g)].map((m) => m[1])),
 ];
 
+/** The secrets compose requires, as an operator's .env would set them. */
+const SECRETS = { REDIS_PASSWORD: 'r3dis-pw', MINIO_ROOT_USER: 'minio-root', MINIO_ROOT_PASSWORD: 'root-pw-123456', S3_ACCESS_KEY_ID: 'vodforge', S3_SECRET_ACCESS_KEY: 'vf-secret-123456' };
+const composeConfig = (env: Record<string, string>, ...args: string[]): string => {
+  const clean: NodeJS.ProcessEnv = { ...process.env, S3_BUCKET: '', ...env };
+  for (const name of Object.keys(SECRETS)) if (!(name in env)) delete clean[name];
+  return execFileSync('docker-compose', ['-f', fileURLToPath(new URL('docker-compose.yml', root)), ...args], { encoding: 'utf8', env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+};
+
 describe('docker-compose config (Debian docker-compose 1.29)', () => {
   it('accepts the file, and api and worker get the same vodforge environment', () => {
-    const run = (...args: string[]): string =>
-      execFileSync('docker-compose', ['-f', fileURLToPath(new URL('docker-compose.yml', root)), ...args], { encoding: 'utf8', env: { ...process.env, REDIS_URL: '', S3_BUCKET: '' } });
-    expect(run('config', '--services').trim().split('\n').sort()).toEqual(['api', 'createbucket', 'minio', 'redis', 'worker']);
-    const resolved = run('config');
-    // Interpolated defaults reach the containers: the compose stack's Redis and MinIO.
-    expect(resolved).toMatch(/REDIS_URL: redis:\/\/redis:6379/);
+    expect(composeConfig(SECRETS, 'config', '--services').trim().split('\n').sort()).toEqual(['api', 'createbucket', 'minio', 'redis', 'worker']);
+    const resolved = composeConfig(SECRETS, 'config');
+    // Interpolated values reach the containers: the compose stack's Redis (with its password) and MinIO.
+    expect(resolved).toMatch(/REDIS_URL: redis:\/\/:r3dis-pw@redis:6379/);
     expect(resolved).toMatch(/S3_BUCKET: vodforge/);
+    // vodforge's containers get its bucket user, never MinIO's root.
+    expect(block(resolved, 'api', 2)).not.toContain('root-pw-123456');
+  });
+
+  it.each(Object.keys(SECRETS))('refuses to start without %s, naming it', (name) => {
+    const env: Record<string, string> = { ...SECRETS };
+    delete env[name];
+    let message = '';
+    try {
+      composeConfig(env, 'config');
+    } catch (err) {
+      message = String((err as { stderr?: string }).stderr);
+    }
+    expect(message).toContain(name);
   });
 });
 
@@ -45,23 +65,34 @@ describe('docker-compose.yml (read as text)', () => {
     expect(names).toEqual(['redis', 'minio', 'createbucket', 'api', 'worker']);
   });
 
-  it('redis runs with AOF on and noeviction, on a named volume', () => {
+  it('redis runs with AOF on, noeviction and a password, on a named volume', () => {
     const redis = service('redis');
-    expect(redis).toMatch(/"--appendonly", "yes"/);
-    expect(redis).toMatch(/"--maxmemory-policy", "noeviction"/);
+    expect(redis).toMatch(/--appendonly yes/);
+    expect(redis).toMatch(/--maxmemory-policy noeviction/);
+    expect(redis).toMatch(/--requirepass \\"\$\$REDIS_PASSWORD\\"/);
     expect(redis).toMatch(/- redis-data:\/data/);
   });
 
-  it('minio keeps its data on a named volume and has a healthcheck', () => {
+  it('minio keeps its data on a named volume, has a healthcheck, and shows its console on loopback only', () => {
     const minio = service('minio');
     expect(minio).toMatch(/- minio-data:\/data/);
     expect(minio).toContain('healthcheck:');
+    const published = [...minio.matchAll(/^\s+- "([^"]+)"$/gm)].map((m) => m[1]);
+    expect(published).toEqual(['127.0.0.1:9001:9001']);
   });
 
-  it('createbucket is a one-shot mc run after minio is healthy', () => {
+  it('has no default secret anywhere', () => {
+    expect(compose).not.toMatch(/(PASSWORD|SECRET[A-Z_]*|ACCESS_KEY_ID|MINIO_ROOT_USER):-/);
+    expect(compose).not.toContain('vodforge-secret');
+  });
+
+  it('createbucket is a one-shot mc run after minio is healthy that gives vodforge a bucket-scoped user', () => {
     const mc = service('createbucket');
     expect(mc).toMatch(/image: \S*minio\/mc:/);
-    expect(mc).toMatch(/"mb", "--ignore-existing"/);
+    expect(mc).toMatch(/mc mb --ignore-existing "vf\/\$\$BUCKET"/);
+    expect(mc).toMatch(/mc admin user add vf "\$\$VF_USER"/);
+    expect(mc).toMatch(/"Resource":\["arn:aws:s3:::'"\$\$BUCKET"'\/\*"\]/);
+    expect(mc).toMatch(/mc admin policy attach vf vodforge-bucket --user "\$\$VF_USER"/);
     expect(mc).toMatch(/minio:\n\s+condition: service_healthy/);
     expect(mc).toContain('restart: "no"');
   });
