@@ -24,9 +24,15 @@ export function masterProtocols(location: string): string {
   return 'file';
 }
 
-/** Input options that restrict how a master at `location` is opened (they go before its `-i`, or before ffprobe's input). */
+/**
+ * Input options that restrict how a master at `location` is opened (they go before its `-i`,
+ * or before ffprobe's input). Over http(s), no redirect is followed: the presigned URL names
+ * the storage host, and a redirect (from a misbehaving or impersonated endpoint) would take
+ * the worker to any other host.
+ */
 export function masterInputOptions(location: string): string[] {
-  return ['-format_whitelist', MASTER_DEMUXERS.join(','), '-protocol_whitelist', masterProtocols(location)];
+  const options = ['-format_whitelist', MASTER_DEMUXERS.join(','), '-protocol_whitelist', masterProtocols(location)];
+  return masterProtocols(location) === 'file' ? options : [...options, '-max_redirects', '0'];
 }
 
 /** `-i` for a master, with {@link masterInputOptions}. */

@@ -2,7 +2,9 @@
  * How masters are opened, on the real ffprobe: media containers read, playlists and manifests
  * refused by name before they can open what they point at, and only the protocol a location needs.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +39,31 @@ describe('master input policy', () => {
       expect((await probeMaster(out)).video.width).toBe(160);
     }
     expect((await probeMaster(mp4)).video.width).toBe(160);
+  });
+
+  it('follows no redirect off the storage host: the master is read where its URL says, or not at all', async () => {
+    const mp4 = path.join(dir, 'served.mp4');
+    await makeMaster(mp4, { width: 160, height: 90, fps: 25, durationS: 1 });
+    const body = await readFile(mp4);
+    // The "internal service" a redirect points at: it must see no connection.
+    let internalConnections = 0;
+    const internal = http.createServer((_req, res) => res.end(body));
+    internal.on('connection', () => (internalConnections += 1));
+    const storage = http.createServer((req, res) => {
+      if (req.url === '/bucket/direct') return res.end(body);
+      res.writeHead(302, { location: `http://127.0.0.1:${(internal.address() as AddressInfo).port}/x.mp4` }).end();
+    });
+    await Promise.all([internal, storage].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    try {
+      const base = `http://127.0.0.1:${(storage.address() as AddressInfo).port}/bucket`;
+      // Control: the same options read a master served directly.
+      expect((await probeMaster(`${base}/direct`)).video.width).toBe(160);
+      await expect(runFfmpeg([...masterInput(`${base}/redirected`), '-f', 'null', '-'])).rejects.toThrow();
+      await expect(probeMaster(`${base}/redirected`)).rejects.toThrow();
+      expect(internalConnections).toBe(0);
+    } finally {
+      await Promise.all([internal, storage].map((s) => new Promise((r) => s.close(r))));
+    }
   });
 
   it('refuses an HLS playlist naming a local file, with its own code', async () => {
