@@ -48,7 +48,7 @@ export interface AppDeps {
   readonly publicUrl?: string;
   /** Origins fill plans may steer players to (https). @defaultValue none: plans with a `baseUrl` are refused */
   readonly applianceOrigins?: readonly string[];
-  /** Fill plans are computed in worker threads: how many at once, waiting, and each one's heap. */
+  /** Fill plans are computed in a helper process: how many may wait, and its heap. */
   readonly planner?: PlanRunnerOptions;
   /** Rate limits and load shedding (see protection.ts). */
   readonly protection?: ProtectionOptions;

@@ -1,39 +1,39 @@
-import { Worker } from 'node:worker_threads';
 import type { CatalogTitle } from '../../cdn-planner/index.ts';
 import { HttpErrors } from '../errors.ts';
+import { HelperCrashedError, HelperProcess } from '../runtime/helper-process.ts';
 import { WorkGate } from '../work-gate.ts';
 import type { FillPlanInputError } from './compute.ts';
-import type { FromPlanThread, PlanThreadData, ToPlanThread } from './plan-thread.ts';
+import type { PlanReply, PlanRequestMessage } from './plan-child.ts';
 import type { SerializedFillPlan } from './store.ts';
 
 export interface PlanRunnerOptions {
-  /** Plans computed at once, each in its own thread. @defaultValue 1 (the API keeps a core for players) */
-  readonly concurrency?: number;
-  /** Plan requests that may wait; past it, 503 `VF_BUSY`. @defaultValue 4 */
+  /** Plan requests that may wait for the one running; past it, 503 `VF_BUSY`. @defaultValue 4 */
   readonly maxWaiting?: number;
-  /** Heap one planning thread may use, MB; past it the plan fails with 422, the API lives on. @defaultValue 1024 */
+  /** Heap the planning helper may use, MB; past it the plan fails with 422, the API lives on. @defaultValue 1024 */
   readonly maxHeapMb?: number;
 }
 
-const THREAD = new URL('./plan-thread.mjs', import.meta.url);
-/** An idle planning thread ends after this: a burst of plans shares one, and none keeps its heap. */
-const IDLE_THREAD_MS = 2000;
-
 /**
- * Computes fill plans in worker threads, so parsing megabytes of views and planning over them
- * never stalls the event loop that serves manifests. At most `concurrency` run, at the lowest
- * CPU priority; a thread serves the plans that follow within IDLE_THREAD_MS and is replaced
- * when it dies (its heap limit makes an oversized request fail alone).
+ * Computes fill plans in a helper process (plan-child.ts) under `nice -n 19`, one at a time:
+ * parsing megabytes of views and planning over them never stalls the event loop that serves
+ * manifests, never takes a core from it when both want one, and never grows the API's memory.
+ * The helper ends after 2 s idle; a burst of plans shares one.
  */
 export class PlanRunner {
   private readonly gate: WorkGate;
+  private readonly helper: HelperProcess<PlanRequestMessage, PlanReply>;
   private readonly maxHeapMb: number;
-  private readonly idle: Worker[] = [];
-  private readonly all = new Set<Worker>();
 
   constructor(private readonly applianceOrigins: readonly string[], options: PlanRunnerOptions = {}) {
-    this.gate = new WorkGate({ name: 'fill plan computations', concurrency: options.concurrency ?? 1, maxWaiting: options.maxWaiting ?? 4, retryAfterS: 30 });
+    this.gate = new WorkGate({ name: 'fill plan computations', concurrency: 1, maxWaiting: options.maxWaiting ?? 4, retryAfterS: 30 });
     this.maxHeapMb = options.maxHeapMb ?? 1024;
+    this.helper = new HelperProcess({
+      name: 'planning',
+      entry: new URL('./plan-child.mjs', import.meta.url),
+      nodeArgs: [`--max-old-space-size=${this.maxHeapMb}`],
+      background: true,
+      idleExitMs: 2000,
+    });
   }
 
   /**
@@ -42,74 +42,28 @@ export class PlanRunner {
    * limit, 503 when too many plans wait.
    */
   run(raw: Buffer, exportCatalog: () => Promise<readonly CatalogTitle[]>): Promise<SerializedFillPlan> {
-    return this.gate.run(() => this.inThread(raw, exportCatalog));
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.all].map((w) => w.terminate()));
-  }
-
-  private thread(): Worker {
-    const ready = this.idle.pop();
-    if (ready !== undefined) return ready;
-    const data: PlanThreadData = { applianceOrigins: this.applianceOrigins };
-    const worker = new Worker(THREAD, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } });
-    // An idle thread must not keep the process alive.
-    worker.unref();
-    this.all.add(worker);
-    worker.once('exit', () => {
-      this.all.delete(worker);
-      const i = this.idle.indexOf(worker);
-      if (i >= 0) this.idle.splice(i, 1);
+    return this.gate.run(async () => {
+      const request = { raw, now: new Date().toISOString(), applianceOrigins: this.applianceOrigins };
+      let reply = await this.ask(request);
+      if (reply.kind === 'need-catalog') reply = await this.ask({ ...request, catalog: await exportCatalog() });
+      if (reply.kind === 'done') return reply.plan;
+      if (reply.kind === 'error') throw inputError(reply.code, reply.message);
+      throw new Error('the planning helper asked for the catalog twice');
     });
-    return worker;
   }
 
-  private inThread(raw: Buffer, exportCatalog: () => Promise<readonly CatalogTitle[]>): Promise<SerializedFillPlan> {
-    const worker = this.thread();
-    return new Promise<SerializedFillPlan>((resolve, reject) => {
-      const onMessage = (m: FromPlanThread): void => {
-        if (m.kind === 'done') finish(() => resolve(m.plan));
-        else if (m.kind === 'error') finish(() => reject(inputError(m.code, m.message)));
-        else exportCatalog().then(
-          (catalog) => worker.postMessage({ kind: 'catalog', catalog } satisfies ToPlanThread),
-          (err: unknown) => fail(err),
-        );
-      };
-      const onError = (err: Error & { code?: string }): void => fail(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new HttpErrors.FillPlanTooLarge(this.maxHeapMb) : err);
-      const onExit = (code: number): void => fail(new Error(`planning thread exited with code ${code} before answering`));
-      const detach = (): void => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      /** Answered: the thread goes back to the idle list, and ends if no plan comes soon (its heap is the API's RSS). */
-      const finish = (f: () => void): void => {
-        detach();
-        this.idle.push(worker);
-        setTimeout(() => {
-          const i = this.idle.indexOf(worker);
-          if (i < 0) return;
-          this.idle.splice(i, 1);
-          void worker.terminate();
-        }, IDLE_THREAD_MS).unref();
-        f();
-      };
-      /** The thread is in an unknown state: it is dropped. */
-      const fail = (err: unknown): void => {
-        detach();
-        void worker.terminate();
-        reject(err);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      // Transferred, not copied, when the buffer is its own (a large body always is; a small
-      // one may sit in Node's shared pool, which must not be detached).
-      const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
-      const bytes = own ? new Uint8Array(raw.buffer, 0, raw.byteLength) : new Uint8Array(raw);
-      worker.postMessage({ kind: 'body', raw: bytes, now: new Date().toISOString() } satisfies ToPlanThread, [bytes.buffer as ArrayBuffer]);
-    });
+  close(): Promise<void> {
+    return this.helper.close();
+  }
+
+  private async ask(request: PlanRequestMessage): Promise<PlanReply> {
+    try {
+      return await this.helper.request(request);
+    } catch (err) {
+      // V8 aborts a process past its heap limit.
+      if (err instanceof HelperCrashedError && (err.signal === 'SIGABRT' || err.exitCode === 134)) throw new HttpErrors.FillPlanTooLarge(this.maxHeapMb);
+      throw err;
+    }
   }
 }
 

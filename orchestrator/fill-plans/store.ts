@@ -77,7 +77,7 @@ export class FillPlanStore {
     await this.createSerialized(serializeFillPlan(stored));
   }
 
-  /** `create` for a plan serialised elsewhere (a planning thread): no large stringify here. */
+  /** `create` for a plan serialised elsewhere (the planning helper): no large stringify here. */
   async createSerialized(s: SerializedFillPlan): Promise<void> {
     const { id } = s.meta;
     await this.store.put(planKey(id), s.planJson, { contentType: 'application/json' });

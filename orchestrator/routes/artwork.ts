@@ -26,7 +26,9 @@ import { ObjectNotFoundError } from '../../workers/storage/port.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { WorkGate } from '../work-gate.ts';
-import { ImagingCrashedError, ImagingHelper } from '../imaging/helper.ts';
+import { HelperCrashedError, HelperProcess } from '../runtime/helper-process.ts';
+import type { ImagingRequest } from '../imaging/child.ts';
+import type { PreparedArtwork } from '../imaging/prepare.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
 import { ArtworkPending, ArtworkView, artworkView, ImageParams, PinBody, SAME_FRAME_S } from './artwork-view.ts';
 
@@ -50,7 +52,14 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
   // Decodes and crops run one at a time, in a helper process (each holds up to ~250 MB); the
   // rest wait their turn with their bodies unread, and past 32 waiting the API answers 503.
   const imagingGate = new WorkGate({ name: 'artwork images', concurrency: 1, maxWaiting: 32, retryAfterS: 5 });
-  const imaging = new ImagingHelper();
+  const imaging = new HelperProcess<ImagingRequest, PreparedArtwork>({
+    name: 'imaging',
+    entry: new URL('../imaging/child.mjs', import.meta.url),
+    // glibc gives each libvips thread its own malloc arena and keeps what they free: two
+    // arenas hold the helper's resident set near what one decode needs.
+    env: { MALLOC_ARENA_MAX: '2' },
+    recycleAboveBytes: 384 * 1024 * 1024,
+  });
   app.addHook('onClose', () => imaging.close());
 
   // Uploads arrive as raw bodies, read here with their own limit (the app's JSON limit is 1 MiB).
@@ -179,8 +188,8 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
     const file = path.join(deps.tmpDir ?? os.tmpdir(), `vf-artwork-${randomUUID()}`);
     try {
       await writeLimited(body, file, MAX_CUSTOM_ARTWORK_BYTES);
-      const prepared = await imaging.prepare(file).catch((err: unknown) => {
-        throw err instanceof ImagingCrashedError ? new HttpErrors.ArtworkNotAnImage('the image decoder failed on it') : err;
+      const prepared = await imaging.request({ file }).catch((err: unknown) => {
+        throw err instanceof HelperCrashedError ? new HttpErrors.ArtworkNotAnImage('the image decoder failed on it') : err;
       });
       if (prepared.kind === 'not-an-image') throw new HttpErrors.ArtworkNotAnImage(prepared.reason);
       if (prepared.kind === 'too-small') throw new HttpErrors.ArtworkImageTooSmall(prepared.widthPx, prepared.heightPx, prepared.minSidePx);

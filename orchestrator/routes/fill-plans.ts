@@ -25,12 +25,12 @@ export const fillPlanRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   const runner = new PlanRunner(deps.applianceOrigins ?? [], deps.planner);
   app.addHook('onClose', () => runner.close());
 
-  // Its own context: the body stays raw bytes here, parsed and checked in the planning thread.
+  // Its own context: the body stays raw bytes here, parsed and checked in the planning helper.
   await app.register(async (raw) => {
     raw.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: FILL_PLAN_BODY_LIMIT }, (_req, body, done) => done(null, body));
     raw.post('/v1/fill-plans', {
       bodyLimit: FILL_PLAN_BODY_LIMIT,
-      // The body is its only input: the schema documents it here and the thread checks it.
+      // The body is its only input: the schema documents it here and the planning helper checks it.
       validatorCompiler: () => () => true,
       schema: {
         tags: ['fill-plans'],

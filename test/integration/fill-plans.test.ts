@@ -211,7 +211,7 @@ describe('fill-plan API', () => {
     expect(garbled.json()).toMatchObject({ code: 'VF_INVALID_JSON' });
   });
 
-  it('fails a plan that outgrows its thread\'s heap with 422, and the API serves on', async () => {
+  it('fails a plan that outgrows its helper\'s heap with 422, and the API serves on', async () => {
     const small = await createApi(stack.config, stack.redis.url, false, { planner: { maxHeapMb: 32 } });
     try {
       actAsAdmin(small.app, stack.adminKey);
@@ -219,7 +219,7 @@ describe('fill-plan API', () => {
       const res = await small.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { ...body, views: bigViews } });
       expect(res.statusCode, res.body).toBe(422);
       expect(res.json()).toMatchObject({ code: 'VF_FILL_PLAN_TOO_LARGE' });
-      // A new thread takes the next plan.
+      // A new helper takes the next plan.
       expect((await small.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: body })).statusCode).toBe(201);
     } finally {
       await small.close();
