@@ -50,6 +50,8 @@ export interface AppDeps {
   readonly applianceOrigins?: readonly string[];
   /** Fill plans are computed in a helper process: how many may wait, and its heap. */
   readonly planner?: PlanRunnerOptions;
+  /** Different keys that must approve a fill plan before it steers players. @defaultValue 1 */
+  readonly planApprovals?: number;
   /** Rate limits and load shedding (see protection.ts). */
   readonly protection?: ProtectionOptions;
 }

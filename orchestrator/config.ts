@@ -29,6 +29,8 @@ export interface RuntimeConfig {
   readonly publicUrl: string | undefined;
   /** `VF_APPLIANCE_ORIGINS`: the https origins fill plans may steer players to. */
   readonly applianceOrigins: readonly string[];
+  /** `VF_PLAN_APPROVALS`: different keys that must approve a fill plan (1 or 2). */
+  readonly planApprovals?: number;
   /** `VF_RATE_LIMIT_PER_MIN`, `VF_MAX_RSS_BYTES`: rate limits and load shedding; undefined: the defaults. */
   readonly protection?: ProtectionOptions;
 }
@@ -38,6 +40,12 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`Expected ${name} to be a positive integer, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function planApprovals(raw: string | undefined): number {
+  if (raw === undefined) return 1;
+  if (raw !== '1' && raw !== '2') throw new ConfigError(`Expected VF_PLAN_APPROVALS to be 1 or 2, got ${JSON.stringify(raw)}`);
+  return Number(raw);
 }
 
 function asConfigError<T>(parse: () => T): T {
@@ -97,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     tmpDir: read(env, 'VF_TMP_DIR') ?? os.tmpdir(),
     publicUrl: asConfigError(() => parsePublicUrl(read(env, 'VF_PUBLIC_URL'))),
     applianceOrigins: asConfigError(() => parseApplianceOrigins(read(env, 'VF_APPLIANCE_ORIGINS'))),
+    planApprovals: planApprovals(read(env, 'VF_PLAN_APPROVALS')),
     protection: {
       ratePerMinute: positiveInt('VF_RATE_LIMIT_PER_MIN', env.VF_RATE_LIMIT_PER_MIN, 1200),
       ...(read(env, 'VF_MAX_RSS_BYTES') === undefined ? {} : { maxRssBytes: positiveInt('VF_MAX_RSS_BYTES', env.VF_MAX_RSS_BYTES, 0) }),

@@ -30,6 +30,7 @@ export const HttpErrors = {
   FillPlanNotProposed: createError<[string, string]>('VF_FILL_PLAN_NOT_PROPOSED', 'Fill plan %s is %s: only a proposed plan can be approved or rejected', 409),
   /** The planner's own validation (time zones, duplicate ids, cluster regions): the message names the field. */
   FillPlanInvalid: createError<[string]>('VF_FILL_PLAN_INVALID', '%s', 400),
+  FillPlanSecondKeyRequired: createError<[string, number]>('VF_FILL_PLAN_SECOND_KEY_REQUIRED', 'This key has approved fill plan %s already; approval takes %d different keys', 409),
   FillPlanTooLarge: createError<[number]>('VF_FILL_PLAN_TOO_LARGE', 'Planning this request needs more than the %d MB a plan may use in the API; plan it offline with `vodforge plan`', 422),
   /** A body checked against its schema away from the route (a plan in its thread): the message names the field. */
   InvalidRequest: createError<[string]>('VF_INVALID_REQUEST', '%s', 400),

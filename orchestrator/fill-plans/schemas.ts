@@ -106,6 +106,9 @@ export const FillPlanMetaView = Type.Object({
   supersedes: Type.Optional(Type.String()),
   catalog: Type.Object({ titles: Type.Integer(), files: Type.Integer(), source: Type.Union([Type.Literal('request'), Type.Literal('storage')]) }),
   totals: Type.Object({ fills: Type.Integer(), fillBytes: Type.Number(), evictions: Type.Integer(), placements: Type.Integer() }),
+  approvals: Type.Optional(Type.Array(Type.Object({ keyId: Type.String(), keyName: Type.String(), at: Type.String() }), {
+    description: 'The keys that approved it so far, when approval takes more than one (VF_PLAN_APPROVALS)',
+  })),
 });
 
 const FillView = Type.Object({

@@ -22,7 +22,21 @@ export interface FillPlanMeta {
   /** Titles and files the plan was computed over. */
   readonly catalog: { readonly titles: number; readonly files: number; readonly source: 'request' | 'storage' };
   readonly totals: { readonly fills: number; readonly fillBytes: number; readonly evictions: number; readonly placements: number };
+  /** Who approved it so far, when approval takes more than one key (VF_PLAN_APPROVALS). */
+  readonly approvals?: PlanApproval[];
 }
+
+/** One key's approval of a plan. */
+export interface PlanApproval {
+  readonly keyId: string;
+  readonly keyName: string;
+  readonly at: string;
+}
+
+/** The outcome of a decision: see {@link FillPlanStore.decide}. */
+export type DecideResult =
+  | { readonly outcome: 'decided' | 'not-proposed' | 'approval-recorded' | 'already-approved-by-key'; readonly meta: FillPlanMeta }
+  | undefined;
 
 /** A plan as stored: the meta, the planner's output and the appliances it was computed for. */
 export interface StoredFillPlan {
@@ -114,21 +128,37 @@ export class FillPlanStore {
 
   /**
    * Moves a proposed plan to `to`. Approving also supersedes the approved plan, if any, and
-   * moves the pointer. Returns the plan's meta after the change, `undefined` when there is no
-   * such plan, or the unchanged meta when it is not proposed (the caller reports the conflict).
+   * moves the pointer. When approval takes `approval.required` keys, each key's approval is
+   * recorded and the plan moves only with the last one (`approval-recorded` before it); a key
+   * that approved already does not count twice (`already-approved-by-key`). Undefined when
+   * there is no such plan; `not-proposed` with the unchanged meta when it is not proposed.
    */
-  decide(id: string, to: 'approved' | 'rejected', nowIso: string): Promise<{ meta: FillPlanMeta; changed: boolean } | undefined> {
-    const run = this.queue.then(async () => {
+  decide(id: string, to: 'approved' | 'rejected', nowIso: string, approval?: { readonly by: Omit<PlanApproval, 'at'>; readonly required: number }): Promise<DecideResult> {
+    const run = this.queue.then(async (): Promise<DecideResult> => {
       const meta = await this.meta(id);
       if (meta === undefined) return undefined;
-      if (meta.state !== 'proposed') return { meta, changed: false };
+      if (meta.state !== 'proposed') return { outcome: 'not-proposed', meta };
       if (to === 'rejected') {
         const next: FillPlanMeta = { ...meta, state: 'rejected', decidedAt: nowIso };
         await this.writeMeta(next);
-        return { meta: next, changed: true };
+        return { outcome: 'decided', meta: next };
+      }
+      const approvals = approval === undefined ? undefined : [...(meta.approvals ?? [])];
+      if (approval !== undefined && approvals !== undefined) {
+        if (approvals.some((a) => a.keyId === approval.by.keyId)) return { outcome: 'already-approved-by-key', meta };
+        approvals.push({ ...approval.by, at: nowIso });
+        if (approvals.length < approval.required) {
+          const recorded: FillPlanMeta = { ...meta, approvals };
+          await this.writeMeta(recorded);
+          return { outcome: 'approval-recorded', meta: recorded };
+        }
       }
       const previous = await this.approvedId();
-      const next: FillPlanMeta = { ...meta, state: 'approved', decidedAt: nowIso, ...(previous === undefined || previous === id ? {} : { supersedes: previous }) };
+      const next: FillPlanMeta = {
+        ...meta, state: 'approved', decidedAt: nowIso,
+        ...(approvals === undefined ? {} : { approvals }),
+        ...(previous === undefined || previous === id ? {} : { supersedes: previous }),
+      };
       // Meta first, then the pointer: a crash between them leaves an approved plan that is not
       // yet steered to, never a pointer to a plan whose meta says proposed.
       await this.writeMeta(next);
@@ -137,7 +167,7 @@ export class FillPlanStore {
         const old = await this.meta(previous);
         if (old !== undefined && old.state === 'approved') await this.writeMeta({ ...old, state: 'superseded', supersededBy: id });
       }
-      return { meta: next, changed: true };
+      return { outcome: 'decided', meta: next };
     });
     this.queue = run.catch(() => undefined);
     return run;

@@ -83,21 +83,28 @@ export const fillPlanRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     };
   });
 
+  const approvalsRequired = deps.planApprovals ?? 1;
   for (const [verb, to] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
     app.post(`/v1/fill-plans/:id/${verb}`, {
       schema: {
         tags: ['fill-plans'],
-        summary: verb === 'approve' ? 'Approve a proposed plan: it supersedes the approved one and players are steered by it' : 'Reject a proposed plan',
+        summary: verb === 'approve'
+          ? 'Approve a proposed plan: it supersedes the approved one and players are steered by it (with VF_PLAN_APPROVALS=2, 202 until a second key approves)'
+          : 'Reject a proposed plan',
         params: FillPlanParams,
-        response: { 200: FillPlanMetaView, 404: ErrorBody, 409: ErrorBody },
+        response: { 200: FillPlanMetaView, 202: FillPlanMetaView, 404: ErrorBody, 409: ErrorBody },
       },
-    }, async (req) => {
+    }, async (req, reply) => {
       const { id } = req.params;
-      const result = await plans.decide(id, to, new Date().toISOString());
+      const key = req.apiKey;
+      const approval = to === 'approved' && approvalsRequired > 1 && key !== undefined ? { by: { keyId: key.id, keyName: key.name }, required: approvalsRequired } : undefined;
+      const result = await plans.decide(id, to, new Date().toISOString(), approval);
       if (result === undefined) throw new HttpErrors.FillPlanNotFound(id);
-      if (!result.changed) throw new HttpErrors.FillPlanNotProposed(id, result.meta.state);
+      if (result.outcome === 'not-proposed') throw new HttpErrors.FillPlanNotProposed(id, result.meta.state);
+      if (result.outcome === 'already-approved-by-key') throw new HttpErrors.FillPlanSecondKeyRequired(id, approvalsRequired);
+      if (result.outcome === 'approval-recorded') return reply.status(202).send(result.meta);
       if (to === 'approved') steering.invalidate();
-      return result.meta;
+      return reply.status(200).send(result.meta);
     });
   }
 };

@@ -66,6 +66,7 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
   const app = await buildApp({ redis, queue, titles, store, keys, maxUploadBytes: config.maxUploadBytes, tmpDir: config.tmpDir, applianceOrigins: config.applianceOrigins,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
     ...(config.protection === undefined ? {} : { protection: config.protection }),
+    ...(config.planApprovals === undefined ? {} : { planApprovals: config.planApprovals }),
     ...extra,
     logger: logger === false ? false : { level: logger.level } });
   return {

@@ -126,6 +126,34 @@ describe('fill-plan API', () => {
     expect(l.plans.map((p) => p.id)).toEqual(expect.arrayContaining([first.id, second.id]));
   });
 
+  it('with VF_PLAN_APPROVALS=2, steers nothing until a second, different key approves', async () => {
+    const two = await createApi({ ...stack.config, planApprovals: 2 }, stack.redis.url, false);
+    try {
+      const operator = (await two.keys.create('operator', 'second operator')).key;
+      const as = (key: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+        two.app.inject({ method, url, headers: { 'x-api-key': key }, ...(payload === undefined ? {} : { payload }) });
+      const { id } = (await as(stack.adminKey, 'POST', '/v1/fill-plans', body)).json<{ id: string }>();
+      const approvedBefore = (await as(stack.adminKey, 'GET', '/v1/fill-plans')).json<{ approved?: string }>().approved;
+
+      const first = await as(stack.adminKey, 'POST', `/v1/fill-plans/${id}/approve`);
+      expect(first.statusCode).toBe(202);
+      expect(first.json()).toMatchObject({ state: 'proposed', approvals: [{ keyName: 'test stack' }] });
+      // The same key twice is still one approval.
+      const again = await as(stack.adminKey, 'POST', `/v1/fill-plans/${id}/approve`);
+      expect(again.statusCode).toBe(409);
+      expect(again.json()).toMatchObject({ code: 'VF_FILL_PLAN_SECOND_KEY_REQUIRED' });
+      expect((await as(stack.adminKey, 'GET', '/v1/fill-plans')).json<{ approved?: string }>().approved).toBe(approvedBefore);
+
+      const second = await as(operator, 'POST', `/v1/fill-plans/${id}/approve`);
+      expect(second.statusCode).toBe(200);
+      expect(second.json<{ state: string; approvals: { keyName: string }[] }>()).toMatchObject({ state: 'approved' });
+      expect(second.json<{ approvals: { keyName: string }[] }>().approvals.map((a) => a.keyName)).toEqual(['test stack', 'second operator']);
+      expect((await as(operator, 'GET', '/v1/fill-plans')).json<{ approved?: string }>().approved).toBe(id);
+    } finally {
+      await two.close();
+    }
+  });
+
   it('rejects a proposed plan, which then cannot be approved', async () => {
     const p = await create();
     const r = await inject('POST', `/v1/fill-plans/${p.id}/reject`);
