@@ -102,6 +102,7 @@ export function PlanPage({ id }) {
       <button type="button" class="approve" data-action="approve" disabled=${!proposed || busy} onClick=${() => decide('approve')}>Approve</button>
       <button type="button" class="reject" data-action="reject" disabled=${!proposed || busy} onClick=${() => decide('reject')}>Reject</button>
       ${proposed ? '' : html`<span class="muted">Decided ${when(view.decidedAt)}${view.supersededBy ? ` · superseded by ${view.supersededBy.slice(0, 8)}` : ''}</span>`}
+      ${proposed && view.approvals?.length ? html`<span class="muted" data-approvals>Approved by ${view.approvals.map((a) => a.keyName).join(', ')}; waiting for another key</span>` : ''}
     </div>
     ${actionError ? html`<p class="error" role="alert">${describeError(actionError)}</p>` : ''}
     <dl class="facts">
