@@ -31,6 +31,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { createFillPlanServices, type FillPlanServices } from './fill-plans/steering.ts';
 import type { PlanRunnerOptions } from './fill-plans/plan-runner.ts';
 import { installProtection, type ProtectionOptions } from './protection.ts';
+import { PAGES, type Page } from './pages.ts';
 
 export interface AppDeps {
   readonly redis: Redis;
@@ -50,6 +51,8 @@ export interface AppDeps {
   readonly applianceOrigins?: readonly string[];
   /** Fill plans are computed in a helper process: how many may wait, and its heap. */
   readonly planner?: PlanRunnerOptions;
+  /** The browser pages this API serves (see pages.ts). @defaultValue all three */
+  readonly pages?: readonly Page[];
   /** Different keys that must approve a fill plan before it steers players. @defaultValue 1 */
   readonly planApprovals?: number;
   /** Rate limits and load shedding (see protection.ts). */
@@ -96,7 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
   });
   // Its own CSP with hashes of its inline code, in place of the API's deny-all one.
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  const pages = new Set<Page>(deps.pages ?? PAGES);
+  if (pages.has('docs')) await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   // Presigned URLs, credentials and storage paths never reach a response body or a log line.
   const redact = redactor(storageRoots(deps.store.describe, deps.tmpDir ?? os.tmpdir()));
@@ -131,8 +135,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(titleRoutes, routeDeps);
   await app.register(playbackRoutes, routeDeps);
   await app.register(artworkRoutes, routeDeps);
-  await app.register(playerRoutes, routeDeps);
-  await app.register((await import('./routes/console.ts')).consoleRoutes, routeDeps);
+  if (pages.has('player')) await app.register(playerRoutes, routeDeps);
+  if (pages.has('console')) await app.register((await import('./routes/console.ts')).consoleRoutes, routeDeps);
   await app.register((await import('./routes/fill-plans.ts')).fillPlanRoutes, routeDeps);
   await app.register(keyRoutes, routeDeps);
   return app;

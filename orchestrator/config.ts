@@ -4,6 +4,7 @@ import type { StorageConfig } from '../workers/storage/index.ts';
 import type { LadderPolicy } from '../workers/jobs/context.ts';
 import { parsePublicUrl } from './public-url.ts';
 import type { ProtectionOptions } from './protection.ts';
+import { PAGES, type Page } from './pages.ts';
 import { parseApplianceOrigins } from './fill-plans/appliance-origins.ts';
 import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../workers/encode/settings.ts';
 
@@ -29,6 +30,8 @@ export interface RuntimeConfig {
   readonly publicUrl: string | undefined;
   /** `VF_APPLIANCE_ORIGINS`: the https origins fill plans may steer players to. */
   readonly applianceOrigins: readonly string[];
+  /** `VF_PAGES`: the browser pages this API serves (console, player, docs). */
+  readonly pages?: readonly Page[];
   /** `VF_PLAN_APPROVALS`: different keys that must approve a fill plan (1 or 2). */
   readonly planApprovals?: number;
   /** `VF_RATE_LIMIT_PER_MIN`, `VF_MAX_RSS_BYTES`: rate limits and load shedding; undefined: the defaults. */
@@ -40,6 +43,14 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`Expected ${name} to be a positive integer, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+function pagesOf(raw: string | undefined): readonly Page[] {
+  if (raw === undefined) return PAGES;
+  const list = raw.split(',').map((p) => p.trim()).filter((p) => p !== '' && p !== 'none');
+  const bad = list.find((p) => !(PAGES as readonly string[]).includes(p));
+  if (bad !== undefined) throw new ConfigError(`Expected VF_PAGES to list pages from ${PAGES.join(', ')} (or none), got ${JSON.stringify(bad)}`);
+  return list as Page[];
 }
 
 function planApprovals(raw: string | undefined): number {
@@ -106,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     publicUrl: asConfigError(() => parsePublicUrl(read(env, 'VF_PUBLIC_URL'))),
     applianceOrigins: asConfigError(() => parseApplianceOrigins(read(env, 'VF_APPLIANCE_ORIGINS'))),
     planApprovals: planApprovals(read(env, 'VF_PLAN_APPROVALS')),
+    pages: pagesOf(read(env, 'VF_PAGES')),
     protection: {
       ratePerMinute: positiveInt('VF_RATE_LIMIT_PER_MIN', env.VF_RATE_LIMIT_PER_MIN, 1200),
       ...(read(env, 'VF_MAX_RSS_BYTES') === undefined ? {} : { maxRssBytes: positiveInt('VF_MAX_RSS_BYTES', env.VF_MAX_RSS_BYTES, 0) }),

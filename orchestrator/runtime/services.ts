@@ -67,6 +67,7 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
     ...(config.protection === undefined ? {} : { protection: config.protection }),
     ...(config.planApprovals === undefined ? {} : { planApprovals: config.planApprovals }),
+    ...(config.pages === undefined ? {} : { pages: config.pages }),
     ...extra,
     logger: logger === false ? false : { level: logger.level } });
   return {

@@ -54,6 +54,15 @@ describe('protection in front of the routes', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
   });
 
+  it('serves only the pages it is configured for, so the console can have an origin to itself', async () => {
+    const consoleOnly = await createApi({ ...stack.config, pages: ['console'] }, stack.redis.url, false);
+    const pagesOnly = await createApi({ ...stack.config, pages: ['player', 'docs'] }, stack.redis.url, false);
+    apis.push(consoleOnly, pagesOnly);
+    const status = async (a: ApiHandle, url: string) => (await a.app.inject({ method: 'GET', url })).statusCode;
+    expect([await status(consoleOnly, '/console'), await status(consoleOnly, '/player/hls.html'), await status(consoleOnly, '/docs/json')]).toEqual([200, 404, 404]);
+    expect([await status(pagesOnly, '/console'), await status(pagesOnly, '/player/hls.html'), await status(pagesOnly, '/docs/json')]).toEqual([404, 200, 200]);
+  });
+
   it('sends security headers: deny-all CSP on the API, hashed inline code only on the console and players', async () => {
     const json = await stack.api.app.inject({ method: 'GET', url: '/v1/titles' });
     expect(json.headers['content-security-policy']).toContain("default-src 'none'");
