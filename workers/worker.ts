@@ -9,7 +9,7 @@ import { artworkHandler } from './jobs/artwork.ts';
 import { measureRungsHandler } from './jobs/measure-rungs.ts';
 import { failureOf, isFinalAttempt, titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
 import { JobMetrics } from './job-metrics.ts';
-import { redactError, redactor, storageRoots } from './redact.ts';
+import { redactor, storageRoots } from './redact.ts';
 import { meterCpu } from './ffmpeg/cpu-meter.ts';
 import type { JobDataByName, JobName } from './jobs/types.ts';
 
@@ -98,14 +98,14 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
     void p.finally(() => inFlight.delete(p)).catch(() => undefined);
     return p;
   };
-  const redact = redactor(storageRoots(baseDeps.store.describe, baseDeps.tmpDir));
+  const redact = baseDeps.redact ?? redactor(storageRoots(baseDeps.store.describe, baseDeps.tmpDir));
   const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job name ${job.name}`);
     const handler = HANDLERS[job.name] as Handler<JobName>;
     const data = job.data as JobDataByName[JobName];
     const titleId = titleIdOf(data);
     // Every line a handler logs carries the title and job it is about.
-    const deps: WorkerDeps = { ...baseDeps, log: withBindings(baseDeps.log, { titleId, jobId: job.id, job: job.name }) };
+    const deps: WorkerDeps = { ...baseDeps, redact, log: withBindings(baseDeps.log, { titleId, jobId: job.id, job: job.name }) };
     if (job.id !== undefined) running.set(job.id, titleId);
     const started = performance.now();
     try {
@@ -139,8 +139,7 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
         return { cancelled: true };
       }
       // Redacted before it is logged, stored on the title or handed to BullMQ (its failed reason).
-      const { error: e, code } = failureOf(err, 'VF_JOB_FAILED');
-      redactError(e, redact);
+      const { error: e, code } = failureOf(err, 'VF_JOB_FAILED', redact);
       const final = isFinalAttempt(job, e);
       deps.log.warn({ titleId, jobId: job.id, job: job.name, attempt: job.attemptsMade + 1, final, err: e.message }, 'job failed');
       await metrics.jobFailed(job.name, code, final).catch(() => undefined);

@@ -31,8 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     'data-dir': { type: 'string' },
     exit: { type: 'boolean', default: false },
   });
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const config = loadConfig(process.env, values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] });
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn', config);
   const stack = await startStack(config, { port: intOption('port', values.port, 8080), host: '127.0.0.1', workers: intOption('workers', values.workers, 2, 1) }, log);
   try {
     process.stderr.write('generating a sample master (30 s, 1280x720, 25 fps, with audio)...\n');

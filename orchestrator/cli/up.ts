@@ -12,8 +12,8 @@ export async function run(argv: string[]): Promise<number> {
     'data-dir': { type: 'string' },
     workers: { type: 'string', default: '2' },
   });
-  const log = createLogger();
   const config = loadConfig(process.env, values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] });
+  const log = createLogger(undefined, config);
   const stack = await startStack(
     config,
     {

@@ -11,8 +11,8 @@ const ORPHAN_EXIT_MS = 5000;
  * job goes back to the queue. Under `vodforge up`, the supervisor's death is a SIGINT.
  */
 export async function run(_argv: string[]): Promise<number> {
-  const log = createLogger();
   const config = loadConfig(process.env);
+  const log = createLogger(undefined, config);
   if (config.redisUrl === undefined) throw new ConfigError('vodforge worker needs REDIS_URL');
   const handle = await startWorker(config, config.redisUrl, log);
   log.info({ storage: config.storage.kind, prefix: config.prefix }, 'worker started');

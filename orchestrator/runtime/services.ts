@@ -11,7 +11,7 @@ import { ApiKeyStore } from '../auth/keys.ts';
 import { buildApp, type App, type AppDeps } from '../app.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { startRedisServer, type RedisServer } from './children.ts';
-import { redactor } from '../../workers/redact.ts';
+import { redactor, storageRoots } from '../../workers/redact.ts';
 
 /** A connection URL as a log may show it: no password. */
 const redactUrl = redactor([]);
@@ -69,7 +69,7 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
     ...(config.planApprovals === undefined ? {} : { planApprovals: config.planApprovals }),
     ...(config.pages === undefined ? {} : { pages: config.pages }),
     ...extra,
-    logger: logger === false ? false : { level: logger.level } });
+    logger: logger === false ? false : { level: logger.level, stream: redactedStdout(config) } });
   return {
     app,
     store,
@@ -122,6 +122,21 @@ export async function startWorker(config: RuntimeConfig, redisUrl: string, log: 
   };
 }
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { pid: process.pid } });
+/**
+ * Standard output with every line redacted (see workers/redact.ts): whatever a log line
+ * carries (an error from ffmpeg or the SDK, a URL), no presigned query, password or storage
+ * path reaches the log.
+ */
+export function redactedStdout(config: Pick<RuntimeConfig, 'storage' | 'tmpDir' | 'dataDir'> | undefined): { write(line: string): void } {
+  const roots = config === undefined ? [] : [
+    ...storageRoots(config.storage.kind === 'local' ? `file://${path.resolve(config.storage.root)}` : '', config.tmpDir),
+    { path: config.dataDir, label: '<data-dir>' },
+  ];
+  const redact = redactor(roots);
+  return { write: (line) => void process.stdout.write(redact(line)) };
+}
+
+/** The process's logger: JSON lines on stdout, redacted for `config`'s storage root and scratch dir. */
+export function createLogger(level = process.env.LOG_LEVEL ?? 'info', config?: Pick<RuntimeConfig, 'storage' | 'tmpDir' | 'dataDir'>): Logger {
+  return pino({ level, base: { pid: process.pid } }, redactedStdout(config));
 }

@@ -19,7 +19,7 @@ import type { Rung, RdPoint } from '../../ladder/types.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
 import { jobIds, type JobDataByName, type SourceRef } from './types.ts';
-import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
+import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from './scratch.ts';
 
 /**
@@ -152,7 +152,7 @@ export const sampleHandler: Handler<'sample'> = async (job, ctx) => {
     return await encodeSample(job, ctx);
   } catch (err) {
     if (ctx.signal.aborted || !isFinalAttempt(job, err)) throw err;
-    const message = `window ${job.data.index} at ${job.data.window.startS.toFixed(1)} s: ${(err as Error).message}`;
+    const message = `window ${job.data.index} at ${job.data.window.startS.toFixed(1)} s: ${failureOf(err, 'VF_SAMPLE_FAILED', ctx.deps.redact).error.message}`;
     ctx.deps.log.warn({ titleId: job.data.source.titleId, jobId: job.id, err: message }, 'sample failed; the ladder goes on without it');
     return { failed: message } satisfies SampleFailure;
   }

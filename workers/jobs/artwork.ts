@@ -77,7 +77,7 @@ export const artworkHandler: Handler<'artwork'> = async (job, { deps, signal }) 
     manifest = await computeArtwork(job.id ?? `artwork-${titleId}`, d, settings, deps, signal, (f) => void job.updateProgress(Math.round(f * 100)).catch(() => undefined));
   } catch (err) {
     if (signal.aborted || !isFinalAttempt(job, err)) throw err;
-    const { error: e, code } = failureOf(err, 'VF_ARTWORK_FAILED');
+    const { error: e, code } = failureOf(err, 'VF_ARTWORK_FAILED', deps.redact);
     deps.log.error({ titleId, jobId: job.id, err: e.message, code }, 'artwork failed; the title is not affected');
     manifest = {
       schema: ARTWORK_MANIFEST_SCHEMA, titleId, version: d.version, generatedAt: new Date().toISOString(), status: 'failed',

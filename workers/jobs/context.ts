@@ -1,3 +1,4 @@
+import { redactError, type Redact } from '../redact.ts';
 import { UnrecoverableError, type Job, type FlowProducer } from 'bullmq';
 import type { ObjectStore } from '../storage/port.ts';
 import type { TitleStore } from '../../orchestrator/titles/store.ts';
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   /** Scratch space for ffmpeg's inputs and outputs; each job uses its own subdirectory. */
   readonly tmpDir: string;
   readonly log: Logger;
+  /** Takes presigned queries, passwords and storage paths out of messages (createWorker sets it from the store and tmpDir). */
+  readonly redact?: Redact;
 }
 
 export interface JobContext {
@@ -67,8 +70,10 @@ export function isFinalAttempt(job: { readonly attemptsMade: number; readonly op
 }
 
 /** A failure as an Error with its stable code (the error's own `code` when it has one, else `fallback`). */
-export function failureOf(err: unknown, fallback: string): { error: Error; code: string } {
-  const error = err instanceof Error ? err : new Error(String(err));
+export function failureOf(err: unknown, fallback: string, redact?: Redact): { error: Error; code: string } {
+  const thrown = err instanceof Error ? err : new Error(String(err));
+  // Redacted where the message may go on to be stored or logged (see workers/redact.ts).
+  const error = redact === undefined ? thrown : redactError(thrown, redact);
   const raw = (error as { code?: unknown }).code;
   return { error, code: typeof raw === 'string' ? raw : fallback };
 }

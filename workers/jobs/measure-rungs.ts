@@ -106,7 +106,7 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     return { measured: done, rungs: quality.length };
   } catch (err) {
     if (signal.aborted || !isFinalAttempt(job, err)) throw err;
-    const { error: e, code } = failureOf(err, 'VF_MEASURE_FAILED');
+    const { error: e, code } = failureOf(err, 'VF_MEASURE_FAILED', deps.redact);
     deps.log.error({ titleId, err: e.message, code }, 'rung quality could not be measured; the title is not affected');
     await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { rungQuality: { status: 'failed', reason: `${code}: ${e.message}` } });
     return { measured: false, code };
