@@ -66,6 +66,9 @@ export interface RouteDeps extends AppDeps {
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
+/** Largest JSON body of any route without its own limit. */
+export const JSON_BODY_LIMIT = 64 * 1024;
+
 /** Redis command failures that mean "Redis is down", as opposed to a bug. */
 function isRedisUnavailable(err: unknown): boolean {
   const msg = (err as Error | undefined)?.message ?? '';
@@ -76,8 +79,10 @@ function isRedisUnavailable(err: unknown): boolean {
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logger ?? false,
-    // JSON bodies are small; masters are streamed by their own content-type parser.
-    bodyLimit: 1024 * 1024,
+    // JSON bodies are small (a title's name, a pin, a key's name): 64 KiB, so a flood of
+    // large bodies costs parsing nothing. Masters and images stream through their own
+    // parsers, fill plans have their own limit.
+    bodyLimit: JSON_BODY_LIMIT,
     // Logged by installRequestLogging instead, once the title id is bound to the request's logger.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -1,3 +1,4 @@
+import { JSON_BODY_LIMIT } from '../../orchestrator/app.ts';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actAsAdmin, startTestStack, type TestStack } from '../support/stack.ts';
@@ -59,7 +60,7 @@ describe('API contract', () => {
 
   it('rejects an oversized JSON body with 413 VF_BODY_TOO_LARGE and a body of the wrong type with 415', async () => {
     const before = await titleCount();
-    const big = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
+    const big = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(JSON_BODY_LIMIT) }) });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ code: 'VF_BODY_TOO_LARGE' });
     const xml = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/xml' }, payload: '<title/>' });

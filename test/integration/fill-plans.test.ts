@@ -254,7 +254,7 @@ describe('fill-plan API', () => {
     }
   });
 
-  it('accepts a plan body far past the 1 MiB API default (route-level body limit)', async () => {
+  it('accepts a plan body far past the API\'s default JSON limit (route-level body limit)', async () => {
     const big = Array.from({ length: 3000 }, (_, t) => ({
       titleId: `big-${t}`,
       releasedAt: '2025-01-01T00:00:00Z',
