@@ -18,17 +18,15 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import {
-  artworkVersionPrefix, customArtworkPrefix, customStem, manifestImages, readArtworkManifest, storeCrops, writeArtworkManifest,
+  artworkVersionPrefix, customArtworkPrefix, customStem, frameStem, manifestImages, readArtworkManifest, storeCrops, writeArtworkManifest,
   type ArtworkImage, type ArtworkManifest,
 } from '../../workers/artwork/manifest.ts';
-import { DEFAULT_ARTWORK_SETTINGS } from '../../workers/artwork/settings.ts';
 import { ObjectNotFoundError } from '../../workers/storage/port.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { WorkGate } from '../work-gate.ts';
 import { HelperCrashedError, HelperProcess } from '../runtime/helper-process.ts';
-import type { ImagingRequest } from '../imaging/child.ts';
-import type { PreparedArtwork } from '../imaging/prepare.ts';
+import type { ImagingReply, ImagingRequest } from '../imaging/child.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
 import { ArtworkPending, ArtworkView, artworkView, ImageParams, PinBody, SAME_FRAME_S } from './artwork-view.ts';
 
@@ -49,10 +47,11 @@ async function writeLimited(body: Readable, file: string, limit: number): Promis
 
 export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
   const { titles, store } = deps;
-  // Decodes and crops run one at a time, in a helper process (each holds up to ~250 MB); the
-  // rest wait their turn with their bodies unread, and past 32 waiting the API answers 503.
+  // Decodes and crops (uploads and pinned frames) run one at a time, in a helper process (each
+  // holds up to ~250 MB); the rest wait their turn with their bodies unread, and past 32
+  // waiting the API answers 503. The API itself never decodes an image or runs ffmpeg.
   const imagingGate = new WorkGate({ name: 'artwork images', concurrency: 1, maxWaiting: 32, retryAfterS: 5 });
-  const imaging = new HelperProcess<ImagingRequest, PreparedArtwork>({
+  const imaging = new HelperProcess<ImagingRequest, ImagingReply>({
     name: 'imaging',
     entry: new URL('../imaging/child.mjs', import.meta.url),
     // glibc gives each libvips thread its own malloc arena and keeps what they free: two
@@ -145,17 +144,20 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
   });
 
   /**
-   * Crops a frame the job scored but did not shortlist: the one still is re-extracted from the
-   * master at full resolution, here, so the pin answers at once (about a second of work).
+   * Crops a frame the job scored but did not shortlist: the imaging helper re-extracts the one
+   * still from the master at full resolution and crops it, so the pin answers at once (about a
+   * second of work); the crops are stored here.
    */
   async function cropCandidate(id: string, m: ArtworkManifest, atS: number): Promise<ArtworkImage[]> {
     const t = await titles.get(id);
     if (t?.source === undefined || t.probe === undefined) throw new HttpErrors.ArtworkNotPinnable(atS, 'the master is no longer available');
-    const [{ renderFrameAt }, { artworkVideoOf }] = await Promise.all([import('../../workers/artwork/render.ts'), import('../../workers/artwork/extract.ts')]);
     const input = await store.readableLocation(t.source.key);
-    const r = await renderFrameAt(input, artworkVideoOf(t.probe), atS, artworkVersionPrefix(id, m.version), DEFAULT_ARTWORK_SETTINGS.crops, { store, tmpDir: deps.tmpDir ?? os.tmpdir() });
-    if ('error' in r) throw new HttpErrors.ArtworkNotPinnable(atS, r.error);
-    return r.images;
+    const reply = await imaging.request({ kind: 'frame', input, probe: t.probe, atS, tmpDir: deps.tmpDir ?? os.tmpdir() }).catch((err: unknown) => {
+      throw err instanceof HelperCrashedError ? new HttpErrors.ArtworkNotPinnable(atS, 'the frame decoder failed on it') : err;
+    });
+    if (reply.kind !== 'frame') throw new Error(`imaging helper answered ${reply.kind} to a frame`);
+    if ('error' in reply.cropped) throw new HttpErrors.ArtworkNotPinnable(atS, reply.cropped.error);
+    return storeCrops(store, artworkVersionPrefix(id, m.version), frameStem(atS), reply.cropped.crops);
   }
 
   app.put('/v1/titles/:id/artwork/custom', {
@@ -188,9 +190,11 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
     const file = path.join(deps.tmpDir ?? os.tmpdir(), `vf-artwork-${randomUUID()}`);
     try {
       await writeLimited(body, file, MAX_CUSTOM_ARTWORK_BYTES);
-      const prepared = await imaging.request({ file }).catch((err: unknown) => {
+      const reply = await imaging.request({ kind: 'upload', file }).catch((err: unknown) => {
         throw err instanceof HelperCrashedError ? new HttpErrors.ArtworkNotAnImage('the image decoder failed on it') : err;
       });
+      if (reply.kind !== 'upload') throw new Error(`imaging helper answered ${reply.kind} to an upload`);
+      const prepared = reply.prepared;
       if (prepared.kind === 'not-an-image') throw new HttpErrors.ArtworkNotAnImage(prepared.reason);
       if (prepared.kind === 'too-small') throw new HttpErrors.ArtworkImageTooSmall(prepared.widthPx, prepared.heightPx, prepared.minSidePx);
       const { sha256, widthPx, heightPx } = prepared;
