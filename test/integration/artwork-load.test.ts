@@ -4,7 +4,6 @@
  * concurrent uploads of a 24-megapixel image keep its peak RSS bounded, and past the gate's
  * queue the API answers 503 with Retry-After instead of holding every body in memory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -12,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitForPort } from '../../orchestrator/runtime/children.ts';
+import { freePort } from '../../orchestrator/runtime/children.ts';
+import { spawnUp, upListening, type UpProcess } from '../support/up.ts';
 import { makeMaster } from '../support/media.ts';
 
-const BIN = path.resolve('bin/vodforge.mjs');
 const RSS_BOUND_MB = 400;
 
 /** VmHWM: the process's peak resident set since start, or since `clear_refs` reset it. */
@@ -42,26 +41,17 @@ function slowPut(url: URL, key: string, body: Buffer): { response: Promise<{ sta
 
 describe('custom artwork under load, on a real API process', () => {
   let dir: string;
-  let up: ChildProcess;
+  let up: UpProcess;
   let api: string;
   let key: string;
   let id: string;
-  let output = '';
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-artload-'));
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', VF_X264_PRESET: 'ultrafast', VF_LADDER_POLICY: 'fixed' };
-    delete env.REDIS_URL;
-    delete env.S3_BUCKET;
-    delete env.VF_TMP_DIR;
-    up = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--workers', '1', '--data-dir', path.join(dir, 'data')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    up.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    up.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitForPort(port, 60_000, up).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${output}`);
-    });
+    up = spawnUp({ port, dataDir: path.join(dir, 'data'), workers: 1, env: { VF_LADDER_POLICY: 'fixed' } });
+    await upListening(up, port);
     key = (await readFile(path.join(dir, 'data', 'admin.key'), 'utf8')).trim();
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 320, height: 180, fps: 25, durationS: 4 });
@@ -78,9 +68,9 @@ describe('custom artwork under load, on a real API process', () => {
   }, 180_000);
 
   afterAll(async () => {
-    if (up !== undefined && up.exitCode === null) {
-      const exited = new Promise((r) => up.once('exit', r));
-      up.kill('SIGINT');
+    if (up !== undefined && up.child.exitCode === null) {
+      const exited = new Promise((r) => up.child.once('exit', r));
+      up.child.kill('SIGINT');
       await exited;
     }
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
@@ -89,7 +79,7 @@ describe('custom artwork under load, on a real API process', () => {
   it(`keeps the API's peak RSS under ${RSS_BOUND_MB} MB through 20 concurrent 24-megapixel uploads, every one accepted`, async () => {
     const image = await sharp({ create: { width: 6000, height: 4000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
     expect(image.length).toBeGreaterThan(4 * 1024 * 1024);
-    const pid = up.pid!;
+    const pid = up.child.pid!;
     // The peak from here on (start-up compiles the sources and peaks on its own); where the
     // kernel refuses the reset, the mark since start is still an upper bound.
     try {

@@ -3,9 +3,10 @@ import { mkdtemp, readFile, readdir, readlink, rm, stat, writeFile } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitForPort } from '../../orchestrator/runtime/children.ts';
+import { freePort } from '../../orchestrator/runtime/children.ts';
 import { runFfmpeg, runProbe } from '../../workers/ffmpeg/run.ts';
 import { makeMaster } from '../support/media.ts';
+import { spawnUp, upListening } from '../support/up.ts';
 
 const BIN = path.resolve('bin/vodforge.mjs');
 
@@ -29,7 +30,7 @@ describe('vodforge up + ingest --json', () => {
   let dir: string;
   let up: ChildProcess;
   let api: string;
-  let upOutput = '';
+  let upOutput: () => string = () => '';
   /** The title the first test ingests, ready. */
   let readyId: string | undefined;
 
@@ -37,13 +38,10 @@ describe('vodforge up + ingest --json', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-cli-'));
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', VF_X264_PRESET: 'ultrafast', VF_CHUNK_SEGMENTS: '1' };
-    delete env.REDIS_URL;
-    delete env.S3_BUCKET;
-    up = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--workers', '2', '--data-dir', path.join(dir, 'data')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    up.stdout?.on('data', (d: Buffer) => (upOutput += d.toString()));
-    up.stderr?.on('data', (d: Buffer) => (upOutput += d.toString()));
-    await waitForPort(port, 30_000, up);
+    const started = spawnUp({ port, dataDir: path.join(dir, 'data'), workers: 2, env: { VF_CHUNK_SEGMENTS: '1' } });
+    up = started.child;
+    upOutput = started.output;
+    await upListening(started, port);
   });
 
   /** `up` makes the first admin key of a new data dir and keeps it there. */
@@ -159,8 +157,8 @@ describe('vodforge up + ingest --json', () => {
   it('wrote the first admin key of the new data dir only to its file, never to the log, and ingest without a key is refused', async () => {
     const key = await adminKey();
     expect(key).toMatch(/^vf_[A-Za-z0-9_-]{43}$/);
-    expect(upOutput).not.toContain(key);
-    expect(upOutput).toContain(path.join(dir, 'data', 'admin.key'));
+    expect(upOutput()).not.toContain(key);
+    expect(upOutput()).toContain(path.join(dir, 'data', 'admin.key'));
     expect((await stat(path.join(dir, 'data', 'admin.key'))).mode & 0o777).toBe(0o600);
     expect((await stat(path.join(dir, 'data'))).mode & 0o777).toBe(0o700);
     const master = path.join(dir, 'nokey.mp4');
@@ -225,11 +223,9 @@ describe('vodforge up + ingest --json', () => {
 
     // Same data dir: the embedded Redis comes back from its AOF with the title's remaining jobs.
     const port = Number(new URL(api).port);
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', VF_X264_PRESET: 'ultrafast', VF_CHUNK_SEGMENTS: '1' };
-    delete env.REDIS_URL;
-    delete env.S3_BUCKET;
-    up = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--workers', '2', '--data-dir', path.join(dir, 'data')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    await waitForPort(port, 30_000, up);
+    const restarted = spawnUp({ port, dataDir: path.join(dir, 'data'), workers: 2, env: { VF_CHUNK_SEGMENTS: '1' } });
+    up = restarted.child;
+    await upListening(restarted, port);
     let final = await state(api);
     for (let deadline = Date.now() + 180_000; final !== 'ready' && final !== 'failed'; final = await state(api)) {
       if (Date.now() > deadline) throw new Error(`the title did not finish after the restart (${final})`);

@@ -4,25 +4,20 @@
  * supervisor killed alone takes its children with it; a data dir has one owner; a restart
  * after any crash finishes the title, and a published title stays playable throughout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, waitForPort } from '../../orchestrator/runtime/children.ts';
+import { freePort } from '../../orchestrator/runtime/children.ts';
 import { waitForExit, isRunning, type ProcessId } from '../../orchestrator/runtime/processes.ts';
 import type { LockRecord } from '../../orchestrator/runtime/data-dir-lock.ts';
 import { runProbe } from '../../workers/ffmpeg/run.ts';
 import { makeMaster } from '../support/media.ts';
+import { spawnUp, upListening, type UpProcess } from '../support/up.ts';
 
-const BIN = path.resolve('bin/vodforge.mjs');
 const FPS = 25;
 const DURATION_S = 16;
-
-interface Up {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-}
 
 describe('one brain per stack: vodforge up killed, refused, restarted', () => {
   let dir: string;
@@ -32,27 +27,15 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
   let key: string;
   let master: string;
   const ups: ChildProcess[] = [];
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', VF_X264_PRESET: 'ultrafast', VF_CHUNK_SEGMENTS: '1', VF_LADDER_POLICY: 'fixed' };
-  delete env.REDIS_URL;
-  delete env.S3_BUCKET;
-  delete env.VF_TMP_DIR;
-
-  const startUp = (): Up => {
-    const child = spawn(process.execPath, [BIN, 'up', '--port', String(port), '--workers', '2', '--data-dir', dataDir], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    ups.push(child);
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    return { child, output: () => out };
+  const startUp = (): UpProcess => {
+    const up = spawnUp({ port, dataDir, workers: 2, env: { VF_CHUNK_SEGMENTS: '1', VF_LADDER_POLICY: 'fixed' } });
+    ups.push(up.child);
+    return up;
   };
-  const listening = async (up: Up): Promise<void> => {
-    await waitForPort(port, 30_000, up.child).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${up.output()}`);
-    });
-  };
+  const listening = (up: UpProcess): Promise<void> => upListening(up, port, 30_000);
   const lockRecord = async (): Promise<LockRecord> => JSON.parse(await readFile(path.join(dataDir, 'vodforge.lock'), 'utf8')) as LockRecord;
   /** The lock lists the supervisor's workers and redis-server once all have started. */
-  const childrenOf = async (up: Up): Promise<ProcessId[]> => {
+  const childrenOf = async (up: UpProcess): Promise<ProcessId[]> => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (Date.now() > deadline) throw new Error(`up never listed its children in the lock: ${up.output()}`);
@@ -109,7 +92,7 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
   const exited = (child: ChildProcess): Promise<unknown> =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((res) => child.once('exit', res));
   /** Ctrl-C; a second one (hand jobs back now) if the workers are still finishing theirs. */
-  const stop = async (up: Up): Promise<void> => {
+  const stop = async (up: UpProcess): Promise<void> => {
     if (up.child.exitCode !== null || up.child.signalCode !== null) return;
     const gone = exited(up.child);
     up.child.kill('SIGINT');
