@@ -3,9 +3,10 @@ import v8 from 'node:v8';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpErrors } from './errors.ts';
+import { presentedKey } from './auth/plugin.ts';
 
 export interface ProtectionOptions {
   /** Requests per minute one API key (or, without one, one address) may make to keyed routes, fleet-wide. @defaultValue 1200 */
@@ -24,14 +25,6 @@ const SHED_RETRY_AFTER_S = 10;
 /** What a shed request is answered with (the app's error handler adds `Retry-After`). */
 class OverloadedError extends HttpErrors.Overloaded {
   readonly retryAfterS = SHED_RETRY_AFTER_S;
-}
-
-/** The key a request presents, as the auth plugin reads it. */
-function presented(req: FastifyRequest): string | undefined {
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
-  const header = req.headers['x-api-key'];
-  return typeof header === 'string' && header !== '' ? header : undefined;
 }
 
 /**
@@ -64,7 +57,7 @@ export async function installProtection(app: FastifyInstance, redis: Redis, opti
     // Redis away: requests are not refused for it (the routes answer 503 themselves if they need it).
     skipOnError: true,
     keyGenerator: (req) => {
-      const key = presented(req);
+      const key = presentedKey(req);
       return key === undefined ? `ip:${req.ip}` : `key:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
     },
     allowList: (req) => {

@@ -18,7 +18,8 @@ declare module 'fastify' {
   }
 }
 
-function presentedKey(req: FastifyRequest): string | undefined {
+/** The API key a request presents (`Authorization: Bearer` or `x-api-key`), unchecked. */
+export function presentedKey(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7).trim();
   const header = req.headers['x-api-key'];
