@@ -59,7 +59,10 @@ export class HelperProcess<Req, Res> {
     const id = this.nextId++;
     return new Promise<Res>((resolve, reject) => {
       child.pending.set(id, { resolve, reject });
-      child.process.send({ id, req });
+      // A send on a channel that has just closed reports through the 'error' listener.
+      child.process.send({ id, req }, (err) => {
+        if (err !== null && child.pending.delete(id)) reject(err);
+      });
     });
   }
 
@@ -103,10 +106,16 @@ export class HelperProcess<Req, Res> {
         this.idleTimer.unref();
       }
     });
-    child.process.once('exit', (code, signal) => {
+    const failAll = (err: Error): void => {
       if (this.child === child) this.child = undefined;
-      for (const w of child.pending.values()) w.reject(new HelperCrashedError(this.options.name, code, signal));
+      for (const w of child.pending.values()) w.reject(err);
       child.pending.clear();
+    };
+    child.process.once('exit', (code, signal) => failAll(new HelperCrashedError(this.options.name, code, signal)));
+    // A helper that cannot be started, or whose channel broke, fails its requests, never the API.
+    child.process.on('error', (err) => {
+      failAll(err);
+      child.process.kill('SIGKILL');
     });
     // An idle helper does not keep the API alive.
     child.process.unref();
