@@ -87,12 +87,8 @@ export class FillPlanStore {
 
   constructor(private readonly store: ObjectStore) {}
 
-  async create(stored: StoredFillPlan): Promise<void> {
-    await this.createSerialized(serializeFillPlan(stored));
-  }
-
-  /** `create` for a plan serialised elsewhere (the planning helper): no large stringify here. */
-  async createSerialized(s: SerializedFillPlan): Promise<void> {
+  /** Stores a plan serialised by the planning helper (serializeFillPlan): no large stringify here. */
+  async create(s: SerializedFillPlan): Promise<void> {
     const { id } = s.meta;
     await this.store.put(planKey(id), s.planJson, { contentType: 'application/json' });
     await this.store.put(appliancesKey(id), s.appliancesJson, { contentType: 'application/json' });

@@ -40,7 +40,7 @@ export const fillPlanRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
       },
     }, async (req, reply) => {
       const planned = await runner.run(req.body as unknown as Buffer, () => exportCatalog(titles, store));
-      await plans.createSerialized(planned);
+      await plans.create(planned);
       return reply.status(201).send(planned.meta);
     });
   });

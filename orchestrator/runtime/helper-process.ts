@@ -76,11 +76,6 @@ export class HelperProcess<Req, Res> {
     await exited;
   }
 
-  /** The pid of the running helper, if any. */
-  get pid(): number | undefined {
-    return this.child?.process.pid;
-  }
-
   private started(): NonNullable<HelperProcess<Req, Res>['child']> {
     if (this.child !== undefined) return this.child;
     const env: NodeJS.ProcessEnv = { ...this.options.env };

@@ -14,7 +14,7 @@ import { startRedisServer, type RedisServer } from './children.ts';
 import { redactor, storageRoots } from '../../workers/redact.ts';
 
 /** A connection URL as a log may show it: no password. */
-const redactUrl = redactor([]);
+export const redactUrl = redactor([]);
 import type { Worker } from 'bullmq';
 
 /** Uses REDIS_URL when something answers there; otherwise starts an embedded redis-server under the data dir. */

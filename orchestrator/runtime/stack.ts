@@ -2,14 +2,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { configToEnv, type RuntimeConfig } from '../config.ts';
-import { createApi, ensureRedis, type ApiHandle } from './services.ts';
+import { createApi, ensureRedis, redactUrl, type ApiHandle } from './services.ts';
 import type { RedisServer } from './children.ts';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { DataDirLock, type LockRecord } from './data-dir-lock.ts';
 import { processId, stopProcess } from './processes.ts';
 import { connectedProducer, createQueue } from '../../workers/jobs/queue.ts';
 import path from 'node:path';
-import { redactor } from '../../workers/redact.ts';
 import type { ApiKeyStore } from '../auth/keys.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/vodforge.mjs', import.meta.url));
@@ -119,7 +118,7 @@ async function startLocked(given: RuntimeConfig, options: StackOptions, log: Log
   };
   for (let i = 0; i < options.workers; i++) children.push(new WorkerChild(i, env, log, recordChildren));
   for (const c of children) c.start();
-  log.info({ url, workers: options.workers, storage: api.store.describe, redis: redactor([])(redis.url) }, 'vodforge is up');
+  log.info({ url, workers: options.workers, storage: api.store.describe, redis: redactUrl(redis.url) }, 'vodforge is up');
   let stopping: Promise<void> | undefined;
   return {
     url,
