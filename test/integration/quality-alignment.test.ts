@@ -76,7 +76,7 @@ describe('quality measured frame by frame, checked by an independent plain ffmpe
     const sample = path.join(work, 's.mp4');
     const lossless = path.join(work, 'self.mkv');
     await runFfmpeg(buildSampleEncodeArgs({
-      kind: 'sample-encode', input: master.file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [27], outputs: [sample], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: lossless,
+      kind: 'sample-encode', input: master.file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [27], outputs: [sample], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: { file: lossless, picture: m },
     }));
     const [q, self] = await measureQuality(
       { reference: { input: master.file, timeline: m.timeline, frames }, picture: { width: m.width, height: m.height }, distorted: [{ input: sample }, { input: lossless }], frameStep: QUALITY_FRAME_STEP },
@@ -85,6 +85,20 @@ describe('quality measured frame by frame, checked by an independent plain ffmpe
     expect(self).toBeDefined();
     expect(() => assertAligned(self ?? { psnrY: 0, ssim: 0 }, frames)).not.toThrow();
     expect(q?.psnrY).toBeLessThan(self?.psnrY ?? 0);
+  });
+  it('an odd-width picture, which FFVHuff cannot code in 4:2:0, gets its lossless copy from FFV1 and passes', async () => {
+    const work = await mkdtemp(path.join(dir, 'odd-'));
+    const file = path.join(work, 'odd.mkv');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=4', '-vf', 'scale=321:241', '-pix_fmt', 'yuv420p', '-c:v', 'ffv1', file]);
+    const m = await prepare(file);
+    expect([m.width, m.height]).toEqual([321, 241]);
+    const frames = framesOf({ startS: 1, durationS: 2 }, m.timeline.frameRate);
+    const lossless = path.join(work, 'self.mkv');
+    await runFfmpeg(buildSampleEncodeArgs({
+      kind: 'sample-encode', input: file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 240 }], crfs: [27], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: { file: lossless, picture: m },
+    }));
+    const [self] = await measureQuality({ reference: { input: file, timeline: m.timeline, frames }, picture: { width: m.width, height: m.height }, distorted: [{ input: lossless }], frameStep: QUALITY_FRAME_STEP }, work);
+    expect(() => assertAligned(self ?? { psnrY: 0, ssim: 0 }, frames)).not.toThrow();
   });
 });
 
@@ -97,7 +111,7 @@ describe('misalignment is an error, never a figure', () => {
     const frames = framesOf({ startS: 2, durationS: 2 }, m.timeline.frameRate);
     const lossless = path.join(work, 'self.mkv');
     await runFfmpeg(buildSampleEncodeArgs({
-      kind: 'sample-encode', input: master().file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [30], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: lossless,
+      kind: 'sample-encode', input: master().file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [30], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: { file: lossless, picture: m },
     }));
     return { m, frames, lossless };
   }

@@ -166,7 +166,7 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
   return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
     const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
     const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));
-    const losslessOutput = path.join(dir, 'self-check.mkv');
+    const losslessOutput = { file: path.join(dir, 'self-check.mkv'), picture: d.sourceSize };
     const t0 = Date.now();
     await runFfmpeg(
       buildSampleEncodeArgs({
@@ -181,7 +181,7 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
     const measured = await measureQuality(
       {
         reference: { input, timeline: d.timeline, frames }, picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-        distorted: [...outputs, losslessOutput].map((file) => ({ input: file })), frameStep: QUALITY_FRAME_STEP,
+        distorted: [...outputs, losslessOutput.file].map((file) => ({ input: file })), frameStep: QUALITY_FRAME_STEP,
       },
       dir, signal,
     );
