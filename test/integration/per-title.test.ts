@@ -7,6 +7,7 @@ import { keyframeCrops, makeMaster, probeJson } from '../support/media.ts';
 import { downloadTrack, ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
 import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
 import { chooseActiveArea, pictureBounds } from '../../workers/analysis/active-area.ts';
+import { SAMPLE_CRFS } from '../../workers/jobs/analysis.ts';
 
 /**
  * Per-title ladders on real encodes: the analysis' predictions must hold on the output, and
@@ -51,8 +52,8 @@ describe('per-title ladder', () => {
     expect(a?.policy).toBe('per-title');
     expect(a?.fallbackReason).toBeUndefined();
     expect(a?.hull?.length).toBeGreaterThan(1);
-    // 640x360 source: two candidate sizes (416x234, 640x360) × three CRFs.
-    expect(a?.points?.length).toBe(2 * 3);
+    // 640x360 source: two candidate sizes (416x234, 640x360) × the sampled CRFs.
+    expect(a?.points?.length).toBe(2 * SAMPLE_CRFS.length);
     expect(typeof a?.bdRateVsFixed).toBe('number');
     const ladder = t.ladder ?? [];
     expect(ladder.length).toBeGreaterThan(1);
