@@ -9,17 +9,6 @@ export interface PlacementOptions {
    * @defaultValue 1.25
    */
   readonly loadFactor?: number;
-  /**
-   * Largest fraction of the cluster's predicted demand one copy of a file may carry; hotter
-   * files get more copies (ceil(demand / (this x cluster demand))). Relative to demand, not to
-   * an appliance's fair share, so that a file's copy count does not change when an appliance
-   * joins or leaves (every changed count is a fill or an eviction). Many copies of the hottest
-   * files also let steering even out forecast error: bench:planner, replayed worst cluster
-   * peak/mean 1.28 at 0.005 (the bound holds for the forecast, not for the day that comes) and
-   * 1.14 at 0.0025, with offload 0.984 and 0.986 of the oracle's. @defaultValue 0.0025 (a
-   * twentieth of the fair share of an appliance in a cluster of 20)
-   */
-  readonly copyDemandShare?: number;
   /** Most copies of one file in a cluster. @defaultValue the number of active appliances */
   readonly maxCopies?: number;
   /** Bytes of capacity per ring virtual node (see {@link RingOptions}). @defaultValue 1e10 */
@@ -52,6 +41,11 @@ export interface ClusterPlacement {
   readonly traffic: Float64Array;
   /** Copies per file index (0 = origin). */
   readonly copies: Uint8Array;
+  /**
+   * Predicted bytes/day one copy may serve ({@link perCopyDailyBytes}); Infinity when an
+   * active appliance has no `serveGbps`, and every file then has one copy.
+   */
+  readonly perCopyBytes: number;
   /** Files with demand left at the origin because they did not fit. */
   readonly leftAtOrigin: number;
   /** Predicted bytes/day of the cluster's region share, placed or not. */
@@ -62,8 +56,10 @@ export interface ClusterPlacement {
  * Places one cluster's files by consistent hashing with bounded loads.
  *
  * Files are taken in order of predicted demand per stored byte (the origin bytes a stored byte
- * saves). Each gets copies in proportion to its demand; the selection stops at the cluster's
- * active capacity, so what does not fit stays at the origin, least valuable first. Then each
+ * saves). Each gets the copies its peak-hour traffic needs ({@link copiesNeeded}): one, unless
+ * one appliance could not serve it; the selection stops at the cluster's active capacity, so
+ * what does not fit stays at the origin, least valuable first. A copy of a file one appliance
+ * can serve would only take the disk of a file that would have served traffic. Then each
  * copy goes to the first appliances clockwise from the key's ring position that still have
  * room under c x fair share, in bytes and in traffic: the bounded-loads rule, which keeps the
  * keys of an unchanged appliance where they were when another joins or leaves.
@@ -90,18 +86,18 @@ export function placeCluster(
   const order = rankByDensity(demand, index.fileBytes, held, 1 / (options.retentionDays ?? 7));
   let demandBytes = 0;
   for (const f of order) demandBytes += demand[f]!;
-  if (n === 0) return { cluster, region, members, files: [], bytes: new Float64Array(0), traffic: new Float64Array(0), copies, leftAtOrigin: order.length, demandBytes };
+  if (n === 0) return { cluster, region, members, files: [], bytes: new Float64Array(0), traffic: new Float64Array(0), copies, perCopyBytes: Number.POSITIVE_INFINITY, leftAtOrigin: order.length, demandBytes };
 
   const capacity = members.reduce((s, a) => s + a.capacityBytes, 0);
   const maxCopies = Math.min(options.maxCopies ?? n, n, 255);
-  const perCopy = (options.copyDemandShare ?? 0.0025) * demandBytes;
+  const perCopy = perCopyDailyBytes(members, c, current.peakFactor ?? 1);
   // Selection: greedy by density into the whole cluster's capacity.
   const selected: number[] = [];
   let selectedBytes = 0;
   let selectedTraffic = 0;
   for (const f of order) {
     const d = demand[f]!;
-    const k = Math.max(1, Math.min(maxCopies, Math.ceil(d / perCopy)));
+    const k = copiesNeeded(d, perCopy, maxCopies);
     const size = index.fileBytes[f]! * k;
     if (selectedBytes + size > capacity) continue;
     copies[f] = k;
@@ -110,12 +106,15 @@ export function placeCluster(
     selectedTraffic += d;
   }
   const share = Float64Array.from(members, (a) => a.capacityBytes / capacity);
+  const weight = trafficWeight(members);
+  const serving = members.reduce((sum, a) => sum + weight(a), 0);
+  const trafficShare = Float64Array.from(members, (a) => weight(a) / serving);
   const ring = buildRing(members, options.vnodeBytes === undefined ? {} : { vnodeBytes: options.vnodeBytes });
   // Each selected key's ring position, found once: the bound's retry rounds walk from it again.
   const start = Int32Array.from(selected, (f) => ring.position(keyHashes[f]!));
   const slot = new Map(members.map((a, j) => [a.id, j]));
   const sticky = selected.map((f) => (holders?.get(f) ?? []).map((id) => slot.get(id)).filter((j): j is number => j !== undefined));
-  const ctx: AssignContext = { members, share, ring, start, sticky, index, demand, selected, c, spill: options.spill === true };
+  const ctx: AssignContext = { members, share, trafficShare, ring, start, sticky, index, demand, selected, c, spill: options.spill === true };
   // The bound is c x fair share of what ends up placed, which is only known afterwards: files
   // that do not fit lower the mean. Tighten the traffic and byte totals until the placed result
   // holds both.
@@ -123,7 +122,7 @@ export function placeCluster(
   let totalBytes = selectedBytes;
   let result = assign(ctx, copies, totalTraffic, totalBytes);
   for (let round = 0; round < 6; round++) {
-    const trafficRatio = peakRatio(result.traffic, share);
+    const trafficRatio = peakRatio(result.traffic, trafficShare);
     const bytesRatio = peakRatio(result.bytes, share);
     if (trafficRatio <= c * (1 + 1e-9) && bytesRatio <= c * (1 + 1e-9)) break;
     if (trafficRatio > c) totalTraffic *= (c / trafficRatio) * 0.995;
@@ -131,7 +130,36 @@ export function placeCluster(
     result = assign(ctx, copies, totalTraffic, totalBytes);
   }
   const leftAtOrigin = order.length - selected.length + result.failed;
-  return { cluster, region, members, files: result.files, bytes: result.bytes, traffic: result.traffic, copies: result.copies, leftAtOrigin, demandBytes };
+  return { cluster, region, members, files: result.files, bytes: result.bytes, traffic: result.traffic, copies: result.copies, perCopyBytes: perCopy, leftAtOrigin, demandBytes };
+}
+
+/**
+ * What an appliance's fair share of a cluster's traffic is in proportion to: what it can
+ * stream (`serveGbps`) when every member says, else its disk, as before serving capacities.
+ */
+export function trafficWeight(members: readonly Appliance[]): (a: Appliance) => number {
+  return members.length > 0 && members.every((a) => a.serveGbps !== undefined) ? (a) => a.serveGbps ?? 0 : (a) => a.capacityBytes;
+}
+
+const BYTES_PER_DAY_PER_GBPS = (1e9 / 8) * 86_400;
+
+/**
+ * Predicted bytes/day one copy of a file may serve: what the cluster's mean appliance streams
+ * at its peak (`serveGbps`) over the load factor (headroom for forecast error, as the bounded
+ * loads keep), spread over a day whose busiest hour carries `peakFactor` times the mean hour's
+ * traffic. The mean, not the smallest appliance: steering splits a file's traffic between its
+ * copies by what each holder can take. Infinity when an active appliance has no `serveGbps`:
+ * without a serving capacity nothing says one copy is not enough.
+ */
+export function perCopyDailyBytes(members: readonly Appliance[], loadFactor: number, peakFactor: number): number {
+  if (members.length === 0 || members.some((a) => a.serveGbps === undefined)) return Number.POSITIVE_INFINITY;
+  const meanGbps = members.reduce((sum, a) => sum + (a.serveGbps ?? 0), 0) / members.length;
+  return ((meanGbps / loadFactor) * BYTES_PER_DAY_PER_GBPS) / Math.max(1, peakFactor);
+}
+
+/** Copies a file with `demand` predicted bytes/day needs when one may serve `perCopy`: at least one, at most `maxCopies`. */
+export function copiesNeeded(demand: number, perCopy: number, maxCopies: number): number {
+  return Math.max(1, Math.min(maxCopies, Math.ceil(demand / perCopy)));
 }
 
 /** What the cluster holds now, and work a plan shares between its clusters. */
@@ -142,11 +170,16 @@ export interface CurrentHoldings {
   readonly holders?: ReadonlyMap<number, readonly string[]>;
   /** {@link hashKeys} of the catalog, so a plan hashes it once for all its clusters. */
   readonly keyHashes?: Uint32Array;
+  /** The region's busiest hour over its mean hour (the forecast's `peakFactor`). @defaultValue 1 */
+  readonly peakFactor?: number;
 }
 
 interface AssignContext {
   readonly members: readonly Appliance[];
+  /** Fair share of the placed bytes per member (by disk). */
   readonly share: Float64Array;
+  /** Fair share of the traffic per member (by serving capacity when known, else by disk). */
+  readonly trafficShare: Float64Array;
   readonly ring: Ring;
   /** Ring position of `selected[i]`. */
   readonly start: Int32Array;
@@ -172,14 +205,14 @@ const SKIP = 1;
 const STOP = 2;
 
 function assign(ctx: AssignContext, wanted: Uint8Array, totalTraffic: number, totalBytes: number): Assignment {
-  const { members, share, ring, start, sticky, index, demand, selected, c } = ctx;
+  const { members, share, trafficShare, ring, start, sticky, index, demand, selected, c } = ctx;
   const n = members.length;
   const copies = wanted.slice();
   const files: number[][] = members.map(() => []);
   const bytes = new Float64Array(n);
   const traffic = new Float64Array(n);
   const byteCap = Float64Array.from(share, (s, j) => Math.min(members[j]!.capacityBytes, c * s * totalBytes));
-  const trafficCap = Float64Array.from(share, (s) => c * s * totalTraffic);
+  const trafficCap = Float64Array.from(trafficShare, (s) => c * s * totalTraffic);
   const chosen = new Int32Array(n);
   // Per-walk visit marks: stamp[j] === walk id means member j was already seen on this walk.
   const stamp = new Int32Array(n).fill(-1);

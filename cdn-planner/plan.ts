@@ -86,7 +86,8 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
     }
     const own = share === 1 ? demand : demand.map((d) => d * share);
     demands.push(own);
-    clusters.push(placeCluster(members, own, index, options, { held, holders, keyHashes }));
+    const peakFactor = forecast.regions.get(region)!.peakFactor;
+    clusters.push(placeCluster(members, own, index, options, { held, holders, keyHashes, peakFactor }));
   }
   const shares = clusters.map((p, c) => levelTraffic(p, demands[c]!));
   const targets: ApplianceTarget[] = [];
@@ -131,6 +132,7 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
     shares: schedule.unscheduled.size === 0 ? planShares : dropUnscheduled(planShares, placements, new Map(appliances.map((a) => [a.id, a.cluster]))),
     stats: {
       at: new Date(atMs).toISOString(),
+      notes: planNotes(clusters),
       model: forecast.model,
       loadFactor: options.loadFactor ?? 1.25,
       clusters: clusters.map((p, c) =>
@@ -140,6 +142,14 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
     },
   };
   return { plan, forecast, clusters, shares };
+}
+
+/** What the plan's reader must know about how it was made. */
+function planNotes(clusters: readonly ClusterPlacement[]): string[] {
+  const single = clusters.filter((p) => p.members.length > 1 && !Number.isFinite(p.perCopyBytes)).map((p) => p.cluster);
+  return single.length === 0
+    ? []
+    : [`one copy per file in ${single.length === 1 ? 'cluster' : 'clusters'} ${single.join(', ')}: an active appliance has no serveGbps, so nothing says a file needs a second copy`];
 }
 
 /** Shares are written to four decimals: the plan stays readable, steering needs no more. */

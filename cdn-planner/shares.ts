@@ -1,4 +1,4 @@
-import type { ClusterPlacement } from './placement.ts';
+import { trafficWeight, type ClusterPlacement } from './placement.ts';
 
 /** How a cluster's predicted traffic is split between the copies of its files. */
 export interface TrafficShares {
@@ -25,7 +25,8 @@ const PASSES = 2;
  */
 export function levelTraffic(p: ClusterPlacement, demand: ArrayLike<number>): TrafficShares {
   const n = p.members.length;
-  const capacity = Float64Array.from(p.members, (a) => a.capacityBytes);
+  const weight = trafficWeight(p.members);
+  const capacity = Float64Array.from(p.members, weight);
   const holdersOf = holdersByFile(p);
   /** Bytes/day per member. */
   const load = new Float64Array(n);

@@ -1,4 +1,4 @@
-import type { ClusterPlacement } from './placement.ts';
+import { trafficWeight, type ClusterPlacement } from './placement.ts';
 import type { Schedule } from './schedule.ts';
 import type { Appliance, ClusterStats } from './types.ts';
 
@@ -51,7 +51,7 @@ export function clusterStats(
     fillDays: round((lastEnd - atMs) / DAY_MS, 3),
     predictedDemandBytes: Math.round(p.demandBytes),
     expectedOffload: round(p.demandBytes > 0 ? placedDemand / p.demandBytes : 0, 4),
-    peakToMeanLoad: round(peakToMean(traffic, p.members), 4),
+    peakToMeanLoad: round(peakToMean(traffic, p.members, trafficWeight(p.members)), 4),
     peakToMeanBytes: round(peakToMean(p.bytes, p.members), 4),
     peakApplianceGbps: round((Math.max(0, ...traffic) * peakFactor * 8) / 86_400 / 1e9, 3),
   };
@@ -59,16 +59,17 @@ export function clusterStats(
 
 /**
  * Max over appliances of load per unit of capacity share, over the mean: 1 is a perfectly
- * capacity-proportional spread, c is the bounded-loads ceiling.
+ * capacity-proportional spread, c is the bounded-loads ceiling. Capacity is the disk unless
+ * `weight` says otherwise (traffic is weighed by serving capacity, {@link trafficWeight}).
  */
-export function peakToMean(load: ArrayLike<number>, members: readonly Appliance[]): number {
-  const capacity = members.reduce((s, a) => s + a.capacityBytes, 0);
+export function peakToMean(load: ArrayLike<number>, members: readonly Appliance[], weight: (a: Appliance) => number = (a) => a.capacityBytes): number {
+  const capacity = members.reduce((s, a) => s + weight(a), 0);
   let total = 0;
   for (let j = 0; j < members.length; j++) total += load[j] ?? 0;
   if (total <= 0 || capacity <= 0) return members.length > 0 ? 1 : 0;
   let peak = 0;
   members.forEach((a, j) => {
-    peak = Math.max(peak, ((load[j] ?? 0) / total) / (a.capacityBytes / capacity));
+    peak = Math.max(peak, ((load[j] ?? 0) / total) / (weight(a) / capacity));
   });
   return peak;
 }

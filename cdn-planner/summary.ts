@@ -14,9 +14,10 @@ export function formatSummary(plan: Plan): string {
     c.fillDays.toFixed(2),
     pct(c.expectedOffload),
     c.peakToMeanLoad.toFixed(3),
+    String(c.replicatedFiles),
     String(c.filesLeftAtOrigin),
   ]);
-  const header = ['cluster', 'region', 'active', 'fill GB', 'origin GB', 'fills', 'evict', 'win h', 'days', 'offload', 'peak/mean', 'at origin'];
+  const header = ['cluster', 'region', 'active', 'fill GB', 'origin GB', 'fills', 'evict', 'win h', 'days', 'offload', 'peak/mean', 'copied', 'at origin'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const totalFill = plan.stats.clusters.reduce((s, c) => s + c.bytesToFill, 0);
@@ -25,6 +26,8 @@ export function formatSummary(plan: Plan): string {
     line(header),
     ...rows.map(line),
     `total: ${plan.fills.length} fills (${gb(totalFill)} GB), ${plan.evictions.length} evictions, ${plan.stats.unscheduled} adds beyond the horizon`,
+    // Plans stored before notes existed have none.
+    ...(plan.stats.notes ?? []).map((n) => `note: ${n}`),
     '',
   ].join('\n');
 }

@@ -20,6 +20,12 @@ export interface Appliance {
   readonly capacityBytes: number;
   /** Fill bandwidth cap in gigabits per second (1 Gbps = 1e9 bit/s). */
   readonly fillGbps: number;
+  /**
+   * What it can stream to players at its peak, Gbps. A file gets a second copy in a cluster
+   * only when its predicted peak-hour traffic needs more than one appliance can serve.
+   * @defaultValue unknown: one copy per file, and the plan's summary says so
+   */
+  readonly serveGbps?: number;
   readonly fillWindow: FillWindow;
   /** `draining` and `down` appliances receive no placements and no fills. */
   readonly state: ApplianceState;
@@ -114,6 +120,8 @@ export interface ClusterStats {
 
 export interface PlanStats {
   readonly at: string;
+  /** What the plan could not model and how it chose instead, e.g. one copy per file without `serveGbps`. */
+  readonly notes: readonly string[];
   readonly model: string;
   readonly loadFactor: number;
   readonly clusters: readonly ClusterStats[];

@@ -109,7 +109,8 @@ export function validateAppliances(value: unknown, field = 'appliances'): Applia
       fillWindow: expectFillWindow(`${at}.fillWindow`, o['fillWindow']),
       state: state as ApplianceState,
     };
-    return o['baseUrl'] === undefined ? appliance : { ...appliance, baseUrl: expectHttpUrl(`${at}.baseUrl`, o['baseUrl']) };
+    const serving = o['serveGbps'] === undefined ? appliance : { ...appliance, serveGbps: expectNumber(`${at}.serveGbps`, o['serveGbps'], 0, { above: true }) };
+    return o['baseUrl'] === undefined ? serving : { ...serving, baseUrl: expectHttpUrl(`${at}.baseUrl`, o['baseUrl']) };
   });
 }
 

@@ -60,7 +60,6 @@ export function computeFillPlan(r: PlanRequest): StoredFillPlan {
         ...(o.historyDays === undefined ? {} : { historyDays: o.historyDays }),
         ...(o.horizonDays === undefined ? {} : { horizonDays: o.horizonDays }),
         ...(o.retentionDays === undefined ? {} : { retentionDays: o.retentionDays }),
-        ...(o.copyDemandShare === undefined ? {} : { copyDemandShare: o.copyDemandShare }),
       },
     );
     const meta: FillPlanMeta = {

@@ -34,6 +34,7 @@ export const ApplianceInput = Type.Object(
     region: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' }),
     capacityBytes: Type.Integer({ minimum: 0 }),
     fillGbps: Type.Number({ exclusiveMinimum: 0 }),
+    serveGbps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'What it can stream to players at its peak; without it every file gets one copy' })),
     fillWindow: Type.Object(
       {
         start: Type.String({ pattern: HHMM, description: 'Local HH:MM' }),
@@ -84,7 +85,6 @@ export const CreateFillPlanBody = Type.Object(
           historyDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
           horizonDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
           retentionDays: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-          copyDemandShare: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Largest share of a cluster\'s predicted demand one copy may carry' })),
         },
         { additionalProperties: false },
       ),

@@ -57,10 +57,8 @@ describe('player steering by the approved fill plan', () => {
       { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 1e9, fillGbps: 1, fillWindow, state: 'active', baseUrl: 'https://edge-2.example/' },
     ];
     const views = Array.from({ length: 3 }, (_, d) => ({ ts: new Date(Date.now() + d * 86_400_000 + 3_600_000).toISOString(), titleId: filled, region: 'eu', bytes: 5_000_000 }));
-    // One copy per file: a two-title catalog is small enough that the default would copy every
-    // file to both appliances, and this test is about telling a holder from a non-holder.
-    const options = { copyDemandShare: 1 };
-    const created = await inject('POST', '/v1/fill-plans', { appliances, views, at, holdings: { 'edge-1': filledKeys }, options });
+    // No serveGbps: one copy per file, so a holder and a non-holder can be told apart.
+    const created = await inject('POST', '/v1/fill-plans', { appliances, views, at, holdings: { 'edge-1': filledKeys } });
     expect(created.statusCode).toBe(201);
     const { id, catalog } = created.json<{ id: string; catalog: { titles: number; files: number; source: string } }>();
     expect(catalog).toMatchObject({ titles: 2, source: 'storage' });

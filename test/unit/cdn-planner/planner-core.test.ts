@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
 import { aggregateViews, DAY_MS } from '../../../cdn-planner/demand.ts';
-import { placeCluster, rankByDensity } from '../../../cdn-planner/placement.ts';
+import { copiesNeeded, perCopyDailyBytes, placeCluster, rankByDensity } from '../../../cdn-planner/placement.ts';
 import { exponentialSmoothingModel } from '../../../cdn-planner/predict.ts';
+import { planFill } from '../../../cdn-planner/plan.ts';
 import { buildRing, hashKeys } from '../../../cdn-planner/ring.ts';
 import { createRng } from '../../../cdn-planner/sim/prng.ts';
 import type { ViewRecord } from '../../../cdn-planner/types.ts';
@@ -44,13 +45,48 @@ describe('placeCluster: stable copies and sticky holdings', () => {
   const demand = Float64Array.from({ length: index.keys.length }, (_, f) => 1e12 / (1 + ((f * 7919) % index.keys.length)) ** 0.9);
   const members = Array.from({ length: 8 }, (_, i) => appliance(`a${i}`, { capacityBytes: 600_000_000 }));
 
-  it('gives a file the same number of copies whatever the member count (regression: copy counts changed with membership)', () => {
-    const before = placeCluster(members, demand, index, { copyDemandShare: 0.005 });
-    const after = placeCluster([...members, appliance('a8', { capacityBytes: 600_000_000 })], demand, index, { copyDemandShare: 0.005 });
-    const hot = Array.from(demand.keys()).sort((a, b) => demand[b]! - demand[a]!).slice(0, 20);
-    expect(Math.max(...hot.map((f) => before.copies[f]!))).toBeGreaterThan(1);
-    // Below the cap of one copy per appliance, membership does not change the count.
-    for (const f of hot) if (before.copies[f]! > 0 && before.copies[f]! < members.length && after.copies[f]! > 0) expect(after.copies[f]).toBe(before.copies[f]);
+  it('gives a file the copies its peak-hour traffic needs, and the same count whatever the member count', () => {
+    // 0.05 Gbps each: one copy serves 0.04 Gbps within the load bound, 4.32e11 bytes a day at a flat peak.
+    const serving = members.map((a) => ({ ...a, serveGbps: 0.05 }));
+    const perCopy = perCopyDailyBytes(serving, 1.25, 1);
+    expect(perCopy).toBeCloseTo(0.04 * 1.08e13, -6);
+    const before = placeCluster(serving, demand, index);
+    const after = placeCluster([...serving, appliance('a8', { capacityBytes: 600_000_000, serveGbps: 0.05 })], demand, index);
+    const placed = Array.from(demand.keys()).filter((f) => before.copies[f]! > 0);
+    expect(Math.max(...placed.map((f) => before.copies[f]!))).toBeGreaterThan(1);
+    for (const f of placed) expect(before.copies[f]).toBe(copiesNeeded(demand[f]!, perCopy, members.length));
+    // Equal appliances: membership does not change a count below the cap of one copy per appliance.
+    for (const f of placed) if (before.copies[f]! < members.length && after.copies[f]! > 0) expect(after.copies[f]).toBe(before.copies[f]);
+    // A busier peak hour needs more copies for the same daily bytes.
+    const peaky = placeCluster(serving, demand, index, {}, { peakFactor: 2 });
+    const hottest = placed.reduce((a, b) => (demand[a]! > demand[b]! ? a : b));
+    expect(peaky.copies[hottest]).toBe(copiesNeeded(demand[hottest]!, perCopy / 2, members.length));
+    expect(peaky.copies[hottest]!).toBeGreaterThan(before.copies[hottest]!);
+  });
+
+  it('places one copy per file when an appliance has no serveGbps, and fills the disk with unique files', () => {
+    const none = placeCluster(members, demand, index);
+    expect(none.perCopyBytes).toBe(Number.POSITIVE_INFINITY);
+    const placed = Array.from(demand.keys()).filter((f) => none.copies[f]! > 0);
+    expect(placed.length).toBeGreaterThan(0);
+    expect(placed.every((f) => none.copies[f] === 1)).toBe(true);
+    // One member without it is enough to leave the serving capacity unknown.
+    const mixed = placeCluster(members.map((a, i) => (i === 0 ? a : { ...a, serveGbps: 0.05 })), demand, index);
+    expect(mixed.perCopyBytes).toBe(Number.POSITIVE_INFINITY);
+    // Replicas take disk from unique files: the one-copy plan keeps more distinct files.
+    const replicated = placeCluster(members.map((a) => ({ ...a, serveGbps: 0.05 })), demand, index);
+    expect(placed.length).toBeGreaterThan(Array.from(demand.keys()).filter((f) => replicated.copies[f]! > 0).length);
+  });
+
+  it('says in the plan summary when it placed one copy per file for want of serveGbps', () => {
+    const at = '2025-03-10T00:00:00Z';
+    const cat = catalog(20, 2, 1_000_000);
+    const views: ViewRecord[] = cat.map((t, i) => ({ ts: '2025-03-09T20:00:00Z', titleId: t.titleId, region: 'us', bytes: 1e9 / (1 + i) }));
+    const two = [appliance('x1', { capacityBytes: 10_000_000 }), appliance('x2', { capacityBytes: 10_000_000 })];
+    const without = planFill({ appliances: two, catalog: cat, views, at });
+    expect(without.stats.notes.join(' ')).toMatch(/one copy per file in cluster c1: .*serveGbps/);
+    const withIt = planFill({ appliances: two.map((a) => ({ ...a, serveGbps: 10 })), catalog: cat, views, at });
+    expect(withIt.stats.notes).toEqual([]);
   });
 
   it('keeps a copy on the appliance that holds it when that appliance has room', () => {

@@ -7,7 +7,7 @@ const plan: Plan = {
   placements: { a1: ['hot', 'warm'], a2: ['hot'], a3: ['hot'] },
   fills: [{ applianceId: 'a1', key: 'warm', bytes: 1, startAt: '2025-03-08T08:00:00Z', endAt: '2025-03-08T09:00:00Z', source: 'origin' }],
   evictions: [],
-  stats: { at: '2025-03-08T00:00:00Z', model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 },
+  stats: { at: '2025-03-08T00:00:00Z', notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 },
 };
 const appliances = [appliance('a1'), appliance('a2'), appliance('a3', { state: 'draining' })];
 

@@ -28,6 +28,13 @@ describe('input validation names the bad field and value', () => {
     expect(caught(() => validateAppliances([{ ...appliance('a'), fillWindow: { start: '2am', end: '06:00', tz: 'UTC' } }])).field).toBe('appliances[0].fillWindow.start');
   });
 
+  it('takes an optional positive serveGbps and rejects any other', () => {
+    expect(validateAppliances([appliance('a')])[0]?.serveGbps).toBeUndefined();
+    expect(validateAppliances([{ ...appliance('a'), serveGbps: 40 }])[0]?.serveGbps).toBe(40);
+    expect(caught(() => validateAppliances([{ ...appliance('a'), serveGbps: 0 }])).field).toBe('appliances[0].serveGbps');
+    expect(caught(() => validateAppliances([{ ...appliance('a'), serveGbps: '40' }])).field).toBe('appliances[0].serveGbps');
+  });
+
   it('rejects duplicate appliance ids and a cluster spanning two regions', () => {
     const dup = caught(() => validateAppliances([appliance('a'), appliance('a')]));
     expect(dup.code).toBe('PLANNER_DUPLICATE_ID');

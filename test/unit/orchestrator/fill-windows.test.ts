@@ -31,7 +31,7 @@ describe('fill window occurrences of a plan view', () => {
       placements: { a: ['k'] },
       fills: [{ applianceId: 'a', key: 'k', bytes: 1, startAt: '2025-06-01T02:00:00Z', endAt: fillEnd, source: 'origin' }],
       evictions: [],
-      stats: { at, model: 'test', loadFactor: 1, clusters: [], unscheduled: 0 },
+      stats: { at, notes: [], model: 'test', loadFactor: 1, clusters: [], unscheduled: 0 },
     });
     const [utc, tokyo] = applianceViews([appliance('a', 'UTC'), appliance('b', 'Asia/Tokyo')], plan('2025-06-01T02:10:00Z'), at);
     expect(utc!.windowOccurrences).toEqual([{ startAt: '2025-06-01T02:00:00.000Z', endAt: '2025-06-01T04:00:00.000Z' }]);
