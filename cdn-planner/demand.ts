@@ -52,6 +52,9 @@ export function createDemandAggregator(index: CatalogIndex, options: DemandAggre
   const fileKeyedBytes = new Float64Array(index.keys.length);
   const titleKeyedBytes = new Float64Array(titles);
   let ignored = 0;
+  // Spacing of the records' timestamps, in minutes: the interval they were aggregated over.
+  let firstMinute: number | undefined;
+  let spacing = 0;
   return {
     add(record) {
       const ts = Date.parse(record.ts);
@@ -79,11 +82,34 @@ export function createDemandAggregator(index: CatalogIndex, options: DemandAggre
       region.titleDaily[cell] = (region.titleDaily[cell] ?? 0) + record.bytes;
       const hour = new Date(ts).getUTCHours();
       region.hourly[hour] = (region.hourly[hour] ?? 0) + record.bytes;
+      const minute = Math.round(ts / 60_000);
+      firstMinute ??= minute;
+      spacing = gcd(spacing, Math.abs(minute - firstMinute));
     },
     finish() {
+      const hours = Math.min(24, Math.floor(spacing / 60));
+      if (hours > 1) for (const r of regions.values()) r.hourly.set(spreadHours(r.hourly, hours));
       return { days, endMs, regions, fileKeyedBytes, titleKeyedBytes, ignoredRecords: ignored };
     },
   };
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Records aggregated over `hours` hours (every timestamp on a grid that coarse, e.g. one
+ * record per file per 4 h) put a whole interval's bytes in one hour of the diurnal shape,
+ * which made the busiest hour look six times the mean hour where it was 1.6 (bench:planner,
+ * dense regime): each hour's bytes are spread evenly over the interval around it.
+ */
+export function spreadHours(hourly: Float64Array, hours: number): Float64Array {
+  const out = new Float64Array(24);
+  const from = -Math.floor(hours / 2);
+  for (let h = 0; h < 24; h++) for (let k = from; k < from + hours; k++) out[(((h + k) % 24) + 24) % 24]! += hourly[h]! / hours;
+  return out;
 }
 
 export function aggregateViews(records: Iterable<ViewRecord>, index: CatalogIndex, options: DemandAggregatorOptions): DemandHistory {

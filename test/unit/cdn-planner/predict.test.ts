@@ -38,6 +38,32 @@ describe('exponential smoothing model', () => {
   });
 });
 
+describe('diurnal shape from aggregated records', () => {
+  // A day whose traffic follows 1 + 0.6 cos((h - 21) / 24 * 2 pi): the busiest hour is 1.6x the mean.
+  const shape = (h: number): number => 1 + 0.6 * Math.cos((2 * Math.PI * (h - 21)) / 24);
+  const peakOf = (views: ViewRecord[]): number =>
+    exponentialSmoothingModel().forecast(aggregateViews(views, indexCatalog(catalog(1, 1, 1000)), { endMs: at, days: 7 }), indexCatalog(catalog(1, 1, 1000)), ['us']).regions.get('us')!.peakFactor;
+
+  it('reads the peak hour from per-play records, and the same from records aggregated per 4 h', () => {
+    const plays: ViewRecord[] = [];
+    const blocks: ViewRecord[] = [];
+    for (let d = 1; d <= 7; d++) {
+      const day = at - d * DAY_MS;
+      for (let h = 0; h < 24; h++) plays.push({ ts: new Date(day + h * 3_600_000 + 17 * 60_000 + d * 1000).toISOString(), titleId: 't0', region: 'us', bytes: 1e6 * shape(h) });
+      // The same bytes, one record per 4 h stamped at the middle of its interval.
+      for (let b = 0; b < 6; b++) {
+        const bytes = [0, 1, 2, 3].reduce((sum, k) => sum + 1e6 * shape(4 * b + k), 0);
+        blocks.push({ ts: new Date(day + (4 * b + 2) * 3_600_000).toISOString(), titleId: 't0', region: 'us', bytes });
+      }
+    }
+    expect(peakOf(plays)).toBeCloseTo(1.6, 2);
+    // Without the spread the 4 h records put a fourth of the day's hours at zero: peak/mean near 6.
+    const blocked = peakOf(blocks);
+    expect(blocked).toBeGreaterThan(1.3);
+    expect(blocked).toBeLessThan(1.7);
+  });
+});
+
 describe('weeklyFactors', () => {
   it('finds a weekend peak and ignores a flat or trending series', () => {
     const cycle = Float64Array.from({ length: 28 }, (_, d) => (d % 7 === 5 || d % 7 === 6 ? 1.3 : 1) * 1000);
