@@ -5,8 +5,8 @@ import type { Appliance } from './types.ts';
 export interface PlacementOptions {
   /**
    * c of consistent hashing with bounded loads: no appliance takes more than c times its
-   * capacity-weighted fair share of the cluster's placed bytes or predicted traffic.
-   * @defaultValue 1.25
+   * capacity-weighted fair share of the cluster's placed bytes, nor predicted peak-hour
+   * traffic beyond its `serveGbps` over c (headroom for forecast error). @defaultValue 1.25
    */
   readonly loadFactor?: number;
   /** Most copies of one file in a cluster. @defaultValue the number of active appliances */
@@ -61,8 +61,9 @@ export interface ClusterPlacement {
  * what does not fit stays at the origin, least valuable first. A copy of a file one appliance
  * can serve would only take the disk of a file that would have served traffic. Then each
  * copy goes to the first appliances clockwise from the key's ring position that still have
- * room under c x fair share, in bytes and in traffic: the bounded-loads rule, which keeps the
- * keys of an unchanged appliance where they were when another joins or leaves.
+ * room: in bytes under c x fair share (the bounded-loads rule, which keeps the keys of an
+ * unchanged appliance where they were when another joins or leaves), and in traffic under what
+ * the appliance streams at the peak hour over c, when its `serveGbps` is known.
  *
  * A copy an active appliance holds now stays there while that appliance has room under both
  * bounds: the ring decides where new copies go, not where existing ones must move to, so a
@@ -94,7 +95,6 @@ export function placeCluster(
   // Selection: greedy by density into the whole cluster's capacity.
   const selected: number[] = [];
   let selectedBytes = 0;
-  let selectedTraffic = 0;
   for (const f of order) {
     const d = demand[f]!;
     const k = copiesNeeded(d, perCopy, maxCopies);
@@ -103,31 +103,31 @@ export function placeCluster(
     copies[f] = k;
     selected.push(f);
     selectedBytes += size;
-    selectedTraffic += d;
   }
   const share = Float64Array.from(members, (a) => a.capacityBytes / capacity);
-  const weight = trafficWeight(members);
-  const serving = members.reduce((sum, a) => sum + weight(a), 0);
-  const trafficShare = Float64Array.from(members, (a) => weight(a) / serving);
+  // An appliance's traffic is bounded by what it can stream at the peak hour, with the load
+  // factor's headroom. A bound of c x fair share of the predicted total would keep a file
+  // hotter than that (a release) off every appliance, since one copy is all it gets without
+  // serving capacities, and leave the disk it would have used empty: without them, traffic is
+  // not bounded (the plan's peak/mean load reports where it lands), bytes still are.
+  const servingCap = Number.isFinite(perCopy)
+    ? Float64Array.from(members, (a) => servingDailyBytes(a, c, current.peakFactor ?? 1))
+    : new Float64Array(n).fill(Number.POSITIVE_INFINITY);
   const ring = buildRing(members, options.vnodeBytes === undefined ? {} : { vnodeBytes: options.vnodeBytes });
   // Each selected key's ring position, found once: the bound's retry rounds walk from it again.
   const start = Int32Array.from(selected, (f) => ring.position(keyHashes[f]!));
   const slot = new Map(members.map((a, j) => [a.id, j]));
   const sticky = selected.map((f) => (holders?.get(f) ?? []).map((id) => slot.get(id)).filter((j): j is number => j !== undefined));
-  const ctx: AssignContext = { members, share, trafficShare, ring, start, sticky, index, demand, selected, c, spill: options.spill === true };
-  // The bound is c x fair share of what ends up placed, which is only known afterwards: files
-  // that do not fit lower the mean. Tighten the traffic and byte totals until the placed result
-  // holds both.
-  let totalTraffic = selectedTraffic;
+  const ctx: AssignContext = { members, share, servingCap, ring, start, sticky, index, demand, selected, c, spill: options.spill === true };
+  // The byte bound is c x fair share of what ends up placed, which is only known afterwards:
+  // files that do not fit lower the mean. Tighten the byte total until the placed result holds it.
   let totalBytes = selectedBytes;
-  let result = assign(ctx, copies, totalTraffic, totalBytes);
+  let result = assign(ctx, copies, totalBytes);
   for (let round = 0; round < 6; round++) {
-    const trafficRatio = peakRatio(result.traffic, trafficShare);
     const bytesRatio = peakRatio(result.bytes, share);
-    if (trafficRatio <= c * (1 + 1e-9) && bytesRatio <= c * (1 + 1e-9)) break;
-    if (trafficRatio > c) totalTraffic *= (c / trafficRatio) * 0.995;
-    if (bytesRatio > c) totalBytes *= (c / bytesRatio) * 0.995;
-    result = assign(ctx, copies, totalTraffic, totalBytes);
+    if (bytesRatio <= c * (1 + 1e-9)) break;
+    totalBytes *= (c / bytesRatio) * 0.995;
+    result = assign(ctx, copies, totalBytes);
   }
   const leftAtOrigin = order.length - selected.length + result.failed;
   return { cluster, region, members, files: result.files, bytes: result.bytes, traffic: result.traffic, copies: result.copies, perCopyBytes: perCopy, leftAtOrigin, demandBytes };
@@ -154,7 +154,12 @@ const BYTES_PER_DAY_PER_GBPS = (1e9 / 8) * 86_400;
 export function perCopyDailyBytes(members: readonly Appliance[], loadFactor: number, peakFactor: number): number {
   if (members.length === 0 || members.some((a) => a.serveGbps === undefined)) return Number.POSITIVE_INFINITY;
   const meanGbps = members.reduce((sum, a) => sum + (a.serveGbps ?? 0), 0) / members.length;
-  return ((meanGbps / loadFactor) * BYTES_PER_DAY_PER_GBPS) / Math.max(1, peakFactor);
+  return servingDailyBytes({ serveGbps: meanGbps }, loadFactor, peakFactor);
+}
+
+/** Predicted bytes/day an appliance may serve: its `serveGbps` at the peak hour, over the load factor. */
+export function servingDailyBytes(a: Pick<Appliance, 'serveGbps'>, loadFactor: number, peakFactor: number): number {
+  return (((a.serveGbps ?? 0) / loadFactor) * BYTES_PER_DAY_PER_GBPS) / Math.max(1, peakFactor);
 }
 
 /** Copies a file with `demand` predicted bytes/day needs when one may serve `perCopy`: at least one, at most `maxCopies`. */
@@ -178,8 +183,8 @@ interface AssignContext {
   readonly members: readonly Appliance[];
   /** Fair share of the placed bytes per member (by disk). */
   readonly share: Float64Array;
-  /** Fair share of the traffic per member (by serving capacity when known, else by disk). */
-  readonly trafficShare: Float64Array;
+  /** Predicted bytes/day each member may serve ({@link servingDailyBytes}); Infinity without `serveGbps`. */
+  readonly servingCap: Float64Array;
   readonly ring: Ring;
   /** Ring position of `selected[i]`. */
   readonly start: Int32Array;
@@ -204,15 +209,15 @@ const TAKE = 0;
 const SKIP = 1;
 const STOP = 2;
 
-function assign(ctx: AssignContext, wanted: Uint8Array, totalTraffic: number, totalBytes: number): Assignment {
-  const { members, share, trafficShare, ring, start, sticky, index, demand, selected, c } = ctx;
+function assign(ctx: AssignContext, wanted: Uint8Array, totalBytes: number): Assignment {
+  const { members, share, ring, start, sticky, index, demand, selected, c } = ctx;
   const n = members.length;
   const copies = wanted.slice();
   const files: number[][] = members.map(() => []);
   const bytes = new Float64Array(n);
   const traffic = new Float64Array(n);
   const byteCap = Float64Array.from(share, (s, j) => Math.min(members[j]!.capacityBytes, c * s * totalBytes));
-  const trafficCap = Float64Array.from(trafficShare, (s) => c * s * totalTraffic);
+  const trafficCap = ctx.servingCap;
   const chosen = new Int32Array(n);
   // Per-walk visit marks: stamp[j] === walk id means member j was already seen on this walk.
   const stamp = new Int32Array(n).fill(-1);

@@ -27,17 +27,26 @@ export function zipfDemand(files: number): Float64Array {
   return Float64Array.from({ length: files }, (_, f) => 1e12 / (1 + ((f * 7919) % files)) ** 0.9);
 }
 
-/**
- * Five active appliances of unequal sizes (0.5 to 2 GB), streaming 0.02 to 0.08 Gbps in
- * proportion: one copy serves 4.1e11 bytes a day at a flat peak, so the hottest files of
- * {@link zipfDemand} need several.
- */
+/** Five active appliances of unequal sizes (0.5 to 2 GB), serving capacity unknown. */
 export function mixedMembers(): Appliance[] {
   return [
-    appliance('a1', { capacityBytes: 1_000_000_000, serveGbps: 0.04 }),
-    appliance('a2', { capacityBytes: 2_000_000_000, serveGbps: 0.08 }),
-    appliance('a3', { capacityBytes: 1_000_000_000, serveGbps: 0.04 }),
-    appliance('a4', { capacityBytes: 1_500_000_000, serveGbps: 0.06 }),
-    appliance('a5', { capacityBytes: 500_000_000, serveGbps: 0.02 }),
+    appliance('a1', { capacityBytes: 1_000_000_000 }),
+    appliance('a2', { capacityBytes: 2_000_000_000 }),
+    appliance('a3', { capacityBytes: 1_000_000_000 }),
+    appliance('a4', { capacityBytes: 1_500_000_000 }),
+    appliance('a5', { capacityBytes: 500_000_000 }),
   ];
+}
+
+/**
+ * {@link mixedMembers} streaming in proportion to their disks, `gbpsPerGb` each, so a file's
+ * copies follow from its demand (bytes/day) against {@link perCopyDailyBytes}.
+ */
+export function servingMembers(gbpsPerGb: number): Appliance[] {
+  return mixedMembers().map((a) => ({ ...a, serveGbps: (a.capacityBytes / 1e9) * gbpsPerGb }));
+}
+
+/** Demand steep enough (Zipf exponent 2) that a few files carry most of it: bytes/day, scrambled. */
+export function steepDemand(files: number): Float64Array {
+  return Float64Array.from({ length: files }, (_, f) => 1e12 / (1 + ((f * 7919) % files)) ** 2);
 }

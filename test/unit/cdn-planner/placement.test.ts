@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
-import { placeCluster } from '../../../cdn-planner/placement.ts';
-import { appliance, catalog, mixedMembers, zipfDemand } from './fixtures.ts';
+import { copiesNeeded, placeCluster, servingDailyBytes } from '../../../cdn-planner/placement.ts';
+import { appliance, catalog, mixedMembers, servingMembers, steepDemand, zipfDemand } from './fixtures.ts';
 
 const cat = catalog(400, 2, 10_000_000);
 const index = indexCatalog(cat);
@@ -21,14 +21,11 @@ describe('placeCluster (bounded-load consistent hashing)', () => {
     expect(p.files.length).toBe(5);
   });
 
-  it('never exceeds c x capacity-weighted fair share of traffic, nor any disk', () => {
-    const capacity = p.members.reduce((s, a) => s + a.capacityBytes, 0);
-    const total = p.traffic.reduce((s, x) => s + x, 0);
-    expect(total).toBeGreaterThan(0);
-    p.members.forEach((a, j) => {
-      expect(p.traffic[j]!).toBeLessThanOrEqual(1.25 * (a.capacityBytes / capacity) * total * (1 + 1e-9));
-      expect(p.bytes[j]!).toBeLessThanOrEqual(a.capacityBytes);
-    });
+  it('without serving capacities bounds the disks, not the traffic: the hottest files are placed', () => {
+    p.members.forEach((a, j) => expect(p.bytes[j]!).toBeLessThanOrEqual(a.capacityBytes));
+    const hottest = Array.from(demand.keys()).sort((a, b) => demand[b]! - demand[a]!).slice(0, 10);
+    for (const f of hottest) expect(p.copies[f]).toBe(1);
+    expect(p.traffic.reduce((s, x) => s + x, 0)).toBeGreaterThan(0);
   });
 
   it('never exceeds c x capacity-weighted fair share of placed bytes, where the ring alone would', () => {
@@ -47,16 +44,41 @@ describe('placeCluster (bounded-load consistent hashing)', () => {
     expect(maxShare(q.bytes)).toBeLessThanOrEqual(1.25 * (1 + 1e-9));
   });
 
-  it('leaves the least valuable files at the origin and gives hot files more copies', () => {
+  it('leaves the least valuable files at the origin, one copy each when serving capacity is unknown', () => {
     expect(p.leftAtOrigin).toBeGreaterThan(0);
     const density = (f: number) => demand[f]! / index.fileBytes[f]!;
     const ranked = Array.from(demand.keys()).sort((a, b) => density(b) - density(a));
-    const top = ranked.slice(0, 50);
-    for (const f of top) expect(p.copies[f]).toBeGreaterThan(0);
+    for (const f of ranked.slice(0, 50)) expect(p.copies[f]).toBe(1);
     const bottom = ranked.slice(-100);
     expect(bottom.filter((f) => p.copies[f]! > 0).length).toBeLessThan(10);
-    expect(p.copies[ranked[0]!]).toBeGreaterThan(1);
-    expect(p.copies[ranked[0]!]).toBeGreaterThanOrEqual(p.copies[ranked[100]!]!);
+  });
+
+  it('gives the files whose peak-hour traffic one appliance cannot serve more copies', () => {
+    const steep = steepDemand(index.keys.length);
+    // 0.04 Gbps per GB of disk: one copy serves about 0.4 of the hottest file's day.
+    const q = placeCluster(servingMembers(0.04), steep, index, { loadFactor: 1.25 });
+    const ranked = Array.from(steep.keys()).sort((a, b) => steep[b]! - steep[a]!);
+    expect(q.copies[ranked[0]!]).toBe(copiesNeeded(steep[ranked[0]!]!, q.perCopyBytes, q.members.length));
+    expect(q.copies[ranked[0]!]!).toBeGreaterThan(1);
+    expect(q.copies[ranked[0]!]!).toBeGreaterThanOrEqual(q.copies[ranked[100]!]!);
+    expect(q.copies[ranked[100]!]).toBe(1);
+  });
+
+  it('with serving capacities, bounds each appliance by what it streams at the peak, not by a share of the total', () => {
+    // One title far hotter than the rest: a third of the cluster's traffic, over c x fair share (1.25/5).
+    const hot = Float64Array.from(demand, (d, f) => (f === 0 ? demand.reduce((s, x) => s + x, 0) / 2 : d));
+    const roomy = servingMembers(100);
+    const q = placeCluster(roomy, hot, index, { loadFactor: 1.25 }, { peakFactor: 1.6 });
+    expect(q.copies[0]).toBe(1);
+    expect(q.files.some((list) => list.includes(0))).toBe(true);
+    q.members.forEach((a, j) => expect(q.traffic[j]!).toBeLessThanOrEqual(servingDailyBytes(a, 1.25, 1.6) * (1 + 1e-9)));
+    // Without serving capacities nothing bounds its traffic: it is placed, one copy.
+    const blind = placeCluster(mixedMembers(), hot, index, { loadFactor: 1.25 });
+    expect(blind.copies[0]).toBe(1);
+    // Streaming little, the same appliances hold to their capacity: the hot file gets copies instead.
+    const slow = placeCluster(servingMembers(0.6), hot, index, { loadFactor: 1.25 }, { peakFactor: 1.6 });
+    expect(slow.copies[0]!).toBeGreaterThan(1);
+    slow.members.forEach((a, j) => expect(slow.traffic[j]!).toBeLessThanOrEqual(servingDailyBytes(a, 1.25, 1.6) * (1 + 1e-9)));
   });
 
   it('places nothing when every appliance is draining or down', () => {

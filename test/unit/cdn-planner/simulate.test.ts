@@ -31,7 +31,6 @@ describe('simulate (small trace)', () => {
     }
     expect(r.oracle.offload).toBeGreaterThanOrEqual(r.planner.offload);
     expect(r.planner.offload).toBeGreaterThan(r.plainHashing.offload);
-    expect(r.planner.predictedPeakToMeanLoad).toBeLessThanOrEqual(1.25 + 1e-9);
     expect(r.spearman).toBeGreaterThan(0.2);
   });
 
