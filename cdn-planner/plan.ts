@@ -101,7 +101,14 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
       return s === undefined ? 1 : (s.shares[s.holders.indexOf(j)] ?? 0);
     };
     p.members.forEach((a, j) => {
-      targets.push({ appliance: a, keys: new Map(p.files[j]!.map((f) => [index.keys[f]!, (demand[f] ?? 0) * shareOf(j, f)])) });
+      const keys = new Map(p.files[j]!.map((f) => [index.keys[f]!, (demand[f] ?? 0) * shareOf(j, f)]));
+      // Titles not out yet are due at their release.
+      const deadlines = new Map<string, number>();
+      for (const f of p.files[j]!) {
+        const release = index.releasedAtMs[index.fileTitle[f]!]!;
+        if (release > atMs) deadlines.set(index.keys[f]!, release);
+      }
+      targets.push({ appliance: a, keys, ...(deadlines.size === 0 ? {} : { deadlines }) });
     });
     for (const [f, s] of byFile) {
       s.holders.forEach((j, i) => ((planShares[p.members[j]!.id] ??= {})[index.keys[f]!] = roundShare(s.shares[i]!)));

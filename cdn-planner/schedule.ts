@@ -8,6 +8,8 @@ export interface ApplianceTarget {
   readonly appliance: Appliance;
   /** Keys to hold, with their predicted value; empty for draining and down appliances. */
   readonly keys: ReadonlyMap<string, number>;
+  /** Keys that must be in place by a time (a title's release, UTC ms): filled first, earliest first. */
+  readonly deadlines?: ReadonlyMap<string, number>;
 }
 
 export interface ScheduleOptions {
@@ -31,7 +33,9 @@ export interface Schedule {
 /**
  * Diffs targets against holdings and schedules the adds.
  *
- * Adds go most valuable first, back to back at the appliance's fillGbps inside its local
+ * Adds with a deadline (a release to come) go first, earliest first: a new season must be on
+ * the appliance before its premiere, whatever its value per byte. Then the rest go most
+ * valuable first, back to back at the appliance's fillGbps inside its local
  * off-peak window, carried to the next night when one does not fit what is left of tonight's.
  * Evictions are listed least valuable first and run before the appliance's first fill, so the
  * room every add needs is free when it starts (targets never exceed capacity). Draining and
@@ -47,13 +51,14 @@ export function scheduleFills(targets: readonly ApplianceTarget[], holdings: Hol
   const unscheduled = new Map<string, string[]>();
   const fillMs = new Map<string, number>();
   const timed: { fill: Omit<Fill, 'source'>; cluster: string; startMs: number; endMs: number }[] = [];
-  for (const { appliance: a, keys } of targets) {
+  for (const { appliance: a, keys, deadlines } of targets) {
     if (a.state !== 'active') continue;
     const held = new Set(holdings[a.id] ?? []);
     const evict = [...held].filter((k) => !keys.has(k));
     evict.sort((x, y) => (keys.get(x) ?? 0) - (keys.get(y) ?? 0) || (x < y ? -1 : x > y ? 1 : 0));
     for (const key of evict) evictions.push({ applianceId: a.id, key });
-    const adds = [...keys].filter(([k]) => !held.has(k)).sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
+    const due = (k: string): number => deadlines?.get(k) ?? Number.POSITIVE_INFINITY;
+    const adds = [...keys].filter(([k]) => !held.has(k)).sort((x, y) => due(x[0]) - due(y[0]) || y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
     if (adds.length === 0) continue;
     let clock = clocks.get(a.fillWindow.tz);
     if (clock === undefined) clocks.set(a.fillWindow.tz, (clock = zoneClock(a.fillWindow.tz)));
@@ -120,7 +125,7 @@ export function scheduleFills(targets: readonly ApplianceTarget[], holdings: Hol
  */
 function peerHolders(targets: readonly ApplianceTarget[], holdings: Holdings, wanted: ReadonlySet<string>): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const { appliance: a, keys } of targets) {
+  for (const { appliance: a, keys, deadlines } of targets) {
     if (a.state === 'down') continue;
     for (const key of holdings[a.id] ?? []) {
       if (!wanted.has(key)) continue;

@@ -89,6 +89,29 @@ describe('placeCluster: stable copies and sticky holdings', () => {
     expect(withIt.stats.notes).toEqual([]);
   });
 
+  it('places a title released inside the next day and fills it before its release, first', () => {
+    const at = Date.parse('2025-03-13T00:00:00Z');
+    const cat = catalog(60, 3, 2_000_000_000);
+    const release = { titleId: 'premiere', releasedAt: new Date(at + 18 * 3_600_000).toISOString(), files: [0, 1, 2].map((i) => ({ key: `premiere/f${i}`, bytes: 2_000_000_000 })) };
+    const views: ViewRecord[] = [];
+    for (let d = 1; d <= 12; d++) {
+      cat.forEach((t, i) => views.push({ ts: new Date(at - d * DAY_MS + 20 * 3_600_000).toISOString(), titleId: t.titleId, region: 'us', bytes: 1e12 / (1 + i) }));
+    }
+    // Earlier releases show what a launch day brings: the first days of t5 and t6 (released 10 and 5 days back) were big.
+    const released = cat.map((t, i) => (i === 5 || i === 6 ? { ...t, releasedAt: new Date(at - (i === 5 ? 10 : 5) * DAY_MS + 3_600_000).toISOString() } : t));
+    for (const [i, back] of [[5, 10], [6, 5]] as const) for (let d = back; d >= 1; d--) views.push({ ts: new Date(at - d * DAY_MS + 21 * 3_600_000).toISOString(), titleId: `t${i}`, region: 'us', bytes: 2e13 * 0.6 ** (back - d) });
+    const edges = [0, 1, 2].map((i) => appliance(`e${i}`, { capacityBytes: 20_000_000_000, fillGbps: 1, serveGbps: 40, fillWindow: { start: '02:00', end: '14:00', tz: 'UTC' } }));
+    const plan = planFill({ appliances: edges, catalog: [...released, release], views, at: new Date(at).toISOString() });
+    const premiere = plan.fills.filter((f) => f.key.startsWith('premiere/'));
+    expect(premiere.map((f) => f.key).sort()).toEqual(['premiere/f0', 'premiere/f1', 'premiere/f2']);
+    for (const f of premiere) expect(Date.parse(f.endAt)).toBeLessThanOrEqual(Date.parse(release.releasedAt));
+    // First on its appliance: nothing else fills there before it.
+    for (const f of premiere) {
+      const before = plan.fills.filter((g) => g.applianceId === f.applianceId && Date.parse(g.startAt) < Date.parse(f.startAt));
+      expect(before.every((g) => g.key.startsWith('premiere/'))).toBe(true);
+    }
+  });
+
   it('keeps a copy on the appliance that holds it when that appliance has room', () => {
     const fresh = placeCluster(members, demand, index);
     const j = fresh.files.findIndex((l) => l.some((x) => fresh.copies[x] === 1));

@@ -107,4 +107,15 @@ describe('scheduleFills', () => {
     expect(t.fills).toEqual([]);
     expect(t.evictions).toEqual([]);
   });
+
+  it('fills the keys of a release to come first, earliest release first, whatever their value', () => {
+    const valued = new Map([['hot', 1000], ['r-late', 1], ['r-soon', 2], ['warm', 500]]);
+    const deadlines = new Map([['r-late', atMs + 3 * 86_400_000], ['r-soon', atMs + 86_400_000]]);
+    const order = scheduleFills([{ appliance: { ...a, capacityBytes: 100_000 * GB }, keys: valued, deadlines }], {}, { atMs, bytesOf: () => 450 * GB })
+      .fills.map((f) => f.key);
+    expect(order).toEqual(['r-soon', 'r-late', 'hot', 'warm']);
+    // Without deadlines: most valuable first.
+    expect(scheduleFills([{ appliance: { ...a, capacityBytes: 100_000 * GB }, keys: valued }], {}, { atMs, bytesOf: () => 450 * GB }).fills.map((f) => f.key))
+      .toEqual(['hot', 'warm', 'r-soon', 'r-late']);
+  });
 });
