@@ -71,7 +71,7 @@ export interface SmoothingOptions {
  *   titles see 0-1 plays a day in one region;
  * - a release prior learned from the releases in the history for titles not out yet.
  *
- * File shares come from keyed records shrunk towards size.
+ * File shares come from keyed records shrunk towards the catalog's pooled rung mix.
  */
 export function exponentialSmoothingModel(options: SmoothingOptions = {}): PopularityModel {
   const alpha = options.alpha ?? 0.05;
@@ -344,21 +344,48 @@ function regionTotals(region: RegionHistory, days: number, titles: number): Floa
 }
 
 /**
- * Share of a title's bytes each of its files serves. Keyed records give the observed mix; a
- * pseudo-count of one full viewing (the title's size) pulls sparse titles towards a split in
- * proportion to file size, which is all an unkeyed record says.
+ * Share of a title's bytes each of its files serves. A title's own keyed records give its
+ * observed mix; a pseudo-count of one full viewing (the title's size) pulls it towards the
+ * catalog's: the mix of every keyed record pooled by a file's rank from the top of its title's
+ * ladder (among titles with as many files), itself pulled towards a prior by one viewing. The
+ * prior, for a catalog with no keyed record at all, is plays in proportion to bitrate (bytes
+ * to size squared): players climb to the highest rung their link sustains, so the top rungs
+ * carry most bytes, and a title's low rungs do not take disk at its top rung's priority, as
+ * a split by size (equal bytes per stored byte for every rung) made them.
  */
 function fileShares(history: DemandHistory, index: CatalogIndex): Float64Array {
+  const titles = index.titleIds.length;
+  const ranked = (t: number): number[] => {
+    const files = Array.from({ length: index.fileStart[t + 1]! - index.fileStart[t]! }, (_, i) => index.fileStart[t]! + i);
+    return files.sort((a, b) => index.fileBytes[b]! - index.fileBytes[a]! || a - b);
+  };
+  // Pooled bytes by (file count, rank from the top), and per file count the keyed total and a viewing's size.
+  const pooled = new Map<number, { byRank: Float64Array; keyed: number; viewing: number; titles: number }>();
+  for (let t = 0; t < titles; t++) {
+    const files = ranked(t);
+    const n = files.length;
+    if (n === 0) continue;
+    let p = pooled.get(n);
+    if (p === undefined) pooled.set(n, (p = { byRank: new Float64Array(n), keyed: 0, viewing: 0, titles: 0 }));
+    files.forEach((f, r) => (p.byRank[r]! += history.fileKeyedBytes[f]!));
+    p.keyed += history.titleKeyedBytes[t]!;
+    p.viewing += files.reduce((sum, f) => sum + index.fileBytes[f]!, 0);
+    p.titles++;
+  }
   const shares = new Float64Array(index.keys.length);
-  for (let t = 0; t < index.titleIds.length; t++) {
-    const a = index.fileStart[t]!;
-    const b = index.fileStart[t + 1]!;
-    let size = 0;
-    for (let f = a; f < b; f++) size += index.fileBytes[f]!;
+  for (let t = 0; t < titles; t++) {
+    const files = ranked(t);
+    const p = pooled.get(files.length);
+    if (p === undefined) continue;
+    const size = files.reduce((sum, f) => sum + index.fileBytes[f]!, 0);
+    const squares = files.reduce((sum, f) => sum + index.fileBytes[f]! ** 2, 0);
+    const viewing = p.viewing / p.titles;
     const keyed = history.titleKeyedBytes[t]!;
-    for (let f = a; f < b; f++) {
-      shares[f] = (history.fileKeyedBytes[f]! + index.fileBytes[f]!) / (keyed + size);
-    }
+    files.forEach((f, r) => {
+      const prior = squares > 0 ? index.fileBytes[f]! ** 2 / squares : 1 / files.length;
+      const catalogMix = (p.byRank[r]! + viewing * prior) / (p.keyed + viewing);
+      shares[f] = (history.fileKeyedBytes[f]! + size * catalogMix) / (keyed + size);
+    });
   }
   return shares;
 }

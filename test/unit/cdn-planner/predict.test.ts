@@ -38,6 +38,39 @@ describe('exponential smoothing model', () => {
   });
 });
 
+describe('file mix: which rungs of a title its bytes go to', () => {
+  // Three rungs of 1, 2 and 4 MB per title.
+  const ladder = (n: number) => Array.from({ length: n }, (_, t) => ({ titleId: `t${t}`, releasedAt: '2024-01-01T00:00:00Z', files: [1, 2, 4].map((mb, i) => ({ key: `t${t}/r${i}`, bytes: mb * 1_000_000 })) }));
+  const demandOf = (views: ViewRecord[], titles: number) => {
+    const index = indexCatalog(ladder(titles));
+    const f = exponentialSmoothingModel().forecast(aggregateViews(views, index, { endMs: at, days: 7 }), index, ['us']).regions.get('us')!;
+    return (key: string) => f.fileDemand[index.keyIndex.get(key)!]! / index.fileBytes[index.keyIndex.get(key)!]!;
+  };
+  const day = (d: number) => new Date(at - d * DAY_MS + 3_600_000).toISOString();
+
+  it('without any keyed record, ranks a title\'s top rung before its low ones (plays in proportion to bitrate)', () => {
+    const views = [1, 2, 3].map((d) => ({ ts: day(d), titleId: 't0', region: 'us', bytes: 7e9 }));
+    const density = demandOf(views, 1);
+    expect(density('t0/r2')).toBeGreaterThan(density('t0/r1'));
+    expect(density('t0/r1')).toBeGreaterThan(density('t0/r0'));
+    // Bytes to size squared: 16 : 4 : 1, so bytes per stored byte 4 : 2 : 1.
+    expect(density('t0/r2') / density('t0/r0')).toBeCloseTo(4, 6);
+  });
+
+  it('a title without keyed records takes the mix other titles\' keyed records show, rung by rung from the top', () => {
+    // Forty titles whose players mostly fetch the bottom rung, keyed; t0 only has title records.
+    const views: ViewRecord[] = [];
+    for (let t = 1; t < 40; t++) for (const d of [1, 2, 3]) {
+      views.push({ ts: day(d), titleId: `t${t}`, region: 'us', bytes: 8e8, key: `t${t}/r0` });
+      views.push({ ts: day(d), titleId: `t${t}`, region: 'us', bytes: 1e8, key: `t${t}/r2` });
+    }
+    for (const d of [1, 2, 3]) views.push({ ts: day(d), titleId: 't0', region: 'us', bytes: 9e8 });
+    const density = demandOf(views, 40);
+    expect(density('t0/r0')).toBeGreaterThan(density('t0/r2'));
+    expect(density('t0/r0')).toBeGreaterThan(density('t0/r1'));
+  });
+});
+
 describe('diurnal shape from aggregated records', () => {
   // A day whose traffic follows 1 + 0.6 cos((h - 21) / 24 * 2 pi): the busiest hour is 1.6x the mean.
   const shape = (h: number): number => 1 + 0.6 * Math.cos((2 * Math.PI * (h - 21)) / 24);
