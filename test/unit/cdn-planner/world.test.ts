@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { planFill } from '../../../cdn-planner/plan.ts';
+import { auditPlan } from '../../../cdn-planner/sim/world/audit.ts';
 import { generateWorld, REGIMES, type Play, type World } from '../../../cdn-planner/sim/world/generate.ts';
 import { LfuCache, LruCache, realisedBytes, replayPlan, spearman, weightedError } from '../../../cdn-planner/sim/world/replay.ts';
 import type { Appliance, Plan } from '../../../cdn-planner/types.ts';
@@ -127,5 +129,55 @@ describe('metrics written from the textbook', () => {
   it('realisedBytes sums each region\'s plays per file', () => {
     const w = { regions: ['r0'], fileKeys: ['a', 'b'], plays: [{ ms: 0, region: 0, file: 1, bytes: 5 }, { ms: 1, region: 0, file: 1, bytes: 7 }] } as unknown as World;
     expect([...realisedBytes(w)[0]!]).toEqual([0, 12]);
+  });
+});
+
+describe('auditPlan', () => {
+  const at = Date.parse('2025-01-18T00:00:00Z');
+  const edge = (id: string, over: Partial<Appliance> = {}): Appliance => ({
+    id, cluster: 'c', region: 'r0', capacityBytes: 25e9, fillGbps: 1, serveGbps: 1, fillWindow: { start: '02:00', end: '14:00', tz: 'Asia/Tokyo' }, state: 'active', ...over,
+  });
+  const world = (appliances: Appliance[]): World => ({
+    regime: REGIMES[0]!, regions: ['r0'], appliances, catalog: [{ titleId: 't', releasedAt: '2024-01-01T00:00:00Z', files: [{ key: 'a', bytes: 1e10 }, { key: 'b', bytes: 1e10 }] }],
+    fileKeys: ['a', 'b'], fileBytes: Float64Array.of(1e10, 1e10), fileTitle: Int32Array.of(0, 0), planAtMs: at, historyDays: 12,
+    history: () => [], warmup: [], plays: [], expected: [Float64Array.of(0, 0)], releasedInHorizon: new Set(),
+  });
+  const plan = (over: Partial<Plan>): Plan => ({ placements: {}, fills: [], evictions: [], stats: { at: new Date(at).toISOString(), notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 }, ...over });
+  // 10 GB at 1 Gbps takes 80 s; Tokyo's 02:00 is 17:00 UTC.
+  const fill = (startUtc: string, over: Partial<Plan['fills'][number]> = {}): Plan['fills'][number] => {
+    const start = Date.parse(startUtc);
+    return { applianceId: 'e1', key: 'b', bytes: 1e10, startAt: new Date(start).toISOString(), endAt: new Date(start + 80_000).toISOString(), source: 'origin', ...over };
+  };
+
+  it('passes a plan that keeps every limit', () => {
+    const ok = plan({ placements: { e1: ['a', 'b'] }, fills: [fill('2025-01-18T17:00:00Z')] });
+    expect(auditPlan(world([edge('e1')]), ok, { e1: ['a'] })).toEqual([]);
+  });
+
+  it('finds a full disk, a fill outside the local window, a fill too fast, a fill on a down appliance and a peer without the file', () => {
+    const w = world([edge('e1', { capacityBytes: 15e9 }), edge('e2'), edge('e3', { state: 'down' })]);
+    const bad = plan({
+      placements: { e1: ['a', 'b'] },
+      fills: [
+        fill('2025-01-18T09:00:00Z'), // 18:00 in Tokyo: after the window
+        fill('2025-01-18T17:10:00Z', { applianceId: 'e2', endAt: '2025-01-18T17:10:40Z' }), // 2 Gbps on a 1 Gbps link
+        fill('2025-01-18T17:20:00Z', { applianceId: 'e3' }),
+        fill('2025-01-18T17:30:00Z', { applianceId: 'e2', key: 'a', source: 'e1' }), // e1 never held a
+      ],
+    });
+    const found = auditPlan(w, bad, {}).join('\n');
+    expect(found).toMatch(/e1: 20000000000 bytes placed on 15000000000/);
+    expect(found).toMatch(/e1 b: fill .* outside its window 02:00-14:00 Asia\/Tokyo/);
+    expect(found).toMatch(/e2: 2\.000 Gbps of fills/);
+    expect(found).toMatch(/e3 b: fill on a down appliance/);
+    expect(found).toMatch(/e2 a: peer source e1 does not hold the file/);
+  });
+
+  it('finds no violation in the planner\'s own plan for a regime', () => {
+    const w = generateWorld(REGIMES.find((r) => r.name === 'sparse')!);
+    const yesterday = planFill({ appliances: w.appliances, catalog: w.catalog, views: w.history(), at: new Date(w.planAtMs - 86_400_000).toISOString() });
+    const today = planFill({ appliances: w.appliances, catalog: w.catalog, views: w.history(), at: new Date(w.planAtMs).toISOString(), holdings: yesterday.placements });
+    expect(today.fills.length).toBeGreaterThan(0);
+    expect(auditPlan(w, today, yesterday.placements)).toEqual([]);
   });
 });
