@@ -11,7 +11,7 @@
  * the encode alone varies by a tenth, sometimes a third, between runs on a shared machine.
  * Run by `npm run bench:artwork` after the scoring figures; alone: `npx tsx bench/artwork-job.ts`.
  */
-import { timelineOf } from '../workers/ffmpeg/source-frames.ts';
+import { timelineOf } from '../ffmpeg/source-frames.ts';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -19,14 +19,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { appleLadder } from '../ladder/fixed.ts';
-import { DEFAULT_ENCODE_SETTINGS } from '../workers/encode/settings.ts';
-import { buildEncodeChunkArgs } from '../workers/ffmpeg/args.ts';
-import { probeMaster } from '../workers/ffmpeg/probe.ts';
-import { runFfmpeg } from '../workers/ffmpeg/run.ts';
-import { artworkVideoOf } from '../workers/artwork/extract.ts';
-import type { ArtworkManifest } from '../workers/artwork/manifest.ts';
-import { computeArtwork, DEFAULT_ARTWORK_SETTINGS, type ArtworkJobData } from '../workers/jobs/artwork.ts';
-import { LocalObjectStore } from '../workers/storage/local.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../ffmpeg/encode-settings.ts';
+import { buildEncodeChunkArgs } from '../ffmpeg/args.ts';
+import { probeMaster } from '../ffmpeg/probe.ts';
+import { runFfmpeg } from '../ffmpeg/run.ts';
+import { artworkVideoOf } from '../stills/extract.ts';
+import type { ArtworkManifest } from '../stills/manifest.ts';
+import { computeArtwork, DEFAULT_ARTWORK_SETTINGS } from '../workers/jobs/artwork.ts';
+import type { ArtworkJobData } from '../pipeline/types.ts';
+import { LocalObjectStore } from '../storage/local.ts';
 import { makeScenesMaster } from '../test/support/artwork-media.ts';
 import { measure, type Measured } from './cpu.ts';
 

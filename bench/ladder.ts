@@ -14,14 +14,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestStack, type TestStack } from '../test/support/stack.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../test/support/api.ts';
-import { runFfmpeg } from '../workers/ffmpeg/run.ts';
+import { runFfmpeg } from '../ffmpeg/run.ts';
 import { plainPsnrY, plainPsnrYOver, type PlainPsnrInput } from '../test/support/plain-psnr.ts';
-import { TitleStore } from '../orchestrator/titles/store.ts';
+import { TitleStore } from '../titles/store.ts';
 import { derivedMasters, realMasters } from '../test/support/corpus.ts';
-import { probeMaster, frameRateValue } from '../workers/ffmpeg/probe.ts';
+import { probeMaster, frameRateValue } from '../ffmpeg/probe.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
-import { connectedProducer, createQueue } from '../workers/jobs/queue.ts';
+import { connectedProducer, createQueue } from '../pipeline/queue.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 /** Runs only the corpus titles whose name matches this regular expression (e.g. `BENCH_ONLY='noisy|life'`). */

@@ -4,7 +4,7 @@
  * 60 s 720p master, next to ONE plain ffmpeg command encoding the same ladder with the same
  * x264 settings, rates and audio, run in this same script. The figure is pipeline/plain.
  */
-import { timelineOf } from '../workers/ffmpeg/source-frames.ts';
+import { timelineOf } from '../ffmpeg/source-frames.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,12 +12,12 @@ import pino from 'pino';
 import { startRedisServer } from '../orchestrator/runtime/children.ts';
 import { createApi, startWorker } from '../orchestrator/runtime/services.ts';
 import type { RuntimeConfig } from '../orchestrator/config.ts';
-import { DEFAULT_ENCODE_SETTINGS } from '../workers/encode/settings.ts';
-import { buildEncodeAudioArgs, buildEncodeChunkArgs } from '../workers/ffmpeg/args.ts';
-import { runFfmpeg } from '../workers/ffmpeg/run.ts';
-import { probeMaster } from '../workers/ffmpeg/probe.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../ffmpeg/encode-settings.ts';
+import { buildEncodeAudioArgs, buildEncodeChunkArgs } from '../ffmpeg/args.ts';
+import { runFfmpeg } from '../ffmpeg/run.ts';
+import { probeMaster } from '../ffmpeg/probe.ts';
 import { appleLadder } from '../ladder/fixed.ts';
-import { createQueue, producerConnection } from '../workers/jobs/queue.ts';
+import { createQueue, producerConnection } from '../pipeline/queue.ts';
 import { ingest, waitForArtwork, waitForFinal, waitForRungQuality } from '../test/support/api.ts';
 import { makeMaster } from '../test/support/media.ts';
 import { actAsAdmin } from '../test/support/stack.ts';

@@ -32,6 +32,9 @@ export interface Rung {
 /** Rungs ordered by ascending bitrate. */
 export type Ladder = readonly Rung[];
 
+/** How a title's ladder is chosen: measured per title, or Apple's fixed ladder capped at the source. */
+export type LadderPolicy = 'per-title' | 'fixed';
+
 /**
  * One rate-quality measurement: the title's samples encoded at one resolution and CRF,
  * decoded, scaled back to the source size and compared with the source.

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import os from 'node:os';
-import type { StorageConfig } from '../workers/storage/index.ts';
-import type { LadderPolicy } from '../workers/jobs/context.ts';
+import type { StorageConfig } from '../storage/index.ts';
+import type { LadderPolicy } from '../ladder/types.ts';
 import { parsePublicUrl } from './public-url.ts';
 import type { ProtectionOptions } from './protection.ts';
 import { PAGES, type Page } from './pages.ts';
 import { parseApplianceOrigins } from './fill-plans/appliance-origins.ts';
-import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../workers/encode/settings.ts';
+import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../ffmpeg/encode-settings.ts';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -1,15 +1,15 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ObjectStore } from '../workers/storage/port.ts';
-import { JobMetrics, type HistogramSnapshot } from '../workers/job-metrics.ts';
-import { JOB_NAMES } from '../workers/jobs/types.ts';
+import type { ObjectStore } from '../storage/port.ts';
+import { JobMetrics, type HistogramSnapshot } from '../observability/job-metrics.ts';
+import { JOB_NAMES } from '../pipeline/types.ts';
 
 /**
  * The API's Prometheus metrics, on a registry of its own (never prom-client's global one, so
  * two apps in one process, as in tests, do not collide). Everything about the fleet is read
  * on scrape from where it already lives: BullMQ's lists for queue depth and age, the job
- * measurements workers keep in Redis (see `workers/job-metrics.ts` for why there), and a
+ * measurements workers keep in Redis (see `observability/job-metrics.ts` for why there), and a
  * cached listing of the bucket for bytes stored.
  */
 export interface MetricsOptions {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { TITLE_STATES, type TitleState } from './titles/model.ts';
+import { TITLE_STATES, type TitleState } from '../titles/model.ts';
 
 export const TitleId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Title id' });
 export const IdParams = Type.Object({ id: TitleId }, { additionalProperties: false });

@@ -8,10 +8,10 @@ import { packageHandler } from './jobs/package.ts';
 import { artworkHandler } from './jobs/artwork.ts';
 import { measureRungsHandler } from './jobs/measure-rungs.ts';
 import { failureOf, isFinalAttempt, titleIdOf, type Handler, type Handlers, type Logger, type WorkerDeps } from './jobs/context.ts';
-import { JobMetrics } from './job-metrics.ts';
-import { redactor, storageRoots } from './redact.ts';
-import { meterCpu } from './ffmpeg/cpu-meter.ts';
-import type { JobDataByName, JobName } from './jobs/types.ts';
+import { JobMetrics } from '../observability/job-metrics.ts';
+import { redactor, storageRoots } from '../observability/redact.ts';
+import { meterCpu } from '../ffmpeg/cpu-meter.ts';
+import type { JobDataByName, JobName } from '../pipeline/types.ts';
 
 /** The handler of every job name (`Handlers` is a `Record` over `JobName`: none can be missing). */
 export const HANDLERS: Handlers = {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../runtime/services.ts';
 import { startStack, stopOnSignals } from '../runtime/stack.ts';
-import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { intOption, parse } from './args.ts';
 import { ingestFile } from './ingest.ts';
 

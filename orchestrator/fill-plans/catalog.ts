@@ -1,8 +1,8 @@
 import type { CatalogFile, CatalogTitle } from '../../cdn-planner/index.ts';
-import type { Presentation, Track } from '../../workers/package/model.ts';
-import type { ObjectStore } from '../../workers/storage/port.ts';
-import type { Title } from '../titles/model.ts';
-import type { TitleStore } from '../titles/store.ts';
+import type { Presentation, Track } from '../../packaging/model.ts';
+import type { ObjectStore } from '../../storage/port.ts';
+import type { Title } from '../../titles/model.ts';
+import type { TitleStore } from '../../titles/store.ts';
 
 /** The published files of one track: its init segment and media segments, keyed as stored. */
 export function trackFiles(outputPrefix: string, track: Track): CatalogFile[] {

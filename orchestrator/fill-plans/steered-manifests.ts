@@ -1,7 +1,7 @@
-import { dashManifest } from '../../workers/package/dash.ts';
-import { hlsMediaPlaylist } from '../../workers/package/hls.ts';
-import type { Presentation, Track } from '../../workers/package/model.ts';
-import type { ObjectStore } from '../../workers/storage/port.ts';
+import { dashManifest } from '../../packaging/dash.ts';
+import { hlsMediaPlaylist } from '../../packaging/hls.ts';
+import type { Presentation, Track } from '../../packaging/model.ts';
+import type { ObjectStore } from '../../storage/port.ts';
 import { presentationTracks, readPresentation, trackFiles } from './catalog.ts';
 import { encodeKey, type Steering } from './steering.ts';
 

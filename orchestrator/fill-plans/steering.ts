@@ -1,5 +1,5 @@
 import { hintHash, pickWeighted, steer, steeringTable, type Appliance, type SteeringTable } from '../../cdn-planner/index.ts';
-import type { ObjectStore } from '../../workers/storage/port.ts';
+import type { ObjectStore } from '../../storage/port.ts';
 import { FillPlanStore } from './store.ts';
 import { steerableBaseUrl } from './appliance-origins.ts';
 

@@ -1,5 +1,5 @@
 import type { Appliance, Plan } from '../../cdn-planner/index.ts';
-import { ObjectNotFoundError, type ObjectStore } from '../../workers/storage/port.ts';
+import { ObjectNotFoundError, type ObjectStore } from '../../storage/port.ts';
 
 export const FILL_PLAN_STATES = ['proposed', 'approved', 'rejected', 'superseded'] as const;
 /** proposed → approved | rejected; an approved plan becomes superseded when another is approved. */

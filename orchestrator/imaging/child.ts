@@ -6,10 +6,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { cropFrameAt, type CroppedFrame } from '../../workers/artwork/render.ts';
-import { artworkVideoOf } from '../../workers/artwork/extract.ts';
-import type { ProbeResult } from '../../workers/ffmpeg/probe.ts';
-import { DEFAULT_ARTWORK_SETTINGS } from '../../workers/artwork/settings.ts';
+import { cropFrameAt, type CroppedFrame } from '../../stills/render.ts';
+import { artworkVideoOf } from '../../stills/extract.ts';
+import type { ProbeResult } from '../../ffmpeg/probe.ts';
+import { DEFAULT_ARTWORK_SETTINGS } from '../../stills/settings.ts';
 import { serveRequests } from '../runtime/helper-child.ts';
 import { prepareCustomArtwork, type PreparedArtwork } from './prepare.ts';
 

@@ -6,8 +6,8 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { renderCrops, type CropSet } from '../../artwork/crops.ts';
 import { UndecodableImageError } from '../../artwork/errors.ts';
-import { sha256Hex } from '../../workers/artwork/manifest.ts';
-import { DEFAULT_ARTWORK_SETTINGS } from '../../workers/artwork/settings.ts';
+import { sha256Hex } from '../../stills/manifest.ts';
+import { DEFAULT_ARTWORK_SETTINGS } from '../../stills/settings.ts';
 
 /** Shortest side a custom image needs, px: the smallest tile crop is 256 px. */
 export const MIN_CUSTOM_ARTWORK_SIDE_PX = 256;

@@ -3,7 +3,7 @@
  * one source) and the mapping from the stored manifest to them.
  */
 import { Type, type Static } from 'typebox';
-import type { ArtworkImage, ArtworkManifest } from '../../workers/artwork/manifest.ts';
+import type { ArtworkImage, ArtworkManifest } from '../../stills/manifest.ts';
 
 const Image = Type.Object({
   shape: Type.Union([Type.Literal('hero'), Type.Literal('poster'), Type.Literal('tile')], { description: 'hero 16:9, poster 2:3, tile 1:1' }),

@@ -20,8 +20,8 @@ import type { FastifyReply } from 'fastify';
 import {
   artworkVersionPrefix, customArtworkPrefix, customStem, frameStem, manifestImages, readArtworkManifest, storeCrops, writeArtworkManifest,
   type ArtworkImage, type ArtworkManifest,
-} from '../../workers/artwork/manifest.ts';
-import { ObjectNotFoundError } from '../../workers/storage/port.ts';
+} from '../../stills/manifest.ts';
+import { ObjectNotFoundError } from '../../storage/port.ts';
 import type { AppDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { WorkGate } from '../work-gate.ts';

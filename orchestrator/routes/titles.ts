@@ -5,10 +5,10 @@ import { Type } from 'typebox';
 import type { AppDeps } from '../app.ts';
 import { HttpErrors } from '../errors.ts';
 import { CreateTitleBody, ErrorBody, IdParams, ListQuery, TitleView, type TitleViewT } from '../schemas.ts';
-import { titlePrefix, type Title } from '../titles/model.ts';
-import type { TitleStore } from '../titles/store.ts';
-import { assertValidKey, StorageKeyError } from '../../workers/storage/port.ts';
-import { jobIds } from '../../workers/jobs/types.ts';
+import { titlePrefix, type Title } from '../../titles/model.ts';
+import type { TitleStore } from '../../titles/store.ts';
+import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
+import { jobIds } from '../../pipeline/types.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 import { bindTitle } from './request-log.ts';
 

@@ -2,16 +2,16 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
-import { createObjectStore } from '../../workers/storage/index.ts';
-import type { ObjectStore } from '../../workers/storage/port.ts';
-import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME, workerConnection } from '../../workers/jobs/queue.ts';
+import { createObjectStore } from '../../storage/index.ts';
+import type { ObjectStore } from '../../storage/port.ts';
+import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME, workerConnection } from '../../pipeline/queue.ts';
 import type { WorkerOptions } from '../../workers/worker.ts';
-import { TitleStore } from '../titles/store.ts';
+import { TitleStore } from '../../titles/store.ts';
 import { ApiKeyStore } from '../auth/keys.ts';
 import { buildApp, type App, type AppDeps } from '../app.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { startRedisServer, type RedisServer } from './children.ts';
-import { redactor, storageRoots } from '../../workers/redact.ts';
+import { redactor, storageRoots } from '../../observability/redact.ts';
 
 /** A connection URL as a log may show it: no password. */
 export const redactUrl = redactor([]);
@@ -123,7 +123,7 @@ export async function startWorker(config: RuntimeConfig, redisUrl: string, log: 
 }
 
 /**
- * Standard output with every line redacted (see workers/redact.ts): whatever a log line
+ * Standard output with every line redacted (see observability/redact.ts): whatever a log line
  * carries (an error from ffmpeg or the SDK, a URL), no presigned query, password or storage
  * path reaches the log.
  */

@@ -7,7 +7,7 @@ import type { RedisServer } from './children.ts';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { DataDirLock, type LockRecord } from './data-dir-lock.ts';
 import { processId, stopProcess } from './processes.ts';
-import { connectedProducer, createQueue } from '../../workers/jobs/queue.ts';
+import { connectedProducer, createQueue } from '../../pipeline/queue.ts';
 import path from 'node:path';
 import type { ApiKeyStore } from '../auth/keys.ts';
 

@@ -2,11 +2,11 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artworkVideoOf, extractCandidates, extractStills, type ExtractedCandidates } from '../../workers/artwork/extract.ts';
-import { framesWithNeighboursBothSides } from '../../workers/artwork/bursts.ts';
-import { planArtworkSampling } from '../../workers/ffmpeg/artwork-plan.ts';
-import { probeMaster } from '../../workers/ffmpeg/probe.ts';
-import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { artworkVideoOf, extractCandidates, extractStills, type ExtractedCandidates } from '../../stills/extract.ts';
+import { framesWithNeighboursBothSides } from '../../stills/bursts.ts';
+import { planArtworkSampling } from '../../ffmpeg/artwork-plan.ts';
+import { probeMaster } from '../../ffmpeg/probe.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { ARTWORK_MASTER_DURATION_S, makeArtworkMaster } from '../support/artwork-media.ts';
 
 /**

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
-import { probeMaster } from '../../workers/ffmpeg/probe.ts';
-import { artworkVideoOf, extractStills } from '../../workers/artwork/extract.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { probeMaster } from '../../ffmpeg/probe.ts';
+import { artworkVideoOf, extractStills } from '../../stills/extract.ts';
 
 /**
  * Stills are re-extracted by seeking straight to the frame: the pixels must be those of that

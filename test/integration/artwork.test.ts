@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyseFrame, decodeForAnalysis, hammingDistance } from '../../artwork/index.ts';
 import type { App } from '../../orchestrator/app.ts';
 import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
-import { chooseFromBursts } from '../../workers/artwork/bursts.ts';
-import { extractCandidates } from '../../workers/artwork/extract.ts';
-import { FrameNotDecodedError } from '../../workers/artwork/errors.ts';
-import { planArtworkSampling } from '../../workers/ffmpeg/artwork-plan.ts';
+import { chooseFromBursts } from '../../stills/bursts.ts';
+import { extractCandidates } from '../../stills/extract.ts';
+import { FrameNotDecodedError } from '../../stills/errors.ts';
+import { planArtworkSampling } from '../../ffmpeg/artwork-plan.ts';
 import { createTitle, ingest, waitForArtwork, waitForFinal } from '../support/api.ts';
 import {
   ARTWORK_MASTER_BAD_STRETCHES, ARTWORK_MASTER_DURATION_S, makeArtworkMaster, makeBlackMaster,

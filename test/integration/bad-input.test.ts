@@ -7,7 +7,7 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeAudioOnly, makeMaster, makeTextFile } from '../support/media.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
 import { realMasters } from '../support/corpus.ts';
-import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 
 /**
  * Bad masters fail their title with a reason, never a worker, and publish nothing; the API
@@ -101,7 +101,7 @@ describe('bad input', () => {
   it('a bad master does not consume retries: it fails on its first attempt', async () => {
     const id = await ingest(stack.api.app, files.text ?? '');
     await waitForFinal(stack.api.app, id, 60_000);
-    const { createQueue, producerConnection } = await import('../../workers/jobs/queue.ts');
+    const { createQueue, producerConnection } = await import('../../pipeline/queue.ts');
     const conn = producerConnection(stack.redis.url);
     const queue = createQueue(conn, stack.config.prefix);
     const job = await queue.getJob(`probe-${id}`);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../orchestrator/runtime/children.ts';
-import { runFfmpeg, runProbe } from '../../workers/ffmpeg/run.ts';
+import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { makeMaster } from '../support/media.ts';
 import { spawnUp, upListening } from '../support/up.ts';
 

@@ -13,11 +13,11 @@ import { ingest, waitForFinal, downloadTrack, parseMultivariant } from '../suppo
 import { countFrames, makeMaster } from '../support/media.ts';
 import pino from 'pino';
 import { Job } from 'bullmq';
-import { connectedProducer, createFlowProducer, createQueue, QUEUE_NAME } from '../../workers/jobs/queue.ts';
+import { connectedProducer, createFlowProducer, createQueue, QUEUE_NAME } from '../../pipeline/queue.ts';
 import { encodeChunkHandler } from '../../workers/jobs/encode-chunk.ts';
-import { TitleStore } from '../../orchestrator/titles/store.ts';
+import { TitleStore } from '../../titles/store.ts';
 import type { WorkerDeps } from '../../workers/jobs/context.ts';
-import type { JobDataByName } from '../../workers/jobs/types.ts';
+import type { JobDataByName } from '../../pipeline/types.ts';
 
 const FPS = 25;
 const DURATION_S = 16;

@@ -4,7 +4,7 @@
  * refuses an odd frame size) on every attempt, in a build-ladder flow on the real queue, and
  * the title still becomes ready.
  */
-import { timelineOf } from '../../workers/ffmpeg/source-frames.ts';
+import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,11 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeMaster } from '../support/media.ts';
 import { waitForFinal } from '../support/api.ts';
-import { TitleStore } from '../../orchestrator/titles/store.ts';
-import { createFlowProducer, createQueue, DEFAULT_JOB_OPTIONS, producerConnection } from '../../workers/jobs/queue.ts';
-import { activeCodedSize, activeDisplaySize, probeMaster } from '../../workers/ffmpeg/probe.ts';
+import { TitleStore } from '../../titles/store.ts';
+import { createFlowProducer, createQueue, DEFAULT_JOB_OPTIONS, producerConnection } from '../../pipeline/queue.ts';
+import { activeCodedSize, activeDisplaySize, probeMaster } from '../../ffmpeg/probe.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
-import { jobIds, type JobDataByName, type SourceRef } from '../../workers/jobs/types.ts';
+import { jobIds, type JobDataByName, type SourceRef } from '../../pipeline/types.ts';
 
 describe('per-title analysis that fails', () => {
   let stack: TestStack;

@@ -9,8 +9,8 @@ import { makeMaster, makeTextFile } from '../support/media.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
 import { startWorker, type WorkerHandle } from '../../orchestrator/runtime/services.ts';
 import { buildApp, type App } from '../../orchestrator/app.ts';
-import { createQueue, producerConnection } from '../../workers/jobs/queue.ts';
-import { TitleStore } from '../../orchestrator/titles/store.ts';
+import { createQueue, producerConnection } from '../../pipeline/queue.ts';
+import { TitleStore } from '../../titles/store.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 import { childCpuSeconds } from '../../bench/cpu.ts';
 

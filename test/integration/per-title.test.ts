@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { keyframeCrops, makeMaster, probeJson } from '../support/media.ts';
 import { downloadTrack, ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
-import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { chooseActiveArea, pictureBounds } from '../../workers/analysis/active-area.ts';
 import { SAMPLE_CRFS } from '../../workers/jobs/analysis.ts';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { countFrames, frames, keyframeCrops, makeMaster, probeJson, type MasterSpec } from '../support/media.ts';
-import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { pictureBounds } from '../../workers/analysis/active-area.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../support/api.ts';
 

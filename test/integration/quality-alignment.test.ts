@@ -4,15 +4,15 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { derivedMasters, realMasters, type CorpusMaster } from '../support/corpus.ts';
 import { plainPsnrY } from '../support/plain-psnr.ts';
-import { probeMaster } from '../../workers/ffmpeg/probe.ts';
-import { runFfmpeg, runProbe } from '../../workers/ffmpeg/run.ts';
-import { buildArgs } from '../../workers/ffmpeg/args.ts';
-import { buildSampleEncodeArgs } from '../../workers/ffmpeg/analysis-args.ts';
-import { framesOf, timelineOf, type FrameTimeline } from '../../workers/ffmpeg/source-frames.ts';
+import { probeMaster } from '../../ffmpeg/probe.ts';
+import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
+import { buildArgs } from '../../ffmpeg/args.ts';
+import { buildSampleEncodeArgs } from '../../ffmpeg/analysis-args.ts';
+import { framesOf, timelineOf, type FrameTimeline } from '../../ffmpeg/source-frames.ts';
 import { firstFrameTimeS } from '../../workers/analysis/keyframes.ts';
 import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../../workers/analysis/quality.ts';
 import { AlignmentCheckError, FrameCountMismatchError } from '../../workers/analysis/errors.ts';
-import { DEFAULT_ENCODE_SETTINGS } from '../../workers/encode/settings.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
 
 /**
  * Quality is measured frame by frame on real masters (and masters derived from them for what

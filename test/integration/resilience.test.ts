@@ -7,9 +7,9 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import { countFrames, frames, makeMaster, type FrameInfo } from '../support/media.ts';
 import { downloadTrack, getTitle, ingest, parseMultivariant, waitForFinal } from '../support/api.ts';
 import { startRedisServer } from '../../orchestrator/runtime/children.ts';
-import { createQueue, producerConnection } from '../../workers/jobs/queue.ts';
+import { createQueue, producerConnection } from '../../pipeline/queue.ts';
 import type { Job, Queue } from 'bullmq';
-import { chunkKey, type JobDataByName } from '../../workers/jobs/types.ts';
+import { chunkKey, type JobDataByName } from '../../pipeline/types.ts';
 
 /** Short locks so a crashed worker's job is noticed in seconds, as BullMQ's own stall tests do. */
 const FAST_STALL = { lockDurationMs: 2000, stalledIntervalMs: 1000, maxStalledCount: 3 };

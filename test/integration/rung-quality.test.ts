@@ -1,4 +1,4 @@
-import { timelineOf } from '../../workers/ffmpeg/source-frames.ts';
+import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,12 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeMaster } from '../support/media.ts';
 import { ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
-import { TitleStore } from '../../orchestrator/titles/store.ts';
-import { createObjectStore } from '../../workers/storage/index.ts';
-import { createFlowProducer, QUEUE_NAME } from '../../workers/jobs/queue.ts';
+import { TitleStore } from '../../titles/store.ts';
+import { createObjectStore } from '../../storage/index.ts';
+import { createFlowProducer, QUEUE_NAME } from '../../pipeline/queue.ts';
 import { measureRungsHandler } from '../../workers/jobs/measure-rungs.ts';
 import type { WorkerDeps } from '../../workers/jobs/context.ts';
-import type { MeasureRungsJobData } from '../../workers/jobs/types.ts';
+import type { MeasureRungsJobData } from '../../pipeline/types.ts';
 
 /**
  * The rungs' quality is measured after `ready`, by its own job: a measurement that cannot be

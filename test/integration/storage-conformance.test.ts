@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObjectNotFoundError, StorageKeyError } from '../../workers/storage/port.ts';
+import { ObjectNotFoundError, StorageKeyError } from '../../storage/port.ts';
 import { storeKinds, type TestStore } from '../support/stores.ts';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../orchestrator/runtime/children.ts';
 import { waitForExit, isRunning, type ProcessId } from '../../orchestrator/runtime/processes.ts';
 import type { LockRecord } from '../../orchestrator/runtime/data-dir-lock.ts';
-import { runProbe } from '../../workers/ffmpeg/run.ts';
+import { runProbe } from '../../ffmpeg/run.ts';
 import { makeMaster } from '../support/media.ts';
 import { spawnUp, upListening, type UpProcess } from '../support/up.ts';
 

@@ -1,4 +1,4 @@
-import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 

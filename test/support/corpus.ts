@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { runFfmpeg } from '../../workers/ffmpeg/run.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 
 export interface CorpusMaster {
   readonly name: string;

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { runFfmpeg, runProbe } from '../../workers/ffmpeg/run.ts';
-import { buildCropDetectArgs } from '../../workers/ffmpeg/analysis-args.ts';
+import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
+import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
 import { BLACK_LIMIT, parseCropdetectMetadata, type CropMeasurement } from '../../workers/analysis/active-area.ts';
 
 export interface MasterSpec {

@@ -9,9 +9,9 @@ import { ApiKeyStore } from '../../orchestrator/auth/keys.ts';
 import { startRedisServer, type RedisServer } from '../../orchestrator/runtime/children.ts';
 import { createApi, startWorker, type ApiHandle, type WorkerHandle } from '../../orchestrator/runtime/services.ts';
 import type { RuntimeConfig } from '../../orchestrator/config.ts';
-import { DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '../../workers/encode/settings.ts';
+import { DEFAULT_ENCODE_SETTINGS, type EncodeSettings } from '../../ffmpeg/encode-settings.ts';
 import type { WorkerOptions } from '../../workers/worker.ts';
-import type { LadderPolicy } from '../../workers/jobs/context.ts';
+import type { LadderPolicy } from '../../ladder/types.ts';
 import { storeKinds, type TestStore } from './stores.ts';
 
 export interface TestStack {

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalObjectStore } from '../../workers/storage/local.ts';
-import { S3ObjectStore } from '../../workers/storage/s3.ts';
-import type { ObjectStore } from '../../workers/storage/port.ts';
-import type { StorageConfig } from '../../workers/storage/index.ts';
+import { LocalObjectStore } from '../../storage/local.ts';
+import { S3ObjectStore } from '../../storage/s3.ts';
+import type { ObjectStore } from '../../storage/port.ts';
+import type { StorageConfig } from '../../storage/index.ts';
 import { startS3rver } from './s3rver.ts';
 
 export interface TestStore {

@@ -3,7 +3,7 @@
  * measurements of its keyframes. Pure, so every decision is unit-tested on captured text;
  * the probe job runs ffmpeg and records the result as `VideoInfo.activeArea`.
  */
-import type { ActiveArea } from '../ffmpeg/probe.ts';
+import type { ActiveArea } from '../../ffmpeg/probe.ts';
 
 /**
  * One keyframe as `cropdetect` saw it: the first and last row and column whose mean luma is

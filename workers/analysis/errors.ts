@@ -3,7 +3,7 @@
  * UnrecoverableError): a decode cut short by a dying worker or a full disk can give a short
  * side, and a retry tells that apart from a master that really cannot be aligned.
  */
-import type { FrameRange } from '../ffmpeg/source-frames.ts';
+import type { FrameRange } from '../../ffmpeg/source-frames.ts';
 
 const describe = (frames: Required<FrameRange>): string => `frames ${frames.startFrame}-${frames.endFrame - 1}`;
 

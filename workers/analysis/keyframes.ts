@@ -1,5 +1,5 @@
-import { masterInputOptions } from '../ffmpeg/master-input.ts';
-import { runProbe } from '../ffmpeg/run.ts';
+import { masterInputOptions } from '../../ffmpeg/master-input.ts';
+import { runProbe } from '../../ffmpeg/run.ts';
 
 /**
  * Seconds added to a keyframe's printed time before seeking to it: ffprobe prints 6 decimals,

@@ -1,10 +1,10 @@
-import { buildMeasureQualityArgs, type DistortedInput } from '../ffmpeg/analysis-args.ts';
-import { runFfmpeg } from '../ffmpeg/run.ts';
+import { buildMeasureQualityArgs, type DistortedInput } from '../../ffmpeg/analysis-args.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { countListedFrames, parseQualityStats, type QualitySummary } from './parse.ts';
-import type { ActiveArea } from '../ffmpeg/probe.ts';
-import type { FrameRange, FrameTimeline } from '../ffmpeg/source-frames.ts';
+import type { ActiveArea } from '../../ffmpeg/probe.ts';
+import type { FrameRange, FrameTimeline } from '../../ffmpeg/source-frames.ts';
 import { AlignmentCheckError, FrameCountMismatchError } from './errors.ts';
 
 /**

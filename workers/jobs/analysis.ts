@@ -1,12 +1,12 @@
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildScanArgs, buildSampleEncodeArgs } from '../ffmpeg/analysis-args.ts';
-import { runFfmpeg } from '../ffmpeg/run.ts';
-import { activeCodedSize, activeDisplaySize, frameRateValue, type ProbeResult } from '../ffmpeg/probe.ts';
+import { buildScanArgs, buildSampleEncodeArgs } from '../../ffmpeg/analysis-args.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { activeCodedSize, activeDisplaySize, frameRateValue, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { parseScanMetadata } from '../analysis/parse.ts';
 import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
 import type { QualitySummary } from '../analysis/parse.ts';
-import { framesOf, timelineOf } from '../ffmpeg/source-frames.ts';
+import { framesOf, timelineOf } from '../../ffmpeg/source-frames.ts';
 import { chooseSampleWindows, type SitiSecond } from '../../ladder/sample-windows.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { keyframeTimes } from '../analysis/keyframes.ts';
@@ -16,11 +16,11 @@ import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
 import { bdRate } from '../../ladder/bd-rate.ts';
 import type { Rung, RdPoint } from '../../ladder/types.ts';
-import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
-import { jobIds, type JobDataByName, type SourceRef } from './types.ts';
+import { jobIds, type JobDataByName, type SourceRef } from '../../pipeline/types.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
-import { withScratch } from './scratch.ts';
+import { withScratch } from '../../storage/scratch.ts';
 
 /**
  * CRFs each sample is encoded at: the two ends of x264's useful range (near transparent to

@@ -9,38 +9,24 @@
  * retries are spent (earlier attempts rethrow, which the worker does not count against the
  * title until the last one).
  */
-import { planArtworkSampling } from '../ffmpeg/artwork-plan.ts';
-import type { ProbeResult } from '../ffmpeg/probe.ts';
-import { digest } from '../encode/settings.ts';
-import { chooseFromBursts } from '../artwork/bursts.ts';
-import { artworkVideoOf, extractCandidates, extractStills, type ArtworkVideo } from '../artwork/extract.ts';
-import { renderFrame } from '../artwork/render.ts';
+import { planArtworkSampling } from '../../ffmpeg/artwork-plan.ts';
+import type { ProbeResult } from '../../ffmpeg/probe.ts';
+import { digest } from '../../ffmpeg/encode-settings.ts';
+import { chooseFromBursts } from '../../stills/bursts.ts';
+import { artworkVideoOf, extractCandidates, extractStills } from '../../stills/extract.ts';
+import { renderFrame } from '../../stills/render.ts';
 import {
   ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, readArtworkManifest, writeArtworkManifest,
   type ArtworkCandidateEntry, type ArtworkManifest, type ArtworkPin,
-} from '../artwork/manifest.ts';
-import { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../artwork/settings.ts';
-import { mapLimit } from '../storage/transfer.ts';
-import { DEFAULT_JOB_OPTIONS } from './queue.ts';
-import { withScratch } from './scratch.ts';
+} from '../../stills/manifest.ts';
+import { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../../stills/settings.ts';
+import { mapLimit } from '../../storage/transfer.ts';
+import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
+import { withScratch } from '../../storage/scratch.ts';
+import type { ArtworkJobData, ArtworkSource } from '../../pipeline/types.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 
-/** The master the artwork is taken from (structurally the same as the encode's source reference). */
-export interface ArtworkSource {
-  readonly titleId: string;
-  readonly sourceKey: string;
-  /** Hex SHA-256 of the master. */
-  readonly sha256: string;
-}
-
-export { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../artwork/settings.ts';
-
-export interface ArtworkJobData {
-  readonly source: ArtworkSource;
-  /** `<sha256 prefix>-<settings digest>`: the images' prefix and the job id derive from it. */
-  readonly version: string;
-  readonly video: ArtworkVideo;
-}
+export { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../../stills/settings.ts';
 
 export const artworkJobId = (source: ArtworkSource, version: string): string => `artwork-${source.titleId}-${version}`;
 

@@ -1,11 +1,10 @@
-import { redactError, type Redact } from '../redact.ts';
+import { redactError, type Redact } from '../../observability/redact.ts';
 import { UnrecoverableError, type Job, type FlowProducer } from 'bullmq';
-import type { ObjectStore } from '../storage/port.ts';
-import type { TitleStore } from '../../orchestrator/titles/store.ts';
-import type { EncodeSettings } from '../encode/settings.ts';
-import type { JobDataByName, JobName } from './types.ts';
-
-export type LadderPolicy = 'per-title' | 'fixed';
+import type { ObjectStore } from '../../storage/port.ts';
+import type { TitleStore } from '../../titles/store.ts';
+import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
+import type { JobDataByName, JobName } from '../../pipeline/types.ts';
+import type { LadderPolicy } from '../../ladder/types.ts';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -72,7 +71,7 @@ export function isFinalAttempt(job: { readonly attemptsMade: number; readonly op
 /** A failure as an Error with its stable code (the error's own `code` when it has one, else `fallback`). */
 export function failureOf(err: unknown, fallback: string, redact?: Redact): { error: Error; code: string } {
   const thrown = err instanceof Error ? err : new Error(String(err));
-  // Redacted where the message may go on to be stored or logged (see workers/redact.ts).
+  // Redacted where the message may go on to be stored or logged (see observability/redact.ts).
   const error = redact === undefined ? thrown : redactError(thrown, redact);
   const raw = (error as { code?: unknown }).code;
   return { error, code: typeof raw === 'string' ? raw : fallback };

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { buildArgs } from '../ffmpeg/args.ts';
-import { runFfmpeg } from '../ffmpeg/run.ts';
-import { uploadFile } from '../storage/transfer.ts';
-import { audioKey } from './types.ts';
+import { buildArgs } from '../../ffmpeg/args.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { uploadFile } from '../../storage/transfer.ts';
+import { audioKey } from '../../pipeline/types.ts';
 import { throttledProgress, type Handler } from './context.ts';
-import { withScratch } from './scratch.ts';
+import { withScratch } from '../../storage/scratch.ts';
 
 /** Encodes the title's audio once (AAC-LC stereo 48 kHz), aligned to the video's first frame. */
 export const encodeAudioHandler: Handler<'encode-audio'> = async (job, { deps, signal }) => {

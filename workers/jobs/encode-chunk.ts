@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { buildArgs } from '../ffmpeg/args.ts';
-import { runFfmpeg } from '../ffmpeg/run.ts';
-import { frameRateValue } from '../ffmpeg/probe.ts';
-import { mapLimit, uploadFile } from '../storage/transfer.ts';
-import { chunkKey } from './types.ts';
+import { buildArgs } from '../../ffmpeg/args.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { frameRateValue } from '../../ffmpeg/probe.ts';
+import { mapLimit, uploadFile } from '../../storage/transfer.ts';
+import { chunkKey } from '../../pipeline/types.ts';
 import { throttledProgress, type Handler } from './context.ts';
-import { withScratch } from './scratch.ts';
+import { withScratch } from '../../storage/scratch.ts';
 
 /**
  * Encodes one chunk to every rung in one ffmpeg: the source range is decoded once and

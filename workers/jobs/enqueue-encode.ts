@@ -1,11 +1,11 @@
-import { planChunks } from '../encode/chunks.ts';
-import { digest } from '../encode/settings.ts';
-import { activeCodedSize, type ProbeResult } from '../ffmpeg/probe.ts';
-import { timelineOf } from '../ffmpeg/source-frames.ts';
+import { planChunks } from '../../pipeline/chunks.ts';
+import { digest } from '../../ffmpeg/encode-settings.ts';
+import { activeCodedSize, type ProbeResult } from '../../ffmpeg/probe.ts';
+import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
-import type { LadderAnalysis } from '../../orchestrator/titles/model.ts';
-import { DEFAULT_JOB_OPTIONS } from './queue.ts';
-import { jobIds, type EncodeLayout, type JobDataByName, type SourceRef, type TimeWindow } from './types.ts';
+import type { LadderAnalysis } from '../../titles/model.ts';
+import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
+import { jobIds, type EncodeLayout, type JobDataByName, type SourceRef, type TimeWindow } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
 /**

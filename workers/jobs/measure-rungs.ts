@@ -12,17 +12,17 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Presentation, VideoTrack } from '../package/model.ts';
-import type { Rendition } from '../../orchestrator/titles/model.ts';
+import type { Presentation, VideoTrack } from '../../packaging/model.ts';
+import type { Rendition } from '../../titles/model.ts';
 import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
 import type { QualitySummary } from '../analysis/parse.ts';
-import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
-import { withScratch } from './scratch.ts';
-import { jobIds, type MeasureRungsJobData, type TimeWindow } from './types.ts';
-import { mapLimit } from '../storage/transfer.ts';
+import { withScratch } from '../../storage/scratch.ts';
+import { jobIds, type MeasureRungsJobData, type TimeWindow } from '../../pipeline/types.ts';
+import { mapLimit } from '../../storage/transfer.ts';
 import { firstFrameTimeS } from '../analysis/keyframes.ts';
-import { framesOf, type FrameRange } from '../ffmpeg/source-frames.ts';
+import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
 
 /** Below every encode job (no priority) and above artwork: the figures are part of the title's record. */
 export const MEASURE_RUNGS_PRIORITY = 50;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WaitingChildrenError, type Job } from 'bullmq';
-import { planChunks } from '../encode/chunks.ts';
-import { DEFAULT_JOB_OPTIONS } from './queue.ts';
-import { chunkKey, jobIds, type JobDataByName, type PackageJobData } from './types.ts';
+import { planChunks } from '../../pipeline/chunks.ts';
+import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
+import { chunkKey, jobIds, type JobDataByName, type PackageJobData } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
 /** Chunks of which some rung's object is not in the work prefix (one listing, not a HEAD per object). */

@@ -1,19 +1,19 @@
 import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildArgs } from '../ffmpeg/args.ts';
-import { runFfmpeg } from '../ffmpeg/run.ts';
-import { downloadToFile, mapLimit, uploadFile, contentTypeOf } from '../storage/transfer.ts';
-import { avcCodecString, measureTrack, type AudioTrack, type Presentation, type Segment, type VideoTrack } from '../package/model.ts';
-import { mdhdTimescale, parseFfmpegPlaylist } from '../package/boxes.ts';
-import { hlsMediaPlaylist, hlsMultivariantPlaylist } from '../package/hls.ts';
-import { dashManifest } from '../package/dash.ts';
-import { audioKey, chunkKey, type PackageJobData } from './types.ts';
+import { buildArgs } from '../../ffmpeg/args.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { downloadToFile, mapLimit, uploadFile, contentTypeOf } from '../../storage/transfer.ts';
+import { avcCodecString, measureTrack, type AudioTrack, type Presentation, type Segment, type VideoTrack } from '../../packaging/model.ts';
+import { mdhdTimescale, parseFfmpegPlaylist } from '../../packaging/boxes.ts';
+import { hlsMediaPlaylist, hlsMultivariantPlaylist } from '../../packaging/hls.ts';
+import { dashManifest } from '../../packaging/dash.ts';
+import { audioKey, chunkKey, type PackageJobData } from '../../pipeline/types.ts';
 import { type Handler, type WorkerDeps } from './context.ts';
-import { withScratch } from './scratch.ts';
+import { withScratch } from '../../storage/scratch.ts';
 import { missingChunks, reencodeChunks } from './package-chunks.ts';
 import { enqueueArtwork } from './artwork.ts';
 import { defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
-import { titlePrefix, type Rendition, type Title } from '../../orchestrator/titles/model.ts';
+import { titlePrefix, type Rendition, type Title } from '../../titles/model.ts';
 
 interface Segmented {
   readonly dir: string;

@@ -1,20 +1,20 @@
-import { masterInputOptions } from '../ffmpeg/master-input.ts';
+import { masterInputOptions } from '../../ffmpeg/master-input.ts';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BadInputError, FfmpegExitError } from '../ffmpeg/errors.ts';
+import { BadInputError, FfmpegExitError } from '../../ffmpeg/errors.ts';
 import { firstFrameTimeS, lastVideoPacketS } from '../analysis/keyframes.ts';
-import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../ffmpeg/probe.ts';
-import { runFfmpeg, runProbe } from '../ffmpeg/run.ts';
-import { buildCropDetectArgs } from '../ffmpeg/analysis-args.ts';
+import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
+import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
+import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
 import { BLACK_LIMIT, chooseActiveArea, parseCropdetectMetadata } from '../analysis/active-area.ts';
-import { withScratch } from './scratch.ts';
+import { withScratch } from '../../storage/scratch.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
-import type { SourceRef } from './types.ts';
+import type { SourceRef } from '../../pipeline/types.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
 import { startLadderAnalysis } from './analysis.ts';
 import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
-import type { ObjectStore } from '../storage/port.ts';
+import type { ObjectStore } from '../../storage/port.ts';
 
 async function sha256Of(store: ObjectStore, key: string): Promise<string> {
   const h = createHash('sha256');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseActiveArea, parseCropdetectMetadata, pictureBounds, type CropMeasurement } from '../../../workers/analysis/active-area.ts';
-import { activeCodedSize, activeDisplaySize } from '../../../workers/ffmpeg/probe.ts';
+import { activeCodedSize, activeDisplaySize } from '../../../ffmpeg/probe.ts';
 import { EDGE_NOISE, FULL_FRAME, PILLARBOX_4_3, SCOPE_WITH_FADE_IN } from './cropdetect-fixture.ts';
 
 const HD = { width: 1920, height: 1080 };

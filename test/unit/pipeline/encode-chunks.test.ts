@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planChunks, type Chunk, type ChunkPlanInput } from '../../../workers/encode/chunks.ts';
+import { planChunks, type Chunk, type ChunkPlanInput } from '../../../pipeline/chunks.ts';
 
 const plan = (durationS: number, num: number, den = 1, segmentS = 6, chunkSegments = 5): ChunkPlanInput => ({
   durationS,

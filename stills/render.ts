@@ -3,11 +3,11 @@
  * prefix for its shortlist; the API's imaging helper crops a frame the job did not shortlist
  * when content ops pin it (no job graph and no queue round trip for one still).
  */
-import { renderCrops, UndecodableImageError, type CropOptions, type CropSet, type RawPixels } from '../../artwork/index.ts';
+import { renderCrops, UndecodableImageError, type CropOptions, type CropSet, type RawPixels } from '../artwork/index.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { FrameNotDecodedError } from './errors.ts';
 import type { ObjectStore } from '../storage/port.ts';
-import { withScratch } from '../jobs/scratch.ts';
+import { withScratch } from '../storage/scratch.ts';
 import { extractStills, type ArtworkVideo } from './extract.ts';
 import { frameStem, storeCrops, type ArtworkImage } from './manifest.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mdhdTimescale, parseFfmpegPlaylist } from '../../../workers/package/boxes.ts';
-import { avcCodecString } from '../../../workers/package/model.ts';
+import { mdhdTimescale, parseFfmpegPlaylist } from '../../../packaging/boxes.ts';
+import { avcCodecString } from '../../../packaging/model.ts';
 
 /** An ISO BMFF box: 32-bit size, 4-character type, payload. */
 function box(type: string, ...payload: Buffer[]): Buffer {

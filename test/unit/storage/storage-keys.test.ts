@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertValidKey, StorageKeyError } from '../../../workers/storage/port.ts';
+import { assertValidKey, StorageKeyError } from '../../../storage/port.ts';
 
 describe('assertValidKey', () => {
   it.each([

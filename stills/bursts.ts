@@ -6,8 +6,8 @@
  * of a neighbour): the brightest frame of a fade-out burst, or one whose only neighbour is across
  * a cut, would otherwise pass as clean.
  */
-import { chooseArtwork, chooseShortlist, DEFAULT_NEIGHBOUR_WINDOW_S } from '../../artwork/index.ts';
-import type { AnalysedCandidate, NearDuplicate, ScoredCandidate, SelectionOptions } from '../../artwork/index.ts';
+import { chooseArtwork, chooseShortlist, DEFAULT_NEIGHBOUR_WINDOW_S } from '../artwork/index.ts';
+import type { AnalysedCandidate, NearDuplicate, ScoredCandidate, SelectionOptions } from '../artwork/index.ts';
 
 export interface BurstSelection {
   readonly usable: boolean;

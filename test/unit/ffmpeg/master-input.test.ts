@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { masterInput, masterProtocols, MASTER_DEMUXERS } from '../../../workers/ffmpeg/master-input.ts';
-import { probeMaster } from '../../../workers/ffmpeg/probe.ts';
-import { runFfmpeg } from '../../../workers/ffmpeg/run.ts';
+import { masterInput, masterProtocols, MASTER_DEMUXERS } from '../../../ffmpeg/master-input.ts';
+import { probeMaster } from '../../../ffmpeg/probe.ts';
+import { runFfmpeg } from '../../../ffmpeg/run.ts';
 import { makeMaster } from '../../support/media.ts';
 
 describe('master input policy', () => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFfmpeg } from '../../../workers/ffmpeg/run.ts';
-import { masterInput } from '../../../workers/ffmpeg/master-input.ts';
+import { runFfmpeg } from '../../../ffmpeg/run.ts';
+import { masterInput } from '../../../ffmpeg/master-input.ts';
 import { failureOf } from '../../../workers/jobs/context.ts';
-import { redactError, redactor, storageRoots } from '../../../workers/redact.ts';
+import { redactError, redactor, storageRoots } from '../../../observability/redact.ts';
 import { storeKinds, type TestStore } from '../../support/stores.ts';
 
 describe('redaction of what leaves a process', () => {

@@ -4,7 +4,7 @@
  * measured at the source's size with one fixed scaler, as per-title encoding requires.
  */
 import { masterInput } from './master-input.ts';
-import type { EncodeSettings } from '../encode/settings.ts';
+import type { EncodeSettings } from './encode-settings.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import { cropFilters } from './args.ts';
 import { SEEK_LEAD_S, sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline } from './source-frames.ts';

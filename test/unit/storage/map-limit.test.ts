@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapLimit } from '../../../workers/storage/transfer.ts';
+import { mapLimit } from '../../../storage/transfer.ts';
 
 describe('mapLimit', () => {
   it('keeps at most `limit` calls in flight and returns results in input order', async () => {

@@ -4,7 +4,7 @@
  */
 import { masterInput } from './master-input.ts';
 import type { ActiveArea } from './probe.ts';
-import type { EncodeSettings } from '../encode/settings.ts';
+import type { EncodeSettings } from './encode-settings.ts';
 import { sourceFrameFilters, sourceInputArgs, type FrameTimeline } from './source-frames.ts';
 
 export interface RungTarget {

@@ -1,5 +1,5 @@
-import type { ProbeResult } from '../../workers/ffmpeg/probe.ts';
-import type { Rung, RdPoint } from '../../ladder/types.ts';
+import type { ProbeResult } from '../ffmpeg/probe.ts';
+import type { Rung, RdPoint } from '../ladder/types.ts';
 
 export const TITLE_STATES = ['uploading', 'queued', 'analyzing', 'encoding', 'packaging', 'ready', 'failed'] as const;
 export type TitleState = (typeof TITLE_STATES)[number];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dashManifest, isoDuration, segmentTimeline } from '../../../workers/package/dash.ts';
-import { hlsMediaPlaylist, hlsMultivariantPlaylist, targetDuration } from '../../../workers/package/hls.ts';
-import { formatFrameRate, measureTrack, type AudioTrack, type Presentation, type Segment, type VideoTrack } from '../../../workers/package/model.ts';
+import { dashManifest, isoDuration, segmentTimeline } from '../../../packaging/dash.ts';
+import { hlsMediaPlaylist, hlsMultivariantPlaylist, targetDuration } from '../../../packaging/hls.ts';
+import { formatFrameRate, measureTrack, type AudioTrack, type Presentation, type Segment, type VideoTrack } from '../../../packaging/model.ts';
 import { findAll, parseXml } from './xml.ts';
 
 const DURATIONS_S = [6, 6, 6, 5.3];

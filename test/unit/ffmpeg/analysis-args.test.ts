@@ -1,4 +1,4 @@
-import { masterInputOptions } from '../../../workers/ffmpeg/master-input.ts';
+import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { describe, expect, it } from 'vitest';
 import {
   buildCropDetectArgs,
@@ -10,8 +10,8 @@ import {
   type MeasureQualityCommand,
   type SampleEncodeCommand,
   type ScanCommand,
-} from '../../../workers/ffmpeg/analysis-args.ts';
-import { DEFAULT_ENCODE_SETTINGS } from '../../../workers/encode/settings.ts';
+} from '../../../ffmpeg/analysis-args.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
 
 const scan: ScanCommand = { kind: 'scan', input: 'https://s3.test/master.mp4?sig=x', metadataFile: '/w/scan.txt', widthPx: 480, sceneThreshold: 10 };
 

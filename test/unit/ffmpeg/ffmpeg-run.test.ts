@@ -5,9 +5,9 @@
  * are that a process that ignores SIGTERM outlives the grace period and is then killed.
  */
 import { describe, expect, it } from 'vitest';
-import { runFfmpeg, runProbe } from '../../../workers/ffmpeg/run.ts';
-import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from '../../../workers/ffmpeg/errors.ts';
-import { meterCpu, parseBenchCpuS } from '../../../workers/ffmpeg/cpu-meter.ts';
+import { runFfmpeg, runProbe } from '../../../ffmpeg/run.ts';
+import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from '../../../ffmpeg/errors.ts';
+import { meterCpu, parseBenchCpuS } from '../../../ffmpeg/cpu-meter.ts';
 import { childCpuSeconds } from '../../../bench/cpu.ts';
 
 /** `-re` reads the generated input at its native rate, so ffmpeg reports progress several times. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENCODE_SETTINGS, InvalidSettingsError, validateEncodeSettings, type EncodeSettings } from '../../../workers/encode/settings.ts';
+import { DEFAULT_ENCODE_SETTINGS, InvalidSettingsError, validateEncodeSettings, type EncodeSettings } from '../../../ffmpeg/encode-settings.ts';
 
 const withField = (patch: Record<string, unknown>): EncodeSettings => ({ ...DEFAULT_ENCODE_SETTINGS, ...patch }) as EncodeSettings;
 

@@ -5,7 +5,7 @@
  * overwritten with different bytes, so they can be served as immutable.
  */
 import { createHash } from 'node:crypto';
-import type { ArtworkFormat, CropSet, CropShape, ScoreParts } from '../../artwork/index.ts';
+import type { ArtworkFormat, CropSet, CropShape, ScoreParts } from '../artwork/index.ts';
 import type { ObjectStore } from '../storage/port.ts';
 import { mapLimit } from '../storage/transfer.ts';
 

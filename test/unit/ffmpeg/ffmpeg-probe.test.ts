@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { BadInputError } from '../../../workers/ffmpeg/errors.ts';
-import { parseProbe } from '../../../workers/ffmpeg/probe.ts';
+import { BadInputError } from '../../../ffmpeg/errors.ts';
+import { parseProbe } from '../../../ffmpeg/probe.ts';
 
 type Raw = Parameters<typeof parseProbe>[0];
 

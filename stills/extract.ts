@@ -6,8 +6,8 @@
 import { open, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { analyseFrame, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../../artwork/index.ts';
-import type { AnalysedCandidate, RawPixels } from '../../artwork/index.ts';
+import { analyseFrame, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../artwork/index.ts';
+import type { AnalysedCandidate, RawPixels } from '../artwork/index.ts';
 import { buildArtworkArgs, parseFrameLog, segmentSeekLeadS, STILL_SEEK_LEAD_S, type ArtworkCapture, type LoggedFrame } from '../ffmpeg/artwork-args.ts';
 import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment } from '../ffmpeg/artwork-plan.ts';
 import { mapLimit } from '../storage/transfer.ts';

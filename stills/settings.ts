@@ -2,7 +2,7 @@
  * The artwork job's settings, apart from the job so the API (which crops custom uploads with
  * the same settings) can read them without importing the worker's job graph.
  */
-import type { CropOptions, SelectionOptions } from '../../artwork/index.ts';
+import type { CropOptions, SelectionOptions } from '../artwork/index.ts';
 import type { ArtworkSamplingOptions } from '../ffmpeg/artwork-plan.ts';
 
 /** Everything that changes which frames are chosen or how they are cropped; part of the version. */

@@ -1,6 +1,6 @@
-import { masterInputOptions } from '../../../workers/ffmpeg/master-input.ts';
+import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { describe, expect, it } from 'vitest';
-import { firstSlot, framesOf, sourceFrameFilters, sourceInputArgs, sourceSeekS, timelineOf, SEEK_LEAD_S } from '../../../workers/ffmpeg/source-frames.ts';
+import { firstSlot, framesOf, sourceFrameFilters, sourceInputArgs, sourceSeekS, timelineOf, SEEK_LEAD_S } from '../../../ffmpeg/source-frames.ts';
 
 const NTSC = { num: 30000, den: 1001 };
 

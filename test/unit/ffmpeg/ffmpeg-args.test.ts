@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildArgs, type EncodeChunkCommand } from '../../../workers/ffmpeg/args.ts';
-import { DEFAULT_ENCODE_SETTINGS } from '../../../workers/encode/settings.ts';
+import { buildArgs, type EncodeChunkCommand } from '../../../ffmpeg/args.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
 
 const rungs = [
   { width: 640, height: 360, bitrateKbps: 730 },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildArtworkArgs, candidateSelectExpr, parseFrameLog, quoteFilterValue, segmentSeekLeadS } from '../../../workers/ffmpeg/artwork-args.ts';
-import { artworkSegments, InvalidSamplingOptionError, planArtworkSampling } from '../../../workers/ffmpeg/artwork-plan.ts';
-import { framesWithNeighboursBothSides } from '../../../workers/artwork/bursts.ts';
+import { buildArtworkArgs, candidateSelectExpr, parseFrameLog, quoteFilterValue, segmentSeekLeadS } from '../../../ffmpeg/artwork-args.ts';
+import { artworkSegments, InvalidSamplingOptionError, planArtworkSampling } from '../../../ffmpeg/artwork-plan.ts';
+import { framesWithNeighboursBothSides } from '../../../stills/bursts.ts';
 import type { AnalysedCandidate } from '../../../artwork/index.ts';
 
 const plan60 = planArtworkSampling({ durationS: 60, displayWidth: 1280, displayHeight: 720 });

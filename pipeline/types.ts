@@ -1,10 +1,10 @@
 import type { ActiveArea, Rational } from '../ffmpeg/probe.ts';
 import type { FrameTimeline } from '../ffmpeg/source-frames.ts';
-import type { Chunk } from '../encode/chunks.ts';
-import type { EncodeSettings } from '../encode/settings.ts';
-import type { Rung } from '../../ladder/types.ts';
+import type { Chunk } from './chunks.ts';
+import type { EncodeSettings } from '../ffmpeg/encode-settings.ts';
+import type { Rung } from '../ladder/types.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
-import type { ArtworkJobData } from './artwork.ts';
+import type { ArtworkVideo } from '../stills/extract.ts';
 
 /** Where one title's intermediate and published objects live; derived once by the probe job. */
 export interface EncodeLayout {
@@ -154,4 +154,19 @@ export const jobIds = {
 
 function lastSegment(prefix: string): string {
   return prefix.split('/').filter(Boolean).at(-1) ?? '';
+}
+
+/** The master the artwork is taken from (structurally the same as the encode's source reference). */
+export interface ArtworkSource {
+  readonly titleId: string;
+  readonly sourceKey: string;
+  /** Hex SHA-256 of the master. */
+  readonly sha256: string;
+}
+
+export interface ArtworkJobData {
+  readonly source: ArtworkSource;
+  /** `<sha256 prefix>-<settings digest>`: the images' prefix and the job id derive from it. */
+  readonly version: string;
+  readonly video: ArtworkVideo;
 }
