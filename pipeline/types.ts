@@ -150,6 +150,7 @@ export const jobIds = {
   measureRungs: (layout: EncodeLayout): string => `measure-${layout.titleId}-${lastSegment(layout.outputPrefix)}`,
   sample: (source: SourceRef, index: number): string => `sample-${source.titleId}-${source.sha256.slice(0, 16)}-${index}`,
   buildLadder: (source: SourceRef): string => `ladder-${source.titleId}-${source.sha256.slice(0, 16)}`,
+  artwork: (source: ArtworkSource, version: string): string => `artwork-${source.titleId}-${version}`,
 };
 
 function lastSegment(prefix: string): string {

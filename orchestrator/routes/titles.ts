@@ -8,7 +8,7 @@ import { CreateTitleBody, ErrorBody, IdParams, ListQuery, TitleView, type TitleV
 import { titlePrefix, type Title } from '../../titles/model.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
-import { jobIds } from '../../pipeline/types.ts';
+import { probeJob } from '../../pipeline/graph.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 import { bindTitle } from './request-log.ts';
 
@@ -82,7 +82,8 @@ export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
   app.addContentTypeParser(/^video\/[\w.+-]+$/, passThrough);
 
   const enqueueProbe = async (id: string): Promise<void> => {
-    await queue.add('probe', { titleId: id }, { jobId: jobIds.probe(id) });
+    const job = probeJob(id);
+    await queue.add(job.name, job.data, job.opts);
   };
 
   app.post('/v1/titles', {

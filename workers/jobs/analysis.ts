@@ -16,9 +16,9 @@ import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
 import { bdRate } from '../../ladder/bd-rate.ts';
 import type { Rung, RdPoint } from '../../ladder/types.ts';
-import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
+import { ladderFlow } from '../../pipeline/graph.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
-import { jobIds, type JobDataByName, type SourceRef } from '../../pipeline/types.ts';
+import type { BuildLadderJobData, SampleJobData, SourceRef } from '../../pipeline/types.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 
@@ -115,26 +115,15 @@ export async function startLadderAnalysis(
   // could otherwise never ship at its own size, whatever the hull preferred.
   const own = activeDisplaySize(probe.video);
   const sizes = sampleSizes([{ width: own.width - (own.width % 2), height: own.height - (own.height % 2) }, ...fixed]);
-  const children = windows.map((w, index) => ({
-    name: 'sample' as const,
-    queueName: deps.queueName,
-    data: {
-      source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, timeline: timelineOf(probe), sourceSize: activeCodedSize(probe.video), ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
-      sizes, crfs: SAMPLE_CRFS,
-      settings: deps.settings,
-    } satisfies JobDataByName['sample'],
-    // A failed sample must not strand the ladder job: it proceeds with what it has, or falls back.
-    opts: { ...DEFAULT_JOB_OPTIONS, attempts: 2, ignoreDependencyOnFailure: true, jobId: jobIds.sample(source, index) },
+  const samples = windows.map((w, index): SampleJobData => ({
+    source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, timeline: timelineOf(probe), sourceSize: activeCodedSize(probe.video), ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
+    sizes, crfs: SAMPLE_CRFS,
+    settings: deps.settings,
   }));
-  await deps.flow.add({
-    name: 'build-ladder',
-    queueName: deps.queueName,
-    data: {
-      source, probe, fixed, windows: windows.map((w) => ({ startS: w.startS, durationS: w.durationS, weight: w.weight })), startedAtMs,
-    } satisfies JobDataByName['build-ladder'],
-    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.buildLadder(source) },
-    children,
-  });
+  const ladder: BuildLadderJobData = {
+    source, probe, fixed, windows: windows.map((w) => ({ startS: w.startS, durationS: w.durationS, weight: w.weight })), startedAtMs,
+  };
+  await deps.flow.add(ladderFlow(deps.queueName, source, ladder, samples));
   deps.log.info({ titleId: source.titleId, windows: windows.length, sampledS: windows.reduce((s, w) => s + w.durationS, 0), cuts: scan.sceneCutsS.length }, 'ladder analysis started');
   return { samples: windows.length };
 }

@@ -21,21 +21,12 @@ import {
 } from '../../stills/manifest.ts';
 import { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../../stills/settings.ts';
 import { mapLimit } from '../../storage/transfer.ts';
-import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
+import { artworkJob } from '../../pipeline/graph.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import type { ArtworkJobData, ArtworkSource } from '../../pipeline/types.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 
 export { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../../stills/settings.ts';
-
-export const artworkJobId = (source: ArtworkSource, version: string): string => `artwork-${source.titleId}-${version}`;
-
-/**
- * BullMQ priority of the artwork job (jobs without one, every encode job, go first). Artwork
- * never gates `ready`: it is queued once the title is published (package.ts), and behind
- * every encode job, so a free worker takes it only when no chunk of any title waits.
- */
-export const ARTWORK_PRIORITY = 100;
 
 /**
  * Enqueues the artwork job of a published title. A flow with no children is a plain job; its
@@ -48,7 +39,7 @@ export async function enqueueArtwork(deps: WorkerDeps, source: ArtworkSource, pr
     version,
     video: artworkVideoOf(probe),
   };
-  await deps.flow.add({ name: 'artwork', queueName: deps.queueName, data, opts: { ...DEFAULT_JOB_OPTIONS, priority: ARTWORK_PRIORITY, jobId: artworkJobId(source, version) } });
+  await deps.flow.add(artworkJob(deps.queueName, data));
 }
 
 export const artworkHandler: Handler<'artwork'> = async (job, { deps, signal }) => {

@@ -4,8 +4,8 @@ import { activeCodedSize, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../titles/model.ts';
-import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
-import { jobIds, type EncodeLayout, type JobDataByName, type SourceRef, type TimeWindow } from '../../pipeline/types.ts';
+import { encodeFlow } from '../../pipeline/graph.ts';
+import type { EncodeAudioJobData, EncodeChunkJobData, EncodeLayout, PackageJobData, SourceRef, TimeWindow } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
 /**
@@ -38,40 +38,22 @@ export async function enqueueEncode(
   const moved = await deps.titles.transition(titleId, 'encoding', { ladder, ladderAnalysis: analysis, chunkCount: chunks.length });
   if (moved !== 'ok') return { skipped: moved };
 
-  const childOpts = { ...DEFAULT_JOB_OPTIONS, failParentOnFailure: true };
-  const chunkChildren = chunks.map((chunk) => ({
-    name: 'encode-chunk' as const,
-    queueName: deps.queueName,
-    data: {
-      layout, chunk, chunkCount: chunks.length, timeline: timelineOf(probe),
-      durationS: probe.durationS, rungs: ladder, settings, ...(crop === undefined ? {} : { crop }),
-    } satisfies JobDataByName['encode-chunk'],
-    opts: { ...childOpts, jobId: jobIds.chunk(layout, chunk.index) },
+  const timeline = timelineOf(probe);
+  const chunkData = chunks.map((chunk): EncodeChunkJobData => ({
+    layout, chunk, chunkCount: chunks.length, timeline, durationS: probe.durationS, rungs: ladder, settings, ...(crop === undefined ? {} : { crop }),
   }));
-  const audioChild =
+  const audio: EncodeAudioJobData | undefined =
     probe.audio === undefined
-      ? []
-      : [{
-          name: 'encode-audio' as const,
-          queueName: deps.queueName,
-          data: {
-            // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
-            layout, offsetS: probe.audio.startTimeS - timelineOf(probe).videoStartS, durationS: probe.durationS, bitrateKbps: settings.audioBitrateKbps,
-          } satisfies JobDataByName['encode-audio'],
-          opts: { ...childOpts, jobId: jobIds.audio(layout) },
-        }];
+      ? undefined
+      // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
+      : { layout, offsetS: probe.audio.startTimeS - timeline.videoStartS, durationS: probe.durationS, bitrateKbps: settings.audioBitrateKbps };
   if (!hasAudio) await deps.titles.setProgress(titleId, 'audio', 1);
-  await deps.flow.add({
-    name: 'package',
-    queueName: deps.queueName,
-    data: {
-      layout, chunkCount: chunks.length, rungs: ladder, durationS: probe.durationS, hasAudio, settings,
-      timeline: timelineOf(probe), sourceSize: activeCodedSize(probe.video), ...(crop === undefined ? {} : { crop }),
-      ...(qualityWindows === undefined ? {} : { qualityWindows }),
-    } satisfies JobDataByName['package'],
-    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.package(layout) },
-    children: [...chunkChildren, ...audioChild],
-  });
+  const packageData: PackageJobData = {
+    layout, chunkCount: chunks.length, rungs: ladder, durationS: probe.durationS, hasAudio, settings,
+    timeline, sourceSize: activeCodedSize(probe.video), ...(crop === undefined ? {} : { crop }),
+    ...(qualityWindows === undefined ? {} : { qualityWindows }),
+  };
+  await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, audio));
   deps.log.info({ titleId, chunks: chunks.length, rungs: ladder.length, policy: analysis.policy }, 'title queued for encoding');
   return { chunks: chunks.length, rungs: ladder.length };
 }

@@ -16,23 +16,17 @@ import type { Presentation, VideoTrack } from '../../packaging/model.ts';
 import type { Rendition } from '../../titles/model.ts';
 import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
 import type { QualitySummary } from '../analysis/parse.ts';
-import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
+import { measureRungsJob } from '../../pipeline/graph.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
-import { jobIds, type MeasureRungsJobData, type TimeWindow } from '../../pipeline/types.ts';
+import type { MeasureRungsJobData, TimeWindow } from '../../pipeline/types.ts';
 import { mapLimit } from '../../storage/transfer.ts';
 import { firstFrameTimeS } from '../analysis/keyframes.ts';
 import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
 
-/** Below every encode job (no priority) and above artwork: the figures are part of the title's record. */
-export const MEASURE_RUNGS_PRIORITY = 50;
-
 /** Idempotent: one job per title and published version. */
 export async function enqueueMeasureRungs(deps: WorkerDeps, data: MeasureRungsJobData): Promise<void> {
-  await deps.flow.add({
-    name: 'measure-rungs', queueName: deps.queueName, data,
-    opts: { ...DEFAULT_JOB_OPTIONS, priority: MEASURE_RUNGS_PRIORITY, jobId: jobIds.measureRungs(data.layout) },
-  });
+  await deps.flow.add(measureRungsJob(deps.queueName, data));
 }
 
 /** Windows the final quality is measured on when the analysis did not choose them: two short stretches. */

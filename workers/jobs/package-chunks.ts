@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WaitingChildrenError, type Job } from 'bullmq';
 import { planChunks } from '../../pipeline/chunks.ts';
-import { DEFAULT_JOB_OPTIONS } from '../../pipeline/queue.ts';
-import { chunkKey, jobIds, type JobDataByName, type PackageJobData } from '../../pipeline/types.ts';
+import { chunkRedoJob } from '../../pipeline/graph.ts';
+import { chunkKey, type EncodeChunkJobData, type PackageJobData } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
 /** Chunks of which some rung's object is not in the work prefix (one listing, not a HEAD per object). */
@@ -31,15 +31,11 @@ export async function reencodeChunks(deps: WorkerDeps, job: Job, token: string, 
   for (const c of missing) {
     const chunk = chunks[c];
     if (chunk === undefined) continue;
-    await deps.flow.add({
-      name: 'encode-chunk',
-      queueName: deps.queueName,
-      data: {
-        layout: d.layout, chunk, chunkCount: d.chunkCount, timeline: d.timeline, durationS: d.durationS, rungs: d.rungs, settings: d.settings,
-        ...(d.crop === undefined ? {} : { crop: d.crop }),
-      } satisfies JobDataByName['encode-chunk'],
-      opts: { ...DEFAULT_JOB_OPTIONS, failParentOnFailure: true, parent, jobId: `${jobIds.chunk(d.layout, c)}-redo-${redo}` },
-    });
+    const data: EncodeChunkJobData = {
+      layout: d.layout, chunk, chunkCount: d.chunkCount, timeline: d.timeline, durationS: d.durationS, rungs: d.rungs, settings: d.settings,
+      ...(d.crop === undefined ? {} : { crop: d.crop }),
+    };
+    await deps.flow.add(chunkRedoJob(deps.queueName, data, parent, redo));
   }
   deps.log.warn({ titleId: d.layout.titleId, jobId: job.id, chunks: missing }, 'chunk objects missing at packaging: re-encoding them');
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();

@@ -1,0 +1,129 @@
+/**
+ * The pipeline in one place: every job, what it queues next, its id, priority, parent and
+ * retries. Handlers do their work and call the builders below to move a title on; nothing
+ * else in the code names a job's options. `mermaid()` draws this table, and the README's
+ * diagram is checked against it (test/unit/pipeline/graph.test.ts).
+ *
+ * How a title moves: the upload queues `probe`; with the per-title policy `probe` queues the
+ * ladder analysis as one flow (`build-ladder`, the parent of one `sample` per window), and
+ * `build-ladder` queues the encode as another (`package`, the parent of every `encode-chunk`
+ * and of `encode-audio`); with the fixed policy `probe` queues the encode itself. `package`
+ * publishes the title and queues `measure-rungs` and `artwork`, which never gate `ready`.
+ */
+import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
+import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import {
+  jobIds, type ArtworkJobData, type BuildLadderJobData, type EncodeAudioJobData, type EncodeChunkJobData, type JobName, type MeasureRungsJobData,
+  type PackageJobData, type SampleJobData, type SourceRef,
+} from './types.ts';
+
+/** One job of the pipeline: how BullMQ runs it and where it leads. */
+export interface Step {
+  /** What the job does, one line for the diagram. */
+  readonly does: string;
+  /** Jobs it queues when it succeeds (as plain jobs or as flows). */
+  readonly queues: readonly JobName[];
+  /** The flow parent that waits for this job, and what this job's failure does to it. */
+  readonly parent?: { readonly job: JobName; readonly onFailure: 'fails the parent' | 'is ignored by the parent' };
+  /** Attempts before the job fails for good (the first run included). */
+  readonly attempts: number;
+  /**
+   * BullMQ priority (1 runs before 2); jobs without one run before every prioritised job.
+   * @defaultValue none
+   */
+  readonly priority?: number;
+}
+
+export const PIPELINE = {
+  probe: { does: 'probe and scan the master; choose the ladder policy', queues: ['build-ladder', 'package'], attempts: DEFAULT_JOB_OPTIONS.attempts! },
+  sample: {
+    does: 'encode and measure one window at every candidate size and CRF',
+    queues: [],
+    // A failed sample leaves the ladder to the windows that worked (or to the fixed ladder).
+    parent: { job: 'build-ladder', onFailure: 'is ignored by the parent' },
+    attempts: 2,
+  },
+  'build-ladder': { does: 'hull of the samples to the per-title ladder', queues: ['package'], attempts: DEFAULT_JOB_OPTIONS.attempts! },
+  'encode-chunk': { does: 'encode one chunk of every rung', queues: [], parent: { job: 'package', onFailure: 'fails the parent' }, attempts: DEFAULT_JOB_OPTIONS.attempts! },
+  'encode-audio': { does: 'encode the audio track once', queues: [], parent: { job: 'package', onFailure: 'fails the parent' }, attempts: DEFAULT_JOB_OPTIONS.attempts! },
+  package: {
+    does: 'stitch, package CMAF (HLS + DASH) and publish atomically; re-queue lost chunks',
+    queues: ['encode-chunk', 'measure-rungs', 'artwork'],
+    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+  },
+  // Below every encode job and above artwork: the figures are part of the title's record.
+  'measure-rungs': { does: 'PSNR/SSIM of every published rung against the master', queues: [], attempts: DEFAULT_JOB_OPTIONS.attempts!, priority: 50 },
+  // Artwork never gates `ready`, and a free worker takes it only when no chunk of any title waits.
+  artwork: { does: 'score frames, shortlist and crop the artwork', queues: [], attempts: DEFAULT_JOB_OPTIONS.attempts!, priority: 100 },
+} as const satisfies { readonly [N in JobName]: Step };
+
+/** BullMQ options of a job of `name`, from the table. */
+function optionsOf(name: JobName, jobId: string): JobsOptions {
+  const step: Step = PIPELINE[name];
+  return {
+    ...DEFAULT_JOB_OPTIONS,
+    attempts: step.attempts,
+    jobId,
+    ...(step.priority === undefined ? {} : { priority: step.priority }),
+    ...(step.parent === undefined ? {} : step.parent.onFailure === 'fails the parent' ? { failParentOnFailure: true } : { ignoreDependencyOnFailure: true }),
+  };
+}
+
+/** The first job of a title, queued by the upload. */
+export function probeJob(titleId: string): { name: 'probe'; data: { titleId: string }; opts: JobsOptions } {
+  return { name: 'probe', data: { titleId }, opts: optionsOf('probe', jobIds.probe(titleId)) };
+}
+
+/** The ladder analysis: `build-ladder` runs once every `sample` has finished (or failed). */
+export function ladderFlow(queueName: string, source: SourceRef, data: BuildLadderJobData, samples: readonly SampleJobData[]): FlowJob {
+  return {
+    name: 'build-ladder', queueName, data, opts: optionsOf('build-ladder', jobIds.buildLadder(source)),
+    children: samples.map((s): FlowJobNode => ({ name: 'sample', queueName, data: s, opts: optionsOf('sample', jobIds.sample(source, s.index)) })),
+  };
+}
+
+/** The encode: `package` runs once every chunk and the audio are encoded; any failure fails it. */
+export function encodeFlow(queueName: string, data: PackageJobData, chunks: readonly EncodeChunkJobData[], audio: EncodeAudioJobData | undefined): FlowJob {
+  const { layout } = data;
+  return {
+    name: 'package', queueName, data, opts: optionsOf('package', jobIds.package(layout)),
+    children: [
+      ...chunks.map((c): FlowJobNode => ({ name: 'encode-chunk', queueName, data: c, opts: optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)) })),
+      ...(audio === undefined ? [] : [{ name: 'encode-audio', queueName, data: audio, opts: optionsOf('encode-audio', jobIds.audio(layout)) }]),
+    ],
+  };
+}
+
+/**
+ * A lost chunk sent back to encoding as a new child of the running `package` job (BullMQ's
+ * dynamic children); `redo` makes its id new, since the first job of that chunk completed.
+ */
+export function chunkRedoJob(queueName: string, data: EncodeChunkJobData, parent: { id: string; queue: string }, redo: string): FlowJob {
+  return { name: 'encode-chunk', queueName, data, opts: { ...optionsOf('encode-chunk', `${jobIds.chunk(data.layout, data.chunk.index)}-redo-${redo}`), parent } };
+}
+
+/** Quality of the published rungs: one job per title and published version. */
+export function measureRungsJob(queueName: string, data: MeasureRungsJobData): FlowJob {
+  return { name: 'measure-rungs', queueName, data, opts: optionsOf('measure-rungs', jobIds.measureRungs(data.layout)) };
+}
+
+/** The artwork of a published title: one job per master and artwork settings. */
+export function artworkJob(queueName: string, data: ArtworkJobData): FlowJob {
+  return { name: 'artwork', queueName, data, opts: optionsOf('artwork', jobIds.artwork(data.source, data.version)) };
+}
+
+/** The table as a Mermaid flowchart: solid arrows queue a job, dotted ones wait for children. */
+export function mermaid(): string {
+  const lines = ['flowchart TD', '  upload(["upload (API)"]) --> probe'];
+  for (const [name, step] of Object.entries(PIPELINE) as [JobName, Step][]) {
+    for (const next of step.queues) lines.push(`  ${id(name)} --> ${id(next)}`);
+    if (step.parent !== undefined) lines.push(`  ${id(name)} -. ${step.parent.onFailure === 'fails the parent' ? 'failure fails' : 'failure ignored'} .-> ${id(step.parent.job)}`);
+  }
+  for (const [name, step] of Object.entries(PIPELINE) as [JobName, Step][]) {
+    const extras = [`${step.attempts} attempts`, ...(step.priority === undefined ? [] : [`priority ${step.priority}`])];
+    lines.push(`  ${id(name)}["${name}: ${step.does} (${extras.join(', ')})"]`);
+  }
+  return lines.join('\n');
+}
+
+const id = (name: JobName): string => name.replace(/-/g, '_');
