@@ -13,7 +13,8 @@
  */
 import { parseArgs } from 'node:util';
 import { indexCatalog } from '../cdn-planner/catalog-index.ts';
-import { aggregateViews, DAY_MS } from '../cdn-planner/demand.ts';
+import { aggregateViews } from '../cdn-planner/demand.ts';
+import { DAY_MS } from '../cdn-planner/units.ts';
 import { planFill, planFromHistory } from '../cdn-planner/plan.ts';
 import { auditPlan } from '../cdn-planner/sim/world/audit.ts';
 import { generateWorld, REGIMES, type World } from '../cdn-planner/sim/world/generate.ts';

@@ -1,7 +1,7 @@
 import type { CatalogIndex } from './catalog-index.ts';
 import type { ViewRecord } from './types.ts';
+import { DAY_MS } from './units.ts';
 
-export const DAY_MS = 86_400_000;
 
 /** One region's view history, bucketed into days ending at {@link DemandHistory.endMs}. */
 export interface RegionHistory {

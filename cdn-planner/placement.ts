@@ -2,6 +2,9 @@ import type { CatalogIndex } from './catalog-index.ts';
 import { buildRing, hashKeys, type Ring } from './ring.ts';
 import type { Appliance } from './types.ts';
 
+/** c of bounded loads when the caller names none (see {@link PlacementOptions.loadFactor}). */
+export const DEFAULT_LOAD_FACTOR = 1.25;
+
 export interface PlacementOptions {
   /**
    * c of consistent hashing with bounded loads: no appliance takes more than c times its
@@ -78,7 +81,7 @@ export function placeCluster(
 ): ClusterPlacement {
   const { held, holders } = current;
   const keyHashes = current.keyHashes ?? hashKeys(index.keys);
-  const c = options.loadFactor ?? 1.25;
+  const c = options.loadFactor ?? DEFAULT_LOAD_FACTOR;
   const members = appliances.filter((a) => a.state === 'active' && a.capacityBytes > 0);
   const n = members.length;
   const copies = new Uint8Array(index.keys.length);

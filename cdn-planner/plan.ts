@@ -1,6 +1,6 @@
 import { indexCatalog, type CatalogIndex } from './catalog-index.ts';
 import { aggregateViews, type DemandHistory } from './demand.ts';
-import { placeCluster, type ClusterPlacement, type PlacementOptions } from './placement.ts';
+import { DEFAULT_LOAD_FACTOR, placeCluster, type ClusterPlacement, type PlacementOptions } from './placement.ts';
 import { exponentialSmoothingModel, type Forecast, type PopularityModel } from './predict.ts';
 import { hashKeys } from './ring.ts';
 import { scheduleFills, type ApplianceTarget } from './schedule.ts';
@@ -141,7 +141,7 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
       at: new Date(atMs).toISOString(),
       notes: planNotes(clusters),
       model: forecast.model,
-      loadFactor: options.loadFactor ?? 1.25,
+      loadFactor: options.loadFactor ?? DEFAULT_LOAD_FACTOR,
       clusters: clusters.map((p, c) =>
         clusterStats(p, byCluster.get(p.cluster)!, schedule, forecast.regions.get(p.region)!.peakFactor, atMs, shares[c]!.traffic),
       ),

@@ -1,5 +1,6 @@
 import type { CatalogIndex } from './catalog-index.ts';
-import { DAY_MS, type DemandHistory, type RegionHistory } from './demand.ts';
+import type { DemandHistory, RegionHistory } from './demand.ts';
+import { DAY_MS } from './units.ts';
 import { weeklyFactors } from './weekly.ts';
 
 /** Next-day forecast for one region. */

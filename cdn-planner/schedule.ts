@@ -1,7 +1,7 @@
 import { windowOccurrences, zoneClock, type Interval, type ZoneClock } from './zone.ts';
 import type { Appliance, Eviction, Fill, Holdings } from './types.ts';
+import { DAY_MS } from './units.ts';
 
-const DAY_MS = 86_400_000;
 
 /** One appliance's target content with the value of each key (predicted bytes/day it serves). */
 export interface ApplianceTarget {

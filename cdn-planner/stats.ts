@@ -1,8 +1,8 @@
 import { trafficWeight, type ClusterPlacement } from './placement.ts';
 import type { Schedule } from './schedule.ts';
 import type { Appliance, ClusterStats } from './types.ts';
+import { DAY_MS, HOUR_MS } from './units.ts';
 
-const DAY_MS = 86_400_000;
 
 /** Summary figures an operator reviews before approving a cluster's part of a plan. */
 export function clusterStats(
@@ -47,7 +47,7 @@ export function clusterStats(
     bytesFromOrigin,
     fills: fills.length,
     evictions: schedule.evictions.filter((e) => ids.has(e.applianceId)).length,
-    windowHoursUsed: round(windowMs / 3_600_000, 3),
+    windowHoursUsed: round(windowMs / HOUR_MS, 3),
     fillDays: round((lastEnd - atMs) / DAY_MS, 3),
     predictedDemandBytes: Math.round(p.demandBytes),
     expectedOffload: round(p.demandBytes > 0 ? placedDemand / p.demandBytes : 0, 4),

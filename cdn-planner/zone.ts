@@ -1,6 +1,6 @@
 import type { FillWindow } from './types.ts';
+import { DAY_MS } from './units.ts';
 
-const DAY_MS = 86_400_000;
 
 /** Wall-clock arithmetic in one IANA zone, from Intl.DateTimeFormat (no tz database of our own). */
 export interface ZoneClock {

@@ -10,9 +10,8 @@ import type { Appliance, Holdings, Plan } from '../types.ts';
 import { LruCache, oracleServedBytes, plainPlacement } from './baselines.ts';
 import { movedFraction, spearman } from './metrics.ts';
 import { createScenario, expectedFileBytes, forEachRequest, type Scenario, type TraceOptions } from './trace.ts';
+import { DAY_MS, HOUR_MS } from '../units.ts';
 
-const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
 
 export interface SimulationOptions extends TraceOptions, PlacementOptions {
   /** Popularity model under test. @defaultValue exponentialSmoothingModel() */

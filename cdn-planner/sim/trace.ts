@@ -2,8 +2,8 @@ import { indexCatalog, type CatalogIndex } from '../catalog-index.ts';
 import { PlannerInputError } from '../errors.ts';
 import type { Appliance, CatalogTitle } from '../types.ts';
 import { aliasTable, createRng, type AliasTable, type Rng } from './prng.ts';
+import { DAY_MS, HOUR_MS } from '../units.ts';
 
-const DAY_MS = 86_400_000;
 
 export interface TraceOptions {
   /** @defaultValue 1 */
@@ -117,8 +117,8 @@ export function createScenario(options: TraceOptions = {}): Scenario {
   for (let t = 0; t < o.titles; t++) {
     const releasedMs =
       t < backCatalog
-        ? startMs - (1 + rng.int(700)) * DAY_MS - rng.int(24) * 3_600_000
-        : startMs + Math.floor((t - backCatalog) / o.releasesPerDay) * DAY_MS + rng.int(24) * 3_600_000;
+        ? startMs - (1 + rng.int(700)) * DAY_MS - rng.int(24) * HOUR_MS
+        : startMs + Math.floor((t - backCatalog) / o.releasesPerDay) * DAY_MS + rng.int(24) * HOUR_MS;
     const durationS = 1200 + rng.int(7800);
     const id = `t${String(t).padStart(6, '0')}`;
     catalog.push({

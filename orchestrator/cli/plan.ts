@@ -11,6 +11,7 @@ import {
   createDemandAggregator,
   expectInstant,
   formatSummary,
+  DEFAULT_LOAD_FACTOR,
   indexCatalog,
   parseJsonLine,
   PlannerError,
@@ -63,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     const at = values.at ?? new Date().toISOString();
     const atMs = expectInstant('--at', at);
     const historyDays = numberFlag('--history-days', values['history-days'], 28);
-    const loadFactor = numberFlag('--load-factor', values['load-factor'], 1.25);
+    const loadFactor = numberFlag('--load-factor', values['load-factor'], DEFAULT_LOAD_FACTOR);
     const index = indexCatalog(catalog);
     const agg = createDemandAggregator(index, { endMs: atMs, days: historyDays });
     let line = 0;

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
-import { aggregateViews, DAY_MS } from '../../../cdn-planner/demand.ts';
+import { aggregateViews } from '../../../cdn-planner/demand.ts';
+import { DAY_MS } from '../../../cdn-planner/units.ts';
 import { copiesNeeded, perCopyDailyBytes, placeCluster, rankByDensity } from '../../../cdn-planner/placement.ts';
 import { exponentialSmoothingModel } from '../../../cdn-planner/predict.ts';
 import { planFill } from '../../../cdn-planner/plan.ts';

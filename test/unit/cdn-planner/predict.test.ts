@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { indexCatalog } from '../../../cdn-planner/catalog-index.ts';
-import { aggregateViews, DAY_MS } from '../../../cdn-planner/demand.ts';
+import { aggregateViews } from '../../../cdn-planner/demand.ts';
+import { DAY_MS } from '../../../cdn-planner/units.ts';
 import { exponentialSmoothingModel } from '../../../cdn-planner/predict.ts';
 import type { ViewRecord } from '../../../cdn-planner/types.ts';
 import { weeklyFactors } from '../../../cdn-planner/weekly.ts';
