@@ -8,6 +8,9 @@ import { PAGES, type Page } from './pages.ts';
 import { parseApplianceOrigins } from './fill-plans/appliance-origins.ts';
 import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../ffmpeg/encode-settings.ts';
 
+/** Largest master an upload may carry: 50 GiB (`VF_MAX_UPLOAD_BYTES`). */
+export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = 'VF_CONFIG';
@@ -112,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       preset: preset as X264Preset,
       chunkSegments: positiveInt('VF_CHUNK_SEGMENTS', env.VF_CHUNK_SEGMENTS, DEFAULT_ENCODE_SETTINGS.chunkSegments),
     }),
-    maxUploadBytes: positiveInt('VF_MAX_UPLOAD_BYTES', env.VF_MAX_UPLOAD_BYTES, 50 * 1024 ** 3),
+    maxUploadBytes: positiveInt('VF_MAX_UPLOAD_BYTES', env.VF_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES),
     tmpDir: read(env, 'VF_TMP_DIR') ?? os.tmpdir(),
     publicUrl: asConfigError(() => parsePublicUrl(read(env, 'VF_PUBLIC_URL'))),
     applianceOrigins: asConfigError(() => parseApplianceOrigins(read(env, 'VF_APPLIANCE_ORIGINS'))),

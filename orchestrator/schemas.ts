@@ -57,7 +57,7 @@ export const TitleView = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
   durationS: Type.Optional(Type.Number()),
-  source: Type.Optional(Type.Object({ key: Type.String(), sizeBytes: Type.Integer(), sha256: Type.String() })),
+  source: Type.Optional(Type.Object({ key: Type.String(), sizeBytes: Type.Integer(), sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })) })),
   ladder: Type.Optional(Type.Array(Rung)),
   ladderAnalysis: Type.Optional(LadderAnalysis),
   renditions: Type.Optional(Type.Array(Rendition)),

@@ -13,8 +13,11 @@ export interface TitleError {
 export interface TitleSource {
   readonly key: string;
   readonly sizeBytes: number;
-  /** Hex SHA-256 of the master's bytes: part of every derived object's key. */
-  readonly sha256: string;
+  /**
+   * Hex SHA-256 of the master's bytes: part of every derived object's key. Absent until the
+   * probe has hashed a master registered by key (an upload hashes as it streams).
+   */
+  readonly sha256?: string;
 }
 
 /** A packaged rendition with what was measured on its segments. */

@@ -28,6 +28,7 @@ import { WorkGate } from '../work-gate.ts';
 import { HelperCrashedError, HelperProcess } from '../runtime/helper-process.ts';
 import type { ImagingReply, ImagingRequest } from '../imaging/child.ts';
 import { ErrorBody, IdParams } from '../schemas.ts';
+import { acceptRawBodies } from './raw-body.ts';
 import { ArtworkPending, ArtworkView, artworkView, ImageParams, PinBody, SAME_FRAME_S } from './artwork-view.ts';
 
 /** Largest custom image accepted, bytes. */
@@ -61,11 +62,8 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
   });
   app.addHook('onClose', () => imaging.close());
 
-  // Uploads arrive as raw bodies, read here with their own limit (the app's JSON limit is 1 MiB).
-  // Fastify matches 'image/*' literally, not as a wildcard: a RegExp covers every image type.
-  const passThrough = (_req: unknown, payload: Readable, done: (err: Error | null, body?: unknown) => void): void => done(null, payload);
-  app.addContentTypeParser('application/octet-stream', passThrough);
-  app.addContentTypeParser(/^image\/[a-z0-9.+-]+$/i, passThrough);
+  // Read here with their own limit (the app's JSON limit is 64 KiB).
+  acceptRawBodies(app, ['application/octet-stream', /^image\/[a-z0-9.+-]+$/i]);
 
   /** The title's entry, or the right error for a title that has none. */
   const manifestOf = async (id: string): Promise<ArtworkManifest | { pending: string }> => {

@@ -11,8 +11,9 @@ import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
 import { probeJob } from '../../pipeline/graph.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 import { bindTitle } from './request-log.ts';
+import { acceptRawBodies } from './raw-body.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES } from '../config.ts';
 
-export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
 /** An upload's claim on its title: renewed every third of it while the body streams, so an API that died mid-upload frees the title within this. */
 const UPLOAD_LEASE_MS = 60_000;
 
@@ -75,11 +76,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
   const { titles, store, queue } = deps;
   const maxUpload = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
 
-  // Masters arrive as raw bodies; hand the request stream on untouched instead of buffering it.
-  // A string 'video/*' would match only itself: the family needs a regular expression.
-  const passThrough = (_req: unknown, payload: unknown, done: (err: null, body: unknown) => void): void => done(null, payload);
-  app.addContentTypeParser('application/octet-stream', passThrough);
-  app.addContentTypeParser(/^video\/[\w.+-]+$/, passThrough);
+  acceptRawBodies(app, ['application/octet-stream', /^video\/[\w.+-]+$/]);
 
   const enqueueProbe = async (id: string): Promise<void> => {
     const job = probeJob(id);
@@ -109,7 +106,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
     }
     const head = await store.head(sourceKey);
     if (head === undefined) throw new HttpErrors.SourceKeyNotFound(sourceKey);
-    const t = await titles.create(id, name, 'queued', { source: { key: sourceKey, sizeBytes: head.sizeBytes, sha256: '' } });
+    const t = await titles.create(id, name, 'queued', { source: { key: sourceKey, sizeBytes: head.sizeBytes } });
     await enqueueProbe(id);
     return reply.status(201).send(await titleView(titles, t));
   });

@@ -103,7 +103,8 @@ function renditionsOf(p: Presentation): Rendition[] {
  * titles' chunks on a busy fleet. Idempotent: one job id per master and artwork settings.
  */
 async function enqueueTitleArtwork(deps: WorkerDeps, t: Title | undefined): Promise<void> {
-  if (t?.source === undefined || t.probe === undefined) return;
+  // A published title was probed, and the probe hashed its master.
+  if (t?.source?.sha256 === undefined || t.probe === undefined) return;
   await enqueueArtwork(deps, { titleId: t.id, sourceKey: t.source.key, sha256: t.source.sha256 }, t.probe);
 }
 

@@ -90,7 +90,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const head = await deps.store.head(title.source.key);
   if (head === undefined) throw new BadInputError('VF_MASTER_MISSING', `master ${title.source.key} is not in storage`);
   if (head.sizeBytes === 0) throw new BadInputError('VF_EMPTY_MASTER', 'master is empty (0 bytes)');
-  const sha256 = title.source.sha256 !== '' ? title.source.sha256 : await sha256Of(deps.store, title.source.key);
+  const sha256 = title.source.sha256 ?? (await sha256Of(deps.store, title.source.key));
 
   const location = await deps.store.readableLocation(title.source.key);
   const probed = await probeMaster(location, { signal });
