@@ -23,14 +23,14 @@ import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './cont
 import { withScratch } from '../../storage/scratch.ts';
 
 /**
- * CRFs each sample is encoded at: the two ends of x264's useful range (near transparent to
- * heavily compressed). CRF is a log scale of the quantiser, so log-rate and PSNR are both
- * close to linear in it, and the CRFs between are interpolated (`densifyCrf`). A middle CRF
- * 27 cost a third of every sample job for a point the chord misses by about 0.3 dB: on
- * bench:ladder's seven titles, BD-rate mean -46.3% with three CRFs and -45.5% with two,
- * analysis CPU mean 31% and 27% of the final encode's.
+ * CRFs each sample is encoded at: three points per size span the useful range of x264 (near
+ * transparent to heavily compressed), and the CRFs between are interpolated (`densifyCrf`).
+ * Two points (20, 34) saved a third of the sample cost but draw a straight chord where the
+ * rate-quality curve bends: on grainy content the chord put the 540p/720p crossover at the
+ * wrong rate, and bench:ladder's noisy title went from -11.5% BD-rate to +12.9% (worse than
+ * the fixed ladder). The middle point is what sees the bend.
  */
-export const SAMPLE_CRFS: readonly number[] = [20, 34];
+export const SAMPLE_CRFS: readonly number[] = [20, 27, 34];
 
 /**
  * Rungs come from the whole Pareto front (the best quality measured at each rate), not only
