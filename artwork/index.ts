@@ -16,10 +16,10 @@ export type { AnalysisFrame, Candidate, FrameImage, RawPixels } from './frame.ts
 export { ArtworkError, InvalidArtworkOptionError, InvalidFrameError, UndecodableImageError } from './errors.ts';
 export type { ArtworkErrorCode } from './errors.ts';
 export { analysisFrameFromRaw, decodeForAnalysis } from './decode.ts';
-export { analyseFrame } from './analysis.ts';
-export type { FrameAnalysis } from './analysis.ts';
-export { measureFrame } from './metrics.ts';
-export type { FrameMetrics } from './metrics.ts';
+export { featuresOf } from './features.ts';
+export type { FrameFeatures } from './features.ts';
+export { measureFrame } from './measure.ts';
+export type { FrameMetrics } from './measure.ts';
 export { hammingDistance, hashToHex, perceptualHashes } from './hash.ts';
 export type { PerceptualHashes } from './hash.ts';
 export { scoreAnalysis, scoreFrame } from './score.ts';

@@ -2,10 +2,10 @@
  * Frame score: hard rejects first, then a weighted mean of soft parts. The parts and the raw
  * metrics stay on the result so a person can see why a frame won or lost.
  */
-import type { FrameAnalysis } from './analysis.ts';
-import { analyseFrame } from './analysis.ts';
+import type { FrameFeatures } from './features.ts';
+import { featuresOf } from './features.ts';
 import type { AnalysisFrame } from './frame.ts';
-import type { FrameMetrics } from './metrics.ts';
+import type { FrameMetrics } from './measure.ts';
 import type { NeighbourEvidence } from './neighbours.ts';
 import { compareWithNeighbours } from './neighbours.ts';
 import type { ResolvedScoringOptions, ScoreWeights, ScoringOptions } from './scoring-options.ts';
@@ -54,17 +54,17 @@ const NEUTRAL_STILLNESS = 0.75;
 /** Entropy (bits) at which the entropy part saturates; natural frames sit around 7–7.7. */
 const FULL_ENTROPY_BITS = 7.5;
 
-/** Score decoded pixels. Convenience over `analyseFrame` + `scoreAnalysis`. */
+/** Score decoded pixels. Convenience over `featuresOf` + `scoreAnalysis`. */
 export function scoreFrame(
   frame: AnalysisFrame,
   neighbours: FrameNeighbours<AnalysisFrame> = {},
   options: ScoringOptions = {},
 ): FrameScore {
   return scoreAnalysis(
-    analyseFrame(frame),
+    featuresOf(frame),
     {
-      ...(neighbours.before === undefined ? {} : { before: analyseFrame(neighbours.before) }),
-      ...(neighbours.after === undefined ? {} : { after: analyseFrame(neighbours.after) }),
+      ...(neighbours.before === undefined ? {} : { before: featuresOf(neighbours.before) }),
+      ...(neighbours.after === undefined ? {} : { after: featuresOf(neighbours.after) }),
       ...(neighbours.nearest === undefined ? {} : { nearest: neighbours.nearest }),
     },
     options,
@@ -73,8 +73,8 @@ export function scoreFrame(
 
 /** Score a frame already analysed; pure and synchronous. */
 export function scoreAnalysis(
-  analysis: FrameAnalysis,
-  neighbours: FrameNeighbours<FrameAnalysis> = {},
+  analysis: FrameFeatures,
+  neighbours: FrameNeighbours<FrameFeatures> = {},
   options: ScoringOptions = {},
 ): FrameScore {
   const opts = resolveScoringOptions(options);
@@ -152,7 +152,7 @@ function softParts(m: FrameMetrics, nb: NeighbourEvidence, opts: ResolvedScoring
     colourfulness: 1 - Math.exp(-m.colourfulness / opts.colourfulnessScale),
     entropy: clamp01(m.entropyBits / FULL_ENTROPY_BITS),
     stillness: nb.meanAbsDifference === undefined ? NEUTRAL_STILLNESS : Math.exp(-nb.meanAbsDifference / opts.motionScale),
-    placement: m.placement.score,
+    composition: m.composition.score,
     textFree: 1 - m.text.likelihood,
   };
 }

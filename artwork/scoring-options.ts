@@ -53,7 +53,7 @@ export interface ScoreWeights {
   /** @defaultValue 0.1 */ readonly colourfulness: number;
   /** @defaultValue 0.1 */ readonly entropy: number;
   /** @defaultValue 0.1 */ readonly stillness: number;
-  /** @defaultValue 0.1 */ readonly placement: number;
+  /** @defaultValue 0.1 */ readonly composition: number;
   /** @defaultValue 0.1 */ readonly textFree: number;
 }
 
@@ -109,7 +109,7 @@ export const DEFAULT_SCORE_WEIGHTS: ScoreWeights = Object.freeze({
   colourfulness: 0.1,
   entropy: 0.1,
   stillness: 0.1,
-  placement: 0.1,
+  composition: 0.1,
   textFree: 0.1,
 });
 

@@ -4,8 +4,8 @@
  * usable gets an entry flagged `usable: false` with a reason — never an exception — and a frame
  * sharp cannot decode is rejected as `undecodable` without stopping the others.
  */
-import type { FrameAnalysis } from './analysis.ts';
-import { analyseFrame } from './analysis.ts';
+import type { FrameFeatures } from './features.ts';
+import { featuresOf } from './features.ts';
 import { decodeForAnalysis } from './decode.ts';
 import { InvalidArtworkOptionError, InvalidFrameError, UndecodableImageError } from './errors.ts';
 import type { Candidate } from './frame.ts';
@@ -41,7 +41,7 @@ export interface AnalysedCandidate {
   readonly index: number;
   readonly atS: number;
   readonly sceneIndex: number;
-  readonly analysis: FrameAnalysis | { readonly undecodable: string };
+  readonly analysis: FrameFeatures | { readonly undecodable: string };
 }
 
 export interface ScoredCandidate {
@@ -103,7 +103,7 @@ export async function selectArtwork(
       const c = candidates[index]!;
       let analysis: AnalysedCandidate['analysis'];
       try {
-        analysis = analyseFrame(await decodeForAnalysis(c.image, analysisWidthPx));
+        analysis = featuresOf(await decodeForAnalysis(c.image, analysisWidthPx));
       } catch (error) {
         // A corrupt frame in the middle of a master must not stop the title's artwork.
         if (!(error instanceof UndecodableImageError) && !(error instanceof InvalidFrameError)) throw error;
@@ -125,7 +125,7 @@ export function chooseArtwork(analysed: readonly AnalysedCandidate[], options: S
   const scoring = resolveScoringOptions(options.scoring);
   checkTimeline(analysed);
   const decoded = analysed
-    .filter((a): a is AnalysedCandidate & { analysis: FrameAnalysis } => !('undecodable' in a.analysis))
+    .filter((a): a is AnalysedCandidate & { analysis: FrameFeatures } => !('undecodable' in a.analysis))
     .sort((a, b) => a.atS - b.atS);
   const scored: ScoredCandidate[] = new Array(analysed.length);
 

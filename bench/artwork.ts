@@ -5,7 +5,7 @@
  *
  * Three figures, all on generated frames (sharp-rendered scenes with grain):
  *   1. pure scoring of raw RGB frames (what the extraction job hands over from ffmpeg rawvideo):
- *      analyseFrame + scoreAnalysis with two neighbours;
+ *      featuresOf + scoreAnalysis with two neighbours;
  *   2. the same starting from JPEG buffers (adds a sharp decode per frame);
  *   3. selectArtwork end to end on raw frames (decode path, neighbours, shortlist).
  * sharp runs with concurrency 1 and decodeConcurrency 1, so "per second" is on one core. CPU
@@ -16,7 +16,7 @@
  */
 import { loadavg } from 'node:os';
 import sharp from 'sharp';
-import { analyseFrame } from '../artwork/analysis.ts';
+import { featuresOf } from '../artwork/features.ts';
 import { analysisFrameFromRaw, decodeForAnalysis } from '../artwork/decode.ts';
 import type { Candidate, RawPixels } from '../artwork/frame.ts';
 import { scoreAnalysis } from '../artwork/score.ts';
@@ -88,7 +88,7 @@ console.log(`artwork scoring benchmark: ${WIDTH}×${HEIGHT} analysis size, ${DIS
 console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)`);
 
 report('raw RGB → analyse + score (2 neighbours)', await measure(() => {
-  const analyses = raws.map((r) => analyseFrame(analysisFrameFromRaw(r)));
+  const analyses = raws.map((r) => featuresOf(analysisFrameFromRaw(r)));
   for (let i = 0; i < analyses.length; i++) {
     const before = analyses[i - 1];
     const after = analyses[i + 1];
@@ -99,7 +99,7 @@ report('raw RGB → analyse + score (2 neighbours)', await measure(() => {
 
 report('JPEG → sharp decode + analyse + score', await measure(async () => {
   for (const jpeg of jpegs) {
-    const analysis = analyseFrame(await decodeForAnalysis(jpeg, WIDTH));
+    const analysis = featuresOf(await decodeForAnalysis(jpeg, WIDTH));
     scoreAnalysis(analysis);
   }
   return jpegs.length;

@@ -6,7 +6,7 @@
 import { open, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { analyseFrame, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../artwork/index.ts';
+import { featuresOf, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../artwork/index.ts';
 import { buildArtworkArgs, parseFrameLog, segmentSeekLeadS, STILL_SEEK_LEAD_S, type ArtworkCapture, type LoggedFrame } from '../ffmpeg/artwork-args.ts';
 import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment } from '../ffmpeg/artwork-plan.ts';
@@ -233,7 +233,7 @@ async function analyseRawFrames(rawOutput: string, timesS: readonly number[], pl
       }
       lastT = atS;
       const raw: RawPixels = { data, widthPx: plan.widthPx, heightPx: plan.heightPx, channels: 3 };
-      frames.push({ atS, analysis: analyseFrame(analysisFrameFromRaw(raw)) });
+      frames.push({ atS, analysis: featuresOf(analysisFrameFromRaw(raw)) });
     }
   } finally {
     await fh.close();

@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { probeHandler } from './jobs/probe.ts';
-import { buildLadderHandler, sampleHandler } from './jobs/analysis.ts';
+import { buildLadderHandler, sampleHandler } from './jobs/ladder-analysis.ts';
 import { encodeChunkHandler } from './jobs/encode-chunk.ts';
 import { encodeAudioHandler } from './jobs/encode-audio.ts';
 import { packageHandler } from './jobs/package.ts';

@@ -8,7 +8,7 @@ import { avalanche32, pickWeighted } from '../steer.ts';
 import { holdersByFile } from '../shares.ts';
 import type { Appliance, Holdings, Plan } from '../types.ts';
 import { LruCache, oracleServedBytes, plainPlacement } from './baselines.ts';
-import { movedFraction, spearman } from './metrics.ts';
+import { movedFraction, spearman } from './judge.ts';
 import { createScenario, expectedFileBytes, forEachRequest, type Scenario, type TraceOptions } from './trace.ts';
 import { DAY_MS, HOUR_MS } from '../units.ts';
 

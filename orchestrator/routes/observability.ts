@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { App, AppDeps } from '../app.ts';
-import { createMetrics, type MetricsOptions } from '../metrics.ts';
+import { createMetrics, type MetricsOptions } from '../prometheus.ts';
 
 /** Where the BullMQ dashboard lives (admin-only once access control lands). */
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';

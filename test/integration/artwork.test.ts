@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyseFrame, decodeForAnalysis, hammingDistance } from '../../artwork/index.ts';
+import { featuresOf, decodeForAnalysis, hammingDistance } from '../../artwork/index.ts';
 import type { App } from '../../orchestrator/app.ts';
 import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
 import { chooseFromBursts } from '../../stills/bursts.ts';
@@ -94,7 +94,7 @@ describe('artwork job and API on real ffmpeg, Redis and storage', () => {
       // The hero crop of a 16:9 master is the whole frame.
       const hero = c.images.filter((i) => i.shape === 'hero' && i.format === 'jpeg').sort((a, b) => b.widthPx - a.widthPx)[0]!;
       const { body } = await getImage(stack.api.app, hero);
-      hashes.push({ atS: c.atS, ...analyseFrame(await decodeForAnalysis(body, 480)).hashes });
+      hashes.push({ atS: c.atS, ...featuresOf(await decodeForAnalysis(body, 480)).hashes });
     }
     for (let i = 0; i < hashes.length; i++) {
       for (let j = i + 1; j < hashes.length; j++) {

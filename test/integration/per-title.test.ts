@@ -6,8 +6,8 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import { keyframeCrops, makeMaster, probeJson } from '../support/media.ts';
 import { downloadTrack, ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
-import { chooseActiveArea, pictureBounds } from '../../workers/analysis/active-area.ts';
-import { SAMPLE_CRFS } from '../../workers/jobs/analysis.ts';
+import { chooseActiveArea, pictureBounds } from '../../workers/measure/active-area.ts';
+import { SAMPLE_CRFS } from '../../workers/jobs/ladder-analysis.ts';
 
 /**
  * Per-title ladders on real encodes: the analysis' predictions must hold on the output, and

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { countFrames, frames, keyframeCrops, makeMaster, probeJson, type MasterSpec } from '../support/media.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
-import { pictureBounds } from '../../workers/analysis/active-area.ts';
+import { pictureBounds } from '../../workers/measure/active-area.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../support/api.ts';
 
 /**

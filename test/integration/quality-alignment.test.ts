@@ -9,9 +9,9 @@ import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { buildArgs } from '../../ffmpeg/args.ts';
 import { buildSampleEncodeArgs } from '../../ffmpeg/analysis-args.ts';
 import { framesOf, timelineOf, type FrameTimeline } from '../../ffmpeg/source-frames.ts';
-import { firstFrameTimeS } from '../../workers/analysis/keyframes.ts';
-import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../../workers/analysis/quality.ts';
-import { AlignmentCheckError, FrameCountMismatchError } from '../../workers/analysis/errors.ts';
+import { firstFrameTimeS } from '../../workers/measure/keyframes.ts';
+import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../../workers/measure/quality.ts';
+import { AlignmentCheckError, FrameCountMismatchError } from '../../workers/measure/errors.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
 
 /**

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { probeMaster, type ProbeResult } from '../../ffmpeg/probe.ts';
-import { keyframeTimes } from '../../workers/analysis/keyframes.ts';
-import { scanTitle } from '../../workers/jobs/analysis.ts';
+import { keyframeTimes } from '../../workers/measure/keyframes.ts';
+import { scanTitle } from '../../workers/jobs/ladder-analysis.ts';
 import { planScanBursts } from '../../ladder/scan-bursts.ts';
 
 /**

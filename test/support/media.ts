@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
-import { BLACK_LIMIT, parseCropdetectMetadata, type CropMeasurement } from '../../workers/analysis/active-area.ts';
+import { BLACK_LIMIT, parseCropdetectMetadata, type CropMeasurement } from '../../workers/measure/active-area.ts';
 
 export interface MasterSpec {
   readonly width: number;

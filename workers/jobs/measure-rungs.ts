@@ -14,14 +14,14 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Presentation, VideoTrack } from '../../packaging/model.ts';
 import type { Rendition } from '../../titles/model.ts';
-import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../analysis/quality.ts';
-import type { QualitySummary } from '../analysis/parse.ts';
+import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../measure/quality.ts';
+import type { QualitySummary } from '../measure/parse.ts';
 import { measureRungsJob } from '../../pipeline/graph.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import type { MeasureRungsJobData, TimeWindow } from '../../pipeline/types.ts';
 import { mapLimit } from '../../storage/transfer.ts';
-import { firstFrameTimeS } from '../analysis/keyframes.ts';
+import { firstFrameTimeS } from '../measure/keyframes.ts';
 import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
 
 /** Idempotent: one job per title and published version. */

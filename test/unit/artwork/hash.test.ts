@@ -1,13 +1,13 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyseFrame } from '../../../artwork/analysis.ts';
+import { featuresOf } from '../../../artwork/features.ts';
 import { analysisFrameFromRaw, decodeForAnalysis } from '../../../artwork/decode.ts';
 import type { RawPixels } from '../../../artwork/frame.ts';
 import type { PerceptualHashes } from '../../../artwork/hash.ts';
 import { hammingDistance, hashToHex } from '../../../artwork/hash.ts';
 import { detailed, encoded, nudged } from './images.ts';
 
-const hashesOf = (raw: RawPixels): PerceptualHashes => analyseFrame(analysisFrameFromRaw(raw)).hashes;
+const hashesOf = (raw: RawPixels): PerceptualHashes => featuresOf(analysisFrameFromRaw(raw)).hashes;
 
 describe('hammingDistance', () => {
   it('counts differing bits over all 64 bits, including the top one', () => {
@@ -49,10 +49,10 @@ describe('perceptual hashes', () => {
   it('matches a low-quality JPEG re-encode and a rescaled copy within the duplicate threshold', async () => {
     const a = hashesOf(scenes[1]!);
     const jpeg = await sharp(await encoded(scenes[1]!, 'png')).jpeg({ quality: 40 }).toBuffer();
-    const reencoded = analyseFrame(await decodeForAnalysis(jpeg, 480)).hashes;
+    const reencoded = featuresOf(await decodeForAnalysis(jpeg, 480)).hashes;
     const small = await sharp(jpeg).resize(320).png().toBuffer();
     // Decoded back up to 320 wide (never enlarged): hashes are size-independent.
-    const rescaled = analyseFrame(await decodeForAnalysis(small, 480)).hashes;
+    const rescaled = featuresOf(await decodeForAnalysis(small, 480)).hashes;
     for (const h of [reencoded, rescaled]) {
       expect(hammingDistance(a.dHash, h.dHash)).toBeLessThanOrEqual(10);
       expect(hammingDistance(a.pHash, h.pHash)).toBeLessThanOrEqual(8);

@@ -132,7 +132,7 @@ describe('soft score', () => {
     expect(still.parts.stillness).toBeGreaterThan(moving.parts.stillness);
   });
 
-  it('gives a subject on a rule-of-thirds point a better placement than one in a corner', async () => {
+  it('gives a subject on a rule-of-thirds point a better composition than one in a corner', async () => {
     const subjectAt = async (cx: number, cy: number) => {
       const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="270"><rect width="480" height="270" fill="#446"/>`
         + `<circle cx="${cx}" cy="${cy}" r="28" fill="#fc4"/><circle cx="${cx}" cy="${cy}" r="12" fill="#c21"/></svg>`;
@@ -141,9 +141,9 @@ describe('soft score', () => {
     };
     const thirds = await subjectAt(160, 90);
     const corner = await subjectAt(30, 240);
-    expect(thirds.metrics.placement.subjectX).toBeCloseTo(1 / 3, 1);
-    expect(thirds.parts.placement).toBeGreaterThan(0.8);
-    expect(corner.parts.placement).toBeLessThan(thirds.parts.placement);
+    expect(thirds.metrics.composition.subjectX).toBeCloseTo(1 / 3, 1);
+    expect(thirds.parts.composition).toBeGreaterThan(0.8);
+    expect(corner.parts.composition).toBeLessThan(thirds.parts.composition);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildRing } from '../../../cdn-planner/ring.ts';
-import { movedFraction } from '../../../cdn-planner/sim/metrics.ts';
+import { movedFraction } from '../../../cdn-planner/sim/judge.ts';
 
 describe('hashring-based ring', () => {
   // Regression: the package `hash-ring` compared raw keys, not hashes, and sent 10,000 keys

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { movedFraction, spearman } from '../../../cdn-planner/sim/metrics.ts';
+import { movedFraction, spearman } from '../../../cdn-planner/sim/judge.ts';
 import { readiness, simulate } from '../../../cdn-planner/sim/simulate.ts';
 
 describe('metrics', () => {

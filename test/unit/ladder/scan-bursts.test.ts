@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planScanBursts } from '../../../ladder/scan-bursts.ts';
 import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
-import { parseKeyPackets } from '../../../workers/analysis/keyframes.ts';
+import { parseKeyPackets } from '../../../workers/measure/keyframes.ts';
 
 describe('planScanBursts', () => {
   it('scans a short title whole, and any title whose keyframes are unknown', () => {

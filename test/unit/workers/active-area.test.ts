@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseActiveArea, parseCropdetectMetadata, pictureBounds, type CropMeasurement } from '../../../workers/analysis/active-area.ts';
+import { chooseActiveArea, parseCropdetectMetadata, pictureBounds, type CropMeasurement } from '../../../workers/measure/active-area.ts';
 import { activeCodedSize, activeDisplaySize } from '../../../ffmpeg/probe.ts';
 import { EDGE_NOISE, FULL_FRAME, PILLARBOX_4_3, SCOPE_WITH_FADE_IN } from './cropdetect-fixture.ts';
 

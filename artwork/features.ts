@@ -6,23 +6,23 @@
 import type { AnalysisFrame } from './frame.ts';
 import type { PerceptualHashes } from './hash.ts';
 import { perceptualHashes } from './hash.ts';
-import type { FrameMetrics } from './metrics.ts';
-import type { HalfPlane } from './metrics.ts';
-import { halfPlane, measureFrame } from './metrics.ts';
+import type { FrameMetrics } from './measure.ts';
+import type { HalfPlane } from './measure.ts';
+import { halfPlane, measureFrame } from './measure.ts';
 import type { Plane } from './thumbnail.ts';
 import { downscale } from './thumbnail.ts';
 
 /** Width of the neighbour-comparison thumbnail, px; height follows the frame's aspect. */
 const NEIGHBOUR_THUMB_WIDTH_PX = 32;
 
-export interface FrameAnalysis {
+export interface FrameFeatures {
   readonly metrics: FrameMetrics;
   readonly hashes: PerceptualHashes;
   /** Luma thumbnail (32 px wide) for neighbour comparisons. */
   readonly thumbnail: Plane;
 }
 
-export function analyseFrame(frame: AnalysisFrame): FrameAnalysis {
+export function featuresOf(frame: AnalysisFrame): FrameFeatures {
   const half = halfPlane(frame);
   // Hashes and the neighbour thumbnail are at most 32 px wide; building them from a
   // quarter-resolution plane reads 1/16 of the pixels three times instead of all of them.

@@ -1,5 +1,5 @@
 /**
- * Subject placement from a coarse saliency proxy.
+ * Composition (where the subject sits) from a coarse saliency proxy.
  *
  * sharp's attention strategy is the better detector but costs a native pipeline per frame;
  * scoring needs ≥ 150 frames/s, so scoring uses a cheap proxy over ~16 px cells: a cell is
@@ -10,7 +10,7 @@
 
 /** Saliency cell edge, px at analysis size. */
 export const SALIENCY_CELL_PX = 16;
-/** Distance (in frame-normalised units) from a power point at which placement scores 0. */
+/** Distance (in frame-normalised units) from a power point at which composition scores 0. */
 const PLACEMENT_FALLOFF = 0.3;
 /** A centred subject is acceptable for posters and tiles, but slightly less so than thirds. */
 const CENTRE_WEIGHT = 0.8;
@@ -31,7 +31,7 @@ export interface SaliencyCells {
   readonly edgeEnergy: Float64Array;
 }
 
-export interface Placement {
+export interface Composition {
   /** Saliency-weighted centroid, 0–1 from the left edge. */
   readonly subjectX: number;
   /** Saliency-weighted centroid, 0–1 from the top edge. */
@@ -40,7 +40,7 @@ export interface Placement {
   readonly score: number;
 }
 
-export function placementOf(cells: SaliencyCells): Placement {
+export function compositionOf(cells: SaliencyCells): Composition {
   const count = cells.cols * cells.rows;
   let totalPixels = 0, meanR = 0, meanG = 0, meanB = 0;
   for (let i = 0; i < count; i++) {

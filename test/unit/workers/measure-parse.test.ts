@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQualityStats, countListedFrames, parseScanMetadata } from '../../../workers/analysis/parse.ts';
+import { parseQualityStats, countListedFrames, parseScanMetadata } from '../../../workers/measure/parse.ts';
 
 /**
  * Captured verbatim from ffmpeg 5.1 (`metadata=mode=print:file=...` after `siti,scdet=threshold=10`):

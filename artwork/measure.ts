@@ -6,8 +6,8 @@
  * itself, and the artwork job has to score ≥ 150 frames/s on one core.
  */
 import type { AnalysisFrame } from './frame.ts';
-import type { Placement } from './placement.ts';
-import { placementOf, SALIENCY_CELL_PX } from './placement.ts';
+import type { Composition } from './subject.ts';
+import { compositionOf, SALIENCY_CELL_PX } from './subject.ts';
 import type { TextEvidence } from './text.ts';
 import { STRONG_EDGE_STEP, textEvidenceOf } from './text.ts';
 
@@ -42,7 +42,7 @@ export interface FrameMetrics {
    */
   readonly gradientAnisotropy: number;
   readonly text: TextEvidence;
-  readonly placement: Placement;
+  readonly composition: Composition;
 }
 
 /** Saliency cells over the half-resolution plane (cell edge = SALIENCY_CELL_PX / 2 there). */
@@ -182,7 +182,7 @@ export function measureFrame(frame: AnalysisFrame, half: HalfPlane = halfPlane(f
     pixelCorrelation,
     gradientAnisotropy,
     text: textEvidenceOf(rowStrongEdges, w, colourfulness),
-    placement: placementOf({
+    composition: compositionOf({
       cols: grid.cols, rows: grid.rows,
       red: cellR, green: cellG, blue: cellB, pixels: cellPixels, edgeEnergy: cellEdge,
     }),
