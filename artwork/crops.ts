@@ -140,7 +140,12 @@ type SourcePixels = { data: Buffer; width: number; height: number; channels: 3 }
 async function sourcePixels(image: FrameImage): Promise<SourcePixels> {
   if (isRawPixels(image) && image.channels === 3 && image.data.length === image.widthPx * image.heightPx * 3) {
     // Already in that form (a still from ffmpeg): a pass over every pixel (about 6 ms at 720p) saved.
-    return { data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), width: image.widthPx, height: image.heightPx, channels: 3 };
+    return {
+      data: Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength),
+      width: image.widthPx,
+      height: image.heightPx,
+      channels: 3,
+    };
   }
   try {
     const input = isRawPixels(image)
@@ -153,11 +158,7 @@ async function sourcePixels(image: FrameImage): Promise<SourcePixels> {
   }
 }
 
-async function renderShape(
-  source: SourcePixels,
-  shape: CropShape,
-  opts: ResolvedCropOptions,
-): Promise<CropSet> {
+async function renderShape(source: SourcePixels, shape: CropShape, opts: ResolvedCropOptions): Promise<CropSet> {
   const aspect = CROP_ASPECTS[shape];
   const raw = { raw: { width: source.width, height: source.height, channels: source.channels } };
   // Largest window with the exact ratio: a whole multiple k of the ratio's terms.
@@ -178,9 +179,9 @@ async function renderShape(
   const { data: window, info } = whole
     ? { data: source.data, info: { width: cropW, height: cropH, channels: 3, cropOffsetLeft: 0, cropOffsetTop: 0 } }
     : await sharp(source.data, raw)
-      .resize(cropW, cropH, { fit: 'cover', position: sharp.strategy.attention })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+        .resize(cropW, cropH, { fit: 'cover', position: sharp.strategy.attention })
+        .raw()
+        .toBuffer({ resolveWithObject: true });
   const region = {
     leftPx: Math.round(Math.abs(info.cropOffsetLeft ?? 0) / scale),
     topPx: Math.round(Math.abs(info.cropOffsetTop ?? 0) / scale),
@@ -188,29 +189,41 @@ async function renderShape(
     heightPx: cropH,
   };
 
-  const sizes = await Promise.all(widths.filter((w) => w <= cropW).map(async (widthPx) => {
-    const heightPx = (widthPx / aspect.w) * aspect.h;
-    // Resized once per width and encoded from those pixels in every format: the same bytes as a
-    // resize per format, for a third of the resampling.
-    const pixels = widthPx === info.width && heightPx === info.height
-      ? window
-      : await sharp(window, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } })
-        // 'fill' because the ratio is already exact; 'cover' could shave a pixel to rounding.
-        .resize(widthPx, heightPx, { fit: 'fill' })
-        .raw()
-        .toBuffer();
-    return Promise.all(opts.formats.map((format) => encode(pixels, widthPx, heightPx, format, opts)));
-  }));
+  const sizes = await Promise.all(
+    widths
+      .filter((w) => w <= cropW)
+      .map(async (widthPx) => {
+        const heightPx = (widthPx / aspect.w) * aspect.h;
+        // Resized once per width and encoded from those pixels in every format: the same bytes as a
+        // resize per format, for a third of the resampling.
+        const pixels =
+          widthPx === info.width && heightPx === info.height
+            ? window
+            : await sharp(window, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } })
+                // 'fill' because the ratio is already exact; 'cover' could shave a pixel to rounding.
+                .resize(widthPx, heightPx, { fit: 'fill' })
+                .raw()
+                .toBuffer();
+        return Promise.all(opts.formats.map((format) => encode(pixels, widthPx, heightPx, format, opts)));
+      }),
+  );
   return { ...base, region, renditions: sizes.flat() };
 }
 
-async function encode(pixels: Buffer, widthPx: number, heightPx: number, format: ArtworkFormat, opts: ResolvedCropOptions): Promise<Rendition> {
+async function encode(
+  pixels: Buffer,
+  widthPx: number,
+  heightPx: number,
+  format: ArtworkFormat,
+  opts: ResolvedCropOptions,
+): Promise<Rendition> {
   const image = sharp(pixels, { raw: { width: widthPx, height: heightPx, channels: 3 } });
-  const encoder = format === 'avif'
-    ? image.avif({ quality: opts.quality.avif, effort: opts.avifEffort, chromaSubsampling: opts.avifChromaSubsampling })
-    : format === 'webp'
-      ? image.webp({ quality: opts.quality.webp, effort: opts.webpEffort })
-      : image.jpeg({ quality: opts.quality.jpeg, mozjpeg: opts.mozjpeg });
+  const encoder =
+    format === 'avif'
+      ? image.avif({ quality: opts.quality.avif, effort: opts.avifEffort, chromaSubsampling: opts.avifChromaSubsampling })
+      : format === 'webp'
+        ? image.webp({ quality: opts.quality.webp, effort: opts.webpEffort })
+        : image.jpeg({ quality: opts.quality.jpeg, mozjpeg: opts.mozjpeg });
   const data = await encoder.toBuffer();
   return { format, contentType: CONTENT_TYPES[format], widthPx, heightPx, data };
 }

@@ -8,10 +8,7 @@
  */
 
 /** Stable codes; tests and callers match on these, never on messages. */
-export type ArtworkErrorCode =
-  | 'ARTWORK_INVALID_OPTION'
-  | 'ARTWORK_INVALID_FRAME'
-  | 'ARTWORK_UNDECODABLE_IMAGE';
+export type ArtworkErrorCode = 'ARTWORK_INVALID_OPTION' | 'ARTWORK_INVALID_FRAME' | 'ARTWORK_UNDECODABLE_IMAGE';
 
 export class ArtworkError extends Error {
   readonly code: ArtworkErrorCode;

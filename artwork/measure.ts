@@ -78,9 +78,15 @@ export function measureFrame(frame: AnalysisFrame, half: HalfPlane = halfPlane(f
   // pixels, the Laplacian, forward differences, and strong central differences per row (glyph
   // strokes are 1–3 px wide at analysis size). One pass because this is the most expensive loop.
   const hist = new Uint32Array(256);
-  for (let x = 0; x < w; x++) { hist[luma[x]!]!++; hist[luma[(h - 1) * w + x]!]!++; }
+  for (let x = 0; x < w; x++) {
+    hist[luma[x]!]!++;
+    hist[luma[(h - 1) * w + x]!]!++;
+  }
   const rowStrongEdges = new Uint32Array(h);
-  let lapSum = 0, lapSum2 = 0, gx2 = 0, gy2 = 0;
+  let lapSum = 0,
+    lapSum2 = 0,
+    gx2 = 0,
+    gy2 = 0;
   for (let y = 1; y + 1 < h; y++) {
     let strong = 0;
     const end = y * w + w - 1;
@@ -100,17 +106,25 @@ export function measureFrame(frame: AnalysisFrame, half: HalfPlane = halfPlane(f
       const central = right - left;
       if (central >= STRONG_EDGE_STEP || central <= -STRONG_EDGE_STEP) strong++;
       const lap = 4 * c - left - right - luma[i - w]! - down;
-      lapSum += lap; lapSum2 += lap * lap;
+      lapSum += lap;
+      lapSum2 += lap * lap;
       left = c;
       c = right;
     }
     rowStrongEdges[y] = strong;
   }
-  let sum = 0, sum2 = 0, dark = 0, bright = 0, clipLow = 0, clipHigh = 0, entropy = 0;
+  let sum = 0,
+    sum2 = 0,
+    dark = 0,
+    bright = 0,
+    clipLow = 0,
+    clipHigh = 0,
+    entropy = 0;
   for (let v = 0; v < 256; v++) {
     const c = hist[v]!;
     if (c === 0) continue;
-    sum += v * c; sum2 += v * v * c;
+    sum += v * c;
+    sum2 += v * v * c;
     if (v <= 32) dark += c;
     if (v >= 224) bright += c;
     if (v <= 4) clipLow += c;
@@ -130,28 +144,42 @@ export function measureFrame(frame: AnalysisFrame, half: HalfPlane = halfPlane(f
   const cellB = new Float64Array(cellCount);
   const cellPixels = new Uint32Array(cellCount);
   const cellEdge = new Float64Array(cellCount);
-  let sumRg = 0, sumRg2 = 0, sumYb = 0, sumYb2 = 0, samples = 0;
+  let sumRg = 0,
+    sumRg2 = 0,
+    sumYb = 0,
+    sumYb2 = 0,
+    samples = 0;
   for (let hy = 0; hy < half.heightPx; hy++) {
     const rowCell = grid.rowOf[hy]! * grid.cols;
     const rowBase = 2 * hy * w;
     for (let hx = 0; hx < half.widthPx; hx++) {
       const p = (rowBase + 2 * hx) * 3;
-      const r = rgb[p]!, g = rgb[p + 1]!, b = rgb[p + 2]!;
+      const r = rgb[p]!,
+        g = rgb[p + 1]!,
+        b = rgb[p + 2]!;
       const rg = r - g;
       const yb = 0.5 * (r + g) - b;
-      sumRg += rg; sumRg2 += rg * rg; sumYb += yb; sumYb2 += yb * yb;
+      sumRg += rg;
+      sumRg2 += rg * rg;
+      sumYb += yb;
+      sumYb2 += yb * yb;
       const cell = rowCell + grid.colOf[hx]!;
-      cellR[cell]! += r; cellG[cell]! += g; cellB[cell]! += b; cellPixels[cell]!++;
+      cellR[cell]! += r;
+      cellG[cell]! += g;
+      cellB[cell]! += b;
+      cellPixels[cell]!++;
     }
     samples += half.widthPx;
   }
-  const meanRg = sumRg / samples, meanYb = sumYb / samples;
+  const meanRg = sumRg / samples,
+    meanYb = sumYb / samples;
   const stdRg = Math.sqrt(Math.max(0, sumRg2 / samples - meanRg * meanRg));
   const stdYb = Math.sqrt(Math.max(0, sumYb2 / samples - meanYb * meanYb));
   const colourfulness = Math.hypot(stdRg, stdYb) + 0.3 * Math.hypot(meanRg, meanYb);
 
   // Edge energy per saliency cell from the half plane.
-  const hl = half.luma, hw = half.widthPx;
+  const hl = half.luma,
+    hw = half.widthPx;
   for (let hy = 0; hy + 1 < half.heightPx; hy++) {
     const rowCell = grid.rowOf[hy]! * grid.cols;
     for (let hx = 0, i = hy * hw; hx + 1 < hw; hx++, i++) {
@@ -183,15 +211,22 @@ export function measureFrame(frame: AnalysisFrame, half: HalfPlane = halfPlane(f
     gradientAnisotropy,
     text: textEvidenceOf(rowStrongEdges, w, colourfulness),
     composition: compositionOf({
-      cols: grid.cols, rows: grid.rows,
-      red: cellR, green: cellG, blue: cellB, pixels: cellPixels, edgeEnergy: cellEdge,
+      cols: grid.cols,
+      rows: grid.rows,
+      red: cellR,
+      green: cellG,
+      blue: cellB,
+      pixels: cellPixels,
+      edgeEnergy: cellEdge,
     }),
   };
 }
 
 /** 2×2 mean of luma (odd last row/column dropped). */
 export function halfPlane(frame: Pick<AnalysisFrame, 'widthPx' | 'heightPx' | 'luma'>): HalfPlane {
-  const hw = frame.widthPx >> 1, hh = frame.heightPx >> 1, w = frame.widthPx;
+  const hw = frame.widthPx >> 1,
+    hh = frame.heightPx >> 1,
+    w = frame.widthPx;
   const src = frame.luma;
   const out = new Uint8Array(hw * hh);
   for (let y = 0; y < hh; y++) {

@@ -52,13 +52,12 @@ export function compareWithNeighbours(
     const fit = fadeFit(frame.values, nb.values);
     if (fit !== undefined) fades.push(fit);
   }
-  const closest = nearest === 'before' ? before : nearest === 'after' ? after : before ?? after;
-  const meanAbsDifference = closest !== undefined && sameShape(frame, closest)
-    ? meanAbsDiff(frame.values, closest.values)
-    : undefined;
-  const dissolve = before !== undefined && after !== undefined && sameShape(frame, before) && sameShape(frame, after)
-    ? dissolveFit(frame.values, before.values, after.values)
-    : undefined;
+  const closest = nearest === 'before' ? before : nearest === 'after' ? after : (before ?? after);
+  const meanAbsDifference = closest !== undefined && sameShape(frame, closest) ? meanAbsDiff(frame.values, closest.values) : undefined;
+  const dissolve =
+    before !== undefined && after !== undefined && sameShape(frame, before) && sameShape(frame, after)
+      ? dissolveFit(frame.values, before.values, after.values)
+      : undefined;
   return {
     fades,
     ...(meanAbsDifference === undefined ? {} : { meanAbsDifference }),
@@ -78,14 +77,23 @@ function meanAbsDiff(a: Float32Array, b: Float32Array): number {
 
 function fadeFit(frame: Float32Array, nb: Float32Array): FadeFit | undefined {
   const n = frame.length;
-  let mf = 0, mn = 0;
-  for (let i = 0; i < n; i++) { mf += frame[i] as number; mn += nb[i] as number; }
-  mf /= n; mn /= n;
-  let cov = 0, vf = 0, vn = 0;
+  let mf = 0,
+    mn = 0;
+  for (let i = 0; i < n; i++) {
+    mf += frame[i] as number;
+    mn += nb[i] as number;
+  }
+  mf /= n;
+  mn /= n;
+  let cov = 0,
+    vf = 0,
+    vn = 0;
   for (let i = 0; i < n; i++) {
     const df = (frame[i] as number) - mf;
     const dn = (nb[i] as number) - mn;
-    cov += df * dn; vf += df * df; vn += dn * dn;
+    cov += df * dn;
+    vf += df * df;
+    vn += dn * dn;
   }
   if (Math.sqrt(vn / n) < MIN_NEIGHBOUR_STD) return undefined;
   if (vf === 0) return { contrastRatio: 0, fit: 0 };
@@ -94,7 +102,9 @@ function fadeFit(frame: Float32Array, nb: Float32Array): FadeFit | undefined {
 
 /** Undefined when the neighbours are identical: any frame "is a blend" of two equal frames. */
 function dissolveFit(frame: Float32Array, before: Float32Array, after: Float32Array): DissolveFit | undefined {
-  let dd = 0, fd = 0, absDiff = 0;
+  let dd = 0,
+    fd = 0,
+    absDiff = 0;
   for (let i = 0; i < frame.length; i++) {
     const d = (before[i] as number) - (after[i] as number);
     dd += d * d;

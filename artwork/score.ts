@@ -78,17 +78,13 @@ export function scoreAnalysis(
   options: ScoringOptions = {},
 ): FrameScore {
   const opts = resolveScoringOptions(options);
-  const evidence = compareWithNeighbours(
-    analysis.thumbnail,
-    neighbours.before?.thumbnail,
-    neighbours.after?.thumbnail,
-    neighbours.nearest,
-  );
+  const evidence = compareWithNeighbours(analysis.thumbnail, neighbours.before?.thumbnail, neighbours.after?.thumbnail, neighbours.nearest);
   const parts = softParts(analysis.metrics, evidence, opts);
   const rejected = hardReject(analysis.metrics, evidence, opts);
   const base = { parts, metrics: analysis.metrics, neighbours: evidence };
   if (rejected !== undefined) return { total: 0, ...base, rejected };
-  let total = 0, weightSum = 0;
+  let total = 0,
+    weightSum = 0;
   for (const key of Object.keys(parts) as (keyof ScoreParts)[]) {
     total += opts.weights[key] * parts[key];
     weightSum += opts.weights[key];
@@ -125,7 +121,8 @@ function hardReject(m: FrameMetrics, nb: NeighbourEvidence, opts: ResolvedScorin
   if (
     d !== undefined &&
     d.neighbourDifference >= r.dissolveMinNeighbourDifference &&
-    d.alpha >= r.dissolveMinAlpha && d.alpha <= 1 - r.dissolveMinAlpha &&
+    d.alpha >= r.dissolveMinAlpha &&
+    d.alpha <= 1 - r.dissolveMinAlpha &&
     d.residual <= r.dissolveMaxResidual
   ) {
     return { reason: 'transition', detail: `blend of its neighbours (α ${f(d.alpha)}, residual ${f(d.residual)})` };
@@ -158,7 +155,7 @@ function softParts(m: FrameMetrics, nb: NeighbourEvidence, opts: ResolvedScoring
 }
 
 function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
+  return x < 0 ? 0 : Math.min(x, 1);
 }
 
 function f(x: number): string {

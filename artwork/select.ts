@@ -78,10 +78,7 @@ export interface NoUsableArtwork {
 export type ArtworkSelection = UsableArtwork | NoUsableArtwork;
 
 /** Decode, score and shortlist. Rejects only on invalid options. */
-export async function selectArtwork(
-  candidates: readonly Candidate[],
-  options: SelectionOptions = {},
-): Promise<ArtworkSelection> {
+export async function selectArtwork(candidates: readonly Candidate[], options: SelectionOptions = {}): Promise<ArtworkSelection> {
   const analysisWidthPx = options.analysisWidthPx ?? 480;
   if (!Number.isInteger(analysisWidthPx) || analysisWidthPx < 16) {
     throw new InvalidArtworkOptionError('analysisWidthPx', 'an integer >= 16', analysisWidthPx);
@@ -134,15 +131,28 @@ export function chooseArtwork(analysed: readonly AnalysedCandidate[], options: S
     const after = decoded[i + 1];
     const before = prev !== undefined && item.atS - prev.atS <= windowS ? prev : undefined;
     const next = after !== undefined && after.atS - item.atS <= windowS ? after : undefined;
-    const nearest = before === undefined ? (next === undefined ? undefined : 'after' as const)
-      : next === undefined || item.atS - before.atS <= next.atS - item.atS ? 'before' as const : 'after' as const;
-    const score = scoreAnalysis(item.analysis, {
-      ...(before === undefined ? {} : { before: before.analysis }),
-      ...(next === undefined ? {} : { after: next.analysis }),
-      ...(nearest === undefined ? {} : { nearest }),
-    }, scoring);
+    const nearest =
+      before === undefined
+        ? next === undefined
+          ? undefined
+          : ('after' as const)
+        : next === undefined || item.atS - before.atS <= next.atS - item.atS
+          ? ('before' as const)
+          : ('after' as const);
+    const score = scoreAnalysis(
+      item.analysis,
+      {
+        ...(before === undefined ? {} : { before: before.analysis }),
+        ...(next === undefined ? {} : { after: next.analysis }),
+        ...(nearest === undefined ? {} : { nearest }),
+      },
+      scoring,
+    );
     scored[item.index] = {
-      index: item.index, atS: item.atS, sceneIndex: item.sceneIndex, total: score.total,
+      index: item.index,
+      atS: item.atS,
+      sceneIndex: item.sceneIndex,
+      total: score.total,
       ...(score.rejected === undefined ? {} : { rejected: score.rejected }),
       score,
       hashes: { dHash: hashToHex(item.analysis.hashes.dHash), pHash: hashToHex(item.analysis.hashes.pHash) },
@@ -151,7 +161,10 @@ export function chooseArtwork(analysed: readonly AnalysedCandidate[], options: S
   for (const a of analysed) {
     if ('undecodable' in a.analysis) {
       scored[a.index] = {
-        index: a.index, atS: a.atS, sceneIndex: a.sceneIndex, total: 0,
+        index: a.index,
+        atS: a.atS,
+        sceneIndex: a.sceneIndex,
+        total: 0,
         rejected: { reason: 'undecodable', detail: a.analysis.undecodable },
       };
     }

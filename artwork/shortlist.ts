@@ -83,19 +83,26 @@ export function resolveShortlistOptions(options: ShortlistOptions = {}): Resolve
 }
 
 /** 64-bit hashes split in two 32-bit halves: bigint popcount is ~50× slower in V8. */
-interface SplitHash { readonly dHi: number; readonly dLo: number; readonly pHi: number; readonly pLo: number }
+interface SplitHash {
+  readonly dHi: number;
+  readonly dLo: number;
+  readonly pHi: number;
+  readonly pLo: number;
+}
 
 function split(h: PerceptualHashes): SplitHash {
   return {
-    dHi: Number((h.dHash >> 32n) & 0xffffffffn), dLo: Number(h.dHash & 0xffffffffn),
-    pHi: Number((h.pHash >> 32n) & 0xffffffffn), pLo: Number(h.pHash & 0xffffffffn),
+    dHi: Number((h.dHash >> 32n) & 0xffffffffn),
+    dLo: Number(h.dHash & 0xffffffffn),
+    pHi: Number((h.pHash >> 32n) & 0xffffffffn),
+    pLo: Number(h.pHash & 0xffffffffn),
   };
 }
 
 function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 function dDistance(a: SplitHash, b: SplitHash): number {
@@ -120,9 +127,7 @@ export function removeNearDuplicates(
   const duplicates: NearDuplicate[] = [];
   for (const item of order) {
     const hash = split(item.hashes);
-    const twin = kept.find(
-      (k) => dDistance(k.hash, hash) <= opts.maxDHashDistance || pDistance(k.hash, hash) <= opts.maxPHashDistance,
-    );
+    const twin = kept.find((k) => dDistance(k.hash, hash) <= opts.maxDHashDistance || pDistance(k.hash, hash) <= opts.maxPHashDistance);
     if (twin === undefined) kept.push({ item, hash });
     else duplicates.push({ index: item.index, duplicateOf: twin.item.index });
   }
@@ -134,8 +139,12 @@ export function chooseShortlist(items: readonly ShortlistItem[], options: Shortl
   const opts = resolveShortlistOptions(options);
   const { kept, duplicates } = removeNearDuplicates(items, options);
   if (kept.length === 0) return { chosen: [], duplicates };
-  let earliest = Infinity, latest = -Infinity;
-  for (const item of kept) { earliest = Math.min(earliest, item.atS); latest = Math.max(latest, item.atS); }
+  let earliest = Infinity,
+    latest = -Infinity;
+  for (const item of kept) {
+    earliest = Math.min(earliest, item.atS);
+    latest = Math.max(latest, item.atS);
+  }
   const tau = opts.timeScaleS ?? Math.max(1, (latest - earliest) / (2 * opts.count));
   const hashes = new Map(kept.map((item) => [item.index, split(item.hashes)] as const));
 
@@ -156,7 +165,10 @@ export function chooseShortlist(items: readonly ShortlistItem[], options: Shortl
     let bestValue = -Infinity;
     for (let i = 0; i < remaining.length; i++) {
       const value = (1 - lambda) * remaining[i]!.total - lambda * (maxSim[i] as number);
-      if (value > bestValue) { bestValue = value; best = i; }
+      if (value > bestValue) {
+        bestValue = value;
+        best = i;
+      }
     }
     const pick = remaining[best]!;
     chosen.push(pick);

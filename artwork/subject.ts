@@ -42,16 +42,24 @@ export interface Composition {
 
 export function compositionOf(cells: SaliencyCells): Composition {
   const count = cells.cols * cells.rows;
-  let totalPixels = 0, meanR = 0, meanG = 0, meanB = 0;
+  let totalPixels = 0,
+    meanR = 0,
+    meanG = 0,
+    meanB = 0;
   for (let i = 0; i < count; i++) {
-    meanR += cells.red[i] as number; meanG += cells.green[i] as number; meanB += cells.blue[i] as number;
+    meanR += cells.red[i] as number;
+    meanG += cells.green[i] as number;
+    meanB += cells.blue[i] as number;
     totalPixels += cells.pixels[i] as number;
   }
-  meanR /= totalPixels; meanG /= totalPixels; meanB /= totalPixels;
+  meanR /= totalPixels;
+  meanG /= totalPixels;
+  meanB /= totalPixels;
 
   const colourDistance = new Float64Array(count);
   const edgeDensity = new Float64Array(count);
-  let maxColour = 0, maxEdge = 0;
+  let maxColour = 0,
+    maxEdge = 0;
   for (let i = 0; i < count; i++) {
     const px = Math.max(1, cells.pixels[i] as number);
     colourDistance[i] = Math.hypot(
@@ -64,10 +72,12 @@ export function compositionOf(cells: SaliencyCells): Composition {
     maxEdge = Math.max(maxEdge, edgeDensity[i] as number);
   }
   const saliency = new Float64Array(count);
-  let meanSaliency = 0, peak = 0;
+  let meanSaliency = 0,
+    peak = 0;
   for (let i = 0; i < count; i++) {
-    const s = 0.5 * (maxColour > 0 ? (colourDistance[i] as number) / maxColour : 0)
-      + 0.5 * (maxEdge > 0 ? (edgeDensity[i] as number) / maxEdge : 0);
+    const s =
+      0.5 * (maxColour > 0 ? (colourDistance[i] as number) / maxColour : 0) +
+      0.5 * (maxEdge > 0 ? (edgeDensity[i] as number) / maxEdge : 0);
     saliency[i] = s;
     meanSaliency += s / count;
     peak = Math.max(peak, s);
@@ -77,13 +87,15 @@ export function compositionOf(cells: SaliencyCells): Composition {
   }
   // Only cells clearly above average pull the centroid, so a busy background does not drag it
   // back to the middle.
-  let wSum = 0, xSum = 0, ySum = 0;
+  let wSum = 0,
+    xSum = 0,
+    ySum = 0;
   for (let row = 0; row < cells.rows; row++) {
     for (let col = 0; col < cells.cols; col++) {
       const weight = Math.max(0, (saliency[row * cells.cols + col] as number) - meanSaliency);
       wSum += weight;
-      xSum += weight * (col + 0.5) / cells.cols;
-      ySum += weight * (row + 0.5) / cells.rows;
+      xSum += (weight * (col + 0.5)) / cells.cols;
+      ySum += (weight * (row + 0.5)) / cells.rows;
     }
   }
   const subjectX = xSum / wSum;
@@ -93,10 +105,6 @@ export function compositionOf(cells: SaliencyCells): Composition {
     for (const py of [1 / 3, 2 / 3]) thirds = Math.min(thirds, Math.hypot(subjectX - px, subjectY - py));
   }
   const centre = Math.hypot(subjectX - 0.5, subjectY - 0.5);
-  const score = Math.max(
-    1 - thirds / PLACEMENT_FALLOFF,
-    CENTRE_WEIGHT * (1 - centre / PLACEMENT_FALLOFF),
-    0,
-  );
+  const score = Math.max(1 - thirds / PLACEMENT_FALLOFF, CENTRE_WEIGHT * (1 - centre / PLACEMENT_FALLOFF), 0);
   return { subjectX, subjectY, score };
 }

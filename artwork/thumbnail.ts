@@ -17,13 +17,7 @@ export interface Plane {
  * mean of the source pixels whose centres fall inside it, so every source pixel counts once.
  * Upscaling is not supported: callers only ask for sizes smaller than the frame.
  */
-export function downscale(
-  src: Uint8Array,
-  widthPx: number,
-  heightPx: number,
-  outW: number,
-  outH: number,
-): Plane {
+export function downscale(src: Uint8Array, widthPx: number, heightPx: number, outW: number, outH: number): Plane {
   const sums = new Uint32Array(outW * outH);
   const counts = new Uint32Array(outW * outH);
   const colOf = new Int32Array(widthPx);

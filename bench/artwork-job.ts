@@ -42,7 +42,10 @@ export interface ArtworkShare {
   readonly cpu: number;
 }
 
-export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURATION_S ?? 60), rounds = DEFAULT_ROUNDS): Promise<ArtworkShare> {
+export async function benchArtworkJob(
+  durationS = Number(process.env.BENCH_DURATION_S ?? 60),
+  rounds = DEFAULT_ROUNDS,
+): Promise<ArtworkShare> {
   // The worker runs sharp with its default thread pool; the scoring figures before this ran on one.
   sharp.concurrency(0);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-artwork-'));
@@ -55,10 +58,21 @@ export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURAT
 
     const encodeDir = path.join(dir, 'encode');
     await mkdir(encodeDir);
-    const encodeOnce = (): Promise<Measured> => measure(() => runFfmpeg(buildEncodeChunkArgs({
-      kind: 'encode-chunk', input: master, timeline: timelineOf(probe), startFrame: 0,
-      endFrame: undefined, rungs: ladder, outputs: ladder.map((_, i) => path.join(encodeDir, `r${i}.mp4`)), settings,
-    })));
+    const encodeOnce = (): Promise<Measured> =>
+      measure(() =>
+        runFfmpeg(
+          buildEncodeChunkArgs({
+            kind: 'encode-chunk',
+            input: master,
+            timeline: timelineOf(probe),
+            startFrame: 0,
+            endFrame: undefined,
+            rungs: ladder,
+            outputs: ladder.map((_, i) => path.join(encodeDir, `r${i}.mp4`)),
+            settings,
+          }),
+        ),
+      );
 
     // Context: any analysis that looks at every frame pays at least one decode of the master.
     const decode = await measure(() => runFfmpeg(['-i', master, '-map', '0:v:0', '-f', 'null', '-']));
@@ -73,15 +87,19 @@ export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURAT
     const store = new LocalObjectStore(storeRoot);
     await store.put(data.source.sourceKey, createReadStream(master));
     const artworkOnce = (): Promise<Measured<ArtworkManifest>> =>
-      measure(() => computeArtwork('bench', data, DEFAULT_ARTWORK_SETTINGS, { store, tmpDir: dir }, new AbortController().signal, () => undefined));
+      measure(() =>
+        computeArtwork('bench', data, DEFAULT_ARTWORK_SETTINGS, { store, tmpDir: dir }, new AbortController().signal, () => undefined),
+      );
 
     // A worker runs many jobs in one process: the first job's JIT warm-up is not the job's cost.
     await artworkOnce();
     const row = (label: string, r: { wallS: number; cpuS: number }): string =>
       `${label.padEnd(44)} wall ${r.wallS.toFixed(2).padStart(7)} s   cpu ${r.cpuS.toFixed(2).padStart(7)} s`;
     console.log('');
-    console.log(`artwork job vs encode: ${durationS} s ${probe.video.displayWidth}x${probe.video.displayHeight} master (generated shots, x264 veryfast), ladder ${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}, ` +
-      `preset ${settings.preset}, ${os.availableParallelism()} cores, ${rounds} alternating rounds`);
+    console.log(
+      `artwork job vs encode: ${durationS} s ${probe.video.displayWidth}x${probe.video.displayHeight} master (generated shots, x264 veryfast), ladder ${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}, ` +
+        `preset ${settings.preset}, ${os.availableParallelism()} cores, ${rounds} alternating rounds`,
+    );
     console.log(row('decode of the master alone (ffmpeg -f null)', decode));
     const results: Array<{ encode: Measured; artwork: Measured<ArtworkManifest> }> = [];
     for (let i = 0; i < rounds; i++) {
@@ -94,8 +112,10 @@ export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURAT
       console.log(`round ${i + 1}:`);
       console.log(`  ${row('encode: one plain ffmpeg, whole ladder', encode)}`);
       console.log(`  ${row(`artwork job (${m.candidates.length} candidates, ${chosen.length} chosen, ${images} images)`, artwork)}`);
-      console.log(`  artwork / encode: wall ${(artwork.wallS / encode.wallS).toFixed(3)}   cpu ${(artwork.cpuS / encode.cpuS).toFixed(3)}` +
-        `${m.warnings === undefined ? '' : `   warnings: ${m.warnings.join('; ')}`}`);
+      console.log(
+        `  artwork / encode: wall ${(artwork.wallS / encode.wallS).toFixed(3)}   cpu ${(artwork.cpuS / encode.cpuS).toFixed(3)}` +
+          `${m.warnings === undefined ? '' : `   warnings: ${m.warnings.join('; ')}`}`,
+      );
     }
     const median = (xs: number[]): number => {
       const s = [...xs].sort((a, b) => a - b);
@@ -110,7 +130,9 @@ export async function benchArtworkJob(durationS = Number(process.env.BENCH_DURAT
     // drifts between rounds (a third once), and a round's encode and job run next to each other.
     const wall = median(results.map((r) => r.artwork.wallS / r.encode.wallS));
     const cpu = median(results.map((r) => r.artwork.cpuS / r.encode.cpuS));
-    console.log(`artwork / encode (median of the rounds' ratios): wall ${wall.toFixed(3)}   cpu ${cpu.toFixed(3)}   (target <= ${TARGET_SHARE})`);
+    console.log(
+      `artwork / encode (median of the rounds' ratios): wall ${wall.toFixed(3)}   cpu ${cpu.toFixed(3)}   (target <= ${TARGET_SHARE})`,
+    );
     return { durationS, wall, cpu };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -55,7 +55,11 @@ async function scene(seed: number): Promise<RawPixels> {
   return { data, widthPx: info.width, heightPx: info.height, channels: 3 };
 }
 
-interface Rate { frames: number; wallS: number; cpuS: number }
+interface Rate {
+  frames: number;
+  wallS: number;
+  cpuS: number;
+}
 
 async function measure(run: () => Promise<number> | number): Promise<Rate> {
   await run(); // warm-up: JIT and sharp's first-call costs are not throughput
@@ -73,43 +77,63 @@ function report(label: string, r: Rate): void {
   const cpuFps = r.frames / r.cpuS;
   console.log(
     `${label.padEnd(44)} ${wallFps.toFixed(0).padStart(6)} frames/s wall  ` +
-    `(${(wallFps / TARGET_FPS).toFixed(2)}× target)   ${cpuFps.toFixed(0).padStart(6)} frames per CPU-s  ` +
-    `(${(cpuFps / TARGET_FPS).toFixed(2)}× target)   [${r.frames} frames, ${r.wallS.toFixed(2)} s wall, ${r.cpuS.toFixed(2)} s CPU]`,
+      `(${(wallFps / TARGET_FPS).toFixed(2)}× target)   ${cpuFps.toFixed(0).padStart(6)} frames per CPU-s  ` +
+      `(${(cpuFps / TARGET_FPS).toFixed(2)}× target)   [${r.frames} frames, ${r.wallS.toFixed(2)} s wall, ${r.cpuS.toFixed(2)} s CPU]`,
   );
 }
 
 const raws = await Promise.all(Array.from({ length: DISTINCT_FRAMES }, (_, i) => scene(1000 + i)));
-const jpegs = await Promise.all(raws.map((r) =>
-  sharp(r.data, { raw: { width: r.widthPx, height: r.heightPx, channels: 3 } }).jpeg({ quality: 85 }).toBuffer()));
+const jpegs = await Promise.all(
+  raws.map((r) =>
+    sharp(r.data, { raw: { width: r.widthPx, height: r.heightPx, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toBuffer(),
+  ),
+);
 
-console.log(`artwork scoring benchmark: ${WIDTH}×${HEIGHT} analysis size, ${DISTINCT_FRAMES} distinct generated frames, ` +
-  `sharp concurrency ${sharp.concurrency()}, node ${process.version}, target ${TARGET_FPS} frames/s on one core`);
+console.log(
+  `artwork scoring benchmark: ${WIDTH}×${HEIGHT} analysis size, ${DISTINCT_FRAMES} distinct generated frames, ` +
+    `sharp concurrency ${sharp.concurrency()}, node ${process.version}, target ${TARGET_FPS} frames/s on one core`,
+);
 // Other work on the machine slows every figure below; the load average says how much there was.
-console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} (1/5/15 min)`,
+);
 
-report('raw RGB → analyse + score (2 neighbours)', await measure(() => {
-  const analyses = raws.map((r) => featuresOf(analysisFrameFromRaw(r)));
-  for (let i = 0; i < analyses.length; i++) {
-    const before = analyses[i - 1];
-    const after = analyses[i + 1];
-    scoreAnalysis(analyses[i]!, { ...(before ? { before } : {}), ...(after ? { after } : {}) });
-  }
-  return analyses.length;
-}));
+report(
+  'raw RGB → analyse + score (2 neighbours)',
+  await measure(() => {
+    const analyses = raws.map((r) => featuresOf(analysisFrameFromRaw(r)));
+    for (let i = 0; i < analyses.length; i++) {
+      const before = analyses[i - 1];
+      const after = analyses[i + 1];
+      scoreAnalysis(analyses[i]!, { ...(before ? { before } : {}), ...(after ? { after } : {}) });
+    }
+    return analyses.length;
+  }),
+);
 
-report('JPEG → sharp decode + analyse + score', await measure(async () => {
-  for (const jpeg of jpegs) {
-    const analysis = featuresOf(await decodeForAnalysis(jpeg, WIDTH));
-    scoreAnalysis(analysis);
-  }
-  return jpegs.length;
-}));
+report(
+  'JPEG → sharp decode + analyse + score',
+  await measure(async () => {
+    for (const jpeg of jpegs) {
+      const analysis = featuresOf(await decodeForAnalysis(jpeg, WIDTH));
+      scoreAnalysis(analysis);
+    }
+    return jpegs.length;
+  }),
+);
 
 const candidates: Candidate[] = raws.map((image, i) => ({ atS: i * 0.5, sceneIndex: Math.floor(i / 3), image }));
-report('selectArtwork end to end (raw frames, K=8)', await measure(async () => {
-  await selectArtwork(candidates, { decodeConcurrency: 1 });
-  return candidates.length;
-}));
+report(
+  'selectArtwork end to end (raw frames, K=8)',
+  await measure(async () => {
+    await selectArtwork(candidates, { decodeConcurrency: 1 });
+    return candidates.length;
+  }),
+);
 
 // Second part (issue 5): the whole artwork job against the title's encode, on a generated 720p
 // master: a 60 s one (where the job's per-title costs, 8 stills and 144 crops, weigh most), then
@@ -117,5 +141,7 @@ report('selectArtwork end to end (raw frames, K=8)', await measure(async () => {
 const shares = [await benchArtworkJob(), await benchArtworkJob(Number(process.env.BENCH_LONG_DURATION_S ?? 180), 1)];
 console.log('');
 for (const s of shares) {
-  console.log(`artwork / encode, ${String(s.durationS).padStart(4)} s title: wall ${s.wall.toFixed(3)}   cpu ${s.cpu.toFixed(3)}   (target <= 0.1)`);
+  console.log(
+    `artwork / encode, ${String(s.durationS).padStart(4)} s title: wall ${s.wall.toFixed(3)}   cpu ${s.cpu.toFixed(3)}   (target <= 0.1)`,
+  );
 }

@@ -33,14 +33,36 @@ const STILL = 'mandelbrot=s=1280x720:r=25,trim=start_frame=600:end_frame=601';
 const CORPUS: { name: string; args: string[] }[] = [
   {
     name: 'near-static slide (detailed still, moving pointer)',
-    args: ['-f', 'lavfi', '-i', `${STILL},loop=loop=-1:size=1,setpts=N/25/TB`, '-f', 'lavfi', '-i', 'color=white:s=48x48:r=25', '-filter_complex', "[0][1]overlay=x='mod(t*60,1200)':y=620"],
+    args: [
+      '-f',
+      'lavfi',
+      '-i',
+      `${STILL},loop=loop=-1:size=1,setpts=N/25/TB`,
+      '-f',
+      'lavfi',
+      '-i',
+      'color=white:s=48x48:r=25',
+      '-filter_complex',
+      "[0][1]overlay=x='mod(t*60,1200)':y=620",
+    ],
   },
   { name: 'flat animation (testsrc2)', args: ['-f', 'lavfi', '-i', 'testsrc2=s=1280x720:r=25'] },
-  { name: 'noisy high motion (mandelbrot + grain)', args: ['-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25', '-vf', 'noise=alls=20:allf=t+u'] },
-  { name: 'cellular detail (life)', args: ['-f', 'lavfi', '-i', 'life=s=1280x720:r=25:mold=10:ratio=0.15:life_color=#33cc66:death_color=#202040'] },
+  {
+    name: 'noisy high motion (mandelbrot + grain)',
+    args: ['-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25', '-vf', 'noise=alls=20:allf=t+u'],
+  },
+  {
+    name: 'cellular detail (life)',
+    args: ['-f', 'lavfi', '-i', 'life=s=1280x720:r=25:mold=10:ratio=0.15:life_color=#33cc66:death_color=#202040'],
+  },
   {
     name: 'zoom/pan over a still',
-    args: ['-f', 'lavfi', '-i', `${STILL},zoompan=z='1+0.0004*on':x='iw/2-(iw/zoom/2)+40*sin(on/150)':y='ih/2-(ih/zoom/2)':d=${DURATION_S * 25}:s=1280x720:fps=25`],
+    args: [
+      '-f',
+      'lavfi',
+      '-i',
+      `${STILL},zoompan=z='1+0.0004*on':x='iw/2-(iw/zoom/2)+40*sin(on/150)':y='ih/2-(ih/zoom/2)':d=${DURATION_S * 25}:s=1280x720:fps=25`,
+    ],
   },
 ];
 
@@ -86,7 +108,14 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
   // Both ladders leave black bars out: the plain instrument compares the same picture.
   const conn = await connectedProducer(stack.redis.url);
   const crop = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video.activeArea;
-  const plainInput = (encoded: string): PlainPsnrInput => ({ encoded, master: m.file, frameRate: m.frameRate, width: m.width, height: m.height, ...(crop === undefined ? {} : { crop }) });
+  const plainInput = (encoded: string): PlainPsnrInput => ({
+    encoded,
+    master: m.file,
+    frameRate: m.frameRate,
+    width: m.width,
+    height: m.height,
+    ...(crop === undefined ? {} : { crop }),
+  });
   const quality = await Promise.all(tracks.map((tr) => plainPsnrY(plainInput(tr.joinedFile))));
   const points = tracks.map((tr, i) => ({
     bitrateKbps: (tr.segments.reduce((s, x) => s + x.bytes, 0) * 8) / 1000 / m.durationS,
@@ -138,7 +167,14 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
 
 async function describeMaster(name: string, file: string): Promise<Master> {
   const p = await probeMaster(file);
-  return { name, file, width: p.video.width, height: p.video.height, frameRate: `${p.video.frameRate.num}/${p.video.frameRate.den}`, durationS: p.durationS };
+  return {
+    name,
+    file,
+    width: p.video.width,
+    height: p.video.height,
+    frameRate: `${p.video.frameRate.num}/${p.video.frameRate.den}`,
+    durationS: p.durationS,
+  };
 }
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -146,17 +182,45 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-ladder-'));
   const masters: Master[] = [];
-  for (const m of [...(await realMasters()), ...(await derivedMasters(dir))]) if (ONLY.test(m.name)) masters.push(await describeMaster(m.name, m.file));
+  for (const m of [...(await realMasters()), ...(await derivedMasters(dir))])
+    if (ONLY.test(m.name)) masters.push(await describeMaster(m.name, m.file));
   for (const c of CORPUS.filter((t) => ONLY.test(t.name))) {
     const file = path.join(dir, `${c.name.split(/[^a-z0-9-]/)[0]}.mp4`);
-    await runFfmpeg([...c.args, '-t', String(DURATION_S), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', file]);
+    await runFfmpeg([
+      ...c.args,
+      '-t',
+      String(DURATION_S),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '16',
+      '-pix_fmt',
+      'yuv420p',
+      file,
+    ]);
     masters.push({ ...(await describeMaster(c.name, file)), frameRate: '25' });
   }
-  const perTitle = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' }, maxUploadBytes: 4 * 1024 ** 3 });
-  const fixed = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'fixed', settings: { preset: 'veryfast' }, maxUploadBytes: 4 * 1024 ** 3 });
+  const perTitle = await startTestStack({
+    storage: 'local',
+    workers: 2,
+    ladderPolicy: 'per-title',
+    settings: { preset: 'veryfast' },
+    maxUploadBytes: 4 * 1024 ** 3,
+  });
+  const fixed = await startTestStack({
+    storage: 'local',
+    workers: 2,
+    ladderPolicy: 'fixed',
+    settings: { preset: 'veryfast' },
+    maxUploadBytes: 4 * 1024 ** 3,
+  });
   const rows: { name: string; bd: number; topSaved: number; share: number; gap: number; same: boolean }[] = [];
   const failures: string[] = [];
-  console.log(`bench:ladder: ${masters.length} titles (real, derived, generated ${DURATION_S} s), x264 veryfast, PSNR-Y by a plain ffmpeg psnr over every frame, ${REPEATS} per-title runs each`);
+  console.log(
+    `bench:ladder: ${masters.length} titles (real, derived, generated ${DURATION_S} s), x264 veryfast, PSNR-Y by a plain ffmpeg psnr over every frame, ${REPEATS} per-title runs each`,
+  );
   try {
     for (const m of masters) {
       let pt: Run;
@@ -175,7 +239,9 @@ async function main(): Promise<void> {
       }
       const same = repeats.every((l) => l === pt.ladder);
       const gap = Math.max(0, ...pt.reportedMinusPlain.map(Math.abs));
-      console.log(`\n${m.name} (${m.width}x${m.height} @ ${frameRateValue({ num: Number(m.frameRate.split('/')[0]), den: Number(m.frameRate.split('/')[1] ?? 1) }).toFixed(3)} fps, ${m.durationS.toFixed(1)} s)`);
+      console.log(
+        `\n${m.name} (${m.width}x${m.height} @ ${frameRateValue({ num: Number(m.frameRate.split('/')[0]), den: Number(m.frameRate.split('/')[1] ?? 1) }).toFixed(3)} fps, ${m.durationS.toFixed(1)} s)`,
+      );
       console.log(`  fixed     ${fx.rungs}`);
       console.log(`  per-title ${pt.rungs}`);
       console.log(`  ladder    ${pt.ladder}   ${same ? `same on ${REPEATS} runs` : `DIFFERS across runs: ${repeats.join(' | ')}`}`);
@@ -212,9 +278,13 @@ async function main(): Promise<void> {
   };
   if (failures.length > 0) console.log(`\nFAILED titles: ${failures.join(', ')}`);
   if (rows.length === 0) return;
-  console.log(`\nBD-rate over ${defined((r) => r.bd).length} titles: mean ${avg((r) => r.bd).toFixed(1)}% (target <= -25%: ratio ${(avg((r) => r.bd) / -25).toFixed(2)} of target), worst ${worstOf((r) => r.bd)}% (target <= 0%)`);
+  console.log(
+    `\nBD-rate over ${defined((r) => r.bd).length} titles: mean ${avg((r) => r.bd).toFixed(1)}% (target <= -25%: ratio ${(avg((r) => r.bd) / -25).toFixed(2)} of target), worst ${worstOf((r) => r.bd)}% (target <= 0%)`,
+  );
   console.log(`reported vs plain PSNR: worst gap ${worstOf((r) => r.gap)} dB (target <= 0.5)`);
-  console.log(`analysis CPU as a share of the final encode's: mean ${(avg((r) => r.share) * 100).toFixed(1)}%, worst ${worstOf((r) => r.share * 100)}% (target <= 15%)`);
+  console.log(
+    `analysis CPU as a share of the final encode's: mean ${(avg((r) => r.share) * 100).toFixed(1)}%, worst ${worstOf((r) => r.share * 100)}% (target <= 15%)`,
+  );
   console.log(`same ladder on ${REPEATS} runs: ${rows.filter((r) => r.same).length} of ${rows.length} titles`);
   console.log(`top-rung bits saved: mean ${(avg((r) => r.topSaved) * 100).toFixed(1)}%`);
 }

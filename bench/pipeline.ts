@@ -41,21 +41,42 @@ async function main(): Promise<void> {
   // covering the whole title, plus the audio encode.
   const plainOut = path.join(dir, 'plain');
   await mkdir(plainOut);
-  const runPlain = () => measure(async () => {
-    const video = buildEncodeChunkArgs({
-      kind: 'encode-chunk', input: master, timeline: timelineOf(probe), startFrame: 0,
-      endFrame: undefined, rungs: ladder, outputs: ladder.map((_, i) => path.join(plainOut, `r${i}.mp4`)), settings,
+  const runPlain = () =>
+    measure(async () => {
+      const video = buildEncodeChunkArgs({
+        kind: 'encode-chunk',
+        input: master,
+        timeline: timelineOf(probe),
+        startFrame: 0,
+        endFrame: undefined,
+        rungs: ladder,
+        outputs: ladder.map((_, i) => path.join(plainOut, `r${i}.mp4`)),
+        settings,
+      });
+      const audio = buildEncodeAudioArgs({
+        kind: 'encode-audio',
+        input: master,
+        offsetS: 0,
+        output: path.join(plainOut, 'a.m4a'),
+        bitrateKbps: settings.audioBitrateKbps,
+      });
+      // One process: the audio output maps from the same (first) input, so drop its `-i`.
+      await runFfmpeg([...video, ...audio.slice(2)]);
     });
-    const audio = buildEncodeAudioArgs({ kind: 'encode-audio', input: master, offsetS: 0, output: path.join(plainOut, 'a.m4a'), bitrateKbps: settings.audioBitrateKbps });
-    // One process: the audio output maps from the same (first) input, so drop its `-i`.
-    await runFfmpeg([...video, ...audio.slice(2)]);
-  });
 
   // The pipeline.
   const redis = await startRedisServer(dir);
   const config: RuntimeConfig = {
-    redisUrl: redis.url, prefix: 'bench', dataDir: dir, storage: { kind: 'local', root: path.join(dir, 'storage') }, settings, ladderPolicy: 'fixed',
-    maxUploadBytes: 10 * 1024 ** 3, tmpDir: dir, publicUrl: undefined, applianceOrigins: [],
+    redisUrl: redis.url,
+    prefix: 'bench',
+    dataDir: dir,
+    storage: { kind: 'local', root: path.join(dir, 'storage') },
+    settings,
+    ladderPolicy: 'fixed',
+    maxUploadBytes: 10 * 1024 ** 3,
+    tmpDir: dir,
+    publicUrl: undefined,
+    applianceOrigins: [],
   };
   const api = await createApi(config, redis.url, false);
   actAsAdmin(api.app, (await api.keys.create('admin', 'bench')).key);
@@ -98,7 +119,8 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
     jobs = await ofLast();
   }
-  const spanS = (name: string): number[] => jobs.filter((j) => j.name === name).map((j) => ((j.finishedOn ?? 0) - (j.processedOn ?? 0)) / 1000);
+  const spanS = (name: string): number[] =>
+    jobs.filter((j) => j.name === name).map((j) => ((j.finishedOn ?? 0) - (j.processedOn ?? 0)) / 1000);
   const probeS = Math.max(...spanS('probe'));
   const chunkS = spanS('encode-chunk');
   const audioS = Math.max(0, ...spanS('encode-audio'));
@@ -107,7 +129,10 @@ async function main(): Promise<void> {
   const t0 = Math.min(...jobs.map((j) => j.timestamp));
   const timeline = [...jobs]
     .sort((a, b) => (a.processedOn ?? 0) - (b.processedOn ?? 0))
-    .map((j) => `  ${j.name.padEnd(13)} queued ${((j.timestamp - t0) / 1000).toFixed(1).padStart(5)} s  ran ${(((j.processedOn ?? 0) - t0) / 1000).toFixed(1).padStart(5)} → ${(((j.finishedOn ?? 0) - t0) / 1000).toFixed(1).padStart(5)} s`);
+    .map(
+      (j) =>
+        `  ${j.name.padEnd(13)} queued ${((j.timestamp - t0) / 1000).toFixed(1).padStart(5)} s  ran ${(((j.processedOn ?? 0) - t0) / 1000).toFixed(1).padStart(5)} → ${(((j.finishedOn ?? 0) - t0) / 1000).toFixed(1).padStart(5)} s`,
+    );
   await queue.close();
   conn.disconnect();
   await Promise.all(workers.map((w) => w.close()));
@@ -118,10 +143,14 @@ async function main(): Promise<void> {
 
   const row = (label: string, wall: number, cpu: number): string =>
     `${label.padEnd(42)} wall ${wall.toFixed(1).padStart(7)} s   cpu ${cpu.toFixed(1).padStart(7)} s   realtime ×${(DURATION_S / wall).toFixed(2)}`;
-  console.log(`bench:pipeline: ${DURATION_S} s 1280x720@30 master, ${ladder.length} rungs (${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}), preset ${settings.preset}, ${WORKERS} workers on ${os.availableParallelism()} cores`);
+  console.log(
+    `bench:pipeline: ${DURATION_S} s 1280x720@30 master, ${ladder.length} rungs (${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}), preset ${settings.preset}, ${WORKERS} workers on ${os.availableParallelism()} cores`,
+  );
   pairs.forEach(({ plain, pipeline }, i) => {
     console.log(row(`pair ${i + 1}: plain ffmpeg (one process)`, plain.wallS, plain.cpuS));
-    console.log(row(`pair ${i + 1}: vodforge pipeline (API→ready)`, pipeline.wallS, pipeline.cpuS) + `   ratio wall ${(pipeline.wallS / plain.wallS).toFixed(3)}, cpu ${(pipeline.cpuS / plain.cpuS).toFixed(3)}   rungs measured ${pipeline.measuredAfterS.toFixed(1)} s after ready`);
+    console.log(
+      `${row(`pair ${i + 1}: vodforge pipeline (API→ready)`, pipeline.wallS, pipeline.cpuS)}   ratio wall ${(pipeline.wallS / plain.wallS).toFixed(3)}, cpu ${(pipeline.cpuS / plain.cpuS).toFixed(3)}   rungs measured ${pipeline.measuredAfterS.toFixed(1)} s after ready`,
+    );
   });
   const median = (xs: number[]): number => {
     const v = [...xs].sort((a, b) => a - b);
@@ -130,13 +159,17 @@ async function main(): Promise<void> {
   const wallRatio = median(pairs.map((p) => p.pipeline.wallS / p.plain.wallS));
   const cpuRatio = median(pairs.map((p) => p.pipeline.cpuS / p.plain.cpuS));
   const plainWall = median(pairs.map((p) => p.plain.wallS));
-  console.log(`ratio pipeline/plain, median of ${pairs.length} pairs: wall ${wallRatio.toFixed(3)} (target <= 1.15)   cpu ${cpuRatio.toFixed(3)}`);
+  console.log(
+    `ratio pipeline/plain, median of ${pairs.length} pairs: wall ${wallRatio.toFixed(3)} (target <= 1.15)   cpu ${cpuRatio.toFixed(3)}`,
+  );
   console.log(
     `supervisor kill -9 at the midpoint, restarted at once (vodforge up, ${WORKERS} workers): ${crash.crashedS.toFixed(1)} s to ready against ${crash.uninterruptedS.toFixed(1)} s uninterrupted` +
       `   ratio ${(crash.crashedS / crash.uninterruptedS).toFixed(3)}, work lost ${(crash.crashedS - crash.uninterruptedS).toFixed(1)} s`,
   );
   console.log(`job timeline of the last title (from its first job's queueing):\n${timeline.join('\n')}`);
-  console.log(`critical path (unlimited workers): probe ${probeS.toFixed(1)} s + longest chunk ${Math.max(...chunkS).toFixed(1)} s (of ${chunkS.length}; audio ${audioS.toFixed(1)} s) + package ${packageS.toFixed(1)} s = ${critical.toFixed(1)} s  (${(critical / plainWall).toFixed(3)} of plain's median)`);
+  console.log(
+    `critical path (unlimited workers): probe ${probeS.toFixed(1)} s + longest chunk ${Math.max(...chunkS).toFixed(1)} s (of ${chunkS.length}; audio ${audioS.toFixed(1)} s) + package ${packageS.toFixed(1)} s = ${critical.toFixed(1)} s  (${(critical / plainWall).toFixed(3)} of plain's median)`,
+  );
 }
 
 await main();

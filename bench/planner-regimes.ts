@@ -19,7 +19,16 @@ import { planFill, planFromHistory } from '../cdn-planner/plan.ts';
 import { auditPlan } from '../cdn-planner/sim/world/audit.ts';
 import { generateWorld, REGIMES, type World } from '../cdn-planner/sim/world/generate.ts';
 import {
-  LfuCache, LruCache, realisedBytes, replayClusterCache, replayConsistentHashing, replayOracle, replayPlan, spearman, weightedError, type Outcome,
+  LfuCache,
+  LruCache,
+  realisedBytes,
+  replayClusterCache,
+  replayConsistentHashing,
+  replayOracle,
+  replayPlan,
+  spearman,
+  weightedError,
+  type Outcome,
 } from '../cdn-planner/sim/world/replay.ts';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -67,22 +76,30 @@ function judge(world: World): Row {
     wape += weightedError(predicted, realised[r]!) / world.regions.length;
   });
   return {
-    regime: world.regime.name, dense: world.regime.records === 'file-4h',
+    regime: world.regime.name,
+    dense: world.regime.records === 'file-4h',
     ours: replayPlan(world, detail.plan, holdings),
     lru: replayClusterCache(world, 'LRU', (c) => new LruCache(c)),
     lfu: replayClusterCache(world, 'LFU', (c) => new LfuCache(c)),
     hashing: replayConsistentHashing(world),
     expected: replayOracle(world, 'oracle (expected)', world.expected),
     truth: replayOracle(world, 'oracle (next-day truth)', realised),
-    rho, wape, planCpuS, violations: auditPlan(world, detail.plan, holdings),
+    rho,
+    wape,
+    planCpuS,
+    violations: auditPlan(world, detail.plan, holdings),
   };
 }
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const offload = (o: Outcome): number => o.servedBytes / o.requestedBytes;
 const rows: Row[] = [];
-console.log('bench:planner regimes: worlds from cdn-planner/sim/world (3,000 titles x 6 rungs, 4 regions x 8 appliances, 12 days of history, plan at midnight UTC, the next day replayed in time order)');
-console.log('regime            | offload: ours  LRU    LFU    hash   oracle(exp) oracle(truth) | ours/oracle(exp) | origin vs LRU  vs LFU | peak/mean | releases served (ours, LRU) | forecast rho, wape | plan CPU | violations');
+console.log(
+  'bench:planner regimes: worlds from cdn-planner/sim/world (3,000 titles x 6 rungs, 4 regions x 8 appliances, 12 days of history, plan at midnight UTC, the next day replayed in time order)',
+);
+console.log(
+  'regime            | offload: ours  LRU    LFU    hash   oracle(exp) oracle(truth) | ours/oracle(exp) | origin vs LRU  vs LFU | peak/mean | releases served (ours, LRU) | forecast rho, wape | plan CPU | violations',
+);
 for (const regime of REGIMES) {
   if (!only.test(regime.name)) continue;
   const row = judge(generateWorld(regime));
@@ -90,22 +107,37 @@ for (const regime of REGIMES) {
   const rel = (o: Outcome): string => (o.releaseRequestedBytes > 0 ? pct(o.releaseServedBytes / o.releaseRequestedBytes) : 'n/a');
   console.log(
     `${row.regime.padEnd(17)} | ${[row.ours, row.lru, row.lfu, row.hashing].map((o) => pct(offload(o)).padStart(6)).join(' ')} ${pct(offload(row.expected)).padStart(11)} ${pct(offload(row.truth)).padStart(13)} | ` +
-    `${(offload(row.ours) / offload(row.expected)).toFixed(3).padStart(16)} | ${(row.ours.originBytes / row.lru.originBytes).toFixed(2).padStart(13)}x ${(row.ours.originBytes / row.lfu.originBytes).toFixed(2).padStart(5)}x | ` +
-    `${row.ours.peakToMean.toFixed(2).padStart(9)} | ${rel(row.ours).padStart(15)}, ${rel(row.lru).padStart(6)}    | ${row.rho.toFixed(3)}, ${row.wape.toFixed(3)}       | ${row.planCpuS.toFixed(2).padStart(5)} s  | ${row.violations.length}`,
+      `${(offload(row.ours) / offload(row.expected)).toFixed(3).padStart(16)} | ${(row.ours.originBytes / row.lru.originBytes).toFixed(2).padStart(13)}x ${(row.ours.originBytes / row.lfu.originBytes).toFixed(2).padStart(5)}x | ` +
+      `${row.ours.peakToMean.toFixed(2).padStart(9)} | ${rel(row.ours).padStart(15)}, ${rel(row.lru).padStart(6)}    | ${row.rho.toFixed(3)}, ${row.wape.toFixed(3)}       | ${row.planCpuS.toFixed(2).padStart(5)} s  | ${row.violations.length}`,
   );
   for (const v of row.violations.slice(0, 5)) console.log(`  violation: ${v}`);
 }
 if (rows.length > 0) {
-  const worst = <T>(pick: (r: Row) => number, lowIsBad = true): Row => rows.reduce((a, b) => ((lowIsBad ? pick(b) < pick(a) : pick(b) > pick(a)) ? b : a));
+  const worst = (pick: (r: Row) => number, lowIsBad = true): Row =>
+    rows.reduce((a, b) => ((lowIsBad ? pick(b) < pick(a) : pick(b) > pick(a)) ? b : a));
   const vsLru = worst((r) => offload(r.ours) - offload(r.lru));
   const vsOracle = worst((r) => offload(r.ours) / offload(r.expected));
   const origin = worst((r) => r.ours.originBytes / r.lru.originBytes, false);
   const withReleases = rows.filter((r) => r.ours.releaseRequestedBytes > 0);
-  const releases = withReleases.length === 0 ? undefined : withReleases.reduce((a, b) => (b.ours.releaseServedBytes / b.ours.releaseRequestedBytes < a.ours.releaseServedBytes / a.ours.releaseRequestedBytes ? b : a));
-  console.log(`worst vs LRU: ${vsLru.regime} ours ${pct(offload(vsLru.ours))} vs ${pct(offload(vsLru.lru))} (target: more than LRU in every regime)`);
-  console.log(`worst share of the expected-demand oracle: ${vsOracle.regime} ${(offload(vsOracle.ours) / offload(vsOracle.expected)).toFixed(3)} (target >= 0.95 in dense regimes)`);
-  console.log(`worst origin vs LRU: ${origin.regime} ${(origin.ours.originBytes / origin.lru.originBytes).toFixed(2)}x (target <= 0.8x dense, <= 1x sparse)`);
-  if (releases !== undefined) console.log(`worst release bytes served: ${releases.regime} ${pct(releases.ours.releaseServedBytes / releases.ours.releaseRequestedBytes)} (target >= 90%)`);
+  const releases =
+    withReleases.length === 0
+      ? undefined
+      : withReleases.reduce((a, b) =>
+          b.ours.releaseServedBytes / b.ours.releaseRequestedBytes < a.ours.releaseServedBytes / a.ours.releaseRequestedBytes ? b : a,
+        );
+  console.log(
+    `worst vs LRU: ${vsLru.regime} ours ${pct(offload(vsLru.ours))} vs ${pct(offload(vsLru.lru))} (target: more than LRU in every regime)`,
+  );
+  console.log(
+    `worst share of the expected-demand oracle: ${vsOracle.regime} ${(offload(vsOracle.ours) / offload(vsOracle.expected)).toFixed(3)} (target >= 0.95 in dense regimes)`,
+  );
+  console.log(
+    `worst origin vs LRU: ${origin.regime} ${(origin.ours.originBytes / origin.lru.originBytes).toFixed(2)}x (target <= 0.8x dense, <= 1x sparse)`,
+  );
+  if (releases !== undefined)
+    console.log(
+      `worst release bytes served: ${releases.regime} ${pct(releases.ours.releaseServedBytes / releases.ours.releaseRequestedBytes)} (target >= 90%)`,
+    );
   const broken = rows.reduce((s, r) => s + r.violations.length, 0);
   console.log(`capacity, window, bandwidth and source violations: ${broken} (target: none)`);
   console.log(`slowest plan: ${Math.max(...rows.map((r) => r.planCpuS)).toFixed(2)} s CPU (target < 10 s)`);

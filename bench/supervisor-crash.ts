@@ -23,7 +23,10 @@ function startUp(dataDir: string, port: number, workers: number): ChildProcess {
   delete env.REDIS_URL;
   delete env.S3_BUCKET;
   delete env.VF_TMP_DIR;
-  return spawn(process.execPath, [BIN, 'up', '--port', String(port), '--workers', String(workers), '--data-dir', dataDir], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [BIN, 'up', '--port', String(port), '--workers', String(workers), '--data-dir', dataDir], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function stop(up: ChildProcess): Promise<void> {
@@ -43,8 +46,18 @@ async function ingestToReady(master: string, dataDir: string, workers: number, c
   const key = (await readFile(path.join(dataDir, 'admin.key'), 'utf8')).trim();
   const headers = { 'x-api-key': key };
   const t0 = performance.now();
-  const created = (await (await fetch(`${api}/v1/titles`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'crash bench' }) })).json()) as { id: string };
-  const put = await fetch(`${api}/v1/titles/${created.id}/master`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: await readFile(master) });
+  const created = (await (
+    await fetch(`${api}/v1/titles`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'crash bench' }),
+    })
+  ).json()) as { id: string };
+  const put = await fetch(`${api}/v1/titles/${created.id}/master`, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': 'application/octet-stream' },
+    body: await readFile(master),
+  });
   if (put.status !== 202) throw new Error(`upload refused: ${put.status} ${await put.text()}`);
   let crashed = crashAtS === undefined;
   for (;;) {

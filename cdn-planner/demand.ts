@@ -2,7 +2,6 @@ import type { CatalogIndex } from './catalog-index.ts';
 import type { ViewRecord } from './types.ts';
 import { DAY_MS } from './units.ts';
 
-
 /** One region's view history, bucketed into days ending at {@link DemandHistory.endMs}. */
 export interface RegionHistory {
   /** Bytes served per title per day: index `title * days + day`, day `days - 1` is the latest. */

@@ -8,7 +8,11 @@ declare module 'hashring' {
     readonly 'max cache size'?: number;
   }
   class HashRing {
-    constructor(servers: Readonly<Record<string, number | { readonly weight: number; readonly vnodes?: number }>> | readonly string[], algorithm?: string, options?: HashRingOptions);
+    constructor(
+      servers: Readonly<Record<string, number | { readonly weight: number; readonly vnodes?: number }>> | readonly string[],
+      algorithm?: string,
+      options?: HashRingOptions,
+    );
     /** The server a key maps to, or undefined on an empty ring. */
     get(key: string): string | undefined;
     /** Up to `size` distinct servers in ring order from the key's position. */

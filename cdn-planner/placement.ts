@@ -90,7 +90,19 @@ export function placeCluster(
   const order = rankByDensity(demand, index.fileBytes, held, 1 / (options.retentionDays ?? 7));
   let demandBytes = 0;
   for (const f of order) demandBytes += demand[f]!;
-  if (n === 0) return { cluster, region, members, files: [], bytes: new Float64Array(0), traffic: new Float64Array(0), copies, perCopyBytes: Number.POSITIVE_INFINITY, leftAtOrigin: order.length, demandBytes };
+  if (n === 0)
+    return {
+      cluster,
+      region,
+      members,
+      files: [],
+      bytes: new Float64Array(0),
+      traffic: new Float64Array(0),
+      copies,
+      perCopyBytes: Number.POSITIVE_INFINITY,
+      leftAtOrigin: order.length,
+      demandBytes,
+    };
 
   const capacity = members.reduce((s, a) => s + a.capacityBytes, 0);
   const maxCopies = Math.min(options.maxCopies ?? n, n, 255);
@@ -133,7 +145,18 @@ export function placeCluster(
     result = assign(ctx, copies, totalBytes);
   }
   const leftAtOrigin = order.length - selected.length + result.failed;
-  return { cluster, region, members, files: result.files, bytes: result.bytes, traffic: result.traffic, copies: result.copies, perCopyBytes: perCopy, leftAtOrigin, demandBytes };
+  return {
+    cluster,
+    region,
+    members,
+    files: result.files,
+    bytes: result.bytes,
+    traffic: result.traffic,
+    copies: result.copies,
+    perCopyBytes: perCopy,
+    leftAtOrigin,
+    demandBytes,
+  };
 }
 
 /**

@@ -111,7 +111,12 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
       targets.push({ appliance: a, keys, ...(deadlines.size === 0 ? {} : { deadlines }) });
     });
     for (const [f, s] of byFile) {
-      s.holders.forEach((j, i) => ((planShares[p.members[j]!.id] ??= {})[index.keys[f]!] = roundShare(s.shares[i]!)));
+      s.holders.forEach((j, i) => {
+        const id = p.members[j]!.id;
+        planShares[id] ??= {};
+        const byKey = planShares[id]!;
+        byKey[index.keys[f]!] = roundShare(s.shares[i]!);
+      });
     }
   });
   const placed = new Set(targets.map((t) => t.appliance.id));
@@ -136,7 +141,10 @@ export function planFromHistory(input: HistoryPlanInput, options: PlanOptions = 
     placements,
     fills: schedule.fills,
     evictions: schedule.evictions,
-    shares: schedule.unscheduled.size === 0 ? planShares : dropUnscheduled(planShares, placements, new Map(appliances.map((a) => [a.id, a.cluster]))),
+    shares:
+      schedule.unscheduled.size === 0
+        ? planShares
+        : dropUnscheduled(planShares, placements, new Map(appliances.map((a) => [a.id, a.cluster]))),
     stats: {
       at: new Date(atMs).toISOString(),
       notes: planNotes(clusters),
@@ -156,7 +164,9 @@ function planNotes(clusters: readonly ClusterPlacement[]): string[] {
   const single = clusters.filter((p) => p.members.length > 1 && !Number.isFinite(p.perCopyBytes)).map((p) => p.cluster);
   return single.length === 0
     ? []
-    : [`one copy per file in ${single.length === 1 ? 'cluster' : 'clusters'} ${single.join(', ')}: an active appliance has no serveGbps, so nothing says a file needs a second copy`];
+    : [
+        `one copy per file in ${single.length === 1 ? 'cluster' : 'clusters'} ${single.join(', ')}: an active appliance has no serveGbps, so nothing says a file needs a second copy`,
+      ];
 }
 
 /** Shares are written to four decimals: the plan stays readable, steering needs no more. */
@@ -168,12 +178,15 @@ const roundShare = (x: number): number => Math.round(x * 1e4) / 1e4;
  * when those were all zero), so a cluster's weights for a key still sum to one.
  */
 export function dropUnscheduled(
-  shares: Record<string, Record<string, number>>, placements: Record<string, readonly string[]>, clusterOf: ReadonlyMap<string, string>,
+  shares: Record<string, Record<string, number>>,
+  placements: Record<string, readonly string[]>,
+  clusterOf: ReadonlyMap<string, string>,
 ): Record<string, Record<string, number>> {
   const kept: { id: string; key: string; share: number; group: string }[] = [];
   for (const [id, byKey] of Object.entries(shares)) {
     const placed = new Set(placements[id] ?? []);
-    for (const [key, share] of Object.entries(byKey)) if (placed.has(key)) kept.push({ id, key, share, group: `${clusterOf.get(id) ?? ''}\u0000${key}` });
+    for (const [key, share] of Object.entries(byKey))
+      if (placed.has(key)) kept.push({ id, key, share, group: `${clusterOf.get(id) ?? ''}\u0000${key}` });
   }
   const sum = new Map<string, { total: number; n: number }>();
   for (const k of kept) {
@@ -183,7 +196,9 @@ export function dropUnscheduled(
   const out: Record<string, Record<string, number>> = {};
   for (const k of kept) {
     const g = sum.get(k.group)!;
-    (out[k.id] ??= {})[k.key] = roundShare(g.total > 0 ? k.share / g.total : 1 / g.n);
+    out[k.id] ??= {};
+    const byKey = out[k.id]!;
+    byKey[k.key] = roundShare(g.total > 0 ? k.share / g.total : 1 / g.n);
   }
   return out;
 }

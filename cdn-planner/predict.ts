@@ -93,7 +93,12 @@ export function exponentialSmoothingModel(options: SmoothingOptions = {}): Popul
         return { name, region, weekly, x: adjustedSeries(region, history, index, weekly) };
       });
       const ages = titleAges(history, index);
-      const curve = ageCurve(series.map((s) => s.x), ages, history.days, index.titleIds.length);
+      const curve = ageCurve(
+        series.map((s) => s.x),
+        ages,
+        history.days,
+        index.titleIds.length,
+      );
       const levels = series.map((s) => smoothedLevels(s.x, ages, curve, history.days, alpha));
       const titleBytes = titleSizes(index);
       const k = options.regionalPriorPlays ?? estimatePriorPlays(levels, titleBytes);
@@ -144,7 +149,12 @@ function titleAges(history: DemandHistory, index: CatalogIndex): Ages {
 
 const ageOf = (ages: Ages, t: number, d: number): number => Math.min(MAX_CURVE_AGE, Math.max(0, d - ages.releaseDay[t]!));
 
-function adjustedSeries(region: RegionHistory, history: DemandHistory, index: CatalogIndex, weekly: readonly number[] | undefined): Float32Array {
+function adjustedSeries(
+  region: RegionHistory,
+  history: DemandHistory,
+  index: CatalogIndex,
+  weekly: readonly number[] | undefined,
+): Float32Array {
   const { days, endMs } = history;
   const startMs = endMs - days * DAY_MS;
   const x = new Float32Array(region.titleDaily.length);
@@ -334,7 +344,9 @@ function forecastTitles(
 }
 
 function quantileOfPositive(values: Float64Array, q: number): number {
-  const positive = Array.from(values).filter((v) => v > 0).sort((a, b) => a - b);
+  const positive = Array.from(values)
+    .filter((v) => v > 0)
+    .sort((a, b) => a - b);
   return positive.length === 0 ? 0 : (positive[Math.min(positive.length - 1, Math.floor(q * positive.length))] ?? 0);
 }
 
@@ -367,8 +379,11 @@ function fileShares(history: DemandHistory, index: CatalogIndex): Float64Array {
     const n = files.length;
     if (n === 0) continue;
     let p = pooled.get(n);
-    if (p === undefined) pooled.set(n, (p = { byRank: new Float64Array(n), keyed: 0, viewing: 0, titles: 0 }));
-    files.forEach((f, r) => (p.byRank[r]! += history.fileKeyedBytes[f]!));
+    if (p === undefined) {
+      p = { byRank: new Float64Array(n), keyed: 0, viewing: 0, titles: 0 };
+      pooled.set(n, p);
+    }
+    for (const [r, f] of files.entries()) p.byRank[r]! += history.fileKeyedBytes[f]!;
     p.keyed += history.titleKeyedBytes[t]!;
     p.viewing += files.reduce((sum, f) => sum + index.fileBytes[f]!, 0);
     p.titles++;

@@ -2,7 +2,6 @@ import { windowOccurrences, zoneClock, type Interval, type ZoneClock } from './z
 import type { Appliance, Eviction, Fill, Holdings } from './types.ts';
 import { DAY_MS } from './units.ts';
 
-
 /** One appliance's target content with the value of each key (predicted bytes/day it serves). */
 export interface ApplianceTarget {
   readonly appliance: Appliance;
@@ -61,7 +60,10 @@ export function scheduleFills(targets: readonly ApplianceTarget[], holdings: Hol
     const adds = [...keys].filter(([k]) => !held.has(k)).sort((x, y) => due(x[0]) - due(y[0]) || y[1] - x[1] || (x[0] < y[0] ? -1 : 1));
     if (adds.length === 0) continue;
     let clock = clocks.get(a.fillWindow.tz);
-    if (clock === undefined) clocks.set(a.fillWindow.tz, (clock = zoneClock(a.fillWindow.tz)));
+    if (clock === undefined) {
+      clock = zoneClock(a.fillWindow.tz);
+      clocks.set(a.fillWindow.tz, clock);
+    }
     const occurrences = windowOccurrences(a.fillWindow, clock, options.atMs);
     const windows: Interval[] = [];
     const windowAt = (i: number): Interval => {
@@ -125,7 +127,7 @@ export function scheduleFills(targets: readonly ApplianceTarget[], holdings: Hol
  */
 function peerHolders(targets: readonly ApplianceTarget[], holdings: Holdings, wanted: ReadonlySet<string>): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const { appliance: a, keys, deadlines } of targets) {
+  for (const { appliance: a, keys } of targets) {
     if (a.state === 'down') continue;
     for (const key of holdings[a.id] ?? []) {
       if (!wanted.has(key)) continue;

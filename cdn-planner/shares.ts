@@ -37,13 +37,13 @@ export function levelTraffic(p: ClusterPlacement, demand: ArrayLike<number>): Tr
     else replicated.push({ f, d, holders, shares: new Float64Array(holders.length).fill(1 / holders.length) });
   }
   replicated.sort((a, b) => b.d - a.d || a.f - b.f);
-  for (const r of replicated) r.holders.forEach((j, i) => (load[j]! += r.d * r.shares[i]!));
+  for (const r of replicated) for (const [i, j] of r.holders.entries()) load[j]! += r.d * r.shares[i]!;
   for (let pass = 0; pass < PASSES; pass++) {
     for (const r of replicated) {
       if (!(r.d > 0)) continue;
-      r.holders.forEach((j, i) => (load[j]! -= r.d * r.shares[i]!));
+      for (const [i, j] of r.holders.entries()) load[j]! -= r.d * r.shares[i]!;
       waterFill(r.d, r.holders, load, capacity, r.shares);
-      r.holders.forEach((j, i) => (load[j]! += r.d * r.shares[i]!));
+      for (const [i, j] of r.holders.entries()) load[j]! += r.d * r.shares[i]!;
     }
   }
   return { byFile: new Map(replicated.map((r) => [r.f, { holders: r.holders, shares: r.shares }])), traffic: load };
@@ -67,8 +67,16 @@ export function holdersByFile(p: Pick<ClusterPlacement, 'files'>): Map<number, n
  * common level λ (sum over holders of cap × max(0, λ − level) = d); writes each holder's share
  * of `d` into `out`.
  */
-export function waterFill(d: number, holders: readonly number[], load: ArrayLike<number>, capacity: ArrayLike<number>, out: Float64Array): void {
-  const order = holders.map((j, i) => ({ i, level: (load[j] ?? 0) / (capacity[j] ?? 1), cap: capacity[j] ?? 1 })).sort((a, b) => a.level - b.level || a.i - b.i);
+export function waterFill(
+  d: number,
+  holders: readonly number[],
+  load: ArrayLike<number>,
+  capacity: ArrayLike<number>,
+  out: Float64Array,
+): void {
+  const order = holders
+    .map((j, i) => ({ i, level: (load[j] ?? 0) / (capacity[j] ?? 1), cap: capacity[j] ?? 1 }))
+    .sort((a, b) => a.level - b.level || a.i - b.i);
   let capSum = 0;
   let weighted = 0;
   let lambda = 0;

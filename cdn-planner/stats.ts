@@ -3,10 +3,14 @@ import type { Schedule } from './schedule.ts';
 import type { Appliance, ClusterStats } from './types.ts';
 import { DAY_MS, HOUR_MS } from './units.ts';
 
-
 /** Summary figures an operator reviews before approving a cluster's part of a plan. */
 export function clusterStats(
-  p: ClusterPlacement, appliances: readonly Appliance[], schedule: Schedule, peakFactor: number, atMs: number, traffic: Float64Array = p.traffic,
+  p: ClusterPlacement,
+  appliances: readonly Appliance[],
+  schedule: Schedule,
+  peakFactor: number,
+  atMs: number,
+  traffic: Float64Array = p.traffic,
 ): ClusterStats {
   const ids = new Set(appliances.map((a) => a.id));
   const fills = schedule.fills.filter((f) => ids.has(f.applianceId));
@@ -62,14 +66,18 @@ export function clusterStats(
  * capacity-proportional spread, c is the bounded-loads ceiling. Capacity is the disk unless
  * `weight` says otherwise (traffic is weighed by serving capacity, {@link trafficWeight}).
  */
-export function peakToMean(load: ArrayLike<number>, members: readonly Appliance[], weight: (a: Appliance) => number = (a) => a.capacityBytes): number {
+export function peakToMean(
+  load: ArrayLike<number>,
+  members: readonly Appliance[],
+  weight: (a: Appliance) => number = (a) => a.capacityBytes,
+): number {
   const capacity = members.reduce((s, a) => s + weight(a), 0);
   let total = 0;
   for (let j = 0; j < members.length; j++) total += load[j] ?? 0;
   if (total <= 0 || capacity <= 0) return members.length > 0 ? 1 : 0;
   let peak = 0;
   members.forEach((a, j) => {
-    peak = Math.max(peak, ((load[j] ?? 0) / total) / (weight(a) / capacity));
+    peak = Math.max(peak, (load[j] ?? 0) / total / (weight(a) / capacity));
   });
   return peak;
 }

@@ -40,11 +40,16 @@ export function steeringTable(plan: Plan, appliances: readonly Appliance[], opti
   }
   /** Copies per cluster and key, ready or not: an even split is over all of them. */
   const copies = new Map<string, number>();
-  for (const a of active) for (const key of plan.placements[a.id] ?? []) copies.set(`${a.cluster}\u0000${key}`, (copies.get(`${a.cluster}\u0000${key}`) ?? 0) + 1);
+  for (const a of active)
+    for (const key of plan.placements[a.id] ?? [])
+      copies.set(`${a.cluster}\u0000${key}`, (copies.get(`${a.cluster}\u0000${key}`) ?? 0) + 1);
   const holders = new Map<string, Map<string, Holder[]>>();
   for (const a of active) {
     let byKey = holders.get(a.region);
-    if (byKey === undefined) holders.set(a.region, (byKey = new Map()));
+    if (byKey === undefined) {
+      byKey = new Map();
+      holders.set(a.region, byKey);
+    }
     const clusterShare = (clusterCapacity.get(a.cluster) ?? 0) / (regionCapacity.get(a.region) || 1);
     for (const key of plan.placements[a.id] ?? []) {
       if (pending.has(`${a.id}\u0000${key}`)) continue;
@@ -69,7 +74,10 @@ export function steer(table: SteeringTable, region: string, key: string, clientH
   const list = table.holders.get(region)?.get(key);
   if (list === undefined || list.length === 0) return undefined;
   if (list.length === 1) return list[0]!.id;
-  const i = pickWeighted(list.map((h) => h.weight), (k) => hintHash(`${clientHint}\u0000${key}\u0000${list[k]!.id}`));
+  const i = pickWeighted(
+    list.map((h) => h.weight),
+    (k) => hintHash(`${clientHint}\u0000${key}\u0000${list[k]!.id}`),
+  );
   return list[i]!.id;
 }
 

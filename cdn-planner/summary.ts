@@ -17,7 +17,21 @@ export function formatSummary(plan: Plan): string {
     String(c.replicatedFiles),
     String(c.filesLeftAtOrigin),
   ]);
-  const header = ['cluster', 'region', 'active', 'fill GB', 'origin GB', 'fills', 'evict', 'win h', 'days', 'offload', 'peak/mean', 'copied', 'at origin'];
+  const header = [
+    'cluster',
+    'region',
+    'active',
+    'fill GB',
+    'origin GB',
+    'fills',
+    'evict',
+    'win h',
+    'days',
+    'offload',
+    'peak/mean',
+    'copied',
+    'at origin',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const totalFill = plan.stats.clusters.reduce((s, c) => s + c.bytesToFill, 0);

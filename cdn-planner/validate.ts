@@ -32,7 +32,12 @@ export function expectNumber(field: string, value: unknown, min: number, opts: {
     Number.isFinite(value) &&
     (opts.integer !== true || Number.isInteger(value)) &&
     (opts.above === true ? value > min : value >= min);
-  if (!ok) throw new PlannerInputError(field, `${opts.integer === true ? 'an integer' : 'a finite number'} ${opts.above === true ? '>' : '>='} ${min}`, value);
+  if (!ok)
+    throw new PlannerInputError(
+      field,
+      `${opts.integer === true ? 'an integer' : 'a finite number'} ${opts.above === true ? '>' : '>='} ${min}`,
+      value,
+    );
   return value;
 }
 
@@ -61,7 +66,13 @@ export function expectHttpUrl(field: string, value: unknown): string {
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '' || url.username !== '') {
+  if (
+    url === undefined ||
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== ''
+  ) {
     throw new PlannerInputError(field, 'an http(s) URL without query, fragment or credentials, e.g. "https://edge-1.isp.example"', value);
   }
   return (value as string).replace(/\/+$/, '');
@@ -69,12 +80,12 @@ export function expectHttpUrl(field: string, value: unknown): string {
 
 function expectFillWindow(field: string, value: unknown): FillWindow {
   const o = expectObject(field, value);
-  const start = o['start'];
-  const end = o['end'];
+  const start = o.start;
+  const end = o.end;
   if (typeof start !== 'string' || !HHMM.test(start)) throw new PlannerInputError(`${field}.start`, 'a local time "HH:MM"', start);
   if (typeof end !== 'string' || !HHMM.test(end)) throw new PlannerInputError(`${field}.end`, 'a local time "HH:MM"', end);
   if (start === end) throw new PlannerInputError(`${field}.end`, `different from start (${start})`, end);
-  return { start, end, tz: expectTimeZone(`${field}.tz`, o['tz']) };
+  return { start, end, tz: expectTimeZone(`${field}.tz`, o.tz) };
 }
 
 export function validateAppliances(value: unknown, field = 'appliances'): Appliance[] {
@@ -84,19 +95,19 @@ export function validateAppliances(value: unknown, field = 'appliances'): Applia
   return list.map((raw, i) => {
     const at = `${field}[${i}]`;
     const o = expectObject(at, raw);
-    const id = expectString(`${at}.id`, o['id']);
+    const id = expectString(`${at}.id`, o.id);
     const first = seen.get(id);
     if (first !== undefined) throw new PlannerDuplicateError(`${at}.id`, id, first);
     seen.set(id, `${at}.id`);
-    const cluster = expectString(`${at}.cluster`, o['cluster']);
-    const region = expectString(`${at}.region`, o['region']);
+    const cluster = expectString(`${at}.cluster`, o.cluster);
+    const region = expectString(`${at}.region`, o.region);
     // A cluster is planned against one region's demand; mixing regions would double count it.
     const clusterAt = clusterRegion.get(cluster);
     if (clusterAt !== undefined && clusterAt !== region) {
       throw new PlannerInputError(`${at}.region`, `"${clusterAt}" like the rest of cluster "${cluster}"`, region);
     }
     clusterRegion.set(cluster, region);
-    const state = o['state'];
+    const state = o.state;
     if (typeof state !== 'string' || !(STATES as readonly string[]).includes(state)) {
       throw new PlannerInputError(`${at}.state`, 'one of "active", "draining", "down"', state);
     }
@@ -104,13 +115,14 @@ export function validateAppliances(value: unknown, field = 'appliances'): Applia
       id,
       cluster,
       region,
-      capacityBytes: expectNumber(`${at}.capacityBytes`, o['capacityBytes'], 0, { integer: true }),
-      fillGbps: expectNumber(`${at}.fillGbps`, o['fillGbps'], 0, { above: true }),
-      fillWindow: expectFillWindow(`${at}.fillWindow`, o['fillWindow']),
+      capacityBytes: expectNumber(`${at}.capacityBytes`, o.capacityBytes, 0, { integer: true }),
+      fillGbps: expectNumber(`${at}.fillGbps`, o.fillGbps, 0, { above: true }),
+      fillWindow: expectFillWindow(`${at}.fillWindow`, o.fillWindow),
       state: state as ApplianceState,
     };
-    const serving = o['serveGbps'] === undefined ? appliance : { ...appliance, serveGbps: expectNumber(`${at}.serveGbps`, o['serveGbps'], 0, { above: true }) };
-    return o['baseUrl'] === undefined ? serving : { ...serving, baseUrl: expectHttpUrl(`${at}.baseUrl`, o['baseUrl']) };
+    const serving =
+      o.serveGbps === undefined ? appliance : { ...appliance, serveGbps: expectNumber(`${at}.serveGbps`, o.serveGbps, 0, { above: true }) };
+    return o.baseUrl === undefined ? serving : { ...serving, baseUrl: expectHttpUrl(`${at}.baseUrl`, o.baseUrl) };
   });
 }
 
@@ -121,37 +133,37 @@ export function validateCatalog(value: unknown, field = 'catalog'): CatalogTitle
   return list.map((raw, i) => {
     const at = `${field}[${i}]`;
     const o = expectObject(at, raw);
-    const titleId = expectString(`${at}.titleId`, o['titleId']);
+    const titleId = expectString(`${at}.titleId`, o.titleId);
     const first = titles.get(titleId);
     if (first !== undefined) throw new PlannerDuplicateError(`${at}.titleId`, titleId, first);
     titles.set(titleId, `${at}.titleId`);
     const releasedAtField = `${at}.releasedAt`;
-    expectInstant(releasedAtField, o['releasedAt']);
-    const files = expectArray(`${at}.files`, o['files']).map((f, j): CatalogFile => {
+    expectInstant(releasedAtField, o.releasedAt);
+    const files = expectArray(`${at}.files`, o.files).map((f, j): CatalogFile => {
       const fat = `${at}.files[${j}]`;
       const fo = expectObject(fat, f);
-      const key = expectString(`${fat}.key`, fo['key']);
+      const key = expectString(`${fat}.key`, fo.key);
       const prev = keys.get(key);
       if (prev !== undefined) throw new PlannerDuplicateError(`${fat}.key`, key, prev);
       keys.set(key, `${fat}.key`);
-      return { key, bytes: expectNumber(`${fat}.bytes`, fo['bytes'], 0, { integer: true, above: true }) };
+      return { key, bytes: expectNumber(`${fat}.bytes`, fo.bytes, 0, { integer: true, above: true }) };
     });
-    return { titleId, releasedAt: o['releasedAt'] as string, files };
+    return { titleId, releasedAt: o.releasedAt as string, files };
   });
 }
 
 /** Validates one parsed view-history line; `field` names it, e.g. `views:12`. */
 export function validateViewRecord(value: unknown, field: string): ViewRecord {
   const o = expectObject(field, value);
-  const ts = o['ts'];
+  const ts = o.ts;
   expectInstant(`${field}.ts`, ts);
   const record = {
     ts: ts as string,
-    titleId: expectString(`${field}.titleId`, o['titleId']),
-    region: expectString(`${field}.region`, o['region']),
-    bytes: expectNumber(`${field}.bytes`, o['bytes'], 0),
+    titleId: expectString(`${field}.titleId`, o.titleId),
+    region: expectString(`${field}.region`, o.region),
+    bytes: expectNumber(`${field}.bytes`, o.bytes, 0),
   };
-  const key = o['key'];
+  const key = o.key;
   return key === undefined ? record : { ...record, key: expectString(`${field}.key`, key) };
 }
 

@@ -1,7 +1,6 @@
 import type { FillWindow } from './types.ts';
 import { DAY_MS } from './units.ts';
 
-
 /** Wall-clock arithmetic in one IANA zone, from Intl.DateTimeFormat (no tz database of our own). */
 export interface ZoneClock {
   readonly tz: string;
@@ -29,7 +28,7 @@ export function zoneClock(tz: string): ZoneClock {
   const local = (utcMs: number) => {
     const p: Record<string, number> = {};
     for (const part of fmt.formatToParts(new Date(utcMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-    return { year: p['year']!, month: p['month']!, day: p['day']!, hour: p['hour']!, minute: p['minute']!, second: p['second']! };
+    return { year: p.year!, month: p.month!, day: p.day!, hour: p.hour!, minute: p.minute!, second: p.second! };
   };
   const offset = (utcMs: number): number => {
     const l = local(utcMs);

@@ -113,12 +113,29 @@ const secs = (s: number): string => s.toFixed(6);
 
 export function buildScanArgs(cmd: ScanCommand): string[] {
   const chain = (metadataFile: string): string =>
-    [...cropFilters(cmd.crop), `scale=${cmd.widthPx}:-2:flags=bilinear`, 'format=yuv420p', 'siti', `scdet=threshold=${cmd.sceneThreshold}`, `metadata=mode=print:file=${metadataFile}`].join(',');
+    [
+      ...cropFilters(cmd.crop),
+      `scale=${cmd.widthPx}:-2:flags=bilinear`,
+      'format=yuv420p',
+      'siti',
+      `scdet=threshold=${cmd.sceneThreshold}`,
+      `metadata=mode=print:file=${metadataFile}`,
+    ].join(',');
   if (cmd.bursts !== undefined) {
     if (cmd.bursts.length === 0) throw new RangeError('scan: expected at least one burst');
     // One single-threaded decoder per burst: frame threads would multiply each one's memory by
     // the core count, for bursts of a few seconds each.
-    const inputs = cmd.bursts.flatMap((b) => ['-skip_frame', 'noref', '-threads', '1', '-ss', secs(b.seekS), '-t', secs(b.durationS), ...masterInput(cmd.input)]);
+    const inputs = cmd.bursts.flatMap((b) => [
+      '-skip_frame',
+      'noref',
+      '-threads',
+      '1',
+      '-ss',
+      secs(b.seekS),
+      '-t',
+      secs(b.durationS),
+      ...masterInput(cmd.input),
+    ]);
     const graph = cmd.bursts.map((b, i) => `[${i}:v:0]${chain(b.metadataFile)}[o${i}]`).join(';');
     return [...inputs, '-filter_complex', graph, ...cmd.bursts.flatMap((_, i) => ['-map', `[o${i}]`, '-f', 'null', '-'])];
   }
@@ -130,13 +147,28 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
 }
 
 export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
-  if (!(cmd.blackLimit > 0 && cmd.blackLimit < 1)) throw new RangeError(`Expected \`blackLimit\` to be a share in (0, 1), got ${String(cmd.blackLimit)}`);
+  if (!(cmd.blackLimit > 0 && cmd.blackLimit < 1))
+    throw new RangeError(`Expected \`blackLimit\` to be a share in (0, 1), got ${String(cmd.blackLimit)}`);
   // A limit below 1 is a share of full scale to cropdetect. round=2 only keeps its own
   // x/y/w/h even; the decision reads x1..y2. reset=1 measures each keyframe on its own
   // instead of growing one box over the title, and skip=0 keeps the first keyframes, which
   // cropdetect otherwise drops.
   const detect = `cropdetect=limit=${cmd.blackLimit.toFixed(6)}:round=2:reset=1:skip=0`;
-  return ['-skip_frame', 'nokey', ...masterInput(cmd.input), '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', `${detect},metadata=mode=print:file=${cmd.metadataFile}`, '-f', 'null', '-'];
+  return [
+    '-skip_frame',
+    'nokey',
+    ...masterInput(cmd.input),
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    `${detect},metadata=mode=print:file=${cmd.metadataFile}`,
+    '-f',
+    'null',
+    '-',
+  ];
 }
 
 export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
@@ -148,20 +180,60 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
   const branches = cmd.sizes.length + (cmd.losslessOutput === undefined ? 0 : 1);
   const source = [...sourceFrameFilters(cmd.timeline, cmd.frames), ...cropFilters(cmd.crop), 'format=yuv420p'].join(',');
   const head = `[0:v:0]${source},split=${branches}${Array.from({ length: branches }, (_, i) => `[s${i}]`).join('')}`;
-  const scaled = cmd.sizes.map((s, i) => `[s${i}]scale=${s.width}:${s.height}:flags=bicubic,setsar=1,split=${cmd.crfs.length}${cmd.crfs.map((_, j) => `[v${i}_${j}]`).join('')}`);
+  const scaled = cmd.sizes.map(
+    (s, i) =>
+      `[s${i}]scale=${s.width}:${s.height}:flags=bicubic,setsar=1,split=${cmd.crfs.length}${cmd.crfs.map((_, j) => `[v${i}_${j}]`).join('')}`,
+  );
   const lossless = cmd.losslessOutput === undefined ? [] : [`[s${cmd.sizes.length}]setsar=1[ll]`];
   const outputs = cmd.sizes.flatMap((_, i) =>
     cmd.crfs.map((crf, j) => [
-      '-map', `[v${i}_${j}]`,
-      '-c:v', 'libx264', '-preset', cmd.settings.preset, '-profile:v', 'high', '-crf', String(crf),
-      '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-x264-params', 'open_gop=0:scenecut=0',
-      '-fps_mode', 'passthrough', '-an', '-f', 'mp4', cmd.outputs[i * cmd.crfs.length + j] ?? '',
+      '-map',
+      `[v${i}_${j}]`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      cmd.settings.preset,
+      '-profile:v',
+      'high',
+      '-crf',
+      String(crf),
+      '-g',
+      String(gop),
+      '-keyint_min',
+      String(gop),
+      '-sc_threshold',
+      '0',
+      '-x264-params',
+      'open_gop=0:scenecut=0',
+      '-fps_mode',
+      'passthrough',
+      '-an',
+      '-f',
+      'mp4',
+      cmd.outputs[i * cmd.crfs.length + j] ?? '',
     ]),
   );
-  const selfCheck = cmd.losslessOutput === undefined
-    ? []
-    : ['-map', '[ll]', ...losslessCodecArgs(cmd.losslessOutput.picture), '-fps_mode', 'passthrough', '-an', '-f', 'matroska', cmd.losslessOutput.file];
-  return [...sourceInputArgs(cmd.input, cmd.timeline, cmd.frames), '-filter_complex', [head, ...scaled, ...lossless].join(';'), ...outputs.flat(), ...selfCheck];
+  const selfCheck =
+    cmd.losslessOutput === undefined
+      ? []
+      : [
+          '-map',
+          '[ll]',
+          ...losslessCodecArgs(cmd.losslessOutput.picture),
+          '-fps_mode',
+          'passthrough',
+          '-an',
+          '-f',
+          'matroska',
+          cmd.losslessOutput.file,
+        ];
+  return [
+    ...sourceInputArgs(cmd.input, cmd.timeline, cmd.frames),
+    '-filter_complex',
+    [head, ...scaled, ...lossless].join(';'),
+    ...outputs.flat(),
+    ...selfCheck,
+  ];
 }
 
 /**

@@ -83,58 +83,90 @@ function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): s
   const output = cmd.outputs[index];
   if (output === undefined) throw new RangeError(`no output path for rung ${index}`);
   return [
-    '-map', `[v${index}]`,
-    '-c:v', 'libx264',
-    '-preset', s.preset,
-    '-profile:v', 'high',
+    '-map',
+    `[v${index}]`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    s.preset,
+    '-profile:v',
+    'high',
     // Per-title rungs: capped CRF, the quality the analysis measured, with the VBV bounding
     // peaks relative to the predicted rate. Fixed rungs: the ladder's average bitrate.
     ...(rung.crf === undefined ? ['-b:v', `${rung.bitrateKbps}k`] : ['-crf', String(rung.crf)]),
-    '-maxrate', `${Math.round(rung.bitrateKbps * s.maxrateRatio)}k`,
-    '-bufsize', `${Math.round(rung.bitrateKbps * s.bufsizeRatio)}k`,
+    '-maxrate',
+    `${Math.round(rung.bitrateKbps * s.maxrateRatio)}k`,
+    '-bufsize',
+    `${Math.round(rung.bitrateKbps * s.bufsizeRatio)}k`,
     // Closed GOPs of fixed length and no scene-cut keyframes: every segment boundary is an IDR
     // and every rung cuts at the same instants, which ABR switching needs.
-    '-g', String(gopFrames),
-    '-keyint_min', String(gopFrames),
-    '-sc_threshold', '0',
-    '-x264-params', 'open_gop=0:scenecut=0',
-    '-force_key_frames', `expr:gte(t,n_forced*${s.gopS})`,
-    '-fps_mode', 'passthrough',
-    '-video_track_timescale', String(VIDEO_TIMESCALE),
-    '-an', '-sn', '-dn',
-    '-f', 'mp4',
+    '-g',
+    String(gopFrames),
+    '-keyint_min',
+    String(gopFrames),
+    '-sc_threshold',
+    '0',
+    '-x264-params',
+    'open_gop=0:scenecut=0',
+    '-force_key_frames',
+    `expr:gte(t,n_forced*${s.gopS})`,
+    '-fps_mode',
+    'passthrough',
+    '-video_track_timescale',
+    String(VIDEO_TIMESCALE),
+    '-an',
+    '-sn',
+    '-dn',
+    '-f',
+    'mp4',
     output,
   ];
 }
 
 export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
   if (cmd.rungs.length === 0) throw new RangeError('encode-chunk needs at least one rung');
-  if (cmd.outputs.length !== cmd.rungs.length) throw new RangeError(`encode-chunk has ${cmd.rungs.length} rungs but ${cmd.outputs.length} outputs`);
+  if (cmd.outputs.length !== cmd.rungs.length)
+    throw new RangeError(`encode-chunk has ${cmd.rungs.length} rungs but ${cmd.outputs.length} outputs`);
   return [
     ...sourceInputArgs(cmd.input, cmd.timeline, { startFrame: cmd.startFrame }),
-    '-filter_complex', chunkFilterGraph(cmd),
+    '-filter_complex',
+    chunkFilterGraph(cmd),
     ...cmd.rungs.flatMap((r, i) => x264Output(cmd, r, i)),
   ];
 }
 
 export function audioFilter(offsetS: number): string {
   const align =
-    offsetS > 0.0005 ? [`adelay=delays=${Math.round(offsetS * 1000)}:all=1`] : offsetS < -0.0005 ? [`atrim=start=${secs(-offsetS)}`, 'asetpts=PTS-STARTPTS'] : [];
+    offsetS > 0.0005
+      ? [`adelay=delays=${Math.round(offsetS * 1000)}:all=1`]
+      : offsetS < -0.0005
+        ? [`atrim=start=${secs(-offsetS)}`, 'asetpts=PTS-STARTPTS']
+        : [];
   return ['asetpts=PTS-STARTPTS', ...align, 'aresample=48000', 'aformat=channel_layouts=stereo'].join(',');
 }
 
 export function buildEncodeAudioArgs(cmd: EncodeAudioCommand): string[] {
   return [
     ...masterInput(cmd.input),
-    '-map', '0:a:0',
-    '-vn', '-sn', '-dn',
-    '-af', audioFilter(cmd.offsetS),
-    '-c:a', 'aac',
-    '-profile:a', 'aac_low',
-    '-b:a', `${cmd.bitrateKbps}k`,
-    '-ac', '2',
-    '-ar', '48000',
-    '-f', 'mp4',
+    '-map',
+    '0:a:0',
+    '-vn',
+    '-sn',
+    '-dn',
+    '-af',
+    audioFilter(cmd.offsetS),
+    '-c:a',
+    'aac',
+    '-profile:a',
+    'aac_low',
+    '-b:a',
+    `${cmd.bitrateKbps}k`,
+    '-ac',
+    '2',
+    '-ar',
+    '48000',
+    '-f',
+    'mp4',
     cmd.output,
   ];
 }
@@ -142,16 +174,26 @@ export function buildEncodeAudioArgs(cmd: EncodeAudioCommand): string[] {
 export function buildSegmentArgs(cmd: SegmentCommand): string[] {
   return [
     ...(cmd.inputIsConcatList ? ['-f', 'concat', '-safe', '0'] : []),
-    '-i', cmd.input,
-    '-map', '0',
-    '-c', 'copy',
-    '-f', 'hls',
-    '-hls_time', String(cmd.segmentS),
-    '-hls_playlist_type', 'vod',
-    '-hls_segment_type', 'fmp4',
-    '-hls_fmp4_init_filename', 'init.mp4',
-    '-hls_segment_filename', `${cmd.outDir}/seg_%05d.m4s`,
-    '-hls_flags', 'independent_segments',
+    '-i',
+    cmd.input,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-f',
+    'hls',
+    '-hls_time',
+    String(cmd.segmentS),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_fmp4_init_filename',
+    'init.mp4',
+    '-hls_segment_filename',
+    `${cmd.outDir}/seg_%05d.m4s`,
+    '-hls_flags',
+    'independent_segments',
     `${cmd.outDir}/ffmpeg.m3u8`,
   ];
 }

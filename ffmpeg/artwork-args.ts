@@ -147,7 +147,10 @@ const NO_TARGET_S = 1e9;
  * cut burst, its offset past the cut if still ahead.
  */
 export function candidateSelectExpr(
-  videoStartS: number, plan: ArtworkSamplingPlan, segment: ArtworkSegment = { startS: 0 }, capture?: Pick<ArtworkCapture, 'maxFrames' | 'neighbourWindowS'>,
+  videoStartS: number,
+  plan: ArtworkSamplingPlan,
+  segment: ArtworkSegment = { startS: 0 },
+  capture?: Pick<ArtworkCapture, 'maxFrames' | 'neighbourWindowS'>,
 ): string {
   const { sampleIntervalS: I, samplePhaseS: phase, neighbourOffsetS: d, afterCutS: a } = plan;
   // The stretch's own frames: only they start cuts and regular bursts. A burst after a cut near
@@ -157,9 +160,7 @@ export function candidateSelectExpr(
     ...(segment.endS === undefined ? [] : [`lt(ld(2),${num(segment.endS)})`]),
   ];
   const ownCut = [`gte(scene,${num(plan.cutThreshold)})`, ...own].join('*');
-  const grid = [phase - d, phase, phase + d].map(
-    (o) => `gt(floor((ld(2)-${num(o)})/${num(I)}),floor((ld(9)-${num(o)})/${num(I)}))`,
-  );
+  const grid = [phase - d, phase, phase + d].map((o) => `gt(floor((ld(2)-${num(o)})/${num(I)}),floor((ld(9)-${num(o)})/${num(I)}))`);
   const afterCut = [a - d, a, a + d].map((o) => `gte(ld(2),ld(0)+${num(o)})*lt(ld(9),ld(0)+${num(o)})`);
   const ownly = (terms: string): string => (own.length === 0 ? `(${terms})` : `(${terms})*${own.join('*')}`);
   const ahead = (target: string): string => `if(gt(${target},ld(2)),${target},${NO_TARGET_S})`;
@@ -167,19 +168,20 @@ export function candidateSelectExpr(
     ...[phase - d, phase, phase + d].map((o) => `${num(o)}+${num(I)}*(floor((ld(2)-${num(o)})/${num(I)})+1)`),
     ...[a - d, a, a + d].map((o) => `if(gt(ld(1),0),${ahead(`ld(0)+${num(o)}`)},${NO_TARGET_S})`),
   ].reduce((x, y) => `min(${x},${y})`);
-  const captureTerms = capture === undefined
-    ? []
-    : [
-      // The window widened by a microsecond: the selection compares times printed to 6 decimals.
-      `st(5,ld(4)*gt(n,0)*lte(ld(2)-ld(7),${num(capture.neighbourWindowS + 1e-6)})*lte(${nextTarget}-ld(2),${num(capture.neighbourWindowS + 1e-6)})*lt(ld(6),${capture.maxFrames}))`,
-      'st(6,ld(6)+ld(5))',
-      // Kept here, or on the regular grid wherever it falls: the stretch before or after keeps
-      // that frame, and it is a neighbour of this stretch's frames near the edge all the same
-      // (not the first frame decoded, which has no previous time to place it on the grid).
-      `st(8,gt(ld(4)+gt(n,0)*(${grid.join('+')}),0))`,
-      // Register 7: the last such time, or "long ago" (not 0, a time) until there is one.
-      `st(7,if(ld(8),ld(2),if(eq(n,0),${-NO_TARGET_S},ld(7))))`,
-    ];
+  const captureTerms =
+    capture === undefined
+      ? []
+      : [
+          // The window widened by a microsecond: the selection compares times printed to 6 decimals.
+          `st(5,ld(4)*gt(n,0)*lte(ld(2)-ld(7),${num(capture.neighbourWindowS + 1e-6)})*lte(${nextTarget}-ld(2),${num(capture.neighbourWindowS + 1e-6)})*lt(ld(6),${capture.maxFrames}))`,
+          'st(6,ld(6)+ld(5))',
+          // Kept here, or on the regular grid wherever it falls: the stretch before or after keeps
+          // that frame, and it is a neighbour of this stretch's frames near the edge all the same
+          // (not the first frame decoded, which has no previous time to place it on the grid).
+          `st(8,gt(ld(4)+gt(n,0)*(${grid.join('+')}),0))`,
+          // Register 7: the last such time, or "long ago" (not 0, a time) until there is one.
+          `st(7,if(ld(8),ld(2),if(eq(n,0),${-NO_TARGET_S},ld(7))))`,
+        ];
   return [
     `st(2,t-${num(videoStartS)})`,
     `st(3,${ownCut}*(eq(ld(1),0)+gte(ld(2)-ld(0),${num(plan.minCutGapS)})))`,
@@ -212,15 +214,30 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
     `[0:v:0]${stopS === undefined ? '' : `trim=end=${num(stopS)},`}select=outputs=${capture === undefined ? 2 : 3}:expr=${quoteFilterValue(expr)}[cand][cut]${capture === undefined ? '' : '[cap]'}`,
     `[cand]${log(cmd.frameLog)},${analysisSize}[out]`,
     `[cut]${log(cmd.cutLog)},nullsink`,
-    ...(capture === undefined ? [] : [
-      `[cap]${log(capture.frameLog)},split[capsmall][capfull]`,
-      `[capsmall]${analysisSize}[outsmall]`,
-      // As the stills' graph does it (buildArtworkStillsArgs), so the pixels are the same.
-      `[capfull]scale=${capture.widthPx}:${capture.heightPx},setsar=1,format=rgb24[outfull]`,
-    ]),
+    ...(capture === undefined
+      ? []
+      : [
+          `[cap]${log(capture.frameLog)},split[capsmall][capfull]`,
+          `[capsmall]${analysisSize}[outsmall]`,
+          // As the stills' graph does it (buildArtworkStillsArgs), so the pixels are the same.
+          `[capfull]scale=${capture.widthPx}:${capture.heightPx},setsar=1,format=rgb24[outfull]`,
+        ]),
   ].join(';');
   // Kept frames are irregular in time; anything but passthrough would duplicate frames to fill the gaps.
-  const rawOut = (label: string, file: string): string[] => ['-map', `[${label}]`, '-fps_mode', 'passthrough', '-an', '-sn', '-dn', '-f', 'rawvideo', '-pix_fmt', 'rgb24', file];
+  const rawOut = (label: string, file: string): string[] => [
+    '-map',
+    `[${label}]`,
+    '-fps_mode',
+    'passthrough',
+    '-an',
+    '-sn',
+    '-dn',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    file,
+  ];
   return [
     // Source timestamps: the expression and the frame log speak the master's own times.
     '-copyts',
@@ -229,15 +246,18 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
     // (Skipping every B-frame would save another third on a b-pyramid stream, but is right only
     // where no P-frame predicts from a B-frame: true of x264 at ref=1 only, not at its default
     // ref=3, nor of x265.)
-    '-skip_frame', 'noref',
+    '-skip_frame',
+    'noref',
     // One decoding thread: frame threads cost a tenth more CPU for the same frames (bench:artwork,
     // 4.35 -> 3.86 s on the 60 s master) and barely shorten a decode whose filters run on one
     // thread; the parallelism comes from the stretches, each its own ffmpeg.
-    '-threads', '1',
+    '-threads',
+    '1',
     // A later stretch seeks by timestamp to just before it (see buildArtworkStillsArgs), without trimming.
     ...(seekS > 0 ? ['-noaccurate_seek', '-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
     ...masterInput(cmd.input),
-    '-filter_complex', graph,
+    '-filter_complex',
+    graph,
     ...rawOut('out', cmd.rawOutput),
     ...(capture === undefined ? [] : [...rawOut('outsmall', capture.analysisOutput), ...rawOut('outfull', capture.output)]),
   ];
@@ -270,10 +290,12 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
       // Every candidate time comes from the candidate pass, which decoded reference frames only,
       // so the wanted frame is one and the non-reference frames before it are never needed: the
       // same pixels for about a third less decoding.
-      '-skip_frame', 'noref',
+      '-skip_frame',
+      'noref',
       // A decoder per input: frame threads would multiply its memory by the core count, and
       // each still decodes only the frames from its keyframe.
-      '-threads', '1',
+      '-threads',
+      '1',
       // No trimming at the seek point: the trim below picks the frame by its own timestamp (with
       // -copyts, ffmpeg's accurate seek trims at the seek plus the file's start time).
       '-noaccurate_seek',
@@ -293,11 +315,16 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
     return `[${i}:v:0]trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)},scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
   });
   const outputs = cmd.stills.flatMap(({ output }, i) => [
-    '-map', `[s${i}]`,
-    '-frames:v', '1',
-    '-fps_mode', 'passthrough',
-    '-f', 'rawvideo',
-    '-pix_fmt', 'rgb24',
+    '-map',
+    `[s${i}]`,
+    '-frames:v',
+    '1',
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
     output,
   ]);
   return ['-copyts', ...inputs, '-filter_complex', graph.join(';'), ...outputs];

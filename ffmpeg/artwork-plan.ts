@@ -77,9 +77,11 @@ export function planArtworkSampling(
   const positive = (field: string, v: number): void => {
     if (!Number.isFinite(v) || v <= 0) throw new InvalidSamplingOptionError(field, 'a finite number > 0', v);
   };
-  if (!Number.isInteger(widthPx) || widthPx < 16 || widthPx % 2 !== 0) throw new InvalidSamplingOptionError('analysisWidthPx', 'an even integer >= 16', widthPx);
+  if (!Number.isInteger(widthPx) || widthPx < 16 || widthPx % 2 !== 0)
+    throw new InvalidSamplingOptionError('analysisWidthPx', 'an even integer >= 16', widthPx);
   if (!Number.isInteger(maxBursts) || maxBursts < 1) throw new InvalidSamplingOptionError('maxBursts', 'an integer >= 1', maxBursts);
-  if (!Number.isInteger(maxSegments) || maxSegments < 1) throw new InvalidSamplingOptionError('maxSegments', 'an integer >= 1', maxSegments);
+  if (!Number.isInteger(maxSegments) || maxSegments < 1)
+    throw new InvalidSamplingOptionError('maxSegments', 'an integer >= 1', maxSegments);
   positive('minSegmentS', minSegmentS);
   positive('minSampleIntervalS', minIntervalS);
   positive('neighbourOffsetS', neighbourOffsetS);
@@ -88,7 +90,8 @@ export function planArtworkSampling(
   positive('displayWidth', video.displayWidth);
   positive('displayHeight', video.displayHeight);
   if (!(cutThreshold > 0 && cutThreshold < 1)) throw new InvalidSamplingOptionError('cutThreshold', 'a number in (0, 1)', cutThreshold);
-  if (afterCutS <= neighbourOffsetS) throw new InvalidSamplingOptionError('afterCutS', `a number > neighbourOffsetS (${neighbourOffsetS})`, afterCutS);
+  if (afterCutS <= neighbourOffsetS)
+    throw new InvalidSamplingOptionError('afterCutS', `a number > neighbourOffsetS (${neighbourOffsetS})`, afterCutS);
 
   const sampleIntervalS = Math.max(minIntervalS, video.durationS / maxBursts);
   // Half an interval in, so a title shorter than one interval still gets a burst, and the
@@ -99,7 +102,13 @@ export function planArtworkSampling(
   // candidates on every worker (a redelivered job must choose the same frames).
   const segments = Math.max(1, Math.min(maxSegments, Math.floor(video.durationS / minSegmentS)));
   return {
-    widthPx, heightPx, sampleIntervalS, samplePhaseS, neighbourOffsetS, cutThreshold, afterCutS,
+    widthPx,
+    heightPx,
+    sampleIntervalS,
+    samplePhaseS,
+    neighbourOffsetS,
+    cutThreshold,
+    afterCutS,
     // A cut burst spans afterCutS + δ; the next one may start only when it is complete.
     minCutGapS: Math.max(video.durationS / maxBursts, afterCutS + neighbourOffsetS + 0.1),
     segmentStartsS: Array.from({ length: segments }, (_, k) => Number(((k * video.durationS) / segments).toFixed(3))),

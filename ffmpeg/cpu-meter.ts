@@ -13,7 +13,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 const current = new AsyncLocalStorage<{ cpuS: number }>();
 
 /** Runs `work`, returning its result and the CPU seconds of the ffmpeg runs it made, also when it throws. */
-export async function meterCpu<T>(work: () => Promise<T>): Promise<{ readonly result: T; readonly cpuS: number } | { readonly error: unknown; readonly cpuS: number }> {
+export async function meterCpu<T>(
+  work: () => Promise<T>,
+): Promise<{ readonly result: T; readonly cpuS: number } | { readonly error: unknown; readonly cpuS: number }> {
   const meter = { cpuS: 0 };
   try {
     return { result: await current.run(meter, work), cpuS: meter.cpuS };
@@ -41,4 +43,3 @@ export function parseBenchCpuS(stderr: string): number | undefined {
   const m = BENCH_LINE.exec(stderr);
   return m === null ? undefined : Number(m[1]) + Number(m[2]);
 }
-

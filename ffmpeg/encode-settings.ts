@@ -39,9 +39,11 @@ export class InvalidSettingsError extends Error {
 /** Validates settings where they enter, naming the field and the value received. */
 export function validateEncodeSettings(s: EncodeSettings): EncodeSettings {
   const positive = (field: keyof EncodeSettings, v: number, min = 0): void => {
-    if (!(Number.isFinite(v) && v > min)) throw new InvalidSettingsError(`Expected \`${field}\` to be a finite number > ${min}, got ${String(v)}`);
+    if (!(Number.isFinite(v) && v > min))
+      throw new InvalidSettingsError(`Expected \`${field}\` to be a finite number > ${min}, got ${String(v)}`);
   };
-  if (!X264_PRESETS.includes(s.preset)) throw new InvalidSettingsError(`Expected \`preset\` to be one of ${X264_PRESETS.join(', ')}, got ${String(s.preset)}`);
+  if (!X264_PRESETS.includes(s.preset))
+    throw new InvalidSettingsError(`Expected \`preset\` to be one of ${X264_PRESETS.join(', ')}, got ${String(s.preset)}`);
   positive('segmentS', s.segmentS);
   positive('gopS', s.gopS);
   positive('audioBitrateKbps', s.audioBitrateKbps);

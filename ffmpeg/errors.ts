@@ -35,7 +35,11 @@ export class FfmpegAbortedError extends Error {
  */
 export class BadInputError extends UnrecoverableError {
   readonly code: string;
-  constructor(code: string, message: string, readonly stderrTail = '') {
+  constructor(
+    code: string,
+    message: string,
+    readonly stderrTail = '',
+  ) {
     super(message);
     this.name = 'UnrecoverableError';
     this.code = code;
@@ -43,6 +47,9 @@ export class BadInputError extends UnrecoverableError {
 }
 
 function lastLine(text: string): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.at(-1)?.trim() ?? '(no output)';
 }

@@ -14,7 +14,23 @@
  * WebM, MPEG-TS and MPEG-PS, AVI, Ogg, FLV, MXF, ASF/WMV, DV, NUT, raw elementary streams.
  */
 export const MASTER_DEMUXERS: readonly string[] = [
-  'mov', 'matroska', 'webm', 'mpegts', 'mpeg', 'mpegvideo', 'avi', 'ogg', 'flv', 'mxf', 'asf', 'dv', 'nut', 'm4v', 'h264', 'hevc', 'ivf',
+  'mov',
+  'matroska',
+  'webm',
+  'mpegts',
+  'mpeg',
+  'mpegvideo',
+  'avi',
+  'ogg',
+  'flv',
+  'mxf',
+  'asf',
+  'dv',
+  'nut',
+  'm4v',
+  'h264',
+  'hevc',
+  'ivf',
 ];
 
 /** The protocols a master's location needs, and only those: a local path reads files, a presigned URL speaks http(s). */

@@ -28,7 +28,7 @@ export interface VideoInfo {
   /**
    * The picture inside black bars baked into the frame (letterbox, pillarbox), in coded
    * pixels. Absent when the whole frame is picture. ffprobe cannot see bars: the probe job
-   * measures them by decoding the master's keyframes (see `workers/analysis/active-area.ts`).
+   * measures them by decoding the master's keyframes (see `workers/measure/active-area.ts`).
    */
   readonly activeArea?: ActiveArea;
 }
@@ -106,17 +106,25 @@ export function parseProbe(raw: RawProbe): ProbeResult {
     }
     throw new BadInputError(
       'VF_NO_VIDEO_STREAM',
-      kinds.length === 0 ? 'master has no streams: not a media file ffmpeg can read' : `master has no video stream (found: ${kinds.join(', ')})`,
+      kinds.length === 0
+        ? 'master has no streams: not a media file ffmpeg can read'
+        : `master has no video stream (found: ${kinds.join(', ')})`,
     );
   }
   if (v.codec_name === undefined || !(Number(v.width) > 0 && Number(v.height) > 0)) {
-    throw new BadInputError('VF_UNDECODABLE_VIDEO', `video stream is not decodable (codec ${v.codec_name ?? 'unknown'}, size ${v.width ?? '?'}x${v.height ?? '?'})`);
+    throw new BadInputError(
+      'VF_UNDECODABLE_VIDEO',
+      `video stream is not decodable (codec ${v.codec_name ?? 'unknown'}, size ${v.width ?? '?'}x${v.height ?? '?'})`,
+    );
   }
   const width = Number(v.width);
   const height = Number(v.height);
   const frameRate = parseRational(v.avg_frame_rate) ?? parseRational(v.r_frame_rate);
   if (frameRate === undefined || frameRate.num / frameRate.den > 240) {
-    throw new BadInputError('VF_NO_FRAME_RATE', `video stream has no usable frame rate (avg ${v.avg_frame_rate ?? '?'}, r ${v.r_frame_rate ?? '?'})`);
+    throw new BadInputError(
+      'VF_NO_FRAME_RATE',
+      `video stream has no usable frame rate (avg ${v.avg_frame_rate ?? '?'}, r ${v.r_frame_rate ?? '?'})`,
+    );
   }
   const durationS = Number(raw.format?.duration ?? v.duration);
   if (!(durationS > 0) || !Number.isFinite(durationS)) {
@@ -166,7 +174,10 @@ export function activeCodedSize(video: Pick<VideoInfo, 'width' | 'height' | 'act
  * ratio ffprobe's display size already carries), so an anamorphic master keeps its shape
  * once its bars are cropped. Rungs are sized from this.
  */
-export function activeDisplaySize(video: Pick<VideoInfo, 'width' | 'displayWidth' | 'displayHeight' | 'activeArea'>): { width: number; height: number } {
+export function activeDisplaySize(video: Pick<VideoInfo, 'width' | 'displayWidth' | 'displayHeight' | 'activeArea'>): {
+  width: number;
+  height: number;
+} {
   const a = video.activeArea;
   if (a === undefined) return { width: video.displayWidth, height: video.displayHeight };
   return { width: video.displayWidth === video.width ? a.width : even((a.width * video.displayWidth) / video.width), height: a.height };
@@ -178,9 +189,12 @@ export function frameRateValue(r: Rational): number {
 
 /** ffprobe a master once, before anything is built from it. */
 export async function probeMaster(location: string, options: Pick<RunOptions, 'signal'> = {}): Promise<ProbeResult> {
-  let out;
+  let out: Awaited<ReturnType<typeof runProbe>>;
   try {
-    out = await runProbe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...masterInputOptions(location), location], options);
+    out = await runProbe(
+      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...masterInputOptions(location), location],
+      options,
+    );
   } catch (err) {
     if (err instanceof FfmpegExitError && err.exitCode !== null) {
       const demuxer = refusedDemuxer(err.stderrTail);
@@ -193,7 +207,11 @@ export async function probeMaster(location: string, options: Pick<RunOptions, 's
         );
       }
       // ffprobe exits 1 for unreadable input: that is the file's fault, not the worker's.
-      throw new BadInputError('VF_UNREADABLE_MASTER', `master is not a readable media file: ${err.message.replace(/^ffprobe exited with code \d+: /, '')}`, err.stderrTail);
+      throw new BadInputError(
+        'VF_UNREADABLE_MASTER',
+        `master is not a readable media file: ${err.message.replace(/^ffprobe exited with code \d+: /, '')}`,
+        err.stderrTail,
+      );
     }
     throw err;
   }

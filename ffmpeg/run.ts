@@ -124,8 +124,7 @@ function runProgram(program: string, args: readonly string[], options: RunOption
       else if (code === 0) {
         if (cpuS !== undefined) chargeCpu(cpuS);
         resolve({ stdout, stderrTail: tail, ...(cpuS === undefined ? {} : { cpuS }) });
-      }
-      else reject(new FfmpegExitError(program, code, sig, tail));
+      } else reject(new FfmpegExitError(program, code, sig, tail));
     });
   });
 }

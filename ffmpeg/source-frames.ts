@@ -41,7 +41,11 @@ const secs = (s: number): string => s.toFixed(6);
 /** The timeline of a probed master. */
 export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): FrameTimeline {
   const { firstFrameS, startTimeS } = probe.video;
-  return { frameRate: probe.video.frameRate, videoStartS: firstFrameS ?? startTimeS, videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS };
+  return {
+    frameRate: probe.video.frameRate,
+    videoStartS: firstFrameS ?? startTimeS,
+    videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS,
+  };
 }
 
 /** Slot of the `fps` grid the first video frame falls in (`fps` rounds to the nearest slot). */
@@ -73,8 +77,12 @@ export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[
   const fps = frameRateValue(t.frameRate);
   const g0 = firstSlot(t);
   const grid = `fps=${t.frameRate.num}/${t.frameRate.den}`;
-  const fpsFilter = range.startFrame > 0 ? `${grid}:start_time=${secs((g0 + Math.max(0, range.startFrame - Math.ceil(SEEK_LEAD_S * fps))) / fps)}` : grid;
-  const trim = [...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []), ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`])];
+  const fpsFilter =
+    range.startFrame > 0 ? `${grid}:start_time=${secs((g0 + Math.max(0, range.startFrame - Math.ceil(SEEK_LEAD_S * fps))) / fps)}` : grid;
+  const trim = [
+    ...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []),
+    ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`]),
+  ];
   return [fpsFilter, ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []), 'setpts=PTS-STARTPTS'];
 }
 

@@ -26,7 +26,12 @@ export function aggregateWindows(windows: readonly WindowPoints[]): RdPoint[] {
     }
   }
   return [...acc.values()].map((a) => ({
-    width: a.p.width, height: a.p.height, crf: a.p.crf, bitrateKbps: a.rate / a.w, psnrY: a.psnr / a.w, ssim: a.ssim / a.w,
+    width: a.p.width,
+    height: a.p.height,
+    crf: a.p.crf,
+    bitrateKbps: a.rate / a.w,
+    psnrY: a.psnr / a.w,
+    ssim: a.ssim / a.w,
   }));
 }
 

@@ -30,12 +30,8 @@ export interface BdRateOptions {
  * @throws LadderError `BD_RATE_TOO_FEW_POINTS` (fewer than 2 points),
  *   `BD_RATE_DUPLICATE_QUALITY`, `BD_RATE_NO_OVERLAP`, or `LADDER_INVALID_ARGUMENT`.
  */
-export function bdRate(
-  reference: readonly RateQualityPoint[],
-  test: readonly RateQualityPoint[],
-  options: BdRateOptions = {},
-): number {
-  const intervals = expectNumber('gridIntervals', expectObject('options', options)['gridIntervals'] ?? 1000, {
+export function bdRate(reference: readonly RateQualityPoint[], test: readonly RateQualityPoint[], options: BdRateOptions = {}): number {
+  const intervals = expectNumber('gridIntervals', expectObject('options', options).gridIntervals ?? 1000, {
     min: 1,
     integer: true,
   });
@@ -74,15 +70,12 @@ function logRateCurve(field: string, points: readonly RateQualityPoint[]): LogRa
   const checked = expectArray(field, points).map((item, i) => {
     const o = expectObject(`${field}[${i}]`, item);
     return {
-      rate: expectNumber(`${field}[${i}].bitrateKbps`, o['bitrateKbps'], { above: 0 }),
-      quality: expectNumber(`${field}[${i}].quality`, o['quality']),
+      rate: expectNumber(`${field}[${i}].bitrateKbps`, o.bitrateKbps, { above: 0 }),
+      quality: expectNumber(`${field}[${i}].quality`, o.quality),
     };
   });
   if (checked.length < 2) {
-    throw new LadderError(
-      'BD_RATE_TOO_FEW_POINTS',
-      `Expected \`${field}\` to have at least 2 points, got ${checked.length}`,
-    );
+    throw new LadderError('BD_RATE_TOO_FEW_POINTS', `Expected \`${field}\` to have at least 2 points, got ${checked.length}`);
   }
   checked.sort((a, b) => a.quality - b.quality);
   for (let i = 1; i < checked.length; i++) {
@@ -94,7 +87,13 @@ function logRateCurve(field: string, points: readonly RateQualityPoint[]): LogRa
     }
   }
   const qualities = checked.map((p) => p.quality);
-  return { qualities, logRate: pchip(qualities, checked.map((p) => Math.log(p.rate))) };
+  return {
+    qualities,
+    logRate: pchip(
+      qualities,
+      checked.map((p) => Math.log(p.rate)),
+    ),
+  };
 }
 
 function range(qualities: readonly number[]): string {

@@ -57,6 +57,7 @@ export function appleLadder(source: SourceFrame, ladder: readonly Rung[] = APPLE
   });
   const fits = fitted.filter((r) => r.s <= short && r.l <= even(long));
   const bottom = ladder[0];
-  const chosen = fits.length > 0 || bottom === undefined ? fits : [{ s: even(short), l: even(even(short) * aspect), bitrateKbps: bottom.bitrateKbps }];
+  const chosen =
+    fits.length > 0 || bottom === undefined ? fits : [{ s: even(short), l: even(even(short) * aspect), bitrateKbps: bottom.bitrateKbps }];
   return chosen.map((r) => ({ width: portrait ? r.s : r.l, height: portrait ? r.l : r.s, bitrateKbps: r.bitrateKbps }));
 }

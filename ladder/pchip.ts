@@ -38,12 +38,7 @@ export function pchip(xs: readonly number[], ys: readonly number[]): (x: number)
     const s = (x - xs[k]!) / hk;
     const s2 = s * s;
     const s3 = s2 * s;
-    return (
-      ys[k]! * (2 * s3 - 3 * s2 + 1) +
-      hk * d[k]! * (s3 - 2 * s2 + s) +
-      ys[k + 1]! * (-2 * s3 + 3 * s2) +
-      hk * d[k + 1]! * (s3 - s2)
-    );
+    return ys[k]! * (2 * s3 - 3 * s2 + 1) + hk * d[k]! * (s3 - 2 * s2 + s) + ys[k + 1]! * (-2 * s3 + 3 * s2) + hk * d[k + 1]! * (s3 - s2);
   };
 }
 

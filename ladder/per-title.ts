@@ -135,7 +135,12 @@ export function perTitleLadder<P extends RdPoint>(
  * then rungs are added between bottom and top (then above the top, then below the bottom when
  * the range has too few points), spaced as evenly as the points allow. Each change is a note.
  */
-function meetViewerMinimums(chosen: readonly RdPoint[], candidates: readonly RdPoint[], opts: ResolvedPerTitleOptions, notes: LadderNote[]): readonly RdPoint[] {
+function meetViewerMinimums(
+  chosen: readonly RdPoint[],
+  candidates: readonly RdPoint[],
+  opts: ResolvedPerTitleOptions,
+  notes: LadderNote[],
+): readonly RdPoint[] {
   let bottom = chosen[0];
   const top = chosen[chosen.length - 1];
   if (bottom === undefined || top === undefined) return chosen;
@@ -150,15 +155,23 @@ function meetViewerMinimums(chosen: readonly RdPoint[], candidates: readonly RdP
     // from its cheapest point on needs no more range.
     const lowest = cheap.length > 0 ? cheap : pool.slice(0, 1);
     if (lowest.length > 0 && lowest.every((p) => psnrDb(p) >= opts.qualityCeilingDb)) {
-      notes.push({ code: 'VIEWER_MINIMUM_UNMET', message: `Every point at or under ${Math.round(Math.max(target, lowest[0]!.bitrateKbps))} kbit/s is above the ${opts.qualityCeilingDb} dB ceiling: no span of ${opts.minSpanRatio}x is needed` });
+      notes.push({
+        code: 'VIEWER_MINIMUM_UNMET',
+        message: `Every point at or under ${Math.round(Math.max(target, lowest[0]!.bitrateKbps))} kbit/s is above the ${opts.qualityCeilingDb} dB ceiling: no span of ${opts.minSpanRatio}x is needed`,
+      });
     } else {
       const lower = cheap[cheap.length - 1] ?? pool[0] ?? bottom;
       if (lower.bitrateKbps < bottom.bitrateKbps) {
-        changes.push(`bottom lowered from ${Math.round(bottom.bitrateKbps)} to ${Math.round(lower.bitrateKbps)} kbit/s for a ${opts.minSpanRatio}x span`);
+        changes.push(
+          `bottom lowered from ${Math.round(bottom.bitrateKbps)} to ${Math.round(lower.bitrateKbps)} kbit/s for a ${opts.minSpanRatio}x span`,
+        );
         bottom = lower;
       }
       if (top.bitrateKbps < bottom.bitrateKbps * opts.minSpanRatio * (1 - RATIO_SLACK)) {
-        notes.push({ code: 'VIEWER_MINIMUM_UNMET', message: `The measured points span ${Math.round(bottom.bitrateKbps)}-${Math.round(top.bitrateKbps)} kbit/s, less than minSpanRatio ${opts.minSpanRatio}` });
+        notes.push({
+          code: 'VIEWER_MINIMUM_UNMET',
+          message: `The measured points span ${Math.round(bottom.bitrateKbps)}-${Math.round(top.bitrateKbps)} kbit/s, less than minSpanRatio ${opts.minSpanRatio}`,
+        });
       }
     }
   }
@@ -177,11 +190,19 @@ function meetViewerMinimums(chosen: readonly RdPoint[], candidates: readonly RdP
     }
     picked = evenestPath(range, Math.min(opts.minRungs, range.length));
     changes.push(`${picked.length} rungs instead of ${chosen.length}`);
-    if (picked.length < opts.minRungs) notes.push({ code: 'VIEWER_MINIMUM_UNMET', message: `Only ${picked.length} Pareto-optimal rate-quality points were measured in range; minRungs is ${opts.minRungs}` });
+    if (picked.length < opts.minRungs)
+      notes.push({
+        code: 'VIEWER_MINIMUM_UNMET',
+        message: `Only ${picked.length} Pareto-optimal rate-quality points were measured in range; minRungs is ${opts.minRungs}`,
+      });
   } else if (picked.length !== chosen.length) {
     changes.push(`${picked.length} rungs instead of ${chosen.length}`);
   }
-  if (changes.length > 0) notes.push({ code: 'VIEWER_MINIMUM_APPLIED', message: `minRungs ${opts.minRungs}, minSpanRatio ${opts.minSpanRatio}: ${changes.join('; ')}` });
+  if (changes.length > 0)
+    notes.push({
+      code: 'VIEWER_MINIMUM_APPLIED',
+      message: `minRungs ${opts.minRungs}, minSpanRatio ${opts.minSpanRatio}: ${changes.join('; ')}`,
+    });
   return picked;
 }
 
@@ -226,7 +247,10 @@ function topBelowSource(top: RdPoint, src: FrameSize, allowed: readonly RdPoint[
 }
 
 function chooseBottom<P extends RdPoint>(allowed: readonly P[], opts: ResolvedPerTitleOptions, notes: LadderNote[]): P {
-  const cappedCandidates = nearHull(allowed.filter((p) => fitsBottomCap(p, opts)), opts.hullToleranceDb);
+  const cappedCandidates = nearHull(
+    allowed.filter((p) => fitsBottomCap(p, opts)),
+    opts.hullToleranceDb,
+  );
   const best = cappedCandidates[cappedCandidates.length - 1];
   if (best === undefined) {
     const cap = opts.bottomRungMaxSize!;

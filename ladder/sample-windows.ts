@@ -88,21 +88,21 @@ interface Span {
  */
 export function chooseSampleWindows(input: SampleWindowInput, options: SampleWindowOptions = {}): SampleWindow[] {
   const o = expectObject('options', options);
-  const windowS = expectNumber('windowS', o['windowS'] ?? 4, { above: 0 });
-  const minWindowS = expectNumber('minWindowS', o['minWindowS'] ?? 2, { above: 0, max: windowS });
-  const maxShare = expectNumber('maxShare', o['maxShare'] ?? 0.1, { above: 0, max: 1 });
-  const maxTotalS = expectNumber('maxTotalS', o['maxTotalS'] ?? 60, { above: 0 });
-  const timelineWeight = expectNumber('timelineWeight', o['timelineWeight'] ?? 1, { min: 0 });
+  const windowS = expectNumber('windowS', o.windowS ?? 4, { above: 0 });
+  const minWindowS = expectNumber('minWindowS', o.minWindowS ?? 2, { above: 0, max: windowS });
+  const maxShare = expectNumber('maxShare', o.maxShare ?? 0.1, { above: 0, max: 1 });
+  const maxTotalS = expectNumber('maxTotalS', o.maxTotalS ?? 60, { above: 0 });
+  const timelineWeight = expectNumber('timelineWeight', o.timelineWeight ?? 1, { min: 0 });
 
   const i = expectObject('input', input);
-  const durationS = expectNumber('durationS', i['durationS'], { above: 0 });
-  const cuts = expectArray('sceneCutsS', i['sceneCutsS'] ?? []).map((c, k) => expectNumber(`sceneCutsS[${k}]`, c));
-  const siti = expectArray('sitiPerSecond', i['sitiPerSecond'] ?? []).map((s, k) => {
+  const durationS = expectNumber('durationS', i.durationS, { above: 0 });
+  const cuts = expectArray('sceneCutsS', i.sceneCutsS ?? []).map((c, k) => expectNumber(`sceneCutsS[${k}]`, c));
+  const siti = expectArray('sitiPerSecond', i.sitiPerSecond ?? []).map((s, k) => {
     if (s === null) return null;
     const e = expectObject(`sitiPerSecond[${k}]`, s);
     return {
-      si: expectNumber(`sitiPerSecond[${k}].si`, e['si'], { min: 0 }),
-      ti: expectNumber(`sitiPerSecond[${k}].ti`, e['ti'], { min: 0 }),
+      si: expectNumber(`sitiPerSecond[${k}].si`, e.si, { min: 0 }),
+      ti: expectNumber(`sitiPerSecond[${k}].ti`, e.ti, { min: 0 }),
     };
   });
 
@@ -112,7 +112,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
 
   const describe = describer(siti, durationS, timelineWeight);
   const lastStart = durationS - lengthS;
-  const given = expectArray('candidateStartsS', i['candidateStartsS'] ?? [])
+  const given = expectArray('candidateStartsS', i.candidateStartsS ?? [])
     .map((c, k) => expectNumber(`candidateStartsS[${k}]`, c))
     .filter((c) => c >= 0 && c <= lastStart + 1e-9);
   const starts = new Set<number>(given);
@@ -201,8 +201,7 @@ function describer(
   const measured = siti.filter((s): s is SitiSecond => s !== null);
   const siScale = scale(measured.map((s) => s.si));
   const tiScale = scale(measured.map((s) => s.ti));
-  const mean = (pick: (s: SitiSecond) => number): number =>
-    measured.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, measured.length);
+  const mean = (pick: (s: SitiSecond) => number): number => measured.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, measured.length);
   // Seconds without SI/TI (not scanned, or a truncated analysis) count as typical of the title.
   const typicalSi = siScale(mean((s) => s.si));
   const typicalTi = tiScale(mean((s) => s.ti));
@@ -226,11 +225,7 @@ function describer(
     return {
       startS,
       durationS: lengthS,
-      f: [
-        meanSi === undefined ? typicalSi : siScale(meanSi),
-        meanTi === undefined ? typicalTi : tiScale(meanTi),
-        centre * timelineWeight,
-      ],
+      f: [meanSi === undefined ? typicalSi : siScale(meanSi), meanTi === undefined ? typicalTi : tiScale(meanTi), centre * timelineWeight],
       meanSi,
       meanTi,
     };

@@ -28,12 +28,15 @@ export interface ScanBurstOptions {
  * they do not use: a seek elsewhere decodes from the keyframe before, up to a whole GOP (10 s
  * in x264's default) per burst. Pure; deterministic.
  */
-export function planScanBursts(input: { durationS: number; keyframesS: readonly number[] }, options: ScanBurstOptions = {}): ScanBurst[] | undefined {
+export function planScanBursts(
+  input: { durationS: number; keyframesS: readonly number[] },
+  options: ScanBurstOptions = {},
+): ScanBurst[] | undefined {
   const o = expectObject('options', options);
-  const burstS = expectNumber('burstS', o['burstS'] ?? 3, { above: 0 });
-  const share = expectNumber('share', o['share'] ?? 0.25, { above: 0, max: 1 });
-  const maxBursts = expectNumber('maxBursts', o['maxBursts'] ?? 120, { min: 1 });
-  const wholeUpToS = expectNumber('wholeUpToS', o['wholeUpToS'] ?? 20, { min: 0 });
+  const burstS = expectNumber('burstS', o.burstS ?? 3, { above: 0 });
+  const share = expectNumber('share', o.share ?? 0.25, { above: 0, max: 1 });
+  const maxBursts = expectNumber('maxBursts', o.maxBursts ?? 120, { min: 1 });
+  const wholeUpToS = expectNumber('wholeUpToS', o.wholeUpToS ?? 20, { min: 0 });
   const durationS = expectNumber('durationS', input.durationS, { above: 0 });
   const keyframes = expectArray('keyframesS', input.keyframesS)
     .map((k, i) => expectNumber(`keyframesS[${i}]`, k))

@@ -51,8 +51,8 @@ export function expectObject(field: string, value: unknown): Readonly<Record<str
 export function expectFrameSize(field: string, value: unknown): FrameSize {
   const o = expectObject(field, value);
   return {
-    width: expectNumber(`${field}.width`, o['width'], { above: 0 }),
-    height: expectNumber(`${field}.height`, o['height'], { above: 0 }),
+    width: expectNumber(`${field}.width`, o.width, { above: 0 }),
+    height: expectNumber(`${field}.height`, o.height, { above: 0 }),
   };
 }
 
@@ -72,12 +72,12 @@ export function expectRdPoints<P extends RdPoint>(field: string, value: readonly
   expectArray(field, value).forEach((item, i) => {
     const at = `${field}[${i}]`;
     const o = expectObject(at, item);
-    expectNumber(`${at}.width`, o['width'], { above: 0 });
-    expectNumber(`${at}.height`, o['height'], { above: 0 });
-    expectNumber(`${at}.crf`, o['crf']);
-    expectNumber(`${at}.bitrateKbps`, o['bitrateKbps'], { above: 0 });
-    if (o['psnrY'] !== Number.POSITIVE_INFINITY) expectNumber(`${at}.psnrY`, o['psnrY']);
-    expectNumber(`${at}.ssim`, o['ssim'], { min: 0, max: 1 });
+    expectNumber(`${at}.width`, o.width, { above: 0 });
+    expectNumber(`${at}.height`, o.height, { above: 0 });
+    expectNumber(`${at}.crf`, o.crf);
+    expectNumber(`${at}.bitrateKbps`, o.bitrateKbps, { above: 0 });
+    if (o.psnrY !== Number.POSITIVE_INFINITY) expectNumber(`${at}.psnrY`, o.psnrY);
+    expectNumber(`${at}.ssim`, o.ssim, { min: 0, max: 1 });
   });
   return value;
 }

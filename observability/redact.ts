@@ -22,7 +22,10 @@ export type Redact = (text: string) => string;
 
 /** A redactor for this process' roots (longest first, so a nested root keeps its own label). */
 export function redactor(roots: readonly RedactionRoot[]): Redact {
-  const sorted = roots.filter((r) => r.path.length > 1).map((r) => ({ ...r, path: r.path.replace(/\/+$/, '') })).sort((a, b) => b.path.length - a.path.length);
+  const sorted = roots
+    .filter((r) => r.path.length > 1)
+    .map((r) => ({ ...r, path: r.path.replace(/\/+$/, '') }))
+    .sort((a, b) => b.path.length - a.path.length);
   return (text) => {
     let out = text.replace(PRESIGNED, '$1?<presigned query redacted>').replace(USERINFO, '$1:<redacted>@');
     for (const r of sorted) out = out.split(r.path).join(r.label);

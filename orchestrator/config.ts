@@ -6,7 +6,13 @@ import { parsePublicUrl } from './public-url.ts';
 import type { ProtectionOptions } from './protection.ts';
 import { PAGES, type Page } from './pages.ts';
 import { parseApplianceOrigins } from './fill-plans/appliance-origins.ts';
-import { DEFAULT_ENCODE_SETTINGS, validateEncodeSettings, X264_PRESETS, type EncodeSettings, type X264Preset } from '../ffmpeg/encode-settings.ts';
+import {
+  DEFAULT_ENCODE_SETTINGS,
+  validateEncodeSettings,
+  X264_PRESETS,
+  type EncodeSettings,
+  type X264Preset,
+} from '../ffmpeg/encode-settings.ts';
 
 /** Largest master an upload may carry: 50 GiB (`VF_MAX_UPLOAD_BYTES`). */
 export const DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 ** 3;
@@ -50,9 +56,13 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 
 function pagesOf(raw: string | undefined): readonly Page[] {
   if (raw === undefined) return PAGES;
-  const list = raw.split(',').map((p) => p.trim()).filter((p) => p !== '' && p !== 'none');
+  const list = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '' && p !== 'none');
   const bad = list.find((p) => !(PAGES as readonly string[]).includes(p));
-  if (bad !== undefined) throw new ConfigError(`Expected VF_PAGES to list pages from ${PAGES.join(', ')} (or none), got ${JSON.stringify(bad)}`);
+  if (bad !== undefined)
+    throw new ConfigError(`Expected VF_PAGES to list pages from ${PAGES.join(', ')} (or none), got ${JSON.stringify(bad)}`);
   return list as Page[];
 }
 
@@ -99,7 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
     throw new ConfigError(`Expected VF_X264_PRESET to be one of ${X264_PRESETS.join(', ')}, got ${JSON.stringify(preset)}`);
   }
   const prefix = read(env, 'VF_PREFIX') ?? 'vf';
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new ConfigError(`Expected VF_PREFIX to match [A-Za-z0-9_-]{1,32}, got ${JSON.stringify(prefix)}`);
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix))
+    throw new ConfigError(`Expected VF_PREFIX to match [A-Za-z0-9_-]{1,32}, got ${JSON.stringify(prefix)}`);
   const ladderPolicy = read(env, 'VF_LADDER_POLICY') ?? 'per-title';
   if (ladderPolicy !== 'per-title' && ladderPolicy !== 'fixed') {
     throw new ConfigError(`Expected VF_LADDER_POLICY to be per-title or fixed, got ${JSON.stringify(ladderPolicy)}`);

@@ -73,7 +73,7 @@ async function queueSnapshot(queue: Queue, redis: Redis): Promise<QueueSnapshot>
   const oldestWaitingMs = new Map<string, number>();
   rows.forEach((row, i) => {
     const [err, v] = fields[i] ?? [null, null];
-    const [name, ts] = (err === null ? v : null) as [string | null, string | null] | null ?? [null, null];
+    const [name, ts] = ((err === null ? v : null) as [string | null, string | null] | null) ?? [null, null];
     // Finished (and trimmed) between the two reads: it is no longer pending.
     if (name === null) return;
     const k = `${name}\u0000${row.state}`;
@@ -103,20 +103,34 @@ class StorageUsage {
     const stale = this.value === undefined || Date.now() - this.value.at > this.ttlMs;
     if (stale && this.refreshing === undefined) {
       this.refreshing = this.list()
-        .then((bytes) => void (this.value = { bytes, at: Date.now() }))
+        .then((bytes) => {
+          this.value = { bytes, at: Date.now() };
+        })
         .catch(() => undefined)
-        .finally(() => (this.refreshing = undefined));
+        .finally(() => {
+          this.refreshing = undefined;
+        });
     }
     if (this.value === undefined && this.refreshing !== undefined) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.refreshing, new Promise((r) => (timer = setTimeout(r, this.waitMs)))]);
+      await Promise.race([
+        this.refreshing,
+        new Promise((r) => {
+          timer = setTimeout(r, this.waitMs);
+        }),
+      ]);
       clearTimeout(timer);
     }
     return this.value;
   }
 
   private async list(): Promise<Map<string, number>> {
-    const bytes = new Map<string, number>([['source', 0], ['output', 0], ['work', 0], ['other', 0]]);
+    const bytes = new Map<string, number>([
+      ['source', 0],
+      ['output', 0],
+      ['work', 0],
+      ['other', 0],
+    ]);
     for await (const o of this.store.list('titles/')) {
       // titles/<id>/<kind>/...
       const kind = o.key.split('/')[2];
@@ -132,7 +146,11 @@ class StorageUsage {
  * Histogram can only observe values, not take counts, so this implements the small interface
  * a Registry reads.
  */
-function externalHistogram(name: string, help: string, read: () => Promise<{ labels: Record<string, string>; h: HistogramSnapshot }[]>): Metric {
+function externalHistogram(
+  name: string,
+  help: string,
+  read: () => Promise<{ labels: Record<string, string>; h: HistogramSnapshot }[]>,
+): Metric {
   return {
     name,
     help,
@@ -195,7 +213,7 @@ export function createMetrics(deps: MetricsDeps, options: MetricsOptions = {}): 
 
   new Gauge({
     name: 'vodforge_queue_oldest_waiting_job_age_seconds',
-    help: 'Age of the oldest job ready to run but not yet taken by a worker, by job type (0 when none waits); counted from the job\'s creation',
+    help: "Age of the oldest job ready to run but not yet taken by a worker, by job type (0 when none waits); counted from the job's creation",
     labelNames: ['job_type'],
     registers: [registry],
     async collect() {
@@ -210,15 +228,21 @@ export function createMetrics(deps: MetricsDeps, options: MetricsOptions = {}): 
   });
 
   registry.registerMetric(
-    externalHistogram('vodforge_job_duration_seconds', 'Wall time of successful jobs by job type, measured by the worker that ran them', async () =>
-      [...(await jobs()).durationS].map(([t, h]) => ({ labels: { job_type: t }, h })),
+    externalHistogram(
+      'vodforge_job_duration_seconds',
+      'Wall time of successful jobs by job type, measured by the worker that ran them',
+      async () => [...(await jobs()).durationS].map(([t, h]) => ({ labels: { job_type: t }, h })),
     ),
   );
   registry.registerMetric(
-    externalHistogram('vodforge_encode_realtime_factor', 'Media seconds encoded per wall second by encode-chunk jobs (every rung of a chunk in one ffmpeg)', async () => {
-      const h = (await jobs()).realtimeFactor;
-      return h === undefined ? [] : [{ labels: {}, h }];
-    }),
+    externalHistogram(
+      'vodforge_encode_realtime_factor',
+      'Media seconds encoded per wall second by encode-chunk jobs (every rung of a chunk in one ffmpeg)',
+      async () => {
+        const h = (await jobs()).realtimeFactor;
+        return h === undefined ? [] : [{ labels: {}, h }];
+      },
+    ),
   );
 
   new Counter({

@@ -42,7 +42,10 @@ class OverloadedError extends HttpErrors.Overloaded {
 export async function installProtection(app: FastifyInstance, redis: Redis, options: ProtectionOptions = {}): Promise<void> {
   await app.register(helmet, {
     global: true,
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+    },
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     crossOriginEmbedderPolicy: false,
     referrerPolicy: { policy: 'no-referrer' },
@@ -64,7 +67,8 @@ export async function installProtection(app: FastifyInstance, redis: Redis, opti
       const audience = req.routeOptions.config.audience;
       return audience === undefined || audience === 'player' || audience === 'public';
     },
-    errorResponseBuilder: (_req, context) => Object.assign(new HttpErrors.RateLimited(context.max, Math.ceil(context.ttl / 1000)), { statusCode: 429 }),
+    errorResponseBuilder: (_req, context) =>
+      Object.assign(new HttpErrors.RateLimited(context.max, Math.ceil(context.ttl / 1000)), { statusCode: 429 }),
   });
 
   await app.register(underPressure, {

@@ -17,7 +17,14 @@ export function parsePublicUrl(raw: string | undefined): string | undefined {
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+  if (
+    url === undefined ||
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
     throw new PublicUrlError(`Expected VF_PUBLIC_URL to be an http(s) URL such as https://vod.example.com, got ${JSON.stringify(raw)}`);
   }
   return url.href.replace(/\/+$/, '');

@@ -21,7 +21,12 @@ const Rung = Type.Object({
 });
 
 const RdPoint = Type.Object({
-  width: Type.Integer(), height: Type.Integer(), crf: Type.Number(), bitrateKbps: Type.Number(), psnrY: Type.Number(), ssim: Type.Number(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  crf: Type.Number(),
+  bitrateKbps: Type.Number(),
+  psnrY: Type.Number(),
+  ssim: Type.Number(),
 });
 
 const LadderAnalysis = Type.Object({
@@ -29,7 +34,9 @@ const LadderAnalysis = Type.Object({
   fallbackReason: Type.Optional(Type.String()),
   points: Type.Optional(Type.Array(RdPoint, { description: 'Every sampled size × CRF, averaged over the sample windows' })),
   hull: Type.Optional(Type.Array(RdPoint, { description: 'Upper convex hull of PSNR-Y over log-bitrate' })),
-  bdRateVsFixed: Type.Optional(Type.Number({ description: 'BD-rate (PSNR-Y) against the fixed Apple ladder, percent; negative is a saving' })),
+  bdRateVsFixed: Type.Optional(
+    Type.Number({ description: 'BD-rate (PSNR-Y) against the fixed Apple ladder, percent; negative is a saving' }),
+  ),
   notes: Type.Optional(Type.Array(Type.String())),
   sampledS: Type.Optional(Type.Number()),
   analysisS: Type.Optional(Type.Number()),
@@ -57,7 +64,9 @@ export const TitleView = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
   durationS: Type.Optional(Type.Number()),
-  source: Type.Optional(Type.Object({ key: Type.String(), sizeBytes: Type.Integer(), sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })) })),
+  source: Type.Optional(
+    Type.Object({ key: Type.String(), sizeBytes: Type.Integer(), sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })) }),
+  ),
   ladder: Type.Optional(Type.Array(Rung)),
   ladderAnalysis: Type.Optional(LadderAnalysis),
   renditions: Type.Optional(Type.Array(Rendition)),
@@ -68,16 +77,21 @@ export const TitleView = Type.Object({
         reason: Type.Optional(Type.String()),
         frames: Type.Optional(
           Type.Array(Type.Object({ startFrame: Type.Integer({ minimum: 0 }), endFrame: Type.Integer({ minimum: 1 }) }), {
-            description: "Once measured: the title's frames compared with the master, by index from its first frame (end exclusive), paired frame by frame",
+            description:
+              "Once measured: the title's frames compared with the master, by index from its first frame (end exclusive), paired frame by frame",
           }),
         ),
         frameStep: Type.Optional(Type.Integer({ minimum: 1, description: 'One frame in this many of `frames` was compared' })),
       },
-      { description: "The rungs' PSNR-Y and SSIM are measured once the title is ready (players do not wait for them); `measured` means they are in `renditions`" },
+      {
+        description:
+          "The rungs' PSNR-Y and SSIM are measured once the title is ready (players do not wait for them); `measured` means they are in `renditions`",
+      },
     ),
   ),
   cpuS: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
-    description: "CPU seconds (user + system) the title's ffmpeg runs have spent so far, by job type (probe, sample, encode-chunk, ...), retries included",
+    description:
+      "CPU seconds (user + system) the title's ffmpeg runs have spent so far, by job type (probe, sample, encode-chunk, ...), retries included",
   }),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   hls: Type.Optional(Type.String({ description: 'Multivariant playlist URL path, once ready' })),

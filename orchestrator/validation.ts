@@ -19,5 +19,6 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = new Ajv({ ...BASE, coerceTypes: 'array' });
   addFormats.default(coercing);
   const strict = bodyAjv();
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+  return ({ schema, httpPart }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
 }

@@ -22,9 +22,7 @@ export function segmentTimeline(track: Track): string {
     if (last !== undefined && last.d === d) last.r += 1;
     else entries.push({ t, d, r: 0 });
   }
-  return entries
-    .map((e, i) => `<S ${i === 0 ? `t="${e.t}" ` : ''}d="${e.d}"${e.r > 0 ? ` r="${e.r}"` : ''}/>`)
-    .join('');
+  return entries.map((e, i) => `<S ${i === 0 ? `t="${e.t}" ` : ''}d="${e.d}"${e.r > 0 ? ` r="${e.r}"` : ''}/>`).join('');
 }
 
 /** `$Number%05d$` template matching the packager's `seg_%05d.m4s` names. */

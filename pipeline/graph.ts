@@ -13,8 +13,16 @@
 import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import {
-  jobIds, type ArtworkJobData, type BuildLadderJobData, type EncodeAudioJobData, type EncodeChunkJobData, type JobName, type MeasureRungsJobData,
-  type PackageJobData, type SampleJobData, type SourceRef,
+  jobIds,
+  type ArtworkJobData,
+  type BuildLadderJobData,
+  type EncodeAudioJobData,
+  type EncodeChunkJobData,
+  type JobName,
+  type MeasureRungsJobData,
+  type PackageJobData,
+  type SampleJobData,
+  type SourceRef,
 } from './types.ts';
 
 /** One job of the pipeline: how BullMQ runs it and where it leads. */
@@ -35,7 +43,11 @@ export interface Step {
 }
 
 export const PIPELINE = {
-  probe: { does: 'probe and scan the master; choose the ladder policy', queues: ['build-ladder', 'package'], attempts: DEFAULT_JOB_OPTIONS.attempts! },
+  probe: {
+    does: 'probe and scan the master; choose the ladder policy',
+    queues: ['build-ladder', 'package'],
+    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+  },
   sample: {
     does: 'encode and measure one window at every candidate size and CRF',
     queues: [],
@@ -44,15 +56,30 @@ export const PIPELINE = {
     attempts: 2,
   },
   'build-ladder': { does: 'hull of the samples to the per-title ladder', queues: ['package'], attempts: DEFAULT_JOB_OPTIONS.attempts! },
-  'encode-chunk': { does: 'encode one chunk of every rung', queues: [], parent: { job: 'package', onFailure: 'fails the parent' }, attempts: DEFAULT_JOB_OPTIONS.attempts! },
-  'encode-audio': { does: 'encode the audio track once', queues: [], parent: { job: 'package', onFailure: 'fails the parent' }, attempts: DEFAULT_JOB_OPTIONS.attempts! },
+  'encode-chunk': {
+    does: 'encode one chunk of every rung',
+    queues: [],
+    parent: { job: 'package', onFailure: 'fails the parent' },
+    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+  },
+  'encode-audio': {
+    does: 'encode the audio track once',
+    queues: [],
+    parent: { job: 'package', onFailure: 'fails the parent' },
+    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+  },
   package: {
     does: 'stitch, package CMAF (HLS + DASH) and publish atomically; re-queue lost chunks',
     queues: ['encode-chunk', 'measure-rungs', 'artwork'],
     attempts: DEFAULT_JOB_OPTIONS.attempts!,
   },
   // Below every encode job and above artwork: the figures are part of the title's record.
-  'measure-rungs': { does: 'PSNR/SSIM of every published rung against the master', queues: [], attempts: DEFAULT_JOB_OPTIONS.attempts!, priority: 50 },
+  'measure-rungs': {
+    does: 'PSNR/SSIM of every published rung against the master',
+    queues: [],
+    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+    priority: 50,
+  },
   // Artwork never gates `ready`, and a free worker takes it only when no chunk of any title waits.
   artwork: { does: 'score frames, shortlist and crop the artwork', queues: [], attempts: DEFAULT_JOB_OPTIONS.attempts!, priority: 100 },
 } as const satisfies { readonly [N in JobName]: Step };
@@ -65,7 +92,11 @@ function optionsOf(name: JobName, jobId: string): JobsOptions {
     attempts: step.attempts,
     jobId,
     ...(step.priority === undefined ? {} : { priority: step.priority }),
-    ...(step.parent === undefined ? {} : step.parent.onFailure === 'fails the parent' ? { failParentOnFailure: true } : { ignoreDependencyOnFailure: true }),
+    ...(step.parent === undefined
+      ? {}
+      : step.parent.onFailure === 'fails the parent'
+        ? { failParentOnFailure: true }
+        : { ignoreDependencyOnFailure: true }),
   };
 }
 
@@ -77,19 +108,41 @@ export function probeJob(titleId: string): { name: 'probe'; data: { titleId: str
 /** The ladder analysis: `build-ladder` runs once every `sample` has finished (or failed). */
 export function ladderFlow(queueName: string, source: SourceRef, data: BuildLadderJobData, samples: readonly SampleJobData[]): FlowJob {
   return {
-    name: 'build-ladder', queueName, data, opts: optionsOf('build-ladder', jobIds.buildLadder(source)),
-    children: samples.map((s): FlowJobNode => ({ name: 'sample', queueName, data: s, opts: optionsOf('sample', jobIds.sample(source, s.index)) })),
+    name: 'build-ladder',
+    queueName,
+    data,
+    opts: optionsOf('build-ladder', jobIds.buildLadder(source)),
+    children: samples.map(
+      (s): FlowJobNode => ({ name: 'sample', queueName, data: s, opts: optionsOf('sample', jobIds.sample(source, s.index)) }),
+    ),
   };
 }
 
 /** The encode: `package` runs once every chunk and the audio are encoded; any failure fails it. */
-export function encodeFlow(queueName: string, data: PackageJobData, chunks: readonly EncodeChunkJobData[], audio: EncodeAudioJobData | undefined): FlowJob {
+export function encodeFlow(
+  queueName: string,
+  data: PackageJobData,
+  chunks: readonly EncodeChunkJobData[],
+  audio: EncodeAudioJobData | undefined,
+): FlowJob {
   const { layout } = data;
   return {
-    name: 'package', queueName, data, opts: optionsOf('package', jobIds.package(layout)),
+    name: 'package',
+    queueName,
+    data,
+    opts: optionsOf('package', jobIds.package(layout)),
     children: [
-      ...chunks.map((c): FlowJobNode => ({ name: 'encode-chunk', queueName, data: c, opts: optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)) })),
-      ...(audio === undefined ? [] : [{ name: 'encode-audio', queueName, data: audio, opts: optionsOf('encode-audio', jobIds.audio(layout)) }]),
+      ...chunks.map(
+        (c): FlowJobNode => ({
+          name: 'encode-chunk',
+          queueName,
+          data: c,
+          opts: optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)),
+        }),
+      ),
+      ...(audio === undefined
+        ? []
+        : [{ name: 'encode-audio', queueName, data: audio, opts: optionsOf('encode-audio', jobIds.audio(layout)) }]),
     ],
   };
 }
@@ -99,7 +152,12 @@ export function encodeFlow(queueName: string, data: PackageJobData, chunks: read
  * dynamic children); `redo` makes its id new, since the first job of that chunk completed.
  */
 export function chunkRedoJob(queueName: string, data: EncodeChunkJobData, parent: { id: string; queue: string }, redo: string): FlowJob {
-  return { name: 'encode-chunk', queueName, data, opts: { ...optionsOf('encode-chunk', `${jobIds.chunk(data.layout, data.chunk.index)}-redo-${redo}`), parent } };
+  return {
+    name: 'encode-chunk',
+    queueName,
+    data,
+    opts: { ...optionsOf('encode-chunk', `${jobIds.chunk(data.layout, data.chunk.index)}-redo-${redo}`), parent },
+  };
 }
 
 /** Quality of the published rungs: one job per title and published version. */
@@ -117,7 +175,10 @@ export function mermaid(): string {
   const lines = ['flowchart TD', '  upload(["upload (API)"]) --> probe'];
   for (const [name, step] of Object.entries(PIPELINE) as [JobName, Step][]) {
     for (const next of step.queues) lines.push(`  ${id(name)} --> ${id(next)}`);
-    if (step.parent !== undefined) lines.push(`  ${id(name)} -. ${step.parent.onFailure === 'fails the parent' ? 'failure fails' : 'failure ignored'} .-> ${id(step.parent.job)}`);
+    if (step.parent !== undefined)
+      lines.push(
+        `  ${id(name)} -. ${step.parent.onFailure === 'fails the parent' ? 'failure fails' : 'failure ignored'} .-> ${id(step.parent.job)}`,
+      );
   }
   for (const [name, step] of Object.entries(PIPELINE) as [JobName, Step][]) {
     const extras = [`${step.attempts} attempts`, ...(step.priority === undefined ? [] : [`priority ${step.priority}`])];

@@ -22,7 +22,9 @@ export interface QueueConnectionOptions {
  * Redis is down and the API answers 503 instead of hanging on a request.
  */
 export function producerConnection(redisUrl: string, extra: RedisOptions = {}): Redis {
-  return quiet(new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, ...extra }));
+  return quiet(
+    new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false, ...extra }),
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ActiveArea, Rational } from '../ffmpeg/probe.ts';
+import type { ActiveArea } from '../ffmpeg/probe.ts';
 import type { FrameTimeline } from '../ffmpeg/source-frames.ts';
 import type { Chunk } from './chunks.ts';
 import type { EncodeSettings } from '../ffmpeg/encode-settings.ts';

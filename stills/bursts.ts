@@ -49,7 +49,10 @@ export function chooseFromBursts(analysed: readonly AnalysedCandidate[], options
   if (items.length === 0) {
     const usable = scored.candidates.filter((c) => c.rejected === undefined).length;
     return {
-      ...base, usable: false, shortlist: [], duplicates: [],
+      ...base,
+      usable: false,
+      shortlist: [],
+      duplicates: [],
       reason: `none of the ${usable} frame${usable === 1 ? '' : 's'} that passed had a same-shot neighbour on both sides to rule out a fade or transition`,
     };
   }

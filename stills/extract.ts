@@ -8,7 +8,14 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { featuresOf, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../artwork/index.ts';
-import { buildArtworkArgs, parseFrameLog, segmentSeekLeadS, STILL_SEEK_LEAD_S, type ArtworkCapture, type LoggedFrame } from '../ffmpeg/artwork-args.ts';
+import {
+  buildArtworkArgs,
+  parseFrameLog,
+  segmentSeekLeadS,
+  STILL_SEEK_LEAD_S,
+  type ArtworkCapture,
+  type LoggedFrame,
+} from '../ffmpeg/artwork-args.ts';
 import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment } from '../ffmpeg/artwork-plan.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';
@@ -29,7 +36,13 @@ export interface ArtworkVideo {
 /** What the artwork job needs of a probed master. */
 export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
   const v = probe.video;
-  return { durationS: probe.durationS, startTimeS: v.startTimeS, frameRate: v.frameRate, displayWidth: v.displayWidth, displayHeight: v.displayHeight };
+  return {
+    durationS: probe.durationS,
+    startTimeS: v.startTimeS,
+    frameRate: v.frameRate,
+    displayWidth: v.displayWidth,
+    displayHeight: v.displayHeight,
+  };
 }
 
 /** A burst's middle frame the candidate pass captured at display size (rgb24), for {@link extractStills}. */
@@ -78,7 +91,9 @@ export async function extractCandidates(
   plan: ArtworkSamplingPlan,
   dir: string,
   options: {
-    signal?: AbortSignal; onProgress?: (fraction: number) => void; concurrency?: number;
+    signal?: AbortSignal;
+    onProgress?: (fraction: number) => void;
+    concurrency?: number;
     /** The selection's neighbour window, seconds (which frames the shortlist may choose). */
     neighbourWindowS?: number;
     captureBudgetBytes?: number;
@@ -86,17 +101,22 @@ export async function extractCandidates(
 ): Promise<ExtractedCandidates> {
   const segments = artworkSegments(plan);
   const { widthPx, heightPx } = stillSize(video);
-  const freeBytes = await statfs(dir).then((s) => (s.bavail * s.bsize) / 2, () => 0);
+  const freeBytes = await statfs(dir).then(
+    (s) => (s.bavail * s.bsize) / 2,
+    () => 0,
+  );
   const budgetBytes = Math.min(options.captureBudgetBytes ?? CAPTURE_BUDGET_BYTES, freeBytes);
   const maxFrames = Math.floor(budgetBytes / (widthPx * heightPx * 3) / segments.length);
-  const capture = maxFrames >= 1 ? { maxFrames, widthPx, heightPx, neighbourWindowS: options.neighbourWindowS ?? DEFAULT_NEIGHBOUR_WINDOW_S } : undefined;
+  const capture =
+    maxFrames >= 1 ? { maxFrames, widthPx, heightPx, neighbourWindowS: options.neighbourWindowS ?? DEFAULT_NEIGHBOUR_WINDOW_S } : undefined;
   const done = segments.map(() => 0);
   const report = (k: number, f: number): void => {
     done[k] = f;
     options.onProgress?.(segments.reduce((sum, s, i) => sum + done[i]! * ((s.endS ?? video.durationS) - s.startS), 0) / video.durationS);
   };
   const results = await mapLimit(segments, options.concurrency ?? availableParallelism(), (segment, k) =>
-    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), capture, { ...options, onProgress: (f) => report(k, f) }));
+    decodeSegment(input, video, plan, segment, path.join(dir, `segment-${k}`), capture, { ...options, onProgress: (f) => report(k, f) }),
+  );
   return mergeSegments(results);
 }
 
@@ -121,11 +141,20 @@ function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates 
     throw new FrameNotDecodedError(`no candidate frame could be decoded from the master${warnings.length === 0 ? '' : `: ${shown}`}`);
   }
   const same = (a: number, b: number): boolean => Math.abs(a - b) < 1e-6;
-  const cutsS = results.flatMap((r) => r.cutsS).sort((a, b) => a - b).filter((t, i, all) => i === 0 || !same(t, all[i - 1]!));
+  const cutsS = results
+    .flatMap((r) => r.cutsS)
+    .sort((a, b) => a - b)
+    .filter((t, i, all) => i === 0 || !same(t, all[i - 1]!));
   const sceneOf = (t: number): number => cutsS.filter((c) => c <= t + 1e-6).length;
-  const frames = results.flatMap((r) => r.frames).sort((a, b) => a.atS - b.atS).filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
+  const frames = results
+    .flatMap((r) => r.frames)
+    .sort((a, b) => a.atS - b.atS)
+    .filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
   const analysed = frames.map((f, index): AnalysedCandidate => ({ index, atS: f.atS, sceneIndex: sceneOf(f.atS), analysis: f.analysis }));
-  const captured = results.flatMap((r) => r.captured).sort((a, b) => a.atS - b.atS).filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
+  const captured = results
+    .flatMap((r) => r.captured)
+    .sort((a, b) => a.atS - b.atS)
+    .filter((f, i, all) => i === 0 || !same(f.atS, all[i - 1]!.atS));
   return { analysed, captured, cutsS, warnings };
 }
 
@@ -136,15 +165,22 @@ function mergeSegments(results: readonly DecodedSegment[]): ExtractedCandidates 
  * start of the master.
  */
 async function decodeSegment(
-  input: string, video: ArtworkVideo, plan: ArtworkSamplingPlan, segment: ArtworkSegment, stem: string,
+  input: string,
+  video: ArtworkVideo,
+  plan: ArtworkSamplingPlan,
+  segment: ArtworkSegment,
+  stem: string,
   capture: Omit<ArtworkCapture, 'output' | 'analysisOutput' | 'frameLog'> | undefined,
   options: { signal?: AbortSignal; onProgress?: (fraction: number) => void },
 ): Promise<DecodedSegment> {
   // Each lead once by the seek it makes (a stretch near the start reaches 0 with the second).
   const seekOf = (lead: number): number => Math.max(0, video.startTimeS + segment.startS - lead);
-  const leads = segment.startS > 0
-    ? [segmentSeekLeadS(video.frameRate), STILL_SEEK_LEAD_S, segment.startS + video.startTimeS].filter((lead, i, all) => all.findIndex((l) => seekOf(l) === seekOf(lead)) === i)
-    : [0];
+  const leads =
+    segment.startS > 0
+      ? [segmentSeekLeadS(video.frameRate), STILL_SEEK_LEAD_S, segment.startS + video.startTimeS].filter(
+          (lead, i, all) => all.findIndex((l) => seekOf(l) === seekOf(lead)) === i,
+        )
+      : [0];
   const warnings: string[] = [];
   const files = { rawOutput: `${stem}.rgb`, frameLog: `${stem}.log`, cutLog: `${stem}-cuts.log` };
   const captureFiles = { output: `${stem}-full.rgb`, analysisOutput: `${stem}-captured.rgb`, frameLog: `${stem}-captured.log` };
@@ -154,14 +190,25 @@ async function decodeSegment(
   const decode = async (seekLeadS: number, withCapture: typeof capture): Promise<FfmpegExitError | undefined> => {
     await Promise.all([...Object.values(files), ...Object.values(captureFiles)].map((f) => rm(f, { force: true })));
     try {
-      await runFfmpeg(buildArtworkArgs({
-        kind: 'artwork-candidates', input, videoStartS: video.startTimeS, plan, ...files, segment, seekLeadS,
-        ...(withCapture === undefined ? {} : { capture: { ...withCapture, ...captureFiles } }),
-      }), {
-        durationS: endS,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
-        ...(options.onProgress === undefined ? {} : { onProgress: (f: number) => options.onProgress!(Math.max(0, Math.min(1, (f * endS - fromS) / (endS - fromS)))) }),
-      });
+      await runFfmpeg(
+        buildArtworkArgs({
+          kind: 'artwork-candidates',
+          input,
+          videoStartS: video.startTimeS,
+          plan,
+          ...files,
+          segment,
+          seekLeadS,
+          ...(withCapture === undefined ? {} : { capture: { ...withCapture, ...captureFiles } }),
+        }),
+        {
+          durationS: endS,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.onProgress === undefined
+            ? {}
+            : { onProgress: (f: number) => options.onProgress!(Math.max(0, Math.min(1, (f * endS - fromS) / (endS - fromS)))) }),
+        },
+      );
       return undefined;
     } catch (error) {
       if (!(error instanceof FfmpegExitError)) throw error;
@@ -175,7 +222,9 @@ async function decodeSegment(
     // (a full scratch disk ends every output) is run again without it, so it keeps what a decode
     // without capture keeps. A corrupt stretch pays its decode twice.
     if (stopped !== undefined && capturing !== undefined) {
-      warnings.push(`candidate decode from ${segment.startS.toFixed(1)} s stopped early while capturing (${stopped.message}); decoded again without capture`);
+      warnings.push(
+        `candidate decode from ${segment.startS.toFixed(1)} s stopped early while capturing (${stopped.message}); decoded again without capture`,
+      );
       capturing = undefined;
       stopped = await decode(seekLeadS, undefined);
     }
@@ -194,8 +243,13 @@ async function decodeSegment(
       .map((f) => rel(f.ptsTimeS));
     const capturedTimesS = loggedCaptured.map((f) => rel(f.ptsTimeS));
     const frames = [
-      ...await analyseRawFrames(files.rawOutput, logged.map((f) => rel(f.ptsTimeS)), plan, warnings),
-      ...await analyseRawFrames(captureFiles.analysisOutput, capturedTimesS, plan, warnings),
+      ...(await analyseRawFrames(
+        files.rawOutput,
+        logged.map((f) => rel(f.ptsTimeS)),
+        plan,
+        warnings,
+      )),
+      ...(await analyseRawFrames(captureFiles.analysisOutput, capturedTimesS, plan, warnings)),
     ].sort((a, b) => a.atS - b.atS);
     const captured = capturing === undefined ? [] : await capturedFrames(captureFiles.output, capturedTimesS, capturing);
     return { frames, captured, cutsS, warnings };
@@ -204,22 +258,37 @@ async function decodeSegment(
 }
 
 /** The captured frames written whole (a decode that stopped early may have cut the last one short). */
-async function capturedFrames(file: string, timesS: readonly number[], size: { widthPx: number; heightPx: number }): Promise<CapturedFrame[]> {
+async function capturedFrames(
+  file: string,
+  timesS: readonly number[],
+  size: { widthPx: number; heightPx: number },
+): Promise<CapturedFrame[]> {
   const { widthPx, heightPx } = size;
   const frameBytes = widthPx * heightPx * 3;
-  const fileBytes = await stat(file).then((s) => s.size, () => 0);
-  return timesS.flatMap((atS, i) => ((i + 1) * frameBytes <= fileBytes ? [{ atS, file, offsetBytes: i * frameBytes, widthPx, heightPx }] : []));
+  const fileBytes = await stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
+  return timesS.flatMap((atS, i) =>
+    (i + 1) * frameBytes <= fileBytes ? [{ atS, file, offsetBytes: i * frameBytes, widthPx, heightPx }] : [],
+  );
 }
 
 /** Reads the raw frames ffmpeg wrote, one at a time, and analyses each at its logged time. */
-async function analyseRawFrames(rawOutput: string, timesS: readonly number[], plan: ArtworkSamplingPlan, warnings: string[]): Promise<SegmentFrame[]> {
+async function analyseRawFrames(
+  rawOutput: string,
+  timesS: readonly number[],
+  plan: ArtworkSamplingPlan,
+  warnings: string[],
+): Promise<SegmentFrame[]> {
   const frameBytes = plan.widthPx * plan.heightPx * 3;
   const fh = await open(rawOutput, 'r').catch(() => undefined);
   if (fh === undefined) return [];
   const frames: SegmentFrame[] = [];
   try {
     const total = Math.floor((await fh.stat()).size / frameBytes);
-    if (total !== timesS.length) warnings.push(`${timesS.length} frames logged but ${total} written; using the first ${Math.min(total, timesS.length)}`);
+    if (total !== timesS.length)
+      warnings.push(`${timesS.length} frames logged but ${total} written; using the first ${Math.min(total, timesS.length)}`);
     const count = Math.min(total, timesS.length);
     let lastT = -1;
     for (let i = 0; i < count; i++) {
@@ -263,7 +332,10 @@ export interface Stills {
  * that cannot be decoded costs only itself: its loader throws FrameNotDecodedError.
  */
 export function extractStills(
-  input: string, video: ArtworkVideo, timesS: readonly number[], dir: string,
+  input: string,
+  video: ArtworkVideo,
+  timesS: readonly number[],
+  dir: string,
   options: { signal?: AbortSignal; parallel?: number; captured?: readonly CapturedFrame[] } = {},
 ): Stills {
   const { signal, parallel = availableParallelism(), captured = [] } = options;
@@ -274,15 +346,30 @@ export function extractStills(
   const capturedOf = (atS: number): CapturedFrame | undefined =>
     captured.find((c) => Math.abs(c.atS - atS) < 1e-6 && c.widthPx === widthPx && c.heightPx === heightPx);
   const decoded = stills.filter((still) => capturedOf(still.atS) === undefined);
-  const run = (batch: typeof stills, seek: 'exact' | 'early' = 'exact'): Promise<unknown> => runFfmpeg(buildArtworkArgs({
-    kind: 'artwork-stills', input, videoStartS: video.startTimeS, stills: batch,
-    frameDurationS: video.frameRate.den / video.frameRate.num, widthPx, heightPx, seek,
-  }), signal === undefined ? {} : { signal });
+  const run = (batch: typeof stills, seek: 'exact' | 'early' = 'exact'): Promise<unknown> =>
+    runFfmpeg(
+      buildArtworkArgs({
+        kind: 'artwork-stills',
+        input,
+        videoStartS: video.startTimeS,
+        stills: batch,
+        frameDurationS: video.frameRate.den / video.frameRate.num,
+        widthPx,
+        heightPx,
+        seek,
+      }),
+      signal === undefined ? {} : { signal },
+    );
   const perProcess = Math.min(STILLS_PER_PROCESS, Math.max(1, Math.ceil(decoded.length / Math.max(1, parallel))));
   const batches: Array<typeof stills> = [];
   for (let i = 0; i < decoded.length; i += perProcess) batches.push(decoded.slice(i, i + perProcess));
   const ended: Array<() => void> = [];
-  const runs = batches.map((_, b) => new Promise<void>((resolve) => { ended[b] = resolve; }));
+  const runs = batches.map(
+    (_, b) =>
+      new Promise<void>((resolve) => {
+        ended[b] = resolve;
+      }),
+  );
   const finished = mapLimit(batches, Math.max(1, parallel), async (batch, b) => {
     try {
       await run(batch);
@@ -292,13 +379,17 @@ export function extractStills(
     } finally {
       ended[b]!();
     }
-  }).then(() => undefined, () => undefined); // an abort reaches the caller through the loaders' own runs
+  }).then(
+    () => undefined,
+    () => undefined,
+  ); // an abort reaches the caller through the loaders' own runs
   const loaders = stills.map((still) => async (): Promise<RawPixels> => {
     const capture = capturedOf(still.atS);
     // A captured frame that cannot be read back (its scratch file gone) is decoded alone instead.
-    let data = capture === undefined
-      ? await runs[Math.floor(decoded.indexOf(still) / perProcess)]!.then(() => readFile(still.output)).catch(() => undefined)
-      : await readAt(capture.file, capture.offsetBytes, frameBytes).catch(() => undefined);
+    let data =
+      capture === undefined
+        ? await runs[Math.floor(decoded.indexOf(still) / perProcess)]!.then(() => readFile(still.output)).catch(() => undefined)
+        : await readAt(capture.file, capture.offsetBytes, frameBytes).catch(() => undefined);
     if (data?.length !== frameBytes) {
       // Alone, and seeking early: a container whose seeks are imprecise may have landed past it.
       await run([still], 'early');

@@ -100,7 +100,17 @@ export async function storeCrops(store: ObjectStore, prefix: string, stem: strin
     const file = `${stem}-${set.shape}-${r.widthPx}.${EXTENSIONS[r.format]}`;
     const key = `${prefix}${file}`;
     await store.put(key, r.data, { contentType: r.contentType, sizeBytes: r.data.length });
-    return { shape: set.shape, aspect: set.aspect, format: r.format, widthPx: r.widthPx, heightPx: r.heightPx, contentType: r.contentType, bytes: r.data.length, file, key };
+    return {
+      shape: set.shape,
+      aspect: set.aspect,
+      format: r.format,
+      widthPx: r.widthPx,
+      heightPx: r.heightPx,
+      contentType: r.contentType,
+      bytes: r.data.length,
+      file,
+      key,
+    };
   });
 }
 
@@ -113,7 +123,8 @@ export async function readArtworkManifest(store: ObjectStore, titleId: string): 
 export async function writeArtworkManifest(store: ObjectStore, manifest: ArtworkManifest): Promise<void> {
   const body = JSON.stringify(manifest, null, 2);
   // The versioned copy stays with its images; the fixed key is what readers look up.
-  if (manifest.status !== 'failed') await store.put(`${artworkVersionPrefix(manifest.titleId, manifest.version)}artwork.json`, body, { contentType: 'application/json' });
+  if (manifest.status !== 'failed')
+    await store.put(`${artworkVersionPrefix(manifest.titleId, manifest.version)}artwork.json`, body, { contentType: 'application/json' });
   await store.put(artworkManifestKey(manifest.titleId), body, { contentType: 'application/json' });
 }
 

@@ -29,7 +29,11 @@ export async function cropFrame(loadStill: () => Promise<RawPixels>, crops: Crop
 
 /** Crops one frame and stores them; storage errors are thrown for a retry. */
 export async function renderFrame(
-  atS: number, loadStill: () => Promise<RawPixels>, prefix: string, crops: CropOptions, store: ObjectStore,
+  atS: number,
+  loadStill: () => Promise<RawPixels>,
+  prefix: string,
+  crops: CropOptions,
+  store: ObjectStore,
 ): Promise<RenderedFrame> {
   const cropped = await cropFrame(loadStill, crops);
   return 'error' in cropped ? cropped : { images: await storeCrops(store, prefix, frameStem(atS), cropped.crops) };
@@ -37,7 +41,12 @@ export async function renderFrame(
 
 /** Re-extracts the frame at `atS` from the master at full resolution and crops it, in memory. */
 export async function cropFrameAt(
-  input: string, video: ArtworkVideo, atS: number, crops: CropOptions, tmpDir: string, signal?: AbortSignal,
+  input: string,
+  video: ArtworkVideo,
+  atS: number,
+  crops: CropOptions,
+  tmpDir: string,
+  signal?: AbortSignal,
 ): Promise<CroppedFrame> {
   return withScratch(tmpDir, `pin-${frameStem(atS)}`, async (dir) => {
     const stills = extractStills(input, video, [atS], dir, signal === undefined ? {} : { signal });

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -54,7 +54,10 @@ export class LocalObjectStore implements ObjectStore {
   async stream(key: string, range?: { start: number; end?: number }): Promise<Readable> {
     const file = this.pathOf(key);
     if ((await this.head(key)) === undefined) throw new ObjectNotFoundError(key);
-    return createReadStream(file, range === undefined ? {} : { start: range.start, ...(range.end === undefined ? {} : { end: range.end }) });
+    return createReadStream(
+      file,
+      range === undefined ? {} : { start: range.start, ...(range.end === undefined ? {} : { end: range.end }) },
+    );
   }
 
   async head(key: string): Promise<{ sizeBytes: number } | undefined> {
@@ -75,7 +78,7 @@ export class LocalObjectStore implements ObjectStore {
     const start = path.join(this.root, ...dirPart.split('/').filter(Boolean));
     const keys: ObjectInfo[] = [];
     const walk = async (dir: string, keyPrefix: string): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (err) {

@@ -92,7 +92,9 @@ return 'ok'
 
 export type TransitionResult = 'ok' | 'missing' | 'ready' | 'failed';
 /** `busy` carries how long the other upload's lease still runs. */
-export type ClaimResult = { readonly kind: 'claimed' | 'missing' | 'not-uploading' } | { readonly kind: 'busy'; readonly retryAfterMs: number };
+export type ClaimResult =
+  | { readonly kind: 'claimed' | 'missing' | 'not-uploading' }
+  | { readonly kind: 'busy'; readonly retryAfterMs: number };
 export type CompleteResult = 'ok' | 'missing' | 'lost' | 'not-uploading';
 
 /** Title records in Redis: one hash per title, a sorted set by creation time for listing. */
@@ -136,11 +138,17 @@ export class TitleStore {
   }
 
   async list(offset: number, limit: number): Promise<{ titles: Title[]; total: number }> {
-    const [ids, total] = await Promise.all([this.redis.zrevrange(this.indexKey, offset, offset + limit - 1), this.redis.zcard(this.indexKey)]);
+    const [ids, total] = await Promise.all([
+      this.redis.zrevrange(this.indexKey, offset, offset + limit - 1),
+      this.redis.zcard(this.indexKey),
+    ]);
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hgetall(this.key(id));
     const rows = (await pipe.exec()) ?? [];
-    const titles = rows.map(([, h]) => h as Record<string, string>).filter((h) => h.id !== undefined).map(decode);
+    const titles = rows
+      .map(([, h]) => h as Record<string, string>)
+      .filter((h) => h.id !== undefined)
+      .map(decode);
     return { titles, total };
   }
 
@@ -214,7 +222,15 @@ export class TitleStore {
 
   /** See {@link COMPLETE_UPLOAD_LUA}. */
   async completeUpload(id: string, uploadId: string, source: NonNullable<Title['source']>): Promise<CompleteResult> {
-    return (await this.redis.eval(COMPLETE_UPLOAD_LUA, 2, this.key(id), this.claimKey(id), uploadId, new Date().toISOString(), JSON.stringify(source))) as CompleteResult;
+    return (await this.redis.eval(
+      COMPLETE_UPLOAD_LUA,
+      2,
+      this.key(id),
+      this.claimKey(id),
+      uploadId,
+      new Date().toISOString(),
+      JSON.stringify(source),
+    )) as CompleteResult;
   }
 
   /** Tells every worker to abort whatever it is running for this title. */
@@ -223,7 +239,11 @@ export class TitleStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    const [[, n]] = ((await this.redis.multi().del(this.key(id), this.progressKey(id), this.cpuKey(id), this.claimKey(id)).zrem(this.indexKey, id).exec()) ?? [[null, 0]]) as [[unknown, number]];
+    const [[, n]] = ((await this.redis
+      .multi()
+      .del(this.key(id), this.progressKey(id), this.cpuKey(id), this.claimKey(id))
+      .zrem(this.indexKey, id)
+      .exec()) ?? [[null, 0]]) as [[unknown, number]];
     return n > 0;
   }
 }

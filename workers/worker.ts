@@ -70,7 +70,13 @@ async function within(ms: number, p: Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   try {
-    return await Promise.race([p.then(() => true, () => false), timeout]);
+    return await Promise.race([
+      p.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -109,10 +115,18 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
     if (job.id !== undefined) running.set(job.id, titleId);
     const started = performance.now();
     try {
-      const metered = await meterCpu(() => handler(job as Job<JobDataByName[JobName], unknown, JobName>, { deps, signal: signal ?? new AbortController().signal, ...(token === undefined ? {} : { token }) }));
+      const metered = await meterCpu(() =>
+        handler(job as Job<JobDataByName[JobName], unknown, JobName>, {
+          deps,
+          signal: signal ?? new AbortController().signal,
+          ...(token === undefined ? {} : { token }),
+        }),
+      );
       // Spent whether the job succeeded or not; accounting never fails a job.
       if (metered.cpuS > 0) {
-        await Promise.all([metrics.jobCpu(job.name, metered.cpuS), deps.titles.addCpu(titleId, job.name, metered.cpuS)]).catch(() => undefined);
+        await Promise.all([metrics.jobCpu(job.name, metered.cpuS), deps.titles.addCpu(titleId, job.name, metered.cpuS)]).catch(
+          () => undefined,
+        );
       }
       if (!('result' in metered)) throw metered.error;
       const result = metered.result;
@@ -128,10 +142,19 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
         // Bounded: with Redis down the command would wait for a reconnection forever, and a
         // forced stop must stop. A job not moved is found stalled once Redis is back.
         const moved = await within(HAND_BACK_TIMEOUT_MS, job.moveToWait(token));
-        deps.log.info({ titleId, jobId: job.id, job: job.name, moved }, moved ? 'job handed back: worker shutting down' : 'job left to stall recovery: Redis did not answer');
+        deps.log.info(
+          { titleId, jobId: job.id, job: job.name, moved },
+          moved ? 'job handed back: worker shutting down' : 'job left to stall recovery: Redis did not answer',
+        );
         throw new WaitingError();
       }
-      const state = signal?.aborted === true ? await deps.titles.get(titleId).then((t) => t?.state ?? 'deleted', () => 'unknown') : 'running';
+      const state =
+        signal?.aborted === true
+          ? await deps.titles.get(titleId).then(
+              (t) => t?.state ?? 'deleted',
+              () => 'unknown',
+            )
+          : 'running';
       if (state === 'deleted' || state === 'failed') {
         // Cancelled because the title was deleted (or already failed): nothing to retry. A job
         // aborted by a shutdown of a ready title (artwork) is not done: it goes back to the queue.
@@ -150,7 +173,8 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
         // A job that runs after publication (measure-rungs, artwork) must never take a ready
         // title's output down with it: only a title known to be failed (or gone) loses its
         // output; with Redis not answering, the state is unknown and the output stays.
-        if (moved === 'ok' || moved === 'failed' || moved === 'missing') await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
+        if (moved === 'ok' || moved === 'failed' || moved === 'missing')
+          await deps.store.deletePrefix(`titles/${titleId}/out/`).catch(() => undefined);
       }
       throw e;
     } finally {

@@ -59,7 +59,12 @@ export function oracleServedBytes(expected: Float64Array, actual: Float64Array, 
  * which keeps files in catalog order until its disk is full. Returns the owner per file, or
  * -1 for files left out.
  */
-export function plainPlacement(owner: Int32Array, index: CatalogIndex, capacities: readonly number[], availableBeforeMs: number): Int32Array {
+export function plainPlacement(
+  owner: Int32Array,
+  index: CatalogIndex,
+  capacities: readonly number[],
+  availableBeforeMs: number,
+): Int32Array {
   const used = new Float64Array(capacities.length);
   const held = new Int32Array(owner.length).fill(-1);
   for (let f = 0; f < owner.length; f++) {

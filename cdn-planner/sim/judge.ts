@@ -45,7 +45,10 @@ function ranks(v: ArrayLike<number>): Float64Array {
  * capacity an added appliance brings) or leaving it (the capacity a removed one takes) is a fill
  * or an eviction, not a move. Ideal for one of N appliances joining or leaving: about 1/N.
  */
-export function movedFraction(before: Readonly<Record<string, readonly string[]>>, after: Readonly<Record<string, readonly string[]>>): number {
+export function movedFraction(
+  before: Readonly<Record<string, readonly string[]>>,
+  after: Readonly<Record<string, readonly string[]>>,
+): number {
   const heldBefore = new Set<string>();
   let total = 0;
   for (const keys of Object.values(before)) {
@@ -61,7 +64,10 @@ export function movedFraction(before: Readonly<Record<string, readonly string[]>
 }
 
 /** Fraction of `before`'s placement count that `after` adds anywhere (moves plus new keys). */
-export function addedFraction(before: Readonly<Record<string, readonly string[]>>, after: Readonly<Record<string, readonly string[]>>): number {
+export function addedFraction(
+  before: Readonly<Record<string, readonly string[]>>,
+  after: Readonly<Record<string, readonly string[]>>,
+): number {
   let total = 0;
   let added = 0;
   for (const keys of Object.values(before)) total += keys.length;

@@ -12,7 +12,6 @@ import { movedFraction, spearman } from './judge.ts';
 import { createScenario, expectedFileBytes, forEachRequest, type Scenario, type TraceOptions } from './trace.ts';
 import { DAY_MS, HOUR_MS } from '../units.ts';
 
-
 export interface SimulationOptions extends TraceOptions, PlacementOptions {
   /** Popularity model under test. @defaultValue exponentialSmoothingModel() */
   readonly model?: PopularityModel;
@@ -40,7 +39,16 @@ export interface StrategyResult {
 }
 
 export interface SimulationReport {
-  readonly scenario: { readonly titles: number; readonly files: number; readonly regions: number; readonly appliances: number; readonly historyDays: number; readonly evalDays: number; readonly requests: number; readonly requestedBytes: number };
+  readonly scenario: {
+    readonly titles: number;
+    readonly files: number;
+    readonly regions: number;
+    readonly appliances: number;
+    readonly historyDays: number;
+    readonly evalDays: number;
+    readonly requests: number;
+    readonly requestedBytes: number;
+  };
   readonly planner: StrategyResult & {
     readonly predictedPeakToMeanLoad: number;
     readonly planMs: readonly number[];
@@ -62,7 +70,13 @@ export interface SimulationReport {
   /** Mean over regions and replayed days of Spearman's rho, predicted vs actual per file. */
   readonly spearman: number;
   /** Fraction of placements that move when one appliance joins or leaves a cluster (mean over clusters). */
-  readonly moved: { readonly add: number; readonly addIdeal: number; readonly remove: number; readonly removeIdeal: number; readonly appliancesPerCluster: number };
+  readonly moved: {
+    readonly add: number;
+    readonly addIdeal: number;
+    readonly remove: number;
+    readonly removeIdeal: number;
+    readonly appliancesPerCluster: number;
+  };
 }
 
 interface Tally {
@@ -127,7 +141,13 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
       const t0 = now();
       const c0 = cpuNow?.() ?? 0;
       detail = planFromHistory(
-        { appliances: s.appliances, index, history: historyWindow(s, daily, hourly, fileKeyed, titleKeyed, d, days, D), holdings, atMs: s.startMs + d * DAY_MS },
+        {
+          appliances: s.appliances,
+          index,
+          history: historyWindow(s, daily, hourly, fileKeyed, titleKeyed, d, days, D),
+          holdings,
+          atMs: s.startMs + d * DAY_MS,
+        },
         { ...options, model },
       );
       if (evaluating) {
@@ -144,7 +164,16 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
         for (const c of detail.plan.stats.clusters) predictedRatios.push(c.peakToMeanLoad);
       }
     }
-    const plainHeld = evaluating ? owners.map((own, r) => plainPlacement(own, index, clusters[r]!.map((a) => a.capacityBytes), s.startMs + (d + 1) * DAY_MS)) : [];
+    const plainHeld = evaluating
+      ? owners.map((own, r) =>
+          plainPlacement(
+            own,
+            index,
+            clusters[r]!.map((a) => a.capacityBytes),
+            s.startMs + (d + 1) * DAY_MS,
+          ),
+        )
+      : [];
     s.regions.forEach((region, r) => {
       const members = clusters[r]!;
       const caches = lru[r]!;
@@ -205,7 +234,12 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
       ours.ratios.push(peakToMean(oursLoad, placement.members));
       lruT.ratios.push(peakToMean(lruLoad, members));
       plainT.ratios.push(peakToMean(plainLoad, members));
-      oracleServed += oracleServedBytes(expectedFileBytes(s, r, d), actual, index, members.reduce((x, a) => x + a.capacityBytes, 0));
+      oracleServed += oracleServedBytes(
+        expectedFileBytes(s, r, d),
+        actual,
+        index,
+        members.reduce((x, a) => x + a.capacityBytes, 0),
+      );
       rhos.push(rankCorrelation(detail!.forecast.regions.get(region)!.fileDemand, actual, s, d));
     });
   }
@@ -217,7 +251,16 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
     meanPeakToMeanLoad: t.ratios.reduce((a, b) => a + b, 0) / t.ratios.length,
   });
   return {
-    scenario: { titles: T, files: F, regions: o.regions, appliances: s.appliances.length, historyDays: H, evalDays: o.evalDays, requests, requestedBytes: total },
+    scenario: {
+      titles: T,
+      files: F,
+      regions: o.regions,
+      appliances: s.appliances.length,
+      historyDays: H,
+      evalDays: o.evalDays,
+      requests,
+      requestedBytes: total,
+    },
     planner: { ...result(ours), predictedPeakToMeanLoad: Math.max(...predictedRatios), planMs, planCpuMs, fillPeerBytes: fillPeer },
     lru: { ...result(lruT), wholeFileOriginBytes: lruWholeFile },
     plainHashing: result(plainT),
@@ -228,7 +271,16 @@ export function simulate(options: SimulationOptions = {}, clocks: PlanClocks | (
 }
 
 /** The history the planner sees at the start of day d: the `days` days before it. */
-function historyWindow(s: Scenario, daily: Float32Array[], hourly: Float64Array[], fileKeyed: Float64Array, titleKeyed: Float64Array, d: number, days: number, D: number): DemandHistory {
+function historyWindow(
+  s: Scenario,
+  daily: Float32Array[],
+  hourly: Float64Array[],
+  fileKeyed: Float64Array,
+  titleKeyed: Float64Array,
+  d: number,
+  days: number,
+  D: number,
+): DemandHistory {
   const T = s.index.titleIds.length;
   const regions = new Map<string, RegionHistory>();
   s.regions.forEach((name, r) => {
@@ -237,7 +289,14 @@ function historyWindow(s: Scenario, daily: Float32Array[], hourly: Float64Array[
     for (let t = 0; t < T; t++) titleDaily.set(src.subarray(t * D + d - days, t * D + d), t * days);
     regions.set(name, { titleDaily, hourly: hourly[r]!.slice() });
   });
-  return { days, endMs: s.startMs + d * DAY_MS, regions, fileKeyedBytes: fileKeyed.slice(), titleKeyedBytes: titleKeyed.slice(), ignoredRecords: 0 };
+  return {
+    days,
+    endMs: s.startMs + d * DAY_MS,
+    regions,
+    fileKeyedBytes: fileKeyed.slice(),
+    titleKeyedBytes: titleKeyed.slice(),
+    ignoredRecords: 0,
+  };
 }
 
 function ringOwners(members: readonly Appliance[], s: Scenario): Int32Array {
@@ -256,7 +315,13 @@ function sessionHash(request: number, holder: number): number {
  * there, from the start of the day when it already held f, never when the plan placed f there
  * but scheduled no fill (dropped past the fill horizon).
  */
-export function readiness(p: ClusterPlacement, fills: Plan['fills'], heldBefore: Holdings, keyIndex: ReadonlyMap<string, number>, files: number): (j: number, f: number, atMs: number) => boolean {
+export function readiness(
+  p: ClusterPlacement,
+  fills: Plan['fills'],
+  heldBefore: Holdings,
+  keyIndex: ReadonlyMap<string, number>,
+  files: number,
+): (j: number, f: number, atMs: number) => boolean {
   const slot = new Map(p.members.map((a, j) => [a.id, j]));
   const fillEndMs = new Map<number, number>();
   for (const fill of fills) {
@@ -295,7 +360,12 @@ function rankCorrelation(predicted: Float64Array, actual: Float64Array, s: Scena
  * mean size added, same forecast. Ideal is the departing appliance's share of placements, or
  * the newcomer's share of capacity: both about 1/N.
  */
-function membershipChurn(s: Scenario, clusters: readonly (readonly Appliance[])[], detail: PlanDetail, options: PlacementOptions): SimulationReport['moved'] {
+function membershipChurn(
+  s: Scenario,
+  clusters: readonly (readonly Appliance[])[],
+  detail: PlanDetail,
+  options: PlacementOptions,
+): SimulationReport['moved'] {
   const add: number[] = [];
   const remove: number[] = [];
   const current = { keyHashes: hashKeys(s.index.keys) };
@@ -313,14 +383,34 @@ function membershipChurn(s: Scenario, clusters: readonly (readonly Appliance[])[
     const median = [...members].sort((x, y) => x.capacityBytes - y.capacityBytes)[members.length >> 1]!;
     const total = Object.values(base).reduce((x, l) => x + l.length, 0);
     removeIdeal.push((base[median.id]?.length ?? 0) / total);
-    remove.push(movedFraction(base, asRecord(placeCluster(members.filter((a) => a !== median), demand, s.index, options, current), s)));
+    remove.push(
+      movedFraction(
+        base,
+        asRecord(
+          placeCluster(
+            members.filter((a) => a !== median),
+            demand,
+            s.index,
+            options,
+            current,
+          ),
+          s,
+        ),
+      ),
+    );
   });
   const avg = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
-  return { add: avg(add), addIdeal: avg(addIdeal), remove: avg(remove), removeIdeal: avg(removeIdeal), appliancesPerCluster: s.options.appliancesPerCluster };
+  return {
+    add: avg(add),
+    addIdeal: avg(addIdeal),
+    remove: avg(remove),
+    removeIdeal: avg(removeIdeal),
+    appliancesPerCluster: s.options.appliancesPerCluster,
+  };
 }
 
 function asRecord(p: ClusterPlacement, s: Scenario): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  p.members.forEach((a, j) => (out[a.id] = p.files[j]!.map((f) => s.index.keys[f]!)));
+  for (const [j, a] of p.members.entries()) out[a.id] = p.files[j]!.map((f) => s.index.keys[f]!);
   return out;
 }

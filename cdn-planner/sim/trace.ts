@@ -4,7 +4,6 @@ import type { Appliance, CatalogTitle } from '../types.ts';
 import { aliasTable, createRng, type AliasTable, type Rng } from './prng.ts';
 import { DAY_MS, HOUR_MS } from '../units.ts';
 
-
 export interface TraceOptions {
   /** @defaultValue 1 */
   readonly seed?: number;
@@ -63,8 +62,16 @@ export interface Scenario {
 }
 
 const ZONES: readonly [string, number][] = [
-  ['America/Chicago', -6], ['America/New_York', -5], ['Europe/Berlin', 1], ['Asia/Tokyo', 9], ['America/Los_Angeles', -8],
-  ['Europe/London', 0], ['Australia/Sydney', 10], ['America/Sao_Paulo', -3], ['Asia/Kolkata', 5.5], ['Africa/Johannesburg', 2],
+  ['America/Chicago', -6],
+  ['America/New_York', -5],
+  ['Europe/Berlin', 1],
+  ['Asia/Tokyo', 9],
+  ['America/Los_Angeles', -8],
+  ['Europe/London', 0],
+  ['Australia/Sydney', 10],
+  ['America/Sao_Paulo', -3],
+  ['Asia/Kolkata', 5.5],
+  ['Africa/Johannesburg', 2],
 ];
 const LADDER_KBPS = [235, 375, 750, 1750, 3000, 4300, 5800, 8000];
 const LADDER_MIX = [0.03, 0.05, 0.08, 0.12, 0.2, 0.24, 0.18, 0.1];
@@ -90,7 +97,15 @@ export function resolveTraceOptions(o: TraceOptions): ResolvedTraceOptions {
     startAt: o.startAt ?? '2025-03-01T00:00:00Z',
   };
   if (!(r.zipfAlpha >= 0.6 && r.zipfAlpha <= 1.2)) throw new PlannerInputError('zipfAlpha', 'a number in [0.6, 1.2]', r.zipfAlpha);
-  for (const k of ['regions', 'appliancesPerCluster', 'titles', 'filesPerTitle', 'historyDays', 'evalDays', 'requestsPerRegionDay'] as const) {
+  for (const k of [
+    'regions',
+    'appliancesPerCluster',
+    'titles',
+    'filesPerTitle',
+    'historyDays',
+    'evalDays',
+    'requestsPerRegionDay',
+  ] as const) {
     if (!Number.isInteger(r[k]) || r[k] < 1) throw new PlannerInputError(k, 'an integer >= 1', r[k]);
   }
   if (r.historyDays < 2) throw new PlannerInputError('historyDays', 'an integer >= 2', r.historyDays);
@@ -109,8 +124,14 @@ export function createScenario(options: TraceOptions = {}): Scenario {
   const regions = Array.from({ length: o.regions }, (_, i) => `r${String(i).padStart(2, '0')}`);
   const newTitles = o.releasesPerDay * (o.historyDays + o.evalDays);
   const backCatalog = o.titles - newTitles;
-  const rungs = Array.from({ length: o.filesPerTitle }, (_, i) => LADDER_KBPS[Math.round((i * (LADDER_KBPS.length - 1)) / Math.max(1, o.filesPerTitle - 1))]!);
-  const mixRaw = Array.from({ length: o.filesPerTitle }, (_, i) => LADDER_MIX[Math.round((i * (LADDER_MIX.length - 1)) / Math.max(1, o.filesPerTitle - 1))]!);
+  const rungs = Array.from(
+    { length: o.filesPerTitle },
+    (_, i) => LADDER_KBPS[Math.round((i * (LADDER_KBPS.length - 1)) / Math.max(1, o.filesPerTitle - 1))]!,
+  );
+  const mixRaw = Array.from(
+    { length: o.filesPerTitle },
+    (_, i) => LADDER_MIX[Math.round((i * (LADDER_MIX.length - 1)) / Math.max(1, o.filesPerTitle - 1))]!,
+  );
   const mixSum = mixRaw.reduce((a, b) => a + b, 0);
   const mix = Float64Array.from(mixRaw, (m) => m / mixSum);
   const catalog: CatalogTitle[] = [];
@@ -124,7 +145,7 @@ export function createScenario(options: TraceOptions = {}): Scenario {
     catalog.push({
       titleId: id,
       releasedAt: new Date(releasedMs).toISOString(),
-      files: rungs.map((kbps, i) => ({ key: `${id}/${kbps}k-${i}.mp4`, bytes: Math.round((kbps * 125 * durationS)) })),
+      files: rungs.map((kbps, i) => ({ key: `${id}/${kbps}k-${i}.mp4`, bytes: Math.round(kbps * 125 * durationS) })),
     });
   }
   const index = indexCatalog(catalog);
@@ -155,7 +176,7 @@ export function createScenario(options: TraceOptions = {}): Scenario {
         id: `${region}-a${String(i).padStart(3, '0')}`,
         cluster: `c-${region}`,
         region,
-        capacityBytes: Math.round(((o.cacheFraction * catalogBytes) * s) / sum),
+        capacityBytes: Math.round((o.cacheFraction * catalogBytes * s) / sum),
         fillGbps: o.fillGbps,
         fillWindow: { start: '02:00', end: '10:00', tz },
         state: 'active',
@@ -185,7 +206,7 @@ export function forEachRequest(s: Scenario, r: number, d: number, sink: RequestS
     const t = titles.sample(rng);
     const f = s.index.fileStart[t]! + renditions.sample(rng);
     const localHour = hours.sample(rng);
-    sink(f, Math.round(s.index.fileBytes[f]! * (WATCH_MIN + (1 - WATCH_MIN) * rng.next())), (((localHour - offset) % 24) + 24) % 24 | 0);
+    sink(f, Math.round(s.index.fileBytes[f]! * (WATCH_MIN + (1 - WATCH_MIN) * rng.next())), ((((localHour - offset) % 24) + 24) % 24) | 0);
   }
 }
 
@@ -204,7 +225,7 @@ export function expectedFileBytes(s: Scenario, r: number, d: number): Float64Arr
   const meanWatch = (1 + WATCH_MIN) / 2;
   for (let f = 0; f < out.length; f++) {
     const t = s.index.fileTitle[f]!;
-    out[f] = (plays * weights[t]! / total) * s.mix[f - s.index.fileStart[t]!]! * s.index.fileBytes[f]! * meanWatch;
+    out[f] = ((plays * weights[t]!) / total) * s.mix[f - s.index.fileStart[t]!]! * s.index.fileBytes[f]! * meanWatch;
   }
   return out;
 }

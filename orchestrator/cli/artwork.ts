@@ -10,12 +10,15 @@ export interface ArtworkSummary {
 
 /** Chosen frames, best first (a pinned frame first of all), from a title's artwork entry. */
 export function summariseArtwork(api: string, view: ArtworkViewT): ArtworkSummary[] {
-  const chosen = view.candidates.filter((c) => c.chosen && c.images.length > 0).sort((a, b) => Number(b.pinned) - Number(a.pinned) || (a.rank ?? 0) - (b.rank ?? 0));
+  const chosen = view.candidates
+    .filter((c) => c.chosen && c.images.length > 0)
+    .sort((a, b) => Number(b.pinned) - Number(a.pinned) || (a.rank ?? 0) - (b.rank ?? 0));
   return chosen.map((c) => {
     const images: Record<string, Record<string, string>> = {};
     // Largest first within a shape, so the first of each format is kept.
     for (const img of [...c.images].sort((a, b) => b.widthPx - a.widthPx)) {
-      const byFormat = (images[img.shape] ??= {});
+      images[img.shape] ??= {};
+      const byFormat = images[img.shape]!;
       byFormat[img.format] ??= new URL(img.url, api).toString();
     }
     return { atS: c.atS, score: c.score, images };

@@ -13,8 +13,29 @@ async function sampleMaster(dataDir: string): Promise<string> {
   if ((await stat(file).catch(() => undefined)) !== undefined) return file;
   await mkdir(path.dirname(file), { recursive: true });
   await runFfmpeg([
-    '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart', file,
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=1280x720:rate=25',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=440:sample_rate=48000',
+    '-t',
+    '30',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '20',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-movflags',
+    '+faststart',
+    file,
   ]);
   return file;
 }
@@ -33,7 +54,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const config = loadConfig(process.env, values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] });
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', config);
-  const stack = await startStack(config, { port: intOption('port', values.port, 8080), host: '127.0.0.1', workers: intOption('workers', values.workers, 2, 1) }, log);
+  const stack = await startStack(
+    config,
+    { port: intOption('port', values.port, 8080), host: '127.0.0.1', workers: intOption('workers', values.workers, 2, 1) },
+    log,
+  );
   try {
     process.stderr.write('generating a sample master (30 s, 1280x720, 25 fps, with audio)...\n');
     const master = await sampleMaster(config.dataDir);

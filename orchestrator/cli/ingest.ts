@@ -26,7 +26,11 @@ export interface IngestResult {
   readonly artworkStatus: ArtworkStatus | null;
 }
 
-export function toResult(api: string, t: TitleViewT, artwork: { chosen: ArtworkSummary[]; status: ArtworkStatus | null } = { chosen: [], status: null }): IngestResult {
+export function toResult(
+  api: string,
+  t: TitleViewT,
+  artwork: { chosen: ArtworkSummary[]; status: ArtworkStatus | null } = { chosen: [], status: null },
+): IngestResult {
   return {
     id: t.id,
     status: t.state,
@@ -72,7 +76,12 @@ function asIngestError(err: unknown, api: string, titleId: string | null): Inges
   const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
   if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') return new IngestError('VF_FILE_UNREADABLE', e.message, titleId);
   // undici's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is its cause.
-  if (e instanceof TypeError && e.cause !== undefined) return new IngestError('VF_API_UNREACHABLE', `cannot reach the API at ${api}: ${e.cause.code ?? e.cause.message ?? e.message}`, titleId);
+  if (e instanceof TypeError && e.cause !== undefined)
+    return new IngestError(
+      'VF_API_UNREACHABLE',
+      `cannot reach the API at ${api}: ${e.cause.code ?? e.cause.message ?? e.message}`,
+      titleId,
+    );
   return new IngestError('VF_INGEST_FAILED', e.message, titleId);
 }
 
@@ -150,7 +159,18 @@ async function withRungQuality(api: string, ready: TitleViewT, auth: Record<stri
 
 /** The `--json` object of an ingest that stopped on an error: same shape, status `failed`. */
 function errorResult(err: IngestError): Omit<IngestResult, 'id'> & { id: string | null } {
-  return { id: err.titleId, status: 'failed', error: { code: err.code, message: err.message }, hls: null, dash: null, durationS: null, ladder: [], bdRateVsFixed: null, artwork: [], artworkStatus: null };
+  return {
+    id: err.titleId,
+    status: 'failed',
+    error: { code: err.code, message: err.message },
+    hls: null,
+    dash: null,
+    durationS: null,
+    ladder: [],
+    bdRateVsFixed: null,
+    artwork: [],
+    artworkStatus: null,
+  };
 }
 
 /** `vodforge ingest FILE [--api URL] [--api-key KEY (or VODFORGE_API_KEY)] [--name NAME] [--wait] [--json]` */
@@ -168,7 +188,8 @@ export async function run(argv: string[]): Promise<number> {
     true,
   );
   const file = positionals[0];
-  if (file === undefined || positionals.length > 1) throw new UsageError('usage: vodforge ingest FILE [--api URL] [--api-key KEY] [--name NAME] [--wait] [--json]');
+  if (file === undefined || positionals.length > 1)
+    throw new UsageError('usage: vodforge ingest FILE [--api URL] [--api-key KEY] [--name NAME] [--wait] [--json]');
   let result: IngestResult;
   try {
     result = await ingestFile(values.api ?? 'http://127.0.0.1:8080', file, {

@@ -7,12 +7,24 @@ type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   up: { summary: 'start the API and N workers (embedded Redis and storage by default)', load: async () => (await import('./up.ts')).run },
-  worker: { summary: 'run one worker process against REDIS_URL and the configured storage', load: async () => (await import('./worker.ts')).run },
+  worker: {
+    summary: 'run one worker process against REDIS_URL and the configured storage',
+    load: async () => (await import('./worker.ts')).run,
+  },
   ingest: { summary: 'upload a master to a running API and optionally wait for it', load: async () => (await import('./ingest.ts')).run },
-  demo: { summary: 'start the stack, ingest a generated sample master, print its manifest URLs', load: async () => (await import('./demo.ts')).run },
-  catalog: { summary: 'export the catalog of encoded titles from a running API for `plan --catalog`', load: async () => (await import('./catalog.ts')).run },
+  demo: {
+    summary: 'start the stack, ingest a generated sample master, print its manifest URLs',
+    load: async () => (await import('./demo.ts')).run,
+  },
+  catalog: {
+    summary: 'export the catalog of encoded titles from a running API for `plan --catalog`',
+    load: async () => (await import('./catalog.ts')).run,
+  },
   plan: { summary: 'compute a CDN fill plan from appliances, catalog and view history', load: async () => (await import('./plan.ts')).run },
-  simulate: { summary: 'simulate fill planning against baselines on a generated trace', load: async () => (await import('./simulate.ts')).run },
+  simulate: {
+    summary: 'simulate fill planning against baselines on a generated trace',
+    load: async () => (await import('./simulate.ts')).run,
+  },
 };
 
 function usage(): string {

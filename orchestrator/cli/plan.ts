@@ -26,24 +26,22 @@ const USAGE = `usage: vodforge plan --appliances A.json --catalog C.json --views
                      [--history-days 28] [--load-factor 1.25] --out plan.json
 `;
 
+const OPTIONS = {
+  appliances: { type: 'string' },
+  catalog: { type: 'string' },
+  views: { type: 'string' },
+  holdings: { type: 'string' },
+  at: { type: 'string' },
+  out: { type: 'string' },
+  'history-days': { type: 'string' },
+  'load-factor': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function run(argv: string[]): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true }>>['values'];
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        appliances: { type: 'string' },
-        catalog: { type: 'string' },
-        views: { type: 'string' },
-        holdings: { type: 'string' },
-        at: { type: 'string' },
-        out: { type: 'string' },
-        'history-days': { type: 'string' },
-        'load-factor': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true }));
   } catch (err) {
     process.stderr.write(`vodforge plan: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -78,7 +76,8 @@ export async function run(argv: string[]): Promise<number> {
     const { plan } = planFromHistory({ appliances, index, history, holdings, atMs }, { historyDays, loadFactor });
     await writeFile(values.out!, `${JSON.stringify(plan, null, 2)}\n`);
     process.stdout.write(formatSummary(plan));
-    if (history.ignoredRecords > 0) process.stdout.write(`${history.ignoredRecords} view records outside the window or the catalog were ignored\n`);
+    if (history.ignoredRecords > 0)
+      process.stdout.write(`${history.ignoredRecords} view records outside the window or the catalog were ignored\n`);
     process.stdout.write(`wrote ${values.out}\n`);
     return 0;
   } catch (err) {
@@ -106,6 +105,7 @@ async function readJson(path: string): Promise<unknown> {
 function numberFlag(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (!Number.isFinite(v) || v <= 0) throw new PlannerError('PLANNER_INVALID_INPUT', name, `Expected \`${name}\` to be a number > 0, got ${JSON.stringify(raw)}`, raw);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new PlannerError('PLANNER_INVALID_INPUT', name, `Expected \`${name}\` to be a number > 0, got ${JSON.stringify(raw)}`, raw);
   return v;
 }

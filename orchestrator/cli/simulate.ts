@@ -30,12 +30,16 @@ export async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     const options = Object.fromEntries(Object.keys(FLAGS).map((k) => [k, { type: 'string' as const }]));
-    ({ values } = parseArgs({ args: argv, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
   } catch (err) {
     process.stderr.write(`vodforge simulate: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  if (values['help'] === true) {
+  if (values.help === true) {
     process.stdout.write(USAGE);
     return 0;
   }
@@ -52,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const report = simulate(opts as SimulationOptions, () => performance.now());
-    process.stdout.write(values['json'] === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    process.stdout.write(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     return 0;
   } catch (err) {
     if (err instanceof PlannerError) {

@@ -17,7 +17,9 @@ export async function run(argv: string[]): Promise<number> {
   const stack = await startStack(
     config,
     {
-      port: intOption('port', values.port, 8080), host: values.host ?? '127.0.0.1', workers: intOption('workers', values.workers, 2),
+      port: intOption('port', values.port, 8080),
+      host: values.host ?? '127.0.0.1',
+      workers: intOption('workers', values.workers, 2),
       // Unless VF_TMP_DIR says otherwise, job scratch lives in the data dir, which `up` owns.
       ...(process.env.VF_TMP_DIR === undefined ? { scratchDir: path.join(config.dataDir, 'scratch') } : {}),
     },

@@ -15,9 +15,7 @@ const STEPS_S = [1, 5, 15, 60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86
  * planner's zone code, that overlap [from, to], as ms.
  */
 function overlapping(occurrences, from, to) {
-  return occurrences
-    .map((o) => ({ start: Date.parse(o.startAt), end: Date.parse(o.endAt) }))
-    .filter((w) => w.end > from && w.start < to);
+  return occurrences.map((o) => ({ start: Date.parse(o.startAt), end: Date.parse(o.endAt) })).filter((w) => w.end > from && w.start < to);
 }
 
 /** Merges fills that touch (within `gapMs`) so a thousand segments draw as a few bars. */
@@ -72,20 +70,30 @@ export function Gantt({ rows }) {
   const pxMs = (to - from) / pw;
 
   return html`<svg class="chart gantt" viewBox=${`0 0 ${W} ${H}`} width=${W} height=${H} role="img" aria-label="Fill timeline per appliance">
-    ${ticks.map((t) => html`<g key=${t} class="axis">
+    ${ticks.map(
+      (t) => html`<g key=${t} class="axis">
       <line x1=${sx(t)} x2=${sx(t)} y1=${M.top - 4} y2=${H - M.bottom} class="gridline" />
       <text x=${sx(t)} y=${M.top - 8} text-anchor="middle">${label(t, stepS)}</text>
-    </g>`)}
+    </g>`,
+    )}
     ${rows.map((r, i) => {
       const y = M.top + i * ROW;
       return html`<g key=${r.id} class="gantt-row" data-appliance=${r.id}>
         <text x=${M.left - 8} y=${y + ROW / 2 + 4} text-anchor="end" class="row-label">${r.id}</text>
-        ${(windows.get(r.id) ?? []).map((w) => html`<rect key=${w.start} class="fill-window" data-start=${new Date(w.start).toISOString()} x=${sx(w.start)} y=${y + 3} width=${Math.max(1, sx(w.end) - sx(w.start))} height=${ROW - 6}>
+        ${(windows.get(r.id) ?? []).map(
+          (
+            w,
+          ) => html`<rect key=${w.start} class="fill-window" data-start=${new Date(w.start).toISOString()} x=${sx(w.start)} y=${y + 3} width=${Math.max(1, sx(w.end) - sx(w.start))} height=${ROW - 6}>
           <title>fill window ${new Date(w.start).toISOString()} – ${new Date(w.end).toISOString()}</title>
-        </rect>`)}
-        ${runs(r.fills, pxMs).map((b) => html`<rect key=${b.start} class="fill-bar" x=${sx(b.start)} y=${y + 7} width=${Math.max(2, sx(b.end) - sx(b.start))} height=${ROW - 14}>
+        </rect>`,
+        )}
+        ${runs(r.fills, pxMs).map(
+          (
+            b,
+          ) => html`<rect key=${b.start} class="fill-bar" x=${sx(b.start)} y=${y + 7} width=${Math.max(2, sx(b.end) - sx(b.start))} height=${ROW - 14}>
           <title>${b.count} file${b.count === 1 ? '' : 's'}, ${bytes(b.bytes)}, ${new Date(b.start).toISOString()} – ${new Date(b.end).toISOString()}</title>
-        </rect>`)}
+        </rect>`,
+        )}
       </g>`;
     })}
     <text x="8" y=${M.top - 8} class="axis-title">time (UTC)</text>

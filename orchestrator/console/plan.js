@@ -37,7 +37,7 @@ function windowCapacityBytes(members) {
   if (members.length === 0 || members.some((m) => m.appliance === undefined)) return undefined;
   return members
     .filter((m) => m.appliance.state === 'active')
-    .reduce((s, m) => s + (m.appliance.fillGbps * 1e9 / 8) * windowHours(m.appliance.fillWindow) * 3600, 0);
+    .reduce((s, m) => s + ((m.appliance.fillGbps * 1e9) / 8) * windowHours(m.appliance.fillWindow) * 3600, 0);
 }
 
 function Meter({ value, of }) {
@@ -53,9 +53,11 @@ function Cluster({ name, stats, members }) {
     <div class="cards">
       <div class="card"><div class="k">Bytes to fill</div><div class="v">${bytes(stats?.bytesToFill ?? toFill)}</div></div>
       <div class="card"><div class="k">Window capacity (per night)</div><div class="v">${capacity === undefined ? '—' : bytes(capacity)}</div>
-        ${capacity === undefined
-          ? html`<div class="small muted">${stats ? `${stats.windowHoursUsed.toFixed(2)} window-hours used over ${stats.fillDays} day(s)` : ''}</div>`
-          : html`<${Meter} value=${toFill} of=${capacity} /><div class="small muted">${pct(toFill / capacity)} of one window</div>`}
+        ${
+          capacity === undefined
+            ? html`<div class="small muted">${stats ? `${stats.windowHoursUsed.toFixed(2)} window-hours used over ${stats.fillDays} day(s)` : ''}</div>`
+            : html`<${Meter} value=${toFill} of=${capacity} /><div class="small muted">${pct(toFill / capacity)} of one window</div>`
+        }
       </div>
       <div class="card"><div class="k">Predicted offload</div><div class="v">${stats ? pct(stats.expectedOffload) : '—'}</div>
         ${stats ? html`<div class="small muted">of ${bytes(stats.predictedDemandBytes)} predicted demand / day</div>` : ''}</div>
@@ -67,10 +69,12 @@ function Cluster({ name, stats, members }) {
     <${Gantt} rows=${members.map((m) => ({ id: m.id, fills: m.schedule.fills, windows: m.appliance?.windowOccurrences }))} />
     <table class="grid small">
       <thead><tr><th>Appliance</th><th>Fills</th><th>Bytes to fill</th><th>Evictions</th><th>First fill</th><th>Last fill ends</th></tr></thead>
-      <tbody>${members.map((m) => html`<tr key=${m.id}>
+      <tbody>${members.map(
+        (m) => html`<tr key=${m.id}>
         <td>${m.id}</td><td class="num">${m.schedule.fills.length}</td><td class="num">${bytes(m.schedule.bytesToFill)}</td>
         <td class="num">${m.schedule.evictions.length}</td><td>${when(m.schedule.firstFillAt)}</td><td>${when(m.schedule.lastFillEndAt)}</td>
-      </tr>`)}</tbody>
+      </tr>`,
+      )}</tbody>
     </table>
   </section>`;
 }
@@ -79,7 +83,8 @@ export function PlanPage({ id }) {
   const { data: view, error, setData } = useApi(`/v1/fill-plans/${id}`, 0);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState(undefined);
-  if (view === undefined) return html`<section>${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : html`<p class="muted">Loading…</p>`}</section>`;
+  if (view === undefined)
+    return html`<section>${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : html`<p class="muted">Loading…</p>`}</section>`;
 
   const decide = async (verb) => {
     setBusy(true);

@@ -9,11 +9,14 @@ export function PlansPage() {
     ${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : ''}
     ${loading && !data ? html`<p class="muted">Loading…</p>` : ''}
     ${data && data.plans.length === 0 ? html`<p class="muted">No fill plans yet. Compute one with <code>POST /v1/fill-plans</code>.</p>` : ''}
-    ${data && data.plans.length > 0 ? html`
+    ${
+      data && data.plans.length > 0
+        ? html`
       <table class="grid" data-test="plans">
         <thead><tr><th>Plan</th><th>State</th><th>Plan instant</th><th>Titles / files</th><th>Fills</th><th>Bytes to fill</th><th>Evictions</th><th>Created</th></tr></thead>
         <tbody>
-          ${data.plans.map((p) => html`<tr key=${p.id} data-plan=${p.id}>
+          ${data.plans.map(
+            (p) => html`<tr key=${p.id} data-plan=${p.id}>
             <td><a href=${`#/plans/${p.id}`}><code>${p.id.slice(0, 8)}</code></a>${p.id === data.approved ? html` <span class="small">(steering players)</span>` : ''}</td>
             <td><${StateBadge} state=${p.state} /></td>
             <td>${when(p.at)}</td>
@@ -22,8 +25,11 @@ export function PlansPage() {
             <td class="num">${bytes(p.totals.fillBytes)}</td>
             <td class="num">${p.totals.evictions}</td>
             <td>${when(p.createdAt)}</td>
-          </tr>`)}
+          </tr>`,
+          )}
         </tbody>
-      </table>` : ''}
+      </table>`
+        : ''
+    }
   </section>`;
 }

@@ -57,36 +57,52 @@ export function RdChart({ points = [], hull = [], rungs = [], measured = [] }) {
 
   return html`<svg class="chart rd-chart" viewBox=${`0 0 ${W} ${H}`} width=${W} height=${H} role="img" aria-label="Rate-quality chart: PSNR-Y against log bitrate">
     <g class="axis">
-      ${logTicks(10 ** x0, 10 ** x1).map((v) => html`<g key=${`x${v}`}>
+      ${logTicks(10 ** x0, 10 ** x1).map(
+        (v) => html`<g key=${`x${v}`}>
         <line x1=${sx(v)} x2=${sx(v)} y1=${M.top} y2=${M.top + ph} class="gridline" />
         <text x=${sx(v)} y=${M.top + ph + 16} text-anchor="middle">${kbLabel(v)}</text>
-      </g>`)}
-      ${linearTicks(y0, y1).map((v) => html`<g key=${`y${v}`}>
+      </g>`,
+      )}
+      ${linearTicks(y0, y1).map(
+        (v) => html`<g key=${`y${v}`}>
         <line x1=${M.left} x2=${M.left + pw} y1=${sy(v)} y2=${sy(v)} class="gridline" />
         <text x=${M.left - 6} y=${sy(v) + 4} text-anchor="end">${v}</text>
-      </g>`)}
+      </g>`,
+      )}
       <rect x=${M.left} y=${M.top} width=${pw} height=${ph} class="frame" />
       <text x=${M.left + pw / 2} y=${H - 6} text-anchor="middle" class="axis-title">bitrate (b/s, log scale)</text>
       <text transform=${`translate(14 ${M.top + ph / 2}) rotate(-90)`} text-anchor="middle" class="axis-title">PSNR-Y (dB)</text>
     </g>
     ${hullPath === '' ? '' : html`<path class="rd-hull" d=${hullPath} />`}
     <g class="rd-points">
-      ${points.map((p, i) => html`<circle key=${`p${i}`} class="rd-point" cx=${sx(p.bitrateKbps)} cy=${sy(p.psnrY)} r="3.5" fill=${colour(p.height)}>
+      ${points.map(
+        (p, i) => html`<circle key=${`p${i}`} class="rd-point" cx=${sx(p.bitrateKbps)} cy=${sy(p.psnrY)} r="3.5" fill=${colour(p.height)}>
         <title>${p.width}×${p.height} crf ${p.crf}: ${Math.round(p.bitrateKbps)} kb/s, ${p.psnrY.toFixed(2)} dB</title>
-      </circle>`)}
+      </circle>`,
+      )}
     </g>
     <g class="rd-rungs">
-      ${rungs.filter((r) => r.psnr !== undefined).map((r, i) => html`<circle key=${`r${i}`} class="rd-rung" cx=${sx(r.bitrateKbps)} cy=${sy(r.psnr)} r="7">
+      ${rungs
+        .filter((r) => r.psnr !== undefined)
+        .map(
+          (r, i) => html`<circle key=${`r${i}`} class="rd-rung" cx=${sx(r.bitrateKbps)} cy=${sy(r.psnr)} r="7">
         <title>rung ${i}: ${r.width}×${r.height}, predicted ${Math.round(r.bitrateKbps)} kb/s, ${r.psnr.toFixed(2)} dB</title>
-      </circle>`)}
-      ${measured.filter((r) => r.psnr !== undefined).map((r, i) => html`<rect key=${`m${i}`} class="rd-measured" x=${sx(r.bitrateKbps) - 4} y=${sy(r.psnr) - 4} width="8" height="8">
+      </circle>`,
+        )}
+      ${measured
+        .filter((r) => r.psnr !== undefined)
+        .map(
+          (r, i) => html`<rect key=${`m${i}`} class="rd-measured" x=${sx(r.bitrateKbps) - 4} y=${sy(r.psnr) - 4} width="8" height="8">
         <title>measured ${r.width}×${r.height}: ${Math.round(r.bitrateKbps)} kb/s, ${r.psnr.toFixed(2)} dB</title>
-      </rect>`)}
+      </rect>`,
+        )}
     </g>
     <g class="legend" transform=${`translate(${M.left + pw + 14} ${M.top + 6})`}>
-      ${heights.map((h, i) => html`<g key=${`l${h}`} transform=${`translate(0 ${i * 18})`}>
+      ${heights.map(
+        (h, i) => html`<g key=${`l${h}`} transform=${`translate(0 ${i * 18})`}>
         <circle cx="5" cy="0" r="4" fill=${colour(h)} /><text x="14" y="4">${h}p samples</text>
-      </g>`)}
+      </g>`,
+      )}
       <g transform=${`translate(0 ${heights.length * 18 + 6})`}><line x1="0" x2="12" y1="0" y2="0" class="rd-hull" /><text x="16" y="4">hull</text></g>
       <g transform=${`translate(0 ${heights.length * 18 + 24})`}><circle cx="6" cy="0" r="6" class="rd-rung" /><text x="16" y="4">chosen rung</text></g>
       <g transform=${`translate(0 ${heights.length * 18 + 42})`}><rect x="2" y="-4" width="8" height="8" class="rd-measured" /><text x="16" y="4">measured</text></g>

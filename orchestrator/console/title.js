@@ -25,7 +25,10 @@ function LadderTable({ pairs }) {
     </tr></thead>
     <tbody>
       ${pairs.map(({ rung, rendition }, i) => {
-        const delta = rung.predictedPsnrDb !== undefined && rendition?.measuredPsnrDb !== undefined ? rendition.measuredPsnrDb - rung.predictedPsnrDb : undefined;
+        const delta =
+          rung.predictedPsnrDb !== undefined && rendition?.measuredPsnrDb !== undefined
+            ? rendition.measuredPsnrDb - rung.predictedPsnrDb
+            : undefined;
         return html`<tr key=${i}>
           <td class="num">${i}</td>
           <td>${rung.width}×${rung.height}</td>
@@ -69,11 +72,24 @@ function Artwork({ id }) {
 export function TitlePage({ id }) {
   // Refreshed while it encodes; once final it stops changing, and a slow poll costs little.
   const { data: t, error } = useApi(`/v1/titles/${id}`, 3000);
-  if (t === undefined) return html`<section>${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : html`<p class="muted">Loading…</p>`}</section>`;
+  if (t === undefined)
+    return html`<section>${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : html`<p class="muted">Loading…</p>`}</section>`;
   const analysis = t.ladderAnalysis;
   const pairs = pairRungs(t.ladder ?? [], t.renditions ?? []);
-  const rungs = pairs.map(({ rung }) => ({ width: rung.width, height: rung.height, bitrateKbps: rung.bitrateKbps, psnr: rung.predictedPsnrDb }));
-  const measured = pairs.filter((p) => p.rendition !== undefined).map(({ rendition }) => ({ width: rendition.width, height: rendition.height, bitrateKbps: rendition.averageBitrateKbps, psnr: rendition.measuredPsnrDb }));
+  const rungs = pairs.map(({ rung }) => ({
+    width: rung.width,
+    height: rung.height,
+    bitrateKbps: rung.bitrateKbps,
+    psnr: rung.predictedPsnrDb,
+  }));
+  const measured = pairs
+    .filter((p) => p.rendition !== undefined)
+    .map(({ rendition }) => ({
+      width: rendition.width,
+      height: rendition.height,
+      bitrateKbps: rendition.averageBitrateKbps,
+      psnr: rendition.measuredPsnrDb,
+    }));
   return html`<section class="title-page">
     <p><a href="#/titles">← Titles</a></p>
     <h1>${t.name} <${StateBadge} state=${t.state} /></h1>
@@ -103,10 +119,12 @@ export function TitlePage({ id }) {
       </div>
       <div>
         <h2>Player</h2>
-        ${t.state === 'ready' && t.hls
-          ? html`<iframe class="player" title="HLS player" src=${`/player/hls.html?src=${encodeURIComponent(t.hls)}`} allow="autoplay"></iframe>
+        ${
+          t.state === 'ready' && t.hls
+            ? html`<iframe class="player" title="HLS player" src=${`/player/hls.html?src=${encodeURIComponent(t.hls)}`} allow="autoplay"></iframe>
               <p class="small muted">hls.js · <a href=${t.hls} target="_blank" rel="noopener">HLS</a>${t.dash ? html` · <a href=${`/player/dash.html?src=${encodeURIComponent(t.dash)}`} target="_blank" rel="noopener">DASH player</a>` : ''}</p>`
-          : html`<p class="muted">Playable once the title is ready.</p>`}
+            : html`<p class="muted">Playable once the title is ready.</p>`
+        }
       </div>
     </div>
   </section>`;

@@ -10,19 +10,25 @@ export function TitlesPage() {
     ${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : ''}
     ${loading && !data ? html`<p class="muted">Loading…</p>` : ''}
     ${data && data.titles.length === 0 ? html`<p class="muted">No titles yet.</p>` : ''}
-    ${data && data.titles.length > 0 ? html`
+    ${
+      data && data.titles.length > 0
+        ? html`
       <table class="grid" data-test="titles">
         <thead><tr><th>Name</th><th>State</th><th>Progress</th><th>Duration</th><th>Rungs</th><th>Created</th></tr></thead>
         <tbody>
-          ${data.titles.map((t) => html`<tr key=${t.id} data-title=${t.id}>
+          ${data.titles.map(
+            (t) => html`<tr key=${t.id} data-title=${t.id}>
             <td><a href=${`#/titles/${t.id}`}>${t.name}</a><div class="muted small">${t.id}</div></td>
             <td><${StateBadge} state=${t.state} />${t.error ? html`<div class="error small">${t.error.code}: ${t.error.message}</div>` : ''}</td>
             <td><${Progress} value=${t.progress} /></td>
             <td class="num">${t.durationS === undefined ? '—' : `${t.durationS.toFixed(1)} s`}</td>
             <td class="num">${(t.ladder ?? []).length || '—'}</td>
             <td>${when(t.createdAt)}</td>
-          </tr>`)}
+          </tr>`,
+          )}
         </tbody>
-      </table>` : ''}
+      </table>`
+        : ''
+    }
   </section>`;
 }

@@ -7,7 +7,10 @@
 
 export class ApplianceOriginError extends Error {
   override readonly name = 'ApplianceOriginError';
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -30,13 +33,20 @@ function httpsUrl(value: string): URL | undefined {
  */
 export function parseApplianceOrigins(raw: string | undefined): readonly string[] {
   if (raw === undefined || raw.trim() === '') return [];
-  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '').map((entry) => {
-    const url = httpsUrl(entry);
-    if (url === undefined || (url.pathname !== '/' && url.pathname !== '')) {
-      throw new ApplianceOriginError('VF_APPLIANCE_ORIGINS', `Expected VF_APPLIANCE_ORIGINS to list https origins such as https://edge-1.isp.example, got ${JSON.stringify(entry)}`);
-    }
-    return url.origin;
-  });
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((entry) => {
+      const url = httpsUrl(entry);
+      if (url === undefined || (url.pathname !== '/' && url.pathname !== '')) {
+        throw new ApplianceOriginError(
+          'VF_APPLIANCE_ORIGINS',
+          `Expected VF_APPLIANCE_ORIGINS to list https origins such as https://edge-1.isp.example, got ${JSON.stringify(entry)}`,
+        );
+      }
+      return url.origin;
+    });
 }
 
 /**
@@ -46,7 +56,11 @@ export function parseApplianceOrigins(raw: string | undefined): readonly string[
  */
 export function allowedBaseUrl(field: string, value: string, allowed: readonly string[]): string {
   const url = httpsUrl(value);
-  if (url === undefined) throw new ApplianceOriginError(field, `Expected \`${field}\` to be an https URL without credentials, query or fragment, got ${JSON.stringify(value)}`);
+  if (url === undefined)
+    throw new ApplianceOriginError(
+      field,
+      `Expected \`${field}\` to be an https URL without credentials, query or fragment, got ${JSON.stringify(value)}`,
+    );
   if (!allowed.includes(url.origin)) {
     const list = allowed.length === 0 ? 'none is configured (set VF_APPLIANCE_ORIGINS)' : allowed.join(', ');
     throw new ApplianceOriginError(field, `\`${field}\` names ${url.origin}, which is not an allowed appliance origin; allowed: ${list}`);

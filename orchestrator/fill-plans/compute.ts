@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import {
-  expectInstant, planFill, PlannerError, validateAppliances, validateCatalog, validateHoldings, validateViewRecord,
-  type CatalogTitle, type Plan,
+  expectInstant,
+  planFill,
+  PlannerError,
+  validateAppliances,
+  validateCatalog,
+  validateHoldings,
+  validateViewRecord,
+  type CatalogTitle,
+  type Plan,
 } from '../../cdn-planner/index.ts';
 import { bodyAjv } from '../validation.ts';
 import { allowedBaseUrl, ApplianceOriginError } from './appliance-origins.ts';
@@ -11,7 +18,10 @@ import type { FillPlanMeta, StoredFillPlan } from './store.ts';
 /** A plan request that cannot be planned: `code` is the API's, the message names the field. */
 export class FillPlanInputError extends Error {
   override readonly name = 'FillPlanInputError';
-  constructor(readonly code: 'VF_INVALID_REQUEST' | 'VF_INVALID_JSON' | 'VF_FILL_PLAN_INVALID', message: string) {
+  constructor(
+    readonly code: 'VF_INVALID_REQUEST' | 'VF_INVALID_JSON' | 'VF_FILL_PLAN_INVALID',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -46,7 +56,8 @@ export function computeFillPlan(r: PlanRequest): StoredFillPlan {
   const { body } = r;
   try {
     const appliances = validateAppliances(body.appliances, 'appliances').map((a, i) =>
-      a.baseUrl === undefined ? a : { ...a, baseUrl: allowedBaseUrl(`appliances[${i}].baseUrl`, a.baseUrl, r.applianceOrigins) });
+      a.baseUrl === undefined ? a : { ...a, baseUrl: allowedBaseUrl(`appliances[${i}].baseUrl`, a.baseUrl, r.applianceOrigins) },
+    );
     const catalog = r.exported ?? validateCatalog(body.catalog, 'catalog');
     const holdings = validateHoldings(body.holdings ?? {}, appliances, 'holdings');
     const views = body.views.map((v, i) => validateViewRecord(v, `views[${i}]`));
@@ -67,12 +78,17 @@ export function computeFillPlan(r: PlanRequest): StoredFillPlan {
       state: 'proposed',
       createdAt: r.now,
       at: new Date(Date.parse(at)).toISOString(),
-      catalog: { titles: catalog.length, files: catalog.reduce((s, t) => s + t.files.length, 0), source: r.exported === undefined ? 'request' : 'storage' },
+      catalog: {
+        titles: catalog.length,
+        files: catalog.reduce((s, t) => s + t.files.length, 0),
+        source: r.exported === undefined ? 'request' : 'storage',
+      },
       totals: totals(plan),
     };
     return { meta, plan, appliances };
   } catch (err) {
-    if (err instanceof PlannerError || err instanceof ApplianceOriginError) throw new FillPlanInputError('VF_FILL_PLAN_INVALID', err.message);
+    if (err instanceof PlannerError || err instanceof ApplianceOriginError)
+      throw new FillPlanInputError('VF_FILL_PLAN_INVALID', err.message);
     throw err;
   }
 }

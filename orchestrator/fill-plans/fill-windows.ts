@@ -29,7 +29,10 @@ export function applianceViews(appliances: readonly Appliance[], plan: Plan, atI
     const w = a.fillWindow;
     const id = `${w.start}\u0000${w.end}\u0000${w.tz}`;
     let occurrences = byWindow.get(id);
-    if (occurrences === undefined) byWindow.set(id, (occurrences = occurrencesOver(w, fromMs, toMs)));
+    if (occurrences === undefined) {
+      occurrences = occurrencesOver(w, fromMs, toMs);
+      byWindow.set(id, occurrences);
+    }
     return { ...a, windowOccurrences: occurrences };
   });
 }

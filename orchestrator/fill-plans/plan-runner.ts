@@ -24,7 +24,10 @@ export class PlanRunner {
   private readonly helper: HelperProcess<PlanRequestMessage, PlanReply>;
   private readonly maxHeapMb: number;
 
-  constructor(private readonly applianceOrigins: readonly string[], options: PlanRunnerOptions = {}) {
+  constructor(
+    private readonly applianceOrigins: readonly string[],
+    options: PlanRunnerOptions = {},
+  ) {
     this.gate = new WorkGate({ name: 'fill plan computations', concurrency: 1, maxWaiting: options.maxWaiting ?? 4, retryAfterS: 30 });
     this.maxHeapMb = options.maxHeapMb ?? 1024;
     this.helper = new HelperProcess({
@@ -61,7 +64,8 @@ export class PlanRunner {
       return await this.helper.request(request);
     } catch (err) {
       // V8 aborts a process past its heap limit.
-      if (err instanceof HelperCrashedError && (err.signal === 'SIGABRT' || err.exitCode === 134)) throw new HttpErrors.FillPlanTooLarge(this.maxHeapMb);
+      if (err instanceof HelperCrashedError && (err.signal === 'SIGABRT' || err.exitCode === 134))
+        throw new HttpErrors.FillPlanTooLarge(this.maxHeapMb);
       throw err;
     }
   }

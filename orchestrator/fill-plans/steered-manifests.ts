@@ -33,7 +33,7 @@ export function carryQuery(playlist: string, query: string): string {
   return playlist
     .split('\n')
     .map((line) => {
-      if (line === '' ) return line;
+      if (line === '') return line;
       if (!line.startsWith('#')) return add(line);
       return line.replace(/URI="([^"]*)"/g, (_m, uri: string) => `URI="${add(uri)}"`);
     })
@@ -62,7 +62,11 @@ export async function steeredMediaPlaylist(r: SteerRequest, dir: string): Promis
 export async function steeredMpd(r: SteerRequest): Promise<string> {
   const p = await presentation(r.store, r.prefix);
   return dashManifest(p, '', (track) => {
-    const base = r.steering?.baseHoldingAll(r.region, trackFiles(r.prefix, track).map((f) => f.key), r.clientHint);
+    const base = r.steering?.baseHoldingAll(
+      r.region,
+      trackFiles(r.prefix, track).map((f) => f.key),
+      r.clientHint,
+    );
     return base === undefined ? `${r.origin}/v1/titles/${r.titleId}/` : `${base}/${encodeKey(r.prefix)}`;
   });
 }
@@ -73,7 +77,10 @@ const KEEP = 256;
 
 async function presentation(store: ObjectStore, prefix: string): Promise<Presentation> {
   let byPrefix = presentations.get(store);
-  if (byPrefix === undefined) presentations.set(store, (byPrefix = new Map()));
+  if (byPrefix === undefined) {
+    byPrefix = new Map();
+    presentations.set(store, byPrefix);
+  }
   const hit = byPrefix.get(prefix);
   if (hit !== undefined) return hit;
   const p = await readPresentation(store, prefix);

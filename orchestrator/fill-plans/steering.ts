@@ -29,7 +29,9 @@ export interface SteeringCacheOptions {
  * rebuilt when a pending fill's end passes (a placement counts once its fill has ended).
  */
 export class SteeringCache {
-  private entry: { readonly id: string | undefined; readonly steering: Steering | undefined; readonly checkedAt: number; readonly validUntil: number } | undefined;
+  private entry:
+    | { readonly id: string | undefined; readonly steering: Steering | undefined; readonly checkedAt: number; readonly validUntil: number }
+    | undefined;
   private loading: Promise<Steering | undefined> | undefined;
   private readonly recheckMs: number;
   private readonly now: () => number;
@@ -104,7 +106,13 @@ function makeSteering(planId: string, table: SteeringTable, appliances: readonly
       }
       if (candidates.length === 0) return undefined;
       // Weighted as the first key's copies are, the way `steer` picks for that key alone.
-      const id = candidates[pickWeighted(candidates.map((h) => h.weight), (k) => hintHash(`${hint}\u0000${keys[0]!}\u0000${candidates[k]!.id}`))]!.id;
+      const id =
+        candidates[
+          pickWeighted(
+            candidates.map((h) => h.weight),
+            (k) => hintHash(`${hint}\u0000${keys[0]!}\u0000${candidates[k]!.id}`),
+          )
+        ]!.id;
       return base.get(id);
     },
   };
@@ -114,7 +122,6 @@ function makeSteering(planId: string, table: SteeringTable, appliances: readonly
 export function encodeKey(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
 }
-
 
 export interface FillPlanServices {
   readonly plans: FillPlanStore;

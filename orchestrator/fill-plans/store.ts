@@ -115,7 +115,9 @@ export class FillPlanStore {
       if (m !== null) ids.push(m[1]!);
     }
     const metas = await Promise.all(ids.map((id) => this.meta(id)));
-    return metas.filter((m): m is FillPlanMeta => m !== undefined).sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+    return metas
+      .filter((m): m is FillPlanMeta => m !== undefined)
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
   }
 
   async approvedId(): Promise<string | undefined> {
@@ -129,7 +131,12 @@ export class FillPlanStore {
    * that approved already does not count twice (`already-approved-by-key`). Undefined when
    * there is no such plan; `not-proposed` with the unchanged meta when it is not proposed.
    */
-  decide(id: string, to: 'approved' | 'rejected', nowIso: string, approval?: { readonly by: Omit<PlanApproval, 'at'>; readonly required: number }): Promise<DecideResult> {
+  decide(
+    id: string,
+    to: 'approved' | 'rejected',
+    nowIso: string,
+    approval?: { readonly by: Omit<PlanApproval, 'at'>; readonly required: number },
+  ): Promise<DecideResult> {
     const run = this.queue.then(async (): Promise<DecideResult> => {
       const meta = await this.meta(id);
       if (meta === undefined) return undefined;
@@ -151,7 +158,9 @@ export class FillPlanStore {
       }
       const previous = await this.approvedId();
       const next: FillPlanMeta = {
-        ...meta, state: 'approved', decidedAt: nowIso,
+        ...meta,
+        state: 'approved',
+        decidedAt: nowIso,
         ...(approvals === undefined ? {} : { approvals }),
         ...(previous === undefined || previous === id ? {} : { supersedes: previous }),
       };

@@ -16,7 +16,9 @@ import { prepareCustomArtwork, type PreparedArtwork } from './prepare.ts';
 export type ImagingRequest =
   | { readonly kind: 'upload'; readonly file: string }
   | { readonly kind: 'frame'; readonly input: string; readonly probe: ProbeResult; readonly atS: number; readonly tmpDir: string };
-export type ImagingReply = { readonly kind: 'upload'; readonly prepared: PreparedArtwork } | { readonly kind: 'frame'; readonly cropped: CroppedFrame };
+export type ImagingReply =
+  | { readonly kind: 'upload'; readonly prepared: PreparedArtwork }
+  | { readonly kind: 'frame'; readonly cropped: CroppedFrame };
 
 // libvips' operation cache keeps decoded images alive between requests; one request at a time
 // gains nothing from it, nor from more than two libvips threads.
@@ -26,5 +28,8 @@ sharp.concurrency(2);
 serveRequests<ImagingRequest, ImagingReply>(async (req) =>
   req.kind === 'upload'
     ? { kind: 'upload', prepared: await prepareCustomArtwork(await readFile(req.file)) }
-    : { kind: 'frame', cropped: await cropFrameAt(req.input, artworkVideoOf(req.probe), req.atS, DEFAULT_ARTWORK_SETTINGS.crops, req.tmpDir) },
+    : {
+        kind: 'frame',
+        cropped: await cropFrameAt(req.input, artworkVideoOf(req.probe), req.atS, DEFAULT_ARTWORK_SETTINGS.crops, req.tmpDir),
+      },
 );

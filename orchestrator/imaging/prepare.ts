@@ -18,7 +18,13 @@ const CROP_SOURCE_PIXELS = 8_000_000;
 const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp', 'avif', 'heif', 'tiff', 'gif']);
 
 export type PreparedArtwork =
-  | { readonly kind: 'ok'; readonly sha256: string; readonly widthPx: number; readonly heightPx: number; readonly crops: readonly CropSet[] }
+  | {
+      readonly kind: 'ok';
+      readonly sha256: string;
+      readonly widthPx: number;
+      readonly heightPx: number;
+      readonly crops: readonly CropSet[];
+    }
   | { readonly kind: 'not-an-image'; readonly reason: string }
   | { readonly kind: 'too-small'; readonly widthPx: number; readonly heightPx: number; readonly minSidePx: number };
 
@@ -34,7 +40,8 @@ export async function prepareCustomArtwork(data: Buffer): Promise<PreparedArtwor
   }
   // EXIF orientation 5–8 swaps the sides once applied.
   const [w, h] = (meta.orientation ?? 1) >= 5 ? [meta.height, meta.width] : [meta.width, meta.height];
-  if (Math.min(w, h) < MIN_CUSTOM_ARTWORK_SIDE_PX) return { kind: 'too-small', widthPx: w, heightPx: h, minSidePx: MIN_CUSTOM_ARTWORK_SIDE_PX };
+  if (Math.min(w, h) < MIN_CUSTOM_ARTWORK_SIDE_PX)
+    return { kind: 'too-small', widthPx: w, heightPx: h, minSidePx: MIN_CUSTOM_ARTWORK_SIDE_PX };
   let upright: { data: Buffer; info: OutputInfo };
   try {
     // Decoding the whole image is the real test: a valid header can hide truncated pixel data.
@@ -51,7 +58,10 @@ export async function prepareCustomArtwork(data: Buffer): Promise<PreparedArtwor
     return { kind: 'not-an-image', reason: (err as Error).message };
   }
   try {
-    const crops = await renderCrops({ data: upright.data, widthPx: upright.info.width, heightPx: upright.info.height, channels: 3 }, DEFAULT_ARTWORK_SETTINGS.crops);
+    const crops = await renderCrops(
+      { data: upright.data, widthPx: upright.info.width, heightPx: upright.info.height, channels: 3 },
+      DEFAULT_ARTWORK_SETTINGS.crops,
+    );
     return { kind: 'ok', sha256: sha256Hex(data), widthPx: w, heightPx: h, crops };
   } catch (err) {
     if (err instanceof UndecodableImageError) return { kind: 'not-an-image', reason: err.message };

@@ -6,7 +6,9 @@ import { Type, type Static } from 'typebox';
 import type { ArtworkImage, ArtworkManifest } from '../../stills/manifest.ts';
 
 const Image = Type.Object({
-  shape: Type.Union([Type.Literal('hero'), Type.Literal('poster'), Type.Literal('tile')], { description: 'hero 16:9, poster 2:3, tile 1:1' }),
+  shape: Type.Union([Type.Literal('hero'), Type.Literal('poster'), Type.Literal('tile')], {
+    description: 'hero 16:9, poster 2:3, tile 1:1',
+  }),
   aspect: Type.String(),
   format: Type.Union([Type.Literal('avif'), Type.Literal('webp'), Type.Literal('jpeg')]),
   widthPx: Type.Integer(),
@@ -39,13 +41,18 @@ export const ArtworkView = Type.Object({
   flag: Type.Optional(Type.Literal('no-usable-frame')),
   reason: Type.Optional(Type.String()),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
-  primary: Type.Union([
-    Type.Object({ kind: Type.Literal('candidate'), atS: Type.Number(), pinned: Type.Boolean(), images: Type.Array(Image) }),
-    Type.Object({ kind: Type.Literal('custom'), pinned: Type.Boolean(), images: Type.Array(Image) }),
-    Type.Null(),
-  ], { description: 'The pinned frame or upload, else the best chosen frame; null when there is none' }),
+  primary: Type.Union(
+    [
+      Type.Object({ kind: Type.Literal('candidate'), atS: Type.Number(), pinned: Type.Boolean(), images: Type.Array(Image) }),
+      Type.Object({ kind: Type.Literal('custom'), pinned: Type.Boolean(), images: Type.Array(Image) }),
+      Type.Null(),
+    ],
+    { description: 'The pinned frame or upload, else the best chosen frame; null when there is none' },
+  ),
   candidates: Type.Array(Candidate),
-  custom: Type.Optional(Type.Object({ widthPx: Type.Integer(), heightPx: Type.Integer(), uploadedAt: Type.String(), images: Type.Array(Image) })),
+  custom: Type.Optional(
+    Type.Object({ widthPx: Type.Integer(), heightPx: Type.Integer(), uploadedAt: Type.String(), images: Type.Array(Image) }),
+  ),
   warnings: Type.Optional(Type.Array(Type.String())),
 });
 export type ArtworkViewT = Static<typeof ArtworkView>;
@@ -71,8 +78,14 @@ export const SAME_FRAME_S = 0.0005;
 
 export function artworkView(m: ArtworkManifest): ArtworkViewT {
   const url = (img: ArtworkImage) => ({
-    shape: img.shape, aspect: img.aspect, format: img.format, widthPx: img.widthPx, heightPx: img.heightPx,
-    contentType: img.contentType, bytes: img.bytes, url: `/v1/titles/${m.titleId}/artwork/images/${img.file}`,
+    shape: img.shape,
+    aspect: img.aspect,
+    format: img.format,
+    widthPx: img.widthPx,
+    heightPx: img.heightPx,
+    contentType: img.contentType,
+    bytes: img.bytes,
+    url: `/v1/titles/${m.titleId}/artwork/images/${img.file}`,
   });
   const pin = m.pin;
   const pinnedAt = pin?.kind === 'candidate' ? pin.atS : undefined;
@@ -97,17 +110,29 @@ export function artworkView(m: ArtworkManifest): ArtworkViewT {
     ...(m.error === undefined ? {} : { error: m.error }),
     primary,
     candidates: m.candidates.map((c) => ({
-      atS: c.atS, sceneIndex: c.sceneIndex, score: c.score,
+      atS: c.atS,
+      sceneIndex: c.sceneIndex,
+      score: c.score,
       ...(c.parts === undefined ? {} : { parts: { ...c.parts } }),
       ...(c.rejected === undefined ? {} : { rejected: c.rejected }),
-      offered: c.offered, chosen: c.chosen,
+      offered: c.offered,
+      chosen: c.chosen,
       ...(c.rank === undefined ? {} : { rank: c.rank }),
       pinned: pinnedCandidate === c,
       primary: primaryAt !== undefined && c.atS === primaryAt,
       images: (c.images ?? []).map(url),
       ...(c.imageError === undefined ? {} : { imageError: c.imageError }),
     })),
-    ...(m.custom === undefined ? {} : { custom: { widthPx: m.custom.widthPx, heightPx: m.custom.heightPx, uploadedAt: m.custom.uploadedAt, images: m.custom.images.map(url) } }),
+    ...(m.custom === undefined
+      ? {}
+      : {
+          custom: {
+            widthPx: m.custom.widthPx,
+            heightPx: m.custom.heightPx,
+            uploadedAt: m.custom.uploadedAt,
+            images: m.custom.images.map(url),
+          },
+        }),
     ...(m.warnings === undefined ? {} : { warnings: [...m.warnings] }),
   };
 }

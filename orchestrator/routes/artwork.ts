@@ -18,8 +18,16 @@ import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import {
-  artworkVersionPrefix, customArtworkPrefix, customStem, frameStem, manifestImages, readArtworkManifest, storeCrops, writeArtworkManifest,
-  type ArtworkImage, type ArtworkManifest,
+  artworkVersionPrefix,
+  customArtworkPrefix,
+  customStem,
+  frameStem,
+  manifestImages,
+  readArtworkManifest,
+  storeCrops,
+  writeArtworkManifest,
+  type ArtworkImage,
+  type ArtworkManifest,
 } from '../../stills/manifest.ts';
 import { ObjectNotFoundError } from '../../storage/port.ts';
 import type { AppDeps } from '../app.ts';
@@ -80,66 +88,86 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
     return m;
   };
 
-  app.get('/v1/titles/:id/artwork', {
-    schema: {
-      tags: ['titles'],
-      summary: 'Artwork candidates, scores, chosen frames and image URLs (202 while not yet computed)',
-      params: IdParams,
-      response: { 200: ArtworkView, 202: ArtworkPending, 404: ErrorBody, 409: ErrorBody },
+  app.get(
+    '/v1/titles/:id/artwork',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: 'Artwork candidates, scores, chosen frames and image URLs (202 while not yet computed)',
+        params: IdParams,
+        response: { 200: ArtworkView, 202: ArtworkPending, 404: ErrorBody, 409: ErrorBody },
+      },
     },
-  }, async (req, reply) => {
-    const m = await manifestOf(req.params.id);
-    if ('pending' in m) return reply.status(202).send({ titleId: req.params.id, status: 'pending' as const, titleState: m.pending });
-    return reply.status(200).send(artworkView(m));
-  });
-
-  app.get('/v1/titles/:id/artwork/images/:file', {
-    schema: { tags: ['titles'], summary: 'One stored artwork image (AVIF, WebP or JPEG)', params: ImageParams, response: { 404: ErrorBody, 409: ErrorBody } },
-  }, async (req, reply) => {
-    const { id, file } = req.params;
-    const m = await requireManifest(id);
-    const image = manifestImages(m).find((i) => i.file === file);
-    if (image === undefined) throw new HttpErrors.ArtworkImageNotFound(file);
-    try {
-      const body = await store.stream(image.key);
-      // Untyped reply: the body is a byte stream, which no response schema describes.
-      return await (reply as FastifyReply)
-        .header('content-type', image.contentType)
-        .header('content-length', image.bytes)
-        .header('access-control-allow-origin', '*')
-        // Names carry the source hash and settings (or the upload's hash): the bytes never change.
-        .header('cache-control', 'public, max-age=31536000, immutable')
-        .send(body);
-    } catch (err) {
-      if (err instanceof ObjectNotFoundError) throw new HttpErrors.ArtworkImageNotFound(file);
-      throw err;
-    }
-  });
-
-  app.post('/v1/titles/:id/artwork/pin', {
-    schema: {
-      tags: ['titles'],
-      summary: "Pin a candidate as the title's primary artwork (a usable frame off the shortlist is cropped first)",
-      params: IdParams,
-      body: PinBody,
-      response: { 200: ArtworkView, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+    async (req, reply) => {
+      const m = await manifestOf(req.params.id);
+      if ('pending' in m) return reply.status(202).send({ titleId: req.params.id, status: 'pending' as const, titleState: m.pending });
+      return reply.status(200).send(artworkView(m));
     },
-  }, async (req) => {
-    const { id } = req.params;
-    const { atS } = req.body;
-    const m = await requireManifest(id);
-    const c = m.candidates.find((x) => Math.abs(x.atS - atS) < SAME_FRAME_S);
-    if (c === undefined) throw new HttpErrors.ArtworkCandidateNotFound(id, atS);
-    // A hard-rejected frame (black, blurred, mid-fade…) is not artwork, whoever asks.
-    if (c.rejected !== undefined) throw new HttpErrors.ArtworkNotPinnable(c.atS, c.rejected.reason);
-    const images = (c.images?.length ?? 0) > 0 ? undefined : await imagingGate.run(() => cropCandidate(id, m, c.atS));
-    // Re-read: the artwork job may have rewritten the entry while the frame was cropped.
-    const latest = images === undefined ? m : ((await readArtworkManifest(store, id)) ?? m);
-    const candidates = images === undefined ? latest.candidates : latest.candidates.map((x) => (Math.abs(x.atS - c.atS) < SAME_FRAME_S ? { ...x, images } : x));
-    const next: ArtworkManifest = { ...latest, candidates, pin: { kind: 'candidate', atS: c.atS, pinnedAt: new Date().toISOString() } };
-    await writeArtworkManifest(store, next);
-    return artworkView(next);
-  });
+  );
+
+  app.get(
+    '/v1/titles/:id/artwork/images/:file',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: 'One stored artwork image (AVIF, WebP or JPEG)',
+        params: ImageParams,
+        response: { 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const { id, file } = req.params;
+      const m = await requireManifest(id);
+      const image = manifestImages(m).find((i) => i.file === file);
+      if (image === undefined) throw new HttpErrors.ArtworkImageNotFound(file);
+      try {
+        const body = await store.stream(image.key);
+        // Untyped reply: the body is a byte stream, which no response schema describes.
+        return await (reply as FastifyReply)
+          .header('content-type', image.contentType)
+          .header('content-length', image.bytes)
+          .header('access-control-allow-origin', '*')
+          // Names carry the source hash and settings (or the upload's hash): the bytes never change.
+          .header('cache-control', 'public, max-age=31536000, immutable')
+          .send(body);
+      } catch (err) {
+        if (err instanceof ObjectNotFoundError) throw new HttpErrors.ArtworkImageNotFound(file);
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/v1/titles/:id/artwork/pin',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: "Pin a candidate as the title's primary artwork (a usable frame off the shortlist is cropped first)",
+        params: IdParams,
+        body: PinBody,
+        response: { 200: ArtworkView, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const { atS } = req.body;
+      const m = await requireManifest(id);
+      const c = m.candidates.find((x) => Math.abs(x.atS - atS) < SAME_FRAME_S);
+      if (c === undefined) throw new HttpErrors.ArtworkCandidateNotFound(id, atS);
+      // A hard-rejected frame (black, blurred, mid-fade…) is not artwork, whoever asks.
+      if (c.rejected !== undefined) throw new HttpErrors.ArtworkNotPinnable(c.atS, c.rejected.reason);
+      const images = (c.images?.length ?? 0) > 0 ? undefined : await imagingGate.run(() => cropCandidate(id, m, c.atS));
+      // Re-read: the artwork job may have rewritten the entry while the frame was cropped.
+      const latest = images === undefined ? m : ((await readArtworkManifest(store, id)) ?? m);
+      const candidates =
+        images === undefined
+          ? latest.candidates
+          : latest.candidates.map((x) => (Math.abs(x.atS - c.atS) < SAME_FRAME_S ? { ...x, images } : x));
+      const next: ArtworkManifest = { ...latest, candidates, pin: { kind: 'candidate', atS: c.atS, pinnedAt: new Date().toISOString() } };
+      await writeArtworkManifest(store, next);
+      return artworkView(next);
+    },
+  );
 
   /**
    * Crops a frame the job scored but did not shortlist: the imaging helper re-extracts the one
@@ -150,39 +178,45 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
     const t = await titles.get(id);
     if (t?.source === undefined || t.probe === undefined) throw new HttpErrors.ArtworkNotPinnable(atS, 'the master is no longer available');
     const input = await store.readableLocation(t.source.key);
-    const reply = await imaging.request({ kind: 'frame', input, probe: t.probe, atS, tmpDir: deps.tmpDir ?? os.tmpdir() }).catch((err: unknown) => {
-      throw err instanceof HelperCrashedError ? new HttpErrors.ArtworkNotPinnable(atS, 'the frame decoder failed on it') : err;
-    });
+    const reply = await imaging
+      .request({ kind: 'frame', input, probe: t.probe, atS, tmpDir: deps.tmpDir ?? os.tmpdir() })
+      .catch((err: unknown) => {
+        throw err instanceof HelperCrashedError ? new HttpErrors.ArtworkNotPinnable(atS, 'the frame decoder failed on it') : err;
+      });
     if (reply.kind !== 'frame') throw new Error(`imaging helper answered ${reply.kind} to a frame`);
     if ('error' in reply.cropped) throw new HttpErrors.ArtworkNotPinnable(atS, reply.cropped.error);
     return storeCrops(store, artworkVersionPrefix(id, m.version), frameStem(atS), reply.cropped.crops);
   }
 
-  app.put('/v1/titles/:id/artwork/custom', {
-    schema: {
-      tags: ['titles'],
-      summary: 'Upload an image (raw body) to use as primary artwork; cropped to 16:9, 2:3 and 1:1',
-      params: IdParams,
-      consumes: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'application/octet-stream'],
-      response: { 200: ArtworkView, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody },
+  app.put(
+    '/v1/titles/:id/artwork/custom',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: 'Upload an image (raw body) to use as primary artwork; cropped to 16:9, 2:3 and 1:1',
+        params: IdParams,
+        consumes: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'application/octet-stream'],
+        response: { 200: ArtworkView, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody },
+      },
     },
-  }, async (req, reply) => {
-    const { id } = req.params;
-    const m = await requireManifest(id);
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_CUSTOM_ARTWORK_BYTES) {
-      reply.header('connection', 'close');
-      throw new HttpErrors.ArtworkImageTooLarge(MAX_CUSTOM_ARTWORK_BYTES);
-    }
-    try {
-      // The body is read only when its turn comes: a queue of uploads waits in the sockets.
-      const next = await imagingGate.run(() => customArtwork(id, m, req.body as Readable));
-      return reply.status(200).send(artworkView(next));
-    } catch (err) {
-      if ((err as { retryAfterS?: unknown }).retryAfterS !== undefined) reply.header('connection', 'close');
-      throw err;
-    }
-  });
+    async (req, reply) => {
+      const { id } = req.params;
+      const m = await requireManifest(id);
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > MAX_CUSTOM_ARTWORK_BYTES) {
+        reply.header('connection', 'close');
+        throw new HttpErrors.ArtworkImageTooLarge(MAX_CUSTOM_ARTWORK_BYTES);
+      }
+      try {
+        // The body is read only when its turn comes: a queue of uploads waits in the sockets.
+        const next = await imagingGate.run(() => customArtwork(id, m, req.body as Readable));
+        return reply.status(200).send(artworkView(next));
+      } catch (err) {
+        if ((err as { retryAfterS?: unknown }).retryAfterS !== undefined) reply.header('connection', 'close');
+        throw err;
+      }
+    },
+  );
   /** Checks, crops (in the imaging helper) and stores one uploaded image; returns the entry that makes it primary. */
   async function customArtwork(id: string, m: ArtworkManifest, body: Readable): Promise<ArtworkManifest> {
     const file = path.join(deps.tmpDir ?? os.tmpdir(), `vf-artwork-${randomUUID()}`);
@@ -200,7 +234,11 @@ export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, dep
       // Re-read: the artwork job may have rewritten the entry while the crops were rendered.
       const latest = (await readArtworkManifest(store, id)) ?? m;
       const now = new Date().toISOString();
-      const next: ArtworkManifest = { ...latest, custom: { sha256, widthPx, heightPx, uploadedAt: now, images }, pin: { kind: 'custom', pinnedAt: now } };
+      const next: ArtworkManifest = {
+        ...latest,
+        custom: { sha256, widthPx, heightPx, uploadedAt: now, images },
+        pin: { kind: 'custom', pinnedAt: now },
+      };
       await writeArtworkManifest(store, next);
       return next;
     } finally {

@@ -20,12 +20,28 @@ import { pageCsp } from './page-csp.ts';
 const require = createRequire(import.meta.url);
 const CONSOLE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'console');
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' } as const;
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+} as const;
 
 /** The console's own files, in orchestrator/console/. */
 const CONSOLE_FILES = [
-  'index.html', 'console.css', 'app.js', 'html.js', 'api.js', 'format.js', 'signin.js',
-  'titles.js', 'title.js', 'rd-chart.js', 'plans.js', 'plan.js', 'gantt.js',
+  'index.html',
+  'console.css',
+  'app.js',
+  'html.js',
+  'api.js',
+  'format.js',
+  'signin.js',
+  'titles.js',
+  'title.js',
+  'rd-chart.js',
+  'plans.js',
+  'plan.js',
+  'gantt.js',
 ] as const;
 
 /**
@@ -87,22 +103,31 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app) => 
 
   for (const url of ['/console', '/console/']) {
     app.get(url, { schema: { tags: ['ops'], summary: 'The operator console (sign in with an API key)' } }, async (req, reply) =>
-      send(req, reply.header('content-security-policy', csp), index));
+      send(req, reply.header('content-security-policy', csp), index),
+    );
   }
 
-  app.get('/console/:file', {
-    schema: {
-      tags: ['ops'],
-      summary: "The operator console's modules and stylesheet",
-      params: Type.Object({ file: Type.Union(CONSOLE_FILES.map((f) => Type.Literal(f))) }, { additionalProperties: false }),
+  app.get(
+    '/console/:file',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: "The operator console's modules and stylesheet",
+        params: Type.Object({ file: Type.Union(CONSOLE_FILES.map((f) => Type.Literal(f))) }, { additionalProperties: false }),
+      },
     },
-  }, async (req, reply) => send(req, reply, own.get(req.params.file as (typeof CONSOLE_FILES)[number])!));
+    async (req, reply) => send(req, reply, own.get(req.params.file as (typeof CONSOLE_FILES)[number])!),
+  );
 
-  app.get('/console/vendor/:file', {
-    schema: {
-      tags: ['ops'],
-      summary: 'Preact, Preact hooks and htm as browser ES modules',
-      params: Type.Object({ file: Type.Union(Object.keys(VENDOR_FILES).map((f) => Type.Literal(f))) }, { additionalProperties: false }),
+  app.get(
+    '/console/vendor/:file',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Preact, Preact hooks and htm as browser ES modules',
+        params: Type.Object({ file: Type.Union(Object.keys(VENDOR_FILES).map((f) => Type.Literal(f))) }, { additionalProperties: false }),
+      },
     },
-  }, async (req, reply) => send(req, reply, vendor.get(req.params.file as string)!));
+    async (req, reply) => send(req, reply, vendor.get(req.params.file as string)!),
+  );
 };

@@ -9,7 +9,10 @@ const Health = Type.Object({ ok: Type.Boolean(), redis: Check, storage: Check })
 async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok: boolean; detail?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([fn(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)))]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs))),
+    ]);
     return { ok: true };
   } catch (err) {
     return { ok: false, detail: (err as Error).message };
@@ -19,15 +22,19 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
-  app.get('/health', {
-    schema: {
-      tags: ['ops'],
-      summary: 'Redis and storage reachability; 503 when either is down, or when the API sheds load (an error body, VF_OVERLOADED)',
-      response: { 200: Health, 503: Type.Union([Health, ErrorBody]) },
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Redis and storage reachability; 503 when either is down, or when the API sheds load (an error body, VF_OVERLOADED)',
+        response: { 200: Health, 503: Type.Union([Health, ErrorBody]) },
+      },
     },
-  }, async (_req, reply) => {
-    const [redis, storage] = await Promise.all([check(() => deps.redis.ping()), check(() => deps.store.ping())]);
-    const ok = redis.ok && storage.ok;
-    return reply.status(ok ? 200 : 503).send({ ok, redis, storage });
-  });
+    async (_req, reply) => {
+      const [redis, storage] = await Promise.all([check(() => deps.redis.ping()), check(() => deps.store.ping())]);
+      const ok = redis.ok && storage.ok;
+      return reply.status(ok ? 200 : 503).send({ ok, redis, storage });
+    },
+  );
 };

@@ -27,7 +27,10 @@ export async function installObservability(app: App, deps: AppDeps, options: Met
   const board = new FastifyAdapter();
   // @bull-board/fastify 9.10.1 pins its own @bull-board/api 9.10.1 beside ours (9.10.2): the
   // same classes declared twice, so the types disagree on private fields though they work together.
-  createBullBoard({ queues: [new BullMQAdapter(deps.queue)], serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'] });
+  createBullBoard({
+    queues: [new BullMQAdapter(deps.queue)],
+    serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
+  });
   board.setBasePath(QUEUE_DASHBOARD_PATH);
   await app.register(board.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
 }

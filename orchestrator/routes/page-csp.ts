@@ -7,7 +7,12 @@ import { createHash } from 'node:crypto';
  */
 export function pageCsp(html: string, directives: Readonly<Record<string, string>>): string {
   const hashes = (tag: 'script' | 'style'): string[] =>
-    [...html.matchAll(new RegExp(`<${tag}(?![^>]*\\bsrc=)[^>]*>([\\s\\S]*?)</${tag}>`, 'g'))].map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '').digest('base64')}'`);
+    [...html.matchAll(new RegExp(`<${tag}(?![^>]*\\bsrc=)[^>]*>([\\s\\S]*?)</${tag}>`, 'g'))].map(
+      (m) =>
+        `'sha256-${createHash('sha256')
+          .update(m[1] ?? '')
+          .digest('base64')}'`,
+    );
   const policy: Record<string, string> = {
     'default-src': "'none'",
     'script-src': ["'self'", ...hashes('script')].join(' '),
@@ -18,5 +23,7 @@ export function pageCsp(html: string, directives: Readonly<Record<string, string
     'frame-ancestors': "'none'",
     ...directives,
   };
-  return Object.entries(policy).map(([k, v]) => `${k} ${v}`).join('; ');
+  return Object.entries(policy)
+    .map(([k, v]) => `${k} ${v}`)
+    .join('; ');
 }

@@ -31,9 +31,19 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
 
   /** A manifest rendered for one player's region (see fill-plans/steered-manifests.ts): never shared between players. */
   const sendSteered = (reply: FastifyReply, name: string, body: string): FastifyReply =>
-    reply.header('content-type', contentTypeOf(name)).header('access-control-allow-origin', '*').header('cache-control', 'private, max-age=10').send(body);
+    reply
+      .header('content-type', contentTypeOf(name))
+      .header('access-control-allow-origin', '*')
+      .header('cache-control', 'private, max-age=10')
+      .send(body);
   const steerRequest = async (req: FastifyRequest, id: string, region: string, session: string | undefined): Promise<SteerRequest> => ({
-    store, steering: await steering.current(), titleId: id, prefix: await publishedPrefix(id), region, clientHint: session ?? req.ip, origin: publicOrigin(deps.publicUrl, req.socket),
+    store,
+    steering: await steering.current(),
+    titleId: id,
+    prefix: await publishedPrefix(id),
+    region,
+    clientHint: session ?? req.ip,
+    origin: publicOrigin(deps.publicUrl, req.socket),
   });
 
   const publishedPrefix = (id: string): Promise<string> =>
@@ -46,9 +56,11 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
 
   /** A manifest from memory, with an ETag; a player that already has it gets a 304. */
   const serveManifest = async (reply: FastifyReply, key: string, ifNoneMatch: string | undefined): Promise<FastifyReply> => {
-    const m = await cache.manifest(key, () => store.get(key)).catch((err: unknown) => {
-      throw err instanceof ObjectNotFoundError ? new HttpErrors.MediaNotFound(key.split('/').slice(-2).join('/')) : err;
-    });
+    const m = await cache
+      .manifest(key, () => store.get(key))
+      .catch((err: unknown) => {
+        throw err instanceof ObjectNotFoundError ? new HttpErrors.MediaNotFound(key.split('/').slice(-2).join('/')) : err;
+      });
     reply
       .header('content-type', contentTypeOf(key))
       .header('access-control-allow-origin', '*')
@@ -72,7 +84,10 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
         reply.header('content-length', head.sizeBytes);
         return await reply.send(await store.stream(key));
       }
-      reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${head.sizeBytes}`).header('content-length', range.end - range.start + 1);
+      reply
+        .status(206)
+        .header('content-range', `bytes ${range.start}-${range.end}/${head.sizeBytes}`)
+        .header('content-length', range.end - range.start + 1);
       return await reply.send(await store.stream(key, range));
     } catch (err) {
       if (err instanceof ObjectNotFoundError) throw new HttpErrors.MediaNotFound(key);
@@ -80,7 +95,13 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     }
   };
 
-  const manifestSchema = (summary: string) => ({ tags: ['playback'], summary, params: IdParams, querystring: SteerQuery, response: { 404: ErrorBody, 409: ErrorBody } });
+  const manifestSchema = (summary: string) => ({
+    tags: ['playback'],
+    summary,
+    params: IdParams,
+    querystring: SteerQuery,
+    response: { 404: ErrorBody, 409: ErrorBody },
+  });
 
   app.get('/v1/titles/:id/master.m3u8', { schema: manifestSchema('HLS multivariant playlist (CMAF)') }, async (req, reply) => {
     const { region, session } = req.query;
@@ -91,21 +112,32 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   });
   app.get('/v1/titles/:id/manifest.mpd', { schema: manifestSchema('DASH MPD over the same CMAF segments') }, async (req, reply) => {
     const { region, session } = req.query;
-    if (region === undefined) return serveManifest(reply, `${await publishedPrefix(req.params.id)}manifest.mpd`, req.headers['if-none-match']);
+    if (region === undefined)
+      return serveManifest(reply, `${await publishedPrefix(req.params.id)}manifest.mpd`, req.headers['if-none-match']);
     return sendSteered(reply, 'manifest.mpd', await steeredMpd(await steerRequest(req, req.params.id, region, session)));
   });
-  app.get('/v1/titles/:id/:track/:file', {
-    schema: { tags: ['playback'], summary: 'Media playlist, init segment or media segment', params: MediaParams, querystring: SteerQuery, response: { 404: ErrorBody, 409: ErrorBody } },
-  }, async (req, reply) => {
-    const { id, track, file } = req.params;
-    const { region, session } = req.query;
-    if (region !== undefined && file === 'playlist.m3u8') {
-      const body = await steeredMediaPlaylist(await steerRequest(req, id, region, session), track);
-      if (body === undefined) throw new HttpErrors.MediaNotFound(`${track}/${file}`);
-      return sendSteered(reply, file, body);
-    }
-    const key = `${await publishedPrefix(id)}${track}/${file}`;
-    if (file === 'playlist.m3u8' && req.headers.range === undefined) return serveManifest(reply, key, req.headers['if-none-match']);
-    return serve(reply, key, req.headers.range, file !== 'playlist.m3u8');
-  });
+  app.get(
+    '/v1/titles/:id/:track/:file',
+    {
+      schema: {
+        tags: ['playback'],
+        summary: 'Media playlist, init segment or media segment',
+        params: MediaParams,
+        querystring: SteerQuery,
+        response: { 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const { id, track, file } = req.params;
+      const { region, session } = req.query;
+      if (region !== undefined && file === 'playlist.m3u8') {
+        const body = await steeredMediaPlaylist(await steerRequest(req, id, region, session), track);
+        if (body === undefined) throw new HttpErrors.MediaNotFound(`${track}/${file}`);
+        return sendSteered(reply, file, body);
+      }
+      const key = `${await publishedPrefix(id)}${track}/${file}`;
+      if (file === 'playlist.m3u8' && req.headers.range === undefined) return serveManifest(reply, key, req.headers['if-none-match']);
+      return serve(reply, key, req.headers.range, file !== 'playlist.m3u8');
+    },
+  );
 };

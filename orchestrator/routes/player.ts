@@ -113,30 +113,43 @@ const isPage = (file: string): file is keyof typeof PAGES => Object.hasOwn(PAGES
  * manifests and media from wherever `?src=` and steering point (appliances included), and
  * may be framed only by this origin (the console embeds it).
  */
-const PAGE_CSP = Object.fromEntries(Object.entries(PAGES).map(([name, html]) => [name, pageCsp(html, {
-  'connect-src': '* blob: data:',
-  'media-src': '* blob: data:',
-  'img-src': "'self' data:",
-  // hls.js and dash.js start workers from blob: URLs.
-  'worker-src': "'self' blob:",
-  'frame-ancestors': "'self'",
-})])) as Record<keyof typeof PAGES, string>;
+const PAGE_CSP = Object.fromEntries(
+  Object.entries(PAGES).map(([name, html]) => [
+    name,
+    pageCsp(html, {
+      'connect-src': '* blob: data:',
+      'media-src': '* blob: data:',
+      'img-src': "'self' data:",
+      // hls.js and dash.js start workers from blob: URLs.
+      'worker-src': "'self' blob:",
+      'frame-ancestors': "'self'",
+    }),
+  ]),
+) as Record<keyof typeof PAGES, string>;
 
 export const playerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app) => {
-  app.get('/player/:file', {
-    schema: {
-      tags: ['playback'],
-      summary: 'Player pages (`hls.html`, `dash.html`; `?src=` is the manifest URL) and the player builds they load',
-      params: FileParams,
+  app.get(
+    '/player/:file',
+    {
+      schema: {
+        tags: ['playback'],
+        summary: 'Player pages (`hls.html`, `dash.html`; `?src=` is the manifest URL) and the player builds they load',
+        params: FileParams,
+      },
     },
-  }, async (req, reply) => {
-    const file = req.params.file as string;
-    if (isPage(file)) {
-      return reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').header('content-security-policy', PAGE_CSP[file]).send(PAGES[file]);
-    }
-    return reply
-      .header('content-type', 'text/javascript; charset=utf-8')
-      .header('cache-control', 'public, max-age=3600')
-      .send(createReadStream(SCRIPTS[file as keyof typeof SCRIPTS]));
-  });
+    async (req, reply) => {
+      const file = req.params.file as string;
+      if (isPage(file)) {
+        return reply
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('cache-control', 'no-cache')
+          .header('content-security-policy', PAGE_CSP[file])
+          .send(PAGES[file]);
+      }
+      return reply
+        .header('content-type', 'text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=3600')
+        .send(createReadStream(SCRIPTS[file as keyof typeof SCRIPTS]));
+    },
+  );
 };

@@ -13,7 +13,7 @@ export function installRequestLogging(app: FastifyInstance): void {
     if (typeof id === 'string' && id !== '') bindTitle(req, reply, id);
     req.log.info({ req }, 'incoming request');
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', async (_req, reply) => {
     reply.log.info({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   });
 }

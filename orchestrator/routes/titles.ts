@@ -83,136 +83,166 @@ export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps)
     await queue.add(job.name, job.data, job.opts);
   };
 
-  app.post('/v1/titles', {
-    schema: {
-      tags: ['titles'],
-      summary: 'Create a title; with `sourceKey`, register a master already in the bucket and queue it',
-      body: CreateTitleBody,
-      response: { 201: TitleView, 400: ErrorBody, 422: ErrorBody, 503: ErrorBody },
+  app.post(
+    '/v1/titles',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: 'Create a title; with `sourceKey`, register a master already in the bucket and queue it',
+        body: CreateTitleBody,
+        response: { 201: TitleView, 400: ErrorBody, 422: ErrorBody, 503: ErrorBody },
+      },
     },
-  }, async (req, reply) => {
-    const id = randomUUID();
-    bindTitle(req, reply, id);
-    const { name, sourceKey } = req.body;
-    if (sourceKey === undefined) {
-      const t = await titles.create(id, name, 'uploading');
-      return reply.status(201).send(await titleView(titles, t));
-    }
-    try {
-      assertValidKey(sourceKey);
-    } catch (err) {
-      if (err instanceof StorageKeyError) throw new HttpErrors.InvalidKey(JSON.stringify(sourceKey));
-      throw err;
-    }
-    const head = await store.head(sourceKey);
-    if (head === undefined) throw new HttpErrors.SourceKeyNotFound(sourceKey);
-    const t = await titles.create(id, name, 'queued', { source: { key: sourceKey, sizeBytes: head.sizeBytes } });
-    await enqueueProbe(id);
-    return reply.status(201).send(await titleView(titles, t));
-  });
-
-  app.put('/v1/titles/:id/master', {
-    schema: {
-      tags: ['titles'],
-      summary: 'Upload the master as a streamed raw body (Content-Type: application/octet-stream)',
-      params: IdParams,
-      consumes: ['application/octet-stream'],
-      response: { 202: TitleView, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 503: ErrorBody },
-    },
-  }, async (req, reply) => {
-    const { id } = req.params;
-    const t = await titles.get(id);
-    if (t === undefined) throw new HttpErrors.TitleNotFound(id);
-    if (t.state !== 'uploading' || t.source !== undefined) throw new HttpErrors.MasterAlreadyUploaded(id, t.state);
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxUpload) {
-      // Refuse before reading; tell the client not to keep the connection for the rest.
-      reply.header('connection', 'close');
-      throw new HttpErrors.UploadTooLarge(maxUpload);
-    }
-    // One upload at a time per title: a claim (a lease renewed while the body streams) and a
-    // key of its own, so a retry racing the first upload can neither overwrite its master nor
-    // delete it on failure; the master is published by compare-and-set on completion.
-    const uploadId = randomUUID();
-    const claim = await titles.claimUpload(id, uploadId, UPLOAD_LEASE_MS);
-    if (claim.kind === 'missing') throw new HttpErrors.TitleNotFound(id);
-    if (claim.kind === 'not-uploading') throw new HttpErrors.MasterAlreadyUploaded(id, t.state);
-    if (claim.kind === 'busy') {
-      reply.header('connection', 'close');
-      throw Object.assign(new HttpErrors.UploadInProgress(id), { retryAfterS: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)) });
-    }
-    const body = req.body as Readable;
-    const m = meter(maxUpload);
-    const key = `${titlePrefix(id)}source/${uploadId}/master`;
-    // `pipe` does not pass on a client that goes away mid-body: without this the put would wait forever.
-    const onClose = (): void => {
-      if (!body.readableEnded) m.destroy(new HttpErrors.UploadAborted());
-    };
-    body.once('close', onClose);
-    const renew = setInterval(() => {
-      titles.renewUpload(id, uploadId, UPLOAD_LEASE_MS).then(
-        (held) => held || m.destroy(new HttpErrors.UploadClaimLost(id)),
-        // Redis away for a moment: the lease has two more renewals before it runs out.
-        () => undefined,
-      );
-    }, UPLOAD_LEASE_MS / 3);
-    try {
-      await store.put(key, body.pipe(m), { contentType: 'application/octet-stream' });
-    } catch (err) {
-      await store.delete(key).catch(() => undefined);
-      await titles.releaseUpload(id, uploadId).catch(() => undefined);
-      if (err instanceof HttpErrors.UploadTooLarge) {
-        reply.header('connection', 'close');
+    async (req, reply) => {
+      const id = randomUUID();
+      bindTitle(req, reply, id);
+      const { name, sourceKey } = req.body;
+      if (sourceKey === undefined) {
+        const t = await titles.create(id, name, 'uploading');
+        return reply.status(201).send(await titleView(titles, t));
+      }
+      try {
+        assertValidKey(sourceKey);
+      } catch (err) {
+        if (err instanceof StorageKeyError) throw new HttpErrors.InvalidKey(JSON.stringify(sourceKey));
         throw err;
       }
-      if (err instanceof HttpErrors.UploadClaimLost || err instanceof HttpErrors.UploadAborted) throw err;
-      if (body.readableAborted || (body as { aborted?: boolean }).aborted === true) throw new HttpErrors.UploadAborted();
-      throw err;
-    } finally {
-      clearInterval(renew);
-      body.off('close', onClose);
-    }
-    const published = await titles.completeUpload(id, uploadId, { key, sizeBytes: m.bytes, sha256: m.sha256() });
-    if (published !== 'ok') {
-      await store.delete(key).catch(() => undefined);
-      if (published === 'missing') throw new HttpErrors.TitleNotFound(id);
-      throw new HttpErrors.UploadClaimLost(id);
-    }
-    await enqueueProbe(id);
-    const after = await titles.get(id);
-    if (after === undefined) throw new HttpErrors.TitleNotFound(id);
-    return reply.status(202).send(await titleView(titles, after));
-  });
-
-  app.get('/v1/titles/:id', {
-    schema: { tags: ['titles'], summary: 'Title status, progress, ladder and renditions', params: IdParams, response: { 200: TitleView, 404: ErrorBody } },
-  }, async (req) => {
-    const t = await titles.get(req.params.id);
-    if (t === undefined) throw new HttpErrors.TitleNotFound(req.params.id);
-    return titleView(titles, t);
-  });
-
-  app.get('/v1/titles', {
-    schema: {
-      tags: ['titles'],
-      summary: 'List titles, newest first',
-      querystring: ListQuery,
-      response: { 200: Type.Object({ total: Type.Integer(), titles: Type.Array(TitleView) }) },
+      const head = await store.head(sourceKey);
+      if (head === undefined) throw new HttpErrors.SourceKeyNotFound(sourceKey);
+      const t = await titles.create(id, name, 'queued', { source: { key: sourceKey, sizeBytes: head.sizeBytes } });
+      await enqueueProbe(id);
+      return reply.status(201).send(await titleView(titles, t));
     },
-  }, async (req) => {
-    const { titles: rows, total } = await titles.list(req.query.offset, req.query.limit);
-    return { total, titles: await Promise.all(rows.map((t) => titleView(titles, t))) };
-  });
+  );
 
-  app.delete('/v1/titles/:id', {
-    schema: { tags: ['titles'], summary: 'Delete a title and every object it owns', params: IdParams, response: { 204: Type.Null(), 404: ErrorBody } },
-  }, async (req, reply) => {
-    const { id } = req.params;
-    // Forget the title first so running jobs see it gone and stop publishing, then remove its objects.
-    if (!(await titles.delete(id))) throw new HttpErrors.TitleNotFound(id);
-    // Running encodes of the title stop now rather than finishing work nobody will read.
-    await titles.announceCancel(id);
-    await store.deletePrefix(titlePrefix(id));
-    return reply.status(204).send(null);
-  });
+  app.put(
+    '/v1/titles/:id/master',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: 'Upload the master as a streamed raw body (Content-Type: application/octet-stream)',
+        params: IdParams,
+        consumes: ['application/octet-stream'],
+        response: { 202: TitleView, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      const t = await titles.get(id);
+      if (t === undefined) throw new HttpErrors.TitleNotFound(id);
+      if (t.state !== 'uploading' || t.source !== undefined) throw new HttpErrors.MasterAlreadyUploaded(id, t.state);
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxUpload) {
+        // Refuse before reading; tell the client not to keep the connection for the rest.
+        reply.header('connection', 'close');
+        throw new HttpErrors.UploadTooLarge(maxUpload);
+      }
+      // One upload at a time per title: a claim (a lease renewed while the body streams) and a
+      // key of its own, so a retry racing the first upload can neither overwrite its master nor
+      // delete it on failure; the master is published by compare-and-set on completion.
+      const uploadId = randomUUID();
+      const claim = await titles.claimUpload(id, uploadId, UPLOAD_LEASE_MS);
+      if (claim.kind === 'missing') throw new HttpErrors.TitleNotFound(id);
+      if (claim.kind === 'not-uploading') throw new HttpErrors.MasterAlreadyUploaded(id, t.state);
+      if (claim.kind === 'busy') {
+        reply.header('connection', 'close');
+        throw Object.assign(new HttpErrors.UploadInProgress(id), { retryAfterS: Math.max(1, Math.ceil(claim.retryAfterMs / 1000)) });
+      }
+      const body = req.body as Readable;
+      const m = meter(maxUpload);
+      const key = `${titlePrefix(id)}source/${uploadId}/master`;
+      // `pipe` does not pass on a client that goes away mid-body: without this the put would wait forever.
+      const onClose = (): void => {
+        if (!body.readableEnded) m.destroy(new HttpErrors.UploadAborted());
+      };
+      body.once('close', onClose);
+      const renew = setInterval(() => {
+        titles.renewUpload(id, uploadId, UPLOAD_LEASE_MS).then(
+          (held) => held || m.destroy(new HttpErrors.UploadClaimLost(id)),
+          // Redis away for a moment: the lease has two more renewals before it runs out.
+          () => undefined,
+        );
+      }, UPLOAD_LEASE_MS / 3);
+      try {
+        await store.put(key, body.pipe(m), { contentType: 'application/octet-stream' });
+      } catch (err) {
+        await store.delete(key).catch(() => undefined);
+        await titles.releaseUpload(id, uploadId).catch(() => undefined);
+        if (err instanceof HttpErrors.UploadTooLarge) {
+          reply.header('connection', 'close');
+          throw err;
+        }
+        if (err instanceof HttpErrors.UploadClaimLost || err instanceof HttpErrors.UploadAborted) throw err;
+        if (body.readableAborted || (body as { aborted?: boolean }).aborted === true) throw new HttpErrors.UploadAborted();
+        throw err;
+      } finally {
+        clearInterval(renew);
+        body.off('close', onClose);
+      }
+      const published = await titles.completeUpload(id, uploadId, { key, sizeBytes: m.bytes, sha256: m.sha256() });
+      if (published !== 'ok') {
+        await store.delete(key).catch(() => undefined);
+        if (published === 'missing') throw new HttpErrors.TitleNotFound(id);
+        throw new HttpErrors.UploadClaimLost(id);
+      }
+      await enqueueProbe(id);
+      const after = await titles.get(id);
+      if (after === undefined) throw new HttpErrors.TitleNotFound(id);
+      return reply.status(202).send(await titleView(titles, after));
+    },
+  );
+
+  app.get(
+    '/v1/titles/:id',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: 'Title status, progress, ladder and renditions',
+        params: IdParams,
+        response: { 200: TitleView, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const t = await titles.get(req.params.id);
+      if (t === undefined) throw new HttpErrors.TitleNotFound(req.params.id);
+      return titleView(titles, t);
+    },
+  );
+
+  app.get(
+    '/v1/titles',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: 'List titles, newest first',
+        querystring: ListQuery,
+        response: { 200: Type.Object({ total: Type.Integer(), titles: Type.Array(TitleView) }) },
+      },
+    },
+    async (req) => {
+      const { titles: rows, total } = await titles.list(req.query.offset, req.query.limit);
+      return { total, titles: await Promise.all(rows.map((t) => titleView(titles, t))) };
+    },
+  );
+
+  app.delete(
+    '/v1/titles/:id',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: 'Delete a title and every object it owns',
+        params: IdParams,
+        response: { 204: Type.Null(), 404: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params;
+      // Forget the title first so running jobs see it gone and stop publishing, then remove its objects.
+      if (!(await titles.delete(id))) throw new HttpErrors.TitleNotFound(id);
+      // Running encodes of the title stop now rather than finishing work nobody will read.
+      await titles.announceCancel(id);
+      await store.deletePrefix(titlePrefix(id));
+      return reply.status(204).send(null);
+    },
+  );
 };

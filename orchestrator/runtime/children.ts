@@ -88,8 +88,16 @@ export async function startRedisServer(dir: string, port?: number): Promise<Redi
   const p = port ?? (await freePort());
   const password = await redisPassword(dir);
   const config = [
-    `port ${p}`, 'bind 127.0.0.1', `dir "${dir.replace(/["\\]/g, '\\$&')}"`, 'appendonly yes', 'appendfsync everysec', 'maxmemory-policy noeviction',
-    'save ""', 'daemonize no', 'protected-mode yes', `requirepass ${password}`,
+    `port ${p}`,
+    'bind 127.0.0.1',
+    `dir "${dir.replace(/["\\]/g, '\\$&')}"`,
+    'appendonly yes',
+    'appendfsync everysec',
+    'maxmemory-policy noeviction',
+    'save ""',
+    'daemonize no',
+    'protected-mode yes',
+    `requirepass ${password}`,
   ].join('\n');
   const [program = 'redis-server', ...args] = [...parentDeathWatch(), 'redis-server', '-'];
   const child = spawn(

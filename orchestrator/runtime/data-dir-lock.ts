@@ -20,7 +20,9 @@ export interface LockRecord {
 export class DataDirBusyError extends Error {
   readonly code = 'VF_DATA_DIR_BUSY';
   constructor(dataDir: string, owner: LockRecord) {
-    super(`data dir ${dataDir} is in use by vodforge pid ${owner.owner.pid} on ${owner.host}, since ${owner.since}; stop it first (or use another --data-dir)`);
+    super(
+      `data dir ${dataDir} is in use by vodforge pid ${owner.owner.pid} on ${owner.host}, since ${owner.since}; stop it first (or use another --data-dir)`,
+    );
     this.name = 'DataDirBusyError';
   }
 }
@@ -43,7 +45,13 @@ function parseRecord(file: string, raw: string): LockRecord {
     throw new DataDirLockUnreadableError(file, (err as Error).message);
   }
   const rec = r as Partial<LockRecord> | null;
-  if (rec === null || typeof rec !== 'object' || typeof rec.owner?.pid !== 'number' || typeof rec.host !== 'string' || !Array.isArray(rec.workers)) {
+  if (
+    rec === null ||
+    typeof rec !== 'object' ||
+    typeof rec.owner?.pid !== 'number' ||
+    typeof rec.host !== 'string' ||
+    !Array.isArray(rec.workers)
+  ) {
     throw new DataDirLockUnreadableError(file, 'not a vodforge lock record');
   }
   return rec as LockRecord;
@@ -148,7 +156,10 @@ async function takeoverTurn<T>(file: string, fn: () => Promise<T | undefined>): 
     await mkdir(mutex);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    const age = await stat(mutex).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(mutex).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > TAKEOVER_STALE_MS) await rmdir(mutex).catch(() => undefined);
     else await new Promise((r) => setTimeout(r, 20));
     return undefined;

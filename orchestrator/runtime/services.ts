@@ -20,13 +20,22 @@ import type { Worker } from 'bullmq';
 /** Uses REDIS_URL when something answers there; otherwise starts an embedded redis-server under the data dir. */
 export async function ensureRedis(config: RuntimeConfig, log: Logger): Promise<{ url: string; server?: RedisServer }> {
   if (config.redisUrl !== undefined) {
-    const probe = new Redis(config.redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+    const probe = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 2000,
+    });
     try {
       await probe.connect();
       await probe.ping();
       return { url: config.redisUrl };
     } catch (err) {
-      log.warn({ redisUrl: redactUrl(config.redisUrl), err: redactUrl((err as Error).message) }, 'REDIS_URL does not answer; starting an embedded redis-server');
+      log.warn(
+        { redisUrl: redactUrl(config.redisUrl), err: redactUrl((err as Error).message) },
+        'REDIS_URL does not answer; starting an embedded redis-server',
+      );
     } finally {
       probe.disconnect();
     }
@@ -46,7 +55,12 @@ export interface ApiHandle {
 }
 
 /** `extra`: what only tests and benches set (a planning thread's heap limit). */
-export async function createApi(config: RuntimeConfig, redisUrl: string, logger: Logger | false, extra: Pick<AppDeps, 'planner'> = {}): Promise<ApiHandle> {
+export async function createApi(
+  config: RuntimeConfig,
+  redisUrl: string,
+  logger: Logger | false,
+  extra: Pick<AppDeps, 'planner'> = {},
+): Promise<ApiHandle> {
   const redis = producerConnection(redisUrl);
   // Commands fail fast while disconnected (no offline queue), so give the first connect a
   // moment; if Redis is down the API still starts and /health says so.
@@ -63,13 +77,22 @@ export async function createApi(config: RuntimeConfig, redisUrl: string, logger:
   queue.on('error', () => undefined);
   const titles = new TitleStore(redis, config.prefix);
   const keys = new ApiKeyStore(redis, config.prefix);
-  const app = await buildApp({ redis, queue, titles, store, keys, maxUploadBytes: config.maxUploadBytes, tmpDir: config.tmpDir, applianceOrigins: config.applianceOrigins,
+  const app = await buildApp({
+    redis,
+    queue,
+    titles,
+    store,
+    keys,
+    maxUploadBytes: config.maxUploadBytes,
+    tmpDir: config.tmpDir,
+    applianceOrigins: config.applianceOrigins,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
     ...(config.protection === undefined ? {} : { protection: config.protection }),
     ...(config.planApprovals === undefined ? {} : { planApprovals: config.planApprovals }),
     ...(config.pages === undefined ? {} : { pages: config.pages }),
     ...extra,
-    logger: logger === false ? false : { level: logger.level, stream: redactedStdout(config) } });
+    logger: logger === false ? false : { level: logger.level, stream: redactedStdout(config) },
+  });
   return {
     app,
     store,
@@ -93,7 +116,12 @@ export interface WorkerHandle {
  * imported here, not at the top of the module: `vodforge up` runs its workers as child
  * processes, and the API process that imports this module would otherwise carry it all.
  */
-export async function startWorker(config: RuntimeConfig, redisUrl: string, log: Logger, options: WorkerOptions = {}): Promise<WorkerHandle> {
+export async function startWorker(
+  config: RuntimeConfig,
+  redisUrl: string,
+  log: Logger,
+  options: WorkerOptions = {},
+): Promise<WorkerHandle> {
   const { createWorker } = await import('../../workers/worker.ts');
   const store = await createObjectStore(config.storage);
   const connection = workerConnection(redisUrl);
@@ -101,7 +129,21 @@ export async function startWorker(config: RuntimeConfig, redisUrl: string, log: 
   const titles = new TitleStore(producer, config.prefix);
   const flow = createFlowProducer(producer, config.prefix);
   flow.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
-  const { worker, cancelTitle, handBackAll } = createWorker(connection, config.prefix, { store, titles, flow, queueName: QUEUE_NAME, settings: config.settings, ladderPolicy: config.ladderPolicy, tmpDir: config.tmpDir, log }, options);
+  const { worker, cancelTitle, handBackAll } = createWorker(
+    connection,
+    config.prefix,
+    {
+      store,
+      titles,
+      flow,
+      queueName: QUEUE_NAME,
+      settings: config.settings,
+      ladderPolicy: config.ladderPolicy,
+      tmpDir: config.tmpDir,
+      log,
+    },
+    options,
+  );
   worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
   const subscriber = workerConnection(redisUrl);
   void subscriber.subscribe(titles.cancelChannel);
@@ -128,15 +170,21 @@ export async function startWorker(config: RuntimeConfig, redisUrl: string, log: 
  * path reaches the log.
  */
 export function redactedStdout(config: Pick<RuntimeConfig, 'storage' | 'tmpDir' | 'dataDir'> | undefined): { write(line: string): void } {
-  const roots = config === undefined ? [] : [
-    ...storageRoots(config.storage.kind === 'local' ? `file://${path.resolve(config.storage.root)}` : '', config.tmpDir),
-    { path: config.dataDir, label: '<data-dir>' },
-  ];
+  const roots =
+    config === undefined
+      ? []
+      : [
+          ...storageRoots(config.storage.kind === 'local' ? `file://${path.resolve(config.storage.root)}` : '', config.tmpDir),
+          { path: config.dataDir, label: '<data-dir>' },
+        ];
   const redact = redactor(roots);
   return { write: (line) => void process.stdout.write(redact(line)) };
 }
 
 /** The process's logger: JSON lines on stdout, redacted for `config`'s storage root and scratch dir. */
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', config?: Pick<RuntimeConfig, 'storage' | 'tmpDir' | 'dataDir'>): Logger {
+export function createLogger(
+  level = process.env.LOG_LEVEL ?? 'info',
+  config?: Pick<RuntimeConfig, 'storage' | 'tmpDir' | 'dataDir'>,
+): Logger {
   return pino({ level, base: { pid: process.pid } }, redactedStdout(config));
 }

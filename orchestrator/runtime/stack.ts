@@ -92,7 +92,13 @@ export async function startStack(given: RuntimeConfig, options: StackOptions, lo
   }
 }
 
-async function startLocked(given: RuntimeConfig, options: StackOptions, log: Logger, lock: DataDirLock, stale: LockRecord | undefined): Promise<Stack> {
+async function startLocked(
+  given: RuntimeConfig,
+  options: StackOptions,
+  log: Logger,
+  lock: DataDirLock,
+  stale: LockRecord | undefined,
+): Promise<Stack> {
   if (stale !== undefined) await stopOrphans(stale, log);
   // Scratch belongs to the data dir unless configured: what a dead owner left there is removed.
   const config = options.scratchDir === undefined ? given : { ...given, tmpDir: options.scratchDir };
@@ -114,7 +120,9 @@ async function startLocked(given: RuntimeConfig, options: StackOptions, log: Log
     const redisPid = redis.server?.child.pid;
     void Promise.all([Promise.all(workers.map((w) => processId(w.pid))), redisPid === undefined ? undefined : processId(redisPid)])
       .then(([w, r]) => lock.recordChildren({ workers: w, ...(r === undefined ? {} : { redis: r }) }))
-      .catch((err: unknown) => log.warn({ err: (err as Error).message, lock: lock.file }, 'could not record child processes in the data dir lock'));
+      .catch((err: unknown) =>
+        log.warn({ err: (err as Error).message, lock: lock.file }, 'could not record child processes in the data dir lock'),
+      );
   };
   for (let i = 0; i < options.workers; i++) children.push(new WorkerChild(i, env, log, recordChildren));
   for (const c of children) c.start();
@@ -193,10 +201,12 @@ const ORPHAN_GRACE_MS = 10_000;
  */
 async function stopOrphans(stale: LockRecord, log: Logger): Promise<void> {
   log.warn({ owner: stale.owner.pid, since: stale.since }, 'the previous owner of the data dir died; taking its lock over');
-  const workers = await Promise.all(stale.workers.map(async (w) => ({ pid: w.pid, stopped: await stopProcess(w, 'SIGINT', ORPHAN_GRACE_MS) })));
+  const workers = await Promise.all(
+    stale.workers.map(async (w) => ({ pid: w.pid, stopped: await stopProcess(w, 'SIGINT', ORPHAN_GRACE_MS) })),
+  );
   for (const w of workers.filter((x) => x.stopped)) log.warn({ pid: w.pid }, 'stopped an orphaned worker of the previous owner');
   if (stale.redis !== undefined && (await stopProcess(stale.redis, 'SIGTERM', ORPHAN_GRACE_MS))) {
-    log.warn({ pid: stale.redis.pid }, 'stopped the previous owner\'s orphaned redis-server');
+    log.warn({ pid: stale.redis.pid }, "stopped the previous owner's orphaned redis-server");
   }
 }
 

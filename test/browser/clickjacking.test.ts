@@ -46,7 +46,11 @@ describe('clickjacking', () => {
       await page.goto(`${attackerBase}/?src=${encodeURIComponent(src)}`);
       const frame = await navigated;
       await frame.waitForLoadState('domcontentloaded');
-      const shows = await frame.locator(selector).count().then((n) => n > 0).catch(() => false);
+      const shows = await frame
+        .locator(selector)
+        .count()
+        .then((n) => n > 0)
+        .catch(() => false);
       return { url: frame.url(), shows };
     } finally {
       await page.close();

@@ -46,7 +46,12 @@ describe('operator console in headless Chromium', () => {
     // A plan three days ahead, from the ready title in storage (as steering.test.ts builds one):
     // nothing is held, so every placement is a fill in the appliances' night window.
     const at = new Date(Date.now() + 3 * 86_400_000).toISOString();
-    const views = Array.from({ length: 3 }, (_, d) => ({ ts: new Date(Date.now() + d * 86_400_000 + 3_600_000).toISOString(), titleId: id, region: 'eu', bytes: 5_000_000 }));
+    const views = Array.from({ length: 3 }, (_, d) => ({
+      ts: new Date(Date.now() + d * 86_400_000 + 3_600_000).toISOString(),
+      titleId: id,
+      region: 'eu',
+      bytes: 5_000_000,
+    }));
     const created = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { appliances, views, at } });
     if (created.statusCode !== 201) throw new Error(`plan: ${created.statusCode} ${created.body}`);
     planId = created.json<{ id: string }>().id;
@@ -88,7 +93,14 @@ describe('operator console in headless Chromium', () => {
       // ES modules, not UMD: the browser imports them through the import map.
       expect(res.body).toMatch(/\bexport\s*(\{|default\b)/);
     }
-    for (const url of ['/console/../app.ts', '/console/..%2Froutes%2Fconsole.ts', '/console/%2e%2e%2fapp.ts', '/console/vendor/..%2F..%2Fpackage.json', '/console/secret.js', '/console/vendor/preact.js']) {
+    for (const url of [
+      '/console/../app.ts',
+      '/console/..%2Froutes%2Fconsole.ts',
+      '/console/%2e%2e%2fapp.ts',
+      '/console/vendor/..%2F..%2Fpackage.json',
+      '/console/secret.js',
+      '/console/vendor/preact.js',
+    ]) {
       const res = await get(url);
       expect([400, 404], url).toContain(res.statusCode);
       expect(res.body).not.toContain('buildApp');
@@ -102,7 +114,9 @@ describe('operator console in headless Chromium', () => {
     await page.click('form.signin button[type="submit"]');
     await page.locator(`tr[data-title="${title.id}"] [data-state="ready"]`).waitFor({ timeout: 30_000 });
     // The project compiles without the DOM library: the one browser global used here is typed inline.
-    const stored = await page.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('vodforge.apiKey'));
+    const stored = await page.evaluate(() =>
+      (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('vodforge.apiKey'),
+    );
     expect(stored).toBe(stack.adminKey);
     await page.screenshot({ path: path.join(OUTPUT, 'console-titles.png'), fullPage: true });
   }, 120_000);
@@ -122,22 +136,33 @@ describe('operator console in headless Chromium', () => {
     expect(await count('[data-test="rd-chart"] svg .rd-rungs circle.rd-rung')).toBe(predicted);
     expect(await count('[data-test="ladder"] tbody tr')).toBe(ladder.length);
     // The first rung's size as the API reports it, in the table.
-    await expect.poll(() => page.locator('[data-test="ladder"] tbody tr').first().innerText(), WAIT).toContain(`${ladder[0]!.width}×${ladder[0]!.height}`);
+    const firstRung = (): Promise<string> =>
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText() is the text a viewer sees, which is what is checked.
+      page.locator('[data-test="ladder"] tbody tr').first().innerText();
+    await expect.poll(firstRung, WAIT).toContain(`${ladder[0]!.width}×${ladder[0]!.height}`);
     expect(await count(`iframe.player[src*="${encodeURIComponent(title.hls ?? '')}"]`)).toBe(1);
 
     // The shortlist: the artwork job runs behind the encode, so wait for it, then every chosen
     // frame's image is in the page, decoded.
     const artwork = async (): Promise<number> => {
       const art = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${title.id}/artwork` });
-      return art.statusCode === 200 ? art.json<{ candidates: { chosen: boolean; images: unknown[] }[] }>().candidates.filter((c) => c.chosen && c.images.length > 0).length : -1;
+      return art.statusCode === 200
+        ? art.json<{ candidates: { chosen: boolean; images: unknown[] }[] }>().candidates.filter((c) => c.chosen && c.images.length > 0)
+            .length
+        : -1;
     };
     await expect.poll(artwork, { timeout: 120_000, interval: 500 }).toBeGreaterThan(0);
     const chosen = await artwork();
     await page.reload();
-    await expect.poll(
-      () => page.locator('[data-test="artwork"] img').evaluateAll((imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0).length),
-      WAIT,
-    ).toBe(chosen);
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-test="artwork"] img')
+            .evaluateAll((imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0).length),
+        WAIT,
+      )
+      .toBe(chosen);
     await page.screenshot({ path: path.join(OUTPUT, 'console-title.png'), fullPage: true });
   }, 120_000);
 
@@ -151,7 +176,9 @@ describe('operator console in headless Chromium', () => {
     expect(await count('section.cluster[data-cluster="eu-1"]')).toBe(1);
     expect(await count('svg.gantt .gantt-row')).toBeGreaterThanOrEqual(1);
     // Each appliance's row shades its real fill window (02:00-06:00 UTC), as the API converted it.
-    const view = (await stack.api.app.inject({ method: 'GET', url: `/v1/fill-plans/${planId}` })).json<{ appliances: { id: string; windowOccurrences: { startAt: string }[] }[] }>();
+    const view = (await stack.api.app.inject({ method: 'GET', url: `/v1/fill-plans/${planId}` })).json<{
+      appliances: { id: string; windowOccurrences: { startAt: string }[] }[];
+    }>();
     expect(view.appliances.map((a) => a.id)).toEqual(['edge-1', 'edge-2']);
     for (const a of view.appliances) {
       const shaded = page.locator(`svg.gantt .gantt-row[data-appliance="${a.id}"] rect.fill-window`);
@@ -159,12 +186,16 @@ describe('operator console in headless Chromium', () => {
       const starts = await shaded.evaluateAll((rects) => rects.map((r) => r.getAttribute('data-start')));
       for (const start of starts) {
         expect(start, a.id).toMatch(/T02:00:00\.000Z$/);
-        expect(a.windowOccurrences.map((o) => o.startAt), a.id).toContain(start);
+        expect(
+          a.windowOccurrences.map((o) => o.startAt),
+          a.id,
+        ).toContain(start);
       }
     }
     // The cluster's cards: bytes to fill, one night's window capacity (2 appliances x 1 Gbit/s
     // x 4 h), predicted offload, placed bytes of the 3 + 1 GB of disk, fills and (none held) evictions.
     const cards = await page.locator('section.cluster[data-cluster="eu-1"] .card').evaluateAll((els) =>
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text (CSS applied) is what a viewer reads.
       els.map((e) => (e as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim()),
     );
     expect(cards).toHaveLength(5);
@@ -198,7 +229,12 @@ describe('operator console in headless Chromium', () => {
   }, 120_000);
 
   it('draws the timeline of a plan stored without its appliances over its fills, unshaded', async () => {
-    const views = [0, 1, 2].map((d) => ({ ts: new Date(Date.now() - d * 86_400_000 - 3_600_000).toISOString(), titleId: title.id, region: 'eu', bytes: 5_000_000 }));
+    const views = [0, 1, 2].map((d) => ({
+      ts: new Date(Date.now() - d * 86_400_000 - 3_600_000).toISOString(),
+      titleId: title.id,
+      region: 'eu',
+      bytes: 5_000_000,
+    }));
     const created = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { appliances, views } });
     expect(created.statusCode).toBe(201);
     const id = created.json<{ id: string }>().id;

@@ -52,7 +52,12 @@ const STALLS = new Set(['bufferStalledError', 'bufferNudgeOnStall']);
 /** DevTools throttling of every request the page makes; `undefined` lifts it. */
 async function capBandwidth(cdp: CDPSession, bitsPerS: number | undefined): Promise<void> {
   const bytesPerS = bitsPerS === undefined ? -1 : bitsPerS / 8;
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: bytesPerS, uploadThroughput: bytesPerS });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: bytesPerS,
+    uploadThroughput: bytesPerS,
+  });
 }
 
 async function state(page: Page): Promise<PageState> {
@@ -117,7 +122,10 @@ describe('playback in headless Chromium (hls.js and dash.js)', () => {
       const rateOf = new Map(ready.rungs.map((r) => [r.rung, r.bitrateBps]));
       const topRung = ready.rungs.reduce((a, b) => (b.bitrateBps > a.bitrateBps ? b : a)).rung;
 
-      await page.waitForFunction((r) => (globalThis as unknown as PageGlobals).vf.loads.some((l) => l.rung === r), topRung, { timeout: 120_000, polling: 250 });
+      await page.waitForFunction((r) => (globalThis as unknown as PageGlobals).vf.loads.some((l) => l.rung === r), topRung, {
+        timeout: 120_000,
+        polling: 250,
+      });
       const cappedAt = await page.evaluate(() => performance.now());
       await capBandwidth(cdp, cap);
       // A fragment of a rung the capped link can carry, loaded after the cap.
@@ -139,7 +147,11 @@ describe('playback in headless Chromium (hls.js and dash.js)', () => {
         const v = (globalThis as unknown as PageGlobals).document.querySelector('video');
         if (v !== null) v.playbackRate = 4;
       });
-      await page.waitForFunction((t) => ((globalThis as unknown as PageGlobals).document.querySelector('video')?.currentTime ?? 0) > t, 3 * SEGMENT_S, { timeout: 240_000, polling: 250 });
+      await page.waitForFunction(
+        (t) => ((globalThis as unknown as PageGlobals).document.querySelector('video')?.currentTime ?? 0) > t,
+        3 * SEGMENT_S,
+        { timeout: 240_000, polling: 250 },
+      );
       await page.screenshot({ path: path.join(OUTPUT, `playback-${kind}.png`) });
       return { end: await state(page), cappedAt };
     } finally {

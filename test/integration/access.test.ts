@@ -27,7 +27,11 @@ describe('access control', () => {
   /** A real title for reads (a mutating route gets an id that does not exist, so the walk deletes nothing). */
   let titleId = '';
   const concrete = (method: string, url: string): string =>
-    url.replace(':id', method === 'GET' ? titleId : 'no-such-title').replace(':track', 'v0').replace(':file', 'seg_00001.m4s').replace('*', 'x');
+    url
+      .replace(':id', method === 'GET' ? titleId : 'no-such-title')
+      .replace(':track', 'v0')
+      .replace(':file', 'seg_00001.m4s')
+      .replace('*', 'x');
 
   const call = async (method: string, url: string, key: string): Promise<number> => {
     const res = await stack.api.app.inject({
@@ -71,7 +75,15 @@ describe('access control', () => {
       }
     }
     // The walk reached the handlers, not only the gate: reads of real resources answered 2xx.
-    expect(succeeded).toEqual(expect.arrayContaining(['GET /v1/titles (ops)', 'GET /v1/titles/:id (ops)', 'GET /v1/fill-plans (operator)', 'GET /v1/keys (admin)', 'GET /health (public)']));
+    expect(succeeded).toEqual(
+      expect.arrayContaining([
+        'GET /v1/titles (ops)',
+        'GET /v1/titles/:id (ops)',
+        'GET /v1/fill-plans (operator)',
+        'GET /v1/keys (admin)',
+        'GET /health (public)',
+      ]),
+    );
   }, 120_000);
 
   it('answers 401 and 403 with stable codes', async () => {
@@ -81,7 +93,11 @@ describe('access control', () => {
     const wrong = await stack.api.app.inject({ method: 'GET', url: '/v1/fill-plans', headers: { 'x-api-key': keys.ops ?? '' } });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json()).toMatchObject({ code: 'VF_FORBIDDEN' });
-    const bearer = await stack.api.app.inject({ method: 'GET', url: '/v1/titles', headers: { 'x-api-key': '', authorization: `Bearer ${keys.ops ?? ''}` } });
+    const bearer = await stack.api.app.inject({
+      method: 'GET',
+      url: '/v1/titles',
+      headers: { 'x-api-key': '', authorization: `Bearer ${keys.ops ?? ''}` },
+    });
     expect(bearer.statusCode).toBe(200);
   });
 

@@ -26,7 +26,9 @@ describe('API contract', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json<{ openapi: string; paths: Record<string, unknown> }>();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/titles', '/v1/titles/{id}', '/v1/titles/{id}/master', '/v1/titles/{id}/master.m3u8', '/health']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/titles', '/v1/titles/{id}', '/v1/titles/{id}/master', '/v1/titles/{id}/master.m3u8', '/health']),
+    );
   });
 
   it('reports Redis and storage reachability', async () => {
@@ -46,12 +48,18 @@ describe('API contract', () => {
   });
 
   /** Titles in the list: a refused request must have created none. */
-  const titleCount = async (): Promise<number> => (await stack.api.app.inject({ method: 'GET', url: '/v1/titles' })).json<{ titles: unknown[] }>().titles.length;
+  const titleCount = async (): Promise<number> =>
+    (await stack.api.app.inject({ method: 'GET', url: '/v1/titles' })).json<{ titles: unknown[] }>().titles.length;
 
   it('rejects malformed JSON with 400 VF_INVALID_JSON and creates nothing', async () => {
     const before = await titleCount();
     for (const payload of ['{"name":', '', 'null x', '{"name": "a"}}']) {
-      const res = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/json' }, payload });
+      const res = await stack.api.app.inject({
+        method: 'POST',
+        url: '/v1/titles',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       expect(res.json().code, JSON.stringify(payload)).toBe('VF_INVALID_JSON');
     }
@@ -60,10 +68,20 @@ describe('API contract', () => {
 
   it('rejects an oversized JSON body with 413 VF_BODY_TOO_LARGE and a body of the wrong type with 415', async () => {
     const before = await titleCount();
-    const big = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(JSON_BODY_LIMIT) }) });
+    const big = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/titles',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'x'.repeat(JSON_BODY_LIMIT) }),
+    });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ code: 'VF_BODY_TOO_LARGE' });
-    const xml = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', headers: { 'content-type': 'application/xml' }, payload: '<title/>' });
+    const xml = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/titles',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<title/>',
+    });
     expect(xml.statusCode).toBe(415);
     expect(xml.json()).toMatchObject({ code: 'VF_UNSUPPORTED_MEDIA_TYPE' });
     expect(await titleCount()).toBe(before);
@@ -79,7 +97,11 @@ describe('API contract', () => {
     const missing = await stack.api.app.inject({ method: 'GET', url: '/v1/titles/does-not-exist' });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'VF_TITLE_NOT_FOUND' });
-    for (const url of ['/v1/titles/..%2F..%2Fetc/master.m3u8', '/v1/titles/%2e%2e%2f%2e%2e%2fetc/manifest.mpd', '/v1/titles/..%252F..%252Fetc']) {
+    for (const url of [
+      '/v1/titles/..%2F..%2Fetc/master.m3u8',
+      '/v1/titles/%2e%2e%2f%2e%2e%2fetc/manifest.mpd',
+      '/v1/titles/..%252F..%252Fetc',
+    ]) {
       const res = await stack.api.app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(400);
       expect(res.json().code, url).toBe('VF_INVALID_REQUEST');
@@ -122,7 +144,12 @@ describe('API contract', () => {
         }
       },
     });
-    const res = await api.app.inject({ method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'application/octet-stream' }, payload: body });
+    const res = await api.app.inject({
+      method: 'PUT',
+      url: `/v1/titles/${t.id}/master`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: body,
+    });
     await api.close();
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'VF_UPLOAD_TOO_LARGE' });
@@ -134,7 +161,10 @@ describe('API contract', () => {
   it('accepts a master sent as video/mp4 (regression: the video/* parser matched only the literal string)', async () => {
     const t = await createTitle(stack.api.app, 'typed upload');
     const res = await stack.api.app.inject({
-      method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'video/mp4' }, payload: Buffer.from('not really a video'),
+      method: 'PUT',
+      url: `/v1/titles/${t.id}/master`,
+      headers: { 'content-type': 'video/mp4' },
+      payload: Buffer.from('not really a video'),
     });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({ state: 'queued', source: { sizeBytes: 18 } });
@@ -142,13 +172,25 @@ describe('API contract', () => {
 
   it('registers a master already in the bucket by key, and 422s a key that is not there', async () => {
     await stack.api.store.put('incoming/master.mp4', Buffer.from('pretend video'));
-    const ok = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'by key', sourceKey: 'incoming/master.mp4' } });
+    const ok = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/titles',
+      payload: { name: 'by key', sourceKey: 'incoming/master.mp4' },
+    });
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({ state: 'queued', source: { key: 'incoming/master.mp4', sizeBytes: 13 } });
-    const missing = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'by key', sourceKey: 'incoming/nope.mp4' } });
+    const missing = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/titles',
+      payload: { name: 'by key', sourceKey: 'incoming/nope.mp4' },
+    });
     expect(missing.statusCode).toBe(422);
     expect(missing.json()).toMatchObject({ code: 'VF_SOURCE_KEY_NOT_FOUND' });
-    const traversal = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'x', sourceKey: '../../etc/passwd' } });
+    const traversal = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/titles',
+      payload: { name: 'x', sourceKey: '../../etc/passwd' },
+    });
     expect(traversal.statusCode).toBe(400);
     expect(traversal.json()).toMatchObject({ code: 'VF_INVALID_KEY' });
   });

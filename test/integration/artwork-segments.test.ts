@@ -37,7 +37,11 @@ describe.each([
   });
 
   const summary = (x: ExtractedCandidates): unknown => ({
-    frames: x.analysed.map((a) => ({ atS: a.atS.toFixed(3), scene: a.sceneIndex, luma: 'undecodable' in a.analysis ? null : a.analysis.metrics.meanLuma.toFixed(3) })),
+    frames: x.analysed.map((a) => ({
+      atS: a.atS.toFixed(3),
+      scene: a.sceneIndex,
+      luma: 'undecodable' in a.analysis ? null : a.analysis.metrics.meanLuma.toFixed(3),
+    })),
     cuts: x.cutsS.map((c) => c.toFixed(3)),
   });
 
@@ -58,8 +62,16 @@ describe.each([
     expect(stretches.warnings).toEqual([]);
     // Sanity: the master's five cuts are found, and frames come from every stretch.
     expect(whole.cutsS.length).toBeGreaterThanOrEqual(5);
-    for (const [from, to] of [[0, 3.5], [3.5, 7], [7, 10.5], [10.5, 14]] as const) {
-      expect(stretches.analysed.some((a) => a.atS >= from && a.atS < to), `a frame in ${from}-${to} s`).toBe(true);
+    for (const [from, to] of [
+      [0, 3.5],
+      [3.5, 7],
+      [7, 10.5],
+      [10.5, 14],
+    ] as const) {
+      expect(
+        stretches.analysed.some((a) => a.atS >= from && a.atS < to),
+        `a frame in ${from}-${to} s`,
+      ).toBe(true);
     }
     expect(summary(stretches)).toEqual(summary(whole));
   }, 120_000);
@@ -71,13 +83,21 @@ describe.each([
       const scratch = path.join(dir, `${name}-${ext}`);
       await mkdir(scratch);
       const plan = planArtworkSampling(video, { maxSegments, minSegmentS: 3 });
-      return extractCandidates(master, video, plan, scratch, { concurrency: 2, neighbourWindowS: 1, ...(captureBudgetBytes === undefined ? {} : { captureBudgetBytes }) });
+      return extractCandidates(master, video, plan, scratch, {
+        concurrency: 2,
+        neighbourWindowS: 1,
+        ...(captureBudgetBytes === undefined ? {} : { captureBudgetBytes }),
+      });
     };
     const offered = (x: ExtractedCandidates): number[] => [...framesWithNeighboursBothSides(x.analysed, 1)].map((i) => x.analysed[i]!.atS);
     const whole = await run('capture-whole', 1);
     expect(offered(whole).length).toBeGreaterThan(4);
     // Every frame that may be chosen, and not every kept frame (the first of a burst never is).
-    for (const t of offered(whole)) expect(whole.captured.map((c) => c.atS), `${t} s captured`).toContainEqual(t);
+    for (const t of offered(whole))
+      expect(
+        whole.captured.map((c) => c.atS),
+        `${t} s captured`,
+      ).toContainEqual(t);
     expect(whole.captured.length).toBeLessThan(whole.analysed.length);
     for (const c of whole.captured) expect(whole.analysed.map((a) => a.atS)).toContainEqual(c.atS);
     // In stretches, a frame whose neighbour another stretch's cut burst keeps can be missed (its
@@ -86,7 +106,11 @@ describe.each([
     const edgesS = planArtworkSampling(video, { maxSegments: 4, minSegmentS: 3 }).segmentStartsS.slice(1);
     const inside = offered(captured).filter((t) => edgesS.every((e) => Math.abs(t - e) > 1.5));
     expect(inside.length).toBeGreaterThan(2);
-    for (const t of inside) expect(captured.captured.map((c) => c.atS), `${t} s captured`).toContainEqual(t);
+    for (const t of inside)
+      expect(
+        captured.captured.map((c) => c.atS),
+        `${t} s captured`,
+      ).toContainEqual(t);
     const offeredS = offered(captured).filter((t) => captured.captured.some((c) => c.atS === t));
 
     // The analysis does not depend on which output a frame took.
@@ -96,7 +120,9 @@ describe.each([
 
     // A captured frame is the frame a still's own decode gives, byte for byte, in every stretch;
     // with a frame that was not captured among them, only that one is decoded.
-    const picks = [...new Set([0.25, 0.5, 0.75, 1].map((q) => offeredS[Math.min(offeredS.length - 1, Math.floor(q * (offeredS.length - 1)))]!))];
+    const picks = [
+      ...new Set([0.25, 0.5, 0.75, 1].map((q) => offeredS[Math.min(offeredS.length - 1, Math.floor(q * (offeredS.length - 1)))]!)),
+    ];
     expect(picks.length).toBeGreaterThanOrEqual(3);
     const notCaptured = captured.analysed.find((a) => !captured.captured.some((c) => c.atS === a.atS))!.atS;
     const times = [...picks, notCaptured];

@@ -11,9 +11,7 @@ import { extractCandidates } from '../../stills/extract.ts';
 import { FrameNotDecodedError } from '../../stills/errors.ts';
 import { planArtworkSampling } from '../../ffmpeg/artwork-plan.ts';
 import { createTitle, ingest, waitForArtwork, waitForFinal } from '../support/api.ts';
-import {
-  ARTWORK_MASTER_BAD_STRETCHES, ARTWORK_MASTER_DURATION_S, makeArtworkMaster, makeBlackMaster,
-} from '../support/artwork-media.ts';
+import { ARTWORK_MASTER_BAD_STRETCHES, ARTWORK_MASTER_DURATION_S, makeArtworkMaster, makeBlackMaster } from '../support/artwork-media.ts';
 import { makeTextFile } from '../support/media.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 
@@ -23,7 +21,11 @@ type Image = ArtworkViewT['candidates'][number]['images'][number];
 async function getImage(app: App, img: Image): Promise<{ body: Buffer; contentType: string | undefined; meta: Metadata }> {
   const res = await app.inject({ method: 'GET', url: img.url });
   expect(res.statusCode, img.url).toBe(200);
-  return { body: res.rawPayload, contentType: res.headers['content-type'] as string | undefined, meta: await sharp(res.rawPayload).metadata() };
+  return {
+    body: res.rawPayload,
+    contentType: res.headers['content-type'] as string | undefined,
+    meta: await sharp(res.rawPayload).metadata(),
+  };
 }
 
 const SHARP_FORMAT = { jpeg: 'jpeg', webp: 'webp', avif: 'heif' } as const;
@@ -76,8 +78,14 @@ describe('artwork job and API on real ffmpeg, Redis and storage', () => {
     for (const s of ARTWORK_MASTER_BAD_STRETCHES) {
       const inside = view.candidates.filter((c) => c.atS > s.startS + 0.05 && c.atS < s.endS - 0.05);
       expect(inside.length, `${s.kind} stretch sampled`).toBeGreaterThan(0);
-      expect(inside.map((c) => c.rejected?.reason), `${s.kind} stretch`).toContain(s.kind);
-      expect(inside.filter((c) => c.offered && c.rejected === undefined), `${s.kind} stretch`).toEqual([]);
+      expect(
+        inside.map((c) => c.rejected?.reason),
+        `${s.kind} stretch`,
+      ).toContain(s.kind);
+      expect(
+        inside.filter((c) => c.offered && c.rejected === undefined),
+        `${s.kind} stretch`,
+      ).toEqual([]);
     }
     // Candidates cover the whole title in time order, each with its score parts.
     const times = view.candidates.map((c) => c.atS);
@@ -164,8 +172,15 @@ describe('artwork job and API on real ffmpeg, Redis and storage', () => {
 
   it('takes a custom upload as primary, cropped to the exact ratios, and rejects what is not a usable image', async () => {
     const png = await sharp({ create: { width: 1200, height: 800, channels: 3, background: '#336699' } })
-      .composite([{ input: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800"><circle cx="700" cy="350" r="220" fill="#f4c542"/><rect x="100" y="500" width="300" height="200" fill="#c0392b"/></svg>') }])
-      .png().toBuffer();
+      .composite([
+        {
+          input: Buffer.from(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800"><circle cx="700" cy="350" r="220" fill="#f4c542"/><rect x="100" y="500" width="300" height="200" fill="#c0392b"/></svg>',
+          ),
+        },
+      ])
+      .png()
+      .toBuffer();
     const put = (payload: Buffer, contentType = 'image/png') =>
       stack.api.app.inject({ method: 'PUT', url: `/v1/titles/${id}/artwork/custom`, headers: { 'content-type': contentType }, payload });
 
@@ -185,7 +200,11 @@ describe('artwork job and API on real ffmpeg, Redis and storage', () => {
     const truncated = await put(jpeg.subarray(0, Math.floor(jpeg.length / 3)), 'image/jpeg');
     expect(truncated.statusCode).toBe(415);
     expect(truncated.json()).toMatchObject({ code: 'VF_ARTWORK_NOT_AN_IMAGE' });
-    const tiny = await put(await sharp({ create: { width: 120, height: 90, channels: 3, background: '#808080' } }).png().toBuffer());
+    const tiny = await put(
+      await sharp({ create: { width: 120, height: 90, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer(),
+    );
     expect(tiny.statusCode).toBe(422);
     expect(tiny.json()).toMatchObject({ code: 'VF_ARTWORK_IMAGE_TOO_SMALL' });
     // Refused uploads change nothing.
@@ -204,7 +223,11 @@ describe('artwork job and API on real ffmpeg, Redis and storage', () => {
     expect(art.primary).toBeNull();
     expect(art.candidates.length).toBeGreaterThan(0);
     expect(art.candidates.every((c) => !c.chosen && c.rejected?.reason === 'black')).toBe(true);
-    const pin = await stack.api.app.inject({ method: 'POST', url: `/v1/titles/${blackId}/artwork/pin`, payload: { atS: art.candidates[0]!.atS } });
+    const pin = await stack.api.app.inject({
+      method: 'POST',
+      url: `/v1/titles/${blackId}/artwork/pin`,
+      payload: { atS: art.candidates[0]!.atS },
+    });
     expect(pin.json()).toMatchObject({ code: 'VF_ARTWORK_NOT_PINNABLE' });
   });
 
@@ -242,7 +265,13 @@ describe('artwork extraction on a damaged master', () => {
       const fh = await open(clip, 'r+');
       await fh.write(Buffer.alloc(16 * 1024, 0xa5), 0, 16 * 1024, Math.floor(size * 0.6));
       await fh.close();
-      const video = { durationS: ARTWORK_MASTER_DURATION_S, startTimeS: 0, frameRate: { num: 25, den: 1 }, displayWidth: 640, displayHeight: 360 };
+      const video = {
+        durationS: ARTWORK_MASTER_DURATION_S,
+        startTimeS: 0,
+        frameRate: { num: 25, den: 1 },
+        displayWidth: 640,
+        displayHeight: 360,
+      };
       const scratch = path.join(dir, 'scratch');
       await mkdir(scratch);
       const extracted = await extractCandidates(clip, video, planArtworkSampling(video), scratch);
@@ -265,12 +294,24 @@ describe('artwork extraction on a damaged master', () => {
       const data = await readFile(clip);
       const mdat = data.indexOf('mdat') + 4;
       await writeFile(clip, Buffer.concat([data.subarray(0, mdat), Buffer.alloc(data.length - mdat, 0xa5)]));
-      const video = { durationS: ARTWORK_MASTER_DURATION_S, startTimeS: 0, frameRate: { num: 25, den: 1 }, displayWidth: 640, displayHeight: 360 };
+      const video = {
+        durationS: ARTWORK_MASTER_DURATION_S,
+        startTimeS: 0,
+        frameRate: { num: 25, den: 1 },
+        displayWidth: 640,
+        displayHeight: 360,
+      };
       const scratch = path.join(dir, 'scratch');
       await mkdir(scratch);
-      const failure = await extractCandidates(clip, video, planArtworkSampling(video), scratch).then(() => undefined, (e: unknown) => e);
+      const failure = await extractCandidates(clip, video, planArtworkSampling(video), scratch).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(failure).toBeInstanceOf(FrameNotDecodedError);
-      expect(failure).toMatchObject({ code: 'VF_ARTWORK_NO_FRAME', message: expect.stringMatching(/^no candidate frame could be decoded from the master/) });
+      expect(failure).toMatchObject({
+        code: 'VF_ARTWORK_NO_FRAME',
+        message: expect.stringMatching(/^no candidate frame could be decoded from the master/),
+      });
       expect((failure as Error).message).not.toContain('exited with code 0');
     } finally {
       await rm(dir, { recursive: true, force: true });

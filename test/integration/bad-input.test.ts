@@ -34,7 +34,23 @@ describe('bad input', () => {
     // Matroska with one keyframe cut to 40%: its index (at the end) is gone, so a seek to the
     // tail falls back to the start, whose frame must not pass for the tail's.
     files.truncatedMkv = path.join(dir, 'truncated.mkv');
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '1000', '-pix_fmt', 'yuv420p', files.truncatedMkv]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25',
+      '-t',
+      '20',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '1000',
+      '-pix_fmt',
+      'yuv420p',
+      files.truncatedMkv,
+    ]);
     await truncate(files.truncatedMkv, Math.floor((await stat(files.truncatedMkv)).size * 0.4));
     // "Masters" that are a manifest and a playlist naming a real video outside the storage root:
     // read with any demuxer, ffmpeg would open and publish it (or, with S3, fetch any URL).
@@ -47,7 +63,10 @@ describe('bad input', () => {
         `<Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000"><BaseURL>file://${files.outside}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
     );
     files.hlsPlaylist = path.join(dir, 'playlist.mp4');
-    await writeFile(files.hlsPlaylist, `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nfile://${files.outside}\n#EXT-X-ENDLIST\n`);
+    await writeFile(
+      files.hlsPlaylist,
+      `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\nfile://${files.outside}\n#EXT-X-ENDLIST\n`,
+    );
   });
 
   afterAll(async () => {
@@ -64,23 +83,27 @@ describe('bad input', () => {
     ['hlsPlaylist', 'VF_UNSUPPORTED_CONTAINER'],
   ];
 
-  it.each(cases)('%s master fails its title with %s and publishes nothing', async (kind, code) => {
-    const app = stack.api.app;
-    const id = await ingest(app, files[kind] ?? '');
-    const t = await waitForFinal(app, id, 60_000);
-    expect(t.state).toBe('failed');
-    expect(t.error?.code).toBe(code);
-    expect(t.error?.message.length).toBeGreaterThan(10);
-    const published: string[] = [];
-    for await (const o of stack.api.store.list(`titles/${id}/out/`)) published.push(o.key);
-    expect(published).toEqual([]);
-    const manifest = await app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
-    expect(manifest.statusCode).toBe(409);
-    expect(manifest.json()).toMatchObject({ code: 'VF_TITLE_NOT_READY' });
-    // The API is still answering and the worker is still alive to take the next job.
-    expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect(stack.workers[0]?.worker.isRunning()).toBe(true);
-  }, 90_000);
+  it.each(cases)(
+    '%s master fails its title with %s and publishes nothing',
+    async (kind, code) => {
+      const app = stack.api.app;
+      const id = await ingest(app, files[kind] ?? '');
+      const t = await waitForFinal(app, id, 60_000);
+      expect(t.state).toBe('failed');
+      expect(t.error?.code).toBe(code);
+      expect(t.error?.message.length).toBeGreaterThan(10);
+      const published: string[] = [];
+      for await (const o of stack.api.store.list(`titles/${id}/out/`)) published.push(o.key);
+      expect(published).toEqual([]);
+      const manifest = await app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
+      expect(manifest.statusCode).toBe(409);
+      expect(manifest.json()).toMatchObject({ code: 'VF_TITLE_NOT_READY' });
+      // The API is still answering and the worker is still alive to take the next job.
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      expect(stack.workers[0]?.worker.isRunning()).toBe(true);
+    },
+    90_000,
+  );
 
   it('a valid master whose container cannot seek (Matroska without cues, from a Debian package) is not taken for truncated', async () => {
     const bunny = (await realMasters()).find((m) => m.name === 'bunny-mkv');

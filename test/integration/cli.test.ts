@@ -59,7 +59,18 @@ describe('vodforge up + ingest --json', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(Object.keys(out).sort()).toEqual(['artwork', 'artworkStatus', 'bdRateVsFixed', 'dash', 'durationS', 'error', 'hls', 'id', 'ladder', 'status']);
+    expect(Object.keys(out).sort()).toEqual([
+      'artwork',
+      'artworkStatus',
+      'bdRateVsFixed',
+      'dash',
+      'durationS',
+      'error',
+      'hls',
+      'id',
+      'ladder',
+      'status',
+    ]);
     expect(out.artworkStatus).toEqual({ status: 'ready' });
     expect(out.status).toBe('ready');
     expect(out.error).toBeNull();
@@ -98,14 +109,18 @@ describe('vodforge up + ingest --json', () => {
     }
   }, 240_000);
 
-  it('exports the catalog of encoded titles, and `vodforge plan` places that title\'s files from it', async () => {
+  it("exports the catalog of encoded titles, and `vodforge plan` places that title's files from it", async () => {
     expect(readyId).toBeDefined();
     const catalogFile = path.join(dir, 'catalog.json');
     const r = await runCli(['catalog', '--api', api, '--out', catalogFile], { VODFORGE_API_KEY: await adminKey() });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`wrote ${catalogFile}: 1 titles`);
-    const catalog = JSON.parse(await readFile(catalogFile, 'utf8')) as { titleId: string; releasedAt: string; files: { key: string; bytes: number }[] }[];
+    const catalog = JSON.parse(await readFile(catalogFile, 'utf8')) as {
+      titleId: string;
+      releasedAt: string;
+      files: { key: string; bytes: number }[];
+    }[];
     expect(catalog.map((t) => t.titleId)).toEqual([readyId]);
     const files = catalog[0]!.files;
     // Init and media segments of every rendition, keyed as stored under the title.
@@ -114,12 +129,36 @@ describe('vodforge up + ingest --json', () => {
     expect(files.some((f) => /\/init\.mp4$/.test(f.key))).toBe(true);
 
     const at = new Date().toISOString();
-    const appliances = [{ id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 1e12, fillGbps: 1, fillWindow: { start: '00:00', end: '23:59', tz: 'UTC' }, state: 'active' }];
-    const views = [1, 2, 3].map((d) => JSON.stringify({ ts: new Date(Date.parse(at) - d * 86_400_000).toISOString(), titleId: readyId, region: 'eu', bytes: 50_000_000 }));
+    const appliances = [
+      {
+        id: 'edge-1',
+        cluster: 'eu-1',
+        region: 'eu',
+        capacityBytes: 1e12,
+        fillGbps: 1,
+        fillWindow: { start: '00:00', end: '23:59', tz: 'UTC' },
+        state: 'active',
+      },
+    ];
+    const views = [1, 2, 3].map((d) =>
+      JSON.stringify({ ts: new Date(Date.parse(at) - d * 86_400_000).toISOString(), titleId: readyId, region: 'eu', bytes: 50_000_000 }),
+    );
     await writeFile(path.join(dir, 'appliances.json'), JSON.stringify(appliances));
     await writeFile(path.join(dir, 'views.jsonl'), `${views.join('\n')}\n`);
     const planFile = path.join(dir, 'plan.json');
-    const p = await runCli(['plan', '--appliances', path.join(dir, 'appliances.json'), '--catalog', catalogFile, '--views', path.join(dir, 'views.jsonl'), '--at', at, '--out', planFile]);
+    const p = await runCli([
+      'plan',
+      '--appliances',
+      path.join(dir, 'appliances.json'),
+      '--catalog',
+      catalogFile,
+      '--views',
+      path.join(dir, 'views.jsonl'),
+      '--at',
+      at,
+      '--out',
+      planFile,
+    ]);
     expect(p.stderr).toBe('');
     expect(p.code).toBe(0);
     const plan = JSON.parse(await readFile(planFile, 'utf8')) as { placements: Record<string, string[]>; fills: { key: string }[] };
@@ -134,7 +173,21 @@ describe('vodforge up + ingest --json', () => {
 
   it('prints the artwork flag and its reason for a title with no usable frame, which is still ready', async () => {
     const black = path.join(dir, 'black.mp4');
-    await runFfmpeg(['-f', 'lavfi', '-i', 'color=black:size=320x240:rate=25', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', black]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'color=black:size=320x240:rate=25',
+      '-t',
+      '2',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      black,
+    ]);
     const r = await runCli(['ingest', black, '--api', api, '--json'], { VODFORGE_API_KEY: await adminKey() });
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { status: string; artwork: unknown[]; artworkStatus: { status: string; reason?: string } };

@@ -12,7 +12,7 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import { ingest, waitForFinal, downloadTrack, parseMultivariant } from '../support/api.ts';
 import { countFrames, makeMaster } from '../support/media.ts';
 import pino from 'pino';
-import { Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { connectedProducer, createFlowProducer, createQueue, QUEUE_NAME } from '../../pipeline/queue.ts';
 import { encodeChunkHandler } from '../../workers/jobs/encode-chunk.ts';
 import { TitleStore } from '../../titles/store.ts';
@@ -55,7 +55,9 @@ describe('packaging with a chunk object missing', () => {
     // The chunk went back to encoding as a child of the package job.
     const conn = await connectedProducer(stack.redis.url);
     const queue = createQueue(conn, stack.config.prefix);
-    const redone = (await queue.getCompleted(0, 1000)).filter((j) => j.name === 'encode-chunk' && (j.id ?? '').includes('-redo-') && (j.id ?? '').includes(id));
+    const redone = (await queue.getCompleted(0, 1000)).filter(
+      (j) => j.name === 'encode-chunk' && (j.id ?? '').includes('-redo-') && (j.id ?? '').includes(id),
+    );
     await queue.close();
     conn.disconnect();
     expect(redone.map((j) => (j.data as { chunk: { index: number } }).chunk.index)).toEqual([0]);
@@ -94,16 +96,27 @@ describe('a chunk job delivered twice at once', () => {
     // as a redelivered stalled job would on another worker of the same machine.
     let job: Job | undefined;
     for (;;) {
-      const chunkJobs = (await queue.getJobs(['active'])).filter((j) => j.name === 'encode-chunk' && (j.data as JobDataByName['encode-chunk']).chunk.index === 0);
+      const chunkJobs = (await queue.getJobs(['active'])).filter(
+        (j) => j.name === 'encode-chunk' && (j.data as JobDataByName['encode-chunk']).chunk.index === 0,
+      );
       job = chunkJobs[0];
       if (job !== undefined) break;
       await new Promise((r) => setTimeout(r, 10));
     }
     const deps: WorkerDeps = {
-      store: stack.api.store, titles: new TitleStore(conn, stack.config.prefix), flow, queueName: QUEUE_NAME,
-      settings: stack.config.settings, ladderPolicy: 'fixed', tmpDir: stack.config.tmpDir, log: pino({ level: 'silent' }),
+      store: stack.api.store,
+      titles: new TitleStore(conn, stack.config.prefix),
+      flow,
+      queueName: QUEUE_NAME,
+      settings: stack.config.settings,
+      ladderPolicy: 'fixed',
+      tmpDir: stack.config.tmpDir,
+      log: pino({ level: 'silent' }),
     };
-    const duplicate = await encodeChunkHandler(job as Job<JobDataByName['encode-chunk'], unknown, 'encode-chunk'>, { deps, signal: new AbortController().signal });
+    const duplicate = await encodeChunkHandler(job as Job<JobDataByName['encode-chunk'], unknown, 'encode-chunk'>, {
+      deps,
+      signal: new AbortController().signal,
+    });
     expect(duplicate).toMatchObject({ chunk: 0 });
     const done = await waitForFinal(stack.api.app, id, 300_000);
     expect(done.state, JSON.stringify(done.error)).toBe('ready');

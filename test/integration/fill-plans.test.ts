@@ -7,8 +7,25 @@ import { actAsAdmin, startTestStack, type TestStack } from '../support/stack.ts'
 /** The fill-plan operator API through app.inject: compute, read, approve, reject, bad input. */
 
 const appliances = [
-  { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 600_000, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' }, state: 'active', baseUrl: 'https://edge-1.example' },
-  { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 600_000, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' }, state: 'active' },
+  {
+    id: 'edge-1',
+    cluster: 'eu-1',
+    region: 'eu',
+    capacityBytes: 600_000,
+    fillGbps: 1,
+    fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' },
+    state: 'active',
+    baseUrl: 'https://edge-1.example',
+  },
+  {
+    id: 'edge-2',
+    cluster: 'eu-1',
+    region: 'eu',
+    capacityBytes: 600_000,
+    fillGbps: 1,
+    fillWindow: { start: '02:00', end: '06:00', tz: 'Europe/Berlin' },
+    state: 'active',
+  },
 ];
 const catalog = Array.from({ length: 10 }, (_, t) => ({
   titleId: `t${t}`,
@@ -17,17 +34,28 @@ const catalog = Array.from({ length: 10 }, (_, t) => ({
 }));
 const at = '2025-03-10T00:00:00Z';
 const views = Array.from({ length: 7 }, (_, d) =>
-  catalog.map((t, i) => ({ ts: new Date(Date.parse(at) - (d + 1) * 86_400_000).toISOString(), titleId: t.titleId, region: 'eu', bytes: 10_000 * (10 - i) })),
+  catalog.map((t, i) => ({
+    ts: new Date(Date.parse(at) - (d + 1) * 86_400_000).toISOString(),
+    titleId: t.titleId,
+    region: 'eu',
+    bytes: 10_000 * (10 - i),
+  })),
 ).flat();
 const body = { appliances, catalog, views, at };
 
 describe('fill-plan API', () => {
   let stack: TestStack;
-  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown) => stack.api.app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const inject = (method: 'GET' | 'POST', url: string, payload?: unknown) =>
+    stack.api.app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }) });
   const create = async (over: Record<string, unknown> = {}) => {
     const res = await inject('POST', '/v1/fill-plans', { ...body, ...over });
     expect(res.statusCode, res.body).toBe(201);
-    return res.json<{ id: string; state: string; catalog: { titles: number; files: number; source: string }; totals: { placements: number; fills: number } }>();
+    return res.json<{
+      id: string;
+      state: string;
+      catalog: { titles: number; files: number; source: string };
+      totals: { placements: number; fills: number };
+    }>();
   };
 
   beforeAll(async () => {
@@ -45,7 +73,12 @@ describe('fill-plan API', () => {
 
     const res = await inject('GET', `/v1/fill-plans/${created.id}`);
     expect(res.statusCode).toBe(200);
-    const view = res.json<{ state: string; summary: string; plan: { placements: Record<string, string[]>; fills: { applianceId: string; key: string }[] }; schedule: Record<string, { fills: { key: string; startAt: string; endAt: string }[]; bytesToFill: number }> }>();
+    const view = res.json<{
+      state: string;
+      summary: string;
+      plan: { placements: Record<string, string[]>; fills: { applianceId: string; key: string }[] };
+      schedule: Record<string, { fills: { key: string; startAt: string; endAt: string }[]; bytesToFill: number }>;
+    }>();
     expect(view.state).toBe('proposed');
     expect(view.summary).toContain('eu-1');
     const placed = Object.values(view.plan.placements).flat();
@@ -58,14 +91,19 @@ describe('fill-plan API', () => {
     // The appliances it was computed for, each with its fill window as UTC instants over the
     // plan's span: 02:00-06:00 in Berlin is 01:00-05:00 UTC in March (CET), and every fill of an
     // appliance lies inside one of its windows.
-    const withAppliances = res.json<{ appliances: (Record<string, unknown> & { id: string; windowOccurrences: { startAt: string; endAt: string }[] })[] }>();
+    const withAppliances = res.json<{
+      appliances: (Record<string, unknown> & { id: string; windowOccurrences: { startAt: string; endAt: string }[] })[];
+    }>();
     expect(withAppliances.appliances.map((a) => a.id)).toEqual(['edge-1', 'edge-2']);
     for (const [i, a] of withAppliances.appliances.entries()) {
       const { windowOccurrences, ...rest } = a;
       expect(rest).toEqual(appliances[i]);
       expect(windowOccurrences).toEqual([{ startAt: '2025-03-10T01:00:00.000Z', endAt: '2025-03-10T05:00:00.000Z' }]);
       for (const f of view.schedule[a.id]!.fills) {
-        expect(windowOccurrences.some((w) => Date.parse(w.startAt) <= Date.parse(f.startAt) && Date.parse(f.endAt) <= Date.parse(w.endAt)), `${a.id} ${f.startAt}`).toBe(true);
+        expect(
+          windowOccurrences.some((w) => Date.parse(w.startAt) <= Date.parse(f.startAt) && Date.parse(f.endAt) <= Date.parse(w.endAt)),
+          `${a.id} ${f.startAt}`,
+        ).toBe(true);
       }
     }
 
@@ -147,7 +185,10 @@ describe('fill-plan API', () => {
       const second = await as(operator, 'POST', `/v1/fill-plans/${id}/approve`);
       expect(second.statusCode).toBe(200);
       expect(second.json<{ state: string; approvals: { keyName: string }[] }>()).toMatchObject({ state: 'approved' });
-      expect(second.json<{ approvals: { keyName: string }[] }>().approvals.map((a) => a.keyName)).toEqual(['test stack', 'second operator']);
+      expect(second.json<{ approvals: { keyName: string }[] }>().approvals.map((a) => a.keyName)).toEqual([
+        'test stack',
+        'second operator',
+      ]);
       expect((await as(operator, 'GET', '/v1/fill-plans')).json<{ approved?: string }>().approved).toBe(id);
     } finally {
       await two.close();
@@ -174,22 +215,69 @@ describe('fill-plan API', () => {
     expect(res.json()).toMatchObject({ code: 'VF_FILL_PLAN_NOT_FOUND' });
   });
 
-  it.each([
-    ['an unknown top-level field', { ...body, colour: 'red' }, 'VF_INVALID_REQUEST', '`colour`'],
-    ['an unknown appliance field', { ...body, appliances: [{ ...appliances[0], rack: 3 }] }, 'VF_INVALID_REQUEST', '`appliances[0].rack`'],
-    ['a capacity of the wrong type', { ...body, appliances: [{ ...appliances[0], capacityBytes: '1TB' }] }, 'VF_INVALID_REQUEST', '`appliances[0].capacityBytes`'],
-    ['a state that does not exist', { ...body, appliances: [{ ...appliances[0], state: 'asleep' }] }, 'VF_INVALID_REQUEST', '`appliances[0].state`'],
-    ['a baseUrl that is not http(s)', { ...body, appliances: [{ ...appliances[0], baseUrl: 'ftp://edge' }] }, 'VF_INVALID_REQUEST', '`appliances[0].baseUrl`'],
-    ['a baseUrl on plain http', { ...body, appliances: [{ ...appliances[0], baseUrl: 'http://edge-1.example' }] }, 'VF_INVALID_REQUEST', '`appliances[0].baseUrl`'],
-    ['a baseUrl steering to an unlisted origin', { ...body, appliances: [appliances[0], { ...appliances[1], baseUrl: 'https://evil.example' }] }, 'VF_FILL_PLAN_INVALID', '`appliances[1].baseUrl` names https://evil.example'],
-    ['a baseUrl on a listed host but another port', { ...body, appliances: [{ ...appliances[0], baseUrl: 'https://edge-1.example:8443' }] }, 'VF_FILL_PLAN_INVALID', '`appliances[0].baseUrl`'],
-    ['a view of the wrong type', { ...body, views: [{ ...views[0], bytes: 'lots' }] }, 'VF_INVALID_REQUEST', '`views[0].bytes`'],
-    ['no views', { appliances, catalog, at }, 'VF_INVALID_REQUEST', '`views`'],
-    ['an unknown time zone', { ...body, appliances: [{ ...appliances[0], fillWindow: { start: '02:00', end: '06:00', tz: 'Mars/Olympus' } }] }, 'VF_FILL_PLAN_INVALID', 'appliances[0].fillWindow.tz'],
-    ['a duplicate appliance id', { ...body, appliances: [appliances[0], appliances[0]] }, 'VF_FILL_PLAN_INVALID', 'appliances[1].id'],
-    ['holdings on an unknown appliance', { ...body, holdings: { 'edge-9': ['k'] } }, 'VF_FILL_PLAN_INVALID', 'holdings.edge-9'],
-    ['a cluster across two regions', { ...body, appliances: [appliances[0], { ...appliances[1], region: 'us' }] }, 'VF_FILL_PLAN_INVALID', 'appliances[1].region'],
-  ].map(([label, payload, code, field]) => ({ label, payload, code, field })))('rejects a plan with $label: 400 $code naming `$field`', async ({ payload, code, field }) => {
+  it.each(
+    [
+      ['an unknown top-level field', { ...body, colour: 'red' }, 'VF_INVALID_REQUEST', '`colour`'],
+      [
+        'an unknown appliance field',
+        { ...body, appliances: [{ ...appliances[0], rack: 3 }] },
+        'VF_INVALID_REQUEST',
+        '`appliances[0].rack`',
+      ],
+      [
+        'a capacity of the wrong type',
+        { ...body, appliances: [{ ...appliances[0], capacityBytes: '1TB' }] },
+        'VF_INVALID_REQUEST',
+        '`appliances[0].capacityBytes`',
+      ],
+      [
+        'a state that does not exist',
+        { ...body, appliances: [{ ...appliances[0], state: 'asleep' }] },
+        'VF_INVALID_REQUEST',
+        '`appliances[0].state`',
+      ],
+      [
+        'a baseUrl that is not http(s)',
+        { ...body, appliances: [{ ...appliances[0], baseUrl: 'ftp://edge' }] },
+        'VF_INVALID_REQUEST',
+        '`appliances[0].baseUrl`',
+      ],
+      [
+        'a baseUrl on plain http',
+        { ...body, appliances: [{ ...appliances[0], baseUrl: 'http://edge-1.example' }] },
+        'VF_INVALID_REQUEST',
+        '`appliances[0].baseUrl`',
+      ],
+      [
+        'a baseUrl steering to an unlisted origin',
+        { ...body, appliances: [appliances[0], { ...appliances[1], baseUrl: 'https://evil.example' }] },
+        'VF_FILL_PLAN_INVALID',
+        '`appliances[1].baseUrl` names https://evil.example',
+      ],
+      [
+        'a baseUrl on a listed host but another port',
+        { ...body, appliances: [{ ...appliances[0], baseUrl: 'https://edge-1.example:8443' }] },
+        'VF_FILL_PLAN_INVALID',
+        '`appliances[0].baseUrl`',
+      ],
+      ['a view of the wrong type', { ...body, views: [{ ...views[0], bytes: 'lots' }] }, 'VF_INVALID_REQUEST', '`views[0].bytes`'],
+      ['no views', { appliances, catalog, at }, 'VF_INVALID_REQUEST', '`views`'],
+      [
+        'an unknown time zone',
+        { ...body, appliances: [{ ...appliances[0], fillWindow: { start: '02:00', end: '06:00', tz: 'Mars/Olympus' } }] },
+        'VF_FILL_PLAN_INVALID',
+        'appliances[0].fillWindow.tz',
+      ],
+      ['a duplicate appliance id', { ...body, appliances: [appliances[0], appliances[0]] }, 'VF_FILL_PLAN_INVALID', 'appliances[1].id'],
+      ['holdings on an unknown appliance', { ...body, holdings: { 'edge-9': ['k'] } }, 'VF_FILL_PLAN_INVALID', 'holdings.edge-9'],
+      [
+        'a cluster across two regions',
+        { ...body, appliances: [appliances[0], { ...appliances[1], region: 'us' }] },
+        'VF_FILL_PLAN_INVALID',
+        'appliances[1].region',
+      ],
+    ].map(([label, payload, code, field]) => ({ label, payload, code, field })),
+  )('rejects a plan with $label: 400 $code naming `$field`', async ({ payload, code, field }) => {
     const res = await inject('POST', '/v1/fill-plans', payload);
     expect(res.statusCode).toBe(400);
     const err = res.json<{ code: string; message: string }>();
@@ -209,9 +297,16 @@ describe('fill-plan API', () => {
       actAsAdmin(bare.app, stack.adminKey);
       const res = await bare.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: body });
       expect(res.statusCode).toBe(400);
-      expect(res.json()).toMatchObject({ code: 'VF_FILL_PLAN_INVALID', message: expect.stringContaining('none is configured (set VF_APPLIANCE_ORIGINS)') });
+      expect(res.json()).toMatchObject({
+        code: 'VF_FILL_PLAN_INVALID',
+        message: expect.stringContaining('none is configured (set VF_APPLIANCE_ORIGINS)'),
+      });
       // Without a baseUrl an appliance is planned for (filled) but never steered to: allowed.
-      const unsteered = await bare.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { ...body, appliances: appliances.map(({ baseUrl: _b, ...a }) => a) } });
+      const unsteered = await bare.app.inject({
+        method: 'POST',
+        url: '/v1/fill-plans',
+        payload: { ...body, appliances: appliances.map(({ baseUrl: _b, ...a }) => a) },
+      });
       expect(unsteered.statusCode).toBe(201);
     } finally {
       await bare.close();
@@ -227,19 +322,29 @@ describe('fill-plan API', () => {
 
   it('refuses deeply nested JSON and arrays past their bounds, naming the field', async () => {
     const nested = `{"appliances":${'['.repeat(200_000)}${']'.repeat(200_000)},"views":[]}`;
-    const deep = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', headers: { 'content-type': 'application/json' }, payload: nested });
+    const deep = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/fill-plans',
+      headers: { 'content-type': 'application/json' },
+      payload: nested,
+    });
     expect(deep.statusCode).toBe(400);
     expect(deep.json()).toMatchObject({ code: 'VF_INVALID_REQUEST', message: expect.stringContaining('`appliances[0]`') });
     const many = Array.from({ length: FILL_PLAN_LIMITS.appliances + 1 }, (_, i) => ({ ...appliances[1], id: `e${i}` }));
     const wide = await inject('POST', '/v1/fill-plans', { ...body, appliances: many });
     expect(wide.statusCode).toBe(400);
     expect(wide.json()).toMatchObject({ code: 'VF_INVALID_REQUEST', message: expect.stringContaining('`appliances`') });
-    const garbled = await stack.api.app.inject({ method: 'POST', url: '/v1/fill-plans', headers: { 'content-type': 'application/json' }, payload: '{"appliances": [' });
+    const garbled = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/fill-plans',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"appliances": [',
+    });
     expect(garbled.statusCode).toBe(400);
     expect(garbled.json()).toMatchObject({ code: 'VF_INVALID_JSON' });
   });
 
-  it('fails a plan that outgrows its helper\'s heap with 422, and the API serves on', async () => {
+  it("fails a plan that outgrows its helper's heap with 422, and the API serves on", async () => {
     const small = await createApi(stack.config, stack.redis.url, false, { planner: { maxHeapMb: 32 } });
     try {
       actAsAdmin(small.app, stack.adminKey);
@@ -254,7 +359,7 @@ describe('fill-plan API', () => {
     }
   });
 
-  it('accepts a plan body far past the API\'s default JSON limit (route-level body limit)', async () => {
+  it("accepts a plan body far past the API's default JSON limit (route-level body limit)", async () => {
     const big = Array.from({ length: 3000 }, (_, t) => ({
       titleId: `big-${t}`,
       releasedAt: '2025-01-01T00:00:00Z',

@@ -48,29 +48,51 @@ describe('per-title analysis that fails', () => {
     const flow = createFlowProducer(redis, stack.config.prefix);
     const queue = createQueue(redis, stack.config.prefix);
     try {
-      await new TitleStore(redis, stack.config.prefix).create(id, 'fallback', 'analyzing', { source: { key, sizeBytes: bytes.length, sha256: source.sha256 }, probe });
+      await new TitleStore(redis, stack.config.prefix).create(id, 'fallback', 'analyzing', {
+        source: { key, sizeBytes: bytes.length, sha256: source.sha256 },
+        probe,
+      });
       const window = { startS: 1, durationS: 2, weight: 1 };
       const sample: JobDataByName['sample'] = {
-        source, index: 0, window, timeline: timelineOf(probe), sourceSize: activeCodedSize(probe.video),
+        source,
+        index: 0,
+        window,
+        timeline: timelineOf(probe),
+        sourceSize: activeCodedSize(probe.video),
         // 4:2:0 has no odd sizes: libx264 refuses to open, on every attempt.
-        sizes: [{ width: 321, height: 181 }], crfs: [27], settings: stack.config.settings,
+        sizes: [{ width: 321, height: 181 }],
+        crfs: [27],
+        settings: stack.config.settings,
       };
       const fixed = appleLadder(activeDisplaySize(probe.video));
       await flow.add({
-        name: 'build-ladder', queueName: 'vodforge',
+        name: 'build-ladder',
+        queueName: 'vodforge',
         data: { source, probe, fixed, windows: [window], startedAtMs: Date.now() } satisfies JobDataByName['build-ladder'],
         opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.buildLadder(source) },
-        children: [{
-          name: 'sample', queueName: 'vodforge', data: sample,
-          opts: { ...DEFAULT_JOB_OPTIONS, attempts: 2, backoff: { type: 'fixed', delay: 100 }, ignoreDependencyOnFailure: true, jobId: jobIds.sample(source, 0) },
-        }],
+        children: [
+          {
+            name: 'sample',
+            queueName: 'vodforge',
+            data: sample,
+            opts: {
+              ...DEFAULT_JOB_OPTIONS,
+              attempts: 2,
+              backoff: { type: 'fixed', delay: 100 },
+              ignoreDependencyOnFailure: true,
+              jobId: jobIds.sample(source, 0),
+            },
+          },
+        ],
       });
 
       const t = await waitForFinal(stack.api.app, id, 240_000);
       expect(t.error).toBeUndefined();
       expect(t.state).toBe('ready');
       expect(t.ladderAnalysis?.policy).toBe('fixed');
-      expect(t.ladderAnalysis?.fallbackReason).toMatch(/^per-title analysis failed, fixed ladder used: no sample window could be measured \(1 planned\): window 0 at 1\.0 s: ffmpeg exited/);
+      expect(t.ladderAnalysis?.fallbackReason).toMatch(
+        /^per-title analysis failed, fixed ladder used: no sample window could be measured \(1 planned\): window 0 at 1\.0 s: ffmpeg exited/,
+      );
       expect((t.ladder ?? []).map((r) => `${r.width}x${r.height}`)).toEqual(fixed.map((r) => `${r.width}x${r.height}`));
       // Both attempts ran and failed; the job then completed with its reason instead of failing the title.
       const job = await queue.getJob(jobIds.sample(source, 0));

@@ -140,7 +140,13 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     // A worker records a job's measurements just after its handler returns, and BullMQ moves
     // the job out of `active` after that: poll until the last job of the title has landed.
     let e = await scrape();
-    for (let i = 0; i < 240 && ((value(e, 'vodforge_job_duration_seconds_count', { job_type: 'package' }) ?? 0) < 1 || find(e, 'vodforge_queue_jobs').some((s) => s.value > 0)); i++) {
+    for (
+      let i = 0;
+      i < 240 &&
+      ((value(e, 'vodforge_job_duration_seconds_count', { job_type: 'package' }) ?? 0) < 1 ||
+        find(e, 'vodforge_queue_jobs').some((s) => s.value > 0));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 250));
       e = await scrape();
     }
@@ -179,7 +185,9 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     const labels = { method: 'GET', route: '/v1/titles/:id/master.m3u8', status_code: '200' };
     expect(value(e, 'vodforge_http_request_duration_seconds_count', labels)).toBe(manifestGets);
     expect(e.samples.some((s) => s.labels.route?.includes(ready.id) === true)).toBe(false);
-    expect(value(e, 'vodforge_http_request_duration_seconds_count', { method: 'PUT', route: '/v1/titles/:id/master', status_code: '202' })).toBe(2);
+    expect(
+      value(e, 'vodforge_http_request_duration_seconds_count', { method: 'PUT', route: '/v1/titles/:id/master', status_code: '202' }),
+    ).toBe(2);
   }, 300_000);
 
   it("counts each title's ffmpeg CPU by job, in the title and in /metrics, no more than the kernel counted", async () => {
@@ -194,9 +202,12 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     const view = (await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${ready.id}` })).json<TitleViewT>();
     for (const job of ['encode-chunk', 'encode-audio', 'package']) expect(view.cpuS[job] ?? 0, job).toBeGreaterThan(0);
     const spent = Object.values(view.cpuS).reduce((a, b) => a + b, 0);
-    const failedSpent = Object.values((await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${failed.id}` })).json<TitleViewT>().cpuS).reduce((a, b) => a + b, 0);
+    const failedSpent = Object.values(
+      (await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${failed.id}` })).json<TitleViewT>().cpuS,
+    ).reduce((a, b) => a + b, 0);
     // /metrics sums the same charges over every title of the deployment (these two).
-    for (const [job, s] of Object.entries(view.cpuS)) expect(value(e, 'vodforge_job_cpu_seconds_total', { job_type: job }) ?? 0, job).toBeGreaterThanOrEqual(s - 0.01);
+    for (const [job, s] of Object.entries(view.cpuS))
+      expect(value(e, 'vodforge_job_cpu_seconds_total', { job_type: job }) ?? 0, job).toBeGreaterThanOrEqual(s - 0.01);
     const total = find(e, 'vodforge_job_cpu_seconds_total').reduce((a, x) => a + x.value, 0);
     expect(total).toBeCloseTo(spent + failedSpent, 1);
     // ffmpeg's own figure leaves out its start-up and ffprobe runs are not charged: at most the
@@ -216,7 +227,7 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     expect(workerLines.some((l) => l.msg === 'chunk encoded' && l.titleId === ready.id)).toBe(true);
   });
 
-  it('puts the title id on both request log lines of a route with an :id (refused too) and on a created title\'s completed line', async () => {
+  it("puts the title id on both request log lines of a route with an :id (refused too) and on a created title's completed line", async () => {
     const lines: Record<string, unknown>[] = [];
     const redis = producerConnection(stack.redis.url);
     const queue = createQueue(redis, stack.config.prefix);
@@ -225,12 +236,23 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
       // No offline queue on producer connections: wait for the connection before asking.
       await new Promise((resolve) => redis.once('ready', resolve));
       app = await buildApp({
-        redis, queue, titles: new TitleStore(redis, stack.config.prefix), store: stack.api.store, keys: new ApiKeyStore(redis, stack.config.prefix),
+        redis,
+        queue,
+        titles: new TitleStore(redis, stack.config.prefix),
+        store: stack.api.store,
+        keys: new ApiKeyStore(redis, stack.config.prefix),
         logger: { level: 'info', stream: { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) } },
       });
-      expect((await app.inject({ method: 'GET', url: `/v1/titles/${ready.id}`, headers: { 'x-api-key': stack.adminKey } })).statusCode).toBe(200);
+      expect(
+        (await app.inject({ method: 'GET', url: `/v1/titles/${ready.id}`, headers: { 'x-api-key': stack.adminKey } })).statusCode,
+      ).toBe(200);
       expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-      const created = await app.inject({ method: 'POST', url: '/v1/titles', headers: { 'x-api-key': stack.adminKey }, payload: { name: 'logged' } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/titles',
+        headers: { 'x-api-key': stack.adminKey },
+        payload: { name: 'logged' },
+      });
       expect(created.statusCode).toBe(201);
       const refused = await app.inject({ method: 'GET', url: `/v1/titles/${ready.id}` });
       expect(refused.statusCode).toBe(401);
@@ -240,7 +262,9 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
       const newId = created.json<{ id: string }>().id;
       expect(byMsg('incoming request').map((l) => l.titleId)).toEqual([ready.id, undefined, undefined, ready.id]);
       expect(byMsg('request completed').map((l) => l.titleId)).toEqual([ready.id, undefined, newId, ready.id]);
-      expect(byMsg('request completed').map((l) => (l.res as { statusCode?: number } | undefined)?.statusCode)).toEqual([200, 200, 201, 401]);
+      expect(byMsg('request completed').map((l) => (l.res as { statusCode?: number } | undefined)?.statusCode)).toEqual([
+        200, 200, 201, 401,
+      ]);
     } finally {
       await app?.close();
       await queue.close();
@@ -250,7 +274,11 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
 
   it('serves manifests from memory with an ETag, and 304 to a player that already has them', async () => {
     const app = stack.api.app;
-    for (const url of [`/v1/titles/${ready.id}/master.m3u8`, `/v1/titles/${ready.id}/manifest.mpd`, `/v1/titles/${ready.id}/v0/playlist.m3u8`]) {
+    for (const url of [
+      `/v1/titles/${ready.id}/master.m3u8`,
+      `/v1/titles/${ready.id}/manifest.mpd`,
+      `/v1/titles/${ready.id}/v0/playlist.m3u8`,
+    ]) {
       const first = await app.inject({ method: 'GET', url });
       expect(first.statusCode, url).toBe(200);
       const etag = String(first.headers.etag);

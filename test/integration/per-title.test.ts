@@ -25,16 +25,97 @@ describe('per-title ladder', () => {
     await makeMaster(file('main.mp4'), { width: 640, height: 360, fps: 25, durationS: 12 });
     await makeMaster(file('short.mp4'), { width: 320, height: 240, fps: 25, durationS: 1.2 });
     // One frame, no audio.
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-frames:v', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file('single.mp4')]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25',
+      '-frames:v',
+      '1',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      file('single.mp4'),
+    ]);
     // PAL 4:3 anamorphic: 704x576 coded, displayed 768x576.
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=704x576:rate=25', '-t', '4', '-vf', 'setsar=12/11', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file('pal.mp4')]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=704x576:rate=25',
+      '-t',
+      '4',
+      '-vf',
+      'setsar=12/11',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      file('pal.mp4'),
+    ]);
     // Odd size, and a variable frame rate (25 fps, then 10 fps).
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=958x538:rate=25', '-t', '6', '-vf', "setpts='if(lt(N,75),N/25,3+(N-75)/10)/TB'", '-fps_mode', 'vfr', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file('vfr-odd.mp4')]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=958x538:rate=25',
+      '-t',
+      '6',
+      '-vf',
+      "setpts='if(lt(N,75),N/25,3+(N-75)/10)/TB'",
+      '-fps_mode',
+      'vfr',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      file('vfr-odd.mp4'),
+    ]);
     // A still image stretched into a video: a detailed 720p picture (a zoomed mandelbrot frame).
-    await runFfmpeg(['-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25:start_scale=2.61,trim=end_frame=1,loop=loop=-1:size=1,setpts=N/25/TB', '-t', '4', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-pix_fmt', 'yuv420p', file('still.mp4')]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'mandelbrot=s=1280x720:r=25:start_scale=2.61,trim=end_frame=1,loop=loop=-1:size=1,setpts=N/25/TB',
+      '-t',
+      '4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '10',
+      '-pix_fmt',
+      'yuv420p',
+      file('still.mp4'),
+    ]);
     // Letterboxed: a 640x268 (2.39:1) picture with black bars baked into a 640x360 frame.
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x268:rate=25', '-t', '5', '-vf', 'pad=640:360:0:46:black', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '50', '-pix_fmt', 'yuv420p', file('letterbox.mp4')]);
-    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still', 'letterbox']) ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x268:rate=25',
+      '-t',
+      '5',
+      '-vf',
+      'pad=640:360:0:46:black',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-g',
+      '50',
+      '-pix_fmt',
+      'yuv420p',
+      file('letterbox.mp4'),
+    ]);
+    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still', 'letterbox'])
+      ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
   }, 120_000);
 
   afterAll(async () => {
@@ -92,24 +173,28 @@ describe('per-title ladder', () => {
     }
   }, 400_000);
 
-  it.each(['short', 'single', 'pal', 'vfr-odd', 'still'])('gives a %s master a playable ladder or the fixed one with a reason', async (name) => {
-    const t = await waitForFinal(stack.api.app, ids[name] ?? '', 400_000);
-    expect(t.error).toBeUndefined();
-    expect(t.state).toBe('ready');
-    const ladder = t.ladder ?? [];
-    expect(ladder.length).toBeGreaterThan(0);
-    expect(ladder.every((r) => r.width % 2 === 0 && r.height % 2 === 0)).toBe(true);
-    const a = t.ladderAnalysis;
-    if (a?.policy === 'fixed') expect(a.fallbackReason).toMatch(/per-title analysis failed/);
-    else expect(a?.policy).toBe('per-title');
-    if (name === 'pal') {
-      // Square-pixel rungs keep the 4:3 picture: width/height of the top rung ≈ 768/576.
-      const top = ladder.at(-1);
-      expect((top?.width ?? 0) / (top?.height ?? 1)).toBeCloseTo(768 / 576, 1);
-    }
-    const m3u8 = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}/master.m3u8` });
-    expect(m3u8.statusCode).toBe(200);
-  }, 400_000);
+  it.each(['short', 'single', 'pal', 'vfr-odd', 'still'])(
+    'gives a %s master a playable ladder or the fixed one with a reason',
+    async (name) => {
+      const t = await waitForFinal(stack.api.app, ids[name] ?? '', 400_000);
+      expect(t.error).toBeUndefined();
+      expect(t.state).toBe('ready');
+      const ladder = t.ladder ?? [];
+      expect(ladder.length).toBeGreaterThan(0);
+      expect(ladder.every((r) => r.width % 2 === 0 && r.height % 2 === 0)).toBe(true);
+      const a = t.ladderAnalysis;
+      if (a?.policy === 'fixed') expect(a.fallbackReason).toMatch(/per-title analysis failed/);
+      else expect(a?.policy).toBe('per-title');
+      if (name === 'pal') {
+        // Square-pixel rungs keep the 4:3 picture: width/height of the top rung ≈ 768/576.
+        const top = ladder.at(-1);
+        expect((top?.width ?? 0) / (top?.height ?? 1)).toBeCloseTo(768 / 576, 1);
+      }
+      const m3u8 = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}/master.m3u8` });
+      expect(m3u8.statusCode).toBe(200);
+    },
+    400_000,
+  );
 
   it('crops a letterboxed master: 2.39:1 rungs with no bars, predictions still hold on the picture', async () => {
     expect((await waitForFinal(stack.api.app, ids.letterbox ?? '', 400_000)).state).toBe('ready');

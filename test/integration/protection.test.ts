@@ -38,7 +38,10 @@ describe('protection in front of the routes', () => {
     // Another key has its own budget; public and player routes have none.
     expect((await get(a, other)).statusCode).toBe(200);
     for (let i = 0; i < 12; i++) expect((await a.app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    for (let i = 0; i < 12; i++) expect((await a.app.inject({ method: 'GET', url: '/v1/titles/00000000-0000-4000-8000-000000000000/master.m3u8' })).statusCode).toBe(404);
+    for (let i = 0; i < 12; i++)
+      expect((await a.app.inject({ method: 'GET', url: '/v1/titles/00000000-0000-4000-8000-000000000000/master.m3u8' })).statusCode).toBe(
+        404,
+      );
   });
 
   it('sheds load with 503 VF_OVERLOADED and Retry-After once past its heap limit', async () => {
@@ -59,8 +62,16 @@ describe('protection in front of the routes', () => {
     const pagesOnly = await createApi({ ...stack.config, pages: ['player', 'docs'] }, stack.redis.url, false);
     apis.push(consoleOnly, pagesOnly);
     const status = async (a: ApiHandle, url: string) => (await a.app.inject({ method: 'GET', url })).statusCode;
-    expect([await status(consoleOnly, '/console'), await status(consoleOnly, '/player/hls.html'), await status(consoleOnly, '/docs/json')]).toEqual([200, 404, 404]);
-    expect([await status(pagesOnly, '/console'), await status(pagesOnly, '/player/hls.html'), await status(pagesOnly, '/docs/json')]).toEqual([404, 200, 200]);
+    expect([
+      await status(consoleOnly, '/console'),
+      await status(consoleOnly, '/player/hls.html'),
+      await status(consoleOnly, '/docs/json'),
+    ]).toEqual([200, 404, 404]);
+    expect([
+      await status(pagesOnly, '/console'),
+      await status(pagesOnly, '/player/hls.html'),
+      await status(pagesOnly, '/docs/json'),
+    ]).toEqual([404, 200, 200]);
   });
 
   it('sends security headers: deny-all CSP on the API, hashed inline code only on the console and players', async () => {

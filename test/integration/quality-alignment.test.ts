@@ -42,62 +42,142 @@ async function prepare(file: string): Promise<Prepared> {
 const even = (n: number): number => n - (n % 2);
 
 async function frameCount(file: string): Promise<number> {
-  const { stdout } = await runProbe(['-v', 'error', '-select_streams', 'v:0', '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file]);
+  const { stdout } = await runProbe([
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-count_packets',
+    '-show_entries',
+    'stream=nb_read_packets',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
   return Number(stdout.trim());
 }
 
 describe('quality measured frame by frame, checked by an independent plain ffmpeg psnr', () => {
-  it.each(masters.map((m) => [m.name, m] as const))('%s: a CRF 18 encode of the whole title, as the pipeline encodes it', async (name, master) => {
-    const m = await prepare(master.file);
-    const work = await mkdtemp(path.join(dir, `${name}-`));
-    const encoded = path.join(work, 'crf18.mp4');
-    const rung = { width: even(m.width), height: even(m.height), bitrateKbps: 50_000, crf: 18 };
-    await runFfmpeg(buildArgs({ kind: 'encode-chunk', input: master.file, timeline: m.timeline, startFrame: 0, endFrame: undefined, rungs: [rung], outputs: [encoded], settings: { ...DEFAULT_ENCODE_SETTINGS, preset: 'ultrafast' } }));
-    const frames = { startFrame: 0, endFrame: await frameCount(encoded) };
-    const [ours] = await measureQuality(
-      {
-        reference: { input: master.file, timeline: m.timeline, frames }, picture: { width: m.width, height: m.height },
-        distorted: [{ input: encoded, window: { firstPtsS: await firstFrameTimeS(encoded), frameRate: m.timeline.frameRate, frames } }],
-      },
-      work,
-    );
-    const plain = await plainPsnrY({ encoded, master: master.file, frameRate: `${m.timeline.frameRate.num}/${m.timeline.frameRate.den}`, width: m.width, height: m.height });
-    // A frame out of step costs 10-30 dB on real footage; CRF 18 stays far above 30 dB when aligned.
-    expect(plain).toBeGreaterThan(30);
-    expect(ours?.psnrY).toBeGreaterThan(30);
-    expect(Math.abs((ours?.psnrY ?? 0) - plain)).toBeLessThanOrEqual(0.3);
-  });
+  it.each(masters.map((m) => [m.name, m] as const))(
+    '%s: a CRF 18 encode of the whole title, as the pipeline encodes it',
+    async (name, master) => {
+      const m = await prepare(master.file);
+      const work = await mkdtemp(path.join(dir, `${name}-`));
+      const encoded = path.join(work, 'crf18.mp4');
+      const rung = { width: even(m.width), height: even(m.height), bitrateKbps: 50_000, crf: 18 };
+      await runFfmpeg(
+        buildArgs({
+          kind: 'encode-chunk',
+          input: master.file,
+          timeline: m.timeline,
+          startFrame: 0,
+          endFrame: undefined,
+          rungs: [rung],
+          outputs: [encoded],
+          settings: { ...DEFAULT_ENCODE_SETTINGS, preset: 'ultrafast' },
+        }),
+      );
+      const frames = { startFrame: 0, endFrame: await frameCount(encoded) };
+      const [ours] = await measureQuality(
+        {
+          reference: { input: master.file, timeline: m.timeline, frames },
+          picture: { width: m.width, height: m.height },
+          distorted: [{ input: encoded, window: { firstPtsS: await firstFrameTimeS(encoded), frameRate: m.timeline.frameRate, frames } }],
+        },
+        work,
+      );
+      const plain = await plainPsnrY({
+        encoded,
+        master: master.file,
+        frameRate: `${m.timeline.frameRate.num}/${m.timeline.frameRate.den}`,
+        width: m.width,
+        height: m.height,
+      });
+      // A frame out of step costs 10-30 dB on real footage; CRF 18 stays far above 30 dB when aligned.
+      expect(plain).toBeGreaterThan(30);
+      expect(ours?.psnrY).toBeGreaterThan(30);
+      expect(Math.abs((ours?.psnrY ?? 0) - plain)).toBeLessThanOrEqual(0.3);
+    },
+  );
 
-  it.each(masters.map((m) => [m.name, m] as const))('%s: the sample path\'s self-check, a lossless copy of a window, is identical to the master', async (name, master) => {
-    const m = await prepare(master.file);
-    const work = await mkdtemp(path.join(dir, `${name}-s-`));
-    const durationS = (await probeMaster(master.file)).durationS;
-    const frames = framesOf({ startS: durationS / 2 - 1, durationS: 2 }, m.timeline.frameRate);
-    const sample = path.join(work, 's.mp4');
-    const lossless = path.join(work, 'self.mkv');
-    await runFfmpeg(buildSampleEncodeArgs({
-      kind: 'sample-encode', input: master.file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [27], outputs: [sample], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: { file: lossless, picture: m },
-    }));
-    const [q, self] = await measureQuality(
-      { reference: { input: master.file, timeline: m.timeline, frames }, picture: { width: m.width, height: m.height }, distorted: [{ input: sample }, { input: lossless }], frameStep: QUALITY_FRAME_STEP },
-      work,
-    );
-    expect(self).toBeDefined();
-    expect(() => assertAligned(self ?? { psnrY: 0, ssim: 0 }, frames)).not.toThrow();
-    expect(q?.psnrY).toBeLessThan(self?.psnrY ?? 0);
-  });
+  it.each(masters.map((m) => [m.name, m] as const))(
+    "%s: the sample path's self-check, a lossless copy of a window, is identical to the master",
+    async (name, master) => {
+      const m = await prepare(master.file);
+      const work = await mkdtemp(path.join(dir, `${name}-s-`));
+      const durationS = (await probeMaster(master.file)).durationS;
+      const frames = framesOf({ startS: durationS / 2 - 1, durationS: 2 }, m.timeline.frameRate);
+      const sample = path.join(work, 's.mp4');
+      const lossless = path.join(work, 'self.mkv');
+      await runFfmpeg(
+        buildSampleEncodeArgs({
+          kind: 'sample-encode',
+          input: master.file,
+          timeline: m.timeline,
+          frames,
+          sizes: [{ width: 320, height: 180 }],
+          crfs: [27],
+          outputs: [sample],
+          settings: DEFAULT_ENCODE_SETTINGS,
+          losslessOutput: { file: lossless, picture: m },
+        }),
+      );
+      const [q, self] = await measureQuality(
+        {
+          reference: { input: master.file, timeline: m.timeline, frames },
+          picture: { width: m.width, height: m.height },
+          distorted: [{ input: sample }, { input: lossless }],
+          frameStep: QUALITY_FRAME_STEP,
+        },
+        work,
+      );
+      expect(self).toBeDefined();
+      expect(() => assertAligned(self ?? { psnrY: 0, ssim: 0 }, frames)).not.toThrow();
+      expect(q?.psnrY).toBeLessThan(self?.psnrY ?? 0);
+    },
+  );
   it('an odd-width picture, which FFVHuff cannot code in 4:2:0, gets its lossless copy from FFV1 and passes', async () => {
     const work = await mkdtemp(path.join(dir, 'odd-'));
     const file = path.join(work, 'odd.mkv');
-    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=4', '-vf', 'scale=321:241', '-pix_fmt', 'yuv420p', '-c:v', 'ffv1', file]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=s=320x240:r=25:d=4',
+      '-vf',
+      'scale=321:241',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'ffv1',
+      file,
+    ]);
     const m = await prepare(file);
     expect([m.width, m.height]).toEqual([321, 241]);
     const frames = framesOf({ startS: 1, durationS: 2 }, m.timeline.frameRate);
     const lossless = path.join(work, 'self.mkv');
-    await runFfmpeg(buildSampleEncodeArgs({
-      kind: 'sample-encode', input: file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 240 }], crfs: [27], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: { file: lossless, picture: m },
-    }));
-    const [self] = await measureQuality({ reference: { input: file, timeline: m.timeline, frames }, picture: { width: m.width, height: m.height }, distorted: [{ input: lossless }], frameStep: QUALITY_FRAME_STEP }, work);
+    await runFfmpeg(
+      buildSampleEncodeArgs({
+        kind: 'sample-encode',
+        input: file,
+        timeline: m.timeline,
+        frames,
+        sizes: [{ width: 320, height: 240 }],
+        crfs: [27],
+        outputs: [path.join(work, 's.mp4')],
+        settings: DEFAULT_ENCODE_SETTINGS,
+        losslessOutput: { file: lossless, picture: m },
+      }),
+    );
+    const [self] = await measureQuality(
+      {
+        reference: { input: file, timeline: m.timeline, frames },
+        picture: { width: m.width, height: m.height },
+        distorted: [{ input: lossless }],
+        frameStep: QUALITY_FRAME_STEP,
+      },
+      work,
+    );
     expect(() => assertAligned(self ?? { psnrY: 0, ssim: 0 }, frames)).not.toThrow();
   });
 });
@@ -106,13 +186,25 @@ describe('misalignment is an error, never a figure', () => {
   const master = (): CorpusMaster => masters.find((m) => m.name === 'launch') ?? masters[0]!;
 
   /** Frames 48-95 of the master (2-4 s), written losslessly by the sample path, and what they were cut from. */
-  async function losslessWindow(work: string): Promise<{ m: Prepared; frames: { startFrame: number; endFrame: number }; lossless: string }> {
+  async function losslessWindow(
+    work: string,
+  ): Promise<{ m: Prepared; frames: { startFrame: number; endFrame: number }; lossless: string }> {
     const m = await prepare(master().file);
     const frames = framesOf({ startS: 2, durationS: 2 }, m.timeline.frameRate);
     const lossless = path.join(work, 'self.mkv');
-    await runFfmpeg(buildSampleEncodeArgs({
-      kind: 'sample-encode', input: master().file, timeline: m.timeline, frames, sizes: [{ width: 320, height: 180 }], crfs: [30], outputs: [path.join(work, 's.mp4')], settings: DEFAULT_ENCODE_SETTINGS, losslessOutput: { file: lossless, picture: m },
-    }));
+    await runFfmpeg(
+      buildSampleEncodeArgs({
+        kind: 'sample-encode',
+        input: master().file,
+        timeline: m.timeline,
+        frames,
+        sizes: [{ width: 320, height: 180 }],
+        crfs: [30],
+        outputs: [path.join(work, 's.mp4')],
+        settings: DEFAULT_ENCODE_SETTINGS,
+        losslessOutput: { file: lossless, picture: m },
+      }),
+    );
     return { m, frames, lossless };
   }
 
@@ -120,7 +212,14 @@ describe('misalignment is an error, never a figure', () => {
     const work = await mkdtemp(path.join(dir, 'shift-'));
     const { m, frames, lossless } = await losslessWindow(work);
     const shifted = { startFrame: frames.startFrame + 1, endFrame: frames.endFrame + 1 };
-    const [self] = await measureQuality({ reference: { input: master().file, timeline: m.timeline, frames: shifted }, picture: { width: m.width, height: m.height }, distorted: [{ input: lossless }] }, work);
+    const [self] = await measureQuality(
+      {
+        reference: { input: master().file, timeline: m.timeline, frames: shifted },
+        picture: { width: m.width, height: m.height },
+        distorted: [{ input: lossless }],
+      },
+      work,
+    );
     expect(() => assertAligned(self ?? { psnrY: 100, ssim: 1 }, shifted)).toThrow(AlignmentCheckError);
     expect(() => assertAligned(self ?? { psnrY: 100, ssim: 1 }, shifted)).toThrow(/self-check failed on frames 49-96/);
   });
@@ -129,7 +228,14 @@ describe('misalignment is an error, never a figure', () => {
     const work = await mkdtemp(path.join(dir, 'count-'));
     const { m, frames, lossless } = await losslessWindow(work);
     const longer = { startFrame: frames.startFrame, endFrame: frames.endFrame + 5 };
-    const measuring = measureQuality({ reference: { input: master().file, timeline: m.timeline, frames: longer }, picture: { width: m.width, height: m.height }, distorted: [{ input: lossless }] }, work);
+    const measuring = measureQuality(
+      {
+        reference: { input: master().file, timeline: m.timeline, frames: longer },
+        picture: { width: m.width, height: m.height },
+        distorted: [{ input: lossless }],
+      },
+      work,
+    );
     await expect(measuring).rejects.toThrow(FrameCountMismatchError);
     await expect(measuring).rejects.toThrow(`quality window frames 48-100: the master gave 53 frames and self.mkv gave 48`);
   });

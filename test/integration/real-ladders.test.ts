@@ -50,7 +50,7 @@ describe('per-title ladders on real footage', () => {
     expect(best).toBeGreaterThan(38);
   });
 
-  it('every rung\'s reported PSNR-Y is confirmed by a plain ffmpeg psnr of the published rung', async () => {
+  it("every rung's reported PSNR-Y is confirmed by a plain ffmpeg psnr of the published rung", async () => {
     const t = await waitForRungQuality(stack.api.app, ids[0] ?? '', 600_000);
     expect(t.rungQuality?.status).toBe('measured');
     const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}/master.m3u8` });
@@ -62,7 +62,11 @@ describe('per-title ladders on real footage', () => {
     expect(frames.length).toBeGreaterThan(0);
     for (const [i, v] of variants.entries()) {
       const track = await downloadTrack(stack.api.app, t.id, v.uri, path.join(dir, t.id));
-      const plain = await plainPsnrYOver({ encoded: track.joinedFile, master, frameRate: '20/1', width: 1280, height: 720 }, frames, t.rungQuality?.frameStep ?? 1);
+      const plain = await plainPsnrYOver(
+        { encoded: track.joinedFile, master, frameRate: '20/1', width: 1280, height: 720 },
+        frames,
+        t.rungQuality?.frameStep ?? 1,
+      );
       const reported = video[i]?.measuredPsnrDb ?? NaN;
       // A frame out of step would cost 15-30 dB.
       expect(reported).toBeGreaterThan(30);

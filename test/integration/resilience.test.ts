@@ -49,7 +49,13 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 60_
 function queueOf(stack: TestStack): { queue: Queue; close: () => Promise<void> } {
   const conn = producerConnection(stack.redis.url);
   const queue = createQueue(conn, stack.config.prefix);
-  return { queue, close: async () => { await queue.close(); conn.disconnect(); } };
+  return {
+    queue,
+    close: async () => {
+      await queue.close();
+      conn.disconnect();
+    },
+  };
 }
 
 /** Waits until an encode-chunk job is running and returns its id. */
@@ -143,11 +149,13 @@ describe('recovery', () => {
      * different file run to run), so a re-encode is the same chunk, not the same bytes.
      */
     const chunkFrames = async (tag: string): Promise<Pick<FrameInfo, 'ptsS' | 'key'>[][]> =>
-      Promise.all(keys.map(async (k, i) => {
-        const file = path.join(dir, `${tag}-${i}.mp4`);
-        await writeFile(file, await stack!.api.store.get(k));
-        return (await frames(file)).map((f) => ({ ptsS: f.ptsS, key: f.key }));
-      }));
+      Promise.all(
+        keys.map(async (k, i) => {
+          const file = path.join(dir, `${tag}-${i}.mp4`);
+          await writeFile(file, await stack!.api.store.get(k));
+          return (await frames(file)).map((f) => ({ ptsS: f.ptsS, key: f.key }));
+        }),
+      );
     /** Every stored object of this chunk index, whatever its key: a duplicate must add none. */
     const chunkObjects = async (): Promise<string[]> => {
       const found: string[] = [];
@@ -188,7 +196,9 @@ describe('recovery', () => {
     const chunk = failed.find((j) => j.name === 'encode-chunk' && j.data.layout?.titleId === id);
     expect(chunk?.attemptsMade).toBe(4);
     // failParentOnFailure: the parent is failed with its child, not parked in waiting-children.
-    await waitFor('the package job to fail', async () => (await q.queue.getFailed()).some((j) => j.name === 'package' && j.data.layout?.titleId === id));
+    await waitFor('the package job to fail', async () =>
+      (await q.queue.getFailed()).some((j) => j.name === 'package' && j.data.layout?.titleId === id),
+    );
     expect((await q.queue.getWaitingChildren()).filter((j) => j.data.layout?.titleId === id)).toEqual([]);
     // Nothing of the title was published.
     const published: string[] = [];
@@ -240,13 +250,15 @@ describe('recovery', () => {
       const busy = [...(await q.queue.getActive()), ...(await q.queue.getWaiting()), ...(await q.queue.getDelayed())];
       return !busy.some((j) => JSON.stringify(j.data).includes(id));
     };
-    await waitFor('the title\'s jobs to stop', settled, 120_000);
+    await waitFor("the title's jobs to stop", settled, 120_000);
     const left: string[] = [];
     for await (const o of stack.api.store.list(`titles/${id}/`)) left.push(o.key);
     expect(left).toEqual([]);
     // The chunk that was running was cancelled at once (not encoded to the end, not retried).
     const ended = (await q.queue.getCompleted()).filter((j) => j.data.layout?.titleId === id);
-    expect(ended.some((j) => j.name === 'encode-chunk' && j.attemptsMade <= 1 && (j.returnvalue as { cancelled?: boolean }).cancelled === true)).toBe(true);
+    expect(
+      ended.some((j) => j.name === 'encode-chunk' && j.attemptsMade <= 1 && (j.returnvalue as { cancelled?: boolean }).cancelled === true),
+    ).toBe(true);
     expect((await q.queue.getFailed()).filter((j) => j.data.layout?.titleId === id)).toEqual([]);
     expect(stack.workers.every((w) => w.worker.isRunning())).toBe(true);
     await q.close();

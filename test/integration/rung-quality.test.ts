@@ -29,7 +29,14 @@ describe('measure-rungs after publication', () => {
 
   /** The job as BullMQ hands it over: its data and how many attempts it has made. */
   const jobOf = (data: MeasureRungsJobData, attemptsMade: number) =>
-    ({ id: `measure-test-${attemptsMade}`, name: 'measure-rungs', data, attemptsMade, opts: { attempts: 4 }, updateProgress: async () => undefined }) as unknown as Job<MeasureRungsJobData, unknown, 'measure-rungs'>;
+    ({
+      id: `measure-test-${attemptsMade}`,
+      name: 'measure-rungs',
+      data,
+      attemptsMade,
+      opts: { attempts: 4 },
+      updateProgress: async () => undefined,
+    }) as unknown as Job<MeasureRungsJobData, unknown, 'measure-rungs'>;
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 1 });
@@ -44,8 +51,14 @@ describe('measure-rungs after publication', () => {
     const titles = new TitleStore(redis, stack.config.prefix);
     outputPrefix = (await titles.get(titleId))?.outputPrefix ?? '';
     deps = {
-      store: await createObjectStore(stack.config.storage), titles, flow: createFlowProducer(redis, stack.config.prefix), queueName: QUEUE_NAME,
-      settings: stack.config.settings, ladderPolicy: 'fixed', tmpDir: stack.dir, log: pino({ level: 'silent' }),
+      store: await createObjectStore(stack.config.storage),
+      titles,
+      flow: createFlowProducer(redis, stack.config.prefix),
+      queueName: QUEUE_NAME,
+      settings: stack.config.settings,
+      ladderPolicy: 'fixed',
+      tmpDir: stack.dir,
+      log: pino({ level: 'silent' }),
     };
   }, 180_000);
 
@@ -59,15 +72,22 @@ describe('measure-rungs after publication', () => {
     const t = await deps.titles.get(titleId);
     return {
       layout: { titleId, sourceKey, workPrefix: `titles/${titleId}/work/x/`, outputPrefix },
-      timeline: t?.probe === undefined ? { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 } : timelineOf(t.probe), sourceSize: { width: 640, height: 360 }, windows: [{ startS: 2, durationS: 2 }],
+      timeline: t?.probe === undefined ? { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 } : timelineOf(t.probe),
+      sourceSize: { width: 640, height: 360 },
+      windows: [{ startS: 2, durationS: 2 }],
     };
   };
 
   it('measures again what a lost result left pending, rung by rung, from the published segments', async () => {
     const before = await deps.titles.get(titleId);
     const stripped = (before?.renditions ?? []).map(({ measuredPsnrDb: _p, measuredSsim: _s, ...r }) => r);
-    expect(await deps.titles.updatePublished(titleId, outputPrefix, { renditions: stripped, rungQuality: { status: 'pending' } })).toBe(true);
-    const result = await measureRungsHandler(jobOf(await dataFor(before?.source?.key ?? ''), 0), { deps, signal: new AbortController().signal });
+    expect(await deps.titles.updatePublished(titleId, outputPrefix, { renditions: stripped, rungQuality: { status: 'pending' } })).toBe(
+      true,
+    );
+    const result = await measureRungsHandler(jobOf(await dataFor(before?.source?.key ?? ''), 0), {
+      deps,
+      signal: new AbortController().signal,
+    });
     expect(result).toMatchObject({ measured: true });
     const after = await deps.titles.get(titleId);
     expect(after?.rungQuality?.status).toBe('measured');
@@ -105,6 +125,8 @@ describe('measure-rungs after publication', () => {
     expect(await deps.titles.updatePublished(titleId, outputPrefix, { rungQuality: { status: 'measured' } })).toBe(false);
     expect(await redis.exists(`${stack.config.prefix}:title:${titleId}`)).toBe(0);
     // A job delivered after the deletion skips.
-    expect(await measureRungsHandler(jobOf(await dataFor('x'), 0), { deps, signal: new AbortController().signal })).toEqual({ skipped: 'deleted' });
+    expect(await measureRungsHandler(jobOf(await dataFor('x'), 0), { deps, signal: new AbortController().signal })).toEqual({
+      skipped: 'deleted',
+    });
   }, 60_000);
 });

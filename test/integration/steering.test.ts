@@ -21,18 +21,25 @@ describe('player steering by the approved fill plan', () => {
   let unfilled: string;
   let filledPrefix: string;
   let filledKeys: string[];
-  const inject = (method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) => stack.api.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+  const inject = (method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) =>
+    stack.api.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
   const lines = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
   const mapUri = (text: string) => /#EXT-X-MAP:URI="([^"]+)"/.exec(text)?.[1];
 
   beforeAll(async () => {
-    stack = await startTestStack({ storage: 'local', workers: 2, applianceOrigins: ['https://edge-1.example', 'https://edge-2.example'], publicUrl: 'https://vod.example' });
+    stack = await startTestStack({
+      storage: 'local',
+      workers: 2,
+      applianceOrigins: ['https://edge-1.example', 'https://edge-2.example'],
+      publicUrl: 'https://vod.example',
+    });
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-steer-'));
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 320, height: 180, fps: 25, durationS: 13 });
     [filled, unfilled] = await Promise.all([ingest(stack.api.app, master, 'filled'), ingest(stack.api.app, master, 'unfilled')]);
     for (const id of [filled, unfilled]) expect((await waitForFinal(stack.api.app, id)).state).toBe('ready');
-    for await (const o of stack.api.store.list(`titles/${filled}/`)) if (o.key.endsWith('/presentation.json')) filledPrefix = o.key.slice(0, -'presentation.json'.length);
+    for await (const o of stack.api.store.list(`titles/${filled}/`))
+      if (o.key.endsWith('/presentation.json')) filledPrefix = o.key.slice(0, -'presentation.json'.length);
     const p = await readPresentation(stack.api.store, filledPrefix);
     filledKeys = presentationTracks(p).flatMap((t) => trackFiles(filledPrefix, t).map((f) => f.key));
   }, 600_000);
@@ -53,10 +60,33 @@ describe('player steering by the approved fill plan', () => {
     const at = new Date(Date.now() + 3 * 86_400_000).toISOString();
     const fillWindow = { start: '02:00', end: '06:00', tz: 'UTC' };
     const appliances = [
-      { id: 'edge-1', cluster: 'eu-1', region: 'eu', capacityBytes: 3e9, fillGbps: 1, fillWindow, state: 'active', baseUrl: 'https://edge-1.example' },
-      { id: 'edge-2', cluster: 'eu-1', region: 'eu', capacityBytes: 1e9, fillGbps: 1, fillWindow, state: 'active', baseUrl: 'https://edge-2.example/' },
+      {
+        id: 'edge-1',
+        cluster: 'eu-1',
+        region: 'eu',
+        capacityBytes: 3e9,
+        fillGbps: 1,
+        fillWindow,
+        state: 'active',
+        baseUrl: 'https://edge-1.example',
+      },
+      {
+        id: 'edge-2',
+        cluster: 'eu-1',
+        region: 'eu',
+        capacityBytes: 1e9,
+        fillGbps: 1,
+        fillWindow,
+        state: 'active',
+        baseUrl: 'https://edge-2.example/',
+      },
     ];
-    const views = Array.from({ length: 3 }, (_, d) => ({ ts: new Date(Date.now() + d * 86_400_000 + 3_600_000).toISOString(), titleId: filled, region: 'eu', bytes: 5_000_000 }));
+    const views = Array.from({ length: 3 }, (_, d) => ({
+      ts: new Date(Date.now() + d * 86_400_000 + 3_600_000).toISOString(),
+      titleId: filled,
+      region: 'eu',
+      bytes: 5_000_000,
+    }));
     // No serveGbps: one copy per file, so a holder and a non-holder can be told apart.
     const created = await inject('POST', '/v1/fill-plans', { appliances, views, at, holdings: { 'edge-1': filledKeys } });
     expect(created.statusCode).toBe(201);
@@ -64,7 +94,9 @@ describe('player steering by the approved fill plan', () => {
     expect(catalog).toMatchObject({ titles: 2, source: 'storage' });
     expect(catalog.files).toBe(2 * filledKeys.length);
 
-    const plan = (await inject('GET', `/v1/fill-plans/${id}`)).json<{ plan: { placements: Record<string, string[]>; fills: { key: string; applianceId: string; startAt: string }[] } }>().plan;
+    const plan = (await inject('GET', `/v1/fill-plans/${id}`)).json<{
+      plan: { placements: Record<string, string[]>; fills: { key: string; applianceId: string; startAt: string }[] };
+    }>().plan;
     // edge-1 keeps what it holds (nothing of the filled title moves), the other title is to be filled later.
     expect(plan.placements['edge-1']).toEqual(expect.arrayContaining(filledKeys));
     expect(plan.placements['edge-2']!.filter((k) => filledKeys.includes(k))).toEqual([]);
@@ -110,7 +142,9 @@ describe('player steering by the approved fill plan', () => {
     expect(seg.statusCode).toBe(200);
     expect(seg.rawPayload.length).toBeGreaterThan(0);
     const otherMpd = await inject('GET', `/v1/titles/${unfilled}/manifest.mpd?region=eu`);
-    expect([...otherMpd.body.matchAll(/initialization="([^"]+)"/g)].every((m) => m[1]!.startsWith(`https://vod.example/v1/titles/${unfilled}/`))).toBe(true);
+    expect(
+      [...otherMpd.body.matchAll(/initialization="([^"]+)"/g)].every((m) => m[1]!.startsWith(`https://vod.example/v1/titles/${unfilled}/`)),
+    ).toBe(true);
 
     // A region without appliances gets the origin; no region gets the stored, relative playlist.
     const mars = await inject('GET', `/v1/titles/${filled}/v0/playlist.m3u8?region=mars`);

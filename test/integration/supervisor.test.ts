@@ -40,16 +40,28 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     for (;;) {
       if (Date.now() > deadline) throw new Error(`up never listed its children in the lock: ${up.output()}`);
       const r = await lockRecord().catch(() => undefined);
-      if (r !== undefined && r.owner.pid === up.child.pid && r.workers.length === 2 && r.redis !== undefined) return [...r.workers, r.redis];
+      if (r !== undefined && r.owner.pid === up.child.pid && r.workers.length === 2 && r.redis !== undefined)
+        return [...r.workers, r.redis];
       if (up.child.exitCode !== null) throw new Error(`up exited: ${up.output()}`);
       await new Promise((res) => setTimeout(res, 50));
     }
   };
   const request = async (method: string, url: string, body?: Buffer): Promise<Response> =>
-    fetch(`${api}${url}`, { method, headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/octet-stream' }) }, ...(body === undefined ? {} : { body }) });
-  const title = async (id: string): Promise<{ state: string; progress: number }> => (await (await request('GET', `/v1/titles/${id}`)).json()) as { state: string; progress: number };
+    fetch(`${api}${url}`, {
+      method,
+      headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/octet-stream' }) },
+      ...(body === undefined ? {} : { body }),
+    });
+  const title = async (id: string): Promise<{ state: string; progress: number }> =>
+    (await (await request('GET', `/v1/titles/${id}`)).json()) as { state: string; progress: number };
   const ingest = async (): Promise<string> => {
-    const created = (await (await fetch(`${api}/v1/titles`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'crash' }) })).json()) as { id: string };
+    const created = (await (
+      await fetch(`${api}/v1/titles`, {
+        method: 'POST',
+        headers: { 'x-api-key': key, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'crash' }),
+      })
+    ).json()) as { id: string };
     const put = await request('PUT', `/v1/titles/${created.id}/master`, await readFile(master));
     expect(put.status).toBe(202);
     return created.id;
@@ -84,7 +96,10 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     for (const v of variants) {
       const playlist = new URL(v, `${api}/v1/titles/${id}/master.m3u8`).toString();
       // An HLS input lists the stream under its program too: the count is printed twice.
-      const out = await runProbe(['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', playlist], { signal: AbortSignal.timeout(120_000) });
+      const out = await runProbe(
+        ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', playlist],
+        { signal: AbortSignal.timeout(120_000) },
+      );
       expect(Number(out.stdout.trim().split('\n')[0]), playlist).toBe(DURATION_S * FPS);
     }
   };
@@ -208,7 +223,15 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     await listening(again);
     expect((await title(id)).state).toBe('ready');
     await expectPlayable(id);
-    const probe = await runProbe(['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', `${api}/v1/titles/${id}/master.m3u8`]);
+    const probe = await runProbe([
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_type',
+      '-of',
+      'csv=p=0',
+      `${api}/v1/titles/${id}/master.m3u8`,
+    ]);
     expect(probe.stdout).toContain('video');
     await stop(again);
   }, 300_000);

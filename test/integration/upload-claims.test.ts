@@ -45,11 +45,21 @@ describe('master uploads claimed atomically', () => {
     const t = await createTitle(stack.api.app, 'race');
     const firstBytes = Buffer.alloc(3 * 1024 * 1024, 1);
     const first = new PassThrough();
-    const firstRes = stack.api.app.inject({ method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'application/octet-stream' }, payload: first });
+    const firstRes = stack.api.app.inject({
+      method: 'PUT',
+      url: `/v1/titles/${t.id}/master`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: first,
+    });
     first.write(firstBytes.subarray(0, 1024 * 1024));
     await claimHeld(t.id, true);
 
-    const second = await stack.api.app.inject({ method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(2048, 2) });
+    const second = await stack.api.app.inject({
+      method: 'PUT',
+      url: `/v1/titles/${t.id}/master`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: Buffer.alloc(2048, 2),
+    });
     expect(second.statusCode).toBe(409);
     expect(second.json()).toMatchObject({ code: 'VF_UPLOAD_IN_PROGRESS' });
     expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
@@ -61,10 +71,19 @@ describe('master uploads claimed atomically', () => {
     const sha = createHash('sha256').update(firstBytes).digest('hex');
     expect(title).toMatchObject({ state: 'queued', source: { sizeBytes: firstBytes.length, sha256: sha } });
     // Second instrument: the bytes in storage, hashed here.
-    expect(createHash('sha256').update(await stack.api.store.get(title.source.key)).digest('hex')).toBe(sha);
+    expect(
+      createHash('sha256')
+        .update(await stack.api.store.get(title.source.key))
+        .digest('hex'),
+    ).toBe(sha);
     expect(await sourceKeys(t.id)).toEqual([title.source.key]);
     // Published: a third upload is refused as one too many, not as a race.
-    const third = await stack.api.app.inject({ method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(16) });
+    const third = await stack.api.app.inject({
+      method: 'PUT',
+      url: `/v1/titles/${t.id}/master`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: Buffer.alloc(16),
+    });
     expect(third.json()).toMatchObject({ code: 'VF_MASTER_ALREADY_SET' });
     expect(await redis.exists(claimKey(t.id))).toBe(0);
   });
@@ -72,7 +91,13 @@ describe('master uploads claimed atomically', () => {
   it('frees the title when an upload dies mid-way, keeping none of it, so the retry succeeds', async () => {
     const t = await createTitle(stack.api.app, 'dropped');
     const url = new URL(`${base}/v1/titles/${t.id}/master`);
-    const req = http.request({ method: 'PUT', host: url.hostname, port: url.port, path: url.pathname, headers: { 'x-api-key': stack.adminKey, 'content-type': 'application/octet-stream', 'content-length': String(8 * 1024 * 1024) } });
+    const req = http.request({
+      method: 'PUT',
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      headers: { 'x-api-key': stack.adminKey, 'content-type': 'application/octet-stream', 'content-length': String(8 * 1024 * 1024) },
+    });
     req.on('error', () => undefined);
     req.write(Buffer.alloc(1024 * 1024, 3));
     await claimHeld(t.id, true);
@@ -81,7 +106,12 @@ describe('master uploads claimed atomically', () => {
     expect(await sourceKeys(t.id)).toEqual([]);
     expect((await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}` })).json()).toMatchObject({ state: 'uploading' });
 
-    const retry = await stack.api.app.inject({ method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.alloc(4096, 4) });
+    const retry = await stack.api.app.inject({
+      method: 'PUT',
+      url: `/v1/titles/${t.id}/master`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: Buffer.alloc(4096, 4),
+    });
     expect(retry.statusCode).toBe(202);
     expect((await sourceKeys(t.id)).length).toBe(1);
   });
@@ -89,7 +119,12 @@ describe('master uploads claimed atomically', () => {
   it('publishes nothing when the title is deleted while its master streams', async () => {
     const t = await createTitle(stack.api.app, 'deleted mid-upload');
     const body = new PassThrough();
-    const res = stack.api.app.inject({ method: 'PUT', url: `/v1/titles/${t.id}/master`, headers: { 'content-type': 'application/octet-stream' }, payload: body });
+    const res = stack.api.app.inject({
+      method: 'PUT',
+      url: `/v1/titles/${t.id}/master`,
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: body,
+    });
     body.write(Buffer.alloc(512 * 1024, 5));
     await claimHeld(t.id, true);
     expect((await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${t.id}` })).statusCode).toBe(204);

@@ -42,10 +42,20 @@ export async function makeArtworkMaster(file: string, size = { width: 640, heigh
   ];
   await runFfmpeg([
     ...sources.flatMap((src) => ['-f', 'lavfi', '-i', src]),
-    '-filter_complex', `${sources.map((_, i) => `[${i}:v]`).join('')}concat=n=${sources.length}:v=1:a=0,format=yuv420p[v]`,
-    '-map', '[v]',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '50',
-    '-movflags', '+faststart',
+    '-filter_complex',
+    `${sources.map((_, i) => `[${i}:v]`).join('')}concat=n=${sources.length}:v=1:a=0,format=yuv420p[v]`,
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '18',
+    '-g',
+    '50',
+    '-movflags',
+    '+faststart',
     file,
   ]);
 }
@@ -53,8 +63,16 @@ export async function makeArtworkMaster(file: string, size = { width: 640, heigh
 /** A 2 s all-black title: no frame can be artwork. */
 export async function makeBlackMaster(file: string): Promise<void> {
   await runFfmpeg([
-    '-f', 'lavfi', '-i', 'color=black:size=320x180:rate=25:duration=2',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p',
+    '-f',
+    'lavfi',
+    '-i',
+    'color=black:size=320x180:rate=25:duration=2',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
     file,
   ]);
 }
@@ -63,7 +81,10 @@ export async function makeBlackMaster(file: string): Promise<void> {
  * A master of distinct shots (about 6 s each, rotating through lavfi sources with grain), for
  * benchmarks that need a title with many usable, different frames.
  */
-export async function makeScenesMaster(file: string, spec: { width: number; height: number; fps: number; durationS: number }): Promise<void> {
+export async function makeScenesMaster(
+  file: string,
+  spec: { width: number; height: number; fps: number; durationS: number },
+): Promise<void> {
   const s = `size=${spec.width}x${spec.height}:rate=${spec.fps}`;
   const cells = `s=${Math.round(spec.width / 4)}x${Math.round(spec.height / 4)}:r=${spec.fps}`;
   const up = `scale=${spec.width}:${spec.height}:flags=neighbor`;
@@ -80,13 +101,26 @@ export async function makeScenesMaster(file: string, spec: { width: number; heig
   ];
   const sceneS = 6;
   const count = Math.ceil(spec.durationS / sceneS);
-  const sources = Array.from({ length: count }, (_, i) => `${kinds[i % kinds.length]!},trim=duration=${Math.min(sceneS, spec.durationS - i * sceneS)},setpts=PTS-STARTPTS`);
+  const sources = Array.from(
+    { length: count },
+    (_, i) => `${kinds[i % kinds.length]!},trim=duration=${Math.min(sceneS, spec.durationS - i * sceneS)},setpts=PTS-STARTPTS`,
+  );
   await runFfmpeg([
     ...sources.flatMap((src) => ['-f', 'lavfi', '-i', src]),
-    '-filter_complex', `${sources.map((_, i) => `[${i}:v]`).join('')}concat=n=${sources.length}:v=1:a=0,format=yuv420p[v]`,
-    '-map', '[v]',
-    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-g', String(spec.fps * 2),
-    '-movflags', '+faststart',
+    '-filter_complex',
+    `${sources.map((_, i) => `[${i}:v]`).join('')}concat=n=${sources.length}:v=1:a=0,format=yuv420p[v]`,
+    '-map',
+    '[v]',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '18',
+    '-g',
+    String(spec.fps * 2),
+    '-movflags',
+    '+faststart',
     file,
   ]);
 }

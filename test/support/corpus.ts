@@ -23,7 +23,9 @@ let fetched: Promise<string> | undefined;
 
 /** Fetches the corpus once per process (a no-op when the cache holds every clip) and lists it. */
 export async function realMasters(): Promise<CorpusMaster[]> {
-  fetched ??= promisify(execFile)('bash', [path.join(ROOT, 'scripts/fetch-corpus.sh')], { maxBuffer: 1 << 20 }).then((r) => r.stdout.trim());
+  fetched ??= promisify(execFile)('bash', [path.join(ROOT, 'scripts/fetch-corpus.sh')], { maxBuffer: 1 << 20 }).then((r) =>
+    r.stdout.trim(),
+  );
   const dir = await fetched;
   const manifest = await readFile(path.join(ROOT, 'test/corpus/manifest.tsv'), 'utf8');
   return manifest
@@ -49,35 +51,74 @@ const X264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt'
 
 const DERIVATIONS: readonly Derivation[] = [
   {
-    name: 'animation-1us', from: 'megamind', ext: 'mp4',
-    description: '3D animation at 23.976 fps on a 1/1000000 time base (frame times not multiples of the frame duration), B-pyramid, no audio',
+    name: 'animation-1us',
+    from: 'megamind',
+    ext: 'mp4',
+    description:
+      '3D animation at 23.976 fps on a 1/1000000 time base (frame times not multiples of the frame duration), B-pyramid, no audio',
     args: ['-map', '0:v:0', ...X264, '-x264-params', 'bframes=3:b-pyramid=normal', '-an', '-video_track_timescale', '1000000'],
   },
   {
-    name: 'camera-20fps-mp3-led', from: 'launch', ext: 'mp4',
+    name: 'camera-20fps-mp3-led',
+    from: 'launch',
+    ext: 'mp4',
     description: '720p camera footage at 20 fps with mono MP3 audio starting 0.4 s before the video (an edit list delays the video)',
     inputArgs: ['-itsoffset', '0.4'],
     args: ['-map', '0:v:0', '-map', '1:a:0', '-vf', 'scale=1280:720,fps=20', ...X264, '-c:a', 'libmp3lame', '-ac', '1', '-b:a', '96k'],
   },
   {
-    name: 'vfr-mkv', from: 'launch', ext: 'mkv',
+    name: 'vfr-mkv',
+    from: 'launch',
+    ext: 'mkv',
     description: 'variable frame rate: one frame in four dropped without retiming, in Matroska',
     args: ['-map', '0:v:0', '-vf', "select='mod(n\\,4)'", '-fps_mode', 'passthrough', ...X264, '-an'],
   },
   {
-    name: 'letterbox-2997', from: 'bunny-mkv', ext: 'mp4',
+    name: 'letterbox-2997',
+    from: 'bunny-mkv',
+    ext: 'mp4',
     description: 'Big Buck Bunny at 29.97 fps, 2.39:1 picture letterboxed in a 1280x720 frame, AAC',
-    args: ['-map', '0:v:0', '-map', '0:a:0', '-vf', 'fps=30000/1001,scale=1280:536,pad=1280:720:0:92:black', ...X264, '-c:a', 'aac', '-ac', '2'],
+    args: [
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      '-vf',
+      'fps=30000/1001,scale=1280:536,pad=1280:720:0:92:black',
+      ...X264,
+      '-c:a',
+      'aac',
+      '-ac',
+      '2',
+    ],
   },
   {
-    name: 'launch-60fps', from: 'launch', ext: 'mp4',
+    name: 'launch-60fps',
+    from: 'launch',
+    ext: 'mp4',
     description: 'the rocket launch at 60 fps (frames repeated to 60 fps), B-frames, AAC',
     args: ['-map', '0:v:0', '-map', '0:a:0', '-vf', 'fps=60', ...X264, '-c:a', 'aac'],
   },
   {
-    name: 'open-gop-ts', from: 'channels', ext: 'ts',
+    name: 'open-gop-ts',
+    from: 'channels',
+    ext: 'ts',
     description: 'open GOPs with B-frames in MPEG-TS (video starting at 1.4 s), AAC',
-    args: ['-map', '0:v:0', '-map', '0:a:0', ...X264, '-x264-params', 'open_gop=1:bframes=3:keyint=24', '-c:a', 'aac', '-ac', '2', '-t', '12'],
+    args: [
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      ...X264,
+      '-x264-params',
+      'open_gop=1:bframes=3:keyint=24',
+      '-c:a',
+      'aac',
+      '-ac',
+      '2',
+      '-t',
+      '12',
+    ],
   },
 ];
 

@@ -15,12 +15,26 @@ export interface MasterSpec {
 export async function makeMaster(file: string, spec: MasterSpec): Promise<void> {
   const audio = spec.audio ?? true;
   await runFfmpeg([
-    '-f', 'lavfi', '-i', `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
     ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
-    '-t', String(spec.durationS),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-g', String(spec.fps * 2),
+    '-t',
+    String(spec.durationS),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-crf',
+    '18',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(spec.fps * 2),
     ...(audio ? ['-c:a', 'aac', '-b:a', '128k'] : []),
-    '-movflags', '+faststart',
+    '-movflags',
+    '+faststart',
     file,
   ]);
 }
@@ -41,18 +55,41 @@ export interface FrameInfo {
 
 /** Every decoded frame of a stream, in presentation order. */
 export async function frames(file: string, stream: 'v:0' | 'a:0' = 'v:0'): Promise<FrameInfo[]> {
-  const out = await runProbe(['-v', 'error', '-select_streams', stream, '-show_entries', 'frame=pts_time,key_frame,pict_type', '-of', 'json', file]);
+  const out = await runProbe([
+    '-v',
+    'error',
+    '-select_streams',
+    stream,
+    '-show_entries',
+    'frame=pts_time,key_frame,pict_type',
+    '-of',
+    'json',
+    file,
+  ]);
   const parsed = JSON.parse(out.stdout) as { frames: { pts_time?: string; key_frame?: number; pict_type?: string }[] };
   return parsed.frames.map((f) => ({ ptsS: Number(f.pts_time), key: f.key_frame === 1, type: f.pict_type ?? '?' }));
 }
 
-export async function probeJson(file: string): Promise<{ format: { duration: string; bit_rate?: string }; streams: Record<string, unknown>[] }> {
+export async function probeJson(
+  file: string,
+): Promise<{ format: { duration: string; bit_rate?: string }; streams: Record<string, unknown>[] }> {
   const out = await runProbe(['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
   return JSON.parse(out.stdout) as { format: { duration: string; bit_rate?: string }; streams: Record<string, unknown>[] };
 }
 
 export async function countFrames(file: string): Promise<number> {
-  const out = await runProbe(['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file]);
+  const out = await runProbe([
+    '-v',
+    'error',
+    '-count_frames',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=nb_read_frames',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
   return Number(out.stdout.trim());
 }
 

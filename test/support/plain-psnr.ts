@@ -29,7 +29,8 @@ export interface PlainWindow {
 
 /** PSNR-Y over the whole title, or over one window of its frames. */
 export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): Promise<number> {
-  const pick = window === undefined ? '' : `trim=start_frame=${window.startFrame}:end_frame=${window.endFrame},select='not(mod(n\\,${window.step}))',`;
+  const pick =
+    window === undefined ? '' : `trim=start_frame=${window.startFrame}:end_frame=${window.endFrame},select='not(mod(n\\,${window.step}))',`;
   const c = input.crop;
   const size = c === undefined ? `${input.width}:${input.height}` : `${c.width}:${c.height}`;
   const cut = c === undefined ? '' : `crop=${c.width}:${c.height}:${c.x}:${c.y},`;
@@ -39,11 +40,15 @@ export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): P
     '[d][r]psnr',
   ].join(';');
   const stderr = await new Promise<string>((resolve, reject) => {
-    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-i', input.encoded, '-i', input.master, '-lavfi', graph, '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-i', input.encoded, '-i', input.master, '-lavfi', graph, '-f', 'null', '-'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     p.stderr.on('data', (b: Buffer) => (err += b.toString()));
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(err) : reject(new Error(`plain psnr: ffmpeg exited ${String(code)}: ${err.slice(-500)}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve(err) : reject(new Error(`plain psnr: ffmpeg exited ${String(code)}: ${err.slice(-500)}`)),
+    );
   });
   const m = /PSNR y:(inf|[\d.]+)/.exec(stderr);
   if (m?.[1] === undefined) throw new Error(`plain psnr printed no summary: ${stderr.slice(-500)}`);
@@ -54,7 +59,11 @@ export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): P
  * PSNR-Y over the windows a title reports it measured, combined as the report combines them
  * (each window's figure weighted by its length).
  */
-export async function plainPsnrYOver(input: PlainPsnrInput, frames: readonly { startFrame: number; endFrame: number }[], step: number): Promise<number> {
+export async function plainPsnrYOver(
+  input: PlainPsnrInput,
+  frames: readonly { startFrame: number; endFrame: number }[],
+  step: number,
+): Promise<number> {
   let sum = 0;
   let weight = 0;
   for (const f of frames) {

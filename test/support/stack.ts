@@ -76,7 +76,14 @@ export async function startTestStack(opts: {
   };
   for (let i = 0; i < (opts.workers ?? 2); i++) await addWorker();
   return {
-    redis, config, api, workers, storage, dir, addWorker, adminKey,
+    redis,
+    config,
+    api,
+    workers,
+    storage,
+    dir,
+    addWorker,
+    adminKey,
     listen: async () => {
       await api.app.listen({ port: 0, host: '127.0.0.1' });
       const address = api.app.server.address();

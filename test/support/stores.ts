@@ -22,9 +22,21 @@ export const storeKinds: Record<'local' | 's3', () => Promise<TestStore>> = {
   s3: async () => {
     const server = await startS3rver();
     const config: StorageConfig = {
-      kind: 's3', bucket: server.bucket, endpoint: server.endpoint, region: 'us-east-1', accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER',
+      kind: 's3',
+      bucket: server.bucket,
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      accessKeyId: 'S3RVER',
+      secretAccessKey: 'S3RVER',
     };
     const store = new S3ObjectStore(config);
-    return { store, config, close: async () => { store.client.destroy(); await server.stop(); } };
+    return {
+      store,
+      config,
+      close: async () => {
+        store.client.destroy();
+        await server.stop();
+      },
+    };
   },
 };

@@ -24,20 +24,40 @@ function block(text: string, key: string, indent: number): string {
 const service = (name: string): string => block(block(compose, 'services', 0), name, 2);
 /** Every variable the runtime configuration reads, taken from its source so a new one cannot be missed here. */
 const VODFORGE_ENV = [
-  ...new Set([...readFileSync(new URL('orchestrator/config.ts', root), 'utf8').matchAll(/(?:read\(env, '|\benv\.)([A-Z][A-Z0-9_]+)/g)].map((m) => m[1])),
+  ...new Set(
+    [...readFileSync(new URL('orchestrator/config.ts', root), 'utf8').matchAll(/(?:read\(env, '|\benv\.)([A-Z][A-Z0-9_]+)/g)].map(
+      (m) => m[1],
+    ),
+  ),
 ];
 
 /** The secrets compose requires, as an operator's .env would set them. */
-const SECRETS = { REDIS_PASSWORD: 'r3dis-pw', MINIO_ROOT_USER: 'minio-root', MINIO_ROOT_PASSWORD: 'root-pw-123456', S3_ACCESS_KEY_ID: 'vodforge', S3_SECRET_ACCESS_KEY: 'vf-secret-123456' };
+const SECRETS = {
+  REDIS_PASSWORD: 'r3dis-pw',
+  MINIO_ROOT_USER: 'minio-root',
+  MINIO_ROOT_PASSWORD: 'root-pw-123456',
+  S3_ACCESS_KEY_ID: 'vodforge',
+  S3_SECRET_ACCESS_KEY: 'vf-secret-123456',
+};
 const composeConfig = (env: Record<string, string>, ...args: string[]): string => {
   const clean: NodeJS.ProcessEnv = { ...process.env, S3_BUCKET: '', ...env };
   for (const name of Object.keys(SECRETS)) if (!(name in env)) delete clean[name];
-  return execFileSync('docker-compose', ['-f', fileURLToPath(new URL('docker-compose.yml', root)), ...args], { encoding: 'utf8', env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('docker-compose', ['-f', fileURLToPath(new URL('docker-compose.yml', root)), ...args], {
+    encoding: 'utf8',
+    env: clean,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 };
 
 describe('docker-compose config (Debian docker-compose 1.29)', () => {
   it('accepts the file, and api and worker get the same vodforge environment', () => {
-    expect(composeConfig(SECRETS, 'config', '--services').trim().split('\n').sort()).toEqual(['api', 'createbucket', 'minio', 'redis', 'worker']);
+    expect(composeConfig(SECRETS, 'config', '--services').trim().split('\n').sort()).toEqual([
+      'api',
+      'createbucket',
+      'minio',
+      'redis',
+      'worker',
+    ]);
     const resolved = composeConfig(SECRETS, 'config');
     // Interpolated values reach the containers: the compose stack's Redis (with its password) and MinIO.
     expect(resolved).toMatch(/REDIS_URL: redis:\/\/:r3dis-pw@redis:6379/);

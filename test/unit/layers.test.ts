@@ -12,13 +12,20 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Floor of each top-level folder of the product; bin/, bench/ and test/ stand above all. */
-export const FLOORS: Readonly<Record<string, number>> = {
-  ladder: 1, artwork: 1, 'cdn-planner': 1,
-  ffmpeg: 2, storage: 2, observability: 2,
-  titles: 3, packaging: 3, stills: 3,
+const FLOORS: Readonly<Record<string, number>> = {
+  ladder: 1,
+  artwork: 1,
+  'cdn-planner': 1,
+  ffmpeg: 2,
+  storage: 2,
+  observability: 2,
+  titles: 3,
+  packaging: 3,
+  stills: 3,
   pipeline: 4,
   // Neighbours: neither imports the other (but for the one arrow below).
-  workers: 5, orchestrator: 5,
+  workers: 5,
+  orchestrator: 5,
 };
 
 /** Imports that cross upward on purpose, each with its reason. */
@@ -39,7 +46,7 @@ async function sources(dir: string): Promise<string[]> {
 }
 
 /** Every relative import of the product as `from -> to`, paths relative to the root. */
-export async function importArrows(): Promise<{ from: string; to: string }[]> {
+async function importArrows(): Promise<{ from: string; to: string }[]> {
   const arrows: { from: string; to: string }[] = [];
   for (const folder of Object.keys(FLOORS)) {
     for (const file of await sources(path.join(ROOT, folder))) {
@@ -54,7 +61,7 @@ export async function importArrows(): Promise<{ from: string; to: string }[]> {
 }
 
 /** The arrows that break the floors, each as `from -> to`. */
-export function arrowsUp(arrows: readonly { from: string; to: string }[]): string[] {
+function arrowsUp(arrows: readonly { from: string; to: string }[]): string[] {
   const top = (p: string): string => p.split(path.sep)[0]!;
   return arrows
     .filter(({ from, to }) => {
@@ -75,14 +82,16 @@ describe('layers', () => {
   });
 
   it('finds an arrow that runs back up, and one between neighbours on a floor', () => {
-    expect(arrowsUp([
-      { from: 'workers/jobs/package.ts', to: 'orchestrator/app.ts' },
-      { from: 'storage/s3.ts', to: 'ffmpeg/run.ts' },
-      { from: 'ladder/hull.ts', to: 'pipeline/types.ts' },
-      { from: 'workers/jobs/probe.ts', to: 'ffmpeg/probe.ts' },
-      { from: 'orchestrator/runtime/services.ts', to: 'workers/worker.ts' },
-      { from: 'orchestrator/config.ts', to: 'workers/jobs/context.ts' },
-    ])).toEqual([
+    expect(
+      arrowsUp([
+        { from: 'workers/jobs/package.ts', to: 'orchestrator/app.ts' },
+        { from: 'storage/s3.ts', to: 'ffmpeg/run.ts' },
+        { from: 'ladder/hull.ts', to: 'pipeline/types.ts' },
+        { from: 'workers/jobs/probe.ts', to: 'ffmpeg/probe.ts' },
+        { from: 'orchestrator/runtime/services.ts', to: 'workers/worker.ts' },
+        { from: 'orchestrator/config.ts', to: 'workers/jobs/context.ts' },
+      ]),
+    ).toEqual([
       'workers/jobs/package.ts -> orchestrator/app.ts',
       'storage/s3.ts -> ffmpeg/run.ts',
       'ladder/hull.ts -> pipeline/types.ts',
@@ -92,7 +101,12 @@ describe('layers', () => {
 
   it('every folder of the product has a floor', async () => {
     const dirs = (await readdir(ROOT, { withFileTypes: true }))
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && !['node_modules', 'test', 'bench', 'bin', 'scripts', 'test-output'].includes(e.name))
+      .filter(
+        (e) =>
+          e.isDirectory() &&
+          !e.name.startsWith('.') &&
+          !['node_modules', 'test', 'bench', 'bin', 'scripts', 'test-output'].includes(e.name),
+      )
       .map((e) => e.name)
       .sort();
     expect(dirs).toEqual(Object.keys(FLOORS).sort());

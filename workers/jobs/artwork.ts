@@ -16,8 +16,14 @@ import { chooseFromBursts } from '../../stills/bursts.ts';
 import { artworkVideoOf, extractCandidates, extractStills } from '../../stills/extract.ts';
 import { renderFrame } from '../../stills/render.ts';
 import {
-  ARTWORK_MANIFEST_SCHEMA, artworkRoot, artworkVersionPrefix, readArtworkManifest, writeArtworkManifest,
-  type ArtworkCandidateEntry, type ArtworkManifest, type ArtworkPin,
+  ARTWORK_MANIFEST_SCHEMA,
+  artworkRoot,
+  artworkVersionPrefix,
+  readArtworkManifest,
+  writeArtworkManifest,
+  type ArtworkCandidateEntry,
+  type ArtworkManifest,
+  type ArtworkPin,
 } from '../../stills/manifest.ts';
 import { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../../stills/settings.ts';
 import { mapLimit } from '../../storage/transfer.ts';
@@ -32,7 +38,12 @@ export { DEFAULT_ARTWORK_SETTINGS, type ArtworkSettings } from '../../stills/set
  * Enqueues the artwork job of a published title. A flow with no children is a plain job; its
  * deterministic id makes a repeated enqueue (a redelivered package job) add nothing new.
  */
-export async function enqueueArtwork(deps: WorkerDeps, source: ArtworkSource, probe: ProbeResult, settings: ArtworkSettings = DEFAULT_ARTWORK_SETTINGS): Promise<void> {
+export async function enqueueArtwork(
+  deps: WorkerDeps,
+  source: ArtworkSource,
+  probe: ProbeResult,
+  settings: ArtworkSettings = DEFAULT_ARTWORK_SETTINGS,
+): Promise<void> {
   const version = `${source.sha256.slice(0, 16)}-${digest(settings)}`;
   const data: ArtworkJobData = {
     source: { titleId: source.titleId, sourceKey: source.sourceKey, sha256: source.sha256 },
@@ -51,14 +62,26 @@ export const artworkHandler: Handler<'artwork'> = async (job, { deps, signal }) 
   const started = Date.now();
   let manifest: ArtworkManifest;
   try {
-    manifest = await computeArtwork(job.id ?? `artwork-${titleId}`, d, settings, deps, signal, (f) => void job.updateProgress(Math.round(f * 100)).catch(() => undefined));
+    manifest = await computeArtwork(
+      job.id ?? `artwork-${titleId}`,
+      d,
+      settings,
+      deps,
+      signal,
+      (f) => void job.updateProgress(Math.round(f * 100)).catch(() => undefined),
+    );
   } catch (err) {
     if (signal.aborted || !isFinalAttempt(job, err)) throw err;
     const { error: e, code } = failureOf(err, 'VF_ARTWORK_FAILED', deps.redact);
     deps.log.error({ titleId, jobId: job.id, err: e.message, code }, 'artwork failed; the title is not affected');
     manifest = {
-      schema: ARTWORK_MANIFEST_SCHEMA, titleId, version: d.version, generatedAt: new Date().toISOString(), status: 'failed',
-      error: { code, message: e.message }, candidates: [],
+      schema: ARTWORK_MANIFEST_SCHEMA,
+      titleId,
+      version: d.version,
+      generatedAt: new Date().toISOString(),
+      status: 'failed',
+      error: { code, message: e.message },
+      candidates: [],
     };
   }
   // A title deleted while the job ran must not get its artwork back.
@@ -72,7 +95,10 @@ export const artworkHandler: Handler<'artwork'> = async (job, { deps, signal }) 
   manifest = { ...manifest, ...(pin === undefined ? {} : { pin }), ...(previous?.custom === undefined ? {} : { custom: previous.custom }) };
   await writeArtworkManifest(deps.store, manifest);
   const chosen = manifest.candidates.filter((c) => c.chosen).length;
-  deps.log.info({ titleId, status: manifest.status, candidates: manifest.candidates.length, chosen, ms: Date.now() - started }, 'artwork chosen');
+  deps.log.info(
+    { titleId, status: manifest.status, candidates: manifest.candidates.length, chosen, ms: Date.now() - started },
+    'artwork chosen',
+  );
   return { status: manifest.status, candidates: manifest.candidates.length, chosen };
 };
 
@@ -81,18 +107,31 @@ export const artworkHandler: Handler<'artwork'> = async (job, { deps, signal }) 
  * when the master cannot be read at all. Exported for the benchmark.
  */
 export async function computeArtwork(
-  label: string, d: ArtworkJobData, settings: ArtworkSettings, deps: Pick<WorkerDeps, 'store' | 'tmpDir'>, signal: AbortSignal, progress: (f: number) => void,
+  label: string,
+  d: ArtworkJobData,
+  settings: ArtworkSettings,
+  deps: Pick<WorkerDeps, 'store' | 'tmpDir'>,
+  signal: AbortSignal,
+  progress: (f: number) => void,
 ): Promise<ArtworkManifest> {
   const input = await deps.store.readableLocation(d.source.sourceKey);
   const plan = planArtworkSampling(d.video, settings.sampling);
   return withScratch(deps.tmpDir, label, async (dir) => {
     const prefix = artworkVersionPrefix(d.source.titleId, d.version);
     const extracted = await extractCandidates(input, d.video, plan, dir, {
-      signal, onProgress: (f) => progress(0.6 * f), ...(settings.selection.neighbourWindowS === undefined ? {} : { neighbourWindowS: settings.selection.neighbourWindowS }),
+      signal,
+      onProgress: (f) => progress(0.6 * f),
+      ...(settings.selection.neighbourWindowS === undefined ? {} : { neighbourWindowS: settings.selection.neighbourWindowS }),
     });
     const selection = chooseFromBursts(extracted.analysed, settings.selection);
     const rank = new Map(selection.shortlist.map((s, i) => [s.index, i]));
-    const stills = extractStills(input, d.video, selection.shortlist.map((s) => s.atS), dir, { signal, captured: extracted.captured });
+    const stills = extractStills(
+      input,
+      d.video,
+      selection.shortlist.map((s) => s.atS),
+      dir,
+      { signal, captured: extracted.captured },
+    );
     // Each frame is cropped and stored as soon as its still is out, one at a time: a frame's
     // renditions already run side by side, and two frames at once cost more CPU for no time.
     let done = 0;
@@ -106,7 +145,9 @@ export async function computeArtwork(
     const candidates: ArtworkCandidateEntry[] = selection.candidates.map((c) => {
       const r = images.get(c.index);
       return {
-        atS: round(c.atS), sceneIndex: c.sceneIndex, score: round(c.total),
+        atS: round(c.atS),
+        sceneIndex: c.sceneIndex,
+        score: round(c.total),
         ...(c.score === undefined ? {} : { parts: roundParts(c.score.parts) }),
         ...(c.rejected === undefined ? {} : { rejected: { reason: c.rejected.reason, detail: c.rejected.detail } }),
         offered: selection.offered.has(c.index),
@@ -117,10 +158,16 @@ export async function computeArtwork(
       };
     });
     const base = {
-      schema: ARTWORK_MANIFEST_SCHEMA, titleId: d.source.titleId, version: d.version, generatedAt: new Date().toISOString(),
-      candidates, cutsS: extracted.cutsS.map(round), ...(warnings.length === 0 ? {} : { warnings }),
+      schema: ARTWORK_MANIFEST_SCHEMA,
+      titleId: d.source.titleId,
+      version: d.version,
+      generatedAt: new Date().toISOString(),
+      candidates,
+      cutsS: extracted.cutsS.map(round),
+      ...(warnings.length === 0 ? {} : { warnings }),
     } as const;
-    if (!selection.usable) return { ...base, status: 'no-usable-frame', flag: 'no-usable-frame', reason: selection.reason ?? 'no usable frame' };
+    if (!selection.usable)
+      return { ...base, status: 'no-usable-frame', flag: 'no-usable-frame', reason: selection.reason ?? 'no usable frame' };
     return { ...base, status: 'ready' };
   });
 }
@@ -132,4 +179,5 @@ function stillPinnable(pin: ArtworkPin | undefined, m: ArtworkManifest): Artwork
 }
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;
-const roundParts = <T extends object>(parts: T): T => Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v as number)])) as T;
+const roundParts = <T extends object>(parts: T): T =>
+  Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, round(v as number)])) as T;

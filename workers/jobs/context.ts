@@ -64,8 +64,15 @@ export function throttledProgress(report: (fraction: number) => Promise<void>, i
  * Whether this failure is the job's last: bad input never improves on retry, and the last
  * attempt is the last. BullMQ recognises UnrecoverableError by name across a process boundary.
  */
-export function isFinalAttempt(job: { readonly attemptsMade: number; readonly opts: { readonly attempts?: number } }, err: unknown): boolean {
-  return err instanceof UnrecoverableError || (err as Error | undefined)?.name === 'UnrecoverableError' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+export function isFinalAttempt(
+  job: { readonly attemptsMade: number; readonly opts: { readonly attempts?: number } },
+  err: unknown,
+): boolean {
+  return (
+    err instanceof UnrecoverableError ||
+    (err as Error | undefined)?.name === 'UnrecoverableError' ||
+    job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
+  );
 }
 
 /** A failure as an Error with its stable code (the error's own `code` when it has one, else `fallback`). */

@@ -18,7 +18,9 @@ export const encodeAudioHandler: Handler<'encode-audio'> = async (job, { deps, s
   return withScratch(deps.tmpDir, job.id ?? 'audio', async (dir) => {
     const output = path.join(dir, 'audio.m4a');
     await runFfmpeg(buildArgs({ kind: 'encode-audio', input, offsetS: d.offsetS, output, bitrateKbps: d.bitrateKbps }), {
-      signal, durationS: d.durationS, onProgress: report,
+      signal,
+      durationS: d.durationS,
+      onProgress: report,
     });
     await uploadFile(deps.store, output, audioKey(d.layout), 'audio/mp4');
     await deps.titles.setProgress(titleId, 'audio', 1);

@@ -18,7 +18,8 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
   if (await deps.titles.isFinalOrGone(titleId)) return { skipped: true };
   await deps.titles.transition(titleId, 'encoding');
   const fps = frameRateValue(d.timeline.frameRate);
-  const chunkDurationS = d.chunk.endFrame === undefined ? Math.max(0.1, d.durationS - d.chunk.startFrame / fps) : (d.chunk.endFrame - d.chunk.startFrame) / fps;
+  const chunkDurationS =
+    d.chunk.endFrame === undefined ? Math.max(0.1, d.durationS - d.chunk.startFrame / fps) : (d.chunk.endFrame - d.chunk.startFrame) / fps;
   const part = `c${d.chunk.index}`;
   const report = throttledProgress(async (f) => {
     await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, part, f)]);
@@ -29,8 +30,15 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
     const started = Date.now();
     await runFfmpeg(
       buildArgs({
-        kind: 'encode-chunk', input, timeline: d.timeline, startFrame: d.chunk.startFrame,
-        endFrame: d.chunk.endFrame, rungs: d.rungs, outputs, settings: d.settings, ...(d.crop === undefined ? {} : { crop: d.crop }),
+        kind: 'encode-chunk',
+        input,
+        timeline: d.timeline,
+        startFrame: d.chunk.startFrame,
+        endFrame: d.chunk.endFrame,
+        rungs: d.rungs,
+        outputs,
+        settings: d.settings,
+        ...(d.crop === undefined ? {} : { crop: d.crop }),
       }),
       { signal, durationS: chunkDurationS, onProgress: report },
     );

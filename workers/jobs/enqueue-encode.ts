@@ -24,7 +24,12 @@ export async function enqueueEncode(
 ): Promise<{ chunks: number; rungs: number } | { skipped: string }> {
   const { titleId } = source;
   const settings = deps.settings;
-  const chunks = planChunks({ durationS: probe.durationS, frameRate: probe.video.frameRate, segmentS: settings.segmentS, chunkSegments: settings.chunkSegments });
+  const chunks = planChunks({
+    durationS: probe.durationS,
+    frameRate: probe.video.frameRate,
+    segmentS: settings.segmentS,
+    chunkSegments: settings.chunkSegments,
+  });
   const crop = probe.video.activeArea;
   // The crop changes every output; masters without bars keep the versions they always had.
   const version = `${source.sha256.slice(0, 16)}-${digest(crop === undefined ? { settings, ladder } : { settings, ladder, crop })}`;
@@ -39,18 +44,39 @@ export async function enqueueEncode(
   if (moved !== 'ok') return { skipped: moved };
 
   const timeline = timelineOf(probe);
-  const chunkData = chunks.map((chunk): EncodeChunkJobData => ({
-    layout, chunk, chunkCount: chunks.length, timeline, durationS: probe.durationS, rungs: ladder, settings, ...(crop === undefined ? {} : { crop }),
-  }));
+  const chunkData = chunks.map(
+    (chunk): EncodeChunkJobData => ({
+      layout,
+      chunk,
+      chunkCount: chunks.length,
+      timeline,
+      durationS: probe.durationS,
+      rungs: ladder,
+      settings,
+      ...(crop === undefined ? {} : { crop }),
+    }),
+  );
   const audio: EncodeAudioJobData | undefined =
     probe.audio === undefined
       ? undefined
-      // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
-      : { layout, offsetS: probe.audio.startTimeS - timeline.videoStartS, durationS: probe.durationS, bitrateKbps: settings.audioBitrateKbps };
+      : // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
+        {
+          layout,
+          offsetS: probe.audio.startTimeS - timeline.videoStartS,
+          durationS: probe.durationS,
+          bitrateKbps: settings.audioBitrateKbps,
+        };
   if (!hasAudio) await deps.titles.setProgress(titleId, 'audio', 1);
   const packageData: PackageJobData = {
-    layout, chunkCount: chunks.length, rungs: ladder, durationS: probe.durationS, hasAudio, settings,
-    timeline, sourceSize: activeCodedSize(probe.video), ...(crop === undefined ? {} : { crop }),
+    layout,
+    chunkCount: chunks.length,
+    rungs: ladder,
+    durationS: probe.durationS,
+    hasAudio,
+    settings,
+    timeline,
+    sourceSize: activeCodedSize(probe.video),
+    ...(crop === undefined ? {} : { crop }),
     ...(qualityWindows === undefined ? {} : { qualityWindows }),
   };
   await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, audio));

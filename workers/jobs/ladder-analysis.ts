@@ -56,21 +56,36 @@ const BURSTS_PER_PROCESS = 40;
  * input per burst, its timestamps from 0); seconds outside every burst are null.
  */
 export async function scanTitle(
-  deps: Pick<WorkerDeps, 'tmpDir'>, titleId: string, location: string, probe: ProbeResult, bursts: readonly ScanBurst[] | undefined, signal?: AbortSignal,
+  deps: Pick<WorkerDeps, 'tmpDir'>,
+  titleId: string,
+  location: string,
+  probe: ProbeResult,
+  bursts: readonly ScanBurst[] | undefined,
+  signal?: AbortSignal,
 ): Promise<{ sceneCutsS: number[]; sitiPerSecond: (SitiSecond | null)[] }> {
   const crop = probe.video.activeArea;
   const base = { kind: 'scan' as const, input: location, widthPx: 160, sceneThreshold: 10, ...(crop === undefined ? {} : { crop }) };
   return withScratch(deps.tmpDir, `scan-${titleId}`, async (dir) => {
     if (bursts === undefined) {
       const metadataFile = path.join(dir, 'scan.txt');
-      await runFfmpeg(buildScanArgs({ ...base, metadataFile }), { ...(signal === undefined ? {} : { signal }), durationS: probe.durationS });
+      await runFfmpeg(buildScanArgs({ ...base, metadataFile }), {
+        ...(signal === undefined ? {} : { signal }),
+        durationS: probe.durationS,
+      });
       // Without -copyts the scan's timestamps count from the file's start time.
       return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
     }
     const files = bursts.map((b, i) => ({ ...b, metadataFile: path.join(dir, `scan-${i}.txt`) }));
     for (let i = 0; i < files.length; i += BURSTS_PER_PROCESS) {
       const group = files.slice(i, i + BURSTS_PER_PROCESS);
-      await runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: group.map((b) => ({ seekS: probe.videoOffsetS + b.startS, durationS: b.durationS, metadataFile: b.metadataFile })) }), signal === undefined ? {} : { signal });
+      await runFfmpeg(
+        buildScanArgs({
+          ...base,
+          metadataFile: '',
+          bursts: group.map((b) => ({ seekS: probe.videoOffsetS + b.startS, durationS: b.durationS, metadataFile: b.metadataFile })),
+        }),
+        signal === undefined ? {} : { signal },
+      );
     }
     const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
     const sceneCutsS: number[] = [];
@@ -100,11 +115,16 @@ export async function startLadderAnalysis(
 ): Promise<{ samples: number }> {
   const startedAtMs = Date.now();
   const location = await deps.store.readableLocation(source.sourceKey);
-  const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: await keyframeTimes(location, probe.video.startTimeS, signal) }, { burstS: SAMPLE_OPTIONS.windowS });
+  const bursts = planScanBursts(
+    { durationS: probe.durationS, keyframesS: await keyframeTimes(location, probe.video.startTimeS, signal) },
+    { burstS: SAMPLE_OPTIONS.windowS },
+  );
   const scan = await scanTitle(deps, source.titleId, location, probe, bursts, signal);
   const windows = chooseSampleWindows(
     {
-      durationS: probe.durationS, sceneCutsS: scan.sceneCutsS, sitiPerSecond: scan.sitiPerSecond,
+      durationS: probe.durationS,
+      sceneCutsS: scan.sceneCutsS,
+      sitiPerSecond: scan.sitiPerSecond,
       // Windows start where a burst was scanned: described by it, and on a keyframe.
       ...(bursts === undefined ? {} : { candidateStartsS: bursts.map((b) => b.startS) }),
     },
@@ -115,16 +135,36 @@ export async function startLadderAnalysis(
   // could otherwise never ship at its own size, whatever the hull preferred.
   const own = activeDisplaySize(probe.video);
   const sizes = sampleSizes([{ width: own.width - (own.width % 2), height: own.height - (own.height % 2) }, ...fixed]);
-  const samples = windows.map((w, index): SampleJobData => ({
-    source, index, window: { startS: w.startS, durationS: w.durationS, weight: w.weight }, timeline: timelineOf(probe), sourceSize: activeCodedSize(probe.video), ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
-    sizes, crfs: SAMPLE_CRFS,
-    settings: deps.settings,
-  }));
+  const samples = windows.map(
+    (w, index): SampleJobData => ({
+      source,
+      index,
+      window: { startS: w.startS, durationS: w.durationS, weight: w.weight },
+      timeline: timelineOf(probe),
+      sourceSize: activeCodedSize(probe.video),
+      ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
+      sizes,
+      crfs: SAMPLE_CRFS,
+      settings: deps.settings,
+    }),
+  );
   const ladder: BuildLadderJobData = {
-    source, probe, fixed, windows: windows.map((w) => ({ startS: w.startS, durationS: w.durationS, weight: w.weight })), startedAtMs,
+    source,
+    probe,
+    fixed,
+    windows: windows.map((w) => ({ startS: w.startS, durationS: w.durationS, weight: w.weight })),
+    startedAtMs,
   };
   await deps.flow.add(ladderFlow(deps.queueName, source, ladder, samples));
-  deps.log.info({ titleId: source.titleId, windows: windows.length, sampledS: windows.reduce((s, w) => s + w.durationS, 0), cuts: scan.sceneCutsS.length }, 'ladder analysis started');
+  deps.log.info(
+    {
+      titleId: source.titleId,
+      windows: windows.length,
+      sampledS: windows.reduce((s, w) => s + w.durationS, 0),
+      cuts: scan.sceneCutsS.length,
+    },
+    'ladder analysis started',
+  );
   return { samples: windows.length };
 }
 
@@ -162,7 +202,15 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
     const t0 = Date.now();
     await runFfmpeg(
       buildSampleEncodeArgs({
-        kind: 'sample-encode', input, timeline: d.timeline, frames, sizes: d.sizes, crfs: d.crfs, outputs, settings: d.settings, losslessOutput,
+        kind: 'sample-encode',
+        input,
+        timeline: d.timeline,
+        frames,
+        sizes: d.sizes,
+        crfs: d.crfs,
+        outputs,
+        settings: d.settings,
+        losslessOutput,
         ...(d.crop === undefined ? {} : { crop: d.crop }),
       }),
       { signal },
@@ -172,10 +220,13 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
     // anything but identity means the samples were compared with other frames of the master.
     const measured = await measureQuality(
       {
-        reference: { input, timeline: d.timeline, frames }, picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-        distorted: [...outputs, losslessOutput.file].map((file) => ({ input: file })), frameStep: QUALITY_FRAME_STEP,
+        reference: { input, timeline: d.timeline, frames },
+        picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
+        distorted: [...outputs, losslessOutput.file].map((file) => ({ input: file })),
+        frameStep: QUALITY_FRAME_STEP,
       },
-      dir, signal,
+      dir,
+      signal,
     );
     const selfCheck = measured.at(-1);
     if (selfCheck === undefined) throw new Error('no self-check measured');
@@ -211,13 +262,19 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
   const source = activeDisplaySize(d.probe.video);
   try {
     if (windows.length === 0) {
-      throw new Error(`no sample window could be measured (${d.windows.length} planned)${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`);
+      throw new Error(
+        `no sample window could be measured (${d.windows.length} planned)${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`,
+      );
     }
     const points = aggregateWindows(windows);
     const planned = perTitleLadder(densifyCrf(points), source, { ...PER_TITLE_OPTIONS, ...viewerMinimums(source) });
     const rungs: Rung[] = planned.rungs.map((r) => ({
-      width: r.width, height: r.height, bitrateKbps: Math.round(r.bitrateKbps), crf: r.crf,
-      predictedPsnrDb: round2(r.predictedPsnrDb), predictedSsim: round4(r.predictedSsim),
+      width: r.width,
+      height: r.height,
+      bitrateKbps: Math.round(r.bitrateKbps),
+      crf: r.crf,
+      predictedPsnrDb: round2(r.predictedPsnrDb),
+      predictedSsim: round4(r.predictedSsim),
     }));
     let bdRateVsFixed: number | undefined;
     const notes = [...planned.notes.map((n) => `${n.code}: ${n.message}`), ...failures.map((f) => `SAMPLE_FAILED: ${f}`)];
@@ -225,14 +282,29 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
       const fixedCurve = monotoneCurve(fixedLadderCurve(points, d.fixed));
       // The ladder that ships, not the hull: rungs come from the Pareto front and may sit
       // under the hull's chords, so the hull would claim a saving no player gets.
-      const ours = monotoneCurve(rungs.map((r) => ({ bitrateKbps: r.bitrateKbps, quality: r.predictedPsnrDb ?? NaN })).filter((p) => Number.isFinite(p.quality)));
+      const ours = monotoneCurve(
+        rungs.map((r) => ({ bitrateKbps: r.bitrateKbps, quality: r.predictedPsnrDb ?? NaN })).filter((p) => Number.isFinite(p.quality)),
+      );
       bdRateVsFixed = round2(bdRate(fixedCurve, ours));
     } catch (err) {
       notes.push(`BD_RATE_UNAVAILABLE: ${(err as Error).message}`);
     }
-    return await enqueueEncode(deps, d.source, d.probe, rungs, {
-      policy: 'per-title', points, hull: planned.hull, ...(bdRateVsFixed === undefined ? {} : { bdRateVsFixed }), notes, sampledS, analysisS,
-    }, d.windows);
+    return await enqueueEncode(
+      deps,
+      d.source,
+      d.probe,
+      rungs,
+      {
+        policy: 'per-title',
+        points,
+        hull: planned.hull,
+        ...(bdRateVsFixed === undefined ? {} : { bdRateVsFixed }),
+        notes,
+        sampledS,
+        analysisS,
+      },
+      d.windows,
+    );
   } catch (err) {
     const reason = `per-title analysis failed, fixed ladder used: ${(err as Error).message}`;
     deps.log.warn({ titleId: d.source.titleId, jobId: job.id, reason }, 'ladder fallback');

@@ -48,7 +48,14 @@ async function joinTrack(deps: WorkerDeps, prefix: string, track: VideoTrack, fi
  * Every rung measured over every window, one ffmpeg per window for all rungs, so the master's
  * window is decoded once, not once per rung.
  */
-async function measurePublished(deps: WorkerDeps, d: MeasureRungsJobData, frames: readonly Required<FrameRange>[], video: readonly VideoTrack[], dir: string, signal: AbortSignal): Promise<QualitySummary[]> {
+async function measurePublished(
+  deps: WorkerDeps,
+  d: MeasureRungsJobData,
+  frames: readonly Required<FrameRange>[],
+  video: readonly VideoTrack[],
+  dir: string,
+  signal: AbortSignal,
+): Promise<QualitySummary[]> {
   const joined = await mapLimit(video, 4, async (track, i) => {
     const file = path.join(dir, `r${i}.mp4`);
     await joinTrack(deps, d.layout.outputPrefix, track, file);
@@ -60,11 +67,16 @@ async function measurePublished(deps: WorkerDeps, d: MeasureRungsJobData, frames
   for (const window of frames) {
     const q = await measureQuality(
       {
-        reference: { input: reference, timeline: d.timeline, frames: window }, picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-        distorted: joined.map((j) => ({ input: j.file, window: { firstPtsS: j.firstPtsS, frameRate: d.timeline.frameRate, frames: window } })),
+        reference: { input: reference, timeline: d.timeline, frames: window },
+        picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
+        distorted: joined.map((j) => ({
+          input: j.file,
+          window: { firstPtsS: j.firstPtsS, frameRate: d.timeline.frameRate, frames: window },
+        })),
         frameStep: QUALITY_FRAME_STEP,
       },
-      dir, signal,
+      dir,
+      signal,
     );
     perWindow.push({ q, weight: window.endFrame - window.startFrame });
   }
@@ -78,7 +90,9 @@ export function withMeasuredQuality(renditions: readonly Rendition[], quality: r
   return renditions.map((r) => {
     if (r.kind !== 'video') return r;
     const q = quality[v++];
-    return q === undefined ? r : { ...r, measuredPsnrDb: Math.round(q.psnrY * 100) / 100, measuredSsim: Math.round(q.ssim * 10000) / 10000 };
+    return q === undefined
+      ? r
+      : { ...r, measuredPsnrDb: Math.round(q.psnrY * 100) / 100, measuredSsim: Math.round(q.ssim * 10000) / 10000 };
   });
 }
 
@@ -93,16 +107,23 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     const presentation = JSON.parse((await deps.store.get(`${d.layout.outputPrefix}presentation.json`)).toString('utf8')) as Presentation;
     // The title's frames compared: measured, and recorded on the title for anyone to check.
     const frames = d.windows.map((w) => framesOf(w, d.timeline.frameRate));
-    const quality = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) => measurePublished(deps, d, frames, presentation.video, dir, signal));
+    const quality = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) =>
+      measurePublished(deps, d, frames, presentation.video, dir, signal),
+    );
     const renditions = withMeasuredQuality(title.renditions ?? [], quality);
-    const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { renditions, rungQuality: { status: 'measured', frames, frameStep: QUALITY_FRAME_STEP } });
+    const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, {
+      renditions,
+      rungQuality: { status: 'measured', frames, frameStep: QUALITY_FRAME_STEP },
+    });
     deps.log.info({ titleId, done, psnr: quality.map((q) => Math.round(q.psnrY * 100) / 100) }, 'rung quality measured');
     return { measured: done, rungs: quality.length };
   } catch (err) {
     if (signal.aborted || !isFinalAttempt(job, err)) throw err;
     const { error: e, code } = failureOf(err, 'VF_MEASURE_FAILED', deps.redact);
     deps.log.error({ titleId, err: e.message, code }, 'rung quality could not be measured; the title is not affected');
-    await deps.titles.updatePublished(titleId, d.layout.outputPrefix, { rungQuality: { status: 'failed', reason: `${code}: ${e.message}` } });
+    await deps.titles.updatePublished(titleId, d.layout.outputPrefix, {
+      rungQuality: { status: 'failed', reason: `${code}: ${e.message}` },
+    });
     return { measured: false, code };
   }
 };

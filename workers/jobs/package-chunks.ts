@@ -23,8 +23,19 @@ export async function missingChunks(deps: Pick<WorkerDeps, 'store'>, d: PackageJ
  * title is still whole at the master, so it is re-encoded instead of failed. The chunks are
  * planned again from the same pure inputs as at enqueue time, so they cover the same frames.
  */
-export async function reencodeChunks(deps: WorkerDeps, job: Job, token: string, d: PackageJobData, missing: readonly number[]): Promise<never> {
-  const chunks = planChunks({ durationS: d.durationS, frameRate: d.timeline.frameRate, segmentS: d.settings.segmentS, chunkSegments: d.settings.chunkSegments });
+export async function reencodeChunks(
+  deps: WorkerDeps,
+  job: Job,
+  token: string,
+  d: PackageJobData,
+  missing: readonly number[],
+): Promise<never> {
+  const chunks = planChunks({
+    durationS: d.durationS,
+    frameRate: d.timeline.frameRate,
+    segmentS: d.settings.segmentS,
+    chunkSegments: d.settings.chunkSegments,
+  });
   if (chunks.length !== d.chunkCount) throw new Error(`re-planned ${chunks.length} chunks where the title has ${d.chunkCount}`);
   const redo = randomUUID().slice(0, 8);
   const parent = { id: job.id ?? '', queue: job.queueQualifiedName };
@@ -32,7 +43,13 @@ export async function reencodeChunks(deps: WorkerDeps, job: Job, token: string, 
     const chunk = chunks[c];
     if (chunk === undefined) continue;
     const data: EncodeChunkJobData = {
-      layout: d.layout, chunk, chunkCount: d.chunkCount, timeline: d.timeline, durationS: d.durationS, rungs: d.rungs, settings: d.settings,
+      layout: d.layout,
+      chunk,
+      chunkCount: d.chunkCount,
+      timeline: d.timeline,
+      durationS: d.durationS,
+      rungs: d.rungs,
+      settings: d.settings,
       ...(d.crop === undefined ? {} : { crop: d.crop }),
     };
     await deps.flow.add(chunkRedoJob(deps.queueName, data, parent, redo));

@@ -8,7 +8,7 @@ import { mdhdTimescale, parseFfmpegPlaylist } from '../../packaging/boxes.ts';
 import { hlsMediaPlaylist, hlsMultivariantPlaylist } from '../../packaging/hls.ts';
 import { dashManifest } from '../../packaging/dash.ts';
 import { audioKey, chunkKey, type PackageJobData } from '../../pipeline/types.ts';
-import { type Handler, type WorkerDeps } from './context.ts';
+import type { Handler, WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { missingChunks, reencodeChunks } from './package-chunks.ts';
 import { enqueueArtwork } from './artwork.ts';
@@ -40,32 +40,58 @@ async function publishTrackFiles(deps: WorkerDeps, local: string, prefix: string
 async function segmentRung(deps: WorkerDeps, d: PackageJobData, i: number, dir: string, signal: AbortSignal): Promise<Segmented> {
   const rungDir = path.join(dir, `r${i}`);
   await mkdir(rungDir, { recursive: true });
-  const chunkFiles = await mapLimit(Array.from({ length: d.chunkCount }, (_, c) => c), 4, async (c) => {
-    const file = path.join(rungDir, `c${c}.mp4`);
-    await downloadToFile(deps.store, chunkKey(d.layout, i, c), file);
-    return file;
-  });
+  const chunkFiles = await mapLimit(
+    Array.from({ length: d.chunkCount }, (_, c) => c),
+    4,
+    async (c) => {
+      const file = path.join(rungDir, `c${c}.mp4`);
+      await downloadToFile(deps.store, chunkKey(d.layout, i, c), file);
+      return file;
+    },
+  );
   const list = path.join(rungDir, 'chunks.ffconcat');
   await writeFile(list, `ffconcat version 1.0\n${chunkFiles.map((f) => `file '${f}'`).join('\n')}\n`);
   return segment(list, true, path.join(rungDir, 'out'), d.settings.segmentS, signal);
 }
 
-async function packageVideo(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal, progress: (f: number) => Promise<void>): Promise<VideoTrack[]> {
+async function packageVideo(
+  deps: WorkerDeps,
+  d: PackageJobData,
+  dir: string,
+  signal: AbortSignal,
+  progress: (f: number) => Promise<void>,
+): Promise<VideoTrack[]> {
   // Stream copies: I/O-bound, so two at a time overlap one rung's download with another's cut.
   let cut = 0;
-  const segmented = await mapLimit(d.rungs.map((_, i) => i), 2, async (i) => {
-    const s = await segmentRung(deps, d, i, dir, signal);
-    await progress((cut += 1) / (d.rungs.length + 2));
-    return s;
-  });
+  const segmented = await mapLimit(
+    d.rungs.map((_, i) => i),
+    2,
+    async (i) => {
+      const s = await segmentRung(deps, d, i, dir, signal);
+      cut += 1;
+      await progress(cut / (d.rungs.length + 2));
+      return s;
+    },
+  );
   const tracks = d.rungs.map((rung, i): VideoTrack => {
     const s = segmented[i] as Segmented;
     return {
-      kind: 'video', dir: `v${i}`, initName: 'init.mp4', segments: s.segments, timescale: mdhdTimescale(s.init), codecs: avcCodecString(s.init),
-      initBytes: s.init.length, width: rung.width, height: rung.height, frameRate: d.timeline.frameRate, targetBitrateKbps: rung.bitrateKbps,
+      kind: 'video',
+      dir: `v${i}`,
+      initName: 'init.mp4',
+      segments: s.segments,
+      timescale: mdhdTimescale(s.init),
+      codecs: avcCodecString(s.init),
+      initBytes: s.init.length,
+      width: rung.width,
+      height: rung.height,
+      frameRate: d.timeline.frameRate,
+      targetBitrateKbps: rung.bitrateKbps,
     };
   });
-  await mapLimit(tracks, 2, (track, i) => publishTrackFiles(deps, (segmented[i] as Segmented).dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track)));
+  await mapLimit(tracks, 2, (track, i) =>
+    publishTrackFiles(deps, (segmented[i] as Segmented).dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track)),
+  );
   await progress((d.rungs.length + 1) / (d.rungs.length + 2));
   return tracks;
 }
@@ -75,8 +101,15 @@ async function packageAudio(deps: WorkerDeps, d: PackageJobData, dir: string, si
   await downloadToFile(deps.store, audioKey(d.layout), file);
   const s = await segment(file, false, path.join(dir, 'a'), d.settings.segmentS, signal);
   const track: AudioTrack = {
-    kind: 'audio', dir: 'a', initName: 'init.mp4', segments: s.segments, timescale: mdhdTimescale(s.init), codecs: 'mp4a.40.2',
-    initBytes: s.init.length, channels: 2, sampleRateHz: 48_000,
+    kind: 'audio',
+    dir: 'a',
+    initName: 'init.mp4',
+    segments: s.segments,
+    timescale: mdhdTimescale(s.init),
+    codecs: 'mp4a.40.2',
+    initBytes: s.init.length,
+    channels: 2,
+    sampleRateHz: 48_000,
   };
   await publishTrackFiles(deps, s.dir, `${d.layout.outputPrefix}a/`, hlsMediaPlaylist(track));
   return track;
@@ -87,13 +120,30 @@ function renditionsOf(p: Presentation): Rendition[] {
   const video = p.video.map((v) => {
     const m = measureTrack(v);
     return {
-      id: v.dir, kind: 'video' as const, width: v.width, height: v.height, codecs: v.codecs, targetBitrateKbps: v.targetBitrateKbps,
-      averageBitrateKbps: kbps(m.averageBps), peakBitrateKbps: kbps(m.peakBps), segmentCount: v.segments.length,
+      id: v.dir,
+      kind: 'video' as const,
+      width: v.width,
+      height: v.height,
+      codecs: v.codecs,
+      targetBitrateKbps: v.targetBitrateKbps,
+      averageBitrateKbps: kbps(m.averageBps),
+      peakBitrateKbps: kbps(m.peakBps),
+      segmentCount: v.segments.length,
     };
   });
   if (p.audio === undefined) return video;
   const m = measureTrack(p.audio);
-  return [...video, { id: 'a', kind: 'audio', codecs: p.audio.codecs, averageBitrateKbps: kbps(m.averageBps), peakBitrateKbps: kbps(m.peakBps), segmentCount: p.audio.segments.length }];
+  return [
+    ...video,
+    {
+      id: 'a',
+      kind: 'audio',
+      codecs: p.audio.codecs,
+      averageBitrateKbps: kbps(m.averageBps),
+      peakBitrateKbps: kbps(m.peakBps),
+      segmentCount: p.audio.segments.length,
+    },
+  ];
 }
 
 /**
@@ -112,7 +162,10 @@ async function enqueueTitleArtwork(deps: WorkerDeps, t: Title | undefined): Prom
 async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title | undefined): Promise<void> {
   if (t?.rungQuality?.status === 'pending') {
     await enqueueMeasureRungs(deps, {
-      layout: d.layout, timeline: d.timeline, sourceSize: d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }),
+      layout: d.layout,
+      timeline: d.timeline,
+      sourceSize: d.sourceSize,
+      ...(d.crop === undefined ? {} : { crop: d.crop }),
       windows: d.qualityWindows ?? defaultQualityWindows(d.durationS),
     });
   }
@@ -152,7 +205,9 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal, to
     const moved = await deps.titles.transition(titleId, 'ready', { outputPrefix: out, renditions, rungQuality: { status: 'pending' } });
     if (moved === 'ok' || moved === 'ready') {
       // Intermediates are only needed until the title is published.
-      await deps.store.deletePrefix(d.layout.workPrefix).catch((err: unknown) => deps.log.warn({ titleId, err }, 'could not delete work objects'));
+      await deps.store
+        .deletePrefix(d.layout.workPrefix)
+        .catch((err: unknown) => deps.log.warn({ titleId, err }, 'could not delete work objects'));
       await enqueueAfterReady(deps, d, await deps.titles.get(titleId));
     } else if (moved === 'missing') {
       // Deleted while we packaged: what we just wrote belongs to nobody.

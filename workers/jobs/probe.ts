@@ -33,13 +33,30 @@ const MAX_GOP_S = 10;
 async function assertDecodable(location: string, durationS: number, signal: AbortSignal): Promise<void> {
   const framesAt = async (interval: string): Promise<{ times: number[]; stderr: string }> => {
     const out = await runProbe(
-      ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', interval, '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', ...masterInputOptions(location), location],
+      [
+        '-v',
+        'error',
+        '-select_streams',
+        'v:0',
+        '-read_intervals',
+        interval,
+        '-show_entries',
+        'frame=pts_time',
+        '-of',
+        'csv=p=0',
+        ...masterInputOptions(location),
+        location,
+      ],
       { signal },
     ).catch((err: unknown) => ({ stdout: '', stderrTail: err instanceof FfmpegExitError ? err.stderrTail : '' }));
-    const times = out.stdout.split('\n').map((l) => l.trim().split(',')[0] ?? '').filter((t) => t !== '');
+    const times = out.stdout
+      .split('\n')
+      .map((l) => l.trim().split(',')[0] ?? '')
+      .filter((t) => t !== '');
     return { times: times.map(Number), stderr: out.stderrTail };
   };
-  if ((await framesAt('%+#1')).times.length === 0) throw new BadInputError('VF_UNDECODABLE_VIDEO', 'no video frame could be decoded at the start of the master');
+  if ((await framesAt('%+#1')).times.length === 0)
+    throw new BadInputError('VF_UNDECODABLE_VIDEO', 'no video frame could be decoded at the start of the master');
   // Two seconds of packets, not one packet: a seek into a stream with no index (MPEG program
   // and transport streams) lands on a packet that does not decode alone (a B-frame, or the
   // middle of a picture), which read as truncated a valid MPEG-2 master (cityCC0.mpg).
@@ -52,7 +69,10 @@ async function assertDecodable(location: string, durationS: number, signal: Abor
   // a Big Buck Bunny clip Debian ships) says so; its packets, read without decoding, show
   // whether the video reaches its stated end.
   if (/Could not seek/.test(tail.stderr) && (await lastVideoPacketS(location, signal)) >= tailStart) return;
-  throw new BadInputError('VF_TRUNCATED_MASTER', `master is truncated: no frame decodes near its end (${durationS.toFixed(2)} s according to its header)`);
+  throw new BadInputError(
+    'VF_TRUNCATED_MASTER',
+    `master is truncated: no frame decodes near its end (${durationS.toFixed(2)} s according to its header)`,
+  );
 }
 
 /**
@@ -60,7 +80,13 @@ async function assertDecodable(location: string, durationS: number, signal: Abor
  * is an optimisation: if ffmpeg cannot measure them, the title is encoded whole, and a master
  * that really is broken fails in the encode with its own error.
  */
-async function detectActiveArea(deps: WorkerDeps, titleId: string, location: string, video: VideoInfo, signal: AbortSignal): Promise<ActiveArea | undefined> {
+async function detectActiveArea(
+  deps: WorkerDeps,
+  titleId: string,
+  location: string,
+  video: VideoInfo,
+  signal: AbortSignal,
+): Promise<ActiveArea | undefined> {
   return withScratch(deps.tmpDir, `crop-${titleId}`, async (dir) => {
     const metadataFile = path.join(dir, 'cropdetect.txt');
     try {
@@ -122,4 +148,3 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
     return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed', fallbackReason });
   }
 };
-

@@ -26,7 +26,18 @@ export function parseKeyPackets(csv: string): number[] {
  */
 export async function keyframeTimes(location: string, videoStartS: number, signal?: AbortSignal): Promise<number[]> {
   const { stdout } = await runProbe(
-    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', ...masterInputOptions(location), location],
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'packet=pts_time,flags',
+      '-of',
+      'csv=p=0',
+      ...masterInputOptions(location),
+      location,
+    ],
     signal === undefined ? {} : { signal },
   );
   return parseKeyPackets(stdout).map((t) => t - videoStartS + KEYFRAME_SEEK_NUDGE_S);
@@ -42,7 +53,20 @@ const FIRST_FRAME_PACKETS = 16;
  */
 export async function firstFrameTimeS(location: string, signal?: AbortSignal): Promise<number> {
   const { stdout } = await runProbe(
-    ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', `%+#${FIRST_FRAME_PACKETS}`, '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', ...masterInputOptions(location), location],
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-read_intervals',
+      `%+#${FIRST_FRAME_PACKETS}`,
+      '-show_entries',
+      'frame=best_effort_timestamp_time',
+      '-of',
+      'csv=p=0',
+      ...masterInputOptions(location),
+      location,
+    ],
     signal === undefined ? {} : { signal },
   );
   const times = parseTimes(stdout);
@@ -52,7 +76,21 @@ export async function firstFrameTimeS(location: string, signal?: AbortSignal): P
 
 /** Timestamp of a file's last video packet, read from every packet without decoding; -Infinity when none has one. */
 export async function lastVideoPacketS(location: string, signal?: AbortSignal): Promise<number> {
-  const { stdout } = await runProbe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', ...masterInputOptions(location), location], signal === undefined ? {} : { signal });
+  const { stdout } = await runProbe(
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'packet=pts_time',
+      '-of',
+      'csv=p=0',
+      ...masterInputOptions(location),
+      location,
+    ],
+    signal === undefined ? {} : { signal },
+  );
   // A reduce, not Math.max(...all): a feature film has hundreds of thousands of packets.
   return parseTimes(stdout).reduce((latest, t) => Math.max(latest, t), -Infinity);
 }

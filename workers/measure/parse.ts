@@ -59,7 +59,8 @@ export interface QualitySummary {
 export function parseQualityStats(psnrStats: string, ssimStats: string): QualitySummary & { readonly frames: number } {
   const mses = [...psnrStats.matchAll(/mse_y:([\d.]+)/g)].map((m) => Number(m[1]));
   const ssims = [...ssimStats.matchAll(/\bY:([\d.]+)/g)].map((m) => Number(m[1]));
-  if (mses.length === 0 || ssims.length === 0 || mses.length !== ssims.length) throw new Error(`no frames compared, or not the same by psnr and ssim (psnr ${mses.length}, ssim ${ssims.length})`);
+  if (mses.length === 0 || ssims.length === 0 || mses.length !== ssims.length)
+    throw new Error(`no frames compared, or not the same by psnr and ssim (psnr ${mses.length}, ssim ${ssims.length})`);
   const mse = mses.reduce((a, b) => a + b, 0) / mses.length;
   return {
     psnrY: mse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255) / mse)),

@@ -43,15 +43,24 @@ export const SELF_CHECK_MIN = { psnrY: 60, ssim: 0.999 } as const;
  * instead of a figure. `scratchDir` holds the per-frame stats files.
  */
 export async function measureQuality(cmp: QualityComparison, scratchDir: string, signal?: AbortSignal): Promise<QualitySummary[]> {
-  const statsFiles = cmp.distorted.map((_, i) => ({ psnr: path.join(scratchDir, `q${i}.psnr`), ssim: path.join(scratchDir, `q${i}.ssim`), frames: path.join(scratchDir, `q${i}.frames`) }));
+  const statsFiles = cmp.distorted.map((_, i) => ({
+    psnr: path.join(scratchDir, `q${i}.psnr`),
+    ssim: path.join(scratchDir, `q${i}.ssim`),
+    frames: path.join(scratchDir, `q${i}.frames`),
+  }));
   const referenceFramesFile = path.join(scratchDir, 'ref.frames');
   const frameStep = cmp.frameStep ?? 1;
   const { crop } = cmp.picture;
   await runFfmpeg(
     buildMeasureQualityArgs({
-      kind: 'measure-quality', distorted: cmp.distorted, reference: cmp.reference,
-      referenceSize: { width: cmp.picture.width, height: cmp.picture.height }, ...(crop === undefined ? {} : { referenceCrop: crop }),
-      statsFiles, referenceFramesFile, frameStep,
+      kind: 'measure-quality',
+      distorted: cmp.distorted,
+      reference: cmp.reference,
+      referenceSize: { width: cmp.picture.width, height: cmp.picture.height },
+      ...(crop === undefined ? {} : { referenceCrop: crop }),
+      statsFiles,
+      referenceFramesFile,
+      frameStep,
     }),
     signal === undefined ? {} : { signal },
   );
@@ -67,7 +76,12 @@ export async function measureQuality(cmp: QualityComparison, scratchDir: string,
   const paired = Math.ceil(referenceFrames / frameStep);
   for (const r of results) {
     if (referenceFrames === 0 || r.distortedFrames !== referenceFrames || r.q.frames !== paired) {
-      throw new FrameCountMismatchError(cmp.reference.frames, referenceFrames, r.distortedFrames, path.basename(r.input.split('?')[0] ?? r.input));
+      throw new FrameCountMismatchError(
+        cmp.reference.frames,
+        referenceFrames,
+        r.distortedFrames,
+        path.basename(r.input.split('?')[0] ?? r.input),
+      );
     }
   }
   return results.map((r) => ({ psnrY: r.q.psnrY, ssim: r.q.ssim }));

@@ -71,11 +71,19 @@ export function auditPlan(world: World, plan: Plan, holdings: Readonly<Record<st
     if (a.state !== 'active') problems.push(`${where}: fill on a ${a.state} appliance`);
     if (fill.bytes !== bytesOf.get(fill.key)) problems.push(`${where}: fill of ${fill.bytes} bytes for a file of ${bytesOf.get(fill.key)}`);
     if (!(end > start)) problems.push(`${where}: fill ends before it starts`);
-    if (!insideWindow(a, start, end)) problems.push(`${where}: fill ${fill.startAt}..${fill.endAt} outside its window ${a.fillWindow.start}-${a.fillWindow.end} ${a.fillWindow.tz}`);
+    if (!insideWindow(a, start, end))
+      problems.push(
+        `${where}: fill ${fill.startAt}..${fill.endAt} outside its window ${a.fillWindow.start}-${a.fillWindow.end} ${a.fillWindow.tz}`,
+      );
     if (fill.source !== 'origin') {
       const peer = byId.get(fill.source);
       const peerFilled = (filledAt.get(`${fill.source}\u0000${fill.key}`) ?? Infinity) <= start;
-      if (peer === undefined || peer.cluster !== a.cluster || peer.state === 'down' || !(heldAtStart(fill.source, fill.key) || peerFilled)) {
+      if (
+        peer === undefined ||
+        peer.cluster !== a.cluster ||
+        peer.state === 'down' ||
+        !(heldAtStart(fill.source, fill.key) || peerFilled)
+      ) {
         problems.push(`${where}: peer source ${fill.source} does not hold the file when the fill starts`);
       }
     }
@@ -90,7 +98,9 @@ export function auditPlan(world: World, plan: Plan, holdings: Readonly<Record<st
     for (const f of fills) {
       const rate = fills.filter((g) => g.start <= f.start && f.start < g.end).reduce((s, g) => s + g.rate, 0);
       if (rate > cap) {
-        problems.push(`${id}: ${(rate / 1e9).toFixed(3)} Gbps of fills at ${new Date(f.start).toISOString()} on a ${byId.get(id)!.fillGbps} Gbps link`);
+        problems.push(
+          `${id}: ${(rate / 1e9).toFixed(3)} Gbps of fills at ${new Date(f.start).toISOString()} on a ${byId.get(id)!.fillGbps} Gbps link`,
+        );
         break;
       }
     }

@@ -40,7 +40,15 @@ export interface Regime {
 }
 
 const BASE: Omit<Regime, 'name'> = {
-  viewsPerDay: 600_000, records: 'file-4h', zipfAlpha: 0.9, releases: 40, regionalShare: 0.1, flashCrowd: 1, heterogeneous: true, failures: true, seed: 11,
+  viewsPerDay: 600_000,
+  records: 'file-4h',
+  zipfAlpha: 0.9,
+  releases: 40,
+  regionalShare: 0.1,
+  flashCrowd: 1,
+  heterogeneous: true,
+  failures: true,
+  seed: 11,
 };
 
 /** The regimes bench:planner reports, each a separate world. */
@@ -88,7 +96,10 @@ export interface World {
 }
 
 const ZONES: readonly { tz: string; offsetH: number }[] = [
-  { tz: 'America/Chicago', offsetH: -6 }, { tz: 'Europe/Berlin', offsetH: 1 }, { tz: 'Asia/Tokyo', offsetH: 9 }, { tz: 'America/Sao_Paulo', offsetH: -3 },
+  { tz: 'America/Chicago', offsetH: -6 },
+  { tz: 'Europe/Berlin', offsetH: 1 },
+  { tz: 'Asia/Tokyo', offsetH: 9 },
+  { tz: 'America/Sao_Paulo', offsetH: -3 },
 ];
 const RUNGS_KBPS = [235, 560, 1050, 2350, 4300, 5800] as const;
 /** Share of plays fetching each rung (bottom to top). */
@@ -184,7 +195,12 @@ export function generateWorld(regime: Regime): World {
   }
   function* history(): Generator<ViewRecord> {
     for (let i = 0; i < titlePlays.ms.length; i++) {
-      yield { ts: new Date(titlePlays.ms[i]!).toISOString(), titleId: catalog[titlePlays.title[i]!]!.titleId, region: regions[titlePlays.region[i]!]!, bytes: titlePlays.bytes[i]! };
+      yield {
+        ts: new Date(titlePlays.ms[i]!).toISOString(),
+        titleId: catalog[titlePlays.title[i]!]!.titleId,
+        region: regions[titlePlays.region[i]!]!,
+        bytes: titlePlays.bytes[i]!,
+      };
     }
     for (let cell = 0; cell < buckets.length; cell++) {
       const bytes = buckets[cell]!;
@@ -192,20 +208,44 @@ export function generateWorld(regime: Regime): World {
       const file = cell % files;
       const slot = Math.floor(cell / files) % slots;
       const r = Math.floor(cell / files / slots);
-      yield { ts: new Date(startMs + slot * 4 * HOUR_MS + 2 * HOUR_MS).toISOString(), titleId: catalog[fileTitle[file]!]!.titleId, region: regions[r]!, bytes, key: fileKeys[file]! };
+      yield {
+        ts: new Date(startMs + slot * 4 * HOUR_MS + 2 * HOUR_MS).toISOString(),
+        titleId: catalog[fileTitle[file]!]!.titleId,
+        region: regions[r]!,
+        bytes,
+        key: fileKeys[file]!,
+      };
     }
   }
   const byTime = (a: Play, b: Play): number => a.ms - b.ms || a.region - b.region || a.file - b.file;
   const releasedInHorizon = new Set<number>();
-  for (let t = firstRelease; t < TITLES; t++) if (releasedMs[t]! >= planAtMs && releasedMs[t]! < planAtMs + DAY_MS) releasedInHorizon.add(t);
+  for (let t = firstRelease; t < TITLES; t++)
+    if (releasedMs[t]! >= planAtMs && releasedMs[t]! < planAtMs + DAY_MS) releasedInHorizon.add(t);
   return {
-    regime, regions, appliances: appliancesOf(regime, rng, regions), catalog, fileKeys, fileBytes: Float64Array.from(fileBytes), fileTitle: Int32Array.from(fileTitle),
-    planAtMs, historyDays: HISTORY_DAYS, history, warmup: warmup.sort(byTime), plays: plays.sort(byTime), expected, releasedInHorizon,
+    regime,
+    regions,
+    appliances: appliancesOf(regime, rng, regions),
+    catalog,
+    fileKeys,
+    fileBytes: Float64Array.from(fileBytes),
+    fileTitle: Int32Array.from(fileTitle),
+    planAtMs,
+    historyDays: HISTORY_DAYS,
+    history,
+    warmup: warmup.sort(byTime),
+    plays: plays.sort(byTime),
+    expected,
+    releasedInHorizon,
   };
 }
 
 /** Per region and title: the back catalog's weight (Zipf x taste) and a release's launch weight. */
-function titlePopularity(regime: Regime, rng: WorldRng, regions: number, firstRelease: number): { base: Float64Array[]; launch: Float64Array[] } {
+function titlePopularity(
+  regime: Regime,
+  rng: WorldRng,
+  regions: number,
+  firstRelease: number,
+): { base: Float64Array[]; launch: Float64Array[] } {
   const rank = Array.from({ length: TITLES }, (_, i) => i + 1);
   for (let i = rank.length - 1; i > 0; i--) {
     const j = rng.below(i + 1);
@@ -236,15 +276,18 @@ function expectedBytes(weights: Float64Array, total: number, plays: number, file
 
 function appliancesOf(regime: Regime, rng: WorldRng, regions: readonly string[]): Appliance[] {
   return regions.flatMap((region, r) =>
-    Array.from({ length: PER_CLUSTER }, (_, i): Appliance => ({
-      id: `${region}-edge-${i}`,
-      cluster: `cluster-${r}`,
-      region,
-      capacityBytes: regime.heterogeneous ? [1e11, 2e11, 3e11, 4e11][rng.below(4)]! : 2.5e11,
-      fillGbps: regime.heterogeneous ? [0.4, 1.2][rng.below(2)]! : 1.2,
-      serveGbps: regime.heterogeneous ? [10, 20][rng.below(2)]! : 10,
-      fillWindow: { start: '02:00', end: '14:00', tz: ZONES[r]!.tz },
-      state: regime.failures && i === PER_CLUSTER - 1 ? 'down' : regime.failures && i === PER_CLUSTER - 2 ? 'draining' : 'active',
-    })),
+    Array.from(
+      { length: PER_CLUSTER },
+      (_, i): Appliance => ({
+        id: `${region}-edge-${i}`,
+        cluster: `cluster-${r}`,
+        region,
+        capacityBytes: regime.heterogeneous ? [1e11, 2e11, 3e11, 4e11][rng.below(4)]! : 2.5e11,
+        fillGbps: regime.heterogeneous ? [0.4, 1.2][rng.below(2)]! : 1.2,
+        serveGbps: regime.heterogeneous ? [10, 20][rng.below(2)]! : 10,
+        fillWindow: { start: '02:00', end: '14:00', tz: ZONES[r]!.tz },
+        state: regime.failures && i === PER_CLUSTER - 1 ? 'down' : regime.failures && i === PER_CLUSTER - 2 ? 'draining' : 'active',
+      }),
+    ),
   );
 }

@@ -75,8 +75,14 @@ class Tally {
   outcome(name: string, peakToMean = 1): Outcome {
     const missBytes = this.requested - this.served;
     return {
-      name, requestedBytes: this.requested, servedBytes: this.served, missBytes, originBytes: missBytes + this.extraOrigin,
-      releaseRequestedBytes: this.releaseRequested, releaseServedBytes: this.releaseServed, peakToMean,
+      name,
+      requestedBytes: this.requested,
+      servedBytes: this.served,
+      missBytes,
+      originBytes: missBytes + this.extraOrigin,
+      releaseRequestedBytes: this.releaseRequested,
+      releaseServedBytes: this.releaseServed,
+      peakToMean,
     };
   }
 }
@@ -92,7 +98,8 @@ const clusterOf = (world: World, region: number): Appliance[] => world.appliance
 export function replayPlan(world: World, plan: Plan, holdings: Readonly<Record<string, readonly string[]>>): Outcome {
   const keyIndex = new Map(world.fileKeys.map((k, f) => [k, f]));
   const firstFill = new Map<string, number>();
-  for (const fill of plan.fills) firstFill.set(fill.applianceId, Math.min(firstFill.get(fill.applianceId) ?? Infinity, Date.parse(fill.startAt)));
+  for (const fill of plan.fills)
+    firstFill.set(fill.applianceId, Math.min(firstFill.get(fill.applianceId) ?? Infinity, Date.parse(fill.startAt)));
   /** Per file: holder id to [from, until) ms. */
   const spans = new Map<number, { id: string; from: number; until: number }[]>();
   const add = (key: string, id: string, from: number, until: number): void => {
@@ -117,7 +124,9 @@ export function replayPlan(world: World, plan: Plan, holdings: Readonly<Record<s
   const regionOf = new Map(world.appliances.map((a) => [a.id, a.region]));
   for (const play of world.plays) {
     const region = world.regions[play.region]!;
-    const holders = (spans.get(play.file) ?? []).filter((s) => s.from <= play.ms && play.ms < s.until && regionOf.get(s.id) === region).map((s) => s.id);
+    const holders = (spans.get(play.file) ?? [])
+      .filter((s) => s.from <= play.ms && play.ms < s.until && regionOf.get(s.id) === region)
+      .map((s) => s.id);
     tally.record(play, budget.take(holders, play) !== undefined);
   }
   return tally.outcome('vodforge', worstPeakToMean(world, budget.served));
@@ -202,9 +211,24 @@ export class LfuCache implements Cache {
 
 /** One cache per cluster over its usable disk, warmed on the warm-up plays, held to the cluster's serving capacity. */
 export function replayClusterCache(world: World, name: string, make: (capacityBytes: number) => Cache): Outcome {
-  const caches = world.regions.map((_, r) => make(clusterOf(world, r).filter(usable).reduce((s, a) => s + a.capacityBytes, 0)));
+  const caches = world.regions.map((_, r) =>
+    make(
+      clusterOf(world, r)
+        .filter(usable)
+        .reduce((s, a) => s + a.capacityBytes, 0),
+    ),
+  );
   for (const play of world.warmup) caches[play.region]!.access(play.file, world.fileBytes[play.file]!);
-  const budget = new ServingBudget(new Map(world.regions.map((region, r) => [region, clusterOf(world, r).filter(usable).reduce((s, a) => s + (a.serveGbps ?? 0), 0)])));
+  const budget = new ServingBudget(
+    new Map(
+      world.regions.map((region, r) => [
+        region,
+        clusterOf(world, r)
+          .filter(usable)
+          .reduce((s, a) => s + (a.serveGbps ?? 0), 0),
+      ]),
+    ),
+  );
   const tally = new Tally(world);
   for (const play of world.plays) {
     const hit = caches[play.region]!.access(play.file, world.fileBytes[play.file]!);
@@ -244,7 +268,8 @@ function fnv1a(s: string): number {
 /** A ring with one point per 10 GB of an appliance's disk; a key goes to the first point at or after its hash. */
 function ringOf(members: readonly Appliance[]): (key: string) => string | undefined {
   const points: { at: number; id: string }[] = [];
-  for (const a of members) for (let v = 0; v < Math.max(1, Math.round(a.capacityBytes / 1e10)); v++) points.push({ at: fnv1a(`${a.id}#${v}`), id: a.id });
+  for (const a of members)
+    for (let v = 0; v < Math.max(1, Math.round(a.capacityBytes / 1e10)); v++) points.push({ at: fnv1a(`${a.id}#${v}`), id: a.id });
   points.sort((x, y) => x.at - y.at);
   return (key) => {
     if (points.length === 0) return undefined;
@@ -266,9 +291,13 @@ function ringOf(members: readonly Appliance[]): (key: string) => string | undefi
  */
 export function replayOracle(world: World, name: string, value: readonly Float64Array[]): Outcome {
   const placed = world.regions.map((_, r) => {
-    const capacity = clusterOf(world, r).filter(usable).reduce((s, a) => s + a.capacityBytes, 0);
+    const capacity = clusterOf(world, r)
+      .filter(usable)
+      .reduce((s, a) => s + a.capacityBytes, 0);
     const v = value[r]!;
-    const order = Array.from(v.keys()).filter((f) => v[f]! > 0).sort((a, b) => v[b]! / world.fileBytes[b]! - v[a]! / world.fileBytes[a]! || a - b);
+    const order = Array.from(v.keys())
+      .filter((f) => v[f]! > 0)
+      .sort((a, b) => v[b]! / world.fileBytes[b]! - v[a]! / world.fileBytes[a]! || a - b);
     const set = new Set<number>();
     let used = 0;
     for (const f of order) {
@@ -278,9 +307,19 @@ export function replayOracle(world: World, name: string, value: readonly Float64
     }
     return set;
   });
-  const budget = new ServingBudget(new Map(world.regions.map((region, r) => [region, clusterOf(world, r).filter(usable).reduce((s, a) => s + (a.serveGbps ?? 0), 0)])));
+  const budget = new ServingBudget(
+    new Map(
+      world.regions.map((region, r) => [
+        region,
+        clusterOf(world, r)
+          .filter(usable)
+          .reduce((s, a) => s + (a.serveGbps ?? 0), 0),
+      ]),
+    ),
+  );
   const tally = new Tally(world);
-  for (const play of world.plays) tally.record(play, placed[play.region]!.has(play.file) && budget.take([world.regions[play.region]!], play) !== undefined);
+  for (const play of world.plays)
+    tally.record(play, placed[play.region]!.has(play.file) && budget.take([world.regions[play.region]!], play) !== undefined);
   return tally.outcome(name);
 }
 

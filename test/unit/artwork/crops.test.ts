@@ -17,14 +17,19 @@ describe('renderCrops', () => {
   });
 
   it('renders hero, poster and tile', () => {
-    expect(crops.map((c) => [c.shape, c.aspect])).toEqual([['hero', '16:9'], ['poster', '2:3'], ['tile', '1:1']]);
+    expect(crops.map((c) => [c.shape, c.aspect])).toEqual([
+      ['hero', '16:9'],
+      ['poster', '2:3'],
+      ['tile', '1:1'],
+    ]);
   });
 
   it('gives every rendition the exact aspect ratio, verified by decoding it', async () => {
     const ratios = { hero: 16 / 9, poster: 2 / 3, tile: 1 } as const;
     for (const set of crops) {
-      expect(set.region.widthPx * (set.shape === 'hero' ? 9 : set.shape === 'poster' ? 3 : 1))
-        .toBe(set.region.heightPx * (set.shape === 'hero' ? 16 : set.shape === 'poster' ? 2 : 1));
+      expect(set.region.widthPx * (set.shape === 'hero' ? 9 : set.shape === 'poster' ? 3 : 1)).toBe(
+        set.region.heightPx * (set.shape === 'hero' ? 16 : set.shape === 'poster' ? 2 : 1),
+      );
       for (const r of set.renditions) {
         const meta = await sharp(r.data).metadata();
         expect([meta.width, meta.height]).toEqual([r.widthPx, r.heightPx]);
@@ -37,8 +42,12 @@ describe('renderCrops', () => {
   it('encodes AVIF, WebP and JPEG at each width, with content types', () => {
     const hero = crops[0]!;
     expect(hero.renditions.map((r) => `${r.widthPx}/${r.format}/${r.contentType}`)).toEqual([
-      '320/avif/image/avif', '320/webp/image/webp', '320/jpeg/image/jpeg',
-      '160/avif/image/avif', '160/webp/image/webp', '160/jpeg/image/jpeg',
+      '320/avif/image/avif',
+      '320/webp/image/webp',
+      '320/jpeg/image/jpeg',
+      '160/avif/image/avif',
+      '160/webp/image/webp',
+      '160/jpeg/image/jpeg',
     ]);
   });
 
@@ -64,10 +73,12 @@ describe('renderCrops', () => {
   it('places the window on the salient subject (attention strategy)', async () => {
     // A bright, saturated subject near the right edge of a plain frame: the poster window must
     // include it rather than sit in the centre.
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360"><rect width="640" height="360" fill="#34495e"/>`
-      + `<circle cx="560" cy="180" r="50" fill="#f5b7b1"/><circle cx="560" cy="180" r="20" fill="#e74c3c"/></svg>`;
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="360"><rect width="640" height="360" fill="#34495e"/>` +
+      `<circle cx="560" cy="180" r="50" fill="#f5b7b1"/><circle cx="560" cy="180" r="20" fill="#e74c3c"/></svg>`;
     const [, poster] = await renderCrops(await sharp(Buffer.from(svg)).png().toBuffer(), {
-      widthsPx: { poster: [100], hero: [160], tile: [100] }, formats: ['jpeg'],
+      widthsPx: { poster: [100], hero: [160], tile: [100] },
+      formats: ['jpeg'],
     });
     expect(poster!.region.leftPx).toBeGreaterThan(560 - 240 + 50);
     expect(poster!.region.leftPx + poster!.region.widthPx).toBeGreaterThanOrEqual(560 + 50);
@@ -78,7 +89,9 @@ describe('renderCrops', () => {
     expect(() => resolveCropOptions({ widthsPx: { poster: [301] } })).toThrow(/`widthsPx\.poster`.*multiples of 2, got \[301\]/);
     expect(() => resolveCropOptions({ quality: { avif: 0 } })).toThrow('Expected `quality.avif` to be an integer from 1 to 100, got 0');
     expect(() => resolveCropOptions({ webpEffort: 7 })).toThrow('Expected `webpEffort` to be an integer from 0 to 6, got 7');
-    expect(() => resolveCropOptions({ avifChromaSubsampling: '4:2:2' as never })).toThrow('Expected `avifChromaSubsampling` to be "4:2:0" or "4:4:4", got');
+    expect(() => resolveCropOptions({ avifChromaSubsampling: '4:2:2' as never })).toThrow(
+      'Expected `avifChromaSubsampling` to be "4:2:0" or "4:4:4", got',
+    );
     expect(resolveCropOptions({})).toMatchObject({ webpEffort: 4, avifChromaSubsampling: '4:4:4', mozjpeg: true });
   });
 

@@ -48,7 +48,9 @@ describe('perceptual hashes', () => {
 
   it('matches a low-quality JPEG re-encode and a rescaled copy within the duplicate threshold', async () => {
     const a = hashesOf(scenes[1]!);
-    const jpeg = await sharp(await encoded(scenes[1]!, 'png')).jpeg({ quality: 40 }).toBuffer();
+    const jpeg = await sharp(await encoded(scenes[1]!, 'png'))
+      .jpeg({ quality: 40 })
+      .toBuffer();
     const reencoded = featuresOf(await decodeForAnalysis(jpeg, 480)).hashes;
     const small = await sharp(jpeg).resize(320).png().toBuffer();
     // Decoded back up to 320 wide (never enlarged): hashes are size-independent.

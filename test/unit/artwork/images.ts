@@ -27,7 +27,11 @@ async function toRaw(pipeline: Sharp): Promise<RawPixels> {
 
 export function solid(r: number, g: number, b: number, w = W, h = H): RawPixels {
   const data = new Uint8Array(w * h * 3);
-  for (let i = 0; i < w * h; i++) { data[i * 3] = r; data[i * 3 + 1] = g; data[i * 3 + 2] = b; }
+  for (let i = 0; i < w * h; i++) {
+    data[i * 3] = r;
+    data[i * 3 + 1] = g;
+    data[i * 3 + 2] = b;
+  }
   return { data, widthPx: w, heightPx: h, channels: 3 };
 }
 
@@ -57,17 +61,25 @@ export function sceneSvg(seed: number, w = W, h = H): string {
   const colour = () => `rgb(${Math.floor(next() * 256)},${Math.floor(next() * 256)},${Math.floor(next() * 256)})`;
   const shapes: string[] = [];
   for (let i = 0; i < 60; i++) {
-    const x = next() * w, y = next() * h, s = 4 + next() * (w / 8);
-    shapes.push(next() < 0.5
-      ? `<rect x="${x}" y="${y}" width="${s}" height="${s * (0.3 + next())}" fill="${colour()}"/>`
-      : `<circle cx="${x}" cy="${y}" r="${s / 2}" fill="${colour()}"/>`);
+    const x = next() * w,
+      y = next() * h,
+      s = 4 + next() * (w / 8);
+    shapes.push(
+      next() < 0.5
+        ? `<rect x="${x}" y="${y}" width="${s}" height="${s * (0.3 + next())}" fill="${colour()}"/>`
+        : `<circle cx="${x}" cy="${y}" r="${s / 2}" fill="${colour()}"/>`,
+    );
   }
   for (let i = 0; i < 30; i++) {
-    shapes.push(`<line x1="${next() * w}" y1="${next() * h}" x2="${next() * w}" y2="${next() * h}" stroke="${colour()}" stroke-width="${1 + next() * 3}"/>`);
+    shapes.push(
+      `<line x1="${next() * w}" y1="${next() * h}" x2="${next() * w}" y2="${next() * h}" stroke="${colour()}" stroke-width="${1 + next() * 3}"/>`,
+    );
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">`
-    + `<rect width="${w}" height="${h / 2}" fill="${colour()}"/><rect y="${h / 2}" width="${w}" height="${h / 2}" fill="${colour()}"/>`
-    + `${shapes.join('')}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">` +
+    `<rect width="${w}" height="${h / 2}" fill="${colour()}"/><rect y="${h / 2}" width="${w}" height="${h / 2}" fill="${colour()}"/>` +
+    `${shapes.join('')}</svg>`
+  );
 }
 
 /** A detailed frame: shapes plus mild grain (so it is not perfectly flat between edges). */
@@ -117,7 +129,8 @@ export function blend(a: RawPixels, b: RawPixels, alpha: number): RawPixels {
 export async function creditsFrame(seed: number, w = W, h = H): Promise<RawPixels> {
   const next = rng(seed);
   const glyphs: string[] = [];
-  const lineHeight = 9, leading = 12;
+  const lineHeight = 9,
+    leading = 12;
   for (let top = 20; top + lineHeight < h - 20; top += lineHeight + leading) {
     let x = w * (0.2 + next() * 0.1);
     const end = w * (0.7 + next() * 0.1);

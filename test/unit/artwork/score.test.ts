@@ -52,14 +52,28 @@ describe('hard rejects', () => {
   });
 
   it('rejects real typeset credits (SVG text) as text, even when the frame is mostly black', async () => {
-    const names = ['Directed by Ada Lovelace', 'Produced by Grace Hopper', 'Music  Alan Turing', 'Edited by Edsger Dijkstra',
-      'Camera  Barbara Liskov', 'Sound  Donald Knuth', 'Costumes  Margaret Hamilton', 'Lighting  Ken Thompson', 'Grip  Dennis Ritchie'];
-    const lines = names.map((name, i) =>
-      `<text x="240" y="${30 + i * 21}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#fff" text-anchor="middle">${name}</text>`);
+    const names = [
+      'Directed by Ada Lovelace',
+      'Produced by Grace Hopper',
+      'Music  Alan Turing',
+      'Edited by Edsger Dijkstra',
+      'Camera  Barbara Liskov',
+      'Sound  Donald Knuth',
+      'Costumes  Margaret Hamilton',
+      'Lighting  Ken Thompson',
+      'Grip  Dennis Ritchie',
+    ];
+    const lines = names.map(
+      (name, i) =>
+        `<text x="240" y="${30 + i * 21}" font-family="DejaVu Sans, sans-serif" font-size="11" fill="#fff" text-anchor="middle">${name}</text>`,
+    );
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="270"><rect width="480" height="270" fill="#000"/>${lines.join('')}</svg>`;
     const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     // librsvg draws nothing without a font; scripts/setup.sh installs fonts-dejavu-core.
-    expect(data.some((v) => v > 128), 'no font rendered the SVG text: install fonts-dejavu-core').toBe(true);
+    expect(
+      data.some((v) => v > 128),
+      'no font rendered the SVG text: install fonts-dejavu-core',
+    ).toBe(true);
     const result = score({ data, widthPx: info.width, heightPx: info.height, channels: 3 });
     expect(result.rejected?.reason).toBe('text');
     expect(result.metrics.darkFraction).toBeGreaterThan(0.95);
@@ -70,7 +84,10 @@ describe('hard rejects', () => {
     const glyphs = Array.from({ length: 56 }, (_, i) => `<rect x="${100 + i * 5}" y="244" width="3" height="10" fill="#fff"/>`);
     const sub = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="270">${glyphs.join('')}</svg>`;
     const { data, info } = await sharp(scene.data, { raw: { width: 480, height: 270, channels: 3 } })
-      .composite([{ input: Buffer.from(sub) }]).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      .composite([{ input: Buffer.from(sub) }])
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect(score({ data, widthPx: info.width, heightPx: info.height, channels: 3 }).rejected).toBeUndefined();
   });
 
@@ -134,8 +151,9 @@ describe('soft score', () => {
 
   it('gives a subject on a rule-of-thirds point a better composition than one in a corner', async () => {
     const subjectAt = async (cx: number, cy: number) => {
-      const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="270"><rect width="480" height="270" fill="#446"/>`
-        + `<circle cx="${cx}" cy="${cy}" r="28" fill="#fc4"/><circle cx="${cx}" cy="${cy}" r="12" fill="#c21"/></svg>`;
+      const svg =
+        `<svg xmlns="http://www.w3.org/2000/svg" width="480" height="270"><rect width="480" height="270" fill="#446"/>` +
+        `<circle cx="${cx}" cy="${cy}" r="28" fill="#fc4"/><circle cx="${cx}" cy="${cy}" r="12" fill="#c21"/></svg>`;
       const { data, info } = await sharp(Buffer.from(svg)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       return score({ data, widthPx: info.width, heightPx: info.height, channels: 3 });
     };
@@ -149,12 +167,17 @@ describe('soft score', () => {
 
 describe('raw input', () => {
   it('rejects raw pixels whose length does not match their size, with a typed error', () => {
-    expect(() => analysisFrameFromRaw({ data: new Uint8Array(10), widthPx: 4, heightPx: 4, channels: 3 }))
-      .toThrow(expect.objectContaining({ code: 'ARTWORK_INVALID_FRAME', message: 'Expected 48 bytes for a 4×4×3 raw frame, got 10' }));
+    expect(() => analysisFrameFromRaw({ data: new Uint8Array(10), widthPx: 4, heightPx: 4, channels: 3 })).toThrow(
+      expect.objectContaining({ code: 'ARTWORK_INVALID_FRAME', message: 'Expected 48 bytes for a 4×4×3 raw frame, got 10' }),
+    );
   });
 
   it('scores frames far smaller than analysis size without throwing or producing NaN', () => {
-    for (const [w, h] of [[3, 3], [20, 11], [64, 36]] as const) {
+    for (const [w, h] of [
+      [3, 3],
+      [20, 11],
+      [64, 36],
+    ] as const) {
       const result = score(noise(w * h, w, h));
       expect(Number.isFinite(result.total), `${w}×${h}`).toBe(true);
       for (const value of Object.values(result.parts)) expect(Number.isNaN(value), `${w}×${h}`).toBe(false);
@@ -162,7 +185,10 @@ describe('raw input', () => {
   });
 
   it('decodes a greyscale JPEG to three channels', async () => {
-    const greyJpeg = await sharp(await encoded(scene, 'png')).greyscale().jpeg().toBuffer();
+    const greyJpeg = await sharp(await encoded(scene, 'png'))
+      .greyscale()
+      .jpeg()
+      .toBuffer();
     const frame = await decodeForAnalysis(greyJpeg, 480);
     expect(frame.rgb.length).toBe(frame.widthPx * frame.heightPx * 3);
     expect(scoreFrame(frame).parts.colourfulness).toBeLessThan(0.05);
@@ -179,7 +205,9 @@ describe('raw input', () => {
 describe('metrics', () => {
   it('computes luma entropy as sharp stats() does', async () => {
     const grey = await sharp(scene.data, { raw: { width: scene.widthPx, height: scene.heightPx, channels: 3 } })
-      .greyscale().raw().toBuffer({ resolveWithObject: true });
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const raw: RawPixels = { data: grey.data, widthPx: grey.info.width, heightPx: grey.info.height, channels: 1 };
     const stats = await sharp(grey.data, { raw: { width: raw.widthPx, height: raw.heightPx, channels: 1 } }).stats();
     expect(score(raw).metrics.entropyBits).toBeCloseTo(stats.entropy, 6);
@@ -189,7 +217,10 @@ describe('metrics', () => {
     // Blurred a little so every Laplacian value fits convolve's 8-bit output around its offset
     // (checked below): on integer luma and an integer kernel the two must then agree exactly.
     const soft = await blurred(scene, 1.2);
-    const grey = await sharp(soft.data, { raw: { width: soft.widthPx, height: soft.heightPx, channels: 3 } }).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const grey = await sharp(soft.data, { raw: { width: soft.widthPx, height: soft.heightPx, channels: 3 } })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     const w = grey.info.width;
     const h = grey.info.height;
     const lap = await sharp(grey.data, { raw: { width: w, height: h, channels: 1 } })

@@ -11,7 +11,10 @@ import { blend, blurred, creditsFrame, detailed, encoded, faded, motionBlurred, 
  * fade-out, a dissolve, a blurred stretch, motion smear, credits), sampled ~0.3 s apart within
  * each moment so every frame has neighbours.
  */
-interface Title { candidates: Candidate[]; bad: Set<number> }
+interface Title {
+  candidates: Candidate[];
+  bad: Set<number>;
+}
 
 async function buildTitle(): Promise<Title> {
   const shots = await Promise.all([21, 22, 23, 24, 25, 26, 27].map((seed) => detailed(seed)));
@@ -78,7 +81,8 @@ describe('selectArtwork on a title with bad stretches injected', () => {
     const { shortlist } = result as UsableArtwork;
     for (let i = 0; i < shortlist.length; i++) {
       for (let j = i + 1; j < shortlist.length; j++) {
-        const a = shortlist[i]!.hashes!, b = shortlist[j]!.hashes!;
+        const a = shortlist[i]!.hashes!,
+          b = shortlist[j]!.hashes!;
         expect(hammingDistance(BigInt(`0x${a.dHash}`), BigInt(`0x${b.dHash}`))).toBeGreaterThan(10);
         expect(hammingDistance(BigInt(`0x${a.pHash}`), BigInt(`0x${b.pHash}`))).toBeGreaterThan(8);
       }

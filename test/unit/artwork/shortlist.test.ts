@@ -16,14 +16,29 @@ describe('removeNearDuplicates', () => {
     const items = [item(0, 1, 0, 0.6, 99), item(1, 2, 0, 0.9, 99), item(2, 3, 0, 0.7, 99), item(3, 50, 1, 0.5)];
     const { kept, duplicates } = removeNearDuplicates(items);
     expect(kept.map((k) => k.index).sort()).toEqual([1, 3]);
-    expect(duplicates).toEqual(expect.arrayContaining([{ index: 0, duplicateOf: 1 }, { index: 2, duplicateOf: 1 }]));
+    expect(duplicates).toEqual(
+      expect.arrayContaining([
+        { index: 0, duplicateOf: 1 },
+        { index: 2, duplicateOf: 1 },
+      ]),
+    );
   });
 
   it('treats a hash a few bits away as a duplicate and 11 bits away (dHash) as distinct', () => {
     const base = item(0, 0, 0, 0.9, 5);
-    const flip = (h: bigint, bits: number) => { let x = h; for (let b = 0; b < bits; b++) x ^= 1n << BigInt(b * 5); return x; };
-    const near: ShortlistItem = { ...item(1, 10, 1, 0.8), hashes: { dHash: flip(base.hashes.dHash, 3), pHash: flip(base.hashes.pHash, 12) } };
-    const far: ShortlistItem = { ...item(2, 20, 2, 0.8), hashes: { dHash: flip(base.hashes.dHash, 11), pHash: flip(base.hashes.pHash, 12) } };
+    const flip = (h: bigint, bits: number) => {
+      let x = h;
+      for (let b = 0; b < bits; b++) x ^= 1n << BigInt(b * 5);
+      return x;
+    };
+    const near: ShortlistItem = {
+      ...item(1, 10, 1, 0.8),
+      hashes: { dHash: flip(base.hashes.dHash, 3), pHash: flip(base.hashes.pHash, 12) },
+    };
+    const far: ShortlistItem = {
+      ...item(2, 20, 2, 0.8),
+      hashes: { dHash: flip(base.hashes.dHash, 11), pHash: flip(base.hashes.pHash, 12) },
+    };
     expect(removeNearDuplicates([base, near, far]).kept.map((k) => k.index)).toEqual([0, 2]);
   });
 });

@@ -22,8 +22,10 @@ describe('placeCluster (bounded-load consistent hashing)', () => {
   });
 
   it('without serving capacities bounds the disks, not the traffic: the hottest files are placed', () => {
-    p.members.forEach((a, j) => expect(p.bytes[j]!).toBeLessThanOrEqual(a.capacityBytes));
-    const hottest = Array.from(demand.keys()).sort((a, b) => demand[b]! - demand[a]!).slice(0, 10);
+    for (const [j, a] of p.members.entries()) expect(p.bytes[j]!).toBeLessThanOrEqual(a.capacityBytes);
+    const hottest = Array.from(demand.keys())
+      .sort((a, b) => demand[b]! - demand[a]!)
+      .slice(0, 10);
     for (const f of hottest) expect(p.copies[f]).toBe(1);
     expect(p.traffic.reduce((s, x) => s + x, 0)).toBeGreaterThan(0);
   });
@@ -71,14 +73,14 @@ describe('placeCluster (bounded-load consistent hashing)', () => {
     const q = placeCluster(roomy, hot, index, { loadFactor: 1.25 }, { peakFactor: 1.6 });
     expect(q.copies[0]).toBe(1);
     expect(q.files.some((list) => list.includes(0))).toBe(true);
-    q.members.forEach((a, j) => expect(q.traffic[j]!).toBeLessThanOrEqual(servingDailyBytes(a, 1.25, 1.6) * (1 + 1e-9)));
+    for (const [j, a] of q.members.entries()) expect(q.traffic[j]!).toBeLessThanOrEqual(servingDailyBytes(a, 1.25, 1.6) * (1 + 1e-9));
     // Without serving capacities nothing bounds its traffic: it is placed, one copy.
     const blind = placeCluster(mixedMembers(), hot, index, { loadFactor: 1.25 });
     expect(blind.copies[0]).toBe(1);
     // Streaming little, the same appliances hold to their capacity: the hot file gets copies instead.
     const slow = placeCluster(servingMembers(0.6), hot, index, { loadFactor: 1.25 }, { peakFactor: 1.6 });
     expect(slow.copies[0]!).toBeGreaterThan(1);
-    slow.members.forEach((a, j) => expect(slow.traffic[j]!).toBeLessThanOrEqual(servingDailyBytes(a, 1.25, 1.6) * (1 + 1e-9)));
+    for (const [j, a] of slow.members.entries()) expect(slow.traffic[j]!).toBeLessThanOrEqual(servingDailyBytes(a, 1.25, 1.6) * (1 + 1e-9));
   });
 
   it('places nothing when every appliance is draining or down', () => {

@@ -23,7 +23,9 @@ describe('rankByDensity (radix sort on float32 density bits)', () => {
     const bytes = Float64Array.from({ length: n }, () => 1 + rng.int(100));
     const held = Uint8Array.from({ length: n }, () => (rng.next() < 0.5 ? 1 : 0));
     const density = (f: number) => Math.fround(demand[f]! / bytes[f]! - (held[f] === 1 ? 0 : 2));
-    const expected = Array.from({ length: n }, (_, f) => f).filter((f) => demand[f]! > 0).sort((a, b) => density(b) - density(a) || a - b);
+    const expected = Array.from({ length: n }, (_, f) => f)
+      .filter((f) => demand[f]! > 0)
+      .sort((a, b) => density(b) - density(a) || a - b);
     const got = rankByDensity(demand, bytes, held, 2);
     expect(got).toEqual(expected);
     expect(got.some((f) => density(f) < 0)).toBe(true);
@@ -72,10 +74,18 @@ describe('placeCluster: stable copies and sticky holdings', () => {
     expect(placed.length).toBeGreaterThan(0);
     expect(placed.every((f) => none.copies[f] === 1)).toBe(true);
     // One member without it is enough to leave the serving capacity unknown.
-    const mixed = placeCluster(members.map((a, i) => (i === 0 ? a : { ...a, serveGbps: 0.05 })), demand, index);
+    const mixed = placeCluster(
+      members.map((a, i) => (i === 0 ? a : { ...a, serveGbps: 0.05 })),
+      demand,
+      index,
+    );
     expect(mixed.perCopyBytes).toBe(Number.POSITIVE_INFINITY);
     // Replicas take disk from unique files: the one-copy plan keeps more distinct files.
-    const replicated = placeCluster(members.map((a) => ({ ...a, serveGbps: 0.05 })), demand, index);
+    const replicated = placeCluster(
+      members.map((a) => ({ ...a, serveGbps: 0.05 })),
+      demand,
+      index,
+    );
     expect(placed.length).toBeGreaterThan(Array.from(demand.keys()).filter((f) => replicated.copies[f]! > 0).length);
   });
 
@@ -93,15 +103,44 @@ describe('placeCluster: stable copies and sticky holdings', () => {
   it('places a title released inside the next day and fills it before its release, first', () => {
     const at = Date.parse('2025-03-13T00:00:00Z');
     const cat = catalog(60, 3, 2_000_000_000);
-    const release = { titleId: 'premiere', releasedAt: new Date(at + 18 * 3_600_000).toISOString(), files: [0, 1, 2].map((i) => ({ key: `premiere/f${i}`, bytes: 2_000_000_000 })) };
+    const release = {
+      titleId: 'premiere',
+      releasedAt: new Date(at + 18 * 3_600_000).toISOString(),
+      files: [0, 1, 2].map((i) => ({ key: `premiere/f${i}`, bytes: 2_000_000_000 })),
+    };
     const views: ViewRecord[] = [];
     for (let d = 1; d <= 12; d++) {
-      cat.forEach((t, i) => views.push({ ts: new Date(at - d * DAY_MS + 20 * 3_600_000).toISOString(), titleId: t.titleId, region: 'us', bytes: 1e12 / (1 + i) }));
+      for (const [i, t] of cat.entries())
+        views.push({
+          ts: new Date(at - d * DAY_MS + 20 * 3_600_000).toISOString(),
+          titleId: t.titleId,
+          region: 'us',
+          bytes: 1e12 / (1 + i),
+        });
     }
     // Earlier releases show what a launch day brings: the first days of t5 and t6 (released 10 and 5 days back) were big.
-    const released = cat.map((t, i) => (i === 5 || i === 6 ? { ...t, releasedAt: new Date(at - (i === 5 ? 10 : 5) * DAY_MS + 3_600_000).toISOString() } : t));
-    for (const [i, back] of [[5, 10], [6, 5]] as const) for (let d = back; d >= 1; d--) views.push({ ts: new Date(at - d * DAY_MS + 21 * 3_600_000).toISOString(), titleId: `t${i}`, region: 'us', bytes: 2e13 * 0.6 ** (back - d) });
-    const edges = [0, 1, 2].map((i) => appliance(`e${i}`, { capacityBytes: 20_000_000_000, fillGbps: 1, serveGbps: 40, fillWindow: { start: '02:00', end: '14:00', tz: 'UTC' } }));
+    const released = cat.map((t, i) =>
+      i === 5 || i === 6 ? { ...t, releasedAt: new Date(at - (i === 5 ? 10 : 5) * DAY_MS + 3_600_000).toISOString() } : t,
+    );
+    for (const [i, back] of [
+      [5, 10],
+      [6, 5],
+    ] as const)
+      for (let d = back; d >= 1; d--)
+        views.push({
+          ts: new Date(at - d * DAY_MS + 21 * 3_600_000).toISOString(),
+          titleId: `t${i}`,
+          region: 'us',
+          bytes: 2e13 * 0.6 ** (back - d),
+        });
+    const edges = [0, 1, 2].map((i) =>
+      appliance(`e${i}`, {
+        capacityBytes: 20_000_000_000,
+        fillGbps: 1,
+        serveGbps: 40,
+        fillWindow: { start: '02:00', end: '14:00', tz: 'UTC' },
+      }),
+    );
     const plan = planFill({ appliances: edges, catalog: [...released, release], views, at: new Date(at).toISOString() });
     const premiere = plan.fills.filter((f) => f.key.startsWith('premiere/'));
     expect(premiere.map((f) => f.key).sort()).toEqual(['premiere/f0', 'premiere/f1', 'premiere/f2']);
@@ -119,7 +158,13 @@ describe('placeCluster: stable copies and sticky holdings', () => {
     const f = fresh.files[j]!.find((x) => fresh.copies[x] === 1)!;
     // Pretend another appliance holds it: the plan keeps it there instead of moving it to its ring owner.
     const other = members[(j + 1) % members.length]!.id;
-    const sticky = placeCluster(members, demand, index, {}, { held: Uint8Array.from(demand, (_, i) => (i === f ? 1 : 0)), holders: new Map([[f, [other]]]) });
+    const sticky = placeCluster(
+      members,
+      demand,
+      index,
+      {},
+      { held: Uint8Array.from(demand, (_, i) => (i === f ? 1 : 0)), holders: new Map([[f, [other]]]) },
+    );
     const holders = sticky.members.filter((_, m) => sticky.files[m]!.includes(f)).map((a) => a.id);
     expect(holders).toContain(other);
     expect(holders).not.toContain(members[j]!.id);
@@ -154,12 +199,17 @@ describe('forecast: age curve and all-regions prior', () => {
   });
 
   it('follows a release whose interest halves every day, from the other releases', () => {
-    const cat = Array.from({ length: 12 }, (_, i) => ({ titleId: `n${i}`, releasedAt: new Date(at - (14 - i) * DAY_MS).toISOString(), files: [{ key: `n${i}/f`, bytes: 1000 }] }));
+    const cat = Array.from({ length: 12 }, (_, i) => ({
+      titleId: `n${i}`,
+      releasedAt: new Date(at - (14 - i) * DAY_MS).toISOString(),
+      files: [{ key: `n${i}/f`, bytes: 1000 }],
+    }));
     const index = indexCatalog(cat);
     const views: ViewRecord[] = [];
     cat.forEach((t, i) => {
       const rel = Date.parse(t.releasedAt);
-      for (let a = 0; rel + a * DAY_MS < at; a++) views.push({ ts: new Date(rel + a * DAY_MS + 60_000).toISOString(), titleId: t.titleId, region: 'r', bytes: 1_024_000 / 2 ** a });
+      for (let a = 0; rel + a * DAY_MS < at; a++)
+        views.push({ ts: new Date(rel + a * DAY_MS + 60_000).toISOString(), titleId: t.titleId, region: 'r', bytes: 1_024_000 / 2 ** a });
       void i;
     });
     const history = aggregateViews(views, index, { endMs: at, days: 14 });

@@ -17,7 +17,10 @@ describe('hashring-based ring', () => {
   });
 
   it('weights keys by capacity', () => {
-    const ring = buildRing([{ id: 'big', capacityBytes: 6e12 }, { id: 'small', capacityBytes: 2e12 }]);
+    const ring = buildRing([
+      { id: 'big', capacityBytes: 6e12 },
+      { id: 'small', capacityBytes: 2e12 },
+    ]);
     let big = 0;
     for (let i = 0; i < 8000; i++) if (ring.preference(`k${i}`, 1)[0] === 'big') big++;
     expect(big / 8000).toBeGreaterThan(0.68);
@@ -26,7 +29,10 @@ describe('hashring-based ring', () => {
 
   it('keeps weights proportional for appliances past the vnode cap (100 TB and 300 TB)', () => {
     // Regression: each member was clamped to 4096 vnodes alone, so both got half the ring.
-    const ring = buildRing([{ id: 'oca-100', capacityBytes: 100e12 }, { id: 'oca-300', capacityBytes: 300e12 }]);
+    const ring = buildRing([
+      { id: 'oca-100', capacityBytes: 100e12 },
+      { id: 'oca-300', capacityBytes: 300e12 },
+    ]);
     let big = 0;
     for (let i = 0; i < 20_000; i++) if (ring.preference(`title-${i}/seg.mp4`, 1)[0] === 'oca-300') big++;
     expect(big / 20_000).toBeGreaterThan(0.7);
@@ -41,10 +47,13 @@ describe('hashring-based ring', () => {
     const b: Record<string, string[]> = {};
     for (let i = 0; i < 5000; i++) {
       const key = `k${i}`;
-      (a[before.preference(key, 1)[0]!] ??= []).push(key);
-      (b[after.preference(key, 1)[0]!] ??= []).push(key);
+      const [from, to] = [before.preference(key, 1)[0]!, after.preference(key, 1)[0]!];
+      a[from] ??= [];
+      a[from]!.push(key);
+      b[to] ??= [];
+      b[to]!.push(key);
     }
-    const departed = (a['n0']?.length ?? 0) / 5000;
+    const departed = (a.n0?.length ?? 0) / 5000;
     expect(movedFraction(a, b)).toBeCloseTo(departed, 10);
     expect(departed).toBeGreaterThan(0.05);
     expect(departed).toBeLessThan(0.15);

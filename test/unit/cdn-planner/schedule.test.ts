@@ -23,7 +23,11 @@ describe('fill windows in local time', () => {
   });
 
   it('handles a window across midnight and a repeated hour (fall back, Berlin)', () => {
-    const w = windowOccurrences({ start: '22:00', end: '04:00', tz: 'Europe/Berlin' }, zoneClock('Europe/Berlin'), Date.parse('2025-10-25T12:00:00Z'));
+    const w = windowOccurrences(
+      { start: '22:00', end: '04:00', tz: 'Europe/Berlin' },
+      zoneClock('Europe/Berlin'),
+      Date.parse('2025-10-25T12:00:00Z'),
+    );
     const first = w.next().value!;
     // 22:00 CEST on the 25th to 04:00 CET on the 26th: 7 h because 02:00-03:00 happens twice.
     expect(new Date(first.startMs).toISOString()).toBe('2025-10-25T20:00:00.000Z');
@@ -55,7 +59,8 @@ describe('scheduleFills', () => {
       expect(Date.parse(f.endAt) - Date.parse(f.startAt)).toBe(3_600_000);
     }
     const perNight = new Map<string, number>();
-    for (const f of s.fills) if (f.applianceId === 'a') perNight.set(f.startAt.slice(0, 10), (perNight.get(f.startAt.slice(0, 10)) ?? 0) + 1);
+    for (const f of s.fills)
+      if (f.applianceId === 'a') perNight.set(f.startAt.slice(0, 10), (perNight.get(f.startAt.slice(0, 10)) ?? 0) + 1);
     expect(Object.fromEntries(perNight)).toEqual({ '2025-03-08': 4, '2025-03-09': 3, '2025-03-10': 4 });
   });
 
@@ -76,7 +81,10 @@ describe('scheduleFills', () => {
       [
         { appliance: a, keys: new Map([['other', 1]]) },
         { appliance: b, keys: new Map([['k0', 100]]) },
-        { appliance: { ...appliance('c', { capacityBytes: 100 * GB, fillGbps: 1, fillWindow: chicago }), state: 'draining' }, keys: new Map() },
+        {
+          appliance: { ...appliance('c', { capacityBytes: 100 * GB, fillGbps: 1, fillWindow: chicago }), state: 'draining' },
+          keys: new Map(),
+        },
       ],
       { a: ['k0'], c: [] },
       { atMs, bytesOf: () => GB, horizonDays: 2 },
@@ -109,13 +117,27 @@ describe('scheduleFills', () => {
   });
 
   it('fills the keys of a release to come first, earliest release first, whatever their value', () => {
-    const valued = new Map([['hot', 1000], ['r-late', 1], ['r-soon', 2], ['warm', 500]]);
-    const deadlines = new Map([['r-late', atMs + 3 * 86_400_000], ['r-soon', atMs + 86_400_000]]);
-    const order = scheduleFills([{ appliance: { ...a, capacityBytes: 100_000 * GB }, keys: valued, deadlines }], {}, { atMs, bytesOf: () => 450 * GB })
-      .fills.map((f) => f.key);
+    const valued = new Map([
+      ['hot', 1000],
+      ['r-late', 1],
+      ['r-soon', 2],
+      ['warm', 500],
+    ]);
+    const deadlines = new Map([
+      ['r-late', atMs + 3 * 86_400_000],
+      ['r-soon', atMs + 86_400_000],
+    ]);
+    const order = scheduleFills(
+      [{ appliance: { ...a, capacityBytes: 100_000 * GB }, keys: valued, deadlines }],
+      {},
+      { atMs, bytesOf: () => 450 * GB },
+    ).fills.map((f) => f.key);
     expect(order).toEqual(['r-soon', 'r-late', 'hot', 'warm']);
     // Without deadlines: most valuable first.
-    expect(scheduleFills([{ appliance: { ...a, capacityBytes: 100_000 * GB }, keys: valued }], {}, { atMs, bytesOf: () => 450 * GB }).fills.map((f) => f.key))
-      .toEqual(['hot', 'warm', 'r-soon', 'r-late']);
+    expect(
+      scheduleFills([{ appliance: { ...a, capacityBytes: 100_000 * GB }, keys: valued }], {}, { atMs, bytesOf: () => 450 * GB }).fills.map(
+        (f) => f.key,
+      ),
+    ).toEqual(['hot', 'warm', 'r-soon', 'r-late']);
   });
 });

@@ -60,7 +60,19 @@ describe('dropUnscheduled', () => {
     const shares = { a1: { k: 0.5, j: 1 }, a2: { k: 0.3 }, a3: { k: 0.2 }, b1: { k: 0 }, b2: { k: 0 } };
     // a1 could not be filled with k; cluster B keeps both its zero-share copies.
     const placements = { a1: ['j'], a2: ['k'], a3: ['k'], b1: ['k'], b2: ['k'] };
-    const clusterOf = new Map([['a1', 'A'], ['a2', 'A'], ['a3', 'A'], ['b1', 'B'], ['b2', 'B']]);
-    expect(dropUnscheduled(shares, placements, clusterOf)).toEqual({ a1: { j: 1 }, a2: { k: 0.6 }, a3: { k: 0.4 }, b1: { k: 0.5 }, b2: { k: 0.5 } });
+    const clusterOf = new Map([
+      ['a1', 'A'],
+      ['a2', 'A'],
+      ['a3', 'A'],
+      ['b1', 'B'],
+      ['b2', 'B'],
+    ]);
+    expect(dropUnscheduled(shares, placements, clusterOf)).toEqual({
+      a1: { j: 1 },
+      a2: { k: 0.6 },
+      a3: { k: 0.4 },
+      b1: { k: 0.5 },
+      b2: { k: 0.5 },
+    });
   });
 });

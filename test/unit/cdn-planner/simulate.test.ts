@@ -15,7 +15,15 @@ describe('metrics', () => {
 });
 
 describe('simulate (small trace)', () => {
-  const opts = { titles: 300, regions: 2, appliancesPerCluster: 4, historyDays: 8, evalDays: 1, requestsPerRegionDay: 3000, releasesPerDay: 2 } as const;
+  const opts = {
+    titles: 300,
+    regions: 2,
+    appliancesPerCluster: 4,
+    historyDays: 8,
+    evalDays: 1,
+    requestsPerRegionDay: 3000,
+    releasesPerDay: 2,
+  } as const;
   const r = simulate(opts);
 
   it('is deterministic for a seed', () => {
@@ -46,13 +54,37 @@ describe('simulate (small trace)', () => {
 });
 
 describe('replay readiness (a placement serves only once its fill has ended)', () => {
-  const member = (id: string) => ({ id, cluster: 'c', region: 'r', capacityBytes: 1e12, fillGbps: 1, fillWindow: { start: '02:00', end: '06:00', tz: 'UTC' }, state: 'active' as const });
+  const member = (id: string) => ({
+    id,
+    cluster: 'c',
+    region: 'r',
+    capacityBytes: 1e12,
+    fillGbps: 1,
+    fillWindow: { start: '02:00', end: '06:00', tz: 'UTC' },
+    state: 'active' as const,
+  });
   const placement = {
-    cluster: 'c', region: 'r', members: [member('a'), member('b')], files: [[0, 1], [1, 2]],
-    bytes: new Float64Array(2), traffic: new Float64Array(2), copies: new Uint8Array(3), leftAtOrigin: 0, demandBytes: 0,
+    cluster: 'c',
+    region: 'r',
+    members: [member('a'), member('b')],
+    files: [
+      [0, 1],
+      [1, 2],
+    ],
+    bytes: new Float64Array(2),
+    traffic: new Float64Array(2),
+    copies: new Uint8Array(3),
+    leftAtOrigin: 0,
+    demandBytes: 0,
   };
-  const keys = new Map([['k0', 0], ['k1', 1], ['k2', 2]]);
-  const fills = [{ applianceId: 'a', key: 'k0', bytes: 1, startAt: '2026-01-01T02:00:00.000Z', endAt: '2026-01-01T03:00:00.000Z', source: 'origin' }];
+  const keys = new Map([
+    ['k0', 0],
+    ['k1', 1],
+    ['k2', 2],
+  ]);
+  const fills = [
+    { applianceId: 'a', key: 'k0', bytes: 1, startAt: '2026-01-01T02:00:00.000Z', endAt: '2026-01-01T03:00:00.000Z', source: 'origin' },
+  ];
   const ready = readiness(placement as unknown as Parameters<typeof readiness>[0], fills, { a: ['k1'], b: ['k1'] }, keys, 3);
   const at = (iso: string): number => Date.parse(iso);
 

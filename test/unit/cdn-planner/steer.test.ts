@@ -54,7 +54,10 @@ describe('weighted steering', () => {
     const three: Plan = { ...plan, fills: [], placements: { a1: ['hot'], a2: ['hot'], a4: ['hot'] } };
     const all = [...active, appliance('a4')];
     const before = steeringTable(three, all);
-    const after = steeringTable(three, all.map((a) => (a.id === 'a4' ? { ...a, state: 'down' as const } : a)));
+    const after = steeringTable(
+      three,
+      all.map((a) => (a.id === 'a4' ? { ...a, state: 'down' as const } : a)),
+    );
     for (let i = 0; i < 2000; i++) {
       const was = steer(before, 'us', 'hot', `s${i}`);
       if (was !== 'a4') expect(steer(after, 'us', 'hot', `s${i}`)).toBe(was);

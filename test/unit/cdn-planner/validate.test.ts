@@ -25,7 +25,9 @@ describe('input validation names the bad field and value', () => {
   it('rejects a bad state, a negative capacity and a malformed window start', () => {
     expect(caught(() => validateAppliances([{ ...appliance('a'), state: 'asleep' }])).field).toBe('appliances[0].state');
     expect(caught(() => validateAppliances([{ ...appliance('a'), capacityBytes: -1 }])).field).toBe('appliances[0].capacityBytes');
-    expect(caught(() => validateAppliances([{ ...appliance('a'), fillWindow: { start: '2am', end: '06:00', tz: 'UTC' } }])).field).toBe('appliances[0].fillWindow.start');
+    expect(caught(() => validateAppliances([{ ...appliance('a'), fillWindow: { start: '2am', end: '06:00', tz: 'UTC' } }])).field).toBe(
+      'appliances[0].fillWindow.start',
+    );
   });
 
   it('takes an optional positive serveGbps and rejects any other', () => {
@@ -56,7 +58,8 @@ describe('input validation names the bad field and value', () => {
   });
 
   it('names the line of a bad view record', () => {
-    const text = '{"ts":"2025-01-01T00:00:00Z","titleId":"t0","region":"us","bytes":5}\n\n{"ts":"yesterday","titleId":"t0","region":"us","bytes":5}\n';
+    const text =
+      '{"ts":"2025-01-01T00:00:00Z","titleId":"t0","region":"us","bytes":5}\n\n{"ts":"yesterday","titleId":"t0","region":"us","bytes":5}\n';
     const err = caught(() => parseViewLines(text));
     expect(err.field).toBe('views:3.ts');
     expect(caught(() => parseViewLines('not json')).field).toBe('views:1');

@@ -14,7 +14,8 @@ describe('the independent world shares no code with the planner', () => {
     const outside: string[] = [];
     for (const name of await readdir(WORLD_DIR)) {
       const source = await readFile(path.join(WORLD_DIR, name), 'utf8');
-      for (const [, s] of source.matchAll(/from '([^']+)'/g)) if (!/^\.\/[a-z-]+\.ts$/.test(s!) && s !== '../../types.ts') outside.push(`${name}: ${s}`);
+      for (const [, s] of source.matchAll(/from '([^']+)'/g))
+        if (!/^\.\/[a-z-]+\.ts$/.test(s!) && s !== '../../types.ts') outside.push(`${name}: ${s}`);
     }
     expect(outside).toEqual([]);
   });
@@ -79,26 +80,77 @@ describe('pull-through caches', () => {
 describe('replayPlan', () => {
   const at = Date.parse('2025-01-18T00:00:00Z');
   const edge = (id: string, state: Appliance['state'] = 'active'): Appliance => ({
-    id, cluster: 'c', region: 'r0', capacityBytes: 1e12, fillGbps: 1, serveGbps: 1, fillWindow: { start: '02:00', end: '14:00', tz: 'UTC' }, state,
+    id,
+    cluster: 'c',
+    region: 'r0',
+    capacityBytes: 1e12,
+    fillGbps: 1,
+    serveGbps: 1,
+    fillWindow: { start: '02:00', end: '14:00', tz: 'UTC' },
+    state,
   });
   const play = (hour: number, file: number, bytes = 1e9): Play => ({ ms: at + hour * 3_600_000, region: 0, file, bytes });
   const world = (plays: Play[], appliances: Appliance[]): World => ({
-    regime: REGIMES[0]!, regions: ['r0'], appliances, catalog: [{ titleId: 't', releasedAt: '2024-01-01T00:00:00Z', files: [{ key: 'a', bytes: 1e10 }, { key: 'b', bytes: 1e10 }] }],
-    fileKeys: ['a', 'b'], fileBytes: Float64Array.of(1e10, 1e10), fileTitle: Int32Array.of(0, 0), planAtMs: at, historyDays: 12,
-    history: () => [], warmup: [], plays, expected: [Float64Array.of(0, 0)], releasedInHorizon: new Set(),
+    regime: REGIMES[0]!,
+    regions: ['r0'],
+    appliances,
+    catalog: [
+      {
+        titleId: 't',
+        releasedAt: '2024-01-01T00:00:00Z',
+        files: [
+          { key: 'a', bytes: 1e10 },
+          { key: 'b', bytes: 1e10 },
+        ],
+      },
+    ],
+    fileKeys: ['a', 'b'],
+    fileBytes: Float64Array.of(1e10, 1e10),
+    fileTitle: Int32Array.of(0, 0),
+    planAtMs: at,
+    historyDays: 12,
+    history: () => [],
+    warmup: [],
+    plays,
+    expected: [Float64Array.of(0, 0)],
+    releasedInHorizon: new Set(),
   });
-  const plan = (over: Partial<Plan>): Plan => ({ placements: {}, fills: [], evictions: [], stats: { at: new Date(at).toISOString(), notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 }, ...over });
+  const plan = (over: Partial<Plan>): Plan => ({
+    placements: {},
+    fills: [],
+    evictions: [],
+    stats: { at: new Date(at).toISOString(), notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 },
+    ...over,
+  });
 
   it('serves a filled key only once its fill has ended, and counts the fill as origin egress', () => {
-    const fill = { applianceId: 'e1', key: 'b', bytes: 1e10, startAt: new Date(at + 2 * 3_600_000).toISOString(), endAt: new Date(at + 3 * 3_600_000).toISOString(), source: 'origin' };
+    const fill = {
+      applianceId: 'e1',
+      key: 'b',
+      bytes: 1e10,
+      startAt: new Date(at + 2 * 3_600_000).toISOString(),
+      endAt: new Date(at + 3 * 3_600_000).toISOString(),
+      source: 'origin',
+    };
     const out = replayPlan(world([play(1, 1), play(4, 1)], [edge('e1')]), plan({ fills: [fill] }), {});
     expect(out.servedBytes).toBe(1e9);
     expect(out.originBytes).toBe(1e9 + 1e10);
   });
 
-  it('stops serving an evicted key at the appliance\'s first fill, and a down appliance serves nothing', () => {
-    const fill = { applianceId: 'e1', key: 'b', bytes: 1e10, startAt: new Date(at + 2 * 3_600_000).toISOString(), endAt: new Date(at + 3 * 3_600_000).toISOString(), source: 'origin' };
-    const out = replayPlan(world([play(1, 0), play(5, 0)], [edge('e1')]), plan({ fills: [fill], evictions: [{ applianceId: 'e1', key: 'a' }] }), { e1: ['a'] });
+  it("stops serving an evicted key at the appliance's first fill, and a down appliance serves nothing", () => {
+    const fill = {
+      applianceId: 'e1',
+      key: 'b',
+      bytes: 1e10,
+      startAt: new Date(at + 2 * 3_600_000).toISOString(),
+      endAt: new Date(at + 3 * 3_600_000).toISOString(),
+      source: 'origin',
+    };
+    const out = replayPlan(
+      world([play(1, 0), play(5, 0)], [edge('e1')]),
+      plan({ fills: [fill], evictions: [{ applianceId: 'e1', key: 'a' }] }),
+      { e1: ['a'] },
+    );
     expect(out.servedBytes).toBe(1e9);
     const down = replayPlan(world([play(1, 0)], [edge('e1', 'down')]), plan({}), { e1: ['a'] });
     expect(down.servedBytes).toBe(0);
@@ -126,8 +178,15 @@ describe('metrics written from the textbook', () => {
     expect(weightedError([2, 2], [2, 2])).toBe(0);
   });
 
-  it('realisedBytes sums each region\'s plays per file', () => {
-    const w = { regions: ['r0'], fileKeys: ['a', 'b'], plays: [{ ms: 0, region: 0, file: 1, bytes: 5 }, { ms: 1, region: 0, file: 1, bytes: 7 }] } as unknown as World;
+  it("realisedBytes sums each region's plays per file", () => {
+    const w = {
+      regions: ['r0'],
+      fileKeys: ['a', 'b'],
+      plays: [
+        { ms: 0, region: 0, file: 1, bytes: 5 },
+        { ms: 1, region: 0, file: 1, bytes: 7 },
+      ],
+    } as unknown as World;
     expect([...realisedBytes(w)[0]!]).toEqual([0, 12]);
   });
 });
@@ -135,18 +194,60 @@ describe('metrics written from the textbook', () => {
 describe('auditPlan', () => {
   const at = Date.parse('2025-01-18T00:00:00Z');
   const edge = (id: string, over: Partial<Appliance> = {}): Appliance => ({
-    id, cluster: 'c', region: 'r0', capacityBytes: 25e9, fillGbps: 1, serveGbps: 1, fillWindow: { start: '02:00', end: '14:00', tz: 'Asia/Tokyo' }, state: 'active', ...over,
+    id,
+    cluster: 'c',
+    region: 'r0',
+    capacityBytes: 25e9,
+    fillGbps: 1,
+    serveGbps: 1,
+    fillWindow: { start: '02:00', end: '14:00', tz: 'Asia/Tokyo' },
+    state: 'active',
+    ...over,
   });
   const world = (appliances: Appliance[]): World => ({
-    regime: REGIMES[0]!, regions: ['r0'], appliances, catalog: [{ titleId: 't', releasedAt: '2024-01-01T00:00:00Z', files: [{ key: 'a', bytes: 1e10 }, { key: 'b', bytes: 1e10 }] }],
-    fileKeys: ['a', 'b'], fileBytes: Float64Array.of(1e10, 1e10), fileTitle: Int32Array.of(0, 0), planAtMs: at, historyDays: 12,
-    history: () => [], warmup: [], plays: [], expected: [Float64Array.of(0, 0)], releasedInHorizon: new Set(),
+    regime: REGIMES[0]!,
+    regions: ['r0'],
+    appliances,
+    catalog: [
+      {
+        titleId: 't',
+        releasedAt: '2024-01-01T00:00:00Z',
+        files: [
+          { key: 'a', bytes: 1e10 },
+          { key: 'b', bytes: 1e10 },
+        ],
+      },
+    ],
+    fileKeys: ['a', 'b'],
+    fileBytes: Float64Array.of(1e10, 1e10),
+    fileTitle: Int32Array.of(0, 0),
+    planAtMs: at,
+    historyDays: 12,
+    history: () => [],
+    warmup: [],
+    plays: [],
+    expected: [Float64Array.of(0, 0)],
+    releasedInHorizon: new Set(),
   });
-  const plan = (over: Partial<Plan>): Plan => ({ placements: {}, fills: [], evictions: [], stats: { at: new Date(at).toISOString(), notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 }, ...over });
+  const plan = (over: Partial<Plan>): Plan => ({
+    placements: {},
+    fills: [],
+    evictions: [],
+    stats: { at: new Date(at).toISOString(), notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 },
+    ...over,
+  });
   // 10 GB at 1 Gbps takes 80 s; Tokyo's 02:00 is 17:00 UTC.
   const fill = (startUtc: string, over: Partial<Plan['fills'][number]> = {}): Plan['fills'][number] => {
     const start = Date.parse(startUtc);
-    return { applianceId: 'e1', key: 'b', bytes: 1e10, startAt: new Date(start).toISOString(), endAt: new Date(start + 80_000).toISOString(), source: 'origin', ...over };
+    return {
+      applianceId: 'e1',
+      key: 'b',
+      bytes: 1e10,
+      startAt: new Date(start).toISOString(),
+      endAt: new Date(start + 80_000).toISOString(),
+      source: 'origin',
+      ...over,
+    };
   };
 
   it('passes a plan that keeps every limit', () => {
@@ -173,10 +274,21 @@ describe('auditPlan', () => {
     expect(found).toMatch(/e2 a: peer source e1 does not hold the file/);
   });
 
-  it('finds no violation in the planner\'s own plan for a regime', () => {
+  it("finds no violation in the planner's own plan for a regime", () => {
     const w = generateWorld(REGIMES.find((r) => r.name === 'sparse')!);
-    const yesterday = planFill({ appliances: w.appliances, catalog: w.catalog, views: w.history(), at: new Date(w.planAtMs - 86_400_000).toISOString() });
-    const today = planFill({ appliances: w.appliances, catalog: w.catalog, views: w.history(), at: new Date(w.planAtMs).toISOString(), holdings: yesterday.placements });
+    const yesterday = planFill({
+      appliances: w.appliances,
+      catalog: w.catalog,
+      views: w.history(),
+      at: new Date(w.planAtMs - 86_400_000).toISOString(),
+    });
+    const today = planFill({
+      appliances: w.appliances,
+      catalog: w.catalog,
+      views: w.history(),
+      at: new Date(w.planAtMs).toISOString(),
+      holdings: yesterday.placements,
+    });
     expect(today.fills.length).toBeGreaterThan(0);
     expect(auditPlan(w, today, yesterday.placements)).toEqual([]);
   });

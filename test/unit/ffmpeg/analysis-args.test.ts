@@ -13,11 +13,20 @@ import {
 } from '../../../ffmpeg/analysis-args.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
 
-const scan: ScanCommand = { kind: 'scan', input: 'https://s3.test/master.mp4?sig=x', metadataFile: '/w/scan.txt', widthPx: 480, sceneThreshold: 10 };
+const scan: ScanCommand = {
+  kind: 'scan',
+  input: 'https://s3.test/master.mp4?sig=x',
+  metadataFile: '/w/scan.txt',
+  widthPx: 480,
+  sceneThreshold: 10,
+};
 
 /** 2 sizes × 3 CRFs from a 29.97 fps master, window at 12.5 s for 4 s. */
 function sample(extra: Partial<SampleEncodeCommand> = {}): SampleEncodeCommand {
-  const sizes = [{ width: 640, height: 360 }, { width: 1280, height: 720 }];
+  const sizes = [
+    { width: 640, height: 360 },
+    { width: 1280, height: 720 },
+  ];
   const crfs = [20, 26, 32];
   return {
     kind: 'sample-encode',
@@ -39,7 +48,11 @@ function measure(extra: Partial<MeasureQualityCommand> = {}): MeasureQualityComm
   return {
     kind: 'measure-quality',
     distorted,
-    reference: { input: 'https://s3.test/master.mp4?sig=x', timeline: { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 }, frames: { startFrame: 350, endFrame: 450 } },
+    reference: {
+      input: 'https://s3.test/master.mp4?sig=x',
+      timeline: { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 },
+      frames: { startFrame: 350, endFrame: 450 },
+    },
     referenceSize: { width: 1920, height: 1080 },
     statsFiles: distorted.map((_, i) => ({ psnr: `/w/q${i}.psnr`, ssim: `/w/q${i}.ssim`, frames: `/w/q${i}.frames` })),
     referenceFramesFile: '/w/ref.frames',
@@ -47,17 +60,22 @@ function measure(extra: Partial<MeasureQualityCommand> = {}): MeasureQualityComm
   };
 }
 
-const cropDetect: CropDetectCommand = { kind: 'crop-detect', input: 'https://s3.test/master.mp4?sig=x', metadataFile: '/w/crop.txt', blackLimit: 24 / 255 };
+const cropDetect: CropDetectCommand = {
+  kind: 'crop-detect',
+  input: 'https://s3.test/master.mp4?sig=x',
+  metadataFile: '/w/crop.txt',
+  blackLimit: 24 / 255,
+};
 
 /** 2.39:1 picture inside a 1920x1080 frame. */
 const LETTERBOX = { x: 0, y: 138, width: 1920, height: 804 };
 
-const valueOf = (args: string[], flag: string): string | undefined => {
+const flagValue = (args: string[], flag: string): string | undefined => {
   const i = args.indexOf(flag);
   return i < 0 ? undefined : args[i + 1];
 };
 const valuesOf = (args: string[], flag: string): string[] => args.flatMap((a, i) => (a === flag ? [args[i + 1] ?? ''] : []));
-const filterOf = (args: string[]): string => valueOf(args, '-filter_complex') ?? '';
+const filterOf = (args: string[]): string => flagValue(args, '-filter_complex') ?? '';
 const count = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
 
 // File snapshots of the argv arrays (one argument per line), so argument boundaries show in review.
@@ -79,8 +97,15 @@ describe('analysis argument snapshots', () => {
   });
 
   it('sample-encode of a letterboxed master: cropped before the split to the scalers', () => {
-    const sizes = [{ width: 640, height: 268 }, { width: 1280, height: 536 }];
-    expect(buildSampleEncodeArgs(sample({ crop: LETTERBOX, sizes, outputs: sizes.flatMap((s) => [20, 26, 32].map((c) => `/w/${s.height}p_crf${c}.mp4`)) }))).toMatchSnapshot();
+    const sizes = [
+      { width: 640, height: 268 },
+      { width: 1280, height: 536 },
+    ];
+    expect(
+      buildSampleEncodeArgs(
+        sample({ crop: LETTERBOX, sizes, outputs: sizes.flatMap((s) => [20, 26, 32].map((c) => `/w/${s.height}p_crf${c}.mp4`)) }),
+      ),
+    ).toMatchSnapshot();
   });
 
   it('measure-quality of a letterboxed master: the reference cropped, encodes scaled to the active size', () => {
@@ -104,13 +129,19 @@ describe('never the deprecated -vsync', () => {
 
 describe('buildScanArgs', () => {
   it('writes metadata to the given file and uses the given width and scene threshold', () => {
-    const graph = valueOf(buildScanArgs({ ...scan, widthPx: 320, sceneThreshold: 25 }), '-vf') ?? '';
-    expect(graph.split(',')).toEqual(['scale=320:-2:flags=bilinear', 'format=yuv420p', 'siti', 'scdet=threshold=25', 'metadata=mode=print:file=/w/scan.txt']);
+    const graph = flagValue(buildScanArgs({ ...scan, widthPx: 320, sceneThreshold: 25 }), '-vf') ?? '';
+    expect(graph.split(',')).toEqual([
+      'scale=320:-2:flags=bilinear',
+      'format=yuv420p',
+      'siti',
+      'scdet=threshold=25',
+      'metadata=mode=print:file=/w/scan.txt',
+    ]);
   });
 
   it('reads the first video stream only and writes nothing', () => {
     const args = buildScanArgs(scan);
-    expect(valueOf(args, '-map')).toBe('0:v:0');
+    expect(flagValue(args, '-map')).toBe('0:v:0');
     expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
     expect(args).not.toContain('-ss');
   });
@@ -122,10 +153,28 @@ describe('buildScanArgs', () => {
   });
 
   it('scans bursts as inputs of their own, each seeking to its keyframe and printing to its own file', () => {
-    const args = buildScanArgs({ ...scan, bursts: [{ seekS: 9.960002, durationS: 3, metadataFile: '/w/b0.txt' }, { seekS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' }] });
+    const args = buildScanArgs({
+      ...scan,
+      bursts: [
+        { seekS: 9.960002, durationS: 3, metadataFile: '/w/b0.txt' },
+        { seekS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' },
+      ],
+    });
     expect(args.filter((a) => a === '-i')).toHaveLength(2);
-    expect(args.slice(0, 10 + masterInputOptions(scan.input).length)).toEqual(['-skip_frame', 'noref', '-threads', '1', '-ss', '9.960002', '-t', '3.000000', ...masterInputOptions(scan.input), '-i', scan.input]);
-    const graph = valueOf(args, '-filter_complex') ?? '';
+    expect(args.slice(0, 10 + masterInputOptions(scan.input).length)).toEqual([
+      '-skip_frame',
+      'noref',
+      '-threads',
+      '1',
+      '-ss',
+      '9.960002',
+      '-t',
+      '3.000000',
+      ...masterInputOptions(scan.input),
+      '-i',
+      scan.input,
+    ]);
+    const graph = flagValue(args, '-filter_complex') ?? '';
     expect(graph.split(';')).toEqual([
       '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
       '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
@@ -143,7 +192,7 @@ describe('buildSampleEncodeArgs', () => {
     const starts = args.flatMap((a, i) => (a === '-map' ? [i] : []));
     const outputs = starts.map((from, k) => {
       const opts = args.slice(from, starts[k + 1] ?? args.length);
-      return { label: opts[1], crf: valueOf(opts, '-crf'), file: opts.at(-1) };
+      return { label: opts[1], crf: flagValue(opts, '-crf'), file: opts.at(-1) };
     });
     expect(outputs).toEqual([
       { label: '[v0_0]', crf: '20', file: '/w/360p_crf20.mp4' },
@@ -172,7 +221,18 @@ describe('buildSampleEncodeArgs', () => {
     const args = buildSampleEncodeArgs(sample({ losslessOutput: { file: '/w/self.mkv', picture: { width: 1280, height: 720 } } }));
     expect(filterOf(args)).toContain('split=3[s0][s1][s2]');
     expect(filterOf(args)).toContain('[s2]setsar=1[ll]');
-    expect(args.slice(-10)).toEqual(['-map', '[ll]', '-c:v', 'ffvhuff', '-fps_mode', 'passthrough', '-an', '-f', 'matroska', '/w/self.mkv']);
+    expect(args.slice(-10)).toEqual([
+      '-map',
+      '[ll]',
+      '-c:v',
+      'ffvhuff',
+      '-fps_mode',
+      'passthrough',
+      '-an',
+      '-f',
+      'matroska',
+      '/w/self.mkv',
+    ]);
   });
 
   it('codes the lossless copy with FFV1 when the width is odd (FFVHuff needs an even width in 4:2:0)', () => {
@@ -211,7 +271,11 @@ describe('buildMeasureQualityArgs', () => {
     const args = buildMeasureQualityArgs(cmd);
     expect(valuesOf(args, '-i')).toEqual([...cmd.distorted.map((d) => d.input), cmd.reference.input]);
     const graph = filterOf(args);
-    expect(graph.startsWith(`[${n}:v:0]fps=25/1:start_time=11.000000,trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,format=yuv420p,setsar=1,`)).toBe(true);
+    expect(
+      graph.startsWith(
+        `[${n}:v:0]fps=25/1:start_time=11.000000,trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,format=yuv420p,setsar=1,`,
+      ),
+    ).toBe(true);
     expect(graph).toContain(`settb=1/25,setpts=N,split=${2 * n}[r0][r1][r2][r3][r4][r5];`);
     // Each reference copy appears twice in the graph: once out of split, once into psnr or ssim.
     for (let k = 0; k < 2 * n; k++) expect(count(graph, `[r${k}]`)).toBe(2);
@@ -220,20 +284,25 @@ describe('buildMeasureQualityArgs', () => {
 
   it('pairs frames by index: each side numbered in a time base of one frame, never by its timestamps', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure()));
-    expect(graph).toContain('[1:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q1.frames,scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p,settb=1/25,setpts=N,split[d1a][d1b]');
+    expect(graph).toContain(
+      '[1:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q1.frames,scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p,settb=1/25,setpts=N,split[d1a][d1b]',
+    );
     expect(graph).toContain('[d1a][r2]psnr=stats_file=/w/q1.psnr[o1a]');
     expect(graph).toContain('[d1b][r3]ssim=stats_file=/w/q1.ssim[o1b]');
     expect(graph).not.toContain('PTS-STARTPTS,split[d');
   });
 
-  it('lists each side\'s frames before the pick, so the counts can be compared', () => {
+  it("lists each side's frames before the pick, so the counts can be compared", () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ frameStep: 3 })));
     expect(graph).toContain("metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))',settb=1/25,setpts=N");
     expect(graph).toContain("metadata=mode=print:file=/w/q0.frames,select='not(mod(n\\,3))',scale=");
   });
 
-  it('cuts a published rung to the window on its own grid, from its first frame\'s time', () => {
-    const rung = { input: '/w/r0.mp4', window: { firstPtsS: 0.08, frameRate: { num: 25, den: 1 }, frames: { startFrame: 350, endFrame: 450 } } };
+  it("cuts a published rung to the window on its own grid, from its first frame's time", () => {
+    const rung = {
+      input: '/w/r0.mp4',
+      window: { firstPtsS: 0.08, frameRate: { num: 25, den: 1 }, frames: { startFrame: 350, endFrame: 450 } },
+    };
     const args = buildMeasureQualityArgs(measure({ distorted: [rung], statsFiles: [{ psnr: '/w/p', ssim: '/w/s', frames: '/w/f' }] }));
     expect(args.slice(0, 5)).toEqual(['-copyts', '-ss', '11.000000', '-i', '/w/r0.mp4']);
     expect(filterOf(args)).toContain('[0:v:0]trim=start=14.060000:end=18.060000,metadata=');
@@ -246,24 +315,33 @@ describe('buildMeasureQualityArgs', () => {
   });
 
   it('throws when inputs and stats file sets differ in number', () => {
-    expect(() => buildMeasureQualityArgs(measure({ statsFiles: [{ psnr: '/w/q.psnr', ssim: '/w/q.ssim', frames: '/w/q.frames' }] }))).toThrow('measure-quality has 3 inputs but 1 stats file sets');
+    expect(() =>
+      buildMeasureQualityArgs(measure({ statsFiles: [{ psnr: '/w/q.psnr', ssim: '/w/q.ssim', frames: '/w/q.frames' }] })),
+    ).toThrow('measure-quality has 3 inputs but 1 stats file sets');
   });
 
   it('throws when there is nothing to measure', () => {
-    expect(() => buildMeasureQualityArgs(measure({ distorted: [], statsFiles: [] }))).toThrow('measure-quality needs at least one distorted input');
+    expect(() => buildMeasureQualityArgs(measure({ distorted: [], statsFiles: [] }))).toThrow(
+      'measure-quality needs at least one distorted input',
+    );
   });
 });
 
 describe('buildCropDetectArgs', () => {
   it('decodes keyframes only (an input option) and reads the first video stream only, writing nothing', () => {
     const args = buildCropDetectArgs(cropDetect);
-    expect(args.slice(0, 3 + masterInputOptions(cropDetect.input).length)).toEqual(['-skip_frame', 'nokey', ...masterInputOptions(cropDetect.input), '-i']);
-    expect(valueOf(args, '-map')).toBe('0:v:0');
+    expect(args.slice(0, 3 + masterInputOptions(cropDetect.input).length)).toEqual([
+      '-skip_frame',
+      'nokey',
+      ...masterInputOptions(cropDetect.input),
+      '-i',
+    ]);
+    expect(flagValue(args, '-map')).toBe('0:v:0');
     expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
   });
 
   it('passes the black limit as a share of full scale, resets every frame and skips none', () => {
-    const graph = valueOf(buildCropDetectArgs(cropDetect), '-vf') ?? '';
+    const graph = flagValue(buildCropDetectArgs(cropDetect), '-vf') ?? '';
     expect(graph).toBe('cropdetect=limit=0.094118:round=2:reset=1:skip=0,metadata=mode=print:file=/w/crop.txt');
   });
 
@@ -274,7 +352,7 @@ describe('buildCropDetectArgs', () => {
 
 describe('crop of a master with black bars', () => {
   it('the scan crops before scaling down, so the bars’ edges add nothing to SI', () => {
-    const graph = valueOf(buildScanArgs({ ...scan, crop: LETTERBOX }), '-vf') ?? '';
+    const graph = flagValue(buildScanArgs({ ...scan, crop: LETTERBOX }), '-vf') ?? '';
     expect(graph.split(',').slice(0, 2)).toEqual(['crop=1920:804:0:138', 'scale=480:-2:flags=bilinear']);
   });
 
@@ -287,13 +365,17 @@ describe('crop of a master with black bars', () => {
   it('the reference is cropped and the encodes are scaled to the active size; encodes are not cropped', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ referenceSize: { width: 1920, height: 804 }, referenceCrop: LETTERBOX })));
     expect(graph).toContain('setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,');
-    expect(graph).toContain('[0:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q0.frames,scale=1920:804:flags=bicubic,');
+    expect(graph).toContain(
+      '[0:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q0.frames,scale=1920:804:flags=bicubic,',
+    );
     expect(count(graph, 'crop=')).toBe(1);
   });
 
   it('the reference is cropped after its frames are cut, and picked after they are listed, as the encodes are', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ referenceCrop: LETTERBOX, frameStep: 3 })));
-    expect(graph).toContain("trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))'");
+    expect(graph).toContain(
+      "trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))'",
+    );
   });
 
   it('without bars, no crop filter anywhere', () => {
@@ -302,4 +384,3 @@ describe('crop of a master with black bars', () => {
     }
   });
 });
-

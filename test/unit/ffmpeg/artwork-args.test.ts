@@ -9,31 +9,60 @@ const plan60 = planArtworkSampling({ durationS: 60, displayWidth: 1280, displayH
 // File snapshots of the argv arrays (one argument per line), so argument boundaries show in review.
 describe('artwork ffmpeg argument snapshots', () => {
   it('candidates: one decode, select → frame log → 480 px rgb24, cut frames logged to their own file', () => {
-    expect(buildArtworkArgs({
-      kind: 'artwork-candidates', input: 'https://s3.test/master?sig=x', videoStartS: 0, plan: plan60, seekLeadS: 0,
-      rawOutput: '/tmp/a/candidates.rgb', frameLog: '/tmp/a/candidates.log', cutLog: '/tmp/a/cuts.log',
-    })).toMatchSnapshot();
+    expect(
+      buildArtworkArgs({
+        kind: 'artwork-candidates',
+        input: 'https://s3.test/master?sig=x',
+        videoStartS: 0,
+        plan: plan60,
+        seekLeadS: 0,
+        rawOutput: '/tmp/a/candidates.rgb',
+        frameLog: '/tmp/a/candidates.log',
+        cutLog: '/tmp/a/cuts.log',
+      }),
+    ).toMatchSnapshot();
   });
 
   it('candidates, a later stretch: seeks by timestamp half a frame before it, and trims once its last cut burst is complete', () => {
     expect(segmentSeekLeadS({ num: 30, den: 1 })).toBeCloseTo(1 / 60, 12);
     expect(segmentSeekLeadS({ num: 30000, den: 1001 })).toBeCloseTo(1001 / 60000, 12);
     const args = buildArtworkArgs({
-      kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30, endS: 45 }, seekLeadS: segmentSeekLeadS({ num: 30, den: 1 }),
-      rawOutput: '/tmp/a/segment-1.rgb', frameLog: '/tmp/a/segment-1.log', cutLog: '/tmp/a/segment-1-cuts.log',
+      kind: 'artwork-candidates',
+      input: '/m/master.ts',
+      videoStartS: 1.4,
+      plan: plan60,
+      segment: { startS: 30, endS: 45 },
+      seekLeadS: segmentSeekLeadS({ num: 30, den: 1 }),
+      rawOutput: '/tmp/a/segment-1.rgb',
+      frameLog: '/tmp/a/segment-1.log',
+      cutLog: '/tmp/a/segment-1-cuts.log',
     });
     expect(args).toMatchSnapshot();
     expect(args[args.indexOf('-ss') + 1]).toBe('31.383333');
     // 1.4 + 45 + afterCut 0.6 + δ 0.25 + 1
     expect(args[args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v:0\]trim=end=48\.25,select=/);
     const wider = buildArtworkArgs({
-      kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30, endS: 45 }, seekLeadS: 10,
-      rawOutput: '/tmp/a/s.rgb', frameLog: '/tmp/a/s.log', cutLog: '/tmp/a/c.log',
+      kind: 'artwork-candidates',
+      input: '/m/master.ts',
+      videoStartS: 1.4,
+      plan: plan60,
+      segment: { startS: 30, endS: 45 },
+      seekLeadS: 10,
+      rawOutput: '/tmp/a/s.rgb',
+      frameLog: '/tmp/a/s.log',
+      cutLog: '/tmp/a/c.log',
     });
     expect(wider[wider.indexOf('-ss') + 1]).toBe('21.400000');
     const fromStart = buildArtworkArgs({
-      kind: 'artwork-candidates', input: '/m/master.ts', videoStartS: 1.4, plan: plan60, segment: { startS: 30 }, seekLeadS: 31.4,
-      rawOutput: '/tmp/a/s.rgb', frameLog: '/tmp/a/s.log', cutLog: '/tmp/a/c.log',
+      kind: 'artwork-candidates',
+      input: '/m/master.ts',
+      videoStartS: 1.4,
+      plan: plan60,
+      segment: { startS: 30 },
+      seekLeadS: 31.4,
+      rawOutput: '/tmp/a/s.rgb',
+      frameLog: '/tmp/a/s.log',
+      cutLog: '/tmp/a/c.log',
     });
     expect(fromStart).not.toContain('-ss');
     expect(fromStart[fromStart.indexOf('-filter_complex') + 1]).not.toContain('trim');
@@ -41,9 +70,23 @@ describe('artwork ffmpeg argument snapshots', () => {
 
   it('candidates with capture: a third select output, logged, then at analysis size and at display size, each its own raw file', () => {
     const args = buildArtworkArgs({
-      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60, seekLeadS: 0,
-      rawOutput: '/tmp/a/c.rgb', frameLog: '/tmp/a/c.log', cutLog: '/tmp/a/cuts.log',
-      capture: { maxFrames: 40, neighbourWindowS: 1, widthPx: 1280, heightPx: 720, output: '/tmp/a/full.rgb', analysisOutput: '/tmp/a/cap.rgb', frameLog: '/tmp/a/cap.log' },
+      kind: 'artwork-candidates',
+      input: '/m/master.mp4',
+      videoStartS: 0,
+      plan: plan60,
+      seekLeadS: 0,
+      rawOutput: '/tmp/a/c.rgb',
+      frameLog: '/tmp/a/c.log',
+      cutLog: '/tmp/a/cuts.log',
+      capture: {
+        maxFrames: 40,
+        neighbourWindowS: 1,
+        widthPx: 1280,
+        heightPx: 720,
+        output: '/tmp/a/full.rgb',
+        analysisOutput: '/tmp/a/cap.rgb',
+        frameLog: '/tmp/a/cap.log',
+      },
     });
     expect(args).toMatchSnapshot();
     const graph = args[args.indexOf('-filter_complex') + 1]!;
@@ -52,41 +95,83 @@ describe('artwork ffmpeg argument snapshots', () => {
     // The stills' own scale (buildArtworkStillsArgs), so the pixels are the same.
     expect(graph).toContain('[capfull]scale=1280:720,setsar=1,format=rgb24[outfull]');
     const outputs = args.flatMap((a, i) => (a === '-map' ? [[args[i + 1], args[i + 11]]] : []));
-    expect(outputs).toEqual([['[out]', '/tmp/a/c.rgb'], ['[outsmall]', '/tmp/a/cap.rgb'], ['[outfull]', '/tmp/a/full.rgb']]);
+    expect(outputs).toEqual([
+      ['[out]', '/tmp/a/c.rgb'],
+      ['[outsmall]', '/tmp/a/cap.rgb'],
+      ['[outfull]', '/tmp/a/full.rgb'],
+    ]);
     // Every output keeps the frames as they come (no duplicates to fill the gaps).
     expect(args.filter((a) => a === 'passthrough')).toHaveLength(3);
-    expect(() => buildArtworkArgs({
-      kind: 'artwork-candidates', input: '/m/master.mp4', videoStartS: 0, plan: plan60, seekLeadS: 0, rawOutput: 'a', frameLog: 'b', cutLog: 'c',
-      capture: { maxFrames: 0, neighbourWindowS: 1, widthPx: 2, heightPx: 2, output: 'd', analysisOutput: 'e', frameLog: 'f' },
-    })).toThrow(RangeError);
+    expect(() =>
+      buildArtworkArgs({
+        kind: 'artwork-candidates',
+        input: '/m/master.mp4',
+        videoStartS: 0,
+        plan: plan60,
+        seekLeadS: 0,
+        rawOutput: 'a',
+        frameLog: 'b',
+        cutLog: 'c',
+        capture: { maxFrames: 0, neighbourWindowS: 1, widthPx: 2, heightPx: 2, output: 'd', analysisOutput: 'e', frameLog: 'f' },
+      }),
+    ).toThrow(RangeError);
   });
 
   it('stills: one ffmpeg, each still its own input seeking exactly to it (decode from its keyframe), then the first frame at or after atS − half a frame, at display size', () => {
-    expect(buildArtworkArgs({
-      kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
-      stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }, { atS: 0.25, output: '/tmp/a/s250.rgb' }],
-    })).toMatchSnapshot();
+    expect(
+      buildArtworkArgs({
+        kind: 'artwork-stills',
+        input: '/m/master.mov',
+        videoStartS: 1.4,
+        frameDurationS: 1 / 25,
+        widthPx: 1920,
+        heightPx: 1080,
+        stills: [
+          { atS: 12.5, output: '/tmp/a/s12500.rgb' },
+          { atS: 0.25, output: '/tmp/a/s250.rgb' },
+        ],
+      }),
+    ).toMatchSnapshot();
   });
 
   it('stills: seeks ten seconds early when asked (the retry for containers with imprecise seeks), by timestamp, never trimming', () => {
     const args = buildArtworkArgs({
-      kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
-      stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }], seek: 'early',
+      kind: 'artwork-stills',
+      input: '/m/master.mov',
+      videoStartS: 1.4,
+      frameDurationS: 1 / 25,
+      widthPx: 1920,
+      heightPx: 1080,
+      stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }],
+      seek: 'early',
     });
     expect(args[args.indexOf('-ss') + 1]).toBe('3.900000');
     expect(args).toContain('-noaccurate_seek');
     expect(args[args.indexOf('-seek_timestamp') + 1]).toBe('1');
     const exact = buildArtworkArgs({
-      kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 1.4, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080,
+      kind: 'artwork-stills',
+      input: '/m/master.mov',
+      videoStartS: 1.4,
+      frameDurationS: 1 / 25,
+      widthPx: 1920,
+      heightPx: 1080,
       stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }],
     });
     expect(exact[exact.indexOf('-ss') + 1]).toBe('13.900002');
   });
 
   it('stills: refuses an empty batch', () => {
-    expect(() => buildArtworkArgs({
-      kind: 'artwork-stills', input: '/m/master.mov', videoStartS: 0, frameDurationS: 1 / 25, widthPx: 1920, heightPx: 1080, stills: [],
-    })).toThrow(RangeError);
+    expect(() =>
+      buildArtworkArgs({
+        kind: 'artwork-stills',
+        input: '/m/master.mov',
+        videoStartS: 0,
+        frameDurationS: 1 / 25,
+        widthPx: 1920,
+        heightPx: 1080,
+        stills: [],
+      }),
+    ).toThrow(RangeError);
   });
 });
 
@@ -109,8 +194,12 @@ describe('planArtworkSampling', () => {
     expect(planArtworkSampling({ durationS: 100, displayWidth: 640, displayHeight: 360 }).segmentStartsS).toEqual([0, 33.333, 66.667]);
     expect(planArtworkSampling({ durationS: 7200, displayWidth: 640, displayHeight: 360 }).segmentStartsS).toEqual([0, 1800, 3600, 5400]);
     expect(artworkSegments(plan60)).toEqual([{ startS: 0, endS: 30 }, { startS: 30 }]);
-    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { maxSegments: 0 })).toThrow(/`maxSegments`/);
-    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { minSegmentS: -1 })).toThrow(/`minSegmentS`/);
+    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { maxSegments: 0 })).toThrow(
+      /`maxSegments`/,
+    );
+    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { minSegmentS: -1 })).toThrow(
+      /`minSegmentS`/,
+    );
   });
 
   it('puts the only burst of a 2 s title in its middle', () => {
@@ -118,8 +207,12 @@ describe('planArtworkSampling', () => {
   });
 
   it('names the field and value of a bad option', () => {
-    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { maxBursts: 0 })).toThrow(InvalidSamplingOptionError);
-    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { cutThreshold: 2 })).toThrow(/`cutThreshold`.*got 2/);
+    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { maxBursts: 0 })).toThrow(
+      InvalidSamplingOptionError,
+    );
+    expect(() => planArtworkSampling({ durationS: 10, displayWidth: 640, displayHeight: 360 }, { cutThreshold: 2 })).toThrow(
+      /`cutThreshold`.*got 2/,
+    );
     expect(() => planArtworkSampling({ durationS: 0, displayWidth: 640, displayHeight: 360 })).toThrow(/`durationS`/);
   });
 });
@@ -186,14 +279,24 @@ describe('parseFrameLog', () => {
 });
 
 describe('framesWithNeighboursBothSides', () => {
-  const frame = (index: number, atS: number, sceneIndex: number): AnalysedCandidate =>
-    ({ index, atS, sceneIndex, analysis: { undecodable: 'not needed here' } });
+  const frame = (index: number, atS: number, sceneIndex: number): AnalysedCandidate => ({
+    index,
+    atS,
+    sceneIndex,
+    analysis: { undecodable: 'not needed here' },
+  });
 
   it('offers only burst middles whose both neighbours are in the same shot and within the window', () => {
     const frames = [
-      frame(0, 0.75, 0), frame(1, 1, 0), frame(2, 1.25, 0), // a whole burst: its middle is offered
-      frame(3, 2.75, 0), frame(4, 3, 1), frame(5, 3.25, 1), // a cut at 3 s splits this burst
-      frame(6, 3.35, 1), frame(7, 3.6, 1), frame(8, 3.85, 1),
+      frame(0, 0.75, 0),
+      frame(1, 1, 0),
+      frame(2, 1.25, 0), // a whole burst: its middle is offered
+      frame(3, 2.75, 0),
+      frame(4, 3, 1),
+      frame(5, 3.25, 1), // a cut at 3 s splits this burst
+      frame(6, 3.35, 1),
+      frame(7, 3.6, 1),
+      frame(8, 3.85, 1),
     ];
     // Neighbours must be decodable to count as evidence.
     const decodable = frames.map((f) => ({ ...f, analysis: {} as never }));

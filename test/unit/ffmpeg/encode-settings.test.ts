@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ENCODE_SETTINGS, InvalidSettingsError, validateEncodeSettings, type EncodeSettings } from '../../../ffmpeg/encode-settings.ts';
+import {
+  DEFAULT_ENCODE_SETTINGS,
+  InvalidSettingsError,
+  validateEncodeSettings,
+  type EncodeSettings,
+} from '../../../ffmpeg/encode-settings.ts';
 
 const withField = (patch: Record<string, unknown>): EncodeSettings => ({ ...DEFAULT_ENCODE_SETTINGS, ...patch }) as EncodeSettings;
 
@@ -9,7 +14,10 @@ describe('validateEncodeSettings', () => {
   });
 
   it.each([
-    [{ preset: 'turbo' }, 'Expected `preset` to be one of ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, got turbo'],
+    [
+      { preset: 'turbo' },
+      'Expected `preset` to be one of ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, got turbo',
+    ],
     [{ segmentS: 0 }, 'Expected `segmentS` to be a finite number > 0, got 0'],
     [{ segmentS: Number.POSITIVE_INFINITY }, 'Expected `segmentS` to be a finite number > 0, got Infinity'],
     [{ gopS: -2 }, 'Expected `gopS` to be a finite number > 0, got -2'],
@@ -27,7 +35,9 @@ describe('validateEncodeSettings', () => {
   });
 
   it('carries the stable code VF_INVALID_SETTINGS', () => {
-    expect(() => validateEncodeSettings(withField({ segmentS: -1 }))).toThrow(expect.objectContaining({ code: 'VF_INVALID_SETTINGS', name: 'InvalidSettingsError' }));
+    expect(() => validateEncodeSettings(withField({ segmentS: -1 }))).toThrow(
+      expect.objectContaining({ code: 'VF_INVALID_SETTINGS', name: 'InvalidSettingsError' }),
+    );
   });
 
   it('accepts a gopS that divides segmentS exactly (6 / 1.5 = 4)', () => {

@@ -22,11 +22,11 @@ function chunk(startFrame: number, endFrame: number | undefined, extra: Partial<
   };
 }
 
-const valueOf = (args: string[], flag: string): string | undefined => {
+const flagValue = (args: string[], flag: string): string | undefined => {
   const i = args.indexOf(flag);
   return i < 0 ? undefined : args[i + 1];
 };
-const filterOf = (args: string[]): string => valueOf(args, '-filter_complex') ?? '';
+const filterOf = (args: string[]): string => flagValue(args, '-filter_complex') ?? '';
 
 // File snapshots of the argv arrays (one argument per line), so argument boundaries show in review.
 describe('buildArgs snapshots', () => {
@@ -59,7 +59,9 @@ describe('buildArgs snapshots', () => {
   });
 
   it('segment from an ffconcat list', () => {
-    expect(buildArgs({ kind: 'segment', input: '/w/list.ffconcat', inputIsConcatList: true, segmentS: 6, outDir: '/w/v0' })).toMatchSnapshot();
+    expect(
+      buildArgs({ kind: 'segment', input: '/w/list.ffconcat', inputIsConcatList: true, segmentS: 6, outDir: '/w/v0' }),
+    ).toMatchSnapshot();
   });
 
   it('segment from a single file', () => {
@@ -77,9 +79,9 @@ describe('encode-chunk arguments', () => {
   it('forces keyframes every gopS seconds and sizes the GOP from gopS and the frame rate', () => {
     const settings = { ...DEFAULT_ENCODE_SETTINGS, gopS: 3, segmentS: 6 };
     const args = buildArgs(chunk(0, 750, { settings }));
-    expect(valueOf(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*3)');
-    expect(valueOf(args, '-g')).toBe('75');
-    expect(valueOf(args, '-keyint_min')).toBe('75');
+    expect(flagValue(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*3)');
+    expect(flagValue(args, '-g')).toBe('75');
+    expect(flagValue(args, '-keyint_min')).toBe('75');
   });
 
   it('cuts chunks by slot of the fps grid, after fps, so a chunk has exactly its frames (25 fps)', () => {
@@ -88,13 +90,13 @@ describe('encode-chunk arguments', () => {
     expect(graph).toContain('fps=25/1:start_time=27.000000,trim=start_pts=750:end_pts=1500,setpts=PTS-STARTPTS');
   });
 
-  it('counts slots from the first frame\'s slot (29.97 fps, first frame at 1.4 s) and seeks from the file start', () => {
+  it("counts slots from the first frame's slot (29.97 fps, first frame at 1.4 s) and seeks from the file start", () => {
     const timeline = { frameRate: { num: 30000, den: 1001 }, videoStartS: 1.4, videoOffsetS: 0.2 };
     const args = buildArgs(chunk(900, 1799, { timeline }));
     // 1.4 s is slot 41.96, so frame 0 is slot 42.
     expect(filterOf(args)).toContain('trim=start_pts=942:end_pts=1841');
     // -ss counts from the file's start: frame 900 is 0.2 s + 900 / fps from there, less the lead.
-    expect(Number(valueOf(args, '-ss'))).toBeCloseTo(0.2 + 900 / (30000 / 1001) - 3, 5);
+    expect(Number(flagValue(args, '-ss'))).toBeCloseTo(0.2 + 900 / (30000 / 1001) - 3, 5);
     expect(args.slice(0, 1)).toEqual(['-copyts']);
   });
 

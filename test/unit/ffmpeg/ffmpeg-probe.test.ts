@@ -5,7 +5,15 @@ import { parseProbe } from '../../../ffmpeg/probe.ts';
 
 type Raw = Parameters<typeof parseProbe>[0];
 
-const video = { codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, avg_frame_rate: '25/1', r_frame_rate: '25/1', pix_fmt: 'yuv420p' };
+const video = {
+  codec_type: 'video',
+  codec_name: 'h264',
+  width: 1920,
+  height: 1080,
+  avg_frame_rate: '25/1',
+  r_frame_rate: '25/1',
+  pix_fmt: 'yuv420p',
+};
 const audio = { codec_type: 'audio', codec_name: 'aac', channels: 2, sample_rate: '44100', start_time: '0.021333' };
 const format = { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '47.300000', size: '1234567' };
 
@@ -34,7 +42,15 @@ describe('parseProbe rejections', () => {
   });
 
   it('attached picture only (cover art beside audio): VF_NO_VIDEO_STREAM, and the reason names the picture instead of listing "video" as found', () => {
-    const cover = { codec_type: 'video', codec_name: 'mjpeg', width: 600, height: 600, avg_frame_rate: '0/0', r_frame_rate: '90000/1', disposition: { attached_pic: 1 } };
+    const cover = {
+      codec_type: 'video',
+      codec_name: 'mjpeg',
+      width: 600,
+      height: 600,
+      avg_frame_rate: '0/0',
+      r_frame_rate: '90000/1',
+      disposition: { attached_pic: 1 },
+    };
     const e = rejection({ streams: [audio, cover], format });
     expect(e.code).toBe('VF_NO_VIDEO_STREAM');
     // The message should not read "no video stream (found: audio, video)": the only video
@@ -81,13 +97,28 @@ describe('parseProbe on usable masters', () => {
       videoOffsetS: 0,
       durationS: 47.3,
       sizeBytes: 1234567,
-      video: { codec: 'h264', width: 1920, height: 1080, displayWidth: 1920, displayHeight: 1080, frameRate: { num: 25, den: 1 }, startTimeS: 1.4, pixFmt: 'yuv420p' },
+      video: {
+        codec: 'h264',
+        width: 1920,
+        height: 1080,
+        displayWidth: 1920,
+        displayHeight: 1080,
+        frameRate: { num: 25, den: 1 },
+        startTimeS: 1.4,
+        pixFmt: 'yuv420p',
+      },
       audio: { codec: 'aac', channels: 2, sampleRateHz: 44100, startTimeS: 0.021333 },
     });
   });
 
   it('measures where the video starts from the file start time (an input -ss counts from there)', () => {
-    const r = parseProbe({ streams: [{ ...video, start_time: '1.400000' }, { ...audio, start_time: '1.000000' }], format: { ...format, start_time: '1.000000' } });
+    const r = parseProbe({
+      streams: [
+        { ...video, start_time: '1.400000' },
+        { ...audio, start_time: '1.000000' },
+      ],
+      format: { ...format, start_time: '1.000000' },
+    });
     expect(r.videoOffsetS).toBeCloseTo(0.4, 9);
   });
 

@@ -11,7 +11,16 @@ import { meterCpu, parseBenchCpuS } from '../../../ffmpeg/cpu-meter.ts';
 import { childCpuSeconds } from '../../../bench/cpu.ts';
 
 /** `-re` reads the generated input at its native rate, so ffmpeg reports progress several times. */
-const REALTIME_TESTSRC = (durationS: number): string[] => ['-re', '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=25:duration=${durationS}`, '-f', 'null', '-'];
+const REALTIME_TESTSRC = (durationS: number): string[] => [
+  '-re',
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=size=160x90:rate=25:duration=${durationS}`,
+  '-f',
+  'null',
+  '-',
+];
 
 describe('runFfmpeg', () => {
   it('reports progress from out_time_us against the duration: rising, inside (0, 1), ending at 1', async () => {
@@ -24,14 +33,23 @@ describe('runFfmpeg', () => {
 
   it('cancels on abort: the promise rejects with FfmpegAbortedError once ffmpeg has exited', async () => {
     const ac = new AbortController();
-    const run = runFfmpeg(REALTIME_TESTSRC(60), { signal: ac.signal, durationS: 60, onProgress: (f) => { if (f > 0) ac.abort(); } });
+    const run = runFfmpeg(REALTIME_TESTSRC(60), {
+      signal: ac.signal,
+      durationS: 60,
+      onProgress: (f) => {
+        if (f > 0) ac.abort();
+      },
+    });
     await expect(run).rejects.toBeInstanceOf(FfmpegAbortedError);
   });
 
   it('refuses to start when the signal is already aborted', async () => {
     const ac = new AbortController();
     ac.abort();
-    await expect(runFfmpeg(REALTIME_TESTSRC(1), { signal: ac.signal })).rejects.toMatchObject({ name: 'FfmpegAbortedError', code: 'VF_FFMPEG_ABORTED' });
+    await expect(runFfmpeg(REALTIME_TESTSRC(1), { signal: ac.signal })).rejects.toMatchObject({
+      name: 'FfmpegAbortedError',
+      code: 'VF_FFMPEG_ABORTED',
+    });
   });
 
   it('keeps the tail of stderr on a failure, and names the last line in the message', async () => {
@@ -46,7 +64,17 @@ describe('runFfmpeg', () => {
 
   it('keeps only the last STDERR_TAIL_CHARS of a long stderr', async () => {
     // showinfo logs a long line per frame: 50 frames are several times the kept tail.
-    const { stderrTail } = await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=25:duration=2', '-vf', 'showinfo', '-f', 'null', '-']);
+    const { stderrTail } = await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x64:rate=25:duration=2',
+      '-vf',
+      'showinfo',
+      '-f',
+      'null',
+      '-',
+    ]);
     expect(stderrTail.length).toBe(STDERR_TAIL_CHARS);
     expect(stderrTail).toMatch(/n: *49 /);
     expect(stderrTail).not.toMatch(/n: *0 /);
@@ -71,7 +99,19 @@ describe('runProbe cancellation of a process that ignores SIGTERM', () => {
 });
 
 describe('CPU metering', () => {
-  const ENCODE = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=3', '-c:v', 'libx264', '-preset', 'veryfast', '-f', 'null', '-'];
+  const ENCODE = [
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=640x360:rate=25:duration=3',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-f',
+    'null',
+    '-',
+  ];
 
   it("reports an ffmpeg run's CPU as the kernel accounts it to the parent that waited for it", async () => {
     // The second instrument: cutime + cstime of this process, which the kernel adds when a child is reaped.

@@ -71,7 +71,10 @@ describe('master input policy', () => {
     await makeMaster(mp4, { width: 160, height: 90, fps: 25, durationS: 1 });
     const playlist = path.join(dir, 'x.mp4');
     await writeFile(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n${mp4}\n#EXT-X-ENDLIST\n`);
-    await expect(probeMaster(playlist)).rejects.toMatchObject({ code: 'VF_UNSUPPORTED_CONTAINER', message: expect.stringMatching(/^master is a hls file/) });
+    await expect(probeMaster(playlist)).rejects.toMatchObject({
+      code: 'VF_UNSUPPORTED_CONTAINER',
+      message: expect.stringMatching(/^master is a hls file/),
+    });
     // ffmpeg itself, given the same input options, refuses to open it too.
     await expect(runFfmpeg([...masterInput(playlist), '-f', 'null', '-'])).rejects.toThrow();
   });

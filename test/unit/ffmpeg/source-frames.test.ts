@@ -1,6 +1,14 @@
 import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { describe, expect, it } from 'vitest';
-import { firstSlot, framesOf, sourceFrameFilters, sourceInputArgs, sourceSeekS, timelineOf, SEEK_LEAD_S } from '../../../ffmpeg/source-frames.ts';
+import {
+  firstSlot,
+  framesOf,
+  sourceFrameFilters,
+  sourceInputArgs,
+  sourceSeekS,
+  timelineOf,
+  SEEK_LEAD_S,
+} from '../../../ffmpeg/source-frames.ts';
 
 const NTSC = { num: 30000, den: 1001 };
 
@@ -18,7 +26,7 @@ describe('frame timeline', () => {
     expect(t.videoStartS).toBe(0.5);
   });
 
-  it('numbers the fps grid from the first frame\'s nearest slot', () => {
+  it("numbers the fps grid from the first frame's nearest slot", () => {
     expect(firstSlot({ frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 })).toBe(0);
     expect(firstSlot({ frameRate: { num: 24000, den: 1001 }, videoStartS: 0.041708, videoOffsetS: 0 })).toBe(1);
     expect(firstSlot({ frameRate: NTSC, videoStartS: 1.4, videoOffsetS: 0 })).toBe(42);
@@ -43,13 +51,22 @@ describe('reading a range of the master', () => {
   const t = { frameRate: { num: 25, den: 1 }, videoStartS: 10, videoOffsetS: 0 };
 
   it('reads the title from its start without seeking or a grid offset', () => {
-    expect(sourceInputArgs('/m.ts', t, { startFrame: 0, endFrame: 50 })).toEqual(['-copyts', ...masterInputOptions('/m.ts'), '-i', '/m.ts']);
+    expect(sourceInputArgs('/m.ts', t, { startFrame: 0, endFrame: 50 })).toEqual([
+      '-copyts',
+      ...masterInputOptions('/m.ts'),
+      '-i',
+      '/m.ts',
+    ]);
     expect(sourceFrameFilters(t, { startFrame: 0, endFrame: 50 })).toEqual(['fps=25/1', 'trim=end_pts=300', 'setpts=PTS-STARTPTS']);
   });
 
   it('seeks a lead before a later range and starts the grid there, cutting by slot', () => {
     expect(sourceSeekS(t, { startFrame: 750 })).toBe(30 - SEEK_LEAD_S);
-    expect(sourceFrameFilters(t, { startFrame: 750 })).toEqual(['fps=25/1:start_time=37.000000', 'trim=start_pts=1000', 'setpts=PTS-STARTPTS']);
+    expect(sourceFrameFilters(t, { startFrame: 750 })).toEqual([
+      'fps=25/1:start_time=37.000000',
+      'trim=start_pts=1000',
+      'setpts=PTS-STARTPTS',
+    ]);
   });
 
   it('never seeks before the file start', () => {

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve } from '../../../ladder/aggregate.ts';
 import type { RdPoint } from '../../../ladder/types.ts';
 
-const pt = (width: number, height: number, crf: number, bitrateKbps: number, psnrY: number, ssim: number): RdPoint => ({ width, height, crf, bitrateKbps, psnrY, ssim });
+const pt = (width: number, height: number, crf: number, bitrateKbps: number, psnrY: number, ssim: number): RdPoint => ({
+  width,
+  height,
+  crf,
+  bitrateKbps,
+  psnrY,
+  ssim,
+});
 const keyOf = (p: RdPoint): string => `${p.width}x${p.height}@${p.crf}`;
 const byKey = (points: readonly RdPoint[]): Map<string, RdPoint> => new Map(points.map((p) => [keyOf(p), p]));
 
@@ -22,10 +29,12 @@ describe('aggregateWindows', () => {
   });
 
   it('keeps (size, CRF) points apart: same CRF at another size, or another CRF at the same size', () => {
-    const out = byKey(aggregateWindows([
-      { weight: 1, points: [pt(640, 360, 23, 1000, 40, 0.95), pt(1280, 720, 23, 3000, 42, 0.96), pt(640, 360, 29, 500, 36, 0.9)] },
-      { weight: 1, points: [pt(640, 360, 23, 1200, 38, 0.93), pt(1280, 720, 23, 3400, 40, 0.94), pt(640, 360, 29, 700, 34, 0.88)] },
-    ]));
+    const out = byKey(
+      aggregateWindows([
+        { weight: 1, points: [pt(640, 360, 23, 1000, 40, 0.95), pt(1280, 720, 23, 3000, 42, 0.96), pt(640, 360, 29, 500, 36, 0.9)] },
+        { weight: 1, points: [pt(640, 360, 23, 1200, 38, 0.93), pt(1280, 720, 23, 3400, 40, 0.94), pt(640, 360, 29, 700, 34, 0.88)] },
+      ]),
+    );
     expect([...out.keys()].sort()).toEqual(['1280x720@23', '640x360@23', '640x360@29']);
     expect(out.get('640x360@23')?.bitrateKbps).toBeCloseTo(1100, 9);
     expect(out.get('1280x720@23')?.bitrateKbps).toBeCloseTo(3200, 9);
@@ -33,10 +42,12 @@ describe('aggregateWindows', () => {
   });
 
   it('averages a point only over the windows that have it (weights renormalised)', () => {
-    const out = byKey(aggregateWindows([
-      { weight: 2, points: [pt(640, 360, 23, 1000, 40, 0.95), pt(640, 360, 29, 600, 36, 0.9)] },
-      { weight: 1, points: [pt(640, 360, 23, 4000, 31, 0.86)] },
-    ]));
+    const out = byKey(
+      aggregateWindows([
+        { weight: 2, points: [pt(640, 360, 23, 1000, 40, 0.95), pt(640, 360, 29, 600, 36, 0.9)] },
+        { weight: 1, points: [pt(640, 360, 23, 4000, 31, 0.86)] },
+      ]),
+    );
     // 640x360@29 exists only in the first window: its values pass through unchanged.
     expect(out.get('640x360@29')).toEqual(pt(640, 360, 29, 600, 36, 0.9));
     expect(out.get('640x360@23')?.bitrateKbps).toBeCloseTo((2 * 1000 + 4000) / 3, 9);
@@ -130,9 +141,15 @@ describe('monotoneCurve', () => {
   });
 
   it('does not modify its input', () => {
-    const input = [{ bitrateKbps: 2000, quality: 39 }, { bitrateKbps: 1000, quality: 35 }];
+    const input = [
+      { bitrateKbps: 2000, quality: 39 },
+      { bitrateKbps: 1000, quality: 35 },
+    ];
     monotoneCurve(input);
-    expect(input).toEqual([{ bitrateKbps: 2000, quality: 39 }, { bitrateKbps: 1000, quality: 35 }]);
+    expect(input).toEqual([
+      { bitrateKbps: 2000, quality: 39 },
+      { bitrateKbps: 1000, quality: 35 },
+    ]);
   });
 
   it('returns an empty curve for no points', () => {

@@ -64,8 +64,14 @@ describe('bdRate', () => {
     // Test:      log10 R = 2 + (q - 32)/10 through (100, 32), (1000, 42).
     // Overlap [32, 40]; the test needs 10^-0.2 = 0.630957 times the rate everywhere,
     // so BD-rate = (0.630957 - 1) * 100 = -36.9043 %.
-    const a = curve([[100, 30], [1000, 40]]);
-    const b = curve([[100, 32], [1000, 42]]);
+    const a = curve([
+      [100, 30],
+      [1000, 40],
+    ]);
+    const b = curve([
+      [100, 32],
+      [1000, 42],
+    ]);
     expect(bdRate(a, b)).toBeCloseTo((10 ** -0.2 - 1) * 100, 9);
     expect(bdRate(a, b)).toBeCloseTo(-36.9043, 4);
   });
@@ -75,8 +81,14 @@ describe('bdRate', () => {
     // (q, ln R), so the gap ln(R_test/R_ref) runs linearly from 0 at 30 dB to ln 0.4 at 40 dB
     // and averages ln(0.4)/2 = ln(sqrt 0.4); the trapezoid rule is exact for a straight line.
     // BD-rate = (sqrt(0.4) - 1) * 100 = (0.632456 - 1) * 100 = -36.7544 %.
-    const a = curve([[100, 30], [1000, 40]]);
-    const b = curve([[100, 30], [400, 40]]);
+    const a = curve([
+      [100, 30],
+      [1000, 40],
+    ]);
+    const b = curve([
+      [100, 30],
+      [400, 40],
+    ]);
     expect(bdRate(a, b)).toBeCloseTo((Math.sqrt(0.4) - 1) * 100, 9);
     expect(bdRate(a, b)).toBeCloseTo(-36.7544, 4);
   });
@@ -99,8 +111,18 @@ describe('bdRate', () => {
 
   it('agrees with SciPy on the high-bitrate test case, where one cubic fit misbehaves', () => {
     // FAU-LMS "Test 2"; SciPy PCHIP integrated exactly gives -4.47218200 %.
-    const ref = curve([[4593.6, 38.615], [9487.76, 40.037], [26875.24, 41.404], [82472.76, 43.825]]);
-    const test = curve([[4469.0, 38.651], [9787.8, 40.121], [33952.04, 41.875], [99896.96, 44.731]]);
+    const ref = curve([
+      [4593.6, 38.615],
+      [9487.76, 40.037],
+      [26875.24, 41.404],
+      [82472.76, 43.825],
+    ]);
+    const test = curve([
+      [4469.0, 38.651],
+      [9787.8, 40.121],
+      [33952.04, 41.875],
+      [99896.96, 44.731],
+    ]);
     expect(bdRate(ref, test)).toBeCloseTo(-4.472182, 4);
   });
 
@@ -116,24 +138,43 @@ describe('bdRate', () => {
   });
 
   it('rejects duplicate quality values', () => {
-    const dup = curve([[100, 30], [200, 30], [400, 35]]);
+    const dup = curve([
+      [100, 30],
+      [200, 30],
+      [400, 35],
+    ]);
     expect(codeOf(() => bdRate(dup, reference))).toBe('BD_RATE_DUPLICATE_QUALITY');
     expect(() => bdRate(dup, reference)).toThrow(/`reference` has two points at quality 30/);
   });
 
   it('rejects curves whose quality ranges do not overlap, including ones that only touch', () => {
-    const low = curve([[100, 30], [200, 33]]);
-    const high = curve([[300, 34], [600, 37]]);
-    const touching = curve([[300, 33], [600, 37]]);
+    const low = curve([
+      [100, 30],
+      [200, 33],
+    ]);
+    const high = curve([
+      [300, 34],
+      [600, 37],
+    ]);
+    const touching = curve([
+      [300, 33],
+      [600, 37],
+    ]);
     expect(codeOf(() => bdRate(low, high))).toBe('BD_RATE_NO_OVERLAP');
     expect(codeOf(() => bdRate(low, touching))).toBe('BD_RATE_NO_OVERLAP');
     expect(() => bdRate(low, high)).toThrow(/reference \[30, 33\], test \[34, 37\]/);
   });
 
   it('names the offending field for a non-positive rate or a NaN quality', () => {
-    const zero = curve([[0, 30], [200, 33]]);
+    const zero = curve([
+      [0, 30],
+      [200, 33],
+    ]);
     expect(() => bdRate(zero, reference)).toThrow(/`reference\[0\]\.bitrateKbps` to be a finite number > 0, got 0/);
-    const nan = curve([[100, 30], [200, Number.NaN]]);
+    const nan = curve([
+      [100, 30],
+      [200, Number.NaN],
+    ]);
     expect(() => bdRate(reference, nan)).toThrow(/`test\[1\]\.quality`.*got NaN/);
     expect(() => bdRate(reference, reference, { gridIntervals: 0.5 })).toThrow(/`gridIntervals` to be an integer >= 1/);
   });

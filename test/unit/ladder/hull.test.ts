@@ -56,8 +56,7 @@ describe('upperConvexHull', () => {
       expect(hull[i]!.bitrateKbps).toBeGreaterThan(hull[i - 1]!.bitrateKbps);
       expect(hull[i]!.psnrY).toBeGreaterThan(hull[i - 1]!.psnrY);
     }
-    const slope = (i: number): number =>
-      (hull[i + 1]!.psnrY - hull[i]!.psnrY) / Math.log(hull[i + 1]!.bitrateKbps / hull[i]!.bitrateKbps);
+    const slope = (i: number): number => (hull[i + 1]!.psnrY - hull[i]!.psnrY) / Math.log(hull[i + 1]!.bitrateKbps / hull[i]!.bitrateKbps);
     for (let i = 1; i + 1 < hull.length; i++) expect(slope(i)).toBeLessThan(slope(i - 1));
   });
 

@@ -25,8 +25,7 @@ const EIGHT: readonly RdPoint[] = [
   pt(6000, 42.4),
 ];
 
-const ratios = (rungs: readonly PlannedRung[]): number[] =>
-  rungs.slice(1).map((r, i) => r.bitrateKbps / rungs[i]!.bitrateKbps);
+const ratios = (rungs: readonly PlannedRung[]): number[] => rungs.slice(1).map((r, i) => r.bitrateKbps / rungs[i]!.bitrateKbps);
 
 function argumentError(run: () => unknown): LadderArgumentError {
   try {
@@ -200,9 +199,7 @@ describe('perTitleLadder: constraints', () => {
 
   it('fails with LADDER_BOTTOM_CAP_UNMET when no point fits the cap', () => {
     const onlyHd = syntheticPoints(HD, [HD], CRFS);
-    expect(errorCode(() => perTitleLadder(onlyHd, HD, { bottomRungMaxSize: { width: 640, height: 360 } }))).toBe(
-      'LADDER_BOTTOM_CAP_UNMET',
-    );
+    expect(errorCode(() => perTitleLadder(onlyHd, HD, { bottomRungMaxSize: { width: 640, height: 360 } }))).toBe('LADDER_BOTTOM_CAP_UNMET');
   });
 
   it('keeps every rung within maxSize', () => {
@@ -211,9 +208,7 @@ describe('perTitleLadder: constraints', () => {
   });
 
   it('fails with LADDER_NO_CANDIDATES when every point is outside the limits', () => {
-    expect(errorCode(() => perTitleLadder(EIGHT, HD, { minBitrateKbps: 7000, maxBitrateKbps: 9000 }))).toBe(
-      'LADDER_NO_CANDIDATES',
-    );
+    expect(errorCode(() => perTitleLadder(EIGHT, HD, { minBitrateKbps: 7000, maxBitrateKbps: 9000 }))).toBe('LADDER_NO_CANDIDATES');
     expect(errorCode(() => perTitleLadder([], HD))).toBe('LADDER_NO_CANDIDATES');
   });
 });
@@ -292,18 +287,37 @@ describe('perTitleLadder on a still (measured points)', () => {
    * rate). Quality rises faster than log-rate at 720p, so the hull's chord from 234p@34 to
    * 720p@20 passes 4 dB above 720p@34, the best picture measured at its rate.
    */
-  const p = (height: number, crf: number, bitrateKbps: number, psnrY: number): RdPoint => ({ width: Math.round((height * 16) / 9 / 2) * 2, height, crf, bitrateKbps, psnrY, ssim: 0.9 });
+  const p = (height: number, crf: number, bitrateKbps: number, psnrY: number): RdPoint => ({
+    width: Math.round((height * 16) / 9 / 2) * 2,
+    height,
+    crf,
+    bitrateKbps,
+    psnrY,
+    ssim: 0.9,
+  });
   const STILL: readonly RdPoint[] = [
-    p(720, 20, 570, 46.43), p(720, 27, 342, 40.1), p(720, 34, 207, 33.67),
-    p(540, 20, 319, 29.37), p(540, 27, 188, 29.06), p(540, 34, 110, 28.08),
-    p(360, 20, 161, 27.44), p(360, 27, 96, 27.25), p(360, 34, 56, 26.61),
-    p(234, 20, 83, 26.56), p(234, 27, 51, 26.38), p(234, 34, 32, 25.82),
+    p(720, 20, 570, 46.43),
+    p(720, 27, 342, 40.1),
+    p(720, 34, 207, 33.67),
+    p(540, 20, 319, 29.37),
+    p(540, 27, 188, 29.06),
+    p(540, 34, 110, 28.08),
+    p(360, 20, 161, 27.44),
+    p(360, 27, 96, 27.25),
+    p(360, 34, 56, 26.61),
+    p(234, 20, 83, 26.56),
+    p(234, 27, 51, 26.38),
+    p(234, 34, 32, 25.82),
   ];
   const src = { width: 1280, height: 720 };
 
   it('with the whole Pareto front as candidates, steps down at full size from the ceiling to the floor', () => {
     const { rungs } = perTitleLadder(STILL, src, { hullToleranceDb: 100, minBitrateKbps: 16 });
-    expect(rungs.map((r) => [r.height, r.crf])).toEqual([[720, 34], [720, 27], [720, 20]]);
+    expect(rungs.map((r) => [r.height, r.crf])).toEqual([
+      [720, 34],
+      [720, 27],
+      [720, 20],
+    ]);
   });
 
   it('near the hull only (3 dB), loses the 720p@34 bottom the chord passes over', () => {
@@ -338,7 +352,11 @@ describe('perTitleLadder: what a viewer needs', () => {
     const points = [p360(120, 27), p360(280, 29.5), p720(600, 33), p720(1000, 38), p720(1300, 45.5)];
     const narrow = perTitleLadder(points, { width: 1280, height: 720 }, { qualityFloorDb: 37, bottomRungMaxKbps: 2000 });
     expect(narrow.rungs.map((r) => r.bitrateKbps)).toEqual([1300]);
-    const { rungs, notes } = perTitleLadder(points, { width: 1280, height: 720 }, { qualityFloorDb: 37, bottomRungMaxKbps: 2000, ...viewerMinimums({ width: 1280, height: 720 }) });
+    const { rungs, notes } = perTitleLadder(
+      points,
+      { width: 1280, height: 720 },
+      { qualityFloorDb: 37, bottomRungMaxKbps: 2000, ...viewerMinimums({ width: 1280, height: 720 }) },
+    );
     expect(rungs.length).toBeGreaterThanOrEqual(3);
     expect(rungs.at(-1)!.bitrateKbps / rungs[0]!.bitrateKbps).toBeGreaterThanOrEqual(4);
     expect(rungs.at(-1)!.bitrateKbps).toBe(1300);
@@ -347,14 +365,20 @@ describe('perTitleLadder: what a viewer needs', () => {
 
   it('does not force a span when every point that cheap is already above the quality ceiling', () => {
     const points = [p720(60, 46), p720(100, 47), p720(160, 48)];
-    const { rungs, notes } = perTitleLadder(points, { width: 1280, height: 720 }, { minBitrateKbps: 16, ...viewerMinimums({ width: 1280, height: 720 }) });
+    const { rungs, notes } = perTitleLadder(
+      points,
+      { width: 1280, height: 720 },
+      { minBitrateKbps: 16, ...viewerMinimums({ width: 1280, height: 720 }) },
+    );
     expect(rungs.length).toBeGreaterThanOrEqual(2);
     expect(notes.find((n) => n.code === 'VIEWER_MINIMUM_UNMET')?.message).toMatch(/above the 45 dB ceiling/);
   });
 
   it('says why the top rung stops below the source size', () => {
     const { notes } = perTitleLadder([p360(150, 33), p360(400, 45.2), p720(400, 41), p720(900, 46)], { width: 1280, height: 720 });
-    expect(notes.find((n) => n.code === 'TOP_BELOW_SOURCE')?.message).toMatch(/Top rung 640x360 at 400 kbit\/s .* below the source 1280x720: the 45 dB quality ceiling is reached there/);
+    expect(notes.find((n) => n.code === 'TOP_BELOW_SOURCE')?.message).toMatch(
+      /Top rung 640x360 at 400 kbit\/s .* below the source 1280x720: the 45 dB quality ceiling is reached there/,
+    );
     const full = perTitleLadder([p360(150, 33), p720(900, 44)], { width: 1280, height: 720 });
     expect(full.notes.map((n) => n.code)).not.toContain('TOP_BELOW_SOURCE');
   });

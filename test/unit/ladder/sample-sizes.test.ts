@@ -18,7 +18,15 @@ describe('sampleSizes', () => {
   });
 
   it('measures the step from the last size kept, not from the one skipped', () => {
-    const sizes = sampleSizes([{ width: 100, height: 100 }, { width: 90, height: 90 }, { width: 80, height: 80 }, { width: 76, height: 76 }], 1.3);
+    const sizes = sampleSizes(
+      [
+        { width: 100, height: 100 },
+        { width: 90, height: 90 },
+        { width: 80, height: 80 },
+        { width: 76, height: 76 },
+      ],
+      1.3,
+    );
     expect(sizes.map((s) => s.height)).toEqual([100, 76]);
   });
 

@@ -31,7 +31,8 @@ describe('planScanBursts', () => {
     expect(gop10.map((b) => b.startS)).toEqual([0, 20, 30, 40, 50]);
     // Ten bursts wanted, three keyframes: three bursts.
     expect(planScanBursts({ durationS: 120, keyframesS: [0, 40, 80] })?.map((b) => b.startS)).toEqual([0, 40, 80]);
-    const long = planScanBursts({ durationS: 36_000, keyframesS: Array.from({ length: 18_000 }, (_, i) => i * 2) }, { maxBursts: 120 }) ?? [];
+    const long =
+      planScanBursts({ durationS: 36_000, keyframesS: Array.from({ length: 18_000 }, (_, i) => i * 2) }, { maxBursts: 120 }) ?? [];
     expect(long).toHaveLength(120);
   });
 
@@ -47,7 +48,10 @@ describe('chooseSampleWindows over a sparse scan', () => {
     const siti = Array.from({ length: 60 }, () => null as { si: number; ti: number } | null);
     for (const start of [0, 10, 20, 40, 50]) for (let s = start; s < start + 3; s++) siti[s] = { si: 20, ti: 2 };
     for (let s = 30; s < 33; s++) siti[s] = { si: 90, ti: 40 };
-    const windows = chooseSampleWindows({ durationS: 60, sitiPerSecond: siti, candidateStartsS: [0, 10, 20, 30, 40, 50] }, { windowS: 3, maxShare: 0.1 });
+    const windows = chooseSampleWindows(
+      { durationS: 60, sitiPerSecond: siti, candidateStartsS: [0, 10, 20, 30, 40, 50] },
+      { windowS: 3, maxShare: 0.1 },
+    );
     expect(windows).toHaveLength(2);
     for (const w of windows) expect([0, 10, 20, 30, 40, 50]).toContain(w.startS);
     // The busy stretch is unlike the rest, so the second window goes there.

@@ -18,7 +18,10 @@ describe('redaction of what leaves a process', () => {
     const url = await s3.store.readableLocation('titles/t1/source/u1/master');
     expect(url).toContain('X-Amz-Signature=');
     // The real thing: ffmpeg opening a presigned URL of an object that is not there.
-    const err = await runFfmpeg([...masterInput(url), '-f', 'null', '-']).then(() => undefined, (e: unknown) => e);
+    const err = await runFfmpeg([...masterInput(url), '-f', 'null', '-']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const { error } = failureOf(err, 'VF_JOB_FAILED');
     expect(`${error.message}\n${error.stack}`).toContain('X-Amz-');
     const redact = redactor(storageRoots(s3.store.describe, '/var/tmp/vf'));

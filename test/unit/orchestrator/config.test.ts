@@ -15,7 +15,10 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 
 describe('loadConfig validation names the variable and the value', () => {
   it.each([
-    [{ VF_X264_PRESET: 'ludicrous' }, 'Expected VF_X264_PRESET to be one of ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, got "ludicrous"'],
+    [
+      { VF_X264_PRESET: 'ludicrous' },
+      'Expected VF_X264_PRESET to be one of ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, got "ludicrous"',
+    ],
     [{ VF_PREFIX: 'vf:prod' }, 'Expected VF_PREFIX to match [A-Za-z0-9_-]{1,32}, got "vf:prod"'],
     [{ VF_PREFIX: 'p'.repeat(33) }, `Expected VF_PREFIX to match [A-Za-z0-9_-]{1,32}, got "${'p'.repeat(33)}"`],
     [{ VF_CHUNK_SEGMENTS: '0' }, 'Expected VF_CHUNK_SEGMENTS to be a positive integer, got "0"'],
@@ -63,7 +66,14 @@ describe('loadConfig defaults and storage choice', () => {
     expect(c).toMatchObject({
       redisUrl: 'redis://redis:6379',
       prefix: 'prod_1',
-      storage: { kind: 's3', bucket: 'vodforge', endpoint: 'http://minio:9000', region: 'eu-west-1', accessKeyId: 'id', secretAccessKey: 'secret' },
+      storage: {
+        kind: 's3',
+        bucket: 'vodforge',
+        endpoint: 'http://minio:9000',
+        region: 'eu-west-1',
+        accessKeyId: 'id',
+        secretAccessKey: 'secret',
+      },
       settings: { preset: 'medium', chunkSegments: 8 },
     });
   });

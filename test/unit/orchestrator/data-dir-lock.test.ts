@@ -49,7 +49,12 @@ describe('DataDirLock', () => {
   it('takes over a lock whose pid now belongs to another process (a recycled pid)', async () => {
     const me = await processId(process.pid);
     expect(me.startTicks).toBeDefined();
-    await write({ owner: { pid: process.pid, startTicks: (me.startTicks ?? 0) - 1 }, host: os.hostname(), since: '2026-01-01T00:00:00.000Z', workers: [] });
+    await write({
+      owner: { pid: process.pid, startTicks: (me.startTicks ?? 0) - 1 },
+      host: os.hostname(),
+      since: '2026-01-01T00:00:00.000Z',
+      workers: [],
+    });
     const { lock, stale } = await DataDirLock.acquire(dir);
     expect(stale?.owner.pid).toBe(process.pid);
     lock.release();
@@ -61,7 +66,7 @@ describe('DataDirLock', () => {
     await expect(DataDirLock.acquire(dir)).rejects.toThrow(lockFile());
   });
 
-  it('lets exactly one of several takers at once have a dead owner\'s lock', async () => {
+  it("lets exactly one of several takers at once have a dead owner's lock", async () => {
     await write({ owner: { pid: 2 ** 22 + 7, startTicks: 1 }, host: os.hostname(), since: '2026-01-01T00:00:00.000Z', workers: [] });
     const results = await Promise.allSettled(Array.from({ length: 6 }, () => DataDirLock.acquire(dir)));
     const won = results.filter((r) => r.status === 'fulfilled');

@@ -25,7 +25,15 @@ describe('fill window occurrences of a plan view', () => {
   });
 
   it('covers at least a day from the plan instant, and up to the end of the last fill', () => {
-    const appliance = (id: string, tz: string): Appliance => ({ id, cluster: 'c', region: 'r', capacityBytes: 1, fillGbps: 1, fillWindow: { start: '02:00', end: '04:00', tz }, state: 'active' });
+    const appliance = (id: string, tz: string): Appliance => ({
+      id,
+      cluster: 'c',
+      region: 'r',
+      capacityBytes: 1,
+      fillGbps: 1,
+      fillWindow: { start: '02:00', end: '04:00', tz },
+      state: 'active',
+    });
     const at = '2025-06-01T00:00:00.000Z';
     const plan = (fillEnd: string): Plan => ({
       placements: { a: ['k'] },
@@ -40,6 +48,10 @@ describe('fill window occurrences of a plan view', () => {
     expect(tokyo).toMatchObject({ id: 'b', cluster: 'c', fillWindow: { tz: 'Asia/Tokyo' }, state: 'active' });
 
     const [late] = applianceViews([appliance('a', 'UTC')], plan('2025-06-03T03:00:00Z'), at);
-    expect(late!.windowOccurrences.map((o) => o.startAt)).toEqual(['2025-06-01T02:00:00.000Z', '2025-06-02T02:00:00.000Z', '2025-06-03T02:00:00.000Z']);
+    expect(late!.windowOccurrences.map((o) => o.startAt)).toEqual([
+      '2025-06-01T02:00:00.000Z',
+      '2025-06-02T02:00:00.000Z',
+      '2025-06-03T02:00:00.000Z',
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PlaybackCache } from '../../../orchestrator/playback-cache.ts';
 
 describe('PlaybackCache', () => {
-  it('reuses a ready title\'s prefix within the TTL, with one lookup for concurrent misses', async () => {
+  it("reuses a ready title's prefix within the TTL, with one lookup for concurrent misses", async () => {
     const cache = new PlaybackCache({ titleTtlMs: 60_000 });
     let loads = 0;
     const load = async (): Promise<string> => {

@@ -5,9 +5,18 @@ import { loadConfig } from '../../../orchestrator/config.ts';
 
 describe('appliance origin allowlist', () => {
   it('normalises configured https origins and refuses anything else', () => {
-    expect(parseApplianceOrigins(' https://Edge-1.ISP.example/ , https://edge-2.isp.example:8443')).toEqual(['https://edge-1.isp.example', 'https://edge-2.isp.example:8443']);
+    expect(parseApplianceOrigins(' https://Edge-1.ISP.example/ , https://edge-2.isp.example:8443')).toEqual([
+      'https://edge-1.isp.example',
+      'https://edge-2.isp.example:8443',
+    ]);
     expect(parseApplianceOrigins(undefined)).toEqual([]);
-    for (const bad of ['http://edge.example', 'https://edge.example/cache', 'https://u:p@edge.example', 'edge.example', 'https://edge.example/?a=1']) {
+    for (const bad of [
+      'http://edge.example',
+      'https://edge.example/cache',
+      'https://u:p@edge.example',
+      'edge.example',
+      'https://edge.example/?a=1',
+    ]) {
       expect(() => parseApplianceOrigins(bad), bad).toThrow(/VF_APPLIANCE_ORIGINS/);
     }
   });
@@ -16,7 +25,9 @@ describe('appliance origin allowlist', () => {
     const allowed = ['https://edge-1.isp.example'];
     expect(allowedBaseUrl('a.baseUrl', 'https://EDGE-1.isp.example/v"f/', allowed)).toBe('https://edge-1.isp.example/v%22f');
     expect(() => allowedBaseUrl('a.baseUrl', 'http://edge-1.isp.example', allowed)).toThrow(/`a.baseUrl`.*https URL/);
-    expect(() => allowedBaseUrl('a.baseUrl', 'https://edge-1.isp.example.evil.example', allowed)).toThrow(/`a.baseUrl` names https:\/\/edge-1.isp.example.evil.example/);
+    expect(() => allowedBaseUrl('a.baseUrl', 'https://edge-1.isp.example.evil.example', allowed)).toThrow(
+      /`a.baseUrl` names https:\/\/edge-1.isp.example.evil.example/,
+    );
     expect(() => allowedBaseUrl('a.baseUrl', 'https://edge-1.isp.example@evil.example', allowed)).toThrow(/`a.baseUrl`/);
     expect(steerableBaseUrl('https://edge-1.isp.example:444', allowed)).toBeUndefined();
     expect(steerableBaseUrl('https://edge-1.isp.example', [])).toBeUndefined();

@@ -13,14 +13,21 @@ describe('WorkGate', () => {
     const gate = new WorkGate({ name: 'crops', concurrency: 2, maxWaiting: 2, retryAfterS: 7 });
     const started: number[] = [];
     const latches = Array.from({ length: 4 }, () => latch());
-    const runs = latches.map((l, i) => gate.run(async () => {
-      started.push(i);
-      await l.promise;
-      return i;
-    }));
+    const runs = latches.map((l, i) =>
+      gate.run(async () => {
+        started.push(i);
+        await l.promise;
+        return i;
+      }),
+    );
     expect(started).toEqual([0, 1]);
     expect(gate.stats).toEqual({ running: 2, waiting: 2 });
-    await expect(gate.run(async () => 99)).rejects.toMatchObject({ code: 'VF_BUSY', statusCode: 503, retryAfterS: 7, message: expect.stringContaining('crops') });
+    await expect(gate.run(async () => 99)).rejects.toMatchObject({
+      code: 'VF_BUSY',
+      statusCode: 503,
+      retryAfterS: 7,
+      message: expect.stringContaining('crops'),
+    });
     latches[1]!.open();
     await runs[1];
     // The freed turn goes to the first waiter, and only to it.

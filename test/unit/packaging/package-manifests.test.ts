@@ -1,26 +1,56 @@
 import { describe, expect, it } from 'vitest';
 import { dashManifest, isoDuration, segmentTimeline } from '../../../packaging/dash.ts';
 import { hlsMediaPlaylist, hlsMultivariantPlaylist, targetDuration } from '../../../packaging/hls.ts';
-import { formatFrameRate, measureTrack, type AudioTrack, type Presentation, type Segment, type VideoTrack } from '../../../packaging/model.ts';
+import {
+  formatFrameRate,
+  measureTrack,
+  type AudioTrack,
+  type Presentation,
+  type Segment,
+  type VideoTrack,
+} from '../../../packaging/model.ts';
 import { findAll, parseXml } from './xml.ts';
 
 const DURATIONS_S = [6, 6, 6, 5.3];
-const segments = (bytes: number[]): Segment[] => bytes.map((b, i) => ({ name: `seg_${String(i).padStart(5, '0')}.m4s`, durationS: DURATIONS_S[i]!, bytes: b }));
+const segments = (bytes: number[]): Segment[] =>
+  bytes.map((b, i) => ({ name: `seg_${String(i).padStart(5, '0')}.m4s`, durationS: DURATIONS_S[i]!, bytes: b }));
 
 // Rates chosen so every figure below is exact: peak = max(bytes*8/duration), average = all bits / 23.3 s.
 const v720: VideoTrack = {
-  kind: 'video', dir: 'v1', initName: 'init.mp4', timescale: 90000, codecs: 'avc1.64001f', initBytes: 900,
-  width: 1280, height: 720, frameRate: { num: 30000, den: 1001 }, targetBitrateKbps: 3000,
+  kind: 'video',
+  dir: 'v1',
+  initName: 'init.mp4',
+  timescale: 90000,
+  codecs: 'avc1.64001f',
+  initBytes: 900,
+  width: 1280,
+  height: 720,
+  frameRate: { num: 30000, den: 1001 },
+  targetBitrateKbps: 3000,
   segments: segments([2_250_000, 2_400_000, 1_800_000, 1_590_000]), // peak 3,200,000; average 2,760,515
 };
 const v360: VideoTrack = {
-  kind: 'video', dir: 'v0', initName: 'init.mp4', timescale: 90000, codecs: 'avc1.64001e', initBytes: 880,
-  width: 640, height: 360, frameRate: { num: 30000, den: 1001 }, targetBitrateKbps: 730,
+  kind: 'video',
+  dir: 'v0',
+  initName: 'init.mp4',
+  timescale: 90000,
+  codecs: 'avc1.64001e',
+  initBytes: 880,
+  width: 640,
+  height: 360,
+  frameRate: { num: 30000, den: 1001 },
+  targetBitrateKbps: 730,
   segments: segments([600_000, 450_000, 540_000, 300_000]), // peak 800,000; average 648,927
 };
 const audio: AudioTrack = {
-  kind: 'audio', dir: 'a', initName: 'init.mp4', timescale: 48000, codecs: 'mp4a.40.2', initBytes: 700,
-  channels: 2, sampleRateHz: 48000,
+  kind: 'audio',
+  dir: 'a',
+  initName: 'init.mp4',
+  timescale: 48000,
+  codecs: 'mp4a.40.2',
+  initBytes: 700,
+  channels: 2,
+  sampleRateHz: 48000,
   segments: segments([96_000, 96_000, 96_000, 84_800]), // 128,000 peak and average
 };
 // Highest rung first on purpose: the playlists must sort by bandwidth themselves.
@@ -59,13 +89,23 @@ describe('HLS multivariant playlist', () => {
   });
 
   it('CODECS names video and audio, RESOLUTION, FRAME-RATE with 3 decimals, AUDIO group', () => {
-    expect(attributes(streamInfs[1]!)).toMatchObject({ CODECS: 'avc1.64001f,mp4a.40.2', RESOLUTION: '1280x720', 'FRAME-RATE': '29.970', AUDIO: 'aud' });
+    expect(attributes(streamInfs[1]!)).toMatchObject({
+      CODECS: 'avc1.64001f,mp4a.40.2',
+      RESOLUTION: '1280x720',
+      'FRAME-RATE': '29.970',
+      AUDIO: 'aud',
+    });
   });
 
   it('declares the audio rendition once, in the group the variants name', () => {
     const media = lines.filter((l) => l.startsWith('#EXT-X-MEDIA:'));
     expect(media).toHaveLength(1);
-    expect(attributes(media[0]!)).toMatchObject({ TYPE: 'AUDIO', 'GROUP-ID': 'aud', CHANNELS: '2', URI: 'https://cdn.test/t1/a/playlist.m3u8' });
+    expect(attributes(media[0]!)).toMatchObject({
+      TYPE: 'AUDIO',
+      'GROUP-ID': 'aud',
+      CHANNELS: '2',
+      URI: 'https://cdn.test/t1/a/playlist.m3u8',
+    });
   });
 
   it('without audio: video-only rates and codecs, no AUDIO attribute', () => {
@@ -92,10 +132,14 @@ describe('HLS media playlist', () => {
         '#EXT-X-PLAYLIST-TYPE:VOD',
         '#EXT-X-INDEPENDENT-SEGMENTS',
         '#EXT-X-MAP:URI="init.mp4"',
-        '#EXTINF:6.000000,', 'seg_00000.m4s',
-        '#EXTINF:6.000000,', 'seg_00001.m4s',
-        '#EXTINF:6.000000,', 'seg_00002.m4s',
-        '#EXTINF:5.300000,', 'seg_00003.m4s',
+        '#EXTINF:6.000000,',
+        'seg_00000.m4s',
+        '#EXTINF:6.000000,',
+        'seg_00001.m4s',
+        '#EXTINF:6.000000,',
+        'seg_00002.m4s',
+        '#EXTINF:5.300000,',
+        'seg_00003.m4s',
         '#EXT-X-ENDLIST',
         '',
       ].join('\n'),
@@ -116,7 +160,12 @@ describe('DASH MPD', () => {
 
   it('is well-formed XML with an MPD root, static, with the title duration', () => {
     expect(root.name).toBe('MPD');
-    expect(root.attrs).toMatchObject({ xmlns: 'urn:mpeg:dash:schema:mpd:2011', type: 'static', mediaPresentationDuration: 'PT23.300S', minBufferTime: 'PT6.000S' });
+    expect(root.attrs).toMatchObject({
+      xmlns: 'urn:mpeg:dash:schema:mpd:2011',
+      type: 'static',
+      mediaPresentationDuration: 'PT23.300S',
+      minBufferTime: 'PT6.000S',
+    });
   });
 
   it('lists the same video representations as the HLS variants, by ascending bandwidth', () => {
@@ -131,7 +180,10 @@ describe('DASH MPD', () => {
     const hls = hlsMultivariantPlaylist(presentation)
       .split('\n')
       .filter((l) => l.startsWith('#EXT-X-STREAM-INF:'))
-      .map((l) => { const a = attributes(l); return `${a.RESOLUTION} ${a.CODECS!.split(',')[0]}`; });
+      .map((l) => {
+        const a = attributes(l);
+        return `${a.RESOLUTION} ${a.CODECS!.split(',')[0]}`;
+      });
     const dash = findAll(root, 'Representation')
       .filter((r) => r.attrs.width !== undefined)
       .map((r) => `${r.attrs.width}x${r.attrs.height} ${r.attrs.codecs}`);
@@ -153,7 +205,10 @@ describe('DASH MPD', () => {
   });
 
   it('timeline durations are differences of rounded start times: four 6.006 s segments at 90 kHz stay one run', () => {
-    const track = { ...v360, segments: [6.006, 6.006, 6.006, 6.006].map((durationS, i) => ({ name: `seg_0000${i}.m4s`, durationS, bytes: 1 })) };
+    const track = {
+      ...v360,
+      segments: [6.006, 6.006, 6.006, 6.006].map((durationS, i) => ({ name: `seg_0000${i}.m4s`, durationS, bytes: 1 })),
+    };
     expect(segmentTimeline(track)).toBe('<S t="0" d="540540" r="3"/>');
   });
 

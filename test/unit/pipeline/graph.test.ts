@@ -8,7 +8,8 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 const source: SourceRef = { titleId: 't1', sourceKey: 'titles/t1/source/master', sha256: 'ab'.repeat(32) };
 const layout = { titleId: 't1', sourceKey: source.sourceKey, workPrefix: 'titles/t1/work/v1/', outputPrefix: 'titles/t1/out/v1/' };
 // Only the fields the builders read; the rest of a job's data passes through untouched.
-const chunk = (index: number): EncodeChunkJobData => ({ layout, chunk: { index, startFrame: index * 10, endFrame: undefined } }) as unknown as EncodeChunkJobData;
+const chunk = (index: number): EncodeChunkJobData =>
+  ({ layout, chunk: { index, startFrame: index * 10, endFrame: undefined } }) as unknown as EncodeChunkJobData;
 const pkg = { layout } as unknown as PackageJobData;
 const sample = (index: number): SampleJobData => ({ source, index }) as unknown as SampleJobData;
 
@@ -16,7 +17,11 @@ describe('the pipeline declaration', () => {
   it('declares every job, and every job but probe is queued by another', () => {
     expect(Object.keys(PIPELINE).sort()).toEqual([...JOB_NAMES].sort());
     const queued = new Set<string>(Object.values(PIPELINE).flatMap((s) => s.queues));
-    const children = new Set(Object.entries(PIPELINE).filter(([, s]) => 'parent' in s).map(([n]) => n));
+    const children = new Set(
+      Object.entries(PIPELINE)
+        .filter(([, s]) => 'parent' in s)
+        .map(([n]) => n),
+    );
     for (const name of JOB_NAMES.filter((n) => n !== 'probe')) expect(queued.has(name) || children.has(name), name).toBe(true);
   });
 
@@ -25,7 +30,9 @@ describe('the pipeline declaration', () => {
     expect(flow.name).toBe('package');
     expect(flow.opts?.jobId).toBe('package-t1-v1');
     expect(flow.children?.map((c) => [c.name, c.opts?.jobId, c.opts?.failParentOnFailure])).toEqual([
-      ['encode-chunk', 'chunk-t1-v1-0', true], ['encode-chunk', 'chunk-t1-v1-1', true], ['encode-audio', 'audio-t1-v1', true],
+      ['encode-chunk', 'chunk-t1-v1-0', true],
+      ['encode-chunk', 'chunk-t1-v1-1', true],
+      ['encode-audio', 'audio-t1-v1', true],
     ]);
     expect(encodeFlow('q', pkg, [chunk(0)], undefined).children?.map((c) => c.name)).toEqual(['encode-chunk']);
   });
@@ -33,15 +40,22 @@ describe('the pipeline declaration', () => {
   it('builds the ladder flow: build-ladder waits for its samples, a failed sample is ignored after two attempts', () => {
     const flow = ladderFlow('q', source, {} as never, [sample(0), sample(1)]);
     expect(flow.opts?.jobId).toBe(`ladder-t1-${'ab'.repeat(8)}`);
-    expect(flow.children?.map((c) => [c.opts?.jobId, c.opts?.attempts, c.opts?.ignoreDependencyOnFailure, c.opts?.failParentOnFailure])).toEqual([
-      [`sample-t1-${'ab'.repeat(8)}-0`, 2, true, undefined], [`sample-t1-${'ab'.repeat(8)}-1`, 2, true, undefined],
+    expect(
+      flow.children?.map((c) => [c.opts?.jobId, c.opts?.attempts, c.opts?.ignoreDependencyOnFailure, c.opts?.failParentOnFailure]),
+    ).toEqual([
+      [`sample-t1-${'ab'.repeat(8)}-0`, 2, true, undefined],
+      [`sample-t1-${'ab'.repeat(8)}-1`, 2, true, undefined],
     ]);
   });
 
   it('gives the same ids to the same inputs, so a repeated enqueue adds nothing', () => {
     expect(encodeFlow('q', pkg, [chunk(3)], undefined)).toEqual(encodeFlow('q', pkg, [chunk(3)], undefined));
     expect(probeJob('t1').opts.jobId).toBe('probe-t1');
-    expect(chunkRedoJob('q', chunk(3), { id: 'p', queue: 'vf:q' }, 'r1').opts).toMatchObject({ jobId: 'chunk-t1-v1-3-redo-r1', parent: { id: 'p', queue: 'vf:q' }, failParentOnFailure: true });
+    expect(chunkRedoJob('q', chunk(3), { id: 'p', queue: 'vf:q' }, 'r1').opts).toMatchObject({
+      jobId: 'chunk-t1-v1-3-redo-r1',
+      parent: { id: 'p', queue: 'vf:q' },
+      failParentOnFailure: true,
+    });
   });
 
   it('runs rung quality before artwork and both after every encode job', () => {
@@ -63,7 +77,13 @@ describe('the pipeline declaration', () => {
       for (const e of await readdir(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) await walk(p);
-        else if (p.endsWith('.ts') && /flow\.add\(\s*\{|queue\.add\(\s*['"]|jobIds\.|failParentOnFailure|ignoreDependencyOnFailure|priority:/.test(await readFile(p, 'utf8'))) offenders.push(path.relative(ROOT, p));
+        else if (
+          p.endsWith('.ts') &&
+          /flow\.add\(\s*\{|queue\.add\(\s*['"]|jobIds\.|failParentOnFailure|ignoreDependencyOnFailure|priority:/.test(
+            await readFile(p, 'utf8'),
+          )
+        )
+          offenders.push(path.relative(ROOT, p));
       }
     };
     for (const dir of ['workers', 'orchestrator']) await walk(path.join(ROOT, dir));

@@ -61,14 +61,18 @@ lavfi.scd.score=0.000
 
 /** Builds text in the same layout ffmpeg prints: `frame:N    pts:P pts_time:T`, then the frame's keys. */
 function printed(frames: readonly { t: string; si: number; ti: number; cut?: string }[]): string {
-  return frames
-    .map((f, n) => [
-      `frame:${n}    pts:${n}       pts_time:${f.t}`,
-      `lavfi.siti.si=${f.si.toFixed(2)}`,
-      `lavfi.siti.ti=${f.ti.toFixed(2)}`,
-      ...(f.cut === undefined ? ['lavfi.scd.mafd=0.000', 'lavfi.scd.score=0.000'] : ['lavfi.scd.mafd=30.000', 'lavfi.scd.score=25.000', `lavfi.scd.time=${f.cut}`]),
-    ].join('\n'))
-    .join('\n') + '\n';
+  return `${frames
+    .map((f, n) =>
+      [
+        `frame:${n}    pts:${n}       pts_time:${f.t}`,
+        `lavfi.siti.si=${f.si.toFixed(2)}`,
+        `lavfi.siti.ti=${f.ti.toFixed(2)}`,
+        ...(f.cut === undefined
+          ? ['lavfi.scd.mafd=0.000', 'lavfi.scd.score=0.000']
+          : ['lavfi.scd.mafd=30.000', 'lavfi.scd.score=25.000', `lavfi.scd.time=${f.cut}`]),
+      ].join('\n'),
+    )
+    .join('\n')}\n`;
 }
 
 describe('parseScanMetadata on captured ffmpeg output', () => {
@@ -150,7 +154,10 @@ describe('parseScanMetadata on constructed text', () => {
       { t: '1.521', si: 40, ti: 6 },
     ]);
     const scan = parseScanMetadata(text, 0.021);
-    expect(scan.sitiPerSecond).toEqual([{ si: 15, ti: 1 }, { si: 35, ti: 5 }]);
+    expect(scan.sitiPerSecond).toEqual([
+      { si: 15, ti: 1 },
+      { si: 35, ti: 5 },
+    ]);
   });
 });
 
@@ -170,8 +177,8 @@ function ssimLine(n: number, y: number, u = y, v = y): string {
 
 describe('parseQualityStats', () => {
   it('computes PSNR-Y from the mean luma MSE over frames, not from the mean of per-frame dB', () => {
-    const psnr = [psnrLine(1, 1), psnrLine(2, 100)].join('\n') + '\n';
-    const ssim = [ssimLine(1, 0.99), ssimLine(2, 0.9)].join('\n') + '\n';
+    const psnr = `${[psnrLine(1, 1), psnrLine(2, 100)].join('\n')}\n`;
+    const ssim = `${[ssimLine(1, 0.99), ssimLine(2, 0.9)].join('\n')}\n`;
     const q = parseQualityStats(psnr, ssim);
     // Mean MSE 50.5 gives 31.0978 dB; the mean of per-frame dB (48.13 and 28.13) would be 38.13.
     expect(q.psnrY).toBeCloseTo(10 * Math.log10(65025 / 50.5), 9);
@@ -180,8 +187,8 @@ describe('parseQualityStats', () => {
   });
 
   it('reads the luma fields only, not the average or chroma ones', () => {
-    const psnr = psnrLine(1, 4, 400, 400) + '\n';
-    const ssim = ssimLine(1, 0.99, 0.5, 0.5) + '\n';
+    const psnr = `${psnrLine(1, 4, 400, 400)}\n`;
+    const ssim = `${ssimLine(1, 0.99, 0.5, 0.5)}\n`;
     const q = parseQualityStats(psnr, ssim);
     expect(q.psnrY).toBeCloseTo(10 * Math.log10(65025 / 4), 9);
     expect(q.ssim).toBeCloseTo(0.99, 9);
@@ -197,9 +204,9 @@ describe('parseQualityStats', () => {
   });
 
   it('reports identical inputs (MSE 0, psnr inf) as 100 dB and SSIM 1', () => {
-    const psnr = [psnrLine(1, 0), psnrLine(2, 0)].join('\n') + '\n';
+    const psnr = `${[psnrLine(1, 0), psnrLine(2, 0)].join('\n')}\n`;
     expect(psnr).toContain('psnr_y:inf');
-    const q = parseQualityStats(psnr, [ssimLine(1, 1), ssimLine(2, 1)].join('\n') + '\n');
+    const q = parseQualityStats(psnr, `${[ssimLine(1, 1), ssimLine(2, 1)].join('\n')}\n`);
     expect(q).toEqual({ psnrY: 100, ssim: 1, frames: 2 });
   });
 
@@ -209,15 +216,15 @@ describe('parseQualityStats', () => {
   });
 
   it('throws when either stats file holds no frames', () => {
-    const psnr = psnrLine(1, 4) + '\n';
-    const ssim = ssimLine(1, 0.99) + '\n';
+    const psnr = `${psnrLine(1, 4)}\n`;
+    const ssim = `${ssimLine(1, 0.99)}\n`;
     expect(() => parseQualityStats('', '')).toThrow('no frames compared, or not the same by psnr and ssim (psnr 0, ssim 0)');
     expect(() => parseQualityStats('', ssim)).toThrow('(psnr 0, ssim 1)');
     expect(() => parseQualityStats(psnr, '')).toThrow('(psnr 1, ssim 0)');
   });
 
   it('throws when psnr and ssim compared different numbers of frames', () => {
-    expect(() => parseQualityStats(psnrLine(1, 4) + '\n' + psnrLine(2, 4) + '\n', ssimLine(1, 0.99) + '\n')).toThrow('(psnr 2, ssim 1)');
+    expect(() => parseQualityStats(`${psnrLine(1, 4)}\n${psnrLine(2, 4)}\n`, `${ssimLine(1, 0.99)}\n`)).toThrow('(psnr 2, ssim 1)');
   });
 });
 

@@ -3,7 +3,10 @@ import { defaultQualityWindows } from '../../../workers/jobs/measure-rungs.ts';
 
 describe('defaultQualityWindows', () => {
   it('takes two 2 s windows at 25 % and 60 % of a long title', () => {
-    expect(defaultQualityWindows(60)).toEqual([{ startS: 15, durationS: 2 }, { startS: 36, durationS: 2 }]);
+    expect(defaultQualityWindows(60)).toEqual([
+      { startS: 15, durationS: 2 },
+      { startS: 36, durationS: 2 },
+    ]);
   });
 
   it('takes one window from the start of a title of 4 s or less, no longer than the title', () => {
@@ -15,7 +18,10 @@ describe('defaultQualityWindows', () => {
 
   it('pulls the second window back so it ends at the end of a short title', () => {
     // 60 % of 4.5 s is 2.7 s, which would end at 4.7 s; it starts at 2.5 s instead.
-    expect(defaultQualityWindows(4.5)).toEqual([{ startS: 1.125, durationS: 2 }, { startS: 2.5, durationS: 2 }]);
+    expect(defaultQualityWindows(4.5)).toEqual([
+      { startS: 1.125, durationS: 2 },
+      { startS: 2.5, durationS: 2 },
+    ]);
   });
 
   it.each([0.1, 1, 2, 3.99, 4, 4.01, 5, 6.5, 10, 61.3, 7200])('every window of a %s s title lies inside it', (durationS) => {
