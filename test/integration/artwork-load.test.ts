@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../orchestrator/runtime/children.ts';
 import { spawnUp, upListening, type UpProcess } from '../support/up.ts';
 import { makeMaster } from '../support/media.ts';
+import { waitFor } from '../support/wait.ts';
 
 const RSS_BOUND_MB = 400;
 
@@ -87,12 +88,15 @@ describe('custom artwork under load, on a real API process', () => {
     });
     expect(put.status).toBe(202);
     // Custom uploads need the title's artwork entry: the artwork job writes it.
-    for (let status = 0; status !== 200; ) {
-      const res = await fetch(`${api}/v1/titles/${id}/artwork`, { headers: { 'x-api-key': key } });
-      status = res.status;
-      if (status !== 200 && status !== 202) throw new Error(`artwork: ${status} ${await res.text()}`);
-      if (status === 202) await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor(
+      `the artwork entry of ${id}`,
+      async () => {
+        const res = await fetch(`${api}/v1/titles/${id}/artwork`, { headers: { 'x-api-key': key } });
+        if (res.status !== 200 && res.status !== 202) throw new Error(`artwork: ${res.status} ${await res.text()}`);
+        return res.status === 200;
+      },
+      { intervalMs: 200 },
+    );
   }, 180_000);
 
   afterAll(async () => {

@@ -18,6 +18,7 @@ import { encodeChunkHandler } from '../../workers/jobs/encode-chunk.ts';
 import { TitleStore } from '../../titles/store.ts';
 import type { WorkerDeps } from '../../workers/jobs/context.ts';
 import type { JobDataByName } from '../../pipeline/types.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const FPS = 25;
 const DURATION_S = 16;
@@ -41,13 +42,14 @@ describe('packaging with a chunk object missing', () => {
     await makeMaster(master, { width: 640, height: 360, fps: FPS, durationS: DURATION_S });
     const id = await ingest(stack.api.app, master);
     // The first chunk's object for the lowest rung, as soon as it is stored: deleted at once.
-    let deleted: string | undefined;
-    while (deleted === undefined) {
-      for await (const o of stack.api.store.list(`titles/${id}/work/`)) {
-        if (/\/r0\/c00000\.mp4$/.test(o.key)) deleted = o.key;
-      }
-      if (deleted === undefined) await new Promise((r) => setTimeout(r, 20));
-    }
+    const deleted = await waitUntil(
+      'the first chunk of the lowest rung to be stored',
+      async () => {
+        for await (const o of stack.api.store.list(`titles/${id}/work/`)) if (/\/r0\/c00000\.mp4$/.test(o.key)) return o.key;
+        return undefined;
+      },
+      { intervalMs: 20 },
+    );
     await stack.api.store.delete(deleted);
     const done = await waitForFinal(stack.api.app, id, 300_000);
     expect(done.state, JSON.stringify(done.error)).toBe('ready');
@@ -94,15 +96,14 @@ describe('a chunk job delivered twice at once', () => {
     await stack.addWorker();
     // The first chunk's job, once the worker has it: a second delivery of it starts beside it,
     // as a redelivered stalled job would on another worker of the same machine.
-    let job: Job | undefined;
-    for (;;) {
-      const chunkJobs = (await queue.getJobs(['active'])).filter(
-        (j) => j.name === 'encode-chunk' && (j.data as JobDataByName['encode-chunk']).chunk.index === 0,
-      );
-      job = chunkJobs[0];
-      if (job !== undefined) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    const job: Job = await waitUntil(
+      'the first chunk job to be active',
+      async () =>
+        (await queue.getJobs(['active'])).find(
+          (j) => j.name === 'encode-chunk' && (j.data as JobDataByName['encode-chunk']).chunk.index === 0,
+        ),
+      { intervalMs: 10 },
+    );
     const deps: WorkerDeps = {
       store: stack.api.store,
       titles: new TitleStore(conn, stack.config.prefix),

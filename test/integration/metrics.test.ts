@@ -13,6 +13,7 @@ import { createQueue, producerConnection } from '../../pipeline/queue.ts';
 import { TitleStore } from '../../titles/store.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 import { childCpuSeconds } from '../../bench/cpu.ts';
+import { waitUntil } from '../support/wait.ts';
 
 interface Sample {
   readonly name: string;
@@ -98,6 +99,8 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
   let failed: TitleViewT;
   /** CPU of this process' reaped children before the ingests: the kernel's count, for the CPU figures. */
   let childCpuBefore = 0;
+  /** When the masters went in: with one worker, no job's time can exceed what has passed since. */
+  let ingestedAtMs = 0;
 
   const scrape = async (): Promise<Exposition> => {
     const res = await stack.api.app.inject({ method: 'GET', url: '/metrics' });
@@ -117,6 +120,7 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     const text = path.join(dir, 'notes.txt');
     await makeTextFile(text);
     childCpuBefore = childCpuSeconds();
+    ingestedAtMs = Date.now();
     const [good, bad] = await Promise.all([ingest(stack.api.app, master), ingest(stack.api.app, text)]);
     [ready, failed] = await Promise.all([waitForFinal(stack.api.app, good), waitForFinal(stack.api.app, bad)]);
   }, 600_000);
@@ -139,17 +143,15 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
 
     // A worker records a job's measurements just after its handler returns, and BullMQ moves
     // the job out of `active` after that: poll until the last job of the title has landed.
-    let e = await scrape();
-    for (
-      let i = 0;
-      i < 240 &&
-      ((value(e, 'vodforge_job_duration_seconds_count', { job_type: 'package' }) ?? 0) < 1 ||
-        find(e, 'vodforge_queue_jobs').some((s) => s.value > 0));
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 250));
-      e = await scrape();
-    }
+    const e = await waitUntil(
+      'the package job measured and the queue drained',
+      async () => {
+        const s = await scrape();
+        const landed = (value(s, 'vodforge_job_duration_seconds_count', { job_type: 'package' }) ?? 0) >= 1;
+        return landed && find(s, 'vodforge_queue_jobs').every((x) => x.value === 0) ? s : undefined;
+      },
+      { intervalMs: 250 },
+    );
     checkHistograms(e);
 
     // Queue: every job type has a series per state, all drained now; no job waits.
@@ -158,19 +160,23 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     expect(find(e, 'vodforge_queue_oldest_waiting_job_age_seconds', { job_type: 'probe' })).toHaveLength(1);
     expect(find(e, 'vodforge_queue_oldest_waiting_job_age_seconds').every((s) => s.value === 0)).toBe(true);
 
-    // Job durations: each job type the title went through, with plausible times.
+    // Job durations: each job type the title went through. One worker runs one job at a time,
+    // so together they fit in the time the test has seen pass since the ingests (its own clock).
+    const elapsedS = (Date.now() - ingestedAtMs) / 1000;
+    let jobsS = 0;
     for (const t of ['probe', 'encode-chunk', 'encode-audio', 'package']) {
       expect(value(e, 'vodforge_job_duration_seconds_count', { job_type: t }) ?? 0, t).toBeGreaterThanOrEqual(1);
       const sum = value(e, 'vodforge_job_duration_seconds_sum', { job_type: t }) ?? -1;
       expect(sum, t).toBeGreaterThan(0);
-      expect(sum, t).toBeLessThan(600);
+      jobsS += sum;
     }
-    // One realtime sample per chunk job.
+    expect(jobsS).toBeLessThanOrEqual(elapsedS);
+    // One realtime sample per chunk job: media seconds over encode seconds. Each encode took at
+    // most the chunk jobs' total time, so the factors add up to at least 14 s over that total.
     const chunks = value(e, 'vodforge_job_duration_seconds_count', { job_type: 'encode-chunk' }) ?? 0;
     expect(value(e, 'vodforge_encode_realtime_factor_count')).toBe(chunks);
-    const meanRealtime = (value(e, 'vodforge_encode_realtime_factor_sum') ?? 0) / chunks;
-    expect(meanRealtime).toBeGreaterThan(0);
-    expect(meanRealtime).toBeLessThan(10_000);
+    const chunkJobsS = value(e, 'vodforge_job_duration_seconds_sum', { job_type: 'encode-chunk' }) ?? 0;
+    expect(value(e, 'vodforge_encode_realtime_factor_sum') ?? 0).toBeGreaterThanOrEqual(14 / chunkJobsS);
 
     // Failures: the text file failed its title once, with the title's own error code.
     expect(value(e, 'vodforge_title_failures_total', { code: failCode })).toBe(1);
@@ -192,12 +198,14 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
 
   it("counts each title's ffmpeg CPU by job, in the title and in /metrics, no more than the kernel counted", async () => {
     // Jobs after publication (rung measurement, artwork) still run: wait until nothing is pending.
-    let e = await scrape();
-    for (let i = 0; i < 480 && find(e, 'vodforge_queue_jobs').some((s) => s.value > 0); i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      e = await scrape();
-    }
-    expect(find(e, 'vodforge_queue_jobs').every((s) => s.value === 0)).toBe(true);
+    const e = await waitUntil(
+      'the queue to drain',
+      async () => {
+        const s = await scrape();
+        return find(s, 'vodforge_queue_jobs').every((x) => x.value === 0) ? s : undefined;
+      },
+      { intervalMs: 250 },
+    );
     const kernel = childCpuSeconds() - childCpuBefore;
     const view = (await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${ready.id}` })).json<TitleViewT>();
     for (const job of ['encode-chunk', 'encode-audio', 'package']) expect(view.cpuS[job] ?? 0, job).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, type ApiHandle } from '../../orchestrator/runtime/services.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { waitUntil } from '../support/wait.ts';
 
 describe('protection in front of the routes', () => {
   let stack: TestStack;
@@ -47,11 +48,14 @@ describe('protection in front of the routes', () => {
   it('sheds load with 503 VF_OVERLOADED and Retry-After once past its heap limit', async () => {
     const a = await api({ ratePerMinute: 1_000_000, maxHeapUsedBytes: 1 });
     // The heap is sampled on an interval: wait for the first sample past the limit.
-    let res = await a.app.inject({ method: 'GET', url: '/health' });
-    for (let i = 0; i < 100 && res.statusCode === 200; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      res = await a.app.inject({ method: 'GET', url: '/health' });
-    }
+    const res = await waitUntil(
+      'the first heap sample past the limit',
+      async () => {
+        const r = await a.app.inject({ method: 'GET', url: '/health' });
+        return r.statusCode === 200 ? undefined : r;
+      },
+      { intervalMs: 50 },
+    );
     expect(res.statusCode, res.body).toBe(503);
     expect(res.json()).toMatchObject({ code: 'VF_OVERLOADED' });
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);

@@ -15,6 +15,7 @@ import type { LockRecord } from '../../orchestrator/runtime/data-dir-lock.ts';
 import { runProbe } from '../../ffmpeg/run.ts';
 import { makeMaster } from '../support/media.ts';
 import { spawnUp, upListening, type UpProcess } from '../support/up.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const FPS = 25;
 const DURATION_S = 16;
@@ -35,17 +36,18 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
   const listening = (up: UpProcess): Promise<void> => upListening(up, port, 30_000);
   const lockRecord = async (): Promise<LockRecord> => JSON.parse(await readFile(path.join(dataDir, 'vodforge.lock'), 'utf8')) as LockRecord;
   /** The lock lists the supervisor's workers and redis-server once all have started. */
-  const childrenOf = async (up: UpProcess): Promise<ProcessId[]> => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (Date.now() > deadline) throw new Error(`up never listed its children in the lock: ${up.output()}`);
-      const r = await lockRecord().catch(() => undefined);
-      if (r !== undefined && r.owner.pid === up.child.pid && r.workers.length === 2 && r.redis !== undefined)
-        return [...r.workers, r.redis];
-      if (up.child.exitCode !== null) throw new Error(`up exited: ${up.output()}`);
-      await new Promise((res) => setTimeout(res, 50));
-    }
-  };
+  const childrenOf = async (up: UpProcess): Promise<ProcessId[]> =>
+    waitUntil(
+      'up to list its children in the lock',
+      async () => {
+        const r = await lockRecord().catch(() => undefined);
+        if (r !== undefined && r.owner.pid === up.child.pid && r.workers.length === 2 && r.redis !== undefined)
+          return [...r.workers, r.redis];
+        if (up.child.exitCode !== null) throw new Error(`up exited: ${up.output()}`);
+        return undefined;
+      },
+      { intervalMs: 50, timeoutMs: 60_000, seen: up.output },
+    );
   const request = async (method: string, url: string, body?: Buffer): Promise<Response> =>
     fetch(`${api}${url}`, {
       method,
@@ -66,26 +68,32 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     expect(put.status).toBe(202);
     return created.id;
   };
-  const waitFor = async (id: string, states: string[], timeoutMs: number): Promise<string> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const t = await title(id).catch(() => ({ state: 'unreachable' }) as { state: string; error?: { code: string; message: string } });
-      const s = t.state;
-      if (states.includes(s)) return s === 'failed' ? `failed: ${JSON.stringify((t as { error?: unknown }).error)}` : s;
-      if (Date.now() > deadline) throw new Error(`title ${id} still ${s}, waiting for ${states.join('|')}`);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+  const waitForState = async (id: string, states: string[], timeoutMs: number): Promise<string> => {
+    let last = 'nothing yet';
+    return waitUntil(
+      `title ${id} to be ${states.join('|')}`,
+      async () => {
+        const t = await title(id).catch(() => ({ state: 'unreachable' }) as { state: string; error?: { code: string; message: string } });
+        last = t.state;
+        if (!states.includes(t.state)) return undefined;
+        return t.state === 'failed' ? `failed: ${JSON.stringify((t as { error?: unknown }).error)}` : t.state;
+      },
+      { timeoutMs, seen: () => last },
+    );
   };
   /** Mid-encode: some chunk has made progress and the title is not packaged yet. */
   const waitMidEncode = async (id: string): Promise<void> => {
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      const t = await title(id);
-      if (t.state === 'encoding' && t.progress > 0) return;
-      if (t.state === 'ready' || t.state === 'failed') throw new Error(`title ${id} ended ${t.state} before it could be interrupted`);
-      if (Date.now() > deadline) throw new Error(`title ${id} never got under way: ${t.state} ${t.progress}%`);
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    let last = 'nothing yet';
+    await waitUntil(
+      `title ${id} to be under way`,
+      async () => {
+        const t = await title(id);
+        last = `${t.state} ${t.progress}%`;
+        if (t.state === 'ready' || t.state === 'failed') throw new Error(`title ${id} ended ${t.state} before it could be interrupted`);
+        return t.state === 'encoding' && t.progress > 0 ? true : undefined;
+      },
+      { intervalMs: 50, timeoutMs: 180_000, seen: () => last },
+    );
   };
   /** Played as a player would: every variant decodes to the master's frame count. */
   const expectPlayable = async (id: string): Promise<void> => {
@@ -175,17 +183,17 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
 
     const again = startUp();
     await listening(again);
-    expect(await waitFor(id, ['ready', 'failed'], 180_000)).toBe('ready');
+    expect(await waitForState(id, ['ready', 'failed'], 180_000)).toBe('ready');
     await expectPlayable(id);
     await stop(again);
   }, 300_000);
 
-  it('the whole tree killed at once mid-encode (a power loss): up takes the stale lock over and finishes the title; a published title stays playable', async () => {
+  it('the whole tree killed at once mid-encode (power loss): up takes the stale lock over, finishes the title; a published title stays playable', async () => {
     const up = startUp();
     await listening(up);
     const children = await childrenOf(up);
     const published = await ingest();
-    expect(await waitFor(published, ['ready', 'failed'], 180_000)).toBe('ready');
+    expect(await waitForState(published, ['ready', 'failed'], 180_000)).toBe('ready');
     const id = await ingest();
     await waitMidEncode(id);
     const dead = exited(up.child);
@@ -200,7 +208,7 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     const again = startUp();
     await listening(again);
     expect((await lockRecord()).owner.pid).toBe(again.child.pid);
-    expect(await waitFor(id, ['ready', 'failed'], 180_000)).toBe('ready');
+    expect(await waitForState(id, ['ready', 'failed'], 180_000)).toBe('ready');
     await expectPlayable(id);
     expect((await title(published)).state).toBe('ready');
     await expectPlayable(published);
@@ -213,7 +221,7 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     const up = startUp();
     await listening(up);
     const id = await ingest();
-    expect(await waitFor(id, ['ready', 'failed'], 180_000)).toBe('ready');
+    expect(await waitForState(id, ['ready', 'failed'], 180_000)).toBe('ready');
     const children = await childrenOf(up);
     const dead = exited(up.child);
     up.child.kill('SIGKILL');

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTitle } from '../support/api.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
+import { waitFor } from '../support/wait.ts';
 
 describe('master uploads claimed atomically', () => {
   let stack: TestStack;
@@ -29,11 +30,13 @@ describe('master uploads claimed atomically', () => {
   const claimKey = (id: string): string => `${stack.config.prefix}:title:${id}:upload`;
   /** Waits until the title's upload claim is held (`true`) or free (`false`). */
   const claimHeld = async (id: string, held: boolean): Promise<void> => {
-    for (let i = 0; i < 400; i++) {
-      if ((await redis.exists(claimKey(id))) === (held ? 1 : 0)) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`the upload claim of ${id} never became ${held ? 'held' : 'free'}`);
+    await waitFor(
+      `the upload claim of ${id} to be ${held ? 'held' : 'free'}`,
+      async () => (await redis.exists(claimKey(id))) === (held ? 1 : 0),
+      {
+        intervalMs: 25,
+      },
+    );
   };
   const sourceKeys = async (id: string): Promise<string[]> => {
     const keys: string[] = [];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { App } from '../../orchestrator/app.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
+import { waitUntil } from './wait.ts';
 
 export async function createTitle(app: App, name: string): Promise<TitleViewT> {
   const res = await app.inject({ method: 'POST', url: '/v1/titles', payload: { name } });
@@ -37,16 +38,20 @@ export async function getTitle(app: App, id: string): Promise<TitleViewT> {
 
 /** Polls the title until it is ready or failed (the test's own timeout bounds the wait). */
 export async function waitForFinal(app: App, id: string, timeoutMs = 300_000): Promise<TitleViewT> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // 503 means Redis is away for a moment: a client waits and asks again.
-    const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}` });
-    if (res.statusCode !== 200 && res.statusCode !== 503) throw new Error(`status failed: ${res.statusCode} ${res.body}`);
-    const t = res.statusCode === 200 ? res.json<TitleViewT>() : { state: 'unavailable', progress: -1 };
-    if (t.state === 'ready' || t.state === 'failed') return t as TitleViewT;
-    if (Date.now() > deadline) throw new Error(`title ${id} still ${t.state} (${t.progress}%) after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  let last = 'nothing yet';
+  return waitUntil(
+    `title ${id} to be ready or failed`,
+    async () => {
+      // 503 means Redis is away for a moment: a client waits and asks again.
+      const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}` });
+      if (res.statusCode !== 200 && res.statusCode !== 503) throw new Error(`status failed: ${res.statusCode} ${res.body}`);
+      if (res.statusCode === 503) return undefined;
+      const t = res.json<TitleViewT>();
+      last = `${t.state} (${t.progress}%)`;
+      return t.state === 'ready' || t.state === 'failed' ? t : undefined;
+    },
+    { intervalMs: 250, timeoutMs, seen: () => last },
+  );
 }
 
 export interface Variant {
@@ -118,23 +123,28 @@ export async function downloadTrack(app: App, titleId: string, uri: string, dir:
 }
 
 /** The title's artwork entry once its job has written it (202 until then). */
-export async function waitForArtwork(app: App, id: string): Promise<ArtworkViewT> {
-  for (;;) {
-    const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}/artwork` });
-    if (res.statusCode === 200) return res.json<ArtworkViewT>();
-    if (res.statusCode !== 202) throw new Error(`artwork: ${res.statusCode} ${res.body}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+export async function waitForArtwork(app: App, id: string, timeoutMs = 300_000): Promise<ArtworkViewT> {
+  return waitUntil(
+    `the artwork of title ${id}`,
+    async () => {
+      const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}/artwork` });
+      if (res.statusCode === 200) return res.json<ArtworkViewT>();
+      if (res.statusCode !== 202) throw new Error(`artwork: ${res.statusCode} ${res.body}`);
+      return undefined;
+    },
+    { intervalMs: 250, timeoutMs },
+  );
 }
 
 /** The ready title once its rungs' quality measurement (queued after `ready`) has ended. */
 export async function waitForRungQuality(app: App, id: string, timeoutMs = 300_000): Promise<TitleViewT> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = (await app.inject({ method: 'GET', url: `/v1/titles/${id}` })).json<TitleViewT>();
-    if (t.state !== 'ready') throw new Error(`title ${id} is ${t.state}, not ready`);
-    if (t.rungQuality?.status !== 'pending') return t;
-    if (Date.now() > deadline) throw new Error(`title ${id}: rung quality still pending after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return waitUntil(
+    `the rung quality of title ${id}`,
+    async () => {
+      const t = (await app.inject({ method: 'GET', url: `/v1/titles/${id}` })).json<TitleViewT>();
+      if (t.state !== 'ready') throw new Error(`title ${id} is ${t.state}, not ready`);
+      return t.rungQuality?.status !== 'pending' ? t : undefined;
+    },
+    { intervalMs: 250, timeoutMs },
+  );
 }

@@ -4,6 +4,10 @@
  * a failure. Nothing here is timed against the machine's speed: the only clock assertions
  * are that a process that ignores SIGTERM outlives the grace period and is then killed.
  */
+import { existsSync, watch } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFfmpeg, runProbe } from '../../../ffmpeg/run.ts';
 import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from '../../../ffmpeg/errors.ts';
@@ -85,9 +89,25 @@ describe('runProbe cancellation of a process that ignores SIGTERM', () => {
   it('sends SIGKILL once the grace period has passed', async () => {
     const ac = new AbortController();
     const graceMs = 300;
+    // The shell says when its trap is set by creating a file; the test waits for that event.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-run-'));
+    const ready = path.join(dir, 'trap-set');
+    const trapSet = new Promise<void>((resolve) => {
+      const watcher = watch(dir, () => {
+        if (existsSync(ready)) {
+          watcher.close();
+          resolve();
+        }
+      });
+    });
     // `exec` so the process that ignores TERM is the one spawned (no orphan holding the pipes).
-    const run = runProbe(['-c', 'trap "" TERM; exec sleep 30'], { program: 'sh', signal: ac.signal, killGraceMs: graceMs });
-    await new Promise((r) => setTimeout(r, 200));
+    const run = runProbe(['-c', 'trap "" TERM; : > "$0"; exec sleep 30', ready], {
+      program: 'sh',
+      signal: ac.signal,
+      killGraceMs: graceMs,
+    });
+    await trapSet;
+    await rm(dir, { recursive: true, force: true });
     const abortedAt = Date.now();
     ac.abort();
     await expect(run).rejects.toBeInstanceOf(FfmpegAbortedError);

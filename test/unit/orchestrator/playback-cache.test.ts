@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PlaybackCache } from '../../../orchestrator/playback-cache.ts';
 
 describe('PlaybackCache', () => {
@@ -23,8 +23,13 @@ describe('PlaybackCache', () => {
     };
     expect(await cache.publishedPrefix('a', load)).toBe('titles/a/out/v1/');
     exists = false;
-    await new Promise((r) => setTimeout(r, 2));
-    await expect(cache.publishedPrefix('a', load)).rejects.toThrow('gone');
+    // The clock moves on past the TTL (0 ms): no waiting, the test sets it.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 1 });
+    try {
+      await expect(cache.publishedPrefix('a', load)).rejects.toThrow('gone');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never keeps a failed lookup: a title that turns ready is served at once', async () => {
