@@ -311,37 +311,51 @@ async function main(): Promise<void> {
     const artApi = memoryMB(apiPid);
 
     console.log(
-      `bench:api: API pid ${apiPid} on core(s) ${affinity ?? '?'}; autocannon ${pinnedSelf ? 'on core 1' : 'unpinned'}; ${CONNECTIONS} connections, ${DURATION_S} s per endpoint, loopback; LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`,
+      `bench:api: API pid ${apiPid} on core(s) ${affinity ?? '?'}; autocannon ${pinnedSelf ? 'on core 1' : 'unpinned'}; ` +
+        `${CONNECTIONS} connections, ${DURATION_S} s per endpoint, loopback; LOG_LEVEL=${process.env.LOG_LEVEL ?? 'warn'}`,
     );
     for (const { label, r } of results) {
       const rps = r.requests.average;
       console.log(
         `${label.padEnd(26)} ${rps.toFixed(0).padStart(6)} req/s (×${(rps / TARGET_RPS).toFixed(2)} of ${TARGET_RPS})   ` +
-          `p50 ${r.latency.p50.toFixed(1)} ms   p99 ${r.latency.p99.toFixed(1)} ms (×${(r.latency.p99 / TARGET_P99_MS).toFixed(2)} of ${TARGET_P99_MS} ms)   ` +
+          `p50 ${r.latency.p50.toFixed(1)} ms   ` +
+          `p99 ${r.latency.p99.toFixed(1)} ms (×${(r.latency.p99 / TARGET_P99_MS).toFixed(2)} of ${TARGET_P99_MS} ms)   ` +
           `non-2xx ${r.non2xx}  errors ${r.errors}`,
       );
     }
     const idle = results[0]!.r;
     const share = planning.requests.average / idle.requests.average;
     console.log(
-      `master.m3u8 while planning ${planning.requests.average.toFixed(0).padStart(6)} req/s (×${share.toFixed(2)} of idle, target ≥ ${TARGET_PLANNING_SHARE})   ` +
-        `p50 ${planning.latency.p50.toFixed(1)} ms   p99 ${planning.latency.p99.toFixed(1)} ms (×${(planning.latency.p99 / TARGET_P99_MS).toFixed(2)} of ${TARGET_P99_MS} ms)   max ${planning.latency.max.toFixed(0)} ms   ` +
-        `non-2xx ${planning.non2xx}; 4 plans of ${PLAN_VIEWS} views (${(bodies[0]!.length / 1e6).toFixed(1)} MB each): HTTP ${planStatuses.join(',')} in ${planningS.toFixed(1)} s`,
+      `master.m3u8 while planning ${planning.requests.average.toFixed(0).padStart(6)} req/s ` +
+        `(×${share.toFixed(2)} of idle, target ≥ ${TARGET_PLANNING_SHARE})   ` +
+        `p50 ${planning.latency.p50.toFixed(1)} ms   ` +
+        `p99 ${planning.latency.p99.toFixed(1)} ms (×${(planning.latency.p99 / TARGET_P99_MS).toFixed(2)} of ${TARGET_P99_MS} ms)   ` +
+        `max ${planning.latency.max.toFixed(0)} ms   ` +
+        `non-2xx ${planning.non2xx}; 4 plans of ${PLAN_VIEWS} views (${(bodies[0]!.length / 1e6).toFixed(1)} MB each): ` +
+        `HTTP ${planStatuses.join(',')} in ${planningS.toFixed(1)} s`,
     );
     const helpers = [...helperPeak.values()];
+    const artCounts = [...new Set(artStatuses)].map((c) => `${c}×${artStatuses.filter((x) => x === c).length}`).join(' ');
+    const helperPeakMB =
+      helpers.length === 0
+        ? 'not seen'
+        : `${Math.max(...helpers).toFixed(0)} MB (${helpers.length} process${helpers.length === 1 ? '' : 'es'})`;
     console.log(
-      `custom artwork 20 × ${(image.length / 1e6).toFixed(1)} MB 24 MP JPEG at once: HTTP ${[...new Set(artStatuses)].map((c) => `${c}×${artStatuses.filter((x) => x === c).length}`).join(' ')} in ${artS.toFixed(1)} s; ` +
-        `API VmHWM ${artReset ? 'over the uploads' : 'since start'} ${artApi.hwm.toFixed(0)} MB (×${(artApi.hwm / TARGET_ARTWORK_RSS_MB).toFixed(2)} of ${TARGET_ARTWORK_RSS_MB} MB); ` +
-        `imaging helper peak ${helpers.length === 0 ? 'not seen' : `${Math.max(...helpers).toFixed(0)} MB (${helpers.length} process${helpers.length === 1 ? '' : 'es'})`}`,
+      `custom artwork 20 × ${(image.length / 1e6).toFixed(1)} MB 24 MP JPEG at once: HTTP ${artCounts} in ${artS.toFixed(1)} s; ` +
+        `API VmHWM ${artReset ? 'over the uploads' : 'since start'} ${artApi.hwm.toFixed(0)} MB ` +
+        `(×${(artApi.hwm / TARGET_ARTWORK_RSS_MB).toFixed(2)} of ${TARGET_ARTWORK_RSS_MB} MB); ` +
+        `imaging helper peak ${helperPeakMB}`,
     );
     const peakSampled = Math.max(before.rss, ...samples.map((s) => s.rss));
     // The last quarter ends with the upload, often between two samples: then it is the RSS read just after.
     const quarter = (q: number): string =>
       (samples.find((s) => s.sent >= (q * UPLOAD_BYTES) / 4)?.rss ?? (q === 4 ? after.rss : NaN)).toFixed(0);
     console.log(
-      `upload ${(UPLOAD_BYTES / 1024 ** 3).toFixed(2)} GiB: HTTP ${status} in ${uploadS.toFixed(1)} s (${(UPLOAD_BYTES / 1024 ** 2 / uploadS).toFixed(0)} MiB/s); ` +
+      `upload ${(UPLOAD_BYTES / 1024 ** 3).toFixed(2)} GiB: HTTP ${status} in ${uploadS.toFixed(1)} s ` +
+        `(${(UPLOAD_BYTES / 1024 ** 2 / uploadS).toFixed(0)} MiB/s); ` +
         `API RSS before ${before.rss.toFixed(0)} MB, at 25/50/75/100% ${quarter(1)}/${quarter(2)}/${quarter(3)}/${quarter(4)} MB, ` +
-        `peak sampled ${peakSampled.toFixed(0)} MB, VmHWM ${peakReset ? 'over the upload' : 'since start'} ${after.hwm.toFixed(0)} MB (×${(after.hwm / TARGET_RSS_MB).toFixed(2)} of ${TARGET_RSS_MB} MB)`,
+        `peak sampled ${peakSampled.toFixed(0)} MB, VmHWM ${peakReset ? 'over the upload' : 'since start'} ${after.hwm.toFixed(0)} MB ` +
+        `(×${(after.hwm / TARGET_RSS_MB).toFixed(2)} of ${TARGET_RSS_MB} MB)`,
     );
   } finally {
     if (child !== undefined) await stopChild(child, 20_000);

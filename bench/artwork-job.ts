@@ -97,7 +97,8 @@ export async function benchArtworkJob(
       `${label.padEnd(44)} wall ${r.wallS.toFixed(2).padStart(7)} s   cpu ${r.cpuS.toFixed(2).padStart(7)} s`;
     console.log('');
     console.log(
-      `artwork job vs encode: ${durationS} s ${probe.video.displayWidth}x${probe.video.displayHeight} master (generated shots, x264 veryfast), ladder ${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}, ` +
+      `artwork job vs encode: ${durationS} s ${probe.video.displayWidth}x${probe.video.displayHeight} master (generated shots, x264 veryfast), ` +
+        `ladder ${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}, ` +
         `preset ${settings.preset}, ${os.availableParallelism()} cores, ${rounds} alternating rounds`,
     );
     console.log(row('decode of the master alone (ffmpeg -f null)', decode));

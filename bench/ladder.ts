@@ -219,7 +219,8 @@ async function main(): Promise<void> {
   const rows: { name: string; bd: number; topSaved: number; share: number; gap: number; same: boolean }[] = [];
   const failures: string[] = [];
   console.log(
-    `bench:ladder: ${masters.length} titles (real, derived, generated ${DURATION_S} s), x264 veryfast, PSNR-Y by a plain ffmpeg psnr over every frame, ${REPEATS} per-title runs each`,
+    `bench:ladder: ${masters.length} titles (real, derived, generated ${DURATION_S} s), x264 veryfast, ` +
+      `PSNR-Y by a plain ffmpeg psnr over every frame, ${REPEATS} per-title runs each`,
   );
   try {
     for (const m of masters) {
@@ -239,9 +240,9 @@ async function main(): Promise<void> {
       }
       const same = repeats.every((l) => l === pt.ladder);
       const gap = Math.max(0, ...pt.reportedMinusPlain.map(Math.abs));
-      console.log(
-        `\n${m.name} (${m.width}x${m.height} @ ${frameRateValue({ num: Number(m.frameRate.split('/')[0]), den: Number(m.frameRate.split('/')[1] ?? 1) }).toFixed(3)} fps, ${m.durationS.toFixed(1)} s)`,
-      );
+      const [fpsNum, fpsDen] = m.frameRate.split('/');
+      const fps = frameRateValue({ num: Number(fpsNum), den: Number(fpsDen ?? 1) });
+      console.log(`\n${m.name} (${m.width}x${m.height} @ ${fps.toFixed(3)} fps, ${m.durationS.toFixed(1)} s)`);
       console.log(`  fixed     ${fx.rungs}`);
       console.log(`  per-title ${pt.rungs}`);
       console.log(`  ladder    ${pt.ladder}   ${same ? `same on ${REPEATS} runs` : `DIFFERS across runs: ${repeats.join(' | ')}`}`);
@@ -258,7 +259,8 @@ async function main(): Promise<void> {
       const share = pt.analysisS / pt.encodeS;
       rows.push({ name: m.name, bd, topSaved, share, gap, same });
       console.log(
-        `  BD-rate per-title vs fixed ${bd.toFixed(1)}%   ${pt.points.length} rungs, top ${pt.top}, ${(topSaved * 100).toFixed(1)}% fewer top-rung bits than fixed (${top(fx).quality.toFixed(1)} dB)` +
+        `  BD-rate per-title vs fixed ${bd.toFixed(1)}%   ${pt.points.length} rungs, top ${pt.top}, ` +
+          `${(topSaved * 100).toFixed(1)}% fewer top-rung bits than fixed (${top(fx).quality.toFixed(1)} dB)` +
           `   analysis CPU ${pt.analysisS.toFixed(1)} s = ${(share * 100).toFixed(1)}% of the final encode's ${pt.encodeS.toFixed(1)} s` +
           ` (wall ${pt.analysisWallS.toFixed(1)} s = ${((pt.analysisWallS / pt.encodeWallS) * 100).toFixed(1)}% of ${pt.encodeWallS.toFixed(1)} s)`,
       );
@@ -279,7 +281,8 @@ async function main(): Promise<void> {
   if (failures.length > 0) console.log(`\nFAILED titles: ${failures.join(', ')}`);
   if (rows.length === 0) return;
   console.log(
-    `\nBD-rate over ${defined((r) => r.bd).length} titles: mean ${avg((r) => r.bd).toFixed(1)}% (target <= -25%: ratio ${(avg((r) => r.bd) / -25).toFixed(2)} of target), worst ${worstOf((r) => r.bd)}% (target <= 0%)`,
+    `\nBD-rate over ${defined((r) => r.bd).length} titles: mean ${avg((r) => r.bd).toFixed(1)}% ` +
+      `(target <= -25%: ratio ${(avg((r) => r.bd) / -25).toFixed(2)} of target), worst ${worstOf((r) => r.bd)}% (target <= 0%)`,
   );
   console.log(`reported vs plain PSNR: worst gap ${worstOf((r) => r.gap)} dB (target <= 0.5)`);
   console.log(

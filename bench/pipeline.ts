@@ -127,11 +127,12 @@ async function main(): Promise<void> {
   const packageS = Math.max(...spanS('package'));
   const critical = probeS + Math.max(...chunkS, audioS) + packageS;
   const t0 = Math.min(...jobs.map((j) => j.timestamp));
+  const sinceT0 = (ms: number): string => ((ms - t0) / 1000).toFixed(1).padStart(5);
   const timeline = [...jobs]
     .sort((a, b) => (a.processedOn ?? 0) - (b.processedOn ?? 0))
     .map(
       (j) =>
-        `  ${j.name.padEnd(13)} queued ${((j.timestamp - t0) / 1000).toFixed(1).padStart(5)} s  ran ${(((j.processedOn ?? 0) - t0) / 1000).toFixed(1).padStart(5)} → ${(((j.finishedOn ?? 0) - t0) / 1000).toFixed(1).padStart(5)} s`,
+        `  ${j.name.padEnd(13)} queued ${sinceT0(j.timestamp)} s  ran ${sinceT0(j.processedOn ?? 0)} → ${sinceT0(j.finishedOn ?? 0)} s`,
     );
   await queue.close();
   conn.disconnect();
@@ -144,12 +145,15 @@ async function main(): Promise<void> {
   const row = (label: string, wall: number, cpu: number): string =>
     `${label.padEnd(42)} wall ${wall.toFixed(1).padStart(7)} s   cpu ${cpu.toFixed(1).padStart(7)} s   realtime ×${(DURATION_S / wall).toFixed(2)}`;
   console.log(
-    `bench:pipeline: ${DURATION_S} s 1280x720@30 master, ${ladder.length} rungs (${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}), preset ${settings.preset}, ${WORKERS} workers on ${os.availableParallelism()} cores`,
+    `bench:pipeline: ${DURATION_S} s 1280x720@30 master, ${ladder.length} rungs (${ladder.map((r) => `${r.height}p@${r.bitrateKbps}k`).join(' ')}), ` +
+      `preset ${settings.preset}, ${WORKERS} workers on ${os.availableParallelism()} cores`,
   );
   pairs.forEach(({ plain, pipeline }, i) => {
     console.log(row(`pair ${i + 1}: plain ffmpeg (one process)`, plain.wallS, plain.cpuS));
     console.log(
-      `${row(`pair ${i + 1}: vodforge pipeline (API→ready)`, pipeline.wallS, pipeline.cpuS)}   ratio wall ${(pipeline.wallS / plain.wallS).toFixed(3)}, cpu ${(pipeline.cpuS / plain.cpuS).toFixed(3)}   rungs measured ${pipeline.measuredAfterS.toFixed(1)} s after ready`,
+      `${row(`pair ${i + 1}: vodforge pipeline (API→ready)`, pipeline.wallS, pipeline.cpuS)}   ` +
+        `ratio wall ${(pipeline.wallS / plain.wallS).toFixed(3)}, cpu ${(pipeline.cpuS / plain.cpuS).toFixed(3)}   ` +
+        `rungs measured ${pipeline.measuredAfterS.toFixed(1)} s after ready`,
     );
   });
   const median = (xs: number[]): number => {
@@ -163,12 +167,15 @@ async function main(): Promise<void> {
     `ratio pipeline/plain, median of ${pairs.length} pairs: wall ${wallRatio.toFixed(3)} (target <= 1.15)   cpu ${cpuRatio.toFixed(3)}`,
   );
   console.log(
-    `supervisor kill -9 at the midpoint, restarted at once (vodforge up, ${WORKERS} workers): ${crash.crashedS.toFixed(1)} s to ready against ${crash.uninterruptedS.toFixed(1)} s uninterrupted` +
+    `supervisor kill -9 at the midpoint, restarted at once (vodforge up, ${WORKERS} workers): ` +
+      `${crash.crashedS.toFixed(1)} s to ready against ${crash.uninterruptedS.toFixed(1)} s uninterrupted` +
       `   ratio ${(crash.crashedS / crash.uninterruptedS).toFixed(3)}, work lost ${(crash.crashedS - crash.uninterruptedS).toFixed(1)} s`,
   );
   console.log(`job timeline of the last title (from its first job's queueing):\n${timeline.join('\n')}`);
   console.log(
-    `critical path (unlimited workers): probe ${probeS.toFixed(1)} s + longest chunk ${Math.max(...chunkS).toFixed(1)} s (of ${chunkS.length}; audio ${audioS.toFixed(1)} s) + package ${packageS.toFixed(1)} s = ${critical.toFixed(1)} s  (${(critical / plainWall).toFixed(3)} of plain's median)`,
+    `critical path (unlimited workers): probe ${probeS.toFixed(1)} s + longest chunk ${Math.max(...chunkS).toFixed(1)} s ` +
+      `(of ${chunkS.length}; audio ${audioS.toFixed(1)} s) + package ${packageS.toFixed(1)} s = ${critical.toFixed(1)} s  ` +
+      `(${(critical / plainWall).toFixed(3)} of plain's median)`,
   );
 }
 

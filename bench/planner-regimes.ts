@@ -95,10 +95,12 @@ const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const offload = (o: Outcome): number => o.servedBytes / o.requestedBytes;
 const rows: Row[] = [];
 console.log(
-  'bench:planner regimes: worlds from cdn-planner/sim/world (3,000 titles x 6 rungs, 4 regions x 8 appliances, 12 days of history, plan at midnight UTC, the next day replayed in time order)',
+  'bench:planner regimes: worlds from cdn-planner/sim/world (3,000 titles x 6 rungs, 4 regions x 8 appliances, 12 days of history, ' +
+    'plan at midnight UTC, the next day replayed in time order)',
 );
 console.log(
-  'regime            | offload: ours  LRU    LFU    hash   oracle(exp) oracle(truth) | ours/oracle(exp) | origin vs LRU  vs LFU | peak/mean | releases served (ours, LRU) | forecast rho, wape | plan CPU | violations',
+  'regime            | offload: ours  LRU    LFU    hash   oracle(exp) oracle(truth) | ours/oracle(exp) | origin vs LRU  vs LFU | ' +
+    'peak/mean | releases served (ours, LRU) | forecast rho, wape | plan CPU | violations',
 );
 for (const regime of REGIMES) {
   if (!only.test(regime.name)) continue;
@@ -106,9 +108,12 @@ for (const regime of REGIMES) {
   rows.push(row);
   const rel = (o: Outcome): string => (o.releaseRequestedBytes > 0 ? pct(o.releaseServedBytes / o.releaseRequestedBytes) : 'n/a');
   console.log(
-    `${row.regime.padEnd(17)} | ${[row.ours, row.lru, row.lfu, row.hashing].map((o) => pct(offload(o)).padStart(6)).join(' ')} ${pct(offload(row.expected)).padStart(11)} ${pct(offload(row.truth)).padStart(13)} | ` +
-      `${(offload(row.ours) / offload(row.expected)).toFixed(3).padStart(16)} | ${(row.ours.originBytes / row.lru.originBytes).toFixed(2).padStart(13)}x ${(row.ours.originBytes / row.lfu.originBytes).toFixed(2).padStart(5)}x | ` +
-      `${row.ours.peakToMean.toFixed(2).padStart(9)} | ${rel(row.ours).padStart(15)}, ${rel(row.lru).padStart(6)}    | ${row.rho.toFixed(3)}, ${row.wape.toFixed(3)}       | ${row.planCpuS.toFixed(2).padStart(5)} s  | ${row.violations.length}`,
+    `${row.regime.padEnd(17)} | ${[row.ours, row.lru, row.lfu, row.hashing].map((o) => pct(offload(o)).padStart(6)).join(' ')} ` +
+      `${pct(offload(row.expected)).padStart(11)} ${pct(offload(row.truth)).padStart(13)} | ` +
+      `${(offload(row.ours) / offload(row.expected)).toFixed(3).padStart(16)} | ` +
+      `${(row.ours.originBytes / row.lru.originBytes).toFixed(2).padStart(13)}x ${(row.ours.originBytes / row.lfu.originBytes).toFixed(2).padStart(5)}x | ` +
+      `${row.ours.peakToMean.toFixed(2).padStart(9)} | ${rel(row.ours).padStart(15)}, ${rel(row.lru).padStart(6)}    | ` +
+      `${row.rho.toFixed(3)}, ${row.wape.toFixed(3)}       | ${row.planCpuS.toFixed(2).padStart(5)} s  | ${row.violations.length}`,
   );
   for (const v of row.violations.slice(0, 5)) console.log(`  violation: ${v}`);
 }
@@ -129,7 +134,8 @@ if (rows.length > 0) {
     `worst vs LRU: ${vsLru.regime} ours ${pct(offload(vsLru.ours))} vs ${pct(offload(vsLru.lru))} (target: more than LRU in every regime)`,
   );
   console.log(
-    `worst share of the expected-demand oracle: ${vsOracle.regime} ${(offload(vsOracle.ours) / offload(vsOracle.expected)).toFixed(3)} (target >= 0.95 in dense regimes)`,
+    `worst share of the expected-demand oracle: ${vsOracle.regime} ${(offload(vsOracle.ours) / offload(vsOracle.expected)).toFixed(3)} ` +
+      '(target >= 0.95 in dense regimes)',
   );
   console.log(
     `worst origin vs LRU: ${origin.regime} ${(origin.ours.originBytes / origin.lru.originBytes).toFixed(2)}x (target <= 0.8x dense, <= 1x sparse)`,

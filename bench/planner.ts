@@ -56,10 +56,15 @@ const planCpuS = r.planner.planCpuMs.map((ms) => ms / 1000);
 const [load1] = loadavg();
 const N = r.moved.appliancesPerCluster;
 const lines = [
-  `vodforge planner benchmark: ${r.scenario.titles} titles x ${options.filesPerTitle} files (${r.scenario.files}), ${r.scenario.appliances} appliances in ${r.scenario.regions} clusters, ${r.scenario.historyDays} days of views (${r.scenario.requests} plays replayed, ${tb(r.scenario.requestedBytes)})`,
-  `planning time (forecast + placement + schedule, one plan): CPU ${planCpuS.map((s) => `${f(s, 2)} s`).join(', ')}  (target < 10 s on one core: ${f(Math.max(...planCpuS) / 10, 2)}x of budget); wall ${planS.map((s) => `${f(s, 2)} s`).join(', ')} (load average ${f(load1 ?? 0, 1)} on ${availableParallelism()} cores)`,
+  `vodforge planner benchmark: ${r.scenario.titles} titles x ${options.filesPerTitle} files (${r.scenario.files}), ` +
+    `${r.scenario.appliances} appliances in ${r.scenario.regions} clusters, ` +
+    `${r.scenario.historyDays} days of views (${r.scenario.requests} plays replayed, ${tb(r.scenario.requestedBytes)})`,
+  `planning time (forecast + placement + schedule, one plan): CPU ${planCpuS.map((s) => `${f(s, 2)} s`).join(', ')}  ` +
+    `(target < 10 s on one core: ${f(Math.max(...planCpuS) / 10, 2)}x of budget); ` +
+    `wall ${planS.map((s) => `${f(s, 2)} s`).join(', ')} (load average ${f(load1 ?? 0, 1)} on ${availableParallelism()} cores)`,
   `peak memory: maxRSS ${(resourceUsage().maxRSS / 1024).toFixed(0)} MB, peak heap ${(peakHeap / 2 ** 20).toFixed(0)} MB (whole simulation incl. trace)`,
-  `moved placements, one appliance added: ${pct(r.moved.add)} = ${f(r.moved.add * N, 2)}/N (ideal ${f(r.moved.addIdeal * N, 2)}/N, target <= 1.1/N); removed: ${pct(r.moved.remove)} = ${f(r.moved.remove * N, 2)}/N (ideal ${f(r.moved.removeIdeal * N, 2)}/N)`,
+  `moved placements, one appliance added: ${pct(r.moved.add)} = ${f(r.moved.add * N, 2)}/N (ideal ${f(r.moved.addIdeal * N, 2)}/N, target <= 1.1/N); ` +
+    `removed: ${pct(r.moved.remove)} = ${f(r.moved.remove * N, 2)}/N (ideal ${f(r.moved.removeIdeal * N, 2)}/N)`,
   `wall time: ${f(wall / 1000, 1)} s`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -165,7 +165,8 @@ function planNotes(clusters: readonly ClusterPlacement[]): string[] {
   return single.length === 0
     ? []
     : [
-        `one copy per file in ${single.length === 1 ? 'cluster' : 'clusters'} ${single.join(', ')}: an active appliance has no serveGbps, so nothing says a file needs a second copy`,
+        `one copy per file in ${single.length === 1 ? 'cluster' : 'clusters'} ${single.join(', ')}: ` +
+          'an active appliance has no serveGbps, so nothing says a file needs a second copy',
       ];
 }
 

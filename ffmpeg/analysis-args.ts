@@ -276,7 +276,8 @@ export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
   const pairs = cmd.distorted.flatMap((d, i) => {
     const f = cmd.statsFiles[i];
     return [
-      `[${i}:v:0]${distortedWindow(d)}${listed(f?.frames ?? '')},${pick}scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,${byIndex},split[d${i}a][d${i}b]`,
+      `[${i}:v:0]${distortedWindow(d)}${listed(f?.frames ?? '')},` +
+        `${pick}scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,${byIndex},split[d${i}a][d${i}b]`,
       `[d${i}a][r${2 * i}]psnr=stats_file=${f?.psnr ?? ''}[o${i}a]`,
       `[d${i}b][r${2 * i + 1}]ssim=stats_file=${f?.ssim ?? ''}[o${i}b]`,
     ];

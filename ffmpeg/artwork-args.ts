@@ -3,14 +3,15 @@
  * the frame log those commands write.
  *
  * Candidate extraction decodes each frame of the master once, in stretches decoded in parallel
- * (each from the keyframe just before it). A `select` expression keeps, in source order: bursts of three frames (t − δ, t, t + δ) on a regular grid, and the same bursts a
- * little after each scene cut, so the scorer has a neighbour either side of most frames for its
- * fade, dissolve and motion evidence. Only kept frames are scaled to analysis size and converted
- * to rgb24; every other frame costs its decode and one SAD for the scene score. A stretch starts
- * its cut history afresh: its first cut always gets a burst, so where a single pass would have
- * skipped that cut (closer than minCutGapS to one before the stretch), the stretch's cut bursts
- * can differ from a single pass's until the next cut that both keep. The stretches come from
- * the title's length alone, so every worker keeps the same frames.
+ * (each from the keyframe just before it). A `select` expression keeps, in source order: bursts
+ * of three frames (t − δ, t, t + δ) on a regular grid, and the same bursts a little after each
+ * scene cut, so the scorer has a neighbour either side of most frames for its fade, dissolve and
+ * motion evidence. Only kept frames are scaled to analysis size and converted to rgb24; every
+ * other frame costs its decode and one SAD for the scene score. A stretch starts its cut history
+ * afresh: its first cut always gets a burst, so where a single pass would have skipped that cut
+ * (closer than minCutGapS to one before the stretch), the stretch's cut bursts can differ from a
+ * single pass's until the next cut that both keep. The stretches come from the title's length
+ * alone, so every worker keeps the same frames.
  *
  * Scene cuts use `select`'s own `scene` variable rather than a separate `scdet` filter: both are
  * ffmpeg's same MAFD-difference detector (`ff_scene_sad`), but only `select` can act on the
@@ -173,7 +174,8 @@ export function candidateSelectExpr(
       ? []
       : [
           // The window widened by a microsecond: the selection compares times printed to 6 decimals.
-          `st(5,ld(4)*gt(n,0)*lte(ld(2)-ld(7),${num(capture.neighbourWindowS + 1e-6)})*lte(${nextTarget}-ld(2),${num(capture.neighbourWindowS + 1e-6)})*lt(ld(6),${capture.maxFrames}))`,
+          `st(5,ld(4)*gt(n,0)*lte(ld(2)-ld(7),${num(capture.neighbourWindowS + 1e-6)})` +
+            `*lte(${nextTarget}-ld(2),${num(capture.neighbourWindowS + 1e-6)})*lt(ld(6),${capture.maxFrames}))`,
           'st(6,ld(6)+ld(5))',
           // Kept here, or on the regular grid wherever it falls: the stretch before or after keeps
           // that frame, and it is a neighbour of this stretch's frames near the edge all the same
@@ -210,8 +212,10 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
   const log = (file: string): string => `metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(file)}`;
   const analysisSize = `scale=${plan.widthPx}:${plan.heightPx},setsar=1,format=rgb24`;
   const expr = candidateSelectExpr(cmd.videoStartS, plan, segment, capture);
+  const trim = stopS === undefined ? '' : `trim=end=${num(stopS)},`;
+  const select = `select=outputs=${capture === undefined ? 2 : 3}:expr=${quoteFilterValue(expr)}`;
   const graph = [
-    `[0:v:0]${stopS === undefined ? '' : `trim=end=${num(stopS)},`}select=outputs=${capture === undefined ? 2 : 3}:expr=${quoteFilterValue(expr)}[cand][cut]${capture === undefined ? '' : '[cap]'}`,
+    `[0:v:0]${trim}${select}[cand][cut]${capture === undefined ? '' : '[cap]'}`,
     `[cand]${log(cmd.frameLog)},${analysisSize}[out]`,
     `[cut]${log(cmd.cutLog)},nullsink`,
     ...(capture === undefined

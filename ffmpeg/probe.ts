@@ -202,7 +202,8 @@ export async function probeMaster(location: string, options: Pick<RunOptions, 's
         // A playlist, manifest or list would make ffmpeg open what it names: never read as a master.
         throw new BadInputError(
           'VF_UNSUPPORTED_CONTAINER',
-          `master is a ${demuxer} file (a playlist, manifest or list that points at other files), not a media file; accepted containers: MP4/MOV, Matroska/WebM, MPEG-TS/PS, AVI, Ogg, FLV, MXF, ASF, DV, NUT and raw video streams`,
+          `master is a ${demuxer} file (a playlist, manifest or list that points at other files), not a media file; ` +
+            'accepted containers: MP4/MOV, Matroska/WebM, MPEG-TS/PS, AVI, Ogg, FLV, MXF, ASF, DV, NUT and raw video streams',
           err.stderrTail,
         );
       }

@@ -157,7 +157,9 @@ function meetViewerMinimums(
     if (lowest.length > 0 && lowest.every((p) => psnrDb(p) >= opts.qualityCeilingDb)) {
       notes.push({
         code: 'VIEWER_MINIMUM_UNMET',
-        message: `Every point at or under ${Math.round(Math.max(target, lowest[0]!.bitrateKbps))} kbit/s is above the ${opts.qualityCeilingDb} dB ceiling: no span of ${opts.minSpanRatio}x is needed`,
+        message:
+          `Every point at or under ${Math.round(Math.max(target, lowest[0]!.bitrateKbps))} kbit/s is above the ${opts.qualityCeilingDb} dB ceiling: ` +
+          `no span of ${opts.minSpanRatio}x is needed`,
       });
     } else {
       const lower = cheap[cheap.length - 1] ?? pool[0] ?? bottom;
@@ -170,7 +172,9 @@ function meetViewerMinimums(
       if (top.bitrateKbps < bottom.bitrateKbps * opts.minSpanRatio * (1 - RATIO_SLACK)) {
         notes.push({
           code: 'VIEWER_MINIMUM_UNMET',
-          message: `The measured points span ${Math.round(bottom.bitrateKbps)}-${Math.round(top.bitrateKbps)} kbit/s, less than minSpanRatio ${opts.minSpanRatio}`,
+          message:
+            `The measured points span ${Math.round(bottom.bitrateKbps)}-${Math.round(top.bitrateKbps)} kbit/s, ` +
+            `less than minSpanRatio ${opts.minSpanRatio}`,
         });
       }
     }
@@ -241,7 +245,8 @@ function topBelowSource(top: RdPoint, src: FrameSize, allowed: readonly RdPoint[
     psnrDb(top) >= opts.qualityCeilingDb
       ? `the ${opts.qualityCeilingDb} dB quality ceiling is reached there, and larger sizes measured lower at that rate`
       : larger.length === 0
-        ? `no larger size was measured within ${opts.minBitrateKbps}-${opts.maxBitrateKbps} kbit/s${opts.maxSize === undefined ? '' : ` and maxSize ${opts.maxSize.width}x${opts.maxSize.height}`}`
+        ? `no larger size was measured within ${opts.minBitrateKbps}-${opts.maxBitrateKbps} kbit/s` +
+          `${opts.maxSize === undefined ? '' : ` and maxSize ${opts.maxSize.width}x${opts.maxSize.height}`}`
         : `larger sizes measured lower quality at every rate up to the top (${larger.length} points, best ${Math.max(...larger.map(psnrDb)).toFixed(2)} dB)`;
   return { code: 'TOP_BELOW_SOURCE', message: `Top rung ${at} is below the source ${src.width}x${src.height}: ${why}` };
 }
@@ -266,12 +271,14 @@ function chooseBottom<P extends RdPoint>(allowed: readonly P[], opts: ResolvedPe
   // best point a weak link can carry wins; the cheapest one when none is that cheap.
   const affordable = cappedCandidates.filter((p) => p.bitrateKbps <= opts.bottomRungMaxKbps * (1 + RATIO_SLACK));
   const chosen = affordable[affordable.length - 1] ?? cappedCandidates[0] ?? best;
+  const bottomRung = `bottom rung ${Math.round(chosen.bitrateKbps)} kbit/s predicts ${psnrDb(chosen).toFixed(2)} dB`;
   notes.push({
     code: 'QUALITY_FLOOR_RELAXED',
     message:
       atFloor === undefined
-        ? `No allowed point reaches qualityFloorDb ${opts.qualityFloorDb} (best ${psnrDb(best).toFixed(2)} dB); bottom rung ${Math.round(chosen.bitrateKbps)} kbit/s predicts ${psnrDb(chosen).toFixed(2)} dB`
-        : `qualityFloorDb ${opts.qualityFloorDb} is first reached at ${Math.round(atFloor.bitrateKbps)} kbit/s, above bottomRungMaxKbps ${opts.bottomRungMaxKbps}; bottom rung ${Math.round(chosen.bitrateKbps)} kbit/s predicts ${psnrDb(chosen).toFixed(2)} dB`,
+        ? `No allowed point reaches qualityFloorDb ${opts.qualityFloorDb} (best ${psnrDb(best).toFixed(2)} dB); ${bottomRung}`
+        : `qualityFloorDb ${opts.qualityFloorDb} is first reached at ${Math.round(atFloor.bitrateKbps)} kbit/s, ` +
+          `above bottomRungMaxKbps ${opts.bottomRungMaxKbps}; ${bottomRung}`,
   });
   return chosen;
 }

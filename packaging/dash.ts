@@ -57,14 +57,17 @@ export function dashManifest(p: Presentation, base = '', baseOf?: (track: Track)
     .sort((a, b) => measureTrack(a).peakBps - measureTrack(b).peakBps)
     .map(
       (v) =>
-        `      <Representation id="${escapeAttr(v.dir)}" bandwidth="${measureTrack(v).peakBps}" width="${v.width}" height="${v.height}" sar="1:1" codecs="${v.codecs}">\n` +
+        `      <Representation id="${escapeAttr(v.dir)}" bandwidth="${measureTrack(v).peakBps}" ` +
+        `width="${v.width}" height="${v.height}" sar="1:1" codecs="${v.codecs}">\n` +
         `        ${segmentTemplate(v, b(v))}\n      </Representation>`,
     );
   const parts = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" type="static" mediaPresentationDuration="${isoDuration(p.durationS)}" minBufferTime="${isoDuration(p.segmentS)}">`,
+    '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" ' +
+      `type="static" mediaPresentationDuration="${isoDuration(p.durationS)}" minBufferTime="${isoDuration(p.segmentS)}">`,
     '  <Period id="0" start="PT0S">',
-    `    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="${maxW}" maxHeight="${maxH}"${fr === undefined ? '' : ` frameRate="${fr.num}/${fr.den}"`}>`,
+    '    <AdaptationSet id="0" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" ' +
+      `maxWidth="${maxW}" maxHeight="${maxH}"${fr === undefined ? '' : ` frameRate="${fr.num}/${fr.den}"`}>`,
     ...videoReps,
     '    </AdaptationSet>',
   ];

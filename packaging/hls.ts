@@ -33,7 +33,8 @@ export function hlsMultivariantPlaylist(p: Presentation, base = ''): string {
   const audio = p.audio === undefined ? undefined : measureTrack(p.audio);
   if (p.audio !== undefined) {
     lines.push(
-      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${AUDIO_GROUP}",NAME="Main",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="${p.audio.channels}",URI="${base}${p.audio.dir}/playlist.m3u8"`,
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${AUDIO_GROUP}",NAME="Main",LANGUAGE="und",DEFAULT=YES,AUTOSELECT=YES,` +
+        `CHANNELS="${p.audio.channels}",URI="${base}${p.audio.dir}/playlist.m3u8"`,
     );
   }
   const byRate = [...p.video].sort((a, b) => measureTrack(a).peakBps - measureTrack(b).peakBps);

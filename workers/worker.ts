@@ -50,7 +50,8 @@ export interface VodforgeWorker {
   /**
    * Aborts every running job (ffmpeg is killed) and puts each back in the queue as it was,
    * for another worker: a shutdown is not a failed attempt, so it spends none of the job's
-   * retries and never fails its title. Resolves once every job is back, or after {@link HAND_BACK_ALL_TIMEOUT_MS} for jobs Redis keeps waiting; then `worker.close(true)`.
+   * retries and never fails its title. Resolves once every job is back, or after
+   * {@link HAND_BACK_ALL_TIMEOUT_MS} for jobs Redis keeps waiting; then `worker.close(true)`.
    */
   handBackAll(): Promise<void>;
 }

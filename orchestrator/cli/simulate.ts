@@ -71,18 +71,24 @@ export function formatReport(r: SimulationReport): string {
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const tb = (b: number) => `${(b / 1e12).toFixed(1)} TB`;
   const row = (name: string, s: SimulationReport['plainHashing']) =>
-    `  ${name.padEnd(16)} offload ${pct(s.offload).padStart(6)}  origin ${tb(s.originBytes).padStart(9)}  peak/mean load worst ${s.peakToMeanLoad.toFixed(2)} mean ${s.meanPeakToMeanLoad.toFixed(2)}`;
+    `  ${name.padEnd(16)} offload ${pct(s.offload).padStart(6)}  origin ${tb(s.originBytes).padStart(9)}  ` +
+    `peak/mean load worst ${s.peakToMeanLoad.toFixed(2)} mean ${s.meanPeakToMeanLoad.toFixed(2)}`;
   const sc = r.scenario;
   return [
-    `trace: ${sc.titles} titles, ${sc.files} files, ${sc.regions} regions, ${sc.appliances} appliances, ${sc.historyDays} days history, ${sc.evalDays} replayed, ${sc.requests} plays (${tb(sc.requestedBytes)})`,
+    `trace: ${sc.titles} titles, ${sc.files} files, ${sc.regions} regions, ${sc.appliances} appliances, ` +
+      `${sc.historyDays} days history, ${sc.evalDays} replayed, ${sc.requests} plays (${tb(sc.requestedBytes)})`,
     row('planner', r.planner),
     row('LRU pull-through', r.lru),
     row('plain hashing', r.plainHashing),
     `  ${'oracle'.padEnd(16)} offload ${pct(r.oracle.offload).padStart(6)}`,
-    `planner/oracle offload ${(r.planner.offload / r.oracle.offload).toFixed(3)}; origin serving traffic LRU/planner ${(r.lru.originBytes / r.planner.originBytes).toFixed(2)}x (ceiling at this disk, LRU/oracle ${(r.lru.originBytes / r.oracle.originBytes).toFixed(2)}x); planner fills off-peak: ${tb(r.planner.fillOriginBytes)} from origin, ${tb(r.planner.fillPeerBytes)} from peers`,
+    `planner/oracle offload ${(r.planner.offload / r.oracle.offload).toFixed(3)}; ` +
+      `origin serving traffic LRU/planner ${(r.lru.originBytes / r.planner.originBytes).toFixed(2)}x ` +
+      `(ceiling at this disk, LRU/oracle ${(r.lru.originBytes / r.oracle.originBytes).toFixed(2)}x); ` +
+      `planner fills off-peak: ${tb(r.planner.fillOriginBytes)} from origin, ${tb(r.planner.fillPeerBytes)} from peers`,
     `predicted peak/mean load (bound c) ${r.planner.predictedPeakToMeanLoad.toFixed(3)}`,
     `rank correlation (Spearman) predicted vs actual next-day demand per file: ${r.spearman.toFixed(3)}`,
-    `moved on one appliance added: ${pct(r.moved.add)} (ideal ${pct(r.moved.addIdeal)}), removed: ${pct(r.moved.remove)} (ideal ${pct(r.moved.removeIdeal)}), N=${r.moved.appliancesPerCluster}`,
+    `moved on one appliance added: ${pct(r.moved.add)} (ideal ${pct(r.moved.addIdeal)}), ` +
+      `removed: ${pct(r.moved.remove)} (ideal ${pct(r.moved.removeIdeal)}), N=${r.moved.appliancesPerCluster}`,
     '',
   ].join('\n');
 }

@@ -80,13 +80,13 @@ export function Gantt({ rows }) {
       const y = M.top + i * ROW;
       return html`<g key=${r.id} class="gantt-row" data-appliance=${r.id}>
         <text x=${M.left - 8} y=${y + ROW / 2 + 4} text-anchor="end" class="row-label">${r.id}</text>
-        ${(windows.get(r.id) ?? []).map(
-          (
-            w,
-          ) => html`<rect key=${w.start} class="fill-window" data-start=${new Date(w.start).toISOString()} x=${sx(w.start)} y=${y + 3} width=${Math.max(1, sx(w.end) - sx(w.start))} height=${ROW - 6}>
-          <title>fill window ${new Date(w.start).toISOString()} – ${new Date(w.end).toISOString()}</title>
-        </rect>`,
-        )}
+        ${(windows.get(r.id) ?? []).map((w) => {
+          const start = new Date(w.start).toISOString();
+          const width = Math.max(1, sx(w.end) - sx(w.start));
+          return html`<rect key=${w.start} class="fill-window" data-start=${start} x=${sx(w.start)} y=${y + 3} width=${width} height=${ROW - 6}>
+          <title>fill window ${start} – ${new Date(w.end).toISOString()}</title>
+        </rect>`;
+        })}
         ${runs(r.fills, pxMs).map(
           (
             b,

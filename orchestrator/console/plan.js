@@ -48,6 +48,7 @@ function Meter({ value, of }) {
 function Cluster({ name, stats, members }) {
   const toFill = members.reduce((s, m) => s + m.schedule.bytesToFill, 0);
   const capacity = windowCapacityBytes(members);
+  const placed = stats ? `${bytes(stats.placedBytes)} / ${bytes(stats.capacityBytes)}` : '—';
   return html`<section class="cluster" data-cluster=${name}>
     <h2>Cluster ${name}${stats ? html` <span class="muted small">region ${stats.region} · ${stats.activeAppliances} active</span>` : ''}</h2>
     <div class="cards">
@@ -61,7 +62,7 @@ function Cluster({ name, stats, members }) {
       </div>
       <div class="card"><div class="k">Predicted offload</div><div class="v">${stats ? pct(stats.expectedOffload) : '—'}</div>
         ${stats ? html`<div class="small muted">of ${bytes(stats.predictedDemandBytes)} predicted demand / day</div>` : ''}</div>
-      <div class="card"><div class="k">Placed / storage</div><div class="v">${stats ? `${bytes(stats.placedBytes)} / ${bytes(stats.capacityBytes)}` : '—'}</div>
+      <div class="card"><div class="k">Placed / storage</div><div class="v">${placed}</div>
         ${stats ? html`<${Meter} value=${stats.placedBytes} of=${stats.capacityBytes} />` : ''}</div>
       <div class="card"><div class="k">Fills / evictions</div><div class="v">${stats ? `${stats.fills} / ${stats.evictions}` : '—'}</div>
         ${stats ? html`<div class="small muted">${stats.filesLeftAtOrigin} file(s) left at origin</div>` : ''}</div>
@@ -100,14 +101,22 @@ export function PlanPage({ id }) {
     }
   };
   const proposed = view.state === 'proposed';
+  const approvedBy =
+    proposed && view.approvals?.length
+      ? html`<span class="muted" data-approvals>Approved by ${view.approvals.map((a) => a.keyName).join(', ')}; waiting for another key</span>`
+      : '';
+  const supersededBy = view.supersededBy ? ` · superseded by ${view.supersededBy.slice(0, 8)}` : '';
+  const supersedes = view.supersedes
+    ? html`<div><dt>Supersedes</dt><dd><a href=${`#/plans/${view.supersedes}`}><code>${view.supersedes.slice(0, 8)}</code></a></dd></div>`
+    : '';
   return html`<section class="plan-page" data-plan=${view.id}>
     <p><a href="#/plans">← Fill plans</a></p>
     <h1>Fill plan <code>${view.id.slice(0, 8)}</code> <${StateBadge} state=${view.state} /></h1>
     <div class="actions">
       <button type="button" class="approve" data-action="approve" disabled=${!proposed || busy} onClick=${() => decide('approve')}>Approve</button>
       <button type="button" class="reject" data-action="reject" disabled=${!proposed || busy} onClick=${() => decide('reject')}>Reject</button>
-      ${proposed ? '' : html`<span class="muted">Decided ${when(view.decidedAt)}${view.supersededBy ? ` · superseded by ${view.supersededBy.slice(0, 8)}` : ''}</span>`}
-      ${proposed && view.approvals?.length ? html`<span class="muted" data-approvals>Approved by ${view.approvals.map((a) => a.keyName).join(', ')}; waiting for another key</span>` : ''}
+      ${proposed ? '' : html`<span class="muted">Decided ${when(view.decidedAt)}${supersededBy}</span>`}
+      ${approvedBy}
     </div>
     ${actionError ? html`<p class="error" role="alert">${describeError(actionError)}</p>` : ''}
     <dl class="facts">
@@ -116,7 +125,7 @@ export function PlanPage({ id }) {
       <div><dt>Fills</dt><dd>${view.totals.fills} · ${bytes(view.totals.fillBytes)}</dd></div>
       <div><dt>Evictions</dt><dd>${view.totals.evictions}</dd></div>
       <div><dt>Placements</dt><dd>${view.totals.placements}</dd></div>
-      ${view.supersedes ? html`<div><dt>Supersedes</dt><dd><a href=${`#/plans/${view.supersedes}`}><code>${view.supersedes.slice(0, 8)}</code></a></dd></div>` : ''}
+      ${supersedes}
     </dl>
     ${clusters(view).map(([name, g]) => html`<${Cluster} key=${name} name=${name} stats=${g.stats} members=${g.appliances} />`)}
     <details><summary>Planner summary</summary><pre>${view.summary}</pre></details>

@@ -13,11 +13,13 @@ export function PlansPage() {
       data && data.plans.length > 0
         ? html`
       <table class="grid" data-test="plans">
-        <thead><tr><th>Plan</th><th>State</th><th>Plan instant</th><th>Titles / files</th><th>Fills</th><th>Bytes to fill</th><th>Evictions</th><th>Created</th></tr></thead>
+        <thead><tr><th>Plan</th><th>State</th><th>Plan instant</th><th>Titles / files</th>
+          <th>Fills</th><th>Bytes to fill</th><th>Evictions</th><th>Created</th></tr></thead>
         <tbody>
-          ${data.plans.map(
-            (p) => html`<tr key=${p.id} data-plan=${p.id}>
-            <td><a href=${`#/plans/${p.id}`}><code>${p.id.slice(0, 8)}</code></a>${p.id === data.approved ? html` <span class="small">(steering players)</span>` : ''}</td>
+          ${data.plans.map((p) => {
+            const steering = p.id === data.approved ? html` <span class="small">(steering players)</span>` : '';
+            return html`<tr key=${p.id} data-plan=${p.id}>
+            <td><a href=${`#/plans/${p.id}`}><code>${p.id.slice(0, 8)}</code></a>${steering}</td>
             <td><${StateBadge} state=${p.state} /></td>
             <td>${when(p.at)}</td>
             <td class="num">${p.catalog.titles} / ${p.catalog.files}</td>
@@ -25,8 +27,8 @@ export function PlansPage() {
             <td class="num">${bytes(p.totals.fillBytes)}</td>
             <td class="num">${p.totals.evictions}</td>
             <td>${when(p.createdAt)}</td>
-          </tr>`,
-          )}
+          </tr>`;
+          })}
         </tbody>
       </table>`
         : ''

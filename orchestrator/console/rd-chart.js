@@ -53,9 +53,11 @@ export function RdChart({ points = [], hull = [], rungs = [], measured = [] }) {
   const heights = [...new Set(points.map((p) => p.height))].sort((a, b) => a - b);
   const colour = (h) => PALETTE[heights.indexOf(h) % PALETTE.length] ?? '#888';
   const sortedHull = [...hull].sort((a, b) => a.bitrateKbps - b.bitrateKbps);
+  const legendAt = (dy) => `translate(0 ${heights.length * 18 + dy})`;
   const hullPath = sortedHull.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p.bitrateKbps).toFixed(1)},${sy(p.psnrY).toFixed(1)}`).join(' ');
 
-  return html`<svg class="chart rd-chart" viewBox=${`0 0 ${W} ${H}`} width=${W} height=${H} role="img" aria-label="Rate-quality chart: PSNR-Y against log bitrate">
+  return html`<svg class="chart rd-chart" viewBox=${`0 0 ${W} ${H}`} width=${W} height=${H} role="img"
+    aria-label="Rate-quality chart: PSNR-Y against log bitrate">
     <g class="axis">
       ${logTicks(10 ** x0, 10 ** x1).map(
         (v) => html`<g key=${`x${v}`}>
@@ -103,9 +105,9 @@ export function RdChart({ points = [], hull = [], rungs = [], measured = [] }) {
         <circle cx="5" cy="0" r="4" fill=${colour(h)} /><text x="14" y="4">${h}p samples</text>
       </g>`,
       )}
-      <g transform=${`translate(0 ${heights.length * 18 + 6})`}><line x1="0" x2="12" y1="0" y2="0" class="rd-hull" /><text x="16" y="4">hull</text></g>
-      <g transform=${`translate(0 ${heights.length * 18 + 24})`}><circle cx="6" cy="0" r="6" class="rd-rung" /><text x="16" y="4">chosen rung</text></g>
-      <g transform=${`translate(0 ${heights.length * 18 + 42})`}><rect x="2" y="-4" width="8" height="8" class="rd-measured" /><text x="16" y="4">measured</text></g>
+      <g transform=${legendAt(6)}><line x1="0" x2="12" y1="0" y2="0" class="rd-hull" /><text x="16" y="4">hull</text></g>
+      <g transform=${legendAt(24)}><circle cx="6" cy="0" r="6" class="rd-rung" /><text x="16" y="4">chosen rung</text></g>
+      <g transform=${legendAt(42)}><rect x="2" y="-4" width="8" height="8" class="rd-measured" /><text x="16" y="4">measured</text></g>
     </g>
   </svg>`;
 }

@@ -17,9 +17,10 @@ export function SignIn() {
     setKey(draft.trim());
     setDraft('');
   };
+  const onInput = (e) => setDraft(e.currentTarget.value);
   return html`<form class="signin" onSubmit=${submit}>
     <label for="api-key">API key</label>
-    <input id="api-key" name="api-key" type="password" autocomplete="off" placeholder="vf_…" value=${draft} onInput=${(e) => setDraft(e.currentTarget.value)} />
+    <input id="api-key" name="api-key" type="password" autocomplete="off" placeholder="vf_…" value=${draft} onInput=${onInput} />
     <button type="submit" disabled=${draft.trim() === ''}>Sign in</button>
   </form>`;
 }

@@ -61,9 +61,11 @@ function Artwork({ id }) {
   return html`<div class="artwork" data-test="artwork">
     ${shortlist.map((c) => {
       const img = heroOf(c.images);
+      const primary = c.primary ? ' · primary' : '';
+      const pinned = c.pinned ? ' (pinned)' : '';
       return html`<figure key=${c.atS} class=${c.primary ? 'primary' : ''}>
         <img src=${img.url} alt=${`frame at ${c.atS.toFixed(2)} s`} width=${img.widthPx} height=${img.heightPx} loading="lazy" />
-        <figcaption>#${(c.rank ?? 0) + 1} · ${c.atS.toFixed(2)} s · score ${c.score.toFixed(2)}${c.primary ? ' · primary' : ''}${c.pinned ? ' (pinned)' : ''}</figcaption>
+        <figcaption>#${(c.rank ?? 0) + 1} · ${c.atS.toFixed(2)} s · score ${c.score.toFixed(2)}${primary}${pinned}</figcaption>
       </figure>`;
     })}
   </div>`;
@@ -90,6 +92,10 @@ export function TitlePage({ id }) {
       bitrateKbps: rendition.averageBitrateKbps,
       psnr: rendition.measuredPsnrDb,
     }));
+  const fellBack = analysis?.fallbackReason ? html` <span class="notice small">fell back: ${analysis.fallbackReason}</span>` : '';
+  const dashLink = t.dash
+    ? html` · <a href=${`/player/dash.html?src=${encodeURIComponent(t.dash)}`} target="_blank" rel="noopener">DASH player</a>`
+    : '';
   return html`<section class="title-page">
     <p><a href="#/titles">← Titles</a></p>
     <h1>${t.name} <${StateBadge} state=${t.state} /></h1>
@@ -98,7 +104,7 @@ export function TitlePage({ id }) {
       <div><dt>Id</dt><dd><code>${t.id}</code></dd></div>
       <div><dt>Progress</dt><dd><${Progress} value=${t.progress} /></dd></div>
       <div><dt>Duration</dt><dd>${t.durationS === undefined ? '—' : `${t.durationS.toFixed(1)} s`}</dd></div>
-      <div><dt>Ladder policy</dt><dd>${analysis?.policy ?? '—'}${analysis?.fallbackReason ? html` <span class="notice small">fell back: ${analysis.fallbackReason}</span>` : ''}</dd></div>
+      <div><dt>Ladder policy</dt><dd>${analysis?.policy ?? '—'}${fellBack}</dd></div>
       <div><dt>BD-rate vs fixed ladder</dt><dd>${analysis?.bdRateVsFixed === undefined ? '—' : pct(analysis.bdRateVsFixed / 100)}</dd></div>
       <div><dt>Updated</dt><dd>${when(t.updatedAt)}</dd></div>
     </dl>
@@ -122,7 +128,7 @@ export function TitlePage({ id }) {
         ${
           t.state === 'ready' && t.hls
             ? html`<iframe class="player" title="HLS player" src=${`/player/hls.html?src=${encodeURIComponent(t.hls)}`} allow="autoplay"></iframe>
-              <p class="small muted">hls.js · <a href=${t.hls} target="_blank" rel="noopener">HLS</a>${t.dash ? html` · <a href=${`/player/dash.html?src=${encodeURIComponent(t.dash)}`} target="_blank" rel="noopener">DASH player</a>` : ''}</p>`
+              <p class="small muted">hls.js · <a href=${t.hls} target="_blank" rel="noopener">HLS</a>${dashLink}</p>`
             : html`<p class="muted">Playable once the title is ready.</p>`
         }
       </div>

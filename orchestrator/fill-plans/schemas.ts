@@ -180,7 +180,8 @@ export const FillPlanView = Type.Object({
     shares: Type.Optional(
       Type.Record(Type.String(), Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 1 })), {
         description:
-          "Per appliance, per key placed on several appliances of its cluster: the share of the key's traffic it is to serve; steering weights its choice by it",
+          "Per appliance, per key placed on several appliances of its cluster: the share of the key's traffic it is to serve; " +
+          'steering weights its choice by it',
       }),
     ),
     stats: Type.Unknown({ description: 'Per-cluster figures (see cdn-planner PlanStats)' }),

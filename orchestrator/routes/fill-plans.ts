@@ -121,7 +121,8 @@ export const fillPlanRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
           tags: ['fill-plans'],
           summary:
             verb === 'approve'
-              ? 'Approve a proposed plan: it supersedes the approved one and players are steered by it (with VF_PLAN_APPROVALS=2, 202 until a second key approves)'
+              ? 'Approve a proposed plan: it supersedes the approved one and players are steered by it ' +
+                '(with VF_PLAN_APPROVALS=2, 202 until a second key approves)'
               : 'Reject a proposed plan',
           params: FillPlanParams,
           response: { 200: FillPlanMetaView, 202: FillPlanMetaView, 404: ErrorBody, 409: ErrorBody },

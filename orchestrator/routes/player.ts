@@ -32,7 +32,8 @@ const PAGE_STATE = `
 window.vf = { errors: [], switches: [], loads: [], rungs: [], ready: false };
 const video = document.querySelector('video');
 const status = document.querySelector('#status');
-video.addEventListener('error', () => vf.errors.push({ source: 'video', detail: String(video.error && video.error.message), fatal: true, at: performance.now() }));
+video.addEventListener('error', () =>
+  vf.errors.push({ source: 'video', detail: String(video.error && video.error.message), fatal: true, at: performance.now() }));
 setInterval(() => {
   const q = vf.switches.at(-1);
   status.textContent = 't=' + video.currentTime.toFixed(1) + 's  rung=' + (q ? q.rung + ' (' + q.height + 'p)' : '-') +
@@ -73,10 +74,13 @@ player.on(E.QUALITY_CHANGE_RENDERED, (e) => {
 });
 player.on(E.FRAGMENT_LOADING_COMPLETED, (e) => {
   const r = e.request;
-  if (r && r.mediaType === 'video' && r.type === 'MediaSegment') vf.loads.push({ rung: r.representation ? r.representation.absoluteIndex : -1, sn: r.index, at: performance.now() });
+  if (r && r.mediaType === 'video' && r.type === 'MediaSegment')
+    vf.loads.push({ rung: r.representation ? r.representation.absoluteIndex : -1, sn: r.index, at: performance.now() });
 });
-player.on(E.ERROR, (e) => vf.errors.push({ source: 'dash.js', detail: String(e.error && (e.error.message || e.error.code)), fatal: true, at: performance.now() }));
-player.on(E.PLAYBACK_ERROR, (e) => vf.errors.push({ source: 'dash.js playback', detail: String(e.error), fatal: true, at: performance.now() }));
+player.on(E.ERROR, (e) =>
+  vf.errors.push({ source: 'dash.js', detail: String(e.error && (e.error.message || e.error.code)), fatal: true, at: performance.now() }));
+player.on(E.PLAYBACK_ERROR, (e) =>
+  vf.errors.push({ source: 'dash.js playback', detail: String(e.error), fatal: true, at: performance.now() }));
 player.initialize(video, src, true);
 `;
 
@@ -84,7 +88,8 @@ function page(title: string, script: string, pageScript: string): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>vodforge ${title}</title>
-<style>body{margin:0;background:#111;color:#eee;font:14px system-ui,sans-serif}video{display:block;width:100%;max-width:960px;background:#000}#status{padding:8px}</style>
+<style>body{margin:0;background:#111;color:#eee;font:14px system-ui,sans-serif}
+video{display:block;width:100%;max-width:960px;background:#000}#status{padding:8px}</style>
 </head>
 <body>
 <video muted autoplay playsinline controls></video>

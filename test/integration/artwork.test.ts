@@ -175,7 +175,8 @@ describe('artwork job and API on real ffmpeg, Redis and storage', () => {
       .composite([
         {
           input: Buffer.from(
-            '<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800"><circle cx="700" cy="350" r="220" fill="#f4c542"/><rect x="100" y="500" width="300" height="200" fill="#c0392b"/></svg>',
+            '<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800"><circle cx="700" cy="350" r="220" fill="#f4c542"/>' +
+              '<rect x="100" y="500" width="300" height="200" fill="#c0392b"/></svg>',
           ),
         },
       ])

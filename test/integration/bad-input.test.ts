@@ -59,8 +59,10 @@ describe('bad input', () => {
     files.dashManifest = path.join(dir, 'master.mp4');
     await writeFile(
       files.dashManifest,
-      `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT4S" minBufferTime="PT1S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011">` +
-        `<Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000"><BaseURL>file://${files.outside}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
+      `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT4S" minBufferTime="PT1S" ` +
+        `profiles="urn:mpeg:dash:profile:isoff-on-demand:2011">` +
+        `<Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000">` +
+        `<BaseURL>file://${files.outside}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
     );
     files.hlsPlaylist = path.join(dir, 'playlist.mp4');
     await writeFile(
@@ -166,8 +168,10 @@ describe('bad input on S3 storage: manifests that name other addresses', () => {
     const dash = path.join(dir, 'dash.mp4');
     await writeFile(
       dash,
-      `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT4S" minBufferTime="PT1S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011">` +
-        `<Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000"><BaseURL>${url}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
+      `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT4S" minBufferTime="PT1S" ` +
+        `profiles="urn:mpeg:dash:profile:isoff-on-demand:2011">` +
+        `<Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000">` +
+        `<BaseURL>${url}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
     );
     const hls = path.join(dir, 'hls.mp4');
     await writeFile(hls, `#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXTINF:4.0,\n${url}\n#EXT-X-ENDLIST\n`);

@@ -32,13 +32,22 @@ const credits = (lines: readonly string[]): string =>
 /** The generated master with known bad stretches (H.264 in MP4, no audio). */
 export async function makeArtworkMaster(file: string, size = { width: 640, height: 360 }): Promise<void> {
   const s = `size=${size.width}x${size.height}:rate=25`;
+  const names = [
+    'Directed by A. Person',
+    'Produced by B. Person',
+    'Music by C. Person',
+    'Edited by D. Person',
+    'Camera E. Person',
+    'Sound F. Person',
+  ];
   const sources = [
     `testsrc2=${s}:duration=2.5`,
     `color=black:${s}:duration=1`,
     `mandelbrot=${s},trim=duration=4,fade=t=out:st=3:d=1`,
     `smptehdbars=${s}:duration=3,noise=alls=12:allf=t,gblur=sigma=10:enable='between(t,1,2)'`,
-    `color=0x2a2e38:${s}:duration=1,${credits(['Directed by A. Person', 'Produced by B. Person', 'Music by C. Person', 'Edited by D. Person', 'Camera E. Person', 'Sound F. Person'])}`,
-    `life=s=${size.width / 4}x${size.height / 4}:mold=10:r=25:ratio=0.3:death_color=#203040:life_color=#f0c060,scale=${size.width}:${size.height}:flags=neighbor,trim=duration=2.5`,
+    `color=0x2a2e38:${s}:duration=1,${credits(names)}`,
+    `life=s=${size.width / 4}x${size.height / 4}:mold=10:r=25:ratio=0.3:death_color=#203040:life_color=#f0c060,` +
+      `scale=${size.width}:${size.height}:flags=neighbor,trim=duration=2.5`,
   ];
   await runFfmpeg([
     ...sources.flatMap((src) => ['-f', 'lavfi', '-i', src]),

@@ -18,7 +18,8 @@ export class FrameCountMismatchError extends Error {
     readonly distorted: string,
   ) {
     super(
-      `quality window ${describe(window)}: the master gave ${referenceFrames} frames and ${distorted} gave ${distortedFrames}; frames cannot be paired, so no figure is given`,
+      `quality window ${describe(window)}: the master gave ${referenceFrames} frames and ${distorted} gave ${distortedFrames}; ` +
+        'frames cannot be paired, so no figure is given',
     );
   }
 }
@@ -33,7 +34,8 @@ export class AlignmentCheckError extends Error {
     readonly ssim: number,
   ) {
     super(
-      `alignment self-check failed on ${describe(window)}: the master against itself gave PSNR-Y ${psnrY.toFixed(2)} dB and SSIM ${ssim.toFixed(4)} (expected above 60 dB and 0.999); the encode and the reference are not the same frames`,
+      `alignment self-check failed on ${describe(window)}: the master against itself gave PSNR-Y ${psnrY.toFixed(2)} dB and SSIM ${ssim.toFixed(4)} ` +
+        '(expected above 60 dB and 0.999); the encode and the reference are not the same frames',
     );
   }
 }

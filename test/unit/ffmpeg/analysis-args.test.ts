@@ -285,7 +285,8 @@ describe('buildMeasureQualityArgs', () => {
   it('pairs frames by index: each side numbered in a time base of one frame, never by its timestamps', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure()));
     expect(graph).toContain(
-      '[1:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q1.frames,scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p,settb=1/25,setpts=N,split[d1a][d1b]',
+      '[1:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q1.frames,' +
+        'scale=1920:1080:flags=bicubic,setsar=1,format=yuv420p,settb=1/25,setpts=N,split[d1a][d1b]',
     );
     expect(graph).toContain('[d1a][r2]psnr=stats_file=/w/q1.psnr[o1a]');
     expect(graph).toContain('[d1b][r3]ssim=stats_file=/w/q1.ssim[o1b]');
@@ -374,7 +375,8 @@ describe('crop of a master with black bars', () => {
   it('the reference is cropped after its frames are cut, and picked after they are listed, as the encodes are', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ referenceCrop: LETTERBOX, frameStep: 3 })));
     expect(graph).toContain(
-      "trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))'",
+      'trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,' +
+        "metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))'",
     );
   });
 

@@ -117,7 +117,11 @@ describe('artwork ffmpeg argument snapshots', () => {
     ).toThrow(RangeError);
   });
 
-  it('stills: one ffmpeg, each still its own input seeking exactly to it (decode from its keyframe), then the first frame at or after atS − half a frame, at display size', () => {
+  // Split, not shortened: the name keys the snapshot.
+  const stills =
+    'stills: one ffmpeg, each still its own input seeking exactly to it (decode from its keyframe), ' +
+    'then the first frame at or after atS − half a frame, at display size';
+  it(stills, () => {
     expect(
       buildArtworkArgs({
         kind: 'artwork-stills',

@@ -13,7 +13,12 @@ describe('HelperProcess', () => {
     await writeFile(
       path.join(dir, 'echo.mjs'),
       `import os from 'node:os';
-process.on('message', (m) => process.send({ id: m.id, rssBytes: process.memoryUsage.rss(), result: { echoed: m.req, env: Object.keys(process.env).sort(), nice: os.getPriority() } }));
+process.on('message', (m) =>
+  process.send({
+    id: m.id,
+    rssBytes: process.memoryUsage.rss(),
+    result: { echoed: m.req, env: Object.keys(process.env).sort(), nice: os.getPriority() }
+  }));
 process.on('disconnect', () => process.exit(0));`,
     );
     await writeFile(path.join(dir, 'crash.mjs'), "process.on('message', () => process.abort());");

@@ -17,7 +17,8 @@ describe('process logger', () => {
     try {
       const log = createLogger('info', config);
       const err = new Error(
-        'Server returned 403 for https://minio:9000/b/titles/t/source/u/master?X-Amz-Credential=AK%2F20261202&X-Amz-Signature=abc; /srv/vf/data/scratch/c1/out.mp4',
+        'Server returned 403 for https://minio:9000/b/titles/t/source/u/master?X-Amz-Credential=AK%2F20261202&X-Amz-Signature=abc; ' +
+          '/srv/vf/data/scratch/c1/out.mp4',
       );
       log.warn({ err, redis: 'redis://:hunter2@127.0.0.1:6379', file: '/srv/vf/data/storage/titles/t/source/u/master' }, 'job failed');
     } finally {

@@ -165,7 +165,10 @@ describe('parseScanMetadata on constructed text', () => {
 function psnrLine(n: number, mseY: number, mseU = mseY / 4, mseV = mseY / 4): string {
   const db = (mse: number): string => (mse === 0 ? 'inf' : (10 * Math.log10((255 * 255) / mse)).toFixed(2));
   const avg = (4 * mseY + mseU + mseV) / 6;
-  return `n:${n} mse_avg:${avg.toFixed(2)} mse_y:${mseY.toFixed(2)} mse_u:${mseU.toFixed(2)} mse_v:${mseV.toFixed(2)} psnr_avg:${db(avg)} psnr_y:${db(mseY)} psnr_u:${db(mseU)} psnr_v:${db(mseV)} `;
+  return (
+    `n:${n} mse_avg:${avg.toFixed(2)} mse_y:${mseY.toFixed(2)} mse_u:${mseU.toFixed(2)} mse_v:${mseV.toFixed(2)} ` +
+    `psnr_avg:${db(avg)} psnr_y:${db(mseY)} psnr_u:${db(mseU)} psnr_v:${db(mseV)} `
+  );
 }
 
 /** One line of ffmpeg's `ssim=stats_file=` output. */
