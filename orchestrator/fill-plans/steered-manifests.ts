@@ -7,7 +7,8 @@ import { encodeKey, type Steering } from './steering.ts';
 
 /** One steered manifest request: which title, which region's player, and where the origin is. */
 export interface SteerRequest {
-  readonly store: ObjectStore;
+  /** The app's cache of published presentations (see {@link PresentationCache}). */
+  readonly presentations: PresentationCache;
   /** The approved plan's steering, or undefined when no plan is approved (everything from the origin). */
   readonly steering: Steering | undefined;
   readonly titleId: string;
@@ -47,7 +48,7 @@ export function carryQuery(playlist: string, query: string): string {
  * title has no such track.
  */
 export async function steeredMediaPlaylist(r: SteerRequest, dir: string): Promise<string | undefined> {
-  const track = presentationTracks(await presentation(r.store, r.prefix)).find((t) => t.dir === dir);
+  const track = presentationTracks(await r.presentations.get(r.prefix)).find((t) => t.dir === dir);
   if (track === undefined) return undefined;
   const url = (name: string): string => r.steering?.urlFor(r.region, `${r.prefix}${dir}/${name}`, r.clientHint) ?? originUrl(r, dir, name);
   const steered: Track = { ...track, initName: url(track.initName), segments: track.segments.map((s) => ({ ...s, name: url(s.name) })) };
@@ -60,7 +61,7 @@ export async function steeredMediaPlaylist(r: SteerRequest, dir: string): Promis
  * and every segment); otherwise to the origin.
  */
 export async function steeredMpd(r: SteerRequest): Promise<string> {
-  const p = await presentation(r.store, r.prefix);
+  const p = await r.presentations.get(r.prefix);
   return dashManifest(p, '', (track) => {
     const base = r.steering?.baseHoldingAll(
       r.region,
@@ -71,20 +72,26 @@ export async function steeredMpd(r: SteerRequest): Promise<string> {
   });
 }
 
-// Published presentations never change (a new encode publishes under a new prefix): cache a few.
-const presentations = new WeakMap<ObjectStore, Map<string, Presentation>>();
-const KEEP = 256;
+/**
+ * Published presentations by prefix, read once from the store. They never change (a new encode
+ * publishes under a new prefix), so only the oldest are dropped past `keep`. One per app,
+ * created with the app's store: nothing is shared between apps of one process.
+ */
+export class PresentationCache {
+  private readonly byPrefix = new Map<string, Presentation>();
 
-async function presentation(store: ObjectStore, prefix: string): Promise<Presentation> {
-  let byPrefix = presentations.get(store);
-  if (byPrefix === undefined) {
-    byPrefix = new Map();
-    presentations.set(store, byPrefix);
+  constructor(
+    private readonly store: ObjectStore,
+    /** @defaultValue 256 presentations */
+    private readonly keep = 256,
+  ) {}
+
+  async get(prefix: string): Promise<Presentation> {
+    const hit = this.byPrefix.get(prefix);
+    if (hit !== undefined) return hit;
+    const p = await readPresentation(this.store, prefix);
+    if (this.byPrefix.size >= this.keep) this.byPrefix.delete(this.byPrefix.keys().next().value!);
+    this.byPrefix.set(prefix, p);
+    return p;
   }
-  const hit = byPrefix.get(prefix);
-  if (hit !== undefined) return hit;
-  const p = await readPresentation(store, prefix);
-  if (byPrefix.size >= KEEP) byPrefix.delete(byPrefix.keys().next().value!);
-  byPrefix.set(prefix, p);
-  return p;
 }

@@ -7,7 +7,7 @@ import { ObjectNotFoundError } from '../../storage/port.ts';
 import { contentTypeOf } from '../../storage/transfer.ts';
 import { PlaybackCache } from '../playback-cache.ts';
 import { SteerQuery } from '../fill-plans/schemas.ts';
-import { carryQuery, steeredMediaPlaylist, steeredMpd, type SteerRequest } from '../fill-plans/steered-manifests.ts';
+import { carryQuery, PresentationCache, steeredMediaPlaylist, steeredMpd, type SteerRequest } from '../fill-plans/steered-manifests.ts';
 import { publicOrigin } from '../public-url.ts';
 
 /** Parses a single `bytes=a-b` / `bytes=a-` range; anything else is served whole. */
@@ -27,6 +27,7 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
   const { titles, store } = deps;
   // The hot path: manifests are requested by every player every few seconds (see playback-cache.ts).
   const cache = new PlaybackCache();
+  const presentations = new PresentationCache(store);
   const { steering } = deps.fillPlans;
 
   /** A manifest rendered for one player's region (see fill-plans/steered-manifests.ts): never shared between players. */
@@ -37,7 +38,7 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
       .header('cache-control', 'private, max-age=10')
       .send(body);
   const steerRequest = async (req: FastifyRequest, id: string, region: string, session: string | undefined): Promise<SteerRequest> => ({
-    store,
+    presentations,
     steering: await steering.current(),
     titleId: id,
     prefix: await publishedPrefix(id),
