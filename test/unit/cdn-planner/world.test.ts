@@ -77,51 +77,58 @@ describe('pull-through caches', () => {
   });
 });
 
+/** The fixtures of the replay and audit tests: one cluster, one title of two 10 GB files. */
+const AT = Date.parse('2025-01-18T00:00:00Z');
+const edgeOf = (id: string, over: Partial<Appliance> = {}): Appliance => ({
+  id,
+  cluster: 'c',
+  region: 'r0',
+  capacityBytes: 1e12,
+  fillGbps: 1,
+  serveGbps: 1,
+  fillWindow: { start: '02:00', end: '14:00', tz: 'UTC' },
+  state: 'active',
+  ...over,
+});
+const twoFileWorld = (plays: Play[], appliances: Appliance[]): World => ({
+  regime: REGIMES[0]!,
+  regions: ['r0'],
+  appliances,
+  catalog: [
+    {
+      titleId: 't',
+      releasedAt: '2024-01-01T00:00:00Z',
+      files: [
+        { key: 'a', bytes: 1e10 },
+        { key: 'b', bytes: 1e10 },
+      ],
+    },
+  ],
+  fileKeys: ['a', 'b'],
+  fileBytes: Float64Array.of(1e10, 1e10),
+  fileTitle: Int32Array.of(0, 0),
+  planAtMs: AT,
+  historyDays: 12,
+  history: () => [],
+  warmup: [],
+  plays,
+  expected: [Float64Array.of(0, 0)],
+  releasedInHorizon: new Set(),
+});
+const planOf = (over: Partial<Plan>): Plan => ({
+  placements: {},
+  fills: [],
+  evictions: [],
+  stats: { at: new Date(AT).toISOString(), notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 },
+  ...over,
+});
+
 describe('replayPlan', () => {
-  const at = Date.parse('2025-01-18T00:00:00Z');
-  const edge = (id: string, state: Appliance['state'] = 'active'): Appliance => ({
-    id,
-    cluster: 'c',
-    region: 'r0',
-    capacityBytes: 1e12,
-    fillGbps: 1,
-    serveGbps: 1,
-    fillWindow: { start: '02:00', end: '14:00', tz: 'UTC' },
-    state,
-  });
+  const at = AT;
+  const edge = (id: string, state: Appliance['state'] = 'active'): Appliance => edgeOf(id, { state });
   const play = (hour: number, file: number, bytes = 1e9): Play => ({ ms: at + hour * 3_600_000, region: 0, file, bytes });
-  const world = (plays: Play[], appliances: Appliance[]): World => ({
-    regime: REGIMES[0]!,
-    regions: ['r0'],
-    appliances,
-    catalog: [
-      {
-        titleId: 't',
-        releasedAt: '2024-01-01T00:00:00Z',
-        files: [
-          { key: 'a', bytes: 1e10 },
-          { key: 'b', bytes: 1e10 },
-        ],
-      },
-    ],
-    fileKeys: ['a', 'b'],
-    fileBytes: Float64Array.of(1e10, 1e10),
-    fileTitle: Int32Array.of(0, 0),
-    planAtMs: at,
-    historyDays: 12,
-    history: () => [],
-    warmup: [],
-    plays,
-    expected: [Float64Array.of(0, 0)],
-    releasedInHorizon: new Set(),
-  });
-  const plan = (over: Partial<Plan>): Plan => ({
-    placements: {},
-    fills: [],
-    evictions: [],
-    stats: { at: new Date(at).toISOString(), notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 },
-    ...over,
-  });
+  const world = twoFileWorld;
+  const plan = planOf;
 
   it('serves a filled key only once its fill has ended, and counts the fill as origin egress', () => {
     const fill = {
@@ -192,50 +199,10 @@ describe('metrics written from the textbook', () => {
 });
 
 describe('auditPlan', () => {
-  const at = Date.parse('2025-01-18T00:00:00Z');
-  const edge = (id: string, over: Partial<Appliance> = {}): Appliance => ({
-    id,
-    cluster: 'c',
-    region: 'r0',
-    capacityBytes: 25e9,
-    fillGbps: 1,
-    serveGbps: 1,
-    fillWindow: { start: '02:00', end: '14:00', tz: 'Asia/Tokyo' },
-    state: 'active',
-    ...over,
-  });
-  const world = (appliances: Appliance[]): World => ({
-    regime: REGIMES[0]!,
-    regions: ['r0'],
-    appliances,
-    catalog: [
-      {
-        titleId: 't',
-        releasedAt: '2024-01-01T00:00:00Z',
-        files: [
-          { key: 'a', bytes: 1e10 },
-          { key: 'b', bytes: 1e10 },
-        ],
-      },
-    ],
-    fileKeys: ['a', 'b'],
-    fileBytes: Float64Array.of(1e10, 1e10),
-    fileTitle: Int32Array.of(0, 0),
-    planAtMs: at,
-    historyDays: 12,
-    history: () => [],
-    warmup: [],
-    plays: [],
-    expected: [Float64Array.of(0, 0)],
-    releasedInHorizon: new Set(),
-  });
-  const plan = (over: Partial<Plan>): Plan => ({
-    placements: {},
-    fills: [],
-    evictions: [],
-    stats: { at: new Date(at).toISOString(), notes: [], model: 'm', loadFactor: 1.25, clusters: [], unscheduled: 0 },
-    ...over,
-  });
+  const edge = (id: string, over: Partial<Appliance> = {}): Appliance =>
+    edgeOf(id, { capacityBytes: 25e9, fillWindow: { start: '02:00', end: '14:00', tz: 'Asia/Tokyo' }, ...over });
+  const world = (appliances: Appliance[]): World => twoFileWorld([], appliances);
+  const plan = planOf;
   // 10 GB at 1 Gbps takes 80 s; Tokyo's 02:00 is 17:00 UTC.
   const fill = (startUtc: string, over: Partial<Plan['fills'][number]> = {}): Plan['fills'][number] => {
     const start = Date.parse(startUtc);
