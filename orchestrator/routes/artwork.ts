@@ -30,7 +30,7 @@ import {
   type ArtworkManifest,
 } from '../../stills/manifest.ts';
 import { ObjectNotFoundError } from '../../storage/port.ts';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
 import { WorkGate } from '../work-gate.ts';
 import { HelperCrashedError, HelperProcess } from '../runtime/helper-process.ts';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { formatSummary, type Plan } from '../../cdn-planner/index.ts';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import { exportCatalog } from '../fill-plans/catalog.ts';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import { ROLES, type Role } from '../auth/roles.ts';

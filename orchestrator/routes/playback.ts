@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RouteDeps } from '../app.ts';
+import type { RouteDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody, IdParams, MediaParams } from '../schemas.ts';
 import { ObjectNotFoundError } from '../../storage/port.ts';

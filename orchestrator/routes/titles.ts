@@ -2,7 +2,7 @@ import { randomUUID, createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
 import { CreateTitleBody, ErrorBody, IdParams, ListQuery, TitleView, type TitleViewT } from '../schemas.ts';
 import { titlePrefix, type Title } from '../../titles/model.ts';

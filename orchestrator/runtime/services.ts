@@ -8,7 +8,8 @@ import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME, worker
 import type { WorkerOptions } from '../../workers/worker.ts';
 import { TitleStore } from '../../titles/store.ts';
 import { ApiKeyStore } from '../auth/keys.ts';
-import { buildApp, type App, type AppDeps } from '../app.ts';
+import { buildApp } from '../app.ts';
+import type { App, AppDeps } from '../deps.ts';
 import type { RuntimeConfig } from '../config.ts';
 import { startRedisServer, type RedisServer } from './children.ts';
 import { redactor, storageRoots } from '../../observability/redact.ts';

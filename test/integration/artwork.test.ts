@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featuresOf, decodeForAnalysis, hammingDistance } from '../../artwork/index.ts';
-import type { App } from '../../orchestrator/app.ts';
+import type { App } from '../../orchestrator/deps.ts';
 import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
 import { chooseFromBursts } from '../../stills/bursts.ts';
 import { extractCandidates } from '../../stills/extract.ts';

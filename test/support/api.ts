@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { App } from '../../orchestrator/app.ts';
+import type { App } from '../../orchestrator/deps.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
 import { waitUntil } from './wait.ts';

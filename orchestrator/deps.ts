@@ -1,0 +1,62 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyServerOptions,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ObjectStore } from '../storage/port.ts';
+import type { TitleStore } from '../titles/store.ts';
+import type { ApiKeyStore } from './auth/keys.ts';
+import type { FillPlanServices } from './fill-plans/steering.ts';
+import type { PlanRunnerOptions } from './fill-plans/plan-runner.ts';
+import type { ProtectionOptions } from './protection.ts';
+import type { Page } from './pages.ts';
+
+/**
+ * What the API is built from (`buildApp(deps)`) and what its routes are registered with. Types
+ * only: routes import them from here, and app.ts imports the routes, so no circle runs through
+ * the app's factory.
+ */
+export interface AppDeps {
+  readonly redis: Redis;
+  readonly queue: Queue;
+  readonly titles: TitleStore;
+  readonly store: ObjectStore;
+  /** API keys: every route but players' and public ones needs one (see auth/roles.ts). */
+  readonly keys: ApiKeyStore;
+  /** Largest master accepted by upload, in bytes. @defaultValue 50 GiB */
+  readonly maxUploadBytes?: number;
+  /** Scratch space (a still re-extracted when a frame off the shortlist is pinned). @defaultValue os.tmpdir() */
+  readonly tmpDir?: string;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Absolute URL players reach the API at (steered manifests); undefined: the address a request arrived on, never its Host header. */
+  readonly publicUrl?: string;
+  /** Origins fill plans may steer players to (https). @defaultValue none: plans with a `baseUrl` are refused */
+  readonly applianceOrigins?: readonly string[];
+  /** Fill plans are computed in a helper process: how many may wait, and its heap. */
+  readonly planner?: PlanRunnerOptions;
+  /** The browser pages this API serves (see pages.ts). @defaultValue all three */
+  readonly pages?: readonly Page[];
+  /** Different keys that must approve a fill plan before it steers players. @defaultValue 1 */
+  readonly planApprovals?: number;
+  /** Rate limits and load shedding (see protection.ts). */
+  readonly protection?: ProtectionOptions;
+}
+
+/** What the routes are registered with: the deps, plus the services built once per app. */
+export interface RouteDeps extends AppDeps {
+  readonly fillPlans: FillPlanServices;
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
