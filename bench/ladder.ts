@@ -216,7 +216,16 @@ async function main(): Promise<void> {
     settings: { preset: 'veryfast' },
     maxUploadBytes: 4 * 1024 ** 3,
   });
-  const rows: { name: string; bd: number; topSaved: number; share: number; analysisS: number; encodeS: number; gap: number; same: boolean }[] = [];
+  const rows: {
+    name: string;
+    bd: number;
+    topSaved: number;
+    share: number;
+    analysisS: number;
+    encodeS: number;
+    gap: number;
+    same: boolean;
+  }[] = [];
   const failures: string[] = [];
   console.log(
     `bench:ladder: ${masters.length} titles (real, derived, generated ${DURATION_S} s), x264 veryfast, ` +
