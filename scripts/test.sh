@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 npx tsc --noEmit -p .
+npx tsc -p orchestrator/console
 npx biome ci --colors=off .
 mkdir -p test-output
 status=0

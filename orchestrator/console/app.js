@@ -8,7 +8,13 @@ import { TitlePage } from './title.js';
 import { PlansPage } from './plans.js';
 import { PlanPage } from './plan.js';
 
-/** Hash routes: the API serves one page, and a reload keeps the operator where they were. */
+/** @typedef {import('./html.js').Markup} Markup */
+
+/**
+ * Hash routes: the API serves one page, and a reload keeps the operator where they were.
+ * Each view gets its route's captured groups.
+ * @type {[RegExp, (...groups: string[]) => Markup][]}
+ */
 const ROUTES = [
   [/^#\/titles\/([A-Za-z0-9_-]+)$/, (id) => html`<${TitlePage} id=${id} />`],
   [/^#\/plans\/([A-Za-z0-9_-]+)$/, (id) => html`<${PlanPage} id=${id} />`],
@@ -53,6 +59,7 @@ function App() {
 }
 
 // Preact 11 renders beside what a container holds: clear the static loading note first.
-const root = document.getElementById('root');
+// index.html has the element.
+const root = /** @type {HTMLElement} */ (document.getElementById('root'));
 root.textContent = '';
 render(html`<${App} />`, root);

@@ -2,7 +2,10 @@ import { html } from './html.js';
 
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
 
-/** Decimal bytes, three significant figures: 1.23 GB. */
+/**
+ * Decimal bytes, three significant figures: 1.23 GB.
+ * @param {number} n
+ */
 export function bytes(n) {
   if (!Number.isFinite(n)) return '—';
   let i = 0;
@@ -14,21 +17,29 @@ export function bytes(n) {
   return `${i === 0 ? v : v.toPrecision(3)} ${UNITS[i]}`;
 }
 
-export const kbps = (n) => (Number.isFinite(n) ? `${Math.round(n).toLocaleString('en')} kb/s` : '—');
-export const db = (n) => (Number.isFinite(n) ? `${n.toFixed(2)} dB` : '—');
+/** @param {number | undefined} n */
+export const kbps = (n) => (n !== undefined && Number.isFinite(n) ? `${Math.round(n).toLocaleString('en')} kb/s` : '—');
+/** @param {number | undefined} n */
+export const db = (n) => (n !== undefined && Number.isFinite(n) ? `${n.toFixed(2)} dB` : '—');
+/** @param {number} f a fraction */
 export const pct = (f) => (Number.isFinite(f) ? `${(f * 100).toFixed(1)} %` : '—');
 
-/** An ISO instant as `YYYY-MM-DD HH:MM:SS UTC` (operators across zones read the same thing). */
+/**
+ * An ISO instant as `YYYY-MM-DD HH:MM:SS UTC` (operators across zones read the same thing).
+ * @param {string | undefined} iso
+ */
 export function when(iso) {
   if (iso === undefined) return '—';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** @param {{ state: string }} props a title's or a fill plan's state */
 export function StateBadge({ state }) {
   return html`<span class=${`badge state-${state}`} data-state=${state}>${state}</span>`;
 }
 
+/** @param {{ value: number }} props percent */
 export function Progress({ value }) {
   return html`<span class="progress" title=${`${value} %`}><span class="bar" style=${`width:${value}%`}></span><span class="label">${value} %</span></span>`;
 }

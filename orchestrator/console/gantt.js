@@ -1,6 +1,12 @@
 import { html } from './html.js';
 import { bytes } from './format.js';
 
+/** @typedef {import('./types.js').ScheduledFill} ScheduledFill */
+/** @typedef {import('./types.js').WindowOccurrence} WindowOccurrence */
+/** A span of time, ms since the epoch. @typedef {{ start: number, end: number }} Span */
+/** A bar of the chart: back-to-back fills merged. @typedef {Span & { bytes: number, count: number }} Run */
+/** @typedef {{ id: string, fills: ScheduledFill[], windows?: WindowOccurrence[] }} GanttRow */
+
 /**
  * Per-appliance timeline of a cluster's fills: one row per appliance, a bar per run of
  * back-to-back fills, the appliances' fill windows shaded behind them when known.
@@ -13,13 +19,22 @@ const STEPS_S = [1, 5, 15, 60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86
 /**
  * The window occurrences, `[{ startAt, endAt }]` in UTC as the API computes them with the
  * planner's zone code, that overlap [from, to], as ms.
+ * @param {WindowOccurrence[]} occurrences
+ * @param {number} from
+ * @param {number} to
+ * @returns {Span[]}
  */
 function overlapping(occurrences, from, to) {
   return occurrences.map((o) => ({ start: Date.parse(o.startAt), end: Date.parse(o.endAt) })).filter((w) => w.end > from && w.start < to);
 }
 
-/** Merges fills that touch (within `gapMs`) so a thousand segments draw as a few bars. */
+/**
+ * Merges fills that touch (within `gapMs`) so a thousand segments draw as a few bars.
+ * @param {ScheduledFill[]} fills
+ * @param {number} gapMs
+ */
 function runs(fills, gapMs) {
+  /** @type {Run[]} */
   const out = [];
   for (const f of fills) {
     const start = Date.parse(f.startAt);
@@ -34,6 +49,10 @@ function runs(fills, gapMs) {
   return out;
 }
 
+/**
+ * @param {number} ms
+ * @param {number} stepS
+ */
 function label(ms, stepS) {
   const iso = new Date(ms).toISOString();
   if (stepS >= 86400) return iso.slice(5, 10);
@@ -46,13 +65,18 @@ function label(ms, stepS) {
  * (the plan view's `appliances[].windowOccurrences`; absent for a plan stored without its
  * appliances). The time axis spans the fills, widened to whole windows when the windows are
  * known (else to whole hours), in UTC.
+ * @param {{ rows: GanttRow[] }} props
  */
 export function Gantt({ rows }) {
   const all = rows.flatMap((r) => r.fills);
   if (all.length === 0) return html`<p class="muted">Nothing to fill in this cluster.</p>`;
   let from = Math.min(...all.map((f) => Date.parse(f.startAt)));
   let to = Math.max(...all.map((f) => Date.parse(f.endAt)));
-  const windows = new Map(rows.filter((r) => r.windows).map((r) => [r.id, overlapping(r.windows, from, to)]));
+  // The filter keeps the rows with windows.
+  /** @type {Map<string, Span[]>} */
+  const windows = new Map(
+    rows.filter((r) => r.windows).map((r) => [r.id, overlapping(/** @type {WindowOccurrence[]} */ (r.windows), from, to)]),
+  );
   const spans = [...windows.values()].flat();
   if (spans.length > 0) {
     from = Math.min(from, ...spans.map((w) => w.start));
@@ -63,8 +87,10 @@ export function Gantt({ rows }) {
   }
   const pw = W - M.left - M.right;
   const H = M.top + rows.length * ROW + M.bottom;
+  /** @param {number} ms */
   const sx = (ms) => M.left + ((ms - from) / (to - from)) * pw;
-  const stepS = STEPS_S.find((s) => (to - from) / 1000 / s <= 10) ?? STEPS_S.at(-1);
+  // STEPS_S is not empty.
+  const stepS = STEPS_S.find((s) => (to - from) / 1000 / s <= 10) ?? /** @type {number} */ (STEPS_S.at(-1));
   const ticks = [];
   for (let t = Math.ceil(from / (stepS * 1000)) * stepS * 1000; t <= to; t += stepS * 1000) ticks.push(t);
   const pxMs = (to - from) / pw;

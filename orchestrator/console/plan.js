@@ -4,10 +4,27 @@ import { api, describeError, useApi } from './api.js';
 import { bytes, pct, StateBadge, when } from './format.js';
 import { Gantt } from './gantt.js';
 
-/** Length of a daily HH:MM–HH:MM window, hours (end before start crosses midnight). */
+/** @typedef {import('./types.js').Appliance} Appliance */
+/** @typedef {import('./types.js').ApplianceSchedule} ApplianceSchedule */
+/** @typedef {import('./types.js').ClusterStats} ClusterStats */
+/** @typedef {import('./types.js').FillPlanMeta} FillPlanMeta */
+/** @typedef {import('./types.js').FillPlanView} FillPlanView */
+/** @typedef {import('./types.js').FillWindow} FillWindow */
+/**
+ * An appliance of the plan: its schedule, and the appliance itself when the plan carries it.
+ * @typedef {{ id: string, appliance: Appliance | undefined, schedule: ApplianceSchedule }} Member
+ */
+/** @typedef {Member & { appliance: Appliance }} KnownMember */
+/** A cluster's stats (when the plan has them) and appliances. @typedef {{ stats: ClusterStats | undefined, appliances: Member[] }} ClusterGroup */
+
+/**
+ * Length of a daily HH:MM–HH:MM window, hours (end before start crosses midnight).
+ * @param {FillWindow} win
+ */
 function windowHours(win) {
-  const [sh, sm] = win.start.split(':').map(Number);
-  const [eh, em] = win.end.split(':').map(Number);
+  // Both are HH:MM (the schema's pattern): two numbers each.
+  const [sh, sm] = /** @type {[number, number]} */ (win.start.split(':').map(Number));
+  const [eh, em] = /** @type {[number, number]} */ (win.end.split(':').map(Number));
   const m = (eh * 60 + em - (sh * 60 + sm) + 1440) % 1440;
   return (m === 0 ? 1440 : m) / 60;
 }
@@ -17,34 +34,49 @@ function windowHours(win) {
  * stats per cluster; when it also carries the appliances (cluster, window, fill rate) they are
  * used, and otherwise a single-cluster plan is unambiguous and a multi-cluster one is shown
  * with its appliances together.
+ * @param {FillPlanView} view
+ * @returns {[string, ClusterGroup][]}
  */
 function clusters(view) {
   const stats = view.plan.stats?.clusters ?? [];
   const ids = [...new Set([...Object.keys(view.schedule), ...Object.keys(view.plan.placements)])].sort();
+  /** @type {Map<string, Appliance>} */
   const known = new Map((view.appliances ?? []).map((a) => [a.id, a]));
+  /** @type {Map<string, ClusterGroup>} */
   const groups = new Map(stats.map((s) => [s.cluster, { stats: s, appliances: [] }]));
   for (const id of ids) {
     const a = known.get(id);
-    const name = a?.cluster ?? (stats.length === 1 ? stats[0].cluster : 'all clusters');
+    // stats[0] exists when there is exactly one; groups has `name` once set just above.
+    const name = a?.cluster ?? (stats.length === 1 ? /** @type {ClusterStats} */ (stats[0]).cluster : 'all clusters');
     if (!groups.has(name)) groups.set(name, { stats: undefined, appliances: [] });
-    groups.get(name).appliances.push({ id, appliance: a, schedule: view.schedule[id] ?? { fills: [], evictions: [], bytesToFill: 0 } });
+    /** @type {ClusterGroup} */ (groups.get(name)).appliances.push({
+      id,
+      appliance: a,
+      schedule: view.schedule[id] ?? { fills: [], evictions: [], bytesToFill: 0 },
+    });
   }
   return [...groups.entries()].filter(([, g]) => g.appliances.length > 0 || g.stats !== undefined);
 }
 
-/** Bytes one daily window can move into the cluster's active appliances, when their windows are known. */
+/**
+ * Bytes one daily window can move into the cluster's active appliances, when their windows are known.
+ * @param {Member[]} members
+ */
 function windowCapacityBytes(members) {
   if (members.length === 0 || members.some((m) => m.appliance === undefined)) return undefined;
-  return members
+  // None is without its appliance (checked above).
+  return /** @type {KnownMember[]} */ (members)
     .filter((m) => m.appliance.state === 'active')
     .reduce((s, m) => s + ((m.appliance.fillGbps * 1e9) / 8) * windowHours(m.appliance.fillWindow) * 3600, 0);
 }
 
+/** @param {{ value: number, of: number }} props */
 function Meter({ value, of }) {
   const f = of > 0 ? Math.min(1, value / of) : 0;
   return html`<span class=${`meter ${value > of ? 'over' : ''}`}><span class="bar" style=${`width:${(f * 100).toFixed(1)}%`}></span></span>`;
 }
 
+/** @param {{ name: string, stats: ClusterStats | undefined, members: Member[] }} props */
 function Cluster({ name, stats, members }) {
   const toFill = members.reduce((s, m) => s + m.schedule.bytesToFill, 0);
   const capacity = windowCapacityBytes(members);
@@ -80,17 +112,21 @@ function Cluster({ name, stats, members }) {
   </section>`;
 }
 
+/** @param {{ id: string }} props */
 export function PlanPage({ id }) {
+  /** @type {import('./api.js').ApiState<FillPlanView>} */
   const { data: view, error, setData } = useApi(`/v1/fill-plans/${id}`, 0);
   const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState(undefined);
+  const [actionError, setActionError] = useState(/** @type {unknown} */ (undefined));
   if (view === undefined)
     return html`<section>${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : html`<p class="muted">Loading…</p>`}</section>`;
 
+  /** @param {'approve' | 'reject'} verb */
   const decide = async (verb) => {
     setBusy(true);
     setActionError(undefined);
     try {
+      /** @type {import('./api.js').ApiResponse<FillPlanMeta>} */
       const { body: meta } = await api(`/v1/fill-plans/${id}/${verb}`, { method: 'POST' });
       // The answer is the plan's new meta: the schedule and stats are unchanged.
       setData({ ...view, ...meta });

@@ -2,7 +2,10 @@ import { html } from './html.js';
 import { describeError, useApi } from './api.js';
 import { bytes, StateBadge, when } from './format.js';
 
+/** @typedef {import('./types.js').FillPlanList} FillPlanList */
+
 export function PlansPage() {
+  /** @type {import('./api.js').ApiState<FillPlanList>} */
   const { data, error, loading } = useApi('/v1/fill-plans', 5000);
   return html`<section>
     <h1>Fill plans</h1>

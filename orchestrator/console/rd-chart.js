@@ -1,5 +1,14 @@
 import { html } from './html.js';
 
+/** @typedef {import('./types.js').RdPoint} RdPoint */
+/**
+ * A rung on the chart, predicted or measured: its size (a rendition's may be unknown), bitrate
+ * and PSNR-Y when known.
+ * @typedef {{ width?: number, height?: number, bitrateKbps: number, psnr?: number }} Mark
+ */
+/** @typedef {Mark & { psnr: number }} RatedMark */
+/** A sample: bitrate (kb/s) and PSNR-Y (dB). @typedef {[kbps: number, db: number]} Sample */
+
 /**
  * The rate-quality chart of a per-title ladder: every sampled size × CRF point, the upper
  * convex hull the ladder was chosen from, and the rungs (predicted, and measured once
@@ -11,7 +20,11 @@ const H = 380;
 const M = { left: 56, right: 150, top: 16, bottom: 44 };
 const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#edc948', '#9c755f', '#bab0ac'];
 
-/** 1-2-5 ticks across [lo, hi] (kb/s). */
+/**
+ * 1-2-5 ticks across [lo, hi] (kb/s).
+ * @param {number} lo
+ * @param {number} hi
+ */
 function logTicks(lo, hi) {
   const out = [];
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
@@ -23,6 +36,10 @@ function logTicks(lo, hi) {
   return out;
 }
 
+/**
+ * @param {number} lo
+ * @param {number} hi
+ */
 function linearTicks(lo, hi) {
   const span = hi - lo;
   const step = [0.5, 1, 2, 5, 10].find((s) => span / s <= 8) ?? 10;
@@ -31,13 +48,22 @@ function linearTicks(lo, hi) {
   return out;
 }
 
+/** @param {number} v kb/s */
 const kbLabel = (v) => (v >= 1000 ? `${v / 1000} M` : `${v} k`);
 
+/**
+ * A mark with its PSNR-Y: only those have a place on the chart.
+ * @param {Mark} m
+ * @returns {m is RatedMark}
+ */
+const rated = (m) => m.psnr !== undefined;
+
+/** @param {{ points?: RdPoint[], hull?: RdPoint[], rungs?: Mark[], measured?: Mark[] }} props */
 export function RdChart({ points = [], hull = [], rungs = [], measured = [] }) {
   const all = [
-    ...points.map((p) => [p.bitrateKbps, p.psnrY]),
-    ...rungs.filter((r) => r.psnr !== undefined).map((r) => [r.bitrateKbps, r.psnr]),
-    ...measured.filter((r) => r.psnr !== undefined).map((r) => [r.bitrateKbps, r.psnr]),
+    ...points.map(/** @returns {Sample} */ (p) => [p.bitrateKbps, p.psnrY]),
+    ...rungs.filter(rated).map(/** @returns {Sample} */ (r) => [r.bitrateKbps, r.psnr]),
+    ...measured.filter(rated).map(/** @returns {Sample} */ (r) => [r.bitrateKbps, r.psnr]),
   ].filter(([x, y]) => x > 0 && Number.isFinite(y));
   if (all.length === 0) return html`<p class="muted">No rate-quality samples for this title (fixed ladder, or analysis fell back).</p>`;
 
@@ -47,12 +73,16 @@ export function RdChart({ points = [], hull = [], rungs = [], measured = [] }) {
   const [y0, y1] = [Math.floor(Math.min(...ys) - 0.5), Math.ceil(Math.max(...ys) + 0.5)];
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
+  /** @param {number} kb */
   const sx = (kb) => M.left + ((Math.log10(kb) - x0) / (x1 - x0 || 1)) * pw;
+  /** @param {number} d dB */
   const sy = (d) => M.top + ph - ((d - y0) / (y1 - y0 || 1)) * ph;
 
   const heights = [...new Set(points.map((p) => p.height))].sort((a, b) => a - b);
+  /** @param {number} h */
   const colour = (h) => PALETTE[heights.indexOf(h) % PALETTE.length] ?? '#888';
   const sortedHull = [...hull].sort((a, b) => a.bitrateKbps - b.bitrateKbps);
+  /** @param {number} dy */
   const legendAt = (dy) => `translate(0 ${heights.length * 18 + dy})`;
   const hullPath = sortedHull.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p.bitrateKbps).toFixed(1)},${sy(p.psnrY).toFixed(1)}`).join(' ');
 
@@ -84,20 +114,16 @@ export function RdChart({ points = [], hull = [], rungs = [], measured = [] }) {
       )}
     </g>
     <g class="rd-rungs">
-      ${rungs
-        .filter((r) => r.psnr !== undefined)
-        .map(
-          (r, i) => html`<circle key=${`r${i}`} class="rd-rung" cx=${sx(r.bitrateKbps)} cy=${sy(r.psnr)} r="7">
+      ${rungs.filter(rated).map(
+        (r, i) => html`<circle key=${`r${i}`} class="rd-rung" cx=${sx(r.bitrateKbps)} cy=${sy(r.psnr)} r="7">
         <title>rung ${i}: ${r.width}×${r.height}, predicted ${Math.round(r.bitrateKbps)} kb/s, ${r.psnr.toFixed(2)} dB</title>
       </circle>`,
-        )}
-      ${measured
-        .filter((r) => r.psnr !== undefined)
-        .map(
-          (r, i) => html`<rect key=${`m${i}`} class="rd-measured" x=${sx(r.bitrateKbps) - 4} y=${sy(r.psnr) - 4} width="8" height="8">
+      )}
+      ${measured.filter(rated).map(
+        (r, i) => html`<rect key=${`m${i}`} class="rd-measured" x=${sx(r.bitrateKbps) - 4} y=${sy(r.psnr) - 4} width="8" height="8">
         <title>measured ${r.width}×${r.height}: ${Math.round(r.bitrateKbps)} kb/s, ${r.psnr.toFixed(2)} dB</title>
       </rect>`,
-        )}
+      )}
     </g>
     <g class="legend" transform=${`translate(${M.left + pw + 14} ${M.top + 6})`}>
       ${heights.map(

@@ -12,11 +12,13 @@ export function SignIn() {
       <button type="button" onClick=${() => setKey('')}>Sign out</button>
     </div>`;
   }
+  /** @param {import('preact').TargetedSubmitEvent<HTMLFormElement>} e */
   const submit = (e) => {
     e.preventDefault();
     setKey(draft.trim());
     setDraft('');
   };
+  /** @param {import('preact').TargetedInputEvent<HTMLInputElement>} e */
   const onInput = (e) => setDraft(e.currentTarget.value);
   return html`<form class="signin" onSubmit=${submit}>
     <label for="api-key">API key</label>

@@ -3,10 +3,22 @@ import { describeError, useApi } from './api.js';
 import { RdChart } from './rd-chart.js';
 import { db, kbps, pct, Progress, StateBadge, when } from './format.js';
 
+/** @typedef {import('./types.js').Rung} Rung */
+/** @typedef {import('./types.js').Rendition} Rendition */
+/** @typedef {import('./types.js').TitleView} TitleView */
+/** @typedef {import('./types.js').ArtworkImage} ArtworkImage */
+/** @typedef {import('./types.js').ArtworkView} ArtworkView */
+/** @typedef {import('./types.js').ArtworkPending} ArtworkPending */
+/** A rung and its packaged rendition, when there is one. @typedef {{ rung: Rung, rendition: Rendition | undefined }} Pair */
+/** @typedef {{ rung: Rung, rendition: Rendition }} MeasuredPair */
+
 /**
  * Pairs each ladder rung with its packaged rendition: by frame size, which a ladder never
  * repeats; by position among the video renditions when sizes differ (e.g. an odd height
  * rounded by the encoder).
+ * @param {Rung[]} ladder
+ * @param {Rendition[]} renditions
+ * @returns {Pair[]}
  */
 function pairRungs(ladder, renditions) {
   const video = renditions.filter((r) => r.kind === 'video');
@@ -16,6 +28,7 @@ function pairRungs(ladder, renditions) {
   }));
 }
 
+/** @param {{ pairs: Pair[] }} props */
 function LadderTable({ pairs }) {
   return html`<table class="grid ladder" data-test="ladder">
     <thead><tr>
@@ -44,23 +57,32 @@ function LadderTable({ pairs }) {
   </table>`;
 }
 
-/** One image per shortlisted frame: the 16:9 hero, in a format every browser decodes. */
+/**
+ * One image per shortlisted frame: the 16:9 hero, in a format every browser decodes.
+ * @param {ArtworkImage[]} images
+ */
 function heroOf(images) {
   const hero = images.filter((i) => i.shape === 'hero');
   return hero.find((i) => i.format === 'webp') ?? hero.find((i) => i.format === 'jpeg') ?? hero[0] ?? images[0];
 }
 
+/** @param {{ id: string }} props */
 function Artwork({ id }) {
-  const { data, status, error } = useApi(`/v1/titles/${id}/artwork`, 0);
+  /** @type {import('./api.js').ApiState<ArtworkView | ArtworkPending>} */
+  const { data: body, status, error } = useApi(`/v1/titles/${id}/artwork`, 0);
   if (error) return html`<p class="error" role="alert">${describeError(error)}</p>`;
-  if (data === undefined) return html`<p class="muted">Loading artwork…</p>`;
-  if (status === 202) return html`<p class="muted">Artwork is not computed yet (title ${data.titleState}).</p>`;
+  if (body === undefined) return html`<p class="muted">Loading artwork…</p>`;
+  // The route answers 202 with ArtworkPending, 200 with ArtworkView.
+  if (status === 202)
+    return html`<p class="muted">Artwork is not computed yet (title ${/** @type {ArtworkPending} */ (body).titleState}).</p>`;
+  const data = /** @type {ArtworkView} */ (body);
   if (data.status !== 'ready') return html`<p class="notice">Artwork ${data.status}: ${data.reason ?? data.error?.message ?? ''}</p>`;
   const shortlist = data.candidates.filter((c) => c.chosen && c.images.length > 0).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
   if (shortlist.length === 0) return html`<p class="muted">No frame was shortlisted.</p>`;
   return html`<div class="artwork" data-test="artwork">
     ${shortlist.map((c) => {
-      const img = heroOf(c.images);
+      // A shortlisted candidate has images, so a hero or at least a first image.
+      const img = /** @type {ArtworkImage} */ (heroOf(c.images));
       const primary = c.primary ? ' · primary' : '';
       const pinned = c.pinned ? ' (pinned)' : '';
       return html`<figure key=${c.atS} class=${c.primary ? 'primary' : ''}>
@@ -71,8 +93,10 @@ function Artwork({ id }) {
   </div>`;
 }
 
+/** @param {{ id: string }} props */
 export function TitlePage({ id }) {
   // Refreshed while it encodes; once final it stops changing, and a slow poll costs little.
+  /** @type {import('./api.js').ApiState<TitleView>} */
   const { data: t, error } = useApi(`/v1/titles/${id}`, 3000);
   if (t === undefined)
     return html`<section>${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : html`<p class="muted">Loading…</p>`}</section>`;
@@ -85,7 +109,7 @@ export function TitlePage({ id }) {
     psnr: rung.predictedPsnrDb,
   }));
   const measured = pairs
-    .filter((p) => p.rendition !== undefined)
+    .filter(/** @returns {p is MeasuredPair} */ (p) => p.rendition !== undefined)
     .map(({ rendition }) => ({
       width: rendition.width,
       height: rendition.height,

@@ -2,8 +2,11 @@ import { html } from './html.js';
 import { describeError, useApi } from './api.js';
 import { Progress, StateBadge, when } from './format.js';
 
+/** @typedef {import('./types.js').TitleList} TitleList */
+
 /** Titles, newest first, refreshed every two seconds while encodes run. */
 export function TitlesPage() {
+  /** @type {import('./api.js').ApiState<TitleList>} */
   const { data, error, loading } = useApi('/v1/titles?limit=100', 2000);
   return html`<section>
     <h1>Titles ${data ? html`<span class="muted">(${data.total})</span>` : ''}</h1>
