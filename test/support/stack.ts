@@ -61,8 +61,11 @@ export async function startTestStack(opts: {
     tmpDir: dir,
     publicUrl: opts.publicUrl,
     applianceOrigins: opts.applianceOrigins ?? [],
-    // Tests poll hard with one key; the limits have their own test (protection.test.ts).
-    protection: { ratePerMinute: 1_000_000 },
+    // Tests poll hard with one key; the limits have their own test (protection.test.ts). The API
+    // shares its event loop with the test runner here, whose own work (ffmpeg's output, plans'
+    // JSON) on a loaded machine would read as the API's delay and shed requests with 503: no
+    // shedding on event-loop delay (a product setting; shedding has its own test).
+    protection: { ratePerMinute: 1_000_000, maxEventLoopDelayMs: 0 },
   };
   const log = pino({ level: process.env.VF_TEST_LOG ?? 'silent' });
   const api = await createApi(config, redis.url, false);
