@@ -4,6 +4,13 @@ import { FILL_PLAN_LIMITS } from '../../orchestrator/fill-plans/schemas.ts';
 import { createApi } from '../../orchestrator/runtime/services.ts';
 import { actAsAdmin, startTestStack, type TestStack } from '../support/stack.ts';
 
+/**
+ * Plans run in a helper process at nice 19: on a machine busy with anything else it yields,
+ * and a cold helper (a new API, or one replaced after running out of heap) starts slowly. The
+ * cap on such tests is generous; the tests themselves wait for the answer, not for time.
+ */
+const PLAN_TEST_TIMEOUT_MS = 300_000;
+
 /** The fill-plan operator API through app.inject: compute, read, approve, reject, bad input. */
 
 const appliances = [
@@ -117,17 +124,21 @@ describe('fill-plan API', () => {
     }
   });
 
-  it('still serves a plan stored without its appliances, without them', async () => {
-    const created = await create();
-    await stack.api.store.delete(`fill-plans/${created.id}/appliances.json`);
-    const res = await inject('GET', `/v1/fill-plans/${created.id}`);
-    expect(res.statusCode).toBe(200);
-    const view = res.json<Record<string, unknown> & { schedule: Record<string, { fills: unknown[] }> }>();
-    expect(view).not.toHaveProperty('appliances');
-    expect(view.schedule['edge-1']!.fills.length).toBeGreaterThan(0);
-    // Approvable too: it steers nothing, as no appliance of it is known.
-    expect((await inject('POST', `/v1/fill-plans/${created.id}/approve`)).statusCode).toBe(200);
-  });
+  it(
+    'still serves a plan stored without its appliances, without them',
+    async () => {
+      const created = await create();
+      await stack.api.store.delete(`fill-plans/${created.id}/appliances.json`);
+      const res = await inject('GET', `/v1/fill-plans/${created.id}`);
+      expect(res.statusCode).toBe(200);
+      const view = res.json<Record<string, unknown> & { schedule: Record<string, { fills: unknown[] }> }>();
+      expect(view).not.toHaveProperty('appliances');
+      expect(view.schedule['edge-1']!.fills.length).toBeGreaterThan(0);
+      // Approvable too: it steers nothing, as no appliance of it is known.
+      expect((await inject('POST', `/v1/fill-plans/${created.id}/approve`)).statusCode).toBe(200);
+    },
+    PLAN_TEST_TIMEOUT_MS,
+  );
 
   it('serves the catalog of ready titles as the planner reads it, not as a plan id', async () => {
     const res = await inject('GET', '/v1/fill-plans/catalog');
@@ -344,20 +355,24 @@ describe('fill-plan API', () => {
     expect(garbled.json()).toMatchObject({ code: 'VF_INVALID_JSON' });
   });
 
-  it("fails a plan that outgrows its helper's heap with 422, and the API serves on", async () => {
-    const small = await createApi(stack.config, stack.redis.url, false, { planner: { maxHeapMb: 32 } });
-    try {
-      actAsAdmin(small.app, stack.adminKey);
-      const bigViews = Array.from({ length: 200_000 }, (_, i) => ({ ...views[i % views.length]!, bytes: i }));
-      const res = await small.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { ...body, views: bigViews } });
-      expect(res.statusCode, res.body).toBe(422);
-      expect(res.json()).toMatchObject({ code: 'VF_FILL_PLAN_TOO_LARGE' });
-      // A new helper takes the next plan.
-      expect((await small.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: body })).statusCode).toBe(201);
-    } finally {
-      await small.close();
-    }
-  });
+  it(
+    "fails a plan that outgrows its helper's heap with 422, and the API serves on",
+    async () => {
+      const small = await createApi(stack.config, stack.redis.url, false, { planner: { maxHeapMb: 32 } });
+      try {
+        actAsAdmin(small.app, stack.adminKey);
+        const bigViews = Array.from({ length: 200_000 }, (_, i) => ({ ...views[i % views.length]!, bytes: i }));
+        const res = await small.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: { ...body, views: bigViews } });
+        expect(res.statusCode, res.body).toBe(422);
+        expect(res.json()).toMatchObject({ code: 'VF_FILL_PLAN_TOO_LARGE' });
+        // A new helper takes the next plan.
+        expect((await small.app.inject({ method: 'POST', url: '/v1/fill-plans', payload: body })).statusCode).toBe(201);
+      } finally {
+        await small.close();
+      }
+    },
+    PLAN_TEST_TIMEOUT_MS,
+  );
 
   it("accepts a plan body far past the API's default JSON limit (route-level body limit)", async () => {
     const big = Array.from({ length: 3000 }, (_, t) => ({
