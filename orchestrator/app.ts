@@ -87,7 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.status(404).send({ statusCode: 404, code: e.code, error: 'Not Found', message: e.message });
   });
 
-  const routeDeps: RouteDeps = { ...deps, fillPlans: createFillPlanServices(deps.store, deps.applianceOrigins ?? []) };
+  const routeDeps: RouteDeps = { ...deps, jobs: deps.queue, fillPlans: createFillPlanServices(deps.store, deps.applianceOrigins ?? []) };
   // First: its hooks (request latency, log bindings) must cover every route.
   await installObservability(app, deps);
   await app.register(healthRoutes, routeDeps);

@@ -7,7 +7,7 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ObjectStore } from '../storage/port.ts';
 import type { TitleStore } from '../titles/store.ts';
@@ -22,7 +22,23 @@ import type { Page } from './pages.ts';
  * only: routes import them from here, and app.ts imports the routes, so no circle runs through
  * the app's factory.
  */
+/** Where a route queues a job: the upload queues a title's first (see pipeline/graph.ts). */
+export interface JobQueue {
+  add(name: string, data: unknown, opts?: JobsOptions): Promise<unknown>;
+}
+
+/** A backing service that /health asks whether it answers. */
+export interface Pingable {
+  ping(): Promise<unknown>;
+}
+
 export interface AppDeps {
+  /**
+   * Whole clients, for the plugins buildApp installs on the app: rate limits share their counts
+   * through @fastify/rate-limit's Redis store, /metrics reads BullMQ's lists and the workers'
+   * job metrics, bull-board shows the queue. Routes see them only as {@link RouteDeps}' small
+   * interfaces.
+   */
   readonly redis: Redis;
   readonly queue: Queue;
   readonly titles: TitleStore;
@@ -48,9 +64,11 @@ export interface AppDeps {
   readonly protection?: ProtectionOptions;
 }
 
-/** What the routes are registered with: the deps, plus the services built once per app. */
-export interface RouteDeps extends AppDeps {
+/** What the routes are registered with: the deps, with the clients narrowed to what routes do, plus the services built once per app. */
+export interface RouteDeps extends Omit<AppDeps, 'redis' | 'queue'> {
   readonly fillPlans: FillPlanServices;
+  readonly jobs: JobQueue;
+  readonly redis: Pingable;
 }
 
 export type App = FastifyInstance<

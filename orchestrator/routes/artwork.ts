@@ -30,7 +30,7 @@ import {
   type ArtworkManifest,
 } from '../../stills/manifest.ts';
 import { ObjectNotFoundError } from '../../storage/port.ts';
-import type { AppDeps } from '../deps.ts';
+import type { RouteDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
 import { WorkGate } from '../work-gate.ts';
 import { HelperCrashedError, HelperProcess } from '../runtime/helper-process.ts';
@@ -54,7 +54,7 @@ async function writeLimited(body: Readable, file: string, limit: number): Promis
   await pipeline(body, count, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
 }
 
-export const artworkRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+export const artworkRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { titles, store } = deps;
   // Decodes and crops (uploads and pinned frames) run one at a time, in a helper process (each
   // holds up to ~250 MB); the rest wait their turn with their bodies unread, and past 32

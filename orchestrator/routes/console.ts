@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { AppDeps } from '../deps.ts';
+import type { RouteDeps } from '../deps.ts';
 import { pageCsp } from './page-csp.ts';
 
 /**
@@ -77,7 +77,7 @@ function load(file: string, cacheControl: string): Asset {
   return { body, contentType, etag, cacheControl };
 }
 
-export const consoleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app) => {
+export const consoleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app) => {
   // Console modules change with the API: revalidate every time (cheap, ETag). Vendor builds
   // change only with package versions, so browsers may keep them a day.
   const own = new Map(CONSOLE_FILES.map((f) => [f, load(path.join(CONSOLE_DIR, f), 'no-cache')]));

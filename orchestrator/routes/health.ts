@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../deps.ts';
+import type { RouteDeps } from '../deps.ts';
 import { ErrorBody } from '../schemas.ts';
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
@@ -21,7 +21,7 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 2000): Promise<{ ok
   }
 }
 
-export const healthRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+export const healthRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   app.get(
     '/health',
     {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../deps.ts';
+import type { RouteDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
 import { ErrorBody } from '../schemas.ts';
 import { ROLES, type Role } from '../auth/roles.ts';
@@ -8,7 +8,7 @@ import { ROLES, type Role } from '../auth/roles.ts';
 const KeyRecord = Type.Object({ id: Type.String(), name: Type.String(), role: Type.String(), createdAt: Type.String() });
 
 /** Admin routes for API keys. A key is returned once, at creation; only its hash is kept. */
-export const keyRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
+export const keyRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { keys } = deps;
   app.post(
     '/v1/keys',

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../deps.ts';
+import type { RouteDeps } from '../deps.ts';
 import { pageCsp } from './page-csp.ts';
 
 /**
@@ -132,7 +132,7 @@ const PAGE_CSP = Object.fromEntries(
   ]),
 ) as Record<keyof typeof PAGES, string>;
 
-export const playerRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app) => {
+export const playerRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app) => {
   app.get(
     '/player/:file',
     {

@@ -2,7 +2,7 @@ import { randomUUID, createHash } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AppDeps } from '../deps.ts';
+import type { RouteDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
 import { CreateTitleBody, ErrorBody, IdParams, ListQuery, TitleView, type TitleViewT } from '../schemas.ts';
 import { titlePrefix, type Title } from '../../titles/model.ts';
@@ -72,15 +72,15 @@ function meter(limit: number): Transform & { bytes: number; sha256: () => string
   return m;
 }
 
-export const titleRoutes: FastifyPluginAsyncTypebox<AppDeps> = async (app, deps) => {
-  const { titles, store, queue } = deps;
+export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
+  const { titles, store, jobs } = deps;
   const maxUpload = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
 
   acceptRawBodies(app, ['application/octet-stream', /^video\/[\w.+-]+$/]);
 
   const enqueueProbe = async (id: string): Promise<void> => {
     const job = probeJob(id);
-    await queue.add(job.name, job.data, job.opts);
+    await jobs.add(job.name, job.data, job.opts);
   };
 
   app.post(
