@@ -145,6 +145,17 @@ function worstPeakToMean(world: World, served: ReadonlyMap<string, number>): num
   return worst;
 }
 
+/** Cluster-wide strategies (caches, oracles): one budget per region, the sum of its usable appliances' serving capacity. */
+function clusterServingBudget(world: World): ServingBudget {
+  const byRegion = world.regions.map((region, r): [string, number] => [
+    region,
+    clusterOf(world, r)
+      .filter(usable)
+      .reduce((s, a) => s + (a.serveGbps ?? 0), 0),
+  ]);
+  return new ServingBudget(new Map(byRegion));
+}
+
 /** A whole-file pull-through cache: `access` is true on a hit; a miss admits the file, evicting by the policy. */
 export interface Cache {
   access(file: number, bytes: number): boolean;
@@ -219,16 +230,7 @@ export function replayClusterCache(world: World, name: string, make: (capacityBy
     ),
   );
   for (const play of world.warmup) caches[play.region]!.access(play.file, world.fileBytes[play.file]!);
-  const budget = new ServingBudget(
-    new Map(
-      world.regions.map((region, r) => [
-        region,
-        clusterOf(world, r)
-          .filter(usable)
-          .reduce((s, a) => s + (a.serveGbps ?? 0), 0),
-      ]),
-    ),
-  );
+  const budget = clusterServingBudget(world);
   const tally = new Tally(world);
   for (const play of world.plays) {
     const hit = caches[play.region]!.access(play.file, world.fileBytes[play.file]!);
@@ -307,16 +309,7 @@ export function replayOracle(world: World, name: string, value: readonly Float64
     }
     return set;
   });
-  const budget = new ServingBudget(
-    new Map(
-      world.regions.map((region, r) => [
-        region,
-        clusterOf(world, r)
-          .filter(usable)
-          .reduce((s, a) => s + (a.serveGbps ?? 0), 0),
-      ]),
-    ),
-  );
+  const budget = clusterServingBudget(world);
   const tally = new Tally(world);
   for (const play of world.plays)
     tally.record(play, placed[play.region]!.has(play.file) && budget.take([world.regions[play.region]!], play) !== undefined);
