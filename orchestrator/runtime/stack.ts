@@ -10,6 +10,7 @@ import { processId, stopProcess } from './processes.ts';
 import { connectedProducer, createQueue } from '../../pipeline/queue.ts';
 import path from 'node:path';
 import type { ApiKeyStore } from '../auth/keys.ts';
+import { newestWins } from './newest-wins.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/vodforge.mjs', import.meta.url));
 
@@ -115,14 +116,20 @@ async function startLocked(
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`;
   const env = { ...process.env, ...configToEnv(config, redis.url) };
   const children: WorkerChild[] = [];
+  // Children start (and restart) close together: each start reads the process ids afresh, and
+  // only the newest reading is written, so a slower older one cannot leave a worker out.
+  const writeChildren = newestWins(
+    async () => {
+      const workers = children.flatMap((c) => (c.pid === undefined ? [] : [c.pid]));
+      const redisPid = redis.server?.child.pid;
+      return Promise.all([Promise.all(workers.map((pid) => processId(pid))), redisPid === undefined ? undefined : processId(redisPid)]);
+    },
+    ([w, r]) => lock.recordChildren({ workers: w, ...(r === undefined ? {} : { redis: r }) }),
+  );
   const recordChildren = (): void => {
-    const workers = children.flatMap((c) => (c.pid === undefined ? [] : [{ pid: c.pid }]));
-    const redisPid = redis.server?.child.pid;
-    void Promise.all([Promise.all(workers.map((w) => processId(w.pid))), redisPid === undefined ? undefined : processId(redisPid)])
-      .then(([w, r]) => lock.recordChildren({ workers: w, ...(r === undefined ? {} : { redis: r }) }))
-      .catch((err: unknown) =>
-        log.warn({ err: (err as Error).message, lock: lock.file }, 'could not record child processes in the data dir lock'),
-      );
+    writeChildren().catch((err: unknown) =>
+      log.warn({ err: (err as Error).message, lock: lock.file }, 'could not record child processes in the data dir lock'),
+    );
   };
   for (let i = 0; i < options.workers; i++) children.push(new WorkerChild(i, env, log, recordChildren));
   for (const c of children) c.start();
