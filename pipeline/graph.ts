@@ -42,11 +42,14 @@ export interface Step {
   readonly priority?: number;
 }
 
+/** Attempts of every job that does not set its own: the queue's default. */
+const ATTEMPTS = DEFAULT_JOB_OPTIONS.attempts ?? 1;
+
 export const PIPELINE = {
   probe: {
     does: 'probe and scan the master; choose the ladder policy',
     queues: ['build-ladder', 'package'],
-    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+    attempts: ATTEMPTS,
   },
   sample: {
     does: 'encode and measure one window at every candidate size and CRF',
@@ -55,33 +58,33 @@ export const PIPELINE = {
     parent: { job: 'build-ladder', onFailure: 'is ignored by the parent' },
     attempts: 2,
   },
-  'build-ladder': { does: 'hull of the samples to the per-title ladder', queues: ['package'], attempts: DEFAULT_JOB_OPTIONS.attempts! },
+  'build-ladder': { does: 'hull of the samples to the per-title ladder', queues: ['package'], attempts: ATTEMPTS },
   'encode-chunk': {
     does: 'encode one chunk of every rung',
     queues: [],
     parent: { job: 'package', onFailure: 'fails the parent' },
-    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+    attempts: ATTEMPTS,
   },
   'encode-audio': {
     does: 'encode the audio track once',
     queues: [],
     parent: { job: 'package', onFailure: 'fails the parent' },
-    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+    attempts: ATTEMPTS,
   },
   package: {
     does: 'stitch, package CMAF (HLS + DASH) and publish atomically; re-queue lost chunks',
     queues: ['encode-chunk', 'measure-rungs', 'artwork'],
-    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+    attempts: ATTEMPTS,
   },
   // Below every encode job and above artwork: the figures are part of the title's record.
   'measure-rungs': {
     does: 'PSNR/SSIM of every published rung against the master',
     queues: [],
-    attempts: DEFAULT_JOB_OPTIONS.attempts!,
+    attempts: ATTEMPTS,
     priority: 50,
   },
   // Artwork never gates `ready`, and a free worker takes it only when no chunk of any title waits.
-  artwork: { does: 'score frames, shortlist and crop the artwork', queues: [], attempts: DEFAULT_JOB_OPTIONS.attempts!, priority: 100 },
+  artwork: { does: 'score frames, shortlist and crop the artwork', queues: [], attempts: ATTEMPTS, priority: 100 },
 } as const satisfies { readonly [N in JobName]: Step };
 
 /** BullMQ options of a job of `name`, from the table. */
