@@ -129,30 +129,23 @@ describe('replayPlan', () => {
   const play = (hour: number, file: number, bytes = 1e9): Play => ({ ms: at + hour * 3_600_000, region: 0, file, bytes });
   const world = twoFileWorld;
   const plan = planOf;
+  /** File b filled onto e1 from the origin, 02:00-03:00. */
+  const fill = {
+    applianceId: 'e1',
+    key: 'b',
+    bytes: 1e10,
+    startAt: new Date(at + 2 * 3_600_000).toISOString(),
+    endAt: new Date(at + 3 * 3_600_000).toISOString(),
+    source: 'origin',
+  };
 
   it('serves a filled key only once its fill has ended, and counts the fill as origin egress', () => {
-    const fill = {
-      applianceId: 'e1',
-      key: 'b',
-      bytes: 1e10,
-      startAt: new Date(at + 2 * 3_600_000).toISOString(),
-      endAt: new Date(at + 3 * 3_600_000).toISOString(),
-      source: 'origin',
-    };
     const out = replayPlan(world([play(1, 1), play(4, 1)], [edge('e1')]), plan({ fills: [fill] }), {});
     expect(out.servedBytes).toBe(1e9);
     expect(out.originBytes).toBe(1e9 + 1e10);
   });
 
   it("stops serving an evicted key at the appliance's first fill, and a down appliance serves nothing", () => {
-    const fill = {
-      applianceId: 'e1',
-      key: 'b',
-      bytes: 1e10,
-      startAt: new Date(at + 2 * 3_600_000).toISOString(),
-      endAt: new Date(at + 3 * 3_600_000).toISOString(),
-      source: 'origin',
-    };
     const out = replayPlan(
       world([play(1, 0), play(5, 0)], [edge('e1')]),
       plan({ fills: [fill], evictions: [{ applianceId: 'e1', key: 'a' }] }),
