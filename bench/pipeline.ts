@@ -13,7 +13,9 @@ import { startRedisServer } from '../orchestrator/runtime/children.ts';
 import { createApi, startWorker } from '../orchestrator/runtime/services.ts';
 import type { RuntimeConfig } from '../orchestrator/config.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../ffmpeg/encode-settings.ts';
-import { buildEncodeAudioArgs, buildEncodeChunkArgs } from '../ffmpeg/args.ts';
+import { buildEncodeChunkArgs } from '../ffmpeg/args.ts';
+import { buildEncodeAudioArgs, buildLoudnessScanArgs } from '../ffmpeg/audio-args.ts';
+import { parseLoudnorm } from '../workers/measure/loudness.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import { probeMaster } from '../ffmpeg/probe.ts';
 import { appleLadder } from '../ladder/fixed.ts';
@@ -53,14 +55,18 @@ async function main(): Promise<void> {
         outputs: ladder.map((_, i) => path.join(plainOut, `r${i}.mp4`)),
         settings,
       });
+      // The audio as vodforge makes it: a loudness scan, then the normalised encode.
+      const stream = { input: master, streamIndex: 0, offsetS: 0 };
+      const target = { integratedLufs: settings.loudnessLufs, truePeakDbtp: settings.truePeakDbtp };
+      const scan = await runFfmpeg(buildLoudnessScanArgs({ kind: 'loudness-scan', ...stream, channels: 2, target }));
       const audio = buildEncodeAudioArgs({
         kind: 'encode-audio',
-        input: master,
-        offsetS: 0,
+        ...stream,
+        format: { codec: 'aac', channels: 2, bitrateKbps: settings.audioBitrateKbps },
         output: path.join(plainOut, 'a.m4a'),
-        bitrateKbps: settings.audioBitrateKbps,
+        target,
+        measured: parseLoudnorm(scan.stderrTail).input,
       });
-      // One process: the audio output maps from the same (first) input, so drop its `-i`.
       await runFfmpeg([...video, ...audio.slice(2)]);
     });
 

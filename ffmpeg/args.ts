@@ -3,6 +3,7 @@
  * Nothing here probes or spawns; the caller probes once and passes what it learned.
  */
 import { masterInput } from './master-input.ts';
+import { buildEncodeAudioArgs, buildLoudnessScanArgs, type EncodeAudioCommand, type LoudnessScanCommand } from './audio-args.ts';
 import type { ActiveArea } from './probe.ts';
 import type { EncodeSettings } from './encode-settings.ts';
 import { sourceFrameFilters, sourceInputArgs, type FrameTimeline } from './source-frames.ts';
@@ -35,15 +36,6 @@ export interface EncodeChunkCommand {
   readonly crop?: ActiveArea;
 }
 
-export interface EncodeAudioCommand {
-  readonly kind: 'encode-audio';
-  readonly input: string;
-  /** Audio start minus video start, in seconds: positive means audio starts late and is padded. */
-  readonly offsetS: number;
-  readonly output: string;
-  readonly bitrateKbps: number;
-}
-
 export interface SegmentCommand {
   readonly kind: 'segment';
   /** An ffconcat list naming the rung's chunks in order, or a single media file. */
@@ -54,10 +46,23 @@ export interface SegmentCommand {
   readonly outDir: string;
 }
 
-export type FfmpegCommand = EncodeChunkCommand | EncodeAudioCommand | SegmentCommand;
+/** Text subtitle streams of the master converted to WebVTT, one file each, in one read of the master. */
+export interface ExtractSubtitlesCommand {
+  readonly kind: 'extract-subtitles';
+  readonly input: string;
+  /** `0:s:<streamIndex>` of the master to `output`. */
+  readonly streams: readonly { readonly streamIndex: number; readonly output: string }[];
+}
 
-/** Seconds with enough digits to be exact at any frame rate, without exponent notation. */
-const secs = (s: number): string => s.toFixed(6);
+export function buildExtractSubtitlesArgs(cmd: ExtractSubtitlesCommand): string[] {
+  if (cmd.streams.length === 0) throw new RangeError('extract-subtitles needs at least one stream');
+  return [
+    ...masterInput(cmd.input),
+    ...cmd.streams.flatMap((s) => ['-map', `0:s:${s.streamIndex}`, '-c:s', 'webvtt', '-f', 'webvtt', s.output]),
+  ];
+}
+
+export type FfmpegCommand = EncodeChunkCommand | EncodeAudioCommand | LoudnessScanCommand | ExtractSubtitlesCommand | SegmentCommand;
 
 /** `crop` filter keeping `area` of the frame; empty when there is nothing to crop, so graphs of masters without bars are unchanged. */
 export function cropFilters(area: ActiveArea | undefined): string[] {
@@ -135,42 +140,6 @@ export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
   ];
 }
 
-export function audioFilter(offsetS: number): string {
-  const align =
-    offsetS > 0.0005
-      ? [`adelay=delays=${Math.round(offsetS * 1000)}:all=1`]
-      : offsetS < -0.0005
-        ? [`atrim=start=${secs(-offsetS)}`, 'asetpts=PTS-STARTPTS']
-        : [];
-  return ['asetpts=PTS-STARTPTS', ...align, 'aresample=48000', 'aformat=channel_layouts=stereo'].join(',');
-}
-
-export function buildEncodeAudioArgs(cmd: EncodeAudioCommand): string[] {
-  return [
-    ...masterInput(cmd.input),
-    '-map',
-    '0:a:0',
-    '-vn',
-    '-sn',
-    '-dn',
-    '-af',
-    audioFilter(cmd.offsetS),
-    '-c:a',
-    'aac',
-    '-profile:a',
-    'aac_low',
-    '-b:a',
-    `${cmd.bitrateKbps}k`,
-    '-ac',
-    '2',
-    '-ar',
-    '48000',
-    '-f',
-    'mp4',
-    cmd.output,
-  ];
-}
-
 export function buildSegmentArgs(cmd: SegmentCommand): string[] {
   return [
     ...(cmd.inputIsConcatList ? ['-f', 'concat', '-safe', '0'] : []),
@@ -205,6 +174,10 @@ export function buildArgs(cmd: FfmpegCommand): string[] {
       return buildEncodeChunkArgs(cmd);
     case 'encode-audio':
       return buildEncodeAudioArgs(cmd);
+    case 'loudness-scan':
+      return buildLoudnessScanArgs(cmd);
+    case 'extract-subtitles':
+      return buildExtractSubtitlesArgs(cmd);
     case 'segment':
       return buildSegmentArgs(cmd);
   }

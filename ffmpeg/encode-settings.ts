@@ -19,6 +19,15 @@ export interface EncodeSettings {
   readonly bufsizeRatio: number;
   /** AAC-LC stereo bitrate in kbit/s. @defaultValue 128 */
   readonly audioBitrateKbps: number;
+  /** AC-3 5.1 bitrate in kbit/s, for sources of more than two channels (Apple's authoring specification: 384). @defaultValue 384 */
+  readonly multichannelBitrateKbps: number;
+  /**
+   * Integrated loudness every audio rendition is normalised to, in LUFS: -23 is EBU R128
+   * (broadcast, the living room); -16 suits catalogues watched mostly on phones. @defaultValue -23
+   */
+  readonly loudnessLufs: number;
+  /** Highest true peak after normalisation, in dBTP (EBU R128: -1). @defaultValue -1 */
+  readonly truePeakDbtp: number;
 }
 
 export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
@@ -29,6 +38,9 @@ export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
   maxrateRatio: 1.5,
   bufsizeRatio: 2,
   audioBitrateKbps: 128,
+  multichannelBitrateKbps: 384,
+  loudnessLufs: -23,
+  truePeakDbtp: -1,
 };
 
 export class InvalidSettingsError extends Error {
@@ -47,7 +59,13 @@ export function validateEncodeSettings(s: EncodeSettings): EncodeSettings {
   positive('segmentS', s.segmentS);
   positive('gopS', s.gopS);
   positive('audioBitrateKbps', s.audioBitrateKbps);
+  positive('multichannelBitrateKbps', s.multichannelBitrateKbps);
   positive('maxrateRatio', s.maxrateRatio, 0.999);
+  // loudnorm's own bounds: I in [-70, -5] LUFS, TP in [-9, 0] dBTP.
+  if (!(s.loudnessLufs >= -70 && s.loudnessLufs <= -5))
+    throw new InvalidSettingsError(`Expected \`loudnessLufs\` to be between -70 and -5 LUFS, got ${String(s.loudnessLufs)}`);
+  if (!(s.truePeakDbtp >= -9 && s.truePeakDbtp <= 0))
+    throw new InvalidSettingsError(`Expected \`truePeakDbtp\` to be between -9 and 0 dBTP, got ${String(s.truePeakDbtp)}`);
   positive('bufsizeRatio', s.bufsizeRatio);
   if (!Number.isInteger(s.chunkSegments) || s.chunkSegments < 1) {
     throw new InvalidSettingsError(`Expected \`chunkSegments\` to be an integer >= 1, got ${String(s.chunkSegments)}`);

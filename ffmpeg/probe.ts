@@ -1,6 +1,8 @@
 import { masterInputOptions, refusedDemuxer } from './master-input.ts';
 import { BadInputError, FfmpegExitError } from './errors.ts';
 import { runProbe, type RunOptions } from './run.ts';
+import type { Deinterlace } from './deinterlace.ts';
+import { displayRotation, uprightSize, type RawGeometry, type Rotation } from './video-geometry.ts';
 
 export interface Rational {
   readonly num: number;
@@ -9,13 +11,29 @@ export interface Rational {
 
 export interface VideoInfo {
   readonly codec: string;
-  /** Coded size in pixels. */
+  /**
+   * Size of the decoded frames in pixels, as ffmpeg's filters get them: the coded size turned
+   * upright by the display rotation (ffmpeg autorotates every decode; see `video-geometry.ts`).
+   * "Coded" elsewhere (active area, quality) means this size, before the sample aspect ratio.
+   */
   readonly width: number;
   readonly height: number;
-  /** Size as displayed, after the sample aspect ratio is applied (720x576 16:9 PAL → 1024x576). */
+  /** Size as displayed, after the sample aspect ratio is applied (720x576 16:9 PAL → 1024x576), upright. */
   readonly displayWidth: number;
   readonly displayHeight: number;
+  /** Clockwise turn that displays the coded picture upright (a phone held in portrait: 90); absent when none. */
+  readonly rotation?: Exclude<Rotation, 0>;
+  /**
+   * The title's frame rate: the master's, or its field rate once deinterlaced field by field
+   * (50i → 50). Every frame count of the title is on this rate (`source-frames.ts`).
+   */
   readonly frameRate: Rational;
+  /** The master's own frame rate, when deinterlacing changed the title's (`frameRate`). */
+  readonly codedFrameRate?: Rational;
+  /** How the master is deinterlaced before the ladder, as measured by the probe job (`idet`); absent when progressive. */
+  readonly deinterlace?: Deinterlace;
+  /** ffprobe's `field_order` as the stream flags it (`progressive`, `tt`, `bb`, ...): a flag, not a measurement. */
+  readonly fieldOrder?: string;
   /** First presentation timestamp of the video stream, in seconds, as the container states it. */
   readonly startTimeS: number;
   /**
@@ -41,11 +59,30 @@ export interface ActiveArea {
   readonly height: number;
 }
 
-export interface AudioInfo {
+/** What a stream's container says about it, for renditions players list and choose from. */
+export interface StreamLabel {
+  /** Position among the master's streams of its kind: `0:a:<index>` or `0:s:<index>` in ffmpeg. */
+  readonly index: number;
   readonly codec: string;
+  /** The language tag as the container wrote it (`fre`, `en-US`, ...); absent when there is none. */
+  readonly languageTag?: string;
+  /** The stream's title tag (`Director's commentary`), if any. */
+  readonly title?: string;
+  /** The container's default flag. */
+  readonly isDefault: boolean;
+}
+
+export interface AudioInfo extends StreamLabel {
   readonly channels: number;
   readonly sampleRateHz: number;
   readonly startTimeS: number;
+}
+
+export interface SubtitleInfo extends StreamLabel {
+  /** Forced subtitles (signs, foreign dialogue) rather than a full transcript. */
+  readonly isForced: boolean;
+  /** Text subtitles convert to WebVTT; image subtitles (PGS, DVB, VobSub) do not. */
+  readonly isText: boolean;
 }
 
 export interface ProbeResult {
@@ -59,10 +96,13 @@ export interface ProbeResult {
   readonly durationS: number;
   readonly sizeBytes: number;
   readonly video: VideoInfo;
-  readonly audio?: AudioInfo;
+  /** Every audio stream of the master, in stream order. */
+  readonly audioStreams: readonly AudioInfo[];
+  /** Every subtitle stream of the master, in stream order. */
+  readonly subtitleStreams: readonly SubtitleInfo[];
 }
 
-interface RawStream {
+interface RawStream extends RawGeometry {
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -73,9 +113,11 @@ interface RawStream {
   start_time?: string;
   duration?: string;
   pix_fmt?: string;
+  field_order?: string;
   channels?: number;
   sample_rate?: string;
-  disposition?: { attached_pic?: number };
+  disposition?: { attached_pic?: number; default?: number; forced?: number };
+  tags?: Record<string, string>;
 }
 
 interface RawProbe {
@@ -117,8 +159,7 @@ export function parseProbe(raw: RawProbe): ProbeResult {
       `video stream is not decodable (codec ${v.codec_name ?? 'unknown'}, size ${v.width ?? '?'}x${v.height ?? '?'})`,
     );
   }
-  const width = Number(v.width);
-  const height = Number(v.height);
+  const rotation = displayRotation(v);
   const frameRate = parseRational(v.avg_frame_rate) ?? parseRational(v.r_frame_rate);
   if (frameRate === undefined || frameRate.num / frameRate.den > 240) {
     throw new BadInputError(
@@ -131,8 +172,7 @@ export function parseProbe(raw: RawProbe): ProbeResult {
     throw new BadInputError('VF_NO_DURATION', `master has no duration (got ${raw.format?.duration ?? 'none'})`);
   }
   const sar = parseRational(v.sample_aspect_ratio) ?? { num: 1, den: 1 };
-  const displayWidth = sar.num === sar.den ? width : even((width * sar.num) / sar.den);
-  const a = streams.find((s) => s.codec_type === 'audio');
+  const { width, height, displayWidth, displayHeight } = uprightSize({ width: Number(v.width), height: Number(v.height) }, sar, rotation);
   const videoStartS = Number(v.start_time ?? 0) || 0;
   const fileStartS = Number(raw.format?.start_time ?? videoStartS) || 0;
   return {
@@ -145,21 +185,73 @@ export function parseProbe(raw: RawProbe): ProbeResult {
       width,
       height,
       displayWidth,
-      displayHeight: height,
+      displayHeight,
+      ...(rotation === 0 ? {} : { rotation }),
       frameRate,
       startTimeS: Number(v.start_time ?? 0) || 0,
       pixFmt: v.pix_fmt ?? 'unknown',
+      ...(v.field_order === undefined ? {} : { fieldOrder: v.field_order }),
     },
-    ...(a === undefined || a.codec_name === undefined
-      ? {}
-      : {
-          audio: {
-            codec: a.codec_name,
-            channels: Number(a.channels ?? 2),
-            sampleRateHz: Number(a.sample_rate ?? 48000),
-            startTimeS: Number(a.start_time ?? 0) || 0,
-          },
+    // Every audio stream is listed, one ffprobe cannot name too: its encode fails and says so on the title.
+    audioStreams: streams
+      .filter((s) => s.codec_type === 'audio')
+      .map(
+        (s, index): AudioInfo => ({
+          ...labelOf(s, index),
+          channels: Number(s.channels ?? 2),
+          sampleRateHz: Number(s.sample_rate ?? 48000),
+          startTimeS: Number(s.start_time ?? 0) || 0,
         }),
+      ),
+    subtitleStreams: streams
+      .filter((s) => s.codec_type === 'subtitle')
+      .map(
+        (s, index): SubtitleInfo => ({
+          ...labelOf(s, index),
+          isForced: s.disposition?.forced === 1,
+          isText: TEXT_SUBTITLE_CODECS.has(s.codec_name ?? ''),
+        }),
+      ),
+  };
+}
+
+/** Subtitle codecs ffmpeg converts to WebVTT; the others are pictures (PGS, DVB, VobSub, XSUB). */
+const TEXT_SUBTITLE_CODECS = new Set([
+  'subrip',
+  'srt',
+  'ass',
+  'ssa',
+  'mov_text',
+  'webvtt',
+  'text',
+  'microdvd',
+  'subviewer',
+  'jacosub',
+  'sami',
+  'realtext',
+  'mpl2',
+  'pjs',
+  'vplayer',
+  'stl',
+  'eia_608',
+]);
+
+function labelOf(s: RawStream, index: number): StreamLabel {
+  // Tags are case-insensitive in most containers: Matroska writes `language`, some MP4s `LANGUAGE`.
+  const tag = (name: string): string | undefined => {
+    const v = Object.entries(s.tags ?? {})
+      .find(([k]) => k.toLowerCase() === name)?.[1]
+      ?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const languageTag = tag('language');
+  const title = tag('title') ?? tag('handler_name');
+  return {
+    index,
+    codec: s.codec_name ?? 'unknown',
+    ...(languageTag === undefined ? {} : { languageTag }),
+    ...(title === undefined || /^(Sound|Subtitle|Video)Handler$/i.test(title) ? {} : { title }),
+    isDefault: s.disposition?.default === 1,
   };
 }
 

@@ -12,11 +12,15 @@
  * half a slot early, so float rounding can never put a frame in two ranges or in neither.
  */
 import { masterInput } from './master-input.ts';
+import { deinterlaceFilters, type Deinterlace } from './deinterlace.ts';
 import { frameRateValue, type ProbeResult, type Rational } from './probe.ts';
 
 /** How the master's timestamps map to frame indices. */
 export interface FrameTimeline {
+  /** The title's frame rate: the `fps` grid's (after deinterlacing, the field rate of 50i/60i video). */
   readonly frameRate: Rational;
+  /** Applied to the decoded master before the grid, in every reader alike; absent on a progressive master. */
+  readonly deinterlace?: Deinterlace;
   /**
    * Timestamp of the master's first decoded video frame, in seconds (`VideoInfo.firstFrameS`):
    * read from a decode, as the container's start time may be a frame or more earlier (packed
@@ -43,14 +47,27 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): 
   const { firstFrameS, startTimeS } = probe.video;
   return {
     frameRate: probe.video.frameRate,
+    ...(probe.video.deinterlace === undefined ? {} : { deinterlace: probe.video.deinterlace }),
     videoStartS: firstFrameS ?? startTimeS,
     videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS,
   };
 }
 
-/** Slot of the `fps` grid the first video frame falls in (`fps` rounds to the nearest slot). */
+/**
+ * Whole slots added to the master's timestamps before `fps` when its first frame is before 0,
+ * so the grid never crosses 0. `fps` rounds half a slot away from zero, so on a clock that
+ * crosses 0 (an MPEG-TS whose 33-bit clock wrapped: ffmpeg unwraps it to negative times) frames
+ * half a slot either side of 0 went to slots -1 and 1, and slot 0 was filled with a copy: 101
+ * frames out of 100. A whole number of slots moves no frame to another slot.
+ */
+export function slotShift(t: FrameTimeline): number {
+  const first = t.videoStartS * frameRateValue(t.frameRate);
+  return first < 0 ? Math.ceil(-first) : 0;
+}
+
+/** Slot of the `fps` grid the first video frame falls in (`fps` rounds to the nearest slot, half up on a grid from 0). */
 export function firstSlot(t: FrameTimeline): number {
-  return Math.round(t.videoStartS * frameRateValue(t.frameRate));
+  return Math.round(t.videoStartS * frameRateValue(t.frameRate) + slotShift(t));
 }
 
 /** Where a reader of `range` seeks the master (`-ss`, from the file's start), or 0 for no seek. */
@@ -83,7 +100,15 @@ export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[
     ...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []),
     ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`]),
   ];
-  return [fpsFilter, ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []), 'setpts=PTS-STARTPTS'];
+  const shift = slotShift(t);
+  return [
+    ...(shift > 0 ? [`setpts=PTS+${shift * t.frameRate.den}/(${t.frameRate.num}*TB)`] : []),
+    // Before the grid: a field-rate deinterlacer makes the frames the grid's slots hold.
+    ...deinterlaceFilters(t.deinterlace),
+    fpsFilter,
+    ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []),
+    'setpts=PTS-STARTPTS',
+  ];
 }
 
 /**

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { redactError, redactor, storageRoots } from '../observability/redact.ts';
 import type { App, AppDeps, RouteDeps } from './deps.ts';
 import { titleRoutes } from './routes/titles.ts';
+import { subtitleRoutes } from './routes/subtitles.ts';
 import { playbackRoutes } from './routes/playback.ts';
 import { artworkRoutes } from './routes/artwork.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -92,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await installObservability(app, deps);
   await app.register(healthRoutes, routeDeps);
   await app.register(titleRoutes, routeDeps);
+  await app.register(subtitleRoutes, routeDeps);
   await app.register(playbackRoutes, routeDeps);
   await app.register(artworkRoutes, routeDeps);
   if (pages.has('player')) await app.register(playerRoutes, routeDeps);

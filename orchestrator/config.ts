@@ -54,6 +54,15 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return n;
 }
 
+/** VF_LOUDNESS_LUFS: the integrated loudness audio is normalised to (-23 EBU R128, -16 for mobile-first catalogues). */
+function loudnessOf(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_ENCODE_SETTINGS.loudnessLufs;
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n >= -70 && n <= -5))
+    throw new ConfigError(`Expected VF_LOUDNESS_LUFS to be between -70 and -5, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 function pagesOf(raw: string | undefined): readonly Page[] {
   if (raw === undefined) return PAGES;
   const list = raw
@@ -125,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       ...DEFAULT_ENCODE_SETTINGS,
       preset: preset as X264Preset,
       chunkSegments: positiveInt('VF_CHUNK_SEGMENTS', env.VF_CHUNK_SEGMENTS, DEFAULT_ENCODE_SETTINGS.chunkSegments),
+      loudnessLufs: loudnessOf(read(env, 'VF_LOUDNESS_LUFS')),
     }),
     maxUploadBytes: positiveInt('VF_MAX_UPLOAD_BYTES', env.VF_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES),
     tmpDir: read(env, 'VF_TMP_DIR') ?? os.tmpdir(),
@@ -147,6 +157,7 @@ export function configToEnv(c: RuntimeConfig, redisUrl: string): Record<string, 
     VF_DATA_DIR: c.dataDir,
     VF_X264_PRESET: c.settings.preset,
     VF_CHUNK_SEGMENTS: String(c.settings.chunkSegments),
+    VF_LOUDNESS_LUFS: String(c.settings.loudnessLufs),
     VF_LADDER_POLICY: c.ladderPolicy,
     VF_TMP_DIR: c.tmpDir,
   };

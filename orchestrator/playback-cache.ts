@@ -23,6 +23,12 @@ export interface PlaybackCacheOptions {
   readonly maxManifestBytes?: number;
 }
 
+/** Where a ready title's files are, and which revision of its manifests is current. */
+export interface PublishedTitle {
+  readonly prefix: string;
+  readonly revision: number;
+}
+
 export interface CachedManifest {
   readonly body: Buffer;
   /** Strong validator over the body, quoted as the header wants it. */
@@ -58,7 +64,7 @@ export class PlaybackCache {
   private readonly titleTtlMs: number;
   private readonly maxManifestBytes: number;
   /** Promises, so concurrent misses for one title share one lookup. */
-  private readonly prefixes: Lru<string, { prefix: Promise<string>; at: number }>;
+  private readonly prefixes: Lru<string, { prefix: Promise<PublishedTitle>; at: number }>;
   private readonly manifests: Lru<string, Promise<CachedManifest>>;
 
   constructor(options: PlaybackCacheOptions = {}) {
@@ -73,7 +79,7 @@ export class PlaybackCache {
    * missing or unready title; failures are never kept, so a title that turns ready is
    * served at once.
    */
-  publishedPrefix(id: string, load: () => Promise<string>): Promise<string> {
+  publishedPrefix(id: string, load: () => Promise<PublishedTitle>): Promise<PublishedTitle> {
     const hit = this.prefixes.get(id);
     if (hit !== undefined && performance.now() - hit.at < this.titleTtlMs) return hit.prefix;
     const prefix = load();

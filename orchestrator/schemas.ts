@@ -42,9 +42,28 @@ const LadderAnalysis = Type.Object({
   analysisS: Type.Optional(Type.Number()),
 });
 
+const Loudness = Type.Object(
+  {
+    inputLufs: Type.Number({ description: 'Integrated loudness of the source stream (EBU R128), LUFS' }),
+    inputTruePeakDbtp: Type.Number(),
+    inputLraLu: Type.Number({ description: 'Loudness range of the source, LU' }),
+    outputLufs: Type.Number({ description: 'Integrated loudness after normalisation, as loudnorm measured it' }),
+    outputTruePeakDbtp: Type.Number(),
+    normalization: Type.Union([Type.Literal('linear'), Type.Literal('dynamic')], {
+      description: '`linear`: one gain for the whole track; `dynamic`: the source needed compression to meet the target',
+    }),
+  },
+  { description: 'Measured on the first loudnorm pass (input) and the second (output)' },
+);
+
 const Rendition = Type.Object({
   id: Type.String(),
-  kind: Type.Union([Type.Literal('video'), Type.Literal('audio')]),
+  kind: Type.Union([Type.Literal('video'), Type.Literal('audio'), Type.Literal('subtitles')]),
+  language: Type.Optional(Type.String({ description: 'BCP-47, or `und` when the master said nothing understood' })),
+  name: Type.Optional(Type.String()),
+  isDefault: Type.Optional(Type.Boolean()),
+  channels: Type.Optional(Type.Integer()),
+  loudness: Type.Optional(Loudness),
   width: Type.Optional(Type.Integer()),
   height: Type.Optional(Type.Integer()),
   codecs: Type.String(),
@@ -94,6 +113,11 @@ export const TitleView = Type.Object({
       "CPU seconds (user + system) the title's ffmpeg runs have spent so far, by job type (probe, sample, encode-chunk, ...), retries included",
   }),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  warnings: Type.Optional(
+    Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), {
+      description: 'What did not stop the title but you should know: an audio track that could not be decoded, an unknown language',
+    }),
+  ),
   hls: Type.Optional(Type.String({ description: 'Multivariant playlist URL path, once ready' })),
   dash: Type.Optional(Type.String({ description: 'DASH MPD URL path, once ready' })),
 });
@@ -105,9 +129,28 @@ export const CreateTitleBody = Type.Object(
     sourceKey: Type.Optional(
       Type.String({ minLength: 1, maxLength: 1024, description: 'Register a master already in the bucket instead of uploading one' }),
     ),
+    audio: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            index: Type.Integer({ minimum: 0, maximum: 63, description: "Position among the master's audio streams, from 0" }),
+            language: Type.Optional(Type.String({ minLength: 2, maxLength: 35, description: "BCP-47 tag replacing the stream's own" })),
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            isDefault: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          maxItems: 64,
+          description: "The master's audio streams to ship, with their labels; absent: every audio stream, labelled from its tags",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
+
+export type CreateTitleBodyT = Static<typeof CreateTitleBody>;
 
 export const ListQuery = Type.Object(
   {
@@ -120,8 +163,9 @@ export const ListQuery = Type.Object(
 export const MediaParams = Type.Object(
   {
     id: TitleId,
-    track: Type.String({ pattern: '^(v[0-9]{1,2}|a)$' }),
-    file: Type.String({ pattern: '^(init\\.mp4|playlist\\.m3u8|seg_[0-9]{1,8}\\.m4s)$' }),
+    // Video rungs; audio (`a`, before several tracks; `a<stream>`, `a<stream>-51`); subtitles from the master or a sidecar.
+    track: Type.String({ pattern: '^(v[0-9]{1,2}|a|a[0-9]{1,2}(-51)?|s[0-9]{1,2}|s-[A-Za-z0-9-]{2,35}-[0-9a-f]{8})$' }),
+    file: Type.String({ pattern: '^(init\\.mp4|playlist\\.m3u8|seg_[0-9]{1,8}\\.(m4s|vtt)|subtitles\\.vtt)$' }),
   },
   { additionalProperties: false },
 );

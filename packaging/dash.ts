@@ -1,4 +1,4 @@
-import { measureTrack, type Presentation, type Track } from './model.ts';
+import { measureTrack, type AudioTrack, type Presentation, type SubtitleTrack, type Track } from './model.ts';
 
 /** ISO 8601 duration with millisecond precision, as MPD attributes take it. */
 export function isoDuration(seconds: number): string {
@@ -6,6 +6,7 @@ export function isoDuration(seconds: number): string {
 }
 
 const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * `<SegmentTimeline>` in the track's own timescale: start times are sums of rounded
@@ -43,6 +44,58 @@ function segmentTemplate(track: Track, base: string): string {
 }
 
 /**
+ * `AudioChannelConfiguration` of a track: MPEG's scheme (a channel count) for AAC; Dolby's
+ * (a channel mask, `F801` for 5.1) for AC-3, as DASH-IF IOP 9.2.1.2 requires of Dolby audio.
+ */
+function channelConfiguration(a: AudioTrack): string {
+  if (a.codecs === 'ac-3') {
+    const mask = a.channels === 6 ? 'F801' : a.channels === 2 ? 'A000' : a.channels.toString(16).toUpperCase();
+    return `<AudioChannelConfiguration schemeIdUri="tag:dolby.com,2014:dash:audio_channel_configuration:2011" value="${mask}"/>`;
+  }
+  return `<AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`;
+}
+
+/** `main` for the rendition players start with, `alternate` for the others (ISO/IEC 23009-1 5.8.5.5). */
+const role = (isDefault: boolean): string => `<Role schemeIdUri="urn:mpeg:dash:role:2011" value="${isDefault ? 'main' : 'alternate'}"/>`;
+
+/** One adaptation set per audio rendition: players choose languages and channel layouts between sets. */
+function audioAdaptationSet(a: AudioTrack, id: number, base: string): string[] {
+  return [
+    `    <AdaptationSet id="${id}" contentType="audio" mimeType="audio/mp4" lang="${escapeAttr(a.language)}" segmentAlignment="true" startWithSAP="1">`,
+    `      ${role(a.isDefault)}`,
+    `      <Label>${escapeText(a.name)}</Label>`,
+    `      <Representation id="${escapeAttr(a.dir)}" bandwidth="${measureTrack(a).peakBps}" codecs="${a.codecs}" audioSamplingRate="${a.sampleRateHz}">`,
+    `        ${channelConfiguration(a)}`,
+    `        ${segmentTemplate(a, base)}`,
+    '      </Representation>',
+    '    </AdaptationSet>',
+  ];
+}
+
+/** A WebVTT file as a text adaptation set (DASH-IF IOP 6.4.5: sideloaded WebVTT, `text/vtt`). */
+function textAdaptationSet(t: SubtitleTrack, id: number, base: string): string[] {
+  const bandwidth = Math.max(
+    1,
+    Math.ceil(
+      (t.bytes * 8) /
+        Math.max(
+          1,
+          t.segments.reduce((s, x) => s + x.durationS, 0),
+        ),
+    ),
+  );
+  return [
+    `    <AdaptationSet id="${id}" contentType="text" mimeType="text/vtt" lang="${escapeAttr(t.language)}">`,
+    `      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="${t.isForced ? 'forced-subtitle' : 'subtitle'}"/>`,
+    `      <Label>${escapeText(t.name)}</Label>`,
+    `      <Representation id="${escapeAttr(t.dir)}" bandwidth="${bandwidth}">`,
+    `        <BaseURL>${escapeText(`${base}${t.dir}/${t.file}`)}</BaseURL>`,
+    '      </Representation>',
+    '    </AdaptationSet>',
+  ];
+}
+
+/**
  * A static DASH MPD (isoff-live profile) over the same CMAF segments the HLS playlists
  * name, so both protocols share one copy of the media. `baseOf`, when given, sets the base of
  * each track's templates instead of `base` (a steered MPD sends each representation to the
@@ -71,17 +124,12 @@ export function dashManifest(p: Presentation, base = '', baseOf?: (track: Track)
     ...videoReps,
     '    </AdaptationSet>',
   ];
-  if (p.audio !== undefined) {
-    const a = p.audio;
-    parts.push(
-      `    <AdaptationSet id="1" contentType="audio" mimeType="audio/mp4" lang="und" segmentAlignment="true" startWithSAP="1">`,
-      `      <Representation id="${escapeAttr(a.dir)}" bandwidth="${measureTrack(a).peakBps}" codecs="${a.codecs}" audioSamplingRate="${a.sampleRateHz}">`,
-      `        <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="${a.channels}"/>`,
-      `        ${segmentTemplate(a, b(a))}`,
-      '      </Representation>',
-      '    </AdaptationSet>',
-    );
-  }
+  p.audio.forEach((a, i) => {
+    parts.push(...audioAdaptationSet(a, i + 1, b(a)));
+  });
+  p.subtitles.forEach((t, i) => {
+    parts.push(...textAdaptationSet(t, p.audio.length + i + 1, base));
+  });
   parts.push('  </Period>', '</MPD>', '');
   return parts.join('\n');
 }

@@ -33,6 +33,33 @@ export interface AudioTrack extends TrackBase {
   readonly kind: 'audio';
   readonly channels: number;
   readonly sampleRateHz: number;
+  /** The master's audio stream it was encoded from: its stereo and 5.1 renditions share it. */
+  readonly streamIndex: number;
+  /** BCP-47, or `und`. */
+  readonly language: string;
+  /** What players list; unique among the title's audio tracks of the same codec. */
+  readonly name: string;
+  readonly isDefault: boolean;
+}
+
+/**
+ * A WebVTT subtitle rendition: one file for DASH, and the same cues cut at the video's segment
+ * boundaries for an HLS `TYPE=SUBTITLES` playlist.
+ */
+export interface SubtitleTrack {
+  readonly kind: 'subtitles';
+  /** Directory relative to the title's published root, e.g. `s0` (from the master), `s-en` (a sidecar). */
+  readonly dir: string;
+  /** The whole WebVTT file, relative to `dir`. */
+  readonly file: string;
+  readonly bytes: number;
+  /** WebVTT segments, aligned with the video's. */
+  readonly segments: readonly Segment[];
+  readonly language: string;
+  readonly name: string;
+  readonly isDefault: boolean;
+  /** Forced subtitles (signs, foreign dialogue), which players show without being asked. */
+  readonly isForced: boolean;
 }
 
 export type Track = VideoTrack | AudioTrack;
@@ -42,7 +69,34 @@ export interface Presentation {
   readonly durationS: number;
   readonly segmentS: number;
   readonly video: readonly VideoTrack[];
-  readonly audio: AudioTrack | undefined;
+  /** Every audio rendition, in the order players list them (stereo and 5.1 of one language side by side). */
+  readonly audio: readonly AudioTrack[];
+  readonly subtitles: readonly SubtitleTrack[];
+}
+
+/**
+ * A `presentation.json` as stored, in any version vodforge wrote: titles published before
+ * several audio tracks had one `audio` track or none, unlabelled.
+ */
+export function presentationOf(raw: unknown): Presentation {
+  const p = raw as Omit<Presentation, 'audio' | 'subtitles'> & {
+    audio?: Partial<AudioTrack> | readonly Partial<AudioTrack>[] | null;
+    subtitles?: readonly SubtitleTrack[];
+  };
+  const audio = p.audio === undefined || p.audio === null ? [] : Array.isArray(p.audio) ? p.audio : [p.audio];
+  return {
+    ...p,
+    audio: audio.map(
+      (a): AudioTrack => ({
+        streamIndex: 0,
+        language: 'und',
+        name: 'Main',
+        isDefault: true,
+        ...(a as Omit<AudioTrack, 'streamIndex' | 'language' | 'name' | 'isDefault'>),
+      }),
+    ),
+    subtitles: p.subtitles ?? [],
+  };
 }
 
 export interface MeasuredRate {

@@ -18,6 +18,7 @@ import {
   type BuildLadderJobData,
   type EncodeAudioJobData,
   type EncodeChunkJobData,
+  type ExtractSubtitlesJobData,
   type JobName,
   type MeasureRungsJobData,
   type PackageJobData,
@@ -66,9 +67,17 @@ export const PIPELINE = {
     attempts: ATTEMPTS,
   },
   'encode-audio': {
-    does: 'encode the audio track once',
+    does: 'measure the loudness of one audio stream and encode its renditions',
     queues: [],
-    parent: { job: 'package', onFailure: 'fails the parent' },
+    // A stream that cannot be decoded is left out and named on the title; the others ship.
+    parent: { job: 'package', onFailure: 'is ignored by the parent' },
+    attempts: ATTEMPTS,
+  },
+  'extract-subtitles': {
+    does: "convert the master's text subtitle streams to WebVTT",
+    queues: [],
+    // Subtitles that cannot be read are named on the title; the picture and sound still ship.
+    parent: { job: 'package', onFailure: 'is ignored by the parent' },
     attempts: ATTEMPTS,
   },
   package: {
@@ -121,12 +130,13 @@ export function ladderFlow(queueName: string, source: SourceRef, data: BuildLadd
   };
 }
 
-/** The encode: `package` runs once every chunk and the audio are encoded; any failure fails it. */
+/** The encode: `package` runs once every chunk and audio stream is encoded; a chunk's failure fails it. */
 export function encodeFlow(
   queueName: string,
   data: PackageJobData,
   chunks: readonly EncodeChunkJobData[],
-  audio: EncodeAudioJobData | undefined,
+  audio: readonly EncodeAudioJobData[],
+  subtitles?: ExtractSubtitlesJobData,
 ): FlowJob {
   const { layout } = data;
   return {
@@ -143,9 +153,24 @@ export function encodeFlow(
           opts: optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)),
         }),
       ),
-      ...(audio === undefined
+      ...(subtitles === undefined
         ? []
-        : [{ name: 'encode-audio', queueName, data: audio, opts: optionsOf('encode-audio', jobIds.audio(layout)) }]),
+        : [
+            {
+              name: 'extract-subtitles',
+              queueName,
+              data: subtitles,
+              opts: optionsOf('extract-subtitles', jobIds.subtitles(layout)),
+            } satisfies FlowJobNode,
+          ]),
+      ...audio.map(
+        (a): FlowJobNode => ({
+          name: 'encode-audio',
+          queueName,
+          data: a,
+          opts: optionsOf('encode-audio', jobIds.audio(layout, a.track.streamIndex)),
+        }),
+      ),
     ],
   };
 }

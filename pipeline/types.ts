@@ -5,6 +5,9 @@ import type { EncodeSettings } from '../ffmpeg/encode-settings.ts';
 import type { Rung } from '../ladder/types.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import type { ArtworkVideo } from '../stills/extract.ts';
+import type { LoudnessTarget } from '../ffmpeg/audio-args.ts';
+import type { AudioTrackPlan } from './audio-plan.ts';
+import type { SubtitleStreamPlan } from './subtitle-plan.ts';
 
 /** Where one title's intermediate and published objects live; derived once by the probe job. */
 export interface EncodeLayout {
@@ -70,11 +73,22 @@ export interface EncodeChunkJobData {
   readonly crop?: ActiveArea;
 }
 
+/** One audio stream of the master, encoded once into its renditions. */
 export interface EncodeAudioJobData {
   readonly layout: EncodeLayout;
-  readonly offsetS: number;
+  readonly track: AudioTrackPlan;
+  /** Audio streams the title encodes: each counts for its share of the audio's progress. */
+  readonly trackCount: number;
   readonly durationS: number;
-  readonly bitrateKbps: number;
+  readonly target: LoudnessTarget;
+}
+
+/** The master's text subtitle streams, converted to WebVTT on the title's timeline. */
+export interface ExtractSubtitlesJobData {
+  readonly layout: EncodeLayout;
+  readonly tracks: readonly SubtitleStreamPlan[];
+  /** Where the title's first frame sits in the converted cues' time (ffmpeg counts from the file's start). */
+  readonly offsetS: number;
 }
 
 export interface PackageJobData {
@@ -82,7 +96,10 @@ export interface PackageJobData {
   readonly chunkCount: number;
   readonly rungs: readonly Rung[];
   readonly durationS: number;
-  readonly hasAudio: boolean;
+  /** The audio streams encoded (each an `encode-audio` child), in the order players list them. */
+  readonly audio: readonly AudioTrackPlan[];
+  /** The master's subtitle streams converted (by an `extract-subtitles` child); empty when it has none. */
+  readonly subtitles: readonly SubtitleStreamPlan[];
   readonly settings: EncodeSettings;
   /** How the master's frames are counted: the rungs are compared with it frame by frame. */
   readonly timeline: FrameTimeline;
@@ -113,6 +130,7 @@ export interface JobDataByName {
   'build-ladder': BuildLadderJobData;
   'encode-chunk': EncodeChunkJobData;
   'encode-audio': EncodeAudioJobData;
+  'extract-subtitles': ExtractSubtitlesJobData;
   package: PackageJobData;
   'measure-rungs': MeasureRungsJobData;
   artwork: ArtworkJobData;
@@ -130,6 +148,7 @@ const JOB_NAME_KEYS = {
   'build-ladder': true,
   'encode-chunk': true,
   'encode-audio': true,
+  'extract-subtitles': true,
   package: true,
   'measure-rungs': true,
   artwork: true,
@@ -139,13 +158,15 @@ export const JOB_NAMES = Object.keys(JOB_NAME_KEYS) as JobName[];
 /** Object keys of a chunk's output for one rung: retried or duplicated jobs overwrite the same object. */
 export const chunkKey = (layout: EncodeLayout, rungIndex: number, chunkIndex: number): string =>
   `${layout.workPrefix}r${rungIndex}/c${String(chunkIndex).padStart(5, '0')}.mp4`;
-export const audioKey = (layout: EncodeLayout): string => `${layout.workPrefix}audio.m4a`;
+export const subtitleKey = (layout: EncodeLayout, id: string): string => `${layout.workPrefix}subtitles/${id}.vtt`;
+export const audioKey = (layout: EncodeLayout, renditionId: string): string => `${layout.workPrefix}audio/${renditionId}.m4a`;
 
 /** BullMQ job ids may not contain ':'; these are deterministic so a repeated enqueue is a no-op. */
 export const jobIds = {
   probe: (titleId: string): string => `probe-${titleId}`,
   chunk: (layout: EncodeLayout, index: number): string => `chunk-${layout.titleId}-${lastSegment(layout.workPrefix)}-${index}`,
-  audio: (layout: EncodeLayout): string => `audio-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
+  audio: (layout: EncodeLayout, streamIndex: number): string => `audio-${layout.titleId}-${lastSegment(layout.workPrefix)}-${streamIndex}`,
+  subtitles: (layout: EncodeLayout): string => `subtitles-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
   package: (layout: EncodeLayout): string => `package-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
   measureRungs: (layout: EncodeLayout): string => `measure-${layout.titleId}-${lastSegment(layout.outputPrefix)}`,
   sample: (source: SourceRef, index: number): string => `sample-${source.titleId}-${source.sha256.slice(0, 16)}-${index}`,

@@ -39,6 +39,7 @@ export const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
   mpd: 'application/dash+xml',
   m4s: 'video/iso.segment',
+  vtt: 'text/vtt; charset=utf-8',
   mp4: 'video/mp4',
   m4a: 'audio/mp4',
   json: 'application/json',

@@ -10,6 +10,43 @@ export interface TitleError {
   readonly message: string;
 }
 
+/** Something a user should know about a title that did not stop it (a dropped track, an unknown language). */
+export interface TitleWarning {
+  /** Stable code, e.g. `VF_AUDIO_TRACK_FAILED`. */
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What content ops may say about one audio stream of the master at upload. */
+export interface AudioTrackChoice {
+  /** Position among the master's audio streams, from 0. */
+  readonly index: number;
+  /** BCP-47 tag that replaces the stream's own. */
+  readonly language?: string;
+  readonly name?: string;
+  /** The rendition players start with. */
+  readonly isDefault?: boolean;
+}
+
+/** How a subtitle rendition is listed to players. */
+export interface SubtitleLabel {
+  /** Directory under the published root: `s<stream>` from the master, `s-<language>-<hash>` for a sidecar. */
+  readonly id: string;
+  /** BCP-47, or `und`. */
+  readonly language: string;
+  readonly name: string;
+  /** Forced subtitles (signs, foreign dialogue), which players show without being asked. */
+  readonly isForced: boolean;
+  readonly isDefault: boolean;
+}
+
+/** A subtitle file uploaded beside the master, stored as WebVTT. */
+export interface SubtitleSidecar extends SubtitleLabel {
+  /** Storage key of the normalised WebVTT. */
+  readonly key: string;
+  readonly cueCount: number;
+}
+
 export interface TitleSource {
   readonly key: string;
   readonly sizeBytes: number;
@@ -20,10 +57,27 @@ export interface TitleSource {
   readonly sha256?: string;
 }
 
+/** EBU R128 figures of an audio rendition: its source's, and after normalisation (`loudnorm`'s own measurement). */
+export interface RenditionLoudness {
+  readonly inputLufs: number;
+  readonly inputTruePeakDbtp: number;
+  readonly inputLraLu: number;
+  readonly outputLufs: number;
+  readonly outputTruePeakDbtp: number;
+  /** `linear`: one gain for the whole track; `dynamic`: loudnorm compressed to meet the target. */
+  readonly normalization: 'linear' | 'dynamic';
+}
+
 /** A packaged rendition with what was measured on its segments. */
 export interface Rendition {
   readonly id: string;
-  readonly kind: 'video' | 'audio';
+  readonly kind: 'video' | 'audio' | 'subtitles';
+  /** Audio and subtitles: BCP-47 (or `und`), the name players list, and whether players start with it. */
+  readonly language?: string;
+  readonly name?: string;
+  readonly isDefault?: boolean;
+  readonly channels?: number;
+  readonly loudness?: RenditionLoudness;
   readonly width?: number;
   readonly height?: number;
   readonly codecs: string;
@@ -80,6 +134,17 @@ export interface Title {
   readonly outputPrefix?: string;
   readonly error?: TitleError;
   readonly chunkCount?: number;
+  /** The master's audio streams content ops chose at upload, with their labels; absent: every stream. */
+  readonly audioChoices?: readonly AudioTrackChoice[];
+  /** Subtitle files uploaded through the API, one per language. */
+  readonly sidecars?: readonly SubtitleSidecar[];
+  /**
+   * How many times the published manifests were rewritten since `ready` (a sidecar added):
+   * each revision's manifests are new objects, so a manifest once served never changes.
+   */
+  readonly manifestRevision?: number;
+  /** What did not stop the title but a user should know (a dropped track, an unknown language). */
+  readonly warnings?: readonly TitleWarning[];
 }
 
 /** Keys of every object that belongs to a title live under this prefix. */

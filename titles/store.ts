@@ -1,8 +1,21 @@
 import type { Redis } from 'ioredis';
-import { TITLE_STATES, type Title, type TitleState } from './model.ts';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { TITLE_STATES, type SubtitleSidecar, type Title, type TitleState } from './model.ts';
 
 /** Title fields kept as JSON in the title's Redis hash; the rest are plain strings. */
-const JSON_FIELDS = ['source', 'probe', 'ladder', 'ladderAnalysis', 'renditions', 'rungQuality', 'error'] as const;
+const JSON_FIELDS = [
+  'source',
+  'probe',
+  'ladder',
+  'ladderAnalysis',
+  'renditions',
+  'rungQuality',
+  'error',
+  'audioChoices',
+  'warnings',
+  'sidecars',
+] as const;
 type JsonField = (typeof JSON_FIELDS)[number];
 
 export type TitlePatch = Partial<Omit<Title, 'id' | 'createdAt' | 'updatedAt'>>;
@@ -90,6 +103,38 @@ redis.call('HSET', KEYS[1], 'state', 'queued', 'updatedAt', ARGV[2], 'source', A
 return 'ok'
 `;
 
+/** Replaces the sidecar of the same language (or adds it), atomically: two uploads at once both land. */
+const SET_SIDECAR_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local raw = redis.call('HGET', KEYS[1], 'sidecars')
+local new = cjson.decode(ARGV[1])
+local out = {}
+if raw then for _, s in ipairs(cjson.decode(raw)) do if s.language ~= new.language then table.insert(out, s) end end end
+table.insert(out, new)
+redis.call('HSET', KEYS[1], 'sidecars', cjson.encode(out), 'updatedAt', ARGV[2])
+return 1
+`;
+
+/** Removes the sidecar of a language; 1 if there was one. */
+const REMOVE_SIDECAR_LUA = `
+local raw = redis.call('HGET', KEYS[1], 'sidecars')
+if not raw then return 0 end
+local out = {}
+local found = 0
+for _, s in ipairs(cjson.decode(raw)) do if s.language == ARGV[1] then found = 1 else table.insert(out, s) end end
+if #out == 0 then redis.call('HDEL', KEYS[1], 'sidecars') else redis.call('HSET', KEYS[1], 'sidecars', cjson.encode(out)) end
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
+return found
+`;
+
+const RELEASE_LOCK_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** How long a title lock is held at most, should its holder die. */
+const LOCK_TTL_MS = 60_000;
+
 export type TransitionResult = 'ok' | 'missing' | 'ready' | 'failed';
 /** `busy` carries how long the other upload's lease still runs. */
 export type ClaimResult =
@@ -167,6 +212,33 @@ export class TitleStore {
   async updatePublished(id: string, outputPrefix: string, patch: TitlePatch): Promise<boolean> {
     const fields = Object.entries(encode(patch)).flat();
     return (await this.redis.eval(UPDATE_PUBLISHED_LUA, 1, this.key(id), outputPrefix, new Date().toISOString(), ...fields)) === 1;
+  }
+
+  /** See {@link SET_SIDECAR_LUA}; false when the title does not exist. */
+  async setSidecar(id: string, sidecar: SubtitleSidecar): Promise<boolean> {
+    return (await this.redis.eval(SET_SIDECAR_LUA, 1, this.key(id), JSON.stringify(sidecar), new Date().toISOString())) === 1;
+  }
+
+  /** See {@link REMOVE_SIDECAR_LUA}; whether the title had a sidecar of that language. */
+  async removeSidecar(id: string, language: string): Promise<boolean> {
+    return (await this.redis.eval(REMOVE_SIDECAR_LUA, 1, this.key(id), language, new Date().toISOString())) === 1;
+  }
+
+  /**
+   * Runs `fn` holding the title's lock `name` (across processes), waiting for a holder to
+   * finish first. The lock expires after a minute should its holder die.
+   */
+  async withLock<T>(id: string, name: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${this.key(id)}:lock:${name}`;
+    const token = randomUUID();
+    for (let waitMs = 20; (await this.redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK'; waitMs = Math.min(500, waitMs * 2)) {
+      await delay(waitMs);
+    }
+    try {
+      return await fn();
+    } finally {
+      await this.redis.eval(RELEASE_LOCK_LUA, 1, key, token);
+    }
   }
 
   async isFinalOrGone(id: string): Promise<boolean> {
@@ -264,6 +336,7 @@ function decode(h: Record<string, string>): Title {
     if (raw !== undefined) t[f] = JSON.parse(raw) as unknown;
   }
   if (h.chunkCount !== undefined) t.chunkCount = Number(h.chunkCount);
+  if (h.manifestRevision !== undefined) t.manifestRevision = Number(h.manifestRevision);
   if (!(TITLE_STATES as readonly string[]).includes(String(h.state))) throw new Error(`title ${h.id} has unknown state ${h.state}`);
   return t as unknown as Title;
 }

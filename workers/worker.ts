@@ -4,6 +4,7 @@ import { probeHandler } from './jobs/probe.ts';
 import { buildLadderHandler, sampleHandler } from './jobs/ladder-analysis.ts';
 import { encodeChunkHandler } from './jobs/encode-chunk.ts';
 import { encodeAudioHandler } from './jobs/encode-audio.ts';
+import { extractSubtitlesHandler } from './jobs/extract-subtitles.ts';
 import { packageHandler } from './jobs/package.ts';
 import { artworkHandler } from './jobs/artwork.ts';
 import { measureRungsHandler } from './jobs/measure-rungs.ts';
@@ -20,6 +21,7 @@ export const HANDLERS: Handlers = {
   'build-ladder': buildLadderHandler,
   'encode-chunk': encodeChunkHandler,
   'encode-audio': encodeAudioHandler,
+  'extract-subtitles': extractSubtitlesHandler,
   package: packageHandler,
   'measure-rungs': measureRungsHandler,
   artwork: artworkHandler,

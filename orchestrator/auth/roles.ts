@@ -34,6 +34,7 @@ export const ROUTE_RULES: readonly Rule[] = [
   rule(['GET', 'HEAD'], '/v1/titles', 'ops'),
   rule(['GET', 'HEAD'], '/v1/titles/:id', 'ops'),
   rule(['PUT'], '/v1/titles/:id/master', 'ops'),
+  rule(['PUT', 'DELETE'], '/v1/titles/:id/subtitles/:language', 'ops'),
   rule(['DELETE'], '/v1/titles/:id', 'ops'),
   rule(['GET', 'HEAD'], '/v1/titles/:id/artwork', 'ops'),
   rule(['POST'], '/v1/titles/:id/artwork/pin', 'ops'),

@@ -1,5 +1,6 @@
 import type { CatalogFile, CatalogTitle } from '../../cdn-planner/index.ts';
 import type { Presentation, Track } from '../../packaging/model.ts';
+import { readPresentation } from '../../pipeline/publish.ts';
 import type { ObjectStore } from '../../storage/port.ts';
 import type { Title } from '../../titles/model.ts';
 import type { TitleStore } from '../../titles/store.ts';
@@ -13,11 +14,7 @@ export function trackFiles(outputPrefix: string, track: Track): CatalogFile[] {
 }
 
 export function presentationTracks(p: Presentation): Track[] {
-  return p.audio === undefined ? [...p.video] : [...p.video, p.audio];
-}
-
-export async function readPresentation(store: ObjectStore, outputPrefix: string): Promise<Presentation> {
-  return JSON.parse((await store.get(`${outputPrefix}presentation.json`)).toString('utf8')) as Presentation;
+  return [...p.video, ...p.audio];
 }
 
 /**
@@ -36,7 +33,9 @@ export async function exportCatalog(titles: TitleStore, store: ObjectStore, page
   const out: CatalogTitle[] = [];
   for (const t of ready) {
     const prefix = t.outputPrefix!;
-    const files = presentationTracks(await readPresentation(store, prefix)).flatMap((track) => trackFiles(prefix, track));
+    const files = presentationTracks(await readPresentation(store, prefix, t.manifestRevision)).flatMap((track) =>
+      trackFiles(prefix, track),
+    );
     out.push({ titleId: t.id, releasedAt: t.updatedAt, files: files.filter((f) => f.bytes > 0) });
   }
   return out;

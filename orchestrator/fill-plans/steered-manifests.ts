@@ -2,7 +2,8 @@ import { dashManifest } from '../../packaging/dash.ts';
 import { hlsMediaPlaylist } from '../../packaging/hls.ts';
 import type { Presentation, Track } from '../../packaging/model.ts';
 import type { ObjectStore } from '../../storage/port.ts';
-import { presentationTracks, readPresentation, trackFiles } from './catalog.ts';
+import { presentationTracks, trackFiles } from './catalog.ts';
+import { readPresentation } from '../../pipeline/publish.ts';
 import { encodeKey, type Steering } from './steering.ts';
 
 /** One steered manifest request: which title, which region's player, and where the origin is. */
@@ -14,6 +15,8 @@ export interface SteerRequest {
   readonly titleId: string;
   /** The title's published prefix, ending in `/`. */
   readonly prefix: string;
+  /** Its manifests' revision (see pipeline/publish.ts). */
+  readonly revision: number;
   readonly region: string;
   /** Spreads players over the copies of a file; stable per player. */
   readonly clientHint: string;
@@ -48,7 +51,7 @@ export function carryQuery(playlist: string, query: string): string {
  * title has no such track.
  */
 export async function steeredMediaPlaylist(r: SteerRequest, dir: string): Promise<string | undefined> {
-  const track = presentationTracks(await r.presentations.get(r.prefix)).find((t) => t.dir === dir);
+  const track = presentationTracks(await r.presentations.get(r.prefix, r.revision)).find((t) => t.dir === dir);
   if (track === undefined) return undefined;
   const url = (name: string): string => r.steering?.urlFor(r.region, `${r.prefix}${dir}/${name}`, r.clientHint) ?? originUrl(r, dir, name);
   const steered: Track = { ...track, initName: url(track.initName), segments: track.segments.map((s) => ({ ...s, name: url(s.name) })) };
@@ -61,7 +64,7 @@ export async function steeredMediaPlaylist(r: SteerRequest, dir: string): Promis
  * and every segment); otherwise to the origin.
  */
 export async function steeredMpd(r: SteerRequest): Promise<string> {
-  const p = await r.presentations.get(r.prefix);
+  const p = await r.presentations.get(r.prefix, r.revision);
   return dashManifest(p, '', (track) => {
     const base = r.steering?.baseHoldingAll(
       r.region,
@@ -86,12 +89,13 @@ export class PresentationCache {
     private readonly keep = 256,
   ) {}
 
-  async get(prefix: string): Promise<Presentation> {
-    const hit = this.byPrefix.get(prefix);
+  async get(prefix: string, revision: number): Promise<Presentation> {
+    const key = `${prefix}#${revision}`;
+    const hit = this.byPrefix.get(key);
     if (hit !== undefined) return hit;
-    const p = await readPresentation(this.store, prefix);
+    const p = await readPresentation(this.store, prefix, revision);
     if (this.byPrefix.size >= this.keep) this.byPrefix.delete(this.byPrefix.keys().next().value!);
-    this.byPrefix.set(prefix, p);
+    this.byPrefix.set(key, p);
     return p;
   }
 }

@@ -9,6 +9,8 @@ import { PlaybackCache } from '../playback-cache.ts';
 import { SteerQuery } from '../fill-plans/schemas.ts';
 import { carryQuery, PresentationCache, steeredMediaPlaylist, steeredMpd, type SteerRequest } from '../fill-plans/steered-manifests.ts';
 import { publicOrigin } from '../public-url.ts';
+import { manifestName, type ManifestName } from '../../pipeline/publish.ts';
+import type { PublishedTitle } from '../playback-cache.ts';
 
 /** Parses a single `bytes=a-b` / `bytes=a-` range; anything else is served whole. */
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | undefined {
@@ -41,19 +43,26 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
     presentations,
     steering: await steering.current(),
     titleId: id,
-    prefix: await publishedPrefix(id),
+    ...(await published(id)),
     region,
     clientHint: session ?? req.ip,
     origin: publicOrigin(deps.publicUrl, req.socket),
   });
 
-  const publishedPrefix = (id: string): Promise<string> =>
+  /** A ready title's published prefix and manifest revision (a sidecar added after `ready` makes a new revision). */
+  const published = (id: string): Promise<PublishedTitle> =>
     cache.publishedPrefix(id, async () => {
       const t = await titles.get(id);
       if (t === undefined) throw new HttpErrors.TitleNotFound(id);
       if (t.state !== 'ready' || t.outputPrefix === undefined) throw new HttpErrors.TitleNotReady(id, t.state);
-      return t.outputPrefix;
+      return { prefix: t.outputPrefix, revision: t.manifestRevision ?? 0 };
     });
+  const publishedPrefix = async (id: string): Promise<string> => (await published(id)).prefix;
+  /** The storage key of a title's manifest at its current revision. */
+  const manifestKey = async (id: string, name: ManifestName): Promise<string> => {
+    const p = await published(id);
+    return `${p.prefix}${manifestName(name, p.revision)}`;
+  };
 
   /** A manifest from memory, with an ETag; a player that already has it gets a 304. */
   const serveManifest = async (reply: FastifyReply, key: string, ifNoneMatch: string | undefined): Promise<FastifyReply> => {
@@ -106,15 +115,14 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
 
   app.get('/v1/titles/:id/master.m3u8', { schema: manifestSchema('HLS multivariant playlist (CMAF)') }, async (req, reply) => {
     const { region, session } = req.query;
-    const key = `${await publishedPrefix(req.params.id)}master.m3u8`;
+    const key = await manifestKey(req.params.id, 'master.m3u8');
     if (region === undefined) return serveManifest(reply, key, req.headers['if-none-match']);
     const query = new URLSearchParams({ region, ...(session === undefined ? {} : { session }) }).toString();
     return sendSteered(reply, 'master.m3u8', carryQuery((await store.get(key)).toString('utf8'), query));
   });
   app.get('/v1/titles/:id/manifest.mpd', { schema: manifestSchema('DASH MPD over the same CMAF segments') }, async (req, reply) => {
     const { region, session } = req.query;
-    if (region === undefined)
-      return serveManifest(reply, `${await publishedPrefix(req.params.id)}manifest.mpd`, req.headers['if-none-match']);
+    if (region === undefined) return serveManifest(reply, await manifestKey(req.params.id, 'manifest.mpd'), req.headers['if-none-match']);
     return sendSteered(reply, 'manifest.mpd', await steeredMpd(await steerRequest(req, req.params.id, region, session)));
   });
   app.get(
@@ -133,8 +141,8 @@ export const playbackRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, 
       const { region, session } = req.query;
       if (region !== undefined && file === 'playlist.m3u8') {
         const body = await steeredMediaPlaylist(await steerRequest(req, id, region, session), track);
-        if (body === undefined) throw new HttpErrors.MediaNotFound(`${track}/${file}`);
-        return sendSteered(reply, file, body);
+        // Subtitles are not filled onto appliances (a few kilobytes): their playlist is the origin's.
+        if (body !== undefined) return sendSteered(reply, file, body);
       }
       const key = `${await publishedPrefix(id)}${track}/${file}`;
       if (file === 'playlist.m3u8' && req.headers.range === undefined) return serveManifest(reply, key, req.headers['if-none-match']);

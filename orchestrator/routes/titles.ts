@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { RouteDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
-import { CreateTitleBody, ErrorBody, IdParams, ListQuery, TitleView, type TitleViewT } from '../schemas.ts';
-import { titlePrefix, type Title } from '../../titles/model.ts';
+import { CreateTitleBody, type CreateTitleBodyT, ErrorBody, IdParams, ListQuery, TitleView, type TitleViewT } from '../schemas.ts';
+import { titlePrefix, type AudioTrackChoice, type Title } from '../../titles/model.ts';
+import { canonicalTag } from '../../packaging/language.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
 import { probeJob } from '../../pipeline/graph.ts';
@@ -34,6 +35,7 @@ export async function titleView(titles: TitleStore, t: Title): Promise<TitleView
     ...(t.renditions === undefined ? {} : { renditions: [...t.renditions] }),
     ...(t.rungQuality === undefined ? {} : { rungQuality: t.rungQuality }),
     ...(t.error === undefined ? {} : { error: t.error }),
+    ...(t.warnings === undefined || t.warnings.length === 0 ? {} : { warnings: [...t.warnings] }),
     ...(t.state === 'ready' ? { hls: `${base}/master.m3u8`, dash: `${base}/manifest.mpd` } : {}),
   };
 }
@@ -72,6 +74,29 @@ function meter(limit: number): Transform & { bytes: number; sha256: () => string
   return m;
 }
 
+/** Audio choices as the title keeps them: languages canonical BCP-47, each stream once, at most one default. */
+function audioChoicesOf(raw: CreateTitleBodyT['audio']): AudioTrackChoice[] | undefined {
+  if (raw === undefined) return undefined;
+  const seen = new Set<number>();
+  const choices = raw.map((c, i): AudioTrackChoice => {
+    if (seen.has(c.index)) throw new HttpErrors.InvalidRequest(`audio[${i}].index: stream ${c.index} is listed twice`);
+    seen.add(c.index);
+    const language = c.language === undefined ? undefined : canonicalTag(c.language);
+    if (c.language !== undefined && language === undefined) {
+      throw new HttpErrors.InvalidRequest(`audio[${i}].language: ${JSON.stringify(c.language)} is not a BCP-47 language tag`);
+    }
+    return {
+      index: c.index,
+      ...(language === undefined ? {} : { language }),
+      ...(c.name === undefined ? {} : { name: c.name }),
+      ...(c.isDefault === undefined ? {} : { isDefault: c.isDefault }),
+    };
+  });
+  if (choices.filter((c) => c.isDefault === true).length > 1)
+    throw new HttpErrors.InvalidRequest('audio: at most one stream may be isDefault');
+  return choices;
+}
+
 export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, deps) => {
   const { titles, store, jobs } = deps;
   const maxUpload = deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
@@ -97,8 +122,10 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       const id = randomUUID();
       bindTitle(req, reply, id);
       const { name, sourceKey } = req.body;
+      const audioChoices = audioChoicesOf(req.body.audio);
+      const choices = audioChoices === undefined ? {} : { audioChoices };
       if (sourceKey === undefined) {
-        const t = await titles.create(id, name, 'uploading');
+        const t = await titles.create(id, name, 'uploading', choices);
         return reply.status(201).send(await titleView(titles, t));
       }
       try {
@@ -109,7 +136,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       }
       const head = await store.head(sourceKey);
       if (head === undefined) throw new HttpErrors.SourceKeyNotFound(sourceKey);
-      const t = await titles.create(id, name, 'queued', { source: { key: sourceKey, sizeBytes: head.sizeBytes } });
+      const t = await titles.create(id, name, 'queued', { source: { key: sourceKey, sizeBytes: head.sizeBytes }, ...choices });
       await enqueueProbe(id);
       return reply.status(201).send(await titleView(titles, t));
     },

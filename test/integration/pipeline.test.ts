@@ -69,8 +69,8 @@ describe.each(cases)(
       expect(res.headers['content-type']).toContain('mpegurl');
       const { variants, audio } = parseMultivariant(res.body);
       expect(variants.length).toBeGreaterThan(0);
-      expect(audio?.URI).toBe('a/playlist.m3u8');
-      const audioTrack = await downloadTrack(app, titleId, 'a/playlist.m3u8', dir);
+      expect(audio?.URI).toBe('a0/playlist.m3u8');
+      const audioTrack = await downloadTrack(app, titleId, 'a0/playlist.m3u8', dir);
       const audioBytes = audioTrack.segments.reduce((s, x) => s + x.bytes, 0);
       const audioPeak = Math.max(...audioTrack.segments.map((s) => (s.bytes * 8) / s.durationS));
       const audioFirst = (await frames(audioTrack.joinedFile, 'a:0'))[0]?.ptsS ?? NaN;

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presentationTracks, readPresentation, trackFiles } from '../../orchestrator/fill-plans/catalog.ts';
+import { presentationTracks, trackFiles } from '../../orchestrator/fill-plans/catalog.ts';
+import { readPresentation } from '../../pipeline/publish.ts';
 import { createApi } from '../../orchestrator/runtime/services.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
 import { makeMaster } from '../support/media.ts';
@@ -122,7 +123,7 @@ describe('player steering by the approved fill plan', () => {
     const master = await inject('GET', `/v1/titles/${filled}/master.m3u8?region=eu`);
     expect(master.statusCode).toBe(200);
     expect(lines(master.body).every((u) => u.endsWith('/playlist.m3u8?region=eu'))).toBe(true);
-    expect(master.body).toContain('URI="a/playlist.m3u8?region=eu"');
+    expect(master.body).toContain('URI="a0/playlist.m3u8?region=eu"');
 
     // DASH: each representation's templates are absolute at the one appliance holding all its files.
     const mpd = await inject('GET', `/v1/titles/${filled}/manifest.mpd?region=eu`);

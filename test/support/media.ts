@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
 import { BLACK_LIMIT, parseCropdetectMetadata, type CropMeasurement } from '../../workers/measure/active-area.ts';
@@ -97,4 +98,95 @@ export async function countFrames(file: string): Promise<number> {
 export async function keyframeCrops(file: string, metadataFile: string): Promise<CropMeasurement[]> {
   await runFfmpeg(buildCropDetectArgs({ kind: 'crop-detect', input: file, metadataFile, blackLimit: BLACK_LIMIT }));
   return parseCropdetectMetadata(await readFile(metadataFile, 'utf8'));
+}
+
+/** Cues of the subtitle tracks {@link makeMultiTrackMaster} writes: one every 2 s, a language's word and its number. */
+export function subtitleCues(language: 'eng' | 'ger', durationS: number): { startS: number; endS: number; text: string }[] {
+  const word = language === 'eng' ? 'Hello' : 'Hallo';
+  return Array.from({ length: Math.floor(durationS / 2) }, (_, i) => ({ startS: i * 2 + 0.5, endS: i * 2 + 1.5, text: `${word} ${i}` }));
+}
+
+function srt(cues: readonly { startS: number; endS: number; text: string }[]): string {
+  const t = (s: number): string => new Date(s * 1000).toISOString().slice(11, 23).replace('.', ',');
+  return cues.map((c, i) => `${i + 1}\n${t(c.startS)} --> ${t(c.endS)}\n${c.text}\n`).join('\n');
+}
+
+/**
+ * A Matroska master as studios deliver them: English AAC stereo (loud, default), French AC-3
+ * 5.1 (quiet), English and German SRT subtitles. The two audio streams sit at different
+ * loudness so normalisation shows.
+ */
+export async function makeMultiTrackMaster(file: string, durationS = 8): Promise<void> {
+  const dir = path.dirname(file);
+  const subs = { eng: path.join(dir, 'eng.srt'), ger: path.join(dir, 'ger.srt') };
+  await writeFile(subs.eng, srt(subtitleCues('eng', durationS)));
+  await writeFile(subs.ger, srt(subtitleCues('ger', durationS)));
+  await runFfmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=640x360:rate=25:duration=${durationS}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${durationS},volume=0.9`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=660:sample_rate=48000:duration=${durationS},volume=0.05,pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0`,
+    '-i',
+    subs.eng,
+    '-i',
+    subs.ger,
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-map',
+    '2:a',
+    '-map',
+    '3:s',
+    '-map',
+    '4:s',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a:0',
+    'aac',
+    '-c:a:1',
+    'ac3',
+    '-c:s',
+    'srt',
+    '-metadata:s:a:0',
+    'language=eng',
+    '-metadata:s:a:1',
+    'language=fre',
+    '-metadata:s:s:0',
+    'language=eng',
+    '-metadata:s:s:1',
+    'language=ger',
+    '-disposition:a:0',
+    'default',
+    '-disposition:a:1',
+    '0',
+    file,
+  ]);
+}
+
+/** Integrated loudness (LUFS) and true peak (dBTP) by ffmpeg's `ebur128` filter: an instrument apart from `loudnorm`. */
+export async function ebur128(file: string): Promise<{ integratedLufs: number; truePeakDbtp: number }> {
+  const out = await runFfmpeg(['-nostats', '-i', file, '-map', '0:a:0', '-af', 'ebur128=peak=true', '-f', 'null', '-']);
+  const summary = out.stderrTail.slice(out.stderrTail.lastIndexOf('Summary:'));
+  const integratedLufs = Number(/I:\s+(-?[\d.]+) LUFS/.exec(summary)?.[1]);
+  const truePeakDbtp = Number(/Peak:\s+(-?[\d.]+|-inf) dBFS/.exec(summary)?.[1]);
+  return { integratedLufs, truePeakDbtp };
+}
+
+/** ffprobe's packets of the first stream of a file (a subtitle file: one packet a cue). */
+export async function probePackets(file: string): Promise<{ pts_time: string; duration_time: string }[]> {
+  const out = await runProbe(['-v', 'error', '-show_packets', '-of', 'json', file]);
+  return (JSON.parse(out.stdout) as { packets?: { pts_time: string; duration_time: string }[] }).packets ?? [];
 }

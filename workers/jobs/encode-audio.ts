@@ -1,29 +1,106 @@
 import path from 'node:path';
 import { buildArgs } from '../../ffmpeg/args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { BadInputError, FfmpegExitError } from '../../ffmpeg/errors.ts';
 import { uploadFile } from '../../storage/transfer.ts';
-import { audioKey } from '../../pipeline/types.ts';
-import { throttledProgress, type Handler } from './context.ts';
+import { audioKey, type EncodeAudioJobData } from '../../pipeline/types.ts';
+import type { AudioRenditionPlan } from '../../pipeline/audio-plan.ts';
+import { isMeasurable, parseLoudnorm, type LoudnessFigures } from '../measure/loudness.ts';
+import { failureOf, isFinalAttempt, throttledProgress, type Handler, type JobContext } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 
-/** Encodes the title's audio once (AAC-LC stereo 48 kHz), aligned to the video's first frame. */
-export const encodeAudioHandler: Handler<'encode-audio'> = async (job, { deps, signal }) => {
+/** What one rendition's encode measured: the loudness before and after, or why it was not normalised. */
+export interface EncodedRendition {
+  readonly id: string;
+  readonly loudness?: LoudnessFigures;
+  /** Set when the stream was left at its own level (digital silence has no loudness to normalise). */
+  readonly notNormalised?: string;
+}
+
+/** What an `encode-audio` job returns to `package`. */
+export type AudioResult =
+  | { readonly streamIndex: number; readonly renditions: readonly EncodedRendition[] }
+  | { readonly streamIndex: number; readonly failed: string };
+
+/**
+ * ffmpeg's words for a stream that cannot be decoded: no decoder for its codec, or packets that
+ * do not decode, leaving nothing to encode. Retrying cannot help; the failure is the master's.
+ */
+const UNDECODABLE = /Decoder \(codec [^)]*\) not found|Output file is empty, nothing was encoded|Error while decoding stream/;
+
+/** Runs one pass, turning an undecodable stream into the master's error, not the worker's. */
+async function pass(args: readonly string[], options: Parameters<typeof runFfmpeg>[1]): ReturnType<typeof runFfmpeg> {
+  try {
+    return await runFfmpeg(args, options);
+  } catch (err) {
+    if (err instanceof FfmpegExitError && err.exitCode !== null && UNDECODABLE.test(err.stderrTail)) {
+      const reason = UNDECODABLE.exec(err.stderrTail)?.[0] ?? 'undecodable';
+      throw new BadInputError('VF_AUDIO_UNDECODABLE', `the stream does not decode (${reason})`, err.stderrTail);
+    }
+    throw err;
+  }
+}
+
+/** Two passes of `loudnorm` (measure, then normalise and encode) for one rendition. */
+async function encodeRendition(
+  d: EncodeAudioJobData,
+  r: AudioRenditionPlan,
+  input: string,
+  output: string,
+  ctx: JobContext,
+  progress: (f: number) => void,
+): Promise<EncodedRendition> {
+  const stream = { input, streamIndex: d.track.streamIndex, offsetS: d.track.offsetS };
+  const scan = await pass(buildArgs({ kind: 'loudness-scan', ...stream, channels: r.format.channels, target: d.target }), {
+    signal: ctx.signal,
+    durationS: d.durationS,
+    onProgress: (f) => progress(f / 2),
+  });
+  const measured = parseLoudnorm(scan.stderrTail).input;
+  const normalise = isMeasurable(measured);
+  const encoded = await pass(
+    buildArgs({ kind: 'encode-audio', ...stream, format: r.format, output, target: d.target, ...(normalise ? { measured } : {}) }),
+    { signal: ctx.signal, durationS: d.durationS, onProgress: (f) => progress(0.5 + f / 2) },
+  );
+  if (!normalise) return { id: r.id, notNormalised: `integrated loudness ${measured.integratedLufs} LUFS: silent or too short to measure` };
+  return { id: r.id, loudness: { ...parseLoudnorm(encoded.stderrTail), input: measured } };
+}
+
+/**
+ * Encodes one audio stream of the master into its renditions (AAC stereo, and AC-3 5.1 when
+ * the source has more channels), each normalised to the title's loudness target. A stream
+ * that cannot be decoded is not a reason to lose the title: once its retries are spent the job
+ * returns its failure, and `package` ships the other streams and records this one on the title.
+ */
+export const encodeAudioHandler: Handler<'encode-audio'> = async (job, ctx) => {
+  const { deps, signal } = ctx;
   const d = job.data;
   const titleId = d.layout.titleId;
   if (await deps.titles.isFinalOrGone(titleId)) return { skipped: true };
+  const part = `audio-${d.track.streamIndex}`;
+  const share = 1 / Math.max(1, d.trackCount);
   const report = throttledProgress(async (f) => {
-    await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, 'audio', f)]);
+    await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, part, f * share)]);
   });
-  const input = await deps.store.readableLocation(d.layout.sourceKey);
-  return withScratch(deps.tmpDir, job.id ?? 'audio', async (dir) => {
-    const output = path.join(dir, 'audio.m4a');
-    await runFfmpeg(buildArgs({ kind: 'encode-audio', input, offsetS: d.offsetS, output, bitrateKbps: d.bitrateKbps }), {
-      signal,
-      durationS: d.durationS,
-      onProgress: report,
+  try {
+    const input = await deps.store.readableLocation(d.layout.sourceKey);
+    const renditions = await withScratch(deps.tmpDir, job.id ?? 'audio', async (dir) => {
+      const done: EncodedRendition[] = [];
+      for (const [i, r] of d.track.renditions.entries()) {
+        const output = path.join(dir, `${r.id}.m4a`);
+        const n = d.track.renditions.length;
+        done.push(await encodeRendition(d, r, input, output, ctx, (f) => report((i + f) / n)));
+        await uploadFile(deps.store, output, audioKey(d.layout, r.id), 'audio/mp4');
+      }
+      return done;
     });
-    await uploadFile(deps.store, output, audioKey(d.layout), 'audio/mp4');
-    await deps.titles.setProgress(titleId, 'audio', 1);
-    return { audio: true };
-  });
+    await deps.titles.setProgress(titleId, part, share);
+    return { streamIndex: d.track.streamIndex, renditions } satisfies AudioResult;
+  } catch (err) {
+    if (signal.aborted || !isFinalAttempt(job, err)) throw err;
+    const message = `audio stream ${d.track.streamIndex}: ${failureOf(err, 'VF_AUDIO_FAILED', deps.redact).error.message}`;
+    deps.log.warn({ titleId, jobId: job.id, err: message }, 'audio stream failed; the title ships without it');
+    await deps.titles.setProgress(titleId, part, share);
+    return { streamIndex: d.track.streamIndex, failed: message } satisfies AudioResult;
+  }
 };

@@ -5,6 +5,8 @@ import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../titles/model.ts';
 import { encodeFlow } from '../../pipeline/graph.ts';
+import { planAudio } from '../../pipeline/audio-plan.ts';
+import { planSubtitles } from '../../pipeline/subtitle-plan.ts';
 import type { EncodeAudioJobData, EncodeChunkJobData, EncodeLayout, PackageJobData, SourceRef, TimeWindow } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
@@ -39,11 +41,19 @@ export async function enqueueEncode(
     workPrefix: `titles/${titleId}/work/${version}/`,
     outputPrefix: `titles/${titleId}/out/${version}/`,
   };
-  const hasAudio = probe.audio !== undefined;
-  const moved = await deps.titles.transition(titleId, 'encoding', { ladder, ladderAnalysis: analysis, chunkCount: chunks.length });
+  const timeline = timelineOf(probe);
+  const title = await deps.titles.get(titleId);
+  // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
+  const audioPlan = planAudio(probe.audioStreams, title?.audioChoices, settings, timeline.videoStartS);
+  const subtitlePlan = planSubtitles(probe.subtitleStreams);
+  const moved = await deps.titles.transition(titleId, 'encoding', {
+    ladder,
+    ladderAnalysis: analysis,
+    chunkCount: chunks.length,
+    warnings: [...audioPlan.warnings, ...subtitlePlan.warnings],
+  });
   if (moved !== 'ok') return { skipped: moved };
 
-  const timeline = timelineOf(probe);
   const chunkData = chunks.map(
     (chunk): EncodeChunkJobData => ({
       layout,
@@ -56,30 +66,32 @@ export async function enqueueEncode(
       ...(crop === undefined ? {} : { crop }),
     }),
   );
-  const audio: EncodeAudioJobData | undefined =
-    probe.audio === undefined
-      ? undefined
-      : // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
-        {
-          layout,
-          offsetS: probe.audio.startTimeS - timeline.videoStartS,
-          durationS: probe.durationS,
-          bitrateKbps: settings.audioBitrateKbps,
-        };
-  if (!hasAudio) await deps.titles.setProgress(titleId, 'audio', 1);
+  const audio = audioPlan.tracks.map(
+    (track): EncodeAudioJobData => ({
+      layout,
+      track,
+      trackCount: audioPlan.tracks.length,
+      durationS: probe.durationS,
+      target: { integratedLufs: settings.loudnessLufs, truePeakDbtp: settings.truePeakDbtp },
+    }),
+  );
+  if (audio.length === 0) await deps.titles.setProgress(titleId, 'audio', 1);
   const packageData: PackageJobData = {
     layout,
     chunkCount: chunks.length,
     rungs: ladder,
     durationS: probe.durationS,
-    hasAudio,
+    audio: audioPlan.tracks,
+    subtitles: subtitlePlan.tracks,
     settings,
     timeline,
     sourceSize: activeCodedSize(probe.video),
     ...(crop === undefined ? {} : { crop }),
     ...(qualityWindows === undefined ? {} : { qualityWindows }),
   };
-  await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, audio));
+  // ffmpeg's converted cues count from the file's start; the title's frame 0 sits this far in.
+  const subtitles = subtitlePlan.tracks.length === 0 ? undefined : { layout, tracks: subtitlePlan.tracks, offsetS: timeline.videoOffsetS };
+  await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, audio, subtitles));
   deps.log.info({ titleId, chunks: chunks.length, rungs: ladder.length, policy: analysis.policy }, 'title queued for encoding');
   return { chunks: chunks.length, rungs: ladder.length };
 }

@@ -1,40 +1,21 @@
-import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildArgs } from '../../ffmpeg/args.ts';
-import { runFfmpeg } from '../../ffmpeg/run.ts';
-import { downloadToFile, mapLimit, uploadFile, contentTypeOf } from '../../storage/transfer.ts';
-import { avcCodecString, measureTrack, type AudioTrack, type Presentation, type Segment, type VideoTrack } from '../../packaging/model.ts';
-import { mdhdTimescale, parseFfmpegPlaylist } from '../../packaging/boxes.ts';
-import { hlsMediaPlaylist, hlsMultivariantPlaylist } from '../../packaging/hls.ts';
-import { dashManifest } from '../../packaging/dash.ts';
-import { audioKey, chunkKey, type PackageJobData } from '../../pipeline/types.ts';
+import { downloadToFile, mapLimit } from '../../storage/transfer.ts';
+import { avcCodecString, measureTrack, type Presentation, type Track, type VideoTrack } from '../../packaging/model.ts';
+import type { EncodedRendition } from './encode-audio.ts';
+import { mdhdTimescale } from '../../packaging/boxes.ts';
+import { hlsMediaPlaylist } from '../../packaging/hls.ts';
+import { publishSidecars, subtitleRenditions, writeManifests } from '../../pipeline/publish.ts';
+import { audioOutcome, loudnessOf, notNormalised, packageAudio } from './package-audio.ts';
+import { packageSubtitles } from './package-subtitles.ts';
+import { segment, publishTrackFiles, type Segmented } from './package-media.ts';
+import { chunkKey, type PackageJobData } from '../../pipeline/types.ts';
 import type { Handler, WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { missingChunks, reencodeChunks } from './package-chunks.ts';
 import { enqueueArtwork } from './artwork.ts';
 import { defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
 import { titlePrefix, type Rendition, type Title } from '../../titles/model.ts';
-
-interface Segmented {
-  readonly dir: string;
-  readonly segments: Segment[];
-  readonly init: Buffer;
-}
-
-/** Cuts one media input (an ffconcat list of chunks, or one file) into CMAF segments, stream copy. */
-async function segment(input: string, isList: boolean, outDir: string, segmentS: number, signal: AbortSignal): Promise<Segmented> {
-  await mkdir(outDir, { recursive: true });
-  await runFfmpeg(buildArgs({ kind: 'segment', input, inputIsConcatList: isList, segmentS, outDir }), { signal });
-  const listed = parseFfmpegPlaylist(await readFile(path.join(outDir, 'ffmpeg.m3u8'), 'utf8'));
-  const segments = await Promise.all(listed.map(async (s) => ({ ...s, bytes: (await stat(path.join(outDir, s.name))).size })));
-  return { dir: outDir, segments, init: await readFile(path.join(outDir, 'init.mp4')) };
-}
-
-async function publishTrackFiles(deps: WorkerDeps, local: string, prefix: string, playlist: string): Promise<void> {
-  const files = (await readdir(local)).filter((f) => f === 'init.mp4' || f.endsWith('.m4s'));
-  await mapLimit(files, 8, (f) => uploadFile(deps.store, path.join(local, f), `${prefix}${f}`, contentTypeOf(f)));
-  await deps.store.put(`${prefix}playlist.m3u8`, playlist, { contentType: contentTypeOf('playlist.m3u8') });
-}
 
 /** Downloads one rung's chunks and cuts them, in order, into CMAF segments. */
 async function segmentRung(deps: WorkerDeps, d: PackageJobData, i: number, dir: string, signal: AbortSignal): Promise<Segmented> {
@@ -96,54 +77,38 @@ async function packageVideo(
   return tracks;
 }
 
-async function packageAudio(deps: WorkerDeps, d: PackageJobData, dir: string, signal: AbortSignal): Promise<AudioTrack> {
-  const file = path.join(dir, 'audio.m4a');
-  await downloadToFile(deps.store, audioKey(d.layout), file);
-  const s = await segment(file, false, path.join(dir, 'a'), d.settings.segmentS, signal);
-  const track: AudioTrack = {
-    kind: 'audio',
-    dir: 'a',
-    initName: 'init.mp4',
-    segments: s.segments,
-    timescale: mdhdTimescale(s.init),
-    codecs: 'mp4a.40.2',
-    initBytes: s.init.length,
-    channels: 2,
-    sampleRateHz: 48_000,
-  };
-  await publishTrackFiles(deps, s.dir, `${d.layout.outputPrefix}a/`, hlsMediaPlaylist(track));
-  return track;
-}
-
-function renditionsOf(p: Presentation): Rendition[] {
+function renditionsOf(p: Presentation, loudness: ReadonlyMap<string, EncodedRendition>): Rendition[] {
   const kbps = (bps: number): number => Math.round(bps / 100) / 10;
-  const video = p.video.map((v) => {
-    const m = measureTrack(v);
-    return {
+  const rates = (t: Track): Pick<Rendition, 'averageBitrateKbps' | 'peakBitrateKbps' | 'segmentCount'> => {
+    const m = measureTrack(t);
+    return { averageBitrateKbps: kbps(m.averageBps), peakBitrateKbps: kbps(m.peakBps), segmentCount: t.segments.length };
+  };
+  const video = p.video.map(
+    (v): Rendition => ({
       id: v.dir,
-      kind: 'video' as const,
+      kind: 'video',
       width: v.width,
       height: v.height,
       codecs: v.codecs,
       targetBitrateKbps: v.targetBitrateKbps,
-      averageBitrateKbps: kbps(m.averageBps),
-      peakBitrateKbps: kbps(m.peakBps),
-      segmentCount: v.segments.length,
+      ...rates(v),
+    }),
+  );
+  const audio = p.audio.map((a): Rendition => {
+    const l = loudnessOf(loudness.get(a.dir));
+    return {
+      id: a.dir,
+      kind: 'audio',
+      codecs: a.codecs,
+      language: a.language,
+      name: a.name,
+      isDefault: a.isDefault,
+      channels: a.channels,
+      ...(l === undefined ? {} : { loudness: l }),
+      ...rates(a),
     };
   });
-  if (p.audio === undefined) return video;
-  const m = measureTrack(p.audio);
-  return [
-    ...video,
-    {
-      id: 'a',
-      kind: 'audio',
-      codecs: p.audio.codecs,
-      averageBitrateKbps: kbps(m.averageBps),
-      peakBitrateKbps: kbps(m.peakBps),
-      segmentCount: p.audio.segments.length,
-    },
-  ];
+  return [...video, ...audio];
 }
 
 /**
@@ -195,19 +160,28 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal, to
   };
   return withScratch(deps.tmpDir, job.id ?? 'package', async (dir) => {
     const video = await packageVideo(deps, d, dir, signal, progress);
-    const audio = d.hasAudio ? await packageAudio(deps, d, dir, signal) : undefined;
-    const presentation: Presentation = { durationS: d.durationS, segmentS: d.settings.segmentS, video, audio };
+    const children = Object.values(await job.getChildrenValues());
+    const outcome = audioOutcome(children);
+    const audio = await packageAudio(deps, d, new Set(outcome.loudness.keys()), dir, signal);
+    const subtitles = await packageSubtitles(deps, d, children, title.sidecars ?? [], video[0]?.segments ?? []);
+    const presentation: Presentation = { durationS: d.durationS, segmentS: d.settings.segmentS, video, audio, subtitles: subtitles.tracks };
     const out = d.layout.outputPrefix;
-    await deps.store.put(`${out}presentation.json`, JSON.stringify(presentation), { contentType: 'application/json' });
-    await deps.store.put(`${out}master.m3u8`, hlsMultivariantPlaylist(presentation), { contentType: contentTypeOf('master.m3u8') });
-    await deps.store.put(`${out}manifest.mpd`, dashManifest(presentation), { contentType: contentTypeOf('manifest.mpd') });
-    const renditions = renditionsOf(presentation);
-    const moved = await deps.titles.transition(titleId, 'ready', { outputPrefix: out, renditions, rungQuality: { status: 'pending' } });
+    await writeManifests(deps.store, out, presentation);
+    const renditions = [...renditionsOf(presentation, outcome.loudness), ...subtitleRenditions(presentation)];
+    const warnings = [...(title.warnings ?? []), ...outcome.failures, ...notNormalised(outcome.loudness), ...subtitles.warnings];
+    const moved = await deps.titles.transition(titleId, 'ready', {
+      outputPrefix: out,
+      renditions,
+      rungQuality: { status: 'pending' },
+      warnings,
+    });
     if (moved === 'ok' || moved === 'ready') {
       // Intermediates are only needed until the title is published.
       await deps.store
         .deletePrefix(d.layout.workPrefix)
         .catch((err: unknown) => deps.log.warn({ titleId, err }, 'could not delete work objects'));
+      // A subtitle file uploaded while this job ran is in no manifest yet.
+      await publishSidecars(deps, titleId);
       await enqueueAfterReady(deps, d, await deps.titles.get(titleId));
     } else if (moved === 'missing') {
       // Deleted while we packaged: what we just wrote belongs to nobody.

@@ -3,7 +3,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, FfmpegExitError } from '../../ffmpeg/errors.ts';
-import { firstFrameTimeS, lastVideoPacketS } from '../measure/keyframes.ts';
+import { firstFrameTimeS, lastVideoPacketS, parseTimes } from '../measure/keyframes.ts';
+import { reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
+import { chooseDeinterlace, parseIdetMetadata } from '../measure/interlace.ts';
+import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
@@ -22,16 +25,18 @@ async function sha256Of(store: ObjectStore, key: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** Longest keyframe interval a seek may land before its target (10 s: broadcast and archive masters). */
-const MAX_GOP_S = 10;
-
 /**
- * Decodes one video frame at the start and one near the end. ffprobe trusts the container's
- * index, so a truncated upload still reports its full duration; decoding the tail is what
- * shows the bytes are really there.
+ * Decodes one video frame at the start, and the tail to the end of the file: ffprobe trusts
+ * the container's index, so a truncated upload still reports its full duration, and decoding
+ * the tail is what shows the bytes are really there. The tail read runs to the end of the
+ * file, not for a fixed span: a seek lands on the keyframe before its target, and a master
+ * whose keyframes are 31 s apart (the `channels` corpus clip, 8 fps) decoded only the 2 s
+ * after that keyframe, far from its end, and was refused as truncated.
  */
-async function assertDecodable(location: string, durationS: number, signal: AbortSignal): Promise<void> {
-  const framesAt = async (interval: string): Promise<{ times: number[]; stderr: string }> => {
+async function assertDecodable(location: string, probe: ProbeResult, signal: AbortSignal): Promise<void> {
+  // `frames` counts every decoded frame, `times` only those with a timestamp: a first frame of
+  // packed B-frames in AVI (Megamind) decodes without one.
+  const framesAt = async (interval: string): Promise<{ frames: number; times: number[]; stderr: string }> => {
     const out = await runProbe(
       [
         '-v',
@@ -41,7 +46,7 @@ async function assertDecodable(location: string, durationS: number, signal: Abor
         '-read_intervals',
         interval,
         '-show_entries',
-        'frame=pts_time',
+        'frame=best_effort_timestamp_time',
         '-of',
         'csv=p=0',
         ...masterInputOptions(location),
@@ -49,29 +54,25 @@ async function assertDecodable(location: string, durationS: number, signal: Abor
       ],
       { signal },
     ).catch((err: unknown) => ({ stdout: '', stderrTail: err instanceof FfmpegExitError ? err.stderrTail : '' }));
-    const times = out.stdout
-      .split('\n')
-      .map((l) => l.trim().split(',')[0] ?? '')
-      .filter((t) => t !== '');
-    return { times: times.map(Number), stderr: out.stderrTail };
+    const frames = out.stdout.split('\n').filter((l) => l.trim() !== '').length;
+    return { frames, times: parseTimes(out.stdout), stderr: out.stderrTail };
   };
-  if ((await framesAt('%+#1')).times.length === 0)
+  if ((await framesAt('%+#1')).frames === 0)
     throw new BadInputError('VF_UNDECODABLE_VIDEO', 'no video frame could be decoded at the start of the master');
-  // Two seconds of packets, not one packet: a seek into a stream with no index (MPEG program
-  // and transport streams) lands on a packet that does not decode alone (a B-frame, or the
-  // middle of a picture), which read as truncated a valid MPEG-2 master (cityCC0.mpg).
-  const tailStart = Math.max(0, durationS - 2);
-  const tail = await framesAt(`${tailStart.toFixed(3)}%+2`);
-  // Only frames near the tail count: a seek into a file whose index was cut off falls back to
-  // its start, and the first frame there proves nothing about the end.
-  if (tail.times.some((t) => !(t < tailStart - MAX_GOP_S))) return;
+  const endS = statedEndS(probe);
+  let couldNotSeek = false;
+  for (const seekS of tailSeeksS(endS)) {
+    const tail = await framesAt(`${seekS.toFixed(6)}%`);
+    if (reachesEnd(tail.times, endS)) return;
+    couldNotSeek ||= /Could not seek/.test(tail.stderr);
+  }
   // A container that cannot seek at all (Matroska without cues and a single keyframe, as in
   // a Big Buck Bunny clip Debian ships) says so; its packets, read without decoding, show
   // whether the video reaches its stated end.
-  if (/Could not seek/.test(tail.stderr) && (await lastVideoPacketS(location, signal)) >= tailStart) return;
+  if (couldNotSeek && reachesEnd([await lastVideoPacketS(location, signal)], endS)) return;
   throw new BadInputError(
     'VF_TRUNCATED_MASTER',
-    `master is truncated: no frame decodes near its end (${durationS.toFixed(2)} s according to its header)`,
+    `master is truncated: no frame decodes near its end (${probe.durationS.toFixed(2)} s according to its header)`,
   );
 }
 
@@ -100,6 +101,38 @@ async function detectActiveArea(
   });
 }
 
+/** Frames `idet` looks at: 10 s at 25 fps, enough to tell 3:2 pulldown's cycle of five many times over. */
+const INTERLACE_SAMPLE_FRAMES = 250;
+
+/**
+ * Measures whether the master is interlaced or telecined with `idet` over a bounded stretch
+ * (from a quarter of a title over 20 s, past leaders and slates; a shorter one from its
+ * start). Like the black bars, a measurement that fails leaves the master progressive.
+ */
+async function detectInterlace(
+  deps: WorkerDeps,
+  titleId: string,
+  location: string,
+  probe: ProbeResult,
+  signal: AbortSignal,
+): Promise<Deinterlace | undefined> {
+  return withScratch(deps.tmpDir, `idet-${titleId}`, async (dir) => {
+    const metadataFile = path.join(dir, 'idet.txt');
+    const seekS = probe.durationS > 20 ? probe.videoOffsetS + probe.durationS / 4 : 0;
+    try {
+      await runFfmpeg(
+        buildInterlaceDetectArgs({ kind: 'interlace-detect', input: location, seekS, frames: INTERLACE_SAMPLE_FRAMES, metadataFile }),
+        { signal },
+      );
+    } catch (err) {
+      if (!(err instanceof FfmpegExitError) || err.exitCode === null) throw err;
+      deps.log.warn({ titleId, err: err.message }, 'interlacing not measured: encoding frames as they are');
+      return undefined;
+    }
+    return chooseDeinterlace(parseIdetMetadata(await readFile(metadataFile, 'utf8')));
+  });
+}
+
 /**
  * Probes the master once, rejects what cannot be a master and measures its black bars: every
  * later job encodes and measures the active picture only. With the fixed ladder policy
@@ -121,17 +154,32 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const location = await deps.store.readableLocation(title.source.key);
   const probed = await probeMaster(location, { signal });
   await job.updateProgress(25);
-  await assertDecodable(location, probed.durationS, signal);
+  await assertDecodable(location, probed, signal);
   await job.updateProgress(50);
   const activeArea = await detectActiveArea(deps, titleId, location, probed.video, signal);
+  const deinterlace = await detectInterlace(deps, titleId, location, probed, signal);
   await job.updateProgress(75);
   // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
   const firstFrameS = await firstFrameTimeS(location, signal);
-  const probe: ProbeResult = { ...probed, video: { ...probed.video, firstFrameS, ...(activeArea === undefined ? {} : { activeArea }) } };
+  const probe: ProbeResult = {
+    ...probed,
+    video: {
+      ...probed.video,
+      firstFrameS,
+      ...(activeArea === undefined ? {} : { activeArea }),
+      // A field-rate deinterlace doubles the title's frame rate: every frame count follows it.
+      ...(deinterlace === undefined
+        ? {}
+        : { deinterlace, frameRate: deinterlacedRate(probed.video.frameRate, deinterlace), codedFrameRate: probed.video.frameRate }),
+    },
+  };
 
   const source: SourceRef = { titleId, sourceKey: title.source.key, sha256 };
   await deps.titles.update(titleId, { probe, source: { ...title.source, sizeBytes: head.sizeBytes, sha256 } });
-  deps.log.info({ titleId, durationS: probe.durationS, fps: frameRateValue(probe.video.frameRate), activeArea }, 'master probed');
+  deps.log.info(
+    { titleId, durationS: probe.durationS, fps: frameRateValue(probe.video.frameRate), activeArea, deinterlace },
+    'master probed',
+  );
 
   const fixed = appleLadder(activeDisplaySize(probe.video));
   if (deps.ladderPolicy === 'fixed') return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed' });

@@ -42,16 +42,55 @@ describe('buildArgs snapshots', () => {
     expect(buildArgs(chunk(1500, undefined))).toMatchSnapshot();
   });
 
-  it('encode-audio, audio starts late (positive offset): padded with adelay', () => {
-    expect(buildArgs({ kind: 'encode-audio', input: 'in.mp4', offsetS: 0.021, output: 'a.mp4', bitrateKbps: 128 })).toMatchSnapshot();
+  const target = { integratedLufs: -23, truePeakDbtp: -1 };
+  const stereo = { codec: 'aac', channels: 2, bitrateKbps: 128 } as const;
+  const measured = { integratedLufs: -17.35, truePeakDbtp: -15.6, lraLu: 4.2, thresholdLufs: -27.35, offsetLu: 0.01 };
+  const audio = (offsetS: number, more: object = {}) =>
+    buildArgs({
+      kind: 'encode-audio',
+      input: 'in.mp4',
+      streamIndex: 1,
+      offsetS,
+      output: 'a.mp4',
+      format: stereo,
+      target,
+      measured,
+      ...more,
+    });
+
+  it('encode-audio, audio starts late (positive offset): padded with adelay, then normalised', () => {
+    expect(audio(0.021)).toMatchSnapshot();
   });
 
   it('encode-audio, audio starts early (negative offset): head trimmed', () => {
-    expect(buildArgs({ kind: 'encode-audio', input: 'in.mp4', offsetS: -0.5, output: 'a.mp4', bitrateKbps: 128 })).toMatchSnapshot();
+    expect(audio(-0.5)).toMatchSnapshot();
   });
 
   it('encode-audio, zero offset: no alignment filter', () => {
-    expect(buildArgs({ kind: 'encode-audio', input: 'in.mp4', offsetS: 0, output: 'a.mp4', bitrateKbps: 96 })).toMatchSnapshot();
+    expect(audio(0)).toMatchSnapshot();
+  });
+
+  it('encode-audio 5.1 AC-3 of a silent stream: no loudnorm, 6 channels', () => {
+    const args = buildArgs({
+      kind: 'encode-audio',
+      input: 'in.mkv',
+      streamIndex: 0,
+      offsetS: 0,
+      output: 'a.mp4',
+      format: { codec: 'ac3', channels: 6, bitrateKbps: 384 },
+      target,
+    });
+    expect(args.join(' ')).not.toContain('loudnorm');
+    expect(args).toEqual(expect.arrayContaining(['0:a:0', 'ac3', '384k']));
+    expect(args[args.indexOf('-ac') + 1]).toBe('6');
+    expect(args[args.indexOf('-af') + 1]).toContain('aformat=channel_layouts=5.1');
+  });
+
+  it('loudness-scan measures the stream as the rendition carries it and writes nothing', () => {
+    const args = buildArgs({ kind: 'loudness-scan', input: 'in.mkv', streamIndex: 2, offsetS: 0, channels: 2, target });
+    expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
+    expect(args[args.indexOf('-af') + 1]).toMatch(/aformat=channel_layouts=stereo,loudnorm=I=-23:TP=-1:LRA=20:print_format=json$/);
+    expect(args).toContain('0:a:2');
   });
 
   it('encode-chunk of a letterboxed master: bars cropped before the split to the scalers', () => {

@@ -107,7 +107,8 @@ describe('parseProbe on usable masters', () => {
         startTimeS: 1.4,
         pixFmt: 'yuv420p',
       },
-      audio: { codec: 'aac', channels: 2, sampleRateHz: 44100, startTimeS: 0.021333 },
+      audioStreams: [{ index: 0, codec: 'aac', isDefault: false, channels: 2, sampleRateHz: 44100, startTimeS: 0.021333 }],
+      subtitleStreams: [],
     });
   });
 
@@ -133,7 +134,42 @@ describe('parseProbe on usable masters', () => {
   });
 
   it('has no audio when there is no audio stream', () => {
-    expect(parseProbe({ streams: [video], format }).audio).toBeUndefined();
+    expect(parseProbe({ streams: [video], format }).audioStreams).toEqual([]);
+  });
+
+  it('lists every audio and subtitle stream with its language, title and flags, in stream order', () => {
+    const r = parseProbe({
+      streams: [
+        video,
+        {
+          codec_type: 'audio',
+          codec_name: 'aac',
+          channels: 2,
+          sample_rate: '48000',
+          tags: { language: 'eng' },
+          disposition: { default: 1 },
+        },
+        { codec_type: 'subtitle', codec_name: 'subrip', tags: { LANGUAGE: 'ger', title: 'Deutsch' }, disposition: { forced: 1 } },
+        {
+          codec_type: 'audio',
+          codec_name: 'ac3',
+          channels: 6,
+          sample_rate: '48000',
+          start_time: '0.032',
+          tags: { language: 'fre', title: 'VF' },
+        },
+        { codec_type: 'subtitle', codec_name: 'hdmv_pgs_subtitle', tags: { handler_name: 'SubtitleHandler' } },
+      ],
+      format,
+    });
+    expect(r.audioStreams).toEqual([
+      { index: 0, codec: 'aac', languageTag: 'eng', isDefault: true, channels: 2, sampleRateHz: 48000, startTimeS: 0 },
+      { index: 1, codec: 'ac3', languageTag: 'fre', title: 'VF', isDefault: false, channels: 6, sampleRateHz: 48000, startTimeS: 0.032 },
+    ]);
+    expect(r.subtitleStreams).toEqual([
+      { index: 0, codec: 'subrip', languageTag: 'ger', title: 'Deutsch', isDefault: false, isForced: true, isText: true },
+      { index: 1, codec: 'hdmv_pgs_subtitle', isDefault: false, isForced: false, isText: false },
+    ]);
   });
 
   it('ignores a cover picture when a real video stream is also present', () => {

@@ -2,6 +2,7 @@ import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { describe, expect, it } from 'vitest';
 import {
   firstSlot,
+  slotShift,
   framesOf,
   sourceFrameFilters,
   sourceInputArgs,
@@ -72,5 +73,32 @@ describe('reading a range of the master', () => {
   it('never seeks before the file start', () => {
     expect(sourceSeekS(t, { startFrame: 25 })).toBe(0);
     expect(sourceInputArgs('/m.ts', t, { startFrame: 25 })).toEqual(['-copyts', ...masterInputOptions('/m.ts'), '-i', '/m.ts']);
+  });
+});
+
+describe('a master whose clock crosses 0 (an MPEG-TS whose 33-bit clock wrapped)', () => {
+  // ffmpeg unwraps the clock: the 1.5 s before the wrap come out at negative times.
+  const t = { frameRate: { num: 25, den: 1 }, videoStartS: -1.5, videoOffsetS: 0 };
+
+  it('shifts the grid by whole slots so no timestamp is negative: fps rounded -0.5 and 0.5 slot apart and copied a frame into slot 0', () => {
+    expect(slotShift(t)).toBe(38);
+    expect(firstSlot(t)).toBe(1);
+    expect(sourceFrameFilters(t, { startFrame: 0, endFrame: 50 })).toEqual([
+      'setpts=PTS+38/(25*TB)',
+      'fps=25/1',
+      'trim=end_pts=51',
+      'setpts=PTS-STARTPTS',
+    ]);
+    expect(sourceFrameFilters(t, { startFrame: 100 })).toEqual([
+      'setpts=PTS+38/(25*TB)',
+      'fps=25/1:start_time=1.040000',
+      'trim=start_pts=101',
+      'setpts=PTS-STARTPTS',
+    ]);
+  });
+
+  it('leaves a grid from 0 or later as it was', () => {
+    expect(slotShift({ ...t, videoStartS: 0 })).toBe(0);
+    expect(slotShift({ ...t, videoStartS: 601.4 })).toBe(0);
   });
 });

@@ -1,27 +1,29 @@
 import { describe, expect, it, vi } from 'vitest';
-import { PlaybackCache } from '../../../orchestrator/playback-cache.ts';
+import { PlaybackCache, type PublishedTitle } from '../../../orchestrator/playback-cache.ts';
+
+const v1: PublishedTitle = { prefix: 'titles/a/out/v1/', revision: 0 };
 
 describe('PlaybackCache', () => {
   it("reuses a ready title's prefix within the TTL, with one lookup for concurrent misses", async () => {
     const cache = new PlaybackCache({ titleTtlMs: 60_000 });
     let loads = 0;
-    const load = async (): Promise<string> => {
+    const load = async (): Promise<PublishedTitle> => {
       loads += 1;
-      return 'titles/a/out/v1/';
+      return v1;
     };
     const [a, b] = await Promise.all([cache.publishedPrefix('a', load), cache.publishedPrefix('a', load)]);
-    expect([a, b, await cache.publishedPrefix('a', load)]).toEqual(['titles/a/out/v1/', 'titles/a/out/v1/', 'titles/a/out/v1/']);
+    expect([a, b, await cache.publishedPrefix('a', load)]).toEqual([v1, v1, v1]);
     expect(loads).toBe(1);
   });
 
   it('asks again once the TTL has passed, so a deleted title stops answering', async () => {
     const cache = new PlaybackCache({ titleTtlMs: 0 });
     let exists = true;
-    const load = async (): Promise<string> => {
+    const load = async (): Promise<PublishedTitle> => {
       if (!exists) throw new Error('gone');
-      return 'titles/a/out/v1/';
+      return v1;
     };
-    expect(await cache.publishedPrefix('a', load)).toBe('titles/a/out/v1/');
+    expect(await cache.publishedPrefix('a', load)).toEqual(v1);
     exists = false;
     // The clock moves on past the TTL (0 ms): no waiting, the test sets it.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 1 });
@@ -35,13 +37,13 @@ describe('PlaybackCache', () => {
   it('never keeps a failed lookup: a title that turns ready is served at once', async () => {
     const cache = new PlaybackCache({ titleTtlMs: 60_000 });
     let ready = false;
-    const load = async (): Promise<string> => {
+    const load = async (): Promise<PublishedTitle> => {
       if (!ready) throw new Error('not ready');
-      return 'titles/a/out/v1/';
+      return v1;
     };
     await expect(cache.publishedPrefix('a', load)).rejects.toThrow('not ready');
     ready = true;
-    expect(await cache.publishedPrefix('a', load)).toBe('titles/a/out/v1/');
+    expect(await cache.publishedPrefix('a', load)).toEqual(v1);
   });
 
   it('keeps manifest bodies by key with a strong quoted ETag over the body, and drops failed loads', async () => {

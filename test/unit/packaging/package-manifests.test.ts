@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dashManifest, isoDuration, segmentTimeline } from '../../../packaging/dash.ts';
-import { hlsMediaPlaylist, hlsMultivariantPlaylist, targetDuration } from '../../../packaging/hls.ts';
+import { hlsMediaPlaylist, hlsMultivariantPlaylist, hlsSubtitlePlaylist, targetDuration } from '../../../packaging/hls.ts';
 import {
   formatFrameRate,
   measureTrack,
+  presentationOf,
   type AudioTrack,
+  type SubtitleTrack,
   type Presentation,
   type Segment,
   type VideoTrack,
@@ -44,7 +46,11 @@ const v360: VideoTrack = {
 };
 const audio: AudioTrack = {
   kind: 'audio',
-  dir: 'a',
+  dir: 'a0',
+  streamIndex: 0,
+  language: 'en',
+  name: 'English',
+  isDefault: true,
   initName: 'init.mp4',
   timescale: 48000,
   codecs: 'mp4a.40.2',
@@ -54,7 +60,33 @@ const audio: AudioTrack = {
   segments: segments([96_000, 96_000, 96_000, 84_800]), // 128,000 peak and average
 };
 // Highest rung first on purpose: the playlists must sort by bandwidth themselves.
-const presentation: Presentation = { durationS: 23.3, segmentS: 6, video: [v720, v360], audio };
+const presentation: Presentation = { durationS: 23.3, segmentS: 6, video: [v720, v360], audio: [audio], subtitles: [] };
+const french: AudioTrack = { ...audio, dir: 'a1', streamIndex: 1, language: 'fr', name: 'Français', isDefault: false };
+const french51: AudioTrack = {
+  ...french,
+  dir: 'a1-51',
+  codecs: 'ac-3',
+  channels: 6,
+  name: 'Français 5.1',
+  segments: segments([288_000, 288_000, 288_000, 254_400]), // 384,000 peak and average
+};
+const subtitle = (dir: string, language: string, name: string, isForced = false): SubtitleTrack => ({
+  kind: 'subtitles',
+  dir,
+  file: 'subtitles.vtt',
+  bytes: 2_000,
+  segments: [6, 6, 6, 5.3].map((durationS, i) => ({ name: `seg_0000${i}.vtt`, durationS, bytes: 500 })),
+  language,
+  name,
+  isDefault: false,
+  isForced,
+});
+/** Two languages, French also in 5.1, English and German subtitles. */
+const multi: Presentation = {
+  ...presentation,
+  audio: [audio, french, french51],
+  subtitles: [subtitle('s0', 'en', 'English'), subtitle('s1', 'de', 'Deutsch "forced"', true)],
+};
 
 const attributes = (line: string): Record<string, string> =>
   Object.fromEntries([...line.matchAll(/([A-Z-]+)=("[^"]*"|[^,]*)/g)].map(([, k, v]) => [k!, v!.replace(/^"|"$/g, '')]));
@@ -93,7 +125,8 @@ describe('HLS multivariant playlist', () => {
       CODECS: 'avc1.64001f,mp4a.40.2',
       RESOLUTION: '1280x720',
       'FRAME-RATE': '29.970',
-      AUDIO: 'aud',
+      'VIDEO-RANGE': 'SDR',
+      AUDIO: 'aac',
     });
   });
 
@@ -102,14 +135,17 @@ describe('HLS multivariant playlist', () => {
     expect(media).toHaveLength(1);
     expect(attributes(media[0]!)).toMatchObject({
       TYPE: 'AUDIO',
-      'GROUP-ID': 'aud',
+      'GROUP-ID': 'aac',
+      NAME: 'English',
+      LANGUAGE: 'en',
+      DEFAULT: 'YES',
       CHANNELS: '2',
-      URI: 'https://cdn.test/t1/a/playlist.m3u8',
+      URI: 'https://cdn.test/t1/a0/playlist.m3u8',
     });
   });
 
   it('without audio: video-only rates and codecs, no AUDIO attribute', () => {
-    const silent = hlsMultivariantPlaylist({ ...presentation, audio: undefined });
+    const silent = hlsMultivariantPlaylist({ ...presentation, audio: [] });
     const inf = silent.split('\n').find((l) => l.startsWith('#EXT-X-STREAM-INF:'))!;
     expect(attributes(inf)).toMatchObject({ BANDWIDTH: '800000', 'AVERAGE-BANDWIDTH': '648927', CODECS: 'avc1.64001e' });
     expect(inf).not.toContain('AUDIO=');
@@ -118,6 +154,117 @@ describe('HLS multivariant playlist', () => {
 
   it('starts with #EXTM3U', () => {
     expect(lines[0]).toBe('#EXTM3U');
+  });
+});
+
+describe('HLS multivariant playlist of several languages, 5.1 and subtitles', () => {
+  const lines = hlsMultivariantPlaylist(multi).split('\n');
+  const media = lines.filter((l) => l.startsWith('#EXT-X-MEDIA:')).map(attributes);
+  const variants = lines.filter((l) => l.startsWith('#EXT-X-STREAM-INF:')).map(attributes);
+
+  it('puts every stereo rendition in `aac`, and per language the 5.1 (or else the stereo) in `ac3`', () => {
+    const group = (id: string) => media.filter((m) => m['GROUP-ID'] === id).map((m) => [m.NAME, m.LANGUAGE, m.CHANNELS, m.URI]);
+    expect(group('aac')).toEqual([
+      ['English', 'en', '2', 'a0/playlist.m3u8'],
+      ['Français', 'fr', '2', 'a1/playlist.m3u8'],
+    ]);
+    expect(group('ac3')).toEqual([
+      ['English', 'en', '2', 'a0/playlist.m3u8'],
+      ['Français 5.1', 'fr', '6', 'a1-51/playlist.m3u8'],
+    ]);
+  });
+
+  it('marks one default per group: the default stream', () => {
+    for (const id of ['aac', 'ac3']) {
+      expect(
+        media.filter((m) => m['GROUP-ID'] === id && m.DEFAULT === 'YES').map((m) => m.LANGUAGE),
+        id,
+      ).toEqual(['en']);
+    }
+  });
+
+  it('lists each rung once per audio group, naming every codec of the group and its largest audio rate', () => {
+    expect(variants.map((v) => [v.RESOLUTION, v.AUDIO, v.CODECS, v.BANDWIDTH])).toEqual([
+      ['640x360', 'aac', 'avc1.64001e,mp4a.40.2', '928000'],
+      ['1280x720', 'aac', 'avc1.64001f,mp4a.40.2', '3328000'],
+      ['640x360', 'ac3', 'avc1.64001e,mp4a.40.2,ac-3', '1184000'],
+      ['1280x720', 'ac3', 'avc1.64001f,mp4a.40.2,ac-3', '3584000'],
+    ]);
+  });
+
+  it('declares the subtitles in one group every variant names, FORCED as the track says, quotes kept out of NAME', () => {
+    const subs = media.filter((m) => m.TYPE === 'SUBTITLES');
+    expect(subs.map((m) => [m['GROUP-ID'], m.NAME, m.LANGUAGE, m.FORCED, m.DEFAULT, m.URI])).toEqual([
+      ['subs', 'English', 'en', 'NO', 'NO', 's0/playlist.m3u8'],
+      ['subs', "Deutsch 'forced'", 'de', 'YES', 'NO', 's1/playlist.m3u8'],
+    ]);
+    expect(variants.every((v) => v.SUBTITLES === 'subs')).toBe(true);
+  });
+
+  it('writes a WebVTT media playlist with the same segment boundaries and no init section', () => {
+    const text = hlsSubtitlePlaylist(multi.subtitles[0]!);
+    expect(text).not.toContain('EXT-X-MAP');
+    expect(text.split('\n').filter((l) => l.endsWith('.vtt'))).toEqual([
+      'seg_00000.vtt',
+      'seg_00001.vtt',
+      'seg_00002.vtt',
+      'seg_00003.vtt',
+    ]);
+    expect(text).toContain('#EXTINF:5.300000,');
+  });
+});
+
+describe('DASH MPD of several languages, 5.1 and subtitles', () => {
+  const root = parseXml(dashManifest(multi, 'https://cdn.test/t1/'));
+  const sets = findAll(root, 'AdaptationSet');
+
+  it('has one audio adaptation set per rendition with its language, label and role', () => {
+    const audioSets = sets.filter((a) => a.attrs.contentType === 'audio');
+    expect(
+      audioSets.map((a) => [
+        a.attrs.lang,
+        findAll(a, 'Label')[0]!.text,
+        findAll(a, 'Role')[0]!.attrs.value,
+        findAll(a, 'Representation')[0]!.attrs.codecs,
+      ]),
+    ).toEqual([
+      ['en', 'English', 'main', 'mp4a.40.2'],
+      ['fr', 'Français', 'alternate', 'mp4a.40.2'],
+      ['fr', 'Français 5.1', 'alternate', 'ac-3'],
+    ]);
+    expect(new Set(sets.map((a) => a.attrs.id)).size).toBe(sets.length);
+  });
+
+  it("describes AC-3 channels with Dolby's scheme and mask, AAC with MPEG's count", () => {
+    const configs = findAll(root, 'AudioChannelConfiguration').map((c) => [c.attrs.schemeIdUri, c.attrs.value]);
+    expect(configs).toEqual([
+      ['urn:mpeg:dash:23003:3:audio_channel_configuration:2011', '2'],
+      ['urn:mpeg:dash:23003:3:audio_channel_configuration:2011', '2'],
+      ['tag:dolby.com,2014:dash:audio_channel_configuration:2011', 'F801'],
+    ]);
+  });
+
+  it('offers each subtitle file as a text/vtt adaptation set with its role', () => {
+    const text = sets.filter((a) => a.attrs.contentType === 'text');
+    expect(text.map((a) => [a.attrs.mimeType, a.attrs.lang, findAll(a, 'Role')[0]!.attrs.value, findAll(a, 'BaseURL')[0]!.text])).toEqual([
+      ['text/vtt', 'en', 'subtitle', 'https://cdn.test/t1/s0/subtitles.vtt'],
+      ['text/vtt', 'de', 'forced-subtitle', 'https://cdn.test/t1/s1/subtitles.vtt'],
+    ]);
+  });
+});
+
+describe('presentationOf', () => {
+  it('reads a presentation of one unlabelled audio track, as titles published before several tracks have', () => {
+    const old = {
+      durationS: 1,
+      segmentS: 6,
+      video: [],
+      audio: { ...audio, streamIndex: undefined, language: undefined, name: undefined, isDefault: undefined },
+    };
+    const p = presentationOf(JSON.parse(JSON.stringify(old)));
+    expect(p.audio).toMatchObject([{ dir: 'a0', streamIndex: 0, language: 'und', name: 'Main', isDefault: true }]);
+    expect(p.subtitles).toEqual([]);
+    expect(presentationOf({ durationS: 1, segmentS: 6, video: [] }).audio).toEqual([]);
   });
 });
 
@@ -195,7 +342,7 @@ describe('DASH MPD', () => {
     expect(templates.map((t) => [t.attrs.timescale, t.attrs.startNumber, t.attrs.media, t.attrs.initialization])).toEqual([
       ['90000', '0', 'https://cdn.test/t1/v0/seg_$Number%05d$.m4s', 'https://cdn.test/t1/v0/init.mp4'],
       ['90000', '0', 'https://cdn.test/t1/v1/seg_$Number%05d$.m4s', 'https://cdn.test/t1/v1/init.mp4'],
-      ['48000', '0', 'https://cdn.test/t1/a/seg_$Number%05d$.m4s', 'https://cdn.test/t1/a/init.mp4'],
+      ['48000', '0', 'https://cdn.test/t1/a0/seg_$Number%05d$.m4s', 'https://cdn.test/t1/a0/init.mp4'],
     ]);
   });
 
@@ -215,7 +362,7 @@ describe('DASH MPD', () => {
   it('describes the audio representation with its sampling rate and channel count', () => {
     const a = findAll(root, 'AdaptationSet').find((s) => s.attrs.contentType === 'audio')!;
     const rep = findAll(a, 'Representation')[0]!;
-    expect(rep.attrs).toMatchObject({ id: 'a', bandwidth: '128000', codecs: 'mp4a.40.2', audioSamplingRate: '48000' });
+    expect(rep.attrs).toMatchObject({ id: 'a0', bandwidth: '128000', codecs: 'mp4a.40.2', audioSamplingRate: '48000' });
     expect(findAll(rep, 'AudioChannelConfiguration')[0]!.attrs.value).toBe('2');
   });
 
@@ -236,7 +383,8 @@ describe('the tiny XML reader used above rejects what it must', () => {
     ['<MPD><Period></MPD>', /closes/],
     ['<MPD a="1" a="2"/>', /duplicate/],
     ['<MPD a="x&y"/>', /unescaped/],
-    ['<MPD>text</MPD>', /not well-formed/],
+    ['<MPD>a & b</MPD>', /unescaped/],
+    ['text<MPD/>', /not well-formed/],
     ['<MPD>', /unclosed/],
   ])('%s', (xml, error) => {
     expect(() => parseXml(xml)).toThrow(error);

@@ -25,16 +25,18 @@ describe('the pipeline declaration', () => {
     for (const name of JOB_NAMES.filter((n) => n !== 'probe')) expect(queued.has(name) || children.has(name), name).toBe(true);
   });
 
-  it('builds the encode flow: package waits for every chunk and the audio, and any failure fails it', () => {
-    const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], { layout } as never);
+  it('builds the encode flow: package waits for every chunk and audio stream; a chunk fails it, an audio stream does not', () => {
+    const audio = (streamIndex: number) => ({ layout, track: { streamIndex } }) as never;
+    const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], [audio(0), audio(2)]);
     expect(flow.name).toBe('package');
     expect(flow.opts?.jobId).toBe('package-t1-v1');
-    expect(flow.children?.map((c) => [c.name, c.opts?.jobId, c.opts?.failParentOnFailure])).toEqual([
-      ['encode-chunk', 'chunk-t1-v1-0', true],
-      ['encode-chunk', 'chunk-t1-v1-1', true],
-      ['encode-audio', 'audio-t1-v1', true],
+    expect(flow.children?.map((c) => [c.name, c.opts?.jobId, c.opts?.failParentOnFailure, c.opts?.ignoreDependencyOnFailure])).toEqual([
+      ['encode-chunk', 'chunk-t1-v1-0', true, undefined],
+      ['encode-chunk', 'chunk-t1-v1-1', true, undefined],
+      ['encode-audio', 'audio-t1-v1-0', undefined, true],
+      ['encode-audio', 'audio-t1-v1-2', undefined, true],
     ]);
-    expect(encodeFlow('q', pkg, [chunk(0)], undefined).children?.map((c) => c.name)).toEqual(['encode-chunk']);
+    expect(encodeFlow('q', pkg, [chunk(0)], []).children?.map((c) => c.name)).toEqual(['encode-chunk']);
   });
 
   it('builds the ladder flow: build-ladder waits for its samples, a failed sample is ignored after two attempts', () => {
@@ -49,7 +51,7 @@ describe('the pipeline declaration', () => {
   });
 
   it('gives the same ids to the same inputs, so a repeated enqueue adds nothing', () => {
-    expect(encodeFlow('q', pkg, [chunk(3)], undefined)).toEqual(encodeFlow('q', pkg, [chunk(3)], undefined));
+    expect(encodeFlow('q', pkg, [chunk(3)], [])).toEqual(encodeFlow('q', pkg, [chunk(3)], []));
     expect(probeJob('t1').opts.jobId).toBe('probe-t1');
     expect(chunkRedoJob('q', chunk(3), { id: 'p', queue: 'vf:q' }, 'r1').opts).toMatchObject({
       jobId: 'chunk-t1-v1-3-redo-r1',
@@ -62,7 +64,7 @@ describe('the pipeline declaration', () => {
     const m = measureRungsJob('q', { layout } as never).opts?.priority;
     const a = artworkJob('q', { source, version: 'v' } as never).opts?.priority;
     expect(m).toBeLessThan(a!);
-    expect(encodeFlow('q', pkg, [chunk(0)], undefined).children?.[0]?.opts?.priority).toBeUndefined();
+    expect(encodeFlow('q', pkg, [chunk(0)], []).children?.[0]?.opts?.priority).toBeUndefined();
   });
 
   it('is what the README draws', async () => {

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { planAudio } from '../../../pipeline/audio-plan.ts';
+import type { AudioInfo } from '../../../ffmpeg/probe.ts';
+
+const stream = (index: number, more: Partial<AudioInfo> = {}): AudioInfo => ({
+  index,
+  codec: 'aac',
+  channels: 2,
+  sampleRateHz: 48000,
+  startTimeS: 0,
+  isDefault: false,
+  ...more,
+});
+const bitrates = { audioBitrateKbps: 128, multichannelBitrateKbps: 384 };
+
+describe('planAudio', () => {
+  it('gives every stream a stereo AAC rendition in its language, and a 5.1 AC-3 one when it has more than two channels', () => {
+    const plan = planAudio(
+      [stream(0, { languageTag: 'eng', isDefault: true }), stream(1, { languageTag: 'fre', channels: 6, codec: 'ac3', startTimeS: 0.5 })],
+      undefined,
+      bitrates,
+      0.1,
+    );
+    expect(plan.tracks.map((t) => [t.streamIndex, t.offsetS])).toEqual([
+      [0, -0.1],
+      [1, 0.4],
+    ]);
+    expect(
+      plan.tracks.flatMap((t) =>
+        t.renditions.map((r) => [r.id, r.format.codec, r.format.channels, r.format.bitrateKbps, r.language, r.name, r.isDefault]),
+      ),
+    ).toEqual([
+      ['a0', 'aac', 2, 128, 'en', 'English', true],
+      ['a1', 'aac', 2, 128, 'fr', 'French', false],
+      ['a1-51', 'ac3', 6, 384, 'fr', 'French 5.1', false],
+    ]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('keeps only the chosen streams, with the labels content ops gave, and one default', () => {
+    const plan = planAudio(
+      [stream(0, { languageTag: 'eng', isDefault: true }), stream(1, { languageTag: 'fre' }), stream(2, { languageTag: 'spa' })],
+      [
+        { index: 2, language: 'es-MX', name: 'Español (México)' },
+        { index: 1, isDefault: true },
+      ],
+      bitrates,
+      0,
+    );
+    expect(plan.tracks.flatMap((t) => t.renditions.map((r) => [r.id, r.language, r.name, r.isDefault]))).toEqual([
+      ['a2', 'es-MX', 'Español (México)', false],
+      ['a1', 'fr', 'French', true],
+    ]);
+  });
+
+  it('labels unknown and missing languages und, says so for a tag it could not read, and keeps names unique', () => {
+    const plan = planAudio([stream(0, { languageTag: 'xyz' }), stream(1), stream(2, { title: 'Audio 2' })], undefined, bitrates, 0);
+    const r = plan.tracks.map((t) => t.renditions[0]!);
+    expect(r.map((x) => [x.language, x.name])).toEqual([
+      ['und', 'Audio 1'],
+      ['und', 'Audio 2'],
+      ['und', 'Audio 2 (2)'],
+    ]);
+    expect(r.map((x) => x.isDefault)).toEqual([true, false, false]);
+    expect(plan.warnings).toEqual([
+      { code: 'VF_LANGUAGE_UNKNOWN', message: 'audio stream 0: "xyz" names no known language; labelled und (undetermined)' },
+    ]);
+  });
+
+  it('names a single unlabelled stream Main, and plans nothing for a master without audio', () => {
+    expect(planAudio([stream(0)], undefined, bitrates, 0).tracks[0]!.renditions[0]!.name).toBe('Main');
+    expect(planAudio([], undefined, bitrates, 0).tracks).toEqual([]);
+  });
+
+  it('refuses a choice of a stream the master does not have, naming the ones it has', () => {
+    expect(() => planAudio([stream(0), stream(1)], [{ index: 3 }], bitrates, 0)).toThrow(
+      expect.objectContaining({ code: 'VF_AUDIO_SELECTION', message: 'audio stream 3 was chosen, but the master has audio streams 0, 1' }),
+    );
+  });
+});

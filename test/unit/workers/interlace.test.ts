@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { chooseDeinterlace, parseIdetMetadata, type IdetCounts } from '../../../workers/measure/interlace.ts';
+import { buildInterlaceDetectArgs, deinterlacedRate, deinterlaceFilters } from '../../../ffmpeg/deinterlace.ts';
+import { sourceFrameFilters } from '../../../ffmpeg/source-frames.ts';
+
+/** The last frame of `idet,metadata=mode=print` output, as captured from ffmpeg 5.1. */
+const idetFrame = (c: Record<string, number>): string =>
+  [
+    'frame:99   pts:360000  pts_time:4',
+    `lavfi.idet.repeated.current_frame=neither`,
+    `lavfi.idet.repeated.neither=${c.neither ?? 100}.00`,
+    `lavfi.idet.repeated.top=${c.top ?? 0}.00`,
+    `lavfi.idet.repeated.bottom=${c.bottom ?? 0}.00`,
+    `lavfi.idet.single.tff=${c.tff ?? 0}.00`,
+    `lavfi.idet.multiple.current_frame=tff`,
+    `lavfi.idet.multiple.tff=${c.tff ?? 0}.00`,
+    `lavfi.idet.multiple.bff=${c.bff ?? 0}.00`,
+    `lavfi.idet.multiple.progressive=${c.progressive ?? 0}.00`,
+    `lavfi.idet.multiple.undetermined=${c.undetermined ?? 0}.00`,
+    '',
+  ].join('\n');
+
+const counts = (c: Partial<IdetCounts>): IdetCounts => ({
+  tff: 0,
+  bff: 0,
+  progressive: 0,
+  undetermined: 0,
+  repeatedTop: 0,
+  repeatedBottom: 0,
+  ...c,
+});
+
+describe('parseIdetMetadata', () => {
+  it("keeps the last frame's running counts", () => {
+    const text = idetFrame({ tff: 3 }) + idetFrame({ tff: 100, top: 20, bottom: 20 });
+    expect(parseIdetMetadata(text)).toEqual(counts({ tff: 100, repeatedTop: 20, repeatedBottom: 20 }));
+  });
+
+  it('says nothing of an empty file', () => {
+    expect(parseIdetMetadata('')).toBeUndefined();
+  });
+});
+
+describe('chooseDeinterlace on ffmpeg 5.1 figures', () => {
+  it('PAL 576i25 camera video (TFF 100 of 100): a frame per field, top first', () => {
+    expect(chooseDeinterlace(counts({ tff: 100 }))).toEqual({ filter: 'bwdif', mode: 'send_field', parity: 'tff' });
+    expect(chooseDeinterlace(counts({ bff: 90, progressive: 10 }))?.parity).toBe('bff');
+  });
+
+  it('3:2 pulldown film (TFF 101, a field repeated in 40 of 100 frames): a frame per frame, keeping 29.97', () => {
+    expect(chooseDeinterlace(counts({ tff: 101, repeatedTop: 20, repeatedBottom: 20 }))).toEqual({
+      filter: 'bwdif',
+      mode: 'send_frame',
+      parity: 'tff',
+    });
+  });
+
+  it('a progressive picture coded interlaced (flagged tt; TFF 34, BFF 34, progressive 33) is left alone', () => {
+    expect(chooseDeinterlace(counts({ tff: 34, bff: 34, progressive: 33 }))).toBeUndefined();
+  });
+
+  it('a still or a black leader (nothing decided) and no measurement are left alone', () => {
+    expect(chooseDeinterlace(counts({ tff: 5, undetermined: 200 }))).toBeUndefined();
+    expect(chooseDeinterlace(undefined)).toBeUndefined();
+  });
+});
+
+describe('deinterlacing in the one definition of the title frames', () => {
+  const field = { filter: 'bwdif', mode: 'send_field', parity: 'tff' } as const;
+
+  it('doubles the rate of field-rate output only', () => {
+    expect(deinterlacedRate({ num: 25, den: 1 }, field)).toEqual({ num: 50, den: 1 });
+    expect(deinterlacedRate({ num: 30000, den: 1001 }, { ...field, mode: 'send_frame' })).toEqual({ num: 30000, den: 1001 });
+    expect(deinterlacedRate({ num: 25, den: 1 }, undefined)).toEqual({ num: 25, den: 1 });
+  });
+
+  it('runs bwdif before the fps grid, which is at the field rate', () => {
+    expect(deinterlaceFilters(undefined)).toEqual([]);
+    const t = { frameRate: { num: 50, den: 1 }, videoStartS: 601.4, videoOffsetS: 0, deinterlace: field };
+    expect(sourceFrameFilters(t, { startFrame: 0, endFrame: 100 })).toEqual([
+      'bwdif=mode=send_field:parity=tff:deint=all',
+      'fps=50/1',
+      'trim=end_pts=30170',
+      'setpts=PTS-STARTPTS',
+    ]);
+  });
+
+  it('measures a bounded stretch with idet', () => {
+    expect(
+      buildInterlaceDetectArgs({ kind: 'interlace-detect', input: '/m.ts', seekS: 30, frames: 250, metadataFile: '/s/idet.txt' }),
+    ).toMatchSnapshot();
+    expect(() => buildInterlaceDetectArgs({ kind: 'interlace-detect', input: '/m.ts', seekS: 0, frames: 0, metadataFile: '/s/i' })).toThrow(
+      'Expected `frames` to be a positive integer, got 0',
+    );
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * Whether a master is progressive, interlaced or telecined, from `idet`'s counts over a
+ * stretch of it. Pure, so each decision is unit-tested on captured output; the probe job
+ * runs ffmpeg. Flags are not trusted alone: a progressive picture coded as interlaced MPEG-2
+ * (common in broadcast) says `tt` in ffprobe's `field_order` and needs no deinterlacing.
+ */
+import type { Deinterlace, FieldParity } from '../../ffmpeg/deinterlace.ts';
+
+/** `idet`'s running counts at the last frame it saw (multi-frame detection, and repeated fields). */
+export interface IdetCounts {
+  readonly tff: number;
+  readonly bff: number;
+  readonly progressive: number;
+  readonly undetermined: number;
+  readonly repeatedTop: number;
+  readonly repeatedBottom: number;
+}
+
+/** Reads the last frame's `lavfi.idet.multiple.*` and `lavfi.idet.repeated.*` values of `metadata=mode=print` output; undefined when there is none. */
+export function parseIdetMetadata(text: string): IdetCounts | undefined {
+  const last = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^lavfi\.idet\.(multiple\.(?:tff|bff|progressive|undetermined)|repeated\.(?:top|bottom))=([\d.]+)\s*$/.exec(line);
+    if (m !== null) last.set(m[1] ?? '', Number(m[2]));
+  }
+  if (!last.has('multiple.tff')) return undefined;
+  const n = (k: string): number => last.get(k) ?? 0;
+  return {
+    tff: n('multiple.tff'),
+    bff: n('multiple.bff'),
+    progressive: n('multiple.progressive'),
+    undetermined: n('multiple.undetermined'),
+    repeatedTop: n('repeated.top'),
+    repeatedBottom: n('repeated.bottom'),
+  };
+}
+
+export interface InterlaceOptions {
+  /** Fewer frames decided than this and the stretch says nothing (a still, a black leader). @defaultValue 20 */
+  readonly minDecidedFrames?: number;
+  /** Share of decided frames one field order must reach to call the video interlaced. @defaultValue 0.6 */
+  readonly minInterlacedShare?: number;
+  /** Share of frames with a repeated field that marks 3:2 pulldown (it repeats 2 fields in 5 frames: 40%). @defaultValue 0.1 */
+  readonly minRepeatedShare?: number;
+}
+
+/**
+ * The deinterlacing a master needs, or undefined for progressive. Progressive pictures coded
+ * interlaced split between TFF, BFF and progressive (a generated PAL master: 34/34/33), so one
+ * field order must dominate; telecined film shows a field repeated in 2 frames of 5.
+ */
+export function chooseDeinterlace(c: IdetCounts | undefined, options: InterlaceOptions = {}): Deinterlace | undefined {
+  const { minDecidedFrames = 20, minInterlacedShare = 0.6, minRepeatedShare = 0.1 } = options;
+  if (c === undefined) return undefined;
+  const decided = c.tff + c.bff + c.progressive;
+  if (decided < minDecidedFrames) return undefined;
+  const parity: FieldParity = c.tff >= c.bff ? 'tff' : 'bff';
+  if (Math.max(c.tff, c.bff) / decided < minInterlacedShare) return undefined;
+  const frames = decided + c.undetermined;
+  const telecined = (c.repeatedTop + c.repeatedBottom) / frames >= minRepeatedShare;
+  return { filter: 'bwdif', mode: telecined ? 'send_frame' : 'send_field', parity };
+}
