@@ -3,6 +3,7 @@
  * package, through the API, BullMQ on a real redis-server, local storage) on a generated
  * 60 s 720p master, next to ONE plain ffmpeg command encoding the same ladder with the same
  * x264 settings, rates and audio, run in this same script. The figure is pipeline/plain.
+ * Then the cost of a studio master's extra audio and subtitle tracks (bench/tracks.ts).
  */
 import { timelineOf } from '../ffmpeg/source-frames.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +16,7 @@ import type { RuntimeConfig } from '../orchestrator/config.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../ffmpeg/encode-settings.ts';
 import { buildEncodeChunkArgs } from '../ffmpeg/args.ts';
 import { buildEncodeAudioArgs, buildLoudnessScanArgs } from '../ffmpeg/audio-args.ts';
-import { parseLoudnorm } from '../workers/measure/loudness.ts';
+import { parseEbur128, planNormalisation } from '../workers/measure/loudness.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import { probeMaster } from '../ffmpeg/probe.ts';
 import { appleLadder } from '../ladder/fixed.ts';
@@ -25,6 +26,7 @@ import { makeMaster } from '../test/support/media.ts';
 import { actAsAdmin } from '../test/support/stack.ts';
 import { measure, type Measured } from './cpu.ts';
 import { benchSupervisorCrash } from './supervisor-crash.ts';
+import { benchTracks } from './tracks.ts';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? os.availableParallelism());
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
@@ -58,14 +60,14 @@ async function main(): Promise<void> {
       // The audio as vodforge makes it: a loudness scan, then the normalised encode.
       const stream = { input: master, streamIndex: 0, offsetS: 0 };
       const target = { integratedLufs: settings.loudnessLufs, truePeakDbtp: settings.truePeakDbtp };
-      const scan = await runFfmpeg(buildLoudnessScanArgs({ kind: 'loudness-scan', ...stream, channels: 2, target }));
+      const scan = await runFfmpeg(buildLoudnessScanArgs({ kind: 'loudness-scan', ...stream, channels: 2 }));
       const audio = buildEncodeAudioArgs({
         kind: 'encode-audio',
         ...stream,
         format: { codec: 'aac', channels: 2, bitrateKbps: settings.audioBitrateKbps },
         output: path.join(plainOut, 'a.m4a'),
         target,
-        measured: parseLoudnorm(scan.stderrTail).input,
+        normalisation: planNormalisation(parseEbur128(scan.stderrTail), target),
       });
       await runFfmpeg([...video, ...audio.slice(2)]);
     });
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
       (j) =>
         `  ${j.name.padEnd(13)} queued ${sinceT0(j.timestamp)} s  ran ${sinceT0(j.processedOn ?? 0)} → ${sinceT0(j.finishedOn ?? 0)} s`,
     );
+  await benchTracks(api.app, master, dir, DURATION_S, Math.max(1, Math.min(2, REPS)));
   await queue.close();
   conn.disconnect();
   await Promise.all(workers.map((w) => w.close()));

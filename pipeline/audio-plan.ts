@@ -58,10 +58,8 @@ export function planAudio(
   const byIndex = new Map(streams.map((s) => [s.index, s]));
   for (const c of choices ?? []) {
     if (!byIndex.has(c.index)) {
-      throw new BadInputError(
-        'VF_AUDIO_SELECTION',
-        `audio stream ${c.index} was chosen, but the master has ${streams.length === 0 ? 'no audio stream' : `audio streams ${streams.map((s) => s.index).join(', ')}`}`,
-      );
+      const has = streams.length === 0 ? 'no audio stream' : `audio streams ${streams.map((s) => s.index).join(', ')}`;
+      throw new BadInputError('VF_AUDIO_SELECTION', `audio stream ${c.index} was chosen, but the master has ${has}`);
     }
   }
   const chosen: readonly AudioTrackChoice[] =

@@ -106,15 +106,16 @@ export function subtitleCues(language: 'eng' | 'ger', durationS: number): { star
   return Array.from({ length: Math.floor(durationS / 2) }, (_, i) => ({ startS: i * 2 + 0.5, endS: i * 2 + 1.5, text: `${word} ${i}` }));
 }
 
-function srt(cues: readonly { startS: number; endS: number; text: string }[]): string {
+/** SubRip text of `cues`. */
+export function srt(cues: readonly { startS: number; endS: number; text: string }[]): string {
   const t = (s: number): string => new Date(s * 1000).toISOString().slice(11, 23).replace('.', ',');
   return cues.map((c, i) => `${i + 1}\n${t(c.startS)} --> ${t(c.endS)}\n${c.text}\n`).join('\n');
 }
 
 /**
  * A Matroska master as studios deliver them: English AAC stereo (loud, default), French AC-3
- * 5.1 (quiet), English and German SRT subtitles. The two audio streams sit at different
- * loudness so normalisation shows.
+ * 5.1 (quiet, with peaks: normalising it takes loudnorm's limiter), English and German SRT
+ * subtitles. The two audio streams sit at different loudness so normalisation shows.
  */
 export async function makeMultiTrackMaster(file: string, durationS = 8): Promise<void> {
   const dir = path.dirname(file);
@@ -129,11 +130,12 @@ export async function makeMultiTrackMaster(file: string, durationS = 8): Promise
     '-f',
     'lavfi',
     '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${durationS},volume=0.9`,
+    `sine=frequency=440:sample_rate=48000:duration=${durationS},volume=4`,
     '-f',
     'lavfi',
     '-i',
-    `sine=frequency=660:sample_rate=48000:duration=${durationS},volume=0.05,pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0`,
+    // Quiet, with a near full-scale click each second: no single gain reaches -23 LUFS without clipping.
+    `aevalsrc=0.02*sin(2*PI*660*t)+if(lt(mod(t\\,1)\\,0.0005)\\,0.9\\,0):s=48000:d=${durationS},pan=5.1|FL=c0|FR=c0`,
     '-i',
     subs.eng,
     '-i',

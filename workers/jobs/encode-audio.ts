@@ -5,7 +5,7 @@ import { BadInputError, FfmpegExitError } from '../../ffmpeg/errors.ts';
 import { uploadFile } from '../../storage/transfer.ts';
 import { audioKey, type EncodeAudioJobData } from '../../pipeline/types.ts';
 import type { AudioRenditionPlan } from '../../pipeline/audio-plan.ts';
-import { isMeasurable, parseLoudnorm, type LoudnessFigures } from '../measure/loudness.ts';
+import { afterGain, parseEbur128, parseLoudnorm, planNormalisation, type LoudnessFigures } from '../measure/loudness.ts';
 import { failureOf, isFinalAttempt, throttledProgress, type Handler, type JobContext } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 
@@ -41,7 +41,7 @@ async function pass(args: readonly string[], options: Parameters<typeof runFfmpe
   }
 }
 
-/** Two passes of `loudnorm` (measure, then normalise and encode) for one rendition. */
+/** Two passes for one rendition: measure (`ebur128`), then normalise and encode. */
 async function encodeRendition(
   d: EncodeAudioJobData,
   r: AudioRenditionPlan,
@@ -51,19 +51,26 @@ async function encodeRendition(
   progress: (f: number) => void,
 ): Promise<EncodedRendition> {
   const stream = { input, streamIndex: d.track.streamIndex, offsetS: d.track.offsetS };
-  const scan = await pass(buildArgs({ kind: 'loudness-scan', ...stream, channels: r.format.channels, target: d.target }), {
+  const scan = await pass(buildArgs({ kind: 'loudness-scan', ...stream, channels: r.format.channels }), {
     signal: ctx.signal,
     durationS: d.durationS,
     onProgress: (f) => progress(f / 2),
   });
-  const measured = parseLoudnorm(scan.stderrTail).input;
-  const normalise = isMeasurable(measured);
-  const encoded = await pass(
-    buildArgs({ kind: 'encode-audio', ...stream, format: r.format, output, target: d.target, ...(normalise ? { measured } : {}) }),
-    { signal: ctx.signal, durationS: d.durationS, onProgress: (f) => progress(0.5 + f / 2) },
-  );
-  if (!normalise) return { id: r.id, notNormalised: `integrated loudness ${measured.integratedLufs} LUFS: silent or too short to measure` };
-  return { id: r.id, loudness: { ...parseLoudnorm(encoded.stderrTail), input: measured } };
+  const measured = parseEbur128(scan.stderrTail);
+  const normalisation = planNormalisation(measured, d.target);
+  const encoded = await pass(buildArgs({ kind: 'encode-audio', ...stream, format: r.format, output, target: d.target, normalisation }), {
+    signal: ctx.signal,
+    durationS: d.durationS,
+    onProgress: (f) => progress(0.5 + f / 2),
+  });
+  switch (normalisation.kind) {
+    case 'none':
+      return { id: r.id, notNormalised: `integrated loudness ${measured.integratedLufs} LUFS: silent or too short to measure` };
+    case 'gain':
+      return { id: r.id, loudness: afterGain(measured, normalisation.gainDb) };
+    case 'loudnorm':
+      return { id: r.id, loudness: { ...parseLoudnorm(encoded.stderrTail), input: measured } };
+  }
 }
 
 /**

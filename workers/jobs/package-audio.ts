@@ -57,11 +57,23 @@ export function audioOutcome(children: readonly unknown[]): {
   return { loudness, failures };
 }
 
-/** Renditions left at their own level, said on the title. */
-export function notNormalised(loudness: ReadonlyMap<string, EncodedRendition>): TitleWarning[] {
-  return [...loudness.values()].flatMap((e) =>
-    e.notNormalised === undefined ? [] : [{ code: 'VF_AUDIO_NOT_NORMALISED', message: `${e.id}: ${e.notNormalised}` }],
-  );
+/**
+ * What the title should say about its loudness: renditions left at their own level (silence),
+ * and renditions loudnorm's limiter kept more than 1 LU (EBU R128's tolerance for live
+ * programmes) from the target, rather than clip their peaks.
+ */
+export function loudnessWarnings(loudness: ReadonlyMap<string, EncodedRendition>, targetLufs: number): TitleWarning[] {
+  return [...loudness.values()].flatMap((e): TitleWarning[] => {
+    if (e.notNormalised !== undefined) return [{ code: 'VF_AUDIO_NOT_NORMALISED', message: `${e.id}: ${e.notNormalised}` }];
+    const out = e.loudness?.outputLufs;
+    if (out === undefined || Math.abs(out - targetLufs) <= 1) return [];
+    return [
+      {
+        code: 'VF_LOUDNESS_OFF_TARGET',
+        message: `${e.id}: ${out.toFixed(1)} LUFS against a target of ${targetLufs} (the source's peaks allowed no more without clipping)`,
+      },
+    ];
+  });
 }
 
 export function loudnessOf(e: EncodedRendition | undefined): RenditionLoudness | undefined {

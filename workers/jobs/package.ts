@@ -6,7 +6,7 @@ import type { EncodedRendition } from './encode-audio.ts';
 import { mdhdTimescale } from '../../packaging/boxes.ts';
 import { hlsMediaPlaylist } from '../../packaging/hls.ts';
 import { publishSidecars, subtitleRenditions, writeManifests } from '../../pipeline/publish.ts';
-import { audioOutcome, loudnessOf, notNormalised, packageAudio } from './package-audio.ts';
+import { audioOutcome, loudnessOf, loudnessWarnings, packageAudio } from './package-audio.ts';
 import { packageSubtitles } from './package-subtitles.ts';
 import { segment, publishTrackFiles, type Segmented } from './package-media.ts';
 import { chunkKey, type PackageJobData } from '../../pipeline/types.ts';
@@ -168,7 +168,12 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal, to
     const out = d.layout.outputPrefix;
     await writeManifests(deps.store, out, presentation);
     const renditions = [...renditionsOf(presentation, outcome.loudness), ...subtitleRenditions(presentation)];
-    const warnings = [...(title.warnings ?? []), ...outcome.failures, ...notNormalised(outcome.loudness), ...subtitles.warnings];
+    const warnings = [
+      ...(title.warnings ?? []),
+      ...outcome.failures,
+      ...loudnessWarnings(outcome.loudness, d.settings.loudnessLufs),
+      ...subtitles.warnings,
+    ];
     const moved = await deps.titles.transition(titleId, 'ready', {
       outputPrefix: out,
       renditions,

@@ -1,15 +1,16 @@
 /**
- * Reads what ffmpeg's `loudnorm` printed (`print_format=json`): the first pass's measurement
- * of the input, the second pass's of what it wrote. Pure, so odd outputs are unit-tested.
+ * Loudness in two passes: what `ebur128` measured on the first, how the second normalises
+ * (`planNormalisation`), and what `loudnorm` printed when it had to do it. Pure, so ffmpeg's
+ * outputs and the decision are unit-tested.
  */
-import type { LoudnessMeasurement } from '../../ffmpeg/audio-args.ts';
+import type { LoudnessMeasurement, LoudnessTarget, Normalisation } from '../../ffmpeg/audio-args.ts';
 
 /** EBU R128 figures of one rendition: the source's, and after normalisation. */
 export interface LoudnessFigures {
   readonly input: LoudnessMeasurement;
   readonly outputLufs: number;
   readonly outputTruePeakDbtp: number;
-  /** `linear`: one gain over the whole track; `dynamic`: loudnorm had to compress to meet the target. */
+  /** `linear`: one gain over the whole track; `dynamic`: loudnorm had to limit and compress to meet the target. */
   readonly normalization: 'linear' | 'dynamic';
 }
 
@@ -18,44 +19,63 @@ export class LoudnessParseError extends Error {
   readonly code = 'VF_LOUDNESS_UNREADABLE';
 }
 
-/** The last `{...}` block of a stderr, as loudnorm prints it when the filter closes. */
-function lastJsonBlock(stderr: string): Record<string, string> {
-  const end = stderr.lastIndexOf('}');
-  const start = end < 0 ? -1 : stderr.lastIndexOf('{', end);
-  if (start < 0) throw new LoudnessParseError('loudnorm printed no measurement');
-  try {
-    return JSON.parse(stderr.slice(start, end + 1)) as Record<string, string>;
-  } catch {
-    throw new LoudnessParseError(`loudnorm's measurement is not JSON: ${stderr.slice(start, end + 1).slice(0, 200)}`);
-  }
-}
-
-/** `-inf` (digital silence) reads as -Infinity: a silent stream has no loudness to normalise. */
-function figure(block: Record<string, string>, key: string): number {
-  const raw = block[key];
-  if (raw === undefined) throw new LoudnessParseError(`loudnorm's measurement has no ${key}`);
-  const n = raw.trim() === '-inf' ? Number.NEGATIVE_INFINITY : raw.trim() === 'inf' ? Number.POSITIVE_INFINITY : Number(raw);
-  if (Number.isNaN(n)) throw new LoudnessParseError(`loudnorm's ${key} is not a number: ${raw}`);
+/** A figure of ffmpeg's text: `-inf` (digital silence) reads as -Infinity. */
+function figureOf(raw: string | undefined, what: string): number {
+  if (raw === undefined) throw new LoudnessParseError(`the loudness measurement has no ${what}`);
+  const t = raw.trim();
+  const n = t === '-inf' ? Number.NEGATIVE_INFINITY : t === 'inf' ? Number.POSITIVE_INFINITY : Number(t);
+  if (Number.isNaN(n)) throw new LoudnessParseError(`the loudness measurement's ${what} is not a number: ${raw}`);
   return n;
 }
 
-export function parseLoudnorm(stderr: string): LoudnessFigures {
-  const b = lastJsonBlock(stderr);
+/** The summary `ebur128` prints as it closes: integrated loudness and its gate, range, true peak. */
+export function parseEbur128(stderr: string): LoudnessMeasurement {
+  const at = stderr.lastIndexOf('Summary:');
+  if (at < 0) throw new LoudnessParseError('ebur128 printed no summary');
+  const summary = stderr.slice(at);
+  const integrated = /Integrated loudness:\s+I:\s+(\S+) LUFS\s+Threshold:\s+(\S+) LUFS/.exec(summary);
+  const range = /LRA:\s+(\S+) LU\b/.exec(summary);
+  const peak = /True peak:\s+Peak:\s+(\S+) dBFS/.exec(summary);
   return {
-    input: {
-      integratedLufs: figure(b, 'input_i'),
-      truePeakDbtp: figure(b, 'input_tp'),
-      lraLu: figure(b, 'input_lra'),
-      thresholdLufs: figure(b, 'input_thresh'),
-      offsetLu: figure(b, 'target_offset'),
-    },
-    outputLufs: figure(b, 'output_i'),
-    outputTruePeakDbtp: figure(b, 'output_tp'),
+    integratedLufs: figureOf(integrated?.[1], 'integrated loudness'),
+    thresholdLufs: figureOf(integrated?.[2], 'integrated threshold'),
+    lraLu: figureOf(range?.[1], 'loudness range'),
+    truePeakDbtp: figureOf(peak?.[1], 'true peak'),
+  };
+}
+
+/** The output figures `loudnorm` prints (`print_format=json`) when it closes. */
+export function parseLoudnorm(stderr: string): { outputLufs: number; outputTruePeakDbtp: number; normalization: 'linear' | 'dynamic' } {
+  const end = stderr.lastIndexOf('}');
+  const start = end < 0 ? -1 : stderr.lastIndexOf('{', end);
+  if (start < 0) throw new LoudnessParseError('loudnorm printed no measurement');
+  let b: Record<string, string>;
+  try {
+    b = JSON.parse(stderr.slice(start, end + 1)) as Record<string, string>;
+  } catch {
+    throw new LoudnessParseError(`loudnorm's measurement is not JSON: ${stderr.slice(start, end + 1).slice(0, 200)}`);
+  }
+  return {
+    outputLufs: figureOf(b.output_i, 'output_i'),
+    outputTruePeakDbtp: figureOf(b.output_tp, 'output_tp'),
     normalization: b.normalization_type === 'linear' ? 'linear' : 'dynamic',
   };
 }
 
-/** Whether a measurement can drive the second pass (silence, or a stream too short to gate, cannot). */
-export function isMeasurable(m: LoudnessMeasurement): boolean {
-  return [m.integratedLufs, m.truePeakDbtp, m.lraLu, m.thresholdLufs, m.offsetLu].every(Number.isFinite) && m.integratedLufs > -70;
+/**
+ * How to reach the target: `loudnorm`'s own rule for its linear mode (one gain, target minus
+ * measured, when the true peak stays at or under the limit after it), applied as that gain;
+ * else its dynamic mode. Digital silence, or a stream too short for the gate (-70 LUFS is
+ * R128's absolute gate), is left as it is.
+ */
+export function planNormalisation(m: LoudnessMeasurement, target: LoudnessTarget): Normalisation {
+  if (!(Number.isFinite(m.integratedLufs) && m.integratedLufs > -70)) return { kind: 'none' };
+  const gainDb = target.integratedLufs - m.integratedLufs;
+  if (!Number.isFinite(m.truePeakDbtp) || m.truePeakDbtp + gainDb <= target.truePeakDbtp) return { kind: 'gain', gainDb };
+  return { kind: 'loudnorm', measured: m };
+}
+
+/** The figures of a rendition normalised by a gain: loudness and peak move by exactly that gain. */
+export function afterGain(m: LoudnessMeasurement, gainDb: number): LoudnessFigures {
+  return { input: m, outputLufs: m.integratedLufs + gainDb, outputTruePeakDbtp: m.truePeakDbtp + gainDb, normalization: 'linear' };
 }

@@ -44,7 +44,7 @@ describe('buildArgs snapshots', () => {
 
   const target = { integratedLufs: -23, truePeakDbtp: -1 };
   const stereo = { codec: 'aac', channels: 2, bitrateKbps: 128 } as const;
-  const measured = { integratedLufs: -17.35, truePeakDbtp: -15.6, lraLu: 4.2, thresholdLufs: -27.35, offsetLu: 0.01 };
+  const normalisation = { kind: 'gain', gainDb: -5.65 } as const;
   const audio = (offsetS: number, more: object = {}) =>
     buildArgs({
       kind: 'encode-audio',
@@ -54,7 +54,7 @@ describe('buildArgs snapshots', () => {
       output: 'a.mp4',
       format: stereo,
       target,
-      measured,
+      normalisation,
       ...more,
     });
 
@@ -70,6 +70,14 @@ describe('buildArgs snapshots', () => {
     expect(audio(0)).toMatchSnapshot();
   });
 
+  it('encode-audio whose gain would clip: loudnorm dynamic with the measured figures, back to 48 kHz', () => {
+    const measured = { integratedLufs: -30, truePeakDbtp: -2, lraLu: 12, thresholdLufs: -40.5 };
+    const args = audio(0, { normalisation: { kind: 'loudnorm', measured } });
+    expect(args[args.indexOf('-af') + 1]).toMatch(
+      /loudnorm=I=-23:TP=-1:LRA=20:measured_I=-30:measured_TP=-2:measured_LRA=12:measured_thresh=-40.5:print_format=json,aresample=48000$/,
+    );
+  });
+
   it('encode-audio 5.1 AC-3 of a silent stream: no loudnorm, 6 channels', () => {
     const args = buildArgs({
       kind: 'encode-audio',
@@ -79,6 +87,7 @@ describe('buildArgs snapshots', () => {
       output: 'a.mp4',
       format: { codec: 'ac3', channels: 6, bitrateKbps: 384 },
       target,
+      normalisation: { kind: 'none' },
     });
     expect(args.join(' ')).not.toContain('loudnorm');
     expect(args).toEqual(expect.arrayContaining(['0:a:0', 'ac3', '384k']));
@@ -87,9 +96,9 @@ describe('buildArgs snapshots', () => {
   });
 
   it('loudness-scan measures the stream as the rendition carries it and writes nothing', () => {
-    const args = buildArgs({ kind: 'loudness-scan', input: 'in.mkv', streamIndex: 2, offsetS: 0, channels: 2, target });
+    const args = buildArgs({ kind: 'loudness-scan', input: 'in.mkv', streamIndex: 2, offsetS: 0, channels: 2 });
     expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
-    expect(args[args.indexOf('-af') + 1]).toMatch(/aformat=channel_layouts=stereo,loudnorm=I=-23:TP=-1:LRA=20:print_format=json$/);
+    expect(args[args.indexOf('-af') + 1]).toMatch(/aformat=channel_layouts=stereo,ebur128=peak=true:framelog=verbose$/);
     expect(args).toContain('0:a:2');
   });
 
