@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { ebur128, makeMultiTrackMaster, probeJson, probePackets, subtitleCues } from '../support/media.ts';
+import { ebur128, makeBrokenAudioMaster, makeMultiTrackMaster, probeJson, probePackets, subtitleCues } from '../support/media.ts';
 import { waitUntil } from '../support/wait.ts';
-import { downloadTrack, getTitle, ingest, parseAttrs, waitForFinal } from '../support/api.ts';
+import { downloadTrack, getTitle, ingest, parseAttrs, uploadMaster, waitForFinal } from '../support/api.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 
 /**
@@ -181,5 +181,75 @@ describe('a master with two audio languages, 5.1 and two subtitle tracks', () =>
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().message).toMatch(/names no known language/);
+  });
+});
+
+/**
+ * What a user chose and what could not be read: audio streams picked and relabelled at
+ * upload, one of them broken, and a subtitle file uploaded before the master.
+ */
+describe('a master with a broken audio stream, streams chosen at upload and a subtitle file sent before the master', () => {
+  let stack: TestStack;
+  let titleId: string;
+  let title: TitleViewT;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 's3', workers: 2 });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-broken-'));
+    const master = path.join(dir, 'master.mkv');
+    await makeBrokenAudioMaster(master);
+    const created = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/titles',
+      payload: {
+        name: 'broken',
+        audio: [
+          { index: 1, language: 'es' },
+          { index: 0, name: 'Original', isDefault: true },
+        ],
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    titleId = created.json<TitleViewT>().id;
+    const sidecar = await stack.api.app.inject({
+      method: 'PUT',
+      url: `/v1/titles/${titleId}/subtitles/it?name=Italiano`,
+      headers: { 'content-type': 'text/vtt' },
+      payload: 'WEBVTT\n\n00:00.500 --> 00:01.500\nCiao\n',
+    });
+    expect(sidecar.statusCode, sidecar.body).toBe(201);
+    expect(sidecar.json()).toMatchObject({ published: false, language: 'it', name: 'Italiano' });
+    expect((await uploadMaster(stack.api.app, titleId, master)).statusCode).toBe(202);
+    title = await waitForFinal(stack.api.app, titleId);
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('ships the stream that decodes, as content ops labelled it, and names the one that does not', () => {
+    expect(title.state).toBe('ready');
+    expect((title.renditions ?? []).filter((r) => r.kind === 'audio').map((r) => [r.id, r.name, r.language, r.isDefault])).toEqual([
+      ['a0', 'Original', 'und', true],
+    ]);
+    const failed = title.warnings?.filter((w) => w.code === 'VF_AUDIO_TRACK_FAILED') ?? [];
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.message).toMatch(/^audio stream 1: the stream does not decode/);
+  });
+
+  it('publishes the subtitle file sent before the master, and unlists it when deleted', async () => {
+    const listed = async () => (await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${titleId}/master.m3u8` })).body;
+    expect(await listed()).toMatch(/TYPE=SUBTITLES,GROUP-ID="subs",NAME="Italiano",LANGUAGE="it"/);
+    const del = await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${titleId}/subtitles/it` });
+    expect(del.statusCode).toBe(204);
+    await waitUntil('the manifest without Italian subtitles', async () => ((await listed()).includes('TYPE=SUBTITLES') ? undefined : true));
+    const again = await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${titleId}/subtitles/it` });
+    expect(again.json()).toMatchObject({ code: 'VF_SUBTITLES_NOT_FOUND' });
+  });
+
+  it('refuses a choice of an audio stream twice or a language that is not a tag', async () => {
+    const post = (audio: unknown) => stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'x', audio } });
+    expect((await post([{ index: 0 }, { index: 0 }])).json().message).toMatch(/stream 0 is listed twice/);
+    expect((await post([{ index: 0, language: 'not a tag' }])).json().message).toMatch(/is not a BCP-47 language tag/);
   });
 });

@@ -192,3 +192,14 @@ export async function probePackets(file: string): Promise<{ pts_time: string; du
   const out = await runProbe(['-v', 'error', '-show_packets', '-of', 'json', file]);
   return (JSON.parse(out.stdout) as { packets?: { pts_time: string; duration_time: string }[] }).packets ?? [];
 }
+
+/** A Matroska master whose second audio stream is AAC with every packet corrupted (ffmpeg's `noise` bitstream filter): it does not decode. */
+export async function makeBrokenAudioMaster(file: string, durationS = 4): Promise<void> {
+  await runFfmpeg([
+    ...['-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=25:duration=${durationS}`],
+    ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${durationS}`],
+    ...['-f', 'lavfi', '-i', `sine=frequency=550:sample_rate=48000:duration=${durationS}`],
+    ...['-map', '0:v', '-map', '1:a', '-map', '2:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
+    ...['-c:a', 'aac', '-bsf:a:1', 'noise=amount=1', file],
+  ]);
+}
