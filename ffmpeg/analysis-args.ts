@@ -8,6 +8,7 @@ import type { EncodeSettings } from './encode-settings.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import { cropFilters } from './args.ts';
 import { SEEK_LEAD_S, sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline } from './source-frames.ts';
+import { toneMapFilters, toneMappedOutputTags, type ToneMap } from './tone-map.ts';
 
 export interface ScanCommand {
   readonly kind: 'scan';
@@ -24,6 +25,8 @@ export interface ScanCommand {
   readonly sceneThreshold: number;
   /** The picture inside the master's black bars; bars would add their edges to SI. Absent: the whole frame. */
   readonly crop?: ActiveArea;
+  /** A PQ/HLG master's tone mapping (`tone-map.ts`): SI/TI and cuts of the picture viewers see, not of PQ code values. */
+  readonly toneMap?: ToneMap;
   /**
    * Stretches to scan instead of the whole title (`metadataFile` is then unused): one input
    * each, seeking to `seekS` (a keyframe, so nothing before it is decoded) for `durationS`,
@@ -45,6 +48,8 @@ export interface CropDetectCommand {
   readonly metadataFile: string;
   /** Mean luma of a row or column, as a share of full scale, at or under which it is black. */
   readonly blackLimit: number;
+  /** A PQ/HLG master's tone mapping: `blackLimit` is a share of the SDR picture's scale, as for every other master. */
+  readonly toneMap?: ToneMap;
 }
 
 export interface FrameSize {
@@ -116,6 +121,8 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
     [
       ...cropFilters(cmd.crop),
       `scale=${cmd.widthPx}:-2:flags=bilinear`,
+      // Tone-mapped at thumbnail size: the scan reads the whole title, and SI/TI are relative.
+      ...toneMapFilters(cmd.toneMap),
       'format=yuv420p',
       'siti',
       `scdet=threshold=${cmd.sceneThreshold}`,
@@ -164,7 +171,7 @@ export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
     '-sn',
     '-dn',
     '-vf',
-    `${detect},metadata=mode=print:file=${cmd.metadataFile}`,
+    [...toneMapFilters(cmd.toneMap), detect, `metadata=mode=print:file=${cmd.metadataFile}`].join(','),
     '-f',
     'null',
     '-',
@@ -207,6 +214,7 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
       'open_gop=0:scenecut=0',
       '-fps_mode',
       'passthrough',
+      ...toneMappedOutputTags(cmd.timeline.toneMap),
       '-an',
       '-f',
       'mp4',

@@ -7,6 +7,7 @@ import { buildEncodeAudioArgs, buildLoudnessScanArgs, type EncodeAudioCommand, t
 import type { ActiveArea } from './probe.ts';
 import type { EncodeSettings } from './encode-settings.ts';
 import { sourceFrameFilters, sourceInputArgs, type FrameTimeline } from './source-frames.ts';
+import { toneMappedOutputTags } from './tone-map.ts';
 
 export interface RungTarget {
   readonly width: number;
@@ -72,7 +73,8 @@ export function cropFilters(area: ActiveArea | undefined): string[] {
 export function chunkFilterGraph(cmd: EncodeChunkCommand): string {
   const head = [
     ...sourceFrameFilters(cmd.timeline, { startFrame: cmd.startFrame, ...(cmd.endFrame === undefined ? {} : { endFrame: cmd.endFrame }) }),
-    // Bars are dropped before anything converts or scales them.
+    // Bars are dropped before anything converts or scales them. A PQ/HLG master is already 8-bit
+    // SDR here (the source frames' tone mapping): never squeezed to 8 bits as HDR code values.
     ...cropFilters(cmd.crop),
     'format=yuv420p',
     `split=${cmd.rungs.length}${cmd.rungs.map((_, i) => `[s${i}]`).join('')}`,
@@ -119,6 +121,7 @@ function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): s
     'passthrough',
     '-video_track_timescale',
     String(VIDEO_TIMESCALE),
+    ...toneMappedOutputTags(cmd.timeline.toneMap),
     '-an',
     '-sn',
     '-dn',

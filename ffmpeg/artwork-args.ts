@@ -20,6 +20,7 @@
 
 import { masterInput } from './master-input.ts';
 import type { ArtworkSamplingPlan, ArtworkSegment } from './artwork-plan.ts';
+import { toneMapFilters, type ToneMap } from './tone-map.ts';
 
 /**
  * How far before a stretch its decode seeks: half a frame. The stretch's first frame needs the
@@ -59,6 +60,8 @@ export interface ArtworkCandidatesCommand {
   readonly seekLeadS: number;
   /** Burst middles also written at full size, the first {@link ArtworkCapture.maxFrames} of them. */
   readonly capture?: ArtworkCapture;
+  /** A PQ/HLG master's tone mapping (`tone-map.ts`): frames are scored and kept as SDR viewers see them. */
+  readonly toneMap?: ToneMap;
 }
 
 /**
@@ -113,11 +116,22 @@ export interface ArtworkStillsCommand {
    * are imprecise (a seek past the frame would miss it). @defaultValue 'exact'
    */
   readonly seek?: 'exact' | 'early';
+  /** A PQ/HLG master's tone mapping: a still converted to RGB as PQ code values would come out grey and flat. */
+  readonly toneMap?: ToneMap;
 }
 
 export type ArtworkFfmpegCommand = ArtworkCandidatesCommand | ArtworkStillsCommand;
 
 const num = (x: number): string => String(Number(x.toFixed(6)));
+
+/**
+ * A frame scaled to `width` x `height` with square pixels, as rgb24: every picture the artwork
+ * gets, in one definition, so a frame captured by the candidate pass and the same frame decoded
+ * again as a still are the same pixels. Tone-mapped after scaling: only output pixels pay for it.
+ */
+function rgbFrame(width: number, height: number, toneMap: ToneMap | undefined): string {
+  return [`scale=${width}:${height}`, 'setsar=1', ...toneMapFilters(toneMap), 'format=rgb24'].join(',');
+}
 
 /**
  * A filter option value in single quotes: protects `,;[]:=` at both levels of filtergraph
@@ -210,7 +224,7 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
     throw new RangeError(`artwork-candidates: capture.maxFrames must be an integer >= 1, got ${capture.maxFrames}`);
   }
   const log = (file: string): string => `metadata=mode=print:key=lavfi.scene_score:file=${quoteFilterValue(file)}`;
-  const analysisSize = `scale=${plan.widthPx}:${plan.heightPx},setsar=1,format=rgb24`;
+  const analysisSize = rgbFrame(plan.widthPx, plan.heightPx, cmd.toneMap);
   const expr = candidateSelectExpr(cmd.videoStartS, plan, segment, capture);
   const trim = stopS === undefined ? '' : `trim=end=${num(stopS)},`;
   const select = `select=outputs=${capture === undefined ? 2 : 3}:expr=${quoteFilterValue(expr)}`;
@@ -224,7 +238,7 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
           `[cap]${log(capture.frameLog)},split[capsmall][capfull]`,
           `[capsmall]${analysisSize}[outsmall]`,
           // As the stills' graph does it (buildArtworkStillsArgs), so the pixels are the same.
-          `[capfull]scale=${capture.widthPx}:${capture.heightPx},setsar=1,format=rgb24[outfull]`,
+          `[capfull]${rgbFrame(capture.widthPx, capture.heightPx, cmd.toneMap)}[outfull]`,
         ]),
   ].join(';');
   // Kept frames are irregular in time; anything but passthrough would duplicate frames to fill the gaps.
@@ -316,7 +330,7 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
     // `select`: it ends its stream at the first frame past the window, so an input whose frame
     // never comes stops there instead of decoding the rest of the master while the other stills'
     // outputs wait (12 s instead of 0.6 s for four stills of a 60 s master, one missed).
-    return `[${i}:v:0]trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)},scale=${cmd.widthPx}:${cmd.heightPx},setsar=1,format=rgb24[s${i}]`;
+    return `[${i}:v:0]trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)},${rgbFrame(cmd.widthPx, cmd.heightPx, cmd.toneMap)}[s${i}]`;
   });
   const outputs = cmd.stills.flatMap(({ output }, i) => [
     '-map',

@@ -3,6 +3,7 @@ import { BadInputError, FfmpegExitError } from './errors.ts';
 import { runProbe, type RunOptions } from './run.ts';
 import type { Deinterlace } from './deinterlace.ts';
 import { displayRotation, uprightSize, type RawGeometry, type Rotation } from './video-geometry.ts';
+import { colourOf, type RawColour, type VideoColour } from './video-colour.ts';
 
 export interface Rational {
   readonly num: number;
@@ -43,6 +44,11 @@ export interface VideoInfo {
    */
   readonly firstFrameS?: number;
   readonly pixFmt: string;
+  /**
+   * Transfer, primaries, matrix, range and bit depth as the master states them (`video-colour.ts`):
+   * a PQ or HLG master is tone-mapped to SDR (`tone-map.ts`). Absent on probes stored before it was read.
+   */
+  readonly colour?: VideoColour;
   /**
    * The picture inside black bars baked into the frame (letterbox, pillarbox), in coded
    * pixels. Absent when the whole frame is picture. ffprobe cannot see bars: the probe job
@@ -102,7 +108,7 @@ export interface ProbeResult {
   readonly subtitleStreams: readonly SubtitleInfo[];
 }
 
-interface RawStream extends RawGeometry {
+interface RawStream extends RawGeometry, RawColour {
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -190,6 +196,7 @@ export function parseProbe(raw: RawProbe): ProbeResult {
       frameRate,
       startTimeS: Number(v.start_time ?? 0) || 0,
       pixFmt: v.pix_fmt ?? 'unknown',
+      colour: colourOf(v, v.side_data_list),
       ...(v.field_order === undefined ? {} : { fieldOrder: v.field_order }),
     },
     // Every audio stream is listed, one ffprobe cannot name too: its encode fails and says so on the title.

@@ -14,6 +14,7 @@
 import { masterInput } from './master-input.ts';
 import { deinterlaceFilters, type Deinterlace } from './deinterlace.ts';
 import { frameRateValue, type ProbeResult, type Rational } from './probe.ts';
+import { toneMapFilters, toneMapOf, type ToneMap } from './tone-map.ts';
 
 /** How the master's timestamps map to frame indices. */
 export interface FrameTimeline {
@@ -21,6 +22,8 @@ export interface FrameTimeline {
   readonly frameRate: Rational;
   /** Applied to the decoded master before the grid, in every reader alike; absent on a progressive master. */
   readonly deinterlace?: Deinterlace;
+  /** Maps a PQ or HLG master's frames to SDR BT.709 in every reader alike (`tone-map.ts`); absent on an SDR master. */
+  readonly toneMap?: ToneMap;
   /**
    * Timestamp of the master's first decoded video frame, in seconds (`VideoInfo.firstFrameS`):
    * read from a decode, as the container's start time may be a frame or more earlier (packed
@@ -45,9 +48,11 @@ const secs = (s: number): string => s.toFixed(6);
 /** The timeline of a probed master. */
 export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): FrameTimeline {
   const { firstFrameS, startTimeS } = probe.video;
+  const toneMap = toneMapOf(probe.video.colour);
   return {
     frameRate: probe.video.frameRate,
     ...(probe.video.deinterlace === undefined ? {} : { deinterlace: probe.video.deinterlace }),
+    ...(toneMap === undefined ? {} : { toneMap }),
     videoStartS: firstFrameS ?? startTimeS,
     videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS,
   };
@@ -108,6 +113,8 @@ export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[
     fpsFilter,
     ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []),
     'setpts=PTS-STARTPTS',
+    // After the cut: only the range's frames pay for the float conversion, not the seek lead's.
+    ...toneMapFilters(t.toneMap),
   ];
 }
 

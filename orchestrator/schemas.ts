@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { TITLE_STATES, type TitleState } from '../titles/model.ts';
+import { SourceVideo } from './source-video.ts';
 
 export const TitleId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Title id' });
 export const IdParams = Type.Object({ id: TitleId }, { additionalProperties: false });
@@ -83,6 +84,7 @@ export const TitleView = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
   durationS: Type.Optional(Type.Number()),
+  video: Type.Optional(SourceVideo),
   source: Type.Optional(
     Type.Object({ key: Type.String(), sizeBytes: Type.Integer(), sha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })) }),
   ),

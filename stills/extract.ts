@@ -22,6 +22,7 @@ import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { FrameNotDecodedError } from './errors.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
+import { toneMapOf, type ToneMap } from '../ffmpeg/tone-map.ts';
 
 /** What the extraction needs to know about the master's video, from the probe. */
 export interface ArtworkVideo {
@@ -31,12 +32,16 @@ export interface ArtworkVideo {
   readonly frameRate: { readonly num: number; readonly den: number };
   readonly displayWidth: number;
   readonly displayHeight: number;
+  /** A PQ/HLG master's tone mapping: artwork is SDR, as the ladder is; absent for SDR. */
+  readonly toneMap?: ToneMap;
 }
 
 /** What the artwork job needs of a probed master. */
 export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
   const v = probe.video;
+  const toneMap = toneMapOf(v.colour);
   return {
+    ...(toneMap === undefined ? {} : { toneMap }),
     durationS: probe.durationS,
     startTimeS: v.startTimeS,
     frameRate: v.frameRate,
@@ -199,6 +204,7 @@ async function decodeSegment(
           ...files,
           segment,
           seekLeadS,
+          ...(video.toneMap === undefined ? {} : { toneMap: video.toneMap }),
           ...(withCapture === undefined ? {} : { capture: { ...withCapture, ...captureFiles } }),
         }),
         {
@@ -357,6 +363,7 @@ export function extractStills(
         widthPx,
         heightPx,
         seek,
+        ...(video.toneMap === undefined ? {} : { toneMap: video.toneMap }),
       }),
       signal === undefined ? {} : { signal },
     );

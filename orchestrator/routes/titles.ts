@@ -12,6 +12,7 @@ import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
 import { probeJob } from '../../pipeline/graph.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 import { bindTitle } from './request-log.ts';
+import { sourceVideoView } from '../source-video.ts';
 import { acceptRawBodies } from './raw-body.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../config.ts';
 
@@ -28,7 +29,7 @@ export async function titleView(titles: TitleStore, t: Title): Promise<TitleView
     cpuS: await titles.cpu(t.id),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
-    ...(t.probe === undefined ? {} : { durationS: t.probe.durationS }),
+    ...(t.probe === undefined ? {} : { durationS: t.probe.durationS, video: sourceVideoView(t.probe.video) }),
     ...(t.source === undefined ? {} : { source: t.source }),
     ...(t.ladder === undefined ? {} : { ladder: [...t.ladder] }),
     ...(t.ladderAnalysis === undefined ? {} : { ladderAnalysis: t.ladderAnalysis as TitleViewT['ladderAnalysis'] }),

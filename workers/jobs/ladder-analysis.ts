@@ -7,6 +7,7 @@ import { parseScanMetadata } from '../measure/parse.ts';
 import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../measure/quality.ts';
 import type { QualitySummary } from '../measure/parse.ts';
 import { framesOf, timelineOf } from '../../ffmpeg/source-frames.ts';
+import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { chooseSampleWindows, type SitiSecond } from '../../ladder/sample-windows.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { keyframeTimes } from '../measure/keyframes.ts';
@@ -64,7 +65,15 @@ export async function scanTitle(
   signal?: AbortSignal,
 ): Promise<{ sceneCutsS: number[]; sitiPerSecond: (SitiSecond | null)[] }> {
   const crop = probe.video.activeArea;
-  const base = { kind: 'scan' as const, input: location, widthPx: 160, sceneThreshold: 10, ...(crop === undefined ? {} : { crop }) };
+  const toneMap = toneMapOf(probe.video.colour);
+  const base = {
+    kind: 'scan' as const,
+    input: location,
+    widthPx: 160,
+    sceneThreshold: 10,
+    ...(crop === undefined ? {} : { crop }),
+    ...(toneMap === undefined ? {} : { toneMap }),
+  };
   return withScratch(deps.tmpDir, `scan-${titleId}`, async (dir) => {
     if (bursts === undefined) {
       const metadataFile = path.join(dir, 'scan.txt');

@@ -11,6 +11,8 @@ import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type P
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
 import { BLACK_LIMIT, chooseActiveArea, parseCropdetectMetadata } from '../measure/active-area.ts';
+import { withFrameLightLevels } from '../measure/light-levels.ts';
+import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
 import type { SourceRef } from '../../pipeline/types.ts';
@@ -90,8 +92,18 @@ async function detectActiveArea(
 ): Promise<ActiveArea | undefined> {
   return withScratch(deps.tmpDir, `crop-${titleId}`, async (dir) => {
     const metadataFile = path.join(dir, 'cropdetect.txt');
+    const toneMap = toneMapOf(video.colour);
     try {
-      await runFfmpeg(buildCropDetectArgs({ kind: 'crop-detect', input: location, metadataFile, blackLimit: BLACK_LIMIT }), { signal });
+      await runFfmpeg(
+        buildCropDetectArgs({
+          kind: 'crop-detect',
+          input: location,
+          metadataFile,
+          blackLimit: BLACK_LIMIT,
+          ...(toneMap === undefined ? {} : { toneMap }),
+        }),
+        { signal },
+      );
     } catch (err) {
       if (!(err instanceof FfmpegExitError) || err.exitCode === null) throw err;
       deps.log.warn({ titleId, err: err.message }, 'black bars not measured: encoding the whole frame');
@@ -152,7 +164,10 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const sha256 = title.source.sha256 ?? (await sha256Of(deps.store, title.source.key));
 
   const location = await deps.store.readableLocation(title.source.key);
-  const probed = await probeMaster(location, { signal });
+  const stated = await probeMaster(location, { signal });
+  // A PQ master's light levels, from its first frame when the container does not state them: the tone mapping's peak.
+  const colour = await withFrameLightLevels(location, stated.video.colour, signal);
+  const probed: ProbeResult = colour === undefined ? stated : { ...stated, video: { ...stated.video, colour } };
   await job.updateProgress(25);
   await assertDecodable(location, probed, signal);
   await job.updateProgress(50);

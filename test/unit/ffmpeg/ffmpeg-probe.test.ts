@@ -106,6 +106,8 @@ describe('parseProbe on usable masters', () => {
         frameRate: { num: 25, den: 1 },
         startTimeS: 1.4,
         pixFmt: 'yuv420p',
+        // An untagged 8-bit stream: nothing stated but the depth, so SDR.
+        colour: { bitDepth: 8 },
       },
       audioStreams: [{ index: 0, codec: 'aac', isDefault: false, channels: 2, sampleRateHz: 44100, startTimeS: 0.021333 }],
       subtitleStreams: [],
