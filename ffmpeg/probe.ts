@@ -124,10 +124,14 @@ interface RawStream extends RawGeometry, RawColour {
   sample_rate?: string;
   disposition?: { attached_pic?: number; default?: number; forced?: number };
   tags?: Record<string, string>;
+  /** Position in the file's streams. */
+  index?: number;
 }
 
 interface RawProbe {
   streams?: RawStream[];
+  /** MPEG-TS programs (`-show_programs`): which streams each carries, by stream index. */
+  programs?: { streams?: { index?: number }[] }[];
   format?: { format_name?: string; duration?: string; size?: string; start_time?: string };
 }
 
@@ -181,6 +185,7 @@ export function parseProbe(raw: RawProbe): ProbeResult {
   const { width, height, displayWidth, displayHeight } = uprightSize({ width: Number(v.width), height: Number(v.height) }, sar, rotation);
   const videoStartS = Number(v.start_time ?? 0) || 0;
   const fileStartS = Number(raw.format?.start_time ?? videoStartS) || 0;
+  const inProgram = sameProgramAs(raw, v);
   return {
     formatName: raw.format?.format_name ?? 'unknown',
     videoOffsetS: Math.max(0, videoStartS - fileStartS),
@@ -200,26 +205,45 @@ export function parseProbe(raw: RawProbe): ProbeResult {
       ...(v.field_order === undefined ? {} : { fieldOrder: v.field_order }),
     },
     // Every audio stream is listed, one ffprobe cannot name too: its encode fails and says so on the title.
-    audioStreams: streams
-      .filter((s) => s.codec_type === 'audio')
-      .map(
-        (s, index): AudioInfo => ({
-          ...labelOf(s, index),
-          channels: Number(s.channels ?? 2),
-          sampleRateHz: Number(s.sample_rate ?? 48000),
-          startTimeS: Number(s.start_time ?? 0) || 0,
-        }),
-      ),
-    subtitleStreams: streams
-      .filter((s) => s.codec_type === 'subtitle')
-      .map(
-        (s, index): SubtitleInfo => ({
-          ...labelOf(s, index),
-          isForced: s.disposition?.forced === 1,
-          isText: TEXT_SUBTITLE_CODECS.has(s.codec_name ?? ''),
-        }),
-      ),
+    audioStreams: ofKind(streams, 'audio', inProgram).map(
+      ({ s, index }): AudioInfo => ({
+        ...labelOf(s, index),
+        channels: Number(s.channels ?? 2),
+        sampleRateHz: Number(s.sample_rate ?? 48000),
+        startTimeS: Number(s.start_time ?? 0) || 0,
+      }),
+    ),
+    subtitleStreams: ofKind(streams, 'subtitle', inProgram).map(
+      ({ s, index }): SubtitleInfo => ({
+        ...labelOf(s, index),
+        isForced: s.disposition?.forced === 1,
+        isText: TEXT_SUBTITLE_CODECS.has(s.codec_name ?? ''),
+      }),
+    ),
   };
+}
+
+/**
+ * The streams of one kind with their position among that kind in the whole file (what
+ * `0:a:<index>` names), kept when `keep` says so.
+ */
+function ofKind(streams: readonly RawStream[], kind: string, keep: (s: RawStream) => boolean): { s: RawStream; index: number }[] {
+  return streams
+    .filter((s) => s.codec_type === kind)
+    .map((s, index) => ({ s, index }))
+    .filter(({ s }) => keep(s));
+}
+
+/**
+ * Whether a stream belongs with the title's video: in a transport stream of several programs
+ * (several channels of a broadcast), only the program that carries the video chosen is the
+ * title; its neighbours' audio is another channel's sound.
+ */
+function sameProgramAs(raw: RawProbe, video: RawStream): (s: RawStream) => boolean {
+  const programs = (raw.programs ?? []).map((p) => new Set((p.streams ?? []).map((x) => x.index)));
+  const mine = programs.find((p) => p.has(video.index));
+  if (programs.length < 2 || mine === undefined) return () => true;
+  return (s) => mine.has(s.index);
 }
 
 /** Subtitle codecs ffmpeg converts to WebVTT; the others are pictures (PGS, DVB, VobSub, XSUB). */
@@ -291,7 +315,17 @@ export async function probeMaster(location: string, options: Pick<RunOptions, 's
   let out: Awaited<ReturnType<typeof runProbe>>;
   try {
     out = await runProbe(
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...masterInputOptions(location), location],
+      [
+        '-v',
+        'error',
+        '-print_format',
+        'json',
+        '-show_format',
+        '-show_streams',
+        '-show_programs',
+        ...masterInputOptions(location),
+        location,
+      ],
       options,
     );
   } catch (err) {

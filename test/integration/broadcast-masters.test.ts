@@ -55,6 +55,8 @@ describe('MPEG-TS masters and long GOPs are probed correctly', () => {
       const t = await waitForFinal(stack.api.app, id, 240_000);
       expect(t.error).toBeUndefined();
       expect(t.state).toBe('ready');
+      // The title's sound only: the second program's audio belongs to another channel.
+      expect((t.renditions ?? []).filter((r) => r.kind === 'audio').map((r) => r.id)).toEqual(['a0']);
       const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
       const top = parseMultivariant(res.body).variants.at(-1);
       const track = await downloadTrack(stack.api.app, id, top?.uri ?? '', path.join(dir, id));

@@ -139,6 +139,22 @@ describe('parseProbe on usable masters', () => {
     expect(parseProbe({ streams: [video], format }).audioStreams).toEqual([]);
   });
 
+  it("keeps only the audio of the video's program in a multiplex, numbered among all the file's audio streams", () => {
+    const a = (index: number) => ({ index, codec_type: 'audio', codec_name: 'ac3', channels: 2, sample_rate: '48000' });
+    const r = parseProbe({
+      streams: [{ ...video, index: 0 }, a(1), { ...video, index: 2 }, a(3)],
+      programs: [{ streams: [{ index: 2 }, { index: 3 }] }, { streams: [{ index: 0 }, { index: 1 }] }],
+      format,
+    });
+    expect(r.audioStreams.map((x) => x.index)).toEqual([0]);
+    const second = parseProbe({
+      streams: [{ ...video, index: 0, disposition: { attached_pic: 1 } }, a(1), { ...video, index: 2 }, a(3)],
+      programs: [{ streams: [{ index: 0 }, { index: 1 }] }, { streams: [{ index: 2 }, { index: 3 }] }],
+      format,
+    });
+    expect(second.audioStreams.map((x) => x.index)).toEqual([1]);
+  });
+
   it('lists every audio and subtitle stream with its language, title and flags, in stream order', () => {
     const r = parseProbe({
       streams: [
