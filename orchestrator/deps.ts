@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { JobsOptions, Queue } from 'bullmq';
+import type { ChunkQueue } from '../pipeline/graph.ts';
 import type { Redis } from 'ioredis';
 import type { ObjectStore } from '../storage/port.ts';
 import type { TitleStore } from '../titles/store.ts';
@@ -23,7 +24,7 @@ import type { Page } from './pages.ts';
  * the app's factory.
  */
 /** Where a route queues a job: the upload queues a title's first (see pipeline/graph.ts). */
-export interface JobQueue {
+export interface JobQueue extends ChunkQueue {
   add(name: string, data: unknown, opts?: JobsOptions): Promise<unknown>;
 }
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { TITLE_STATES, type TitleState } from '../titles/model.ts';
+import { TITLE_PRIORITIES, TITLE_STATES, type TitlePriority, type TitleState } from '../titles/model.ts';
 import { SourceVideo } from './source-video.ts';
 
 export const TitleId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Title id' });
@@ -76,10 +76,19 @@ const Rendition = Type.Object({
   measuredSsim: Type.Optional(Type.Number()),
 });
 
+const TitlePriorityT = Type.Unsafe<TitlePriority>({
+  type: 'string',
+  enum: [...TITLE_PRIORITIES],
+  description: "How urgently the title's chunks are encoded: every chunk of a `high` title before any `normal` one, those before `low`",
+});
+
+export const PriorityBody = Type.Object({ priority: TitlePriorityT }, { additionalProperties: false });
+
 export const TitleView = Type.Object({
   id: Type.String(),
   name: Type.String(),
   state: Type.Unsafe<TitleState>({ type: 'string', enum: [...TITLE_STATES] }),
+  priority: TitlePriorityT,
   progress: Type.Integer({ minimum: 0, maximum: 100, description: 'Aggregated over all chunk, audio and packaging jobs' }),
   createdAt: Type.String(),
   updatedAt: Type.String(),
@@ -131,6 +140,7 @@ export const CreateTitleBody = Type.Object(
     sourceKey: Type.Optional(
       Type.String({ minLength: 1, maxLength: 1024, description: 'Register a master already in the bucket instead of uploading one' }),
     ),
+    priority: Type.Optional(TitlePriorityT),
     audio: Type.Optional(
       Type.Array(
         Type.Object(

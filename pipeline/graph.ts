@@ -11,6 +11,7 @@
  * publishes the title and queues `measure-rungs` and `artwork`, which never gate `ready`.
  */
 import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
+import type { TitlePriority } from '../titles/model.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import {
   jobIds,
@@ -18,6 +19,7 @@ import {
   type BuildLadderJobData,
   type EncodeAudioJobData,
   type EncodeChunkJobData,
+  type EncodeLayout,
   type ExtractSubtitlesJobData,
   type JobName,
   type MeasureRungsJobData,
@@ -41,6 +43,52 @@ export interface Step {
    * @defaultValue none
    */
   readonly priority?: number;
+}
+
+/**
+ * BullMQ priorities (lower runs first; a job without one runs before every prioritised job).
+ * The short steps of a title (probe, samples, ladder, audio, subtitles, package) carry none, so
+ * they never wait behind any title's chunks. Chunks are ranked by title class, then by their
+ * index in their title: the k-th chunks of all titles of a class take turns (first in, first out
+ * among equals), so a short title uploaded behind a film waits for the chunks already running,
+ * not for the film. What runs after `ready` comes after every chunk.
+ */
+export const PRIORITIES = {
+  /** Where each class's chunks start; a class spans `CHUNKS_PER_CLASS`. */
+  chunkBase: { high: 1, normal: 100_000, low: 200_000 } satisfies Record<TitlePriority, number>,
+  chunksPerClass: 99_999,
+  measureRungs: 300_000,
+  artwork: 400_000,
+} as const;
+
+/** The BullMQ priority of chunk `index` of a title of class `priority`. */
+export function chunkPriority(index: number, priority: TitlePriority = 'normal'): number {
+  return PRIORITIES.chunkBase[priority] + Math.min(Math.max(0, Math.floor(index)), PRIORITIES.chunksPerClass - 1);
+}
+
+/** A queue as far as moving a title's waiting chunks goes (BullMQ's `Queue`). */
+export interface ChunkQueue {
+  getJob(jobId: string): Promise<{ getState(): Promise<string>; changePriority(opts: { priority: number }): Promise<void> } | undefined>;
+}
+
+/**
+ * Moves a title's chunks that still wait to the priority of its new class. They are found by
+ * their ids, which derive from the encode's layout; a chunk running or done keeps its place.
+ */
+export async function reprioritizeChunks(
+  queue: ChunkQueue,
+  layout: EncodeLayout,
+  chunkCount: number,
+  priority: TitlePriority,
+): Promise<number> {
+  let moved = 0;
+  for (let c = 0; c < chunkCount; c++) {
+    const job = await queue.getJob(jobIds.chunk(layout, c));
+    if (job === undefined || (await job.getState()) !== 'prioritized') continue;
+    await job.changePriority({ priority: chunkPriority(c, priority) });
+    moved += 1;
+  }
+  return moved;
 }
 
 /** Attempts of every job that does not set its own: the queue's default. */
@@ -90,10 +138,10 @@ export const PIPELINE = {
     does: 'PSNR/SSIM of every published rung against the master',
     queues: [],
     attempts: ATTEMPTS,
-    priority: 50,
+    priority: PRIORITIES.measureRungs,
   },
   // Artwork never gates `ready`, and a free worker takes it only when no chunk of any title waits.
-  artwork: { does: 'score frames, shortlist and crop the artwork', queues: [], attempts: ATTEMPTS, priority: 100 },
+  artwork: { does: 'score frames, shortlist and crop the artwork', queues: [], attempts: ATTEMPTS, priority: PRIORITIES.artwork },
 } as const satisfies { readonly [N in JobName]: Step };
 
 /** BullMQ options of a job of `name`, from the table. */
@@ -150,7 +198,10 @@ export function encodeFlow(
           name: 'encode-chunk',
           queueName,
           data: c,
-          opts: optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)),
+          opts: {
+            ...optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)),
+            priority: chunkPriority(c.chunk.index, data.priority),
+          },
         }),
       ),
       ...(subtitles === undefined
@@ -179,12 +230,23 @@ export function encodeFlow(
  * A lost chunk sent back to encoding as a new child of the running `package` job (BullMQ's
  * dynamic children); `redo` makes its id new, since the first job of that chunk completed.
  */
-export function chunkRedoJob(queueName: string, data: EncodeChunkJobData, parent: { id: string; queue: string }, redo: string): FlowJob {
+export function chunkRedoJob(
+  queueName: string,
+  data: EncodeChunkJobData,
+  parent: { id: string; queue: string },
+  redo: string,
+  priority?: TitlePriority,
+): FlowJob {
   return {
     name: 'encode-chunk',
     queueName,
     data,
-    opts: { ...optionsOf('encode-chunk', `${jobIds.chunk(data.layout, data.chunk.index)}-redo-${redo}`), parent },
+    opts: {
+      ...optionsOf('encode-chunk', `${jobIds.chunk(data.layout, data.chunk.index)}-redo-${redo}`),
+      // A lost chunk is what its title waits for: it goes first among its class.
+      priority: chunkPriority(0, priority),
+      parent,
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { EncodeSettings } from '../ffmpeg/encode-settings.ts';
 import type { Rung } from '../ladder/types.ts';
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import type { ArtworkVideo } from '../stills/extract.ts';
+import type { TitlePriority } from '../titles/model.ts';
 import type { LoudnessTarget } from '../ffmpeg/audio-args.ts';
 import type { AudioTrackPlan } from './audio-plan.ts';
 import type { SubtitleStreamPlan } from './subtitle-plan.ts';
@@ -17,6 +18,11 @@ export interface EncodeLayout {
   readonly workPrefix: string;
   /** `titles/<id>/out/<sha>-<settings>/`: what players read once the title is ready. */
   readonly outputPrefix: string;
+}
+
+/** The layout of one encode of a title: `version` is `<sha256 prefix>-<settings digest>`. */
+export function encodeLayout(titleId: string, sourceKey: string, version: string): EncodeLayout {
+  return { titleId, sourceKey, workPrefix: `titles/${titleId}/work/${version}/`, outputPrefix: `titles/${titleId}/out/${version}/` };
 }
 
 export interface ProbeJobData {
@@ -107,6 +113,8 @@ export interface PackageJobData {
   readonly sourceSize: { readonly width: number; readonly height: number };
   /** `VideoInfo.activeArea`: the master is cropped to it before outputs are compared with it. */
   readonly crop?: ActiveArea;
+  /** The title's class when its encode was queued: the chunks' priority (`chunkPriority`). */
+  readonly priority?: TitlePriority;
   /** Where the final rungs' quality is measured (the analysis windows, or a default spread). */
   readonly qualityWindows?: readonly TimeWindow[];
 }

@@ -1,6 +1,14 @@
 import type { ProbeResult } from '../ffmpeg/probe.ts';
 import type { Rung, RdPoint } from '../ladder/types.ts';
 
+/**
+ * How urgently a title's chunks are encoded: every chunk of a `high` title runs before any of a
+ * `normal` one, and those before `low` ones. The short steps of every title come first whatever
+ * the class (see pipeline/graph.ts).
+ */
+export const TITLE_PRIORITIES = ['high', 'normal', 'low'] as const;
+export type TitlePriority = (typeof TITLE_PRIORITIES)[number];
+
 export const TITLE_STATES = ['uploading', 'queued', 'analyzing', 'encoding', 'packaging', 'ready', 'failed'] as const;
 export type TitleState = (typeof TITLE_STATES)[number];
 
@@ -134,6 +142,13 @@ export interface Title {
   readonly outputPrefix?: string;
   readonly error?: TitleError;
   readonly chunkCount?: number;
+  /** How urgently its chunks are encoded. @defaultValue 'normal' */
+  readonly priority?: TitlePriority;
+  /**
+   * `<sha>-<settings>` of the encode in flight or published: its chunk jobs' ids derive from it,
+   * so a change of priority can find them.
+   */
+  readonly encodeVersion?: string;
   /** The master's audio streams content ops chose at upload, with their labels; absent: every stream. */
   readonly audioChoices?: readonly AudioTrackChoice[];
   /** Subtitle files uploaded through the API, one per language. */

@@ -35,6 +35,7 @@ export const ROUTE_RULES: readonly Rule[] = [
   rule(['GET', 'HEAD'], '/v1/titles/:id', 'ops'),
   rule(['PUT'], '/v1/titles/:id/master', 'ops'),
   rule(['PUT', 'DELETE'], '/v1/titles/:id/subtitles/:language', 'ops'),
+  rule(['PUT'], '/v1/titles/:id/priority', 'ops'),
   rule(['DELETE'], '/v1/titles/:id', 'ops'),
   rule(['GET', 'HEAD'], '/v1/titles/:id/artwork', 'ops'),
   rule(['POST'], '/v1/titles/:id/artwork/pin', 'ops'),

@@ -4,12 +4,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { RouteDeps } from '../deps.ts';
 import { HttpErrors } from '../errors.ts';
-import { CreateTitleBody, type CreateTitleBodyT, ErrorBody, IdParams, ListQuery, TitleView, type TitleViewT } from '../schemas.ts';
+import {
+  CreateTitleBody,
+  type CreateTitleBodyT,
+  ErrorBody,
+  IdParams,
+  PriorityBody,
+  ListQuery,
+  TitleView,
+  type TitleViewT,
+} from '../schemas.ts';
 import { titlePrefix, type AudioTrackChoice, type Title } from '../../titles/model.ts';
 import { canonicalTag } from '../../packaging/language.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
-import { probeJob } from '../../pipeline/graph.ts';
+import { probeJob, reprioritizeChunks } from '../../pipeline/graph.ts';
+import { encodeLayout } from '../../pipeline/types.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 import { bindTitle } from './request-log.ts';
 import { sourceVideoView } from '../source-video.ts';
@@ -25,6 +35,7 @@ export async function titleView(titles: TitleStore, t: Title): Promise<TitleView
     id: t.id,
     name: t.name,
     state: t.state,
+    priority: t.priority ?? 'normal',
     progress: await titles.progress(t),
     cpuS: await titles.cpu(t.id),
     createdAt: t.createdAt,
@@ -124,7 +135,10 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       bindTitle(req, reply, id);
       const { name, sourceKey } = req.body;
       const audioChoices = audioChoicesOf(req.body.audio);
-      const choices = audioChoices === undefined ? {} : { audioChoices };
+      const choices = {
+        ...(audioChoices === undefined ? {} : { audioChoices }),
+        ...(req.body.priority === undefined ? {} : { priority: req.body.priority }),
+      };
       if (sourceKey === undefined) {
         const t = await titles.create(id, name, 'uploading', choices);
         return reply.status(201).send(await titleView(titles, t));
@@ -217,6 +231,32 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       const after = await titles.get(id);
       if (after === undefined) throw new HttpErrors.TitleNotFound(id);
       return reply.status(202).send(await titleView(titles, after));
+    },
+  );
+
+  app.put(
+    '/v1/titles/:id/priority',
+    {
+      schema: {
+        tags: ['titles'],
+        summary: "Change how urgently the title's chunks are encoded; chunks already queued move at once",
+        params: IdParams,
+        body: PriorityBody,
+        response: { 200: TitleView, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const { id } = req.params;
+      const { priority } = req.body;
+      const t = await titles.get(id);
+      if (t === undefined) throw new HttpErrors.TitleNotFound(id);
+      await titles.update(id, { priority });
+      if (t.encodeVersion !== undefined && t.chunkCount !== undefined) {
+        await reprioritizeChunks(jobs, encodeLayout(id, t.source?.key ?? '', t.encodeVersion), t.chunkCount, priority);
+      }
+      const after = await titles.get(id);
+      if (after === undefined) throw new HttpErrors.TitleNotFound(id);
+      return titleView(titles, after);
     },
   );
 

@@ -7,7 +7,14 @@ import type { LadderAnalysis } from '../../titles/model.ts';
 import { encodeFlow } from '../../pipeline/graph.ts';
 import { planAudio } from '../../pipeline/audio-plan.ts';
 import { planSubtitles } from '../../pipeline/subtitle-plan.ts';
-import type { EncodeAudioJobData, EncodeChunkJobData, EncodeLayout, PackageJobData, SourceRef, TimeWindow } from '../../pipeline/types.ts';
+import {
+  encodeLayout,
+  type EncodeAudioJobData,
+  type EncodeChunkJobData,
+  type PackageJobData,
+  type SourceRef,
+  type TimeWindow,
+} from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
 /**
@@ -35,12 +42,7 @@ export async function enqueueEncode(
   const crop = probe.video.activeArea;
   // The crop changes every output; masters without bars keep the versions they always had.
   const version = `${source.sha256.slice(0, 16)}-${digest(crop === undefined ? { settings, ladder } : { settings, ladder, crop })}`;
-  const layout: EncodeLayout = {
-    titleId,
-    sourceKey: source.sourceKey,
-    workPrefix: `titles/${titleId}/work/${version}/`,
-    outputPrefix: `titles/${titleId}/out/${version}/`,
-  };
+  const layout = encodeLayout(titleId, source.sourceKey, version);
   const timeline = timelineOf(probe);
   const title = await deps.titles.get(titleId);
   // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
@@ -51,6 +53,7 @@ export async function enqueueEncode(
     ladderAnalysis: analysis,
     chunkCount: chunks.length,
     warnings: [...audioPlan.warnings, ...subtitlePlan.warnings],
+    encodeVersion: version,
   });
   if (moved !== 'ok') return { skipped: moved };
 
@@ -83,6 +86,7 @@ export async function enqueueEncode(
     durationS: probe.durationS,
     audio: audioPlan.tracks,
     subtitles: subtitlePlan.tracks,
+    ...(title?.priority === undefined ? {} : { priority: title.priority }),
     settings,
     timeline,
     sourceSize: activeCodedSize(probe.video),

@@ -52,7 +52,7 @@ export async function reencodeChunks(
       settings: d.settings,
       ...(d.crop === undefined ? {} : { crop: d.crop }),
     };
-    await deps.flow.add(chunkRedoJob(deps.queueName, data, parent, redo));
+    await deps.flow.add(chunkRedoJob(deps.queueName, data, parent, redo, d.priority));
   }
   deps.log.warn({ titleId: d.layout.titleId, jobId: job.id, chunks: missing }, 'chunk objects missing at packaging: re-encoding them');
   if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();

@@ -1,7 +1,18 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { artworkJob, chunkRedoJob, encodeFlow, ladderFlow, measureRungsJob, mermaid, PIPELINE, probeJob } from '../../../pipeline/graph.ts';
+import {
+  artworkJob,
+  chunkPriority,
+  chunkRedoJob,
+  encodeFlow,
+  ladderFlow,
+  measureRungsJob,
+  mermaid,
+  PIPELINE,
+  probeJob,
+  reprioritizeChunks,
+} from '../../../pipeline/graph.ts';
 import { JOB_NAMES, type EncodeChunkJobData, type PackageJobData, type SampleJobData, type SourceRef } from '../../../pipeline/types.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -60,11 +71,45 @@ describe('the pipeline declaration', () => {
     });
   });
 
-  it('runs rung quality before artwork and both after every encode job', () => {
-    const m = measureRungsJob('q', { layout } as never).opts?.priority;
-    const a = artworkJob('q', { source, version: 'v' } as never).opts?.priority;
-    expect(m).toBeLessThan(a!);
-    expect(encodeFlow('q', pkg, [chunk(0)], []).children?.[0]?.opts?.priority).toBeUndefined();
+  it('runs rung quality before artwork and both after every chunk of every class', () => {
+    const m = measureRungsJob('q', { layout } as never).opts?.priority ?? 0;
+    const a = artworkJob('q', { source, version: 'v' } as never).opts?.priority ?? 0;
+    expect(m).toBeLessThan(a);
+    expect(chunkPriority(1_000_000, 'low')).toBeLessThan(m);
+  });
+
+  it('ranks chunks by title class, then by index in their title, and the short steps before any chunk', () => {
+    const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], [{ layout, track: { streamIndex: 0 } } as never]);
+    expect(flow.opts?.priority).toBeUndefined();
+    expect(flow.children?.map((c) => [c.name, c.opts?.priority])).toEqual([
+      ['encode-chunk', chunkPriority(0)],
+      ['encode-chunk', chunkPriority(1)],
+      ['encode-audio', undefined],
+    ]);
+    expect(chunkPriority(0)).toBeGreaterThan(0);
+    // The k-th chunks of two titles share a rank: a title queued later is interleaved, not queued behind.
+    expect(chunkPriority(2, 'normal')).toBeLessThan(chunkPriority(3, 'normal'));
+    expect(chunkPriority(99_998, 'high')).toBeLessThan(chunkPriority(0, 'normal'));
+    expect(chunkPriority(99_998, 'normal')).toBeLessThan(chunkPriority(0, 'low'));
+    const high = encodeFlow('q', { ...pkg, priority: 'high' }, [chunk(5)], []);
+    expect(high.children?.[0]?.opts?.priority).toBe(chunkPriority(5, 'high'));
+    expect(chunkRedoJob('q', chunk(7), { id: 'p', queue: 'vf:q' }, 'r', 'low').opts?.priority).toBe(chunkPriority(0, 'low'));
+  });
+
+  it('moves only the waiting chunks of a title to its new class', async () => {
+    const changed: [string, number][] = [];
+    const states: Record<string, string> = { 'chunk-t1-v1-0': 'active', 'chunk-t1-v1-1': 'prioritized', 'chunk-t1-v1-2': 'prioritized' };
+    const queue = {
+      getJob: async (id: string) =>
+        states[id] === undefined
+          ? undefined
+          : { getState: async () => states[id]!, changePriority: async (o: { priority: number }) => void changed.push([id, o.priority]) },
+    };
+    expect(await reprioritizeChunks(queue, layout, 4, 'high')).toBe(2);
+    expect(changed).toEqual([
+      ['chunk-t1-v1-1', chunkPriority(1, 'high')],
+      ['chunk-t1-v1-2', chunkPriority(2, 'high')],
+    ]);
   });
 
   it('is what the README draws', async () => {
@@ -74,18 +119,24 @@ describe('the pipeline declaration', () => {
   });
 
   it('is the only place that sets job options: no handler or route builds a job by hand', async () => {
+    // A job's priority is a number or a chunk's rank; a title's class (`priority: 'high'`) is not one.
+    const JOB_OPTIONS = new RegExp(
+      [
+        String.raw`flow\.add\(\s*\{`,
+        String.raw`queue\.add\(\s*['"]`,
+        String.raw`jobIds\.`,
+        'failParentOnFailure',
+        'ignoreDependencyOnFailure',
+        String.raw`priority:\s*(\d|chunkPriority|PRIORITIES)`,
+        String.raw`changePriority\(\{`,
+      ].join('|'),
+    );
     const offenders: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       for (const e of await readdir(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) await walk(p);
-        else if (
-          p.endsWith('.ts') &&
-          /flow\.add\(\s*\{|queue\.add\(\s*['"]|jobIds\.|failParentOnFailure|ignoreDependencyOnFailure|priority:/.test(
-            await readFile(p, 'utf8'),
-          )
-        )
-          offenders.push(path.relative(ROOT, p));
+        else if (p.endsWith('.ts') && JOB_OPTIONS.test(await readFile(p, 'utf8'))) offenders.push(path.relative(ROOT, p));
       }
     };
     for (const dir of ['workers', 'orchestrator']) await walk(path.join(ROOT, dir));

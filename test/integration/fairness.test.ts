@@ -1,0 +1,57 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { makeMaster } from '../support/media.ts';
+import { getTitle, ingest, waitForFinal } from '../support/api.ts';
+
+/**
+ * A short title uploaded just after a long one, on a fleet of one worker: with first in,
+ * first out it waited for every chunk of the long one. Chunks now take turns by their index
+ * in their title, and a title's short steps go before any chunk, so the short title is ready
+ * while the long one still has most of its chunks to go.
+ */
+describe('fair to every title', () => {
+  let stack: TestStack;
+  let dir: string;
+
+  beforeAll(async () => {
+    // 6 s chunks: the long title is 10 of them.
+    stack = await startTestStack({ storage: 'local', workers: 1, settings: { chunkSegments: 1 } });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-fair-'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a short title uploaded behind a long one is ready before it', async () => {
+    const long = path.join(dir, 'long.mp4');
+    const short = path.join(dir, 'short.mp4');
+    await makeMaster(long, { width: 640, height: 360, fps: 25, durationS: 60 });
+    await makeMaster(short, { width: 640, height: 360, fps: 25, durationS: 5 });
+    const longId = await ingest(stack.api.app, long);
+    const shortId = await ingest(stack.api.app, short);
+    const shortDone = await waitForFinal(stack.api.app, shortId);
+    expect(shortDone.state).toBe('ready');
+    const longThen = await getTitle(stack.api.app, longId);
+    expect(longThen.state).not.toBe('ready');
+    // Most of the long title's chunks were still to come when the short one was published.
+    expect(longThen.progress).toBeLessThan(60);
+    expect((await waitForFinal(stack.api.app, longId)).state).toBe('ready');
+  }, 600_000);
+
+  it("takes a title's class at upload and changes it later; the view says which", async () => {
+    const created = await stack.api.app.inject({ method: 'POST', url: '/v1/titles', payload: { name: 'urgent', priority: 'high' } });
+    expect(created.json()).toMatchObject({ priority: 'high' });
+    const id = created.json<{ id: string }>().id;
+    const lowered = await stack.api.app.inject({ method: 'PUT', url: `/v1/titles/${id}/priority`, payload: { priority: 'low' } });
+    expect(lowered.statusCode).toBe(200);
+    expect(lowered.json()).toMatchObject({ priority: 'low' });
+    const bad = await stack.api.app.inject({ method: 'PUT', url: `/v1/titles/${id}/priority`, payload: { priority: 'urgent' } });
+    expect(bad.statusCode).toBe(400);
+    const missing = await stack.api.app.inject({ method: 'PUT', url: '/v1/titles/nope/priority', payload: { priority: 'high' } });
+    expect(missing.statusCode).toBe(404);
+  });
+});
