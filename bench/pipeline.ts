@@ -3,7 +3,8 @@
  * package, through the API, BullMQ on a real redis-server, local storage) on a generated
  * 60 s 720p master, next to ONE plain ffmpeg command encoding the same ladder with the same
  * x264 settings, rates and audio, run in this same script. The figure is pipeline/plain.
- * Then the cost of a studio master's extra audio and subtitle tracks (bench/tracks.ts).
+ * Then the cost of a studio master's extra audio and subtitle tracks (bench/tracks.ts), and a
+ * short title's time to ready behind a long one (bench/fairness.ts).
  */
 import { timelineOf } from '../ffmpeg/source-frames.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -27,6 +28,7 @@ import { actAsAdmin } from '../test/support/stack.ts';
 import { measure, type Measured } from './cpu.ts';
 import { benchSupervisorCrash } from './supervisor-crash.ts';
 import { benchTracks } from './tracks.ts';
+import { benchFairness } from './fairness.ts';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? os.availableParallelism());
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
         `  ${j.name.padEnd(13)} queued ${sinceT0(j.timestamp)} s  ran ${sinceT0(j.processedOn ?? 0)} → ${sinceT0(j.finishedOn ?? 0)} s`,
     );
   await benchTracks(api.app, master, dir, DURATION_S, Math.max(1, Math.min(2, REPS)));
+  await benchFairness(api.app, master, dir, Math.max(4, Math.round(DURATION_S / 6)));
   await queue.close();
   conn.disconnect();
   await Promise.all(workers.map((w) => w.close()));
