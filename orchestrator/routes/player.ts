@@ -63,6 +63,8 @@ hls.attachMedia(video);
 const DASH_PAGE_SCRIPT = `${PAGE_STATE}
 const player = dashjs.MediaPlayer().create();
 window.player = player;
+// Subtitles stay off until the viewer picks a track, as the HLS page does (no track is DEFAULT=YES).
+player.updateSettings({ streaming: { text: { defaultEnabled: false } } });
 player.updateSettings(config);
 const E = dashjs.MediaPlayer.events;
 player.on(E.STREAM_INITIALIZED, () => {
