@@ -286,6 +286,17 @@ function labelOf(s: RawStream, index: number): StreamLabel {
   };
 }
 
+/**
+ * The audio streams of a probe however it was stored: probes taken before every stream was
+ * listed (still in the job data of a title in flight across an upgrade) had one `audio`
+ * stream, or none.
+ */
+export function audioStreamsOf(probe: ProbeResult): readonly AudioInfo[] {
+  if (Array.isArray(probe.audioStreams)) return probe.audioStreams;
+  const legacy = (probe as { audio?: Omit<AudioInfo, 'index' | 'isDefault'> }).audio;
+  return legacy === undefined ? [] : [{ ...legacy, index: 0, isDefault: true }];
+}
+
 /** Coded size of what is encoded and measured: the active area, or the whole frame. */
 export function activeCodedSize(video: Pick<VideoInfo, 'width' | 'height' | 'activeArea'>): { width: number; height: number } {
   const a = video.activeArea;

@@ -1,6 +1,6 @@
 import { planChunks } from '../../pipeline/chunks.ts';
 import { digest } from '../../ffmpeg/encode-settings.ts';
-import { activeCodedSize, type ProbeResult } from '../../ffmpeg/probe.ts';
+import { activeCodedSize, audioStreamsOf, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../titles/model.ts';
@@ -46,8 +46,8 @@ export async function enqueueEncode(
   const timeline = timelineOf(probe);
   const title = await deps.titles.get(titleId);
   // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
-  const audioPlan = planAudio(probe.audioStreams, title?.audioChoices, settings, timeline.videoStartS);
-  const subtitlePlan = planSubtitles(probe.subtitleStreams);
+  const audioPlan = planAudio(audioStreamsOf(probe), title?.audioChoices, settings, timeline.videoStartS);
+  const subtitlePlan = planSubtitles(probe.subtitleStreams ?? []);
   const moved = await deps.titles.transition(titleId, 'encoding', {
     ladder,
     ladderAnalysis: analysis,

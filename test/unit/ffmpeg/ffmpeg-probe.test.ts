@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../ffmpeg/errors.ts';
-import { parseProbe } from '../../../ffmpeg/probe.ts';
+import { audioStreamsOf, parseProbe, type ProbeResult } from '../../../ffmpeg/probe.ts';
 
 type Raw = Parameters<typeof parseProbe>[0];
 
@@ -153,6 +153,17 @@ describe('parseProbe on usable masters', () => {
       format,
     });
     expect(second.audioStreams.map((x) => x.index)).toEqual([1]);
+  });
+
+  it('reads the audio of a probe stored before every stream was listed (a title in flight across an upgrade)', () => {
+    const fresh = parseProbe({ streams: [video, audio], format });
+    const { audioStreams: _a, ...rest } = fresh;
+    const legacy = { ...rest, audio: { codec: 'aac', channels: 2, sampleRateHz: 44100, startTimeS: 0.021333 } } as unknown as ProbeResult;
+    expect(audioStreamsOf(legacy)).toEqual([
+      { index: 0, isDefault: true, codec: 'aac', channels: 2, sampleRateHz: 44100, startTimeS: 0.021333 },
+    ]);
+    expect(audioStreamsOf({ ...rest } as unknown as ProbeResult)).toEqual([]);
+    expect(audioStreamsOf(fresh)).toBe(fresh.audioStreams);
   });
 
   it('lists every audio and subtitle stream with its language, title and flags, in stream order', () => {
