@@ -95,7 +95,8 @@ describe('recovery', () => {
     const chunkId = await runningChunk(q.queue);
     await stopping.close(true);
     const job = await q.queue.getJob(chunkId);
-    expect(await job?.getState()).toBe('waiting');
+    // Back in the queue at its rank (chunks carry a priority: BullMQ's `prioritized` is their waiting).
+    expect(await job?.getState()).toBe('prioritized');
     expect(job?.attemptsMade).toBe(0);
     expect((await getTitle(stack.api.app, id)).state).not.toBe('failed');
     await stack.addWorker();
@@ -239,7 +240,12 @@ describe('recovery', () => {
     const del = await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${id}` });
     expect(del.statusCode).toBe(204);
     const settled = async (): Promise<boolean> => {
-      const busy = [...(await q.queue.getActive()), ...(await q.queue.getWaiting()), ...(await q.queue.getDelayed())];
+      const busy = [
+        ...(await q.queue.getActive()),
+        ...(await q.queue.getWaiting()),
+        ...(await q.queue.getPrioritized()),
+        ...(await q.queue.getDelayed()),
+      ];
       return !busy.some((j) => JSON.stringify(j.data).includes(id));
     };
     await waitFor("the title's jobs to stop", settled, { timeoutMs: 120_000 });
