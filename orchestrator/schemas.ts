@@ -129,6 +129,26 @@ export const TitleView = Type.Object({
       description: 'What did not stop the title but you should know: an audio track that could not be decoded, an unknown language',
     }),
   ),
+  timeline: Type.Optional(
+    Type.Object(
+      {
+        phases: Type.Array(
+          Type.Object({
+            job: Type.String(),
+            runs: Type.Integer(),
+            firstStartS: Type.Number({ description: "Seconds from the title's creation" }),
+            lastEndS: Type.Number(),
+            longestS: Type.Number({ description: 'The longest single run: what the step costs the critical path' }),
+          }),
+        ),
+        criticalPathS: Type.Number({
+          description:
+            'Seconds the title would take with a worker free for every job: probe + longest sample + ladder + longest encode job + package',
+        }),
+      },
+      { description: 'Where the time went, from every job run (GET /v1/titles/:id only)' },
+    ),
+  ),
   hls: Type.Optional(Type.String({ description: 'Multivariant playlist URL path, once ready' })),
   dash: Type.Optional(Type.String({ description: 'DASH MPD URL path, once ready' })),
 });

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { JobSpan } from './timeline.ts';
 import { TITLE_STATES, type SubtitleSidecar, type Title, type TitleState } from './model.ts';
 
 /** Title fields kept as JSON in the title's Redis hash; the rest are plain strings. */
@@ -55,6 +56,14 @@ return 1
  * that outlives its title's deletion must not leave an orphan hash behind.
  * KEYS[1] title hash; KEYS[2] its CPU hash; ARGV[1] job name; ARGV[2] seconds.
  */
+/** A run of a deleted title's job is not recorded (its keys would outlive it). */
+const ADD_SPAN_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -5000, -1)
+return 1
+`;
+
 const ADD_CPU_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HINCRBYFLOAT', KEYS[2], ARGV[1], ARGV[2])
@@ -157,6 +166,9 @@ export class TitleStore {
   }
   private cpuKey(id: string): string {
     return `${this.prefix}:title:${id}:cpu`;
+  }
+  private spansKey(id: string): string {
+    return `${this.prefix}:title:${id}:spans`;
   }
   private claimKey(id: string): string {
     return `${this.prefix}:title:${id}:upload`;
@@ -265,6 +277,16 @@ export class TitleStore {
     await this.redis.eval(ADD_CPU_LUA, 2, this.key(id), this.cpuKey(id), jobName, cpuS.toFixed(3));
   }
 
+  /** Records one run of one of the title's jobs (the last 5000 are kept; a title has about 250 jobs an hour of video). */
+  async addSpan(id: string, span: JobSpan): Promise<void> {
+    await this.redis.eval(ADD_SPAN_LUA, 2, this.key(id), this.spansKey(id), JSON.stringify(span));
+  }
+
+  /** Every recorded run of the title's jobs, oldest first. */
+  async spans(id: string): Promise<JobSpan[]> {
+    return (await this.redis.lrange(this.spansKey(id), 0, -1)).map((s) => JSON.parse(s) as JobSpan);
+  }
+
   /** CPU seconds spent in ffmpeg for this title so far, by job name. */
   async cpu(id: string): Promise<Record<string, number>> {
     const h = await this.redis.hgetall(this.cpuKey(id));
@@ -313,7 +335,7 @@ export class TitleStore {
   async delete(id: string): Promise<boolean> {
     const [[, n]] = ((await this.redis
       .multi()
-      .del(this.key(id), this.progressKey(id), this.cpuKey(id), this.claimKey(id))
+      .del(this.key(id), this.progressKey(id), this.cpuKey(id), this.claimKey(id), this.spansKey(id))
       .zrem(this.indexKey, id)
       .exec()) ?? [[null, 0]]) as [[unknown, number]];
     return n > 0;

@@ -117,6 +117,7 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
     const deps: WorkerDeps = { ...baseDeps, redact, log: withBindings(baseDeps.log, { titleId, jobId: job.id, job: job.name }) };
     if (job.id !== undefined) running.set(job.id, titleId);
     const started = performance.now();
+    const startedMs = Date.now();
     try {
       const metered = await meterCpu(() =>
         handler(job as Job<JobDataByName[JobName], unknown, JobName>, {
@@ -131,6 +132,7 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
           () => undefined,
         );
       }
+      await deps.titles.addSpan(titleId, { job: job.name, startMs: startedMs, endMs: Date.now() }).catch(() => undefined);
       if (!('result' in metered)) throw metered.error;
       const result = metered.result;
       // Metrics never fail a job: a lost sample is better than a re-encode.

@@ -15,6 +15,7 @@ import {
   type TitleViewT,
 } from '../schemas.ts';
 import { titlePrefix, type AudioTrackChoice, type Title } from '../../titles/model.ts';
+import { timelineOf, type JobSpan } from '../../titles/timeline.ts';
 import { canonicalTag } from '../../packaging/language.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
@@ -29,7 +30,12 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from '../config.ts';
 /** An upload's claim on its title: renewed every third of it while the body streams, so an API that died mid-upload frees the title within this. */
 const UPLOAD_LEASE_MS = 60_000;
 
-export async function titleView(titles: TitleStore, t: Title): Promise<TitleViewT> {
+function timelineView(spans: readonly JobSpan[], createdAt: string): NonNullable<TitleViewT['timeline']> {
+  const t = timelineOf(spans, Date.parse(createdAt));
+  return { phases: [...t.phases], criticalPathS: t.criticalPathS };
+}
+
+export async function titleView(titles: TitleStore, t: Title, options: { timeline?: boolean } = {}): Promise<TitleViewT> {
   const base = `/v1/titles/${t.id}`;
   return {
     id: t.id,
@@ -48,6 +54,7 @@ export async function titleView(titles: TitleStore, t: Title): Promise<TitleView
     ...(t.rungQuality === undefined ? {} : { rungQuality: t.rungQuality }),
     ...(t.error === undefined ? {} : { error: t.error }),
     ...(t.warnings === undefined || t.warnings.length === 0 ? {} : { warnings: [...t.warnings] }),
+    ...(options.timeline === true ? { timeline: timelineView(await titles.spans(t.id), t.createdAt) } : {}),
     ...(t.state === 'ready' ? { hls: `${base}/master.m3u8`, dash: `${base}/manifest.mpd` } : {}),
   };
 }
@@ -273,7 +280,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     async (req) => {
       const t = await titles.get(req.params.id);
       if (t === undefined) throw new HttpErrors.TitleNotFound(req.params.id);
-      return titleView(titles, t);
+      return titleView(titles, t, { timeline: true });
     },
   );
 

@@ -39,7 +39,17 @@ describe('fair to every title', () => {
     expect(longThen.state).not.toBe('ready');
     // Most of the long title's chunks were still to come when the short one was published.
     expect(longThen.progress).toBeLessThan(60);
-    expect((await waitForFinal(stack.api.app, longId)).state).toBe('ready');
+    const longDone = await waitForFinal(stack.api.app, longId);
+    expect(longDone.state).toBe('ready');
+    // Where the time went, as the API tells it: ten chunks, one worker, so the critical path
+    // (unlimited workers) is far shorter than the chunks' first start to last end.
+    const { timeline } = await getTitle(stack.api.app, longId);
+    const phase = (job: string) => timeline?.phases.find((p) => p.job === job);
+    expect(phase('encode-chunk')?.runs).toBe(10);
+    expect(phase('probe')?.runs).toBe(1);
+    const chunks = phase('encode-chunk')!;
+    expect(timeline?.criticalPathS).toBeGreaterThan(chunks.longestS);
+    expect(timeline?.criticalPathS).toBeLessThan(chunks.lastEndS - chunks.firstStartS);
   }, 600_000);
 
   it("takes a title's class at upload and changes it later; the view says which", async () => {
