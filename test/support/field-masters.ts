@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { testPatternInputs } from './media.ts';
 
 /** One second past which a 33-bit 90 kHz MPEG-TS clock wraps to 0: 2^33 / 90000 s. */
 export const TS_CLOCK_WRAP_S = 2 ** 33 / 90_000;
@@ -66,16 +67,7 @@ export async function makeRotatedClip(
 ): Promise<void> {
   const plain = `${file}.plain.mp4`;
   await runFfmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
-    '-t',
-    String(spec.durationS),
+    ...testPatternInputs(spec),
     '-c:v',
     'libx264',
     '-preset',

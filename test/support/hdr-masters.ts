@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { testPatternInputs } from './media.ts';
 
 export type HdrTransfer = 'smpte2084' | 'arib-std-b67';
 
@@ -16,16 +17,7 @@ export async function makeHdrMaster(
   spec: { transfer: HdrTransfer; width: number; height: number; durationS: number; fps: number },
 ): Promise<void> {
   await runFfmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440:sample_rate=48000',
-    '-t',
-    String(spec.durationS),
+    ...testPatternInputs(spec),
     '-vf',
     `zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=${spec.transfer}:m=bt2020nc:p=bt2020:r=tv:npl=203,format=yuv420p10le`,
     '-c:v',

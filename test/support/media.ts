@@ -12,17 +12,20 @@ export interface MasterSpec {
   readonly audio?: boolean;
 }
 
+/** ffmpeg inputs of a synthetic master: the moving test pattern with its frame counter, and a 440 Hz tone, cut to the duration. */
+export function testPatternInputs(spec: Pick<MasterSpec, 'width' | 'height' | 'fps' | 'durationS'>, audio = true): string[] {
+  return [
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`],
+    ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
+    ...['-t', String(spec.durationS)],
+  ];
+}
+
 /** A synthetic master: moving test pattern with a frame counter, a tone, H.264/AAC in MP4. */
 export async function makeMaster(file: string, spec: MasterSpec): Promise<void> {
   const audio = spec.audio ?? true;
   await runFfmpeg([
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`,
-    ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
-    '-t',
-    String(spec.durationS),
+    ...testPatternInputs(spec, audio),
     '-c:v',
     'libx264',
     '-preset',
