@@ -198,6 +198,9 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
       `[v${i}_${j}]`,
       '-c:v',
       'libx264',
+      // The final encode's thread count: x264's bits depend on it.
+      '-threads',
+      String(cmd.settings.encodeThreads),
       '-preset',
       cmd.settings.preset,
       '-profile:v',

@@ -94,6 +94,8 @@ function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): s
     `[v${index}]`,
     '-c:v',
     'libx264',
+    '-threads',
+    String(s.encodeThreads),
     '-preset',
     s.preset,
     '-profile:v',

@@ -13,6 +13,19 @@ export interface EncodeSettings {
   readonly gopS: number;
   /** Segments per chunk job; a chunk is always a whole number of segments. @defaultValue 5 (30 s) */
   readonly chunkSegments: number;
+  /**
+   * Chunk encodes the fleet runs at once (workers × slots each): chunk plans are balanced over
+   * it. A setting of the deployment, not a count of the workers up, so that the same master
+   * always gets the same chunks. @defaultValue 2
+   */
+  readonly fleetSlots: number;
+  /**
+   * x264 threads per rung encoder. A chunk job runs one encoder per rung, so one thread each
+   * already keeps a core busy per worker; more only pays where workers are fewer than cores.
+   * Explicit because x264's bits depend on its thread count: left to x264 (cores × 1.5), the
+   * same master would encode differently on machines of different sizes. @defaultValue 1
+   */
+  readonly encodeThreads: number;
   /** Peak rate allowed by the VBV, as a multiple of the rung's average bitrate. @defaultValue 1.5 */
   readonly maxrateRatio: number;
   /** VBV buffer, as a multiple of the rung's average bitrate. @defaultValue 2 */
@@ -35,6 +48,8 @@ export const DEFAULT_ENCODE_SETTINGS: EncodeSettings = {
   segmentS: 6,
   gopS: 2,
   chunkSegments: 5,
+  fleetSlots: 2,
+  encodeThreads: 1,
   maxrateRatio: 1.5,
   bufsizeRatio: 2,
   audioBitrateKbps: 128,
@@ -69,6 +84,10 @@ export function validateEncodeSettings(s: EncodeSettings): EncodeSettings {
   positive('bufsizeRatio', s.bufsizeRatio);
   if (!Number.isInteger(s.chunkSegments) || s.chunkSegments < 1) {
     throw new InvalidSettingsError(`Expected \`chunkSegments\` to be an integer >= 1, got ${String(s.chunkSegments)}`);
+  }
+  for (const field of ['fleetSlots', 'encodeThreads'] as const) {
+    if (!Number.isInteger(s[field]) || s[field] < 1)
+      throw new InvalidSettingsError(`Expected \`${field}\` to be an integer >= 1, got ${String(s[field])}`);
   }
   const ratio = s.segmentS / s.gopS;
   if (Math.abs(ratio - Math.round(ratio)) > 1e-9) {

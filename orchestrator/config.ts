@@ -134,6 +134,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       ...DEFAULT_ENCODE_SETTINGS,
       preset: preset as X264Preset,
       chunkSegments: positiveInt('VF_CHUNK_SEGMENTS', env.VF_CHUNK_SEGMENTS, DEFAULT_ENCODE_SETTINGS.chunkSegments),
+      fleetSlots: positiveInt('VF_FLEET_SLOTS', env.VF_FLEET_SLOTS, DEFAULT_ENCODE_SETTINGS.fleetSlots),
+      encodeThreads: positiveInt('VF_ENCODE_THREADS', env.VF_ENCODE_THREADS, DEFAULT_ENCODE_SETTINGS.encodeThreads),
       loudnessLufs: loudnessOf(read(env, 'VF_LOUDNESS_LUFS')),
     }),
     maxUploadBytes: positiveInt('VF_MAX_UPLOAD_BYTES', env.VF_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES),
@@ -149,6 +151,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
   };
 }
 
+/**
+ * The fleet of `vodforge up` and `demo` is this machine's workers: unless VF_FLEET_SLOTS or
+ * VF_ENCODE_THREADS say otherwise, chunk plans balance over those workers and the cores are
+ * shared among them (x264 threads per rung = cores / workers, at least one).
+ */
+export function withLocalFleet(c: RuntimeConfig, env: NodeJS.ProcessEnv, workers: number, cores: number): RuntimeConfig {
+  const given = (name: string): boolean => (read(env, name) ?? '') !== '';
+  return {
+    ...c,
+    settings: validateEncodeSettings({
+      ...c.settings,
+      ...(given('VF_FLEET_SLOTS') ? {} : { fleetSlots: workers }),
+      ...(given('VF_ENCODE_THREADS') ? {} : { encodeThreads: Math.max(1, Math.floor(cores / workers)) }),
+    }),
+  };
+}
+
 /** The environment a worker child needs to join the same Redis and storage as its parent. */
 export function configToEnv(c: RuntimeConfig, redisUrl: string): Record<string, string> {
   const env: Record<string, string> = {
@@ -157,6 +176,8 @@ export function configToEnv(c: RuntimeConfig, redisUrl: string): Record<string, 
     VF_DATA_DIR: c.dataDir,
     VF_X264_PRESET: c.settings.preset,
     VF_CHUNK_SEGMENTS: String(c.settings.chunkSegments),
+    VF_FLEET_SLOTS: String(c.settings.fleetSlots),
+    VF_ENCODE_THREADS: String(c.settings.encodeThreads),
     VF_LOUDNESS_LUFS: String(c.settings.loudnessLufs),
     VF_LADDER_POLICY: c.ladderPolicy,
     VF_TMP_DIR: c.tmpDir,

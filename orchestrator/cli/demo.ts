@@ -1,6 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../config.ts';
+import { loadConfig, withLocalFleet } from '../config.ts';
 import { createLogger } from '../runtime/services.ts';
 import { startStack, stopOnSignals } from '../runtime/stack.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
@@ -41,24 +42,22 @@ async function sampleMaster(dataDir: string): Promise<string> {
 }
 
 /**
- * `vodforge demo [--port 8080] [--workers 2] [--data-dir .data] [--exit]`: the whole job on
+ * `vodforge demo [--port 8080] [--workers <cores>] [--data-dir .data] [--exit]`: the whole job on
  * embedded defaults. Starts the stack, ingests a generated master through the API, prints the
  * manifest URLs and keeps serving them until Ctrl-C (or exits at once with `--exit`).
  */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse('demo', argv, {
     port: { type: 'string', default: process.env.PORT ?? '8080' },
-    workers: { type: 'string', default: '2' },
+    workers: { type: 'string', default: String(os.availableParallelism()) },
     'data-dir': { type: 'string' },
     exit: { type: 'boolean', default: false },
   });
-  const config = loadConfig(process.env, values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] });
+  const workers = intOption('workers', values.workers, os.availableParallelism(), 1);
+  const loaded = loadConfig(process.env, values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] });
+  const config = withLocalFleet(loaded, process.env, workers, os.availableParallelism());
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', config);
-  const stack = await startStack(
-    config,
-    { port: intOption('port', values.port, 8080), host: '127.0.0.1', workers: intOption('workers', values.workers, 2, 1) },
-    log,
-  );
+  const stack = await startStack(config, { port: intOption('port', values.port, 8080), host: '127.0.0.1', workers }, log);
   try {
     process.stderr.write('generating a sample master (30 s, 1280x720, 25 fps, with audio)...\n');
     const master = await sampleMaster(config.dataDir);

@@ -38,6 +38,7 @@ export async function enqueueEncode(
     frameRate: probe.video.frameRate,
     segmentS: settings.segmentS,
     chunkSegments: settings.chunkSegments,
+    slots: settings.fleetSlots,
   });
   const crop = probe.video.activeArea;
   // The crop changes every output; masters without bars keep the versions they always had.

@@ -35,6 +35,7 @@ export async function reencodeChunks(
     frameRate: d.timeline.frameRate,
     segmentS: d.settings.segmentS,
     chunkSegments: d.settings.chunkSegments,
+    slots: d.settings.fleetSlots,
   });
   if (chunks.length !== d.chunkCount) throw new Error(`re-planned ${chunks.length} chunks where the title has ${d.chunkCount}`);
   const redo = randomUUID().slice(0, 8);

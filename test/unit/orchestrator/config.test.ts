@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../orchestrator/config.ts';
+import { ConfigError, configToEnv, loadConfig, withLocalFleet } from '../../../orchestrator/config.ts';
 
 /** loadConfig's error for this environment, asserting it is a ConfigError. */
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -88,5 +88,29 @@ describe('loadConfig defaults and storage choice', () => {
     const c = loadConfig({ VF_X264_PRESET: '', VF_PREFIX: '' }, { dataDir: '/srv/vf' });
     expect(c.settings.preset).toBe('veryfast');
     expect(c.prefix).toBe('vf');
+  });
+});
+
+describe('the fleet of `up`: chunk plans and encoder threads follow the local workers', () => {
+  it('balances over the workers and shares the cores among them when nothing is set', () => {
+    const c = withLocalFleet(loadConfig({}, { dataDir: '/srv/vf' }), {}, 4, 16);
+    expect(c.settings.fleetSlots).toBe(4);
+    expect(c.settings.encodeThreads).toBe(4);
+    // The worker children get the same settings through their environment.
+    expect(configToEnv(c, 'redis://x')).toMatchObject({ VF_FLEET_SLOTS: '4', VF_ENCODE_THREADS: '4' });
+  });
+
+  it('gives every worker a thread at least, with more workers than cores', () => {
+    expect(withLocalFleet(loadConfig({}, { dataDir: '/srv/vf' }), {}, 3, 2).settings.encodeThreads).toBe(1);
+  });
+
+  it('keeps what the environment says: a fleet larger than this machine', () => {
+    const env = { VF_FLEET_SLOTS: '100', VF_ENCODE_THREADS: '2' };
+    const c = withLocalFleet(loadConfig(env, { dataDir: '/srv/vf' }), env, 2, 8);
+    expect([c.settings.fleetSlots, c.settings.encodeThreads]).toEqual([100, 2]);
+  });
+
+  it('refuses a fleet of no slots where it enters', () => {
+    expect(() => loadConfig({ VF_FLEET_SLOTS: '0' })).toThrow(/VF_FLEET_SLOTS/);
   });
 });
