@@ -78,6 +78,13 @@ async function assertDecodable(location: string, probe: ProbeResult, signal: Abo
   );
 }
 
+/** The value of a settled read, or the error that ends the probe: the decode check's first. */
+function settled<T>(result: PromiseSettledResult<T>, decodable: PromiseSettledResult<void>): T {
+  if (decodable.status === 'rejected') throw decodable.reason;
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
+
 /**
  * Finds black bars baked into the master from its keyframes (see `active-area.ts`). Cropping
  * is an optimisation: if ffmpeg cannot measure them, the title is encoded whole, and a master
@@ -169,13 +176,21 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const colour = await withFrameLightLevels(location, stated.video.colour, signal);
   const probed: ProbeResult = colour === undefined ? stated : { ...stated, video: { ...stated.video, colour } };
   await job.updateProgress(25);
-  await assertDecodable(location, probed, signal);
-  await job.updateProgress(50);
-  const activeArea = await detectActiveArea(deps, titleId, location, probed.video, signal);
-  const deinterlace = await detectInterlace(deps, titleId, location, probed, signal);
+  // Four reads of the master that need only the probe, side by side: each is one ffmpeg,
+  // mostly single-threaded, and one after another they left the fleet's other cores idle
+  // at the start of every title. A master that does not decode is reported as such first,
+  // whatever else failed with it.
+  const [decodable, area, interlace, firstFrame] = await Promise.allSettled([
+    assertDecodable(location, probed, signal),
+    detectActiveArea(deps, titleId, location, probed.video, signal),
+    detectInterlace(deps, titleId, location, probed, signal),
+    // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
+    firstFrameTimeS(location, signal),
+  ]);
+  const activeArea = settled(area, decodable);
+  const deinterlace = settled(interlace, decodable);
+  const firstFrameS = settled(firstFrame, decodable);
   await job.updateProgress(75);
-  // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
-  const firstFrameS = await firstFrameTimeS(location, signal);
   const probe: ProbeResult = {
     ...probed,
     video: {
