@@ -25,3 +25,22 @@ export function sampleSizes(candidates: readonly FrameSize[], minStep = DEFAULT_
   }
   return kept;
 }
+
+/**
+ * The sampled sizes in `groups` sets of near-equal encoding cost (pixels per frame), largest
+ * first, for sample jobs of one window to run side by side on the fleet: a title with fewer
+ * windows than the fleet has slots would otherwise leave workers idle through its analysis.
+ * A size is never split; groups that would be empty are left out. Pure and deterministic:
+ * which job encodes a size changes no bit of its encode.
+ */
+export function splitSizes(sizes: readonly FrameSize[], groups: number): FrameSize[][] {
+  if (!(Number.isInteger(groups) && groups >= 1)) throw new RangeError(`Expected groups >= 1, got ${groups}`);
+  const bins = Array.from({ length: Math.min(groups, sizes.length) }, () => ({ cost: 0, sizes: [] as FrameSize[] }));
+  const byCost = [...sizes].sort((a, b) => b.width * b.height - a.width * a.height);
+  for (const s of byCost) {
+    const bin = bins.reduce((min, b) => (b.cost < min.cost ? b : min));
+    bin.cost += s.width * s.height;
+    bin.sizes.push(s);
+  }
+  return bins.map((b) => b.sizes);
+}

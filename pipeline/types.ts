@@ -55,6 +55,12 @@ export interface SampleJobData {
   readonly sizes: readonly { readonly width: number; readonly height: number }[];
   readonly crfs: readonly number[];
   readonly settings: EncodeSettings;
+  /**
+   * Whether this job proves the window's alignment (the master's window measured against
+   * itself). A window split over jobs proves it once: the others cut and pair the same frames
+   * by the same path, and their frame counts are still checked. Absent: true.
+   */
+  readonly selfCheck?: boolean;
 }
 
 export interface BuildLadderJobData {

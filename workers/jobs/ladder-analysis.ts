@@ -11,7 +11,7 @@ import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { chooseSampleWindows, type SitiSecond } from '../../ladder/sample-windows.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { keyframeTimes } from '../measure/keyframes.ts';
-import { sampleSizes } from '../../ladder/sample-sizes.ts';
+import { sampleSizes, splitSizes } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
@@ -144,18 +144,24 @@ export async function startLadderAnalysis(
   // could otherwise never ship at its own size, whatever the hull preferred.
   const own = activeDisplaySize(probe.video);
   const sizes = sampleSizes([{ width: own.width - (own.width % 2), height: own.height - (own.height % 2) }, ...fixed]);
-  const samples = windows.map(
-    (w, index): SampleJobData => ({
-      source,
-      index,
-      window: { startS: w.startS, durationS: w.durationS, weight: w.weight },
-      timeline: timelineOf(probe),
-      sourceSize: activeCodedSize(probe.video),
-      ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
-      sizes,
-      crfs: SAMPLE_CRFS,
-      settings: deps.settings,
-    }),
+  // A window's sizes are split over sample jobs when the windows alone are fewer than the
+  // fleet's slots: the analysis is on every title's critical path.
+  const groups = splitSizes(sizes, Math.max(1, Math.floor(deps.settings.fleetSlots / windows.length)));
+  const samples = windows.flatMap((w, windowIndex) =>
+    groups.map(
+      (group, g): SampleJobData => ({
+        source,
+        index: windowIndex * groups.length + g,
+        window: { startS: w.startS, durationS: w.durationS, weight: w.weight },
+        timeline: timelineOf(probe),
+        sourceSize: activeCodedSize(probe.video),
+        ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
+        sizes: group,
+        crfs: SAMPLE_CRFS,
+        settings: deps.settings,
+        selfCheck: g === 0,
+      }),
+    ),
   );
   const ladder: BuildLadderJobData = {
     source,
@@ -207,7 +213,7 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
   return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
     const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
     const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));
-    const losslessOutput = { file: path.join(dir, 'self-check.mkv'), picture: d.sourceSize };
+    const losslessOutput = d.selfCheck === false ? undefined : { file: path.join(dir, 'self-check.mkv'), picture: d.sourceSize };
     const t0 = Date.now();
     await runFfmpeg(
       buildSampleEncodeArgs({
@@ -219,7 +225,7 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
         crfs: d.crfs,
         outputs,
         settings: d.settings,
-        losslessOutput,
+        ...(losslessOutput === undefined ? {} : { losslessOutput }),
         ...(d.crop === undefined ? {} : { crop: d.crop }),
       }),
       { signal },
@@ -231,15 +237,17 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
       {
         reference: { input, timeline: d.timeline, frames },
         picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-        distorted: [...outputs, losslessOutput.file].map((file) => ({ input: file })),
+        distorted: [...outputs, ...(losslessOutput === undefined ? [] : [losslessOutput.file])].map((file) => ({ input: file })),
         frameStep: QUALITY_FRAME_STEP,
       },
       dir,
       signal,
     );
-    const selfCheck = measured.at(-1);
-    if (selfCheck === undefined) throw new Error('no self-check measured');
-    assertAligned(selfCheck, frames);
+    const selfCheck = losslessOutput === undefined ? undefined : measured.at(-1);
+    if (losslessOutput !== undefined) {
+      if (selfCheck === undefined) throw new Error('no self-check measured');
+      assertAligned(selfCheck, frames);
+    }
     const fps = frameRateValue(d.timeline.frameRate);
     const seconds = (frames.endFrame - frames.startFrame) / fps;
     const points: RdPoint[] = [];
@@ -250,7 +258,10 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
       points.push({ width: size.width, height: size.height, crf, bitrateKbps: (bytes * 8) / 1000 / seconds, psnrY: q.psnrY, ssim: q.ssim });
     }
     await job.updateProgress(100);
-    return { weight: d.window.weight, points, encodeS, selfCheck } satisfies WindowPoints & { encodeS: number; selfCheck: QualitySummary };
+    return { weight: d.window.weight, points, encodeS, ...(selfCheck === undefined ? {} : { selfCheck }) } satisfies WindowPoints & {
+      encodeS: number;
+      selfCheck?: QualitySummary;
+    };
   });
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleSizes } from '../../../ladder/sample-sizes.ts';
+import { sampleSizes, splitSizes } from '../../../ladder/sample-sizes.ts';
 import { appleLadder } from '../../../ladder/fixed.ts';
 
 describe('sampleSizes', () => {
@@ -32,5 +32,33 @@ describe('sampleSizes', () => {
 
   it('refuses a step below 1', () => {
     expect(() => sampleSizes([{ width: 2, height: 2 }], 0.5)).toThrow(RangeError);
+  });
+});
+
+describe('splitSizes', () => {
+  const apple720 = [
+    { width: 1280, height: 720 },
+    { width: 960, height: 540 },
+    { width: 640, height: 360 },
+    { width: 416, height: 234 },
+  ];
+
+  it('puts every size in exactly one group, the top size alone against the rest on two slots', () => {
+    const groups = splitSizes(apple720, 2);
+    expect(groups).toEqual([[{ width: 1280, height: 720 }], apple720.slice(1)]);
+    // 921 600 pixels against 518 400 + 230 400 + 97 344 = 846 144: within a tenth.
+    const cost = groups.map((g) => g.reduce((s, x) => s + x.width * x.height, 0));
+    expect(Math.abs(cost[0]! - cost[1]!) / Math.max(...cost)).toBeLessThan(0.1);
+  });
+
+  it('one group is every size; more groups than sizes leave none empty', () => {
+    expect(splitSizes(apple720, 1)).toEqual([apple720]);
+    const many = splitSizes(apple720, 8);
+    expect(many).toHaveLength(4);
+    expect(many.flat().sort((a, b) => b.height - a.height)).toEqual(apple720);
+  });
+
+  it('refuses no groups', () => {
+    expect(() => splitSizes(apple720, 0)).toThrow(RangeError);
   });
 });
