@@ -26,6 +26,8 @@ import type { Page } from './pages.ts';
 /** Where a route queues a job: the upload queues a title's first (see pipeline/graph.ts). */
 export interface JobQueue extends ChunkQueue {
   add(name: string, data: unknown, opts?: JobsOptions): Promise<unknown>;
+  /** Ids of the jobs in these states (BullMQ `Queue.getRanges`): the titles' places in the queue. */
+  getRanges(types: ('wait' | 'prioritized')[], start?: number, end?: number, asc?: boolean): Promise<string[]>;
 }
 
 /** A backing service that /health asks whether it answers. */

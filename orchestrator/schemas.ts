@@ -124,6 +124,18 @@ export const TitleView = Type.Object({
       "CPU seconds (user + system) the title's ffmpeg runs have spent so far, by job type (probe, sample, encode-chunk, ...), retries included",
   }),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  queue: Type.Optional(
+    Type.Object(
+      {
+        jobsAhead: Type.Integer({ minimum: 0, description: "Jobs of other titles a free worker takes before this title's next job" }),
+        jobsWaiting: Type.Integer({ minimum: 0, description: "This title's own jobs waiting for a worker" }),
+      },
+      {
+        description:
+          'Its place in the queue, while it has jobs waiting for a worker (BullMQ order: unprioritised steps, then chunks by priority)',
+      },
+    ),
+  ),
   warnings: Type.Optional(
     Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), {
       description: 'What did not stop the title but you should know: an audio track that could not be decoded, an unknown language',

@@ -43,3 +43,13 @@ export function StateBadge({ state }) {
 export function Progress({ value }) {
   return html`<span class="progress" title=${`${value} %`}><span class="bar" style=${`width:${value}%`}></span><span class="label">${value} %</span></span>`;
 }
+
+/**
+ * A title's place in the queue, as content ops read it: "next" or "N jobs ahead", with its own waiting jobs.
+ * @param {{ place: import('./types.js').QueuePlace | undefined }} props
+ */
+export function QueuePlace({ place }) {
+  if (place === undefined) return html`<span class="muted">—</span>`;
+  const ahead = place.jobsAhead === 0 ? 'next' : `${place.jobsAhead} job${place.jobsAhead === 1 ? '' : 's'} ahead`;
+  return html`<span data-test="queue-place">${ahead}<span class="muted small"> · ${place.jobsWaiting} waiting</span></span>`;
+}

@@ -1,7 +1,7 @@
 import { html } from './html.js';
 import { describeError, useApi } from './api.js';
 import { RdChart } from './rd-chart.js';
-import { db, kbps, pct, Progress, StateBadge, when } from './format.js';
+import { db, kbps, pct, Progress, QueuePlace, StateBadge, when } from './format.js';
 
 /** @typedef {import('./types.js').Rung} Rung */
 /** @typedef {import('./types.js').Rendition} Rendition */
@@ -127,6 +127,7 @@ export function TitlePage({ id }) {
     <dl class="facts">
       <div><dt>Id</dt><dd><code>${t.id}</code></dd></div>
       <div><dt>Progress</dt><dd><${Progress} value=${t.progress} /></dd></div>
+      <div><dt>Queue</dt><dd><${QueuePlace} place=${t.queue} /> <span class="muted small">(${t.priority ?? 'normal'} priority)</span></dd></div>
       <div><dt>Duration</dt><dd>${t.durationS === undefined ? '—' : `${t.durationS.toFixed(1)} s`}</dd></div>
       <div><dt>Ladder policy</dt><dd>${analysis?.policy ?? '—'}${fellBack}</dd></div>
       <div><dt>BD-rate vs fixed ladder</dt><dd>${analysis?.bdRateVsFixed === undefined ? '—' : pct(analysis.bdRateVsFixed / 100)}</dd></div>

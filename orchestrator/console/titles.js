@@ -1,6 +1,6 @@
 import { html } from './html.js';
 import { describeError, useApi } from './api.js';
-import { Progress, StateBadge, when } from './format.js';
+import { Progress, QueuePlace, StateBadge, when } from './format.js';
 
 /** @typedef {import('./types.js').TitleList} TitleList */
 
@@ -17,13 +17,14 @@ export function TitlesPage() {
       data && data.titles.length > 0
         ? html`
       <table class="grid" data-test="titles">
-        <thead><tr><th>Name</th><th>State</th><th>Progress</th><th>Duration</th><th>Rungs</th><th>Created</th></tr></thead>
+        <thead><tr><th>Name</th><th>State</th><th>Progress</th><th>Queue</th><th>Duration</th><th>Rungs</th><th>Created</th></tr></thead>
         <tbody>
           ${data.titles.map(
             (t) => html`<tr key=${t.id} data-title=${t.id}>
             <td><a href=${`#/titles/${t.id}`}>${t.name}</a><div class="muted small">${t.id}</div></td>
             <td><${StateBadge} state=${t.state} />${t.error ? html`<div class="error small">${t.error.code}: ${t.error.message}</div>` : ''}</td>
             <td><${Progress} value=${t.progress} /></td>
+            <td><${QueuePlace} place=${t.queue} /></td>
             <td class="num">${t.durationS === undefined ? '—' : `${t.durationS.toFixed(1)} s`}</td>
             <td class="num">${(t.ladder ?? []).length || '—'}</td>
             <td>${when(t.createdAt)}</td>

@@ -73,6 +73,12 @@
  */
 
 /**
+ * @typedef {object} QueuePlace
+ * @property {number} jobsAhead Jobs of other titles a free worker takes before this title's next job
+ * @property {number} jobsWaiting This title's own jobs waiting for a worker
+ */
+
+/**
  * `GET /v1/titles/:id`, and each entry of the title list.
  * @typedef {object} TitleView
  * @property {string} id
@@ -89,6 +95,8 @@
  * @property {RungQuality} [rungQuality]
  * @property {Record<string, number>} cpuS CPU seconds by job type
  * @property {CodedError} [error]
+ * @property {'high' | 'normal' | 'low'} [priority] How urgently its chunks are encoded
+ * @property {QueuePlace} [queue] Its place in the queue, while it has jobs waiting for a worker
  * @property {string} [hls] Multivariant playlist URL path, once ready
  * @property {string} [dash] DASH MPD URL path, once ready
  */

@@ -21,6 +21,7 @@ import type { TitleStore } from '../../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
 import { probeJob, reprioritizeChunks } from '../../pipeline/graph.ts';
 import { encodeLayout } from '../../pipeline/types.ts';
+import { queuePlaces, readQueueOrder, type QueuePlace } from '../../pipeline/queue-place.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 import { bindTitle } from './request-log.ts';
 import { sourceVideoView } from '../source-video.ts';
@@ -35,7 +36,12 @@ function timelineView(spans: readonly JobSpan[], createdAt: string): NonNullable
   return { phases: [...t.phases], criticalPathS: t.criticalPathS };
 }
 
-export async function titleView(titles: TitleStore, t: Title, options: { timeline?: boolean } = {}): Promise<TitleViewT> {
+export async function titleView(
+  titles: TitleStore,
+  t: Title,
+  options: { timeline?: boolean; queue?: ReadonlyMap<string, QueuePlace> } = {},
+): Promise<TitleViewT> {
+  const place = options.queue?.get(t.id);
   const base = `/v1/titles/${t.id}`;
   return {
     id: t.id,
@@ -55,6 +61,7 @@ export async function titleView(titles: TitleStore, t: Title, options: { timelin
     ...(t.error === undefined ? {} : { error: t.error }),
     ...(t.warnings === undefined || t.warnings.length === 0 ? {} : { warnings: [...t.warnings] }),
     ...(options.timeline === true ? { timeline: timelineView(await titles.spans(t.id), t.createdAt) } : {}),
+    ...(place === undefined ? {} : { queue: { ...place } }),
     ...(t.state === 'ready' ? { hls: `${base}/master.m3u8`, dash: `${base}/manifest.mpd` } : {}),
   };
 }
@@ -280,7 +287,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     async (req) => {
       const t = await titles.get(req.params.id);
       if (t === undefined) throw new HttpErrors.TitleNotFound(req.params.id);
-      return titleView(titles, t, { timeline: true });
+      return titleView(titles, t, { timeline: true, queue: queuePlaces(await readQueueOrder(jobs)) });
     },
   );
 
@@ -296,7 +303,8 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     },
     async (req) => {
       const { titles: rows, total } = await titles.list(req.query.offset, req.query.limit);
-      return { total, titles: await Promise.all(rows.map((t) => titleView(titles, t))) };
+      const queue = queuePlaces(await readQueueOrder(jobs));
+      return { total, titles: await Promise.all(rows.map((t) => titleView(titles, t, { queue }))) };
     },
   );
 

@@ -40,6 +40,16 @@ describe('fair to every title', () => {
     expect(longThen.state).not.toBe('ready');
     // Most of the long title's chunks were still to come when the short one was published.
     expect(longThen.progress).toBeLessThan(60);
+    // Its place in the queue: its chunks wait, and nothing of another title is ahead of them.
+    expect(longThen.queue).toEqual({ jobsAhead: 0, jobsWaiting: expect.any(Number) });
+    expect(longThen.queue?.jobsWaiting).toBeGreaterThanOrEqual(1);
+    const listed = (await stack.api.app.inject({ method: 'GET', url: '/v1/titles' })).json<{ titles: { id: string; queue?: unknown }[] }>();
+    const place = (id: string) => listed.titles.find((t) => t.id === id)?.queue as { jobsAhead: number; jobsWaiting: number } | undefined;
+    expect(place(longId)).toMatchObject({ jobsAhead: 0 });
+    // What the short title still has to do once ready (its rungs' measurement, its artwork)
+    // waits behind every chunk of the long one.
+    const shortPlace = place(shortId);
+    if (shortPlace !== undefined) expect(shortPlace.jobsAhead).toBeGreaterThanOrEqual(place(longId)?.jobsWaiting ?? 0);
     const longDone = await waitForFinal(stack.api.app, longId);
     expect(longDone.state).toBe('ready');
     // Where the time went, as the API tells it (the package's run is recorded as its job ends).
