@@ -20,6 +20,10 @@ import { keyRoutes } from './routes/keys.ts';
 import { createFillPlanServices } from './fill-plans/steering.ts';
 import { installProtection } from './protection.ts';
 import { PAGES, type Page } from './pages.ts';
+import { DEFAULT_MAX_UPLOAD_BYTES } from './config.ts';
+import { createUploadService } from './uploads/service.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import { directUploadRoutes } from './routes/direct-uploads.ts';
 
 /** Largest JSON body of any route without its own limit. */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -88,11 +92,29 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.status(404).send({ statusCode: 404, code: e.code, error: 'Not Found', message: e.message });
   });
 
-  const routeDeps: RouteDeps = { ...deps, jobs: deps.queue, fillPlans: createFillPlanServices(deps.store, deps.applianceOrigins ?? []) };
+  const uploads = await createUploadService({
+    redis: deps.redis,
+    titles: deps.titles,
+    store: deps.store,
+    jobs: deps.queue,
+    maxUploadBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    ...(deps.uploadExpiryS === undefined ? {} : { expiryS: deps.uploadExpiryS }),
+    spoolDir: deps.tmpDir ?? os.tmpdir(),
+    log: app.log,
+  });
+  app.addHook('onClose', () => uploads.close());
+  const routeDeps: RouteDeps = {
+    ...deps,
+    jobs: deps.queue,
+    fillPlans: createFillPlanServices(deps.store, deps.applianceOrigins ?? []),
+    uploads,
+  };
   // First: its hooks (request latency, log bindings) must cover every route.
   await installObservability(app, deps);
   await app.register(healthRoutes, routeDeps);
   await app.register(titleRoutes, routeDeps);
+  await app.register(uploadRoutes, { uploads });
+  await app.register(directUploadRoutes, routeDeps);
   await app.register(subtitleRoutes, routeDeps);
   await app.register(playbackRoutes, routeDeps);
   await app.register(artworkRoutes, routeDeps);
@@ -128,10 +150,13 @@ function httpReason(status: number): string {
     403: 'Forbidden',
     404: 'Not Found',
     409: 'Conflict',
+    410: 'Gone',
     413: 'Payload Too Large',
     415: 'Unsupported Media Type',
     422: 'Unprocessable Entity',
+    423: 'Locked',
     429: 'Too Many Requests',
+    501: 'Not Implemented',
     503: 'Service Unavailable',
   };
   return reasons[status] ?? 'Error';

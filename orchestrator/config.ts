@@ -34,6 +34,8 @@ export interface RuntimeConfig {
   /** `per-title` (measured per title, the default) or `fixed` (Apple's ladder). */
   readonly ladderPolicy: LadderPolicy;
   readonly maxUploadBytes: number;
+  /** `VF_UPLOAD_EXPIRY_S`: an unfinished upload left alone this long expires; undefined: a day. */
+  readonly uploadExpiryS?: number;
   readonly tmpDir: string;
   /** `VF_PUBLIC_URL`: where players reach the API; undefined: the address a request arrived on. */
   readonly publicUrl: string | undefined;
@@ -139,6 +141,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: { dataDir?: string
       loudnessLufs: loudnessOf(read(env, 'VF_LOUDNESS_LUFS')),
     }),
     maxUploadBytes: positiveInt('VF_MAX_UPLOAD_BYTES', env.VF_MAX_UPLOAD_BYTES, DEFAULT_MAX_UPLOAD_BYTES),
+    ...(read(env, 'VF_UPLOAD_EXPIRY_S') === undefined
+      ? {}
+      : { uploadExpiryS: positiveInt('VF_UPLOAD_EXPIRY_S', env.VF_UPLOAD_EXPIRY_S, 0) }),
     tmpDir: read(env, 'VF_TMP_DIR') ?? os.tmpdir(),
     publicUrl: asConfigError(() => parsePublicUrl(read(env, 'VF_PUBLIC_URL'))),
     applianceOrigins: asConfigError(() => parseApplianceOrigins(read(env, 'VF_APPLIANCE_ORIGINS'))),

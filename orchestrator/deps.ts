@@ -17,6 +17,7 @@ import type { FillPlanServices } from './fill-plans/steering.ts';
 import type { PlanRunnerOptions } from './fill-plans/plan-runner.ts';
 import type { ProtectionOptions } from './protection.ts';
 import type { Page } from './pages.ts';
+import type { UploadService } from './uploads/service.ts';
 
 /**
  * What the API is built from (`buildApp(deps)`) and what its routes are registered with. Types
@@ -50,6 +51,8 @@ export interface AppDeps {
   readonly keys: ApiKeyStore;
   /** Largest master accepted by upload, in bytes. @defaultValue 50 GiB */
   readonly maxUploadBytes?: number;
+  /** An unfinished upload left alone this long expires and its parts are deleted, in seconds. @defaultValue 86400 */
+  readonly uploadExpiryS?: number;
   /** Scratch space (a still re-extracted when a frame off the shortlist is pinned). @defaultValue os.tmpdir() */
   readonly tmpDir?: string;
   readonly logger?: FastifyServerOptions['logger'];
@@ -70,6 +73,8 @@ export interface AppDeps {
 /** What the routes are registered with: the deps, with the clients narrowed to what routes do, plus the services built once per app. */
 export interface RouteDeps extends Omit<AppDeps, 'redis' | 'queue'> {
   readonly fillPlans: FillPlanServices;
+  /** Resumable and direct uploads (orchestrator/uploads/). */
+  readonly uploads: UploadService;
   readonly jobs: JobQueue;
   readonly redis: Pingable;
 }

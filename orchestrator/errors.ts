@@ -17,6 +17,38 @@ export const HttpErrors = {
   ),
   UploadTooLarge: createError<[number]>('VF_UPLOAD_TOO_LARGE', 'Master exceeds the upload limit of %d bytes', 413),
   UploadAborted: createError('VF_UPLOAD_ABORTED', 'Upload was interrupted before the body was complete', 400),
+  // Resumable (tus) uploads: the protocol's statuses, with the catalogue's codes.
+  UploadNotFound: createError('VF_UPLOAD_NOT_FOUND', 'No resumable upload at this URL', 404),
+  UploadExpired: createError<[number]>(
+    'VF_UPLOAD_EXPIRED',
+    'This upload was left unfinished for more than %d s and its parts were deleted; start a new one',
+    410,
+  ),
+  UploadOffsetMismatch: createError('VF_UPLOAD_OFFSET_MISMATCH', 'Upload-Offset is not where the upload stands; ask with HEAD', 409),
+  UploadLocked: createError('VF_UPLOAD_LOCKED', 'Another request is writing to this upload; retry shortly', 423),
+  UploadChecksumMismatch: createError(
+    'VF_UPLOAD_CHECKSUM_MISMATCH',
+    'The body does not match its Upload-Checksum; none of it was kept',
+    460,
+  ),
+  UploadChecksumInvalid: createError<[string]>('VF_UPLOAD_CHECKSUM_INVALID', '%s', 400),
+  UploadMetadataInvalid: createError<[string]>('VF_UPLOAD_METADATA_INVALID', '%s', 400),
+  UploadComplete: createError('VF_UPLOAD_COMPLETE', 'The upload is complete: a completed upload cannot be changed or terminated', 409),
+  TusVersionUnsupported: createError('VF_TUS_VERSION_UNSUPPORTED', 'Tus-Resumable must be 1.0.0', 412),
+  TusExtensionUnsupported: createError<[string]>('VF_TUS_EXTENSION_UNSUPPORTED', '%s', 501),
+  // Direct-to-bucket uploads.
+  DirectUploadNeedsS3: createError(
+    'VF_DIRECT_UPLOAD_NEEDS_S3',
+    'Direct uploads go straight to an S3 bucket and this API stores masters in a local directory: use the resumable upload (/v1/uploads) instead',
+    501,
+  ),
+  DirectUploadNotFound: createError<[string, string]>('VF_DIRECT_UPLOAD_NOT_FOUND', 'Title %s has no direct upload %s in progress', 404),
+  DirectUploadInvalid: createError<[string]>('VF_DIRECT_UPLOAD_INVALID', '%s', 400),
+  MasterSizeMismatch: createError<[number, number]>(
+    'VF_MASTER_SIZE_MISMATCH',
+    'The parts make %d bytes, not the %d declared; nothing was kept',
+    422,
+  ),
   SourceKeyNotFound: createError<[string]>('VF_SOURCE_KEY_NOT_FOUND', 'No object at key %s in storage', 422),
   SubtitleInvalid: createError<[string]>('VF_SUBTITLE_INVALID', 'Subtitle file refused: %s', 400),
   SubtitlesNotFound: createError<[string, string]>('VF_SUBTITLES_NOT_FOUND', 'Title %s has no subtitle file for %s', 404),

@@ -124,6 +124,19 @@ export const TitleView = Type.Object({
       "CPU seconds (user + system) the title's ffmpeg runs have spent so far, by job type (probe, sample, encode-chunk, ...), retries included",
   }),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+  upload: Type.Optional(
+    Type.Object(
+      {
+        receivedBytes: Type.Integer({ minimum: 0 }),
+        totalBytes: Type.Integer({ minimum: 0 }),
+        status: Type.Union([Type.Literal('receiving'), Type.Literal('verifying')]),
+      },
+      {
+        description:
+          'While uploading: bytes a resumable upload has received so far, or a direct upload whose SHA-256 is being verified before the title is queued',
+      },
+    ),
+  ),
   queue: Type.Optional(
     Type.Object(
       {

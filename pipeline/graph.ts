@@ -4,7 +4,8 @@
  * else in the code names a job's options. `mermaid()` draws this table, and the README's
  * diagram is checked against it (test/unit/pipeline/graph.test.ts).
  *
- * How a title moves: the upload queues `probe`; with the per-title policy `probe` queues the
+ * How a title moves: the upload queues `probe` (a master uploaded straight to the bucket is
+ * first hashed by `verify-master`, which queues `probe`); with the per-title policy `probe` queues the
  * ladder analysis as one flow (`build-ladder`, the parent of one `sample` per window), and
  * `build-ladder` queues the encode as another (`package`, the parent of every `encode-chunk`
  * and of `encode-audio`); with the fixed policy `probe` queues the encode itself. `package`
@@ -26,6 +27,7 @@ import {
   type PackageJobData,
   type SampleJobData,
   type SourceRef,
+  type VerifyMasterJobData,
 } from './types.ts';
 
 /** One job of the pipeline: how BullMQ runs it and where it leads. */
@@ -95,6 +97,11 @@ export async function reprioritizeChunks(
 const ATTEMPTS = DEFAULT_JOB_OPTIONS.attempts ?? 1;
 
 export const PIPELINE = {
+  'verify-master': {
+    does: 'hash a master uploaded straight to the bucket against its declared SHA-256',
+    queues: ['probe'],
+    attempts: ATTEMPTS,
+  },
   probe: {
     does: 'probe and scan the master; choose the ladder policy',
     queues: ['build-ladder', 'package'],
@@ -158,6 +165,20 @@ function optionsOf(name: JobName, jobId: string): JobsOptions {
         ? { failParentOnFailure: true }
         : { ignoreDependencyOnFailure: true }),
   };
+}
+
+/** Jobs the API queues itself (every other job is queued by one of these, or is a flow's child). */
+export const ENTRY_JOBS: readonly JobName[] = ['probe', 'verify-master'];
+
+/** A direct upload's check, queued by its completion: one job per upload. */
+export function verifyMasterJob(data: VerifyMasterJobData): { name: 'verify-master'; data: VerifyMasterJobData; opts: JobsOptions } {
+  return { name: 'verify-master', data, opts: optionsOf('verify-master', jobIds.verifyMaster(data.titleId, data.uploadId)) };
+}
+
+/** `probe` queued by a job rather than by the API (`verify-master`): the same id and options. */
+export function probeFlowJob(queueName: string, titleId: string): FlowJob {
+  const job = probeJob(titleId);
+  return { ...job, queueName };
 }
 
 /** The first job of a title, queued by the upload. */
@@ -262,7 +283,11 @@ export function artworkJob(queueName: string, data: ArtworkJobData): FlowJob {
 
 /** The table as a Mermaid flowchart: solid arrows queue a job, dotted ones wait for children. */
 export function mermaid(): string {
-  const lines = ['flowchart TD', '  upload(["upload (API)"]) --> probe'];
+  const lines = [
+    'flowchart TD',
+    '  upload(["upload (API)"]) --> probe',
+    ...ENTRY_JOBS.filter((n) => n !== 'probe').map((n) => `  upload --> ${id(n)}`),
+  ];
   for (const [name, step] of Object.entries(PIPELINE) as [JobName, Step][]) {
     for (const next of step.queues) lines.push(`  ${id(name)} --> ${id(next)}`);
     if (step.parent !== undefined)

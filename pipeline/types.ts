@@ -29,6 +29,17 @@ export interface ProbeJobData {
   readonly titleId: string;
 }
 
+/** A master uploaded straight to the bucket, hashed against the SHA-256 its uploader declared before the title is queued. */
+export interface VerifyMasterJobData {
+  readonly titleId: string;
+  /** The direct upload's id: it claims the title to publish the master. */
+  readonly uploadId: string;
+  readonly key: string;
+  readonly sizeBytes: number;
+  /** Hex SHA-256 the uploader declared. */
+  readonly sha256: string;
+}
+
 /** The master a title's jobs read, and its content hash (part of every derived key). */
 export interface SourceRef {
   readonly titleId: string;
@@ -139,6 +150,7 @@ export interface MeasureRungsJobData {
 
 /** Every job the pipeline runs, by name. Handlers are a `Record` over these names, so adding one without a handler does not compile. */
 export interface JobDataByName {
+  'verify-master': VerifyMasterJobData;
   probe: ProbeJobData;
   sample: SampleJobData;
   'build-ladder': BuildLadderJobData;
@@ -157,6 +169,7 @@ export type JobName = keyof JobDataByName;
  * `JobDataByName` both ways: a missing name and an extra one are compile errors.
  */
 const JOB_NAME_KEYS = {
+  'verify-master': true,
   probe: true,
   sample: true,
   'build-ladder': true,
@@ -177,6 +190,7 @@ export const audioKey = (layout: EncodeLayout, renditionId: string): string => `
 
 /** BullMQ job ids may not contain ':'; these are deterministic so a repeated enqueue is a no-op. */
 export const jobIds = {
+  verifyMaster: (titleId: string, uploadId: string): string => `verify-${titleId}-${uploadId}`,
   probe: (titleId: string): string => `probe-${titleId}`,
   chunk: (layout: EncodeLayout, index: number): string => `chunk-${layout.titleId}-${lastSegment(layout.workPrefix)}-${index}`,
   audio: (layout: EncodeLayout, streamIndex: number): string => `audio-${layout.titleId}-${lastSegment(layout.workPrefix)}-${streamIndex}`,

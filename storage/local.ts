@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
+import type { DataStore } from '@tus/utils';
 import { assertValidKey, ObjectNotFoundError, type ObjectInfo, type ObjectStore } from './port.ts';
 
 const TMP_SUFFIX = '.vf-partial';
@@ -121,5 +122,17 @@ export class LocalObjectStore implements ObjectStore {
   async ping(): Promise<void> {
     await mkdir(this.root, { recursive: true });
     await stat(this.root);
+  }
+
+  /**
+   * tus's FileStore on the storage directory: an upload's bytes are appended in place at its
+   * key (the reader-never-sees-half guarantee of `put` does not hold there, which is why the
+   * API publishes that key as a master only once the upload is complete), its record beside
+   * them as `<key>.json`.
+   */
+  async resumableUploads(): Promise<DataStore> {
+    const { FileStore } = await import('@tus/file-store');
+    await mkdir(this.root, { recursive: true });
+    return new FileStore({ directory: this.root });
   }
 }

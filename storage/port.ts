@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { DataStore, KvStore } from '@tus/utils';
 
 /** One object as a listing returns it. */
 export interface ObjectInfo {
@@ -39,6 +40,46 @@ export interface ObjectStore {
   readableLocation(key: string, expiresInS?: number): Promise<string>;
   /** Cheap reachability probe for `/health`. */
   ping(): Promise<void>;
+  /**
+   * The tus DataStore that keeps resumable uploads in this store (orchestrator/uploads/ serves
+   * the protocol). A tus upload's id is the storage key its bytes end at, so a completed upload
+   * is the master itself, with no copy. Loaded on demand: only the API needs it.
+   */
+  resumableUploads(options?: ResumableStoreOptions): Promise<DataStore>;
+  /** Multipart uploads a client makes straight to the bucket; absent where there is no bucket (local). */
+  readonly directUploads?: DirectUploads;
+}
+
+export interface ResumableStoreOptions {
+  /**
+   * Where an adapter that reads upload records from the bucket (S3's `.info` objects) caches
+   * them: one cache for every API process, so an upload removed by one is gone for all.
+   * @defaultValue a cache in this process's memory
+   */
+  readonly metadataCache?: <T>() => KvStore<T>;
+}
+
+/** One part of a direct multipart upload, as the client reports it at completion. */
+export interface UploadedPart {
+  /** 1 to 10,000. */
+  readonly partNumber: number;
+  /** The ETag the service answered the part's PUT with. */
+  readonly etag: string;
+}
+
+/**
+ * Multipart uploads a client makes straight to the bucket with presigned part URLs: the process
+ * that hands the URLs out never carries the bytes.
+ */
+export interface DirectUploads {
+  /** Starts a multipart upload of `key`; returns the service's upload id. */
+  create(key: string, contentType?: string): Promise<string>;
+  /** A presigned URL the client PUTs part `partNumber` (from 1) to. */
+  partUrl(key: string, uploadId: string, partNumber: number, expiresInS: number): Promise<string>;
+  /** Assembles the parts, in part-number order, into the object at `key`. */
+  complete(key: string, uploadId: string, parts: readonly UploadedPart[]): Promise<void>;
+  /** Drops an unfinished upload and the parts it holds. */
+  abort(key: string, uploadId: string): Promise<void>;
 }
 
 export class StorageKeyError extends Error {

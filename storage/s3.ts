@@ -8,11 +8,22 @@ import {
   NotFound,
   S3Client,
   DeleteObjectCommand,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
-import { assertValidKey, ObjectNotFoundError, type ObjectInfo, type ObjectStore, type PutOptions } from './port.ts';
+import type { DataStore } from '@tus/utils';
+import {
+  assertValidKey,
+  ObjectNotFoundError,
+  type DirectUploads,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+  type ResumableStoreOptions,
+} from './port.ts';
+import { s3DirectUploads } from './s3-direct.ts';
 
 export interface S3StoreOptions {
   readonly bucket: string;
@@ -36,12 +47,14 @@ function isMissing(err: unknown): boolean {
 export class S3ObjectStore implements ObjectStore {
   readonly describe: string;
   readonly client: S3Client;
+  readonly directUploads: DirectUploads;
   private readonly bucket: string;
+  private readonly clientConfig: S3ClientConfig;
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
     this.describe = `s3://${options.bucket}${options.endpoint === undefined ? '' : ` at ${options.endpoint}`}`;
-    this.client = new S3Client({
+    this.clientConfig = {
       region: options.region ?? 'us-east-1',
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
       forcePathStyle: options.forcePathStyle ?? true,
@@ -53,7 +66,9 @@ export class S3ObjectStore implements ObjectStore {
       // data); checksums only where the API requires them keeps streamed uploads intact.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    };
+    this.client = new S3Client(this.clientConfig);
+    this.directUploads = s3DirectUploads(this.client, this.bucket);
   }
 
   async put(key: string, body: Buffer | string | Readable, options: PutOptions = {}): Promise<void> {
@@ -155,5 +170,21 @@ export class S3ObjectStore implements ObjectStore {
 
   async ping(): Promise<void> {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+  }
+
+  /**
+   * tus's S3Store: an upload is a multipart upload of its key, its record a `<key>.info`
+   * object, and the bytes of a request that end short of a part a `<key>.part` object until the
+   * next request completes the part. Parts of 8 MiB, as `put` uses.
+   */
+  async resumableUploads(options: ResumableStoreOptions = {}): Promise<DataStore> {
+    const { S3Store } = await import('@tus/s3-store');
+    return new S3Store({
+      partSize: 8 * 1024 * 1024,
+      // Expiry is vodforge's (orchestrator/uploads/): object tags are not needed for it, and not every S3-compatible server keeps them.
+      useTags: false,
+      ...(options.metadataCache === undefined ? {} : { cache: options.metadataCache() }),
+      s3ClientConfig: { ...this.clientConfig, bucket: this.bucket },
+    });
   }
 }

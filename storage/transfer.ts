@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from './port.ts';
@@ -47,4 +48,11 @@ export const CONTENT_TYPES: Record<string, string> = {
 
 export function contentTypeOf(key: string): string {
   return CONTENT_TYPES[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+}
+
+/** Hex SHA-256 of an object, streamed (never held in memory). */
+export async function sha256OfObject(store: ObjectStore, key: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const part of await store.stream(key)) h.update(part as Buffer);
+  return h.digest('hex');
 }

@@ -162,5 +162,16 @@ export interface Title {
   readonly warnings?: readonly TitleWarning[];
 }
 
+/**
+ * How far an upload of the master has come while the title is `uploading`: bytes a resumable
+ * upload has stored so far, or a direct upload's size while its checksum is being verified.
+ */
+export interface UploadProgress {
+  readonly receivedBytes: number;
+  readonly totalBytes: number;
+  /** `receiving`: bytes are coming in; `verifying`: all are in, the SHA-256 is being checked before the title is queued. */
+  readonly status: 'receiving' | 'verifying';
+}
+
 /** Keys of every object that belongs to a title live under this prefix. */
 export const titlePrefix = (id: string): string => `titles/${id}/`;

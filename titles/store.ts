@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { JobSpan } from './timeline.ts';
-import { TITLE_STATES, type SubtitleSidecar, type Title, type TitleState } from './model.ts';
+import { TITLE_STATES, type SubtitleSidecar, type Title, type TitleState, type UploadProgress } from './model.ts';
 
 /** Title fields kept as JSON in the title's Redis hash; the rest are plain strings. */
 const JSON_FIELDS = [
@@ -136,6 +136,13 @@ redis.call('HSET', KEYS[1], 'updatedAt', ARGV[2])
 return found
 `;
 
+/** Records an upload's progress, only while the title exists and is still `uploading`. KEYS[1] title hash; KEYS[2] progress hash. */
+const SET_UPLOAD_PROGRESS_LUA = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'uploading' then return 0 end
+redis.call('HSET', KEYS[2], 'receivedBytes', ARGV[1], 'totalBytes', ARGV[2], 'status', ARGV[3])
+return 1
+`;
+
 const RELEASE_LOCK_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -155,11 +162,15 @@ export type CompleteResult = 'ok' | 'missing' | 'lost' | 'not-uploading';
 export class TitleStore {
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    /** The deployment's Redis key prefix (`VF_PREFIX`): the upload services keep their keys under it too. */
+    readonly prefix: string,
   ) {}
 
   private key(id: string): string {
     return `${this.prefix}:title:${id}`;
+  }
+  private uploadProgressKey(id: string): string {
+    return `${this.prefix}:title:${id}:upload-progress`;
   }
   private progressKey(id: string): string {
     return `${this.prefix}:title:${id}:progress`;
@@ -327,6 +338,23 @@ export class TitleStore {
     )) as CompleteResult;
   }
 
+  /** See {@link SET_UPLOAD_PROGRESS_LUA}; whether the title was still uploading. */
+  async setUploadProgress(id: string, p: UploadProgress): Promise<boolean> {
+    const args = [String(p.receivedBytes), String(p.totalBytes), p.status];
+    return (await this.redis.eval(SET_UPLOAD_PROGRESS_LUA, 2, this.key(id), this.uploadProgressKey(id), ...args)) === 1;
+  }
+
+  /** The last progress an upload of the title's master recorded, if any did. */
+  async uploadProgress(id: string): Promise<UploadProgress | undefined> {
+    const h = await this.redis.hgetall(this.uploadProgressKey(id));
+    if (h.receivedBytes === undefined || h.totalBytes === undefined) return undefined;
+    return {
+      receivedBytes: Number(h.receivedBytes),
+      totalBytes: Number(h.totalBytes),
+      status: h.status === 'verifying' ? 'verifying' : 'receiving',
+    };
+  }
+
   /** Tells every worker to abort whatever it is running for this title. */
   async announceCancel(id: string): Promise<void> {
     await this.redis.publish(this.cancelChannel, id);
@@ -335,7 +363,7 @@ export class TitleStore {
   async delete(id: string): Promise<boolean> {
     const [[, n]] = ((await this.redis
       .multi()
-      .del(this.key(id), this.progressKey(id), this.cpuKey(id), this.claimKey(id), this.spansKey(id))
+      .del(this.key(id), this.progressKey(id), this.cpuKey(id), this.claimKey(id), this.spansKey(id), this.uploadProgressKey(id))
       .zrem(this.indexKey, id)
       .exec()) ?? [[null, 0]]) as [[unknown, number]];
     return n > 0;

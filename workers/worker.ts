@@ -1,6 +1,7 @@
 import { UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { probeHandler } from './jobs/probe.ts';
+import { verifyMasterHandler } from './jobs/verify-master.ts';
 import { buildLadderHandler, sampleHandler } from './jobs/ladder-analysis.ts';
 import { encodeChunkHandler } from './jobs/encode-chunk.ts';
 import { encodeAudioHandler } from './jobs/encode-audio.ts';
@@ -16,6 +17,7 @@ import type { JobDataByName, JobName } from '../pipeline/types.ts';
 
 /** The handler of every job name (`Handlers` is a `Record` over `JobName`: none can be missing). */
 export const HANDLERS: Handlers = {
+  'verify-master': verifyMasterHandler,
   probe: probeHandler,
   sample: sampleHandler,
   'build-ladder': buildLadderHandler,

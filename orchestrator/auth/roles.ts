@@ -34,6 +34,11 @@ export const ROUTE_RULES: readonly Rule[] = [
   rule(['GET', 'HEAD'], '/v1/titles', 'ops'),
   rule(['GET', 'HEAD'], '/v1/titles/:id', 'ops'),
   rule(['PUT'], '/v1/titles/:id/master', 'ops'),
+  rule('*', '/v1/titles/:id/direct-uploads*', 'ops'),
+  // Resumable uploads (tus): OPTIONS says what the server supports, and nothing else.
+  rule(['OPTIONS'], '/v1/uploads*', 'public'),
+  rule(['POST'], '/v1/uploads', 'ops'),
+  rule(['HEAD', 'PATCH', 'DELETE'], '/v1/uploads/:token', 'ops'),
   rule(['PUT', 'DELETE'], '/v1/titles/:id/subtitles/:language', 'ops'),
   rule(['PUT'], '/v1/titles/:id/priority', 'ops'),
   rule(['DELETE'], '/v1/titles/:id', 'ops'),

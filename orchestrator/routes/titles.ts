@@ -19,7 +19,7 @@ import { timelineOf, type JobSpan } from '../../titles/timeline.ts';
 import { canonicalTag } from '../../packaging/language.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
-import { probeJob, reprioritizeChunks } from '../../pipeline/graph.ts';
+import { reprioritizeChunks } from '../../pipeline/graph.ts';
 import { encodeLayout } from '../../pipeline/types.ts';
 import { queuePlaces, readQueueOrder, type QueuePlace } from '../../pipeline/queue-place.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
@@ -27,6 +27,7 @@ import { bindTitle } from './request-log.ts';
 import { sourceVideoView } from '../source-video.ts';
 import { acceptRawBodies } from './raw-body.ts';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../config.ts';
+import { enqueueProbe, publishMaster } from '../uploads/publish.ts';
 
 /** An upload's claim on its title: renewed every third of it while the body streams, so an API that died mid-upload frees the title within this. */
 const UPLOAD_LEASE_MS = 60_000;
@@ -59,11 +60,18 @@ export async function titleView(
     ...(t.renditions === undefined ? {} : { renditions: [...t.renditions] }),
     ...(t.rungQuality === undefined ? {} : { rungQuality: t.rungQuality }),
     ...(t.error === undefined ? {} : { error: t.error }),
+    ...(t.state === 'uploading' ? await uploadView(titles, t.id) : {}),
     ...(t.warnings === undefined || t.warnings.length === 0 ? {} : { warnings: [...t.warnings] }),
     ...(options.timeline === true ? { timeline: timelineView(await titles.spans(t.id), t.createdAt) } : {}),
     ...(place === undefined ? {} : { queue: { ...place } }),
     ...(t.state === 'ready' ? { hls: `${base}/master.m3u8`, dash: `${base}/manifest.mpd` } : {}),
   };
+}
+
+/** An upload's progress while the title waits for its master (resumable and direct uploads record it). */
+async function uploadView(titles: TitleStore, id: string): Promise<Pick<TitleViewT, 'upload'>> {
+  const upload = await titles.uploadProgress(id);
+  return upload === undefined ? {} : { upload };
 }
 
 /**
@@ -129,11 +137,6 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
 
   acceptRawBodies(app, ['application/octet-stream', /^video\/[\w.+-]+$/]);
 
-  const enqueueProbe = async (id: string): Promise<void> => {
-    const job = probeJob(id);
-    await jobs.add(job.name, job.data, job.opts);
-  };
-
   app.post(
     '/v1/titles',
     {
@@ -166,7 +169,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       const head = await store.head(sourceKey);
       if (head === undefined) throw new HttpErrors.SourceKeyNotFound(sourceKey);
       const t = await titles.create(id, name, 'queued', { source: { key: sourceKey, sizeBytes: head.sizeBytes }, ...choices });
-      await enqueueProbe(id);
+      await enqueueProbe(jobs, id);
       return reply.status(201).send(await titleView(titles, t));
     },
   );
@@ -235,13 +238,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
         clearInterval(renew);
         body.off('close', onClose);
       }
-      const published = await titles.completeUpload(id, uploadId, { key, sizeBytes: m.bytes, sha256: m.sha256() });
-      if (published !== 'ok') {
-        await store.delete(key).catch(() => undefined);
-        if (published === 'missing') throw new HttpErrors.TitleNotFound(id);
-        throw new HttpErrors.UploadClaimLost(id);
-      }
-      await enqueueProbe(id);
+      await publishMaster(deps, id, uploadId, { key, sizeBytes: m.bytes, sha256: m.sha256() }, () => store.delete(key));
       const after = await titles.get(id);
       if (after === undefined) throw new HttpErrors.TitleNotFound(id);
       return reply.status(202).send(await titleView(titles, after));
@@ -324,6 +321,8 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       if (!(await titles.delete(id))) throw new HttpErrors.TitleNotFound(id);
       // Running encodes of the title stop now rather than finishing work nobody will read.
       await titles.announceCancel(id);
+      // Unfinished uploads first: an S3 multipart upload's parts are not objects under the prefix.
+      await deps.uploads.dropUploadsOf(id);
       await store.deletePrefix(titlePrefix(id));
       return reply.status(204).send(null);
     },

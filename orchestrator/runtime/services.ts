@@ -85,6 +85,7 @@ export async function createApi(
     store,
     keys,
     maxUploadBytes: config.maxUploadBytes,
+    ...(config.uploadExpiryS === undefined ? {} : { uploadExpiryS: config.uploadExpiryS }),
     tmpDir: config.tmpDir,
     applianceOrigins: config.applianceOrigins,
     ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),

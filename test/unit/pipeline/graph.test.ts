@@ -6,12 +6,15 @@ import {
   chunkPriority,
   chunkRedoJob,
   encodeFlow,
+  ENTRY_JOBS,
   ladderFlow,
   measureRungsJob,
   mermaid,
   PIPELINE,
+  probeFlowJob,
   probeJob,
   reprioritizeChunks,
+  verifyMasterJob,
 } from '../../../pipeline/graph.ts';
 import { JOB_NAMES, type EncodeChunkJobData, type PackageJobData, type SampleJobData, type SourceRef } from '../../../pipeline/types.ts';
 
@@ -25,7 +28,7 @@ const pkg = { layout } as unknown as PackageJobData;
 const sample = (index: number): SampleJobData => ({ source, index }) as unknown as SampleJobData;
 
 describe('the pipeline declaration', () => {
-  it('declares every job, and every job but probe is queued by another', () => {
+  it('declares every job, and every job but those the API queues is queued by another', () => {
     expect(Object.keys(PIPELINE).sort()).toEqual([...JOB_NAMES].sort());
     const queued = new Set<string>(Object.values(PIPELINE).flatMap((s) => s.queues));
     const children = new Set(
@@ -33,7 +36,8 @@ describe('the pipeline declaration', () => {
         .filter(([, s]) => 'parent' in s)
         .map(([n]) => n),
     );
-    for (const name of JOB_NAMES.filter((n) => n !== 'probe')) expect(queued.has(name) || children.has(name), name).toBe(true);
+    expect([...ENTRY_JOBS].sort()).toEqual(['probe', 'verify-master']);
+    for (const name of JOB_NAMES.filter((n) => !ENTRY_JOBS.includes(n))) expect(queued.has(name) || children.has(name), name).toBe(true);
   });
 
   it('builds the encode flow: package waits for every chunk and audio stream; a chunk fails it, an audio stream does not', () => {
@@ -64,6 +68,10 @@ describe('the pipeline declaration', () => {
   it('gives the same ids to the same inputs, so a repeated enqueue adds nothing', () => {
     expect(encodeFlow('q', pkg, [chunk(3)], [])).toEqual(encodeFlow('q', pkg, [chunk(3)], []));
     expect(probeJob('t1').opts.jobId).toBe('probe-t1');
+    // A master verified after a direct upload is probed as an uploaded one: same job, same id.
+    expect(probeFlowJob('q', 't1')).toEqual({ ...probeJob('t1'), queueName: 'q' });
+    const verify = { titleId: 't1', uploadId: 'u1', key: 'titles/t1/source/direct-u1/master', sizeBytes: 1, sha256: 'ab'.repeat(32) };
+    expect(verifyMasterJob(verify).opts.jobId).toBe('verify-t1-u1');
     expect(chunkRedoJob('q', chunk(3), { id: 'p', queue: 'vf:q' }, 'r1').opts).toMatchObject({
       jobId: 'chunk-t1-v1-3-redo-r1',
       parent: { id: 'p', queue: 'vf:q' },
