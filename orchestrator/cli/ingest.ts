@@ -1,12 +1,13 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
 import type { TitleViewT } from '../schemas.ts';
-import { parse, UsageError } from './args.ts';
+import { intOption, parse, UsageError } from './args.ts';
 import { formatBytes, ProgressBar } from './progress.ts';
 import { fetchArtwork, type ArtworkStatus, type ArtworkSummary } from './artwork.ts';
 import { ApiCallError, callApi } from './http.ts';
+import { fingerprintOf, UploadStates } from './upload-state.ts';
+import { RETRY_DELAYS_MS, ResumableUploadError, uploadResumable } from './resumable.ts';
 
 export interface IngestResult {
   readonly id: string;
@@ -73,6 +74,10 @@ export class IngestError extends Error {
 function asIngestError(err: unknown, api: string, titleId: string | null): IngestError {
   if (err instanceof IngestError) return err;
   if (err instanceof ApiCallError) return new IngestError(err.apiCode ?? err.code, err.message, titleId);
+  if (err instanceof ResumableUploadError) {
+    const code = err.apiCode ?? (err.status === undefined ? 'VF_API_UNREACHABLE' : 'VF_UPLOAD_FAILED');
+    return new IngestError(code, `upload failed: ${err.message}`, titleId);
+  }
   const e = err as Error & { code?: string; cause?: { code?: string; message?: string } };
   if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') return new IngestError('VF_FILE_UNREADABLE', e.message, titleId);
   // undici's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND) is its cause.
@@ -85,15 +90,28 @@ function asIngestError(err: unknown, api: string, titleId: string | null): Inges
   return new IngestError('VF_INGEST_FAILED', e.message, titleId);
 }
 
+export interface IngestOptions {
+  readonly name?: string;
+  readonly wait: boolean;
+  readonly bar?: ProgressBar;
+  readonly apiKey?: string;
+  /** Pick up the upload of the same file (size and both ends) a previous run left unfinished. */
+  readonly resume?: boolean;
+  /** Bytes per upload request. @defaultValue {@link DEFAULT_CHUNK_BYTES} */
+  readonly chunkBytes?: number;
+  /** Where notes go (a resumed upload's offset). @defaultValue stderr */
+  readonly note?: (line: string) => void;
+}
+
+/** 16 MiB per request: a dropped connection costs at most that much again. */
+export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
+
 /**
- * Uploads a master as a streamed body (the file is never read into memory) and, with
- * `wait`, follows the title until it is ready or failed.
+ * Uploads a master over the resumable (tus) path, never reading the file into memory, retrying
+ * across dropped connections and API restarts; checks the master's SHA-256 against the title's;
+ * with `wait`, follows the title until it is ready or failed.
  */
-export async function ingestFile(
-  api: string,
-  file: string,
-  opts: { name?: string; wait: boolean; bar?: ProgressBar; apiKey?: string },
-): Promise<IngestResult> {
+export async function ingestFile(api: string, file: string, opts: IngestOptions): Promise<IngestResult> {
   let titleId: string | null = null;
   try {
     return await ingestSteps(api, file, opts, (id) => (titleId = id));
@@ -102,37 +120,94 @@ export async function ingestFile(
   }
 }
 
-async function ingestSteps(
-  api: string,
-  file: string,
-  opts: { name?: string; wait: boolean; bar?: ProgressBar; apiKey?: string },
-  created: (id: string) => void,
-): Promise<IngestResult> {
-  const size = (await stat(file)).size;
+async function sha256OfFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const part of createReadStream(file)) h.update(part as Buffer);
+  return h.digest('hex');
+}
+
+/** A GET the API may not answer for a while (it is restarting): retried on no answer or 503. */
+async function getTitle(api: string, id: string, auth: Record<string, string>): Promise<TitleViewT> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callApi<TitleViewT>(new URL(`/v1/titles/${id}`, api).toString(), { method: 'GET', headers: auth });
+    } catch (err) {
+      const retry = err instanceof TypeError || (err instanceof ApiCallError && err.status === 503);
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (!retry || delay === undefined) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+/** The title a previous run left waiting for this file's master, if any (`--resume`). */
+async function resumable(api: string, titleId: string, auth: Record<string, string>): Promise<TitleViewT | undefined> {
+  try {
+    const t = await getTitle(api, titleId, auth);
+    return t.state === 'uploading' || t.source?.sha256 !== undefined ? t : undefined;
+  } catch (err) {
+    if (err instanceof ApiCallError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+async function ingestSteps(api: string, file: string, opts: IngestOptions, created: (id: string) => void): Promise<IngestResult> {
+  const { sizeBytes: size, fingerprint } = await fingerprintOf(file);
   const auth: Record<string, string> = opts.apiKey === undefined ? {} : { 'x-api-key': opts.apiKey };
   const bar = opts.bar ?? new ProgressBar();
-  const { id } = await callApi<TitleViewT>(new URL('/v1/titles', api).toString(), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth },
-    body: JSON.stringify({ name: opts.name ?? path.basename(file) }),
-  });
+  const note = opts.note ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const states = new UploadStates();
+  const saved = opts.resume === true ? await states.load(api, fingerprint) : undefined;
+  const previous = saved?.sizeBytes === size ? await resumable(api, saved.titleId, auth) : undefined;
+  if (opts.resume === true && previous === undefined) note(`no unfinished upload of ${path.basename(file)} to resume: starting one`);
+  const id =
+    previous?.id ??
+    (
+      await callApi<TitleViewT>(new URL('/v1/titles', api).toString(), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ name: opts.name ?? path.basename(file) }),
+      })
+    ).id;
   created(id);
-  let sent = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      sent += chunk.length;
-      bar.update('upload', size === 0 ? 1 : sent / size, `${formatBytes(sent)} / ${formatBytes(size)}`);
-      cb(null, chunk);
-    },
-  });
-  const body = Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream<Uint8Array>;
-  let title = await callApi<TitleViewT>(new URL(`/v1/titles/${id}/master`, api).toString(), {
-    method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream', 'content-length': String(size), ...auth },
-    body,
-    duplex: 'half',
-  });
+  const state = {
+    api,
+    titleId: id,
+    sizeBytes: size,
+    ...(saved?.uploadUrl === undefined || previous === undefined ? {} : { uploadUrl: saved.uploadUrl }),
+  };
+  await states.save(fingerprint, { ...state, updatedAt: new Date().toISOString() });
+  // Read alongside the upload: the check at the end waits for the slower of the two.
+  const localSha = sha256OfFile(file);
+  localSha.catch(() => undefined);
+  if (previous === undefined || previous.state === 'uploading') {
+    await uploadResumable({
+      api,
+      file,
+      titleId: id,
+      ...(opts.apiKey === undefined ? {} : { apiKey: opts.apiKey }),
+      ...(state.uploadUrl === undefined ? {} : { uploadUrl: state.uploadUrl }),
+      chunkBytes: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+      onProgress: (sent, total) => bar.update('upload', total === 0 ? 1 : sent / total, `${formatBytes(sent)} / ${formatBytes(total)}`),
+      onUploadUrl: (uploadUrl) =>
+        void states.save(fingerprint, { ...state, uploadUrl, updatedAt: new Date().toISOString() }).catch(() => undefined),
+      onResumed: (offset) => {
+        if (offset > 0) note(`upload of title ${id} resumed at ${formatBytes(offset)} of ${formatBytes(size)}`);
+        bar.update('upload', size === 0 ? 1 : offset / size, `${formatBytes(offset)} / ${formatBytes(size)}`);
+      },
+    });
+  }
   bar.done();
+  let title = await getTitle(api, id, auth);
+  const expected = await localSha;
+  if (title.source?.sha256 !== expected) {
+    throw new IngestError(
+      'VF_MASTER_CHECKSUM_MISMATCH',
+      `the master the API stored has SHA-256 ${title.source?.sha256 ?? 'none'}, the file ${expected}: was the file changed during the upload?`,
+      id,
+    );
+  }
+  await states.remove(api, fingerprint);
   while (opts.wait && title.state !== 'ready' && title.state !== 'failed') {
     await new Promise((r) => setTimeout(r, 500));
     title = await callApi<TitleViewT>(new URL(`/v1/titles/${id}`, api).toString(), { method: 'GET', headers: auth });
@@ -173,7 +248,7 @@ function errorResult(err: IngestError): Omit<IngestResult, 'id'> & { id: string 
   };
 }
 
-/** `vodforge ingest FILE [--api URL] [--api-key KEY (or VODFORGE_API_KEY)] [--name NAME] [--wait] [--json]` */
+/** `vodforge ingest FILE [--api URL] [--api-key KEY (or VODFORGE_API_KEY)] [--name NAME] [--resume] [--chunk-mib N] [--wait] [--json]` */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     'ingest',
@@ -183,18 +258,25 @@ export async function run(argv: string[]): Promise<number> {
       name: { type: 'string' },
       wait: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      resume: { type: 'boolean', default: false },
+      'chunk-mib': { type: 'string' },
       'api-key': { type: 'string', default: process.env.VODFORGE_API_KEY },
     },
     true,
   );
   const file = positionals[0];
   if (file === undefined || positionals.length > 1)
-    throw new UsageError('usage: vodforge ingest FILE [--api URL] [--api-key KEY] [--name NAME] [--wait] [--json]');
+    throw new UsageError(
+      'usage: vodforge ingest FILE [--api URL] [--api-key KEY] [--name NAME] [--resume] [--chunk-mib N] [--wait] [--json]',
+    );
+  const chunkMib = intOption('chunk-mib', values['chunk-mib'], DEFAULT_CHUNK_BYTES / (1024 * 1024), 1);
   let result: IngestResult;
   try {
     result = await ingestFile(values.api ?? 'http://127.0.0.1:8080', file, {
       ...(values.name === undefined ? {} : { name: values.name }),
       wait: values.wait === true || values.json === true,
+      resume: values.resume === true,
+      chunkBytes: chunkMib * 1024 * 1024,
       ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
     });
   } catch (err) {
