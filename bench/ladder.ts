@@ -18,6 +18,7 @@ import { runFfmpeg } from '../ffmpeg/run.ts';
 import { plainPsnrY, plainPsnrYOver, type PlainPsnrInput } from '../test/support/plain-psnr.ts';
 import { TitleStore } from '../titles/store.ts';
 import { derivedMasters, realMasters } from '../test/support/corpus.ts';
+import { mixedRealMaster } from './pipeline-masters.ts';
 import { probeMaster, frameRateValue } from '../ffmpeg/probe.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
@@ -82,6 +83,9 @@ interface Run {
   /** CPU seconds of the final encode (the chunk encodes of every rung). */
   readonly encodeS: number;
   readonly encodeWallS: number;
+  /** Each rung's PSNR-Y as the samples predicted it, and the title's warnings. */
+  readonly predicted: string;
+  readonly warnings: string;
 }
 
 interface Master {
@@ -101,7 +105,8 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
   const t = done.rungQuality?.status === 'pending' ? await waitForRungQuality(stack.api.app, id, 3_600_000) : done;
   const ladder = (t.ladder ?? []).map((r) => `${r.width}x${r.height}@${r.bitrateKbps}k/crf${r.crf ?? '-'}`).join(' ');
   const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
-  const variants = parseMultivariant(res.body).variants;
+  // A rung is listed once per audio group (stereo AAC, and AC-3 with a 5.1 source): counted once.
+  const variants = [...new Map(parseMultivariant(res.body).variants.map((v) => [v.uri, v])).values()];
   const tracks = [];
   if (measure) for (const v of variants) tracks.push(await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id)));
   // Measured by a plain ffmpeg psnr, not by vodforge's own path: the figure is the judge of vodforge's choices.
@@ -160,6 +165,8 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
     analysisS,
     analysisWallS,
     analysisParts,
+    predicted: (t.ladder ?? []).map((r) => `${r.height}p ${r.predictedPsnrDb?.toFixed(1) ?? '-'}`).join(', '),
+    warnings: (t.warnings ?? []).map((w) => `${w.code}: ${w.message}`).join('; '),
     encodeS,
     encodeWallS,
   };
@@ -184,6 +191,11 @@ async function main(): Promise<void> {
   const masters: Master[] = [];
   for (const m of [...(await realMasters()), ...(await derivedMasters(dir))])
     if (ONLY.test(m.name)) masters.push(await describeMaster(m.name, m.file));
+  // Real footage cut together: one title whose complexity changes at every cut.
+  if (ONLY.test('mixed-real')) {
+    const mixed = await mixedRealMaster(dir, { width: 1280, height: 720 });
+    masters.push(await describeMaster(mixed.name, mixed.file));
+  }
   for (const c of CORPUS.filter((t) => ONLY.test(t.name))) {
     const file = path.join(dir, `${c.name.split(/[^a-z0-9-]/)[0]}.mp4`);
     await runFfmpeg([
@@ -274,6 +286,7 @@ async function main(): Promise<void> {
           ` (wall ${pt.analysisWallS.toFixed(1)} s = ${((pt.analysisWallS / pt.encodeWallS) * 100).toFixed(1)}% of ${pt.encodeWallS.toFixed(1)} s)`,
       );
       console.log(`  analysis CPU by job: ${pt.analysisParts}`);
+      console.log(`  predicted PSNR-Y per rung: ${pt.predicted}${pt.warnings === '' ? '' : `\n  warnings: ${pt.warnings}`}`);
     }
   } finally {
     await perTitle.close();

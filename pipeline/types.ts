@@ -146,6 +146,11 @@ export interface MeasureRungsJobData {
   readonly crop?: ActiveArea;
   /** Stretches of the title compared, in seconds from the first video frame. */
   readonly windows: readonly TimeWindow[];
+  /**
+   * Per-title ladders: stretches spread over the title away from the sample windows, also
+   * measured, where each rung's quality is checked against its prediction.
+   */
+  readonly checkWindows?: readonly TimeWindow[];
 }
 
 /** Every job the pipeline runs, by name. Handlers are a `Record` over these names, so adding one without a handler does not compile. */

@@ -23,6 +23,8 @@ import type { MeasureRungsJobData, TimeWindow } from '../../pipeline/types.ts';
 import { mapLimit } from '../../storage/transfer.ts';
 import { firstFrameTimeS } from '../measure/keyframes.ts';
 import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
+import { predictionMisses, predictionWarning } from '../../ladder/prediction-check.ts';
+import type { Rung } from '../../ladder/types.ts';
 
 /** Idempotent: one job per title and published version. */
 export async function enqueueMeasureRungs(deps: WorkerDeps, data: MeasureRungsJobData): Promise<void> {
@@ -34,6 +36,12 @@ export function defaultQualityWindows(durationS: number): TimeWindow[] {
   const len = Math.min(2, durationS);
   const starts = durationS <= 4 ? [0] : [durationS * 0.25, durationS * 0.6];
   return starts.map((startS) => ({ startS: Math.min(startS, Math.max(0, durationS - len)), durationS: len }));
+}
+
+/** The default windows that do not overlap the sample windows: where a per-title prediction is checked. */
+export function checkWindowsBeside(durationS: number, sampled: readonly TimeWindow[]): TimeWindow[] {
+  const overlaps = (a: TimeWindow, b: TimeWindow): boolean => a.startS < b.startS + b.durationS && b.startS < a.startS + a.durationS;
+  return defaultQualityWindows(durationS).filter((w) => !sampled.some((s) => overlaps(w, s)));
 }
 
 /** One rung's published init and segments joined back into one fragmented MP4, as a player reads them. */
@@ -55,7 +63,7 @@ async function measurePublished(
   video: readonly VideoTrack[],
   dir: string,
   signal: AbortSignal,
-): Promise<QualitySummary[]> {
+): Promise<{ q: QualitySummary[]; weight: number }[]> {
   const joined = await mapLimit(video, 4, async (track, i) => {
     const file = path.join(dir, `r${i}.mp4`);
     await joinTrack(deps, d.layout.outputPrefix, track, file);
@@ -81,7 +89,14 @@ async function measurePublished(
     perWindow.push({ q, weight: window.endFrame - window.startFrame });
   }
   await Promise.all(joined.map((j) => rm(j.file, { force: true })));
-  return joined.map((_, i) => meanQuality(perWindow.flatMap(({ q, weight }) => (q[i] === undefined ? [] : [{ q: q[i], weight }]))));
+  return perWindow;
+}
+
+/** Each rung's figures over the given windows, weighted by their frames. */
+function rungMeans(perWindow: readonly { q: QualitySummary[]; weight: number }[], rungs: number): QualitySummary[] {
+  return Array.from({ length: rungs }, (_, i) =>
+    meanQuality(perWindow.flatMap(({ q, weight }) => (q[i] === undefined ? [] : [{ q: q[i], weight }]))),
+  );
 }
 
 /** The renditions with each video rung's figures set (video renditions are in rung order, as packaged). */
@@ -96,6 +111,22 @@ export function withMeasuredQuality(renditions: readonly Rendition[], quality: r
   });
 }
 
+/** The title's warning when a rung measured well under its prediction away from the sample windows. */
+function predictionCheck(
+  ladder: readonly Rung[],
+  checked: readonly QualitySummary[],
+  d: MeasureRungsJobData,
+  durationS: number,
+): { code: string; message: string } | undefined {
+  if (d.checkWindows === undefined || d.checkWindows.length === 0) return undefined;
+  const misses = predictionMisses(
+    ladder.map((r, i) => ({ width: r.width, height: r.height, predictedPsnrDb: r.predictedPsnrDb, checkedPsnrDb: checked[i]?.psnrY })),
+  );
+  if (misses.length === 0) return undefined;
+  const sampledS = d.windows.reduce((s, w) => s + w.durationS, 0);
+  return predictionWarning(misses, sampledS, durationS);
+}
+
 export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps, signal }) => {
   const d = job.data;
   const titleId = d.layout.titleId;
@@ -106,15 +137,25 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     if (title.rungQuality?.status === 'measured') return { skipped: 'measured' };
     const presentation = JSON.parse((await deps.store.get(`${d.layout.outputPrefix}presentation.json`)).toString('utf8')) as Presentation;
     // The title's frames compared: measured, and recorded on the title for anyone to check.
-    const frames = d.windows.map((w) => framesOf(w, d.timeline.frameRate));
-    const quality = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) =>
+    const windows = [...d.windows, ...(d.checkWindows ?? [])];
+    const frames = windows.map((w) => framesOf(w, d.timeline.frameRate));
+    const perWindow = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) =>
       measurePublished(deps, d, frames, presentation.video, dir, signal),
     );
+    const quality = rungMeans(perWindow, presentation.video.length);
     const renditions = withMeasuredQuality(title.renditions ?? [], quality);
+    const warning = predictionCheck(
+      title.ladder ?? [],
+      rungMeans(perWindow.slice(d.windows.length), presentation.video.length),
+      d,
+      title.probe?.durationS ?? NaN,
+    );
     const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, {
       renditions,
       rungQuality: { status: 'measured', frames, frameStep: QUALITY_FRAME_STEP },
+      ...(warning === undefined ? {} : { warnings: [...(title.warnings ?? []), warning] }),
     });
+    if (warning !== undefined) deps.log.warn({ titleId, warning: warning.message }, 'per-title prediction missed');
     deps.log.info({ titleId, done, psnr: quality.map((q) => Math.round(q.psnrY * 100) / 100) }, 'rung quality measured');
     return { measured: done, rungs: quality.length };
   } catch (err) {

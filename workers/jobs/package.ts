@@ -14,7 +14,7 @@ import type { Handler, WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { missingChunks, reencodeChunks } from './package-chunks.ts';
 import { enqueueArtwork } from './artwork.ts';
-import { defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
+import { checkWindowsBeside, defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
 import { titlePrefix, type Rendition, type Title } from '../../titles/model.ts';
 
 /** Downloads one rung's chunks and cuts them, in order, into CMAF segments. */
@@ -132,6 +132,8 @@ async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title |
       sourceSize: d.sourceSize,
       ...(d.crop === undefined ? {} : { crop: d.crop }),
       windows: d.qualityWindows ?? defaultQualityWindows(d.durationS),
+      // A per-title ladder's prediction is checked where its samples did not look.
+      ...(d.qualityWindows === undefined ? {} : { checkWindows: checkWindowsBeside(d.durationS, d.qualityWindows) }),
     });
   }
   await enqueueTitleArtwork(deps, t);
