@@ -79,12 +79,22 @@ function chunkLengthsS(sizes: readonly number[], segmentS: number, durationS: nu
   });
 }
 
-/** When the last chunk ends with `slots` workers each taking the longest chunk left (LPT). */
+/** When the last chunk ends with `slots` workers each taking the longest chunk left, each chunk costing its length plus the overhead. */
 function makespanS(lengthsS: readonly number[], slots: number): number {
-  const free = new Array<number>(slots).fill(0);
-  for (const len of [...lengthsS].sort((a, b) => b - a)) {
-    const i = free.indexOf(Math.min(...free));
-    free[i] = (free[i] ?? 0) + len + CHUNK_OVERHEAD_S;
+  return lptMakespanS(
+    lengthsS.map((len) => len + CHUNK_OVERHEAD_S),
+    slots,
+  );
+}
+
+/** When the last job ends with `workers` workers each taking the longest job left (LPT scheduling). */
+export function lptMakespanS(jobsS: readonly number[], workers: number): number {
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`Expected workers >= 1, got ${workers}`);
+  const free = new Array<number>(Math.min(workers, Math.max(1, jobsS.length))).fill(0);
+  for (const s of [...jobsS].sort((a, b) => b - a)) {
+    let i = 0;
+    for (let k = 1; k < free.length; k++) if ((free[k] ?? 0) < (free[i] ?? 0)) i = k;
+    free[i] = (free[i] ?? 0) + s;
   }
   return Math.max(...free);
 }

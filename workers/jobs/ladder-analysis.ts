@@ -47,7 +47,7 @@ export const SAMPLE_CRFS: readonly number[] = [20, 27, 34];
 const PER_TITLE_OPTIONS = { hullToleranceDb: 100, minBitrateKbps: 16 } as const;
 
 /** Share of the title sample-encoded, and the window length: keeps analysis near a tenth of the encode. */
-const SAMPLE_OPTIONS = { windowS: 3, minWindowS: 2, maxShare: 0.05, maxTotalS: 60 } as const;
+export const SAMPLE_OPTIONS = { windowS: 3, minWindowS: 2, maxShare: 0.05, maxTotalS: 60 } as const;
 
 /** Inputs per scan process when the title is scanned in bursts. */
 const BURSTS_PER_PROCESS = 40;
