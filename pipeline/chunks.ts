@@ -62,6 +62,18 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
   }));
 }
 
+/**
+ * The round a chunk belongs to, for taking turns with other titles' chunks: which stretch of
+ * `chunkSegments` segments of its title it starts in. Turns by round rather than by chunk
+ * index advance every title by the same media time per round however its chunks were sized:
+ * by index, a 10 s title split in two 6 and 4 s chunks had its second chunk wait behind a film's
+ * second 30 s chunk, though it was still inside the first 30 s of its title.
+ */
+export function chunkRound(startFrame: number, frameRate: Rational, segmentS: number, chunkSegments: number): number {
+  const startS = startFrame / (frameRate.num / frameRate.den);
+  return Math.floor(startS / (segmentS * chunkSegments) + 1e-9);
+}
+
 /** `segments` in `count` near-equal runs, the longer ones first. */
 function splitSegments(segments: number, count: number): number[] {
   const base = Math.floor(segments / count);

@@ -14,6 +14,7 @@
 import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
 import type { TitlePriority } from '../titles/model.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import { chunkRound } from './chunks.ts';
 import {
   jobIds,
   type ArtworkJobData,
@@ -51,9 +52,10 @@ export interface Step {
  * BullMQ priorities (lower runs first; a job without one runs before every prioritised job).
  * The short steps of a title (probe, samples, ladder, audio, subtitles, package) carry none, so
  * they never wait behind any title's chunks. Chunks are ranked by title class, then by their
- * index in their title: the k-th chunks of all titles of a class take turns (first in, first out
- * among equals), so a short title uploaded behind a film waits for the chunks already running,
- * not for the film. What runs after `ready` comes after every chunk.
+ * round in their title (`chunkRound`: the stretch of `chunkSegments` segments they start in):
+ * titles of a class take turns round by round (first in, first out among equals), so a short
+ * title uploaded behind a film waits for the chunks already running, not for the film. What
+ * runs after `ready` comes after every chunk.
  */
 export const PRIORITIES = {
   /** Where each class's chunks start; a class spans `CHUNKS_PER_CLASS`. */
@@ -63,14 +65,24 @@ export const PRIORITIES = {
   artwork: 400_000,
 } as const;
 
-/** The BullMQ priority of chunk `index` of a title of class `priority`. */
-export function chunkPriority(index: number, priority: TitlePriority = 'normal'): number {
-  return PRIORITIES.chunkBase[priority] + Math.min(Math.max(0, Math.floor(index)), PRIORITIES.chunksPerClass - 1);
+/** The BullMQ priority of a chunk in round `round` (`chunkRound`) of a title of class `priority`. */
+export function chunkPriority(round: number, priority: TitlePriority = 'normal'): number {
+  return PRIORITIES.chunkBase[priority] + Math.min(Math.max(0, Math.floor(round)), PRIORITIES.chunksPerClass - 1);
+}
+
+/** The round of a chunk job's chunk in its title. */
+export function roundOf(d: Pick<EncodeChunkJobData, 'chunk' | 'timeline' | 'settings'>): number {
+  return chunkRound(d.chunk.startFrame, d.timeline.frameRate, d.settings.segmentS, d.settings.chunkSegments);
 }
 
 /** A queue as far as moving a title's waiting chunks goes (BullMQ's `Queue`). */
 export interface ChunkQueue {
-  getJob(jobId: string): Promise<{ getState(): Promise<string>; changePriority(opts: { priority: number }): Promise<void> } | undefined>;
+  getJob(
+    jobId: string,
+  ): Promise<
+    | { readonly data: EncodeChunkJobData; getState(): Promise<string>; changePriority(opts: { priority: number }): Promise<void> }
+    | undefined
+  >;
 }
 
 /**
@@ -87,7 +99,7 @@ export async function reprioritizeChunks(
   for (let c = 0; c < chunkCount; c++) {
     const job = await queue.getJob(jobIds.chunk(layout, c));
     if (job === undefined || (await job.getState()) !== 'prioritized') continue;
-    await job.changePriority({ priority: chunkPriority(c, priority) });
+    await job.changePriority({ priority: chunkPriority(roundOf(job.data), priority) });
     moved += 1;
   }
   return moved;
@@ -221,7 +233,7 @@ export function encodeFlow(
           data: c,
           opts: {
             ...optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)),
-            priority: chunkPriority(c.chunk.index, data.priority),
+            priority: chunkPriority(roundOf(c), data.priority),
           },
         }),
       ),

@@ -9,8 +9,8 @@ import { waitUntil } from '../support/wait.ts';
 
 /**
  * A short title uploaded just after a long one, on a fleet of one worker: with first in,
- * first out it waited for every chunk of the long one. Chunks now take turns by their index
- * in their title, and a title's short steps go before any chunk, so the short title is ready
+ * first out it waited for every chunk of the long one. Chunks now take turns by their round
+ * in their title (the 30 s stretch they start in), and a title's short steps go before any chunk, so the short title is ready
  * while the long one still has most of its chunks to go.
  */
 describe('fair to every title', () => {

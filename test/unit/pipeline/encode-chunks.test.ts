@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planChunks, type Chunk, type ChunkPlanInput } from '../../../pipeline/chunks.ts';
+import { chunkRound, planChunks, type Chunk, type ChunkPlanInput } from '../../../pipeline/chunks.ts';
 
 const plan = (durationS: number, num: number, den = 1, segmentS = 6, chunkSegments = 5, slots = 1): ChunkPlanInput => ({
   durationS,
@@ -96,5 +96,15 @@ describe('planChunks', () => {
 
   it('refuses a fleet of no slots', () => {
     expect(() => planChunks(plan(60, 25, 1, 6, 5, 0))).toThrow(RangeError);
+  });
+});
+
+describe('chunkRound', () => {
+  it('is the 30 s stretch of its title a chunk starts in, whatever the chunk sizes', () => {
+    const round = (startFrame: number) => chunkRound(startFrame, { num: 25, den: 1 }, 6, 5);
+    expect([0, 150, 749, 750, 1499, 1500].map(round)).toEqual([0, 0, 0, 1, 1, 2]);
+    // 29.97 fps: the first frame at or after 30 s (frame 900) starts round 1.
+    expect(chunkRound(900, { num: 30000, den: 1001 }, 6, 5)).toBe(1);
+    expect(chunkRound(899, { num: 30000, den: 1001 }, 6, 5)).toBe(0);
   });
 });

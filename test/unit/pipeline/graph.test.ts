@@ -22,8 +22,14 @@ const ROOT = path.resolve(import.meta.dirname, '../../..');
 const source: SourceRef = { titleId: 't1', sourceKey: 'titles/t1/source/master', sha256: 'ab'.repeat(32) };
 const layout = { titleId: 't1', sourceKey: source.sourceKey, workPrefix: 'titles/t1/work/v1/', outputPrefix: 'titles/t1/out/v1/' };
 // Only the fields the builders read; the rest of a job's data passes through untouched.
-const chunk = (index: number): EncodeChunkJobData =>
-  ({ layout, chunk: { index, startFrame: index * 10, endFrame: undefined } }) as unknown as EncodeChunkJobData;
+/** Chunk `index` of a 25 fps title cut in 30 s chunks (6 s segments × 5), unless it starts elsewhere. */
+const chunk = (index: number, startFrame = index * 750): EncodeChunkJobData =>
+  ({
+    layout,
+    chunk: { index, startFrame, endFrame: undefined },
+    timeline: { frameRate: { num: 25, den: 1 } },
+    settings: { segmentS: 6, chunkSegments: 5 },
+  }) as unknown as EncodeChunkJobData;
 const pkg = { layout } as unknown as PackageJobData;
 const sample = (index: number): SampleJobData => ({ source, index }) as unknown as SampleJobData;
 
@@ -86,7 +92,7 @@ describe('the pipeline declaration', () => {
     expect(chunkPriority(1_000_000, 'low')).toBeLessThan(m);
   });
 
-  it('ranks chunks by title class, then by index in their title, and the short steps before any chunk', () => {
+  it('ranks chunks by title class, then by their round in their title, and the short steps before any chunk', () => {
     const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], [{ layout, track: { streamIndex: 0 } } as never]);
     expect(flow.opts?.priority).toBeUndefined();
     expect(flow.children?.map((c) => [c.name, c.opts?.priority])).toEqual([
@@ -99,6 +105,11 @@ describe('the pipeline declaration', () => {
     expect(chunkPriority(2, 'normal')).toBeLessThan(chunkPriority(3, 'normal'));
     expect(chunkPriority(99_998, 'high')).toBeLessThan(chunkPriority(0, 'normal'));
     expect(chunkPriority(99_998, 'normal')).toBeLessThan(chunkPriority(0, 'low'));
+    // Rounds are media time: a 10 s title's second chunk (from 6 s) is in round 0, with a film's
+    // first 30 s, and goes before the film's second chunk.
+    const short = encodeFlow('q', pkg, [chunk(0), chunk(1, 150)], []);
+    expect(short.children?.map((c) => c.opts?.priority)).toEqual([chunkPriority(0), chunkPriority(0)]);
+    expect(short.children?.[1]?.opts?.priority).toBeLessThan(chunkPriority(1));
     const high = encodeFlow('q', { ...pkg, priority: 'high' }, [chunk(5)], []);
     expect(high.children?.[0]?.opts?.priority).toBe(chunkPriority(5, 'high'));
     expect(chunkRedoJob('q', chunk(7), { id: 'p', queue: 'vf:q' }, 'r', 'low').opts?.priority).toBe(chunkPriority(0, 'low'));
@@ -111,7 +122,11 @@ describe('the pipeline declaration', () => {
       getJob: async (id: string) =>
         states[id] === undefined
           ? undefined
-          : { getState: async () => states[id]!, changePriority: async (o: { priority: number }) => void changed.push([id, o.priority]) },
+          : {
+              data: chunk(Number(id.at(-1))),
+              getState: async () => states[id]!,
+              changePriority: async (o: { priority: number }) => void changed.push([id, o.priority]),
+            },
     };
     expect(await reprioritizeChunks(queue, layout, 4, 'high')).toBe(2);
     expect(changed).toEqual([
