@@ -49,6 +49,13 @@ describe('vodforge ingest over a link that drops', () => {
     await writeFile(file, data);
     return { file, data };
   };
+  /** An ingest killed (SIGKILL) once half the file has gone through the proxy. */
+  const killedHalfway = async (proxy: { url: string; bytesUp(): number }, file: string, bytes: number): Promise<void> => {
+    const first = ingest(proxy.url, file);
+    await waitFor('half the master to go up', () => proxy.bytesUp() > bytes / 2, { intervalMs: 20 });
+    first.child.kill('SIGKILL');
+    await first.done;
+  };
   const states = async (): Promise<string[]> => readdir(path.join(cache, 'vodforge', 'uploads')).catch(() => []);
 
   beforeAll(async () => {
@@ -110,10 +117,7 @@ describe('vodforge ingest over a link that drops', () => {
     const { file, data } = await master('resume.bin', 24 * MIB);
     const proxy = await startCuttingProxy(base);
     try {
-      const first = ingest(proxy.url, file);
-      await waitFor('half the master to go up', () => proxy.bytesUp() > data.length / 2, { intervalMs: 20 });
-      first.child.kill('SIGKILL');
-      await first.done;
+      await killedHalfway(proxy, file, data.length);
       expect(await states()).toHaveLength(1);
       const sentBefore = proxy.bytesUp();
       const r = await ingest(proxy.url, file, '--resume').done;
@@ -135,10 +139,7 @@ describe('vodforge ingest over a link that drops', () => {
     const { file, data } = await master('changed.bin', 24 * MIB);
     const proxy = await startCuttingProxy(base);
     try {
-      const first = ingest(proxy.url, file);
-      await waitFor('half the master to go up', () => proxy.bytesUp() > data.length / 2, { intervalMs: 20 });
-      first.child.kill('SIGKILL');
-      await first.done;
+      await killedHalfway(proxy, file, data.length);
       // Same size and same first and last MiB (the same fingerprint), one byte different in what was sent.
       const fh = await open(file, 'r+');
       await fh.write(Buffer.from([(data[4 * MIB] ?? 0) ^ 0xff]), 0, 1, 4 * MIB);
