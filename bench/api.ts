@@ -38,8 +38,7 @@ import autocannon, { type Result } from 'autocannon';
 import { freePort, startRedisServer, stopChild, waitForPort } from '../orchestrator/runtime/children.ts';
 import sharp from 'sharp';
 import { makeMaster } from '../test/support/media.ts';
-import { startS3rver } from '../test/support/s3rver.ts';
-import { cliUpload, directUpload, writeGenerated } from './upload-paths.ts';
+import { cliUpload, directUploadToS3Api, uploadPathsReport, writeGenerated } from './upload-paths.ts';
 
 const BIN = fileURLToPath(new URL('../bin/vodforge.mjs', import.meta.url));
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -330,37 +329,7 @@ async function main(): Promise<void> {
     await fetch(`${api}/v1/titles/${cut.titleId}`, { method: 'DELETE', headers: AUTH });
 
     // Direct to the bucket: a second API, in S3 mode on s3rver, on the API's core.
-    const s3 = await startS3rver();
-    const s3DataDir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-api-s3-'));
-    const s3Port = await freePort();
-    const s3Api = spawn(
-      'taskset',
-      ['-c', '0', process.execPath, BIN, 'up', '--port', String(s3Port), '--host', '127.0.0.1', '--workers', '1', '--data-dir', s3DataDir],
-      {
-        env: {
-          ...process.env,
-          REDIS_URL: redis.url,
-          VF_PREFIX: 'bench-s3',
-          S3_BUCKET: s3.bucket,
-          S3_ENDPOINT: s3.endpoint,
-          S3_REGION: 'us-east-1',
-          S3_ACCESS_KEY_ID: 'S3RVER',
-          S3_SECRET_ACCESS_KEY: 'S3RVER',
-          LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-        },
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
-    let direct: Awaited<ReturnType<typeof directUpload>>;
-    try {
-      await waitForPort(s3Port, 60_000, s3Api);
-      const s3Key = (await readFile(path.join(s3DataDir, 'admin.key'), 'utf8')).trim();
-      direct = await directUpload(`http://127.0.0.1:${s3Port}`, s3Key, s3Api.pid ?? -1, bigFile, UPLOAD_BYTES, bigSha);
-    } finally {
-      await stopChild(s3Api, 20_000);
-      await s3.stop();
-      await rm(s3DataDir, { recursive: true, force: true });
-    }
+    const direct = await directUploadToS3Api(redis.url, bigFile, UPLOAD_BYTES, bigSha);
 
     console.log(
       `bench:api: API pid ${apiPid} on core(s) ${affinity ?? '?'}; autocannon ${pinnedSelf ? 'on core 1' : 'unpinned'}; ` +
@@ -409,23 +378,8 @@ async function main(): Promise<void> {
         `peak sampled ${peakSampled.toFixed(0)} MB, VmHWM ${peakReset ? 'over the upload' : 'since start'} ${after.hwm.toFixed(0)} MB ` +
         `(×${(after.hwm / TARGET_RSS_MB).toFixed(2)} of ${TARGET_RSS_MB} MB)`,
     );
-    const gib = (UPLOAD_BYTES / 1024 ** 3).toFixed(2);
-    const mib = (n: number): string => (n / 1024 ** 2).toFixed(0);
-    const bytesRatio = cut.bytesSent / uncut.bytesSent;
-    const timeRatio = cut.wallS / uncut.wallS;
-    console.log(
-      `resumable upload ${gib} GiB by \`vodforge ingest\` (tus, 16 MiB checksummed chunks) through a counting proxy: ` +
-        `uncut ${uncut.wallS.toFixed(1)} s, ${mib(uncut.bytesSent)} MiB sent (×${(uncut.bytesSent / UPLOAD_BYTES).toFixed(3)} of the file); ` +
-        `cut ${cut.cuts}× at ${cut.cutAt.map(mib).join('/')} MiB and resumed: ${cut.wallS.toFixed(1)} s ` +
-        `(×${timeRatio.toFixed(3)} of uncut, target < ${TARGET_RESUMED_TIME}), ${mib(cut.bytesSent)} MiB sent ` +
-        `(×${bytesRatio.toFixed(3)} of uncut, target < ${TARGET_RESUMED_BYTES}); titles ${uncut.line}/${cut.line} after the upload`,
-    );
-    console.log(
-      `direct-to-bucket upload ${gib} GiB (s3rver, 4 parts at a time PUT by the client): HTTP ${direct.status} in ${direct.wallS.toFixed(1)} s; ` +
-        `API RSS before ${direct.before.rssMB.toFixed(0)} MB, peak sampled ${direct.peakMB.toFixed(0)} MB, after ${direct.after.rssMB.toFixed(0)} MB; ` +
-        `API bytes read during it ${((direct.after.rchar - direct.before.rchar) / 1e6).toFixed(1)} MB ` +
-        `(×${((direct.after.rchar - direct.before.rchar) / UPLOAD_BYTES).toFixed(4)} of the upload)`,
-    );
+    for (const line of uploadPathsReport(UPLOAD_BYTES, uncut, cut, direct, { bytes: TARGET_RESUMED_BYTES, time: TARGET_RESUMED_TIME }))
+      console.log(line);
   } finally {
     if (child !== undefined) await stopChild(child, 20_000);
     await redis.stop();

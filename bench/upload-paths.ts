@@ -6,7 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, stopChild, waitForPort } from '../orchestrator/runtime/children.ts';
+import { startS3rver } from '../test/support/s3rver.ts';
 import { randomCuts, startCuttingProxy } from '../test/support/cutting-proxy.ts';
 
 const BIN = new URL('../bin/vodforge.mjs', import.meta.url).pathname;
@@ -162,4 +166,67 @@ export async function directUpload(
   } finally {
     clearInterval(timer);
   }
+}
+
+/** A second API in S3 mode (s3rver), on core 0 like the first: `file` uploaded to its bucket directly, and its figures. */
+export async function directUploadToS3Api(redisUrl: string, file: string, bytes: number, sha256: string): Promise<DirectUploadFigures> {
+  const s3 = await startS3rver();
+  const s3DataDir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-api-s3-'));
+  const s3Port = await freePort();
+  const s3Api = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, BIN, 'up', '--port', String(s3Port), '--host', '127.0.0.1', '--workers', '1', '--data-dir', s3DataDir],
+    {
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        VF_PREFIX: 'bench-s3',
+        S3_BUCKET: s3.bucket,
+        S3_ENDPOINT: s3.endpoint,
+        S3_REGION: 'us-east-1',
+        S3_ACCESS_KEY_ID: 'S3RVER',
+        S3_SECRET_ACCESS_KEY: 'S3RVER',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  try {
+    await waitForPort(s3Port, 60_000, s3Api);
+    const s3Key = (await readFile(path.join(s3DataDir, 'admin.key'), 'utf8')).trim();
+    return await directUpload(`http://127.0.0.1:${s3Port}`, s3Key, s3Api.pid ?? -1, file, bytes, sha256);
+  } finally {
+    await stopChild(s3Api, 20_000);
+    await s3.stop();
+    await rm(s3DataDir, { recursive: true, force: true });
+  }
+}
+
+/** bench:api's lines for the resumable and direct uploads, against the targets. */
+export function uploadPathsReport(
+  bytes: number,
+  uncut: CliUpload,
+  cut: CliUpload,
+  direct: DirectUploadFigures,
+  targets: { readonly bytes: number; readonly time: number },
+): string[] {
+  const lines: string[] = [];
+  const gib = (bytes / 1024 ** 3).toFixed(2);
+  const mib = (n: number): string => (n / 1024 ** 2).toFixed(0);
+  const bytesRatio = cut.bytesSent / uncut.bytesSent;
+  const timeRatio = cut.wallS / uncut.wallS;
+  lines.push(
+    `resumable upload ${gib} GiB by \`vodforge ingest\` (tus, 16 MiB checksummed chunks) through a counting proxy: ` +
+      `uncut ${uncut.wallS.toFixed(1)} s, ${mib(uncut.bytesSent)} MiB sent (×${(uncut.bytesSent / bytes).toFixed(3)} of the file); ` +
+      `cut ${cut.cuts}× at ${cut.cutAt.map(mib).join('/')} MiB and resumed: ${cut.wallS.toFixed(1)} s ` +
+      `(×${timeRatio.toFixed(3)} of uncut, target < ${targets.time}), ${mib(cut.bytesSent)} MiB sent ` +
+      `(×${bytesRatio.toFixed(3)} of uncut, target < ${targets.bytes}); titles ${uncut.line}/${cut.line} after the upload`,
+  );
+  lines.push(
+    `direct-to-bucket upload ${gib} GiB (s3rver, 4 parts at a time PUT by the client): HTTP ${direct.status} in ${direct.wallS.toFixed(1)} s; ` +
+      `API RSS before ${direct.before.rssMB.toFixed(0)} MB, peak sampled ${direct.peakMB.toFixed(0)} MB, after ${direct.after.rssMB.toFixed(0)} MB; ` +
+      `API bytes read during it ${((direct.after.rchar - direct.before.rchar) / 1e6).toFixed(1)} MB ` +
+      `(×${((direct.after.rchar - direct.before.rchar) / bytes).toFixed(4)} of the upload)`,
+  );
+  return lines;
 }
