@@ -118,7 +118,6 @@ function predictionCheck(
   d: MeasureRungsJobData,
   durationS: number,
 ): { code: string; message: string } | undefined {
-  if (d.checkWindows === undefined || d.checkWindows.length === 0) return undefined;
   const misses = predictionMisses(
     ladder.map((r, i) => ({ width: r.width, height: r.height, predictedPsnrDb: r.predictedPsnrDb, checkedPsnrDb: checked[i]?.psnrY })),
   );
@@ -144,12 +143,12 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     );
     const quality = rungMeans(perWindow, presentation.video.length);
     const renditions = withMeasuredQuality(title.renditions ?? [], quality);
-    const warning = predictionCheck(
-      title.ladder ?? [],
-      rungMeans(perWindow.slice(d.windows.length), presentation.video.length),
-      d,
-      title.probe?.durationS ?? NaN,
-    );
+    // Only where the samples did not look: a title with no such stretch (fixed ladder, short) has no check.
+    const checked = perWindow.slice(d.windows.length);
+    const warning =
+      checked.length === 0
+        ? undefined
+        : predictionCheck(title.ladder ?? [], rungMeans(checked, presentation.video.length), d, title.probe?.durationS ?? NaN);
     const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, {
       renditions,
       rungQuality: { status: 'measured', frames, frameStep: QUALITY_FRAME_STEP },
