@@ -273,7 +273,12 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
 export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps }) => {
   const d = job.data;
   if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
-  const values = Object.values(await job.getChildrenValues()) as (WindowPoints | SampleFailure | { skipped: true })[];
+  // In the order of the sample jobs' keys, not of their completion (the order Redis kept them
+  // in): the points, and the float sums over windows, must not depend on which job ended first.
+  const children = await job.getChildrenValues();
+  const values = Object.keys(children)
+    .sort()
+    .map((k) => children[k]) as (WindowPoints | SampleFailure | { skipped: true })[];
   const windows = values.filter((v): v is WindowPoints => 'points' in v);
   const failures = values.filter((v): v is SampleFailure => 'failed' in v).map((v) => v.failed);
   const sampledS = d.windows.reduce((s, w) => s + w.durationS, 0);
