@@ -1,5 +1,6 @@
 import type { RdPoint } from './types.ts';
 import type { RateQualityPoint } from './bd-rate.ts';
+import { pooledPsnrDb } from './pooled-psnr.ts';
 
 /** The rate-quality points one sample window produced, and the share of the title it stands for. */
 export interface WindowPoints {
@@ -9,18 +10,19 @@ export interface WindowPoints {
 
 /**
  * One title-level point per (size, CRF): bitrate and quality averaged over the windows,
- * each window weighted by the share of the title it represents.
+ * each window weighted by the share of the title it represents; PSNR pooled in MSE
+ * (`pooledPsnrDb`), as the title's own figure is.
  */
 export function aggregateWindows(windows: readonly WindowPoints[]): RdPoint[] {
-  const acc = new Map<string, { p: RdPoint; w: number; rate: number; psnr: number; ssim: number }>();
+  const acc = new Map<string, { p: RdPoint; w: number; rate: number; psnr: { psnrDb: number; weight: number }[]; ssim: number }>();
   for (const win of windows) {
     if (!(win.weight > 0)) continue;
     for (const p of win.points) {
       const key = `${p.width}x${p.height}@${p.crf}`;
-      const a = acc.get(key) ?? { p, w: 0, rate: 0, psnr: 0, ssim: 0 };
+      const a = acc.get(key) ?? { p, w: 0, rate: 0, psnr: [], ssim: 0 };
       a.w += win.weight;
       a.rate += win.weight * p.bitrateKbps;
-      a.psnr += win.weight * p.psnrY;
+      a.psnr.push({ psnrDb: p.psnrY, weight: win.weight });
       a.ssim += win.weight * p.ssim;
       acc.set(key, a);
     }
@@ -30,7 +32,7 @@ export function aggregateWindows(windows: readonly WindowPoints[]): RdPoint[] {
     height: a.p.height,
     crf: a.p.crf,
     bitrateKbps: a.rate / a.w,
-    psnrY: a.psnr / a.w,
+    psnrY: pooledPsnrDb(a.psnr),
     ssim: a.ssim / a.w,
   }));
 }

@@ -57,19 +57,20 @@ export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): P
 
 /**
  * PSNR-Y over the windows a title reports it measured, combined as the report combines them
- * (each window's figure weighted by its length).
+ * (each window's MSE weighted by its length, as one run over all their frames pools them).
  */
 export async function plainPsnrYOver(
   input: PlainPsnrInput,
   frames: readonly { startFrame: number; endFrame: number }[],
   step: number,
 ): Promise<number> {
-  let sum = 0;
+  // Pooled in MSE, written out here rather than imported: this is the second instrument.
+  let mse = 0;
   let weight = 0;
   for (const f of frames) {
     const w = f.endFrame - f.startFrame;
-    sum += (await plainPsnrY(input, { ...f, step })) * w;
+    mse += w * 10 ** (-(await plainPsnrY(input, { ...f, step })) / 10);
     weight += w;
   }
-  return sum / weight;
+  return -10 * Math.log10(mse / weight);
 }

@@ -6,6 +6,7 @@ import { countListedFrames, parseQualityStats, type QualitySummary } from './par
 import type { ActiveArea } from '../../ffmpeg/probe.ts';
 import type { FrameRange, FrameTimeline } from '../../ffmpeg/source-frames.ts';
 import { AlignmentCheckError, FrameCountMismatchError } from './errors.ts';
+import { pooledPsnrDb } from '../../ladder/pooled-psnr.ts';
 
 /**
  * Frames compared with the master: one in this many, for the samples and for the packaged
@@ -92,12 +93,12 @@ export function assertAligned(q: QualitySummary, window: Required<FrameRange>): 
   if (!(q.psnrY > SELF_CHECK_MIN.psnrY && q.ssim > SELF_CHECK_MIN.ssim)) throw new AlignmentCheckError(window, q.psnrY, q.ssim);
 }
 
-/** Duration-weighted mean over windows (PSNR averaged in dB, as the per-window figures are). */
+/** Duration-weighted mean over windows, PSNR pooled in MSE as one run over all their frames would give it. */
 export function meanQuality(results: readonly { q: QualitySummary; weight: number }[]): QualitySummary {
   const w = results.reduce((s, r) => s + r.weight, 0);
   if (!(w > 0)) throw new Error('no quality measurements to average');
   return {
-    psnrY: results.reduce((s, r) => s + r.q.psnrY * r.weight, 0) / w,
+    psnrY: pooledPsnrDb(results.map((r) => ({ psnrDb: r.q.psnrY, weight: r.weight }))),
     ssim: results.reduce((s, r) => s + r.q.ssim * r.weight, 0) / w,
   };
 }
