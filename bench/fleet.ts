@@ -7,7 +7,7 @@
  * measured times, bench/fleet-projection.ts computes the critical path of a 2-hour 1080p title
  * on fleets of 1 to 200 one-core workers.
  */
-import { SAMPLE_OPTIONS } from '../workers/jobs/ladder-analysis.ts';
+import { sampleOptions } from '../workers/jobs/ladder-analysis.ts';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,7 +39,7 @@ const PROJECTED = [1, 10, 50, 100, 200];
 const TITLE_S = 7200;
 const TARGET = { workers: 100, minutes: 10 };
 /** The analysis' sampling, as the sample jobs use it. */
-const SAMPLING = SAMPLE_OPTIONS;
+const SAMPLING = sampleOptions(DEFAULT_ENCODE_SETTINGS);
 
 /** A title of `durationS` as the pipeline chunks it. */
 const shape = (durationS: number, frameRate = { num: 30, den: 1 }): TitleShape => ({

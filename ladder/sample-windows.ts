@@ -20,6 +20,13 @@ export interface SampleWindowInput {
    * keyframes). @defaultValue a regular grid of window lengths, plus every scene cut
    */
   readonly candidateStartsS?: readonly number[];
+  /**
+   * Entry `i`: bits the master spent on [i, i+1) s (its packets, read without decoding). The
+   * master's encoder measured each second's complexity at full resolution, grain included,
+   * which SI/TI on a downscaled scan cannot see; a constant-rate master carries no variety here
+   * and the feature then counts for nothing. May be shorter than the title, or empty.
+   */
+  readonly bitsPerSecond?: readonly number[];
 }
 
 export interface SampleWindowOptions {
@@ -67,11 +74,22 @@ export interface SampleWindow {
   readonly weight: number;
 }
 
+/**
+ * Length of a sample window for an encode whose keyframes are `gopS` apart: the fewest whole
+ * GOPs lasting at least `minS`. A window of whole GOPs spends the title's share of its bits on
+ * keyframes, where a 3 s window of 2 s GOPs starts two and overstates the rate; `minS` leaves
+ * x264's lookahead and rate control room to settle. Pure.
+ */
+export function gopWindowS(gopS: number, minS = 2): number {
+  const gop = expectNumber('gopS', gopS, { above: 0 });
+  return gop * Math.max(1, Math.ceil(expectNumber('minS', minS, { above: 0 }) / gop - 1e-9));
+}
+
 interface Span {
   readonly startS: number;
   readonly durationS: number;
-  /** Normalised SI, TI and timeline position, each 0..1 (feature distance space). */
-  readonly f: readonly [number, number, number];
+  /** Normalised SI, TI, master bits (log) and timeline position, each 0..1 (feature distance space). */
+  readonly f: readonly [number, number, number, number];
   readonly meanSi: number | undefined;
   readonly meanTi: number | undefined;
 }
@@ -79,7 +97,7 @@ interface Span {
 /**
  * Chooses which parts of a title to encode as rate-quality samples: the first window is the
  * most typical part (closest to the title's mean SI/TI), each next one the part least like
- * those chosen so far (farthest-point sampling in SI, TI and time), so windows cover the
+ * those chosen so far (farthest-point sampling in SI, TI, the master's bits per second and time), so windows cover the
  * title's variety and spread over its timeline. Candidates start on a regular grid and at
  * every scene cut, so a shot shorter than the grid can still be picked. Windows never
  * overlap; total length is bounded by `maxShare` and `maxTotalS`.
@@ -105,12 +123,13 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
       ti: expectNumber(`sitiPerSecond[${k}].ti`, e.ti, { min: 0 }),
     };
   });
+  const bits = expectArray('bitsPerSecond', i.bitsPerSecond ?? []).map((b, k) => expectNumber(`bitsPerSecond[${k}]`, b, { min: 0 }));
 
   const budgetS = Math.min(maxShare * durationS, maxTotalS);
   const lengthS = Math.min(durationS, budgetS >= windowS ? windowS : Math.max(budgetS, minWindowS));
   const count = Math.max(1, Math.floor(budgetS / lengthS + 1e-9));
 
-  const describe = describer(siti, durationS, timelineWeight);
+  const describe = describer(siti, bits, durationS, timelineWeight);
   const lastStart = durationS - lengthS;
   const given = expectArray('candidateStartsS', i.candidateStartsS ?? [])
     .map((c, k) => expectNumber(`candidateStartsS[${k}]`, c))
@@ -187,6 +206,7 @@ function farthestPoints(
 /** Builds spans with features normalised over the whole title. */
 function describer(
   siti: readonly (SitiSecond | null)[],
+  bits: readonly number[],
   durationS: number,
   timelineWeight: number,
 ): (startS: number, lengthS: number) => Span {
@@ -205,6 +225,11 @@ function describer(
   // Seconds without SI/TI (not scanned, or a truncated analysis) count as typical of the title.
   const typicalSi = siScale(mean((s) => s.si));
   const typicalTi = tiScale(mean((s) => s.ti));
+  // Bit rates compare by ratio (log), and the typical one is the title's mean rate: a title's
+  // bitrate and its MSE are means over its seconds, so its hard seconds weigh in full.
+  const rates = bits.flatMap((b, sec) => (sec < durationS && b > 0 ? [b / Math.min(1, durationS - sec)] : []));
+  const rateScale = scale(rates.map(Math.log2));
+  const typicalRate = rates.length === 0 ? 0 : rateScale(Math.log2(rates.reduce((a, b) => a + b, 0) / rates.length));
 
   return (startS, lengthS) => {
     const endS = startS + lengthS;
@@ -221,15 +246,36 @@ function describer(
     }
     const meanSi = covered > 0 ? si / covered : undefined;
     const meanTi = covered > 0 ? ti / covered : undefined;
+    const rate = spanRate(bits, startS, endS, durationS);
     const centre = (startS + lengthS / 2) / durationS;
     return {
       startS,
       durationS: lengthS,
-      f: [meanSi === undefined ? typicalSi : siScale(meanSi), meanTi === undefined ? typicalTi : tiScale(meanTi), centre * timelineWeight],
+      f: [
+        meanSi === undefined ? typicalSi : siScale(meanSi),
+        meanTi === undefined ? typicalTi : tiScale(meanTi),
+        rate === undefined ? typicalRate : rateScale(Math.log2(rate)),
+        centre * timelineWeight,
+      ],
       meanSi,
       meanTi,
     };
   };
+}
+
+/** The master's mean bit rate over [startS, endS), from whole-second counts; undefined where none is known. */
+function spanRate(bits: readonly number[], startS: number, endS: number, durationS: number): number | undefined {
+  let sum = 0;
+  let covered = 0;
+  for (let sec = Math.floor(startS); sec < endS && sec < bits.length && sec < durationS; sec++) {
+    const b = bits[sec]!;
+    const length = Math.min(1, durationS - sec);
+    const overlap = Math.min(endS, sec + 1) - Math.max(startS, sec);
+    if (overlap <= 0 || !(b > 0)) continue;
+    sum += (b / length) * overlap;
+    covered += overlap;
+  }
+  return covered > 0 ? sum / covered : undefined;
 }
 
 function distance(a: readonly number[], b: readonly number[]): number {

@@ -8,9 +8,10 @@ import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../measure/qu
 import type { QualitySummary } from '../measure/parse.ts';
 import { framesOf, timelineOf } from '../../ffmpeg/source-frames.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
-import { chooseSampleWindows, type SitiSecond } from '../../ladder/sample-windows.ts';
+import { chooseSampleWindows, gopWindowS, type SampleWindowOptions, type SitiSecond } from '../../ladder/sample-windows.ts';
+import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
-import { keyframeTimes } from '../measure/keyframes.ts';
+import { packetIndex } from '../measure/keyframes.ts';
 import { sampleSizes, splitSizes } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { viewerMinimums } from '../../ladder/per-title-options.ts';
@@ -46,8 +47,16 @@ export const SAMPLE_CRFS: readonly number[] = [20, 27, 34];
  */
 const PER_TITLE_OPTIONS = { hullToleranceDb: 100, minBitrateKbps: 16 } as const;
 
-/** Share of the title sample-encoded, and the window length: keeps analysis near a tenth of the encode. */
-export const SAMPLE_OPTIONS = { windowS: 3, minWindowS: 2, maxShare: 0.05, maxTotalS: 60 } as const;
+/** Share of the title sample-encoded, at most: keeps the analysis near a tenth of the encode. */
+export const SAMPLE_SHARE = { maxShare: 0.05, maxTotalS: 60 } as const;
+
+/** How a title is sampled under `settings`: windows of whole GOPs (`gopWindowS`), no shorter. */
+export function sampleOptions(
+  settings: Pick<EncodeSettings, 'gopS'>,
+): Required<Pick<SampleWindowOptions, 'windowS' | 'minWindowS'>> & typeof SAMPLE_SHARE {
+  const windowS = gopWindowS(settings.gopS);
+  return { windowS, minWindowS: windowS, ...SAMPLE_SHARE };
+}
 
 /** Inputs per scan process when the title is scanned in bursts. */
 const BURSTS_PER_PROCESS = 40;
@@ -124,20 +133,20 @@ export async function startLadderAnalysis(
 ): Promise<{ samples: number }> {
   const startedAtMs = Date.now();
   const location = await deps.store.readableLocation(source.sourceKey);
-  const bursts = planScanBursts(
-    { durationS: probe.durationS, keyframesS: await keyframeTimes(location, probe.video.startTimeS, signal) },
-    { burstS: SAMPLE_OPTIONS.windowS },
-  );
+  const sampling = sampleOptions(deps.settings);
+  const packets = await packetIndex(location, probe.video.startTimeS, signal);
+  const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: sampling.windowS });
   const scan = await scanTitle(deps, source.titleId, location, probe, bursts, signal);
   const windows = chooseSampleWindows(
     {
       durationS: probe.durationS,
       sceneCutsS: scan.sceneCutsS,
       sitiPerSecond: scan.sitiPerSecond,
+      bitsPerSecond: packets.bitsPerSecond,
       // Windows start where a burst was scanned: described by it, and on a keyframe.
       ...(bursts === undefined ? {} : { candidateStartsS: bursts.map((b) => b.startS) }),
     },
-    SAMPLE_OPTIONS,
+    sampling,
   );
   // The source's own size and the fixed ladder's sizes (capped at the source) are the
   // candidates, thinned to steps of 1.3x: a 720x528 master whose fixed ladder stops at 432p

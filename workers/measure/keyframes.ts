@@ -8,23 +8,41 @@ import { runProbe } from '../../ffmpeg/run.ts';
  */
 export const KEYFRAME_SEEK_NUDGE_S = 2e-6;
 
-/** Key packets' presentation times from `-show_entries packet=pts_time,flags -of csv=p=0`, ascending. */
-export function parseKeyPackets(csv: string): number[] {
-  const out: number[] = [];
+/** What the master's video packets say without decoding anything: where its keyframes are, and how many bits each second took. */
+export interface PacketIndex {
+  /** Key packets' presentation times, ascending. */
+  readonly keyframesS: readonly number[];
+  /**
+   * Entry `i`: bits of the packets whose presentation time falls in [i, i+1) s from `originS`.
+   * The master's own encoder spent them at full resolution: a measure of each second's
+   * coding complexity (grain, motion, detail) that a downscaled scan cannot see.
+   */
+  readonly bitsPerSecond: readonly number[];
+}
+
+/** Packets from `-show_entries packet=pts_time,size,flags -of csv=p=0`; times are shifted by `-originS`. */
+export function parsePackets(csv: string, originS = 0): PacketIndex {
+  const keyframesS: number[] = [];
+  const bitsPerSecond: number[] = [];
   for (const line of csv.split('\n')) {
-    const [pts, flags] = line.trim().split(',');
-    if (flags === undefined || !flags.includes('K')) continue;
-    const t = Number(pts);
-    if (Number.isFinite(t)) out.push(t);
+    const [pts, size, flags] = line.trim().split(',');
+    const t = Number(pts) - originS;
+    if (pts === undefined || pts === '' || !Number.isFinite(t)) continue;
+    if (flags?.includes('K') === true) keyframesS.push(t);
+    const bytes = Number(size);
+    if (t < 0 || !Number.isFinite(bytes)) continue;
+    const sec = Math.floor(t);
+    for (let k = bitsPerSecond.length; k <= sec; k++) bitsPerSecond.push(0);
+    bitsPerSecond[sec]! += bytes * 8;
   }
-  return out.sort((a, b) => a - b);
+  return { keyframesS: keyframesS.sort((a, b) => a - b), bitsPerSecond };
 }
 
 /**
- * The master's keyframes in title time (seconds from the first video frame), nudged so an
- * input seek there lands on the keyframe itself. Reads packets only (no decode).
+ * The master's packet index in title time (seconds from the first video frame), keyframes
+ * nudged so an input seek there lands on the keyframe itself. Reads packets only (no decode).
  */
-export async function keyframeTimes(location: string, videoStartS: number, signal?: AbortSignal): Promise<number[]> {
+export async function packetIndex(location: string, videoStartS: number, signal?: AbortSignal): Promise<PacketIndex> {
   const { stdout } = await runProbe(
     [
       '-v',
@@ -32,7 +50,7 @@ export async function keyframeTimes(location: string, videoStartS: number, signa
       '-select_streams',
       'v:0',
       '-show_entries',
-      'packet=pts_time,flags',
+      'packet=pts_time,size,flags',
       '-of',
       'csv=p=0',
       ...masterInputOptions(location),
@@ -40,7 +58,13 @@ export async function keyframeTimes(location: string, videoStartS: number, signa
     ],
     signal === undefined ? {} : { signal },
   );
-  return parseKeyPackets(stdout).map((t) => t - videoStartS + KEYFRAME_SEEK_NUDGE_S);
+  const index = parsePackets(stdout, videoStartS);
+  return { ...index, keyframesS: index.keyframesS.map((t) => t + KEYFRAME_SEEK_NUDGE_S) };
+}
+
+/** The master's keyframes in title time, nudged for seeking (see {@link packetIndex}). */
+export async function keyframeTimes(location: string, videoStartS: number, signal?: AbortSignal): Promise<number[]> {
+  return [...(await packetIndex(location, videoStartS, signal)).keyframesS];
 }
 
 /** Packets decoded to find a file's first frame: enough for any B-frame delay an encoder uses. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LadderArgumentError } from '../../../ladder/errors.ts';
-import { chooseSampleWindows, type SampleWindow, type SitiSecond } from '../../../ladder/sample-windows.ts';
+import { chooseSampleWindows, gopWindowS, type SampleWindow, type SitiSecond } from '../../../ladder/sample-windows.ts';
 
 const flat = (seconds: number): SitiSecond[] => Array.from({ length: seconds }, () => ({ si: 40, ti: 5 }));
 
@@ -124,9 +124,44 @@ describe('chooseSampleWindows: coverage', () => {
     expect(windows.filter((w) => w.startS >= 300).length).toBeGreaterThan(3);
   });
 
+  it('sees what the scan cannot: a stretch on which the master spent 8x the bits gets a window of its own', () => {
+    // Grain vanishes in the scan's 160 px picture, so SI/TI are flat; the master's encoder saw it.
+    const bitsPerSecond = Array.from({ length: 600 }, (_, sec) => (sec >= 200 && sec < 260 ? 8e6 : 1e6));
+    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: flat(600), bitsPerSecond });
+    const grainy = windows.filter((w) => w.startS >= 200 && w.startS + w.durationS <= 260);
+    expect(grainy.length).toBeGreaterThan(0);
+    // The grainy minute is a tenth of the title: its windows stand for about that much of it.
+    expect(grainy.reduce((s, w) => s + w.weight, 0)).toBeCloseTo(0.1, 1);
+  });
+
+  it("puts a single window at the title's mean rate, where its hard half weighs in full", () => {
+    // Half at 1 Mbit/s, half at 9: the title's rate is 5, nearer the hard half on a log scale.
+    const bitsPerSecond = Array.from({ length: 40 }, (_, sec) => (sec < 20 ? 1e6 : 9e6));
+    const windows = chooseSampleWindows({ durationS: 40, sitiPerSecond: flat(40), bitsPerSecond });
+    expect(windows).toHaveLength(1);
+    expect(windows[0]!.startS).toBeGreaterThanOrEqual(20);
+  });
+
+  it('counts a constant-rate master for nothing', () => {
+    const input = { durationS: 600, sitiPerSecond: withBurst(600, 221, 231) };
+    expect(chooseSampleWindows({ ...input, bitsPerSecond: Array.from({ length: 600 }, () => 4e6) })).toEqual(chooseSampleWindows(input));
+  });
+
   it('is deterministic', () => {
     const input = { durationS: 600, sceneCutsS: [12.3, 99.9, 400], sitiPerSecond: withBurst(600, 100, 130) };
     expect(chooseSampleWindows(input)).toEqual(chooseSampleWindows(input));
+  });
+});
+
+describe('gopWindowS', () => {
+  it('is the fewest whole GOPs lasting at least the minimum', () => {
+    expect(gopWindowS(2)).toBe(2);
+    expect(gopWindowS(1)).toBe(2);
+    expect(gopWindowS(1.5)).toBe(3);
+    expect(gopWindowS(0.5)).toBe(2);
+    expect(gopWindowS(6)).toBe(6);
+    expect(gopWindowS(2, 3)).toBe(4);
+    expect(() => gopWindowS(0)).toThrow(LadderArgumentError);
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planScanBursts } from '../../../ladder/scan-bursts.ts';
 import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
-import { parseKeyPackets } from '../../../workers/measure/keyframes.ts';
+import { parsePackets } from '../../../workers/measure/keyframes.ts';
 
 describe('planScanBursts', () => {
   it('scans a short title whole, and any title whose keyframes are unknown', () => {
@@ -60,8 +60,17 @@ describe('chooseSampleWindows over a sparse scan', () => {
   });
 });
 
-describe('parseKeyPackets', () => {
+describe('parsePackets', () => {
   it('keeps key packets only, in presentation order, and skips unreadable times', () => {
-    expect(parseKeyPackets('0.000000,K_\n0.080000,__\nN/A,K_\n10.040000,K_\n9.960000,K_\n\n')).toEqual([0, 9.96, 10.04]);
+    expect(parsePackets('0.000000,100,K_\n0.080000,50,__\nN/A,10,K_\n10.040000,7,K_\n9.960000,9,K_\n\n').keyframesS).toEqual([
+      0, 9.96, 10.04,
+    ]);
+  });
+
+  it('counts the bits of each second of title time, from the origin given', () => {
+    const csv = ['1.000000,1000,K_', '1.500000,500,__', '2.250000,250,__', '3.999000,125,__', '0.900000,99,__'].join('\n');
+    // Origin 1 s: the packet at 0.9 s lies before the title's first frame and counts nowhere.
+    expect(parsePackets(csv, 1).bitsPerSecond).toEqual([1500 * 8, 250 * 8, 125 * 8]);
+    expect(parsePackets('').bitsPerSecond).toEqual([]);
   });
 });
