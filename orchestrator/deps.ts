@@ -8,7 +8,7 @@ import type {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { ChunkQueue } from '../pipeline/graph.ts';
+import type { ChunkQueue, TurnQueue } from '../pipeline/graph.ts';
 import type { Redis } from 'ioredis';
 import type { ObjectStore } from '../storage/port.ts';
 import type { TitleStore } from '../titles/store.ts';
@@ -25,7 +25,7 @@ import type { UploadService } from './uploads/service.ts';
  * the app's factory.
  */
 /** Where a route queues a job: the upload queues a title's first (see pipeline/graph.ts). */
-export interface JobQueue extends ChunkQueue {
+export interface JobQueue extends ChunkQueue, TurnQueue {
   add(name: string, data: unknown, opts?: JobsOptions): Promise<unknown>;
   /** Ids of the jobs in these states (BullMQ `Queue.getRanges`): the titles' places in the queue. */
   getRanges(types: ('wait' | 'prioritized')[], start?: number, end?: number, asc?: boolean): Promise<string[]>;

@@ -15,6 +15,7 @@ import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
 import type { TitlePriority } from '../titles/model.ts';
 import { DEFAULT_JOB_OPTIONS } from './queue.ts';
 import { chunkRound } from './chunks.ts';
+import { uploaderTurns } from './fair-share.ts';
 import {
   jobIds,
   type ArtworkJobData,
@@ -101,6 +102,70 @@ export async function reprioritizeChunks(
     if (job === undefined || (await job.getState()) !== 'prioritized') continue;
     await job.changePriority({ priority: chunkPriority(roundOf(job.data), priority) });
     moved += 1;
+  }
+  return moved;
+}
+
+/** A queue as far as the turns between uploaders go (BullMQ's `Queue`: its prioritised jobs, with their data). */
+export interface TurnQueue {
+  getPrioritized(
+    start?: number,
+    end?: number,
+  ): Promise<
+    {
+      readonly id?: string | undefined;
+      readonly name: string;
+      readonly data: unknown;
+      readonly priority: number;
+      readonly timestamp: number;
+      changePriority(opts: { priority: number }): Promise<void>;
+    }[]
+  >;
+}
+
+/** The uploader of titles created without an API key (auth off): one team. */
+export const ANONYMOUS_UPLOADER = 'anonymous';
+
+/**
+ * Gives `uploader`'s waiting chunks of class `priority` their turns (`uploaderTurns`), once
+ * the chunks of the titles in `arriving` are queued. A chunk a worker took meanwhile keeps its
+ * place. Returns how many chunks moved.
+ */
+export async function shareTurns(
+  queue: TurnQueue,
+  uploader: string,
+  priority: TitlePriority,
+  arriving: ReadonlySet<string>,
+): Promise<number> {
+  const base = PRIORITIES.chunkBase[priority];
+  const jobs = (await queue.getPrioritized(0, -1)).filter((j) => {
+    if (j.name !== 'encode-chunk' || j.priority < base || j.priority >= base + PRIORITIES.chunksPerClass) return false;
+    return ((j.data as EncodeChunkJobData).uploader ?? ANONYMOUS_UPLOADER) === uploader;
+  });
+  const byId = new Map(jobs.map((j) => [j.id ?? '', j]));
+  const turns = uploaderTurns(
+    jobs.map((j) => {
+      const d = j.data as EncodeChunkJobData;
+      return {
+        id: j.id ?? '',
+        titleId: d.layout.titleId,
+        round: roundOf(d),
+        index: d.chunk.index,
+        queuedAtMs: j.timestamp,
+        turn: j.priority - base,
+      };
+    }),
+    arriving,
+  );
+  let moved = 0;
+  for (const [id, turn] of turns) {
+    try {
+      await byId.get(id)?.changePriority({ priority: base + Math.min(turn, PRIORITIES.chunksPerClass - 1) });
+      moved += 1;
+    } catch (err) {
+      // Done and removed since it was read (a chunk a worker took keeps its place unharmed).
+      if (!/Missing key/.test((err as Error).message)) throw err;
+    }
   }
   return moved;
 }

@@ -94,6 +94,8 @@ export interface EncodeChunkJobData {
   readonly settings: EncodeSettings;
   /** `VideoInfo.activeArea`: the bars are cropped before the rungs are scaled. */
   readonly crop?: ActiveArea;
+  /** The API key that created the title (`Title.uploader`): teams take turns on the fleet (`shareTurns`). */
+  readonly uploader?: string;
 }
 
 /** One audio stream of the master, encoded once into its renditions. */

@@ -144,6 +144,8 @@ export interface Title {
   readonly chunkCount?: number;
   /** How urgently its chunks are encoded. @defaultValue 'normal' */
   readonly priority?: TitlePriority;
+  /** Id of the API key that created it: teams sharing a fleet take turns. Absent when auth is off. */
+  readonly uploader?: string;
   /**
    * `<sha>-<settings>` of the encode in flight or published: its chunk jobs' ids derive from it,
    * so a change of priority can find them.

@@ -19,7 +19,7 @@ import { timelineOf, type JobSpan } from '../../titles/timeline.ts';
 import { canonicalTag } from '../../packaging/language.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
-import { reprioritizeChunks } from '../../pipeline/graph.ts';
+import { ANONYMOUS_UPLOADER, reprioritizeChunks, shareTurns } from '../../pipeline/graph.ts';
 import { encodeLayout } from '../../pipeline/types.ts';
 import { queuePlaces, readQueueOrder, type QueuePlace } from '../../pipeline/queue-place.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
@@ -155,6 +155,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       const choices = {
         ...(audioChoices === undefined ? {} : { audioChoices }),
         ...(req.body.priority === undefined ? {} : { priority: req.body.priority }),
+        ...(req.apiKey === undefined ? {} : { uploader: req.apiKey.id }),
       };
       if (sourceKey === undefined) {
         const t = await titles.create(id, name, 'uploading', choices);
@@ -264,6 +265,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       await titles.update(id, { priority });
       if (t.encodeVersion !== undefined && t.chunkCount !== undefined) {
         await reprioritizeChunks(jobs, encodeLayout(id, t.source?.key ?? '', t.encodeVersion), t.chunkCount, priority);
+        await shareTurns(jobs, t.uploader ?? ANONYMOUS_UPLOADER, priority, new Set([id]));
       }
       const after = await titles.get(id);
       if (after === undefined) throw new HttpErrors.TitleNotFound(id);

@@ -131,6 +131,8 @@ export async function startWorker(
   const titles = new TitleStore(producer, config.prefix);
   const flow = createFlowProducer(producer, config.prefix);
   flow.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
+  const queue = createQueue(producer, config.prefix);
+  queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
   const { worker, cancelTitle, handBackAll } = createWorker(
     connection,
     config.prefix,
@@ -138,6 +140,7 @@ export async function startWorker(
       store,
       titles,
       flow,
+      queue,
       queueName: QUEUE_NAME,
       settings: config.settings,
       ladderPolicy: config.ladderPolicy,
@@ -160,6 +163,7 @@ export async function startWorker(
       if (force) await handBackAll();
       await worker.close(force);
       await flow.close();
+      await queue.close();
       connection.disconnect();
       producer.disconnect();
     },

@@ -108,6 +108,7 @@ describe('a chunk job delivered twice at once', () => {
       store: stack.api.store,
       titles: new TitleStore(conn, stack.config.prefix),
       flow,
+      queue,
       queueName: QUEUE_NAME,
       settings: stack.config.settings,
       ladderPolicy: 'fixed',

@@ -4,14 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { Redis } from 'ioredis';
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeMaster } from '../support/media.ts';
 import { ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
 import { TitleStore } from '../../titles/store.ts';
 import { createObjectStore } from '../../storage/index.ts';
-import { createFlowProducer, QUEUE_NAME } from '../../pipeline/queue.ts';
+import { createFlowProducer, createQueue, QUEUE_NAME } from '../../pipeline/queue.ts';
 import { measureRungsHandler } from '../../workers/jobs/measure-rungs.ts';
 import type { WorkerDeps } from '../../workers/jobs/context.ts';
 import type { MeasureRungsJobData } from '../../pipeline/types.ts';
@@ -24,6 +24,7 @@ describe('measure-rungs after publication', () => {
   let stack: TestStack;
   let redis: Redis;
   let deps: WorkerDeps;
+  let queue: Queue | undefined;
   let titleId: string;
   let outputPrefix: string;
 
@@ -50,10 +51,12 @@ describe('measure-rungs after publication', () => {
     redis = new Redis(stack.redis.url);
     const titles = new TitleStore(redis, stack.config.prefix);
     outputPrefix = (await titles.get(titleId))?.outputPrefix ?? '';
+    queue = createQueue(redis, stack.config.prefix);
     deps = {
       store: await createObjectStore(stack.config.storage),
       titles,
       flow: createFlowProducer(redis, stack.config.prefix),
+      queue,
       queueName: QUEUE_NAME,
       settings: stack.config.settings,
       ladderPolicy: 'fixed',
@@ -64,6 +67,7 @@ describe('measure-rungs after publication', () => {
 
   afterAll(async () => {
     await deps?.flow.close();
+    await queue?.close();
     redis?.disconnect();
     await stack?.close();
   });

@@ -1,5 +1,6 @@
 import { redactError, type Redact } from '../../observability/redact.ts';
 import { UnrecoverableError, type Job, type FlowProducer } from 'bullmq';
+import type { TurnQueue } from '../../pipeline/graph.ts';
 import type { ObjectStore } from '../../storage/port.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
@@ -17,6 +18,8 @@ export interface WorkerDeps {
   readonly store: ObjectStore;
   readonly titles: TitleStore;
   readonly flow: FlowProducer;
+  /** The queue itself, to give an uploader's waiting chunks their turns (`shareTurns`). */
+  readonly queue: TurnQueue;
   readonly queueName: string;
   readonly settings: EncodeSettings;
   /** How ladders are chosen: measured per title (default), or Apple's fixed ladder. */

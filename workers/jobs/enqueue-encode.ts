@@ -4,7 +4,7 @@ import { activeCodedSize, audioStreamsOf, type ProbeResult } from '../../ffmpeg/
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../titles/model.ts';
-import { encodeFlow } from '../../pipeline/graph.ts';
+import { ANONYMOUS_UPLOADER, encodeFlow, shareTurns } from '../../pipeline/graph.ts';
 import { planAudio } from '../../pipeline/audio-plan.ts';
 import { planSubtitles } from '../../pipeline/subtitle-plan.ts';
 import {
@@ -68,6 +68,7 @@ export async function enqueueEncode(
       rungs: ladder,
       settings,
       ...(crop === undefined ? {} : { crop }),
+      ...(title?.uploader === undefined ? {} : { uploader: title.uploader }),
     }),
   );
   const audio = audioPlan.tracks.map(
@@ -97,6 +98,8 @@ export async function enqueueEncode(
   // ffmpeg's converted cues count from the file's start; the title's frame 0 sits this far in.
   const subtitles = subtitlePlan.tracks.length === 0 ? undefined : { layout, tracks: subtitlePlan.tracks, offsetS: timeline.videoOffsetS };
   await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, audio, subtitles));
+  // Queued at their rounds; now in turn with the other titles of the same team.
+  await shareTurns(deps.queue, title?.uploader ?? ANONYMOUS_UPLOADER, title?.priority ?? 'normal', new Set([titleId]));
   deps.log.info({ titleId, chunks: chunks.length, rungs: ladder.length, policy: analysis.policy }, 'title queued for encoding');
   return { chunks: chunks.length, rungs: ladder.length };
 }
