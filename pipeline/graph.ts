@@ -53,10 +53,10 @@ export interface Step {
  * BullMQ priorities (lower runs first; a job without one runs before every prioritised job).
  * The short steps of a title (probe, samples, ladder, audio, subtitles, package) carry none, so
  * they never wait behind any title's chunks. Chunks are ranked by title class, then by their
- * round in their title (`chunkRound`: the stretch of `chunkSegments` segments they start in):
- * titles of a class take turns round by round (first in, first out among equals), so a short
- * title uploaded behind a film waits for the chunks already running, not for the film. What
- * runs after `ready` comes after every chunk.
+ * turn (`shareTurns`): teams alternate chunk for chunk, and within a team chunks go by their
+ * round in their title (`chunkRound`: the stretch of `chunkSegments` segments they start in),
+ * so a short title uploaded behind a film waits for the chunks already running, not for the
+ * film. What runs after `ready` comes after every chunk.
  */
 export const PRIORITIES = {
   /** Where each class's chunks start; a class spans `CHUNKS_PER_CLASS`. */
@@ -66,9 +66,9 @@ export const PRIORITIES = {
   artwork: 400_000,
 } as const;
 
-/** The BullMQ priority of a chunk in round `round` (`chunkRound`) of a title of class `priority`. */
-export function chunkPriority(round: number, priority: TitlePriority = 'normal'): number {
-  return PRIORITIES.chunkBase[priority] + Math.min(Math.max(0, Math.floor(round)), PRIORITIES.chunksPerClass - 1);
+/** The BullMQ priority of a chunk at turn `turn` (`shareTurns`) in class `priority`. */
+export function chunkPriority(turn: number, priority: TitlePriority = 'normal'): number {
+  return PRIORITIES.chunkBase[priority] + Math.min(Math.max(0, Math.floor(turn)), PRIORITIES.chunksPerClass - 1);
 }
 
 /** The round of a chunk job's chunk in its title. */
@@ -87,8 +87,9 @@ export interface ChunkQueue {
 }
 
 /**
- * Moves a title's chunks that still wait to the priority of its new class. They are found by
- * their ids, which derive from the encode's layout; a chunk running or done keeps its place.
+ * Moves a title's chunks that still wait to its new class, where they wait for their turns
+ * (`shareTurns`). They are found by their ids, which derive from the encode's layout; a chunk
+ * running or done keeps its place.
  */
 export async function reprioritizeChunks(
   queue: ChunkQueue,
@@ -100,7 +101,7 @@ export async function reprioritizeChunks(
   for (let c = 0; c < chunkCount; c++) {
     const job = await queue.getJob(jobIds.chunk(layout, c));
     if (job === undefined || (await job.getState()) !== 'prioritized') continue;
-    await job.changePriority({ priority: chunkPriority(roundOf(job.data), priority) });
+    await job.changePriority({ priority: unturnedPriority(priority) });
     moved += 1;
   }
   return moved;
@@ -127,9 +128,20 @@ export interface TurnQueue {
 export const ANONYMOUS_UPLOADER = 'anonymous';
 
 /**
- * Gives `uploader`'s waiting chunks of class `priority` their turns (`uploaderTurns`), once
- * the chunks of the titles in `arriving` are queued. A chunk a worker took meanwhile keeps its
- * place. Returns how many chunks moved.
+ * A chunk's priority until `shareTurns` gives it its turn: the last of its class. Chunks are
+ * queued there, so a chunk whose turn was never given (its enqueue died in between) waits
+ * behind its class rather than jumping it, until its team's next arrival gives it one.
+ */
+export function unturnedPriority(priority: TitlePriority = 'normal'): number {
+  return PRIORITIES.chunkBase[priority] + PRIORITIES.chunksPerClass - 1;
+}
+
+/**
+ * Gives the waiting chunks of class `priority` their turns (`uploaderTurns`) once the chunks
+ * of the titles in `arriving`, queued by `uploader`, have joined them. Callers hold the turns
+ * lock (`TitleStore.withTurnsLock`): two arrivals at once would each number from what the
+ * other had not yet turned. A chunk a worker took meanwhile only has its stored priority
+ * changed (BullMQ's changePriority), which changes nothing. Returns how many chunks moved.
  */
 export async function shareTurns(
   queue: TurnQueue,
@@ -138,32 +150,36 @@ export async function shareTurns(
   arriving: ReadonlySet<string>,
 ): Promise<number> {
   const base = PRIORITIES.chunkBase[priority];
-  const jobs = (await queue.getPrioritized(0, -1)).filter((j) => {
-    if (j.name !== 'encode-chunk' || j.priority < base || j.priority >= base + PRIORITIES.chunksPerClass) return false;
-    return ((j.data as EncodeChunkJobData).uploader ?? ANONYMOUS_UPLOADER) === uploader;
-  });
+  const unturned = unturnedPriority(priority);
+  const jobs = (await queue.getPrioritized(0, -1)).filter(
+    // A lost chunk's redo goes ahead of its class by design (`chunkRedoJob`): it takes no turn.
+    (j) => j.name === 'encode-chunk' && j.priority >= base && j.priority <= unturned && !(j.id ?? '').includes('-redo-'),
+  );
   const byId = new Map(jobs.map((j) => [j.id ?? '', j]));
   const turns = uploaderTurns(
     jobs.map((j) => {
       const d = j.data as EncodeChunkJobData;
       return {
         id: j.id ?? '',
+        uploader: d.uploader ?? ANONYMOUS_UPLOADER,
         titleId: d.layout.titleId,
         round: roundOf(d),
         index: d.chunk.index,
         queuedAtMs: j.timestamp,
-        turn: j.priority - base,
+        turn: j.priority === unturned ? undefined : j.priority - base,
       };
     }),
+    uploader,
     arriving,
+    PRIORITIES.chunksPerClass - 1,
   );
   let moved = 0;
   for (const [id, turn] of turns) {
     try {
-      await byId.get(id)?.changePriority({ priority: base + Math.min(turn, PRIORITIES.chunksPerClass - 1) });
+      await byId.get(id)?.changePriority({ priority: chunkPriority(turn, priority) });
       moved += 1;
     } catch (err) {
-      // Done and removed since it was read (a chunk a worker took keeps its place unharmed).
+      // Done and removed since it was read.
       if (!/Missing key/.test((err as Error).message)) throw err;
     }
   }
@@ -298,7 +314,7 @@ export function encodeFlow(
           data: c,
           opts: {
             ...optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)),
-            priority: chunkPriority(roundOf(c), data.priority),
+            priority: unturnedPriority(data.priority),
           },
         }),
       ),

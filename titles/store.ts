@@ -252,7 +252,18 @@ export class TitleStore {
    * finish first. The lock expires after a minute should its holder die.
    */
   async withLock<T>(id: string, name: string, fn: () => Promise<T>): Promise<T> {
-    const key = `${this.key(id)}:lock:${name}`;
+    return this.holding(`${this.key(id)}:lock:${name}`, fn);
+  }
+
+  /**
+   * Runs `fn` holding the lock on the chunks' turns (`shareTurns`), one for the whole queue:
+   * two titles arriving at once would each number from what the other had not yet turned.
+   */
+  async withTurnsLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.holding(`${this.prefix}:lock:turns`, fn);
+  }
+
+  private async holding<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const token = randomUUID();
     for (let waitMs = 20; (await this.redis.set(key, token, 'PX', LOCK_TTL_MS, 'NX')) !== 'OK'; waitMs = Math.min(500, waitMs * 2)) {
       await delay(waitMs);

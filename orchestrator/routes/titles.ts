@@ -263,9 +263,13 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
       const t = await titles.get(id);
       if (t === undefined) throw new HttpErrors.TitleNotFound(id);
       await titles.update(id, { priority });
-      if (t.encodeVersion !== undefined && t.chunkCount !== undefined) {
-        await reprioritizeChunks(jobs, encodeLayout(id, t.source?.key ?? '', t.encodeVersion), t.chunkCount, priority);
-        await shareTurns(jobs, t.uploader ?? ANONYMOUS_UPLOADER, priority, new Set([id]));
+      // Within its class a title keeps its turns: only a new class moves its waiting chunks.
+      if (t.encodeVersion !== undefined && t.chunkCount !== undefined && (t.priority ?? 'normal') !== priority) {
+        const layout = encodeLayout(id, t.source?.key ?? '', t.encodeVersion);
+        await titles.withTurnsLock(async () => {
+          await reprioritizeChunks(jobs, layout, t.chunkCount ?? 0, priority);
+          await shareTurns(jobs, t.uploader ?? ANONYMOUS_UPLOADER, priority, new Set([id]));
+        });
       }
       const after = await titles.get(id);
       if (after === undefined) throw new HttpErrors.TitleNotFound(id);

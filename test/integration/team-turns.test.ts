@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../orchestrator/runtime/children.ts';
 import { connectedProducer, createFlowProducer, createQueue, QUEUE_NAME } from '../../pipeline/queue.ts';
-import { chunkPriority, encodeFlow, shareTurns } from '../../pipeline/graph.ts';
+import { chunkPriority, encodeFlow, shareTurns, unturnedPriority } from '../../pipeline/graph.ts';
 import { readQueueOrder, titleOfJobId } from '../../pipeline/queue-place.ts';
 import { encodeLayout, type EncodeChunkJobData, type PackageJobData } from '../../pipeline/types.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
@@ -85,8 +85,11 @@ describe('teams take turns on the fleet', () => {
     for (const short of a.slice(1)) expect(order.indexOf(short)).toBeLessThan(filmLater[1]!);
     // B's second chunk stands at B's second turn, beside A's second.
     expect(order.lastIndexOf(b)).toBe(3);
-    // Every turn stays inside the class's band.
+    // Every chunk has its turn, inside the class's band.
     const prioritized = await queue.getPrioritized(0, -1);
-    for (const j of prioritized) expect(j.priority).toBeGreaterThanOrEqual(chunkPriority(0));
+    for (const j of prioritized) {
+      expect(j.priority).toBeGreaterThanOrEqual(chunkPriority(0));
+      expect(j.priority).toBeLessThan(unturnedPriority());
+    }
   });
 });

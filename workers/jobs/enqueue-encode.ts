@@ -98,8 +98,10 @@ export async function enqueueEncode(
   // ffmpeg's converted cues count from the file's start; the title's frame 0 sits this far in.
   const subtitles = subtitlePlan.tracks.length === 0 ? undefined : { layout, tracks: subtitlePlan.tracks, offsetS: timeline.videoOffsetS };
   await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, audio, subtitles));
-  // Queued at their rounds; now in turn with the other titles of the same team.
-  await shareTurns(deps.queue, title?.uploader ?? ANONYMOUS_UPLOADER, title?.priority ?? 'normal', new Set([titleId]));
+  // Queued last in their class; now given their turns beside the other teams' chunks.
+  await deps.titles.withTurnsLock(() =>
+    shareTurns(deps.queue, title?.uploader ?? ANONYMOUS_UPLOADER, title?.priority ?? 'normal', new Set([titleId])),
+  );
   deps.log.info({ titleId, chunks: chunks.length, rungs: ladder.length, policy: analysis.policy }, 'title queued for encoding');
   return { chunks: chunks.length, rungs: ladder.length };
 }

@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import {
   artworkJob,
   chunkPriority,
+  roundOf,
+  unturnedPriority,
   chunkRedoJob,
   encodeFlow,
   ENTRY_JOBS,
@@ -92,26 +94,25 @@ describe('the pipeline declaration', () => {
     expect(chunkPriority(1_000_000, 'low')).toBeLessThan(m);
   });
 
-  it('ranks chunks by title class, then by their round in their title, and the short steps before any chunk', () => {
+  it('queues chunks last in their class until they get their turns, and the short steps before any chunk', () => {
     const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], [{ layout, track: { streamIndex: 0 } } as never]);
     expect(flow.opts?.priority).toBeUndefined();
     expect(flow.children?.map((c) => [c.name, c.opts?.priority])).toEqual([
-      ['encode-chunk', chunkPriority(0)],
-      ['encode-chunk', chunkPriority(1)],
+      ['encode-chunk', unturnedPriority()],
+      ['encode-chunk', unturnedPriority()],
       ['encode-audio', undefined],
     ]);
     expect(chunkPriority(0)).toBeGreaterThan(0);
-    // The k-th chunks of two titles share a rank: a title queued later is interleaved, not queued behind.
-    expect(chunkPriority(2, 'normal')).toBeLessThan(chunkPriority(3, 'normal'));
-    expect(chunkPriority(99_998, 'high')).toBeLessThan(chunkPriority(0, 'normal'));
-    expect(chunkPriority(99_998, 'normal')).toBeLessThan(chunkPriority(0, 'low'));
+    expect(chunkPriority(99_997)).toBeLessThan(unturnedPriority());
+    expect(unturnedPriority('high')).toBeLessThan(chunkPriority(0, 'normal'));
+    expect(unturnedPriority('normal')).toBeLessThan(chunkPriority(0, 'low'));
     // Rounds are media time: a 10 s title's second chunk (from 6 s) is in round 0, with a film's
     // first 30 s, and goes before the film's second chunk.
-    const short = encodeFlow('q', pkg, [chunk(0), chunk(1, 150)], []);
-    expect(short.children?.map((c) => c.opts?.priority)).toEqual([chunkPriority(0), chunkPriority(0)]);
-    expect(short.children?.[1]?.opts?.priority).toBeLessThan(chunkPriority(1));
+    expect(roundOf(chunk(1, 150))).toBe(0);
+    expect(roundOf(chunk(1))).toBe(1);
     const high = encodeFlow('q', { ...pkg, priority: 'high' }, [chunk(5)], []);
-    expect(high.children?.[0]?.opts?.priority).toBe(chunkPriority(5, 'high'));
+    expect(high.children?.[0]?.opts?.priority).toBe(unturnedPriority('high'));
+    // A lost chunk's redo goes first in its class.
     expect(chunkRedoJob('q', chunk(7), { id: 'p', queue: 'vf:q' }, 'r', 'low').opts?.priority).toBe(chunkPriority(0, 'low'));
   });
 
@@ -130,8 +131,8 @@ describe('the pipeline declaration', () => {
     };
     expect(await reprioritizeChunks(queue, layout, 4, 'high')).toBe(2);
     expect(changed).toEqual([
-      ['chunk-t1-v1-1', chunkPriority(1, 'high')],
-      ['chunk-t1-v1-2', chunkPriority(2, 'high')],
+      ['chunk-t1-v1-1', unturnedPriority('high')],
+      ['chunk-t1-v1-2', unturnedPriority('high')],
     ]);
   });
 
@@ -150,7 +151,7 @@ describe('the pipeline declaration', () => {
         String.raw`jobIds\.`,
         'failParentOnFailure',
         'ignoreDependencyOnFailure',
-        String.raw`priority:\s*(\d|chunkPriority|PRIORITIES)`,
+        String.raw`priority:\s*(\d|chunkPriority|unturnedPriority|PRIORITIES)`,
         String.raw`changePriority\(\{`,
       ].join('|'),
     );
