@@ -75,6 +75,15 @@ export interface SampleWindow {
 }
 
 /**
+ * The least spread of the master's bit rate, in octaves, that counts as a variety of content:
+ * the rate axis is scaled over the master's own range but never over less than this. A clip of
+ * one kind moves within about this much (launch, the corpus's rocket launch, spends 1.3 to 7.0
+ * Mbit/s per second over its first 8 s at CRF 12, about 2.5 octaves, cuts included); a mix of
+ * kinds spans far more (the mixed-real master: 0.21 to 17.7 Mbit/s, 6.4 octaves).
+ */
+const RATE_SPAN_OCTAVES = 2;
+
+/**
  * Length of a sample window for an encode whose keyframes are `gopS` apart: the fewest whole
  * GOPs lasting at least `minS`. A window of whole GOPs spends the title's share of its bits on
  * keyframes, where a 3 s window of 2 s GOPs starts two and overstates the rate; `minS` leaves
@@ -227,9 +236,17 @@ function describer(
   const typicalTi = tiScale(mean((s) => s.ti));
   // Bit rates compare by ratio (log), and the typical one is the title's mean rate: a title's
   // bitrate and its MSE are means over its seconds, so its hard seconds weigh in full.
-  const rates = bits.flatMap((b, sec) => (sec < durationS && b > 0 ? [b / Math.min(1, durationS - sec)] : []));
-  const rateScale = scale(rates.map(Math.log2));
-  const typicalRate = rates.length === 0 ? 0 : rateScale(Math.log2(rates.reduce((a, b) => a + b, 0) / rates.length));
+  // The scale spans at least RATE_SPAN_OCTAVES, so a master whose rate barely moves (keyframe
+  // seconds, a constant-rate encoder's jitter) is not stretched into a variety it does not have.
+  // Whole seconds only: a partial last second's count is as uncertain as its length.
+  const whole = bits.flatMap((b, sec) => (sec + 1 <= durationS && b > 0 ? [Math.log2(b)] : []));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of whole) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const rateScale = (v: number): number =>
+    whole.length === 0 ? 0 : Math.min(1, Math.max(0, (v - lo) / Math.max(hi - lo, RATE_SPAN_OCTAVES)));
+  const title = spanRate(bits, 0, durationS, durationS);
+  const typicalRate = title === undefined ? 0 : rateScale(Math.log2(title));
 
   return (startS, lengthS) => {
     const endS = startS + lengthS;

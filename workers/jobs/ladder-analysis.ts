@@ -134,7 +134,7 @@ export async function startLadderAnalysis(
   const startedAtMs = Date.now();
   const location = await deps.store.readableLocation(source.sourceKey);
   const sampling = sampleOptions(deps.settings);
-  const packets = await packetIndex(location, probe.video.startTimeS, signal);
+  const packets = await packetIndex(location, probe.video.startTimeS, probe.durationS, signal);
   const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: sampling.windowS });
   const scan = await scanTitle(deps, source.titleId, location, probe, bursts, signal);
   const windows = chooseSampleWindows(

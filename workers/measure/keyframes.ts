@@ -20,29 +20,39 @@ export interface PacketIndex {
   readonly bitsPerSecond: readonly number[];
 }
 
-/** Packets from `-show_entries packet=pts_time,size,flags -of csv=p=0`; times are shifted by `-originS`. */
-export function parsePackets(csv: string, originS = 0): PacketIndex {
+/**
+ * Packets from `-show_entries packet=pts_time,dts_time,size,flags -of csv=p=0` (ffprobe prints
+ * them in that order, whatever the order asked), times shifted by `-originS`. A packet without
+ * a presentation time (packed B-frames in AVI) counts its bits at its decoding time; bits past
+ * `durationS` (a broken timestamp far out) count nowhere.
+ */
+export function parsePackets(csv: string, originS = 0, durationS = Infinity): PacketIndex {
   const keyframesS: number[] = [];
   const bitsPerSecond: number[] = [];
+  const lastSecond = Math.ceil(durationS);
   for (const line of csv.split('\n')) {
-    const [pts, size, flags] = line.trim().split(',');
-    const t = Number(pts) - originS;
-    if (pts === undefined || pts === '' || !Number.isFinite(t)) continue;
-    if (flags?.includes('K') === true) keyframesS.push(t);
+    const [pts, dts, size, flags] = line.trim().split(',');
+    const t = timeOf(pts) - originS;
+    if (flags?.includes('K') === true && Number.isFinite(t)) keyframesS.push(t);
+    const at = Number.isFinite(t) ? t : timeOf(dts) - originS;
     const bytes = Number(size);
-    if (t < 0 || !Number.isFinite(bytes)) continue;
-    const sec = Math.floor(t);
+    if (!(at >= 0) || !Number.isFinite(bytes) || size === '') continue;
+    const sec = Math.floor(at);
+    if (sec >= lastSecond) continue;
     for (let k = bitsPerSecond.length; k <= sec; k++) bitsPerSecond.push(0);
     bitsPerSecond[sec]! += bytes * 8;
   }
   return { keyframesS: keyframesS.sort((a, b) => a - b), bitsPerSecond };
 }
 
+/** A CSV time field as seconds; NaN for `N/A` or nothing. */
+const timeOf = (field: string | undefined): number => (field === undefined || field === '' || field === 'N/A' ? Number.NaN : Number(field));
+
 /**
  * The master's packet index in title time (seconds from the first video frame), keyframes
  * nudged so an input seek there lands on the keyframe itself. Reads packets only (no decode).
  */
-export async function packetIndex(location: string, videoStartS: number, signal?: AbortSignal): Promise<PacketIndex> {
+export async function packetIndex(location: string, videoStartS: number, durationS: number, signal?: AbortSignal): Promise<PacketIndex> {
   const { stdout } = await runProbe(
     [
       '-v',
@@ -50,7 +60,7 @@ export async function packetIndex(location: string, videoStartS: number, signal?
       '-select_streams',
       'v:0',
       '-show_entries',
-      'packet=pts_time,size,flags',
+      'packet=pts_time,dts_time,size,flags',
       '-of',
       'csv=p=0',
       ...masterInputOptions(location),
@@ -58,13 +68,13 @@ export async function packetIndex(location: string, videoStartS: number, signal?
     ],
     signal === undefined ? {} : { signal },
   );
-  const index = parsePackets(stdout, videoStartS);
+  const index = parsePackets(stdout, videoStartS, durationS);
   return { ...index, keyframesS: index.keyframesS.map((t) => t + KEYFRAME_SEEK_NUDGE_S) };
 }
 
 /** The master's keyframes in title time, nudged for seeking (see {@link packetIndex}). */
 export async function keyframeTimes(location: string, videoStartS: number, signal?: AbortSignal): Promise<number[]> {
-  return [...(await packetIndex(location, videoStartS, signal)).keyframesS];
+  return [...(await packetIndex(location, videoStartS, Infinity, signal)).keyframesS];
 }
 
 /** Packets decoded to find a file's first frame: enough for any B-frame delay an encoder uses. */

@@ -142,6 +142,15 @@ describe('chooseSampleWindows: coverage', () => {
     expect(windows[0]!.startS).toBeGreaterThanOrEqual(20);
   });
 
+  it('lets a stretch that costs the master 8x the bits draw the one window, where SI/TI alone chose the typical rest', () => {
+    const input = { durationS: 40, sitiPerSecond: withBurst(40, 0, 10) };
+    expect(chooseSampleWindows(input)[0]!.startS).toBeLessThan(20);
+    const heavy = Array.from({ length: 40 }, (_, sec) => (sec >= 20 ? 8e6 : 1e6));
+    const [w] = chooseSampleWindows({ ...input, bitsPerSecond: heavy });
+    expect(w!.startS).toBeGreaterThanOrEqual(20);
+    expect(w!.meanTi).toBe(5);
+  });
+
   it('counts a constant-rate master for nothing', () => {
     const input = { durationS: 600, sitiPerSecond: withBurst(600, 221, 231) };
     expect(chooseSampleWindows({ ...input, bitsPerSecond: Array.from({ length: 600 }, () => 4e6) })).toEqual(chooseSampleWindows(input));
