@@ -53,7 +53,7 @@ export function uploaderTurns(
     (a, b) =>
       a.round - b.round || a.queuedAtMs - b.queuedAtMs || (a.titleId < b.titleId ? -1 : a.titleId > b.titleId ? 1 : 0) || a.index - b.index,
   );
-  order.forEach((c, position) => next.set(c.id, Math.min(span - 1, first - shift + position)));
+  for (const [position, c] of order.entries()) next.set(c.id, Math.min(span - 1, first - shift + position));
   const before = new Map(waiting.map((c) => [c.id, c.turn]));
   for (const [id, turn] of next) if (before.get(id) === turn) next.delete(id);
   return next;
