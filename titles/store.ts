@@ -247,18 +247,12 @@ export class TitleStore {
     return (await this.redis.eval(REMOVE_SIDECAR_LUA, 1, this.key(id), language, new Date().toISOString())) === 1;
   }
 
-  /**
-   * Runs `fn` holding the title's lock `name` (across processes), waiting for a holder to
-   * finish first. The lock expires after a minute should its holder die.
-   */
+  /** Runs `fn` holding the title's lock `name` across processes; the lock expires after a minute should its holder die. */
   async withLock<T>(id: string, name: string, fn: () => Promise<T>): Promise<T> {
     return this.holding(`${this.key(id)}:lock:${name}`, fn);
   }
 
-  /**
-   * Runs `fn` holding the lock on the chunks' turns (`shareTurns`), one for the whole queue:
-   * two titles arriving at once would each number from what the other had not yet turned.
-   */
+  /** Runs `fn` holding the one lock on chunks' turns (`shareTurns`): two arrivals at once would each number from the other's. */
   async withTurnsLock<T>(fn: () => Promise<T>): Promise<T> {
     return this.holding(`${this.prefix}:lock:turns`, fn);
   }
