@@ -260,7 +260,7 @@ function assign(ctx: AssignContext, wanted: Uint8Array, totalBytes: number): Ass
     let distinct = 0;
     for (const j of holders) {
       if (found === k) return found;
-      if (anywhere(j) !== TAKE) continue;
+      if (keeps(j) !== TAKE) continue;
       stamp[j] = walk;
       distinct++;
       chosen[found++] = j;
@@ -297,6 +297,10 @@ function assign(ctx: AssignContext, wanted: Uint8Array, totalBytes: number): Ass
   let load = 0;
   const bounded = (j: number): number => (bytes[j]! + size > byteCap[j]! ? STOP : traffic[j]! + load <= trafficCap[j]! ? TAKE : SKIP);
   const anywhere = (j: number): number => (bytes[j]! + size <= byteCap[j]! && traffic[j]! + load <= trafficCap[j]! ? TAKE : SKIP);
+  // A holder keeps what it holds while its disk has room: keeping costs no fill, and the byte
+  // bound balances fills, so it never moves a held file (a fill elsewhere, and a delete here).
+  const keeps = (j: number): number =>
+    bytes[j]! + size <= members[j]!.capacityBytes && traffic[j]! + load <= trafficCap[j]! ? TAKE : SKIP;
   for (let i = 0; i < selected.length; i++) {
     const f = selected[i]!;
     const k = copies[f]!;
