@@ -219,13 +219,15 @@ function describer(
   durationS: number,
   timelineWeight: number,
 ): (startS: number, lengthS: number) => Span {
-  const scale = (values: readonly number[]): ((v: number) => number) => {
+  /** Maps `values`' range, or `minSpan` when that is wider, onto 0..1. */
+  const scale = (values: readonly number[], minSpan = 0): ((v: number) => number) => {
     // Loops, not Math.min(...values): a ten-hour title has 36,000 entries.
     let lo = Infinity;
     let hi = -Infinity;
     for (const v of values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    const span = Math.max(hi - lo, minSpan);
     // A constant feature (or none measured) carries no variety: it contributes nothing.
-    return (v) => (hi > lo ? (v - lo) / (hi - lo) : 0);
+    return (v) => (values.length > 0 && span > 0 ? Math.min(1, Math.max(0, (v - lo) / span)) : 0);
   };
   const measured = siti.filter((s): s is SitiSecond => s !== null);
   const siScale = scale(measured.map((s) => s.si));
@@ -240,11 +242,7 @@ function describer(
   // seconds, a constant-rate encoder's jitter) is not stretched into a variety it does not have.
   // Whole seconds only: a partial last second's count is as uncertain as its length.
   const whole = bits.flatMap((b, sec) => (sec + 1 <= durationS && b > 0 ? [Math.log2(b)] : []));
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of whole) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-  const rateScale = (v: number): number =>
-    whole.length === 0 ? 0 : Math.min(1, Math.max(0, (v - lo) / Math.max(hi - lo, RATE_SPAN_OCTAVES)));
+  const rateScale = scale(whole, RATE_SPAN_OCTAVES);
   const title = spanRate(bits, 0, durationS, durationS);
   const typicalRate = title === undefined ? 0 : rateScale(Math.log2(title));
 
