@@ -11,7 +11,7 @@ import { stopChild } from '../orchestrator/runtime/children.ts';
 import { createApi } from '../orchestrator/runtime/services.ts';
 import type { TitleViewT } from '../orchestrator/schemas.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../ffmpeg/encode-settings.ts';
-import { connectedProducer, createQueue } from '../pipeline/queue.ts';
+import { closeQueues, completedJobs, connectedProducer, createQueues } from '../pipeline/queue.ts';
 import type { EncodeChunkJobData, SampleJobData } from '../pipeline/types.ts';
 import type { LadderPolicy } from '../ladder/types.ts';
 import { getTitle, ingest, waitForFinal } from '../test/support/api.ts';
@@ -92,7 +92,7 @@ export async function runFleet(opts: {
   const api = await createApi(config, redisUrl, false);
   actAsAdmin(api.app, (await api.keys.create('admin', 'bench')).key);
   const connection = await connectedProducer(redisUrl);
-  const queue = createQueue(connection, config.prefix);
+  const queues = createQueues(connection, config.prefix);
   const cores = Array.from({ length: workers }, (_, i) => i % opts.cores);
   const env = workerEnv(config, redisUrl);
   const children: ChildProcess[] = cores.map((core) =>
@@ -104,7 +104,7 @@ export async function runFleet(opts: {
       async () => {
         const dead = children.find((c) => c.exitCode !== null);
         if (dead !== undefined) throw new Error(`a worker exited with code ${dead.exitCode} before the title was sent`);
-        return (await queue.getWorkersCount()) >= workers ? true : undefined;
+        return (await queues.encode.getWorkersCount()) >= workers ? true : undefined;
       },
       { intervalMs: 200, timeoutMs: 60_000 },
     );
@@ -115,8 +115,8 @@ export async function runFleet(opts: {
     const wallS = (performance.now() - t0) / 1000;
     if (final.state !== 'ready') throw new Error(`title failed on ${workers} workers: ${JSON.stringify(final.error)}`);
     const view = await getTitle(api.app, id);
-    // One title per prefix: every completed job of the queue is this title's.
-    const done = await queue.getCompleted(0, 10_000);
+    // One title per prefix: every completed job of the lanes is this title's.
+    const done = await completedJobs(queues);
     const jobs: Record<string, number[]> = {};
     for (const j of done) jobs[j.name] = [...(jobs[j.name] ?? []), runS(j)];
     const chunks = done
@@ -135,7 +135,7 @@ export async function runFleet(opts: {
   } finally {
     // SIGTERM: a worker finishes the job in hand (none, or a cancelled one) and exits.
     await Promise.all(children.map((c) => stopChild(c, 120_000)));
-    await queue.close();
+    await closeQueues(queues);
     connection.disconnect();
     await api.close();
   }

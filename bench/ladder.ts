@@ -22,7 +22,7 @@ import { mixedRealMaster } from './pipeline-masters.ts';
 import { probeMaster, frameRateValue } from '../ffmpeg/probe.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
-import { connectedProducer, createQueue } from '../pipeline/queue.ts';
+import { closeQueues, completedJobs, connectedProducer, createQueues } from '../pipeline/queue.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 /** Runs only the corpus titles whose name matches this regular expression (e.g. `BENCH_ONLY='noisy|life'`). */
@@ -139,8 +139,8 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
   }
   // Analysis (probe incl. its scans, samples, ladder) against the chunk encodes, in CPU seconds
   // of their ffmpeg runs as the title accounts them; wall times from BullMQ beside them.
-  const queue = createQueue(conn, stack.config.prefix);
-  const jobs = (await queue.getCompleted(0, 10_000)).filter((j) => JSON.stringify(j.data).includes(id));
+  const queues = createQueues(conn, stack.config.prefix);
+  const jobs = (await completedJobs(queues)).filter((j) => JSON.stringify(j.data).includes(id));
   const wall = (names: readonly string[]): number =>
     jobs.filter((j) => names.includes(j.name)).reduce((s, j) => s + ((j.finishedOn ?? 0) - (j.processedOn ?? 0)) / 1000, 0);
   const cpu = (names: readonly string[]): number => names.reduce((s, n) => s + (t.cpuS[n] ?? 0), 0);
@@ -152,7 +152,7 @@ async function runPolicy(stack: TestStack, m: Master, dir: string, measure = tru
     .join(', ');
   const encodeS = cpu(['encode-chunk']);
   const encodeWallS = wall(['encode-chunk']);
-  await queue.close();
+  await closeQueues(queues);
   conn.disconnect();
   const sorted = [...points].sort((a, b) => a.bitrateKbps - b.bitrateKbps);
   const topPoint = sorted.at(-1);

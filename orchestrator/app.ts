@@ -24,6 +24,7 @@ import { DEFAULT_MAX_UPLOAD_BYTES } from './config.ts';
 import { createUploadService } from './uploads/service.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { directUploadRoutes } from './routes/direct-uploads.ts';
+import { laneJobs } from './lane-jobs.ts';
 
 /** Largest JSON body of any route without its own limit. */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -92,11 +93,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     return reply.status(404).send({ statusCode: 404, code: e.code, error: 'Not Found', message: e.message });
   });
 
+  const jobs = laneJobs(deps.queues);
   const uploads = await createUploadService({
     redis: deps.redis,
     titles: deps.titles,
     store: deps.store,
-    jobs: deps.queue,
+    jobs,
     maxUploadBytes: deps.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
     ...(deps.uploadExpiryS === undefined ? {} : { expiryS: deps.uploadExpiryS }),
     spoolDir: deps.tmpDir ?? os.tmpdir(),
@@ -105,7 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onClose', () => uploads.close());
   const routeDeps: RouteDeps = {
     ...deps,
-    jobs: deps.queue,
+    jobs,
     fillPlans: createFillPlanServices(deps.store, deps.applianceOrigins ?? []),
     uploads,
   };

@@ -8,7 +8,9 @@ import type {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { ChunkQueue, TurnQueue } from '../pipeline/graph.ts';
+import type { ChunkQueue, TurnQueue } from '../pipeline/turns.ts';
+import type { Lane } from '../pipeline/queue.ts';
+import type { JobName } from '../pipeline/types.ts';
 import type { Redis } from 'ioredis';
 import type { ObjectStore } from '../storage/port.ts';
 import type { TitleStore } from '../titles/store.ts';
@@ -24,11 +26,14 @@ import type { UploadService } from './uploads/service.ts';
  * only: routes import them from here, and app.ts imports the routes, so no circle runs through
  * the app's factory.
  */
-/** Where a route queues a job: the upload queues a title's first (see pipeline/graph.ts). */
+/**
+ * The lanes' queues as routes use them (`laneJobs`): the upload queues a title's first job in
+ * its lane (see pipeline/graph.ts), a title's chunks are found and moved in the encode lane.
+ */
 export interface JobQueue extends ChunkQueue, TurnQueue {
-  add(name: string, data: unknown, opts?: JobsOptions): Promise<unknown>;
-  /** Ids of the jobs in these states (BullMQ `Queue.getRanges`): the titles' places in the queue. */
-  getRanges(types: ('wait' | 'prioritized')[], start?: number, end?: number, asc?: boolean): Promise<string[]>;
+  add(name: JobName, data: unknown, opts?: JobsOptions): Promise<unknown>;
+  /** Ids of the jobs waiting in each lane, in the order workers take them: the titles' places in the queue. */
+  waitingOrder(): Promise<Record<Lane, string[]>>;
 }
 
 /** A backing service that /health asks whether it answers. */
@@ -40,11 +45,12 @@ export interface AppDeps {
   /**
    * Whole clients, for the plugins buildApp installs on the app: rate limits share their counts
    * through @fastify/rate-limit's Redis store, /metrics reads BullMQ's lists and the workers'
-   * job metrics, bull-board shows the queue. Routes see them only as {@link RouteDeps}' small
+   * job metrics, bull-board shows the queues. Routes see them only as {@link RouteDeps}' small
    * interfaces.
    */
   readonly redis: Redis;
-  readonly queue: Queue;
+  /** The queue of each lane (pipeline/queue.ts). */
+  readonly queues: Readonly<Record<Lane, Queue>>;
   readonly titles: TitleStore;
   readonly store: ObjectStore;
   /** API keys: every route but players' and public ones needs one (see auth/roles.ts). */
@@ -71,7 +77,7 @@ export interface AppDeps {
 }
 
 /** What the routes are registered with: the deps, with the clients narrowed to what routes do, plus the services built once per app. */
-export interface RouteDeps extends Omit<AppDeps, 'redis' | 'queue'> {
+export interface RouteDeps extends Omit<AppDeps, 'redis' | 'queues'> {
   readonly fillPlans: FillPlanServices;
   /** Resumable and direct uploads (orchestrator/uploads/). */
   readonly uploads: UploadService;

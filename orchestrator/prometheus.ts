@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { ObjectStore } from '../storage/port.ts';
 import { JobMetrics, type HistogramSnapshot } from '../observability/job-metrics.ts';
 import { JOB_NAMES } from '../pipeline/types.ts';
+import type { Lane } from '../pipeline/queue.ts';
 
 /**
  * The API's Prometheus metrics, on a registry of its own (never prom-client's global one, so
@@ -21,7 +22,8 @@ export interface MetricsOptions {
 
 export interface MetricsDeps {
   readonly redis: Redis;
-  readonly queue: Queue;
+  /** The queue of each lane. */
+  readonly queues: Readonly<Record<Lane, Queue>>;
   readonly store: ObjectStore;
 }
 
@@ -54,20 +56,23 @@ interface QueueSnapshot {
  * Every pending job's name and creation time. Job ids come from BullMQ's own lists
  * (`getRanges`), then two fields of each job hash in one pipeline: a scrape costs O(pending
  * jobs) small reads, never whole job payloads and never the completed/failed history.
- * The queue carries every job type, so counts per type need the names, which
+ * A lane's queue carries several job types, so counts per type need the names, which
  * `getJobCounts` does not give.
  */
-async function queueSnapshot(queue: Queue, redis: Redis): Promise<QueueSnapshot> {
+async function queueSnapshot(queues: readonly Queue[], redis: Redis): Promise<QueueSnapshot> {
   const states = Object.keys(PENDING);
-  const idsByState = await Promise.all(states.map((s) => queue.getRanges([s as 'wait'], 0, -1, true)));
   const pipe = redis.pipeline();
   const rows: { state: string; id: string }[] = [];
-  idsByState.forEach((ids, i) => {
-    for (const id of ids) {
-      rows.push({ state: PENDING[states[i] ?? ''] ?? 'waiting', id });
-      pipe.hmget(queue.toKey(id), 'name', 'timestamp');
-    }
-  });
+  // A job type lives in one lane (pipeline/graph.ts), so the lanes' counts add up per type.
+  for (const queue of queues) {
+    const idsByState = await Promise.all(states.map((s) => queue.getRanges([s as 'wait'], 0, -1, true)));
+    idsByState.forEach((ids, i) => {
+      for (const id of ids) {
+        rows.push({ state: PENDING[states[i] ?? ''] ?? 'waiting', id });
+        pipe.hmget(queue.toKey(id), 'name', 'timestamp');
+      }
+    });
+  }
   const fields = rows.length === 0 ? [] : ((await pipe.exec()) ?? []);
   const depth = new Map<string, number>();
   const oldestWaitingMs = new Map<string, number>();
@@ -181,9 +186,9 @@ function sharedRead<T>(fn: () => Promise<T>, forMs = 1000): () => Promise<T> {
 export function createMetrics(deps: MetricsDeps, options: MetricsOptions = {}): AppMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const prefix = deps.queue.opts.prefix ?? 'bull';
+  const prefix = deps.queues.encode.opts.prefix ?? 'bull';
   const jobMetrics = new JobMetrics(deps.redis, prefix);
-  const queue = sharedRead(() => queueSnapshot(deps.queue, deps.redis));
+  const queue = sharedRead(() => queueSnapshot(Object.values(deps.queues), deps.redis));
   const jobs = sharedRead(() => jobMetrics.snapshot(JOB_NAMES));
   const storage = new StorageUsage(deps.store, options.storageListingTtlMs ?? 300_000, options.storageListingWaitMs ?? 2000);
 

@@ -1,7 +1,8 @@
 /**
- * The pipeline in one place: every job, what it queues next, its id, priority, parent and
- * retries. Handlers do their work and call the builders below to move a title on; nothing
- * else in the code names a job's options. `mermaid()` draws this table, and the README's
+ * The pipeline in one place: every job, what it queues next, its lane, id, priority, parent
+ * and retries. Handlers do their work and call the builders below to move a title on; nothing
+ * else in the code names a job's options (`turns.ts` only moves waiting chunks between the
+ * ranks defined here). `mermaid()` draws this table, and the README's
  * diagram is checked against it (test/unit/pipeline/graph.test.ts).
  *
  * How a title moves: the upload queues `probe` (a master uploaded straight to the bucket is
@@ -13,9 +14,8 @@
  */
 import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
 import type { TitlePriority } from '../titles/model.ts';
-import { DEFAULT_JOB_OPTIONS } from './queue.ts';
+import { DEFAULT_JOB_OPTIONS, laneQueueName, type Lane } from './queue.ts';
 import { chunkRound } from './chunks.ts';
-import { uploaderTurns } from './fair-share.ts';
 import {
   jobIds,
   type ArtworkJobData,
@@ -42,6 +42,8 @@ export interface Step {
   readonly parent?: { readonly job: JobName; readonly onFailure: 'fails the parent' | 'is ignored by the parent' };
   /** Attempts before the job fails for good (the first run included). */
   readonly attempts: number;
+  /** The queue it waits in: `express` for a title's short steps, `encode` for chunks and what follows `ready`. */
+  readonly lane: Lane;
   /**
    * BullMQ priority (1 runs before 2); jobs without one run before every prioritised job.
    * @defaultValue none
@@ -50,9 +52,10 @@ export interface Step {
 }
 
 /**
- * BullMQ priorities (lower runs first; a job without one runs before every prioritised job).
- * The short steps of a title (probe, samples, ladder, audio, subtitles, package) carry none, so
- * they never wait behind any title's chunks. Chunks are ranked by title class, then by their
+ * BullMQ priorities of the encode lane (lower runs first; a job without one runs before every
+ * prioritised job). The short steps of a title (probe, samples, ladder, audio, subtitles,
+ * package) are in the express lane, first in first out, and every worker takes one of them
+ * beside its chunk, so they never wait for any title's chunks. Chunks are ranked by title class, then by their
  * turn (`shareTurns`): teams alternate chunk for chunk, and within a team chunks go by their
  * round in their title (`chunkRound`: the stretch of `chunkSegments` segments they start in),
  * so a short title uploaded behind a film waits for the chunks already running, not for the
@@ -76,57 +79,6 @@ export function roundOf(d: Pick<EncodeChunkJobData, 'chunk' | 'timeline' | 'sett
   return chunkRound(d.chunk.startFrame, d.timeline.frameRate, d.settings.segmentS, d.settings.chunkSegments);
 }
 
-/** A queue as far as moving a title's waiting chunks goes (BullMQ's `Queue`). */
-export interface ChunkQueue {
-  getJob(
-    jobId: string,
-  ): Promise<
-    | { readonly data: EncodeChunkJobData; getState(): Promise<string>; changePriority(opts: { priority: number }): Promise<void> }
-    | undefined
-  >;
-}
-
-/**
- * Moves a title's chunks that still wait to its new class, where they wait for their turns
- * (`shareTurns`). They are found by their ids, which derive from the encode's layout; a chunk
- * running or done keeps its place.
- */
-export async function reprioritizeChunks(
-  queue: ChunkQueue,
-  layout: EncodeLayout,
-  chunkCount: number,
-  priority: TitlePriority,
-): Promise<number> {
-  let moved = 0;
-  for (let c = 0; c < chunkCount; c++) {
-    const job = await queue.getJob(jobIds.chunk(layout, c));
-    if (job === undefined || (await job.getState()) !== 'prioritized') continue;
-    await job.changePriority({ priority: unturnedPriority(priority) });
-    moved += 1;
-  }
-  return moved;
-}
-
-/** A queue as far as the turns between uploaders go (BullMQ's `Queue`: its prioritised jobs, with their data). */
-export interface TurnQueue {
-  getPrioritized(
-    start?: number,
-    end?: number,
-  ): Promise<
-    {
-      readonly id?: string | undefined;
-      readonly name: string;
-      readonly data: unknown;
-      readonly priority: number;
-      readonly timestamp: number;
-      changePriority(opts: { priority: number }): Promise<void>;
-    }[]
-  >;
-}
-
-/** The uploader of titles created without an API key (auth off): one team. */
-export const ANONYMOUS_UPLOADER = 'anonymous';
-
 /**
  * A chunk's priority until `shareTurns` gives it its turn: the last of its class. Chunks are
  * queued there, so a chunk whose turn was never given (its enqueue died in between) waits
@@ -136,54 +88,9 @@ export function unturnedPriority(priority: TitlePriority = 'normal'): number {
   return PRIORITIES.chunkBase[priority] + PRIORITIES.chunksPerClass - 1;
 }
 
-/**
- * Gives the waiting chunks of class `priority` their turns (`uploaderTurns`) once the chunks
- * of the titles in `arriving`, queued by `uploader`, have joined them. Callers hold the turns
- * lock (`TitleStore.withTurnsLock`): two arrivals at once would each number from what the
- * other had not yet turned. A chunk a worker took meanwhile only has its stored priority
- * changed (BullMQ's changePriority), which changes nothing. Returns how many chunks moved.
- */
-export async function shareTurns(
-  queue: TurnQueue,
-  uploader: string,
-  priority: TitlePriority,
-  arriving: ReadonlySet<string>,
-): Promise<number> {
-  const base = PRIORITIES.chunkBase[priority];
-  const unturned = unturnedPriority(priority);
-  const jobs = (await queue.getPrioritized(0, -1)).filter(
-    // A lost chunk's redo goes ahead of its class by design (`chunkRedoJob`): it takes no turn.
-    (j) => j.name === 'encode-chunk' && j.priority >= base && j.priority <= unturned && !(j.id ?? '').includes('-redo-'),
-  );
-  const byId = new Map(jobs.map((j) => [j.id ?? '', j]));
-  const turns = uploaderTurns(
-    jobs.map((j) => {
-      const d = j.data as EncodeChunkJobData;
-      return {
-        id: j.id ?? '',
-        uploader: d.uploader ?? ANONYMOUS_UPLOADER,
-        titleId: d.layout.titleId,
-        round: roundOf(d),
-        index: d.chunk.index,
-        queuedAtMs: j.timestamp,
-        turn: j.priority === unturned ? undefined : j.priority - base,
-      };
-    }),
-    uploader,
-    arriving,
-    PRIORITIES.chunksPerClass - 1,
-  );
-  let moved = 0;
-  for (const [id, turn] of turns) {
-    try {
-      await byId.get(id)?.changePriority({ priority: chunkPriority(turn, priority) });
-      moved += 1;
-    } catch (err) {
-      // Done and removed since it was read.
-      if (!/Missing key/.test((err as Error).message)) throw err;
-    }
-  }
-  return moved;
+/** The queue a job of `name` waits in: its lane's, under the base name `base`. */
+export function queueOf(base: string, name: JobName): string {
+  return laneQueueName(base, PIPELINE[name].lane);
 }
 
 /** Attempts of every job that does not set its own: the queue's default. */
@@ -194,11 +101,13 @@ export const PIPELINE = {
     does: 'hash a master uploaded straight to the bucket against its declared SHA-256',
     queues: ['probe'],
     attempts: ATTEMPTS,
+    lane: 'express',
   },
   probe: {
     does: 'probe and scan the master; choose the ladder policy',
     queues: ['build-ladder', 'package'],
     attempts: ATTEMPTS,
+    lane: 'express',
   },
   sample: {
     does: 'encode and measure one window at every candidate size and CRF',
@@ -206,20 +115,25 @@ export const PIPELINE = {
     // A failed sample leaves the ladder to the windows that worked (or to the fixed ladder).
     parent: { job: 'build-ladder', onFailure: 'is ignored by the parent' },
     attempts: 2,
+    lane: 'express',
   },
-  'build-ladder': { does: 'hull of the samples to the per-title ladder', queues: ['package'], attempts: ATTEMPTS },
+  'build-ladder': { does: 'hull of the samples to the per-title ladder', queues: ['package'], attempts: ATTEMPTS, lane: 'express' },
   'encode-chunk': {
     does: 'encode one chunk of every rung',
     queues: [],
     parent: { job: 'package', onFailure: 'fails the parent' },
     attempts: ATTEMPTS,
+    lane: 'encode',
   },
   'encode-audio': {
     does: 'measure the loudness of one audio stream and encode its renditions',
     queues: [],
     // A stream that cannot be decoded is left out and named on the title; the others ship.
     parent: { job: 'package', onFailure: 'is ignored by the parent' },
+    // Minutes for a film's sound: it would hold an express slot that trailers' probes wait for.
+    // Unprioritised, it still runs before every chunk.
     attempts: ATTEMPTS,
+    lane: 'encode',
   },
   'extract-subtitles': {
     does: "convert the master's text subtitle streams to WebVTT",
@@ -227,21 +141,30 @@ export const PIPELINE = {
     // Subtitles that cannot be read are named on the title; the picture and sound still ship.
     parent: { job: 'package', onFailure: 'is ignored by the parent' },
     attempts: ATTEMPTS,
+    lane: 'express',
   },
   package: {
     does: 'stitch, package CMAF (HLS + DASH) and publish atomically; re-queue lost chunks',
     queues: ['encode-chunk', 'measure-rungs', 'artwork'],
     attempts: ATTEMPTS,
+    lane: 'express',
   },
   // Below every encode job and above artwork: the figures are part of the title's record.
   'measure-rungs': {
     does: 'PSNR/SSIM of every published rung against the master',
     queues: [],
     attempts: ATTEMPTS,
+    lane: 'encode',
     priority: PRIORITIES.measureRungs,
   },
   // Artwork never gates `ready`, and a free worker takes it only when no chunk of any title waits.
-  artwork: { does: 'score frames, shortlist and crop the artwork', queues: [], attempts: ATTEMPTS, priority: PRIORITIES.artwork },
+  artwork: {
+    does: 'score frames, shortlist and crop the artwork',
+    queues: [],
+    attempts: ATTEMPTS,
+    lane: 'encode',
+    priority: PRIORITIES.artwork,
+  },
 } as const satisfies { readonly [N in JobName]: Step };
 
 /** BullMQ options of a job of `name`, from the table. */
@@ -271,7 +194,7 @@ export function verifyMasterJob(data: VerifyMasterJobData): { name: 'verify-mast
 /** `probe` queued by a job rather than by the API (`verify-master`): the same id and options. */
 export function probeFlowJob(queueName: string, titleId: string): FlowJob {
   const job = probeJob(titleId);
-  return { ...job, queueName };
+  return { ...job, queueName: queueOf(queueName, 'probe') };
 }
 
 /** The first job of a title, queued by the upload. */
@@ -283,11 +206,16 @@ export function probeJob(titleId: string): { name: 'probe'; data: { titleId: str
 export function ladderFlow(queueName: string, source: SourceRef, data: BuildLadderJobData, samples: readonly SampleJobData[]): FlowJob {
   return {
     name: 'build-ladder',
-    queueName,
+    queueName: queueOf(queueName, 'build-ladder'),
     data,
     opts: optionsOf('build-ladder', jobIds.buildLadder(source)),
     children: samples.map(
-      (s): FlowJobNode => ({ name: 'sample', queueName, data: s, opts: optionsOf('sample', jobIds.sample(source, s.index)) }),
+      (s): FlowJobNode => ({
+        name: 'sample',
+        queueName: queueOf(queueName, 'sample'),
+        data: s,
+        opts: optionsOf('sample', jobIds.sample(source, s.index)),
+      }),
     ),
   };
 }
@@ -303,14 +231,14 @@ export function encodeFlow(
   const { layout } = data;
   return {
     name: 'package',
-    queueName,
+    queueName: queueOf(queueName, 'package'),
     data,
     opts: optionsOf('package', jobIds.package(layout)),
     children: [
       ...chunks.map(
         (c): FlowJobNode => ({
           name: 'encode-chunk',
-          queueName,
+          queueName: queueOf(queueName, 'encode-chunk'),
           data: c,
           opts: {
             ...optionsOf('encode-chunk', jobIds.chunk(layout, c.chunk.index)),
@@ -323,7 +251,7 @@ export function encodeFlow(
         : [
             {
               name: 'extract-subtitles',
-              queueName,
+              queueName: queueOf(queueName, 'extract-subtitles'),
               data: subtitles,
               opts: optionsOf('extract-subtitles', jobIds.subtitles(layout)),
             } satisfies FlowJobNode,
@@ -331,7 +259,7 @@ export function encodeFlow(
       ...audio.map(
         (a): FlowJobNode => ({
           name: 'encode-audio',
-          queueName,
+          queueName: queueOf(queueName, 'encode-audio'),
           data: a,
           opts: optionsOf('encode-audio', jobIds.audio(layout, a.track.streamIndex)),
         }),
@@ -353,7 +281,7 @@ export function chunkRedoJob(
 ): FlowJob {
   return {
     name: 'encode-chunk',
-    queueName,
+    queueName: queueOf(queueName, 'encode-chunk'),
     data,
     opts: {
       ...optionsOf('encode-chunk', `${jobIds.chunk(data.layout, data.chunk.index)}-redo-${redo}`),
@@ -366,12 +294,22 @@ export function chunkRedoJob(
 
 /** Quality of the published rungs: one job per title and published version. */
 export function measureRungsJob(queueName: string, data: MeasureRungsJobData): FlowJob {
-  return { name: 'measure-rungs', queueName, data, opts: optionsOf('measure-rungs', jobIds.measureRungs(data.layout)) };
+  return {
+    name: 'measure-rungs',
+    queueName: queueOf(queueName, 'measure-rungs'),
+    data,
+    opts: optionsOf('measure-rungs', jobIds.measureRungs(data.layout)),
+  };
 }
 
 /** The artwork of a published title: one job per master and artwork settings. */
 export function artworkJob(queueName: string, data: ArtworkJobData): FlowJob {
-  return { name: 'artwork', queueName, data, opts: optionsOf('artwork', jobIds.artwork(data.source, data.version)) };
+  return {
+    name: 'artwork',
+    queueName: queueOf(queueName, 'artwork'),
+    data,
+    opts: optionsOf('artwork', jobIds.artwork(data.source, data.version)),
+  };
 }
 
 /** The table as a Mermaid flowchart: solid arrows queue a job, dotted ones wait for children. */
@@ -389,7 +327,11 @@ export function mermaid(): string {
       );
   }
   for (const [name, step] of Object.entries(PIPELINE) as [JobName, Step][]) {
-    const extras = [`${step.attempts} attempts`, ...(step.priority === undefined ? [] : [`priority ${step.priority}`])];
+    const extras = [
+      `${step.lane} lane`,
+      `${step.attempts} attempts`,
+      ...(step.priority === undefined ? [] : [`priority ${step.priority}`]),
+    ];
     lines.push(`  ${id(name)}["${name}: ${step.does} (${extras.join(', ')})"]`);
   }
   return lines.join('\n');

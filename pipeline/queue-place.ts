@@ -1,8 +1,9 @@
 /**
  * A title's place in the queue: how many jobs of other titles will run before its next one.
- * The order is BullMQ's own: jobs without a priority first, oldest first, then prioritised
- * jobs by priority. Pure; `readQueueOrder` is the read at the edge.
+ * The order is BullMQ's own, in each lane: jobs without a priority first, oldest first, then
+ * prioritised jobs by priority. Pure; `readQueueOrder` is the read at the edge.
  */
+import type { Lane } from './queue.ts';
 
 export interface QueuePlace {
   /** Jobs of other titles a free worker takes before this title's next job. */
@@ -29,6 +30,21 @@ export function queuePlaces(order: readonly string[]): Map<string, QueuePlace> {
     if (place === undefined) places.set(title, { jobsAhead: position, jobsWaiting: 1 });
     else place.jobsWaiting += 1;
   });
+  return places;
+}
+
+/**
+ * Places over both lanes. A title with a short step waiting is placed in the express lane,
+ * where its next job runs (a worker takes one of each lane at a time); otherwise in the encode
+ * lane. Its waiting jobs are counted in both.
+ */
+export function lanePlaces(orders: Readonly<Record<Lane, readonly string[]>>): Map<string, QueuePlace> {
+  const express = queuePlaces(orders.express);
+  const places = queuePlaces(orders.encode);
+  for (const [title, place] of express) {
+    const encode = places.get(title);
+    places.set(title, { jobsAhead: place.jobsAhead, jobsWaiting: place.jobsWaiting + (encode?.jobsWaiting ?? 0) });
+  }
   return places;
 }
 

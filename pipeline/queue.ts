@@ -1,8 +1,21 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { FlowProducer, Queue, type DefaultJobOptions } from 'bullmq';
+import { FlowProducer, Queue, type DefaultJobOptions, type Job } from 'bullmq';
 
-/** One queue carries every job type; the job name selects the handler. */
+/** The encode lane's queue name, and the base of the other lanes' (`laneQueueName`); the job name selects the handler. */
 export const QUEUE_NAME = 'vodforge';
+
+/**
+ * The queues a title's jobs run in. `express` carries the short steps (probe, analysis, audio,
+ * package), `encode` the chunks and what runs after `ready`. Every worker process takes one
+ * job of each at a time, so a short step never waits for a chunk of another title to end.
+ */
+export const LANES = ['express', 'encode'] as const;
+export type Lane = (typeof LANES)[number];
+
+/** The BullMQ queue name of `lane` for the base name `base` (`QUEUE_NAME` unless a test picks another). */
+export function laneQueueName(base: string, lane: Lane): string {
+  return lane === 'encode' ? base : `${base}-express`;
+}
 
 export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   attempts: 4,
@@ -51,8 +64,24 @@ function quiet(redis: Redis): Redis {
   return redis;
 }
 
-export function createQueue(connection: Redis, prefix: string): Queue {
-  return new Queue(QUEUE_NAME, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+/** The queue of `lane` (the encode lane unless said). */
+export function createQueue(connection: Redis, prefix: string, lane: Lane = 'encode'): Queue {
+  return new Queue(laneQueueName(QUEUE_NAME, lane), { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+}
+
+/** The queue of every lane, on one connection. */
+export function createQueues(connection: Redis, prefix: string): Record<Lane, Queue> {
+  return { express: createQueue(connection, prefix, 'express'), encode: createQueue(connection, prefix, 'encode') };
+}
+
+/** The completed jobs of every lane still kept (at most `count` per lane). */
+export async function completedJobs(queues: Readonly<Record<Lane, Queue>>, count = 10_000): Promise<Job[]> {
+  return (await Promise.all(LANES.map((lane) => queues[lane].getCompleted(0, count - 1)))).flat();
+}
+
+/** Closes every lane's queue. */
+export async function closeQueues(queues: Readonly<Record<Lane, Queue>>): Promise<void> {
+  await Promise.all(LANES.map((lane) => queues[lane].close()));
 }
 
 export function createFlowProducer(connection: Redis, prefix: string): FlowProducer {

@@ -14,6 +14,7 @@ import { JobMetrics } from '../observability/job-metrics.ts';
 import { redactor, storageRoots } from '../observability/redact.ts';
 import { meterCpu } from '../ffmpeg/cpu-meter.ts';
 import type { JobDataByName, JobName } from '../pipeline/types.ts';
+import { laneQueueName, LANES, type Lane } from '../pipeline/queue.ts';
 
 /** The handler of every job name (`Handlers` is a `Record` over `JobName`: none can be missing). */
 export const HANDLERS: Handlers = {
@@ -32,7 +33,7 @@ export const HANDLERS: Handlers = {
 const isJobName = (name: string): name is JobName => Object.hasOwn(HANDLERS, name);
 
 export interface WorkerOptions {
-  /** Jobs one worker process runs at once; ffmpeg already uses every core. @defaultValue 1 */
+  /** Jobs of each lane one worker process runs at once; ffmpeg already uses every core. @defaultValue 1 */
   readonly concurrency?: number;
   /** How long a job's lock lasts without renewal, in ms; BullMQ renews it at half this while the job runs. @defaultValue 60000 */
   readonly lockDurationMs?: number;
@@ -43,12 +44,13 @@ export interface WorkerOptions {
 }
 
 /**
- * A BullMQ worker for every vodforge job type. A failure that ends a job also fails its
- * title, with the error's code and message, so content ops see why; the worker process
- * itself never goes down for a bad master.
+ * A BullMQ worker on each lane's queue (pipeline/queue.ts `LANES`), one handler for every
+ * vodforge job type. A failure that ends a job also fails its title, with the error's code and
+ * message, so content ops see why; the worker process itself never goes down for a bad master.
  */
 export interface VodforgeWorker {
-  readonly worker: Worker;
+  /** The BullMQ worker of each lane: a short step runs beside a chunk, never behind it. */
+  readonly lanes: Readonly<Record<Lane, Worker>>;
   /** Aborts every job this worker is running for the title (ffmpeg is killed); returns how many. */
   cancelTitle(titleId: string): number;
   /**
@@ -188,27 +190,31 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       if (job.id !== undefined) running.delete(job.id);
     }
   };
-  const worker = new Worker(baseDeps.queueName, track, {
-    connection,
-    prefix,
-    concurrency: options.concurrency ?? 1,
-    lockDuration: options.lockDurationMs ?? 60_000,
-    stalledInterval: options.stalledIntervalMs ?? 30_000,
-    maxStalledCount: options.maxStalledCount ?? 2,
-    autorun: true,
-  });
+  const lane = (name: Lane): Worker =>
+    new Worker(laneQueueName(baseDeps.queueName, name), track, {
+      connection,
+      prefix,
+      concurrency: options.concurrency ?? 1,
+      lockDuration: options.lockDurationMs ?? 60_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
+      maxStalledCount: options.maxStalledCount ?? 2,
+      autorun: true,
+    });
+  const lanes = { express: lane('express'), encode: lane('encode') };
+  const all = LANES.map((name) => lanes[name]);
   return {
-    worker,
+    lanes,
     cancelTitle: (titleId) => {
       let n = 0;
-      for (const [jobId, t] of running) if (t === titleId && worker.cancelJob(jobId, 'title deleted')) n += 1;
+      // Job ids are unique across lanes; each lane's worker cancels only the jobs it runs.
+      for (const [jobId, t] of running) if (t === titleId && all.some((w) => w.cancelJob(jobId, 'title deleted'))) n += 1;
       return n;
     },
     handBackAll: async () => {
       handingBack = true;
       // Paused first: a worker that is not yet closing would fetch the handed-back job again.
-      await within(HAND_BACK_TIMEOUT_MS, worker.pause(true));
-      worker.cancelAllJobs('worker shutting down');
+      await within(HAND_BACK_TIMEOUT_MS, Promise.all(all.map((w) => w.pause(true))));
+      for (const w of all) w.cancelAllJobs('worker shutting down');
       if (!(await within(HAND_BACK_ALL_TIMEOUT_MS, Promise.allSettled([...inFlight])))) {
         baseDeps.log.warn({ jobs: inFlight.size }, 'forced stop: jobs still waiting on Redis are left to stall recovery');
       }

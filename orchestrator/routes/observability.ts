@@ -28,7 +28,7 @@ export async function installObservability(app: App, deps: AppDeps, options: Met
   // @bull-board/fastify 9.10.1 pins its own @bull-board/api 9.10.1 beside ours (9.10.2): the
   // same classes declared twice, so the types disagree on private fields though they work together.
   createBullBoard({
-    queues: [new BullMQAdapter(deps.queue)],
+    queues: Object.values(deps.queues).map((q) => new BullMQAdapter(q)),
     serverAdapter: board as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
   });
   board.setBasePath(QUEUE_DASHBOARD_PATH);

@@ -19,9 +19,9 @@ import { timelineOf, type JobSpan } from '../../titles/timeline.ts';
 import { canonicalTag } from '../../packaging/language.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import { assertValidKey, StorageKeyError } from '../../storage/port.ts';
-import { ANONYMOUS_UPLOADER, reprioritizeChunks, shareTurns } from '../../pipeline/graph.ts';
+import { ANONYMOUS_UPLOADER, reprioritizeChunks, shareTurns } from '../../pipeline/turns.ts';
 import { encodeLayout } from '../../pipeline/types.ts';
-import { queuePlaces, readQueueOrder, type QueuePlace } from '../../pipeline/queue-place.ts';
+import { lanePlaces, type QueuePlace } from '../../pipeline/queue-place.ts';
 import { scavengeYoungGeneration } from '../runtime/scavenge.ts';
 import { bindTitle } from './request-log.ts';
 import { sourceVideoView } from '../source-video.ts';
@@ -290,7 +290,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     async (req) => {
       const t = await titles.get(req.params.id);
       if (t === undefined) throw new HttpErrors.TitleNotFound(req.params.id);
-      return titleView(titles, t, { timeline: true, queue: queuePlaces(await readQueueOrder(jobs)) });
+      return titleView(titles, t, { timeline: true, queue: lanePlaces(await jobs.waitingOrder()) });
     },
   );
 
@@ -306,7 +306,7 @@ export const titleRoutes: FastifyPluginAsyncTypebox<RouteDeps> = async (app, dep
     },
     async (req) => {
       const { titles: rows, total } = await titles.list(req.query.offset, req.query.limit);
-      const queue = queuePlaces(await readQueueOrder(jobs));
+      const queue = lanePlaces(await jobs.waitingOrder());
       return { total, titles: await Promise.all(rows.map((t) => titleView(titles, t, { queue }))) };
     },
   );

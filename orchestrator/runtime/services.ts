@@ -4,7 +4,16 @@ import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { createObjectStore } from '../../storage/index.ts';
 import type { ObjectStore } from '../../storage/port.ts';
-import { createFlowProducer, createQueue, producerConnection, QUEUE_NAME, workerConnection } from '../../pipeline/queue.ts';
+import {
+  closeQueues,
+  createFlowProducer,
+  createQueue,
+  createQueues,
+  producerConnection,
+  QUEUE_NAME,
+  workerConnection,
+  type Lane,
+} from '../../pipeline/queue.ts';
 import type { WorkerOptions } from '../../workers/worker.ts';
 import { TitleStore } from '../../titles/store.ts';
 import { ApiKeyStore } from '../auth/keys.ts';
@@ -73,14 +82,14 @@ export async function createApi(
     });
   });
   const store = await createObjectStore(config.storage);
-  const queue = createQueue(redis, config.prefix);
+  const queues = createQueues(redis, config.prefix);
   // Connection errors surface on each command as a 503; the event itself needs no report.
-  queue.on('error', () => undefined);
+  for (const q of Object.values(queues)) q.on('error', () => undefined);
   const titles = new TitleStore(redis, config.prefix);
   const keys = new ApiKeyStore(redis, config.prefix);
   const app = await buildApp({
     redis,
-    queue,
+    queues,
     titles,
     store,
     keys,
@@ -101,14 +110,15 @@ export async function createApi(
     keys,
     close: async () => {
       await app.close();
-      await queue.close();
+      await closeQueues(queues);
       redis.disconnect();
     },
   };
 }
 
 export interface WorkerHandle {
-  readonly worker: Worker;
+  /** The BullMQ worker of each lane. */
+  readonly lanes: Readonly<Record<Lane, Worker>>;
   /** Waits for the running job to finish (`force`: hands it back at once, cancelling ffmpeg). */
   close(force?: boolean): Promise<void>;
 }
@@ -133,7 +143,7 @@ export async function startWorker(
   flow.on('error', (err) => log.warn({ err: err.message }, 'flow producer error'));
   const queue = createQueue(producer, config.prefix);
   queue.on('error', (err) => log.warn({ err: err.message }, 'queue error'));
-  const { worker, cancelTitle, handBackAll } = createWorker(
+  const { lanes, cancelTitle, handBackAll } = createWorker(
     connection,
     config.prefix,
     {
@@ -149,7 +159,7 @@ export async function startWorker(
     },
     options,
   );
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  for (const [lane, worker] of Object.entries(lanes)) worker.on('error', (err) => log.error({ lane, err: err.message }, 'worker error'));
   const subscriber = workerConnection(redisUrl);
   void subscriber.subscribe(titles.cancelChannel);
   subscriber.on('message', (_channel: string, titleId: string) => {
@@ -157,11 +167,11 @@ export async function startWorker(
     if (n > 0) log.info({ titleId, jobs: n }, 'jobs cancelled: title deleted');
   });
   return {
-    worker,
+    lanes,
     close: async (force = false) => {
       subscriber.disconnect();
       if (force) await handBackAll();
-      await worker.close(force);
+      await Promise.all(Object.values(lanes).map((w) => w.close(force)));
       await flow.close();
       await queue.close();
       connection.disconnect();

@@ -7,7 +7,7 @@ import type { RedisServer } from './children.ts';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { DataDirLock, type LockRecord } from './data-dir-lock.ts';
 import { processId, stopProcess } from './processes.ts';
-import { connectedProducer, createQueue } from '../../pipeline/queue.ts';
+import { closeQueues, connectedProducer, createQueues } from '../../pipeline/queue.ts';
 import path from 'node:path';
 import type { ApiKeyStore } from '../auth/keys.ts';
 import { newestWins } from './newest-wins.ts';
@@ -227,14 +227,18 @@ async function emptyScratch(dir: string, log: Logger): Promise<void> {
 /** Moves every active job back to waiting; only for a Redis no live worker uses. */
 async function requeueOrphanedJobs(redisUrl: string, prefix: string, log: Logger): Promise<void> {
   const connection = await connectedProducer(redisUrl);
-  const queue = createQueue(connection, prefix);
+  const lanes = createQueues(connection, prefix);
+  const queues = Object.values(lanes);
   try {
-    const active = await queue.getActive();
-    // Token '0' is BullMQ's "no lock to check": the holders are known dead.
-    await Promise.all(active.map((job) => job.moveToWait('0')));
-    if (active.length > 0) log.warn({ jobs: active.map((j) => j.id) }, 'jobs the previous owner left active are waiting again');
+    for (const queue of queues) {
+      const active = await queue.getActive();
+      // Token '0' is BullMQ's "no lock to check": the holders are known dead.
+      await Promise.all(active.map((job) => job.moveToWait('0')));
+      if (active.length > 0)
+        log.warn({ queue: queue.name, jobs: active.map((j) => j.id) }, 'jobs the previous owner left active are waiting again');
+    }
   } finally {
-    await queue.close();
+    await closeQueues(lanes);
     connection.disconnect();
   }
 }

@@ -102,7 +102,7 @@ describe('bad input', () => {
       expect(manifest.json()).toMatchObject({ code: 'VF_TITLE_NOT_READY' });
       // The API is still answering and the worker is still alive to take the next job.
       expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-      expect(stack.workers[0]?.worker.isRunning()).toBe(true);
+      expect(Object.values(stack.workers[0]?.lanes ?? {}).map((w) => w.isRunning())).toEqual([true, true]);
     },
     90_000,
   );
@@ -128,7 +128,8 @@ describe('bad input', () => {
     await waitForFinal(stack.api.app, id, 60_000);
     const { createQueue, producerConnection } = await import('../../pipeline/queue.ts');
     const conn = producerConnection(stack.redis.url);
-    const queue = createQueue(conn, stack.config.prefix);
+    // The probe is a short step: the express lane's.
+    const queue = createQueue(conn, stack.config.prefix, 'express');
     const job = await queue.getJob(`probe-${id}`);
     expect(job?.attemptsMade).toBe(1);
     expect(job?.failedReason).toContain('not a readable media file');

@@ -15,7 +15,8 @@ import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeMaster } from '../support/media.ts';
 import { waitForFinal } from '../support/api.ts';
 import { TitleStore } from '../../titles/store.ts';
-import { createFlowProducer, createQueue, DEFAULT_JOB_OPTIONS, producerConnection } from '../../pipeline/queue.ts';
+import { createFlowProducer, createQueue, DEFAULT_JOB_OPTIONS, producerConnection, QUEUE_NAME } from '../../pipeline/queue.ts';
+import { queueOf } from '../../pipeline/graph.ts';
 import { activeCodedSize, activeDisplaySize, probeMaster } from '../../ffmpeg/probe.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
 import { jobIds, type JobDataByName, type SourceRef } from '../../pipeline/types.ts';
@@ -46,7 +47,7 @@ describe('per-title analysis that fails', () => {
     const redis = producerConnection(stack.redis.url);
     await new Promise((resolve) => redis.once('ready', resolve));
     const flow = createFlowProducer(redis, stack.config.prefix);
-    const queue = createQueue(redis, stack.config.prefix);
+    const queue = createQueue(redis, stack.config.prefix, 'express');
     try {
       await new TitleStore(redis, stack.config.prefix).create(id, 'fallback', 'analyzing', {
         source: { key, sizeBytes: bytes.length, sha256: source.sha256 },
@@ -67,13 +68,13 @@ describe('per-title analysis that fails', () => {
       const fixed = appleLadder(activeDisplaySize(probe.video));
       await flow.add({
         name: 'build-ladder',
-        queueName: 'vodforge',
+        queueName: queueOf(QUEUE_NAME, 'build-ladder'),
         data: { source, probe, fixed, windows: [window], startedAtMs: Date.now() } satisfies JobDataByName['build-ladder'],
         opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIds.buildLadder(source) },
         children: [
           {
             name: 'sample',
-            queueName: 'vodforge',
+            queueName: queueOf(QUEUE_NAME, 'sample'),
             data: sample,
             opts: {
               ...DEFAULT_JOB_OPTIONS,

@@ -10,7 +10,7 @@ import { ingest, waitForFinal } from '../support/api.ts';
 import { startWorker, type WorkerHandle } from '../../orchestrator/runtime/services.ts';
 import { buildApp } from '../../orchestrator/app.ts';
 import type { App } from '../../orchestrator/deps.ts';
-import { createQueue, producerConnection } from '../../pipeline/queue.ts';
+import { closeQueues, createQueues, producerConnection } from '../../pipeline/queue.ts';
 import { TitleStore } from '../../titles/store.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 import { childCpuSeconds } from '../../bench/cpu.ts';
@@ -239,14 +239,14 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
   it("puts the title id on both request log lines of a route with an :id (refused too) and on a created title's completed line", async () => {
     const lines: Record<string, unknown>[] = [];
     const redis = producerConnection(stack.redis.url);
-    const queue = createQueue(redis, stack.config.prefix);
+    const queues = createQueues(redis, stack.config.prefix);
     let app: App | undefined;
     try {
       // No offline queue on producer connections: wait for the connection before asking.
       await new Promise((resolve) => redis.once('ready', resolve));
       app = await buildApp({
         redis,
-        queue,
+        queues,
         titles: new TitleStore(redis, stack.config.prefix),
         store: stack.api.store,
         keys: new ApiKeyStore(redis, stack.config.prefix),
@@ -276,7 +276,7 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
       ]);
     } finally {
       await app?.close();
-      await queue.close();
+      await closeQueues(queues);
       redis.disconnect();
     }
   });
@@ -301,13 +301,13 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     }
   });
 
-  it('mounts the BullMQ dashboard at /admin/queues, listing the queue', async () => {
+  it('mounts the BullMQ dashboard at /admin/queues, listing the queue of each lane', async () => {
     const page = await stack.api.app.inject({ method: 'GET', url: '/admin/queues' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     const api = await stack.api.app.inject({ method: 'GET', url: '/admin/queues/api/queues' });
     expect(api.statusCode).toBe(200);
     const names = (api.json<{ queues: { name: string }[] }>().queues ?? []).map((q) => q.name);
-    expect(names).toEqual(['vodforge']);
+    expect(names.sort()).toEqual(['vodforge', 'vodforge-express']);
   });
 });

@@ -39,13 +39,16 @@ async function expectCompleteOutput(stack: TestStack, id: string): Promise<void>
   }
 }
 
-function queueOf(stack: TestStack): { queue: Queue; close: () => Promise<void> } {
+/** The encode lane's queue (chunks) and the express lane's (package and the other short steps). */
+function queueOf(stack: TestStack): { queue: Queue; express: Queue; close: () => Promise<void> } {
   const conn = producerConnection(stack.redis.url);
   const queue = createQueue(conn, stack.config.prefix);
+  const express = createQueue(conn, stack.config.prefix, 'express');
   return {
     queue,
+    express,
     close: async () => {
-      await queue.close();
+      await Promise.all([queue.close(), express.close()]);
       conn.disconnect();
     },
   };
@@ -75,7 +78,7 @@ describe('recovery', () => {
     const q = queueOf(stack);
     const crashedJob = await runningChunk(q.queue);
     // close(true) without cancelling: the worker stops renewing its lock mid-job, as a crash would.
-    await crashing.worker.close(true);
+    await Promise.all(Object.values(crashing.lanes).map((w) => w.close(true)));
     await stack.addWorker();
     await expectCompleteOutput(stack, id);
     // The job the crash interrupted was found stalled and finished by the other worker.
@@ -191,9 +194,9 @@ describe('recovery', () => {
     expect(chunk?.attemptsMade).toBe(4);
     // failParentOnFailure: the parent is failed with its child, not parked in waiting-children.
     await waitFor('the package job to fail', async () =>
-      (await q.queue.getFailed()).some((j) => j.name === 'package' && j.data.layout?.titleId === id),
+      (await q.express.getFailed()).some((j) => j.name === 'package' && j.data.layout?.titleId === id),
     );
-    expect((await q.queue.getWaitingChildren()).filter((j) => j.data.layout?.titleId === id)).toEqual([]);
+    expect((await q.express.getWaitingChildren()).filter((j) => j.data.layout?.titleId === id)).toEqual([]);
     // Nothing of the title was published.
     const published: string[] = [];
     for await (const o of stack.api.store.list(`titles/${id}/out/`)) published.push(o.key);
@@ -240,12 +243,14 @@ describe('recovery', () => {
     const del = await stack.api.app.inject({ method: 'DELETE', url: `/v1/titles/${id}` });
     expect(del.statusCode).toBe(204);
     const settled = async (): Promise<boolean> => {
-      const busy = [
-        ...(await q.queue.getActive()),
-        ...(await q.queue.getWaiting()),
-        ...(await q.queue.getPrioritized()),
-        ...(await q.queue.getDelayed()),
-      ];
+      const busy = [];
+      for (const lane of [q.queue, q.express])
+        busy.push(
+          ...(await lane.getActive()),
+          ...(await lane.getWaiting()),
+          ...(await lane.getPrioritized()),
+          ...(await lane.getDelayed()),
+        );
       return !busy.some((j) => JSON.stringify(j.data).includes(id));
     };
     await waitFor("the title's jobs to stop", settled, { timeoutMs: 120_000 });
@@ -257,8 +262,8 @@ describe('recovery', () => {
     expect(
       ended.some((j) => j.name === 'encode-chunk' && j.attemptsMade <= 1 && (j.returnvalue as { cancelled?: boolean }).cancelled === true),
     ).toBe(true);
-    expect((await q.queue.getFailed()).filter((j) => j.data.layout?.titleId === id)).toEqual([]);
-    expect(stack.workers.every((w) => w.worker.isRunning())).toBe(true);
+    expect([...(await q.queue.getFailed()), ...(await q.express.getFailed())].filter((j) => j.data.layout?.titleId === id)).toEqual([]);
+    expect(stack.workers.every((w) => Object.values(w.lanes).every((l) => l.isRunning()))).toBe(true);
     await q.close();
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 import { redactError, type Redact } from '../../observability/redact.ts';
 import { UnrecoverableError, type Job, type FlowProducer } from 'bullmq';
-import type { TurnQueue } from '../../pipeline/graph.ts';
+import type { TurnQueue } from '../../pipeline/turns.ts';
 import type { ObjectStore } from '../../storage/port.ts';
 import type { TitleStore } from '../../titles/store.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
@@ -18,8 +18,9 @@ export interface WorkerDeps {
   readonly store: ObjectStore;
   readonly titles: TitleStore;
   readonly flow: FlowProducer;
-  /** The queue itself, to give an uploader's waiting chunks their turns (`shareTurns`). */
+  /** The encode lane's queue, to give an uploader's waiting chunks their turns (`shareTurns`). */
   readonly queue: TurnQueue;
+  /** The base name of the lanes' queues (`laneQueueName`). */
   readonly queueName: string;
   readonly settings: EncodeSettings;
   /** How ladders are chosen: measured per title (default), or Apple's fixed ladder. */

@@ -4,7 +4,8 @@ import { activeCodedSize, audioStreamsOf, type ProbeResult } from '../../ffmpeg/
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../titles/model.ts';
-import { ANONYMOUS_UPLOADER, encodeFlow, shareTurns } from '../../pipeline/graph.ts';
+import { encodeFlow } from '../../pipeline/graph.ts';
+import { ANONYMOUS_UPLOADER, shareTurns } from '../../pipeline/turns.ts';
 import { planAudio } from '../../pipeline/audio-plan.ts';
 import { planSubtitles } from '../../pipeline/subtitle-plan.ts';
 import {

@@ -15,10 +15,10 @@ import {
   PIPELINE,
   probeFlowJob,
   probeJob,
-  reprioritizeChunks,
   verifyMasterJob,
 } from '../../../pipeline/graph.ts';
 import { JOB_NAMES, type EncodeChunkJobData, type PackageJobData, type SampleJobData, type SourceRef } from '../../../pipeline/types.ts';
+import { reprioritizeChunks } from '../../../pipeline/turns.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const source: SourceRef = { titleId: 't1', sourceKey: 'titles/t1/source/master', sha256: 'ab'.repeat(32) };
@@ -62,6 +62,37 @@ describe('the pipeline declaration', () => {
     expect(encodeFlow('q', pkg, [chunk(0)], []).children?.map((c) => c.name)).toEqual(['encode-chunk']);
   });
 
+  it("puts a title's short steps in the express lane and its chunks in the encode lane, in every flow", () => {
+    const lanes = Object.fromEntries(Object.entries(PIPELINE).map(([n, s]) => [n, s.lane]));
+    expect(lanes).toEqual({
+      'verify-master': 'express',
+      probe: 'express',
+      sample: 'express',
+      'build-ladder': 'express',
+      'encode-chunk': 'encode',
+      'encode-audio': 'encode',
+      'extract-subtitles': 'express',
+      package: 'express',
+      'measure-rungs': 'encode',
+      artwork: 'encode',
+    });
+    const audio = { layout, track: { streamIndex: 0 } } as never;
+    const encode = encodeFlow('q', pkg, [chunk(0)], [audio], { layout } as never);
+    expect([encode, ...(encode.children ?? [])].map((j) => [j.name, j.queueName])).toEqual([
+      ['package', 'q-express'],
+      ['encode-chunk', 'q'],
+      ['extract-subtitles', 'q-express'],
+      ['encode-audio', 'q'],
+    ]);
+    const ladder = ladderFlow('q', source, {} as never, [sample(0)]);
+    expect([ladder, ...(ladder.children ?? [])].map((j) => j.queueName)).toEqual(['q-express', 'q-express']);
+    expect(chunkRedoJob('q', chunk(3), { id: 'p', queue: 'vf:q-express' }, 'r1').queueName).toBe('q');
+    expect([measureRungsJob('q', { layout } as never), artworkJob('q', { source, version: 1 } as never)].map((j) => j.queueName)).toEqual([
+      'q',
+      'q',
+    ]);
+  });
+
   it('builds the ladder flow: build-ladder waits for its samples, a failed sample is ignored after two attempts', () => {
     const flow = ladderFlow('q', source, {} as never, [sample(0), sample(1)]);
     expect(flow.opts?.jobId).toBe(`ladder-t1-${'ab'.repeat(8)}`);
@@ -77,7 +108,7 @@ describe('the pipeline declaration', () => {
     expect(encodeFlow('q', pkg, [chunk(3)], [])).toEqual(encodeFlow('q', pkg, [chunk(3)], []));
     expect(probeJob('t1').opts.jobId).toBe('probe-t1');
     // A master verified after a direct upload is probed as an uploaded one: same job, same id.
-    expect(probeFlowJob('q', 't1')).toEqual({ ...probeJob('t1'), queueName: 'q' });
+    expect(probeFlowJob('q', 't1')).toEqual({ ...probeJob('t1'), queueName: 'q-express' });
     const verify = { titleId: 't1', uploadId: 'u1', key: 'titles/t1/source/direct-u1/master', sizeBytes: 1, sha256: 'ab'.repeat(32) };
     expect(verifyMasterJob(verify).opts.jobId).toBe('verify-t1-u1');
     expect(chunkRedoJob('q', chunk(3), { id: 'p', queue: 'vf:q' }, 'r1').opts).toMatchObject({

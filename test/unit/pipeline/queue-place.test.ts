@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { queuePlaces, titleOfJobId } from '../../../pipeline/queue-place.ts';
+import { lanePlaces, queuePlaces, titleOfJobId } from '../../../pipeline/queue-place.ts';
 import { encodeLayout, jobIds } from '../../../pipeline/types.ts';
 
 const A = '0b8e4a4e-1f0a-4c1e-9d55-6f1f2a3b4c5d';
@@ -36,5 +36,20 @@ describe('queuePlaces', () => {
 
   it('has no place for a title with nothing waiting', () => {
     expect(queuePlaces([`chunk-${A}-v1-0`]).has(B)).toBe(false);
+  });
+});
+
+describe('lanePlaces', () => {
+  it('places a title with a short step waiting in the express lane, and counts its jobs in both lanes', () => {
+    const C = '11111111-2222-4333-8444-555555555555';
+    const places = lanePlaces({
+      express: [`probe-${B}`, `package-${C}-v1`],
+      encode: [`chunk-${A}-v1-0`, `chunk-${C}-v1-3`, `chunk-${B}-v2-0`],
+    });
+    // B's probe runs first in its lane, whatever waits ahead of its chunks in the other.
+    expect(places.get(B)).toEqual({ jobsAhead: 0, jobsWaiting: 2 });
+    expect(places.get(C)).toEqual({ jobsAhead: 1, jobsWaiting: 2 });
+    // A has only chunks waiting: its place is in the encode lane.
+    expect(places.get(A)).toEqual({ jobsAhead: 0, jobsWaiting: 1 });
   });
 });

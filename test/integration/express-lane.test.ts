@@ -1,0 +1,59 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Job } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeQueues, connectedProducer, createQueues } from '../../pipeline/queue.ts';
+import { getTitle, ingest } from '../support/api.ts';
+import { makeMaster } from '../support/media.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { waitUntil } from '../support/wait.ts';
+
+/**
+ * One worker process, busy encoding a chunk of a long title: a title uploaded meanwhile is
+ * probed and analysed beside that chunk (the express lane), instead of waiting for it to end.
+ */
+describe('the express lane', () => {
+  let stack: TestStack;
+  let dir: string;
+
+  beforeAll(async () => {
+    // veryfast 720p chunks of 20 s: each runs far longer than a short title's probe and analysis.
+    stack = await startTestStack({ storage: 'local', workers: 1, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-express-'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("probes and analyses a title while another title's chunk encodes, on a worker that runs one chunk at a time", async () => {
+    const long = path.join(dir, 'long.mp4');
+    const short = path.join(dir, 'short.mp4');
+    await makeMaster(long, { width: 1280, height: 720, fps: 25, durationS: 40 });
+    await makeMaster(short, { width: 640, height: 360, fps: 25, durationS: 5 });
+    const conn = await connectedProducer(stack.redis.url);
+    const lanes = createQueues(conn, stack.config.prefix);
+    try {
+      const longId = await ingest(stack.api.app, long);
+      const chunk: Job = await waitUntil(
+        'a chunk of the long title to be running',
+        async () => (await lanes.encode.getActive()).find((j) => j.name === 'encode-chunk' && (j.id ?? '').includes(longId)),
+        { timeoutMs: 120_000 },
+      );
+      const shortId = await ingest(stack.api.app, short);
+      // Its probe and ladder are done once it encodes (or waits to): the chunk is still running.
+      await waitUntil('the short title to leave analysis', async () => {
+        const t = await getTitle(stack.api.app, shortId);
+        return t.state === 'encoding' || t.state === 'ready' ? t : undefined;
+      });
+      expect(await chunk.getState()).toBe('active');
+      const ran = (await lanes.express.getCompleted(0, -1)).filter((j) => (j.id ?? '').includes(shortId)).map((j) => j.name);
+      expect(new Set(ran)).toEqual(new Set(['probe', 'sample', 'build-ladder']));
+    } finally {
+      await closeQueues(lanes);
+      conn.disconnect();
+    }
+  }, 300_000);
+});
