@@ -130,10 +130,11 @@ export const PIPELINE = {
     queues: [],
     // A stream that cannot be decoded is left out and named on the title; the others ship.
     parent: { job: 'package', onFailure: 'is ignored by the parent' },
-    // Minutes for a film's sound: it would hold an express slot that trailers' probes wait for.
-    // Unprioritised, it still runs before every chunk.
+    // Beside the chunks: in their lane it held one of the title's chunk slots (4 s of a 60 s
+    // title's 50), and the chunk behind it ended that much later. A film's sound holds one
+    // express slot of the fleet for minutes; a trailer's probe takes another.
     attempts: ATTEMPTS,
-    lane: 'encode',
+    lane: 'express',
   },
   'extract-subtitles': {
     does: "convert the master's text subtitle streams to WebVTT",

@@ -50,7 +50,7 @@ describe('the express lane', () => {
       });
       expect(await chunk.getState()).toBe('active');
       const ran = (await lanes.express.getCompleted(0, -1)).filter((j) => (j.id ?? '').includes(shortId)).map((j) => j.name);
-      expect(new Set(ran)).toEqual(new Set(['probe', 'sample', 'build-ladder']));
+      expect(ran).toEqual(expect.arrayContaining(['probe', 'sample', 'build-ladder']));
     } finally {
       await closeQueues(lanes);
       conn.disconnect();

@@ -70,7 +70,7 @@ describe('the pipeline declaration', () => {
       sample: 'express',
       'build-ladder': 'express',
       'encode-chunk': 'encode',
-      'encode-audio': 'encode',
+      'encode-audio': 'express',
       'extract-subtitles': 'express',
       package: 'express',
       'measure-rungs': 'encode',
@@ -82,7 +82,7 @@ describe('the pipeline declaration', () => {
       ['package', 'q-express'],
       ['encode-chunk', 'q'],
       ['extract-subtitles', 'q-express'],
-      ['encode-audio', 'q'],
+      ['encode-audio', 'q-express'],
     ]);
     const ladder = ladderFlow('q', source, {} as never, [sample(0)]);
     expect([ladder, ...(ladder.children ?? [])].map((j) => j.queueName)).toEqual(['q-express', 'q-express']);
