@@ -156,6 +156,10 @@ export async function startLadderAnalysis(
   // A window's sizes are split over sample jobs when the windows alone are fewer than the
   // fleet's slots: the analysis is on every title's critical path.
   const groups = splitSizes(sizes, Math.max(1, Math.floor(deps.settings.fleetSlots / windows.length)));
+  // The self-check (a lossless copy of the window at the source size, and its measurement)
+  // goes to the group with the fewest pixels: the groups of one window run side by side.
+  const pixels = (group: readonly { width: number; height: number }[]): number => group.reduce((n, s) => n + s.width * s.height, 0);
+  const checking = groups.reduce((best, group, g) => (pixels(group) < pixels(groups[best] ?? []) ? g : best), 0);
   const samples = windows.flatMap((w, windowIndex) =>
     groups.map(
       (group, g): SampleJobData => ({
@@ -168,7 +172,7 @@ export async function startLadderAnalysis(
         sizes: group,
         crfs: SAMPLE_CRFS,
         settings: deps.settings,
-        selfCheck: g === 0,
+        selfCheck: g === checking,
       }),
     ),
   );
