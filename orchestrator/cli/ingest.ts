@@ -180,6 +180,7 @@ async function ingestSteps(api: string, file: string, opts: IngestOptions, creat
   // Read alongside the upload: the check at the end waits for the slower of the two.
   const localSha = sha256OfFile(file);
   localSha.catch(() => undefined);
+  let saving: Promise<void> = Promise.resolve();
   if (previous === undefined || previous.state === 'uploading') {
     await uploadResumable({
       api,
@@ -189,8 +190,13 @@ async function ingestSteps(api: string, file: string, opts: IngestOptions, creat
       ...(state.uploadUrl === undefined ? {} : { uploadUrl: state.uploadUrl }),
       chunkBytes: opts.chunkBytes ?? DEFAULT_CHUNK_BYTES,
       onProgress: (sent, total) => bar.update('upload', total === 0 ? 1 : sent / total, `${formatBytes(sent)} / ${formatBytes(total)}`),
-      onUploadUrl: (uploadUrl) =>
-        void states.save(fingerprint, { ...state, uploadUrl, updatedAt: new Date().toISOString() }).catch(() => undefined),
+      onUploadUrl: (uploadUrl) => {
+        // In order, and waited for before the state is removed: a save still writing when the
+        // upload ends would otherwise put back the state of a finished upload.
+        saving = saving
+          .then(() => states.save(fingerprint, { ...state, uploadUrl, updatedAt: new Date().toISOString() }))
+          .catch(() => undefined);
+      },
       onResumed: (offset) => {
         if (offset > 0) note(`upload of title ${id} resumed at ${formatBytes(offset)} of ${formatBytes(size)}`);
         bar.update('upload', size === 0 ? 1 : offset / size, `${formatBytes(offset)} / ${formatBytes(size)}`);
@@ -207,6 +213,7 @@ async function ingestSteps(api: string, file: string, opts: IngestOptions, creat
       id,
     );
   }
+  await saving;
   await states.remove(api, fingerprint);
   while (opts.wait && title.state !== 'ready' && title.state !== 'failed') {
     await new Promise((r) => setTimeout(r, 500));
