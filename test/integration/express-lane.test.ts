@@ -43,14 +43,14 @@ describe('the express lane', () => {
         { timeoutMs: 120_000 },
       );
       const shortId = await ingest(stack.api.app, short);
-      // Its probe and ladder are done once it encodes (or waits to): the chunk is still running.
-      await waitUntil('the short title to leave analysis', async () => {
-        const t = await getTitle(stack.api.app, shortId);
-        return t.state === 'encoding' || t.state === 'ready' ? t : undefined;
+      // Its probe, samples and ladder all ran to the end while the chunk was still running.
+      const ran = await waitUntil("the short title's ladder to be built", async () => {
+        const done = (await lanes.express.getCompleted(0, -1)).filter((j) => (j.id ?? '').includes(shortId)).map((j) => j.name);
+        return done.includes('build-ladder') ? done : undefined;
       });
       expect(await chunk.getState()).toBe('active');
-      const ran = (await lanes.express.getCompleted(0, -1)).filter((j) => (j.id ?? '').includes(shortId)).map((j) => j.name);
       expect(ran).toEqual(expect.arrayContaining(['probe', 'sample', 'build-ladder']));
+      expect(['encoding', 'packaging', 'ready']).toContain((await getTitle(stack.api.app, shortId)).state);
     } finally {
       await closeQueues(lanes);
       conn.disconnect();
