@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises';
 import { unlinkSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,13 +81,16 @@ export class DataDirLock {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const file = path.join(dataDir, LOCK_FILE);
     const mine: LockRecord = { owner: await processId(process.pid), host: os.hostname(), since: new Date().toISOString(), workers: [] };
+    const own = (): DataDirLock => {
+      const lock = new DataDirLock(file, mine);
+      process.once('exit', () => lock.release());
+      return lock;
+    };
     const create = async (): Promise<DataDirLock> => {
       const fh = await open(file, 'wx', 0o644);
       await fh.writeFile(JSON.stringify(mine));
       await fh.close();
-      const lock = new DataDirLock(file, mine);
-      process.once('exit', () => lock.release());
-      return lock;
+      return own();
     };
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
@@ -104,12 +107,16 @@ export class DataDirLock {
       // Another machine's process cannot be checked from here: its lock is obeyed.
       if (held.host !== os.hostname() || (await isRunning(held.owner))) throw new DataDirBusyError(dataDir, held);
       // Dead owner. Takers of a stale lock go one at a time (mkdir is atomic): inside, the lock
-      // is read again, and only the very record judged stale is replaced by ours; a taker that
-      // came second finds the winner's live lock on its next round and is refused.
+      // is read again, and only the very record judged stale is replaced by ours. It is replaced
+      // by a rename over it, never removed and created again: the lock file exists throughout,
+      // so a taker on its first exclusive create meanwhile cannot slip into the gap. A taker
+      // that came second finds the winner's live lock on its next round and is refused.
       const lock = await takeoverTurn(file, async () => {
         if ((await readFile(file, 'utf8').catch(() => undefined)) !== raw) return undefined;
-        await unlink(file);
-        return create();
+        const tmp = `${file}.${randomUUID()}.tmp`;
+        await writeFile(tmp, JSON.stringify(mine), { mode: 0o644 });
+        await rename(tmp, file);
+        return own();
       });
       if (lock !== undefined) return { lock, stale: held };
     }

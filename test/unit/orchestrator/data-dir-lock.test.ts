@@ -68,7 +68,14 @@ describe('DataDirLock', () => {
 
   it("lets exactly one of several takers at once have a dead owner's lock", async () => {
     await write({ owner: { pid: 2 ** 22 + 7, startTicks: 1 }, host: os.hostname(), since: '2026-01-01T00:00:00.000Z', workers: [] });
-    const results = await Promise.allSettled(Array.from({ length: 6 }, () => DataDirLock.acquire(dir)));
+    // Takers start one event-loop turn apart, so later ones make their first exclusive create
+    // while earlier ones are inside the takeover.
+    const takers: Promise<{ lock: DataDirLock }>[] = [];
+    for (let i = 0; i < 40; i++) {
+      takers.push(DataDirLock.acquire(dir));
+      await new Promise((r) => setImmediate(r));
+    }
+    const results = await Promise.allSettled(takers);
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DataDirBusyError);
