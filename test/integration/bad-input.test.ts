@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeAudioOnly, makeMaster, makeTextFile } from '../support/media.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
+import { waitUntil } from '../support/wait.ts';
 import { realMasters } from '../support/corpus.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 
@@ -130,9 +131,13 @@ describe('bad input', () => {
     const conn = producerConnection(stack.redis.url);
     // The probe is a short step: the express lane's.
     const queue = createQueue(conn, stack.config.prefix, 'express');
-    const job = await queue.getJob(`probe-${id}`);
-    expect(job?.attemptsMade).toBe(1);
-    expect(job?.failedReason).toContain('not a readable media file');
+    // The title is failed before BullMQ records the job failed (the worker throws after): waited for.
+    const job = await waitUntil('the probe job to be recorded as failed', async () => {
+      const j = await queue.getJob(`probe-${id}`);
+      return j !== undefined && (await j.getState()) === 'failed' ? j : undefined;
+    });
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toContain('not a readable media file');
     await queue.close();
     conn.disconnect();
   }, 90_000);

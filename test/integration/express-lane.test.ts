@@ -18,8 +18,14 @@ describe('the express lane', () => {
   let dir: string;
 
   beforeAll(async () => {
-    // veryfast 720p chunks of 20 s: each runs far longer than a short title's probe and analysis.
-    stack = await startTestStack({ storage: 'local', workers: 1, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
+    // veryfast 720p chunks of 36 s (6 segments of 6 s): each runs many times longer than a short
+    // title's probe and analysis, on a machine loaded by other tests too.
+    stack = await startTestStack({
+      storage: 'local',
+      workers: 1,
+      ladderPolicy: 'per-title',
+      settings: { preset: 'veryfast', chunkSegments: 6 },
+    });
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-express-'));
   }, 60_000);
 
@@ -31,7 +37,7 @@ describe('the express lane', () => {
   it("probes and analyses a title while another title's chunk encodes, on a worker that runs one chunk at a time", async () => {
     const long = path.join(dir, 'long.mp4');
     const short = path.join(dir, 'short.mp4');
-    await makeMaster(long, { width: 1280, height: 720, fps: 25, durationS: 40 });
+    await makeMaster(long, { width: 1280, height: 720, fps: 25, durationS: 72 });
     await makeMaster(short, { width: 640, height: 360, fps: 25, durationS: 5 });
     const conn = await connectedProducer(stack.redis.url);
     const lanes = createQueues(conn, stack.config.prefix);

@@ -10,7 +10,7 @@ import { startRedisServer } from '../../orchestrator/runtime/children.ts';
 import { createQueue, producerConnection } from '../../pipeline/queue.ts';
 import type { Job, Queue } from 'bullmq';
 import { chunkKey, type JobDataByName } from '../../pipeline/types.ts';
-import { waitFor } from '../support/wait.ts';
+import { waitFor, waitUntil } from '../support/wait.ts';
 
 /** Short locks so a crashed worker's job is noticed in seconds, as BullMQ's own stall tests do. */
 const FAST_STALL = { lockDurationMs: 2000, stalledIntervalMs: 1000, maxStalledCount: 3 };
@@ -189,9 +189,11 @@ describe('recovery', () => {
     expect(t.state).toBe('failed');
     expect(t.error?.code).toBe('VF_STORAGE_NOT_FOUND');
     expect(t.error?.message).toContain(sourceKey);
-    const failed = await q.queue.getFailed();
-    const chunk = failed.find((j) => j.name === 'encode-chunk' && j.data.layout?.titleId === id);
-    expect(chunk?.attemptsMade).toBe(4);
+    // The title is failed before BullMQ records the job failed (the worker throws after): waited for.
+    const chunk = await waitUntil('the failing chunk to be recorded as failed', async () =>
+      (await q.queue.getFailed()).find((j) => j.name === 'encode-chunk' && j.data.layout?.titleId === id),
+    );
+    expect(chunk.attemptsMade).toBe(4);
     // failParentOnFailure: the parent is failed with its child, not parked in waiting-children.
     await waitFor('the package job to fail', async () =>
       (await q.express.getFailed()).some((j) => j.name === 'package' && j.data.layout?.titleId === id),
