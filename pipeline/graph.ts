@@ -22,7 +22,6 @@ import {
   type BuildLadderJobData,
   type EncodeAudioJobData,
   type EncodeChunkJobData,
-  type EncodeLayout,
   type ExtractSubtitlesJobData,
   type JobName,
   type MeasureRungsJobData,
