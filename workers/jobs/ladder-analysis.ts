@@ -11,7 +11,7 @@ import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { chooseSampleWindows, gopWindowS, type SampleWindowOptions, type SitiSecond } from '../../ladder/sample-windows.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
-import { packetIndex } from '../measure/keyframes.ts';
+import { packetIndex, type PacketIndex } from '../measure/keyframes.ts';
 import { sampleSizes, splitSizes } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { viewerMinimums } from '../../ladder/per-title-options.ts';
@@ -119,24 +119,55 @@ export async function scanTitle(
   });
 }
 
+/** What the analysis reads of the master before it chooses its windows: its packets and a scan. */
+export interface AnalysisReads {
+  /** When the reads started (ms since the epoch): the analysis' time counts from here. */
+  readonly startedAtMs: number;
+  readonly packets: PacketIndex;
+  /** Where the scan looked; undefined when it read the whole title. */
+  readonly bursts: readonly ScanBurst[] | undefined;
+  readonly scan: Awaited<ReturnType<typeof scanTitle>>;
+}
+
 /**
- * Scans the title once (scene cuts, spatial/temporal information), picks sample windows that
- * cover its variety, and enqueues one sample job per window under a `build-ladder` parent.
- * Samples run in parallel on the fleet, like chunks.
+ * Reads the master for the analysis: its packets (keyframes, bits per second), and the scan
+ * (scene cuts, spatial/temporal information) once those and `activeArea` say where and what. It
+ * needs nothing else of the probe, so the probe runs it beside its other reads rather than
+ * after them: on a title of a few seconds' encode, those reads one after the other were a
+ * tenth of its time to ready (bench:pipeline).
+ */
+export async function readForAnalysis(
+  deps: Pick<WorkerDeps, 'tmpDir' | 'settings'>,
+  titleId: string,
+  location: string,
+  probe: ProbeResult,
+  activeArea: Promise<ProbeResult['video']['activeArea']>,
+  signal: AbortSignal,
+): Promise<AnalysisReads> {
+  const startedAtMs = Date.now();
+  const [packets, crop] = await Promise.all([packetIndex(location, probe.video.startTimeS, probe.durationS, signal), activeArea]);
+  const bursts = planScanBursts(
+    { durationS: probe.durationS, keyframesS: packets.keyframesS },
+    { burstS: sampleOptions(deps.settings).windowS },
+  );
+  const scanned: ProbeResult = crop === undefined ? probe : { ...probe, video: { ...probe.video, activeArea: crop } };
+  const scan = await scanTitle(deps, titleId, location, scanned, bursts, signal);
+  return { startedAtMs, packets, bursts, scan };
+}
+
+/**
+ * Picks sample windows that cover the title's variety (from `reads`) and enqueues one sample
+ * job per window under a `build-ladder` parent. Samples run in parallel on the fleet, like chunks.
  */
 export async function startLadderAnalysis(
   deps: WorkerDeps,
   source: SourceRef,
   probe: ProbeResult,
   fixed: readonly Rung[],
-  signal: AbortSignal,
+  reads: AnalysisReads,
 ): Promise<{ samples: number }> {
-  const startedAtMs = Date.now();
-  const location = await deps.store.readableLocation(source.sourceKey);
+  const { startedAtMs, packets, bursts, scan } = reads;
   const sampling = sampleOptions(deps.settings);
-  const packets = await packetIndex(location, probe.video.startTimeS, probe.durationS, signal);
-  const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: sampling.windowS });
-  const scan = await scanTitle(deps, source.titleId, location, probe, bursts, signal);
   const windows = chooseSampleWindows(
     {
       durationS: probe.durationS,

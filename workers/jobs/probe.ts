@@ -17,7 +17,7 @@ import { withScratch } from '../../storage/scratch.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
 import type { SourceRef } from '../../pipeline/types.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
-import { startLadderAnalysis } from './ladder-analysis.ts';
+import { readForAnalysis, startLadderAnalysis } from './ladder-analysis.ts';
 import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import type { ObjectStore } from '../../storage/port.ts';
 
@@ -176,16 +176,21 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const colour = await withFrameLightLevels(location, stated.video.colour, signal);
   const probed: ProbeResult = colour === undefined ? stated : { ...stated, video: { ...stated.video, colour } };
   await job.updateProgress(25);
-  // Four reads of the master that need only the probe, side by side: each is one ffmpeg,
-  // mostly single-threaded, and one after another they left the fleet's other cores idle
-  // at the start of every title. A master that does not decode is reported as such first,
-  // whatever else failed with it.
-  const [decodable, area, interlace, firstFrame] = await Promise.allSettled([
+  // Reads of the master that need only the probe, side by side: each is one ffmpeg, mostly
+  // single-threaded, and one after another they left the fleet's other cores idle at the
+  // start of every title. The analysis' reads (packets, then a scan of the active picture)
+  // go with them. A master that does not decode is reported as such first, whatever else
+  // failed with it.
+  const areaRead = detectActiveArea(deps, titleId, location, probed.video, signal);
+  const analysisRead =
+    deps.ladderPolicy === 'fixed' ? Promise.resolve(undefined) : readForAnalysis(deps, titleId, location, probed, areaRead, signal);
+  const [decodable, area, interlace, firstFrame, analysisReads] = await Promise.allSettled([
     assertDecodable(location, probed, signal),
-    detectActiveArea(deps, titleId, location, probed.video, signal),
+    areaRead,
     detectInterlace(deps, titleId, location, probed, signal),
     // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
     firstFrameTimeS(location, signal),
+    analysisRead,
   ]);
   const activeArea = settled(area, decodable);
   const deinterlace = settled(interlace, decodable);
@@ -214,7 +219,9 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const fixed = appleLadder(activeDisplaySize(probe.video));
   if (deps.ladderPolicy === 'fixed') return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed' });
   try {
-    return await startLadderAnalysis(deps, source, probe, fixed, signal);
+    const reads = settled(analysisReads, decodable);
+    if (reads === undefined) throw new Error('the analysis read nothing of the master');
+    return await startLadderAnalysis(deps, source, probe, fixed, reads);
   } catch (err) {
     // The master decodes (checked above), so a scan that fails on every attempt is the
     // analysis's problem, not the title's: encode with the fixed ladder and say why. Earlier
