@@ -35,6 +35,13 @@ async function segmentRung(deps: WorkerDeps, d: PackageJobData, i: number, dir: 
   return segment(list, true, path.join(rungDir, 'out'), d.settings.segmentS, signal);
 }
 
+/** Rungs cut and published at once: stream copies and uploads, waiting on I/O far more than on a core. */
+const RUNGS_AT_ONCE = 4;
+
+/**
+ * Cuts every rung into CMAF segments and publishes them with its media playlist, each rung as
+ * soon as it is cut: one rung's upload overlaps the next one's download and cut.
+ */
 async function packageVideo(
   deps: WorkerDeps,
   d: PackageJobData,
@@ -42,21 +49,10 @@ async function packageVideo(
   signal: AbortSignal,
   progress: (f: number) => Promise<void>,
 ): Promise<VideoTrack[]> {
-  // Stream copies: I/O-bound, so two at a time overlap one rung's download with another's cut.
-  let cut = 0;
-  const segmented = await mapLimit(
-    d.rungs.map((_, i) => i),
-    2,
-    async (i) => {
-      const s = await segmentRung(deps, d, i, dir, signal);
-      cut += 1;
-      await progress(cut / (d.rungs.length + 2));
-      return s;
-    },
-  );
-  const tracks = d.rungs.map((rung, i): VideoTrack => {
-    const s = segmented[i] as Segmented;
-    return {
+  let done = 0;
+  return mapLimit(d.rungs, RUNGS_AT_ONCE, async (rung, i) => {
+    const s = await segmentRung(deps, d, i, dir, signal);
+    const track: VideoTrack = {
       kind: 'video',
       dir: `v${i}`,
       initName: 'init.mp4',
@@ -69,12 +65,11 @@ async function packageVideo(
       frameRate: d.timeline.frameRate,
       targetBitrateKbps: rung.bitrateKbps,
     };
+    await publishTrackFiles(deps, s.dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track));
+    done += 1;
+    await progress(done / (d.rungs.length + 1));
+    return track;
   });
-  await mapLimit(tracks, 2, (track, i) =>
-    publishTrackFiles(deps, (segmented[i] as Segmented).dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track)),
-  );
-  await progress((d.rungs.length + 1) / (d.rungs.length + 2));
-  return tracks;
 }
 
 function renditionsOf(p: Presentation, loudness: ReadonlyMap<string, EncodedRendition>): Rendition[] {
@@ -161,10 +156,17 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal, to
     await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, 'package', f)]);
   };
   return withScratch(deps.tmpDir, job.id ?? 'package', async (dir) => {
-    const video = await packageVideo(deps, d, dir, signal, progress);
     const children = Object.values(await job.getChildrenValues());
     const outcome = audioOutcome(children);
-    const audio = await packageAudio(deps, d, new Set(outcome.loudness.keys()), dir, signal);
+    // Video and sound are cut and published side by side: both wait on I/O. Both end before
+    // a failure is thrown, so the scratch dir is never removed under a running ffmpeg.
+    const [videoCut, audioCut] = await Promise.allSettled([
+      packageVideo(deps, d, dir, signal, progress),
+      packageAudio(deps, d, new Set(outcome.loudness.keys()), dir, signal),
+    ]);
+    if (videoCut.status === 'rejected') throw videoCut.reason;
+    if (audioCut.status === 'rejected') throw audioCut.reason;
+    const [video, audio] = [videoCut.value, audioCut.value];
     const subtitles = await packageSubtitles(deps, d, children, title.sidecars ?? [], video[0]?.segments ?? []);
     const presentation: Presentation = { durationS: d.durationS, segmentS: d.settings.segmentS, video, audio, subtitles: subtitles.tracks };
     const out = d.layout.outputPrefix;
