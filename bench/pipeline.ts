@@ -50,7 +50,8 @@ const median = (xs: readonly number[]): number => {
 };
 
 async function runPipeline(app: App, file: string): Promise<Measured & { id: string; ladder: string }> {
-  const m = await measure(async () => waitForFinal(app, await ingest(app, file), 3_600_000));
+  // Read every 50 ms: the plain ffmpeg's time ends when its process does, not at a poll.
+  const m = await measure(async () => waitForFinal(app, await ingest(app, file), 3_600_000, 50));
   if (m.result.state !== 'ready') throw new Error(`pipeline failed: ${JSON.stringify(m.result.error)}`);
   // The rungs' quality measurement and the artwork run on after `ready` (players do not wait
   // for them): let them end before the next run, outside the timing.
