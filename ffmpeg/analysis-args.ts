@@ -7,7 +7,7 @@ import { masterInput } from './master-input.ts';
 import type { EncodeSettings } from './encode-settings.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import { cropFilters } from './args.ts';
-import { SEEK_LEAD_S, sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline } from './source-frames.ts';
+import { SEEK_LEAD_S, sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline, type ReadStart } from './source-frames.ts';
 import { toneMapFilters, toneMappedOutputTags, type ToneMap } from './tone-map.ts';
 
 export interface ScanCommand {
@@ -62,7 +62,7 @@ export interface SampleEncodeCommand {
   readonly input: string;
   /** How the master's frames are counted; `frames` is the window, by frame index. */
   readonly timeline: FrameTimeline;
-  readonly frames: Required<FrameRange>;
+  readonly frames: Required<FrameRange> & ReadStart;
   /** Every (size, CRF) pair is one output, in `outputs` order: sizes outer, CRFs inner. */
   readonly sizes: readonly FrameSize[];
   readonly crfs: readonly number[];
@@ -102,7 +102,7 @@ export interface MeasureQualityCommand {
   /** Encodes under test, each decoded and scaled back to the reference size. */
   readonly distorted: readonly DistortedInput[];
   /** The master, its frames counted by `timeline`; `frames` is the window compared. */
-  readonly reference: { readonly input: string; readonly timeline: FrameTimeline; readonly frames: Required<FrameRange> };
+  readonly reference: { readonly input: string; readonly timeline: FrameTimeline; readonly frames: Required<FrameRange> & ReadStart };
   /** Size the comparison runs at: the reference's, after `referenceCrop`. */
   readonly referenceSize: FrameSize;
   /** The picture inside the master's black bars: bars are not compared (they are trivially perfect). */
@@ -151,6 +151,30 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
   // scan's decode, cuts are still found within a frame or two, and TI stays comparable
   // between parts of the title because the GOP structure is the same throughout.
   return ['-skip_frame', 'noref', ...masterInput(cmd.input), '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', graph, '-f', 'null', '-'];
+}
+
+/**
+ * Decodes the first frame a reader starting from the keyframe at `keyframeS` (title time) gets,
+ * with the very input options such a reader uses (`sourceInputArgs`), and lists its timestamp
+ * to `metadataFile` (`-copyts`: the master's own).
+ */
+export function buildSeekLandingArgs(cmd: { input: string; timeline: FrameTimeline; keyframeS: number; metadataFile: string }): string[] {
+  return [
+    // Any range past frame 0 reads from the keyframe: the seek is the keyframe's alone.
+    ...sourceInputArgs(cmd.input, cmd.timeline, { startFrame: 1, fromKeyframeS: cmd.keyframeS }),
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-frames:v',
+    '1',
+    '-vf',
+    `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${cmd.metadataFile}`,
+    '-f',
+    'null',
+    '-',
+  ];
 }
 
 export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {

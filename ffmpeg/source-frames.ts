@@ -75,16 +75,34 @@ export function firstSlot(t: FrameTimeline): number {
   return Math.round(t.videoStartS * frameRateValue(t.frameRate) + slotShift(t));
 }
 
+/**
+ * Where a reader of a range may start decoding instead of {@link SEEK_LEAD_S} ahead of it: a
+ * keyframe of the master at or before the range's first frame, in title time (the packet
+ * index's), that a seek to it was seen to land on (`seekLandsOnKeyframe`). A lead of a few
+ * seconds lands before the keyframe the range starts on, so the demuxer goes back to the one
+ * before: up to a whole GOP decoded for nothing (10 s on x264's default, 25 s on vtest.avi).
+ */
+export interface ReadStart {
+  readonly fromKeyframeS?: number;
+}
+
 /** Where a reader of `range` seeks the master (`-ss`, from the file's start), or 0 for no seek. */
-export function sourceSeekS(t: FrameTimeline, range: FrameRange): number {
+export function sourceSeekS(t: FrameTimeline, range: FrameRange & ReadStart): number {
   if (range.startFrame <= 0) return 0;
+  if (range.fromKeyframeS !== undefined) return Math.max(0, t.videoOffsetS + range.fromKeyframeS);
   return Math.max(0, t.videoOffsetS + range.startFrame / frameRateValue(t.frameRate) - SEEK_LEAD_S);
 }
 
-/** Input options reading the master for `range`: timestamps kept, so the grid is the master's own. */
-export function sourceInputArgs(input: string, t: FrameTimeline, range: FrameRange): string[] {
+/**
+ * Input options reading the master for `range`: timestamps kept, so the grid is the master's
+ * own. From a keyframe, every frame decoded is kept (`-noaccurate_seek`): the seek position
+ * may be a microsecond past the keyframe's time (printed to 6 decimals, then nudged), and the
+ * grid and `trim` pick the range's frames by timestamp anyway.
+ */
+export function sourceInputArgs(input: string, t: FrameTimeline, range: FrameRange & ReadStart): string[] {
   const seekS = sourceSeekS(t, range);
-  return ['-copyts', ...(seekS > 0 ? ['-ss', secs(seekS)] : []), ...masterInput(input)];
+  const fromKeyframe = range.fromKeyframeS !== undefined && seekS > 0;
+  return ['-copyts', ...(fromKeyframe ? ['-noaccurate_seek'] : []), ...(seekS > 0 ? ['-ss', secs(seekS)] : []), ...masterInput(input)];
 }
 
 /**

@@ -56,7 +56,8 @@ export interface TimeWindow {
 export interface SampleJobData {
   readonly source: SourceRef;
   readonly index: number;
-  readonly window: TimeWindow & { readonly weight: number };
+  /** `keyframeS`: where its readers start decoding (`ReadStart.fromKeyframeS`); absent, a lead ahead of it. */
+  readonly window: TimeWindow & { readonly weight: number; readonly keyframeS?: number };
   /** How the master's frames are counted: the window is cut and measured by frame index. */
   readonly timeline: FrameTimeline;
   /** Coded size of the master's active picture: samples are scaled back to it to be measured. */

@@ -11,7 +11,8 @@ import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { chooseSampleWindows, gopWindowS, type SampleWindowOptions, type SitiSecond } from '../../ladder/sample-windows.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
-import { packetIndex, type PacketIndex } from '../measure/keyframes.ts';
+import { keyframeAtOrBefore, packetIndex, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
+import { mapLimit } from '../../storage/transfer.ts';
 import { sampleSizes, splitSizes } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { viewerMinimums } from '../../ladder/per-title-options.ts';
@@ -156,6 +157,34 @@ export async function readForAnalysis(
 }
 
 /**
+ * For each window, the keyframe its samples read from (`ReadStart`): the last one at or before
+ * the window, when a seek there was seen to land on it (`seekLandsOnKeyframe`). Windows start
+ * where bursts were scanned, on keyframes, so a sample then decodes its window and nothing
+ * else; with the seek lead it decoded the GOP before too (a noisy 720p master with 10 s GOPs:
+ * 4.8 s per sample encode against 1.0 s, the same bytes out). One frame decoded per window.
+ */
+async function windowKeyframes(
+  deps: Pick<WorkerDeps, 'tmpDir'>,
+  titleId: string,
+  location: string,
+  probe: ProbeResult,
+  windows: readonly { readonly startS: number }[],
+  keyframesS: readonly number[],
+  signal: AbortSignal,
+): Promise<{ keyframeS?: number }[]> {
+  const timeline = timelineOf(probe);
+  return withScratch(deps.tmpDir, `landing-${titleId}`, (dir) =>
+    mapLimit(windows, 4, async (w) => {
+      const k = keyframeAtOrBefore(keyframesS, w.startS);
+      if (k === undefined) return {};
+      // The packet index counts from the stream's start time; -copyts timestamps are absolute.
+      const lands = await seekLandsOnKeyframe(location, timeline, k, probe.video.startTimeS + k, dir, signal);
+      return lands ? { keyframeS: k } : {};
+    }),
+  );
+}
+
+/**
  * Picks sample windows that cover the title's variety (from `reads`) and enqueues one sample
  * job per window under a `build-ladder` parent. Samples run in parallel on the fleet, like chunks.
  */
@@ -165,6 +194,8 @@ export async function startLadderAnalysis(
   probe: ProbeResult,
   fixed: readonly Rung[],
   reads: AnalysisReads,
+  location: string,
+  signal: AbortSignal,
 ): Promise<{ samples: number }> {
   const { startedAtMs, packets, bursts, scan } = reads;
   const sampling = sampleOptions(deps.settings);
@@ -179,6 +210,7 @@ export async function startLadderAnalysis(
     },
     sampling,
   );
+  const keyframes = await windowKeyframes(deps, source.titleId, location, probe, windows, packets.keyframesS, signal);
   // The source's own size and the fixed ladder's sizes (capped at the source) are the
   // candidates, thinned to steps of 1.3x: a 720x528 master whose fixed ladder stops at 432p
   // could otherwise never ship at its own size, whatever the hull preferred.
@@ -196,7 +228,7 @@ export async function startLadderAnalysis(
       (group, g): SampleJobData => ({
         source,
         index: windowIndex * groups.length + g,
-        window: { startS: w.startS, durationS: w.durationS, weight: w.weight },
+        window: { startS: w.startS, durationS: w.durationS, weight: w.weight, ...keyframes[windowIndex] },
         timeline: timelineOf(probe),
         sourceSize: activeCodedSize(probe.video),
         ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
@@ -253,7 +285,10 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
   const d = job.data;
   if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
   const input = await deps.store.readableLocation(d.source.sourceKey);
-  const frames = framesOf(d.window, d.timeline.frameRate);
+  const frames = {
+    ...framesOf(d.window, d.timeline.frameRate),
+    ...(d.window.keyframeS === undefined ? {} : { fromKeyframeS: d.window.keyframeS }),
+  };
   return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
     const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
     const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));

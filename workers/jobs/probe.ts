@@ -221,7 +221,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   try {
     const reads = settled(analysisReads, decodable);
     if (reads === undefined) throw new Error('the analysis read nothing of the master');
-    return await startLadderAnalysis(deps, source, probe, fixed, reads);
+    return await startLadderAnalysis(deps, source, probe, fixed, reads, location, signal);
   } catch (err) {
     // The master decodes (checked above), so a scan that fails on every attempt is the
     // analysis's problem, not the title's: encode with the fixed ladder and say why. Earlier

@@ -1,5 +1,9 @@
 import { masterInputOptions } from '../../ffmpeg/master-input.ts';
-import { runProbe } from '../../ffmpeg/run.ts';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildSeekLandingArgs } from '../../ffmpeg/analysis-args.ts';
+import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
+import type { FrameTimeline } from '../../ffmpeg/source-frames.ts';
 
 /**
  * Seconds added to a keyframe's printed time before seeking to it: ffprobe prints 6 decimals,
@@ -138,3 +142,47 @@ export function parseTimes(csv: string): number[] {
     .map(Number)
     .filter(Number.isFinite);
 }
+
+/** The last of `keyframesS` (ascending or not) at or before `startS`, if any is after the title's start. */
+export function keyframeAtOrBefore(keyframesS: readonly number[], startS: number): number | undefined {
+  let best: number | undefined;
+  for (const k of keyframesS) if (k > 0 && k <= startS + 1e-6 && (best === undefined || k > best)) best = k;
+  return best;
+}
+
+/** The timestamp of the first frame listed by `metadata=mode=print`, in seconds; undefined when none is. */
+export function firstListedTimeS(metadata: string): number | undefined {
+  const m = /pts_time:(-?[\d.]+(?:e-?\d+)?)/.exec(metadata);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/**
+ * Whether a reader starting from the keyframe at `keyframeS` (title time, from the packet
+ * index) decodes that keyframe, or an earlier frame, first: its first frame's timestamp is
+ * not after `keyframePtsS`, the keyframe's own. A demuxer with an index (MP4, Matroska, AVI,
+ * WebM) lands on the keyframe; one that searches by timestamp (MPEG-TS, measured on an
+ * open-GOP H.264 TS) can land on the next keyframe, and a reader starting there would get a
+ * window's first seconds as copies of a later frame. Such a window is read with a lead
+ * instead. Any failure answers no: the lead is always correct, only slower.
+ */
+export async function seekLandsOnKeyframe(
+  location: string,
+  timeline: FrameTimeline,
+  keyframeS: number,
+  keyframePtsS: number,
+  scratchDir: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const metadataFile = path.join(scratchDir, `landing-${keyframeS.toFixed(6)}.txt`);
+  try {
+    await runFfmpeg(buildSeekLandingArgs({ input: location, timeline, keyframeS, metadataFile }), signal === undefined ? {} : { signal });
+    const first = firstListedTimeS(await readFile(metadataFile, 'utf8'));
+    return first !== undefined && first <= keyframePtsS + LANDING_TOLERANCE_S;
+  } catch (err) {
+    if (signal?.aborted === true) throw err;
+    return false;
+  }
+}
+
+/** Slack for the keyframe's printed time (6 decimals, nudged): far below any frame's duration. */
+const LANDING_TOLERANCE_S = 1e-3;

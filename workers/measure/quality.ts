@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { countListedFrames, parseQualityStats, type QualitySummary } from './parse.ts';
 import type { ActiveArea } from '../../ffmpeg/probe.ts';
-import type { FrameRange, FrameTimeline } from '../../ffmpeg/source-frames.ts';
+import type { FrameRange, FrameTimeline, ReadStart } from '../../ffmpeg/source-frames.ts';
 import { AlignmentCheckError, FrameCountMismatchError } from './errors.ts';
 import { pooledPsnrDb } from '../../ladder/pooled-psnr.ts';
 
@@ -27,7 +27,7 @@ export interface ReferencePicture {
 
 /** One window of the master and the encodes compared with it, frame by frame. */
 export interface QualityComparison {
-  readonly reference: { readonly input: string; readonly timeline: FrameTimeline; readonly frames: Required<FrameRange> };
+  readonly reference: { readonly input: string; readonly timeline: FrameTimeline; readonly frames: Required<FrameRange> & ReadStart };
   readonly picture: ReferencePicture;
   readonly distorted: readonly DistortedInput[];
   /** Compare one frame in this many. @defaultValue 1 */

@@ -74,6 +74,29 @@ describe('reading a range of the master', () => {
     expect(sourceSeekS(t, { startFrame: 25 })).toBe(0);
     expect(sourceInputArgs('/m.ts', t, { startFrame: 25 })).toEqual(['-copyts', ...masterInputOptions('/m.ts'), '-i', '/m.ts']);
   });
+
+  it('reads from a proven keyframe without a lead, keeping every frame decoded from it', () => {
+    const fromKey = { startFrame: 750, fromKeyframeS: 29.6 };
+    expect(sourceSeekS({ ...t, videoOffsetS: 0.5 }, fromKey)).toBeCloseTo(30.1, 9);
+    expect(sourceInputArgs('/m.ts', t, fromKey)).toEqual([
+      '-copyts',
+      '-noaccurate_seek',
+      '-ss',
+      '29.600000',
+      ...masterInputOptions('/m.ts'),
+      '-i',
+      '/m.ts',
+    ]);
+    // The grid and the cut are the range's, wherever the reading starts.
+    expect(sourceFrameFilters(t, fromKey)).toEqual(sourceFrameFilters(t, { startFrame: 750 }));
+    // Frame 0 needs no seek at all.
+    expect(sourceInputArgs('/m.ts', t, { startFrame: 0, fromKeyframeS: 0 })).toEqual([
+      '-copyts',
+      ...masterInputOptions('/m.ts'),
+      '-i',
+      '/m.ts',
+    ]);
+  });
 });
 
 describe('a master whose clock crosses 0 (an MPEG-TS whose 33-bit clock wrapped)', () => {

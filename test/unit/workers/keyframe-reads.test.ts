@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { firstListedTimeS, keyframeAtOrBefore } from '../../../workers/measure/keyframes.ts';
+
+describe('the keyframe a window is read from', () => {
+  it('is the last keyframe at or before the window, never the title start', () => {
+    const keys = [0, 9.960002, 14.560002, 24.520002];
+    expect(keyframeAtOrBefore(keys, 14.560002)).toBe(14.560002);
+    expect(keyframeAtOrBefore(keys, 20)).toBe(14.560002);
+    expect(keyframeAtOrBefore([24.520002, 9.960002], 30)).toBe(24.520002);
+    // Before the first keyframe after the start, a window is read from the title's start as before.
+    expect(keyframeAtOrBefore(keys, 5)).toBeUndefined();
+    expect(keyframeAtOrBefore([], 5)).toBeUndefined();
+  });
+
+  it("reads the first listed frame's time from metadata=mode=print", () => {
+    const listed = 'frame:0    pts:432000  pts_time:4.8\nvodforge.frame=1\nframe:1    pts:435600  pts_time:4.84\nvodforge.frame=1\n';
+    expect(firstListedTimeS(listed)).toBe(4.8);
+    expect(firstListedTimeS('')).toBeUndefined();
+  });
+});
