@@ -68,10 +68,12 @@ for (const kind of ['local', 's3'] as const) {
         // Resumed, not restarted: starting again after each cut would send at least 1.6x the file.
         expect(proxy.bytesUp()).toBeLessThan(data.length * 1.1);
         const title = await getTitle(stack.api.app, t.id);
-        expect(title).toMatchObject({ state: 'queued', source: { sizeBytes: data.length, sha256: sha256(data) } });
         expect(title.source?.key).toMatch(new RegExp(`^titles/${t.id}/source/tus-[0-9a-f]{32}/master$`));
-        // Second instrument: the object in storage, hashed here.
-        expect(await storedSha(stack, title.source?.key ?? '')).toBe(sha256(data));
+        // Both figures at once, so a failure says which is wrong: the digest the API recorded,
+        // and (second instrument) the object in storage, hashed here.
+        const stored = await storedSha(stack, title.source?.key ?? '');
+        expect({ recorded: title.source?.sha256, stored }).toEqual({ recorded: sha256(data), stored: sha256(data) });
+        expect(title).toMatchObject({ state: 'queued', source: { sizeBytes: data.length } });
       } finally {
         await proxy.close();
       }
