@@ -37,16 +37,24 @@ export async function startCuttingProxy(target: string, cutAt: readonly number[]
       client.destroy();
       upstream.destroy();
     };
+    // Once cut, nothing more of this connection goes up: the link is down. Bytes the client
+    // sent after the cut still arrive until the head is flushed and both sockets close, and
+    // forwarding them skipped the rest of the chunk that crossed the cut: a hole in the middle
+    // of the body, which no real link makes (the server then stored a shifted master).
+    let severed = false;
     client.on('close', () => upstream.end());
     upstream.on('close', () => client.end());
     upstream.pipe(client);
     client.on('data', (chunk: Buffer) => {
+      if (severed) return;
       const next = pending[0];
       if (next !== undefined && up + chunk.length >= next) {
         const head = chunk.subarray(0, next - up);
         up = next;
         pending.shift();
         cuts += 1;
+        severed = true;
+        client.pause();
         upstream.write(head, drop);
         return;
       }
