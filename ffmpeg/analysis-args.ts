@@ -4,6 +4,7 @@
  * measured at the source's size with one fixed scaler, as per-title encoding requires.
  */
 import { masterInput } from './master-input.ts';
+import { videoToNull } from './null-output.ts';
 import type { EncodeSettings } from './encode-settings.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import { cropFilters } from './args.ts';
@@ -150,7 +151,7 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
   // Frames nothing refers to (x264's non-reference B-frames) are not decoded: that halves the
   // scan's decode, cuts are still found within a frame or two, and TI stays comparable
   // between parts of the title because the GOP structure is the same throughout.
-  return ['-skip_frame', 'noref', ...masterInput(cmd.input), '-map', '0:v:0', '-an', '-sn', '-dn', '-vf', graph, '-f', 'null', '-'];
+  return ['-skip_frame', 'noref', ...masterInput(cmd.input), ...videoToNull(graph)];
 }
 
 /**
@@ -162,18 +163,7 @@ export function buildSeekLandingArgs(cmd: { input: string; timeline: FrameTimeli
   return [
     // Any range past frame 0 reads from the keyframe: the seek is the keyframe's alone.
     ...sourceInputArgs(cmd.input, cmd.timeline, { startFrame: 1, fromKeyframeS: cmd.keyframeS }),
-    '-map',
-    '0:v:0',
-    '-an',
-    '-sn',
-    '-dn',
-    '-frames:v',
-    '1',
-    '-vf',
-    `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${cmd.metadataFile}`,
-    '-f',
-    'null',
-    '-',
+    ...videoToNull(`metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${cmd.metadataFile}`, 1),
   ];
 }
 

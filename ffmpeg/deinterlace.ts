@@ -16,6 +16,7 @@
  */
 import type { Rational } from './probe.ts';
 import { masterInput } from './master-input.ts';
+import { videoToNull } from './null-output.ts';
 
 export type FieldParity = 'tff' | 'bff';
 
@@ -56,17 +57,6 @@ export function buildInterlaceDetectArgs(cmd: InterlaceDetectCommand): string[] 
   return [
     ...(cmd.seekS > 0 ? ['-ss', cmd.seekS.toFixed(6)] : []),
     ...masterInput(cmd.input),
-    '-map',
-    '0:v:0',
-    '-an',
-    '-sn',
-    '-dn',
-    '-frames:v',
-    String(cmd.frames),
-    '-vf',
-    `idet,metadata=mode=print:file=${cmd.metadataFile}`,
-    '-f',
-    'null',
-    '-',
+    ...videoToNull(`idet,metadata=mode=print:file=${cmd.metadataFile}`, cmd.frames),
   ];
 }
