@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { probeMaster, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { keyframeTimes } from '../../workers/measure/keyframes.ts';
-import { scanTitle } from '../../workers/jobs/ladder-analysis.ts';
+import { scanTitle } from '../../workers/jobs/analysis-reads.ts';
 import { planScanBursts } from '../../ladder/scan-bursts.ts';
 
 /**

@@ -17,7 +17,8 @@ import { withScratch } from '../../storage/scratch.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
 import type { SourceRef } from '../../pipeline/types.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
-import { readForAnalysis, startLadderAnalysis } from './ladder-analysis.ts';
+import { readForAnalysis } from './analysis-reads.ts';
+import { startLadderAnalysis } from './ladder-analysis.ts';
 import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import type { ObjectStore } from '../../storage/port.ts';
 

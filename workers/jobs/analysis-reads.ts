@@ -1,0 +1,141 @@
+/**
+ * What the ladder analysis reads of the master before it picks its windows (the packet index
+ * and a small scan, beside the probe's other reads), and which keyframe each window is read
+ * from. The probe job runs these; `ladder-analysis.ts` turns them into sample jobs.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { buildScanArgs } from '../../ffmpeg/analysis-args.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
+import type { ProbeResult } from '../../ffmpeg/probe.ts';
+import { timelineOf } from '../../ffmpeg/source-frames.ts';
+import { toneMapOf } from '../../ffmpeg/tone-map.ts';
+import { gopWindowS, type SitiSecond } from '../../ladder/sample-windows.ts';
+import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
+import { withScratch } from '../../storage/scratch.ts';
+import { mapLimit } from '../../storage/transfer.ts';
+import { keyframeAtOrBefore, packetIndex, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
+import { parseScanMetadata } from '../measure/parse.ts';
+import type { WorkerDeps } from './context.ts';
+
+/** Inputs per scan process when the title is scanned in bursts. */
+const BURSTS_PER_PROCESS = 40;
+
+/**
+ * Scene cuts and SI/TI per second in title time: of the whole title, or of each burst (one
+ * input per burst, its timestamps from 0); seconds outside every burst are null.
+ */
+export async function scanTitle(
+  deps: Pick<WorkerDeps, 'tmpDir'>,
+  titleId: string,
+  location: string,
+  probe: ProbeResult,
+  bursts: readonly ScanBurst[] | undefined,
+  signal?: AbortSignal,
+): Promise<{ sceneCutsS: number[]; sitiPerSecond: (SitiSecond | null)[] }> {
+  const crop = probe.video.activeArea;
+  const toneMap = toneMapOf(probe.video.colour);
+  const base = {
+    kind: 'scan' as const,
+    input: location,
+    widthPx: 160,
+    sceneThreshold: 10,
+    ...(crop === undefined ? {} : { crop }),
+    ...(toneMap === undefined ? {} : { toneMap }),
+  };
+  return withScratch(deps.tmpDir, `scan-${titleId}`, async (dir) => {
+    if (bursts === undefined) {
+      const metadataFile = path.join(dir, 'scan.txt');
+      await runFfmpeg(buildScanArgs({ ...base, metadataFile }), {
+        ...(signal === undefined ? {} : { signal }),
+        durationS: probe.durationS,
+      });
+      // Without -copyts the scan's timestamps count from the file's start time.
+      return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
+    }
+    const files = bursts.map((b, i) => ({ ...b, metadataFile: path.join(dir, `scan-${i}.txt`) }));
+    for (let i = 0; i < files.length; i += BURSTS_PER_PROCESS) {
+      const group = files.slice(i, i + BURSTS_PER_PROCESS);
+      await runFfmpeg(
+        buildScanArgs({
+          ...base,
+          metadataFile: '',
+          bursts: group.map((b) => ({ seekS: probe.videoOffsetS + b.startS, durationS: b.durationS, metadataFile: b.metadataFile })),
+        }),
+        signal === undefined ? {} : { signal },
+      );
+    }
+    const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
+    const sceneCutsS: number[] = [];
+    for (const b of files) {
+      // Each burst's timestamps start at 0: shifted back to title time.
+      const r = parseScanMetadata(await readFile(b.metadataFile, 'utf8'), -b.startS);
+      sceneCutsS.push(...r.sceneCutsS);
+      r.sitiPerSecond.forEach((v, sec) => {
+        if (v !== null && sec < sitiPerSecond.length) sitiPerSecond[sec] = v;
+      });
+    }
+    return { sceneCutsS: sceneCutsS.sort((a, b) => a - b), sitiPerSecond };
+  });
+}
+
+/** What the analysis reads of the master before it chooses its windows: its packets and a scan. */
+export interface AnalysisReads {
+  /** When the reads started (ms since the epoch): the analysis' time counts from here. */
+  readonly startedAtMs: number;
+  readonly packets: PacketIndex;
+  /** Where the scan looked; undefined when it read the whole title. */
+  readonly bursts: readonly ScanBurst[] | undefined;
+  readonly scan: Awaited<ReturnType<typeof scanTitle>>;
+}
+
+/**
+ * Reads the master for the analysis: its packets (keyframes, bits per second), and the scan
+ * (scene cuts, spatial/temporal information) once those and `activeArea` say where and what. It
+ * needs nothing else of the probe, so the probe runs it beside its other reads rather than
+ * after them: on a title of a few seconds' encode, those reads one after the other were a
+ * tenth of its time to ready (bench:pipeline).
+ */
+export async function readForAnalysis(
+  deps: Pick<WorkerDeps, 'tmpDir' | 'settings'>,
+  titleId: string,
+  location: string,
+  probe: ProbeResult,
+  activeArea: Promise<ProbeResult['video']['activeArea']>,
+  signal: AbortSignal,
+): Promise<AnalysisReads> {
+  const startedAtMs = Date.now();
+  const [packets, crop] = await Promise.all([packetIndex(location, probe.video.startTimeS, probe.durationS, signal), activeArea]);
+  const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });
+  const scanned: ProbeResult = crop === undefined ? probe : { ...probe, video: { ...probe.video, activeArea: crop } };
+  const scan = await scanTitle(deps, titleId, location, scanned, bursts, signal);
+  return { startedAtMs, packets, bursts, scan };
+}
+
+/**
+ * For each window, the keyframe its samples read from (`ReadStart`): the last one at or before
+ * the window, when a seek there was seen to land on it (`seekLandsOnKeyframe`). Windows start
+ * where bursts were scanned, on keyframes, so a sample then decodes its window and nothing
+ * else; with the seek lead it decoded the GOP before too (a noisy 720p master with 10 s GOPs:
+ * 4.8 s per sample encode against 1.0 s, the same bytes out). One frame decoded per window.
+ */
+export async function windowKeyframes(
+  deps: Pick<WorkerDeps, 'tmpDir'>,
+  titleId: string,
+  location: string,
+  probe: ProbeResult,
+  windows: readonly { readonly startS: number }[],
+  keyframesS: readonly number[],
+  signal: AbortSignal,
+): Promise<{ keyframeS?: number }[]> {
+  const timeline = timelineOf(probe);
+  return withScratch(deps.tmpDir, `landing-${titleId}`, (dir) =>
+    mapLimit(windows, 4, async (w) => {
+      const k = keyframeAtOrBefore(keyframesS, w.startS);
+      if (k === undefined) return {};
+      // The packet index counts from the stream's start time; -copyts timestamps are absolute.
+      const lands = await seekLandsOnKeyframe(location, timeline, k, probe.video.startTimeS + k, dir, signal);
+      return lands ? { keyframeS: k } : {};
+    }),
+  );
+}
