@@ -4,6 +4,7 @@
  * the probe job runs ffmpeg and records the result as `VideoInfo.activeArea`.
  */
 import type { ActiveArea } from '../../ffmpeg/probe.ts';
+import { FRAME_LINE } from './parse.ts';
 
 /**
  * One keyframe as `cropdetect` saw it: the first and last row and column whose mean luma is
@@ -59,7 +60,7 @@ export function parseCropdetectMetadata(text: string): CropMeasurement[] {
     out.push({ timeS: current.timeS, x1: b.x1, x2: b.x2, y1: b.y1, y2: b.y2 });
   };
   for (const line of text.split('\n')) {
-    const head = /^frame:\d+\s+pts:\S+\s+pts_time:(\S+)/.exec(line);
+    const head = FRAME_LINE.exec(line);
     if (head !== null) {
       flush();
       current = { timeS: Number(head[1]), box: {} };

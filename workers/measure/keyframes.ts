@@ -4,6 +4,7 @@ import path from 'node:path';
 import { buildSeekLandingArgs } from '../../ffmpeg/analysis-args.ts';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import type { FrameTimeline } from '../../ffmpeg/source-frames.ts';
+import { firstListedTimeS } from './parse.ts';
 
 /**
  * Seconds added to a keyframe's printed time before seeking to it: ffprobe prints 6 decimals,
@@ -148,12 +149,6 @@ export function keyframeAtOrBefore(keyframesS: readonly number[], startS: number
   let best: number | undefined;
   for (const k of keyframesS) if (k > 0 && k <= startS + 1e-6 && (best === undefined || k > best)) best = k;
   return best;
-}
-
-/** The timestamp of the first frame listed by `metadata=mode=print`, in seconds; undefined when none is. */
-export function firstListedTimeS(metadata: string): number | undefined {
-  const m = /pts_time:(-?[\d.]+(?:e-?\d+)?)/.exec(metadata);
-  return m === null ? undefined : Number(m[1]);
 }
 
 /**

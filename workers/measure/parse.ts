@@ -7,6 +7,18 @@ export interface ScanResult {
   readonly frames: number;
 }
 
+/** The line `metadata=mode=print` opens each frame with; its group is the frame's `pts_time`. */
+export const FRAME_LINE = /^frame:\d+\s+pts:\S+\s+pts_time:(\S+)/;
+
+/** The timestamp of the first frame listed by `metadata=mode=print`, in seconds; undefined when none is. */
+export function firstListedTimeS(text: string): number | undefined {
+  for (const line of text.split('\n')) {
+    const head = FRAME_LINE.exec(line);
+    if (head !== null) return Number(head[1]);
+  }
+  return undefined;
+}
+
 /**
  * Reads `metadata=mode=print` output: a `frame:N pts:P pts_time:T` line, then `key=value`
  * lines for that frame (`lavfi.siti.si`, `lavfi.siti.ti`, `lavfi.scd.time` on a cut).
@@ -17,7 +29,7 @@ export function parseScanMetadata(text: string, startS = 0): ScanResult {
   let t = NaN;
   let frames = 0;
   for (const line of text.split('\n')) {
-    const head = /^frame:\d+\s+pts:\S+\s+pts_time:(\S+)/.exec(line);
+    const head = FRAME_LINE.exec(line);
     if (head !== null) {
       t = Number(head[1]) - startS;
       frames += 1;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { firstListedTimeS, keyframeAtOrBefore } from '../../../workers/measure/keyframes.ts';
+import { keyframeAtOrBefore } from '../../../workers/measure/keyframes.ts';
+import { firstListedTimeS } from '../../../workers/measure/parse.ts';
 
 describe('the keyframe a window is read from', () => {
   it('is the last keyframe at or before the window, never the title start', () => {
