@@ -14,7 +14,7 @@ import { gopWindowS, type SitiSecond } from '../../ladder/sample-windows.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { mapLimit } from '../../storage/transfer.ts';
-import { keyframeAtOrBefore, packetIndex, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
+import { keyframeAtOrBefore, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
 import { parseScanMetadata } from '../measure/parse.ts';
 import type { WorkerDeps } from './context.ts';
 
@@ -101,11 +101,12 @@ export async function readForAnalysis(
   titleId: string,
   location: string,
   probe: ProbeResult,
+  packetsRead: Promise<PacketIndex>,
   activeArea: Promise<ProbeResult['video']['activeArea']>,
   signal: AbortSignal,
 ): Promise<AnalysisReads> {
   const startedAtMs = Date.now();
-  const [packets, crop] = await Promise.all([packetIndex(location, probe.video.startTimeS, probe.durationS, signal), activeArea]);
+  const [packets, crop] = await Promise.all([packetsRead, activeArea]);
   const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });
   const scanned: ProbeResult = crop === undefined ? probe : { ...probe, video: { ...probe.video, activeArea: crop } };
   const scan = await scanTitle(deps, titleId, location, scanned, bursts, signal);

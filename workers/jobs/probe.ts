@@ -3,9 +3,16 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, FfmpegExitError } from '../../ffmpeg/errors.ts';
-import { firstFrameTimeS, lastVideoPacketS, parseTimes } from '../measure/keyframes.ts';
+import {
+  firstFrameTimeS,
+  KEYFRAME_SEEK_NUDGE_S,
+  lastVideoPacketS,
+  packetIndex,
+  parseTimes,
+  type PacketIndex,
+} from '../measure/keyframes.ts';
 import { reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
-import { chooseDeinterlace, parseIdetMetadata } from '../measure/interlace.ts';
+import { chooseDeinterlace, interlaceReadStartS, parseIdetMetadata } from '../measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
@@ -126,19 +133,23 @@ const INTERLACE_SAMPLE_FRAMES = 250;
 
 /**
  * Measures whether the master is interlaced or telecined with `idet` over a bounded stretch
- * (from a quarter of a title over 20 s, past leaders and slates; a shorter one from its
- * start). Like the black bars, a measurement that fails leaves the master progressive.
+ * from a keyframe (`interlaceReadStartS`). Like the black bars, a measurement that fails
+ * leaves the master progressive.
  */
 async function detectInterlace(
   deps: WorkerDeps,
   titleId: string,
   location: string,
   probe: ProbeResult,
+  packets: Promise<PacketIndex>,
   signal: AbortSignal,
 ): Promise<Deinterlace | undefined> {
+  // Without the packet index (it failed), the stretch starts where it would, keyframe or not.
+  const keyframesS = await packets.then((p) => p.keyframesS).catch(() => []);
+  const startS = interlaceReadStartS(probe.durationS, keyframesS);
   return withScratch(deps.tmpDir, `idet-${titleId}`, async (dir) => {
     const metadataFile = path.join(dir, 'idet.txt');
-    const seekS = probe.durationS > 20 ? probe.videoOffsetS + probe.durationS / 4 : 0;
+    const seekS = startS > 0 ? probe.videoOffsetS + startS + KEYFRAME_SEEK_NUDGE_S : 0;
     try {
       await runFfmpeg(
         buildInterlaceDetectArgs({ kind: 'interlace-detect', input: location, seekS, frames: INTERLACE_SAMPLE_FRAMES, metadataFile }),
@@ -183,12 +194,16 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   // go with them. A master that does not decode is reported as such first, whatever else
   // failed with it.
   const areaRead = detectActiveArea(deps, titleId, location, probed.video, signal);
+  // Demuxed, not decoded: where the keyframes are, for the analysis and for `idet`.
+  const packetsRead = packetIndex(location, probed.video.startTimeS, probed.durationS, signal);
   const analysisRead =
-    deps.ladderPolicy === 'fixed' ? Promise.resolve(undefined) : readForAnalysis(deps, titleId, location, probed, areaRead, signal);
+    deps.ladderPolicy === 'fixed'
+      ? Promise.resolve(undefined)
+      : readForAnalysis(deps, titleId, location, probed, packetsRead, areaRead, signal);
   const [decodable, area, interlace, firstFrame, analysisReads] = await Promise.allSettled([
     assertDecodable(location, probed, signal),
     areaRead,
-    detectInterlace(deps, titleId, location, probed, signal),
+    detectInterlace(deps, titleId, location, probed, packetsRead, signal),
     // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
     firstFrameTimeS(location, signal),
     analysisRead,

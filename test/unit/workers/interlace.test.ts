@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseDeinterlace, parseIdetMetadata, type IdetCounts } from '../../../workers/measure/interlace.ts';
+import { chooseDeinterlace, interlaceReadStartS, parseIdetMetadata, type IdetCounts } from '../../../workers/measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, deinterlaceFilters } from '../../../ffmpeg/deinterlace.ts';
 import { sourceFrameFilters } from '../../../ffmpeg/source-frames.ts';
 
@@ -92,5 +92,25 @@ describe('deinterlacing in the one definition of the title frames', () => {
     expect(() => buildInterlaceDetectArgs({ kind: 'interlace-detect', input: '/m.ts', seekS: 0, frames: 0, metadataFile: '/s/i' })).toThrow(
       'Expected `frames` to be a positive integer, got 0',
     );
+  });
+});
+
+describe('interlaceReadStartS', () => {
+  it('reads a short title from its start', () => {
+    expect(interlaceReadStartS(20, [0, 5, 10])).toBe(0);
+  });
+
+  it('starts on the first keyframe of the second quarter, not between keyframes', () => {
+    // A quarter of 80 s is 20 s: the keyframe at 21 s, not 20 s itself (a seek there decodes from 12 s).
+    expect(interlaceReadStartS(80, [0, 12, 21, 30, 60])).toBe(21);
+  });
+
+  it('takes the last keyframe before the quarter when the second quarter has none', () => {
+    expect(interlaceReadStartS(80, [0, 12, 45, 60])).toBe(12);
+    expect(interlaceReadStartS(80, [0, 20, 45])).toBe(20);
+  });
+
+  it('falls back to the quarter itself without a keyframe index', () => {
+    expect(interlaceReadStartS(80, [])).toBe(20);
   });
 });
