@@ -4,6 +4,7 @@
  * from. The probe job runs these; `ladder-analysis.ts` turns them into sample jobs.
  */
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { buildScanArgs } from '../../ffmpeg/analysis-args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
@@ -18,8 +19,23 @@ import { keyframeAtOrBefore, seekLandsOnKeyframe, type PacketIndex } from '../me
 import { parseScanMetadata } from '../measure/parse.ts';
 import type { WorkerDeps } from './context.ts';
 
-/** Inputs per scan process when the title is scanned in bursts. */
-const BURSTS_PER_PROCESS = 40;
+/** Scan inputs open at once over all processes: each is a decoder with its own reference frames. */
+const BURSTS_IN_FLIGHT = 40;
+
+/**
+ * Bursts split into scan processes, in order, to run `cores` at a time: at least one per core
+ * while there are bursts to go round, and no more than {@link BURSTS_IN_FLIGHT} decoders open
+ * at once. One ffmpeg decodes its inputs one after another on one thread (the bursts'
+ * decoders are single-threaded to bound memory), so a single process left the other cores
+ * idle for the probe's longest read: 1.9 s against 1.35 s in two on a 720p master.
+ */
+export function scanGroups<T>(bursts: readonly T[], cores: number): T[][] {
+  const running = Math.max(1, Math.floor(cores));
+  const perProcess = Math.max(1, Math.min(Math.floor(BURSTS_IN_FLIGHT / running), Math.ceil(bursts.length / running)));
+  const groups: T[][] = [];
+  for (let i = 0; i < bursts.length; i += perProcess) groups.push(bursts.slice(i, i + perProcess));
+  return groups;
+}
 
 /**
  * Scene cuts and SI/TI per second in title time: of the whole title, or of each burst (one
@@ -54,17 +70,17 @@ export async function scanTitle(
       return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
     }
     const files = bursts.map((b, i) => ({ ...b, metadataFile: path.join(dir, `scan-${i}.txt`) }));
-    for (let i = 0; i < files.length; i += BURSTS_PER_PROCESS) {
-      const group = files.slice(i, i + BURSTS_PER_PROCESS);
-      await runFfmpeg(
+    const groups = scanGroups(files, availableParallelism());
+    await mapLimit(groups, availableParallelism(), (group) =>
+      runFfmpeg(
         buildScanArgs({
           ...base,
           metadataFile: '',
           bursts: group.map((b) => ({ seekS: probe.videoOffsetS + b.startS, durationS: b.durationS, metadataFile: b.metadataFile })),
         }),
         signal === undefined ? {} : { signal },
-      );
-    }
+      ),
+    );
     const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
     const sceneCutsS: number[] = [];
     for (const b of files) {
