@@ -145,6 +145,16 @@ export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
   ];
 }
 
+/**
+ * Cuts CMAF segments by stream copy. The input's timestamps are kept as they are: a track
+ * whose decoding starts before its first picture (x264's B-frames: two frames) or before its
+ * first sound (AAC's 1024 priming samples) keeps those at negative times, and the init
+ * segment's edit list says where presentation starts, so the first frame and the first
+ * sample of the master both play at 0. ffmpeg's default shifts such a track to start at 0:
+ * players then showed the picture 66 ms late (30 fps) and played the priming as sound, 45 ms
+ * of lip-sync error (test/integration/av-sync.test.ts; MSE in Chromium, with hls.js and dash.js,
+ * starts both tracks at 0 with the edit list).
+ */
 export function buildSegmentArgs(cmd: SegmentCommand): string[] {
   return [
     ...(cmd.inputIsConcatList ? ['-f', 'concat', '-safe', '0'] : []),
@@ -154,6 +164,8 @@ export function buildSegmentArgs(cmd: SegmentCommand): string[] {
     '0',
     '-c',
     'copy',
+    '-avoid_negative_ts',
+    'disabled',
     '-f',
     'hls',
     '-hls_time',
