@@ -39,12 +39,15 @@ export interface EncodeChunkCommand {
 
 export interface SegmentCommand {
   readonly kind: 'segment';
-  /** An ffconcat list naming the rung's chunks in order, or a single media file. */
-  readonly input: string;
-  readonly inputIsConcatList: boolean;
+  /** Media files cut side by side in one process, each into its own directory: a chunk's rungs, or an audio rendition. */
+  readonly tracks: readonly { readonly input: string; readonly outDir: string }[];
   readonly segmentS: number;
-  /** Directory the init segment, media segments and ffmpeg's own playlist are written to. */
-  readonly outDir: string;
+  /**
+   * A chunk of the title, not the title: its segments are numbered from `firstSegment` and its
+   * timestamps moved on by `offsetS` (where the chunk starts in the title), so that they are
+   * the very segments a cut of the whole rung would give. Absent: numbered and timed from 0.
+   */
+  readonly inTitle?: { readonly firstSegment: number; readonly offsetS: number };
 }
 
 /** Text subtitle streams of the master converted to WebVTT, one file each, in one read of the master. */
@@ -156,31 +159,47 @@ export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
  * starts both tracks at 0 with the edit list).
  */
 export function buildSegmentArgs(cmd: SegmentCommand): string[] {
+  if (cmd.tracks.length === 0) throw new RangeError('segment needs at least one track');
+  // A chunk's fragments carry their title time in tfdt (frag_discont); without it ffmpeg
+  // starts them at 0 and puts the offset in the init segment's edit list, which only the
+  // chunk's own init would carry.
+  const inTitle =
+    cmd.inTitle === undefined
+      ? []
+      : [
+          '-output_ts_offset',
+          cmd.inTitle.offsetS.toFixed(6),
+          '-start_number',
+          String(cmd.inTitle.firstSegment),
+          '-hls_segment_options',
+          'movflags=+frag_discont',
+        ];
   return [
-    ...(cmd.inputIsConcatList ? ['-f', 'concat', '-safe', '0'] : []),
-    '-i',
-    cmd.input,
-    '-map',
-    '0',
-    '-c',
-    'copy',
-    '-avoid_negative_ts',
-    'disabled',
-    '-f',
-    'hls',
-    '-hls_time',
-    String(cmd.segmentS),
-    '-hls_playlist_type',
-    'vod',
-    '-hls_segment_type',
-    'fmp4',
-    '-hls_fmp4_init_filename',
-    'init.mp4',
-    '-hls_segment_filename',
-    `${cmd.outDir}/seg_%05d.m4s`,
-    '-hls_flags',
-    'independent_segments',
-    `${cmd.outDir}/ffmpeg.m3u8`,
+    ...cmd.tracks.flatMap((t) => ['-i', t.input]),
+    ...cmd.tracks.flatMap((t, k) => [
+      '-map',
+      String(k),
+      '-c',
+      'copy',
+      '-avoid_negative_ts',
+      'disabled',
+      ...inTitle,
+      '-f',
+      'hls',
+      '-hls_time',
+      String(cmd.segmentS),
+      '-hls_playlist_type',
+      'vod',
+      '-hls_segment_type',
+      'fmp4',
+      '-hls_fmp4_init_filename',
+      'init.mp4',
+      '-hls_segment_filename',
+      `${t.outDir}/seg_%05d.m4s`,
+      '-hls_flags',
+      'independent_segments',
+      `${t.outDir}/ffmpeg.m3u8`,
+    ]),
   ];
 }
 

@@ -7,6 +7,8 @@ export interface Chunk {
   readonly startFrame: number;
   /** One past the last source frame; `undefined` for the last chunk, which reads to the end. */
   readonly endFrame: number | undefined;
+  /** The title's segment the chunk starts (chunks are whole segments): its segments are numbered from it. */
+  readonly firstSegment: number;
 }
 
 export interface ChunkPlanInput {
@@ -59,6 +61,7 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
     index,
     startFrame: boundary(start),
     endFrame: index === sizes.length - 1 ? undefined : boundary(starts[index + 1] ?? 0),
+    firstSegment: start,
   }));
 }
 

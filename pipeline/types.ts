@@ -190,9 +190,13 @@ const JOB_NAME_KEYS = {
 } as const satisfies Record<JobName, true>;
 export const JOB_NAMES = Object.keys(JOB_NAME_KEYS) as JobName[];
 
-/** Object keys of a chunk's output for one rung: retried or duplicated jobs overwrite the same object. */
-export const chunkKey = (layout: EncodeLayout, rungIndex: number, chunkIndex: number): string =>
-  `${layout.workPrefix}r${rungIndex}/c${String(chunkIndex).padStart(5, '0')}.mp4`;
+/**
+ * The record of what a chunk job published (`ChunkSegments`): its segments themselves go under
+ * the output prefix, at the title's own names. Retried or duplicated jobs overwrite the same objects.
+ */
+export const chunkSegmentsKey = (layout: EncodeLayout, chunkIndex: number): string =>
+  `${chunkSegmentsPrefix(layout)}c${String(chunkIndex).padStart(5, '0')}.json`;
+export const chunkSegmentsPrefix = (layout: EncodeLayout): string => `${layout.workPrefix}chunks/`;
 export const subtitleKey = (layout: EncodeLayout, id: string): string => `${layout.workPrefix}subtitles/${id}.vtt`;
 export const audioKey = (layout: EncodeLayout, renditionId: string): string => `${layout.workPrefix}audio/${renditionId}.m4a`;
 

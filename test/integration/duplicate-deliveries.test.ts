@@ -1,7 +1,7 @@
 /**
  * Publication that duplicates and losses cannot break, on real Redis, local storage and
- * ffmpeg: a chunk job delivered twice at once (at-least-once delivery allows it), and a chunk
- * object that disappears between its encode and the packaging, each end with a ready title
+ * ffmpeg: a chunk job delivered twice at once (at-least-once delivery allows it), and a chunk's
+ * segment that disappears between its encode and the packaging, each end with a ready title
  * that decodes to every frame of the master.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +23,7 @@ import { waitUntil } from '../support/wait.ts';
 const FPS = 25;
 const DURATION_S = 16;
 
-describe('packaging with a chunk object missing', () => {
+describe('packaging with a chunk segment missing', () => {
   let stack: TestStack;
   let dir: string;
 
@@ -41,11 +41,11 @@ describe('packaging with a chunk object missing', () => {
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 640, height: 360, fps: FPS, durationS: DURATION_S });
     const id = await ingest(stack.api.app, master);
-    // The first chunk's object for the lowest rung, as soon as it is stored: deleted at once.
+    // The first segment of the lowest rung, stored by the first chunk, deleted as soon as it lands.
     const deleted = await waitUntil(
-      'the first chunk of the lowest rung to be stored',
+      'the first segment of the lowest rung to be stored',
       async () => {
-        for await (const o of stack.api.store.list(`titles/${id}/work/`)) if (/\/r0\/c00000\.mp4$/.test(o.key)) return o.key;
+        for await (const o of stack.api.store.list(`titles/${id}/out/`)) if (/\/v0\/seg_00000\.m4s$/.test(o.key)) return o.key;
         return undefined;
       },
       { intervalMs: 20 },

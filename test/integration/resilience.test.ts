@@ -9,7 +9,8 @@ import { downloadTrack, getTitle, ingest, parseMultivariant, waitForFinal } from
 import { startRedisServer } from '../../orchestrator/runtime/children.ts';
 import { createQueue, producerConnection } from '../../pipeline/queue.ts';
 import type { Job, Queue } from 'bullmq';
-import { chunkKey, type JobDataByName } from '../../pipeline/types.ts';
+import { chunkSegmentsKey, type JobDataByName } from '../../pipeline/types.ts';
+import { parseChunkSegments } from '../../packaging/chunk-segments.ts';
 import { waitFor, waitUntil } from '../support/wait.ts';
 
 /** Short locks so a crashed worker's job is noticed in seconds, as BullMQ's own stall tests do. */
@@ -138,28 +139,34 @@ describe('recovery', () => {
       return first !== undefined;
     });
     const data = first?.data as JobDataByName['encode-chunk'];
-    const keys = data.rungs.map((_, i) => chunkKey(data.layout, i, data.chunk.index));
+    const recordKey = chunkSegmentsKey(data.layout, data.chunk.index);
+    const record = parseChunkSegments(JSON.parse((await stack.api.store.get(recordKey)).toString('utf8')));
+    const segmentKeys = record.rungs.map((r, i) => r.segments.map((s) => `${data.layout.outputPrefix}v${i}/${s.name}`));
     const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-dup-'));
     /**
-     * The frames of each rung's chunk object (timestamps and picture type). Not its bytes:
-     * x264's frame-threaded ABR is not bit-reproducible (measured: the same command gives a
-     * different file run to run), so a re-encode is the same chunk, not the same bytes.
+     * The frames of each rung's stretch of the chunk, as its init and stored segments decode
+     * (timestamps and picture type). Not its bytes: x264's frame-threaded ABR is not
+     * bit-reproducible (measured: the same command gives a different file run to run), so a
+     * re-encode is the same chunk, not the same bytes.
      */
     const chunkFrames = async (tag: string): Promise<Pick<FrameInfo, 'ptsS' | 'key'>[][]> =>
       Promise.all(
-        keys.map(async (k, i) => {
+        segmentKeys.map(async (rungKeys, i) => {
           const file = path.join(dir, `${tag}-${i}.mp4`);
-          await writeFile(file, await stack!.api.store.get(k));
+          const parts = await Promise.all(rungKeys.map((k) => stack!.api.store.get(k)));
+          await writeFile(file, Buffer.concat([Buffer.from(record.rungs[i]?.init ?? '', 'base64'), ...parts]));
           return (await frames(file)).map((f) => ({ ptsS: f.ptsS, key: f.key }));
         }),
       );
-    /** Every stored object of this chunk index, whatever its key: a duplicate must add none. */
+    /** Every stored object of this chunk (its record, and objects at its segments' names): a duplicate must add none. */
+    const names = new Set(record.rungs.flatMap((r) => r.segments.map((s) => s.name)));
     const chunkObjects = async (): Promise<string[]> => {
       const found: string[] = [];
-      const mark = `/c${String(data.chunk.index).padStart(5, '0')}.`;
-      for await (const o of stack!.api.store.list(`titles/${id}/`)) if (o.key.includes(mark)) found.push(o.key);
+      for await (const o of stack!.api.store.list(`titles/${id}/`))
+        if (o.key === recordKey || names.has(path.posix.basename(o.key))) found.push(o.key);
       return found.sort();
     };
+    const keys = [recordKey, ...segmentKeys.flat()];
     const before = await chunkFrames('before');
     expect(before[0]?.length).toBeGreaterThan(0);
     expect(await chunkObjects()).toEqual([...keys].sort());

@@ -50,7 +50,7 @@ describe('teams take turns on the fleet', () => {
       { length: chunks },
       (_, index): EncodeChunkJobData => ({
         layout,
-        chunk: { index, startFrame: index * 750, endFrame: (index + 1) * 750 },
+        chunk: { index, startFrame: index * 750, endFrame: (index + 1) * 750, firstSegment: index },
         chunkCount: chunks,
         timeline: { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 },
         durationS: chunks * 30,

@@ -2,15 +2,14 @@ import path from 'node:path';
 import { buildArgs } from '../../ffmpeg/args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { frameRateValue } from '../../ffmpeg/probe.ts';
-import { mapLimit, uploadFile } from '../../storage/transfer.ts';
-import { chunkKey } from '../../pipeline/types.ts';
+import { publishChunkSegments } from './chunk-segments.ts';
 import { throttledProgress, type Handler } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 
 /**
- * Encodes one chunk to every rung in one ffmpeg: the source range is decoded once and
- * split to each scaler. Outputs overwrite fixed keys, so a retry or a duplicate delivery
- * writes the same objects again.
+ * Encodes one chunk to every rung in one ffmpeg (the source range is decoded once and split
+ * to each scaler), then cuts and stores its CMAF segments (`publishChunkSegments`). Objects
+ * have fixed keys, so a retry or a duplicate delivery writes the same objects again.
  */
 export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, signal }) => {
   const d = job.data;
@@ -43,7 +42,7 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
       { signal, durationS: chunkDurationS, onProgress: report },
     );
     const encodeS = (Date.now() - started) / 1000;
-    await mapLimit(outputs, 4, (file, i) => uploadFile(deps.store, file, chunkKey(d.layout, i, d.chunk.index), 'video/mp4'));
+    if (!(await publishChunkSegments(deps, d, outputs, dir, signal))) return { skipped: true };
     await deps.titles.setProgress(titleId, part, 1);
     deps.log.info({ titleId, jobId: job.id, chunk: d.chunk.index, encodeS, realtime: chunkDurationS / encodeS }, 'chunk encoded');
     return { chunk: d.chunk.index, encodeS, mediaS: chunkDurationS };

@@ -1,6 +1,6 @@
 import { readFile, readdir, stat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildArgs } from '../../ffmpeg/args.ts';
+import { buildArgs, type SegmentCommand } from '../../ffmpeg/args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { mapLimit, uploadFile, contentTypeOf } from '../../storage/transfer.ts';
 import type { Segment } from '../../packaging/model.ts';
@@ -13,13 +13,22 @@ export interface Segmented {
   readonly init: Buffer;
 }
 
-/** Cuts one media input (an ffconcat list of chunks, or one file) into CMAF segments, stream copy. */
-export async function segment(input: string, isList: boolean, outDir: string, segmentS: number, signal: AbortSignal): Promise<Segmented> {
-  await mkdir(outDir, { recursive: true });
-  await runFfmpeg(buildArgs({ kind: 'segment', input, inputIsConcatList: isList, segmentS, outDir }), { signal });
-  const listed = parseFfmpegPlaylist(await readFile(path.join(outDir, 'ffmpeg.m3u8'), 'utf8'));
-  const segments = await Promise.all(listed.map(async (s) => ({ ...s, bytes: (await stat(path.join(outDir, s.name))).size })));
-  return { dir: outDir, segments, init: await readFile(path.join(outDir, 'init.mp4')) };
+/** Cuts media files, in one ffmpeg, into CMAF segments by stream copy: each into its own directory (`SegmentCommand`). */
+export async function segment(
+  tracks: SegmentCommand['tracks'],
+  segmentS: number,
+  signal: AbortSignal,
+  inTitle?: SegmentCommand['inTitle'],
+): Promise<Segmented[]> {
+  await Promise.all(tracks.map((t) => mkdir(t.outDir, { recursive: true })));
+  await runFfmpeg(buildArgs({ kind: 'segment', tracks, segmentS, ...(inTitle === undefined ? {} : { inTitle }) }), { signal });
+  return Promise.all(
+    tracks.map(async ({ outDir }) => {
+      const listed = parseFfmpegPlaylist(await readFile(path.join(outDir, 'ffmpeg.m3u8'), 'utf8'));
+      const segments = await Promise.all(listed.map(async (s) => ({ ...s, bytes: (await stat(path.join(outDir, s.name))).size })));
+      return { dir: outDir, segments, init: await readFile(path.join(outDir, 'init.mp4')) };
+    }),
+  );
 }
 
 export async function publishTrackFiles(deps: WorkerDeps, local: string, prefix: string, playlist: string): Promise<void> {

@@ -1,6 +1,4 @@
-import { writeFile, mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { downloadToFile, mapLimit } from '../../storage/transfer.ts';
+import { contentTypeOf, mapLimit } from '../../storage/transfer.ts';
 import { avcCodecString, measureTrack, type Presentation, type Track, type VideoTrack } from '../../packaging/model.ts';
 import type { EncodedRendition } from './encode-audio.ts';
 import { mdhdTimescale } from '../../packaging/boxes.ts';
@@ -8,64 +6,46 @@ import { hlsMediaPlaylist } from '../../packaging/hls.ts';
 import { publishSidecars, subtitleRenditions, writeManifests } from '../../pipeline/publish.ts';
 import { audioOutcome, loudnessOf, loudnessWarnings, packageAudio } from './package-audio.ts';
 import { packageSubtitles } from './package-subtitles.ts';
-import { segment, publishTrackFiles, type Segmented } from './package-media.ts';
-import { chunkKey, type PackageJobData } from '../../pipeline/types.ts';
+import type { PackageJobData } from '../../pipeline/types.ts';
+import type { JoinedRung } from '../../packaging/chunk-segments.ts';
+import { readChunkSegments } from './chunk-segments.ts';
 import type { Handler, WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
-import { missingChunks, reencodeChunks } from './package-chunks.ts';
+import { reencodeChunks, titleChunks } from './package-chunks.ts';
 import { enqueueArtwork } from './artwork.ts';
 import { checkWindowsBeside, defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
 import { titlePrefix, type Rendition, type Title } from '../../titles/model.ts';
 
-/** Downloads one rung's chunks and cuts them, in order, into CMAF segments. */
-async function segmentRung(deps: WorkerDeps, d: PackageJobData, i: number, dir: string, signal: AbortSignal): Promise<Segmented> {
-  const rungDir = path.join(dir, `r${i}`);
-  await mkdir(rungDir, { recursive: true });
-  const chunkFiles = await mapLimit(
-    Array.from({ length: d.chunkCount }, (_, c) => c),
-    4,
-    async (c) => {
-      const file = path.join(rungDir, `c${c}.mp4`);
-      await downloadToFile(deps.store, chunkKey(d.layout, i, c), file);
-      return file;
-    },
-  );
-  const list = path.join(rungDir, 'chunks.ffconcat');
-  await writeFile(list, `ffconcat version 1.0\n${chunkFiles.map((f) => `file '${f}'`).join('\n')}\n`);
-  return segment(list, true, path.join(rungDir, 'out'), d.settings.segmentS, signal);
-}
-
-/** Rungs cut and published at once: stream copies and uploads, waiting on I/O far more than on a core. */
-const RUNGS_AT_ONCE = 4;
-
 /**
- * Cuts every rung into CMAF segments and publishes them with its media playlist, each rung as
- * soon as it is cut: one rung's upload overlaps the next one's download and cut.
+ * Publishes each rung's init segment and media playlist over the segments its chunks stored
+ * (`readChunkSegments`): nothing is downloaded or cut here.
  */
 async function packageVideo(
   deps: WorkerDeps,
   d: PackageJobData,
-  dir: string,
-  signal: AbortSignal,
+  rungs: readonly JoinedRung[],
   progress: (f: number) => Promise<void>,
 ): Promise<VideoTrack[]> {
   let done = 0;
-  return mapLimit(d.rungs, RUNGS_AT_ONCE, async (rung, i) => {
-    const s = await segmentRung(deps, d, i, dir, signal);
+  return mapLimit(d.rungs, 4, async (rung, i) => {
+    const joined = rungs[i];
+    if (joined === undefined) throw new Error(`no segments joined for rung ${i}`);
     const track: VideoTrack = {
       kind: 'video',
       dir: `v${i}`,
       initName: 'init.mp4',
-      segments: s.segments,
-      timescale: mdhdTimescale(s.init),
-      codecs: avcCodecString(s.init),
-      initBytes: s.init.length,
+      segments: joined.segments,
+      timescale: mdhdTimescale(joined.init),
+      codecs: avcCodecString(joined.init),
+      initBytes: joined.init.length,
       width: rung.width,
       height: rung.height,
       frameRate: d.timeline.frameRate,
       targetBitrateKbps: rung.bitrateKbps,
     };
-    await publishTrackFiles(deps, s.dir, `${d.layout.outputPrefix}${track.dir}/`, hlsMediaPlaylist(track));
+    const prefix = `${d.layout.outputPrefix}${track.dir}/`;
+    await deps.store.put(`${prefix}${track.initName}`, joined.init, { contentType: contentTypeOf(track.initName) });
+    await deps.store.put(`${prefix}playlist.m3u8`, hlsMediaPlaylist(track), { contentType: contentTypeOf('playlist.m3u8') });
     done += 1;
     await progress(done / (d.rungs.length + 1));
     return track;
@@ -135,10 +115,10 @@ async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title |
 }
 
 /**
- * Stitches each rung's chunks in order (stream copy), cuts CMAF segments, and writes HLS and
- * DASH manifests over the same segments. Publication is atomic from a player's view: media
- * goes under a versioned prefix first, manifests after, and the title turns `ready` (the only
- * thing the API serves from) last.
+ * Joins the segments each chunk stored into its rungs' tracks (re-encoding a chunk whose
+ * segments went missing), cuts the audio, and writes HLS and DASH manifests over the same
+ * segments. Publication is atomic from a player's view: media goes under a versioned prefix
+ * first, manifests after, and the title turns `ready` (the only thing the API serves from) last.
  */
 export const packageHandler: Handler<'package'> = async (job, { deps, signal, token }) => {
   const d = job.data;
@@ -149,8 +129,12 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal, to
     if (title?.state === 'ready') await enqueueAfterReady(deps, d, title);
     return { skipped: true };
   }
-  const missing = await missingChunks(deps, d);
-  if (missing.length > 0 && token !== undefined) await reencodeChunks(deps, job, token, d, missing);
+  const chunks = titleChunks(d);
+  const joined = await readChunkSegments(deps, d, chunks);
+  if ('missing' in joined) {
+    if (token !== undefined) await reencodeChunks(deps, job, token, d, chunks, joined.missing);
+    throw new Error(`chunks ${joined.missing.join(', ')} are missing and this delivery cannot queue them again`);
+  }
   await deps.titles.transition(titleId, 'packaging');
   const progress = async (f: number): Promise<void> => {
     await Promise.all([job.updateProgress(Math.round(f * 100)), deps.titles.setProgress(titleId, 'package', f)]);
@@ -161,7 +145,7 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal, to
     // Video and sound are cut and published side by side: both wait on I/O. Both end before
     // a failure is thrown, so the scratch dir is never removed under a running ffmpeg.
     const [videoCut, audioCut] = await Promise.allSettled([
-      packageVideo(deps, d, dir, signal, progress),
+      packageVideo(deps, d, joined.rungs, progress),
       packageAudio(deps, d, new Set(outcome.loudness.keys()), dir, signal),
     ]);
     if (videoCut.status === 'rejected') throw videoCut.reason;

@@ -106,14 +106,22 @@ describe('buildArgs snapshots', () => {
     expect(buildArgs(chunk(750, 1500, { crop: { x: 0, y: 138, width: 1920, height: 804 } }))).toMatchSnapshot();
   });
 
-  it('segment from an ffconcat list', () => {
+  it("segment of a chunk's rungs in one process, numbered and timed in its title", () => {
     expect(
-      buildArgs({ kind: 'segment', input: '/w/list.ffconcat', inputIsConcatList: true, segmentS: 6, outDir: '/w/v0' }),
+      buildArgs({
+        kind: 'segment',
+        tracks: [
+          { input: '/w/r0.mp4', outDir: '/w/v0' },
+          { input: '/w/r1.mp4', outDir: '/w/v1' },
+        ],
+        segmentS: 6,
+        inTitle: { firstSegment: 15, offsetS: 90.09 },
+      }),
     ).toMatchSnapshot();
   });
 
   it('segment from a single file', () => {
-    expect(buildArgs({ kind: 'segment', input: '/w/audio.mp4', inputIsConcatList: false, segmentS: 6, outDir: '/w/a' })).toMatchSnapshot();
+    expect(buildArgs({ kind: 'segment', tracks: [{ input: '/w/audio.mp4', outDir: '/w/a' }], segmentS: 6 })).toMatchSnapshot();
   });
 });
 

@@ -33,6 +33,8 @@ function checked(p: ChunkPlanInput): Chunk[] {
     expect(c.startFrame / fps, `chunk ${i} starts before ${boundaryS} s`).toBeGreaterThanOrEqual(boundaryS - 1e-9);
     if (i > 0) expect((c.startFrame - 1) / fps, `chunk ${i} starts a frame late`).toBeLessThan(boundaryS);
     segments.push(boundaryS / p.segmentS);
+    // Its segments are numbered from the segment it starts.
+    expect(c.firstSegment).toBe(boundaryS / p.segmentS);
     for (let f = c.startFrame; f < (c.endFrame ?? seen.length); f++) seen[f]! += 1;
   });
   expect(seen.every((n) => n === 1)).toBe(true);
@@ -47,8 +49,8 @@ function checked(p: ChunkPlanInput): Chunk[] {
 describe('planChunks', () => {
   it('47.3 s at 25 fps on one slot: 8 segments as two chunks of 4', () => {
     expect(checked(plan(47.3, 25))).toEqual([
-      { index: 0, startFrame: 0, endFrame: 600 },
-      { index: 1, startFrame: 600, endFrame: undefined },
+      { index: 0, startFrame: 0, endFrame: 600, firstSegment: 0 },
+      { index: 1, startFrame: 600, endFrame: undefined, firstSegment: 4 },
     ]);
   });
 
@@ -86,7 +88,7 @@ describe('planChunks', () => {
   });
 
   it('a 2-second title gives one open-ended chunk, whatever the fleet', () => {
-    expect(checked(plan(2, 30, 1, 6, 5, 8))).toEqual([{ index: 0, startFrame: 0, endFrame: undefined }]);
+    expect(checked(plan(2, 30, 1, 6, 5, 8))).toEqual([{ index: 0, startFrame: 0, endFrame: undefined, firstSegment: 0 }]);
   });
 
   it('a chunk is at most chunkSegments whole segments long (25 segments of 4 s, 8 at most: 7, 6, 6, 6)', () => {
