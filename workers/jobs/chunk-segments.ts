@@ -51,11 +51,13 @@ export async function publishChunkSegments(
     s.segments.map((seg) => ({ file: path.join(s.dir, seg.name), key: `${d.layout.outputPrefix}v${i}/${seg.name}` })),
   );
   await mapLimit(objects, 8, (o) => uploadFile(deps.store, o.file, o.key, contentTypeOf(o.key)));
-  const now = await deps.titles.get(titleId);
-  if (now === undefined || now.state === 'failed') {
+  const now = (await deps.titles.get(titleId))?.state;
+  if (now === undefined || now === 'failed') {
     await Promise.all(objects.map((o) => deps.store.delete(o.key).catch(() => undefined)));
     return false;
   }
+  // Published meanwhile (this was a duplicate): the record would land in a work prefix already removed.
+  if (now === 'ready') return false;
   const record: ChunkSegments = {
     chunk: d.chunk.index,
     rungs: cut.map((s) => ({ init: s.init.toString('base64'), segments: s.segments.map(({ name, durationS }) => ({ name, durationS })) })),
