@@ -20,6 +20,8 @@ export interface RunResult {
   readonly stderrTail: string;
   /** User + system CPU seconds of the process, as `ffmpeg -benchmark` reported it; ffprobe reports none. */
   readonly cpuS?: number;
+  /** Frames of the first video output at the end, from `-progress` (0: the run wrote no picture); ffprobe reports none. */
+  readonly frames?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ function runProgram(program: string, args: readonly string[], options: RunOption
     let stdout = '';
     let stderr = '';
     let pending = '';
+    let frames: number | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let aborted = false;
 
@@ -92,6 +95,9 @@ function runProgram(program: string, args: readonly string[], options: RunOption
         if (key === 'out_time_us' && durationS !== undefined && durationS > 0 && onProgress !== undefined) {
           const us = Number(value);
           if (Number.isFinite(us) && us >= 0) onProgress(Math.min(1, us / 1e6 / durationS));
+        } else if (key === 'frame') {
+          const n = Number(value);
+          if (Number.isInteger(n) && n >= 0) frames = n;
         } else if (key === 'progress' && value === 'end') {
           onProgress?.(1);
         }
@@ -123,7 +129,7 @@ function runProgram(program: string, args: readonly string[], options: RunOption
       if (aborted) reject(new FfmpegAbortedError(program));
       else if (code === 0) {
         if (cpuS !== undefined) chargeCpu(cpuS);
-        resolve({ stdout, stderrTail: tail, ...(cpuS === undefined ? {} : { cpuS }) });
+        resolve({ stdout, stderrTail: tail, ...(cpuS === undefined ? {} : { cpuS }), ...(frames === undefined ? {} : { frames }) });
       } else reject(new FfmpegExitError(program, code, sig, tail));
     });
   });

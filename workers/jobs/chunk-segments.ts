@@ -7,7 +7,6 @@
  */
 import path from 'node:path';
 import { frameRateValue } from '../../ffmpeg/probe.ts';
-import { runProbe } from '../../ffmpeg/run.ts';
 import type { Chunk } from '../../pipeline/chunks.ts';
 import { chunkSegmentsKey, chunkSegmentsPrefix, type EncodeChunkJobData, type PackageJobData } from '../../pipeline/types.ts';
 import { joinChunkSegments, parseChunkSegments, type ChunkSegments, type JoinedRung } from '../../packaging/chunk-segments.ts';
@@ -15,14 +14,8 @@ import { contentTypeOf, mapLimit, uploadFile } from '../../storage/transfer.ts';
 import type { WorkerDeps } from './context.ts';
 import { segment } from './package-media.ts';
 
-/** Whether an encode's output holds a video stream (ffprobe): an encode of no frames writes a file without one. */
-async function hasVideo(file: string, signal: AbortSignal): Promise<boolean> {
-  const out = await runProbe(['-v', 'error', '-select_streams', 'v', '-show_entries', 'stream=index', '-of', 'csv=p=0', file], { signal });
-  return out.stdout.trim() !== '';
-}
-
 /**
- * Cuts each rung's encode of the chunk (`files`, in rung order) into the title's segments,
+ * Cuts each rung's encode of the chunk (`files`, in rung order, `encodedFrames` each) into the title's segments,
  * stores them, then stores the chunk's record: a record names only segments already stored.
  * Nothing is stored into a title that is final or gone (a duplicate delivered late must not
  * touch a published title), and what was stored is removed again if the title failed or went
@@ -32,13 +25,14 @@ export async function publishChunkSegments(
   deps: Pick<WorkerDeps, 'store' | 'titles'>,
   d: EncodeChunkJobData,
   files: readonly string[],
+  encodedFrames: number | undefined,
   dir: string,
   signal: AbortSignal,
 ): Promise<boolean> {
   const inTitle = { firstSegment: d.chunk.firstSegment, offsetS: d.chunk.startFrame / frameRateValue(d.timeline.frameRate) };
   // The title's length is its longest stream's: where the sound outlasts the picture, the last
   // chunk can start past the last frame, and its encode holds no video to cut.
-  if (d.chunk.endFrame === undefined && !(await hasVideo(files[0] ?? '', signal))) {
+  if (encodedFrames === 0) {
     const none: ChunkSegments = { chunk: d.chunk.index, rungs: files.map(() => ({ init: '', segments: [] })) };
     await deps.store.put(chunkSegmentsKey(d.layout, d.chunk.index), JSON.stringify(none), { contentType: 'application/json' });
     return true;

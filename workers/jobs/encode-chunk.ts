@@ -27,7 +27,7 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
   return withScratch(deps.tmpDir, job.id ?? part, async (dir) => {
     const outputs = d.rungs.map((_, i) => path.join(dir, `r${i}.mp4`));
     const started = Date.now();
-    await runFfmpeg(
+    const { frames } = await runFfmpeg(
       buildArgs({
         kind: 'encode-chunk',
         input,
@@ -42,7 +42,7 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
       { signal, durationS: chunkDurationS, onProgress: report },
     );
     const encodeS = (Date.now() - started) / 1000;
-    if (!(await publishChunkSegments(deps, d, outputs, dir, signal))) return { skipped: true };
+    if (!(await publishChunkSegments(deps, d, outputs, frames, dir, signal))) return { skipped: true };
     await deps.titles.setProgress(titleId, part, 1);
     deps.log.info({ titleId, jobId: job.id, chunk: d.chunk.index, encodeS, realtime: chunkDurationS / encodeS }, 'chunk encoded');
     return { chunk: d.chunk.index, encodeS, mediaS: chunkDurationS };

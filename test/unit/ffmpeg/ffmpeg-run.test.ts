@@ -133,11 +133,14 @@ describe('CPU metering', () => {
     '-',
   ];
 
-  it("reports an ffmpeg run's CPU as the kernel accounts it to the parent that waited for it", async () => {
+  it("reports an ffmpeg run's CPU as the kernel accounts it to the parent that waited for it, and the frames it wrote", async () => {
     // The second instrument: cutime + cstime of this process, which the kernel adds when a child is reaped.
+    // 8 s of encode, so that its start-up (a fixed cost, longer on a loaded machine) is a small part.
+    const encode = ENCODE.map((a) => a.replace('duration=3', 'duration=8'));
     const before = childCpuSeconds();
-    const { cpuS } = await runFfmpeg(ENCODE);
+    const { cpuS, frames } = await runFfmpeg(encode);
     const kernel = childCpuSeconds() - before;
+    expect(frames).toBe(200);
     expect(cpuS).toBeGreaterThan(0);
     // ffmpeg's figure leaves out its start-up (loading libraries, opening the input): a little less, never more.
     expect(cpuS ?? 0).toBeLessThanOrEqual(kernel + 0.02);
