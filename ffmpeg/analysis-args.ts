@@ -30,10 +30,18 @@ export interface ScanCommand {
   readonly toneMap?: ToneMap;
   /**
    * Stretches to scan instead of the whole title (`metadataFile` is then unused): one input
-   * each, seeking to `seekS` (a keyframe, so nothing before it is decoded) for `durationS`,
-   * its frames printed to its own file with timestamps from 0.
+   * each, read from the keyframe at `fromKeyframeS` (title time) exactly as a sample reads
+   * its window (`sourceInputArgs`), for `durationS`, its frames printed to its own file with
+   * the master's timestamps. The first frame listed is where a reader from that keyframe lands.
    */
-  readonly bursts?: readonly { readonly seekS: number; readonly durationS: number; readonly metadataFile: string }[];
+  readonly bursts?: { readonly timeline: FrameTimeline; readonly reads: readonly ScanBurstRead[] };
+}
+
+/** One stretch of a burst scan: its keyframe in title time, its length, and where its frames are listed. */
+export interface ScanBurstRead {
+  readonly fromKeyframeS: number;
+  readonly durationS: number;
+  readonly metadataFile: string;
 }
 
 /**
@@ -130,22 +138,23 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
       `metadata=mode=print:file=${metadataFile}`,
     ].join(',');
   if (cmd.bursts !== undefined) {
-    if (cmd.bursts.length === 0) throw new RangeError('scan: expected at least one burst');
+    const { timeline, reads } = cmd.bursts;
+    if (reads.length === 0) throw new RangeError('scan: expected at least one burst');
     // One single-threaded decoder per burst: frame threads would multiply each one's memory by
-    // the core count, for bursts of a few seconds each.
-    const inputs = cmd.bursts.flatMap((b) => [
+    // the core count, for bursts of a few seconds each. The reader's own input options, so
+    // each burst also tells whether a sample's seek to its keyframe lands there: the check
+    // that was one more ffmpeg per window, after the scan, on every title's critical path.
+    const inputs = reads.flatMap((b) => [
       '-skip_frame',
       'noref',
       '-threads',
       '1',
-      '-ss',
-      secs(b.seekS),
       '-t',
       secs(b.durationS),
-      ...masterInput(cmd.input),
+      ...sourceInputArgs(cmd.input, timeline, { startFrame: 1, fromKeyframeS: b.fromKeyframeS }),
     ]);
-    const graph = cmd.bursts.map((b, i) => `[${i}:v:0]${chain(b.metadataFile)}[o${i}]`).join(';');
-    return [...inputs, '-filter_complex', graph, ...cmd.bursts.flatMap((_, i) => ['-map', `[o${i}]`, '-f', 'null', '-'])];
+    const graph = reads.map((b, i) => `[${i}:v:0]${chain(b.metadataFile)}[o${i}]`).join(';');
+    return [...inputs, '-filter_complex', graph, ...reads.flatMap((_, i) => ['-map', `[o${i}]`, '-f', 'null', '-'])];
   }
   const graph = chain(cmd.metadataFile);
   // Frames nothing refers to (x264's non-reference B-frames) are not decoded: that halves the

@@ -9,6 +9,7 @@ import { probeMaster } from '../../ffmpeg/probe.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { framesOf, timelineOf, type FrameTimeline } from '../../ffmpeg/source-frames.ts';
 import { firstFrameTimeS, packetIndex, seekLandsOnKeyframe } from '../../workers/measure/keyframes.ts';
+import { scanTitle } from '../../workers/jobs/analysis-reads.ts';
 
 /**
  * Samples read from the keyframe their window starts on instead of a lead ahead of it, but
@@ -92,5 +93,29 @@ describe('reading a sample window from its keyframe', () => {
     // What the check refuses really reads other frames; what it accepts reads the same ones.
     expect(refused.some((r) => !r.sameBytes)).toBe(true);
     expect(reads.filter((r) => r.lands && !r.sameBytes)).toEqual([]);
+  }, 120_000);
+
+  it('tells from each burst of the scan where its seek landed, as the one-frame check does', async () => {
+    for (const name of ['closed.mp4', 'open.ts']) {
+      const file = path.join(dir, name);
+      const stated = await probeMaster(file);
+      const probe = { ...stated, video: { ...stated.video, firstFrameS: await firstFrameTimeS(file) } };
+      const { keyframesS } = await packetIndex(file, probe.video.startTimeS, probe.durationS);
+      const starts = keyframesS.filter((k) => k > 0 && k < probe.durationS - 2.5);
+      const scan = await scanTitle(
+        { tmpDir: dir },
+        name,
+        file,
+        probe,
+        starts.map((startS) => ({ startS, durationS: 2 })),
+      );
+      const checked = [];
+      for (const k of starts)
+        checked.push({ keyframeS: k, lands: await seekLandsOnKeyframe(file, timelineOf(probe), k, probe.video.startTimeS + k, dir) });
+      expect(scan.landings).toEqual(checked);
+      // Both answers occur across the two files (asserted per file above), so agreeing means something.
+      if (name === 'open.ts') expect(checked.some((c) => !c.lands)).toBe(true);
+      else expect(checked.every((c) => c.lands)).toBe(true);
+    }
   }, 120_000);
 });

@@ -15,8 +15,8 @@ import { gopWindowS, type SitiSecond } from '../../ladder/sample-windows.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { mapLimit } from '../../storage/transfer.ts';
-import { keyframeAtOrBefore, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
-import { parseScanMetadata } from '../measure/parse.ts';
+import { keyframeAtOrBefore, landsOnKeyframe, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
+import { firstListedTimeS, parseScanMetadata } from '../measure/parse.ts';
 import type { WorkerDeps } from './context.ts';
 
 /** Scan inputs open at once over all processes: each is a decoder with its own reference frames. */
@@ -37,9 +37,22 @@ export function scanGroups<T>(bursts: readonly T[], cores: number): T[][] {
   return groups;
 }
 
+/** Whether a read from one keyframe (title time) lands on it: what `seekLandsOnKeyframe` answers. */
+export interface KeyframeLanding {
+  readonly keyframeS: number;
+  readonly lands: boolean;
+}
+
+/** What the scan reads: cuts and SI/TI in title time, and, for bursts, whether each one's seek landed on its keyframe. */
+export interface ScanReads {
+  readonly sceneCutsS: number[];
+  readonly sitiPerSecond: (SitiSecond | null)[];
+  readonly landings: readonly KeyframeLanding[];
+}
+
 /**
  * Scene cuts and SI/TI per second in title time: of the whole title, or of each burst (one
- * input per burst, its timestamps from 0); seconds outside every burst are null.
+ * input per burst, read as a sample reads its window); seconds outside every burst are null.
  */
 export async function scanTitle(
   deps: Pick<WorkerDeps, 'tmpDir'>,
@@ -48,7 +61,7 @@ export async function scanTitle(
   probe: ProbeResult,
   bursts: readonly ScanBurst[] | undefined,
   signal?: AbortSignal,
-): Promise<{ sceneCutsS: number[]; sitiPerSecond: (SitiSecond | null)[] }> {
+): Promise<ScanReads> {
   const crop = probe.video.activeArea;
   const toneMap = toneMapOf(probe.video.colour);
   const base = {
@@ -67,31 +80,39 @@ export async function scanTitle(
         durationS: probe.durationS,
       });
       // Without -copyts the scan's timestamps count from the file's start time.
-      return parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS);
+      return { ...parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS), landings: [] };
     }
     const files = bursts.map((b, i) => ({ ...b, metadataFile: path.join(dir, `scan-${i}.txt`) }));
     const groups = scanGroups(files, availableParallelism());
+    const timeline = timelineOf(probe);
     await mapLimit(groups, availableParallelism(), (group) =>
       runFfmpeg(
         buildScanArgs({
           ...base,
           metadataFile: '',
-          bursts: group.map((b) => ({ seekS: probe.videoOffsetS + b.startS, durationS: b.durationS, metadataFile: b.metadataFile })),
+          bursts: {
+            timeline,
+            reads: group.map((b) => ({ fromKeyframeS: b.startS, durationS: b.durationS, metadataFile: b.metadataFile })),
+          },
         }),
         signal === undefined ? {} : { signal },
       ),
     );
     const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
     const sceneCutsS: number[] = [];
+    const landings: KeyframeLanding[] = [];
     for (const b of files) {
-      // Each burst's timestamps start at 0: shifted back to title time.
-      const r = parseScanMetadata(await readFile(b.metadataFile, 'utf8'), -b.startS);
-      sceneCutsS.push(...r.sceneCutsS);
+      const text = await readFile(b.metadataFile, 'utf8');
+      // -copyts: the master's timestamps, from which the video's start time is title time 0.
+      landings.push({ keyframeS: b.startS, lands: landsOnKeyframe(firstListedTimeS(text), probe.video.startTimeS + b.startS) });
+      const r = parseScanMetadata(text, probe.video.startTimeS);
+      // A seek that landed on an earlier keyframe decodes from there: only the burst's own stretch counts.
+      sceneCutsS.push(...r.sceneCutsS.filter((t) => t >= b.startS));
       r.sitiPerSecond.forEach((v, sec) => {
-        if (v !== null && sec < sitiPerSecond.length) sitiPerSecond[sec] = v;
+        if (v !== null && sec >= Math.floor(b.startS) && sec < sitiPerSecond.length) sitiPerSecond[sec] = v;
       });
     }
-    return { sceneCutsS: sceneCutsS.sort((a, b) => a - b), sitiPerSecond };
+    return { sceneCutsS: sceneCutsS.sort((a, b) => a - b), sitiPerSecond, landings };
   });
 }
 
@@ -102,12 +123,12 @@ export interface AnalysisReads {
   readonly packets: PacketIndex;
   /** Where the scan looked; undefined when it read the whole title. */
   readonly bursts: readonly ScanBurst[] | undefined;
-  readonly scan: Awaited<ReturnType<typeof scanTitle>>;
+  readonly scan: ScanReads;
 }
 
 /**
  * Reads the master for the analysis: its packets (keyframes, bits per second), and the scan
- * (scene cuts, spatial/temporal information) once those and `activeArea` say where and what. It
+ * (scene cuts, spatial/temporal information) once those, `activeArea` and the first frame say where and what. It
  * needs nothing else of the probe, so the probe runs it beside its other reads rather than
  * after them: on a title of a few seconds' encode, those reads one after the other were a
  * tenth of its time to ready (bench:pipeline).
@@ -119,22 +140,25 @@ export async function readForAnalysis(
   probe: ProbeResult,
   packetsRead: Promise<PacketIndex>,
   activeArea: Promise<ProbeResult['video']['activeArea']>,
+  firstFrameRead: Promise<number>,
   signal: AbortSignal,
 ): Promise<AnalysisReads> {
   const startedAtMs = Date.now();
-  const [packets, crop] = await Promise.all([packetsRead, activeArea]);
+  // The first frame places the bursts' seeks exactly where the samples' will be.
+  const [packets, crop, firstFrameS] = await Promise.all([packetsRead, activeArea, firstFrameRead]);
   const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });
-  const scanned: ProbeResult = crop === undefined ? probe : { ...probe, video: { ...probe.video, activeArea: crop } };
+  const scanned: ProbeResult = { ...probe, video: { ...probe.video, firstFrameS, ...(crop === undefined ? {} : { activeArea: crop }) } };
   const scan = await scanTitle(deps, titleId, location, scanned, bursts, signal);
   return { startedAtMs, packets, bursts, scan };
 }
 
 /**
  * For each window, the keyframe its samples read from (`ReadStart`): the last one at or before
- * the window, when a seek there was seen to land on it (`seekLandsOnKeyframe`). Windows start
+ * the window, when a read from it was seen to land on it (`seekLandsOnKeyframe`). Windows start
  * where bursts were scanned, on keyframes, so a sample then decodes its window and nothing
  * else; with the seek lead it decoded the GOP before too (a noisy 720p master with 10 s GOPs:
- * 4.8 s per sample encode against 1.0 s, the same bytes out). One frame decoded per window.
+ * 4.8 s per sample encode against 1.0 s, the same bytes out). A burst's read already says
+ * where it landed (`landings`); a window elsewhere decodes one frame to find out.
  */
 export async function windowKeyframes(
   deps: Pick<WorkerDeps, 'tmpDir'>,
@@ -143,6 +167,7 @@ export async function windowKeyframes(
   probe: ProbeResult,
   windows: readonly { readonly startS: number }[],
   keyframesS: readonly number[],
+  landings: readonly KeyframeLanding[],
   signal: AbortSignal,
 ): Promise<{ keyframeS?: number }[]> {
   const timeline = timelineOf(probe);
@@ -151,7 +176,9 @@ export async function windowKeyframes(
       const k = keyframeAtOrBefore(keyframesS, w.startS);
       if (k === undefined) return {};
       // The packet index counts from the stream's start time; -copyts timestamps are absolute.
-      const lands = await seekLandsOnKeyframe(location, timeline, k, probe.video.startTimeS + k, dir, signal);
+      const lands =
+        landings.find((l) => Math.abs(l.keyframeS - k) < 1e-9)?.lands ??
+        (await seekLandsOnKeyframe(location, timeline, k, probe.video.startTimeS + k, dir, signal));
       return lands ? { keyframeS: k } : {};
     }),
   );

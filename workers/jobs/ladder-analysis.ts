@@ -81,7 +81,7 @@ export async function startLadderAnalysis(
     },
     sampling,
   );
-  const keyframes = await windowKeyframes(deps, source.titleId, location, probe, windows, packets.keyframesS, signal);
+  const keyframes = await windowKeyframes(deps, source.titleId, location, probe, windows, packets.keyframesS, scan.landings, signal);
   // The source's own size and the fixed ladder's sizes (capped at the source) are the
   // candidates, thinned to steps of 1.3x: a 720x528 master whose fixed ladder stops at 432p
   // could otherwise never ship at its own size, whatever the hull preferred.

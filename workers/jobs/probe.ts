@@ -196,16 +196,17 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const areaRead = detectActiveArea(deps, titleId, location, probed.video, signal);
   // Demuxed, not decoded: where the keyframes are, for the analysis and for `idet`.
   const packetsRead = packetIndex(location, probed.video.startTimeS, probed.durationS, signal);
+  // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
+  const firstFrameRead = firstFrameTimeS(location, signal);
   const analysisRead =
     deps.ladderPolicy === 'fixed'
       ? Promise.resolve(undefined)
-      : readForAnalysis(deps, titleId, location, probed, packetsRead, areaRead, signal);
+      : readForAnalysis(deps, titleId, location, probed, packetsRead, areaRead, firstFrameRead, signal);
   const [decodable, area, interlace, firstFrame, analysisReads] = await Promise.allSettled([
     assertDecodable(location, probed, signal),
     areaRead,
     detectInterlace(deps, titleId, location, probed, packetsRead, signal),
-    // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
-    firstFrameTimeS(location, signal),
+    firstFrameRead,
     analysisRead,
   ]);
   const activeArea = settled(area, decodable);

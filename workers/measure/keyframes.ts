@@ -171,8 +171,7 @@ export async function seekLandsOnKeyframe(
   const metadataFile = path.join(scratchDir, `landing-${keyframeS.toFixed(6)}.txt`);
   try {
     await runFfmpeg(buildSeekLandingArgs({ input: location, timeline, keyframeS, metadataFile }), signal === undefined ? {} : { signal });
-    const first = firstListedTimeS(await readFile(metadataFile, 'utf8'));
-    return first !== undefined && first <= keyframePtsS + LANDING_TOLERANCE_S;
+    return landsOnKeyframe(firstListedTimeS(await readFile(metadataFile, 'utf8')), keyframePtsS);
   } catch (err) {
     if (signal?.aborted === true) throw err;
     return false;
@@ -181,3 +180,11 @@ export async function seekLandsOnKeyframe(
 
 /** Slack for the keyframe's printed time (6 decimals, nudged): far below any frame's duration. */
 const LANDING_TOLERANCE_S = 1e-3;
+
+/**
+ * Whether a read whose first decoded frame is at `firstS` (`-copyts`, undefined when none
+ * decoded) started on the keyframe at `keyframePtsS`, or before it (see `seekLandsOnKeyframe`).
+ */
+export function landsOnKeyframe(firstS: number | undefined, keyframePtsS: number): boolean {
+  return firstS !== undefined && firstS <= keyframePtsS + LANDING_TOLERANCE_S;
+}

@@ -12,6 +12,7 @@ import {
   type ScanCommand,
 } from '../../../ffmpeg/analysis-args.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
+import { sourceInputArgs } from '../../../ffmpeg/source-frames.ts';
 
 const scan: ScanCommand = {
   kind: 'scan',
@@ -152,35 +153,31 @@ describe('buildScanArgs', () => {
     expect(args.slice(2, 3 + masterInputOptions(scan.input).length)).toEqual([...masterInputOptions(scan.input), '-i']);
   });
 
-  it('scans bursts as inputs of their own, each seeking to its keyframe and printing to its own file', () => {
+  it('scans bursts as inputs of their own, each read from its keyframe as a sample reads it, printing to its own file', () => {
+    const timeline = { frameRate: { num: 25, den: 1 }, videoStartS: 0.04, videoOffsetS: 0.04 };
     const args = buildScanArgs({
       ...scan,
-      bursts: [
-        { seekS: 9.960002, durationS: 3, metadataFile: '/w/b0.txt' },
-        { seekS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' },
-      ],
+      bursts: {
+        timeline,
+        reads: [
+          { fromKeyframeS: 9.960002, durationS: 3, metadataFile: '/w/b0.txt' },
+          { fromKeyframeS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' },
+        ],
+      },
     });
     expect(args.filter((a) => a === '-i')).toHaveLength(2);
-    expect(args.slice(0, 10 + masterInputOptions(scan.input).length)).toEqual([
-      '-skip_frame',
-      'noref',
-      '-threads',
-      '1',
-      '-ss',
-      '9.960002',
-      '-t',
-      '3.000000',
-      ...masterInputOptions(scan.input),
-      '-i',
-      scan.input,
-    ]);
+    expect(args.slice(0, 6)).toEqual(['-skip_frame', 'noref', '-threads', '1', '-t', '3.000000']);
+    const reader = sourceInputArgs(scan.input, timeline, { startFrame: 1, fromKeyframeS: 9.960002 });
+    expect(reader).toContain('-noaccurate_seek');
+    expect(args.slice(6, 6 + reader.length)).toEqual(reader);
+    expect(reader.slice(0, 4)).toEqual(['-copyts', '-noaccurate_seek', '-ss', '10.000002']);
     const graph = flagValue(args, '-filter_complex') ?? '';
     expect(graph.split(';')).toEqual([
       '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
       '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
     ]);
     expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);
-    expect(() => buildScanArgs({ ...scan, bursts: [] })).toThrow(/burst/);
+    expect(() => buildScanArgs({ ...scan, bursts: { timeline, reads: [] } })).toThrow(/burst/);
   });
 });
 
