@@ -6,11 +6,14 @@
  * diagram is checked against it (test/unit/pipeline/graph.test.ts).
  *
  * How a title moves: the upload queues `probe` (a master uploaded straight to the bucket is
- * first hashed by `verify-master`, which queues `probe`); with the per-title policy `probe` queues the
- * ladder analysis as one flow (`build-ladder`, the parent of one `sample` per window), and
- * `build-ladder` queues the encode as another (`package`, the parent of every `encode-chunk`
- * and of `encode-audio`); with the fixed policy `probe` queues the encode itself. `package`
- * publishes the title and queues `measure-rungs` and `artwork`, which never gate `ready`.
+ * first hashed by `verify-master`, which queues `probe`). `probe` queues the title's sound and
+ * subtitles (`encode-audio`, `extract-subtitles`: they need no ladder) and, with the per-title
+ * policy, the ladder analysis as one flow (`build-ladder`, the parent of one `sample` per
+ * window); `build-ladder` queues the encode as another (`package`, the parent of every
+ * `encode-chunk`, which takes the sound and subtitles jobs, done or not, as its children too:
+ * BullMQ attaches a job added again under its id to the new parent). With the fixed policy
+ * `probe` queues the encode itself. `package` publishes the title and queues `measure-rungs`
+ * and `artwork`, which never gate `ready`.
  */
 import type { FlowJob, FlowJobNode, JobsOptions } from 'bullmq';
 import type { TitlePriority } from '../titles/model.ts';
@@ -64,6 +67,12 @@ export const PRIORITIES = {
   /** Where each class's chunks start; a class spans `CHUNKS_PER_CLASS`. */
   chunkBase: { high: 1, normal: 100_000, low: 200_000 } satisfies Record<TitlePriority, number>,
   chunksPerClass: 99_999,
+  /**
+   * Express lane: a title's sound and subtitles, queued by its probe, take the express slots
+   * that no title's short steps (unprioritised) are waiting for, so a film's sound never
+   * holds up another title's probe or samples.
+   */
+  tracks: 1,
   measureRungs: 300_000,
   artwork: 400_000,
 } as const;
@@ -104,7 +113,7 @@ export const PIPELINE = {
   },
   probe: {
     does: 'probe and scan the master; choose the ladder policy',
-    queues: ['build-ladder', 'package'],
+    queues: ['encode-audio', 'extract-subtitles', 'build-ladder', 'package'],
     attempts: ATTEMPTS,
     lane: 'express',
   },
@@ -131,9 +140,12 @@ export const PIPELINE = {
     parent: { job: 'package', onFailure: 'is ignored by the parent' },
     // Beside the chunks: in their lane it held one of the title's chunk slots (4 s of a 60 s
     // title's 50), and the chunk behind it ended that much later. A film's sound holds one
-    // express slot of the fleet for minutes; a trailer's probe takes another.
+    // express slot of the fleet for minutes; a trailer's probe takes another. Queued by the
+    // probe, it runs while the ladder is analysed: after the analysis, a 2-hour film's sound
+    // (3 minutes on one core) outlasted its chunks on 200 workers (bench:fleet).
     attempts: ATTEMPTS,
     lane: 'express',
+    priority: PRIORITIES.tracks,
   },
   'extract-subtitles': {
     does: "convert the master's text subtitle streams to WebVTT",
@@ -142,6 +154,7 @@ export const PIPELINE = {
     parent: { job: 'package', onFailure: 'is ignored by the parent' },
     attempts: ATTEMPTS,
     lane: 'express',
+    priority: PRIORITIES.tracks,
   },
   package: {
     does: 'stitch, package CMAF (HLS + DASH) and publish atomically; re-queue lost chunks',
@@ -220,14 +233,51 @@ export function ladderFlow(queueName: string, source: SourceRef, data: BuildLadd
   };
 }
 
-/** The encode: `package` runs once every chunk and audio stream is encoded; a chunk's failure fails it. */
-export function encodeFlow(
-  queueName: string,
-  data: PackageJobData,
-  chunks: readonly EncodeChunkJobData[],
-  audio: readonly EncodeAudioJobData[],
-  subtitles?: ExtractSubtitlesJobData,
-): FlowJob {
+/** The jobs of a title's sound and subtitles: each `encode-audio`, and `extract-subtitles` when it has any. */
+export interface TrackJobs {
+  readonly audio: readonly EncodeAudioJobData[];
+  readonly subtitles?: ExtractSubtitlesJobData;
+}
+
+/** The sound and subtitles jobs, as `probe` queues them and as children of `package`: the same ids and options. */
+function trackNodes(queueName: string, tracks: TrackJobs): FlowJobNode[] {
+  return [
+    ...(tracks.subtitles === undefined
+      ? []
+      : [
+          {
+            name: 'extract-subtitles',
+            queueName: queueOf(queueName, 'extract-subtitles'),
+            data: tracks.subtitles,
+            opts: optionsOf('extract-subtitles', jobIds.subtitles(tracks.subtitles.layout)),
+          } satisfies FlowJobNode,
+        ]),
+    ...tracks.audio.map(
+      (a): FlowJobNode => ({
+        name: 'encode-audio',
+        queueName: queueOf(queueName, 'encode-audio'),
+        data: a,
+        opts: optionsOf('encode-audio', jobIds.audio(a.layout, a.track.streamIndex)),
+      }),
+    ),
+  ];
+}
+
+/**
+ * The sound and subtitles jobs, queued by `probe` on their own. They are created with the
+ * options they have as `package`'s children (a failure the parent ignores), because a job
+ * attached to a parent later keeps the options it was created with.
+ */
+export function trackJobs(queueName: string, tracks: TrackJobs): FlowJob[] {
+  return trackNodes(queueName, tracks);
+}
+
+/**
+ * The encode: `package` runs once every chunk, audio stream and the subtitles are done; a
+ * chunk's failure fails it. The sound and subtitles were queued by `probe` (`trackJobs`):
+ * added again under their ids here, BullMQ makes them children of `package`, done or not.
+ */
+export function encodeFlow(queueName: string, data: PackageJobData, chunks: readonly EncodeChunkJobData[], tracks: TrackJobs): FlowJob {
   const { layout } = data;
   return {
     name: 'package',
@@ -246,24 +296,7 @@ export function encodeFlow(
           },
         }),
       ),
-      ...(subtitles === undefined
-        ? []
-        : [
-            {
-              name: 'extract-subtitles',
-              queueName: queueOf(queueName, 'extract-subtitles'),
-              data: subtitles,
-              opts: optionsOf('extract-subtitles', jobIds.subtitles(layout)),
-            } satisfies FlowJobNode,
-          ]),
-      ...audio.map(
-        (a): FlowJobNode => ({
-          name: 'encode-audio',
-          queueName: queueOf(queueName, 'encode-audio'),
-          data: a,
-          opts: optionsOf('encode-audio', jobIds.audio(layout, a.track.streamIndex)),
-        }),
-      ),
+      ...trackNodes(queueName, tracks),
     ],
   };
 }

@@ -10,19 +10,32 @@ import type { LoudnessTarget } from '../ffmpeg/audio-args.ts';
 import type { AudioTrackPlan } from './audio-plan.ts';
 import type { SubtitleStreamPlan } from './subtitle-plan.ts';
 
-/** Where one title's intermediate and published objects live; derived once by the probe job. */
-export interface EncodeLayout {
+/** Where one title's intermediate objects live, keyed by what made them. */
+export interface WorkLayout {
   readonly titleId: string;
   readonly sourceKey: string;
-  /** `titles/<id>/work/<sha>-<settings>/`: chunk and audio outputs, keyed by what made them. */
+  /** `titles/<id>/work/<version>/`: the outputs `package` reads, removed once the title is published. */
   readonly workPrefix: string;
+}
+
+/** Where one encode of a title lives: its chunks' records, and what it publishes. */
+export interface EncodeLayout extends WorkLayout {
   /** `titles/<id>/out/<sha>-<settings>/`: what players read once the title is ready. */
   readonly outputPrefix: string;
 }
 
-/** The layout of one encode of a title: `version` is `<sha256 prefix>-<settings digest>`. */
+/** The layout of one encode of a title: `version` is `<sha256 prefix>-<settings digest>`, the ladder's included. */
 export function encodeLayout(titleId: string, sourceKey: string, version: string): EncodeLayout {
   return { titleId, sourceKey, workPrefix: `titles/${titleId}/work/${version}/`, outputPrefix: `titles/${titleId}/out/${version}/` };
+}
+
+/**
+ * The layout of a title's sound and subtitles: they need the master and the settings, not the
+ * ladder, so the probe queues them and the encode finds them done or under way. `version` is
+ * `<sha256 prefix>-<digest of the settings and the tracks' plans>`.
+ */
+export function tracksLayout(titleId: string, sourceKey: string, version: string): WorkLayout {
+  return { titleId, sourceKey, workPrefix: `titles/${titleId}/work/tracks-${version}/` };
 }
 
 export interface ProbeJobData {
@@ -101,7 +114,7 @@ export interface EncodeChunkJobData {
 
 /** One audio stream of the master, encoded once into its renditions. */
 export interface EncodeAudioJobData {
-  readonly layout: EncodeLayout;
+  readonly layout: WorkLayout;
   readonly track: AudioTrackPlan;
   /** Audio streams the title encodes: each counts for its share of the audio's progress. */
   readonly trackCount: number;
@@ -111,7 +124,7 @@ export interface EncodeAudioJobData {
 
 /** The master's text subtitle streams, converted to WebVTT on the title's timeline. */
 export interface ExtractSubtitlesJobData {
-  readonly layout: EncodeLayout;
+  readonly layout: WorkLayout;
   readonly tracks: readonly SubtitleStreamPlan[];
   /** Where the title's first frame sits in the converted cues' time (ffmpeg counts from the file's start). */
   readonly offsetS: number;
@@ -119,6 +132,8 @@ export interface ExtractSubtitlesJobData {
 
 export interface PackageJobData {
   readonly layout: EncodeLayout;
+  /** Where the sound and subtitles of the title are (`tracksLayout`): queued by the probe, children of this job. */
+  readonly tracks: WorkLayout;
   readonly chunkCount: number;
   readonly rungs: readonly Rung[];
   readonly durationS: number;
@@ -197,16 +212,16 @@ export const JOB_NAMES = Object.keys(JOB_NAME_KEYS) as JobName[];
 export const chunkSegmentsKey = (layout: EncodeLayout, chunkIndex: number): string =>
   `${chunkSegmentsPrefix(layout)}c${String(chunkIndex).padStart(5, '0')}.json`;
 export const chunkSegmentsPrefix = (layout: EncodeLayout): string => `${layout.workPrefix}chunks/`;
-export const subtitleKey = (layout: EncodeLayout, id: string): string => `${layout.workPrefix}subtitles/${id}.vtt`;
-export const audioKey = (layout: EncodeLayout, renditionId: string): string => `${layout.workPrefix}audio/${renditionId}.m4a`;
+export const subtitleKey = (layout: WorkLayout, id: string): string => `${layout.workPrefix}subtitles/${id}.vtt`;
+export const audioKey = (layout: WorkLayout, renditionId: string): string => `${layout.workPrefix}audio/${renditionId}.m4a`;
 
 /** BullMQ job ids may not contain ':'; these are deterministic so a repeated enqueue is a no-op. */
 export const jobIds = {
   verifyMaster: (titleId: string, uploadId: string): string => `verify-${titleId}-${uploadId}`,
   probe: (titleId: string): string => `probe-${titleId}`,
   chunk: (layout: EncodeLayout, index: number): string => `chunk-${layout.titleId}-${lastSegment(layout.workPrefix)}-${index}`,
-  audio: (layout: EncodeLayout, streamIndex: number): string => `audio-${layout.titleId}-${lastSegment(layout.workPrefix)}-${streamIndex}`,
-  subtitles: (layout: EncodeLayout): string => `subtitles-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
+  audio: (layout: WorkLayout, streamIndex: number): string => `audio-${layout.titleId}-${lastSegment(layout.workPrefix)}-${streamIndex}`,
+  subtitles: (layout: WorkLayout): string => `subtitles-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
   package: (layout: EncodeLayout): string => `package-${layout.titleId}-${lastSegment(layout.workPrefix)}`,
   measureRungs: (layout: EncodeLayout): string => `measure-${layout.titleId}-${lastSegment(layout.outputPrefix)}`,
   sample: (source: SourceRef, index: number): string => `sample-${source.titleId}-${source.sha256.slice(0, 16)}-${index}`,

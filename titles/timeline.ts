@@ -26,14 +26,15 @@ export interface Timeline {
   readonly phases: readonly TimelinePhase[];
   /**
    * Seconds the title would take with a worker free for every job, from the measured runs:
-   * probe, then the analysis (the longest sample, then the ladder), then the longest of the
-   * encode jobs (a chunk, an audio stream, the subtitles), then the package.
+   * probe; then the longer of the video (the longest sample, the ladder, the longest chunk)
+   * and the tracks the probe queued beside it (the longest audio stream, the subtitles); then
+   * the package.
    */
   readonly criticalPathS: number;
 }
 
-/** The encode jobs that run side by side under one `package`. */
-const ENCODE = ['encode-chunk', 'encode-audio', 'extract-subtitles'];
+/** The jobs the probe queues beside the ladder analysis: they need no ladder. */
+const TRACKS = ['encode-audio', 'extract-subtitles'];
 
 export function timelineOf(spans: readonly JobSpan[], createdMs: number): Timeline {
   const byJob = new Map<string, JobSpan[]>();
@@ -51,6 +52,7 @@ export function timelineOf(spans: readonly JobSpan[], createdMs: number): Timeli
     )
     .sort((a, b) => a.firstStartS - b.firstStartS || a.job.localeCompare(b.job));
   const longest = (jobs: readonly string[]): number => Math.max(0, ...phases.filter((p) => jobs.includes(p.job)).map((p) => p.longestS));
-  const criticalPathS = longest(['probe']) + longest(['sample']) + longest(['build-ladder']) + longest(ENCODE) + longest(['package']);
+  const videoS = longest(['sample']) + longest(['build-ladder']) + longest(['encode-chunk']);
+  const criticalPathS = longest(['probe']) + Math.max(videoS, longest(TRACKS)) + longest(['package']);
   return { phases, criticalPathS: Math.round(criticalPathS * 1000) / 1000 };
 }

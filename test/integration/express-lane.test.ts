@@ -12,6 +12,7 @@ import { waitUntil } from '../support/wait.ts';
 /**
  * One worker process, busy encoding a chunk of a long title: a title uploaded meanwhile is
  * probed and analysed beside that chunk (the express lane), instead of waiting for it to end.
+ * A title's sound needs no ladder: the probe queues it.
  */
 describe('the express lane', () => {
   let stack: TestStack;
@@ -57,6 +58,36 @@ describe('the express lane', () => {
       expect(await chunk.getState()).toBe('active');
       expect(ran).toEqual(expect.arrayContaining(['probe', 'sample', 'build-ladder']));
       expect(['encoding', 'packaging', 'ready']).toContain((await getTitle(stack.api.app, shortId)).state);
+    } finally {
+      await closeQueues(lanes);
+      conn.disconnect();
+    }
+  }, 300_000);
+
+  it('queues the sound from the probe, before the ladder is chosen, and ships it under the encode', async () => {
+    const master = path.join(dir, 'sound.mp4');
+    await makeMaster(master, { width: 640, height: 360, fps: 25, durationS: 8 });
+    const conn = await connectedProducer(stack.redis.url);
+    const lanes = createQueues(conn, stack.config.prefix);
+    try {
+      const id = await ingest(stack.api.app, master);
+      await waitUntil('the title to be ready', async () => ((await getTitle(stack.api.app, id)).state === 'ready' ? true : undefined), {
+        timeoutMs: 240_000,
+      });
+      const jobs = (await lanes.express.getCompleted(0, -1)).filter((j) => (j.id ?? '').includes(id));
+      const named = (name: string): Job => {
+        const job = jobs.find((j) => j.name === name);
+        if (job === undefined) throw new Error(`no completed ${name} job`);
+        return job;
+      };
+      const [probe, ladder, audio, pkg] = [named('probe'), named('build-ladder'), named('encode-audio'), named('package')];
+      // Created while the probe ran, before the ladder's job existed; the encode made it package's child.
+      expect(audio.timestamp).toBeLessThanOrEqual(probe.finishedOn ?? 0);
+      expect(audio.timestamp).toBeLessThanOrEqual(ladder.timestamp);
+      expect(pkg.timestamp).toBeGreaterThan(audio.timestamp);
+      expect(audio.parentKey).toBe(`${stack.config.prefix}:${pkg.queueName}:${pkg.id}`);
+      expect(Object.values(await pkg.getChildrenValues())).toContainEqual(audio.returnvalue);
+      expect((await getTitle(stack.api.app, id)).renditions?.some((r) => r.kind === 'audio')).toBe(true);
     } finally {
       await closeQueues(lanes);
       conn.disconnect();

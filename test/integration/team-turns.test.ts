@@ -68,7 +68,7 @@ describe('teams take turns on the fleet', () => {
       subtitles: [],
       settings,
     } as unknown as PackageJobData;
-    await flow.add(encodeFlow(QUEUE_NAME, pkg, chunkData, []));
+    await flow.add(encodeFlow(QUEUE_NAME, pkg, chunkData, { audio: [] }));
     await shareTurns(queue, uploader, 'normal', new Set([titleId]));
     return titleId;
   }

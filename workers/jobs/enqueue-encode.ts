@@ -1,26 +1,19 @@
 import { planChunks } from '../../pipeline/chunks.ts';
 import { digest } from '../../ffmpeg/encode-settings.ts';
-import { activeCodedSize, audioStreamsOf, type ProbeResult } from '../../ffmpeg/probe.ts';
+import { activeCodedSize, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../titles/model.ts';
 import { encodeFlow } from '../../pipeline/graph.ts';
 import { ANONYMOUS_UPLOADER, shareTurns } from '../../pipeline/turns.ts';
-import { planAudio } from '../../pipeline/audio-plan.ts';
-import { planSubtitles } from '../../pipeline/subtitle-plan.ts';
-import {
-  encodeLayout,
-  type EncodeAudioJobData,
-  type EncodeChunkJobData,
-  type PackageJobData,
-  type SourceRef,
-  type TimeWindow,
-} from '../../pipeline/types.ts';
+import { planTracks, retryFailedTracks } from './enqueue-tracks.ts';
+import { encodeLayout, type EncodeChunkJobData, type PackageJobData, type SourceRef, type TimeWindow } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
 /**
  * Records the ladder and enqueues the encode as one BullMQ flow: `package` is the parent of
- * every chunk job and the audio job, so it runs only when all of them have finished. Job ids
+ * every chunk job and of the sound and subtitles jobs the probe queued (`enqueueTracks`), so
+ * it runs only when all of them have finished. Job ids
  * derive from the title, its source and the encode settings, so a repeated call (a probe or
  * ladder job delivered twice) enqueues nothing new.
  */
@@ -47,9 +40,9 @@ export async function enqueueEncode(
   const layout = encodeLayout(titleId, source.sourceKey, version);
   const timeline = timelineOf(probe);
   const title = await deps.titles.get(titleId);
-  // Against frame 0 of the title (the first decoded frame), which is what the video starts with.
-  const audioPlan = planAudio(audioStreamsOf(probe), title?.audioChoices, settings, timeline.videoStartS);
-  const subtitlePlan = planSubtitles(probe.subtitleStreams ?? []);
+  // The sound and subtitles the probe queued: the same plan, so the same jobs.
+  const tracks = planTracks(settings, source, probe, title);
+  const { audioPlan, subtitlePlan } = tracks;
   const moved = await deps.titles.transition(titleId, 'encoding', {
     ladder,
     ladderAnalysis: analysis,
@@ -72,18 +65,10 @@ export async function enqueueEncode(
       ...(title?.uploader === undefined ? {} : { uploader: title.uploader }),
     }),
   );
-  const audio = audioPlan.tracks.map(
-    (track): EncodeAudioJobData => ({
-      layout,
-      track,
-      trackCount: audioPlan.tracks.length,
-      durationS: probe.durationS,
-      target: { integratedLufs: settings.loudnessLufs, truePeakDbtp: settings.truePeakDbtp },
-    }),
-  );
-  if (audio.length === 0) await deps.titles.setProgress(titleId, 'audio', 1);
+  if (tracks.jobs.audio.length === 0) await deps.titles.setProgress(titleId, 'audio', 1);
   const packageData: PackageJobData = {
     layout,
+    tracks: tracks.layout,
     chunkCount: chunks.length,
     rungs: ladder,
     durationS: probe.durationS,
@@ -96,9 +81,8 @@ export async function enqueueEncode(
     ...(crop === undefined ? {} : { crop }),
     ...(qualityWindows === undefined ? {} : { qualityWindows }),
   };
-  // ffmpeg's converted cues count from the file's start; the title's frame 0 sits this far in.
-  const subtitles = subtitlePlan.tracks.length === 0 ? undefined : { layout, tracks: subtitlePlan.tracks, offsetS: timeline.videoOffsetS };
-  await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, audio, subtitles));
+  await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, tracks.jobs));
+  await retryFailedTracks(deps, tracks);
   // Queued last in their class; now given their turns beside the other teams' chunks.
   await deps.titles.withTurnsLock(() =>
     shareTurns(deps.queue, title?.uploader ?? ANONYMOUS_UPLOADER, title?.priority ?? 'normal', new Set([titleId])),

@@ -24,7 +24,7 @@ export async function packageAudio(
   const plans = d.audio.flatMap((t) => t.renditions.filter((r) => encoded.has(r.id)).map((r) => ({ track: t, r })));
   return mapLimit(plans, 2, async ({ track, r }) => {
     const file = path.join(dir, `${r.id}.m4a`);
-    await downloadToFile(deps.store, audioKey(d.layout, r.id), file);
+    await downloadToFile(deps.store, audioKey(d.tracks, r.id), file);
     const [s] = await segment([{ input: file, outDir: path.join(dir, r.id) }], d.settings.segmentS, signal);
     if (s === undefined) throw new Error(`audio rendition ${r.id} was not segmented`);
     const a: AudioTrack = {

@@ -26,7 +26,7 @@ export async function packageSubtitles(
   const out = d.layout.outputPrefix;
   const fromMaster = d.subtitles.filter((t) => converted[t.id] !== undefined);
   const tracks: SubtitleTrack[] = [];
-  for (const t of fromMaster) tracks.push(await publishSubtitleTrack(deps.store, out, t, subtitleKey(d.layout, t.id), grid));
+  for (const t of fromMaster) tracks.push(await publishSubtitleTrack(deps.store, out, t, subtitleKey(d.tracks, t.id), grid));
   for (const s of sidecars) tracks.push(await publishSubtitleTrack(deps.store, out, s, s.key, grid));
   return { tracks, warnings };
 }

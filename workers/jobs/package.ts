@@ -170,9 +170,9 @@ export const packageHandler: Handler<'package'> = async (job, { deps, signal, to
     });
     if (moved === 'ok' || moved === 'ready') {
       // Intermediates are only needed until the title is published.
-      await deps.store
-        .deletePrefix(d.layout.workPrefix)
-        .catch((err: unknown) => deps.log.warn({ titleId, err }, 'could not delete work objects'));
+      await Promise.all([d.layout.workPrefix, d.tracks.workPrefix].map((prefix) => deps.store.deletePrefix(prefix))).catch((err: unknown) =>
+        deps.log.warn({ titleId, err }, 'could not delete work objects'),
+      );
       // A subtitle file uploaded while this job ran is in no manifest yet.
       await publishSidecars(deps, titleId);
       await enqueueAfterReady(deps, d, await deps.titles.get(titleId));

@@ -24,6 +24,7 @@ import { withScratch } from '../../storage/scratch.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
 import type { SourceRef } from '../../pipeline/types.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
+import { enqueueTracks, planTracks } from './enqueue-tracks.ts';
 import { readForAnalysis } from './analysis-reads.ts';
 import { startLadderAnalysis } from './ladder-analysis.ts';
 import { isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
@@ -166,7 +167,8 @@ async function detectInterlace(
 
 /**
  * Probes the master once, rejects what cannot be a master and measures its black bars: every
- * later job encodes and measures the active picture only. With the fixed ladder policy
+ * later job encodes and measures the active picture only. It queues the sound and subtitles,
+ * which need no ladder. With the fixed ladder policy
  * it enqueues the encode at once; with per-title (the default) it starts the ladder analysis,
  * whose last job enqueues the encode.
  */
@@ -233,6 +235,8 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
     'master probed',
   );
 
+  // The sound and subtitles need no ladder: queued now, they run while it is analysed.
+  await enqueueTracks(deps, planTracks(deps.settings, source, probe, title));
   const fixed = appleLadder(activeDisplaySize(probe.video));
   if (deps.ladderPolicy === 'fixed') return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed' });
   try {

@@ -13,8 +13,10 @@ import {
   measureRungsJob,
   mermaid,
   PIPELINE,
+  PRIORITIES,
   probeFlowJob,
   probeJob,
+  trackJobs,
   verifyMasterJob,
 } from '../../../pipeline/graph.ts';
 import { JOB_NAMES, type EncodeChunkJobData, type PackageJobData, type SampleJobData, type SourceRef } from '../../../pipeline/types.ts';
@@ -50,7 +52,7 @@ describe('the pipeline declaration', () => {
 
   it('builds the encode flow: package waits for every chunk and audio stream; a chunk fails it, an audio stream does not', () => {
     const audio = (streamIndex: number) => ({ layout, track: { streamIndex } }) as never;
-    const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], [audio(0), audio(2)]);
+    const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], { audio: [audio(0), audio(2)] });
     expect(flow.name).toBe('package');
     expect(flow.opts?.jobId).toBe('package-t1-v1');
     expect(flow.children?.map((c) => [c.name, c.opts?.jobId, c.opts?.failParentOnFailure, c.opts?.ignoreDependencyOnFailure])).toEqual([
@@ -59,7 +61,19 @@ describe('the pipeline declaration', () => {
       ['encode-audio', 'audio-t1-v1-0', undefined, true],
       ['encode-audio', 'audio-t1-v1-2', undefined, true],
     ]);
-    expect(encodeFlow('q', pkg, [chunk(0)], []).children?.map((c) => c.name)).toEqual(['encode-chunk']);
+    expect(encodeFlow('q', pkg, [chunk(0)], { audio: [] }).children?.map((c) => c.name)).toEqual(['encode-chunk']);
+  });
+
+  it('queues the sound and subtitles from the probe with the very ids and options they have under package', () => {
+    const tracks = { audio: [{ layout, track: { streamIndex: 1 } } as never], subtitles: { layout } as never };
+    const alone = trackJobs('q', tracks);
+    const under = encodeFlow('q', pkg, [chunk(0)], tracks).children?.filter((c) => c.name !== 'encode-chunk');
+    expect(alone).toEqual(under);
+    expect(alone.map((j) => [j.name, j.queueName, j.opts?.jobId, j.opts?.ignoreDependencyOnFailure, j.opts?.priority])).toEqual([
+      ['extract-subtitles', 'q-express', 'subtitles-t1-v1', true, PRIORITIES.tracks],
+      ['encode-audio', 'q-express', 'audio-t1-v1-1', true, PRIORITIES.tracks],
+    ]);
+    expect(PIPELINE.probe.queues).toEqual(expect.arrayContaining(['encode-audio', 'extract-subtitles']));
   });
 
   it("puts a title's short steps in the express lane and its chunks in the encode lane, in every flow", () => {
@@ -77,7 +91,7 @@ describe('the pipeline declaration', () => {
       artwork: 'encode',
     });
     const audio = { layout, track: { streamIndex: 0 } } as never;
-    const encode = encodeFlow('q', pkg, [chunk(0)], [audio], { layout } as never);
+    const encode = encodeFlow('q', pkg, [chunk(0)], { audio: [audio], subtitles: { layout } as never });
     expect([encode, ...(encode.children ?? [])].map((j) => [j.name, j.queueName])).toEqual([
       ['package', 'q-express'],
       ['encode-chunk', 'q'],
@@ -105,7 +119,7 @@ describe('the pipeline declaration', () => {
   });
 
   it('gives the same ids to the same inputs, so a repeated enqueue adds nothing', () => {
-    expect(encodeFlow('q', pkg, [chunk(3)], [])).toEqual(encodeFlow('q', pkg, [chunk(3)], []));
+    expect(encodeFlow('q', pkg, [chunk(3)], { audio: [] })).toEqual(encodeFlow('q', pkg, [chunk(3)], { audio: [] }));
     expect(probeJob('t1').opts.jobId).toBe('probe-t1');
     // A master verified after a direct upload is probed as an uploaded one: same job, same id.
     expect(probeFlowJob('q', 't1')).toEqual({ ...probeJob('t1'), queueName: 'q-express' });
@@ -126,12 +140,13 @@ describe('the pipeline declaration', () => {
   });
 
   it('queues chunks last in their class until they get their turns, and the short steps before any chunk', () => {
-    const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], [{ layout, track: { streamIndex: 0 } } as never]);
+    const flow = encodeFlow('q', pkg, [chunk(0), chunk(1)], { audio: [{ layout, track: { streamIndex: 0 } } as never] });
     expect(flow.opts?.priority).toBeUndefined();
     expect(flow.children?.map((c) => [c.name, c.opts?.priority])).toEqual([
       ['encode-chunk', unturnedPriority()],
       ['encode-chunk', unturnedPriority()],
-      ['encode-audio', undefined],
+      // In the express lane, after every short step of any title.
+      ['encode-audio', PRIORITIES.tracks],
     ]);
     expect(chunkPriority(0)).toBeGreaterThan(0);
     expect(chunkPriority(99_997)).toBeLessThan(unturnedPriority());
@@ -141,7 +156,7 @@ describe('the pipeline declaration', () => {
     // first 30 s, and goes before the film's second chunk.
     expect(roundOf(chunk(1, 150))).toBe(0);
     expect(roundOf(chunk(1))).toBe(1);
-    const high = encodeFlow('q', { ...pkg, priority: 'high' }, [chunk(5)], []);
+    const high = encodeFlow('q', { ...pkg, priority: 'high' }, [chunk(5)], { audio: [] });
     expect(high.children?.[0]?.opts?.priority).toBe(unturnedPriority('high'));
     // A lost chunk's redo goes first in its class.
     expect(chunkRedoJob('q', chunk(7), { id: 'p', queue: 'vf:q' }, 'r', 'low').opts?.priority).toBe(chunkPriority(0, 'low'));

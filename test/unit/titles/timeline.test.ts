@@ -20,7 +20,7 @@ describe('timelineOf', () => {
     span('package', 53.5, 54.2),
   ];
 
-  it('sums the longest run of each step along the path: probe, sample, ladder, encode, package', () => {
+  it('sums the longest run of each step along the path: probe, sample, ladder, chunk, package', () => {
     // 2 + 3.4 + 0.2 + 30 + 0.7: what unlimited workers would take.
     expect(timelineOf(spans, 1_000_000).criticalPathS).toBeCloseTo(36.3, 6);
   });
@@ -34,6 +34,22 @@ describe('timelineOf', () => {
       { job: 'encode-chunk', runs: 3, firstStartS: 8.3, lastEndS: 53.4, longestS: 30 },
       { job: 'package', runs: 1, firstStartS: 53.5, lastEndS: 54.2, longestS: 0.7 },
     ]);
+  });
+
+  it('runs the sound beside the analysis and the chunks: the longer of the two is on the path', () => {
+    const film = [
+      span('probe', 0, 2),
+      span('encode-audio', 2, 62),
+      span('sample', 2, 6),
+      span('build-ladder', 6, 6.5),
+      span('encode-chunk', 6.5, 36.5),
+      span('package', 62, 63),
+    ];
+    // 2 + max(4 + 0.5 + 30, 60) + 1: the sound is the path.
+    expect(timelineOf(film, 1_000_000).criticalPathS).toBeCloseTo(63, 6);
+    const short = film.map((s) => (s.job === 'encode-audio' ? span('encode-audio', 2, 12) : s));
+    // 2 + max(34.5, 10) + 1: the video is.
+    expect(timelineOf(short, 1_000_000).criticalPathS).toBeCloseTo(37.5, 6);
   });
 
   it('is empty before any job ran', () => {
