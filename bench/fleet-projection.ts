@@ -1,8 +1,9 @@
 /**
  * What a fleet of one-core workers would take to make a title ready, from measured job costs:
- * the steps in the pipeline's order (probe, the sample jobs, build-ladder, the chunk and audio
- * encodes, package), the jobs of each step run longest first on the fleet. Pure: `bench:fleet`
- * measures the costs, this computes the critical path of a title it did not run.
+ * the steps in the pipeline's order (probe, the sample jobs, build-ladder, the chunk encodes,
+ * package), the jobs of each step run longest first on the fleet, and the audio, which the
+ * probe queues, on a worker of its own from the probe's end. Pure: `bench:fleet` measures the
+ * costs, this computes the critical path of a title it did not run.
  */
 import type { Rational } from '../ffmpeg/probe.ts';
 import { lptMakespanS, planChunks } from '../pipeline/chunks.ts';
@@ -22,7 +23,7 @@ export interface JobCosts {
   readonly sampleS: number;
   readonly samples: number;
   readonly buildLadderS: number;
-  /** The audio encode, which runs beside the chunks. */
+  /** The audio encode, queued by the probe: it runs beside the analysis, then beside the chunks. */
   readonly audioS: number;
   readonly packageS: number;
   /** A chunk of `L` s of media costs `chunkOverheadS + chunkSPerMediaS × L`. */
@@ -37,9 +38,9 @@ export interface Projection {
   readonly chunks: number;
   /** The longest chunk of the plan, seconds of media. */
   readonly longestChunkMediaS: number;
-  /** The sample jobs, longest first on the fleet. */
+  /** The sample jobs, longest first on the fleet (less the worker the audio holds). */
   readonly analysisS: number;
-  /** Every chunk and the audio, longest first on the fleet. */
+  /** Every chunk, and what is left of the audio after the analysis, longest first on the fleet. */
   readonly encodeS: number;
   /** Ready after the upload: probe + analysis + build-ladder + encode + package + between jobs. */
   readonly totalS: number;
@@ -55,8 +56,13 @@ export function chunkLengthsS(shape: TitleShape, slots: number): number[] {
 export function projectTitle(shape: TitleShape, costs: JobCosts, workers: number): Projection {
   const lengths = chunkLengthsS(shape, workers);
   const chunkJobs = lengths.map((l) => costs.chunkOverheadS + costs.chunkSPerMediaS * l);
-  const analysisS = costs.samples === 0 ? 0 : lptMakespanS(new Array<number>(costs.samples).fill(costs.sampleS), workers);
-  const encodeS = lptMakespanS([...chunkJobs, costs.audioS], workers);
+  // From the probe's end the audio holds a worker of its own, when there is one to spare; on a
+  // single worker it runs after the analysis, among the chunks.
+  const beside = workers > 1 && costs.audioS > 0;
+  const analysisWorkers = beside ? workers - 1 : workers;
+  const analysisS = costs.samples === 0 ? 0 : lptMakespanS(new Array<number>(costs.samples).fill(costs.sampleS), analysisWorkers);
+  const audioLeftS = beside ? Math.max(0, costs.audioS - analysisS - costs.buildLadderS) : costs.audioS;
+  const encodeS = lptMakespanS([...chunkJobs, ...(audioLeftS > 0 ? [audioLeftS] : [])], workers);
   return {
     workers,
     chunks: lengths.length,

@@ -5,7 +5,18 @@ import type { FleetRun } from './fleet-run.ts';
 export const f1 = (x: number): string => x.toFixed(1);
 
 /** The steps of the critical path, in order; the encode jobs run side by side. */
-const STEPS = [['probe'], ['sample'], ['build-ladder'], ['encode-chunk', 'encode-audio', 'extract-subtitles'], ['package']];
+/**
+ * The critical path's steps in order. The sound and subtitles start with the probe, beside
+ * the analysis: they end the encode step when they end after its chunks (`package` waits for
+ * them), but do not start it.
+ */
+const STEPS: readonly { readonly jobs: readonly string[]; readonly alsoEndedBy?: readonly string[] }[] = [
+  { jobs: ['probe'] },
+  { jobs: ['sample'] },
+  { jobs: ['build-ladder'] },
+  { jobs: ['encode-chunk'], alsoEndedBy: ['encode-audio', 'extract-subtitles'] },
+  { jobs: ['package'] },
+];
 
 /** Seconds between the critical path's steps that no job ran in (queue hops, a flow parent waking), from the title's timeline. */
 export function betweenJobsS(r: FleetRun): number {
@@ -16,11 +27,11 @@ export function betweenJobsS(r: FleetRun): number {
     return pick === 'first' ? Math.min(...xs) : Math.max(...xs);
   };
   let gapS = 0;
-  let prevEnd = edge(STEPS[0]!, 'last');
-  for (let i = 1; i < STEPS.length; i++) {
-    const start = edge(STEPS[i]!, 'first');
+  let prevEnd: number | undefined;
+  for (const step of STEPS) {
+    const start = edge(step.jobs, 'first');
     if (start !== undefined && prevEnd !== undefined) gapS += Math.max(0, start - prevEnd);
-    prevEnd = edge(STEPS[i]!, 'last') ?? prevEnd;
+    prevEnd = edge([...step.jobs, ...(step.alsoEndedBy ?? [])], 'last') ?? prevEnd;
   }
   return gapS;
 }

@@ -24,14 +24,15 @@ describe('fleet projection', () => {
 
   it('matches a hand computation of a 120 s title on 1, 2 and 4 workers', () => {
     // 20 segments of 6 s in 4 chunks of 30 s (more chunks end no sooner on 4 slots), each
-    // 2 + 3 × 30 = 92 s; the audio (10 s) beside them; 3 sample jobs of 5 s.
+    // 2 + 3 × 30 = 92 s; 3 sample jobs of 5 s; the audio (10 s) from the probe's end on a
+    // worker of its own, when there are two or more.
     // 1 worker: 4 + 15 + 1 + (4 × 92 + 10) + 6 + 0.5 = 404.5
-    // 2 workers: 4 + 10 + 1 + (2 × 92 + 10) + 6 + 0.5 = 215.5
-    // 4 workers: 4 + 5 + 1 + (92 + 10) + 6 + 0.5 = 118.5
+    // 2 workers: 4 + 15 (samples on one) + 1 + 2 × 92 (the audio ended in the analysis) + 6 + 0.5 = 210.5
+    // 4 workers: 4 + 5 (on three) + 1 + (92 + 4 left of the audio) + 6 + 0.5 = 112.5
     expect([1, 2, 4].map((n) => projectTitle(SHAPE, COSTS, n))).toEqual([
       { workers: 1, chunks: 4, longestChunkMediaS: 30, analysisS: 15, encodeS: 378, totalS: 404.5 },
-      { workers: 2, chunks: 4, longestChunkMediaS: 30, analysisS: 10, encodeS: 194, totalS: 215.5 },
-      { workers: 4, chunks: 4, longestChunkMediaS: 30, analysisS: 5, encodeS: 102, totalS: 118.5 },
+      { workers: 2, chunks: 4, longestChunkMediaS: 30, analysisS: 15, encodeS: 184, totalS: 210.5 },
+      { workers: 4, chunks: 4, longestChunkMediaS: 30, analysisS: 5, encodeS: 96, totalS: 112.5 },
     ]);
   });
 
