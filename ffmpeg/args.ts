@@ -195,7 +195,7 @@ export function buildSegmentArgs(cmd: SegmentCommand): string[] {
       '-hls_fmp4_init_filename',
       'init.mp4',
       '-hls_segment_filename',
-      `${t.outDir}/seg_%05d.m4s`,
+      `${t.outDir}/seg_%0${SEGMENT_NUMBER_DIGITS}d.m4s`,
       '-hls_flags',
       'independent_segments',
       `${t.outDir}/ffmpeg.m3u8`,
@@ -204,6 +204,17 @@ export function buildSegmentArgs(cmd: SegmentCommand): string[] {
 }
 
 /** The one place a command description becomes argv; exhaustive over {@link FfmpegCommand}. */
+/** Digits of a segment's number in its file name: ffmpeg's segmenter pads to them, and the DASH template follows. */
+const SEGMENT_NUMBER_DIGITS = 5;
+
+/** The file name the segmenter gives the title's segment `n` (`seg_00042.m4s`). */
+export function segmentFileName(n: number): string {
+  return `seg_${String(n).padStart(SEGMENT_NUMBER_DIGITS, '0')}.m4s`;
+}
+
+/** A segment's file name, as `segmentFileName` makes them. */
+export const SEGMENT_FILE_NAME = /^seg_\d+\.m4s$/;
+
 export function buildArgs(cmd: FfmpegCommand): string[] {
   switch (cmd.kind) {
     case 'encode-chunk':

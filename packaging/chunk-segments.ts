@@ -5,6 +5,7 @@
  * jobs wrote and what the bucket holds come in as arguments.
  */
 import type { Segment } from './model.ts';
+import { SEGMENT_FILE_NAME, segmentFileName } from '../ffmpeg/args.ts';
 
 /** What one chunk job published for one rung: its init segment and its media segments, in order (none for a chunk without frames). */
 export interface ChunkRungSegments {
@@ -22,11 +23,6 @@ export interface ChunkSegments {
 /** A chunk's segments that disagree with the title's plan or with its other chunks: packaging them would publish a broken rung. */
 export class ChunkSegmentsError extends Error {
   readonly code = 'VF_CHUNK_SEGMENTS';
-}
-
-/** The file name of the title's segment `n` (ffmpeg's `seg_%05d.m4s`, which the DASH template follows). */
-export function segmentFileName(n: number): string {
-  return `seg_${String(n).padStart(5, '0')}.m4s`;
 }
 
 /** A record read back from storage, checked field by field. */
@@ -48,7 +44,7 @@ export function parseChunkSegments(raw: unknown): ChunkSegments {
       init,
       segments: segments.map((s: unknown, j) => {
         const { name, durationS } = (s ?? {}) as { name?: unknown; durationS?: unknown };
-        if (typeof name !== 'string' || !/^seg_\d+\.m4s$/.test(name)) return bad(`rung ${i} segment ${j} has no valid name`);
+        if (typeof name !== 'string' || !SEGMENT_FILE_NAME.test(name)) return bad(`rung ${i} segment ${j} has no valid name`);
         if (typeof durationS !== 'number' || !(durationS > 0)) return bad(`rung ${i} segment ${j} has no duration`);
         return { name, durationS };
       }),

@@ -26,7 +26,7 @@ export function segmentTimeline(track: Track): string {
   return entries.map((e, i) => `<S ${i === 0 ? `t="${e.t}" ` : ''}d="${e.d}"${e.r > 0 ? ` r="${e.r}"` : ''}/>`).join('');
 }
 
-/** `$Number%05d$` template matching the packager's `seg_%05d.m4s` names. */
+/** `$Number%0Nd$` template matching the segments' names (`segmentFileName`). */
 function mediaTemplate(track: Track, base: string): string {
   const first = track.segments[0]?.name ?? 'seg_00000.m4s';
   const m = /^(.*?)(\d+)(\.m4s)$/.exec(first);

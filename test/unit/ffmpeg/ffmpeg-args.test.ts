@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildArgs, type EncodeChunkCommand } from '../../../ffmpeg/args.ts';
+import { buildArgs, SEGMENT_FILE_NAME, segmentFileName, type EncodeChunkCommand } from '../../../ffmpeg/args.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
 
 const rungs = [
@@ -122,6 +122,18 @@ describe('buildArgs snapshots', () => {
 
   it('segment from a single file', () => {
     expect(buildArgs({ kind: 'segment', tracks: [{ input: '/w/audio.mp4', outDir: '/w/a' }], segmentS: 6 })).toMatchSnapshot();
+  });
+
+  it('names segment files as segmentFileName does, and SEGMENT_FILE_NAME recognises them', () => {
+    const args = buildArgs({ kind: 'segment', tracks: [{ input: '/w/audio.mp4', outDir: '/w/a' }], segmentS: 6 });
+    const pattern = args[args.indexOf('-hls_segment_filename') + 1] ?? '';
+    // ffmpeg's %0Nd, as printf fills it.
+    const filled = (n: number): string => pattern.replace(/%0(\d+)d/, (_, w: string) => String(n).padStart(Number(w), '0'));
+    for (const n of [0, 7, 42, 99_999]) {
+      expect(filled(n)).toBe(`/w/a/${segmentFileName(n)}`);
+      expect(SEGMENT_FILE_NAME.test(segmentFileName(n))).toBe(true);
+    }
+    expect(SEGMENT_FILE_NAME.test('init.mp4')).toBe(false);
   });
 });
 

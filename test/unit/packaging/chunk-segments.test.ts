@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { joinChunkSegments, parseChunkSegments, segmentFileName, type ChunkSegments } from '../../../packaging/chunk-segments.ts';
+import { joinChunkSegments, parseChunkSegments, type ChunkSegments } from '../../../packaging/chunk-segments.ts';
+import { segmentFileName } from '../../../ffmpeg/args.ts';
 
 /** A box: 32-bit size, type, payload. */
 const box = (type: string, payload: Buffer): Buffer => {
