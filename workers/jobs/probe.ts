@@ -167,8 +167,8 @@ async function detectInterlace(
 
 /**
  * Probes the master once, rejects what cannot be a master and measures its black bars: every
- * later job encodes and measures the active picture only. It queues the sound and subtitles,
- * which need no ladder. With the fixed ladder policy
+ * later job encodes and measures the active picture only. Beside the ladder analysis it
+ * queues the sound and subtitles, which need no ladder. With the fixed ladder policy
  * it enqueues the encode at once; with per-title (the default) it starts the ladder analysis,
  * whose last job enqueues the encode.
  */
@@ -235,14 +235,13 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
     'master probed',
   );
 
-  // The sound and subtitles need no ladder: queued now, they run while it is analysed.
-  await enqueueTracks(deps, planTracks(deps.settings, source, probe, title));
   const fixed = appleLadder(activeDisplaySize(probe.video));
   if (deps.ladderPolicy === 'fixed') return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed' });
+  let started: Awaited<ReturnType<typeof startLadderAnalysis>>;
   try {
     const reads = settled(analysisReads, decodable);
     if (reads === undefined) throw new Error('the analysis read nothing of the master');
-    return await startLadderAnalysis(deps, source, probe, fixed, reads, location, signal);
+    started = await startLadderAnalysis(deps, source, probe, fixed, reads, location, signal);
   } catch (err) {
     // The master decodes (checked above), so a scan that fails on every attempt is the
     // analysis's problem, not the title's: encode with the fixed ladder and say why. Earlier
@@ -253,4 +252,10 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
     deps.log.warn({ titleId, jobId: job.id, reason: fallbackReason }, 'ladder fallback');
     return enqueueEncode(deps, source, probe, fixed, { policy: 'fixed', fallbackReason });
   }
+  // The sound and subtitles need no ladder: queued now, they run while it is analysed. After
+  // the samples, which an idle worker must take first (queued before them, the sound took a
+  // 2-worker stack's second express slot, and one sample waited 1.6 s for it: bench:pipeline).
+  // Where the analysis is skipped or falls back, the encode queues them itself.
+  await enqueueTracks(deps, planTracks(deps.settings, source, probe, title));
+  return started;
 };
