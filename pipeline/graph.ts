@@ -54,10 +54,11 @@ export interface Step {
 }
 
 /**
- * BullMQ priorities of the encode lane (lower runs first; a job without one runs before every
- * prioritised job). The short steps of a title (probe, samples, ladder, audio, subtitles,
- * package) are in the express lane, first in first out, and every worker takes one of them
- * beside its chunk, so they never wait for any title's chunks. Chunks are ranked by title class, then by their
+ * BullMQ priorities (lower runs first; a job without one runs before every prioritised job).
+ * The short steps of a title (probe, samples, ladder, audio, subtitles, package) are in the
+ * express lane, and every worker takes one of them beside its chunk, so they never wait for any
+ * title's chunks: probe, ladder and package first in first out, then samples shortest title
+ * first, then sound and subtitles. Chunks are ranked by title class, then by their
  * turn (`shareTurns`): teams alternate chunk for chunk, and within a team chunks go by their
  * round in their title (`chunkRound`: the stretch of `chunkSegments` segments they start in),
  * so a short title uploaded behind a film waits for the chunks already running, not for the
@@ -68,14 +69,34 @@ export const PRIORITIES = {
   chunkBase: { high: 1, normal: 100_000, low: 200_000 } satisfies Record<TitlePriority, number>,
   chunksPerClass: 99_999,
   /**
-   * Express lane: a title's sound and subtitles, queued by its probe, take the express slots
-   * that no title's short steps (unprioritised) are waiting for, so a film's sound never
-   * holds up another title's probe or samples.
+   * Express lane: sample jobs, shortest title first (`samplePriority`), after the unprioritised
+   * steps (probe, build-ladder, package). A title's encode starts when its last sample ends; on
+   * a small fleet, whichever title's ladder is built first takes every chunk slot for a whole
+   * chunk (40 s on 2 workers at 720p), so a 10 s title analysed beside a 60 s one waited 58 s
+   * for 16 s of its own work when the long title's probe happened to end first (bench:pipeline).
    */
-  tracks: 1,
+  samples: 1,
+  /**
+   * Express lane: a title's sound and subtitles, queued by its probe, take the express slots
+   * that no title's short steps or samples are waiting for, so a film's sound never holds up
+   * another title's probe or analysis.
+   */
+  tracks: 64,
   measureRungs: 300_000,
   artwork: 400_000,
 } as const;
+
+/**
+ * The BullMQ priority of a title's sample jobs: 1 + ⌈log2 of its length in seconds⌉, so a title
+ * twice as long is one step later (a 10 s title's before a 60 s one's, a film's last), and every
+ * length from 1 s to 68 years stays between `PRIORITIES.samples` and `PRIORITIES.tracks`.
+ */
+export function samplePriority(titleDurationS: number): number {
+  const last = PRIORITIES.tracks - PRIORITIES.samples - 1;
+  const steps = Math.ceil(Math.log2(Math.max(1, titleDurationS)));
+  // A length that is not a number goes last, not first.
+  return PRIORITIES.samples + (Number.isNaN(steps) ? last : Math.min(last, steps));
+}
 
 /** The BullMQ priority of a chunk at turn `turn` (`shareTurns`) in class `priority`. */
 export function chunkPriority(turn: number, priority: TitlePriority = 'normal'): number {
@@ -215,7 +236,7 @@ export function probeJob(titleId: string): { name: 'probe'; data: { titleId: str
   return { name: 'probe', data: { titleId }, opts: optionsOf('probe', jobIds.probe(titleId)) };
 }
 
-/** The ladder analysis: `build-ladder` runs once every `sample` has finished (or failed). */
+/** The ladder analysis: `build-ladder` runs once every `sample` has finished (or failed); samples go shortest title first. */
 export function ladderFlow(queueName: string, source: SourceRef, data: BuildLadderJobData, samples: readonly SampleJobData[]): FlowJob {
   return {
     name: 'build-ladder',
@@ -227,7 +248,7 @@ export function ladderFlow(queueName: string, source: SourceRef, data: BuildLadd
         name: 'sample',
         queueName: queueOf(queueName, 'sample'),
         data: s,
-        opts: optionsOf('sample', jobIds.sample(source, s.index)),
+        opts: { ...optionsOf('sample', jobIds.sample(source, s.index)), priority: samplePriority(data.probe.durationS) },
       }),
     ),
   };

@@ -5,6 +5,7 @@ import {
   artworkJob,
   chunkPriority,
   roundOf,
+  samplePriority,
   unturnedPriority,
   chunkRedoJob,
   encodeFlow,
@@ -19,7 +20,14 @@ import {
   trackJobs,
   verifyMasterJob,
 } from '../../../pipeline/graph.ts';
-import { JOB_NAMES, type EncodeChunkJobData, type PackageJobData, type SampleJobData, type SourceRef } from '../../../pipeline/types.ts';
+import {
+  JOB_NAMES,
+  type BuildLadderJobData,
+  type EncodeChunkJobData,
+  type PackageJobData,
+  type SampleJobData,
+  type SourceRef,
+} from '../../../pipeline/types.ts';
 import { reprioritizeChunks } from '../../../pipeline/turns.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -36,6 +44,7 @@ const chunk = (index: number, startFrame = index * 750): EncodeChunkJobData =>
   }) as unknown as EncodeChunkJobData;
 const pkg = { layout } as unknown as PackageJobData;
 const sample = (index: number): SampleJobData => ({ source, index }) as unknown as SampleJobData;
+const ladderData = (durationS: number): BuildLadderJobData => ({ probe: { durationS } }) as unknown as BuildLadderJobData;
 
 describe('the pipeline declaration', () => {
   it('declares every job, and every job but those the API queues is queued by another', () => {
@@ -98,7 +107,7 @@ describe('the pipeline declaration', () => {
       ['extract-subtitles', 'q-express'],
       ['encode-audio', 'q-express'],
     ]);
-    const ladder = ladderFlow('q', source, {} as never, [sample(0)]);
+    const ladder = ladderFlow('q', source, ladderData(60), [sample(0)]);
     expect([ladder, ...(ladder.children ?? [])].map((j) => j.queueName)).toEqual(['q-express', 'q-express']);
     expect(chunkRedoJob('q', chunk(3), { id: 'p', queue: 'vf:q-express' }, 'r1').queueName).toBe('q');
     expect([measureRungsJob('q', { layout } as never), artworkJob('q', { source, version: 1 } as never)].map((j) => j.queueName)).toEqual([
@@ -108,14 +117,27 @@ describe('the pipeline declaration', () => {
   });
 
   it('builds the ladder flow: build-ladder waits for its samples, a failed sample is ignored after two attempts', () => {
-    const flow = ladderFlow('q', source, {} as never, [sample(0), sample(1)]);
+    const flow = ladderFlow('q', source, ladderData(60), [sample(0), sample(1)]);
     expect(flow.opts?.jobId).toBe(`ladder-t1-${'ab'.repeat(8)}`);
+    expect(flow.opts?.priority).toBeUndefined();
     expect(
       flow.children?.map((c) => [c.opts?.jobId, c.opts?.attempts, c.opts?.ignoreDependencyOnFailure, c.opts?.failParentOnFailure]),
     ).toEqual([
       [`sample-t1-${'ab'.repeat(8)}-0`, 2, true, undefined],
       [`sample-t1-${'ab'.repeat(8)}-1`, 2, true, undefined],
     ]);
+  });
+
+  it("takes samples shortest title first, after a title's unprioritised steps and before any sound", () => {
+    const priorityOf = (durationS: number) => ladderFlow('q', source, ladderData(durationS), [sample(0)]).children?.[0]?.opts?.priority;
+    // 10 s before 60 s before a 2-hour film; the same length, the same rank (first in, first out).
+    expect(priorityOf(10)).toBeLessThan(priorityOf(60) ?? 0);
+    expect(priorityOf(60)).toBeLessThan(priorityOf(7200) ?? 0);
+    expect(priorityOf(60)).toBe(priorityOf(50));
+    expect(samplePriority(0.04)).toBe(PRIORITIES.samples);
+    expect(samplePriority(Number.POSITIVE_INFINITY)).toBe(PRIORITIES.tracks - 1);
+    expect(samplePriority(2 ** 40)).toBeLessThan(PRIORITIES.tracks);
+    expect(samplePriority(Number.NaN)).toBe(PRIORITIES.tracks - 1);
   });
 
   it('gives the same ids to the same inputs, so a repeated enqueue adds nothing', () => {
