@@ -43,6 +43,12 @@ export interface VideoInfo {
    * description cannot tell; the probe job reads it from a decode (`firstFrameTimeS`).
    */
   readonly firstFrameS?: number;
+  /**
+   * Where the video's last frame ends, in seconds from `startTimeS`, from its packets (the probe
+   * job's packet index). The container's duration can run past it: an audio track that starts
+   * first (a 60 s video starting at 0.021 s in a 60.021 s Matroska file). Absent when unread.
+   */
+  readonly endS?: number;
   readonly pixFmt: string;
   /**
    * Transfer, primaries, matrix, range and bit depth as the master states them (`video-colour.ts`):
@@ -301,6 +307,17 @@ export function audioStreamsOf(probe: ProbeResult): readonly AudioInfo[] {
 export function activeCodedSize(video: Pick<VideoInfo, 'width' | 'height' | 'activeArea'>): { width: number; height: number } {
   const a = video.activeArea;
   return a === undefined ? { width: video.width, height: video.height } : { width: a.width, height: a.height };
+}
+
+/**
+ * Seconds of video in title time (from its first frame to the end of its last): what its chunks
+ * are planned over. The container's duration when the packets were not read, and never more.
+ */
+export function videoExtentS(probe: Pick<ProbeResult, 'durationS' | 'video'>): number {
+  const { endS, firstFrameS, startTimeS } = probe.video;
+  if (endS === undefined) return probe.durationS;
+  const extentS = endS - ((firstFrameS ?? startTimeS) - startTimeS);
+  return extentS > 0 ? Math.min(probe.durationS, extentS) : probe.durationS;
 }
 
 /**

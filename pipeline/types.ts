@@ -137,6 +137,8 @@ export interface PackageJobData {
   readonly chunkCount: number;
   readonly rungs: readonly Rung[];
   readonly durationS: number;
+  /** Seconds of video the chunks were planned over (`videoExtentS`): the chunk plan is made again from it. */
+  readonly videoExtentS: number;
   /** The audio streams encoded (each an `encode-audio` child), in the order players list them. */
   readonly audio: readonly AudioTrackPlan[];
   /** The master's subtitle streams converted (by an `extract-subtitles` child); empty when it has none. */

@@ -1,6 +1,6 @@
 import { planChunks } from '../../pipeline/chunks.ts';
 import { digest } from '../../ffmpeg/encode-settings.ts';
-import { activeCodedSize, type ProbeResult } from '../../ffmpeg/probe.ts';
+import { activeCodedSize, videoExtentS, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import type { Rung } from '../../ladder/types.ts';
 import type { LadderAnalysis } from '../../titles/model.ts';
@@ -27,8 +27,11 @@ export async function enqueueEncode(
 ): Promise<{ chunks: number; rungs: number } | { skipped: string }> {
   const { titleId } = source;
   const settings = deps.settings;
+  // The video's frames, not the container's duration: a 21 ms audio lead made a 60 s title 11
+  // segments, planned as 4 chunks (the last one empty) instead of 2, +15% chunk CPU (bench:pipeline tracks).
+  const extentS = videoExtentS(probe);
   const chunks = planChunks({
-    durationS: probe.durationS,
+    durationS: extentS,
     frameRate: probe.video.frameRate,
     segmentS: settings.segmentS,
     chunkSegments: settings.chunkSegments,
@@ -72,6 +75,7 @@ export async function enqueueEncode(
     chunkCount: chunks.length,
     rungs: ladder,
     durationS: probe.durationS,
+    videoExtentS: extentS,
     audio: audioPlan.tracks,
     subtitles: subtitlePlan.tracks,
     ...(title?.priority === undefined ? {} : { priority: title.priority }),

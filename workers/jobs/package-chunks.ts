@@ -8,7 +8,7 @@ import type { WorkerDeps } from './context.ts';
 /** The title's chunks, planned again from the same pure inputs as at enqueue time: they cover the same frames and segments. */
 export function titleChunks(d: PackageJobData): Chunk[] {
   const chunks = planChunks({
-    durationS: d.durationS,
+    durationS: d.videoExtentS,
     frameRate: d.timeline.frameRate,
     segmentS: d.settings.segmentS,
     chunkSegments: d.settings.chunkSegments,

@@ -214,12 +214,15 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const activeArea = settled(area, decodable);
   const deinterlace = settled(interlace, decodable);
   const firstFrameS = settled(firstFrame, decodable);
+  // The video's own extent plans its chunks; without the packet index, the container's duration does.
+  const endS = await packetsRead.then((p) => p.endS).catch(() => undefined);
   await job.updateProgress(75);
   const probe: ProbeResult = {
     ...probed,
     video: {
       ...probed.video,
       firstFrameS,
+      ...(endS === undefined ? {} : { endS }),
       ...(activeArea === undefined ? {} : { activeArea }),
       // A field-rate deinterlace doubles the title's frame rate: every frame count follows it.
       ...(deinterlace === undefined

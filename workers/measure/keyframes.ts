@@ -23,22 +23,31 @@ export interface PacketIndex {
    * coding complexity (grain, motion, detail) that a downscaled scan cannot see.
    */
   readonly bitsPerSecond: readonly number[];
+  /**
+   * Where the last packet ends (presentation time plus duration), from `originS`: the video's
+   * own extent, which the container's duration can exceed (an audio track that starts first).
+   * Undefined when no packet states both.
+   */
+  readonly endS?: number;
 }
 
 /**
- * Packets from `-show_entries packet=pts_time,dts_time,size,flags -of csv=p=0` (ffprobe prints
- * them in that order, whatever the order asked), times shifted by `-originS`. A packet without
- * a presentation time (packed B-frames in AVI) counts its bits at its decoding time; bits past
- * `durationS` (a broken timestamp far out) count nowhere.
+ * Packets from `-show_entries packet=pts_time,dts_time,duration_time,size,flags -of csv=p=0`
+ * (ffprobe prints them in that order, whatever the order asked), times shifted by `-originS`. A
+ * packet without a presentation time (packed B-frames in AVI) counts its bits at its decoding
+ * time; bits past `durationS` (a broken timestamp far out) count nowhere, nor does its end.
  */
 export function parsePackets(csv: string, originS = 0, durationS = Infinity): PacketIndex {
   const keyframesS: number[] = [];
   const bitsPerSecond: number[] = [];
   const lastSecond = Math.ceil(durationS);
+  let endS: number | undefined;
   for (const line of csv.split('\n')) {
-    const [pts, dts, size, flags] = line.trim().split(',');
+    const [pts, dts, duration, size, flags] = line.trim().split(',');
     const t = timeOf(pts) - originS;
     if (flags?.includes('K') === true && Number.isFinite(t)) keyframesS.push(t);
+    const end = t + timeOf(duration);
+    if (Number.isFinite(end) && end <= durationS + 1 && (endS === undefined || end > endS)) endS = end;
     const at = Number.isFinite(t) ? t : timeOf(dts) - originS;
     const bytes = Number(size);
     if (!(at >= 0) || !Number.isFinite(bytes) || size === '') continue;
@@ -47,7 +56,7 @@ export function parsePackets(csv: string, originS = 0, durationS = Infinity): Pa
     for (let k = bitsPerSecond.length; k <= sec; k++) bitsPerSecond.push(0);
     bitsPerSecond[sec]! += bytes * 8;
   }
-  return { keyframesS: keyframesS.sort((a, b) => a - b), bitsPerSecond };
+  return { keyframesS: keyframesS.sort((a, b) => a - b), bitsPerSecond, ...(endS === undefined ? {} : { endS }) };
 }
 
 /** A CSV time field as seconds; NaN for `N/A` or nothing. */
@@ -65,7 +74,7 @@ export async function packetIndex(location: string, videoStartS: number, duratio
       '-select_streams',
       'v:0',
       '-show_entries',
-      'packet=pts_time,dts_time,size,flags',
+      'packet=pts_time,dts_time,duration_time,size,flags',
       '-of',
       'csv=p=0',
       ...masterInputOptions(location),

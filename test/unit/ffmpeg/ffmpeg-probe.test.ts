@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../ffmpeg/errors.ts';
-import { audioStreamsOf, parseProbe, type ProbeResult } from '../../../ffmpeg/probe.ts';
+import { audioStreamsOf, parseProbe, videoExtentS, type ProbeResult } from '../../../ffmpeg/probe.ts';
 
 type Raw = Parameters<typeof parseProbe>[0];
 
@@ -223,5 +223,23 @@ describe('parseProbe sample aspect ratio', () => {
   it('SAR 0:1 (ffprobe for "unknown") and a missing SAR both mean square pixels', () => {
     expect(parseProbe({ streams: [{ ...pal, sample_aspect_ratio: '0:1' }], format }).video.displayWidth).toBe(720);
     expect(parseProbe({ streams: [pal], format }).video.displayWidth).toBe(720);
+  });
+});
+
+describe('videoExtentS', () => {
+  const probe = (video: Partial<ProbeResult['video']>): Pick<ProbeResult, 'durationS' | 'video'> =>
+    ({ durationS: 60.021, video: { startTimeS: 0.021, ...video } }) as Pick<ProbeResult, 'durationS' | 'video'>;
+
+  it("is the video's own extent in title time, from its first decoded frame", () => {
+    // Packets end 60 s after the stream's start; the first frame decodes at its start.
+    expect(videoExtentS(probe({ endS: 60, firstFrameS: 0.021 }))).toBeCloseTo(60, 9);
+    // A first frame decoded one frame after the stated start (packed B-frames): one frame less.
+    expect(videoExtentS(probe({ endS: 60, firstFrameS: 0.021 + 1 / 30 }))).toBeCloseTo(60 - 1 / 30, 9);
+  });
+
+  it("is the container's duration when the packets were not read, and never more than it", () => {
+    expect(videoExtentS(probe({}))).toBe(60.021);
+    expect(videoExtentS(probe({ endS: 75, firstFrameS: 0.021 }))).toBe(60.021);
+    expect(videoExtentS(probe({ endS: -1, firstFrameS: 0.021 }))).toBe(60.021);
   });
 });

@@ -62,21 +62,35 @@ describe('chooseSampleWindows over a sparse scan', () => {
 
 describe('parsePackets', () => {
   it('keeps key packets only, in presentation order, and skips unreadable times', () => {
-    const csv = '0.000000,N/A,100,K_\n0.080000,0.04,50,__\nN/A,N/A,10,K_\n10.040000,10,7,K_\n9.960000,9.9,9,K_\n\n';
+    const csv =
+      '0.000000,N/A,0.04,100,K_\n0.080000,0.04,0.04,50,__\nN/A,N/A,0.04,10,K_\n10.040000,10,0.04,7,K_\n9.960000,9.9,0.04,9,K_\n\n';
     expect(parsePackets(csv).keyframesS).toEqual([0, 9.96, 10.04]);
   });
 
   it('counts the bits of each second of title time, from the origin given', () => {
-    const csv = ['1.000000,1,1000,K_', '1.500000,1.4,500,__', '2.250000,2.2,250,__', '3.999000,3.9,125,__', '0.900000,0.9,99,__'].join(
-      '\n',
-    );
+    const csv = [
+      '1.000000,1,0.1,1000,K_',
+      '1.500000,1.4,0.1,500,__',
+      '2.250000,2.2,0.1,250,__',
+      '3.999000,3.9,0.1,125,__',
+      '0.900000,0.9,0.1,99,__',
+    ].join('\n');
     // Origin 1 s: the packet at 0.9 s lies before the title's first frame and counts nowhere.
     expect(parsePackets(csv, 1).bitsPerSecond).toEqual([1500 * 8, 250 * 8, 125 * 8]);
     expect(parsePackets('').bitsPerSecond).toEqual([]);
   });
 
   it('counts a packet without a presentation time at its decoding time, and nothing past the title', () => {
-    const csv = ['0.000000,0,100,K_', 'N/A,1.5,200,__', '99999999.000000,2,300,__'].join('\n');
+    const csv = ['0.000000,0,0.5,100,K_', 'N/A,1.5,0.5,200,__', '99999999.000000,2,0.5,300,__'].join('\n');
     expect(parsePackets(csv, 0, 3).bitsPerSecond).toEqual([800, 1600]);
+  });
+
+  it("ends where the latest packet ends, from the origin: the video's extent, not the container's", () => {
+    // A 60 s video at 30 fps starting at 0.021 s (its audio starts at 0), packets out of order (B-frames).
+    const csv = ['0.021000,0.021,0.033,900,K_', '59.988000,59.954,0.033,40,__', '59.954000,59.921,0.033,40,__'].join('\n');
+    expect(parsePackets(csv, 0.021, 60.021).endS).toBeCloseTo(60, 9);
+    // No duration stated (N/A), or only a broken timestamp far out: no extent.
+    expect(parsePackets('0.000000,0,N/A,100,K_').endS).toBeUndefined();
+    expect(parsePackets('99999999.000000,2,0.04,300,__', 0, 3).endS).toBeUndefined();
   });
 });
