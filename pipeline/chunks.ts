@@ -1,3 +1,4 @@
+import type { EncodeSettings } from '../ffmpeg/encode-settings.ts';
 import type { Rational } from '../ffmpeg/probe.ts';
 
 /** One chunk job's share of the timeline, in source frames. */
@@ -63,6 +64,24 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
     endFrame: index === sizes.length - 1 ? undefined : boundary(starts[index + 1] ?? 0),
     firstSegment: start,
   }));
+}
+
+/**
+ * A title's chunks, over its video's extent (`videoExtentS`) with the encode's settings: the
+ * encode plans them, and `package` plans them again from the same figures to find their records.
+ */
+export function titleChunkPlan(
+  videoExtentS: number,
+  frameRate: Rational,
+  settings: Pick<EncodeSettings, 'segmentS' | 'chunkSegments' | 'fleetSlots'>,
+): Chunk[] {
+  return planChunks({
+    durationS: videoExtentS,
+    frameRate,
+    segmentS: settings.segmentS,
+    chunkSegments: settings.chunkSegments,
+    slots: settings.fleetSlots,
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { planChunks } from '../../pipeline/chunks.ts';
+import { titleChunkPlan } from '../../pipeline/chunks.ts';
 import { digest } from '../../ffmpeg/encode-settings.ts';
 import { activeCodedSize, videoExtentS, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
@@ -30,13 +30,7 @@ export async function enqueueEncode(
   // The video's frames, not the container's duration: a 21 ms audio lead made a 60 s title 11
   // segments, planned as 4 chunks (the last one empty) instead of 2, +15% chunk CPU (bench:pipeline tracks).
   const extentS = videoExtentS(probe);
-  const chunks = planChunks({
-    durationS: extentS,
-    frameRate: probe.video.frameRate,
-    segmentS: settings.segmentS,
-    chunkSegments: settings.chunkSegments,
-    slots: settings.fleetSlots,
-  });
+  const chunks = titleChunkPlan(extentS, probe.video.frameRate, settings);
   const crop = probe.video.activeArea;
   // The crop changes every output; masters without bars keep the versions they always had.
   const version = `${source.sha256.slice(0, 16)}-${digest(crop === undefined ? { settings, ladder } : { settings, ladder, crop })}`;

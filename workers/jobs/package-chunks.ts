@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { WaitingChildrenError, type Job } from 'bullmq';
-import { planChunks, type Chunk } from '../../pipeline/chunks.ts';
+import { titleChunkPlan, type Chunk } from '../../pipeline/chunks.ts';
 import { chunkRedoJob } from '../../pipeline/graph.ts';
 import type { EncodeChunkJobData, PackageJobData } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
 /** The title's chunks, planned again from the same pure inputs as at enqueue time: they cover the same frames and segments. */
 export function titleChunks(d: PackageJobData): Chunk[] {
-  const chunks = planChunks({
-    durationS: d.videoExtentS,
-    frameRate: d.timeline.frameRate,
-    segmentS: d.settings.segmentS,
-    chunkSegments: d.settings.chunkSegments,
-    slots: d.settings.fleetSlots,
-  });
+  const chunks = titleChunkPlan(d.videoExtentS, d.timeline.frameRate, d.settings);
   if (chunks.length !== d.chunkCount) throw new Error(`re-planned ${chunks.length} chunks where the title has ${d.chunkCount}`);
   return chunks;
 }
