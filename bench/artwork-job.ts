@@ -68,7 +68,7 @@ export async function benchArtworkJob(
             startFrame: 0,
             endFrame: undefined,
             rungs: ladder,
-            outputs: ladder.map((_, i) => path.join(encodeDir, `r${i}.mp4`)),
+            outputs: { files: ladder.map((_, i) => path.join(encodeDir, `r${i}.mp4`)) },
             settings,
           }),
         ),

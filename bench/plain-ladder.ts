@@ -6,6 +6,7 @@
  * count is a choice for determinism and for sharing cores between workers, and the baseline
  * must not carry its cost or its saving.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildEncodeChunkArgs, type RungTarget } from '../ffmpeg/args.ts';
 import { buildEncodeAudioArgs, buildLoudnessScanArgs } from '../ffmpeg/audio-args.ts';
@@ -23,6 +24,8 @@ export async function plainLadder(
   settings: EncodeSettings,
   outDir: string,
 ): Promise<void> {
+  const dirs = rungs.map((_, i) => path.join(outDir, `v${i}`));
+  await Promise.all(dirs.map((d) => mkdir(d, { recursive: true })));
   const video = buildEncodeChunkArgs({
     kind: 'encode-chunk',
     input: master,
@@ -30,7 +33,8 @@ export async function plainLadder(
     startFrame: 0,
     endFrame: undefined,
     rungs,
-    outputs: rungs.map((_, i) => path.join(outDir, `r${i}.mp4`)),
+    // HLS fMP4 out of the same process, as the issue's baseline command writes it.
+    outputs: { cmaf: { dirs, segmentS: settings.segmentS } },
     settings: { ...settings, encodeThreads: 0 },
     ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
   });

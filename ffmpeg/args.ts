@@ -30,17 +30,21 @@ export interface EncodeChunkCommand {
   readonly startFrame: number;
   readonly endFrame: number | undefined;
   readonly rungs: readonly RungTarget[];
-  /** One output path per rung, same order. */
-  readonly outputs: readonly string[];
+  /**
+   * Where the rungs go, in rung order: one MP4 file each, or CMAF segments cut as they are
+   * encoded, one directory each: the same segments a stream copy of those files would give,
+   * without a second ffmpeg reading them back on the chunk's worker.
+   */
+  readonly outputs: { readonly files: readonly string[] } | { readonly cmaf: CmafCut };
   readonly settings: EncodeSettings;
   /** The picture inside the master's black bars: cropped before scaling. Absent: the whole frame. */
   readonly crop?: ActiveArea;
 }
 
-export interface SegmentCommand {
-  readonly kind: 'segment';
-  /** Media files cut side by side in one process, each into its own directory: a chunk's rungs, or an audio rendition. */
-  readonly tracks: readonly { readonly input: string; readonly outDir: string }[];
+/** How tracks are cut into CMAF segments (HLS fMP4): `segmentS` long, each track into its own directory. */
+export interface CmafCut {
+  /** One directory per track, in track order: its `init.mp4`, segments and ffmpeg's playlist of them. */
+  readonly dirs: readonly string[];
   readonly segmentS: number;
   /**
    * A chunk of the title, not the title: its segments are numbered from `firstSegment` and its
@@ -48,6 +52,14 @@ export interface SegmentCommand {
    * the very segments a cut of the whole rung would give. Absent: numbered and timed from 0.
    */
   readonly inTitle?: { readonly firstSegment: number; readonly offsetS: number };
+}
+
+/** Media files cut by stream copy, side by side in one process: an audio rendition. */
+export interface SegmentCommand {
+  readonly kind: 'segment';
+  /** The files, in the order of `cut.dirs`. */
+  readonly inputs: readonly string[];
+  readonly cut: CmafCut;
 }
 
 /** Text subtitle streams of the master converted to WebVTT, one file each, in one read of the master. */
@@ -90,8 +102,6 @@ function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): s
   const s = cmd.settings;
   const fps = cmd.timeline.frameRate.num / cmd.timeline.frameRate.den;
   const gopFrames = Math.max(1, Math.round(s.gopS * fps));
-  const output = cmd.outputs[index];
-  if (output === undefined) throw new RangeError(`no output path for rung ${index}`);
   return [
     '-map',
     `[v${index}]`,
@@ -130,16 +140,23 @@ function x264Output(cmd: EncodeChunkCommand, rung: RungTarget, index: number): s
     '-an',
     '-sn',
     '-dn',
-    '-f',
-    'mp4',
-    output,
+    ...rungOutput(cmd.outputs, index),
   ];
+}
+
+function rungOutput(outputs: EncodeChunkCommand['outputs'], index: number): string[] {
+  if ('files' in outputs) {
+    const file = outputs.files[index];
+    if (file === undefined) throw new RangeError(`no output path for rung ${index}`);
+    return ['-f', 'mp4', file];
+  }
+  return cmafTrackOutput(outputs.cmaf, index);
 }
 
 export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
   if (cmd.rungs.length === 0) throw new RangeError('encode-chunk needs at least one rung');
-  if (cmd.outputs.length !== cmd.rungs.length)
-    throw new RangeError(`encode-chunk has ${cmd.rungs.length} rungs but ${cmd.outputs.length} outputs`);
+  const outputs = 'files' in cmd.outputs ? cmd.outputs.files.length : cmd.outputs.cmaf.dirs.length;
+  if (outputs !== cmd.rungs.length) throw new RangeError(`encode-chunk has ${cmd.rungs.length} rungs but ${outputs} outputs`);
   return [
     ...sourceInputArgs(cmd.input, cmd.timeline, { startFrame: cmd.startFrame }),
     '-filter_complex',
@@ -149,57 +166,65 @@ export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
 }
 
 /**
- * Cuts CMAF segments by stream copy. The input's timestamps are kept as they are: a track
- * whose decoding starts before its first picture (x264's B-frames: two frames) or before its
- * first sound (AAC's 1024 priming samples) keeps those at negative times, and the init
- * segment's edit list says where presentation starts, so the first frame and the first
- * sample of the master both play at 0. ffmpeg's default shifts such a track to start at 0:
- * players then showed the picture 66 ms late (30 fps) and played the priming as sound, 45 ms
- * of lip-sync error (test/integration/av-sync.test.ts; MSE in Chromium, with hls.js and dash.js,
- * starts both tracks at 0 with the edit list).
+ * Muxer options writing track `index` of `cut` as CMAF segments. The track's timestamps are
+ * kept as they are: a track whose decoding starts before its first picture (x264's B-frames:
+ * two frames) or before its first sound (AAC's 1024 priming samples) keeps those at negative
+ * times, and the init segment's edit list says where presentation starts, so the first frame
+ * and the first sample of the master both play at 0. ffmpeg's default shifts such a track to
+ * start at 0: players then showed the picture 66 ms late (30 fps) and played the priming as
+ * sound, 45 ms of lip-sync error (test/integration/av-sync.test.ts; MSE in Chromium, with
+ * hls.js and dash.js, starts both tracks at 0 with the edit list).
  */
-export function buildSegmentArgs(cmd: SegmentCommand): string[] {
-  if (cmd.tracks.length === 0) throw new RangeError('segment needs at least one track');
+export function cmafTrackOutput(cut: CmafCut, index: number): string[] {
+  const dir = cut.dirs[index];
+  if (dir === undefined) throw new RangeError(`no segment directory for track ${index}`);
   // A chunk's fragments carry their title time in tfdt (frag_discont); without it ffmpeg
   // starts them at 0 and puts the offset in the init segment's edit list, which only the
   // chunk's own init would carry.
   const inTitle =
-    cmd.inTitle === undefined
+    cut.inTitle === undefined
       ? []
       : [
           '-output_ts_offset',
-          cmd.inTitle.offsetS.toFixed(6),
+          cut.inTitle.offsetS.toFixed(6),
           '-start_number',
-          String(cmd.inTitle.firstSegment),
+          String(cut.inTitle.firstSegment),
           '-hls_segment_options',
           'movflags=+frag_discont',
         ];
   return [
-    ...cmd.tracks.flatMap((t) => ['-i', t.input]),
-    ...cmd.tracks.flatMap((t, k) => [
-      '-map',
-      String(k),
-      '-c',
-      'copy',
-      '-avoid_negative_ts',
-      'disabled',
-      ...inTitle,
-      '-f',
-      'hls',
-      '-hls_time',
-      String(cmd.segmentS),
-      '-hls_playlist_type',
-      'vod',
-      '-hls_segment_type',
-      'fmp4',
-      '-hls_fmp4_init_filename',
-      'init.mp4',
-      '-hls_segment_filename',
-      `${t.outDir}/seg_%0${SEGMENT_NUMBER_DIGITS}d.m4s`,
-      '-hls_flags',
-      'independent_segments',
-      `${t.outDir}/ffmpeg.m3u8`,
-    ]),
+    '-avoid_negative_ts',
+    'disabled',
+    ...inTitle,
+    '-f',
+    'hls',
+    '-hls_time',
+    String(cut.segmentS),
+    '-hls_playlist_type',
+    'vod',
+    '-hls_segment_type',
+    'fmp4',
+    '-hls_fmp4_init_filename',
+    'init.mp4',
+    '-hls_segment_filename',
+    `${dir}/seg_%0${SEGMENT_NUMBER_DIGITS}d.m4s`,
+    '-hls_flags',
+    'independent_segments',
+    `${dir}/${CMAF_PLAYLIST}`,
+  ];
+}
+
+/** The playlist ffmpeg writes beside a track's segments: their names and durations, read back by the worker. */
+export const CMAF_PLAYLIST = 'ffmpeg.m3u8';
+
+/** Cuts CMAF segments by stream copy (`cmafTrackOutput`). */
+export function buildSegmentArgs(cmd: SegmentCommand): string[] {
+  if (cmd.inputs.length === 0) throw new RangeError('segment needs at least one track');
+  if (cmd.inputs.length !== cmd.cut.dirs.length)
+    throw new RangeError(`segment has ${cmd.inputs.length} inputs but ${cmd.cut.dirs.length} directories`);
+  return [
+    ...cmd.inputs.flatMap((input) => ['-i', input]),
+    ...cmd.inputs.flatMap((_, k) => ['-map', String(k), '-c', 'copy', ...cmafTrackOutput(cmd.cut, k)]),
   ];
 }
 

@@ -63,8 +63,9 @@ function boxPayload(data: Buffer, type: string): Buffer | undefined {
 
 /**
  * What a player sets its decoder up from: the sample entry's codec configuration, the track's
- * timescale and its edit list. Chunk inits differ in nothing else but their `btrt` (each
- * chunk's own bitrate), so the first chunk's init serves the whole rung.
+ * timescale and its edit list. Chunk inits differ in nothing else (a chunk cut by stream copy
+ * from an MP4 also carries its own bitrate, `btrt`; one encoded straight to segments carries
+ * none), so the first chunk's init serves the whole rung.
  */
 function codecSetup(init: Buffer): string {
   return ['avcC', 'mdhd', 'elst'].map((t) => boxPayload(init, t)?.toString('hex') ?? '-').join('/');

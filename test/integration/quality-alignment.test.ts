@@ -73,7 +73,7 @@ describe('quality measured frame by frame, checked by an independent plain ffmpe
           startFrame: 0,
           endFrame: undefined,
           rungs: [rung],
-          outputs: [encoded],
+          outputs: { files: [encoded] },
           settings: { ...DEFAULT_ENCODE_SETTINGS, preset: 'ultrafast' },
         }),
       );

@@ -12,11 +12,23 @@ import { chunkSegmentsKey, chunkSegmentsPrefix, type EncodeChunkJobData, type Pa
 import { joinChunkSegments, parseChunkSegments, type ChunkSegments, type JoinedRung } from '../../packaging/chunk-segments.ts';
 import { contentTypeOf, mapLimit, uploadFile } from '../../storage/transfer.ts';
 import type { WorkerDeps } from './context.ts';
-import { segment } from './package-media.ts';
+import { readCmafTracks } from './package-media.ts';
+import type { CmafCut } from '../../ffmpeg/args.ts';
 
 /**
- * Cuts each rung's encode of the chunk (`files`, in rung order, `encodedFrames` each) into the title's segments,
- * stores them, then stores the chunk's record: a record names only segments already stored.
+ * Where a chunk's encode writes its rungs (one directory each under `dir`), as the title's own
+ * segments: numbered from the chunk's first segment, timed from where it starts in the title.
+ */
+export function chunkCut(d: EncodeChunkJobData, dir: string): CmafCut {
+  return {
+    dirs: d.rungs.map((_, i) => path.join(dir, `v${i}`)),
+    segmentS: d.settings.segmentS,
+    inTitle: { firstSegment: d.chunk.firstSegment, offsetS: d.chunk.startFrame / frameRateValue(d.timeline.frameRate) },
+  };
+}
+
+/**
+ * Stores the segments the chunk's encode cut (`cut`, `encodedFrames` each), then stores the chunk's record: a record names only segments already stored.
  * Nothing is stored into a title that is final or gone (a duplicate delivered late must not
  * touch a published title), and what was stored is removed again if the title failed or went
  * meanwhile (its cleanup may have run before these landed). True when the record was stored.
@@ -24,24 +36,20 @@ import { segment } from './package-media.ts';
 export async function publishChunkSegments(
   deps: Pick<WorkerDeps, 'store' | 'titles'>,
   d: EncodeChunkJobData,
-  files: readonly string[],
+  cut: CmafCut,
   encodedFrames: number | undefined,
-  dir: string,
-  signal: AbortSignal,
 ): Promise<boolean> {
-  const inTitle = { firstSegment: d.chunk.firstSegment, offsetS: d.chunk.startFrame / frameRateValue(d.timeline.frameRate) };
   // The title's length is its longest stream's: where the sound outlasts the picture, the last
   // chunk can start past the last frame, and its encode holds no video to cut.
   if (encodedFrames === 0) {
-    const none: ChunkSegments = { chunk: d.chunk.index, rungs: files.map(() => ({ init: '', segments: [] })) };
+    const none: ChunkSegments = { chunk: d.chunk.index, rungs: cut.dirs.map(() => ({ init: '', segments: [] })) };
     await deps.store.put(chunkSegmentsKey(d.layout, d.chunk.index), JSON.stringify(none), { contentType: 'application/json' });
     return true;
   }
-  const tracks = files.map((input, i) => ({ input, outDir: path.join(dir, `v${i}`) }));
-  const cut = await segment(tracks, d.settings.segmentS, signal, inTitle);
+  const tracks = await readCmafTracks(cut);
   const titleId = d.layout.titleId;
   if (await deps.titles.isFinalOrGone(titleId)) return false;
-  const objects = cut.flatMap((s, i) =>
+  const objects = tracks.flatMap((s, i) =>
     s.segments.map((seg) => ({ file: path.join(s.dir, seg.name), key: `${d.layout.outputPrefix}v${i}/${seg.name}` })),
   );
   await mapLimit(objects, 8, (o) => uploadFile(deps.store, o.file, o.key, contentTypeOf(o.key)));
@@ -54,7 +62,10 @@ export async function publishChunkSegments(
   if (now === 'ready') return false;
   const record: ChunkSegments = {
     chunk: d.chunk.index,
-    rungs: cut.map((s) => ({ init: s.init.toString('base64'), segments: s.segments.map(({ name, durationS }) => ({ name, durationS })) })),
+    rungs: tracks.map((s) => ({
+      init: s.init.toString('base64'),
+      segments: s.segments.map(({ name, durationS }) => ({ name, durationS })),
+    })),
   };
   await deps.store.put(chunkSegmentsKey(d.layout, d.chunk.index), JSON.stringify(record), { contentType: 'application/json' });
   return true;

@@ -1,14 +1,15 @@
-import path from 'node:path';
 import { buildArgs } from '../../ffmpeg/args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { frameRateValue } from '../../ffmpeg/probe.ts';
-import { publishChunkSegments } from './chunk-segments.ts';
+import { chunkCut, publishChunkSegments } from './chunk-segments.ts';
+import { makeCmafDirs } from './package-media.ts';
 import { throttledProgress, type Handler } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 
 /**
  * Encodes one chunk to every rung in one ffmpeg (the source range is decoded once and split
- * to each scaler), then cuts and stores its CMAF segments (`publishChunkSegments`). Objects
+ * to each scaler), cut into CMAF segments as it is written, then stores them
+ * (`publishChunkSegments`). Objects
  * have fixed keys, so a retry or a duplicate delivery writes the same objects again.
  */
 export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, signal }) => {
@@ -25,7 +26,8 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
   });
   const input = await deps.store.readableLocation(d.layout.sourceKey);
   return withScratch(deps.tmpDir, job.id ?? part, async (dir) => {
-    const outputs = d.rungs.map((_, i) => path.join(dir, `r${i}.mp4`));
+    const cut = chunkCut(d, dir);
+    await makeCmafDirs(cut);
     const started = Date.now();
     const { frames } = await runFfmpeg(
       buildArgs({
@@ -35,14 +37,14 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
         startFrame: d.chunk.startFrame,
         endFrame: d.chunk.endFrame,
         rungs: d.rungs,
-        outputs,
+        outputs: { cmaf: cut },
         settings: d.settings,
         ...(d.crop === undefined ? {} : { crop: d.crop }),
       }),
       { signal, durationS: chunkDurationS, onProgress: report },
     );
     const encodeS = (Date.now() - started) / 1000;
-    if (!(await publishChunkSegments(deps, d, outputs, frames, dir, signal))) return { skipped: true };
+    if (!(await publishChunkSegments(deps, d, cut, frames))) return { skipped: true };
     await deps.titles.setProgress(titleId, part, 1);
     deps.log.info({ titleId, jobId: job.id, chunk: d.chunk.index, encodeS, realtime: chunkDurationS / encodeS }, 'chunk encoded');
     return { chunk: d.chunk.index, encodeS, mediaS: chunkDurationS };

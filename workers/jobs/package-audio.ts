@@ -25,7 +25,7 @@ export async function packageAudio(
   return mapLimit(plans, 2, async ({ track, r }) => {
     const file = path.join(dir, `${r.id}.m4a`);
     await downloadToFile(deps.store, audioKey(d.tracks, r.id), file);
-    const [s] = await segment([{ input: file, outDir: path.join(dir, r.id) }], d.settings.segmentS, signal);
+    const [s] = await segment([file], { dirs: [path.join(dir, r.id)], segmentS: d.settings.segmentS }, signal);
     if (s === undefined) throw new Error(`audio rendition ${r.id} was not segmented`);
     const a: AudioTrack = {
       kind: 'audio',

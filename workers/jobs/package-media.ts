@@ -1,6 +1,6 @@
 import { readFile, readdir, stat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { buildArgs, type SegmentCommand } from '../../ffmpeg/args.ts';
+import { buildArgs, CMAF_PLAYLIST, type CmafCut } from '../../ffmpeg/args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { mapLimit, uploadFile, contentTypeOf } from '../../storage/transfer.ts';
 import type { Segment } from '../../packaging/model.ts';
@@ -13,20 +13,25 @@ export interface Segmented {
   readonly init: Buffer;
 }
 
-/** Cuts media files, in one ffmpeg, into CMAF segments by stream copy: each into its own directory (`SegmentCommand`). */
-export async function segment(
-  tracks: SegmentCommand['tracks'],
-  segmentS: number,
-  signal: AbortSignal,
-  inTitle?: SegmentCommand['inTitle'],
-): Promise<Segmented[]> {
-  await Promise.all(tracks.map((t) => mkdir(t.outDir, { recursive: true })));
-  await runFfmpeg(buildArgs({ kind: 'segment', tracks, segmentS, ...(inTitle === undefined ? {} : { inTitle }) }), { signal });
+/** Cuts media files, in one ffmpeg, into CMAF segments by stream copy: each into its own directory of `cut` (`SegmentCommand`). */
+export async function segment(inputs: readonly string[], cut: CmafCut, signal: AbortSignal): Promise<Segmented[]> {
+  await makeCmafDirs(cut);
+  await runFfmpeg(buildArgs({ kind: 'segment', inputs, cut }), { signal });
+  return readCmafTracks(cut);
+}
+
+/** Creates the directories ffmpeg writes `cut`'s tracks into. */
+export async function makeCmafDirs(cut: CmafCut): Promise<void> {
+  await Promise.all(cut.dirs.map((dir) => mkdir(dir, { recursive: true })));
+}
+
+/** What ffmpeg wrote for each track of `cut`: its init segment and its segments, listed by its playlist, with their sizes. */
+export function readCmafTracks(cut: CmafCut): Promise<Segmented[]> {
   return Promise.all(
-    tracks.map(async ({ outDir }) => {
-      const listed = parseFfmpegPlaylist(await readFile(path.join(outDir, 'ffmpeg.m3u8'), 'utf8'));
-      const segments = await Promise.all(listed.map(async (s) => ({ ...s, bytes: (await stat(path.join(outDir, s.name))).size })));
-      return { dir: outDir, segments, init: await readFile(path.join(outDir, 'init.mp4')) };
+    cut.dirs.map(async (dir) => {
+      const listed = parseFfmpegPlaylist(await readFile(path.join(dir, CMAF_PLAYLIST), 'utf8'));
+      const segments = await Promise.all(listed.map(async (s) => ({ ...s, bytes: (await stat(path.join(dir, s.name))).size })));
+      return { dir, segments, init: await readFile(path.join(dir, 'init.mp4')) };
     }),
   );
 }

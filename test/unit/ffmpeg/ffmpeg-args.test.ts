@@ -16,7 +16,9 @@ function chunk(startFrame: number, endFrame: number | undefined, extra: Partial<
     startFrame,
     endFrame,
     rungs,
-    outputs: ['/tmp/c/r0.mp4', '/tmp/c/r1.mp4'],
+    outputs: {
+      cmaf: { dirs: ['/tmp/c/v0', '/tmp/c/v1'], segmentS: 6, inTitle: { firstSegment: startFrame / 150, offsetS: startFrame / 25 } },
+    },
     settings: DEFAULT_ENCODE_SETTINGS,
     ...extra,
   };
@@ -110,22 +112,18 @@ describe('buildArgs snapshots', () => {
     expect(
       buildArgs({
         kind: 'segment',
-        tracks: [
-          { input: '/w/r0.mp4', outDir: '/w/v0' },
-          { input: '/w/r1.mp4', outDir: '/w/v1' },
-        ],
-        segmentS: 6,
-        inTitle: { firstSegment: 15, offsetS: 90.09 },
+        inputs: ['/w/r0.mp4', '/w/r1.mp4'],
+        cut: { dirs: ['/w/v0', '/w/v1'], segmentS: 6, inTitle: { firstSegment: 15, offsetS: 90.09 } },
       }),
     ).toMatchSnapshot();
   });
 
   it('segment from a single file', () => {
-    expect(buildArgs({ kind: 'segment', tracks: [{ input: '/w/audio.mp4', outDir: '/w/a' }], segmentS: 6 })).toMatchSnapshot();
+    expect(buildArgs({ kind: 'segment', inputs: ['/w/audio.mp4'], cut: { dirs: ['/w/a'], segmentS: 6 } })).toMatchSnapshot();
   });
 
   it('names segment files as segmentFileName does, and SEGMENT_FILE_NAME recognises them', () => {
-    const args = buildArgs({ kind: 'segment', tracks: [{ input: '/w/audio.mp4', outDir: '/w/a' }], segmentS: 6 });
+    const args = buildArgs({ kind: 'segment', inputs: ['/w/audio.mp4'], cut: { dirs: ['/w/a'], segmentS: 6 } });
     const pattern = args[args.indexOf('-hls_segment_filename') + 1] ?? '';
     // ffmpeg's %0Nd, as printf fills it.
     const filled = (n: number): string => pattern.replace(/%0(\d+)d/, (_, w: string) => String(n).padStart(Number(w), '0'));
@@ -168,21 +166,28 @@ describe('encode-chunk arguments', () => {
     expect(args.slice(0, 1)).toEqual(['-copyts']);
   });
 
-  it('maps one [vN] filter output per rung, each to its own output file, in order', () => {
+  it('maps one [vN] filter output per rung, each cut into its own segment directory, in order', () => {
     const args = buildArgs(chunk(0, undefined));
     const maps = args.flatMap((a, i) => (a === '-map' ? [args[i + 1]] : []));
     expect(maps).toEqual(['[v0]', '[v1]']);
     expect(filterOf(args)).toContain('split=2[s0][s1]');
+    expect(args.indexOf('/tmp/c/v0/ffmpeg.m3u8')).toBeLessThan(args.indexOf('[v1]'));
+    expect(args.at(-1)).toBe('/tmp/c/v1/ffmpeg.m3u8');
+  });
+
+  it('writes one MP4 file per rung when given files instead of segment directories', () => {
+    const args = buildArgs(chunk(0, undefined, { outputs: { files: ['/tmp/c/r0.mp4', '/tmp/c/r1.mp4'] } }));
+    expect(args.slice(-3)).toEqual(['-f', 'mp4', '/tmp/c/r1.mp4']);
     expect(args.indexOf('/tmp/c/r0.mp4')).toBeLessThan(args.indexOf('[v1]'));
-    expect(args.at(-1)).toBe('/tmp/c/r1.mp4');
+    expect(args).not.toContain('hls');
   });
 
   it('throws when rungs and outputs differ in number', () => {
-    expect(() => buildArgs(chunk(0, 750, { outputs: ['/tmp/only-one.mp4'] }))).toThrow('encode-chunk has 2 rungs but 1 outputs');
+    expect(() => buildArgs(chunk(0, 750, { outputs: { files: ['/tmp/only-one.mp4'] } }))).toThrow('encode-chunk has 2 rungs but 1 outputs');
   });
 
   it('throws when there are no rungs', () => {
-    expect(() => buildArgs(chunk(0, 750, { rungs: [], outputs: [] }))).toThrow(RangeError);
+    expect(() => buildArgs(chunk(0, 750, { rungs: [], outputs: { files: [] } }))).toThrow(RangeError);
   });
 });
 

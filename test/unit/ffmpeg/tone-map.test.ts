@@ -156,7 +156,7 @@ describe('every reader of a PQ master sees the tone-mapped picture', () => {
         { width: 640, height: 360, bitrateKbps: 730 },
         { width: 1280, height: 720, bitrateKbps: 3000 },
       ],
-      outputs: ['/c/r0.mp4', '/c/r1.mp4'],
+      outputs: { files: ['/c/r0.mp4', '/c/r1.mp4'] },
       settings: DEFAULT_ENCODE_SETTINGS,
     };
     const args = buildEncodeChunkArgs(cmd);
