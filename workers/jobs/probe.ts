@@ -4,7 +4,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, FfmpegExitError } from '../../ffmpeg/errors.ts';
 import {
-  firstFrameTimeS,
+  firstFrameTimeOf,
+  readFirstFrames,
+  type FirstFrames,
   KEYFRAME_SEEK_NUDGE_S,
   lastVideoPacketS,
   packetIndex,
@@ -37,14 +39,15 @@ async function sha256Of(store: ObjectStore, key: string): Promise<string> {
 }
 
 /**
- * Decodes one video frame at the start, and the tail to the end of the file: ffprobe trusts
- * the container's index, so a truncated upload still reports its full duration, and decoding
- * the tail is what shows the bytes are really there. The tail read runs to the end of the
+ * Checks that the start decodes (`start`: the read that also finds frame 0), and decodes the
+ * tail to the end of the file: ffprobe trusts the container's index, so a truncated upload
+ * still reports its full duration, and decoding the tail is what shows the bytes are really
+ * there. The tail read runs to the end of the
  * file, not for a fixed span: a seek lands on the keyframe before its target, and a master
  * whose keyframes are 31 s apart (the `channels` corpus clip, 8 fps) decoded only the 2 s
  * after that keyframe, far from its end, and was refused as truncated.
  */
-async function assertDecodable(location: string, probe: ProbeResult, signal: AbortSignal): Promise<void> {
+async function assertDecodable(location: string, probe: ProbeResult, start: Promise<FirstFrames>, signal: AbortSignal): Promise<void> {
   // `frames` counts every decoded frame, `times` only those with a timestamp: a first frame of
   // packed B-frames in AVI (Megamind) decodes without one.
   const framesAt = async (interval: string): Promise<{ frames: number; times: number[]; stderr: string }> => {
@@ -68,8 +71,15 @@ async function assertDecodable(location: string, probe: ProbeResult, signal: Abo
     const frames = out.stdout.split('\n').filter((l) => l.trim() !== '').length;
     return { frames, times: parseTimes(out.stdout), stderr: out.stderrTail };
   };
-  if ((await framesAt('%+#1')).frames === 0)
-    throw new BadInputError('VF_UNDECODABLE_VIDEO', 'no video frame could be decoded at the start of the master');
+  // The start's frames come from the read that finds frame 0: one ffprobe for both.
+  const startFrames = await start.then(
+    (f) => f.frames,
+    (err: unknown) => {
+      if (err instanceof FfmpegExitError) return 0;
+      throw err;
+    },
+  );
+  if (startFrames === 0) throw new BadInputError('VF_UNDECODABLE_VIDEO', 'no video frame could be decoded at the start of the master');
   const endS = statedEndS(probe);
   let couldNotSeek = false;
   for (const seekS of tailSeeksS(endS)) {
@@ -199,13 +209,14 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   // Demuxed, not decoded: where the keyframes are, for the analysis and for `idet`.
   const packetsRead = packetIndex(location, probed.video.startTimeS, probed.durationS, signal);
   // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
-  const firstFrameRead = firstFrameTimeS(location, signal);
+  const firstFrames = readFirstFrames(location, signal);
+  const firstFrameRead = firstFrames.then((f) => firstFrameTimeOf(f, location));
   const analysisRead =
     deps.ladderPolicy === 'fixed'
       ? Promise.resolve(undefined)
       : readForAnalysis(deps, titleId, location, probed, packetsRead, areaRead, firstFrameRead, signal);
   const [decodable, area, interlace, firstFrame, analysisReads] = await Promise.allSettled([
-    assertDecodable(location, probed, signal),
+    assertDecodable(location, probed, firstFrames, signal),
     areaRead,
     detectInterlace(deps, titleId, location, probed, packetsRead, signal),
     firstFrameRead,

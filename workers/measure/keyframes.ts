@@ -94,12 +94,15 @@ export async function keyframeTimes(location: string, videoStartS: number, signa
 /** Packets decoded to find a file's first frame: enough for any B-frame delay an encoder uses. */
 const FIRST_FRAME_PACKETS = 16;
 
-/**
- * Timestamp of a file's first decoded video frame, as ffmpeg gives it to filters with
- * `-copyts` (the best-effort timestamp: edit lists and composition offsets applied, missing
- * ones guessed): frame 0 of the file, read from the file itself rather than assumed.
- */
-export async function firstFrameTimeS(location: string, signal?: AbortSignal): Promise<number> {
+/** What a decode of a file's first packets gives: how many frames, and the timestamps of those that carry one. */
+export interface FirstFrames {
+  /** Every decoded frame: a first frame of packed B-frames in AVI (Megamind) decodes without a timestamp. */
+  readonly frames: number;
+  readonly timesS: readonly number[];
+}
+
+/** Decodes a file's first {@link FIRST_FRAME_PACKETS} video packets (one ffprobe): whether its start decodes, and where frame 0 is. */
+export async function readFirstFrames(location: string, signal?: AbortSignal): Promise<FirstFrames> {
   const { stdout } = await runProbe(
     [
       '-v',
@@ -117,9 +120,22 @@ export async function firstFrameTimeS(location: string, signal?: AbortSignal): P
     ],
     signal === undefined ? {} : { signal },
   );
-  const times = parseTimes(stdout);
-  if (times.length === 0) throw new Error(`no frame decodes at the start of ${location}`);
-  return Math.min(...times);
+  return { frames: stdout.split('\n').filter((l) => l.trim() !== '').length, timesS: parseTimes(stdout) };
+}
+
+/**
+ * Timestamp of a file's first decoded video frame, as ffmpeg gives it to filters with
+ * `-copyts` (the best-effort timestamp: edit lists and composition offsets applied, missing
+ * ones guessed): frame 0 of the file, read from the file itself rather than assumed.
+ */
+export function firstFrameTimeOf(first: FirstFrames, location: string): number {
+  if (first.timesS.length === 0) throw new Error(`no frame decodes at the start of ${location}`);
+  return Math.min(...first.timesS);
+}
+
+/** {@link firstFrameTimeOf} the file's own {@link readFirstFrames}. */
+export async function firstFrameTimeS(location: string, signal?: AbortSignal): Promise<number> {
+  return firstFrameTimeOf(await readFirstFrames(location, signal), location);
 }
 
 /** Timestamp of a file's last video packet, read from every packet without decoding; -Infinity when none has one. */
