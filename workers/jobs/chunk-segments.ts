@@ -28,10 +28,11 @@ export function chunkCut(d: EncodeChunkJobData, dir: string): CmafCut {
 }
 
 /**
- * Stores the segments the chunk's encode cut (`cut`, `encodedFrames` each), then stores the chunk's record: a record names only segments already stored.
- * Nothing is stored into a title that is final or gone (a duplicate delivered late must not
- * touch a published title), and what was stored is removed again if the title failed or went
- * meanwhile (its cleanup may have run before these landed). True when the record was stored.
+ * Stores the segments the chunk's encode cut (`cut`, `encodedFrames` each), then the chunk's
+ * record: a record names only segments already stored. Nothing is stored into a title that is
+ * final or gone (a duplicate delivered late must not touch a published title), and what was
+ * stored is removed again if the title failed or went meanwhile (its cleanup may have run
+ * before these landed). True when the record was stored.
  */
 export async function publishChunkSegments(
   deps: Pick<WorkerDeps, 'store' | 'titles'>,

@@ -9,8 +9,8 @@ import { withScratch } from '../../storage/scratch.ts';
 /**
  * Encodes one chunk to every rung in one ffmpeg (the source range is decoded once and split
  * to each scaler), cut into CMAF segments as it is written, then stores them
- * (`publishChunkSegments`). Objects
- * have fixed keys, so a retry or a duplicate delivery writes the same objects again.
+ * (`publishChunkSegments`). Objects have fixed keys, so a retry or a duplicate delivery
+ * writes the same objects again.
  */
 export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, signal }) => {
   const d = job.data;
