@@ -1,23 +1,22 @@
-import { masterInputOptions } from '../../ffmpeg/master-input.ts';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError, FfmpegExitError } from '../../ffmpeg/errors.ts';
 import {
+  decodeFramesAt,
   firstFrameTimeOf,
   readFirstFrames,
   type FirstFrames,
   KEYFRAME_SEEK_NUDGE_S,
   lastVideoPacketS,
   packetIndex,
-  parseTimes,
   type PacketIndex,
 } from '../measure/keyframes.ts';
 import { reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
 import { chooseDeinterlace, interlaceReadStartS, parseIdetMetadata } from '../measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
-import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
 import { BLACK_LIMIT, chooseActiveArea, parseCropdetectMetadata } from '../measure/active-area.ts';
 import { withFrameLightLevels } from '../measure/light-levels.ts';
@@ -42,35 +41,19 @@ async function sha256Of(store: ObjectStore, key: string): Promise<string> {
  * Checks that the start decodes (`start`: the read that also finds frame 0), and decodes the
  * tail to the end of the file: ffprobe trusts the container's index, so a truncated upload
  * still reports its full duration, and decoding the tail is what shows the bytes are really
- * there. The tail read runs to the end of the
- * file, not for a fixed span: a seek lands on the keyframe before its target, and a master
- * whose keyframes are 31 s apart (the `channels` corpus clip, 8 fps) decoded only the 2 s
- * after that keyframe, far from its end, and was refused as truncated.
+ * there. The tail read runs to the end of the file, not for a fixed span: a seek lands on the
+ * keyframe before its target, and a master whose keyframes are 31 s apart (the `channels`
+ * corpus clip, 8 fps) decoded only the 2 s after that keyframe, far from its end, and was
+ * refused as truncated.
  */
 async function assertDecodable(location: string, probe: ProbeResult, start: Promise<FirstFrames>, signal: AbortSignal): Promise<void> {
-  // `frames` counts every decoded frame, `times` only those with a timestamp: a first frame of
-  // packed B-frames in AVI (Megamind) decodes without one.
-  const framesAt = async (interval: string): Promise<{ frames: number; times: number[]; stderr: string }> => {
-    const out = await runProbe(
-      [
-        '-v',
-        'error',
-        '-select_streams',
-        'v:0',
-        '-read_intervals',
-        interval,
-        '-show_entries',
-        'frame=best_effort_timestamp_time',
-        '-of',
-        'csv=p=0',
-        ...masterInputOptions(location),
-        location,
-      ],
-      { signal },
-    ).catch((err: unknown) => ({ stdout: '', stderrTail: err instanceof FfmpegExitError ? err.stderrTail : '' }));
-    const frames = out.stdout.split('\n').filter((l) => l.trim() !== '').length;
-    return { frames, times: parseTimes(out.stdout), stderr: out.stderrTail };
-  };
+  // A read that fails decodes nothing; what ffprobe said tells whether the container could seek.
+  const framesAt = (interval: string): ReturnType<typeof decodeFramesAt> =>
+    decodeFramesAt(location, interval, signal).catch((err: unknown) => ({
+      frames: 0,
+      timesS: [],
+      stderrTail: err instanceof FfmpegExitError ? err.stderrTail : '',
+    }));
   // The start's frames come from the read that finds frame 0: one ffprobe for both.
   const startFrames = await start.then(
     (f) => f.frames,
@@ -84,8 +67,8 @@ async function assertDecodable(location: string, probe: ProbeResult, start: Prom
   let couldNotSeek = false;
   for (const seekS of tailSeeksS(endS)) {
     const tail = await framesAt(`${seekS.toFixed(6)}%`);
-    if (reachesEnd(tail.times, endS)) return;
-    couldNotSeek ||= /Could not seek/.test(tail.stderr);
+    if (reachesEnd(tail.timesS, endS)) return;
+    couldNotSeek ||= /Could not seek/.test(tail.stderrTail);
   }
   // A container that cannot seek at all (Matroska without cues and a single keyframe, as in
   // a Big Buck Bunny clip Debian ships) says so; its packets, read without decoding, show

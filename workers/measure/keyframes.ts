@@ -94,23 +94,31 @@ export async function keyframeTimes(location: string, videoStartS: number, signa
 /** Packets decoded to find a file's first frame: enough for any B-frame delay an encoder uses. */
 const FIRST_FRAME_PACKETS = 16;
 
-/** What a decode of a file's first packets gives: how many frames, and the timestamps of those that carry one. */
+/** What a decode of part of a file gives: how many frames, and the timestamps of those that carry one. */
 export interface FirstFrames {
   /** Every decoded frame: a first frame of packed B-frames in AVI (Megamind) decodes without a timestamp. */
   readonly frames: number;
   readonly timesS: readonly number[];
 }
 
-/** Decodes a file's first {@link FIRST_FRAME_PACKETS} video packets (one ffprobe): whether its start decodes, and where frame 0 is. */
-export async function readFirstFrames(location: string, signal?: AbortSignal): Promise<FirstFrames> {
-  const { stdout } = await runProbe(
+/**
+ * Decodes the video over ffprobe's `-read_intervals` `interval` (one ffprobe): how many frames
+ * it gave, the timestamps of those that carry one, and what ffprobe said (a container that
+ * cannot seek says so and still exits 0).
+ */
+export async function decodeFramesAt(
+  location: string,
+  interval: string,
+  signal?: AbortSignal,
+): Promise<FirstFrames & { readonly stderrTail: string }> {
+  const { stdout, stderrTail } = await runProbe(
     [
       '-v',
       'error',
       '-select_streams',
       'v:0',
       '-read_intervals',
-      `%+#${FIRST_FRAME_PACKETS}`,
+      interval,
       '-show_entries',
       'frame=best_effort_timestamp_time',
       '-of',
@@ -120,7 +128,12 @@ export async function readFirstFrames(location: string, signal?: AbortSignal): P
     ],
     signal === undefined ? {} : { signal },
   );
-  return { frames: stdout.split('\n').filter((l) => l.trim() !== '').length, timesS: parseTimes(stdout) };
+  return { frames: stdout.split('\n').filter((l) => l.trim() !== '').length, timesS: parseTimes(stdout), stderrTail };
+}
+
+/** Decodes a file's first {@link FIRST_FRAME_PACKETS} video packets: whether its start decodes, and where frame 0 is. */
+export function readFirstFrames(location: string, signal?: AbortSignal): Promise<FirstFrames> {
+  return decodeFramesAt(location, `%+#${FIRST_FRAME_PACKETS}`, signal);
 }
 
 /**
