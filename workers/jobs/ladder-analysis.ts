@@ -8,7 +8,7 @@ import type { QualitySummary } from '../measure/parse.ts';
 import { framesOf, timelineOf } from '../../ffmpeg/source-frames.ts';
 import { chooseSampleWindows, gopWindowS, type SampleWindowOptions } from '../../ladder/sample-windows.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
-import { sampleSizes, splitSizes } from '../../ladder/sample-sizes.ts';
+import { sampleSizes, splitSampleWork } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
@@ -87,13 +87,11 @@ export async function startLadderAnalysis(
   // could otherwise never ship at its own size, whatever the hull preferred.
   const own = activeDisplaySize(probe.video);
   const sizes = sampleSizes([{ width: own.width - (own.width % 2), height: own.height - (own.height % 2) }, ...fixed]);
-  // A window's sizes are split over sample jobs when the windows alone are fewer than the
-  // fleet's slots: the analysis is on every title's critical path.
-  const groups = splitSizes(sizes, Math.max(1, Math.floor(deps.settings.fleetSlots / windows.length)));
-  // The self-check (a lossless copy of the window at the source size, and its measurement)
-  // goes to the group with the fewest pixels: the groups of one window run side by side.
-  const pixels = (group: readonly { width: number; height: number }[]): number => group.reduce((n, s) => n + s.width * s.height, 0);
-  const checking = groups.reduce((best, group, g) => (pixels(group) < pixels(groups[best] ?? []) ? g : best), 0);
+  // A window's work is split over sample jobs when the windows alone are fewer than the
+  // fleet's slots: the analysis is on every title's critical path. Samples are compared with
+  // the master at its coded size.
+  const sourceSize = activeCodedSize(probe.video);
+  const groups = splitSampleWork(sizes, Math.max(1, Math.floor(deps.settings.fleetSlots / windows.length)), SAMPLE_CRFS.length, sourceSize);
   const samples = windows.flatMap((w, windowIndex) =>
     groups.map(
       (group, g): SampleJobData => ({
@@ -101,12 +99,12 @@ export async function startLadderAnalysis(
         index: windowIndex * groups.length + g,
         window: { startS: w.startS, durationS: w.durationS, weight: w.weight, ...keyframes[windowIndex] },
         timeline: timelineOf(probe),
-        sourceSize: activeCodedSize(probe.video),
+        sourceSize,
         ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
-        sizes: group,
+        sizes: group.sizes,
         crfs: SAMPLE_CRFS,
         settings: deps.settings,
-        selfCheck: g === checking,
+        selfCheck: group.selfCheck,
       }),
     ),
   );

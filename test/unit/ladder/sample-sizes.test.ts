@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleSizes, splitSizes } from '../../../ladder/sample-sizes.ts';
+import { COMPARISON_COST, SELF_CHECK_COST, sampleSizes, splitSampleWork, type SampleGroup } from '../../../ladder/sample-sizes.ts';
 import { appleLadder } from '../../../ladder/fixed.ts';
 
 describe('sampleSizes', () => {
@@ -35,30 +35,41 @@ describe('sampleSizes', () => {
   });
 });
 
-describe('splitSizes', () => {
+describe('splitSampleWork', () => {
   const apple720 = [
     { width: 1280, height: 720 },
     { width: 960, height: 540 },
     { width: 640, height: 360 },
     { width: 416, height: 234 },
   ];
+  const source = { width: 1280, height: 720 };
+  // The model's cost of a group, written out: three encodes and three comparisons per size.
+  const costOf = (g: SampleGroup): number =>
+    g.sizes.reduce((n, s) => n + 3 * ((s.width * s.height) / (1280 * 720) + COMPARISON_COST), 0) + (g.selfCheck ? SELF_CHECK_COST : 0);
 
-  it('puts every size in exactly one group, the top size alone against the rest on two slots', () => {
-    const groups = splitSizes(apple720, 2);
-    expect(groups).toEqual([[{ width: 1280, height: 720 }], apple720.slice(1)]);
-    // 921 600 pixels against 518 400 + 230 400 + 97 344 = 846 144: within a tenth.
-    const cost = groups.map((g) => g.reduce((s, x) => s + x.width * x.height, 0));
-    expect(Math.abs(cost[0]! - cost[1]!) / Math.max(...cost)).toBeLessThan(0.1);
+  it('gives the top size a small one and the self-check to the other job on two slots', () => {
+    const groups = splitSampleWork(apple720, 2, 3, source);
+    expect(groups).toEqual([
+      { sizes: [apple720[0], apple720[3]], selfCheck: false },
+      { sizes: [apple720[1], apple720[2]], selfCheck: true },
+    ]);
+    // 3.75 + 1.08 against 2.44 + 1.5 + 0.75: within 3%. By pixels alone (720p against the
+    // rest and the self-check), 3.75 against 5.77.
+    const [a, b] = groups.map(costOf);
+    expect(Math.abs(a! - b!) / Math.max(a!, b!)).toBeLessThan(0.03);
   });
 
-  it('one group is every size; more groups than sizes leave none empty', () => {
-    expect(splitSizes(apple720, 1)).toEqual([apple720]);
-    const many = splitSizes(apple720, 8);
+  it('one group does everything; more groups than sizes leave none empty and one self-check', () => {
+    expect(splitSampleWork(apple720, 1, 3, source)).toEqual([{ sizes: apple720, selfCheck: true }]);
+    const many = splitSampleWork(apple720, 8, 3, source);
     expect(many).toHaveLength(4);
-    expect(many.flat().sort((a, b) => b.height - a.height)).toEqual(apple720);
+    expect(many.every((g) => g.sizes.length > 0)).toBe(true);
+    expect(many.filter((g) => g.selfCheck)).toHaveLength(1);
+    expect(many.flatMap((g) => g.sizes).sort((a, b) => b.height - a.height)).toEqual(apple720);
   });
 
-  it('refuses no groups', () => {
-    expect(() => splitSizes(apple720, 0)).toThrow(RangeError);
+  it('refuses no groups and no sizes', () => {
+    expect(() => splitSampleWork(apple720, 0, 3, source)).toThrow(RangeError);
+    expect(() => splitSampleWork([], 2, 3, source)).toThrow(RangeError);
   });
 });
