@@ -1,10 +1,9 @@
 /**
  * A second instrument for the CPU of the ffmpeg and ffprobe processes a benchmark's in-process
  * workers run: the kernel's account of every child this process has waited for (`cutime` and
- * `cstime` of /proc/self/stat), whole processes. ffmpeg's own `-benchmark` figure, which the
- * titles' CPU accounts use, starts its clock after the libraries are loaded and the inputs
- * opened and probed (about 70 ms a process here), and ffprobe reports none: that leaves out
- * more of an analysis made of many short processes than of a few long chunk encodes. Linux only.
+ * `cstime` of /proc/self/stat). The titles' own CPU accounts come from each run's reporting
+ * parent (ffmpeg/process-cpu.ts); this one shares none of that code, and also holds the
+ * parents' own few milliseconds. Linux only.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

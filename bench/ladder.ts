@@ -4,8 +4,8 @@
  * scripts/fetch-corpus.sh), the masters derived from them, and five generated contrasts.
  * Every rung of both is measured by a plain ffmpeg psnr over the whole title (not by
  * vodforge's own path); BD-rate (PSNR-Y) of per-title against fixed is the figure. Per title
- * it also prints the rungs, the analysis' CPU as a share of the final encode's (by ffmpeg's own
- * figure and by the kernel's account of whole processes, `children-cpu.ts`), the largest gap between the
+ * it also prints the rungs, the analysis' CPU as a share of the final encode's (by the title's own
+ * account, and by the kernel's account of the worker's children, `children-cpu.ts`), the largest gap between the
  * PSNR vodforge reports for a rung and the plain figure over the same frames, and
  * whether BENCH_REPEATS (default 3) ingests of the same master gave the same ladder.
  * BENCH_ONLY='megamind|screen' runs the titles whose name matches.
@@ -77,9 +77,9 @@ interface Run {
   /** Per rung: PSNR-Y vodforge reported minus the plain figure over the same frames. */
   readonly reportedMinusPlain: number[];
   readonly top: string;
-  /** CPU seconds of the analysis' ffmpeg runs: probe (with its scans), samples, build-ladder. */
+  /** CPU seconds of the analysis' ffmpeg and ffprobe runs, whole processes: probe (with its scans), samples, build-ladder. */
   readonly analysisS: number;
-  /** The same analysis by the kernel's account of whole processes (`recordChildrenCpu`): start-up, probing and ffprobe included. */
+  /** The same span by the kernel's account of the worker's children (`recordChildrenCpu`): the second instrument. */
   readonly analysisWholeS: number;
   readonly analysisWallS: number;
   /** The analysis' CPU by job. */
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
           ` (wall ${pt.analysisWallS.toFixed(1)} s = ${((pt.analysisWallS / pt.encodeWallS) * 100).toFixed(1)}% of ${pt.encodeWallS.toFixed(1)} s)`,
       );
       console.log(
-        `  analysis CPU by job: ${pt.analysisParts}; whole processes (kernel account, start-up, probing and ffprobe included) ` +
+        `  analysis CPU by job: ${pt.analysisParts}; the kernel's account of the same span (second instrument) ` +
           `${pt.analysisWholeS.toFixed(1)} s = ${(shareWhole * 100).toFixed(1)}% of the final encode's`,
       );
       console.log(`  predicted PSNR-Y per rung: ${pt.predicted}${pt.warnings === '' ? '' : `\n  warnings: ${pt.warnings}`}`);
@@ -371,7 +371,7 @@ async function main(): Promise<void> {
   console.log(
     `analysis CPU as a share of the final encode's: mean ${(avg((r) => r.share) * 100).toFixed(1)}%, ` +
       `worst ${worstOf((r) => r.share * 100)}% (target <= 15%); ` +
-      `whole processes: mean ${(avg((r) => r.shareWhole) * 100).toFixed(1)}%, worst ${worstOf((r) => r.shareWhole * 100)}%`,
+      `by the kernel's account: mean ${(avg((r) => r.shareWhole) * 100).toFixed(1)}%, worst ${worstOf((r) => r.shareWhole * 100)}%`,
   );
   // What a catalog pays: every title's analysis over every title's encode (short clips weigh
   // what their encodes weigh, not one title's share each).
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
   const encodeTotalS = rows.reduce((s, r) => s + r.encodeS, 0);
   console.log(
     `analysis CPU over the whole corpus: ${analysisTotalS.toFixed(1)} s = ${((analysisTotalS / encodeTotalS) * 100).toFixed(1)}% ` +
-      `of the final encodes' ${encodeTotalS.toFixed(1)} s; whole processes ${analysisWholeTotalS.toFixed(1)} s = ` +
+      `of the final encodes' ${encodeTotalS.toFixed(1)} s; by the kernel's account ${analysisWholeTotalS.toFixed(1)} s = ` +
       `${((analysisWholeTotalS / encodeTotalS) * 100).toFixed(1)}%`,
   );
   console.log(`same ladder on ${REPEATS} runs: ${rows.filter((r) => r.same).length} of ${rows.length} titles`);

@@ -1,14 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 /**
- * CPU seconds spent by the ffmpeg processes one piece of work started, wherever in its call
- * tree they were started. The worker meters each job with it, so a job's cost (and a title's,
- * by job) is known without every handler and helper passing an accumulator down.
+ * CPU seconds spent by the ffmpeg and ffprobe processes one piece of work started, wherever in
+ * its call tree they were started. The worker meters each job with it, so a job's cost (and a
+ * title's, by job) is known without every handler and helper passing an accumulator down.
  *
- * Why ffmpeg's own `-benchmark` figure and not the worker's: a worker may run several jobs at
- * once (`concurrency`), so the process' child CPU cannot be split between them; each ffmpeg
- * reports its own user and system time (getrusage of the process, all threads) as it exits.
- * ffprobe reports nothing: its runs only read headers and packets and are not counted.
+ * Why each process' own figure and not the worker's: a worker may run several jobs at once
+ * (`concurrency`), so the worker's child CPU cannot be split between them. Each run reports
+ * the whole process' user and system time as it exits (process-cpu.ts).
  */
 const current = new AsyncLocalStorage<{ cpuS: number }>();
 
@@ -28,18 +27,4 @@ export async function meterCpu<T>(
 export function chargeCpu(cpuS: number): void {
   const meter = current.getStore();
   if (meter !== undefined) meter.cpuS += cpuS;
-}
-
-/** How the lines `ffmpeg -benchmark` adds to stderr start (also printed when ffmpeg fails). */
-export const BENCH_PREFIX = 'bench: ';
-
-const BENCH_LINE = /^bench: utime=(\d+(?:\.\d+)?)s stime=(\d+(?:\.\d+)?)s/m;
-
-/**
- * User + system seconds from the `bench:` line `ffmpeg -benchmark` prints as it exits (before
- * the encoders' closing statistics, so it is read as stderr passes, not from its tail).
- */
-export function parseBenchCpuS(stderr: string): number | undefined {
-  const m = BENCH_LINE.exec(stderr);
-  return m === null ? undefined : Number(m[1]) + Number(m[2]);
 }

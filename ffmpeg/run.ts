@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { BENCH_PREFIX, chargeCpu, parseBenchCpuS } from './cpu-meter.ts';
+import { Readable } from 'node:stream';
+import { chargeCpu } from './cpu-meter.ts';
+import { cpuReportingCommand, parseProcessReport } from './process-cpu.ts';
 import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from './errors.ts';
 
 export interface RunOptions {
@@ -18,17 +20,14 @@ export interface RunOptions {
 export interface RunResult {
   readonly stdout: string;
   readonly stderrTail: string;
-  /** User + system CPU seconds of the process, as `ffmpeg -benchmark` reported it; ffprobe reports none. */
+  /** User + system CPU seconds of the whole process, start-up included (see process-cpu.ts). */
   readonly cpuS?: number;
   /** Frames of the first video output at the end, from `-progress` (0: the run wrote no picture); ffprobe reports none. */
   readonly frames?: number;
 }
 
-/**
- * Arguments every ffmpeg run gets: quiet banner, machine-readable progress on stdout, and its
- * own CPU time on stderr as it exits (`-benchmark`, see cpu-meter.ts).
- */
-export const FFMPEG_PRELUDE: readonly string[] = ['-hide_banner', '-nostdin', '-nostats', '-benchmark', '-progress', 'pipe:1', '-y'];
+/** Arguments every ffmpeg run gets: quiet banner, machine-readable progress on stdout. */
+export const FFMPEG_PRELUDE: readonly string[] = ['-hide_banner', '-nostdin', '-nostats', '-progress', 'pipe:1', '-y'];
 
 /**
  * The whole environment of an ffmpeg that parses untrusted files: the program path and a fixed
@@ -62,7 +61,8 @@ function runProgram(program: string, args: readonly string[], options: RunOption
       reject(new FfmpegAbortedError(program));
       return;
     }
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env: FFMPEG_ENV });
+    const wrapped = cpuReportingCommand(program, args);
+    const child = spawn(wrapped.command, wrapped.args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'], env: FFMPEG_ENV });
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -70,16 +70,40 @@ function runProgram(program: string, args: readonly string[], options: RunOption
     let killTimer: NodeJS.Timeout | undefined;
     let aborted = false;
 
+    // What the reporting parent says (process-cpu.ts): the program's pid, then how it ended.
+    let programPid: number | undefined;
+    let execFailed: string | undefined;
+    let cpuS: number | undefined;
+    let reportPending = '';
+    const [, stdoutPipe, stderrPipe, reportPipe] = child.stdio;
+    if (stdoutPipe === null || stderrPipe === null || !(reportPipe instanceof Readable)) throw new Error(`${program}: spawn gave no pipes`);
+    reportPipe.setEncoding('utf8');
+    reportPipe.on('data', (d: string) => {
+      reportPending += d;
+      const lines = reportPending.split('\n');
+      reportPending = lines.pop() ?? '';
+      for (const line of lines) {
+        const r = parseProcessReport(line);
+        if (r?.kind === 'pid') programPid = r.pid;
+        else if (r?.kind === 'exec-failed') execFailed = r.message;
+        else if (r?.kind === 'end') cpuS = r.cpuS;
+      }
+    });
+
     const onAbort = (): void => {
       aborted = true;
+      // The parent relays SIGTERM; SIGKILL it cannot, so the program gets its own.
       child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), killGraceMs);
+      killTimer = setTimeout(() => {
+        child.kill('SIGKILL');
+        if (programPid !== undefined) killQuietly(programPid);
+      }, killGraceMs);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
+    stdoutPipe.setEncoding('utf8');
+    stderrPipe.setEncoding('utf8');
+    stdoutPipe.on('data', (d: string) => {
       if (!progressOnStdout) {
         stdout += d;
         return;
@@ -103,19 +127,8 @@ function runProgram(program: string, args: readonly string[], options: RunOption
         }
       }
     });
-    // The bench lines are our instrument, not ffmpeg's diagnosis: read as they pass (encoders
-    // print their statistics after them) and kept off the tail and the error message.
-    let stderrPending = '';
-    let cpuS: number | undefined;
-    const onStderrLine = (line: string): void => {
-      if (line.startsWith(BENCH_PREFIX)) cpuS ??= parseBenchCpuS(line);
-      else stderr = keepTail(stderr, `${line}\n`);
-    };
-    child.stderr.on('data', (d: string) => {
-      stderrPending += d;
-      const lines = stderrPending.split('\n');
-      stderrPending = lines.pop() ?? '';
-      for (const line of lines) onStderrLine(line);
+    stderrPipe.on('data', (d: string) => {
+      stderr = keepTail(stderr, d);
     });
     child.once('error', (err) => {
       signal?.removeEventListener('abort', onAbort);
@@ -124,13 +137,23 @@ function runProgram(program: string, args: readonly string[], options: RunOption
     child.once('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
       if (killTimer !== undefined) clearTimeout(killTimer);
-      if (stderrPending !== '') onStderrLine(stderrPending);
       const tail = stderr.slice(-STDERR_TAIL_CHARS);
-      if (aborted) reject(new FfmpegAbortedError(program));
+      // Whatever the outcome, the CPU was spent.
+      if (cpuS !== undefined) chargeCpu(cpuS);
+      if (execFailed !== undefined) reject(new FfmpegExitError(program, null, null, `cannot start ${program}: ${execFailed}`));
+      else if (aborted) reject(new FfmpegAbortedError(program));
       else if (code === 0) {
-        if (cpuS !== undefined) chargeCpu(cpuS);
         resolve({ stdout, stderrTail: tail, ...(cpuS === undefined ? {} : { cpuS }), ...(frames === undefined ? {} : { frames }) });
       } else reject(new FfmpegExitError(program, code, sig, tail));
     });
   });
+}
+
+/** SIGKILL to a process that may already be gone. */
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already exited: nothing to kill.
+  }
 }

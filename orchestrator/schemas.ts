@@ -121,7 +121,8 @@ export const TitleView = Type.Object({
   ),
   cpuS: Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
     description:
-      "CPU seconds (user + system) the title's ffmpeg runs have spent so far, by job type (probe, sample, encode-chunk, ...), retries included",
+      "CPU seconds (user + system) the title's ffmpeg and ffprobe processes have spent so far, whole processes, " +
+      'by job type (probe, sample, encode-chunk, ...), retries included',
   }),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   upload: Type.Optional(

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# Every ffmpeg runs under a Perl parent that reports its CPU (ffmpeg/process-cpu.ts); Debian ships it.
+command -v perl >/dev/null 2>&1 || need+=(perl-base)
 if [ "${1:-}" = "--test" ]; then
   # A font for librsvg (sharp renders SVG text in the artwork tests).
   [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)

@@ -222,10 +222,10 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
       expect(value(e, 'vodforge_job_cpu_seconds_total', { job_type: job }) ?? 0, job).toBeGreaterThanOrEqual(s - 0.01);
     const total = find(e, 'vodforge_job_cpu_seconds_total').reduce((a, x) => a + x.value, 0);
     expect(total).toBeCloseTo(spent + failedSpent, 1);
-    // ffmpeg's own figure leaves out its start-up and ffprobe runs are not charged: at most the
-    // kernel's count of this process' children, and most of it (the encodes dominate).
+    // Every ffmpeg and ffprobe is charged whole: the kernel's count of this process' children
+    // holds them and their reporting parents (a few ms each), nothing the charges do not.
     expect(spent + failedSpent).toBeLessThanOrEqual(kernel + 0.1);
-    expect(spent + failedSpent).toBeGreaterThan(kernel * 0.5);
+    expect(spent + failedSpent).toBeGreaterThan(kernel * 0.8);
   }, 300_000);
 
   it('puts the title and job ids on every worker log line', () => {
