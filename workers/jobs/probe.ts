@@ -48,8 +48,8 @@ async function sha256Of(store: ObjectStore, key: string): Promise<string> {
  */
 async function assertDecodable(location: string, probe: ProbeResult, start: Promise<FirstFrames>, signal: AbortSignal): Promise<void> {
   // A read that fails decodes nothing; what ffprobe said tells whether the container could seek.
-  const framesAt = (interval: string): ReturnType<typeof decodeFramesAt> =>
-    decodeFramesAt(location, interval, signal).catch((err: unknown) => ({
+  const framesAt = (interval: string, referenceOnly: boolean): ReturnType<typeof decodeFramesAt> =>
+    decodeFramesAt(location, interval, signal, referenceOnly).catch((err: unknown) => ({
       frames: 0,
       timesS: [],
       stderrTail: err instanceof FfmpegExitError ? err.stderrTail : '',
@@ -65,10 +65,16 @@ async function assertDecodable(location: string, probe: ProbeResult, start: Prom
   if (startFrames === 0) throw new BadInputError('VF_UNDECODABLE_VIDEO', 'no video frame could be decoded at the start of the master');
   const endS = statedEndS(probe);
   let couldNotSeek = false;
+  // The tail's reference frames first: the check needs timestamps near the end, and decoding
+  // every frame of the GOP before it is most of the cost on a long-GOP, high-rate master. A
+  // stream whose last seconds hold no reference frame (intra-only with every picture marked
+  // unreferenced) gets the whole decode before it is called truncated.
   for (const seekS of tailSeeksS(endS)) {
-    const tail = await framesAt(`${seekS.toFixed(6)}%`);
-    if (reachesEnd(tail.timesS, endS)) return;
-    couldNotSeek ||= /Could not seek/.test(tail.stderrTail);
+    for (const referenceOnly of [true, false]) {
+      const tail = await framesAt(`${seekS.toFixed(6)}%`, referenceOnly);
+      if (reachesEnd(tail.timesS, endS)) return;
+      couldNotSeek ||= /Could not seek/.test(tail.stderrTail);
+    }
   }
   // A container that cannot seek at all (Matroska without cues and a single keyframe, as in
   // a Big Buck Bunny clip Debian ships) says so; its packets, read without decoding, show

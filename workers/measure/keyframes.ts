@@ -104,17 +104,21 @@ export interface FirstFrames {
 /**
  * Decodes the video over ffprobe's `-read_intervals` `interval` (one ffprobe): how many frames
  * it gave, the timestamps of those that carry one, and what ffprobe said (a container that
- * cannot seek says so and still exits 0).
+ * cannot seek says so and still exits 0). `referenceOnly` skips the frames nothing refers to
+ * (x264's non-reference B-frames): what is decoded still shows the bytes are there, at a
+ * fraction of the cost.
  */
 export async function decodeFramesAt(
   location: string,
   interval: string,
   signal?: AbortSignal,
+  referenceOnly = false,
 ): Promise<FirstFrames & { readonly stderrTail: string }> {
   const { stdout, stderrTail } = await runProbe(
     [
       '-v',
       'error',
+      ...(referenceOnly ? ['-skip_frame', 'noref'] : []),
       '-select_streams',
       'v:0',
       '-read_intervals',
