@@ -265,7 +265,7 @@ export function createMetrics(deps: MetricsDeps, options: MetricsOptions = {}): 
 
   new Counter({
     name: 'vodforge_job_cpu_seconds_total',
-    help: 'CPU seconds (user + system) spent by the ffmpeg runs of jobs, by job type, failed attempts included; ffprobe runs are not counted',
+    help: 'CPU seconds (user + system) spent by the ffmpeg and ffprobe processes of jobs, whole processes, by job type, failed attempts included',
     labelNames: ['job_type'],
     registers: [registry],
     async collect() {
