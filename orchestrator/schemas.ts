@@ -124,6 +124,14 @@ export const TitleView = Type.Object({
       "CPU seconds (user + system) the title's ffmpeg and ffprobe processes have spent so far, whole processes, " +
       'by job type (probe, sample, encode-chunk, ...), retries included',
   }),
+  cpuStepsS: Type.Optional(
+    Type.Record(Type.String(), Type.Number({ minimum: 0 }), {
+      description:
+        "CPU seconds of named steps inside a job, each already counted in that job's `cpuS`: `probe/scan` is the per-title " +
+        "analysis' reads of the master (its scan, and where its sample windows land), which the probe job runs beside the " +
+        'ingest checks every title needs (decodability, black bars, interlacing). Absent until a job has such a step',
+    }),
+  ),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
   upload: Type.Optional(
     Type.Object(

@@ -53,9 +53,9 @@ return 1
 `;
 
 /**
- * Adds CPU seconds to one job type's total for a title, only while the title exists: a job
- * that outlives its title's deletion must not leave an orphan hash behind.
- * KEYS[1] title hash; KEYS[2] its CPU hash; ARGV[1] job name; ARGV[2] seconds.
+ * Adds CPU seconds to one account of a title (a job type's total, or a step's: `cpuStepKey`),
+ * only while the title exists: a job that outlives its title's deletion must not leave an
+ * orphan hash behind. KEYS[1] title hash; KEYS[2] its CPU hash; ARGV[1] account; ARGV[2] seconds.
  */
 export const ADD_CPU_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

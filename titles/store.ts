@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { JobSpan } from './timeline.ts';
+import { isCpuStepKey } from './cpu-steps.ts';
 import {
   INDEX_TITLE_LUA,
   TRANSITION_LUA,
@@ -180,9 +181,12 @@ export class TitleStore {
     return Math.min(99, Math.floor((100 * done) / total));
   }
 
-  /** Counts CPU seconds a job of this title spent in ffmpeg (retries and duplicate deliveries included: they were spent). */
-  async addCpu(id: string, jobName: string, cpuS: number): Promise<void> {
-    await this.redis.eval(ADD_CPU_LUA, 2, this.key(id), this.cpuKey(id), jobName, cpuS.toFixed(3));
+  /**
+   * Counts CPU seconds a job of this title spent in ffmpeg (retries and duplicate deliveries
+   * included: they were spent), under its job name, or a step of it under `cpuStepKey`.
+   */
+  async addCpu(id: string, account: string, cpuS: number): Promise<void> {
+    await this.redis.eval(ADD_CPU_LUA, 2, this.key(id), this.cpuKey(id), account, cpuS.toFixed(3));
   }
 
   /** Records one run of one of the title's jobs (the last 5000 are kept; a title has about 250 jobs an hour of video). */
@@ -195,10 +199,13 @@ export class TitleStore {
     return (await this.redis.lrange(this.spansKey(id), 0, -1)).map((s) => JSON.parse(s) as JobSpan);
   }
 
-  /** CPU seconds spent in ffmpeg for this title so far, by job name. */
-  async cpu(id: string): Promise<Record<string, number>> {
-    const h = await this.redis.hgetall(this.cpuKey(id));
-    return Object.fromEntries(Object.entries(h).map(([job, s]) => [job, Number(s)]));
+  /** CPU seconds spent in ffmpeg for this title so far, by job name, and by step (`cpuStepKey`; already in its job's figure). */
+  async cpu(id: string): Promise<{ byJob: Record<string, number>; byStep: Record<string, number> }> {
+    const entries = Object.entries(await this.redis.hgetall(this.cpuKey(id))).map(([k, s]) => [k, Number(s)] as const);
+    return {
+      byJob: Object.fromEntries(entries.filter(([k]) => !isCpuStepKey(k))),
+      byStep: Object.fromEntries(entries.filter(([k]) => isCpuStepKey(k))),
+    };
   }
 
   /** Channel on which title cancellations are announced to every worker. */

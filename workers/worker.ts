@@ -13,6 +13,7 @@ import { failureOf, isFinalAttempt, titleIdOf, type Handler, type Handlers, type
 import { JobMetrics } from '../observability/job-metrics.ts';
 import { redactor, storageRoots } from '../observability/redact.ts';
 import { meterCpu } from '../ffmpeg/cpu-meter.ts';
+import { cpuStepKey } from '../titles/cpu-steps.ts';
 import type { JobDataByName, JobName } from '../pipeline/types.ts';
 import { laneQueueName, LANES, type Lane } from '../pipeline/queue.ts';
 
@@ -132,9 +133,11 @@ export function createWorker(connection: Redis, prefix: string, baseDeps: Worker
       );
       // Spent whether the job succeeded or not; accounting never fails a job.
       if (metered.cpuS > 0) {
-        await Promise.all([metrics.jobCpu(job.name, metered.cpuS), deps.titles.addCpu(titleId, job.name, metered.cpuS)]).catch(
-          () => undefined,
-        );
+        await Promise.all([
+          metrics.jobCpu(job.name, metered.cpuS),
+          deps.titles.addCpu(titleId, job.name, metered.cpuS),
+          ...[...metered.steps].map(([step, s]) => deps.titles.addCpu(titleId, cpuStepKey(job.name, step), s)),
+        ]).catch(() => undefined);
       }
       await deps.titles.addSpan(titleId, { job: job.name, startMs: startedMs, endMs: Date.now() }).catch(() => undefined);
       if (!('result' in metered)) throw metered.error;

@@ -43,6 +43,7 @@ export async function titleView(
   options: { timeline?: boolean; queue?: ReadonlyMap<string, QueuePlace> } = {},
 ): Promise<TitleViewT> {
   const place = options.queue?.get(t.id);
+  const cpu = await titles.cpu(t.id);
   const base = `/v1/titles/${t.id}`;
   return {
     id: t.id,
@@ -50,7 +51,8 @@ export async function titleView(
     state: t.state,
     priority: t.priority ?? 'normal',
     progress: await titles.progress(t),
-    cpuS: await titles.cpu(t.id),
+    cpuS: cpu.byJob,
+    ...(Object.keys(cpu.byStep).length === 0 ? {} : { cpuStepsS: cpu.byStep }),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     ...(t.probe === undefined ? {} : { durationS: t.probe.durationS, video: sourceVideoView(t.probe.video) }),

@@ -112,7 +112,7 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
 
   beforeAll(async () => {
     // x264 veryfast, the product's default: with ultrafast, this short title's encodes cost about
-    // as much as the process start-ups and ffprobe runs no job is charged for, and the CPU check
+    // as much as the process start-ups and the probes, and the CPU check
     // below ("the encodes dominate") sat at its margin.
     stack = await startTestStack({ storage: 'local', workers: 0, settings: { preset: 'veryfast' } });
     // One worker whose JSON log lines the test keeps.
@@ -213,6 +213,8 @@ describe('observability: /metrics after an ingest, structured logs, queue dashbo
     const kernel = childCpuSeconds() - childCpuBefore;
     const view = (await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${ready.id}` })).json<TitleViewT>();
     for (const job of ['encode-chunk', 'encode-audio', 'package']) expect(view.cpuS[job] ?? 0, job).toBeGreaterThan(0);
+    // The fixed ladder reads nothing for an analysis: no step is counted apart.
+    expect(view.cpuStepsS).toBeUndefined();
     const spent = Object.values(view.cpuS).reduce((a, b) => a + b, 0);
     const failedSpent = Object.values(
       (await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${failed.id}` })).json<TitleViewT>().cpuS,

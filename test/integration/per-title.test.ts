@@ -8,6 +8,8 @@ import { downloadTrack, ingest, waitForFinal, waitForRungQuality } from '../supp
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { chooseActiveArea, pictureBounds } from '../../workers/measure/active-area.ts';
 import { SAMPLE_CRFS } from '../../workers/jobs/ladder-analysis.ts';
+import { ANALYSIS_SCAN_STEP } from '../../workers/jobs/analysis-reads.ts';
+import { cpuStepKey } from '../../titles/cpu-steps.ts';
 
 /**
  * Per-title ladders on real encodes: the analysis' predictions must hold on the output, and
@@ -136,6 +138,10 @@ describe('per-title ladder', () => {
     // 640x360 source: two candidate sizes (416x234, 640x360) × the sampled CRFs.
     expect(a?.points?.length).toBe(2 * SAMPLE_CRFS.length);
     expect(typeof a?.bdRateVsFixed).toBe('number');
+    // The analysis' reads inside the probe job are counted apart from its ingest checks, and within its figure.
+    const scanS = t.cpuStepsS?.[cpuStepKey('probe', ANALYSIS_SCAN_STEP)] ?? 0;
+    expect(scanS).toBeGreaterThan(0);
+    expect(scanS).toBeLessThan(t.cpuS.probe ?? 0);
     const ladder = t.ladder ?? [];
     expect(ladder.length).toBeGreaterThan(1);
     // Never upscaled; ascending in rate and predicted quality.

@@ -1,7 +1,9 @@
 /**
  * What the ladder analysis reads of the master before it picks its windows (the packet index
  * and a small scan, beside the probe's other reads), and which keyframe each window is read
- * from. The probe job runs these; `ladder-analysis.ts` turns them into sample jobs.
+ * from. The probe job runs these; `ladder-analysis.ts` turns them into sample jobs. The scan
+ * and the windows' landings are the analysis' own (counted under {@link ANALYSIS_SCAN_STEP});
+ * the packet index is an ingest check every title gets, and is counted as one.
  */
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -14,10 +16,18 @@ import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { gopWindowS, type SitiSecond } from '../../ladder/sample-windows.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { withScratch } from '../../storage/scratch.ts';
+import { meterStep } from '../../ffmpeg/cpu-meter.ts';
 import { mapLimit } from '../../storage/transfer.ts';
 import { keyframeAtOrBefore, landsOnKeyframe, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
 import { firstListedTimeS, parseScanMetadata } from '../measure/parse.ts';
 import type { WorkerDeps } from './context.ts';
+
+/**
+ * The step of the probe job the analysis' own reads are counted under (`meterStep`; the title's
+ * `cpuStepsS` has it as `probe/scan`): the scan and the windows' landings, apart from the ingest
+ * checks every title gets (the packet index included, though the analysis uses it too).
+ */
+export const ANALYSIS_SCAN_STEP = 'scan';
 
 /** Scan inputs open at once over all processes: each is a decoder with its own reference frames. */
 const BURSTS_IN_FLIGHT = 40;
@@ -144,11 +154,12 @@ export async function readForAnalysis(
   signal: AbortSignal,
 ): Promise<AnalysisReads> {
   const startedAtMs = Date.now();
-  // The first frame places the bursts' seeks exactly where the samples' will be.
+  // The first frame places the bursts' seeks exactly where the samples' will be. These reads
+  // started outside the step and stay counted where they started: ingest checks.
   const [packets, crop, firstFrameS] = await Promise.all([packetsRead, activeArea, firstFrameRead]);
   const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });
   const scanned: ProbeResult = { ...probe, video: { ...probe.video, firstFrameS, ...(crop === undefined ? {} : { activeArea: crop }) } };
-  const scan = await scanTitle(deps, titleId, location, scanned, bursts, signal);
+  const scan = await meterStep(ANALYSIS_SCAN_STEP, () => scanTitle(deps, titleId, location, scanned, bursts, signal));
   return { startedAtMs, packets, bursts, scan };
 }
 
@@ -171,15 +182,17 @@ export async function windowKeyframes(
   signal: AbortSignal,
 ): Promise<{ keyframeS?: number }[]> {
   const timeline = timelineOf(probe);
-  return withScratch(deps.tmpDir, `landing-${titleId}`, (dir) =>
-    mapLimit(windows, 4, async (w) => {
-      const k = keyframeAtOrBefore(keyframesS, w.startS);
-      if (k === undefined) return {};
-      // The packet index counts from the stream's start time; -copyts timestamps are absolute.
-      const lands =
-        landings.find((l) => Math.abs(l.keyframeS - k) < 1e-9)?.lands ??
-        (await seekLandsOnKeyframe(location, timeline, k, probe.video.startTimeS + k, dir, signal));
-      return lands ? { keyframeS: k } : {};
-    }),
+  return meterStep(ANALYSIS_SCAN_STEP, () =>
+    withScratch(deps.tmpDir, `landing-${titleId}`, (dir) =>
+      mapLimit(windows, 4, async (w) => {
+        const k = keyframeAtOrBefore(keyframesS, w.startS);
+        if (k === undefined) return {};
+        // The packet index counts from the stream's start time; -copyts timestamps are absolute.
+        const lands =
+          landings.find((l) => Math.abs(l.keyframeS - k) < 1e-9)?.lands ??
+          (await seekLandsOnKeyframe(location, timeline, k, probe.video.startTimeS + k, dir, signal));
+        return lands ? { keyframeS: k } : {};
+      }),
+    ),
   );
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runFfmpeg, runProbe } from '../../../ffmpeg/run.ts';
 import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from '../../../ffmpeg/errors.ts';
-import { meterCpu } from '../../../ffmpeg/cpu-meter.ts';
+import { meterCpu, meterStep } from '../../../ffmpeg/cpu-meter.ts';
 import { parseProcessReport } from '../../../ffmpeg/process-cpu.ts';
 import { childCpuSeconds } from '../../../bench/cpu.ts';
 
@@ -199,6 +199,46 @@ describe('CPU metering', () => {
     expect(a.cpuS).toBeCloseTo(a.result, 6);
     expect(b.cpuS).toBeCloseTo(b.result, 6);
     expect(a.cpuS).toBeGreaterThan(b.cpuS);
+  });
+
+  it("counts a step's runs under its name and in the whole, beside runs outside it that interleave", async () => {
+    const m = await meterCpu(async () => {
+      const [inside, outside] = await Promise.all([
+        meterStep('scan', async () => {
+          const x = await runFfmpeg(ENCODE);
+          const y = await runProbe(['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=d=1', '-show_streams']);
+          return (x.cpuS ?? 0) + (y.cpuS ?? 0);
+        }),
+        runFfmpeg(ENCODE).then((r) => r.cpuS ?? 0),
+      ]);
+      return { inside, outside };
+    });
+    if (!('result' in m)) throw new Error('metered work failed');
+    expect(m.result.inside).toBeGreaterThan(0);
+    expect(m.result.outside).toBeGreaterThan(0);
+    expect(m.steps.get('scan')).toBeCloseTo(m.result.inside, 6);
+    expect(m.cpuS).toBeCloseTo(m.result.inside + m.result.outside, 6);
+    expect([...m.steps.keys()]).toEqual(['scan']);
+  });
+
+  it('leaves a run started outside a step where it started, though the step awaits it', async () => {
+    const m = await meterCpu(async () => {
+      const before = runFfmpeg(ENCODE);
+      const inside = await meterStep('scan', async () => {
+        const outside = await before;
+        const own = await runFfmpeg(ENCODE);
+        return { outside: outside.cpuS ?? 0, own: own.cpuS ?? 0 };
+      });
+      return inside;
+    });
+    if (!('result' in m)) throw new Error('metered work failed');
+    expect(m.result.outside).toBeGreaterThan(0);
+    expect(m.steps.get('scan')).toBeCloseTo(m.result.own, 6);
+    expect(m.cpuS).toBeCloseTo(m.result.own + m.result.outside, 6);
+  });
+
+  it('runs a step outside any metering as plain work', async () => {
+    expect(await meterStep('scan', async () => 7)).toBe(7);
   });
 
   it('keeps the CPU of work that failed, and hands the error back', async () => {
