@@ -14,20 +14,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestStack, type TestStack } from '../test/support/stack.ts';
-import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../test/support/api.ts';
+import { startTestStack } from '../test/support/stack.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
-import { plainPsnrY, plainPsnrYOver, type PlainPsnrInput } from '../test/support/plain-psnr.ts';
-import { TitleStore } from '../titles/store.ts';
-import { cpuStepKey } from '../titles/cpu-steps.ts';
-import { ANALYSIS_SCAN_STEP } from '../workers/jobs/analysis-reads.ts';
-import { recordChildrenCpu } from './children-cpu.ts';
+import { allStacks, describeMaster, runPolicy, type Master, type Run } from './ladder-run.ts';
 import { derivedMasters, realMasters } from '../test/support/corpus.ts';
 import { mixedRealMaster } from './pipeline-masters.ts';
-import { probeMaster, frameRateValue } from '../ffmpeg/probe.ts';
+import { frameRateValue } from '../ffmpeg/probe.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
-import { closeQueues, completedJobs, connectedProducer, createQueues } from '../pipeline/queue.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 /** Runs only the corpus titles whose name matches this regular expression (e.g. `BENCH_ONLY='noisy|life'`). */
@@ -71,175 +65,6 @@ const CORPUS: { name: string; args: string[] }[] = [
     ],
   },
 ];
-
-interface Run {
-  readonly points: RateQualityPoint[];
-  readonly rungs: string;
-  /** The ladder as shipped (size, rate, CRF), to compare repeated runs. */
-  readonly ladder: string;
-  /** Per rung: PSNR-Y vodforge reported minus the plain figure over the same frames. */
-  readonly reportedMinusPlain: number[];
-  readonly top: string;
-  /**
-   * CPU seconds of the per-title analysis' own ffmpeg and ffprobe runs, whole processes: its
-   * scan (a step of the probe job, `cpuStepsS['probe/scan']`), the samples and build-ladder.
-   */
-  readonly analysisS: number;
-  /** CPU seconds of the probe job's ingest checks (the probe job less its scan): every title pays them, whatever its ladder. */
-  readonly ingestS: number;
-  /**
-   * The span from ingest to the first chunk, ingest checks included, by the kernel's account
-   * of the worker's children (`recordChildrenCpu`): the second instrument.
-   */
-  readonly analysisWholeS: number;
-  readonly analysisWallS: number;
-  /** The analysis' CPU by step. */
-  readonly analysisParts: string;
-  /** CPU seconds of the final encode (the chunk encodes of every rung). */
-  readonly encodeS: number;
-  readonly encodeWallS: number;
-  /** Each rung's PSNR-Y as the samples predicted it, and the title's warnings. */
-  readonly predicted: string;
-  readonly warnings: string;
-}
-
-interface Master {
-  readonly name: string;
-  readonly file: string;
-  readonly width: number;
-  readonly height: number;
-  readonly frameRate: string;
-  readonly durationS: number;
-}
-
-/**
- * Waits until no job of any stack is waiting or running: the processes of an earlier title's
- * artwork, still running, would otherwise be counted in the next title's analysis.
- */
-async function whenIdle(stacks: readonly TestStack[]): Promise<void> {
-  for (const stack of stacks) {
-    const conn = await connectedProducer(stack.redis.url);
-    const queues = createQueues(conn, stack.config.prefix);
-    try {
-      const busy = async (): Promise<boolean> => {
-        const counts = await Promise.all(
-          Object.values(queues).map((q) => q.getJobCounts('active', 'waiting', 'prioritized', 'delayed', 'waiting-children')),
-        );
-        return counts.some((c) => Object.values(c).some((n) => n > 0));
-      };
-      while (await busy()) await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await closeQueues(queues);
-      conn.disconnect();
-    }
-  }
-}
-
-/** Every stack of the run, so that a title starts only when all of them are idle. */
-const allStacks: TestStack[] = [];
-
-/** Ingests the master with one ladder policy and measures every rung over the whole title with a plain ffmpeg psnr. */
-async function runPolicy(stack: TestStack, m: Master, dir: string, measure = true): Promise<Run> {
-  await whenIdle(allStacks);
-  const children = recordChildrenCpu();
-  const id = await ingest(stack.api.app, m.file).catch((err: unknown) => {
-    children.stop();
-    throw err;
-  });
-  const done = await waitForFinal(stack.api.app, id, 3_600_000).finally(children.stop);
-  if (done.state !== 'ready') throw new Error(`${m.name}: ${JSON.stringify(done.error)}`);
-  const t = done.rungQuality?.status === 'pending' ? await waitForRungQuality(stack.api.app, id, 3_600_000) : done;
-  const ladder = (t.ladder ?? []).map((r) => `${r.width}x${r.height}@${r.bitrateKbps}k/crf${r.crf ?? '-'}`).join(' ');
-  const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
-  // A rung is listed once per audio group (stereo AAC, and AC-3 with a 5.1 source): counted once.
-  const variants = [...new Map(parseMultivariant(res.body).variants.map((v) => [v.uri, v])).values()];
-  const tracks = [];
-  if (measure) for (const v of variants) tracks.push(await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id)));
-  // Measured by a plain ffmpeg psnr, not by vodforge's own path: the figure is the judge of vodforge's choices.
-  // Both ladders leave black bars out: the plain instrument compares the same picture.
-  const conn = await connectedProducer(stack.redis.url);
-  const crop = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video.activeArea;
-  const plainInput = (encoded: string): PlainPsnrInput => ({
-    encoded,
-    master: m.file,
-    frameRate: m.frameRate,
-    width: m.width,
-    height: m.height,
-    ...(crop === undefined ? {} : { crop }),
-  });
-  const quality = await Promise.all(tracks.map((tr) => plainPsnrY(plainInput(tr.joinedFile))));
-  const points = tracks.map((tr, i) => ({
-    bitrateKbps: (tr.segments.reduce((s, x) => s + x.bytes, 0) * 8) / 1000 / m.durationS,
-    quality: quality[i] ?? NaN,
-    label: variants[i]?.attrs.RESOLUTION ?? '',
-  }));
-  // What vodforge reported for each rung, against the plain figure over the same frames.
-  const videoRenditions = (t.renditions ?? []).filter((r) => r.kind === 'video');
-  const frames = t.rungQuality?.frames ?? [];
-  const reportedMinusPlain: number[] = [];
-  for (const [i, r] of videoRenditions.entries()) {
-    const track = tracks[i];
-    if (r.measuredPsnrDb === undefined || track === undefined || frames.length === 0) continue;
-    const plain = await plainPsnrYOver(plainInput(track.joinedFile), frames, t.rungQuality?.frameStep ?? 1);
-    reportedMinusPlain.push(r.measuredPsnrDb - plain);
-  }
-  // The analysis (the probe's scan step, samples, ladder) and the probe's ingest checks against
-  // the chunk encodes, in CPU seconds of their ffmpeg and ffprobe runs as the title accounts
-  // them; wall times from BullMQ beside them.
-  const queues = createQueues(conn, stack.config.prefix);
-  const jobs = (await completedJobs(queues)).filter((j) => JSON.stringify(j.data).includes(id));
-  const wall = (names: readonly string[]): number =>
-    jobs.filter((j) => names.includes(j.name)).reduce((s, j) => s + ((j.finishedOn ?? 0) - (j.processedOn ?? 0)) / 1000, 0);
-  const cpu = (names: readonly string[]): number => names.reduce((s, n) => s + (t.cpuS[n] ?? 0), 0);
-  const scanS = t.cpuStepsS?.[cpuStepKey('probe', ANALYSIS_SCAN_STEP)] ?? 0;
-  const ingestS = cpu(['probe']) - scanS;
-  const analysisS = scanS + cpu(['sample', 'build-ladder']);
-  const analysisWallS = wall(['probe', 'sample', 'build-ladder']);
-  const analysisParts =
-    `ingest checks ${ingestS.toFixed(1)} s; analysis: scan ${scanS.toFixed(1)} s, ` +
-    `sample ${cpu(['sample']).toFixed(1)} s (${jobs.filter((j) => j.name === 'sample').length} jobs), build-ladder ${cpu(['build-ladder']).toFixed(1)} s`;
-  const encodeS = cpu(['encode-chunk']);
-  const encodeWallS = wall(['encode-chunk']);
-  // The second instrument: every process that exited between the ingest and the first chunk's
-  // start, whole, less the sound and subtitles that ran beside the analysis (by their own figure).
-  const firstChunkMs = Math.min(...jobs.filter((j) => j.name === 'encode-chunk').map((j) => j.processedOn ?? Infinity));
-  const tracksBefore = (['encode-audio', 'extract-subtitles'] as const).filter((n) =>
-    jobs.filter((j) => j.name === n).every((j) => (j.finishedOn ?? Infinity) < firstChunkMs),
-  );
-  const analysisWholeS = children.at(firstChunkMs) - children.at(0) - cpu(tracksBefore);
-  await closeQueues(queues);
-  conn.disconnect();
-  const sorted = [...points].sort((a, b) => a.bitrateKbps - b.bitrateKbps);
-  const topPoint = sorted.at(-1);
-  return {
-    points,
-    rungs: sorted.map((p) => `${p.label.split('x')[1]}p@${Math.round(p.bitrateKbps)}k/${p.quality.toFixed(1)}dB`).join(' '),
-    ladder,
-    reportedMinusPlain,
-    top: topPoint === undefined ? '-' : `${topPoint.label} ${topPoint.quality.toFixed(1)} dB`,
-    analysisS,
-    ingestS,
-    analysisWholeS,
-    analysisWallS,
-    analysisParts,
-    predicted: (t.ladder ?? []).map((r) => `${r.height}p ${r.predictedPsnrDb?.toFixed(1) ?? '-'}`).join(', '),
-    warnings: (t.warnings ?? []).map((w) => `${w.code}: ${w.message}`).join('; '),
-    encodeS,
-    encodeWallS,
-  };
-}
-
-async function describeMaster(name: string, file: string): Promise<Master> {
-  const p = await probeMaster(file);
-  return {
-    name,
-    file,
-    width: p.video.width,
-    height: p.video.height,
-    frameRate: `${p.video.frameRate.num}/${p.video.frameRate.den}`,
-    durationS: p.durationS,
-  };
-}
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
