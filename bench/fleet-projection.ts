@@ -13,6 +13,7 @@ export interface TitleShape {
   readonly durationS: number;
   readonly frameRate: Rational;
   readonly segmentS: number;
+  readonly gopS: number;
   readonly chunkSegments: number;
 }
 

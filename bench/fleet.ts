@@ -46,6 +46,7 @@ const shape = (durationS: number, frameRate = { num: 30, den: 1 }): TitleShape =
   durationS,
   frameRate,
   segmentS: DEFAULT_ENCODE_SETTINGS.segmentS,
+  gopS: DEFAULT_ENCODE_SETTINGS.gopS,
   chunkSegments: DEFAULT_ENCODE_SETTINGS.chunkSegments,
 });
 

@@ -8,7 +8,11 @@ export interface Chunk {
   readonly startFrame: number;
   /** One past the last source frame; `undefined` for the last chunk, which reads to the end. */
   readonly endFrame: number | undefined;
-  /** The title's segment the chunk starts (chunks are whole segments): its segments are numbered from it. */
+  /**
+   * The title's segment the chunk starts: its segments are numbered from it. A chunk starts a
+   * segment and is cut from its own start, so one that ends off the segment grid ends with a
+   * shorter segment.
+   */
   readonly firstSegment: number;
 }
 
@@ -16,6 +20,8 @@ export interface ChunkPlanInput {
   readonly durationS: number;
   readonly frameRate: Rational;
   readonly segmentS: number;
+  /** Distance between the encode's forced keyframes; divides `segmentS`. A chunk may end on any of them. */
+  readonly gopS: number;
   /** The longest a chunk may be, in segments. */
   readonly chunkSegments: number;
   /** Chunk encodes the fleet runs at once: the plan balances its chunks over them. */
@@ -30,40 +36,65 @@ export interface ChunkPlanInput {
 export const CHUNK_OVERHEAD_S = 0.5;
 
 /**
- * Splits a title into chunks of whole segments, balanced over `slots` parallel encodes:
- * among the plans whose chunks are at most `chunkSegments` long (and up to `slots - 1` more
- * chunks than the fewest), the one whose chunks, run longest first on `slots` workers, end
- * soonest (each chunk costing its length plus {@link CHUNK_OVERHEAD_S}); ties go to fewer
- * chunks. Chunks are near-equal (whole segments, one apart at most) and the longer ones come
- * first, so they are queued first. The plan depends on the title and the fleet's declared
- * size only, never on which workers are up: the same master always gets the same chunks.
+ * Splits a title into chunks balanced over `slots` parallel encodes. For each chunk count from
+ * the fewest (chunks at most `chunkSegments` segments long) to `slots - 1` more:
+ * - the chunks before the last round (the last `slots` chunks) are near-equal runs of whole
+ *   segments, longer ones first;
+ * - the last round shares what is left so that the workers, taking chunks in queue order as
+ *   they free, end together (water-filling their free times), to the nearest keyframe
+ *   interval (`gopS`).
+ * The count whose chunks end soonest wins (each chunk costing its length plus
+ * {@link CHUNK_OVERHEAD_S}); ties go to fewer chunks. Whole segments alone left a worker idle
+ * for up to a segment per round's end: a 79.5 s title on two slots split 24 + 18 s against
+ * 24 + 13.5 s. A chunk that ends off the segment grid ends with one shorter segment (an
+ * EXTINF and a SegmentTimeline entry of its own); at most `slots - 1` of them per title.
  *
- * Boundaries are frame indices rather than seconds so that no frame is encoded twice or
- * dropped where two chunks meet; the last chunk reads to the end of the source.
+ * The plan depends on the title and the fleet's declared size only, never on which workers
+ * are up: the same master always gets the same chunks. Boundaries are frame indices rather
+ * than seconds so that no frame is encoded twice or dropped where two chunks meet; the last
+ * chunk reads to the end of the source.
  */
 export function planChunks(input: ChunkPlanInput): Chunk[] {
   if (!(Number.isInteger(input.slots) && input.slots >= 1)) throw new RangeError(`Expected slots >= 1, got ${input.slots}`);
-  const fps = input.frameRate.num / input.frameRate.den;
-  const segments = Math.max(1, Math.ceil(input.durationS / input.segmentS - 1e-6));
-  const fewest = Math.ceil(segments / input.chunkSegments);
-  let best: { count: number; endS: number } | undefined;
-  for (let count = fewest; count <= Math.min(segments, fewest + input.slots - 1); count++) {
-    const endS = makespanS(chunkLengthsS(splitSegments(segments, count), input.segmentS, input.durationS), input.slots);
-    if (best === undefined || endS < best.endS - 1e-9) best = { count, endS };
+  const perSegment = Math.round(input.segmentS / input.gopS);
+  if (!(perSegment >= 1 && Math.abs(perSegment * input.gopS - input.segmentS) < 1e-9))
+    throw new RangeError(`Expected gopS to divide segmentS (${input.segmentS}), got ${input.gopS}`);
+  const shape: PlanShape = {
+    units: Math.max(1, Math.ceil(input.durationS / input.gopS - 1e-6)),
+    durationUnits: input.durationS / input.gopS,
+    perSegment,
+    maxUnits: input.chunkSegments * perSegment,
+    slots: input.slots,
+    overheadUnits: CHUNK_OVERHEAD_S / input.gopS,
+  };
+  const fewest = Math.ceil(Math.ceil(shape.units / perSegment) / input.chunkSegments);
+  let best: { sizes: number[]; end: number } | undefined;
+  for (let count = fewest; count <= Math.min(shape.units, fewest + input.slots - 1); count++) {
+    const sizes = chunkUnits(shape, count);
+    if (sizes === undefined) continue;
+    const end = inOrderMakespan(unitLengths(sizes, shape.durationUnits), shape);
+    if (best === undefined || end < best.end - 1e-9) best = { sizes, end };
   }
-  const sizes = splitSegments(segments, best?.count ?? fewest);
+  const sizes = best?.sizes ?? [shape.units];
+  const fps = input.frameRate.num / input.frameRate.den;
   // A boundary is the first frame at or after its mark: ffmpeg's segmenter cuts at the first
   // keyframe at or after each multiple of the segment length, so a chunk starting one frame
   // early (29.997 s at 29.97 fps) would be cut a whole GOP late. The epsilon absorbs float
   // noise on exact rates (25 fps × 30 s).
-  const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((s, n) => s + n, 0));
-  const boundary = (segment: number): number => Math.max(0, Math.ceil(segment * input.segmentS * fps - 1e-6));
-  return starts.map((start, index) => ({
-    index,
-    startFrame: boundary(start),
-    endFrame: index === sizes.length - 1 ? undefined : boundary(starts[index + 1] ?? 0),
-    firstSegment: start,
-  }));
+  const boundary = (unit: number): number => Math.max(0, Math.ceil(unit * input.gopS * fps - 1e-6));
+  let startUnit = 0;
+  let firstSegment = 0;
+  return sizes.map((size, index) => {
+    const chunk: Chunk = {
+      index,
+      startFrame: boundary(startUnit),
+      endFrame: index === sizes.length - 1 ? undefined : boundary(startUnit + size),
+      firstSegment,
+    };
+    startUnit += size;
+    firstSegment += Math.ceil(size / perSegment);
+    return chunk;
+  });
 }
 
 /**
@@ -73,12 +104,13 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
 export function titleChunkPlan(
   videoExtentS: number,
   frameRate: Rational,
-  settings: Pick<EncodeSettings, 'segmentS' | 'chunkSegments' | 'fleetSlots'>,
+  settings: Pick<EncodeSettings, 'segmentS' | 'gopS' | 'chunkSegments' | 'fleetSlots'>,
 ): Chunk[] {
   return planChunks({
     durationS: videoExtentS,
     frameRate,
     segmentS: settings.segmentS,
+    gopS: settings.gopS,
     chunkSegments: settings.chunkSegments,
     slots: settings.fleetSlots,
   });
@@ -96,29 +128,90 @@ export function chunkRound(startFrame: number, frameRate: Rational, segmentS: nu
   return Math.floor(startS / (segmentS * chunkSegments) + 1e-9);
 }
 
+/** A title's figures for the planner, in keyframe intervals ("units"). */
+interface PlanShape {
+  /** Keyframe intervals the title starts, the last one possibly cut short by its end. */
+  readonly units: number;
+  /** The title's exact length in units. */
+  readonly durationUnits: number;
+  readonly perSegment: number;
+  readonly maxUnits: number;
+  readonly slots: number;
+  readonly overheadUnits: number;
+}
+
+/**
+ * Sizes, in units, of a plan of `count` chunks: whole segments before the last round, the last
+ * round sized by {@link fillLastRound}. Whole segments throughout where the last round cannot
+ * be shared that way (a worker would get nothing); none when neither can make `count` chunks
+ * (more chunks than segments).
+ */
+function chunkUnits(shape: PlanShape, count: number): number[] | undefined {
+  const segments = Math.ceil(shape.units / shape.perSegment);
+  const whole = splitSegments(segments, count).map((n) => n * shape.perSegment);
+  const wholeSizes = [...whole.slice(0, -1), shape.units - sum(whole.slice(0, -1))];
+  const tail = Math.min(shape.slots, count);
+  const head = wholeSizes.slice(0, count - tail);
+  const headUnits = sum(head);
+  const sizes = fillLastRound(freeTimes(head, shape).slice(0, tail), shape.durationUnits - headUnits, shape);
+  if (sizes === undefined) return count <= segments ? wholeSizes : undefined;
+  return [...head, ...sizes, shape.units - headUnits - sum(sizes)];
+}
+
+/**
+ * Whole-unit sizes of the last round's chunks but its last (which takes what is left, to the
+ * title's end), for workers free at `free` (earliest first) sharing `left` units: the lowest
+ * level every worker can end by, each chunk in turn as long as fits under it on the earliest
+ * free worker, found by bisection (the rest shrinks as the level rises). For the queue's
+ * order this ends soonest: a chunk shorter than fits only leaves more to the last.
+ */
+function fillLastRound(free: readonly number[], left: number, shape: PlanShape): number[] | undefined {
+  const o = shape.overheadUnits;
+  const last = free[free.length - 1] ?? 0;
+  const sizesAt = (level: number): number[] =>
+    free.slice(0, -1).map((f) => Math.max(0, Math.min(shape.maxUnits, Math.floor(level - f - o + 1e-9))));
+  const fits = (level: number): boolean => {
+    const rest = left - sum(sizesAt(level));
+    return rest <= shape.maxUnits + 1e-9 && last + o + rest <= level + 1e-9;
+  };
+  let lo = Math.min(...free);
+  let hi = last + o + left;
+  if (!fits(hi)) return undefined;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (fits(mid)) hi = mid;
+    else lo = mid;
+  }
+  const sizes = sizesAt(hi);
+  return sizes.every((s) => s >= 1) && left - sum(sizes) > 0 ? sizes : undefined;
+}
+
+/** Each worker's free time, earliest first, after the `slots` workers take `sizes` in order as they free. */
+function freeTimes(sizes: readonly number[], shape: PlanShape): number[] {
+  const free = new Array<number>(shape.slots).fill(0);
+  for (const s of sizes) {
+    const i = free.indexOf(Math.min(...free));
+    free[i] = (free[i] ?? 0) + s + shape.overheadUnits;
+  }
+  return free.sort((a, b) => a - b);
+}
+
+/** Lengths in units: whole units, the title's end inside the last chunk's last one. */
+function unitLengths(sizes: readonly number[], durationUnits: number): number[] {
+  return sizes.map((s, i) => (i === sizes.length - 1 ? durationUnits - sum(sizes.slice(0, -1)) : s));
+}
+
+/** When the last chunk ends, the workers taking the chunks in queue order as they free. */
+function inOrderMakespan(lengths: readonly number[], shape: PlanShape): number {
+  return Math.max(...freeTimes(lengths, shape));
+}
+
+const sum = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0);
+
 /** `segments` in `count` near-equal runs, the longer ones first. */
 function splitSegments(segments: number, count: number): number[] {
   const base = Math.floor(segments / count);
   return Array.from({ length: count }, (_, i) => base + (i < segments % count ? 1 : 0));
-}
-
-/** Seconds of media in each chunk: whole segments, the title's end inside the last one. */
-function chunkLengthsS(sizes: readonly number[], segmentS: number, durationS: number): number[] {
-  let startS = 0;
-  return sizes.map((n, i) => {
-    const endS = i === sizes.length - 1 ? durationS : startS + n * segmentS;
-    const lengthS = Math.max(0, endS - startS);
-    startS = endS;
-    return lengthS;
-  });
-}
-
-/** When the last chunk ends with `slots` workers each taking the longest chunk left, each chunk costing its length plus the overhead. */
-function makespanS(lengthsS: readonly number[], slots: number): number {
-  return lptMakespanS(
-    lengthsS.map((len) => len + CHUNK_OVERHEAD_S),
-    slots,
-  );
 }
 
 /** When the last job ends with `workers` workers each taking the longest job left (LPT scheduling). */

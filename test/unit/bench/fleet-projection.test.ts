@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chunkCostModel, chunkLengthsS, fitLine, projectTitle, scaledCosts, type JobCosts } from '../../../bench/fleet-projection.ts';
 import { lptMakespanS } from '../../../pipeline/chunks.ts';
 
-const SHAPE = { durationS: 120, frameRate: { num: 30, den: 1 }, segmentS: 6, chunkSegments: 5 };
+const SHAPE = { durationS: 120, frameRate: { num: 30, den: 1 }, segmentS: 6, gopS: 2, chunkSegments: 5 };
 const COSTS: JobCosts = {
   probeS: 4,
   sampleS: 5,

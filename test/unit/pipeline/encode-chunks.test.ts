@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { chunkRound, planChunks, type Chunk, type ChunkPlanInput } from '../../../pipeline/chunks.ts';
+import { CHUNK_OVERHEAD_S, chunkRound, planChunks, type Chunk, type ChunkPlanInput } from '../../../pipeline/chunks.ts';
 
-const plan = (durationS: number, num: number, den = 1, segmentS = 6, chunkSegments = 5, slots = 1): ChunkPlanInput => ({
+const plan = (durationS: number, num: number, den = 1, segmentS = 6, chunkSegments = 5, slots = 1, gopS = 2): ChunkPlanInput => ({
   durationS,
   frameRate: { num, den },
   segmentS,
+  gopS,
   chunkSegments,
   slots,
 });
@@ -12,38 +13,72 @@ const plan = (durationS: number, num: number, den = 1, segmentS = 6, chunkSegmen
 /** Frame count a source of this duration has (ffmpeg rounds the last frame up). */
 const totalFrames = (p: ChunkPlanInput): number => Math.ceil((p.durationS * p.frameRate.num) / p.frameRate.den);
 
+/** When the last chunk ends, each chunk costing its length plus the overhead, workers taking them in queue order as they free. */
+function makespanS(lengthsS: readonly number[], slots: number): number {
+  const free = new Array<number>(slots).fill(0);
+  for (const len of lengthsS) {
+    const i = free.indexOf(Math.min(...free));
+    free[i]! += len + CHUNK_OVERHEAD_S;
+  }
+  return Math.max(...free);
+}
+
+/** Seconds of media in each chunk of a plan. */
+function lengthsS(chunks: readonly Chunk[], p: ChunkPlanInput): number[] {
+  const fps = p.frameRate.num / p.frameRate.den;
+  return chunks.map((c) => (c.endFrame === undefined ? p.durationS : c.endFrame / fps) - c.startFrame / fps);
+}
+
 /** Checks the invariants every plan must hold and returns the plan. */
 function checked(p: ChunkPlanInput): Chunk[] {
   const chunks = planChunks(p);
   const fps = p.frameRate.num / p.frameRate.den;
+  const perSegment = p.segmentS / p.gopS;
+  const units = Math.ceil(p.durationS / p.gopS - 1e-6);
   expect(chunks.length).toBeGreaterThan(0);
   expect(chunks[0]!.startFrame).toBe(0);
   expect(chunks.at(-1)!.endFrame).toBeUndefined();
   const seen = new Uint8Array(totalFrames(p));
-  const segments: number[] = [];
+  const starts: number[] = [];
+  let segment = 0;
   chunks.forEach((c, i) => {
     expect(c.index).toBe(i);
     const next = chunks[i + 1];
     // Contiguous: each chunk ends exactly where the next begins; only the last is open-ended.
     if (next !== undefined) expect(c.endFrame).toBe(next.startFrame);
-    // Whole segments: a chunk starts on the first frame at or after a segment boundary,
+    // On a forced keyframe: a chunk starts on the first frame at or after a multiple of gopS,
     // because that is the frame the HLS muxer cuts at (it splits at the first keyframe whose
     // time is >= n × hls_time). A boundary frame even slightly earlier is not cut there.
-    const boundaryS = Math.round(c.startFrame / fps / p.segmentS) * p.segmentS;
-    expect(c.startFrame / fps, `chunk ${i} starts before ${boundaryS} s`).toBeGreaterThanOrEqual(boundaryS - 1e-9);
-    if (i > 0) expect((c.startFrame - 1) / fps, `chunk ${i} starts a frame late`).toBeLessThan(boundaryS);
-    segments.push(boundaryS / p.segmentS);
-    // Its segments are numbered from the segment it starts.
-    expect(c.firstSegment).toBe(boundaryS / p.segmentS);
+    const unit = Math.round(c.startFrame / fps / p.gopS);
+    expect(c.startFrame / fps, `chunk ${i} starts before ${unit * p.gopS} s`).toBeGreaterThanOrEqual(unit * p.gopS - 1e-9);
+    if (i > 0) expect((c.startFrame - 1) / fps, `chunk ${i} starts a frame late`).toBeLessThan(unit * p.gopS);
+    starts.push(unit);
+    // Its segments are numbered after every earlier chunk's, each cut from its own start.
+    expect(c.firstSegment).toBe(segment);
+    const size = (chunks[i + 1] === undefined ? units : Math.round(chunks[i + 1]!.startFrame / fps / p.gopS)) - unit;
+    segment += Math.ceil(size / perSegment);
     for (let f = c.startFrame; f < (c.endFrame ?? seen.length); f++) seen[f]! += 1;
   });
   expect(seen.every((n) => n === 1)).toBe(true);
-  // Near-equal, longest first, none over chunkSegments (the last may end inside its last segment).
-  const sizes = segments.map((s, i) => (segments[i + 1] ?? Math.ceil(p.durationS / p.segmentS - 1e-6)) - s);
-  expect(Math.max(...sizes)).toBeLessThanOrEqual(p.chunkSegments);
-  expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
-  expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
+  const sizes = starts.map((s, i) => (starts[i + 1] ?? units) - s);
+  // None over chunkSegments; the chunks before the last round are near-equal whole segments,
+  // longest first (the last round is sized by when the workers free).
+  expect(Math.max(...sizes)).toBeLessThanOrEqual(p.chunkSegments * perSegment);
+  const tail = Math.min(p.slots, chunks.length);
+  const head = sizes.slice(0, chunks.length - tail);
+  expect(head.every((n) => n % perSegment === 0)).toBe(true);
+  if (head.length > 0) expect(Math.max(...head) - Math.min(...head)).toBeLessThanOrEqual(perSegment);
+  expect([...head].sort((a, b) => b - a)).toEqual(head);
+  // At most slots - 1 chunks end off the segment grid: each adds one short segment.
+  expect(starts.filter((s) => s % perSegment !== 0).length).toBeLessThanOrEqual(p.slots - 1);
   return chunks;
+}
+
+/** The plan of whole segments only (near-equal, longest first) with `count` chunks, in seconds of media. */
+function wholeSegmentLengthsS(p: ChunkPlanInput, count: number): number[] {
+  const segments = Math.ceil(p.durationS / p.segmentS - 1e-6);
+  const sizes = Array.from({ length: count }, (_, i) => Math.floor(segments / count) + (i < segments % count ? 1 : 0));
+  return sizes.map((n, i) => Math.min(n * p.segmentS, p.durationS - sizes.slice(0, i).reduce((s, m) => s + m, 0) * p.segmentS));
 }
 
 describe('planChunks', () => {
@@ -59,9 +94,37 @@ describe('planChunks', () => {
   });
 
   // Issue 19's timeline: 30 + 30 + 15 s on two workers left one idle while a 30 s chunk ended
-  // alone. Four chunks (24, 18, 18, 15 s) run longest first end at 40 s against 46 s for three.
+  // alone. Four chunks run in queue order end at 39 s against 46 s for three: 24 and 18 s
+  // of whole segments, then 20 and 13 s, water-filled so that both workers end together.
   it('75 s on two slots: four chunks, so that neither worker finishes alone', () => {
-    expect(checked(plan(75, 25, 1, 6, 5, 2)).map((c) => c.startFrame)).toEqual([0, 600, 1050, 1500]);
+    const p = plan(75, 25, 1, 6, 5, 2);
+    const chunks = checked(p);
+    expect(chunks.map((c) => c.startFrame)).toEqual([0, 600, 1050, 1550]);
+    // Chunk 2 (42-62 s) ends off the grid with a 2 s segment, so chunk 3 starts segment 11.
+    expect(chunks.map((c) => c.firstSegment)).toEqual([0, 4, 7, 11]);
+    expect(makespanS(lengthsS(chunks, p), 2)).toBeCloseTo(39, 6);
+  });
+
+  // Issue 19's vtest: 79.5 s at 10 fps on two workers. Whole segments gave 24, 24, 18 and 13.5 s,
+  // one worker 42 s of media and the other 37.5 s.
+  it('79.5 s on two slots: the last round is shared so that both workers end within a keyframe interval', () => {
+    const p = plan(79.5, 10, 1, 6, 5, 2);
+    const lengths = lengthsS(checked(p), p);
+    expect(lengths).toEqual([24, 24, 16, 15.5]);
+    expect(makespanS(lengths, 2)).toBeLessThan(makespanS(wholeSegmentLengthsS(p, 4), 2) - 1);
+  });
+
+  it('never ends later than the plan of whole segments with as many chunks, over many titles and fleets', () => {
+    for (const slots of [1, 2, 3, 4, 8]) {
+      for (let durationS = 1; durationS <= 400; durationS += 3.7) {
+        const p = plan(durationS, 30000, 1001, 6, 5, slots);
+        const chunks = checked(p);
+        const whole = wholeSegmentLengthsS(p, chunks.length);
+        // Within two frames: the plan's lengths are whole frames, these exact seconds.
+        if (whole.every((l) => l > 0))
+          expect(makespanS(lengthsS(chunks, p), slots), `${durationS} s on ${slots}`).toBeLessThanOrEqual(makespanS(whole, slots) + 0.067);
+      }
+    }
   });
 
   it('a 12 s title on two slots is split in two: a chunk per worker', () => {
@@ -91,13 +154,17 @@ describe('planChunks', () => {
     expect(checked(plan(2, 30, 1, 6, 5, 8))).toEqual([{ index: 0, startFrame: 0, endFrame: undefined, firstSegment: 0 }]);
   });
 
-  it('a chunk is at most chunkSegments whole segments long (25 segments of 4 s, 8 at most: 7, 6, 6, 6)', () => {
+  it('a chunk is at most chunkSegments segments long (25 segments of 4 s, 8 at most: 7, 6, 6, 6)', () => {
     const chunks = checked(plan(100, 24, 1, 4, 8));
     expect(chunks.map((c) => c.startFrame)).toEqual([0, 672, 1248, 1824]);
   });
 
   it('refuses a fleet of no slots', () => {
     expect(() => planChunks(plan(60, 25, 1, 6, 5, 0))).toThrow(RangeError);
+  });
+
+  it('refuses a keyframe interval that does not divide the segment', () => {
+    expect(() => planChunks(plan(60, 25, 1, 6, 5, 2, 4))).toThrow(/gopS to divide segmentS/);
   });
 });
 
