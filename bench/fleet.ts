@@ -13,12 +13,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_ENCODE_SETTINGS } from '../ffmpeg/encode-settings.ts';
-import { probeMaster, type ProbeResult } from '../ffmpeg/probe.ts';
+import { probeMaster, videoExtentS, type ProbeResult } from '../ffmpeg/probe.ts';
 import { chooseSampleWindows } from '../ladder/sample-windows.ts';
 import { planScanBursts } from '../ladder/scan-bursts.ts';
 import { startRedisServer } from '../orchestrator/runtime/children.ts';
 import { CHUNK_OVERHEAD_S } from '../pipeline/chunks.ts';
-import { keyframeTimes } from '../workers/measure/keyframes.ts';
+import { packetIndex } from '../workers/measure/keyframes.ts';
 import {
   chunkCostModel,
   chunkRate,
@@ -110,7 +110,10 @@ async function main(): Promise<void> {
       `  NOTE: the ladder stops at ${topRung}p on this footage (low-resolution clips scaled up): a title with 1080p rungs costs more per second`,
     );
   }
-  project(runs, cores, probe, await keyframeTimes(master.file, probe.video.startTimeS));
+  // The packet index the probe job reads: the keyframes the scan starts from, and the video's end (its extent plans the chunks).
+  const packets = await packetIndex(master.file, probe.video.startTimeS, probe.durationS);
+  const video = { ...probe.video, ...(packets.endS === undefined ? {} : { endS: packets.endS }) };
+  project(runs, cores, { ...probe, video }, packets.keyframesS);
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -145,7 +148,8 @@ function project(runs: readonly FleetRun[], cores: number, probe: ProbeResult, k
         : ''),
   );
   for (const r of oneCore) {
-    const m = projectTitle(shape(probe.durationS, probe.video.frameRate), measured, r.workers);
+    // Chunked over the video's extent, as the pipeline plans it (`enqueueEncode`), not the container's duration.
+    const m = projectTitle(shape(videoExtentS(probe), probe.video.frameRate), measured, r.workers);
     console.log(
       `    check, the measured title on ${r.workers} worker(s): model ${f1(m.totalS)} s, ${m.chunks} chunk(s);` +
         ` measured ${f1(r.wallS - r.uploadS)} s from upload to ready, ${r.chunks.length} chunk(s)`,
