@@ -1,17 +1,13 @@
 import {
   formatFrameRate,
   measureTrack,
+  targetDuration,
   type AudioTrack,
   type MeasuredRate,
   type Presentation,
   type SubtitleTrack,
   type Track,
 } from './model.ts';
-
-/** `EXT-X-TARGETDURATION`: every EXTINF, rounded to the nearest integer, must not exceed it (RFC 8216 4.3.3.1). */
-export function targetDuration(track: Pick<Track, 'segments'>): number {
-  return Math.max(1, ...track.segments.map((s) => Math.round(s.durationS)));
-}
 
 const header = (track: Pick<Track, 'segments'>): string[] => [
   '#EXTM3U',

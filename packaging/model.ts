@@ -102,22 +102,43 @@ export function presentationOf(raw: unknown): Presentation {
 export interface MeasuredRate {
   /** Bits over all segments divided by their total duration, in bit/s. */
   readonly averageBps: number;
-  /** Highest single-segment bit rate, in bit/s (Apple's definition of peak for BANDWIDTH). */
+  /** The peak segment bit rate ({@link peakSegmentBps}), in bit/s: what BANDWIDTH must cover. */
   readonly peakBps: number;
 }
 
+/** `EXT-X-TARGETDURATION`: every EXTINF, rounded to the nearest integer, must not exceed it (RFC 8216 4.3.3.1). */
+export function targetDuration(track: Pick<TrackBase, 'segments'>): number {
+  return Math.max(1, ...track.segments.map((s) => Math.round(s.durationS)));
+}
+
 export function measureTrack(track: Pick<TrackBase, 'segments'>): MeasuredRate {
-  let bits = 0;
-  let seconds = 0;
+  const bits = track.segments.reduce((sum, s) => sum + s.bytes * 8, 0);
+  const seconds = track.segments.reduce((sum, s) => sum + s.durationS, 0);
+  return { averageBps: seconds > 0 ? Math.round(bits / seconds) : 0, peakBps: Math.ceil(peakSegmentBps(track)) };
+}
+
+/**
+ * The peak segment bit rate of RFC 8216 4.1: the highest bit rate of any contiguous run of
+ * segments lasting 0.5 to 1.5 times the target duration (a run's rate is its bits over its
+ * seconds). A single segment's rate overstated it where a segment is short: a chunk that ends
+ * off the segment grid ends with one of a keyframe interval or two, a title with a fraction of
+ * one, and neither is what a player buffers alone. The longest segment always makes a run of
+ * its own (the target duration is it, rounded), so only a track without segments has none: 0.
+ */
+export function peakSegmentBps(track: Pick<TrackBase, 'segments'>): number {
+  const segs = track.segments;
+  const target = targetDuration(track);
   let peak = 0;
-  for (const s of track.segments) {
-    bits += s.bytes * 8;
-    seconds += s.durationS;
-    // A tiny last segment can show an absurd rate from container overhead; Apple measures
-    // peak over whole segments, and players only buffer whole segments, so keep it as is.
-    if (s.durationS > 0) peak = Math.max(peak, (s.bytes * 8) / s.durationS);
+  for (let i = 0; i < segs.length; i++) {
+    let bits = 0;
+    let seconds = 0;
+    for (let j = i; j < segs.length && seconds + (segs[j]?.durationS ?? 0) <= 1.5 * target + 1e-9; j++) {
+      bits += (segs[j]?.bytes ?? 0) * 8;
+      seconds += segs[j]?.durationS ?? 0;
+      if (seconds >= 0.5 * target - 1e-9 && seconds > 0) peak = Math.max(peak, bits / seconds);
+    }
   }
-  return { averageBps: seconds > 0 ? Math.round(bits / seconds) : 0, peakBps: Math.ceil(peak) };
+  return peak;
 }
 
 export function formatFrameRate(r: Rational): string {

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { dashManifest, isoDuration, segmentTimeline } from '../../../packaging/dash.ts';
-import { hlsMediaPlaylist, hlsMultivariantPlaylist, hlsSubtitlePlaylist, targetDuration } from '../../../packaging/hls.ts';
+import { hlsMediaPlaylist, hlsMultivariantPlaylist, hlsSubtitlePlaylist } from '../../../packaging/hls.ts';
 import {
   formatFrameRate,
   measureTrack,
+  peakSegmentBps,
+  targetDuration,
   presentationOf,
   type AudioTrack,
   type SubtitleTrack,
@@ -92,10 +94,23 @@ const attributes = (line: string): Record<string, string> =>
   Object.fromEntries([...line.matchAll(/([A-Z-]+)=("[^"]*"|[^,]*)/g)].map(([, k, v]) => [k!, v!.replace(/^"|"$/g, '')]));
 
 describe('measureTrack and formatFrameRate', () => {
-  it('peak is the highest single-segment rate, rounded up; average is all bits over all seconds', () => {
+  it('peak is the highest rate of a run of 0.5 to 1.5 target durations, rounded up; average is all bits over all seconds', () => {
+    // Target 6 s: every single segment is such a run, no two are.
     expect(measureTrack(v720)).toEqual({ peakBps: 3_200_000, averageBps: 2_760_515 });
     expect(measureTrack(audio)).toEqual({ peakBps: 128_000, averageBps: 128_000 });
     expect(measureTrack({ segments: [] })).toEqual({ peakBps: 0, averageBps: 0 });
+  });
+
+  // RFC 8216 4.1. A short segment alone (a chunk ending off the segment grid, a title's last
+  // fraction of a second) is no such run: it counts with its neighbours.
+  it('a short segment counts in runs with its neighbours, not alone', () => {
+    const seg = (durationS: number, mbps: number): Segment => ({ name: 'x.m4s', durationS, bytes: (durationS * mbps * 1e6) / 8 });
+    // 6 s at 1, 2 s at 3, 6 s at 1 Mbit/s: runs of 3-9 s are 6, 2+6 and 6+2 s; the 2 s alone is not one.
+    expect(peakSegmentBps({ segments: [seg(6, 1), seg(2, 3), seg(6, 1)] })).toBeCloseTo(1.5e6, 3);
+    // A 0.5 s last segment at 10 Mbit/s: 6.5 s with the one before.
+    expect(peakSegmentBps({ segments: [seg(6, 1), seg(6, 1), seg(0.5, 10)] })).toBeCloseTo(((6 + 5) / 6.5) * 1e6, 3);
+    // A 4 s and a 2 s segment at 6 s: the 4 s alone, and both together.
+    expect(peakSegmentBps({ segments: [seg(6, 1), seg(4, 2), seg(2, 5)] })).toBeCloseTo(3e6, 3);
   });
 
   it('prints frame rates with 3 decimals', () => {
