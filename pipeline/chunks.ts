@@ -37,12 +37,13 @@ export const CHUNK_OVERHEAD_S = 0.5;
 
 /**
  * Splits a title into chunks balanced over `slots` parallel encodes. For each chunk count from
- * the fewest (chunks at most `chunkSegments` segments long) to `slots - 1` more:
+ * the fewest (chunks at most `chunkSegments` segments long) to `slots - 1` more, and never
+ * more than the title has segments:
  * - the chunks before the last round (the last `slots` chunks) are near-equal runs of whole
  *   segments, longer ones first;
  * - the last round shares what is left so that the workers, taking chunks in queue order as
- *   they free, end together (water-filling their free times), to the nearest keyframe
- *   interval (`gopS`).
+ *   they free, end together, to the keyframe interval (`gopS`), each chunk but the last at
+ *   least a segment long.
  * The count whose chunks end soonest wins (each chunk costing its length plus
  * {@link CHUNK_OVERHEAD_S}); ties go to fewer chunks. Whole segments alone left a worker idle
  * for up to a segment per round's end: a 79.5 s title on two slots split 24 + 18 s against
@@ -59,29 +60,35 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
   const perSegment = Math.round(input.segmentS / input.gopS);
   if (!(perSegment >= 1 && Math.abs(perSegment * input.gopS - input.segmentS) < 1e-9))
     throw new RangeError(`Expected gopS to divide segmentS (${input.segmentS}), got ${input.gopS}`);
+  const fps = input.frameRate.num / input.frameRate.den;
+  // A boundary is the first frame at or after its mark: ffmpeg's segmenter cuts at the first
+  // keyframe at or after each multiple of the segment length from the chunk's start, so a chunk
+  // starting one frame early (29.997 s at 29.97 fps) would be cut a whole GOP late. The epsilon
+  // absorbs float noise on exact rates (25 fps × 30 s).
+  const boundary = (unit: number): number => Math.max(0, Math.ceil(unit * input.gopS * fps - 1e-6));
+  // Keyframe intervals that hold a frame: a title 8.008 s long at 29.97 fps ends on frame 239,
+  // and a fifth interval from 8 s would start past it.
+  const frames = Math.ceil(input.durationS * fps - 1e-6);
+  let units = Math.max(1, Math.ceil(input.durationS / input.gopS - 1e-6));
+  while (units > 1 && boundary(units - 1) >= frames) units--;
   const shape: PlanShape = {
-    units: Math.max(1, Math.ceil(input.durationS / input.gopS - 1e-6)),
+    units,
     durationUnits: input.durationS / input.gopS,
     perSegment,
     maxUnits: input.chunkSegments * perSegment,
     slots: input.slots,
     overheadUnits: CHUNK_OVERHEAD_S / input.gopS,
   };
-  const fewest = Math.ceil(Math.ceil(shape.units / perSegment) / input.chunkSegments);
+  const segments = Math.ceil(units / perSegment);
+  const fewest = Math.ceil(segments / input.chunkSegments);
   let best: { sizes: number[]; end: number } | undefined;
-  for (let count = fewest; count <= Math.min(shape.units, fewest + input.slots - 1); count++) {
+  // Never more chunks than segments: a short title on a large fleet keeps its segments whole.
+  for (let count = fewest; count <= Math.min(segments, fewest + input.slots - 1); count++) {
     const sizes = chunkUnits(shape, count);
-    if (sizes === undefined) continue;
     const end = inOrderMakespan(unitLengths(sizes, shape.durationUnits), shape);
     if (best === undefined || end < best.end - 1e-9) best = { sizes, end };
   }
   const sizes = best?.sizes ?? [shape.units];
-  const fps = input.frameRate.num / input.frameRate.den;
-  // A boundary is the first frame at or after its mark: ffmpeg's segmenter cuts at the first
-  // keyframe at or after each multiple of the segment length, so a chunk starting one frame
-  // early (29.997 s at 29.97 fps) would be cut a whole GOP late. The epsilon absorbs float
-  // noise on exact rates (25 fps × 30 s).
-  const boundary = (unit: number): number => Math.max(0, Math.ceil(unit * input.gopS * fps - 1e-6));
   let startUnit = 0;
   let firstSegment = 0;
   return sizes.map((size, index) => {
@@ -141,29 +148,29 @@ interface PlanShape {
 }
 
 /**
- * Sizes, in units, of a plan of `count` chunks: whole segments before the last round, the last
- * round sized by {@link fillLastRound}. Whole segments throughout where the last round cannot
- * be shared that way (a worker would get nothing); none when neither can make `count` chunks
- * (more chunks than segments).
+ * Sizes, in units, of a plan of `count` chunks (at most one per segment): whole segments
+ * before the last round, the last round sized by {@link fillLastRound}, or whole segments
+ * throughout where it cannot be shared that way.
  */
-function chunkUnits(shape: PlanShape, count: number): number[] | undefined {
-  const segments = Math.ceil(shape.units / shape.perSegment);
-  const whole = splitSegments(segments, count).map((n) => n * shape.perSegment);
+function chunkUnits(shape: PlanShape, count: number): number[] {
+  const whole = splitSegments(Math.ceil(shape.units / shape.perSegment), count).map((n) => n * shape.perSegment);
   const wholeSizes = [...whole.slice(0, -1), shape.units - sum(whole.slice(0, -1))];
   const tail = Math.min(shape.slots, count);
   const head = wholeSizes.slice(0, count - tail);
   const headUnits = sum(head);
   const sizes = fillLastRound(freeTimes(head, shape).slice(0, tail), shape.durationUnits - headUnits, shape);
-  if (sizes === undefined) return count <= segments ? wholeSizes : undefined;
-  return [...head, ...sizes, shape.units - headUnits - sum(sizes)];
+  return sizes === undefined ? wholeSizes : [...head, ...sizes, shape.units - headUnits - sum(sizes)];
 }
 
 /**
  * Whole-unit sizes of the last round's chunks but its last (which takes what is left, to the
  * title's end), for workers free at `free` (earliest first) sharing `left` units: the lowest
- * level every worker can end by, each chunk in turn as long as fits under it on the earliest
- * free worker, found by bisection (the rest shrinks as the level rises). For the queue's
- * order this ends soonest: a chunk shorter than fits only leaves more to the last.
+ * level every worker can end by, chunk `i` as long as fits under it on the `i`-th earliest
+ * free worker, found by bisection (the rest shrinks as the level rises). Each chunk but the
+ * last is at least a segment, so a chunk ends with at most one short segment and never is
+ * one; the last holds at least a keyframe interval, so no job encodes a few frames. None when
+ * no level allows that. Which worker takes which chunk is an assumption here; the plan's end
+ * is then found by running the queue (`inOrderMakespan`).
  */
 function fillLastRound(free: readonly number[], left: number, shape: PlanShape): number[] | undefined {
   const o = shape.overheadUnits;
@@ -183,17 +190,31 @@ function fillLastRound(free: readonly number[], left: number, shape: PlanShape):
     else lo = mid;
   }
   const sizes = sizesAt(hi);
-  return sizes.every((s) => s >= 1) && left - sum(sizes) > 0 ? sizes : undefined;
+  return sizes.every((s) => s >= shape.perSegment) && left - sum(sizes) >= 1 - 1e-9 ? sizes : undefined;
 }
 
 /** Each worker's free time, earliest first, after the `slots` workers take `sizes` in order as they free. */
 function freeTimes(sizes: readonly number[], shape: PlanShape): number[] {
-  const free = new Array<number>(shape.slots).fill(0);
-  for (const s of sizes) {
+  return queueFreeTimes(
+    sizes.map((s) => s + shape.overheadUnits),
+    shape.slots,
+  );
+}
+
+/** Each of `workers` workers' free time, earliest first, after they take `jobs` (durations) in queue order as they free. */
+function queueFreeTimes(jobs: readonly number[], workers: number): number[] {
+  const free = new Array<number>(workers).fill(0);
+  for (const job of jobs) {
     const i = free.indexOf(Math.min(...free));
-    free[i] = (free[i] ?? 0) + s + shape.overheadUnits;
+    free[i] = (free[i] ?? 0) + job;
   }
   return free.sort((a, b) => a - b);
+}
+
+/** When the last job ends with `workers` workers each taking the next job in queue order as it frees (how a title's chunks run). */
+export function queueMakespanS(jobsS: readonly number[], workers: number): number {
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`Expected workers >= 1, got ${workers}`);
+  return Math.max(...queueFreeTimes(jobsS, workers));
 }
 
 /** Lengths in units: whole units, the title's end inside the last chunk's last one. */

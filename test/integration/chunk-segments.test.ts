@@ -11,8 +11,44 @@ import type { TitleViewT } from '../../orchestrator/schemas.ts';
 /** 29.97 fps: no chunk starts on a whole second, and each segment lasts 6.006 s. */
 const FRAME_S = 1001 / 30000;
 const VIDEO_S = 23.9;
-/** Chunks 0-6, 6-12, 12-14 and 14-16.6 s: the last round is shared to the keyframe, so chunk 2 ends off the segment grid. */
+/** On two slots of chunks up to 12 s, chunks 0-8 and 8-16 s: each ends off the segment grid, with a 2 s segment. */
 const SHORT_S = 16;
+
+/** A 29.97 fps master of `videoS` of picture whose sound runs on 0.6 s past it. */
+async function makeMaster(dir: string, videoS: number): Promise<string> {
+  const file = path.join(dir, `master-${videoS}.mp4`);
+  await runFfmpeg([
+    ...['-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=30000/1001:duration=${videoS}`],
+    ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${videoS + 0.6}`],
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file],
+  ]);
+  return file;
+}
+
+/** Every rung of `t`: one unbroken timeline of `frameCount` frames, each segment led by a keyframe at its playlist time. */
+async function checkRungs(stack: TestStack, dir: string, t: TitleViewT, frameCount: number, names: readonly string[]): Promise<number[]> {
+  expect(t.state, JSON.stringify(t.error)).toBe('ready');
+  const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}/master.m3u8` });
+  const variants = parseMultivariant(res.body).variants;
+  expect(variants.length).toBeGreaterThan(1);
+  let durations: number[] = [];
+  for (const v of variants) {
+    const track = await downloadTrack(stack.api.app, t.id, v.uri, path.join(dir, `${t.id}-${v.uri.replace('/', '-')}`));
+    expect(track.segments.map((s) => s.name)).toEqual(names);
+    const all = await frames(track.joinedFile);
+    expect(all).toHaveLength(frameCount);
+    for (const [k, f] of all.entries()) expect(Math.abs(f.ptsS - k * FRAME_S), `${v.uri} frame ${k}`).toBeLessThan(1e-4);
+    let startS = 0;
+    for (const s of track.segments) {
+      const first = (await frames(s.file))[0];
+      expect(first?.key, `${v.uri} ${s.name}`).toBe(true);
+      expect(Math.abs((first?.ptsS ?? NaN) - startS), `${v.uri} ${s.name}`).toBeLessThan(1e-3);
+      startS += s.durationS;
+    }
+    durations = track.segments.map((s) => s.durationS);
+  }
+  return durations;
+}
 
 /**
  * Each chunk cuts its own segments, at the title's names and times: read back by ffprobe, every
@@ -25,31 +61,15 @@ describe('segments cut by the chunks that encoded them', () => {
   let dir: string;
   let title: TitleViewT;
   let masterFrames: number;
-  let short: TitleViewT;
-  let shortFrames: number;
 
   beforeAll(async () => {
     // One 6 s segment per chunk on x264's B-frames: four chunks of 29.97 fps video, the sound
-    // running on 0.6 s past the picture into a fifth chunk, which holds no frame. And a 16 s
-    // master whose last round of chunks is shared to the keyframe (SHORT_S).
+    // running on 0.6 s past the picture into a fifth chunk, which holds no frame.
     stack = await startTestStack({ storage: 'local', workers: 2, settings: { preset: 'veryfast', chunkSegments: 1 } });
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-chunk-segments-'));
-    const master = path.join(dir, 'master.mp4');
-    const shortMaster = path.join(dir, 'short.mp4');
-    for (const [file, videoS] of [
-      [master, VIDEO_S],
-      [shortMaster, SHORT_S],
-    ] as const) {
-      await runFfmpeg([
-        ...['-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=30000/1001:duration=${videoS}`],
-        ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${videoS + 0.6}`],
-        ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file],
-      ]);
-    }
+    const master = await makeMaster(dir, VIDEO_S);
     masterFrames = await countFrames(master);
-    shortFrames = await countFrames(shortMaster);
     title = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
-    short = await waitForFinal(stack.api.app, await ingest(stack.api.app, shortMaster));
   }, 300_000);
 
   afterAll(async () => {
@@ -57,39 +77,43 @@ describe('segments cut by the chunks that encoded them', () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  /** Every rung of `t`: one unbroken timeline of `frameCount` frames, each segment led by a keyframe at its playlist time. */
-  async function checkRungs(t: TitleViewT, frameCount: number, names: readonly string[]): Promise<number[]> {
-    expect(t.state, JSON.stringify(t.error)).toBe('ready');
-    const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}/master.m3u8` });
-    const variants = parseMultivariant(res.body).variants;
-    expect(variants.length).toBeGreaterThan(1);
-    let durations: number[] = [];
-    for (const v of variants) {
-      const track = await downloadTrack(stack.api.app, t.id, v.uri, path.join(dir, `${t.id}-${v.uri.replace('/', '-')}`));
-      expect(track.segments.map((s) => s.name)).toEqual(names);
-      const all = await frames(track.joinedFile);
-      expect(all).toHaveLength(frameCount);
-      for (const [k, f] of all.entries()) expect(Math.abs(f.ptsS - k * FRAME_S), `${v.uri} frame ${k}`).toBeLessThan(1e-4);
-      let startS = 0;
-      for (const s of track.segments) {
-        const first = (await frames(s.file))[0];
-        expect(first?.key, `${v.uri} ${s.name}`).toBe(true);
-        expect(Math.abs((first?.ptsS ?? NaN) - startS), `${v.uri} ${s.name}`).toBeLessThan(1e-3);
-        startS += s.durationS;
-      }
-      durations = track.segments.map((s) => s.durationS);
-    }
-    return durations;
-  }
-
   it('publishes every frame of every rung on one timeline, each segment led by a keyframe at its playlist time', async () => {
-    await checkRungs(title, masterFrames, ['seg_00000.m4s', 'seg_00001.m4s', 'seg_00002.m4s', 'seg_00003.m4s']);
+    await checkRungs(stack, dir, title, masterFrames, ['seg_00000.m4s', 'seg_00001.m4s', 'seg_00002.m4s', 'seg_00003.m4s']);
   }, 120_000);
+});
+
+/**
+ * The last round of a title's chunks is shared to the keyframe interval, so a chunk may end off
+ * the segment grid: it ends with a shorter segment, and the next chunk starts the next one.
+ */
+describe('a chunk that ends off the segment grid', () => {
+  let stack: TestStack;
+  let dir: string;
+  let short: TitleViewT;
+  let shortFrames: number;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 2, settings: { preset: 'veryfast', chunkSegments: 2 } });
+    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-chunk-off-grid-'));
+    const master = await makeMaster(dir, SHORT_S);
+    shortFrames = await countFrames(master);
+    short = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
 
   it('a chunk that ends off the segment grid ends with a shorter segment, and the next chunk starts the next one', async () => {
-    const durations = await checkRungs(short, shortFrames, ['seg_00000.m4s', 'seg_00001.m4s', 'seg_00002.m4s', 'seg_00003.m4s']);
-    // 6.006, 6.006, 2.002 (chunk 2, 12.01-14.01 s) and the rest of the 16 s picture.
-    expect(durations.map((d) => Math.round(d))).toEqual([6, 6, 2, 2]);
+    const durations = await checkRungs(stack, dir, short, shortFrames, [
+      'seg_00000.m4s',
+      'seg_00001.m4s',
+      'seg_00002.m4s',
+      'seg_00003.m4s',
+    ]);
+    // 6.006 and 2.002 s (chunk 0, 0-8.008 s), then 6.006 s and the rest of the 16 s picture.
+    expect(durations.map((d) => Math.round(d))).toEqual([6, 2, 6, 2]);
     // DASH says the same: the video's SegmentTimeline, expanded, in seconds.
     const mpd = (await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${short.id}/manifest.mpd` })).body;
     const template = /<SegmentTemplate timescale="(\d+)"[^>]*>\s*<SegmentTimeline>(.*?)<\/SegmentTimeline>/s.exec(mpd);

@@ -60,6 +60,9 @@ function checked(p: ChunkPlanInput): Chunk[] {
     for (let f = c.startFrame; f < (c.endFrame ?? seen.length); f++) seen[f]! += 1;
   });
   expect(seen.every((n) => n === 1)).toBe(true);
+  // Every chunk holds a frame, and there are never more chunks than segments.
+  for (const c of chunks) expect((c.endFrame ?? seen.length) - c.startFrame, `chunk ${c.index}`).toBeGreaterThan(0);
+  expect(chunks.length).toBeLessThanOrEqual(Math.ceil(units / perSegment));
   const sizes = starts.map((s, i) => (starts[i + 1] ?? units) - s);
   // None over chunkSegments; the chunks before the last round are near-equal whole segments,
   // longest first (the last round is sized by when the workers free).
@@ -69,6 +72,8 @@ function checked(p: ChunkPlanInput): Chunk[] {
   expect(head.every((n) => n % perSegment === 0)).toBe(true);
   if (head.length > 0) expect(Math.max(...head) - Math.min(...head)).toBeLessThanOrEqual(perSegment);
   expect([...head].sort((a, b) => b - a)).toEqual(head);
+  // The last round's chunks but the last are a segment or more: a chunk never is a short segment.
+  expect(sizes.slice(chunks.length - tail, -1).every((n) => n >= perSegment)).toBe(true);
   // At most slots - 1 chunks end off the segment grid: each adds one short segment.
   expect(starts.filter((s) => s % perSegment !== 0).length).toBeLessThanOrEqual(p.slots - 1);
   return chunks;
@@ -114,8 +119,18 @@ describe('planChunks', () => {
     expect(makespanS(lengths, 2)).toBeLessThan(makespanS(wholeSegmentLengthsS(p, 4), 2) - 1);
   });
 
+  it('a title ending just past a keyframe mark gets no chunk without frames (8.008 s at 29.97 fps, 3 slots)', () => {
+    const p = plan(8.008, 30000, 1001, 6, 5, 3);
+    expect(totalFrames(p)).toBe(240);
+    expect(checked(p).at(-1)!.startFrame).toBeLessThan(240);
+  });
+
+  it('a short title on a large fleet keeps whole segments: 30 s on 16 slots is five 6 s chunks', () => {
+    expect(checked(plan(30, 30, 1, 6, 5, 16)).map((c) => c.startFrame)).toEqual([0, 180, 360, 540, 720]);
+  });
+
   it('never ends later than the plan of whole segments with as many chunks, over many titles and fleets', () => {
-    for (const slots of [1, 2, 3, 4, 8]) {
+    for (const slots of [1, 2, 3, 4, 8, 16]) {
       for (let durationS = 1; durationS <= 400; durationS += 3.7) {
         const p = plan(durationS, 30000, 1001, 6, 5, slots);
         const chunks = checked(p);
