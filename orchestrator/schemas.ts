@@ -70,7 +70,9 @@ const Rendition = Type.Object({
   codecs: Type.String(),
   targetBitrateKbps: Type.Optional(Type.Number()),
   averageBitrateKbps: Type.Number({ description: 'Measured over all segments' }),
-  peakBitrateKbps: Type.Number({ description: 'Highest single-segment rate' }),
+  peakBitrateKbps: Type.Number({
+    description: 'Peak segment bit rate (RFC 8216 4.1): the highest rate over runs of 0.5-1.5 target durations',
+  }),
   segmentCount: Type.Integer(),
   measuredPsnrDb: Type.Optional(Type.Number({ description: 'PSNR-Y of the packaged rung against the master (sampled windows)' })),
   measuredSsim: Type.Optional(Type.Number()),

@@ -122,8 +122,8 @@ export function measureTrack(track: Pick<TrackBase, 'segments'>): MeasuredRate {
  * segments lasting 0.5 to 1.5 times the target duration (a run's rate is its bits over its
  * seconds). A single segment's rate overstated it where a segment is short: a chunk that ends
  * off the segment grid ends with one of a keyframe interval or two, a title with a fraction of
- * one, and neither is what a player buffers alone. The longest segment always makes a run of
- * its own (the target duration is it, rounded), so only a track without segments has none: 0.
+ * one, and neither is what a player buffers alone. A track shorter than half the target
+ * duration (one of 0.4 s, whose target is 1) makes no such run: its whole rate is its peak.
  */
 export function peakSegmentBps(track: Pick<TrackBase, 'segments'>): number {
   const segs = track.segments;
@@ -138,7 +138,9 @@ export function peakSegmentBps(track: Pick<TrackBase, 'segments'>): number {
       if (seconds >= 0.5 * target - 1e-9 && seconds > 0) peak = Math.max(peak, bits / seconds);
     }
   }
-  return peak;
+  if (peak > 0) return peak;
+  const seconds = segs.reduce((sum, s) => sum + s.durationS, 0);
+  return seconds > 0 ? segs.reduce((sum, s) => sum + s.bytes * 8, 0) / seconds : 0;
 }
 
 export function formatFrameRate(r: Rational): string {

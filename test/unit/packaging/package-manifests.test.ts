@@ -109,6 +109,8 @@ describe('measureTrack and formatFrameRate', () => {
     expect(peakSegmentBps({ segments: [seg(6, 1), seg(2, 3), seg(6, 1)] })).toBeCloseTo(1.5e6, 3);
     // A 0.5 s last segment at 10 Mbit/s: 6.5 s with the one before.
     expect(peakSegmentBps({ segments: [seg(6, 1), seg(6, 1), seg(0.5, 10)] })).toBeCloseTo(((6 + 5) / 6.5) * 1e6, 3);
+    // A 0.4 s title (target 1 s) makes no run of 0.5-1.5 s: its whole rate.
+    expect(peakSegmentBps({ segments: [seg(0.4, 2)] })).toBeCloseTo(2e6, 3);
     // A 4 s and a 2 s segment at 6 s: the 4 s alone, and both together.
     expect(peakSegmentBps({ segments: [seg(6, 1), seg(4, 2), seg(2, 5)] })).toBeCloseTo(3e6, 3);
   });
