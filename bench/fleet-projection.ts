@@ -1,12 +1,13 @@
 /**
  * What a fleet of one-core workers would take to make a title ready, from measured job costs:
  * the steps in the pipeline's order (probe, the sample jobs, build-ladder, the chunk encodes,
- * package), the jobs of each step run longest first on the fleet, and the audio, which the
- * probe queues, on a worker of its own from the probe's end. Pure: `bench:fleet` measures the
+ * package), the sample jobs run longest first on the fleet, the chunks in their queue order
+ * (as the planner sized them), and the audio, which the probe queues, on a worker of its own
+ * from the probe's end. Pure: `bench:fleet` measures the
  * costs, this computes the critical path of a title it did not run.
  */
 import type { Rational } from '../ffmpeg/probe.ts';
-import { lptMakespanS, planChunks } from '../pipeline/chunks.ts';
+import { lptMakespanS, planChunks, queueMakespanS } from '../pipeline/chunks.ts';
 
 /** What the chunk plan of a title depends on. */
 export interface TitleShape {
@@ -41,7 +42,7 @@ export interface Projection {
   readonly longestChunkMediaS: number;
   /** The sample jobs, longest first on the fleet (less the worker the audio holds). */
   readonly analysisS: number;
-  /** Every chunk, and what is left of the audio after the analysis, longest first on the fleet. */
+  /** What is left of the audio after the analysis, then every chunk, in queue order on the fleet. */
   readonly encodeS: number;
   /** Ready after the upload: probe + analysis + build-ladder + encode + package + between jobs. */
   readonly totalS: number;
@@ -63,7 +64,7 @@ export function projectTitle(shape: TitleShape, costs: JobCosts, workers: number
   const analysisWorkers = beside ? workers - 1 : workers;
   const analysisS = costs.samples === 0 ? 0 : lptMakespanS(new Array<number>(costs.samples).fill(costs.sampleS), analysisWorkers);
   const audioLeftS = beside ? Math.max(0, costs.audioS - analysisS - costs.buildLadderS) : costs.audioS;
-  const encodeS = lptMakespanS([...chunkJobs, ...(audioLeftS > 0 ? [audioLeftS] : [])], workers);
+  const encodeS = queueMakespanS([...(audioLeftS > 0 ? [audioLeftS] : []), ...chunkJobs], workers);
   return {
     workers,
     chunks: lengths.length,

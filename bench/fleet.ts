@@ -181,7 +181,7 @@ function project(runs: readonly FleetRun[], cores: number, probe: ProbeResult, k
       `\n    probe ${f1(costs.probeS)} s (its cpu x ${f1(to.scannedS / measured.scannedS)}: scan of ${f1(to.scannedS)} s),` +
       ` ${to.samples} sample jobs of ${f1(costs.sampleS)} s (a window's sizes not split over workers),` +
       ` build-ladder ${f1(costs.buildLadderS)} s, audio ${f1(costs.audioS)} s and package ${f1(costs.packageS)} s` +
-      ` (their cpu x ${byDuration}, the rest as measured); chunks by the model above, longest first` +
+      ` (their cpu x ${byDuration}, the rest as measured); chunks by the model above, in queue order` +
       `\n    cores of their own: chunks at the worst one-core fleet's chunk CPU rate (${cpuRate.toFixed(2)} s/s) instead of its wall rate,` +
       ` other steps as above (this machine is shared: wall time includes waiting for a core)` +
       `\n    worst case: chunks at the slowest fleet's rate (N=${slowest.workers}${slowest.workers > cores ? ', two workers per core' : ''},` +

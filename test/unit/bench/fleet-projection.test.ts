@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chunkCostModel, chunkLengthsS, fitLine, projectTitle, scaledCosts, type JobCosts } from '../../../bench/fleet-projection.ts';
-import { lptMakespanS } from '../../../pipeline/chunks.ts';
+import { lptMakespanS, queueMakespanS } from '../../../pipeline/chunks.ts';
 
 const SHAPE = { durationS: 120, frameRate: { num: 30, den: 1 }, segmentS: 6, gopS: 2, chunkSegments: 5 };
 const COSTS: JobCosts = {
@@ -20,6 +20,12 @@ describe('fleet projection', () => {
     expect(lptMakespanS([1, 1, 2], 2)).toBe(2);
     expect(lptMakespanS([3, 3, 2, 2, 2], 2)).toBe(7);
     expect(lptMakespanS([5], 100)).toBe(5);
+  });
+
+  it('runs a queue in its order: 1, 1, 2 on two workers end at 3, as the chunks of a title run', () => {
+    expect(queueMakespanS([1, 1, 2], 2)).toBe(3);
+    expect(queueMakespanS([2, 1, 1], 2)).toBe(2);
+    expect(() => queueMakespanS([1], 0)).toThrow(RangeError);
   });
 
   it('matches a hand computation of a 120 s title on 1, 2 and 4 workers', () => {
