@@ -137,8 +137,14 @@ export interface PackageJobData {
   readonly chunkCount: number;
   readonly rungs: readonly Rung[];
   readonly durationS: number;
-  /** Seconds of video the chunks were planned over (`videoExtentS`): the chunk plan is made again from it. */
+  /** Seconds of video the chunks were planned over (`videoExtentS`). */
   readonly videoExtentS: number;
+  /**
+   * The chunks the encode was planned as: packaging joins exactly these, whatever the planner
+   * of the worker that packages (a deploy between enqueue and package). Jobs queued before it
+   * was carried have none, and their chunks are planned again from `videoExtentS`.
+   */
+  readonly chunks?: readonly Chunk[];
   /** The audio streams encoded (each an `encode-audio` child), in the order players list them. */
   readonly audio: readonly AudioTrackPlan[];
   /** The master's subtitle streams converted (by an `extract-subtitles` child); empty when it has none. */

@@ -70,6 +70,7 @@ export async function enqueueEncode(
     rungs: ladder,
     durationS: probe.durationS,
     videoExtentS: extentS,
+    chunks,
     audio: audioPlan.tracks,
     subtitles: subtitlePlan.tracks,
     ...(title?.priority === undefined ? {} : { priority: title.priority }),

@@ -5,9 +5,12 @@ import { chunkRedoJob } from '../../pipeline/graph.ts';
 import type { EncodeChunkJobData, PackageJobData } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
-/** The title's chunks, planned again from the same pure inputs as at enqueue time: they cover the same frames and segments. */
-export function titleChunks(d: PackageJobData): Chunk[] {
-  const chunks = titleChunkPlan(d.videoExtentS, d.timeline.frameRate, d.settings);
+/**
+ * The title's chunks: those the encode was planned as (`d.chunks`), or, for a job queued
+ * before they were carried, planned again from the same pure inputs as at enqueue time.
+ */
+export function titleChunks(d: PackageJobData): readonly Chunk[] {
+  const chunks = d.chunks ?? titleChunkPlan(d.videoExtentS, d.timeline.frameRate, d.settings);
   if (chunks.length !== d.chunkCount) throw new Error(`re-planned ${chunks.length} chunks where the title has ${d.chunkCount}`);
   return chunks;
 }
