@@ -31,7 +31,8 @@ export interface ChunkPlanInput {
 /**
  * What one more chunk costs, in seconds of media encoded: a process start, the decoder's seek
  * back to the keyframe before the chunk, and x264's lookahead filling again. A model
- * parameter: it only breaks ties between plans whose chunks would finish together anyway.
+ * parameter of a plan's end: it weighs one more chunk against the balance it buys, and where
+ * the last round's workers are free (bench:fleet measures the real figure beside it).
  */
 export const CHUNK_OVERHEAD_S = 0.5;
 
