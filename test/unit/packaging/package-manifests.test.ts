@@ -4,8 +4,6 @@ import { hlsMediaPlaylist, hlsMultivariantPlaylist, hlsSubtitlePlaylist } from '
 import {
   formatFrameRate,
   measureTrack,
-  peakSegmentBps,
-  targetDuration,
   presentationOf,
   type AudioTrack,
   type SubtitleTrack,
@@ -99,20 +97,6 @@ describe('measureTrack and formatFrameRate', () => {
     expect(measureTrack(v720)).toEqual({ peakBps: 3_200_000, averageBps: 2_760_515 });
     expect(measureTrack(audio)).toEqual({ peakBps: 128_000, averageBps: 128_000 });
     expect(measureTrack({ segments: [] })).toEqual({ peakBps: 0, averageBps: 0 });
-  });
-
-  // RFC 8216 4.1. A short segment alone (a chunk ending off the segment grid, a title's last
-  // fraction of a second) is no such run: it counts with its neighbours.
-  it('a short segment counts in runs with its neighbours, not alone', () => {
-    const seg = (durationS: number, mbps: number): Segment => ({ name: 'x.m4s', durationS, bytes: (durationS * mbps * 1e6) / 8 });
-    // 6 s at 1, 2 s at 3, 6 s at 1 Mbit/s: runs of 3-9 s are 6, 2+6 and 6+2 s; the 2 s alone is not one.
-    expect(peakSegmentBps({ segments: [seg(6, 1), seg(2, 3), seg(6, 1)] })).toBeCloseTo(1.5e6, 3);
-    // A 0.5 s last segment at 10 Mbit/s: 6.5 s with the one before.
-    expect(peakSegmentBps({ segments: [seg(6, 1), seg(6, 1), seg(0.5, 10)] })).toBeCloseTo(((6 + 5) / 6.5) * 1e6, 3);
-    // A 0.4 s title (target 1 s) makes no run of 0.5-1.5 s: its whole rate.
-    expect(peakSegmentBps({ segments: [seg(0.4, 2)] })).toBeCloseTo(2e6, 3);
-    // A 4 s and a 2 s segment at 6 s: the 4 s alone, and both together.
-    expect(peakSegmentBps({ segments: [seg(6, 1), seg(4, 2), seg(2, 5)] })).toBeCloseTo(3e6, 3);
   });
 
   it('prints frame rates with 3 decimals', () => {
@@ -308,13 +292,6 @@ describe('HLS media playlist', () => {
         '',
       ].join('\n'),
     );
-  });
-
-  it('TARGETDURATION is the largest EXTINF rounded to the nearest integer (RFC 8216 4.3.3.1)', () => {
-    const seg = (durationS: number): Segment => ({ name: 'x.m4s', durationS, bytes: 1 });
-    expect(targetDuration({ segments: [seg(6.006), seg(6.006), seg(2)] })).toBe(6);
-    expect(targetDuration({ segments: [seg(6), seg(6.5), seg(1)] })).toBe(7);
-    expect(targetDuration({ segments: [seg(0.4)] })).toBe(1);
   });
 });
 
