@@ -107,7 +107,8 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
 
 /**
  * A title's chunks, over its video's extent (`videoExtentS`) with the encode's settings: the
- * encode plans them, and `package` plans them again from the same figures to find their records.
+ * encode plans them and hands them to `package` in its job's data (a package job queued before
+ * that plans them again from the same figures).
  */
 export function titleChunkPlan(
   videoExtentS: number,
