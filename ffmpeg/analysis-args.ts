@@ -283,6 +283,15 @@ export function losslessCodecArgs(picture: FrameSize): string[] {
 }
 
 /**
+ * A comparison's decoders and filter graph run on one thread each. The fleet already runs a
+ * job per core, and a window of a few seconds is too short for threads to pay: frame threads
+ * each hold a frame in flight and slice threads split frames the graph then waits on. Near-static's
+ * two sample comparisons (bench:ladder) took 0.75 and 1.1 s of CPU with ffmpeg's default
+ * threads, 0.67 and 0.79 s with one; vtest's were the same either way, within noise.
+ */
+const ONE_THREAD = ['-threads', '1'] as const;
+
+/**
  * PSNR and SSIM of every distorted input against one decode of the reference, in one
  * process: the reference window is decoded once, not once per encode. Results go to per-pair
  * stats files so each figure is tied to its input without parsing log prefixes.
@@ -317,11 +326,17 @@ export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
     ];
   });
   const inputs = [
-    ...cmd.distorted.flatMap((d) => [...(d.window === undefined ? [] : ['-copyts', ...distortedSeek(d.window)]), '-i', d.input]),
+    ...cmd.distorted.flatMap((d) => [
+      ...ONE_THREAD,
+      ...(d.window === undefined ? [] : ['-copyts', ...distortedSeek(d.window)]),
+      '-i',
+      d.input,
+    ]),
+    ...ONE_THREAD,
     ...sourceInputArgs(cmd.reference.input, cmd.reference.timeline, cmd.reference.frames),
   ];
   const sinks = cmd.distorted.flatMap((_, i) => ['-map', `[o${i}a]`, '-f', 'null', '-', '-map', `[o${i}b]`, '-f', 'null', '-']);
-  return [...inputs, '-filter_complex', [ref, ...pairs].join(';'), ...sinks];
+  return ['-filter_complex_threads', '1', ...inputs, '-filter_complex', [ref, ...pairs].join(';'), ...sinks];
 }
 
 /** Frame k of a distorted file with a window sits at `firstPtsS + k / fps`; cut half a frame early, as the reference is. */

@@ -279,6 +279,18 @@ describe('buildMeasureQualityArgs', () => {
     expect(graph).not.toContain(`[r${2 * n}]`);
   });
 
+  it('decodes every input and runs the graph on one thread', () => {
+    const args = buildMeasureQualityArgs(measure());
+    expect(args.slice(0, 2)).toEqual(['-filter_complex_threads', '1']);
+    const inputs = args.flatMap((a, i) => (a === '-i' ? [i] : []));
+    expect(inputs).toHaveLength(measure().distorted.length + 1);
+    for (const at of inputs) {
+      const own = args.slice(0, at).lastIndexOf('-threads');
+      expect(args[own + 1]).toBe('1');
+      expect(args.slice(own, at)).not.toContain('-i');
+    }
+  });
+
   it('pairs frames by index: each side numbered in a time base of one frame, never by its timestamps', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure()));
     expect(graph).toContain(
@@ -302,7 +314,7 @@ describe('buildMeasureQualityArgs', () => {
       window: { firstPtsS: 0.08, frameRate: { num: 25, den: 1 }, frames: { startFrame: 350, endFrame: 450 } },
     };
     const args = buildMeasureQualityArgs(measure({ distorted: [rung], statsFiles: [{ psnr: '/w/p', ssim: '/w/s', frames: '/w/f' }] }));
-    expect(args.slice(0, 5)).toEqual(['-copyts', '-ss', '11.000000', '-i', '/w/r0.mp4']);
+    expect(args.slice(4, 9)).toEqual(['-copyts', '-ss', '11.000000', '-i', '/w/r0.mp4']);
     expect(filterOf(args)).toContain('[0:v:0]trim=start=14.060000:end=18.060000,metadata=');
   });
 
