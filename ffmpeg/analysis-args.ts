@@ -83,9 +83,8 @@ export interface SampleEncodeCommand {
    * The window exactly as the encoder saw it (after crop, before scaling), written losslessly
    * to `file`: measured through the same path as the samples it must be identical to the
    * reference, which proves the two sides are the same frames (the alignment self-check).
-   * `picture` is its size (the active picture), which picks the lossless codec.
    */
-  readonly losslessOutput?: { readonly file: string; readonly picture: FrameSize };
+  readonly losslessOutput?: { readonly file: string };
 }
 
 /** An encode under test: a whole file (a sample), or frames of a longer one (a published rung). */
@@ -250,17 +249,7 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
   const selfCheck =
     cmd.losslessOutput === undefined
       ? []
-      : [
-          '-map',
-          '[ll]',
-          ...losslessCodecArgs(cmd.losslessOutput.picture),
-          '-fps_mode',
-          'passthrough',
-          '-an',
-          '-f',
-          'matroska',
-          cmd.losslessOutput.file,
-        ];
+      : ['-map', '[ll]', ...LOSSLESS_COPY_CODEC, '-fps_mode', 'passthrough', '-an', '-f', 'matroska', cmd.losslessOutput.file];
   return [
     ...sourceInputArgs(cmd.input, cmd.timeline, cmd.frames),
     '-filter_complex',
@@ -271,16 +260,15 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
 }
 
 /**
- * The cheapest lossless codec for the self-check's copy of the window, which is written and
- * decoded once per sample. FFV1's range coder cost more than the x264 encodes beside it on a
- * short title; FFV1's sibling FFVHuff (Huffman, left prediction) codes and decodes a 720x528
- * window about 3x and 2.5x as fast. It needs an even width in 4:2:0 (any height: a 720x405
- * MPEG-2 master is common), so an odd width falls back to FFV1, lossless at any size, in
- * slices and without their CRCs, which a scratch file does not need.
+ * The self-check's copy of the window is stored uncoded: it is written once and decoded once,
+ * and any lossless codec spends CPU on both ends to save scratch space for a few seconds.
+ * FFVHuff, the cheapest tried before, cost near-static's sample job 0.12 s to code and 0.23 s
+ * to decode its 2 s of 720p (bench:ladder, replayed); raw frames cost about a tenth of that.
+ * The price is bytes: 1.5 per pixel per frame, about 2.4x FFVHuff's (69 MB for 2 s of 720p25,
+ * 190 MB of 1080p30), on the sample's scratch and only until the comparison ends. Matroska
+ * holds raw 4:2:0 at any size, odd widths included, which FFVHuff could not code.
  */
-export function losslessCodecArgs(picture: FrameSize): string[] {
-  return picture.width % 2 === 0 ? ['-c:v', 'ffvhuff'] : ['-c:v', 'ffv1', '-level', '3', '-slices', '4', '-slicecrc', '0'];
-}
+export const LOSSLESS_COPY_CODEC = ['-c:v', 'rawvideo'] as const;
 
 /**
  * A comparison's decoders and filter graph run on one thread each. The fleet already runs a

@@ -161,7 +161,7 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
   return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
     const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
     const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));
-    const losslessOutput = d.selfCheck === false ? undefined : { file: path.join(dir, 'self-check.mkv'), picture: d.sourceSize };
+    const losslessOutput = d.selfCheck === false ? undefined : { file: path.join(dir, 'self-check.mkv') };
     const t0 = Date.now();
     await runFfmpeg(
       buildSampleEncodeArgs({

@@ -4,7 +4,6 @@ import {
   buildCropDetectArgs,
   buildMeasureQualityArgs,
   buildSampleEncodeArgs,
-  losslessCodecArgs,
   buildScanArgs,
   type CropDetectCommand,
   type MeasureQualityCommand,
@@ -215,14 +214,14 @@ describe('buildSampleEncodeArgs', () => {
   });
 
   it('writes the window losslessly beside the samples, for the alignment self-check', () => {
-    const args = buildSampleEncodeArgs(sample({ losslessOutput: { file: '/w/self.mkv', picture: { width: 1280, height: 720 } } }));
+    const args = buildSampleEncodeArgs(sample({ losslessOutput: { file: '/w/self.mkv' } }));
     expect(filterOf(args)).toContain('split=3[s0][s1][s2]');
     expect(filterOf(args)).toContain('[s2]setsar=1[ll]');
     expect(args.slice(-10)).toEqual([
       '-map',
       '[ll]',
       '-c:v',
-      'ffvhuff',
+      'rawvideo',
       '-fps_mode',
       'passthrough',
       '-an',
@@ -230,12 +229,6 @@ describe('buildSampleEncodeArgs', () => {
       'matroska',
       '/w/self.mkv',
     ]);
-  });
-
-  it('codes the lossless copy with FFV1 when the width is odd (FFVHuff needs an even width in 4:2:0)', () => {
-    expect(losslessCodecArgs({ width: 1280, height: 720 })).toEqual(['-c:v', 'ffvhuff']);
-    expect(losslessCodecArgs({ width: 720, height: 405 })).toEqual(['-c:v', 'ffvhuff']);
-    expect(losslessCodecArgs({ width: 321, height: 240 })).toEqual(['-c:v', 'ffv1', '-level', '3', '-slices', '4', '-slicecrc', '0']);
   });
 
   it('sizes the GOP from gopS and the frame rate (2 s at 29.97 fps is 60 frames)', () => {
