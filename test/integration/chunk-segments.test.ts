@@ -25,6 +25,28 @@ async function makeMaster(dir: string, videoS: number): Promise<string> {
   return file;
 }
 
+/** A master of `videoS` encoded on a fresh two-worker stack in chunks of `chunkSegments` segments. */
+interface Encoded {
+  readonly stack: TestStack;
+  readonly dir: string;
+  readonly title: TitleViewT;
+  readonly masterFrames: number;
+}
+
+async function encodeOnStack(chunkSegments: number, videoS: number): Promise<Encoded> {
+  const stack = await startTestStack({ storage: 'local', workers: 2, settings: { preset: 'veryfast', chunkSegments } });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-chunk-segments-'));
+  const master = await makeMaster(dir, videoS);
+  const masterFrames = await countFrames(master);
+  const title = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
+  return { stack, dir, title, masterFrames };
+}
+
+async function closeEncoded(e: Encoded | undefined): Promise<void> {
+  await e?.stack.close();
+  if (e !== undefined) await rm(e.dir, { recursive: true, force: true });
+}
+
 /** Every rung of `t`: one unbroken timeline of `frameCount` frames, each segment led by a keyframe at its playlist time. */
 async function checkRungs(stack: TestStack, dir: string, t: TitleViewT, frameCount: number, names: readonly string[]): Promise<number[]> {
   expect(t.state, JSON.stringify(t.error)).toBe('ready');
@@ -57,27 +79,17 @@ async function checkRungs(stack: TestStack, dir: string, t: TitleViewT, frameCou
  * says, and a master whose sound outlasts its picture into one more chunk loses nothing.
  */
 describe('segments cut by the chunks that encoded them', () => {
-  let stack: TestStack;
-  let dir: string;
-  let title: TitleViewT;
-  let masterFrames: number;
+  let run: Encoded | undefined;
 
+  // One 6 s segment per chunk on x264's B-frames: four chunks of 29.97 fps video, the sound
+  // running on 0.6 s past the picture into a fifth chunk, which holds no frame.
   beforeAll(async () => {
-    // One 6 s segment per chunk on x264's B-frames: four chunks of 29.97 fps video, the sound
-    // running on 0.6 s past the picture into a fifth chunk, which holds no frame.
-    stack = await startTestStack({ storage: 'local', workers: 2, settings: { preset: 'veryfast', chunkSegments: 1 } });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-chunk-segments-'));
-    const master = await makeMaster(dir, VIDEO_S);
-    masterFrames = await countFrames(master);
-    title = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
+    run = await encodeOnStack(1, VIDEO_S);
   }, 300_000);
-
-  afterAll(async () => {
-    await stack?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeEncoded(run));
 
   it('publishes every frame of every rung on one timeline, each segment led by a keyframe at its playlist time', async () => {
+    const { stack, dir, title, masterFrames } = run!;
     await checkRungs(stack, dir, title, masterFrames, ['seg_00000.m4s', 'seg_00001.m4s', 'seg_00002.m4s', 'seg_00003.m4s']);
   }, 120_000);
 });
@@ -87,25 +99,15 @@ describe('segments cut by the chunks that encoded them', () => {
  * the segment grid: it ends with a shorter segment, and the next chunk starts the next one.
  */
 describe('a chunk that ends off the segment grid', () => {
-  let stack: TestStack;
-  let dir: string;
-  let short: TitleViewT;
-  let shortFrames: number;
+  let run: Encoded | undefined;
 
   beforeAll(async () => {
-    stack = await startTestStack({ storage: 'local', workers: 2, settings: { preset: 'veryfast', chunkSegments: 2 } });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-chunk-off-grid-'));
-    const master = await makeMaster(dir, SHORT_S);
-    shortFrames = await countFrames(master);
-    short = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
+    run = await encodeOnStack(2, SHORT_S);
   }, 300_000);
-
-  afterAll(async () => {
-    await stack?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeEncoded(run));
 
   it('a chunk that ends off the segment grid ends with a shorter segment, and the next chunk starts the next one', async () => {
+    const { stack, dir, title: short, masterFrames: shortFrames } = run!;
     const durations = await checkRungs(stack, dir, short, shortFrames, [
       'seg_00000.m4s',
       'seg_00001.m4s',
