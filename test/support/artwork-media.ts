@@ -46,7 +46,7 @@ export async function makeArtworkMaster(file: string, size = { width: 640, heigh
     `mandelbrot=${s},trim=duration=4,fade=t=out:st=3:d=1`,
     `smptehdbars=${s}:duration=3,noise=alls=12:allf=t,gblur=sigma=10:enable='between(t,1,2)'`,
     `color=0x2a2e38:${s}:duration=1,${credits(names)}`,
-    `life=s=${size.width / 4}x${size.height / 4}:mold=10:r=25:ratio=0.3:death_color=#203040:life_color=#f0c060,` +
+    `life=s=${size.width / 4}x${size.height / 4}:mold=10:r=25:ratio=0.3:seed=1:death_color=#203040:life_color=#f0c060,` +
       `scale=${size.width}:${size.height}:flags=neighbor,trim=duration=2.5`,
   ];
   await runFfmpeg([
@@ -102,10 +102,10 @@ export async function makeScenesMaster(
     `mandelbrot=${s}`,
     // Static grain: temporal noise would make this one shot most of the master's bits.
     `smptehdbars=${s},noise=alls=12`,
-    `life=${cells}:mold=10:ratio=0.3:death_color=#203040:life_color=#f0c060,${up}`,
+    `life=${cells}:mold=10:ratio=0.3:seed=2:death_color=#203040:life_color=#f0c060,${up}`,
     `mandelbrot=${s}:start_x=-0.743643887:start_y=0.131825904:start_scale=0.02:outer=normalized_iteration_count`,
     `testsrc=${s}`,
-    `life=${cells}:mold=5:ratio=0.5:death_color=#402010:life_color=#60d0f0,${up}`,
+    `life=${cells}:mold=5:ratio=0.5:seed=3:death_color=#402010:life_color=#60d0f0,${up}`,
     `mandelbrot=${s}:start_x=-1.25066:start_y=0.02012:start_scale=0.05`,
   ];
   const sceneS = 6;
