@@ -5,7 +5,9 @@ import { expectFrameSize, expectNumber, expectObject } from './validate.ts';
 /** Constraints on a per-title ladder. Every field is optional; defaults are documented. */
 export interface PerTitleOptions {
   /**
-   * Lowest bitrate any rung may have, in kbit/s. Points cheaper than this are not candidates.
+   * Lowest bitrate any rung may have, in kbit/s. Points cheaper than this are not candidates,
+   * unless every point is (a still): the ladder is then chosen from them, with a
+   * `BITRATE_FLOOR_RELAXED` note.
    * @defaultValue 145 (the bottom of Apple's HLS authoring ladder)
    */
   readonly minBitrateKbps?: number;

@@ -14,6 +14,8 @@ export interface PlannedRung extends Rung {
 export type LadderNoteCode =
   /** `qualityFloorDb` is not reached at or under `bottomRungMaxKbps`; the bottom rung gave way to the rate. */
   | 'QUALITY_FLOOR_RELAXED'
+  /** Every point fitting the other limits is cheaper than `minBitrateKbps`; the rungs are chosen from those points. */
+  | 'BITRATE_FLOOR_RELAXED'
   /** Some neighbouring rungs are further apart than `maxStepRatio`. */
   | 'MAX_STEP_EXCEEDED'
   /** The usable hull spans less than `minStepRatio` (or `maxRungs` is 1): one rung. */
@@ -46,7 +48,7 @@ const RATIO_SLACK = 1e-9;
  * Builds a title's ladder from its measured rate-quality points.
  *
  * 1. Points larger than the source (upscaling) or `maxSize`, or outside the bitrate range,
- *    are dropped; the candidates are the points on or within `hullToleranceDb` of the upper
+ *    are dropped (those under `minBitrateKbps` only while some point reaches it); the candidates are the points on or within `hullToleranceDb` of the upper
  *    convex hull of the rest (see {@link nearHull}), cut at the first one reaching
  *    `qualityCeilingDb`.
  * 2. The bottom rung is the cheapest point reaching `qualityFloorDb` among the candidates
@@ -69,14 +71,25 @@ export function perTitleLadder<P extends RdPoint>(
   const opts = resolvePerTitleOptions(options);
   const notes: LadderNote[] = [];
 
-  const allowed = points.filter(
+  const fitting = points.filter(
     (p) =>
       p.width <= src.width &&
       p.height <= src.height &&
       (opts.maxSize === undefined || fitsWithin(p, opts.maxSize)) &&
-      p.bitrateKbps >= opts.minBitrateKbps &&
       p.bitrateKbps <= opts.maxBitrateKbps,
   );
+  let allowed = fitting.filter((p) => p.bitrateKbps >= opts.minBitrateKbps);
+  if (allowed.length === 0 && fitting.length > 0) {
+    // The floor keeps rungs from being too cheap to be worth a rung when dearer points exist.
+    // A title whose every point is under it (a still, a slide) is not too dear for per-title:
+    // its points are its ladder, rather than a fixed ladder spending many times the bits.
+    allowed = fitting;
+    const dearest = Math.max(...fitting.map((p) => p.bitrateKbps));
+    notes.push({
+      code: 'BITRATE_FLOOR_RELAXED',
+      message: `Every measured point is under minBitrateKbps ${opts.minBitrateKbps} (${dearest.toFixed(1)} kbit/s at most): the rungs are chosen from them`,
+    });
+  }
   if (allowed.length === 0) {
     throw new LadderError(
       'LADDER_NO_CANDIDATES',

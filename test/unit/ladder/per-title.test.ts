@@ -207,9 +207,24 @@ describe('perTitleLadder: constraints', () => {
     expect(Math.max(...rungs.map((r) => r.height))).toBe(720);
   });
 
-  it('fails with LADDER_NO_CANDIDATES when every point is outside the limits', () => {
-    expect(errorCode(() => perTitleLadder(EIGHT, HD, { minBitrateKbps: 7000, maxBitrateKbps: 9000 }))).toBe('LADDER_NO_CANDIDATES');
+  it('fails with LADDER_NO_CANDIDATES when every point is too dear or too large', () => {
+    expect(errorCode(() => perTitleLadder(EIGHT, HD, { minBitrateKbps: 50, maxBitrateKbps: 100 }))).toBe('LADDER_NO_CANDIDATES');
+    expect(errorCode(() => perTitleLadder(EIGHT, HD, { maxSize: { width: 640, height: 360 } }))).toBe('LADDER_NO_CANDIDATES');
     expect(errorCode(() => perTitleLadder([], HD))).toBe('LADDER_NO_CANDIDATES');
+  });
+
+  // A still's samples all came in under the analysis' 16 kbit/s floor once its smallest size
+  // lost CRF 20, and the title fell back to the fixed ladder (145-365 kbit/s for colour bars).
+  it('chooses from the points under minBitrateKbps when every point is under it, and says so', () => {
+    const relaxed = perTitleLadder(EIGHT, HD, { minBitrateKbps: 7000, maxBitrateKbps: 9000 });
+    expect(relaxed.rungs.map((r) => r.bitrateKbps)).toEqual(perTitleLadder(EIGHT, HD).rungs.map((r) => r.bitrateKbps));
+    expect(relaxed.notes.find((n) => n.code === 'BITRATE_FLOOR_RELAXED')?.message).toMatch(
+      /under minBitrateKbps 7000 \(6000\.0 kbit\/s at most\)/,
+    );
+    // One point reaching the floor keeps it: the rest stay out.
+    const kept = perTitleLadder(EIGHT, HD, { minBitrateKbps: 5000, maxBitrateKbps: 9000 });
+    expect(kept.rungs.map((r) => r.bitrateKbps)).toEqual([6000]);
+    expect(kept.notes.map((n) => n.code)).not.toContain('BITRATE_FLOOR_RELAXED');
   });
 });
 
