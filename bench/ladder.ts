@@ -15,10 +15,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestStack } from '../test/support/stack.ts';
-import { runFfmpeg } from '../ffmpeg/run.ts';
 import { allStacks, describeMaster, runPolicy, type Master, type Run } from './ladder-run.ts';
 import { derivedMasters, realMasters } from '../test/support/corpus.ts';
 import { mixedRealMaster } from './pipeline-masters.ts';
+import { generatedMasters, renderGeneratedMaster } from './generated-masters.ts';
 import { frameRateValue } from '../ffmpeg/probe.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
@@ -26,47 +26,6 @@ import { monotoneCurve } from '../ladder/aggregate.ts';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 60);
 /** Runs only the corpus titles whose name matches this regular expression (e.g. `BENCH_ONLY='noisy|life'`). */
 const ONLY = new RegExp(process.env.BENCH_ONLY ?? '');
-
-/** A detailed still (a deep mandelbrot frame): the picture of the slide and of the pan. */
-const STILL = 'mandelbrot=s=1280x720:r=25,trim=start_frame=600:end_frame=601';
-
-const CORPUS: { name: string; args: string[] }[] = [
-  {
-    name: 'near-static slide (detailed still, moving pointer)',
-    args: [
-      '-f',
-      'lavfi',
-      '-i',
-      `${STILL},loop=loop=-1:size=1,setpts=N/25/TB`,
-      '-f',
-      'lavfi',
-      '-i',
-      'color=white:s=48x48:r=25',
-      '-filter_complex',
-      "[0][1]overlay=x='mod(t*60,1200)':y=620",
-    ],
-  },
-  { name: 'flat animation (testsrc2)', args: ['-f', 'lavfi', '-i', 'testsrc2=s=1280x720:r=25'] },
-  {
-    name: 'noisy high motion (mandelbrot + grain)',
-    args: ['-f', 'lavfi', '-i', 'mandelbrot=s=1280x720:r=25', '-vf', 'noise=alls=20:allf=t+u'],
-  },
-  {
-    // Seeded: life fills its first grid at random, and a master that differs on every run
-    // moved this title's BD-rate between runs with the same rungs chosen.
-    name: 'cellular detail (life)',
-    args: ['-f', 'lavfi', '-i', 'life=s=1280x720:r=25:mold=10:ratio=0.15:seed=1:life_color=#33cc66:death_color=#202040'],
-  },
-  {
-    name: 'zoom/pan over a still',
-    args: [
-      '-f',
-      'lavfi',
-      '-i',
-      `${STILL},zoompan=z='1+0.0004*on':x='iw/2-(iw/zoom/2)+40*sin(on/150)':y='ih/2-(ih/zoom/2)':d=${DURATION_S * 25}:s=1280x720:fps=25`,
-    ],
-  },
-];
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
@@ -80,22 +39,8 @@ async function main(): Promise<void> {
     const mixed = await mixedRealMaster(dir, { width: 1280, height: 720 });
     masters.push(await describeMaster(mixed.name, mixed.file));
   }
-  for (const c of CORPUS.filter((t) => ONLY.test(t.name))) {
-    const file = path.join(dir, `${c.name.split(/[^a-z0-9-]/)[0]}.mp4`);
-    await runFfmpeg([
-      ...c.args,
-      '-t',
-      String(DURATION_S),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '16',
-      '-pix_fmt',
-      'yuv420p',
-      file,
-    ]);
+  for (const c of generatedMasters(DURATION_S).filter((t) => ONLY.test(t.name))) {
+    const file = await renderGeneratedMaster(c, dir, DURATION_S);
     masters.push({ ...(await describeMaster(c.name, file)), frameRate: '25' });
   }
   const perTitle = await startTestStack({
