@@ -48,9 +48,9 @@ const RATIO_SLACK = 1e-9;
  * Builds a title's ladder from its measured rate-quality points.
  *
  * 1. Points larger than the source (upscaling) or `maxSize`, or outside the bitrate range,
- *    are dropped (those under `minBitrateKbps` only while some point reaches it); the candidates are the points on or within `hullToleranceDb` of the upper
- *    convex hull of the rest (see {@link nearHull}), cut at the first one reaching
- *    `qualityCeilingDb`.
+ *    are dropped (those under `minBitrateKbps` only while some point reaches it); the
+ *    candidates are the points on or within `hullToleranceDb` of the upper convex hull of the
+ *    rest (see {@link nearHull}), cut at the first one reaching `qualityCeilingDb`.
  * 2. The bottom rung is the cheapest point reaching `qualityFloorDb` among the candidates
  *    of the points that fit `bottomRungMaxSize` (their own hull, because with a device cap
  *    the best small point may sit under the full hull).

@@ -41,9 +41,10 @@ export const SAMPLE_CRFS: readonly number[] = [20, 27, 34];
  * left out. The smallest size serves the ladder's cheapest rungs; nearer transparency, the
  * next size up buys more quality with the same bits, so this size's low-CRF end is dominated.
  * Against a dense grid (11 CRFs from 16 to 40 at every size, measured by a plain ffmpeg psnr
- * on 2 s windows of the corpus and generated masters), the ladder chosen without it was never
- * worse than with it (BD-rate of the rungs' true points); leaving CRF 20 out of every size
- * below the top instead lost 6.2% on Big Buck Bunny, whose 360p carries rungs down to CRF 20.
+ * on 2 s windows of the corpus and generated masters: `npm run bench:sample-grid`), the ladder
+ * chosen without it was never worse than with it (BD-rate of the rungs' true points); leaving
+ * CRF 20 out of every size below the top instead lost up to 7.5% on Big Buck Bunny, whose
+ * 360p carries rungs down to CRF 20.
  * It saves one encode and one comparison a window, the window's cheapest: the cost model
  * below puts that at a twelfth of a 720p title's sample work, but bench:ladder measured less,
  * within the noise of single runs (five short corpus titles' analysis: 11.1 s of CPU before,
