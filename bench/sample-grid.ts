@@ -1,6 +1,6 @@
 /**
- * `npm run bench:sample-grid`: how well the analysis' sample grid (sizes × CRFs, `sampleGrid`)
- * chooses a ladder, screened in minutes on 2 s windows (at a quarter and at half of each title)
+ * `npm run bench:sample-grid`: how well the analysis' sample grid (sizes × CRFs) chooses a
+ * ladder, screened in minutes on 2 s windows (at a quarter and at half of each title)
  * of the corpus of real masters, the masters derived from them, and the generated contrasts.
  *
  * The truth is a dense grid: every sampled size at CRF 16 to 40, each encode made with the
@@ -8,10 +8,10 @@
  * and measured by a plain ffmpeg psnr at the source's size. Each grid under test keeps its own
  * points of that grid, interpolates between them as the analysis does (`densifyCrf`), and lets
  * `perTitleLadder` choose; its rungs' true rate and PSNR-Y are then read off the dense grid, and
- * the BD-rate of that curve is printed against the ladder the dense grid itself chooses (the
- * baseline) and against the previous design, three CRFs at every size. Cost: the grid's encodes
+ * the BD-rate of that curve is printed against the ladder the dense grid itself chooses and
+ * against the shipped design (`SAMPLE_CRFS` at every sampled size). Cost: the grid's encodes
  * (measured CPU) and one comparison per encode (`COMPARISON_COST` of the top size's mean encode),
- * against the three-CRF grid's. Letterboxed masters are not cropped here.
+ * against the shipped grid's. Letterboxed masters are not cropped here.
  *
  * It screens a sample design before bench:ladder judges it on whole titles through the
  * pipeline. BENCH_ONLY='megamind|noisy' screens the titles whose name matches.
@@ -23,7 +23,8 @@ import { runFfmpeg, runProbe } from '../ffmpeg/run.ts';
 import { frameRateValue, probeMaster } from '../ffmpeg/probe.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../ffmpeg/encode-settings.ts';
 import { appleLadder } from '../ladder/fixed.ts';
-import { COMPARISON_COST, SAMPLE_CRFS, sampleGrid, sampleSizes, type SampledSize } from '../ladder/sample-sizes.ts';
+import { COMPARISON_COST, sampleSizes } from '../ladder/sample-sizes.ts';
+import { SAMPLE_CRFS } from '../workers/jobs/ladder-analysis.ts';
 import { densifyCrf, monotoneCurve } from '../ladder/aggregate.ts';
 import { perTitleLadder } from '../ladder/per-title.ts';
 import { viewerMinimums } from '../ladder/per-title-options.ts';
@@ -39,13 +40,14 @@ const WINDOW_S = 2;
 const LADDER_OPTIONS = { hullToleranceDb: 100, minBitrateKbps: 16 } as const;
 
 /** The designs screened: each maps the sampled sizes (largest first) to the CRFs encoded at each. */
-const GRIDS: Record<string, (sizes: readonly FrameSize[]) => SampledSize[]> = {
-  'sampleGrid (shipped)': sampleGrid,
-  'three CRFs at every size': (sizes) => sizes.map((s) => ({ ...s, crfs: SAMPLE_CRFS })),
+const GRIDS: Record<string, (sizes: readonly FrameSize[]) => (FrameSize & { readonly crfs: readonly number[] })[]> = {
+  'SAMPLE_CRFS at every size': (sizes) => sizes.map((s) => ({ ...s, crfs: SAMPLE_CRFS })),
+  'the smallest at 27/34': (sizes) => sizes.map((s, i) => ({ ...s, crfs: i > 0 && i === sizes.length - 1 ? [27, 34] : SAMPLE_CRFS })),
   'below the top at 27/34': (sizes) => sizes.map((s, i) => ({ ...s, crfs: i === 0 ? SAMPLE_CRFS : [27, 34] })),
   'CRF 20 and 34 at every size': (sizes) => sizes.map((s) => ({ ...s, crfs: [20, 34] })),
 };
-const BASELINE_GRID = 'three CRFs at every size';
+/** The shipped design (workers/jobs/ladder-analysis.ts), which the others are judged against. */
+const BASELINE_GRID = 'SAMPLE_CRFS at every size';
 
 type Point = RdPoint & { readonly encodeCpuS: number };
 
@@ -177,13 +179,13 @@ async function main(): Promise<void> {
           };
           rows.set(name, [...(rows.get(name) ?? []), row]);
           console.log(
-            `  ${name.padEnd(28)} vs dense ${pct(row.bdDense)}  vs 3 CRFs ${pct(row.bdBaseline)}  cost ${row.cost.toFixed(2)}  ${v.ladder}`,
+            `  ${name.padEnd(28)} vs dense ${pct(row.bdDense)}  vs shipped ${pct(row.bdBaseline)}  cost ${row.cost.toFixed(2)}  ${v.ladder}`,
           );
         }
       }
     }
     console.log(
-      "\nBD-rate of each grid's ladder at its rungs' true points (+: more bits for the same PSNR-Y); cost against three CRFs at every size",
+      "\nBD-rate of each grid's ladder at its rungs' true points (+: more bits for the same PSNR-Y); cost against the shipped grid",
     );
     for (const [name, r] of rows) {
       const finite = (pick: (x: (typeof r)[number]) => number): (typeof r)[number][] => r.filter((x) => Number.isFinite(pick(x)));
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
       };
       console.log(
         `  ${name.padEnd(28)} vs dense mean ${pct(mean((x) => x.bdDense))} worst ${worst((x) => x.bdDense)}; ` +
-          `vs 3 CRFs mean ${pct(mean((x) => x.bdBaseline))} worst ${worst((x) => x.bdBaseline)}; cost mean ${mean((x) => x.cost).toFixed(2)}`,
+          `vs shipped mean ${pct(mean((x) => x.bdBaseline))} worst ${worst((x) => x.bdBaseline)}; cost mean ${mean((x) => x.cost).toFixed(2)}`,
       );
     }
   } finally {

@@ -66,19 +66,15 @@ export interface FrameSize {
   readonly height: number;
 }
 
-/** A size a sample is encoded at, and the CRFs it is encoded at. */
-export interface SampleSize extends FrameSize {
-  readonly crfs: readonly number[];
-}
-
 export interface SampleEncodeCommand {
   readonly kind: 'sample-encode';
   readonly input: string;
   /** How the master's frames are counted; `frames` is the window, by frame index. */
   readonly timeline: FrameTimeline;
   readonly frames: Required<FrameRange> & ReadStart;
-  /** Every (size, CRF) pair is one output, in `outputs` order: sizes outer, each size's CRFs inner. */
-  readonly sizes: readonly SampleSize[];
+  /** Every (size, CRF) pair is one output, in `outputs` order: sizes outer, CRFs inner. */
+  readonly sizes: readonly FrameSize[];
+  readonly crfs: readonly number[];
   readonly outputs: readonly string[];
   readonly settings: EncodeSettings;
   /** The picture inside the master's black bars: cropped before scaling, as the final encode does. */
@@ -205,8 +201,8 @@ export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
 }
 
 export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
-  const n = cmd.sizes.reduce((sum, s) => sum + s.crfs.length, 0);
-  if (cmd.sizes.some((s) => s.crfs.length === 0) || n === 0) throw new RangeError('sample-encode needs at least one size, each with a CRF');
+  const n = cmd.sizes.length * cmd.crfs.length;
+  if (n === 0) throw new RangeError('sample-encode needs at least one size and one CRF');
   if (cmd.outputs.length !== n) throw new RangeError(`sample-encode has ${n} size×CRF pairs but ${cmd.outputs.length} outputs`);
   const rate = cmd.timeline.frameRate;
   const gop = Math.max(1, Math.round(cmd.settings.gopS * (rate.num / rate.den)));
@@ -215,12 +211,11 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
   const head = `[0:v:0]${source},split=${branches}${Array.from({ length: branches }, (_, i) => `[s${i}]`).join('')}`;
   const scaled = cmd.sizes.map(
     (s, i) =>
-      `[s${i}]scale=${s.width}:${s.height}:flags=bicubic,setsar=1,split=${s.crfs.length}${s.crfs.map((_, j) => `[v${i}_${j}]`).join('')}`,
+      `[s${i}]scale=${s.width}:${s.height}:flags=bicubic,setsar=1,split=${cmd.crfs.length}${cmd.crfs.map((_, j) => `[v${i}_${j}]`).join('')}`,
   );
   const lossless = cmd.losslessOutput === undefined ? [] : [`[s${cmd.sizes.length}]setsar=1[ll]`];
-  const firstOutput = cmd.sizes.map((_, i) => cmd.sizes.slice(0, i).reduce((sum, s) => sum + s.crfs.length, 0));
-  const outputs = cmd.sizes.flatMap((size, i) =>
-    size.crfs.map((crf, j) => [
+  const outputs = cmd.sizes.flatMap((_, i) =>
+    cmd.crfs.map((crf, j) => [
       '-map',
       `[v${i}_${j}]`,
       '-c:v',
@@ -248,7 +243,7 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
       '-an',
       '-f',
       'mp4',
-      cmd.outputs[(firstOutput[i] ?? 0) + j] ?? '',
+      cmd.outputs[i * cmd.crfs.length + j] ?? '',
     ]),
   );
   const selfCheck =

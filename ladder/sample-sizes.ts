@@ -2,7 +2,7 @@ import type { FrameSize } from './types.ts';
 
 /**
  * Ratio between the heights of neighbouring sampled sizes below which the smaller of the two
- * is not sampled. Every sampled size costs two or three sample encodes; Apple's 432p sits 1.2× from
+ * is not sampled. Every sampled size costs three sample encodes; Apple's 432p sits 1.2× from
  * both 360p and 540p, and its three encodes cost a sixth of the sample encodes for a point the hull can
  * approach from either neighbour.
  */
@@ -26,51 +26,9 @@ export function sampleSizes(candidates: readonly FrameSize[], minStep = DEFAULT_
   return kept;
 }
 
-/**
- * CRFs each sampled size is encoded at: three points span the useful range of x264 (near
- * transparent to heavily compressed), and the CRFs between are interpolated (`densifyCrf`).
- * Two points (20, 34) saved a third of the sample cost but draw a straight chord where the
- * rate-quality curve bends: on grainy content the chord put the 540p/720p crossover at the
- * wrong rate, and bench:ladder's noisy title went from -11.5% BD-rate to +12.9% (worse than
- * the fixed ladder). The middle point is what sees the bend.
- */
-export const SAMPLE_CRFS: readonly number[] = [20, 27, 34];
-
-/**
- * CRFs of the smallest sampled size, when a larger one is sampled too: its CRF 20 encode is
- * left out. The smallest size serves the ladder's cheapest rungs; nearer transparency, the
- * next size up buys more quality with the same bits, so this size's low-CRF end is dominated.
- * Against a dense grid (11 CRFs from 16 to 40 at every size, measured by a plain ffmpeg psnr
- * on 2 s windows of the corpus and generated masters: `npm run bench:sample-grid`), the ladder
- * chosen without it was never worse than with it (BD-rate of the rungs' true points); leaving
- * CRF 20 out of every size below the top instead lost up to 7.5% on Big Buck Bunny, whose
- * 360p carries rungs down to CRF 20.
- * It saves one encode and one comparison a window, the window's cheapest: the cost model
- * below puts that at a twelfth of a 720p title's sample work, but bench:ladder measured less,
- * within the noise of single runs (five short corpus titles' analysis: 11.1 s of CPU before,
- * 11.0 s after). The grid is per size so that sizes can be sampled at different CRFs at all.
- */
-export const SMALLEST_SIZE_CRFS: readonly number[] = [27, 34];
-
-/** A size to sample-encode and the CRFs it is encoded at. */
-export interface SampledSize extends FrameSize {
-  readonly crfs: readonly number[];
-}
-
-/** The sample grid of `sizes`: every size at {@link SAMPLE_CRFS}, the smallest of several at {@link SMALLEST_SIZE_CRFS}. Pure. */
-export function sampleGrid(sizes: readonly FrameSize[]): SampledSize[] {
-  const area = (s: FrameSize): number => s.width * s.height;
-  const smallest = sizes.reduce<FrameSize | undefined>((min, s) => (min === undefined || area(s) < area(min) ? s : min), undefined);
-  return sizes.map((s) => ({
-    width: s.width,
-    height: s.height,
-    crfs: sizes.length > 1 && s === smallest ? SMALLEST_SIZE_CRFS : SAMPLE_CRFS,
-  }));
-}
-
-/** What one sample job of a window does: encode these sizes (each at its CRFs), and the alignment self-check or not. */
+/** What one sample job of a window does: encode these sizes (at every CRF), and the alignment self-check or not. */
 export interface SampleGroup {
-  readonly sizes: SampledSize[];
+  readonly sizes: FrameSize[];
   readonly selfCheck: boolean;
 }
 
@@ -107,12 +65,12 @@ export const SELF_CHECK_COST = COMPARISON_COST;
  * A size is never split; no group is empty; largest size first. Pure and deterministic, and
  * which job does a piece of work changes no bit of it.
  */
-export function splitSampleWork(sizes: readonly SampledSize[], groups: number, source: FrameSize): SampleGroup[] {
+export function splitSampleWork(sizes: readonly FrameSize[], groups: number, crfs: number, source: FrameSize): SampleGroup[] {
   if (!(Number.isInteger(groups) && groups >= 1)) throw new RangeError(`Expected groups >= 1, got ${groups}`);
   if (sizes.length === 0) throw new RangeError('Expected at least one size to sample');
   const sourcePixels = source.width * source.height;
-  const cost = (s: SampledSize): number => s.crfs.length * ((s.width * s.height) / sourcePixels + COMPARISON_COST);
-  const bins = Array.from({ length: Math.min(groups, sizes.length) }, () => ({ cost: 0, sizes: [] as SampledSize[], selfCheck: false }));
+  const cost = (s: FrameSize): number => crfs * ((s.width * s.height) / sourcePixels + COMPARISON_COST);
+  const bins = Array.from({ length: Math.min(groups, sizes.length) }, () => ({ cost: 0, sizes: [] as FrameSize[], selfCheck: false }));
   const cheapest = (): (typeof bins)[number] => bins.reduce((min, b) => (b.cost < min.cost ? b : min));
   for (const s of [...sizes].sort((a, b) => b.width * b.height - a.width * a.height)) {
     const bin = cheapest();

@@ -77,9 +77,7 @@ export interface SampleJobData {
   readonly sourceSize: { readonly width: number; readonly height: number };
   /** `VideoInfo.activeArea`: cropped from the master before encoding and before measuring. */
   readonly crop?: ActiveArea;
-  /** Sizes to encode, each at its own `crfs` when it lists them (jobs queued before per-size grids list none). */
-  readonly sizes: readonly { readonly width: number; readonly height: number; readonly crfs?: readonly number[] }[];
-  /** The CRFs of every size that lists none of its own. */
+  readonly sizes: readonly { readonly width: number; readonly height: number }[];
   readonly crfs: readonly number[];
   readonly settings: EncodeSettings;
   /**

@@ -53,10 +53,9 @@ describe('the per-title prediction is checked away from the sample windows', () 
     expect((await waitForFinal(stack.api.app, id)).state).toBe('ready');
     const t = await waitForRungQuality(stack.api.app, id);
     expect(t.rungQuality?.status).toBe('measured');
-    // The windows saw only bars, every sample under the analysis' 16 kbit/s floor: still a
-    // per-title ladder (the floor gives way), not the fixed fallback, which predicts nothing.
+    // The windows saw only bars, whose samples are near the analysis' 16 kbit/s floor: still a
+    // per-title ladder, not the fixed fallback, which predicts nothing to check.
     expect(t.ladderAnalysis?.policy).toBe('per-title');
-    expect(t.ladderAnalysis?.notes?.some((n) => n.startsWith('BITRATE_FLOOR_RELAXED'))).toBe(true);
     const warning = t.warnings?.find((w) => w.code === 'VF_LADDER_UNREPRESENTATIVE');
     expect(warning?.message).toMatch(/dB PSNR-Y away from the sample windows against [\d.]+ dB predicted/);
     // The recorded figures include the grain: the top rung measures well under its prediction.

@@ -8,7 +8,7 @@ import type { QualitySummary } from '../measure/parse.ts';
 import { framesOf, timelineOf } from '../../ffmpeg/source-frames.ts';
 import { chooseSampleWindows, gopWindowS, type SampleWindowOptions } from '../../ladder/sample-windows.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
-import { SAMPLE_CRFS, sampleGrid, sampleSizes, splitSampleWork } from '../../ladder/sample-sizes.ts';
+import { sampleSizes, splitSampleWork } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
@@ -20,6 +20,16 @@ import type { BuildLadderJobData, SampleJobData, SourceRef } from '../../pipelin
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { windowKeyframes, type AnalysisReads } from './analysis-reads.ts';
+
+/**
+ * CRFs each sample is encoded at: three points per size span the useful range of x264 (near
+ * transparent to heavily compressed), and the CRFs between are interpolated (`densifyCrf`).
+ * Two points (20, 34) saved a third of the sample cost but draw a straight chord where the
+ * rate-quality curve bends: on grainy content the chord put the 540p/720p crossover at the
+ * wrong rate, and bench:ladder's noisy title went from -11.5% BD-rate to +12.9% (worse than
+ * the fixed ladder). The middle point is what sees the bend.
+ */
+export const SAMPLE_CRFS: readonly number[] = [20, 27, 34];
 
 /**
  * Rungs come from the whole Pareto front (the best quality measured at each rate), not only
@@ -76,12 +86,12 @@ export async function startLadderAnalysis(
   // candidates, thinned to steps of 1.3x: a 720x528 master whose fixed ladder stops at 432p
   // could otherwise never ship at its own size, whatever the hull preferred.
   const own = activeDisplaySize(probe.video);
-  const sizes = sampleGrid(sampleSizes([{ width: own.width - (own.width % 2), height: own.height - (own.height % 2) }, ...fixed]));
+  const sizes = sampleSizes([{ width: own.width - (own.width % 2), height: own.height - (own.height % 2) }, ...fixed]);
   // A window's work is split over sample jobs when the windows alone are fewer than the
   // fleet's slots: the analysis is on every title's critical path. Samples are compared with
   // the master at its coded size.
   const sourceSize = activeCodedSize(probe.video);
-  const groups = splitSampleWork(sizes, Math.max(1, Math.floor(deps.settings.fleetSlots / windows.length)), sourceSize);
+  const groups = splitSampleWork(sizes, Math.max(1, Math.floor(deps.settings.fleetSlots / windows.length)), SAMPLE_CRFS.length, sourceSize);
   const samples = windows.flatMap((w, windowIndex) =>
     groups.map(
       (group, g): SampleJobData => ({
@@ -149,8 +159,7 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
     ...(d.window.keyframeS === undefined ? {} : { fromKeyframeS: d.window.keyframeS }),
   };
   return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
-    const sizes = d.sizes.map((s) => ({ width: s.width, height: s.height, crfs: s.crfs ?? d.crfs }));
-    const pairs = sizes.flatMap((size) => size.crfs.map((crf) => ({ size, crf })));
+    const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
     const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));
     const losslessOutput = d.selfCheck === false ? undefined : { file: path.join(dir, 'self-check.mkv') };
     const t0 = Date.now();
@@ -160,7 +169,8 @@ const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
         input,
         timeline: d.timeline,
         frames,
-        sizes,
+        sizes: d.sizes,
+        crfs: d.crfs,
         outputs,
         settings: d.settings,
         ...(losslessOutput === undefined ? {} : { losslessOutput }),

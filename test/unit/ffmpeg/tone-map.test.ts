@@ -176,7 +176,8 @@ describe('every reader of a PQ master sees the tone-mapped picture', () => {
       input: '/m/master.mp4',
       timeline: hdr,
       frames,
-      sizes: [{ width: 640, height: 360, crfs: [20, 27] }],
+      sizes: [{ width: 640, height: 360 }],
+      crfs: [20, 27],
       outputs: ['/w/a.mp4', '/w/b.mp4'],
       settings: DEFAULT_ENCODE_SETTINGS,
     });

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  COMPARISON_COST,
-  SAMPLE_CRFS,
-  SELF_CHECK_COST,
-  SMALLEST_SIZE_CRFS,
-  sampleGrid,
-  sampleSizes,
-  splitSampleWork,
-  type SampleGroup,
-} from '../../../ladder/sample-sizes.ts';
+import { COMPARISON_COST, SELF_CHECK_COST, sampleSizes, splitSampleWork, type SampleGroup } from '../../../ladder/sample-sizes.ts';
 import { appleLadder } from '../../../ladder/fixed.ts';
 
 describe('sampleSizes', () => {
@@ -44,51 +35,27 @@ describe('sampleSizes', () => {
   });
 });
 
-describe('sampleGrid', () => {
-  it('samples every size at the three CRFs but the smallest, which leaves out CRF 20', () => {
-    const grid = sampleGrid(sampleSizes(appleLadder({ width: 1280, height: 720 })));
-    expect(grid.map((s) => [s.height, s.crfs])).toEqual([
-      [720, [20, 27, 34]],
-      [540, [20, 27, 34]],
-      [360, [20, 27, 34]],
-      [234, [27, 34]],
-    ]);
-    expect(SAMPLE_CRFS).toEqual([20, 27, 34]);
-    expect(SMALLEST_SIZE_CRFS).toEqual([27, 34]);
-  });
-
-  it('finds the smallest by area whatever the order, and keeps all three CRFs for a single size', () => {
-    const grid = sampleGrid([
-      { width: 320, height: 180 },
-      { width: 640, height: 360 },
-    ]);
-    expect(grid.map((s) => s.crfs)).toEqual([SMALLEST_SIZE_CRFS, SAMPLE_CRFS]);
-    expect(sampleGrid([{ width: 320, height: 180 }])).toEqual([{ width: 320, height: 180, crfs: SAMPLE_CRFS }]);
-  });
-});
-
 describe('splitSampleWork', () => {
-  const apple720 = sampleGrid([
+  const apple720 = [
     { width: 1280, height: 720 },
     { width: 960, height: 540 },
     { width: 640, height: 360 },
     { width: 416, height: 234 },
-  ]);
+  ];
   const source = { width: 1280, height: 720 };
-  // The model's cost of a group, written out: an encode and a comparison per CRF of each size.
+  // The model's cost of a group, written out: three encodes and three comparisons per size.
   const costOf = (g: SampleGroup): number =>
-    g.sizes.reduce((n, s) => n + s.crfs.length * ((s.width * s.height) / (1280 * 720) + COMPARISON_COST), 0) +
-    (g.selfCheck ? SELF_CHECK_COST : 0);
+    g.sizes.reduce((n, s) => n + 3 * ((s.width * s.height) / (1280 * 720) + COMPARISON_COST), 0) + (g.selfCheck ? SELF_CHECK_COST : 0);
 
   it('gives the top size a small one and the self-check to the other job on two slots', () => {
-    const groups = splitSampleWork(apple720, 2, source);
+    const groups = splitSampleWork(apple720, 2, 3, source);
     expect(groups).toEqual([
       { sizes: [apple720[0], apple720[3]], selfCheck: false },
       { sizes: [apple720[1], apple720[2]], selfCheck: true },
     ]);
-    // 3.75 + 0.71 against 2.44 + 1.5 + 0.25: the longest job is as short as any split of whole
+    // 3.75 + 1.07 against 2.44 + 1.5 + 0.25: the longest job is as short as any split of whole
     // sizes makes it (every split tried below). By pixels alone (720p against the rest and the
-    // self-check), 3.75 against 4.90.
+    // self-check), 3.75 against 5.26.
     const longest = Math.max(...groups.map(costOf));
     let best = Infinity;
     for (let mask = 1; mask < 2 ** apple720.length - 1; mask++) {
@@ -100,8 +67,8 @@ describe('splitSampleWork', () => {
   });
 
   it('one group does everything; more groups than sizes leave none empty and one self-check', () => {
-    expect(splitSampleWork(apple720, 1, source)).toEqual([{ sizes: apple720, selfCheck: true }]);
-    const many = splitSampleWork(apple720, 8, source);
+    expect(splitSampleWork(apple720, 1, 3, source)).toEqual([{ sizes: apple720, selfCheck: true }]);
+    const many = splitSampleWork(apple720, 8, 3, source);
     expect(many).toHaveLength(4);
     expect(many.every((g) => g.sizes.length > 0)).toBe(true);
     expect(many.filter((g) => g.selfCheck)).toHaveLength(1);
@@ -109,7 +76,7 @@ describe('splitSampleWork', () => {
   });
 
   it('refuses no groups and no sizes', () => {
-    expect(() => splitSampleWork(apple720, 0, source)).toThrow(RangeError);
-    expect(() => splitSampleWork([], 2, source)).toThrow(RangeError);
+    expect(() => splitSampleWork(apple720, 0, 3, source)).toThrow(RangeError);
+    expect(() => splitSampleWork([], 2, 3, source)).toThrow(RangeError);
   });
 });
