@@ -213,8 +213,8 @@ describe('perTitleLadder: constraints', () => {
     expect(errorCode(() => perTitleLadder([], HD))).toBe('LADDER_NO_CANDIDATES');
   });
 
-  // A still's samples all came in under the analysis' 16 kbit/s floor once its smallest size
-  // lost CRF 20, and the title fell back to the fixed ladder (145-365 kbit/s for colour bars).
+  // A still's samples all come in under the analysis' 16 kbit/s floor, and such a title fell
+  // back to the fixed ladder (145 and 365 kbit/s for a 360p still).
   it('chooses from the points under minBitrateKbps when every point is under it, and says so', () => {
     const relaxed = perTitleLadder(EIGHT, HD, { minBitrateKbps: 7000, maxBitrateKbps: 9000 });
     expect(relaxed.rungs.map((r) => r.bitrateKbps)).toEqual(perTitleLadder(EIGHT, HD).rungs.map((r) => r.bitrateKbps));
