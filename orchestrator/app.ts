@@ -6,6 +6,8 @@ import os from 'node:os';
 import { redactError, redactor, storageRoots } from '../observability/redact.ts';
 import type { App, AppDeps, RouteDeps } from './deps.ts';
 import { titleRoutes } from './routes/titles.ts';
+import { titleEventRoutes } from './routes/title-events.ts';
+import { TitleEventHub } from './title-events.ts';
 import { subtitleRoutes } from './routes/subtitles.ts';
 import { playbackRoutes } from './routes/playback.ts';
 import { artworkRoutes } from './routes/artwork.ts';
@@ -115,6 +117,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await installObservability(app, deps);
   await app.register(healthRoutes, routeDeps);
   await app.register(titleRoutes, routeDeps);
+  // Its own connection, subscribed: it waits out a Redis restart instead of failing the streams.
+  const hub = new TitleEventHub(
+    () => deps.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null }),
+    deps.titles.stateChannel,
+  );
+  // Before the server closes: it waits for open responses, and a stream stays open until its title ends.
+  app.addHook('preClose', async () => hub.close());
+  await app.register(titleEventRoutes, { titles: deps.titles, hub });
   await app.register(uploadRoutes, { uploads });
   await app.register(directUploadRoutes, routeDeps);
   await app.register(subtitleRoutes, routeDeps);

@@ -20,14 +20,18 @@ return 1
 /**
  * Moves a title to a new state unless it is already final (or gone), atomically, so a late
  * or duplicated job can never resurrect a failed title or un-publish a ready one.
- * KEYS[1] title hash; ARGV[1] new state; ARGV[2] updatedAt; ARGV[3..] field/value pairs.
+ * The title's id is published on the state channel in the same step (`TitleStore.stateChannel`):
+ * a client watching the title hears of every change, and of none that did not happen.
+ * KEYS[1] title hash; ARGV[1] new state; ARGV[2] updatedAt; ARGV[3] the state channel;
+ * ARGV[4] the title's id; ARGV[5..] field/value pairs.
  */
 export const TRANSITION_LUA = `
 local cur = redis.call('HGET', KEYS[1], 'state')
 if not cur then return 'missing' end
 if cur == 'ready' or cur == 'failed' then return cur end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 5, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 'ok'
 `;
 
@@ -93,7 +97,8 @@ return 1
 /**
  * Publishes an upload's master by compare-and-set: the title moves to `queued` with its source
  * only while this upload still holds the claim and the title is `uploading` without a master.
- * KEYS[1] title hash; KEYS[2] claim key; ARGV[1] upload id; ARGV[2] updatedAt; ARGV[3] source JSON.
+ * KEYS[1] title hash; KEYS[2] claim key; ARGV[1] upload id; ARGV[2] updatedAt; ARGV[3] source JSON;
+ * ARGV[4] the state channel and ARGV[5] the title's id, published once the title is queued.
  */
 export const COMPLETE_UPLOAD_LUA = `
 local state = redis.call('HGET', KEYS[1], 'state')
@@ -102,6 +107,7 @@ if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 'lost' end
 redis.call('DEL', KEYS[2])
 if state ~= 'uploading' or redis.call('HEXISTS', KEYS[1], 'source') == 1 then return 'not-uploading' end
 redis.call('HSET', KEYS[1], 'state', 'queued', 'updatedAt', ARGV[2], 'source', ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 'ok'
 `;
 

@@ -120,8 +120,8 @@ export class TitleStore {
 
   async transition(id: string, state: TitleState, patch: TitlePatch = {}): Promise<TransitionResult> {
     const fields = Object.entries(encode(patch)).flat();
-    const r = (await this.redis.eval(TRANSITION_LUA, 1, this.key(id), state, new Date().toISOString(), ...fields)) as TransitionResult;
-    return r;
+    const at = new Date().toISOString();
+    return (await this.redis.eval(TRANSITION_LUA, 1, this.key(id), state, at, this.stateChannel, id, ...fields)) as TransitionResult;
   }
 
   /** See {@link UPDATE_PUBLISHED_LUA}; whether the title was still that published version. */
@@ -213,6 +213,14 @@ export class TitleStore {
     return `${this.prefix}:cancel`;
   }
 
+  /**
+   * Channel on which a title's id is published whenever its state changes or it is deleted,
+   * atomically with the change: what the API's event streams listen to (title-events.ts).
+   */
+  get stateChannel(): string {
+    return `${this.prefix}:title-state`;
+  }
+
   /** See {@link CLAIM_UPLOAD_LUA}. */
   async claimUpload(id: string, uploadId: string, leaseMs: number): Promise<ClaimResult> {
     const r = String(await this.redis.eval(CLAIM_UPLOAD_LUA, 2, this.key(id), this.claimKey(id), uploadId, String(leaseMs)));
@@ -239,6 +247,8 @@ export class TitleStore {
       uploadId,
       new Date().toISOString(),
       JSON.stringify(source),
+      this.stateChannel,
+      id,
     )) as CompleteResult;
   }
 
@@ -269,6 +279,7 @@ export class TitleStore {
       .multi()
       .del(this.key(id), this.progressKey(id), this.cpuKey(id), this.claimKey(id), this.spansKey(id), this.uploadProgressKey(id))
       .zrem(this.indexKey, id)
+      .publish(this.stateChannel, id)
       .exec()) ?? [[null, 0]]) as [[unknown, number]];
     return n > 0;
   }

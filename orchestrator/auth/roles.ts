@@ -33,6 +33,7 @@ export const ROUTE_RULES: readonly Rule[] = [
   rule(['POST'], '/v1/titles', 'ops'),
   rule(['GET', 'HEAD'], '/v1/titles', 'ops'),
   rule(['GET', 'HEAD'], '/v1/titles/:id', 'ops'),
+  rule(['GET'], '/v1/titles/:id/events', 'ops'),
   rule(['PUT'], '/v1/titles/:id/master', 'ops'),
   rule('*', '/v1/titles/:id/direct-uploads*', 'ops'),
   // Resumable uploads (tus): OPTIONS says what the server supports, and nothing else.

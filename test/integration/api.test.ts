@@ -27,7 +27,14 @@ describe('API contract', () => {
     const doc = res.json<{ openapi: string; paths: Record<string, unknown> }>();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/titles', '/v1/titles/{id}', '/v1/titles/{id}/master', '/v1/titles/{id}/master.m3u8', '/health']),
+      expect.arrayContaining([
+        '/v1/titles',
+        '/v1/titles/{id}',
+        '/v1/titles/{id}/events',
+        '/v1/titles/{id}/master',
+        '/v1/titles/{id}/master.m3u8',
+        '/health',
+      ]),
     );
   });
 

@@ -36,6 +36,36 @@ export async function getTitle(app: App, id: string): Promise<TitleViewT> {
   return res.json<TitleViewT>();
 }
 
+/** One event of a text/event-stream body. */
+export interface StreamEvent {
+  readonly event: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** The events of a text/event-stream text, in order; comments and an unfinished last event are left out. */
+export function parseEvents(text: string): StreamEvent[] {
+  const blocks = text.split('\n\n').slice(0, -1);
+  return blocks.flatMap((block) => {
+    const lines = block.split('\n').filter((l) => !l.startsWith(':'));
+    const event = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length);
+    const data = lines.find((l) => l.startsWith('data: '))?.slice('data: '.length);
+    return event === undefined || data === undefined ? [] : [{ event, data: JSON.parse(data) as Record<string, unknown> }];
+  });
+}
+
+/**
+ * Waits on the title's event stream (`GET /v1/titles/:id/events`) until it is ready or
+ * failed: the wait ends when the change is published, and nothing reads the title meanwhile
+ * (a benchmark's polling takes CPU from the pipeline it times).
+ */
+export async function waitForFinalEvent(app: App, id: string): Promise<TitleViewT> {
+  const res = await app.inject({ method: 'GET', url: `/v1/titles/${id}/events` });
+  if (res.statusCode !== 200) throw new Error(`events failed: ${res.statusCode} ${res.body}`);
+  const last = parseEvents(res.body).at(-1);
+  if (last?.event !== 'state') throw new Error(`title ${id}: its event stream ended with ${last?.event ?? 'no event'}`);
+  return getTitle(app, id);
+}
+
 /** Polls the title until it is ready or failed (the test's own timeout bounds the wait). */
 /** `intervalMs`: how often the title is read; a benchmark timing the title asks often. */
 export async function waitForFinal(app: App, id: string, timeoutMs = 300_000, intervalMs = 250): Promise<TitleViewT> {
