@@ -155,8 +155,8 @@ async function main(): Promise<void> {
   const defined = (f: (r: (typeof rows)[number]) => number): (typeof rows)[number][] => rows.filter((r) => Number.isFinite(f(r)));
   const avg = (f: (r: (typeof rows)[number]) => number): number => defined(f).reduce((s, r) => s + f(r), 0) / defined(f).length;
   const worstOf = (f: (r: (typeof rows)[number]) => number): string => {
-    const w = defined(f).reduce((a, b) => (f(b) > f(a) ? b : a));
-    return `${f(w).toFixed(2)} (${w.name})`;
+    const w = defined(f).reduce<(typeof rows)[number] | undefined>((a, b) => (a === undefined || f(b) > f(a) ? b : a), undefined);
+    return w === undefined ? '-' : `${f(w).toFixed(2)} (${w.name})`;
   };
   if (failures.length > 0) console.log(`\nFAILED titles: ${failures.join(', ')}`);
   if (rows.length === 0) return;
