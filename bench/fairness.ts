@@ -4,12 +4,12 @@
  */
 import path from 'node:path';
 import type { App } from '../orchestrator/deps.ts';
-import { ingest, waitForFinal } from '../test/support/api.ts';
+import { ingest, waitForFinalEvent } from '../test/support/api.ts';
 import { makeMaster } from '../test/support/media.ts';
 
 async function timeToReady(app: App, file: string): Promise<number> {
   const t0 = performance.now();
-  const t = await waitForFinal(app, await ingest(app, file), 3_600_000);
+  const t = await waitForFinalEvent(app, await ingest(app, file));
   if (t.state !== 'ready') throw new Error(`fairness bench title failed: ${JSON.stringify(t.error)}`);
   return (performance.now() - t0) / 1000;
 }
@@ -20,7 +20,7 @@ export async function benchFairness(app: App, long: string, dir: string, shortS:
   const alone = await timeToReady(app, short);
   const longId = await ingest(app, long);
   const behind = await timeToReady(app, short);
-  const longReady = await waitForFinal(app, longId, 3_600_000);
+  const longReady = await waitForFinalEvent(app, longId);
   if (longReady.state !== 'ready') throw new Error('the long title failed');
   console.log(
     `fairness: a ${shortS} s title uploaded just after the long one was ready in ${behind.toFixed(1)} s against ${alone.toFixed(1)} s alone: ` +

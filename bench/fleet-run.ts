@@ -14,7 +14,7 @@ import { DEFAULT_ENCODE_SETTINGS } from '../ffmpeg/encode-settings.ts';
 import { closeQueues, completedJobs, connectedProducer, createQueues } from '../pipeline/queue.ts';
 import type { EncodeChunkJobData, SampleJobData } from '../pipeline/types.ts';
 import type { LadderPolicy } from '../ladder/types.ts';
-import { getTitle, ingest, waitForFinal } from '../test/support/api.ts';
+import { getTitle, ingest, waitForFinalEvent } from '../test/support/api.ts';
 import { actAsAdmin } from '../test/support/stack.ts';
 import { waitUntil } from '../test/support/wait.ts';
 import type { ChunkTime } from './fleet-projection.ts';
@@ -111,7 +111,7 @@ export async function runFleet(opts: {
     const t0 = performance.now();
     const id = await ingest(api.app, opts.master);
     const uploadS = (performance.now() - t0) / 1000;
-    const final = await waitForFinal(api.app, id, 3_600_000);
+    const final = await waitForFinalEvent(api.app, id);
     const wallS = (performance.now() - t0) / 1000;
     if (final.state !== 'ready') throw new Error(`title failed on ${workers} workers: ${JSON.stringify(final.error)}`);
     const view = await getTitle(api.app, id);

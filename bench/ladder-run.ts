@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { TestStack } from '../test/support/stack.ts';
-import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../test/support/api.ts';
+import { downloadTrack, ingest, parseMultivariant, waitForFinalEvent, waitForRungQuality } from '../test/support/api.ts';
 import { plainPsnrY, plainPsnrYOver, type PlainPsnrInput } from '../test/support/plain-psnr.ts';
 import { TitleStore } from '../titles/store.ts';
 import { cpuStepKey } from '../titles/cpu-steps.ts';
@@ -90,7 +90,7 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
     children.stop();
     throw err;
   });
-  const done = await waitForFinal(stack.api.app, id, 3_600_000).finally(children.stop);
+  const done = await waitForFinalEvent(stack.api.app, id).finally(children.stop);
   if (done.state !== 'ready') throw new Error(`${m.name}: ${JSON.stringify(done.error)}`);
   const t = done.rungQuality?.status === 'pending' ? await waitForRungQuality(stack.api.app, id, 3_600_000) : done;
   const ladder = (t.ladder ?? []).map((r) => `${r.width}x${r.height}@${r.bitrateKbps}k/crf${r.crf ?? '-'}`).join(' ');

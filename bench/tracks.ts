@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { App } from '../orchestrator/deps.ts';
 import { runFfmpeg } from '../ffmpeg/run.ts';
-import { ingest, waitForFinal } from '../test/support/api.ts';
+import { ingest, waitForFinalEvent } from '../test/support/api.ts';
 import { srt, subtitleCues } from '../test/support/media.ts';
 import { measure } from './cpu.ts';
 
@@ -45,7 +45,7 @@ interface Run {
 }
 
 async function run(app: App, file: string): Promise<Run> {
-  const m = await measure(async () => waitForFinal(app, await ingest(app, file), 3_600_000));
+  const m = await measure(async () => waitForFinalEvent(app, await ingest(app, file)));
   if (m.result.state !== 'ready') throw new Error(`tracks bench title failed: ${JSON.stringify(m.result.error)}`);
   return { wallS: m.wallS, cpuS: m.result.cpuS };
 }
