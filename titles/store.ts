@@ -168,7 +168,7 @@ export class TitleStore {
   }
 
   async setProgress(id: string, part: string, fraction: number): Promise<void> {
-    await this.redis.hset(this.progressKey(id), part, fraction.toFixed(4));
+    await this.redis.multi().hset(this.progressKey(id), part, fraction.toFixed(4)).publish(this.stateChannel, id).exec();
   }
 
   /** Progress 0-100 over all of a title's jobs: every chunk, the audio and the packaging count equally. */
@@ -214,8 +214,8 @@ export class TitleStore {
   }
 
   /**
-   * Channel on which a title's id is published whenever its state changes or it is deleted,
-   * atomically with the change: what the API's event streams listen to (title-events.ts).
+   * Channel on which a title's id is published whenever its state or progress changes or it is
+   * deleted, atomically with the change: what the API's event streams listen to (title-events.ts).
    */
   get stateChannel(): string {
     return `${this.prefix}:title-state`;

@@ -25,7 +25,7 @@ const isFinal = (state: Title['state']): boolean => state === 'ready' || state =
 /**
  * `GET /v1/titles/:id/events`: the title's state as Server-Sent Events, so a client watches a
  * title become ready without asking again and again. The current state first, then one event
- * per change (with the progress at that moment); the stream ends after `ready` or `failed`,
+ * per change of state or progress; the stream ends after `ready` or `failed`,
  * or with a `deleted` event. Changes are published by the title store with the change itself.
  */
 export const titleEventRoutes: FastifyPluginAsyncTypebox<Pick<RouteDeps, 'titles'> & { hub: TitleEventHub }> = async (app, deps) => {
@@ -39,7 +39,7 @@ export const titleEventRoutes: FastifyPluginAsyncTypebox<Pick<RouteDeps, 'titles
         tags: ['titles'],
         summary: 'Title state changes as Server-Sent Events, until the title is ready, failed or deleted',
         description:
-          'Events: `state` with `{id, state, progress, error?}`, first the current state, then one per change; ' +
+          'Events: `state` with `{id, state, progress, error?}`, first the current state, then one per change of state or progress; ' +
           '`deleted` with `{id}`. The stream ends after `ready`, `failed` or `deleted`. Comments keep it alive.',
         params: IdParams,
         produces: ['text/event-stream'],

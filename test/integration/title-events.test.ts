@@ -74,6 +74,18 @@ describe('title event streams', () => {
     expect(await stream.next()).toBeUndefined();
   });
 
+  it('sends progress as the jobs report it', async () => {
+    const t = await createTitle(stack.api.app, 'progressing');
+    await titles.transition(t.id, 'encoding', { chunkCount: 2 });
+    const stream = await open(t.id);
+    expect((await stream.next())?.data).toEqual({ id: t.id, state: 'encoding', progress: 0 });
+    // Two chunks, the audio and the packaging count equally: half a chunk is 12%.
+    await titles.setProgress(t.id, 'chunk-0', 0.5);
+    expect((await stream.next())?.data).toEqual({ id: t.id, state: 'encoding', progress: 12 });
+    await titles.setProgress(t.id, 'chunk-1', 1);
+    expect((await stream.next())?.data).toEqual({ id: t.id, state: 'encoding', progress: 37 });
+  });
+
   it('carries a failed title its error and ends', async () => {
     const t = await createTitle(stack.api.app, 'failing');
     const stream = await open(t.id);
