@@ -8,6 +8,7 @@ import { fetchArtwork, type ArtworkStatus, type ArtworkSummary } from './artwork
 import { ApiCallError, callApi } from './http.ts';
 import { fingerprintOf, UploadStates } from './upload-state.ts';
 import { RETRY_DELAYS_MS, ResumableUploadError, uploadResumable } from './resumable.ts';
+import { watchTitle } from './title-watch.ts';
 
 export interface IngestResult {
   readonly id: string;
@@ -215,10 +216,10 @@ async function ingestSteps(api: string, file: string, opts: IngestOptions, creat
   }
   await saving;
   await states.remove(api, fingerprint);
-  while (opts.wait && title.state !== 'ready' && title.state !== 'failed') {
-    await new Promise((r) => setTimeout(r, 500));
-    title = await callApi<TitleViewT>(new URL(`/v1/titles/${id}`, api).toString(), { method: 'GET', headers: auth });
-    bar.update(title.state, title.progress / 100, title.id);
+  if (opts.wait && title.state !== 'ready' && title.state !== 'failed') {
+    // Told of each change by the API, not asking twice a second.
+    await watchTitle(api, id, auth, (s) => bar.update(s.state, s.progress / 100, id));
+    title = await getTitle(api, id, auth);
   }
   bar.done();
   if (opts.wait && title.state === 'ready') title = await withRungQuality(api, title, auth);

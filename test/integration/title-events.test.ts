@@ -3,7 +3,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { createApi } from '../../orchestrator/runtime/services.ts';
-import { createTitle, getTitle, ingest, parseEvents, waitForFinalEvent, type StreamEvent } from '../support/api.ts';
+import { watchTitle, type TitleState } from '../../orchestrator/cli/title-watch.ts';
+import { startCuttingProxy } from '../support/cutting-proxy.ts';
+import { createTitle, getTitle, ingest, waitForFinalEvent } from '../support/api.ts';
+import { EventStreamParser, type StreamEvent } from '../../orchestrator/cli/event-stream.ts';
 import { makeMaster } from '../support/media.ts';
 import { TitleStore } from '../../titles/store.ts';
 
@@ -40,19 +43,14 @@ describe('title event streams', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
-    let buffered = '';
+    const parser = new EventStreamParser();
     const queued: StreamEvent[] = [];
     // The next event, or undefined once the server has ended the stream.
     const next = async (): Promise<StreamEvent | undefined> => {
       while (queued.length === 0) {
         const { done, value } = await reader.read();
         if (done) return undefined;
-        buffered += decoder.decode(value, { stream: true });
-        const cut = buffered.lastIndexOf('\n\n');
-        if (cut >= 0) {
-          queued.push(...parseEvents(buffered.slice(0, cut + 2)));
-          buffered = buffered.slice(cut + 2);
-        }
+        queued.push(...parser.push(decoder.decode(value, { stream: true })));
       }
       return queued.shift();
     };
@@ -143,6 +141,37 @@ describe('title event streams', () => {
       expect(await stream.next()).toBeUndefined();
     } finally {
       await other.close();
+    }
+  });
+
+  it('lets the CLI follow a title across a dropped connection', async () => {
+    const t = await createTitle(stack.api.app, 'over a bad link');
+    await titles.transition(t.id, 'encoding');
+    const proxy = await startCuttingProxy(base);
+    try {
+      const seen: TitleState[] = [];
+      let heard: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => {
+        heard = resolve;
+      });
+      const watched = watchTitle(
+        proxy.url,
+        t.id,
+        { 'x-api-key': stack.adminKey },
+        (s) => {
+          seen.push(s);
+          heard();
+        },
+        [0, 50, 100, 200, 400, 800],
+      );
+      await first;
+      // The link goes down; the title ends while nobody listens.
+      proxy.dropAll();
+      await titles.transition(t.id, 'ready');
+      expect(await watched).toEqual({ state: 'ready', progress: 100 });
+      expect(seen.map((s) => s.state)).toEqual(['encoding', 'ready']);
+    } finally {
+      await proxy.close();
     }
   });
 

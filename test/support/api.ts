@@ -5,6 +5,7 @@ import type { App } from '../../orchestrator/deps.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 import type { ArtworkViewT } from '../../orchestrator/routes/artwork-view.ts';
 import { waitUntil } from './wait.ts';
+import { EventStreamParser, type StreamEvent } from '../../orchestrator/cli/event-stream.ts';
 
 export async function createTitle(app: App, name: string): Promise<TitleViewT> {
   const res = await app.inject({ method: 'POST', url: '/v1/titles', payload: { name } });
@@ -36,21 +37,9 @@ export async function getTitle(app: App, id: string): Promise<TitleViewT> {
   return res.json<TitleViewT>();
 }
 
-/** One event of a text/event-stream body. */
-export interface StreamEvent {
-  readonly event: string;
-  readonly data: Record<string, unknown>;
-}
-
-/** The events of a text/event-stream text, in order; comments and an unfinished last event are left out. */
+/** The events of a whole text/event-stream body, in order. */
 export function parseEvents(text: string): StreamEvent[] {
-  const blocks = text.split('\n\n').slice(0, -1);
-  return blocks.flatMap((block) => {
-    const lines = block.split('\n').filter((l) => !l.startsWith(':'));
-    const event = lines.find((l) => l.startsWith('event: '))?.slice('event: '.length);
-    const data = lines.find((l) => l.startsWith('data: '))?.slice('data: '.length);
-    return event === undefined || data === undefined ? [] : [{ event, data: JSON.parse(data) as Record<string, unknown> }];
-  });
+  return new EventStreamParser().push(text);
 }
 
 /**
