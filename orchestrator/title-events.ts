@@ -45,13 +45,6 @@ export class TitleEventHub {
     return stop;
   }
 
-  /** Streams open now, over all titles. */
-  get watching(): number {
-    let n = 0;
-    for (const set of this.listeners.values()) n += set.size;
-    return n;
-  }
-
   /** Ends every stream (`onClose`) and the subscription: an open stream would hold the server's close up. */
   close(): void {
     const pending = this.subscribed;

@@ -12,10 +12,10 @@ import type { Title } from '../../titles/model.ts';
  * How often an open stream sends a comment, so proxies do not close it as idle, and reads its
  * title again: a change published while the API's Redis connection was away is not heard.
  */
-export const KEEPALIVE_MS = 15_000;
+const KEEPALIVE_MS = 15_000;
 
 /** One event of a title's stream, `data` as JSON. */
-export interface TitleEvent {
+interface TitleEvent {
   readonly event: 'state' | 'deleted';
   readonly data: { readonly id: string; readonly state?: Title['state']; readonly progress?: number; readonly error?: Title['error'] };
 }
@@ -58,6 +58,7 @@ export const titleEventRoutes: FastifyPluginAsyncTypebox<Pick<RouteDeps, 'titles
       let ended = false;
       let sent = '';
       let unwatch: (() => void) | undefined;
+      let keepalive: NodeJS.Timeout | undefined;
       let queue = Promise.resolve();
       const finish = (): void => {
         if (ended) return;
@@ -72,29 +73,37 @@ export const titleEventRoutes: FastifyPluginAsyncTypebox<Pick<RouteDeps, 'titles
         sent = text;
       };
       // One read at a time, in the order the changes were heard: an older state never follows a newer one.
+      // A read that fails (Redis away) is skipped: the next message or keep-alive reads again.
       const refresh = (): void => {
-        queue = queue.then(async () => {
-          if (ended) return;
-          const t = await titles.get(id).catch(() => null);
-          if (ended || t === null) return;
-          if (t === undefined) {
-            send({ event: 'deleted', data: { id } });
-            finish();
-            return;
-          }
-          send(await stateEvent(titles, t));
-          if (isFinal(t.state)) finish();
-        });
+        queue = queue
+          .then(async () => {
+            if (ended) return;
+            const t = await titles.get(id);
+            if (ended) return;
+            if (t === undefined) {
+              send({ event: 'deleted', data: { id } });
+              finish();
+              return;
+            }
+            const e = await stateEvent(titles, t);
+            if (ended) return;
+            send(e);
+            if (isFinal(t.state)) finish();
+          })
+          .catch(() => undefined);
       };
-      const keepalive = setInterval(() => {
-        out.write(': keep-alive\n\n');
-        refresh();
-      }, KEEPALIVE_MS);
       // The response closes when the client goes away (or the stream ended): stop listening.
       reply.raw.once('close', finish);
       const stop = await hub.watch(id, refresh, finish);
-      if (ended) stop();
-      else unwatch = stop;
+      if (ended) {
+        stop();
+        return sendStream(reply, out);
+      }
+      unwatch = stop;
+      keepalive = setInterval(() => {
+        out.write(': keep-alive\n\n');
+        refresh();
+      }, KEEPALIVE_MS);
       // Read after the subscription is in place: a change between the first read and now is seen here.
       refresh();
       return sendStream(reply, out);
@@ -122,6 +131,6 @@ async function stateEvent(titles: RouteDeps['titles'], t: Title): Promise<TitleE
 }
 
 /** One event in the text/event-stream format (`data` on one line: JSON has no raw newlines). */
-export function formatEvent(e: TitleEvent): string {
+function formatEvent(e: TitleEvent): string {
   return `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }
