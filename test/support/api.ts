@@ -55,9 +55,11 @@ export async function waitForFinalEvent(app: App, id: string): Promise<TitleView
   return getTitle(app, id);
 }
 
-/** Polls the title until it is ready or failed (the test's own timeout bounds the wait). */
-/** `intervalMs`: how often the title is read; a benchmark timing the title asks often. */
-export async function waitForFinal(app: App, id: string, timeoutMs = 300_000, intervalMs = 250): Promise<TitleViewT> {
+/**
+ * Polls the title until it is ready or failed (the test's own timeout bounds the wait). Unlike
+ * `waitForFinalEvent` it rides out a Redis outage: a 503 is asked again.
+ */
+export async function waitForFinal(app: App, id: string, timeoutMs = 300_000): Promise<TitleViewT> {
   let last = 'nothing yet';
   return waitUntil(
     `title ${id} to be ready or failed`,
@@ -70,7 +72,7 @@ export async function waitForFinal(app: App, id: string, timeoutMs = 300_000, in
       last = `${t.state} (${t.progress}%)`;
       return t.state === 'ready' || t.state === 'failed' ? t : undefined;
     },
-    { intervalMs, timeoutMs, seen: () => last },
+    { intervalMs: 250, timeoutMs, seen: () => last },
   );
 }
 
