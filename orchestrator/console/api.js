@@ -108,37 +108,140 @@ export async function api(path, { method = 'GET', body } = {}) {
 }
 
 /**
+ * Reads the text/event-stream at `path` until it ends, calling `onMessage` for each message it
+ * completes, keep-alive comments included. What a message says is not parsed: the caller reads
+ * the resource again, which stays the one source of truth. Rejects with ApiError when the API
+ * refuses the stream, and with fetch's errors when the connection fails or `signal` aborts.
+ * @param {string} path
+ * @param {() => void} onMessage
+ * @param {AbortSignal} signal
+ */
+async function followStream(path, onMessage, signal) {
+  const res = await fetch(path, { headers: { 'x-api-key': getKey(), accept: 'text/event-stream' }, signal });
+  if (!res.ok || res.body === null) throw new ApiError(res.status, undefined, res.statusText || 'event stream refused');
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    // The API ends lines with LF alone; a blank line ends a message.
+    buffered += value;
+    const end = buffered.lastIndexOf('\n\n');
+    if (end >= 0) {
+      buffered = buffered.slice(end + 2);
+      onMessage();
+    }
+  }
+}
+
+/** Longest wait before a dropped event stream is opened again. */
+const MAX_STREAM_RETRY_MS = 30_000;
+
+/**
+ * An event stream `useApi` follows instead of polling: `events`, read again on each message,
+ * while `open` holds for what was read last (the resource can still change in ways the stream
+ * tells of; a title until it is ready or failed).
+ * @template T
+ * @typedef {{ events: string, open: (data: T) => boolean }} Live
+ */
+
+/**
  * GETs `path`, again every `intervalMs` when given (0: once), and again when the key changes.
+ * With `live`, while `live.open` holds for the body it read, it reads `path` again on each
+ * message of `live.events` instead of polling, and opens a stream that ended or failed again
+ * after 1, 2, 4 ... 30 s (from 1 s again once a message gets through).
  * Keeps the last good body while a refresh fails, so a blip does not blank the page.
  * `T` is the body's shape, named by the caller's annotation (see `api`).
  * @template T
  * @param {string} path
+ * @param {number} [intervalMs]
+ * @param {Live<T>} [live]
  * @returns {ApiState<T>}
  */
-export function useApi(path, intervalMs = 0) {
+export function useApi(path, intervalMs = 0, live) {
   const key = useKey();
   const [state, setState] = useState(
     /** @type {FetchState<T>} */ ({ data: undefined, status: undefined, error: undefined, loading: true }),
   );
   const alive = useRef(true);
+  const open = useRef(live?.open);
+  open.current = live?.open;
+  const events = live?.events;
+  /** @type {() => Promise<T | undefined>} the body read, or undefined when the read failed */
   const load = useCallback(async () => {
     try {
       /** @type {ApiResponse<T>} */
       const { status, body } = await api(path);
       if (alive.current) setState({ data: body, status, error: undefined, loading: false });
+      return body;
     } catch (err) {
       if (alive.current) setState((s) => ({ ...s, error: err, loading: false }));
+      return undefined;
     }
   }, [path, key]);
   useEffect(() => {
     alive.current = true;
     setState({ data: undefined, status: undefined, error: undefined, loading: true });
-    load();
-    const timer = intervalMs > 0 ? setInterval(load, intervalMs) : undefined;
+    const stop = new AbortController();
+    const streams = events === undefined ? undefined : { events, open: (/** @type {T} */ data) => open.current?.(data) === true };
+    refresh(load, intervalMs, streams, stop.signal);
     return () => {
       alive.current = false;
-      if (timer !== undefined) clearInterval(timer);
+      stop.abort();
     };
-  }, [load, intervalMs]);
-  return { ...state, reload: load, setData: (data) => setState((s) => ({ ...s, data })) };
+  }, [load, intervalMs, events]);
+  return { ...state, reload: async () => void (await load()), setData: (data) => setState((s) => ({ ...s, data })) };
+}
+
+/**
+ * Resolves after `ms`, or at once when `signal` aborts.
+ * @param {number} ms
+ * @param {AbortSignal} signal
+ */
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve(undefined);
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Reads the resource, then again: on each message of its event stream while the stream is
+ * `open` for what was read (a stream that ends or fails is opened again after a back-off), or
+ * every `intervalMs` otherwise (0: no more), until `signal` aborts.
+ * @template T
+ * @param {() => Promise<T | undefined>} load
+ * @param {number} intervalMs
+ * @param {Live<T> | undefined} live
+ * @param {AbortSignal} signal
+ */
+async function refresh(load, intervalMs, live, signal) {
+  let failures = 0;
+  while (!signal.aborted) {
+    const data = await load();
+    if (signal.aborted) return;
+    let waitMs = intervalMs;
+    if (live !== undefined && data !== undefined && live.open(data)) {
+      try {
+        await followStream(
+          live.events,
+          () => {
+            failures = 0;
+            void load();
+          },
+          signal,
+        );
+      } catch {
+        // Refused, dropped or aborted: read again after the back-off, unless aborted.
+      }
+      waitMs = Math.min(MAX_STREAM_RETRY_MS, 1000 * 2 ** failures++);
+    }
+    if (waitMs <= 0 || signal.aborted) return;
+    await sleep(waitMs, signal);
+  }
 }

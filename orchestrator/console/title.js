@@ -93,11 +93,16 @@ function Artwork({ id }) {
   </div>`;
 }
 
+/** @param {TitleView} t */
+const isUnderway = (t) => t.state !== 'ready' && t.state !== 'failed';
+
 /** @param {{ id: string }} props */
 export function TitlePage({ id }) {
-  // Refreshed while it encodes; once final it stops changing, and a slow poll costs little.
+  // Read again on each event of its stream while it is on its way (state, progress); once ready
+  // or failed the stream has nothing to tell, and a slow poll picks up what still changes
+  // (rung quality measured after ready, priority).
   /** @type {import('./api.js').ApiState<TitleView>} */
-  const { data: t, error } = useApi(`/v1/titles/${id}`, 3000);
+  const { data: t, error } = useApi(`/v1/titles/${id}`, 3000, { events: `/v1/titles/${id}/events`, open: isUnderway });
   if (t === undefined)
     return html`<section>${error ? html`<p class="error" role="alert">${describeError(error)}</p>` : html`<p class="muted">Loading…</p>`}</section>`;
   const analysis = t.ladderAnalysis;

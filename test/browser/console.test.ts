@@ -1,12 +1,12 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { makeMaster } from '../support/media.ts';
-import { ingest, waitForFinal } from '../support/api.ts';
+import { createTitle, ingest, uploadMaster, waitForFinal } from '../support/api.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 
 /**
@@ -165,6 +165,39 @@ describe('operator console in headless Chromium', () => {
       .toBe(chosen);
     await page.screenshot({ path: path.join(OUTPUT, 'console-title.png'), fullPage: true });
   }, 120_000);
+
+  it('follows a title on its event stream, sending the key, not by polling it', async () => {
+    // With the workers paused, an uploaded title stays queued: the page can only learn of that
+    // from the stream (it does not poll a title on its way), and the stream stays open.
+    const lanes = stack.workers.flatMap((w) => Object.values(w.lanes));
+    await Promise.all(lanes.map((lane) => lane.pause()));
+    const created = await createTitle(stack.api.app, 'followed live');
+    const streamKeys: (string | undefined)[] = [];
+    const onRequest = (req: Request): void => {
+      if (new URL(req.url()).pathname === `/v1/titles/${created.id}/events`) streamKeys.push(req.headers()['x-api-key']);
+    };
+    page.on('request', onRequest);
+    // Signed in whether or not an earlier test did: the key is in the origin's storage.
+    await page.goto(`${base}/console/#/titles/${created.id}`);
+    await page.evaluate(
+      (key) =>
+        (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vodforge.apiKey', key),
+      stack.adminKey,
+    );
+    await page.reload();
+    await page.locator('h1 [data-state="uploading"]').waitFor({ timeout: 30_000 });
+    await expect.poll(() => streamKeys.length, WAIT).toBeGreaterThan(0);
+    expect(streamKeys[0]).toBe(stack.adminKey);
+
+    const master = path.join(dir, 'followed.mp4');
+    await makeMaster(master, { width: 320, height: 240, fps: 25, durationS: 4 });
+    expect((await uploadMaster(stack.api.app, created.id, master)).statusCode).toBe(202);
+    await page.locator('h1 [data-state="queued"]').waitFor({ timeout: 30_000 });
+
+    await Promise.all(lanes.map((lane) => lane.resume()));
+    await page.locator('h1 [data-state="ready"]').waitFor({ timeout: 120_000 });
+    page.off('request', onRequest);
+  }, 240_000);
 
   it('lists the fill plan, draws its per-appliance timeline, and approving it changes its state', async () => {
     await page.click('header nav a[href="#/plans"]');
