@@ -8,7 +8,8 @@ import { FfmpegExitError } from '../ffmpeg/errors.ts';
 import { FrameNotDecodedError } from './errors.ts';
 import type { ObjectStore } from '../storage/port.ts';
 import { withScratch } from '../storage/scratch.ts';
-import { extractStills, type ArtworkVideo } from './extract.ts';
+import type { ArtworkVideo } from './extract.ts';
+import { extractStills } from './stills.ts';
 import { frameStem, storeCrops, type ArtworkImage } from './manifest.ts';
 
 /** A frame's crops, or why this one frame could not be cropped (a failure costs only that frame). */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
-import { artworkVideoOf, extractStills } from '../../stills/extract.ts';
+import { artworkVideoOf } from '../../stills/extract.ts';
+import { extractStills } from '../../stills/stills.ts';
 
 /**
  * Stills are re-extracted by seeking straight to the frame: the pixels must be those of that

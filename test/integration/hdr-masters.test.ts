@@ -8,7 +8,8 @@ import { probeJson } from '../support/media.ts';
 import { lumaStats, makeHdrMaster, PLAIN_SQUEEZE, PLAIN_TONE_MAP, psnrAgainst, type HdrTransfer } from '../support/hdr-masters.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
-import { artworkVideoOf, extractStills } from '../../stills/extract.ts';
+import { artworkVideoOf } from '../../stills/extract.ts';
+import { extractStills } from '../../stills/stills.ts';
 
 /** ffprobe's colour description of a file's video stream. */
 async function colourTags(file: string): Promise<Record<string, unknown>> {

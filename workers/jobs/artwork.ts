@@ -13,7 +13,8 @@ import { planArtworkSampling } from '../../ffmpeg/artwork-plan.ts';
 import type { ProbeResult } from '../../ffmpeg/probe.ts';
 import { digest } from '../../ffmpeg/encode-settings.ts';
 import { chooseFromBursts } from '../../stills/bursts.ts';
-import { artworkVideoOf, extractCandidates, extractStills } from '../../stills/extract.ts';
+import { artworkVideoOf, extractCandidates } from '../../stills/extract.ts';
+import { extractStills } from '../../stills/stills.ts';
 import { renderFrame } from '../../stills/render.ts';
 import {
   ARTWORK_MANIFEST_SCHEMA,
