@@ -1,6 +1,5 @@
-import { mkdtemp, truncate, stat, writeFile } from 'node:fs/promises';
+import { truncate, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -9,6 +8,7 @@ import { ingest, waitForFinal } from '../support/api.ts';
 import { waitUntil } from '../support/wait.ts';
 import { realMasters } from '../support/corpus.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /**
  * Bad masters fail their title with a reason, never a worker, and publish nothing; the API
@@ -21,7 +21,7 @@ describe('bad input', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 1 });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bad-'));
+    dir = await tempDir('vf-bad-');
     files.text = path.join(dir, 'notes.mp4');
     await makeTextFile(files.text);
     files.audioOnly = path.join(dir, 'audio.m4a');
@@ -156,7 +156,7 @@ describe('bad input on S3 storage: manifests that name other addresses', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 's3', workers: 1 });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bad-s3-'));
+    dir = await tempDir('vf-bad-s3-');
     listener = createServer((socket) => {
       connections += 1;
       socket.destroy();

@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -10,6 +8,7 @@ import { chooseActiveArea, pictureBounds } from '../../workers/measure/active-ar
 import { SAMPLE_CRFS } from '../../workers/jobs/ladder-analysis.ts';
 import { ANALYSIS_SCAN_STEP } from '../../workers/jobs/analysis-reads.ts';
 import { cpuStepKey } from '../../titles/cpu-steps.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /**
  * Per-title ladders on real encodes: the analysis' predictions must hold on the output, and
@@ -22,7 +21,7 @@ describe('per-title ladder', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-pt-'));
+    dir = await tempDir('vf-pt-');
     const file = (n: string): string => path.join(dir, n);
     await makeMaster(file('main.mp4'), { width: 640, height: 360, fps: 25, durationS: 12 });
     await makeMaster(file('short.mp4'), { width: 320, height: 240, fps: 25, durationS: 1.2 });

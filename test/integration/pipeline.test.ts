@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -7,6 +5,7 @@ import { countFrames, frames, keyframeCrops, makeMaster, probeJson, type MasterS
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { pictureBounds } from '../../workers/measure/active-area.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../support/api.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /**
  * The backbone end to end on real ffmpeg, Redis and storage: a generated master goes in
@@ -28,7 +27,7 @@ describe.each(cases)(
 
     beforeAll(async () => {
       stack = await startTestStack({ storage, workers: 2 });
-      dir = await mkdtemp(path.join(os.tmpdir(), 'vf-e2e-'));
+      dir = await tempDir('vf-e2e-');
       master = path.join(dir, 'master.mp4');
       await makeMaster(master, spec);
       titleId = await ingest(stack.api.app, master);
@@ -166,7 +165,7 @@ describe('a pillarboxed master on the fixed ladder (4:3 picture inside a 640x360
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2 });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-e2e-pillar-'));
+    dir = await tempDir('vf-e2e-pillar-');
     master = path.join(dir, 'pillarbox.mp4');
     await runFfmpeg([
       '-f',

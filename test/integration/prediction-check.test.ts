@@ -1,10 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /**
  * A per-title ladder is predicted from a few sample windows. Where they do not represent the
@@ -19,7 +18,7 @@ describe('the per-title prediction is checked away from the sample windows', () 
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-check-'));
+    dir = await tempDir('vf-check-');
   }, 60_000);
 
   afterAll(async () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import type { Job, Queue } from 'bullmq';
 import { chunkSegmentsKey, type JobDataByName } from '../../pipeline/types.ts';
 import { parseChunkSegments } from '../../packaging/chunk-segments.ts';
 import { waitFor, waitUntil } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /** Short locks so a crashed worker's job is noticed in seconds, as BullMQ's own stall tests do. */
 const FAST_STALL = { lockDurationMs: 2000, stalledIntervalMs: 1000, maxStalledCount: 3 };
@@ -20,7 +20,7 @@ let master: string;
 let sourceFrames: number;
 
 beforeAll(async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-res-'));
+  const dir = await tempDir('vf-res-');
   master = path.join(dir, 'master.mp4');
   await makeMaster(master, { width: 640, height: 360, fps: 25, durationS: 24 });
   sourceFrames = await countFrames(master);
@@ -33,7 +33,7 @@ async function expectCompleteOutput(stack: TestStack, id: string): Promise<void>
   const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
   const { variants } = parseMultivariant(res.body);
   expect(variants).toHaveLength(2);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-res-out-'));
+  const dir = await tempDir('vf-res-out-');
   for (const v of variants) {
     const track = await downloadTrack(stack.api.app, id, v.uri, dir);
     expect(await countFrames(track.joinedFile)).toBe(sourceFrames);
@@ -142,7 +142,7 @@ describe('recovery', () => {
     const recordKey = chunkSegmentsKey(data.layout, data.chunk.index);
     const record = parseChunkSegments(JSON.parse((await stack.api.store.get(recordKey)).toString('utf8')));
     const segmentKeys = record.rungs.map((r, i) => r.segments.map((s) => `${data.layout.outputPrefix}v${i}/${s.name}`));
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-dup-'));
+    const dir = await tempDir('vf-dup-');
     /**
      * The frames of each rung's stretch of the chunk, as its init and stored segments decode
      * (timestamps and picture type). Not its bytes: x264's frame-threaded ABR is not

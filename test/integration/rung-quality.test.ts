@@ -1,6 +1,4 @@
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { Redis } from 'ioredis';
@@ -15,6 +13,7 @@ import { createFlowProducer, createQueue, QUEUE_NAME } from '../../pipeline/queu
 import { measureRungsHandler } from '../../workers/jobs/measure-rungs.ts';
 import type { WorkerDeps } from '../../workers/jobs/context.ts';
 import type { MeasureRungsJobData } from '../../pipeline/types.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /**
  * The rungs' quality is measured after `ready`, by its own job: a measurement that cannot be
@@ -41,7 +40,7 @@ describe('measure-rungs after publication', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 1 });
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-rq-'));
+    const dir = await tempDir('vf-rq-');
     const master = path.join(dir, 'master.mp4');
     await makeMaster(master, { width: 640, height: 360, fps: 25, durationS: 8 });
     titleId = await ingest(stack.api.app, master);

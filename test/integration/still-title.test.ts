@@ -1,10 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /**
  * A still (a title card, a slide) measures every sample point under the analysis' 16 kbit/s
@@ -17,7 +16,7 @@ describe('a still title', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-still-'));
+    dir = await tempDir('vf-still-');
   }, 60_000);
 
   afterAll(async () => {

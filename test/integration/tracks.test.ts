@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
@@ -7,6 +6,7 @@ import { ebur128, makeBrokenAudioMaster, makeMultiTrackMaster, probeJson, probeP
 import { waitUntil } from '../support/wait.ts';
 import { downloadTrack, getTitle, ingest, parseAttrs, uploadMaster, waitForFinal } from '../support/api.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 
 /**
  * A studio-shaped master (two audio languages, one in 5.1, two subtitle tracks) through the
@@ -21,7 +21,7 @@ describe('a master with two audio languages, 5.1 and two subtitle tracks', () =>
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2 });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-tracks-'));
+    dir = await tempDir('vf-tracks-');
     const master = path.join(dir, 'master.mkv');
     await makeMultiTrackMaster(master);
     titleId = await ingest(stack.api.app, master);
@@ -195,7 +195,7 @@ describe('a master with a broken audio stream, streams chosen at upload and a su
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 's3', workers: 2 });
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-broken-'));
+    const dir = await tempDir('vf-broken-');
     const master = path.join(dir, 'master.mkv');
     await makeBrokenAudioMaster(master);
     const created = await stack.api.app.inject({
