@@ -1,14 +1,15 @@
 import type { DemandHistory, RegionHistory } from '../demand.ts';
-import { placeCluster, type ClusterPlacement, type PlacementOptions } from '../placement.ts';
+import type { ClusterPlacement, PlacementOptions } from '../placement.ts';
 import { planFromHistory, type PlanDetail } from '../plan.ts';
 import { exponentialSmoothingModel, type PopularityModel } from '../predict.ts';
-import { buildRing, hashKeys } from '../ring.ts';
+import { buildRing } from '../ring.ts';
 import { peakToMean } from '../stats.ts';
 import { avalanche32, pickWeighted } from '../steer.ts';
 import { holdersByFile } from '../shares.ts';
 import type { Appliance, Holdings, Plan } from '../types.ts';
 import { LruCache, oracleServedBytes, plainPlacement } from './baselines.ts';
-import { movedFraction, spearman } from './judge.ts';
+import { spearman } from './judge.ts';
+import { membershipChurn, type MembershipChurn } from './churn.ts';
 import { createScenario, expectedFileBytes, forEachRequest, type Scenario, type TraceOptions } from './trace.ts';
 import { DAY_MS, HOUR_MS } from '../units.ts';
 
@@ -70,13 +71,7 @@ export interface SimulationReport {
   /** Mean over regions and replayed days of Spearman's rho, predicted vs actual per file. */
   readonly spearman: number;
   /** Fraction of placements that move when one appliance joins or leaves a cluster (mean over clusters). */
-  readonly moved: {
-    readonly add: number;
-    readonly addIdeal: number;
-    readonly remove: number;
-    readonly removeIdeal: number;
-    readonly appliancesPerCluster: number;
-  };
+  readonly moved: MembershipChurn;
 }
 
 interface Tally {
@@ -353,64 +348,4 @@ function rankCorrelation(predicted: Float64Array, actual: Float64Array, s: Scena
     a.push(actual[f]!);
   }
   return spearman(p, a);
-}
-
-/**
- * Re-places every cluster with one appliance removed (the median-sized one) and with one of
- * mean size added, same forecast. Ideal is the departing appliance's share of placements, or
- * the newcomer's share of capacity: both about 1/N.
- */
-function membershipChurn(
-  s: Scenario,
-  clusters: readonly (readonly Appliance[])[],
-  detail: PlanDetail,
-  options: PlacementOptions,
-): SimulationReport['moved'] {
-  const add: number[] = [];
-  const remove: number[] = [];
-  const current = { keyHashes: hashKeys(s.index.keys) };
-  const addIdeal: number[] = [];
-  const removeIdeal: number[] = [];
-  clusters.forEach((members, r) => {
-    const demand = detail.forecast.regions.get(s.regions[r]!)!.fileDemand;
-    const placed = placeCluster(members, demand, s.index, options, current);
-    const base = asRecord(placed, s);
-    const capacity = members.reduce((x, a) => x + a.capacityBytes, 0);
-    const mean = Math.round(capacity / members.length);
-    const joined = [...members, { ...members[0]!, id: `${members[0]!.cluster}-new`, capacityBytes: mean }];
-    add.push(movedFraction(base, asRecord(placeCluster(joined, demand, s.index, options, current), s)));
-    addIdeal.push(mean / (capacity + mean));
-    const median = [...members].sort((x, y) => x.capacityBytes - y.capacityBytes)[members.length >> 1]!;
-    const total = Object.values(base).reduce((x, l) => x + l.length, 0);
-    removeIdeal.push((base[median.id]?.length ?? 0) / total);
-    remove.push(
-      movedFraction(
-        base,
-        asRecord(
-          placeCluster(
-            members.filter((a) => a !== median),
-            demand,
-            s.index,
-            options,
-            current,
-          ),
-          s,
-        ),
-      ),
-    );
-  });
-  const avg = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
-  return {
-    add: avg(add),
-    addIdeal: avg(addIdeal),
-    remove: avg(remove),
-    removeIdeal: avg(removeIdeal),
-    appliancesPerCluster: s.options.appliancesPerCluster,
-  };
-}
-
-function asRecord(p: ClusterPlacement, s: Scenario): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const [j, a] of p.members.entries()) out[a.id] = p.files[j]!.map((f) => s.index.keys[f]!);
-  return out;
 }
