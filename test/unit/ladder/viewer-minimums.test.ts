@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { perTitleLadder } from '../../../ladder/per-title.ts';
+import { viewerMinimums } from '../../../ladder/per-title-options.ts';
+import type { FrameSize } from '../../../ladder/types.ts';
+import { pt } from './rd-fixture.ts';
+
+describe('perTitleLadder: what a viewer needs', () => {
+  const at = (size: FrameSize) => (rate: number, q: number) => pt(rate, q, size);
+  const p720 = at({ width: 1280, height: 720 });
+  const p360 = at({ width: 640, height: 360 });
+
+  it('minimums grow with the picture: one rung may do under 360p, two from 360p, three over 4x from 540p', () => {
+    expect(viewerMinimums({ width: 416, height: 234 })).toEqual({ minRungs: 1, minSpanRatio: 1 });
+    expect(viewerMinimums({ width: 640, height: 360 })).toEqual({ minRungs: 2, minSpanRatio: 1 });
+    expect(viewerMinimums({ width: 960, height: 540 })).toEqual({ minRungs: 3, minSpanRatio: 4 });
+    // Portrait pictures count by their short side.
+    expect(viewerMinimums({ width: 1080, height: 1920 })).toEqual({ minRungs: 3, minSpanRatio: 4 });
+  });
+
+  it('a title whose hull spans less than one step still gets two rungs from 360p, with a note', () => {
+    const points = [p360(150, 35), p360(200, 36)];
+    expect(perTitleLadder(points, { width: 640, height: 360 }).rungs).toHaveLength(1);
+    const { rungs, notes } = perTitleLadder(points, { width: 640, height: 360 }, viewerMinimums({ width: 640, height: 360 }));
+    expect(rungs.map((r) => r.bitrateKbps)).toEqual([150, 200]);
+    expect(notes.map((n) => n.code)).toContain('VIEWER_MINIMUM_APPLIED');
+  });
+
+  it('a 720p title whose floor leaves a narrow ladder is widened down to a 4x span with 3 rungs', () => {
+    // A 37 dB floor met first at 1000 kbit/s and the 45 dB ceiling at 1300: alone, one rung.
+    const points = [p360(120, 27), p360(280, 29.5), p720(600, 33), p720(1000, 38), p720(1300, 45.5)];
+    const narrow = perTitleLadder(points, { width: 1280, height: 720 }, { qualityFloorDb: 37, bottomRungMaxKbps: 2000 });
+    expect(narrow.rungs.map((r) => r.bitrateKbps)).toEqual([1300]);
+    const { rungs, notes } = perTitleLadder(
+      points,
+      { width: 1280, height: 720 },
+      { qualityFloorDb: 37, bottomRungMaxKbps: 2000, ...viewerMinimums({ width: 1280, height: 720 }) },
+    );
+    expect(rungs.length).toBeGreaterThanOrEqual(3);
+    expect(rungs.at(-1)!.bitrateKbps / rungs[0]!.bitrateKbps).toBeGreaterThanOrEqual(4);
+    expect(rungs.at(-1)!.bitrateKbps).toBe(1300);
+    expect(notes.find((n) => n.code === 'VIEWER_MINIMUM_APPLIED')?.message).toMatch(/bottom lowered from 1300 to 280 kbit\/s/);
+  });
+
+  it('does not force a span when every point that cheap is already above the quality ceiling', () => {
+    const points = [p720(60, 46), p720(100, 47), p720(160, 48)];
+    const { rungs, notes } = perTitleLadder(
+      points,
+      { width: 1280, height: 720 },
+      { minBitrateKbps: 16, ...viewerMinimums({ width: 1280, height: 720 }) },
+    );
+    expect(rungs.length).toBeGreaterThanOrEqual(2);
+    expect(notes.find((n) => n.code === 'VIEWER_MINIMUM_UNMET')?.message).toMatch(/above the 45 dB ceiling/);
+  });
+
+  it('says why the top rung stops below the source size', () => {
+    const { notes } = perTitleLadder([p360(150, 33), p360(400, 45.2), p720(400, 41), p720(900, 46)], { width: 1280, height: 720 });
+    expect(notes.find((n) => n.code === 'TOP_BELOW_SOURCE')?.message).toMatch(
+      /Top rung 640x360 at 400 kbit\/s .* below the source 1280x720: the 45 dB quality ceiling is reached there/,
+    );
+    const full = perTitleLadder([p360(150, 33), p720(900, 44)], { width: 1280, height: 720 });
+    expect(full.notes.map((n) => n.code)).not.toContain('TOP_BELOW_SOURCE');
+  });
+});
