@@ -7,8 +7,8 @@ const made = new Set<string>();
 /**
  * A new directory under the system's temp directory, removed with everything in it after the
  * test file that made it (`removeTempDirs`, run by the suite's setup file). Masters, downloaded
- * renditions and local buckets are tens to hundreds of MB a file: left behind, each run of the
- * suite kept about 1 GB in /tmp.
+ * renditions and local buckets are up to hundreds of MB a file: left behind, each run of the
+ * suite kept 28 directories in /tmp, two of them 170 MB each.
  */
 export async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
