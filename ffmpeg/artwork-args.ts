@@ -40,6 +40,8 @@ export interface ArtworkCandidatesCommand {
   readonly input: string;
   /** First video timestamp of the master, seconds: expression times are relative to it. */
   readonly videoStartS: number;
+  /** The master's keyframes are no entry points (`VideoInfo.decodeFromStart`): never seek, decode from the start. */
+  readonly decodeFromStart?: boolean;
   readonly plan: ArtworkSamplingPlan;
   /** Concatenated rgb24 frames at plan size, in the order of {@link ArtworkCandidatesCommand.frameLog}. */
   readonly rawOutput: string;
@@ -103,6 +105,8 @@ export interface ArtworkStillsCommand {
   readonly kind: 'artwork-stills';
   readonly input: string;
   readonly videoStartS: number;
+  /** The master's keyframes are no entry points (`VideoInfo.decodeFromStart`): never seek, decode from the start. */
+  readonly decodeFromStart?: boolean;
   /** At least one. */
   readonly stills: readonly ArtworkStill[];
   /** One frame's duration, seconds: each wanted frame is the one within half of it of atS. */
@@ -214,7 +218,7 @@ export function candidateSelectExpr(
 export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): string[] {
   const { plan } = cmd;
   const segment = cmd.segment ?? { startS: 0 };
-  const seekS = segment.startS > 0 ? Math.max(0, cmd.videoStartS + segment.startS - cmd.seekLeadS) : 0;
+  const seekS = segment.startS > 0 && cmd.decodeFromStart !== true ? Math.max(0, cmd.videoStartS + segment.startS - cmd.seekLeadS) : 0;
   // The decode ends once the stretch's last cut burst is complete: `trim` ends the stream there,
   // a second after the burst's last target, as the frame that hits a target may come a few
   // skipped (non-reference) frames after it.
@@ -303,7 +307,7 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
   if (cmd.stills.length === 0) throw new RangeError('artwork-stills: expected at least one still');
   const early = cmd.seek === 'early';
   const inputs = cmd.stills.flatMap(({ atS }) => {
-    const seekS = Math.max(0, cmd.videoStartS + atS + (early ? -STILL_SEEK_LEAD_S : STILL_SEEK_NUDGE_S));
+    const seekS = cmd.decodeFromStart === true ? 0 : Math.max(0, cmd.videoStartS + atS + (early ? -STILL_SEEK_LEAD_S : STILL_SEEK_NUDGE_S));
     return [
       // Every candidate time comes from the candidate pass, which decoded reference frames only,
       // so the wanted frame is one and the non-reference frames before it are never needed: the

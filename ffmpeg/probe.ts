@@ -61,6 +61,12 @@ export interface VideoInfo {
    * measures them by decoding the master's keyframes (see `workers/measure/active-area.ts`).
    */
   readonly activeArea?: ActiveArea;
+  /**
+   * Set when a read that seeks to the master's keyframes does not decode what a read from its
+   * start does (`workers/measure/entry-points.ts`): every reader then decodes from the start.
+   * Absent on a master whose keyframes are entry points, and on probes stored before it was read.
+   */
+  readonly decodeFromStart?: true;
 }
 
 /** A rectangle of the coded frame, in coded pixels; offsets and sizes even, for 4:2:0 chroma. */

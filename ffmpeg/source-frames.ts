@@ -32,6 +32,8 @@ export interface FrameTimeline {
   readonly videoStartS: number;
   /** That frame's position for an input `-ss`, which counts from the file's start (`ProbeResult.videoOffsetS`). */
   readonly videoOffsetS: number;
+  /** The master's keyframes are no entry points (`VideoInfo.decodeFromStart`): readers never seek, they decode from the start. */
+  readonly decodeFromStart?: true;
 }
 
 /** Frames `[startFrame, endFrame)` of the title; `endFrame` absent reads to the end. */
@@ -55,6 +57,7 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): 
     ...(toneMap === undefined ? {} : { toneMap }),
     videoStartS: firstFrameS ?? startTimeS,
     videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS,
+    ...(probe.video.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
   };
 }
 
@@ -86,9 +89,9 @@ export interface ReadStart {
   readonly fromKeyframeS?: number;
 }
 
-/** Where a reader of `range` seeks the master (`-ss`, from the file's start), or 0 for no seek. */
+/** Where a reader of `range` seeks the master (`-ss`, from the file's start), or 0 for no seek (a master read from its start). */
 export function sourceSeekS(t: FrameTimeline, range: FrameRange & ReadStart): number {
-  if (range.startFrame <= 0) return 0;
+  if (range.startFrame <= 0 || t.decodeFromStart === true) return 0;
   if (range.fromKeyframeS !== undefined) return Math.max(0, t.videoOffsetS + range.fromKeyframeS);
   return Math.max(0, t.videoOffsetS + range.startFrame / frameRateValue(t.frameRate) - SEEK_LEAD_S);
 }

@@ -34,6 +34,8 @@ export interface ArtworkVideo {
   readonly displayHeight: number;
   /** A PQ/HLG master's tone mapping: artwork is SDR, as the ladder is; absent for SDR. */
   readonly toneMap?: ToneMap;
+  /** The master's keyframes are no entry points (`VideoInfo.decodeFromStart`): every read decodes from the start. */
+  readonly decodeFromStart?: true;
 }
 
 /** What the artwork job needs of a probed master. */
@@ -47,6 +49,7 @@ export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
     frameRate: v.frameRate,
     displayWidth: v.displayWidth,
     displayHeight: v.displayHeight,
+    ...(v.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
   };
 }
 
@@ -200,6 +203,7 @@ async function decodeSegment(
           kind: 'artwork-candidates',
           input,
           videoStartS: video.startTimeS,
+          decodeFromStart: video.decodeFromStart === true,
           plan,
           ...files,
           segment,

@@ -55,6 +55,7 @@ export function extractStills(
         kind: 'artwork-stills',
         input,
         videoStartS: video.startTimeS,
+        decodeFromStart: video.decodeFromStart === true,
         stills: batch,
         frameDurationS: video.frameRate.den / video.frameRate.num,
         widthPx,

@@ -10,6 +10,13 @@ import { planTracks, retryFailedTracks } from './enqueue-tracks.ts';
 import { encodeLayout, type EncodeChunkJobData, type PackageJobData, type SourceRef, type TimeWindow } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 
+/** What a title whose keyframes are no entry points (`VideoInfo.decodeFromStart`) says: its encode is right, and slower. */
+const KEYFRAMES_WARNING = {
+  code: 'VF_KEYFRAMES_NOT_ENTRY_POINTS',
+  message:
+    'the master flags keyframes a decoder cannot start from (frames after them refer to frames before them): every read of it decodes from its start, so its encode takes longer than its length warrants',
+} as const;
+
 /**
  * Records the ladder and enqueues the encode as one BullMQ flow: `package` is the parent of
  * every chunk job and of the sound and subtitles jobs the probe queued (`enqueueTracks`), so
@@ -44,7 +51,7 @@ export async function enqueueEncode(
     ladder,
     ladderAnalysis: analysis,
     chunkCount: chunks.length,
-    warnings: [...audioPlan.warnings, ...subtitlePlan.warnings],
+    warnings: [...(probe.video.decodeFromStart === true ? [KEYFRAMES_WARNING] : []), ...audioPlan.warnings, ...subtitlePlan.warnings],
     encodeVersion: version,
   });
   if (moved !== 'ok') return { skipped: moved };

@@ -20,6 +20,7 @@ import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
 import { BLACK_LIMIT, chooseActiveArea, parseCropdetectMetadata } from '../measure/active-area.ts';
 import { withFrameLightLevels } from '../measure/light-levels.ts';
+import { keyframesAreEntryPoints } from '../measure/entry-points.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
@@ -128,6 +129,21 @@ async function detectActiveArea(
   });
 }
 
+/**
+ * Whether the master's readers may seek to its keyframes (`entry-points.ts`). Without the packet
+ * index, or when the reads fail, they decode from the start: slower, never wrong.
+ */
+async function readsMaySeek(location: string, probe: ProbeResult, packets: Promise<PacketIndex>, signal: AbortSignal): Promise<boolean> {
+  const keyframesS = await packets.then((p) => p.keyframesS).catch(() => undefined);
+  if (keyframesS === undefined) return false;
+  try {
+    return await keyframesAreEntryPoints(location, probe.videoOffsetS, keyframesS, signal);
+  } catch (err) {
+    if (!(err instanceof FfmpegExitError) || err.exitCode === null) throw err;
+    return false;
+  }
+}
+
 /** Frames `idet` looks at: 10 s at 25 fps, enough to tell 3:2 pulldown's cycle of five many times over. */
 const INTERLACE_SAMPLE_FRAMES = 250;
 
@@ -204,16 +220,18 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
     deps.ladderPolicy === 'fixed'
       ? Promise.resolve(undefined)
       : readForAnalysis(deps, titleId, location, probed, packetsRead, areaRead, firstFrameRead, signal);
-  const [decodable, area, interlace, firstFrame, analysisReads] = await Promise.allSettled([
+  const [decodable, area, interlace, firstFrame, analysisReads, seekable] = await Promise.allSettled([
     assertDecodable(location, probed, firstFrames, signal),
     areaRead,
     detectInterlace(deps, titleId, location, probed, packetsRead, signal),
     firstFrameRead,
     analysisRead,
+    readsMaySeek(location, probed, packetsRead, signal),
   ]);
   const activeArea = settled(area, decodable);
   const deinterlace = settled(interlace, decodable);
   const firstFrameS = settled(firstFrame, decodable);
+  const decodeFromStart = !settled(seekable, decodable);
   // The video's own extent plans its chunks; without the packet index, the container's duration does.
   const endS = await packetsRead.then((p) => p.endS).catch(() => undefined);
   await job.updateProgress(75);
@@ -224,6 +242,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
       firstFrameS,
       ...(endS === undefined ? {} : { endS }),
       ...(activeArea === undefined ? {} : { activeArea }),
+      ...(decodeFromStart ? { decodeFromStart: true as const } : {}),
       // A field-rate deinterlace doubles the title's frame rate: every frame count follows it.
       ...(deinterlace === undefined
         ? {}
@@ -234,7 +253,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const source: SourceRef = { titleId, sourceKey: title.source.key, sha256 };
   await deps.titles.update(titleId, { probe, source: { ...title.source, sizeBytes: head.sizeBytes, sha256 } });
   deps.log.info(
-    { titleId, durationS: probe.durationS, fps: frameRateValue(probe.video.frameRate), activeArea, deinterlace },
+    { titleId, durationS: probe.durationS, fps: frameRateValue(probe.video.frameRate), activeArea, deinterlace, decodeFromStart },
     'master probed',
   );
 

@@ -70,6 +70,19 @@ describe('reading a range of the master', () => {
     ]);
   });
 
+  it('never seeks a master whose keyframes are no entry points, from a keyframe or not', () => {
+    const whole = { ...t, decodeFromStart: true as const };
+    expect(sourceSeekS(whole, { startFrame: 750 })).toBe(0);
+    expect(sourceInputArgs('/m.ts', whole, { startFrame: 750, fromKeyframeS: 29.6 })).toEqual([
+      '-copyts',
+      ...masterInputOptions('/m.ts'),
+      '-i',
+      '/m.ts',
+    ]);
+    // The grid still starts a lead before the range: the frames before it are decoded and dropped.
+    expect(sourceFrameFilters(whole, { startFrame: 750 })).toEqual(sourceFrameFilters(t, { startFrame: 750 }));
+  });
+
   it('never seeks before the file start', () => {
     expect(sourceSeekS(t, { startFrame: 25 })).toBe(0);
     expect(sourceInputArgs('/m.ts', t, { startFrame: 25 })).toEqual(['-copyts', ...masterInputOptions('/m.ts'), '-i', '/m.ts']);

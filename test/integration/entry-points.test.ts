@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { derivedMasters, realMasters, type CorpusMaster } from '../support/corpus.ts';
+import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../support/api.ts';
+import { plainPsnrY } from '../support/plain-psnr.ts';
+import { tempDir } from '../support/temp-dirs.ts';
+import { probeMaster } from '../../ffmpeg/probe.ts';
+import { packetIndex } from '../../workers/measure/keyframes.ts';
+import { keyframesAreEntryPoints } from '../../workers/measure/entry-points.ts';
+
+/**
+ * A master whose container flags keyframes a decoder cannot start from: imageio's cockatoo.mp4
+ * (H.264 4:4:4, I-frames flagged at 3.8 and 7.25 s, no IDR after the first frame). Chunks read
+ * from those keyframes shipped green garbage from 8 s on (a plain psnr of the published rungs:
+ * 18.5 dB), and the measurements read the same garbage from the master, so nothing said so.
+ */
+describe('a master whose keyframes are no entry points', () => {
+  let stack: TestStack;
+  let dir: string;
+  let cockatoo: CorpusMaster;
+
+  beforeAll(async () => {
+    dir = await tempDir('vf-entry-');
+    const real = await realMasters();
+    cockatoo = real.find((m) => m.name === 'cockatoo-444')!;
+    // One 6 s chunk a job: the 14 s title's later chunks start past both flagged keyframes.
+    stack = await startTestStack({ storage: 'local', workers: 2, settings: { chunkSegments: 1 } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is told apart from masters whose keyframes are, open GOPs included', async () => {
+    const masters = [
+      cockatoo,
+      ...(await realMasters()).filter((m) => m.name === 'vtest'),
+      ...(await derivedMasters(dir)).filter((m) => m.name === 'open-gop-ts'),
+    ];
+    const verdicts = await Promise.all(
+      masters.map(async (m) => {
+        const p = await probeMaster(m.file);
+        const index = await packetIndex(m.file, p.video.startTimeS, p.durationS);
+        return [m.name, await keyframesAreEntryPoints(m.file, p.videoOffsetS, index.keyframesS)] as const;
+      }),
+    );
+    expect(Object.fromEntries(verdicts)).toEqual({ 'cockatoo-444': false, vtest: true, 'open-gop-ts': true });
+  });
+
+  it('is encoded from its start: every published rung is the master, by a plain ffmpeg psnr', async () => {
+    const id = await ingest(stack.api.app, cockatoo.file);
+    const t = await waitForFinal(stack.api.app, id, 300_000);
+    expect(t.error).toBeUndefined();
+    expect(t.state).toBe('ready');
+    expect(t.timeline?.phases.find((p) => p.job === 'encode-chunk')?.runs).toBeGreaterThanOrEqual(3);
+    expect(t.warnings?.map((w) => w.code)).toContain('VF_KEYFRAMES_NOT_ENTRY_POINTS');
+    const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
+    const { variants } = parseMultivariant(res.body);
+    expect(variants.length).toBeGreaterThanOrEqual(2);
+    for (const v of variants) {
+      const track = await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id));
+      const psnr = await plainPsnrY({ encoded: track.joinedFile, master: cockatoo.file, frameRate: '20/1', width: 1280, height: 720 });
+      // Garbage past the first chunk read 18.5 dB; an ultrafast encode of the whole title is far above.
+      expect(psnr).toBeGreaterThan(30);
+    }
+  });
+});
