@@ -154,6 +154,21 @@ function parseRational(s: string | undefined): Rational | undefined {
   return { num: n, den: d };
 }
 
+/**
+ * The title's frame rate: the stream's average, which is a variable-rate master's grid, unless
+ * the rate the stream declares would put every frame of the title in the same slot (the two
+ * grids drift apart by less than half a frame over its whole duration): then the declared one.
+ * A constant-rate stream's average is its frame count over a rounded duration (openboard's
+ * cartoon: 5402 frames in 180.247 s gave 243090000/8111111 for 30000/1001), and a frame of that
+ * length is no whole number of 90 kHz ticks: chunks starting at different frames rounded their
+ * first frame's offset differently, their edit lists differed, and the title failed. Pure.
+ */
+export function titleFrameRate(avg: Rational | undefined, declared: Rational | undefined, durationS: number): Rational | undefined {
+  if (avg === undefined || declared === undefined) return avg ?? declared;
+  const apartFrames = Math.abs(avg.num / avg.den - declared.num / declared.den) * durationS;
+  return apartFrames < 0.5 ? declared : avg;
+}
+
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
 
 /**
@@ -182,16 +197,16 @@ export function parseProbe(raw: RawProbe): ProbeResult {
     );
   }
   const rotation = displayRotation(v);
-  const frameRate = parseRational(v.avg_frame_rate) ?? parseRational(v.r_frame_rate);
+  const durationS = Number(raw.format?.duration ?? v.duration);
+  if (!(durationS > 0) || !Number.isFinite(durationS)) {
+    throw new BadInputError('VF_NO_DURATION', `master has no duration (got ${raw.format?.duration ?? 'none'})`);
+  }
+  const frameRate = titleFrameRate(parseRational(v.avg_frame_rate), parseRational(v.r_frame_rate), durationS);
   if (frameRate === undefined || frameRate.num / frameRate.den > 240) {
     throw new BadInputError(
       'VF_NO_FRAME_RATE',
       `video stream has no usable frame rate (avg ${v.avg_frame_rate ?? '?'}, r ${v.r_frame_rate ?? '?'})`,
     );
-  }
-  const durationS = Number(raw.format?.duration ?? v.duration);
-  if (!(durationS > 0) || !Number.isFinite(durationS)) {
-    throw new BadInputError('VF_NO_DURATION', `master has no duration (got ${raw.format?.duration ?? 'none'})`);
   }
   const sar = parseRational(v.sample_aspect_ratio) ?? { num: 1, den: 1 };
   const { width, height, displayWidth, displayHeight } = uprightSize({ width: Number(v.width), height: Number(v.height) }, sar, rotation);

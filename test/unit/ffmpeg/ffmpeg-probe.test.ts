@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../ffmpeg/errors.ts';
-import { audioStreamsOf, parseProbe, videoExtentS, type ProbeResult } from '../../../ffmpeg/probe.ts';
+import { audioStreamsOf, parseProbe, titleFrameRate, videoExtentS, type ProbeResult } from '../../../ffmpeg/probe.ts';
 
 type Raw = Parameters<typeof parseProbe>[0];
 
@@ -123,6 +123,29 @@ describe('parseProbe on usable masters', () => {
       format: { ...format, start_time: '1.000000' },
     });
     expect(r.videoOffsetS).toBeCloseTo(0.4, 9);
+  });
+
+  it('takes the declared rate when the average is only its rounding over the title (openboard cartoon.mp4)', () => {
+    const cartoon = { ...video, avg_frame_rate: '243090000/8111111', r_frame_rate: '30000/1001' };
+    expect(parseProbe({ streams: [cartoon], format: { ...format, duration: '180.256500' } }).video.frameRate).toEqual({
+      num: 30000,
+      den: 1001,
+    });
+  });
+
+  it('keeps the average of a variable-rate master, whose frames the declared rate would misplace (a phone clip)', () => {
+    const phone = { ...video, avg_frame_rate: '369000/13657', r_frame_rate: '90000/2999' };
+    expect(parseProbe({ streams: [phone], format: { ...format, duration: '1.600000' } }).video.frameRate).toEqual({
+      num: 369000,
+      den: 13657,
+    });
+  });
+
+  it('half a frame of drift over the title is where the average wins', () => {
+    const at = (durationS: number) => titleFrameRate({ num: 2997, den: 100 }, { num: 30000, den: 1001 }, durationS);
+    // 29.97 against 29.97003: 0.00003 frames a second.
+    expect(at(16_000)).toEqual({ num: 30000, den: 1001 });
+    expect(at(17_000)).toEqual({ num: 2997, den: 100 });
   });
 
   it('falls back to r_frame_rate when avg_frame_rate is 0/0, keeping 30000/1001 exact', () => {
