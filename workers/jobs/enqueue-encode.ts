@@ -14,7 +14,8 @@ import type { WorkerDeps } from './context.ts';
 const KEYFRAMES_WARNING = {
   code: 'VF_KEYFRAMES_NOT_ENTRY_POINTS',
   message:
-    'the master flags keyframes a decoder cannot start from (frames after them refer to frames before them): every read of it decodes from its start, so its encode takes longer than its length warrants',
+    'the master flags keyframes a decoder cannot start from (frames after them refer to frames before them): ' +
+    'every read of it decodes from its start, so its encode takes longer than its length warrants',
 } as const;
 
 /**
