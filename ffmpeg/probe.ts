@@ -4,11 +4,9 @@ import { runProbe, type RunOptions } from './run.ts';
 import type { Deinterlace } from './deinterlace.ts';
 import { displayRotation, uprightSize, type RawGeometry, type Rotation } from './video-geometry.ts';
 import { colourOf, type RawColour, type VideoColour } from './video-colour.ts';
+import { titleFrameRate, type Rational } from './frame-rate.ts';
 
-export interface Rational {
-  readonly num: number;
-  readonly den: number;
-}
+export type { Rational } from './frame-rate.ts';
 
 export interface VideoInfo {
   readonly codec: string;
@@ -152,21 +150,6 @@ function parseRational(s: string | undefined): Rational | undefined {
   const [n, d] = s.split(/[/:]/).map(Number);
   if (n === undefined || d === undefined || !Number.isFinite(n) || !Number.isFinite(d) || n <= 0 || d <= 0) return undefined;
   return { num: n, den: d };
-}
-
-/**
- * The title's frame rate: the stream's average, which is a variable-rate master's grid, unless
- * the rate the stream declares would put every frame of the title in the same slot (the two
- * grids drift apart by less than half a frame over its whole duration): then the declared one.
- * A constant-rate stream's average is its frame count over a rounded duration (openboard's
- * cartoon: 5402 frames in 180.247 s gave 243090000/8111111 for 30000/1001), and a frame of that
- * length is no whole number of 90 kHz ticks: chunks starting at different frames rounded their
- * first frame's offset differently, their edit lists differed, and the title failed. Pure.
- */
-export function titleFrameRate(avg: Rational | undefined, declared: Rational | undefined, durationS: number): Rational | undefined {
-  if (avg === undefined || declared === undefined) return avg ?? declared;
-  const apartFrames = Math.abs(avg.num / avg.den - declared.num / declared.den) * durationS;
-  return apartFrames < 0.5 ? declared : avg;
 }
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);

@@ -1,7 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../ffmpeg/errors.ts';
-import { audioStreamsOf, parseProbe, titleFrameRate, videoExtentS, type ProbeResult } from '../../../ffmpeg/probe.ts';
+import { audioStreamsOf, parseProbe, videoExtentS, type ProbeResult } from '../../../ffmpeg/probe.ts';
+import { titleFrameRate } from '../../../ffmpeg/frame-rate.ts';
 
 type Raw = Parameters<typeof parseProbe>[0];
 
