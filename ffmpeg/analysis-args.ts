@@ -163,6 +163,23 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
 }
 
 /**
+ * Decodes `durationS` of the master from the keyframe at `keyframeS` (title time), with the very
+ * input options a reader starting there uses (`sourceInputArgs`), keeping nothing: ffmpeg's log
+ * says whether the frames after the keyframe decode (`workers/measure/entry-points.ts`).
+ */
+export function buildEntryPointReadArgs(cmd: { input: string; timeline: FrameTimeline; keyframeS: number; durationS: number }): string[] {
+  return [
+    '-v',
+    'error',
+    // An input option: the read stops `durationS` after the seek, whatever -copyts keeps.
+    '-t',
+    secs(cmd.durationS),
+    ...sourceInputArgs(cmd.input, cmd.timeline, { startFrame: 1, fromKeyframeS: cmd.keyframeS }),
+    ...videoToNull('null'),
+  ];
+}
+
+/**
  * Decodes the first frame a reader starting from the keyframe at `keyframeS` (title time) gets,
  * with the very input options such a reader uses (`sourceInputArgs`), and lists its timestamp
  * to `metadataFile` (`-copyts`: the master's own).

@@ -6,6 +6,7 @@ import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../suppo
 import { plainPsnrY } from '../support/plain-psnr.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
+import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { packetIndex } from '../../workers/measure/keyframes.ts';
 import { keyframesAreEntryPoints } from '../../workers/measure/entry-points.ts';
 
@@ -42,7 +43,7 @@ describe('a master whose keyframes are no entry points', () => {
       masters.map(async (m) => {
         const p = await probeMaster(m.file);
         const index = await packetIndex(m.file, p.video.startTimeS, p.durationS);
-        return [m.name, await keyframesAreEntryPoints(m.file, p.videoOffsetS, index.keyframesS)] as const;
+        return [m.name, await keyframesAreEntryPoints(m.file, timelineOf(p), index.keyframesS)] as const;
       }),
     );
     expect(Object.fromEntries(verdicts)).toEqual({ 'cockatoo-444': false, vtest: true, 'open-gop-ts': true });

@@ -21,6 +21,7 @@ import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
 import { BLACK_LIMIT, chooseActiveArea, parseCropdetectMetadata } from '../measure/active-area.ts';
 import { withFrameLightLevels } from '../measure/light-levels.ts';
 import { keyframesAreEntryPoints } from '../measure/entry-points.ts';
+import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
@@ -137,7 +138,7 @@ async function readsMaySeek(location: string, probe: ProbeResult, packets: Promi
   const keyframesS = await packets.then((p) => p.keyframesS).catch(() => undefined);
   if (keyframesS === undefined) return false;
   try {
-    return await keyframesAreEntryPoints(location, probe.videoOffsetS, keyframesS, signal);
+    return await keyframesAreEntryPoints(location, timelineOf(probe), keyframesS, signal);
   } catch (err) {
     if (!(err instanceof FfmpegExitError) || err.exitCode === null) throw err;
     return false;

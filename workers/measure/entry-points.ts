@@ -1,5 +1,6 @@
 import { runFfmpeg } from '../../ffmpeg/run.ts';
-import { masterInput } from '../../ffmpeg/master-input.ts';
+import { buildEntryPointReadArgs } from '../../ffmpeg/analysis-args.ts';
+import type { FrameTimeline } from '../../ffmpeg/source-frames.ts';
 
 /** Keyframes a master's reads are tried from: a bad one is the muxer's habit, not a one-off, so a few spread over the title tell. */
 export const ENTRY_POINT_PROBES = 3;
@@ -35,32 +36,17 @@ export function hasDecodeErrors(stderr: string): boolean {
  * read that seeks there decodes garbage until the next IDR (imageio's cockatoo.mp4: I-frames at
  * 3.8 and 7.25 s flagged, no IDR after 0; chunks read from them shipped green pictures, and the
  * analysis measured that garbage against the same garbage read from the master). Each probe
- * seeks as every reader does (`-ss` on the file's clock) and decodes `ENTRY_POINT_SPAN_S`.
+ * seeks as every reader does (`buildEntryPointReadArgs`) and decodes `ENTRY_POINT_SPAN_S`.
  */
 export async function keyframesAreEntryPoints(
   location: string,
-  videoOffsetS: number,
+  timeline: FrameTimeline,
   keyframesS: readonly number[],
   signal?: AbortSignal,
 ): Promise<boolean> {
   for (const k of entryPointProbes(keyframesS)) {
-    const { stderrTail } = await runFfmpeg(
-      [
-        '-v',
-        'error',
-        '-ss',
-        (videoOffsetS + k).toFixed(6),
-        ...masterInput(location),
-        '-map',
-        '0:v:0',
-        '-t',
-        String(ENTRY_POINT_SPAN_S),
-        '-f',
-        'null',
-        '-',
-      ],
-      signal === undefined ? {} : { signal },
-    );
+    const args = buildEntryPointReadArgs({ input: location, timeline, keyframeS: k, durationS: ENTRY_POINT_SPAN_S });
+    const { stderrTail } = await runFfmpeg(args, signal === undefined ? {} : { signal });
     if (hasDecodeErrors(stderrTail)) return false;
   }
   return true;
