@@ -56,6 +56,36 @@ export function masterInput(location: string): string[] {
   return [...masterInputOptions(location), '-i', location];
 }
 
+/**
+ * Demuxers that read a list of other inputs rather than media: playlists and manifests (HLS,
+ * DASH, IMF), concat lists, image sequences, session descriptions and scripts.
+ */
+const REFERENCING_DEMUXERS: ReadonlySet<string> = new Set([
+  'hls',
+  'applehttp',
+  'dash',
+  'imf',
+  'concat',
+  'image2',
+  'sdp',
+  'avisynth',
+  'vapoursynth',
+]);
+
+const ACCEPTED = 'accepted containers: MP4/MOV, Matroska/WebM, MPEG-TS/PS, AVI, Ogg, FLV, MXF, ASF, DV, NUT and raw video streams';
+
+/**
+ * Why a master read by `demuxer` (one ffmpeg refused, {@link refusedDemuxer}) is refused. A
+ * playlist is named as one; any other container (RealMedia, a game format) is simply not taken,
+ * and calling it a playlist sent content ops looking for references the file does not have. Pure.
+ */
+export function refusalMessage(demuxer: string): string {
+  const kind = REFERENCING_DEMUXERS.has(demuxer)
+    ? 'a playlist, manifest or list that points at other files, not a media file'
+    : 'a container vodforge does not read';
+  return `master is a ${demuxer} file (${kind}); ${ACCEPTED}`;
+}
+
 /** The demuxer ffmpeg refused because it is not in {@link MASTER_DEMUXERS}, from its stderr. */
 export function refusedDemuxer(stderr: string): string | undefined {
   return /\[([a-z0-9_,]+) @ [^\]]*\] Format not on whitelist/.exec(stderr)?.[1];

@@ -1,4 +1,4 @@
-import { masterInputOptions, refusedDemuxer } from './master-input.ts';
+import { masterInputOptions, refusalMessage, refusedDemuxer } from './master-input.ts';
 import { BadInputError, FfmpegExitError } from './errors.ts';
 import { runProbe, type RunOptions } from './run.ts';
 import type { Deinterlace } from './deinterlace.ts';
@@ -364,13 +364,8 @@ export async function probeMaster(location: string, options: Pick<RunOptions, 's
     if (err instanceof FfmpegExitError && err.exitCode !== null) {
       const demuxer = refusedDemuxer(err.stderrTail);
       if (demuxer !== undefined) {
-        // A playlist, manifest or list would make ffmpeg open what it names: never read as a master.
-        throw new BadInputError(
-          'VF_UNSUPPORTED_CONTAINER',
-          `master is a ${demuxer} file (a playlist, manifest or list that points at other files), not a media file; ` +
-            'accepted containers: MP4/MOV, Matroska/WebM, MPEG-TS/PS, AVI, Ogg, FLV, MXF, ASF, DV, NUT and raw video streams',
-          err.stderrTail,
-        );
+        // Off the list: a playlist would make ffmpeg open what it names, other containers are not taken.
+        throw new BadInputError('VF_UNSUPPORTED_CONTAINER', refusalMessage(demuxer), err.stderrTail);
       }
       // ffprobe exits 1 for unreadable input: that is the file's fault, not the worker's.
       throw new BadInputError(

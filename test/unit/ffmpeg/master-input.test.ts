@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { masterInput, masterProtocols, MASTER_DEMUXERS } from '../../../ffmpeg/master-input.ts';
+import { masterInput, masterProtocols, MASTER_DEMUXERS, refusalMessage } from '../../../ffmpeg/master-input.ts';
 import { probeMaster } from '../../../ffmpeg/probe.ts';
 import { runFfmpeg } from '../../../ffmpeg/run.ts';
 import { makeMaster } from '../../support/media.ts';
@@ -77,5 +77,20 @@ describe('master input policy', () => {
     });
     // ffmpeg itself, given the same input options, refuses to open it too.
     await expect(runFfmpeg([...masterInput(playlist), '-f', 'null', '-'])).rejects.toThrow();
+  });
+
+  it('refuses a container it does not take without calling it a playlist', async () => {
+    // RealMedia (the mimetype package's rmvb clip in Debian is one): ffmpeg reads it, vodforge does not take it.
+    const rm = path.join(dir, 'camera.rm');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=25:duration=1', '-c:v', 'rv10', '-f', 'rm', rm]);
+    const refused = probeMaster(rm);
+    await expect(refused).rejects.toMatchObject({
+      code: 'VF_UNSUPPORTED_CONTAINER',
+      message: expect.stringMatching(/^master is a rm file \(a container vodforge does not read\)/),
+    });
+    await expect(refused).rejects.toThrow(/accepted containers: MP4\/MOV/);
+    await expect(refused).rejects.not.toThrow(/playlist/);
+    expect(refusalMessage('dash')).toMatch(/^master is a dash file \(a playlist, manifest or list that points at other files/);
+    expect(refusalMessage('concat')).toMatch(/points at other files/);
   });
 });
