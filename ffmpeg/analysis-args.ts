@@ -203,6 +203,11 @@ export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
   return [
     '-skip_frame',
     'nokey',
+    // One decoding thread: Theora's frame-threaded decoder drops every keyframe after the first
+    // when told to skip the others (film-montage, camera-ogv: 1 of 44 and 1 of 3 keyframes read,
+    // and the read failed on ffmpeg's decode error rate).
+    '-threads',
+    '1',
     ...masterInput(cmd.input),
     '-map',
     '0:v:0',

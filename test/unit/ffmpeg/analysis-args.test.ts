@@ -331,11 +331,13 @@ describe('buildMeasureQualityArgs', () => {
 });
 
 describe('buildCropDetectArgs', () => {
-  it('decodes keyframes only (an input option) and reads the first video stream only, writing nothing', () => {
+  it('decodes keyframes only, on one thread (input options), and reads the first video stream only, writing nothing', () => {
     const args = buildCropDetectArgs(cropDetect);
-    expect(args.slice(0, 3 + masterInputOptions(cropDetect.input).length)).toEqual([
+    expect(args.slice(0, 5 + masterInputOptions(cropDetect.input).length)).toEqual([
       '-skip_frame',
       'nokey',
+      '-threads',
+      '1',
       ...masterInputOptions(cropDetect.input),
       '-i',
     ]);
