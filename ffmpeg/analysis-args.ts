@@ -55,8 +55,10 @@ export interface CropDetectCommand {
   readonly input: string;
   /** Where `metadata=print` writes each keyframe's `lavfi.cropdetect.*` values. */
   readonly metadataFile: string;
-  /** Mean luma of a row or column, as a share of full scale, at or under which it is black. */
+  /** Luma of a pixel, as a share of full scale, at or under which it is black. */
   readonly blackLimit: number;
+  /** Share of a row's or column's pixels above `blackLimit` over which the line holds picture. */
+  readonly linePictureShare: number;
   /** A PQ/HLG master's tone mapping: `blackLimit` is a share of the SDR picture's scale, as for every other master. */
   readonly toneMap?: ToneMap;
 }
@@ -193,13 +195,19 @@ export function buildSeekLandingArgs(cmd: { input: string; timeline: FrameTimeli
 }
 
 export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
-  if (!(cmd.blackLimit > 0 && cmd.blackLimit < 1))
-    throw new RangeError(`Expected \`blackLimit\` to be a share in (0, 1), got ${String(cmd.blackLimit)}`);
-  // A limit below 1 is a share of full scale to cropdetect. round=2 only keeps its own
-  // x/y/w/h even; the decision reads x1..y2. reset=1 measures each keyframe on its own
-  // instead of growing one box over the title, and skip=0 keeps the first keyframes, which
-  // cropdetect otherwise drops.
-  const detect = `cropdetect=limit=${cmd.blackLimit.toFixed(6)}:round=2:reset=1:skip=0`;
+  for (const key of ['blackLimit', 'linePictureShare'] as const) {
+    const v = cmd[key];
+    if (!(v > 0 && v < 1)) throw new RangeError(`Expected \`${key}\` to be a share in (0, 1), got ${String(v)}`);
+  }
+  // Each pixel is made black or white (`maskfun`, on 8-bit luma whatever the master's depth),
+  // so cropdetect's mean of a line, as a share of full scale, is the share of its pixels above
+  // black: sparse content on black is picture, where its mean was under the limit. sum=65535
+  // turns off maskfun's whole-frame fill. round=2 only keeps cropdetect's own x/y/w/h even;
+  // the decision reads x1..y2. reset=1 measures each keyframe on its own instead of growing
+  // one box over the title, and skip=0 keeps the first keyframes, which cropdetect otherwise drops.
+  const black = Math.round(cmd.blackLimit * 255);
+  const binary = ['format=yuv420p', `maskfun=low=${black}:high=${black}:planes=1:sum=65535`];
+  const detect = `cropdetect=limit=${cmd.linePictureShare.toFixed(6)}:round=2:reset=1:skip=0`;
   return [
     '-skip_frame',
     'nokey',
@@ -215,7 +223,7 @@ export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
     '-sn',
     '-dn',
     '-vf',
-    [...toneMapFilters(cmd.toneMap), detect, `metadata=mode=print:file=${cmd.metadataFile}`].join(','),
+    [...toneMapFilters(cmd.toneMap), ...binary, detect, `metadata=mode=print:file=${cmd.metadataFile}`].join(','),
     '-f',
     'null',
     '-',

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
-import { BLACK_LIMIT, parseCropdetectMetadata, type CropMeasurement } from '../../workers/measure/active-area.ts';
+import { BLACK_LIMIT, LINE_PICTURE_SHARE, parseCropdetectMetadata, type CropMeasurement } from '../../workers/measure/active-area.ts';
 
 export interface MasterSpec {
   readonly width: number;
@@ -99,7 +99,9 @@ export async function countFrames(file: string): Promise<number> {
 
 /** `cropdetect` on every keyframe of a file, as the probe job measures masters; `metadataFile` is scratch. */
 export async function keyframeCrops(file: string, metadataFile: string): Promise<CropMeasurement[]> {
-  await runFfmpeg(buildCropDetectArgs({ kind: 'crop-detect', input: file, metadataFile, blackLimit: BLACK_LIMIT }));
+  await runFfmpeg(
+    buildCropDetectArgs({ kind: 'crop-detect', input: file, metadataFile, blackLimit: BLACK_LIMIT, linePictureShare: LINE_PICTURE_SHARE }),
+  );
   return parseCropdetectMetadata(await readFile(metadataFile, 'utf8'));
 }
 

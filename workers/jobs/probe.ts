@@ -18,7 +18,7 @@ import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '..
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
-import { BLACK_LIMIT, chooseActiveArea, parseCropdetectMetadata } from '../measure/active-area.ts';
+import { BLACK_LIMIT, LINE_PICTURE_SHARE, chooseActiveArea, parseCropdetectMetadata } from '../measure/active-area.ts';
 import { withFrameLightLevels } from '../measure/light-levels.ts';
 import { keyframesAreEntryPoints } from '../measure/entry-points.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
@@ -117,6 +117,7 @@ async function detectActiveArea(
           input: location,
           metadataFile,
           blackLimit: BLACK_LIMIT,
+          linePictureShare: LINE_PICTURE_SHARE,
           ...(toneMap === undefined ? {} : { toneMap }),
         }),
         { signal },

@@ -2,13 +2,21 @@
  * Black bars baked into a master (letterbox, pillarbox, both), found from `cropdetect`'s
  * measurements of its keyframes. Pure, so every decision is unit-tested on captured text;
  * the probe job runs ffmpeg and records the result as `VideoInfo.activeArea`.
+ *
+ * Bars and dark content differ in two ways, and the decision uses both. A bar's line has no
+ * pixel above black, where a line through sparse content (a planet on black, a caption) has a
+ * few: lines are tested pixel by pixel (`buildCropDetectArgs`), not by their mean, which put
+ * Debian's retroMars2018.avi (planets and labels on black, 1024x768) in a 506x712 box and cut
+ * its labels and planets off. And a bar's edge is the same line in most frames, where sparse
+ * content stops wherever it happens to be: an axis is cropped only where most keyframes'
+ * picture reaches both of its edges.
  */
 import type { ActiveArea } from '../../ffmpeg/probe.ts';
 import { FRAME_LINE } from './parse.ts';
 
 /**
- * One keyframe as `cropdetect` saw it: the first and last row and column whose mean luma is
- * above the black limit, in coded pixels, inclusive. An entirely black frame reports
+ * One keyframe as `cropdetect` saw it: the first and last row and column holding picture
+ * (`LINE_PICTURE_SHARE`), in coded pixels, inclusive. An entirely black frame reports
  * `x1 > x2` and `y1 > y2` (the filter's initial, empty box).
  */
 export interface CropMeasurement {
@@ -35,16 +43,30 @@ export interface ActiveAreaOptions {
    * @defaultValue 0.4
    */
   readonly minPictureShare?: number;
+  /**
+   * How far from a bar's edge, as a share of the axis, a keyframe's picture edge may lie and
+   * still reach it: a bar's edge is one line in every frame, give or take the ringing of the
+   * compression around it. At least 2 pixels.
+   * @defaultValue 0.01
+   */
+  readonly edgeToleranceShare?: number;
 }
 
-const DEFAULTS: Required<ActiveAreaOptions> = { minBarShare: 0.03, minPictureShare: 0.4 };
+const DEFAULTS: Required<ActiveAreaOptions> = { minBarShare: 0.03, minPictureShare: 0.4, edgeToleranceShare: 0.01 };
 
 /**
- * Mean luma of a row or column, as a share of full scale, at or under which `cropdetect`
- * counts it as black: 24 of 255 in 8 bits (ffmpeg's default), above limited-range black (16)
- * with room for noise and compression. A share, so 10-bit masters get the same limit.
+ * Luma of a pixel, as a share of full scale, at or under which it is black: 24 of 255 in 8
+ * bits (ffmpeg's `cropdetect` default), above limited-range black (16) with room for noise
+ * and compression. A share, so 10-bit masters get the same limit.
  */
 export const BLACK_LIMIT = 24 / 255;
+
+/**
+ * A row or column holds picture when more than this share of its pixels are above
+ * `BLACK_LIMIT`: one in 255, so a few noisy pixels in an analogue capture's bars leave it a
+ * bar, while a caption's strokes or a small planet make it picture.
+ */
+export const LINE_PICTURE_SHARE = 1 / 255;
 
 /**
  * Reads `metadata=mode=print` output of `cropdetect`: a `frame:N pts:P pts_time:T` line, then
@@ -74,9 +96,12 @@ export function parseCropdetectMetadata(text: string): CropMeasurement[] {
   return out;
 }
 
+/** Whether a keyframe has any picture (an entirely black one has an empty box). */
+const hasPicture = (m: CropMeasurement): boolean => m.x1 <= m.x2 && m.y1 <= m.y2;
+
 /** The smallest box holding the picture of every keyframe that has any; entirely black keyframes (fades, cuts to black) say nothing about bars. */
 export function pictureBounds(measurements: readonly CropMeasurement[]): Omit<CropMeasurement, 'timeS'> | undefined {
-  const pictured = measurements.filter((m) => m.x1 <= m.x2 && m.y1 <= m.y2);
+  const pictured = measurements.filter(hasPicture);
   if (pictured.length === 0) return undefined;
   return {
     x1: Math.min(...pictured.map((m) => m.x1)),
@@ -104,7 +129,7 @@ function cropAxis(first: number, last: number, size: number, o: Required<ActiveA
 
 function validated(options: ActiveAreaOptions): Required<ActiveAreaOptions> {
   const o = { ...DEFAULTS, ...options };
-  for (const key of ['minBarShare', 'minPictureShare'] as const) {
+  for (const key of ['minBarShare', 'minPictureShare', 'edgeToleranceShare'] as const) {
     const v = o[key];
     if (!(Number.isFinite(v) && v >= 0 && v < 1)) throw new RangeError(`Expected \`${key}\` to be a number in [0, 1), got ${String(v)}`);
   }
@@ -112,11 +137,34 @@ function validated(options: ActiveAreaOptions): Required<ActiveAreaOptions> {
 }
 
 /**
+ * Whether an axis' picture edges `first`..`last` (the box over every keyframe) are a bar's:
+ * each is reached, within the tolerance, by more than half of the keyframes that have any
+ * picture. A side whose picture touches the frame's border counts alike, so a bar on one side
+ * only is still cropped when the other side is reached.
+ */
+function edgesAreBars(
+  pictured: readonly CropMeasurement[],
+  axis: 'x' | 'y',
+  first: number,
+  last: number,
+  size: number,
+  o: Required<ActiveAreaOptions>,
+): boolean {
+  const tolerance = Math.max(2, o.edgeToleranceShare * size);
+  const reaching = (edge: (m: CropMeasurement) => number, at: number): number =>
+    pictured.filter((m) => Math.abs(edge(m) - at) <= tolerance).length;
+  const lo = reaching((m) => (axis === 'x' ? m.x1 : m.y1), first);
+  const hi = reaching((m) => (axis === 'x' ? m.x2 : m.y2), last);
+  return 2 * lo > pictured.length && 2 * hi > pictured.length;
+}
+
+/**
  * The active picture of a master of coded size `frame`, from its keyframes' measurements:
- * the box containing the picture of every keyframe (so a bright full-frame logo, or burnt-in
- * subtitles in the lower bar, widen it rather than being cut), cropped per axis only where
- * the bars are thick enough (see {@link ActiveAreaOptions}). `undefined` when nothing is to
- * be cropped, including when no keyframe had any picture.
+ * the box containing the picture of every keyframe (so a bright full-frame logo widens it
+ * rather than being cut), cropped per axis only where the bars are thick enough (see
+ * {@link ActiveAreaOptions}) and where most keyframes reach both edges (subtitles burnt into a
+ * bar in a few keyframes leave that axis whole, and so does content scattered on black).
+ * `undefined` when nothing is to be cropped, including when no keyframe had any picture.
  */
 export function chooseActiveArea(
   frame: { readonly width: number; readonly height: number },
@@ -126,8 +174,10 @@ export function chooseActiveArea(
   const o = validated(options);
   const b = pictureBounds(measurements);
   if (b === undefined) return undefined;
-  const x = cropAxis(b.x1, b.x2, frame.width, o);
-  const y = cropAxis(b.y1, b.y2, frame.height, o);
+  const pictured = measurements.filter(hasPicture);
+  const whole = (size: number): { start: number; length: number } => ({ start: 0, length: size });
+  const x = edgesAreBars(pictured, 'x', b.x1, b.x2, frame.width, o) ? cropAxis(b.x1, b.x2, frame.width, o) : whole(frame.width);
+  const y = edgesAreBars(pictured, 'y', b.y1, b.y2, frame.height, o) ? cropAxis(b.y1, b.y2, frame.height, o) : whole(frame.height);
   if (x.length === frame.width && y.length === frame.height) return undefined;
   // An axis left whole keeps an odd coded size odd; the area's sizes are even throughout.
   return { x: x.start, y: y.start, width: x.length - (x.length % 2), height: y.length - (y.length % 2) };

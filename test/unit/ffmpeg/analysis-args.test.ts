@@ -65,6 +65,7 @@ const cropDetect: CropDetectCommand = {
   input: 'https://s3.test/master.mp4?sig=x',
   metadataFile: '/w/crop.txt',
   blackLimit: 24 / 255,
+  linePictureShare: 1 / 255,
 };
 
 /** 2.39:1 picture inside a 1920x1080 frame. */
@@ -345,13 +346,19 @@ describe('buildCropDetectArgs', () => {
     expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
   });
 
-  it('passes the black limit as a share of full scale, resets every frame and skips none', () => {
+  it('tests pixels against the black limit, then lines by their share of picture; resets every frame and skips none', () => {
     const graph = flagValue(buildCropDetectArgs(cropDetect), '-vf') ?? '';
-    expect(graph).toBe('cropdetect=limit=0.094118:round=2:reset=1:skip=0,metadata=mode=print:file=/w/crop.txt');
+    expect(graph).toBe(
+      'format=yuv420p,maskfun=low=24:high=24:planes=1:sum=65535,cropdetect=limit=0.003922:round=2:reset=1:skip=0,' +
+        'metadata=mode=print:file=/w/crop.txt',
+    );
   });
 
-  it('refuses a black limit that is not a share', () => {
+  it('refuses a black limit or a line share that is not a share', () => {
     expect(() => buildCropDetectArgs({ ...cropDetect, blackLimit: 24 })).toThrow('Expected `blackLimit` to be a share in (0, 1), got 24');
+    expect(() => buildCropDetectArgs({ ...cropDetect, linePictureShare: 0 })).toThrow(
+      'Expected `linePictureShare` to be a share in (0, 1), got 0',
+    );
   });
 });
 

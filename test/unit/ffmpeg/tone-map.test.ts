@@ -213,9 +213,12 @@ describe('every reader of a PQ master sees the tone-mapped picture', () => {
       input: '/m/master.mp4',
       metadataFile: '/w/c.txt',
       blackLimit: 0.1,
+      linePictureShare: 0.01,
       toneMap: PQ,
     });
-    expect(crop[crop.indexOf('-vf') + 1]).toMatch(new RegExp(`^${literal(chain)},cropdetect=`));
+    expect(crop[crop.indexOf('-vf') + 1]).toMatch(
+      new RegExp(`^${literal(chain)},format=yuv420p,maskfun=low=26:high=26:planes=1:sum=65535,cropdetect=`),
+    );
   });
 
   it('artwork: candidates, captures and stills all converted to RGB from the tone-mapped picture, alike', () => {

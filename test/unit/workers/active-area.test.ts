@@ -46,9 +46,32 @@ describe('chooseActiveArea on captured cropdetect output', () => {
 });
 
 describe('chooseActiveArea decisions', () => {
-  it('takes the box holding every keyframe’s picture: subtitles burnt into the lower bar are kept', () => {
-    const m = [kf(0, 0, 1919, 138, 941), kf(2, 300, 1600, 140, 1000), kf(4, 0, 1919, 150, 930)];
+  it('takes the box holding every keyframe’s picture: subtitles burnt into the lower bar in most keyframes are kept', () => {
+    const m = [kf(0, 0, 1919, 138, 1000), kf(2, 300, 1600, 140, 1000), kf(4, 0, 1919, 150, 930)];
     expect(chooseActiveArea(HD, m)).toEqual({ x: 0, y: 138, width: 1920, height: 862 });
+  });
+
+  it('subtitles in the lower bar in a few keyframes: that edge is no bar’s, so the axis is left whole', () => {
+    const m = [kf(0, 0, 1919, 138, 941), kf(2, 300, 1600, 140, 1000), kf(4, 0, 1919, 150, 930)];
+    expect(chooseActiveArea(HD, m)).toBeUndefined();
+  });
+
+  it('content scattered on black is not bars: Debian’s retroMars2018.avi (planets and labels on black) is not cropped', () => {
+    const frame = { width: 1024, height: 768 };
+    // Its three keyframes as the pixel test reads them: labels and planets reach columns 20 to 759.
+    const pixels = [kf(0, 22, 759, 25, 689), kf(1.2, 22, 733, 24, 417), kf(2.4, 20, 735, 25, 747)];
+    expect(chooseActiveArea(frame, pixels)).toBeUndefined();
+    // As the mean of each line read them (the former test): a 506x712 box that cut labels and planets off.
+    const means = [kf(0, 37, 539, 26, 738), kf(1.2, 488, 536, 26, 400), kf(2.4, 488, 543, 26, 407)];
+    expect(chooseActiveArea(frame, means)).toBeUndefined();
+    expect(chooseActiveArea(frame, means, { edgeToleranceShare: 0.5 })).toEqual({ x: 38, y: 26, width: 506, height: 712 });
+  });
+
+  it('a bar’s edge is reached by most keyframes, within a hundredth of the axis: dark keyframes inside it do not matter', () => {
+    const m = [kf(0, 0, 1919, 138, 941), kf(2, 0, 1919, 146, 935), kf(4, 0, 1919, 300, 700)];
+    expect(chooseActiveArea(HD, m)).toEqual({ x: 0, y: 138, width: 1920, height: 804 });
+    // The same bars reached by one keyframe in three: not enough to call them bars.
+    expect(chooseActiveArea(HD, [m[0]!, kf(2, 0, 1919, 160, 920), kf(4, 0, 1919, 300, 700)])).toBeUndefined();
   });
 
   it('a full-frame keyframe (a studio logo before the film) means there are no bars to crop', () => {
@@ -85,6 +108,7 @@ describe('chooseActiveArea decisions', () => {
   it('validates its options, naming the field and the value', () => {
     expect(() => chooseActiveArea(HD, [], { minBarShare: 1.5 })).toThrow('Expected `minBarShare` to be a number in [0, 1), got 1.5');
     expect(() => chooseActiveArea(HD, [], { minPictureShare: Number.NaN })).toThrow(/`minPictureShare`.*NaN/);
+    expect(() => chooseActiveArea(HD, [], { edgeToleranceShare: -0.1 })).toThrow(/`edgeToleranceShare`.*-0.1/);
   });
 });
 

@@ -1,6 +1,8 @@
 /**
  * What `cropdetect=limit=0.094118:round=2:reset=1:skip=0,metadata=mode=print` wrote for
  * keyframes of generated 1920x1080 masters (ffmpeg 5.1, testsrc2 padded with black), verbatim.
+ * The probe's pixel test (`buildCropDetectArgs`: `maskfun` before `cropdetect=limit=0.003922`)
+ * writes the same edges for these masters: their bars have no pixel above black.
  */
 
 /** 2.39:1 (1920x804) letterboxed at y=138; the first keyframe is the black start of a fade-in. */
