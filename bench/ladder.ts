@@ -32,8 +32,17 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-ladder-'));
   const masters: Master[] = [];
-  for (const m of [...(await realMasters()), ...(await derivedMasters(dir))])
-    if (ONLY.test(m.name)) masters.push(await describeMaster(m.name, m.file));
+  // A real master the pipeline refuses is a finding, not a reason to stop measuring the others.
+  const failures: string[] = [];
+  for (const m of [...(await realMasters()), ...(await derivedMasters(dir))]) {
+    if (!ONLY.test(m.name)) continue;
+    try {
+      masters.push(await describeMaster(m.name, m.file));
+    } catch (err) {
+      failures.push(m.name);
+      console.log(`${m.name}: FAILED ${(err as Error).message}`);
+    }
+  }
   // Real footage cut together: one title whose complexity changes at every cut.
   if (ONLY.test('mixed-real')) {
     const mixed = await mixedRealMaster(dir, { width: 1280, height: 720 });
@@ -74,7 +83,6 @@ async function main(): Promise<void> {
     gap: number;
     same: boolean;
   }[] = [];
-  const failures: string[] = [];
   console.log(
     `bench:ladder: ${masters.length} titles (real, derived, generated ${DURATION_S} s), x264 veryfast, ` +
       `PSNR-Y by a plain ffmpeg psnr over every frame, ${REPEATS} per-title runs each`,
@@ -90,7 +98,6 @@ async function main(): Promise<void> {
         for (let i = 1; i < REPEATS; i++) repeats.push((await runPolicy(perTitle, m, dir, false)).ladder);
         fx = await runPolicy(fixed, m, dir);
       } catch (err) {
-        // A real master the pipeline refuses is a finding, not a reason to stop measuring the others.
         failures.push(m.name);
         console.log(`\n${m.name}: FAILED ${(err as Error).message}`);
         continue;
