@@ -115,9 +115,17 @@ export function pictureBounds(measurements: readonly CropMeasurement[]): Omit<Cr
  * Where to crop one axis of `size` pixels whose picture spans `first`..`last` (inclusive):
  * the start rounds up and the length down to even numbers, so the crop loses at most one
  * line of picture at an edge rather than keeping a line of black that every rung would
- * encode as a sharp edge. The whole axis when the bars are too thin to be bars.
+ * encode as a sharp edge. The whole axis when its edges are no bar's (`edgesAreBars`) or the
+ * bars are too thin to be bars.
  */
-function cropAxis(first: number, last: number, size: number, o: Required<ActiveAreaOptions>): { start: number; length: number } {
+function cropAxis(
+  first: number,
+  last: number,
+  size: number,
+  edgesAreBars: boolean,
+  o: Required<ActiveAreaOptions>,
+): { start: number; length: number } {
+  if (!edgesAreBars) return { start: 0, length: size };
   const lo = Math.max(0, first);
   const hi = Math.min(size - 1, last);
   const start = Math.ceil(lo / 2) * 2;
@@ -175,9 +183,8 @@ export function chooseActiveArea(
   const b = pictureBounds(measurements);
   if (b === undefined) return undefined;
   const pictured = measurements.filter(hasPicture);
-  const whole = (size: number): { start: number; length: number } => ({ start: 0, length: size });
-  const x = edgesAreBars(pictured, 'x', b.x1, b.x2, frame.width, o) ? cropAxis(b.x1, b.x2, frame.width, o) : whole(frame.width);
-  const y = edgesAreBars(pictured, 'y', b.y1, b.y2, frame.height, o) ? cropAxis(b.y1, b.y2, frame.height, o) : whole(frame.height);
+  const x = cropAxis(b.x1, b.x2, frame.width, edgesAreBars(pictured, 'x', b.x1, b.x2, frame.width, o), o);
+  const y = cropAxis(b.y1, b.y2, frame.height, edgesAreBars(pictured, 'y', b.y1, b.y2, frame.height, o), o);
   if (x.length === frame.width && y.length === frame.height) return undefined;
   // An axis left whole keeps an odd coded size odd; the area's sizes are even throughout.
   return { x: x.start, y: y.start, width: x.length - (x.length % 2), height: y.length - (y.length % 2) };
