@@ -49,7 +49,31 @@ export interface AudioStreamInput {
   readonly streamIndex: number;
   /** Audio start minus video start, in seconds: positive means audio starts late and is padded. */
   readonly offsetS: number;
+  /**
+   * Present when the rendition is one mix carried as several streams (a broadcast master's
+   * discrete mono tracks): every stream, the first one included, in the order of their
+   * channels. Each is aligned on its own, then their channels are set side by side.
+   */
+  readonly join?: readonly JoinedStream[];
 }
+
+/** One stream of a joined mix. */
+export interface JoinedStream {
+  readonly streamIndex: number;
+  /** This stream's start minus the video's, in seconds. */
+  readonly offsetS: number;
+  readonly channels: 1 | 2;
+}
+
+/**
+ * ffmpeg's names for the channels of a joined mix, in the order the streams carry them:
+ * stereo is left, right; 5.1 is L R C LFE Ls Rs, the order of SMPTE ST 320 and EBU R 123
+ * (ffmpeg calls the surrounds BL and BR in its `5.1` layout).
+ */
+export const JOINED_LAYOUTS = {
+  2: { layout: 'stereo', channels: ['FL', 'FR'] },
+  6: { layout: '5.1', channels: ['FL', 'FR', 'FC', 'LFE', 'BL', 'BR'] },
+} as const;
 
 export interface LoudnessScanCommand extends AudioStreamInput {
   readonly kind: 'loudness-scan';
@@ -71,17 +95,19 @@ const LRA_LU = 20;
 const secs = (s: number): string => s.toFixed(6);
 const num = (n: number): string => (Math.round(n * 100) / 100).toString();
 
-/** Aligns the stream to the title's first video frame, then brings it to the rendition's layout at 48 kHz. */
-export function alignFilters(offsetS: number, channels: 2 | 6): string[] {
+/** Aligns a stream to the title's first video frame, at 48 kHz. */
+function alignFilters(offsetS: number): string[] {
   const align =
     offsetS > 0.0005
       ? [`adelay=delays=${Math.round(offsetS * 1000)}:all=1`]
       : offsetS < -0.0005
         ? [`atrim=start=${secs(-offsetS)}`, 'asetpts=PTS-STARTPTS']
         : [];
-  // A stereo rendition of a multichannel source is the standard downmix (centre and surrounds at -3 dB).
-  return ['asetpts=PTS-STARTPTS', ...align, 'aresample=48000', `aformat=channel_layouts=${channels === 2 ? 'stereo' : '5.1'}`];
+  return ['asetpts=PTS-STARTPTS', ...align, 'aresample=48000'];
 }
+
+/** The rendition's layout: a stereo rendition of a multichannel source is the standard downmix (centre and surrounds at -3 dB). */
+const layoutFilter = (channels: 2 | 6): string => `aformat=channel_layouts=${JOINED_LAYOUTS[channels].layout}`;
 
 function loudnorm(target: LoudnessTarget, m: LoudnessMeasurement): string {
   return [
@@ -108,8 +134,29 @@ function normalise(n: Normalisation, target: LoudnessTarget): string[] {
   }
 }
 
-function streamInput(cmd: AudioStreamInput): string[] {
-  return [...masterInput(cmd.input), '-map', `0:a:${cmd.streamIndex}`, '-vn', '-sn', '-dn'];
+/**
+ * The master's stream (or joined streams) through `filters`, as input and mapping arguments:
+ * `-af` on one stream; a graph that aligns each stream, then `join`s their channels in order,
+ * for several.
+ */
+function streamThrough(cmd: AudioStreamInput, channels: 2 | 6, filters: readonly string[]): string[] {
+  const only = ['-vn', '-sn', '-dn'];
+  const join = cmd.join ?? [];
+  if (join.length === 0) {
+    const graph = [...alignFilters(cmd.offsetS), layoutFilter(channels), ...filters].join(',');
+    return [...masterInput(cmd.input), '-map', `0:a:${cmd.streamIndex}`, ...only, '-af', graph];
+  }
+  const total = join.reduce((n, j) => n + j.channels, 0);
+  if (total !== 2 && total !== 6) throw new RangeError(`Expected joined streams of 2 or 6 channels in all, got ${total}`);
+  const names = JOINED_LAYOUTS[total].channels;
+  const map: string[] = [];
+  const sources = join.map((j, k) => {
+    for (let c = 0; c < j.channels; c++) map.push(`${k}.${c}-${names[map.length] ?? ''}`);
+    return `[0:a:${j.streamIndex}]${[...alignFilters(j.offsetS), `aformat=channel_layouts=${j.channels === 1 ? 'mono' : 'stereo'}`].join(',')}[j${k}]`;
+  });
+  const joined = `${join.map((_, k) => `[j${k}]`).join('')}join=inputs=${join.length}:channel_layout=${JOINED_LAYOUTS[total].layout}:map=${map.join('|')}`;
+  const graph = [...sources, `${[joined, layoutFilter(channels), ...filters].join(',')}[mix]`].join(';');
+  return [...masterInput(cmd.input), '-filter_complex', graph, '-map', '[mix]', ...only];
 }
 
 /**
@@ -118,23 +165,14 @@ function streamInput(cmd: AudioStreamInput): string[] {
  * own first pass: the same measurement at a fifth of the CPU (loudnorm resamples to 192 kHz).
  */
 export function buildLoudnessScanArgs(cmd: LoudnessScanCommand): string[] {
-  return [
-    ...streamInput(cmd),
-    '-af',
-    [...alignFilters(cmd.offsetS, cmd.channels), 'ebur128=peak=true:framelog=verbose'].join(','),
-    '-f',
-    'null',
-    '-',
-  ];
+  return [...streamThrough(cmd, cmd.channels, ['ebur128=peak=true:framelog=verbose']), '-f', 'null', '-'];
 }
 
 /** Second pass: normalises as the first pass decided and encodes the rendition. */
 export function buildEncodeAudioArgs(cmd: EncodeAudioCommand): string[] {
   const f = cmd.format;
   return [
-    ...streamInput(cmd),
-    '-af',
-    [...alignFilters(cmd.offsetS, f.channels), ...normalise(cmd.normalisation, cmd.target)].join(','),
+    ...streamThrough(cmd, f.channels, normalise(cmd.normalisation, cmd.target)),
     '-c:a',
     f.codec,
     ...(f.codec === 'aac' ? ['-profile:a', 'aac_low'] : []),

@@ -202,6 +202,15 @@ export const CreateTitleBody = Type.Object(
         Type.Object(
           {
             index: Type.Integer({ minimum: 0, maximum: 63, description: "Position among the master's audio streams, from 0" }),
+            joinWith: Type.Optional(
+              Type.Array(Type.Integer({ minimum: 0, maximum: 63 }), {
+                minItems: 1,
+                maxItems: 5,
+                description:
+                  "Streams whose channels follow this one's in the same rendition, in order: discrete mono tracks of one mix " +
+                  '(2 channels L R, or 6 L R C LFE Ls Rs)',
+              }),
+            ),
             language: Type.Optional(Type.String({ minLength: 2, maxLength: 35, description: "BCP-47 tag replacing the stream's own" })),
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             isDefault: Type.Optional(Type.Boolean()),

@@ -7,7 +7,7 @@
  * specification: AC-3 for surround, with a stereo AAC beside it for devices without it).
  */
 import { BadInputError } from '../ffmpeg/errors.ts';
-import type { AudioFormat } from '../ffmpeg/audio-args.ts';
+import type { AudioFormat, JoinedStream } from '../ffmpeg/audio-args.ts';
 import type { AudioInfo } from '../ffmpeg/probe.ts';
 import { languageOf } from '../packaging/language.ts';
 import type { AudioTrackChoice, TitleWarning } from '../titles/model.ts';
@@ -24,11 +24,13 @@ export interface AudioRenditionPlan {
   readonly isDefault: boolean;
 }
 
-/** One source stream: encoded once, into one or two renditions. */
+/** One source stream (or one mix carried as several): encoded once, into one or two renditions. */
 export interface AudioTrackPlan {
   readonly streamIndex: number;
   /** Audio start minus the first video frame, in seconds. */
   readonly offsetS: number;
+  /** A mix of several streams chosen at upload (`joinWith`): each of them, this one first, in channel order. */
+  readonly join?: readonly JoinedStream[];
   readonly renditions: readonly AudioRenditionPlan[];
 }
 
@@ -56,15 +58,11 @@ export function planAudio(
   videoStartS: number,
 ): AudioPlan {
   const byIndex = new Map(streams.map((s) => [s.index, s]));
-  for (const c of choices ?? []) {
-    if (!byIndex.has(c.index)) {
-      const has = streams.length === 0 ? 'no audio stream' : `audio streams ${streams.map((s) => s.index).join(', ')}`;
-      throw new BadInputError('VF_AUDIO_SELECTION', `audio stream ${c.index} was chosen, but the master has ${has}`);
-    }
-  }
+  const sourcesOf = (c: AudioTrackChoice): AudioInfo[] => [c.index, ...(c.joinWith ?? [])].map((i) => streamOf(byIndex, i, streams));
+  for (const c of choices ?? []) checkJoin(sourcesOf(c));
   const chosen: readonly AudioTrackChoice[] =
     choices === undefined || choices.length === 0 ? streams.map((s) => ({ index: s.index })) : choices;
-  const warnings: TitleWarning[] = [];
+  const warnings: TitleWarning[] = choices === undefined || choices.length === 0 ? discreteMono(streams) : [];
   const defaultIndex =
     chosen.find((c) => c.isDefault === true)?.index ??
     chosen.find((c) => byIndex.get(c.index)?.isDefault === true)?.index ??
@@ -77,7 +75,9 @@ export function planAudio(
     return n;
   };
   const tracks = chosen.map((c): AudioTrackPlan => {
-    const s = byIndex.get(c.index) as AudioInfo;
+    const sources = sourcesOf(c);
+    const s = sources[0] as AudioInfo;
+    const channels = sources.reduce((n, x) => n + x.channels, 0);
     const lang = languageOf(c.language ?? s.languageTag);
     if (lang.unknown !== undefined) {
       warnings.push({ code: 'VF_LANGUAGE_UNKNOWN', message: `audio stream ${s.index}: ${lang.unknown}; labelled und (undetermined)` });
@@ -92,7 +92,7 @@ export function planAudio(
       isDefault,
     };
     const surround: AudioRenditionPlan[] =
-      s.channels > 2
+      channels > 2
         ? [
             {
               id: `a${s.index}-51`,
@@ -103,7 +103,55 @@ export function planAudio(
             },
           ]
         : [];
-    return { streamIndex: s.index, offsetS: s.startTimeS - videoStartS, renditions: [stereo, ...surround] };
+    const offsetOf = (x: AudioInfo): number => x.startTimeS - videoStartS;
+    const join =
+      sources.length === 1
+        ? {}
+        : { join: sources.map((x) => ({ streamIndex: x.index, offsetS: offsetOf(x), channels: x.channels as 1 | 2 })) };
+    return { streamIndex: s.index, offsetS: offsetOf(s), ...join, renditions: [stereo, ...surround] };
   });
   return { tracks, warnings };
+}
+
+/** A chosen stream, or the bad input of choosing one the master does not have, named with what there is. */
+function streamOf(byIndex: ReadonlyMap<number, AudioInfo>, index: number, streams: readonly AudioInfo[]): AudioInfo {
+  const s = byIndex.get(index);
+  if (s !== undefined) return s;
+  const has = streams.length === 0 ? 'no audio stream' : `audio streams ${streams.map((x) => x.index).join(', ')}`;
+  throw new BadInputError('VF_AUDIO_SELECTION', `audio stream ${index} was chosen, but the master has ${has}`);
+}
+
+/** Streams joined into one mix must be mono or stereo, and add up to a stereo or a 5.1 layout. */
+function checkJoin(sources: readonly AudioInfo[]): void {
+  if (sources.length < 2) return;
+  const list = sources.map((s) => `${s.index} (${s.channels} ch)`).join(', ');
+  if (sources.some((s) => s.channels !== 1 && s.channels !== 2)) {
+    throw new BadInputError('VF_AUDIO_SELECTION', `audio streams ${list} were chosen to be joined: only mono and stereo streams join`);
+  }
+  const total = sources.reduce((n, s) => n + s.channels, 0);
+  if (total !== 2 && total !== 6) {
+    throw new BadInputError(
+      'VF_AUDIO_SELECTION',
+      `audio streams ${list} were chosen to be joined into ${total} channels: a mix is 2 (L R) or 6 (L R C LFE Ls Rs)`,
+    );
+  }
+}
+
+/**
+ * A master whose audio is several mono streams most often carries one mix as discrete tracks
+ * (a broadcast delivery), and each would ship as a one-channel rendition of its own. Which
+ * tracks belong together differs between delivery specifications (EBU R 123 puts stereo on
+ * tracks 1-2; others put 5.1 first), so vodforge does not guess: it says how to choose.
+ */
+function discreteMono(streams: readonly AudioInfo[]): TitleWarning[] {
+  if (streams.length < 2 || streams.some((s) => s.channels !== 1)) return [];
+  const [first, second] = streams as [AudioInfo, AudioInfo];
+  return [
+    {
+      code: 'VF_AUDIO_DISCRETE_MONO',
+      message:
+        `the master's ${streams.length} audio streams are all mono, and each ships as its own rendition; if they are channels of one mix, ` +
+        `create the title with audio: [{ "index": ${first.index}, "joinWith": [${second.index}] }] (left, right) to ship them as one stereo rendition`,
+    },
+  ];
 }

@@ -29,6 +29,12 @@ export interface TitleWarning {
 export interface AudioTrackChoice {
   /** Position among the master's audio streams, from 0. */
   readonly index: number;
+  /**
+   * Further streams whose channels follow this one's in the same rendition, in order: a mix the
+   * master carries as discrete mono tracks (`index` 0 left, `joinWith` [1] right; or six
+   * tracks L R C LFE Ls Rs for 5.1). The channels must add up to 2 or 6.
+   */
+  readonly joinWith?: readonly number[];
   /** BCP-47 tag that replaces the stream's own. */
   readonly language?: string;
   readonly name?: string;

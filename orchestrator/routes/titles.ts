@@ -115,14 +115,17 @@ function audioChoicesOf(raw: CreateTitleBodyT['audio']): AudioTrackChoice[] | un
   if (raw === undefined) return undefined;
   const seen = new Set<number>();
   const choices = raw.map((c, i): AudioTrackChoice => {
-    if (seen.has(c.index)) throw new HttpErrors.InvalidRequest(`audio[${i}].index: stream ${c.index} is listed twice`);
-    seen.add(c.index);
+    for (const [field, index] of [['index', c.index] as const, ...(c.joinWith ?? []).map((j, k) => [`joinWith[${k}]`, j] as const)]) {
+      if (seen.has(index)) throw new HttpErrors.InvalidRequest(`audio[${i}].${field}: stream ${index} is listed twice`);
+      seen.add(index);
+    }
     const language = c.language === undefined ? undefined : canonicalTag(c.language);
     if (c.language !== undefined && language === undefined) {
       throw new HttpErrors.InvalidRequest(`audio[${i}].language: ${JSON.stringify(c.language)} is not a BCP-47 language tag`);
     }
     return {
       index: c.index,
+      ...(c.joinWith === undefined ? {} : { joinWith: c.joinWith }),
       ...(language === undefined ? {} : { language }),
       ...(c.name === undefined ? {} : { name: c.name }),
       ...(c.isDefault === undefined ? {} : { isDefault: c.isDefault }),

@@ -50,7 +50,12 @@ async function encodeRendition(
   ctx: JobContext,
   progress: (f: number) => void,
 ): Promise<EncodedRendition> {
-  const stream = { input, streamIndex: d.track.streamIndex, offsetS: d.track.offsetS };
+  const stream = {
+    input,
+    streamIndex: d.track.streamIndex,
+    offsetS: d.track.offsetS,
+    ...(d.track.join === undefined ? {} : { join: d.track.join }),
+  };
   const scan = await pass(buildArgs({ kind: 'loudness-scan', ...stream, channels: r.format.channels }), {
     signal: ctx.signal,
     durationS: d.durationS,

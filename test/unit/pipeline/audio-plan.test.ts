@@ -77,4 +77,57 @@ describe('planAudio', () => {
       expect.objectContaining({ code: 'VF_AUDIO_SELECTION', message: 'audio stream 3 was chosen, but the master has audio streams 0, 1' }),
     );
   });
+  it('joins streams chosen with joinWith into one rendition, each stream aligned on its own, in channel order', () => {
+    const mono = (index: number, startTimeS = 0) => stream(index, { channels: 1, codec: 'pcm_s24le', startTimeS });
+    const plan = planAudio([mono(0), mono(1, 0.04), mono(2), mono(3)], [{ index: 0, joinWith: [1], language: 'en' }], bitrates, 0);
+    expect(plan.tracks).toEqual([
+      {
+        streamIndex: 0,
+        offsetS: 0,
+        join: [
+          { streamIndex: 0, offsetS: 0, channels: 1 },
+          { streamIndex: 1, offsetS: 0.04, channels: 1 },
+        ],
+        renditions: [
+          { id: 'a0', format: { codec: 'aac', channels: 2, bitrateKbps: 128 }, language: 'en', name: 'English', isDefault: true },
+        ],
+      },
+    ]);
+    expect(plan.warnings).toEqual([]);
+  });
+
+  it('makes six joined mono streams a 5.1 rendition beside the stereo downmix', () => {
+    const six = [0, 1, 2, 3, 4, 5].map((i) => stream(i, { channels: 1 }));
+    const plan = planAudio(six, [{ index: 0, joinWith: [1, 2, 3, 4, 5] }], bitrates, 0);
+    expect(plan.tracks[0]!.join?.map((j) => j.streamIndex)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(plan.tracks[0]!.renditions.map((r) => [r.id, r.format.codec, r.format.channels])).toEqual([
+      ['a0', 'aac', 2],
+      ['a0-51', 'ac3', 6],
+    ]);
+  });
+
+  it('refuses joins that make neither stereo nor 5.1, or join a multichannel stream, or name a stream the master lacks', () => {
+    const mono = [0, 1, 2].map((i) => stream(i, { channels: 1 }));
+    expect(() => planAudio(mono, [{ index: 0, joinWith: [1, 2] }], bitrates, 0)).toThrow(
+      expect.objectContaining({
+        code: 'VF_AUDIO_SELECTION',
+        message:
+          'audio streams 0 (1 ch), 1 (1 ch), 2 (1 ch) were chosen to be joined into 3 channels: a mix is 2 (L R) or 6 (L R C LFE Ls Rs)',
+      }),
+    );
+    expect(() => planAudio([stream(0, { channels: 6 }), ...mono.slice(1)], [{ index: 0, joinWith: [1] }], bitrates, 0)).toThrow(
+      /only mono and stereo streams join/,
+    );
+    expect(() => planAudio(mono, [{ index: 0, joinWith: [7] }], bitrates, 0)).toThrow(
+      /audio stream 7 was chosen, but the master has audio streams 0, 1, 2/,
+    );
+  });
+
+  it('says how to join when every one of several streams is mono and nothing was chosen, and only then', () => {
+    const mono = [0, 1].map((i) => stream(i, { channels: 1 }));
+    expect(planAudio(mono, undefined, bitrates, 0).warnings.map((w) => w.code)).toEqual(['VF_AUDIO_DISCRETE_MONO']);
+    expect(planAudio(mono, [{ index: 0 }], bitrates, 0).warnings).toEqual([]);
+    expect(planAudio([mono[0]!], undefined, bitrates, 0).warnings).toEqual([]);
+    expect(planAudio([mono[0]!, stream(1)], undefined, bitrates, 0).warnings).toEqual([]);
+  });
 });

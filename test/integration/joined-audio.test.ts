@@ -1,0 +1,47 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildArgs } from '../../ffmpeg/args.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { channelTonePowers } from '../support/channel-tones.ts';
+import { tempDir } from '../support/temp-dirs.ts';
+
+/** One tone per discrete track of a 5.1 delivery, in its channel order L R C LFE Ls Rs (all under 4 kHz, LFE's the lowest). */
+const TONES_HZ = [500, 700, 900, 60, 1300, 1700] as const;
+
+/**
+ * Six mono tracks joined by vodforge's own command lines on a real ffmpeg: the AC-3 5.1
+ * rendition has each track in the channel its position names, as a plain decode hears it.
+ */
+describe('six mono tracks of a 5.1 mix, joined', () => {
+  it('encode each track into its own AC-3 channel, in the order L R C LFE Ls Rs', async () => {
+    const dir = await tempDir('vf-join51-');
+    const master = path.join(dir, 'master.mov');
+    await runFfmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=3'],
+      ...TONES_HZ.flatMap((hz) => ['-f', 'lavfi', '-i', `sine=f=${hz}:r=48000:d=3`]),
+      ...['-map', '0:v', ...TONES_HZ.flatMap((_, k) => ['-map', `${k + 1}:a`]), '-c:v', 'mpeg4', '-c:a', 'pcm_s16le', master],
+    ]);
+    const output = path.join(dir, 'a0-51.m4a');
+    await runFfmpeg(
+      buildArgs({
+        kind: 'encode-audio',
+        input: master,
+        streamIndex: 0,
+        offsetS: 0,
+        join: TONES_HZ.map((_, streamIndex) => ({ streamIndex, offsetS: 0, channels: 1 as const })),
+        format: { codec: 'ac3', channels: 6, bitrateKbps: 384 },
+        output,
+        target: { integratedLufs: -23, truePeakDbtp: -1 },
+        normalisation: { kind: 'none' },
+      }),
+    );
+    const powers = await channelTonePowers(output, TONES_HZ);
+    expect(powers).toHaveLength(6);
+    for (const [channel, row] of powers.entries()) {
+      const own = row[channel] ?? 0;
+      const others = Math.max(...row.filter((_, k) => k !== channel));
+      // Its own track at least 30 dB above any other (AC-3 band-limits the LFE channel, which keeps its 60 Hz).
+      expect(own / others, `channel ${channel}`).toBeGreaterThan(1e3);
+    }
+  });
+});
