@@ -109,18 +109,27 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
  * A title's chunks, over its video's extent (`videoExtentS`) with the encode's settings: the
  * encode plans them and hands them to `package` in its job's data (a package job queued before
  * that plans them again from the same figures).
+ *
+ * A master whose keyframes are no entry points (`decodeFromStart`) is read from its start by
+ * every chunk, which decodes all the title before its own frames. Chunks beyond the fleet's
+ * slots then buy no parallelism, and their decoding grows with the square of the title's
+ * length: a 2-hour title's 240 chunks of 30 s would decode 240 hours of media to encode two.
+ * Such a title is cut into at most `fleetSlots` chunks, as long as they need be, which decodes
+ * at most `(fleetSlots - 1) / 2` titles more than a straight read.
  */
 export function titleChunkPlan(
   videoExtentS: number,
   frameRate: Rational,
   settings: Pick<EncodeSettings, 'segmentS' | 'gopS' | 'chunkSegments' | 'fleetSlots'>,
+  decodeFromStart = false,
 ): Chunk[] {
+  const segments = Math.ceil(videoExtentS / settings.segmentS);
   return planChunks({
     durationS: videoExtentS,
     frameRate,
     segmentS: settings.segmentS,
     gopS: settings.gopS,
-    chunkSegments: settings.chunkSegments,
+    chunkSegments: decodeFromStart ? Math.max(settings.chunkSegments, segments) : settings.chunkSegments,
     slots: settings.fleetSlots,
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHUNK_OVERHEAD_S, chunkRound, planChunks, type Chunk, type ChunkPlanInput } from '../../../pipeline/chunks.ts';
+import { CHUNK_OVERHEAD_S, chunkRound, planChunks, titleChunkPlan, type Chunk, type ChunkPlanInput } from '../../../pipeline/chunks.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
 
 const plan = (durationS: number, num: number, den = 1, segmentS = 6, chunkSegments = 5, slots = 1, gopS = 2): ChunkPlanInput => ({
   durationS,
@@ -180,6 +181,33 @@ describe('planChunks', () => {
 
   it('refuses a keyframe interval that does not divide the segment', () => {
     expect(() => planChunks(plan(60, 25, 1, 6, 5, 2, 4))).toThrow(/gopS to divide segmentS/);
+  });
+});
+
+describe('titleChunkPlan of a master read from its start', () => {
+  const fps = { num: 25, den: 1 };
+  /** Media every chunk decodes: its own frames and, read from the start, every frame before them. */
+  const decodedS = (chunks: readonly Chunk[], extentS: number): number =>
+    chunks.reduce((s, c) => s + (c.endFrame === undefined ? extentS : c.endFrame / 25), 0);
+
+  it('cuts a 2-hour title into as many chunks as the fleet has slots, not 240 of 30 s', () => {
+    const settings = { ...DEFAULT_ENCODE_SETTINGS, fleetSlots: 2 };
+    const seekable = titleChunkPlan(7200, fps, settings);
+    const fromStart = titleChunkPlan(7200, fps, settings, true);
+    expect(seekable).toHaveLength(240);
+    expect(fromStart.map((c) => [c.startFrame, c.endFrame])).toEqual([
+      [0, 90_000],
+      [90_000, undefined],
+    ]);
+    // Read from the start, the 240 chunks would decode 241 / 2 titles; two decode one and a half.
+    expect(decodedS(seekable, 7200) / 7200).toBeCloseTo(120.5, 1);
+    expect(decodedS(fromStart, 7200) / 7200).toBe(1.5);
+    expect(titleChunkPlan(7200, fps, { ...settings, fleetSlots: 4 }, true)).toHaveLength(4);
+  });
+
+  it('keeps a short title to the chunks a seekable one gets when those are no more than the slots', () => {
+    const settings = { ...DEFAULT_ENCODE_SETTINGS, fleetSlots: 2 };
+    expect(titleChunkPlan(14, fps, settings, true)).toEqual(titleChunkPlan(14, fps, settings));
   });
 });
 
