@@ -49,12 +49,20 @@ export interface AudioStreamInput {
   readonly streamIndex: number;
   /** Audio start minus video start, in seconds: positive means audio starts late and is padded. */
   readonly offsetS: number;
-  /**
-   * Present when the rendition is one mix carried as several streams (a broadcast master's
-   * discrete mono tracks): every stream, the first one included, in the order of their
-   * channels. Each is aligned on its own, then their channels are set side by side.
-   */
-  readonly join?: readonly JoinedStream[];
+  /** Present when the rendition is one mix carried as several streams (a broadcast master's discrete mono tracks). */
+  readonly join?: JoinedMix;
+}
+
+/**
+ * Streams whose channels make one mix: each is aligned on its own and padded with silence to
+ * the title's length (`join` ends with its shortest input, so a track a little short would
+ * otherwise cut the whole mix), then their channels are set side by side.
+ */
+export interface JoinedMix {
+  /** Every stream, the first one included, in the order of their channels. */
+  readonly streams: readonly JoinedStream[];
+  /** The title's length in seconds. */
+  readonly durationS: number;
 }
 
 /** One stream of a joined mix. */
@@ -141,18 +149,20 @@ function normalise(n: Normalisation, target: LoudnessTarget): string[] {
  */
 function streamThrough(cmd: AudioStreamInput, channels: 2 | 6, filters: readonly string[]): string[] {
   const only = ['-vn', '-sn', '-dn'];
-  const join = cmd.join ?? [];
-  if (join.length === 0) {
+  const join = cmd.join?.streams ?? [];
+  if (cmd.join === undefined || join.length === 0) {
     const graph = [...alignFilters(cmd.offsetS), layoutFilter(channels), ...filters].join(',');
     return [...masterInput(cmd.input), '-map', `0:a:${cmd.streamIndex}`, ...only, '-af', graph];
   }
+  const { durationS } = cmd.join;
   const total = join.reduce((n, j) => n + j.channels, 0);
   if (total !== 2 && total !== 6) throw new RangeError(`Expected joined streams of 2 or 6 channels in all, got ${total}`);
   const names = JOINED_LAYOUTS[total].channels;
   const map: string[] = [];
   const sources = join.map((j, k) => {
     for (let c = 0; c < j.channels; c++) map.push(`${k}.${c}-${names[map.length] ?? ''}`);
-    return `[0:a:${j.streamIndex}]${[...alignFilters(j.offsetS), `aformat=channel_layouts=${j.channels === 1 ? 'mono' : 'stereo'}`].join(',')}[j${k}]`;
+    const layout = `aformat=channel_layouts=${j.channels === 1 ? 'mono' : 'stereo'}`;
+    return `[0:a:${j.streamIndex}]${[...alignFilters(j.offsetS), layout, `apad=whole_dur=${secs(durationS)}`].join(',')}[j${k}]`;
   });
   const joined = `${join.map((_, k) => `[j${k}]`).join('')}join=inputs=${join.length}:channel_layout=${JOINED_LAYOUTS[total].layout}:map=${map.join('|')}`;
   const graph = [...sources, `${[joined, layoutFilter(channels), ...filters].join(',')}[mix]`].join(';');

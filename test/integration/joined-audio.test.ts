@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildArgs } from '../../ffmpeg/args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { channelTonePowers } from '../support/channel-tones.ts';
+import { probeJson } from '../support/media.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 
 /** One tone per discrete track of a 5.1 delivery, in its channel order L R C LFE Ls Rs (all under 4 kHz, LFE's the lowest). */
@@ -28,7 +29,7 @@ describe('six mono tracks of a 5.1 mix, joined', () => {
         input: master,
         streamIndex: 0,
         offsetS: 0,
-        join: TONES_HZ.map((_, streamIndex) => ({ streamIndex, offsetS: 0, channels: 1 as const })),
+        join: { streams: TONES_HZ.map((_, streamIndex) => ({ streamIndex, offsetS: 0, channels: 1 as const })), durationS: 3 },
         format: { codec: 'ac3', channels: 6, bitrateKbps: 384 },
         output,
         target: { integratedLufs: -23, truePeakDbtp: -1 },
@@ -43,5 +44,32 @@ describe('six mono tracks of a 5.1 mix, joined', () => {
       // Its own track at least 30 dB above any other (AC-3 band-limits the LFE channel, which keeps its 60 Hz).
       expect(own / others, `channel ${channel}`).toBeGreaterThan(1e3);
     }
+  });
+  it('pads a track shorter than the title with silence instead of ending the mix with it', async () => {
+    const dir = await tempDir('vf-joinpad-');
+    const master = path.join(dir, 'master.mov');
+    await runFfmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=3'],
+      ...['-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=3', '-f', 'lavfi', '-i', 'sine=f=1000:r=48000:d=2'],
+      ...['-map', '0:v', '-map', '1:a', '-map', '2:a', '-c:v', 'mpeg4', '-c:a', 'pcm_s16le', master],
+    ]);
+    const output = path.join(dir, 'a0.m4a');
+    const streams = [0, 1].map((streamIndex) => ({ streamIndex, offsetS: 0, channels: 1 as const }));
+    await runFfmpeg(
+      buildArgs({
+        kind: 'encode-audio',
+        input: master,
+        streamIndex: 0,
+        offsetS: 0,
+        join: { streams, durationS: 3 },
+        format: { codec: 'aac', channels: 2, bitrateKbps: 128 },
+        output,
+        target: { integratedLufs: -23, truePeakDbtp: -1 },
+        normalisation: { kind: 'none' },
+      }),
+    );
+    // ffprobe's figure: the mix lasts the title's 3 s, not the short track's 2 s.
+    const duration = Number((await probeJson(output)).format?.duration);
+    expect(duration).toBeGreaterThan(2.95);
   });
 });

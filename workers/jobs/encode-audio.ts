@@ -54,7 +54,7 @@ async function encodeRendition(
     input,
     streamIndex: d.track.streamIndex,
     offsetS: d.track.offsetS,
-    ...(d.track.join === undefined ? {} : { join: d.track.join }),
+    ...(d.track.join === undefined ? {} : { join: { streams: d.track.join, durationS: d.durationS } }),
   };
   const scan = await pass(buildArgs({ kind: 'loudness-scan', ...stream, channels: r.format.channels }), {
     signal: ctx.signal,

@@ -99,15 +99,21 @@ describe('buildArgs snapshots', () => {
 
   it('encode-audio of joined mono streams: each aligned on its own, channels set side by side L R C LFE Ls Rs, then the rendition layout', () => {
     const join = [0, 1, 2, 3, 4, 5].map((streamIndex) => ({ streamIndex, offsetS: streamIndex === 1 ? 0.04 : 0, channels: 1 as const }));
-    const args = audio(0, { streamIndex: 0, join, format: { codec: 'ac3', channels: 6, bitrateKbps: 384 } });
+    const args = audio(0, {
+      streamIndex: 0,
+      join: { streams: join, durationS: 60 },
+      format: { codec: 'ac3', channels: 6, bitrateKbps: 384 },
+    });
     expect(args).not.toContain('-af');
     const graph = args[args.indexOf('-filter_complex') + 1] ?? '';
-    expect(graph.split(';')[1]).toBe('[0:a:1]asetpts=PTS-STARTPTS,adelay=delays=40:all=1,aresample=48000,aformat=channel_layouts=mono[j1]');
+    expect(graph.split(';')[1]).toBe(
+      '[0:a:1]asetpts=PTS-STARTPTS,adelay=delays=40:all=1,aresample=48000,aformat=channel_layouts=mono,apad=whole_dur=60.000000[j1]',
+    );
     expect(graph).toContain(
       '[j0][j1][j2][j3][j4][j5]join=inputs=6:channel_layout=5.1:map=0.0-FL|1.0-FR|2.0-FC|3.0-LFE|4.0-BL|5.0-BR,aformat=channel_layouts=5.1,volume=-5.65dB[mix]',
     );
     expect(args.slice(args.indexOf('-map'), args.indexOf('-map') + 2)).toEqual(['-map', '[mix]']);
-    expect(() => audio(0, { join: join.slice(0, 3) })).toThrow(/2 or 6 channels in all, got 3/);
+    expect(() => audio(0, { join: { streams: join.slice(0, 3), durationS: 60 } })).toThrow(/2 or 6 channels in all, got 3/);
   });
 
   it('loudness-scan measures the stream as the rendition carries it and writes nothing', () => {
