@@ -151,7 +151,8 @@ function discreteMono(streams: readonly AudioInfo[]): TitleWarning[] {
       code: 'VF_AUDIO_DISCRETE_MONO',
       message:
         `the master's ${streams.length} audio streams are all mono, and each ships as its own rendition; if they are channels of one mix, ` +
-        `create the title with audio: [{ "index": ${first.index}, "joinWith": [${second.index}] }] (left, right) to ship them as one stereo rendition`,
+        `create the title with audio: [{ "index": ${first.index}, "joinWith": [${second.index}] }] ` +
+        `(vodforge ingest --audio ${first.index}+${second.index}) to ship them as one stereo rendition (left, right)`,
     },
   ];
 }

@@ -9,6 +9,7 @@ import { ApiCallError, callApi } from './http.ts';
 import { fingerprintOf, UploadStates } from './upload-state.ts';
 import { RETRY_DELAYS_MS, ResumableUploadError, uploadResumable } from './resumable.ts';
 import { watchTitle } from './title-watch.ts';
+import { parseAudioOption, type AudioChoiceBody } from './audio-option.ts';
 
 export interface IngestResult {
   readonly id: string;
@@ -26,6 +27,10 @@ export interface IngestResult {
   readonly artwork: ArtworkSummary[];
   /** Whether the artwork is ready, flagged (no usable frame, with the reason) or failed; null when not waited for. */
   readonly artworkStatus: ArtworkStatus | null;
+  /** The audio renditions players are offered. */
+  readonly audio: { id: string; language: string | null; name: string | null; channels: number | null }[];
+  /** What did not stop the title but its owner should know (a track left out, mono tracks not joined). */
+  readonly warnings: { code: string; message: string }[];
 }
 
 export function toResult(
@@ -53,6 +58,10 @@ export function toResult(
     bdRateVsFixed: t.ladderAnalysis?.bdRateVsFixed ?? null,
     artwork: artwork.chosen,
     artworkStatus: artwork.status,
+    audio: (t.renditions ?? [])
+      .filter((r) => r.kind === 'audio')
+      .map((r) => ({ id: r.id, language: r.language ?? null, name: r.name ?? null, channels: r.channels ?? null })),
+    warnings: t.warnings ?? [],
   };
 }
 
@@ -102,6 +111,8 @@ export interface IngestOptions {
   readonly chunkBytes?: number;
   /** Where notes go (a resumed upload's offset). @defaultValue stderr */
   readonly note?: (line: string) => void;
+  /** The master's audio streams to ship and how (`--audio`); absent: every stream, labelled from its tags. */
+  readonly audio?: readonly AudioChoiceBody[];
 }
 
 /** 16 MiB per request: a dropped connection costs at most that much again. */
@@ -167,7 +178,7 @@ async function ingestSteps(api: string, file: string, opts: IngestOptions, creat
       await callApi<TitleViewT>(new URL('/v1/titles', api).toString(), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...auth },
-        body: JSON.stringify({ name: opts.name ?? path.basename(file) }),
+        body: JSON.stringify({ name: opts.name ?? path.basename(file), ...(opts.audio === undefined ? {} : { audio: opts.audio }) }),
       })
     ).id;
   created(id);
@@ -253,10 +264,15 @@ function errorResult(err: IngestError): Omit<IngestResult, 'id'> & { id: string 
     bdRateVsFixed: null,
     artwork: [],
     artworkStatus: null,
+    audio: [],
+    warnings: [],
   };
 }
 
-/** `vodforge ingest FILE [--api URL] [--api-key KEY (or VODFORGE_API_KEY)] [--name NAME] [--resume] [--chunk-mib N] [--wait] [--json]` */
+/**
+ * `vodforge ingest FILE [--api URL] [--api-key KEY (or VODFORGE_API_KEY)] [--name NAME]
+ * [--audio STREAMS[:LANGUAGE[:NAME]]]... [--resume] [--chunk-mib N] [--wait] [--json]`
+ */
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     'ingest',
@@ -269,15 +285,18 @@ export async function run(argv: string[]): Promise<number> {
       resume: { type: 'boolean', default: false },
       'chunk-mib': { type: 'string' },
       'api-key': { type: 'string', default: process.env.VODFORGE_API_KEY },
+      audio: { type: 'string', multiple: true },
     },
     true,
   );
   const file = positionals[0];
   if (file === undefined || positionals.length > 1)
     throw new UsageError(
-      'usage: vodforge ingest FILE [--api URL] [--api-key KEY] [--name NAME] [--resume] [--chunk-mib N] [--wait] [--json]',
+      'usage: vodforge ingest FILE [--api URL] [--api-key KEY] [--name NAME] [--audio STREAMS[:LANGUAGE[:NAME]]]... ' +
+        '[--resume] [--chunk-mib N] [--wait] [--json]',
     );
   const chunkMib = intOption('chunk-mib', values['chunk-mib'], DEFAULT_CHUNK_BYTES / (1024 * 1024), 1);
+  const audio = values.audio?.map(parseAudioOption);
   let result: IngestResult;
   try {
     result = await ingestFile(values.api ?? 'http://127.0.0.1:8080', file, {
@@ -286,6 +305,7 @@ export async function run(argv: string[]): Promise<number> {
       resume: values.resume === true,
       chunkBytes: chunkMib * 1024 * 1024,
       ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
+      ...(audio === undefined ? {} : { audio }),
     });
   } catch (err) {
     if (!(err instanceof IngestError)) throw err;
@@ -299,6 +319,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`title ${result.id}: ${result.status}\n`);
     if (result.hls !== null) process.stdout.write(`HLS:  ${result.hls}\nDASH: ${result.dash ?? ''}\n`);
     if (result.error !== null) process.stdout.write(`error: ${result.error.code}: ${result.error.message}\n`);
+    for (const w of result.warnings) process.stdout.write(`warning: ${w.code}: ${w.message}\n`);
   }
   return result.status === 'failed' ? 1 : 0;
 }

@@ -7,6 +7,7 @@ import { freePort } from '../../orchestrator/runtime/children.ts';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { makeMaster } from '../support/media.ts';
 import { spawnUp, upListening } from '../support/up.ts';
+import { makeDiscreteMonoMaster } from '../support/channel-tones.ts';
 import { waitFor, waitUntil } from '../support/wait.ts';
 
 const BIN = path.resolve('bin/vodforge.mjs');
@@ -72,6 +73,7 @@ describe('vodforge up + ingest --json', () => {
     expect(Object.keys(out).sort()).toEqual([
       'artwork',
       'artworkStatus',
+      'audio',
       'bdRateVsFixed',
       'dash',
       'durationS',
@@ -80,6 +82,7 @@ describe('vodforge up + ingest --json', () => {
       'id',
       'ladder',
       'status',
+      'warnings',
     ]);
     expect(out.artworkStatus).toEqual({ status: 'ready' });
     expect(out.status).toBe('ready');
@@ -207,6 +210,24 @@ describe('vodforge up + ingest --json', () => {
     expect(out.artwork).toEqual([]);
     expect(out.artworkStatus.status).toBe('no-usable-frame');
     expect(out.artworkStatus.reason).toMatch(/\S/);
+  }, 240_000);
+
+  it('joins the mono tracks --audio names into one rendition, and prints how to join them when none is named', async () => {
+    const master = path.join(dir, 'mono-tracks.mxf');
+    await makeDiscreteMonoMaster(master, 2);
+    const env = { VODFORGE_API_KEY: await adminKey() };
+    const joined = await runCli(['ingest', master, '--api', api, '--json', '--audio', '0+1:en:English'], env);
+    expect(joined.code, joined.stderr).toBe(0);
+    const out = JSON.parse(joined.stdout) as { status: string; audio: unknown[]; warnings: { code: string }[] };
+    expect(out.status).toBe('ready');
+    expect(out.audio).toEqual([{ id: 'a0', language: 'en', name: 'English', channels: 2 }]);
+    expect(out.warnings).toEqual([]);
+    const plain = await runCli(['ingest', master, '--api', api, '--wait'], env);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/^warning: VF_AUDIO_DISCRETE_MONO: .*\(vodforge ingest --audio 0\+1\)/m);
+    const refused = await runCli(['ingest', master, '--api', api, '--audio', 'left'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/Expected --audio to be STREAMS\[:LANGUAGE\[:NAME\]\]/);
   }, 240_000);
 
   it('exits non-zero with the reason when the master is not a video', async () => {
