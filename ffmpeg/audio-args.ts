@@ -51,6 +51,11 @@ export interface AudioStreamInput {
   readonly offsetS: number;
   /** Present when the rendition is one mix carried as several streams (a broadcast master's discrete mono tracks). */
   readonly join?: JoinedMix;
+  /**
+   * Present when the rendition is some channels of the stream, in order (1, 2 or 6 of them:
+   * mono, L R, or L R C LFE Ls Rs): a stream that carries more than one mix. Not with `join`.
+   */
+  readonly sourceChannels?: readonly number[];
 }
 
 /**
@@ -114,6 +119,14 @@ function alignFilters(offsetS: number): string[] {
   return ['asetpts=PTS-STARTPTS', ...align, 'aresample=48000'];
 }
 
+/** Takes `picked` channels of a stream, in order, as mono, stereo or 5.1. */
+function pickFilter(picked: readonly number[]): string {
+  const layout =
+    picked.length === 1 ? 'mono' : picked.length === 2 || picked.length === 6 ? JOINED_LAYOUTS[picked.length].layout : undefined;
+  if (layout === undefined) throw new RangeError(`Expected 1, 2 or 6 channels picked from a stream, got ${picked.length}`);
+  return `pan=${layout}|${picked.map((c, k) => `c${k}=c${c}`).join('|')}`;
+}
+
 /** The rendition's layout: a stereo rendition of a multichannel source is the standard downmix (centre and surrounds at -3 dB). */
 const layoutFilter = (channels: 2 | 6): string => `aformat=channel_layouts=${JOINED_LAYOUTS[channels].layout}`;
 
@@ -151,7 +164,8 @@ function streamThrough(cmd: AudioStreamInput, channels: 2 | 6, filters: readonly
   const only = ['-vn', '-sn', '-dn'];
   const join = cmd.join?.streams ?? [];
   if (cmd.join === undefined || join.length === 0) {
-    const graph = [...alignFilters(cmd.offsetS), layoutFilter(channels), ...filters].join(',');
+    const pick = cmd.sourceChannels === undefined ? [] : [pickFilter(cmd.sourceChannels)];
+    const graph = [...alignFilters(cmd.offsetS), ...pick, layoutFilter(channels), ...filters].join(',');
     return [...masterInput(cmd.input), '-map', `0:a:${cmd.streamIndex}`, ...only, '-af', graph];
   }
   const { durationS } = cmd.join;

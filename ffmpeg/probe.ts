@@ -90,6 +90,11 @@ export interface StreamLabel {
 
 export interface AudioInfo extends StreamLabel {
   readonly channels: number;
+  /**
+   * The layout the container states (`stereo`, `5.1(side)`), or absent when it states none: a
+   * broadcast MXF's eight-channel AES3 stream often names no channel, and ffmpeg then assumes one.
+   */
+  readonly channelLayout?: string;
   readonly sampleRateHz: number;
   readonly startTimeS: number;
 }
@@ -131,6 +136,7 @@ interface RawStream extends RawGeometry, RawColour {
   pix_fmt?: string;
   field_order?: string;
   channels?: number;
+  channel_layout?: string;
   sample_rate?: string;
   disposition?: { attached_pic?: number; default?: number; forced?: number };
   tags?: Record<string, string>;
@@ -219,6 +225,9 @@ export function parseProbe(raw: RawProbe): ProbeResult {
       ({ s, index }): AudioInfo => ({
         ...labelOf(s, index),
         channels: Number(s.channels ?? 2),
+        ...(s.channel_layout === undefined || s.channel_layout === '' || s.channel_layout === 'unknown'
+          ? {}
+          : { channelLayout: s.channel_layout }),
         sampleRateHz: Number(s.sample_rate ?? 48000),
         startTimeS: Number(s.start_time ?? 0) || 0,
       }),

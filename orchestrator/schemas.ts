@@ -211,6 +211,15 @@ export const CreateTitleBody = Type.Object(
                   '(2 channels L R, or 6 L R C LFE Ls Rs)',
               }),
             ),
+            channels: Type.Optional(
+              Type.Array(Type.Integer({ minimum: 0, maximum: 63 }), {
+                minItems: 1,
+                maxItems: 6,
+                description:
+                  'Channels of this stream (from 0) that make the rendition, in order: 1, 2 (L R) or 6 (L R C LFE Ls Rs); ' +
+                  'for a stream that carries more than one mix. Not with joinWith',
+              }),
+            ),
             language: Type.Optional(Type.String({ minLength: 2, maxLength: 35, description: "BCP-47 tag replacing the stream's own" })),
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             isDefault: Type.Optional(Type.Boolean()),

@@ -31,6 +31,8 @@ export interface AudioTrackPlan {
   readonly offsetS: number;
   /** A mix of several streams chosen at upload (`joinWith`): each of them, this one first, in channel order. */
   readonly join?: readonly JoinedStream[];
+  /** The channels of the stream chosen at upload (the choice's `channels`), in order. */
+  readonly sourceChannels?: readonly number[];
   readonly renditions: readonly AudioRenditionPlan[];
 }
 
@@ -59,10 +61,14 @@ export function planAudio(
 ): AudioPlan {
   const byIndex = new Map(streams.map((s) => [s.index, s]));
   const sourcesOf = (c: AudioTrackChoice): AudioInfo[] => [c.index, ...(c.joinWith ?? [])].map((i) => streamOf(byIndex, i, streams));
-  for (const c of choices ?? []) checkJoin(sourcesOf(c));
+  for (const c of choices ?? []) {
+    checkJoin(sourcesOf(c));
+    checkChannels(c, byIndex.get(c.index) as AudioInfo);
+  }
   const chosen: readonly AudioTrackChoice[] =
     choices === undefined || choices.length === 0 ? streams.map((s) => ({ index: s.index })) : choices;
-  const warnings: TitleWarning[] = choices === undefined || choices.length === 0 ? discreteMono(streams) : [];
+  const warnings: TitleWarning[] =
+    choices === undefined || choices.length === 0 ? [...discreteMono(streams), ...assumedLayouts(streams)] : [];
   const defaultIndex =
     chosen.find((c) => c.isDefault === true)?.index ??
     chosen.find((c) => byIndex.get(c.index)?.isDefault === true)?.index ??
@@ -77,7 +83,7 @@ export function planAudio(
   const tracks = chosen.map((c): AudioTrackPlan => {
     const sources = sourcesOf(c);
     const s = sources[0] as AudioInfo;
-    const channels = sources.reduce((n, x) => n + x.channels, 0);
+    const channels = c.channels?.length ?? sources.reduce((n, x) => n + x.channels, 0);
     const lang = languageOf(c.language ?? s.languageTag);
     if (lang.unknown !== undefined) {
       warnings.push({ code: 'VF_LANGUAGE_UNKNOWN', message: `audio stream ${s.index}: ${lang.unknown}; labelled und (undetermined)` });
@@ -108,7 +114,8 @@ export function planAudio(
       sources.length === 1
         ? {}
         : { join: sources.map((x) => ({ streamIndex: x.index, offsetS: offsetOf(x), channels: x.channels as 1 | 2 })) };
-    return { streamIndex: s.index, offsetS: offsetOf(s), ...join, renditions: [stereo, ...surround] };
+    const picked = c.channels === undefined ? {} : { sourceChannels: c.channels };
+    return { streamIndex: s.index, offsetS: offsetOf(s), ...join, ...picked, renditions: [stereo, ...surround] };
   });
   return { tracks, warnings };
 }
@@ -135,6 +142,49 @@ function checkJoin(sources: readonly AudioInfo[]): void {
       `audio streams ${list} were chosen to be joined into ${total} channels: a mix is 2 (L R) or 6 (L R C LFE Ls Rs)`,
     );
   }
+}
+
+/** Picked channels must be channels of the stream, 1, 2 or 6 of them, and not with `joinWith`. */
+function checkChannels(c: AudioTrackChoice, s: AudioInfo): void {
+  if (c.channels === undefined) return;
+  const list = `[${c.channels.join(', ')}]`;
+  if (c.joinWith !== undefined && c.joinWith.length > 0) {
+    throw new BadInputError(
+      'VF_AUDIO_SELECTION',
+      `audio stream ${s.index}: channels ${list} pick from one stream, joinWith joins whole streams; give one or the other`,
+    );
+  }
+  const missing = c.channels.find((k) => !(Number.isInteger(k) && k >= 0 && k < s.channels));
+  if (missing !== undefined) {
+    throw new BadInputError(
+      'VF_AUDIO_SELECTION',
+      `audio stream ${s.index} has ${s.channels} channels (0 to ${s.channels - 1}), but channel ${missing} was chosen`,
+    );
+  }
+  if (![1, 2, 6].includes(c.channels.length)) {
+    throw new BadInputError(
+      'VF_AUDIO_SELECTION',
+      `audio stream ${s.index}: channels ${list} make ${c.channels.length}; a mix is 1 (mono), 2 (L R) or 6 (L R C LFE Ls Rs)`,
+    );
+  }
+}
+
+/**
+ * A stream of more than two channels that names none of them, other than six (which is 5.1
+ * wherever it comes from): ffmpeg assumes its usual layout for the count (7.1 for eight), and
+ * the stereo and 5.1 renditions are mixed from that. A broadcast stream of eight is more often
+ * a stereo mix on its first two and other mixes after, which the assumption would mix in.
+ */
+function assumedLayouts(streams: readonly AudioInfo[]): TitleWarning[] {
+  return streams
+    .filter((s) => s.channels > 2 && s.channels !== 6 && s.channelLayout === undefined)
+    .map((s) => ({
+      code: 'VF_AUDIO_LAYOUT_ASSUMED',
+      message:
+        `audio stream ${s.index} has ${s.channels} channels and names none of them: mixed as ffmpeg's default layout for ${s.channels}; ` +
+        `if it carries a stereo mix on its first two, create the title with audio: [{ "index": ${s.index}, "channels": [0, 1] }] ` +
+        `(vodforge ingest --audio ${s.index}.0+${s.index}.1)`,
+    }));
 }
 
 /**

@@ -35,6 +35,12 @@ export interface AudioTrackChoice {
    * tracks L R C LFE Ls Rs for 5.1). The channels must add up to 2 or 6.
    */
   readonly joinWith?: readonly number[];
+  /**
+   * Channels of this stream (from 0) that make the rendition, in order, when it carries more
+   * than one mix: an eight-channel broadcast stream with its stereo on the first two is
+   * `[0, 1]`. 1, 2 or 6 of them (L R C LFE Ls Rs); not with `joinWith`.
+   */
+  readonly channels?: readonly number[];
   /** BCP-47 tag that replaces the stream's own. */
   readonly language?: string;
   readonly name?: string;

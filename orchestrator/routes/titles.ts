@@ -119,6 +119,14 @@ function audioChoicesOf(raw: CreateTitleBodyT['audio']): AudioTrackChoice[] | un
       if (seen.has(index)) throw new HttpErrors.InvalidRequest(`audio[${i}].${field}: stream ${index} is listed twice`);
       seen.add(index);
     }
+    if (c.channels !== undefined && c.joinWith !== undefined)
+      throw new HttpErrors.InvalidRequest(
+        `audio[${i}]: channels pick from one stream, joinWith joins whole streams; give one or the other`,
+      );
+    if (c.channels !== undefined && ![1, 2, 6].includes(c.channels.length))
+      throw new HttpErrors.InvalidRequest(
+        `audio[${i}].channels: ${c.channels.length} channels; a mix is 1 (mono), 2 (L R) or 6 (L R C LFE Ls Rs)`,
+      );
     const language = c.language === undefined ? undefined : canonicalTag(c.language);
     if (c.language !== undefined && language === undefined) {
       throw new HttpErrors.InvalidRequest(`audio[${i}].language: ${JSON.stringify(c.language)} is not a BCP-47 language tag`);
@@ -126,6 +134,7 @@ function audioChoicesOf(raw: CreateTitleBodyT['audio']): AudioTrackChoice[] | un
     return {
       index: c.index,
       ...(c.joinWith === undefined ? {} : { joinWith: c.joinWith }),
+      ...(c.channels === undefined ? {} : { channels: c.channels }),
       ...(language === undefined ? {} : { language }),
       ...(c.name === undefined ? {} : { name: c.name }),
       ...(c.isDefault === undefined ? {} : { isDefault: c.isDefault }),

@@ -2,7 +2,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { ebur128 } from '../support/media.ts';
-import { channelTonePowers, makeDiscreteMonoMaster, TRACK_TONES_HZ } from '../support/channel-tones.ts';
+import {
+  CHANNEL_TONES_HZ,
+  channelTonePowers,
+  makeDiscreteMonoMaster,
+  makeEightChannelMaster,
+  TRACK_TONES_HZ,
+} from '../support/channel-tones.ts';
 import { downloadTrack, ingest, parseAttrs, uploadMaster, waitForFinal } from '../support/api.ts';
 import type { TitleViewT } from '../../orchestrator/schemas.ts';
 import { tempDir } from '../support/temp-dirs.ts';
@@ -96,5 +102,60 @@ describe('a master whose stereo mix is on two mono tracks of four (MXF, PCM)', (
     expect((await post([{ index: 0, joinWith: [0] }])).json().message).toMatch(/audio\[0\]\.joinWith\[0\]: stream 0 is listed twice/);
     expect((await post([{ index: 0, joinWith: [1] }, { index: 1 }])).json().message).toMatch(/audio\[1\]\.index: stream 1 is listed twice/);
     expect((await post([{ index: 0, joinWith: [] }])).statusCode).toBe(400);
+    expect((await post([{ index: 0, joinWith: [1], channels: [0] }])).json().message).toMatch(/give one or the other/);
+    expect((await post([{ index: 0, channels: [0, 1, 2] }])).json().message).toMatch(/audio\[0\]\.channels: 3 channels; a mix is 1/);
+  });
+});
+
+/**
+ * A D-10-shaped master: one eight-channel stream naming no layout, its stereo mix on the first
+ * two channels and another mix on the third. Chosen by channel, the stereo rendition carries
+ * the first two and nothing of the third; left alone, the title says what ffmpeg assumed.
+ */
+describe('a master whose stereo mix is the first two channels of an eight-channel stream', () => {
+  let stack: TestStack;
+  let dir: string;
+  let picked: TitleViewT;
+  let asIs: TitleViewT;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 2 });
+    dir = await tempDir('vf-eight-');
+    const master = path.join(dir, 'master.mxf');
+    await makeEightChannelMaster(master);
+    const res = await stack.api.app.inject({
+      method: 'POST',
+      url: '/v1/titles',
+      payload: { name: 'picked', audio: [{ index: 0, channels: [0, 1] }] },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const pickedId = res.json<TitleViewT>().id;
+    expect((await uploadMaster(stack.api.app, pickedId, master)).statusCode).toBe(202);
+    const asIsId = await ingest(stack.api.app, master);
+    [picked, asIs] = await Promise.all([waitForFinal(stack.api.app, pickedId), waitForFinal(stack.api.app, asIsId)]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('ships channels 0 and 1 as left and right, with nothing of the other mix, as a plain decode hears them', async () => {
+    expect(picked.state, picked.error?.message).toBe('ready');
+    expect((picked.renditions ?? []).filter((r) => r.kind === 'audio').map((r) => [r.id, r.channels])).toEqual([['a0', 2]]);
+    expect(picked.warnings ?? []).toEqual([]);
+    const track = await downloadTrack(stack.api.app, picked.id, 'a0/playlist.m3u8', path.join(dir, 'picked'));
+    const [left, right] = await channelTonePowers(track.joinedFile, CHANNEL_TONES_HZ.slice(0, 3));
+    const [l440, l1000, l660] = left!;
+    const [r440, r1000, r660] = right!;
+    // Own tone 40 dB over the other channel's, and over the third channel's mix.
+    expect(l440! / Math.max(l1000!, l660!)).toBeGreaterThan(1e4);
+    expect(r1000! / Math.max(r440!, r660!)).toBeGreaterThan(1e4);
+  });
+
+  it('left alone, says the layout was assumed and how to choose the channels', () => {
+    expect(asIs.state, asIs.error?.message).toBe('ready');
+    const warning = asIs.warnings?.find((w) => w.code === 'VF_AUDIO_LAYOUT_ASSUMED');
+    expect(warning?.message).toMatch(/audio stream 0 has 8 channels and names none of them/);
+    expect(warning?.message).toContain('"channels": [0, 1]');
   });
 });

@@ -28,6 +28,31 @@ export async function makeDiscreteMonoMaster(file: string, durationS = 4): Promi
   ]);
 }
 
+/** The tone each channel of {@link makeEightChannelMaster} carries, by channel; 0 is silence. */
+export const CHANNEL_TONES_HZ = [440, 1000, 660, 0, 0, 0, 0, 0] as const;
+
+/**
+ * A D-10-shaped master: MPEG-2 in MXF with one eight-channel 24-bit PCM stream that names no
+ * layout. Its stereo mix is channels 0 (440 Hz) and 1 (1 kHz); channel 2 carries another
+ * mix (660 Hz, as music and effects would); the rest is silent.
+ */
+export async function makeEightChannelMaster(file: string, durationS = 4): Promise<void> {
+  const tones = CHANNEL_TONES_HZ.flatMap((hz) =>
+    hz === 0
+      ? ['-f', 'lavfi', '-i', `anullsrc=r=48000:cl=mono:d=${durationS}`]
+      : ['-f', 'lavfi', '-i', `sine=f=${hz}:r=48000:d=${durationS}`],
+  );
+  const inputs = CHANNEL_TONES_HZ.map((_, k) => `[${k + 1}:a]`).join('');
+  await runFfmpeg([
+    ...['-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=25:duration=${durationS}`, ...tones],
+    ...[
+      '-filter_complex',
+      `${inputs}amerge=inputs=${CHANNEL_TONES_HZ.length},pan=8c|${CHANNEL_TONES_HZ.map((_, k) => `c${k}=c${k}`).join('|')}[a]`,
+    ],
+    ...['-map', '0:v', '-map', '[a]', '-c:v', 'mpeg2video', '-b:v', '2M', '-c:a', 'pcm_s24le', '-f', 'mxf', file],
+  ]);
+}
+
 /** Power of `samples` at `hz` (Goertzel), normalised by the length: a full-scale sine gives 0.25. */
 export function tonePower(samples: Float32Array, sampleRateHz: number, hz: number): number {
   const coeff = 2 * Math.cos((2 * Math.PI * hz) / sampleRateHz);

@@ -55,6 +55,7 @@ async function encodeRendition(
     streamIndex: d.track.streamIndex,
     offsetS: d.track.offsetS,
     ...(d.track.join === undefined ? {} : { join: { streams: d.track.join, durationS: d.durationS } }),
+    ...(d.track.sourceChannels === undefined ? {} : { sourceChannels: d.track.sourceChannels }),
   };
   const scan = await pass(buildArgs({ kind: 'loudness-scan', ...stream, channels: r.format.channels }), {
     signal: ctx.signal,

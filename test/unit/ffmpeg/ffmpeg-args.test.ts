@@ -116,6 +116,16 @@ describe('buildArgs snapshots', () => {
     expect(() => audio(0, { join: { streams: join.slice(0, 3), durationS: 60 } })).toThrow(/2 or 6 channels in all, got 3/);
   });
 
+  it('encode-audio of chosen channels of a stream: panned to mono, stereo or 5.1 in order, before the rendition layout', () => {
+    const args = audio(0, { sourceChannels: [0, 1] });
+    expect(args[args.indexOf('-af') + 1]).toBe(
+      'asetpts=PTS-STARTPTS,aresample=48000,pan=stereo|c0=c0|c1=c1,aformat=channel_layouts=stereo,volume=-5.65dB',
+    );
+    expect(audio(0, { sourceChannels: [3] }).join(' ')).toContain('pan=mono|c0=c3,aformat=channel_layouts=stereo');
+    expect(audio(0, { sourceChannels: [2, 3, 4, 5, 6, 7] }).join(' ')).toContain('pan=5.1|c0=c2|c1=c3|c2=c4|c3=c5|c4=c6|c5=c7');
+    expect(() => audio(0, { sourceChannels: [0, 1, 2] })).toThrow(/1, 2 or 6 channels picked from a stream, got 3/);
+  });
+
   it('loudness-scan measures the stream as the rendition carries it and writes nothing', () => {
     const args = buildArgs({ kind: 'loudness-scan', input: 'in.mkv', streamIndex: 2, offsetS: 0, channels: 2 });
     expect(args.slice(-3)).toEqual(['-f', 'null', '-']);

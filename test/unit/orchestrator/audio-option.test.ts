@@ -13,8 +13,15 @@ describe('vodforge ingest --audio', () => {
     });
   });
 
+  it('reads channels of one stream as stream.channel', () => {
+    expect(parseAudioOption('1.0+1.1:en')).toEqual({ index: 1, channels: [0, 1], language: 'en' });
+    expect(parseAudioOption('0.3')).toEqual({ index: 0, channels: [3] });
+    expect(() => parseAudioOption('0.0+1.1')).toThrow(/whole streams or channels of one stream/);
+    expect(() => parseAudioOption('0+0.1')).toThrow(/whole streams or channels of one stream/);
+  });
+
   it('refuses what names no stream, with the form it expects', () => {
-    for (const bad of ['', 'en', '0+', '+1', '0,1', '-1']) {
+    for (const bad of ['', 'en', '0+', '+1', '0,1', '-1', '0.', '0.1.2']) {
       expect(() => parseAudioOption(bad), bad).toThrow(/Expected --audio to be STREAMS\[:LANGUAGE\[:NAME\]\]/);
     }
     // An empty language is no language: the stream's own tag stays.

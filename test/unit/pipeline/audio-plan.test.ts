@@ -130,4 +130,35 @@ describe('planAudio', () => {
     expect(planAudio([mono[0]!], undefined, bitrates, 0).warnings).toEqual([]);
     expect(planAudio([mono[0]!, stream(1)], undefined, bitrates, 0).warnings).toEqual([]);
   });
+  it('takes the chosen channels of a stream, in order, and a 5.1 beside the stereo only when six are chosen', () => {
+    const eight = stream(0, { channels: 8, codec: 'pcm_s24le' });
+    const stereo = planAudio([eight], [{ index: 0, channels: [0, 1] }], bitrates, 0).tracks[0]!;
+    expect(stereo.sourceChannels).toEqual([0, 1]);
+    expect(stereo.renditions.map((r) => r.id)).toEqual(['a0']);
+    const surround = planAudio([eight], [{ index: 0, channels: [2, 3, 4, 5, 6, 7] }], bitrates, 0).tracks[0]!;
+    expect(surround.renditions.map((r) => [r.id, r.format.channels])).toEqual([
+      ['a0', 2],
+      ['a0-51', 6],
+    ]);
+  });
+
+  it('refuses channels the stream lacks, counts that make no mix, and channels with joinWith', () => {
+    const s = [stream(0, { channels: 8 }), stream(1, { channels: 1 })];
+    expect(() => planAudio(s, [{ index: 0, channels: [0, 8] }], bitrates, 0)).toThrow(
+      'audio stream 0 has 8 channels (0 to 7), but channel 8 was chosen',
+    );
+    expect(() => planAudio(s, [{ index: 0, channels: [0, 1, 2] }], bitrates, 0)).toThrow(/channels \[0, 1, 2\] make 3; a mix is 1/);
+    expect(() =>
+      planAudio([stream(0, { channels: 1 }), stream(1, { channels: 1 })], [{ index: 0, joinWith: [1], channels: [0] }], bitrates, 0),
+    ).toThrow(/give one or the other/);
+  });
+
+  it('says when a stream of more than two channels names none and is not six, and how to choose', () => {
+    const warned = (more: Partial<AudioInfo>) => planAudio([stream(0, more)], undefined, bitrates, 0).warnings.map((w) => w.code);
+    expect(warned({ channels: 8 })).toEqual(['VF_AUDIO_LAYOUT_ASSUMED']);
+    expect(warned({ channels: 8, channelLayout: '7.1' })).toEqual([]);
+    expect(warned({ channels: 6 })).toEqual([]);
+    expect(warned({ channels: 2 })).toEqual([]);
+    expect(planAudio([stream(0, { channels: 8 })], [{ index: 0, channels: [0, 1] }], bitrates, 0).warnings).toEqual([]);
+  });
 });
