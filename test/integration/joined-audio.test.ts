@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildArgs } from '../../ffmpeg/args.ts';
+import type { AudioFormat } from '../../ffmpeg/audio-args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { channelTonePowers } from '../support/channel-tones.ts';
 import { probeJson } from '../support/media.ts';
@@ -8,6 +9,26 @@ import { tempDir } from '../support/temp-dirs.ts';
 
 /** One tone per discrete track of a 5.1 delivery, in its channel order L R C LFE Ls Rs (all under 4 kHz, LFE's the lowest). */
 const TONES_HZ = [500, 700, 900, 60, 1300, 1700] as const;
+
+/** The first `tracks` mono streams of a 3 s `master` joined by vodforge's own command line into `format`, beside the master. */
+async function encodeJoined(master: string, tracks: number, format: AudioFormat): Promise<string> {
+  const output = path.join(path.dirname(master), `joined-${format.codec}.m4a`);
+  const streams = Array.from({ length: tracks }, (_, streamIndex) => ({ streamIndex, offsetS: 0, channels: 1 as const }));
+  await runFfmpeg(
+    buildArgs({
+      kind: 'encode-audio',
+      input: master,
+      streamIndex: 0,
+      offsetS: 0,
+      join: { streams, durationS: 3 },
+      format,
+      output,
+      target: { integratedLufs: -23, truePeakDbtp: -1 },
+      normalisation: { kind: 'none' },
+    }),
+  );
+  return output;
+}
 
 /**
  * Six mono tracks joined by vodforge's own command lines on a real ffmpeg: the AC-3 5.1
@@ -22,20 +43,7 @@ describe('six mono tracks of a 5.1 mix, joined', () => {
       ...TONES_HZ.flatMap((hz) => ['-f', 'lavfi', '-i', `sine=f=${hz}:r=48000:d=3`]),
       ...['-map', '0:v', ...TONES_HZ.flatMap((_, k) => ['-map', `${k + 1}:a`]), '-c:v', 'mpeg4', '-c:a', 'pcm_s16le', master],
     ]);
-    const output = path.join(dir, 'a0-51.m4a');
-    await runFfmpeg(
-      buildArgs({
-        kind: 'encode-audio',
-        input: master,
-        streamIndex: 0,
-        offsetS: 0,
-        join: { streams: TONES_HZ.map((_, streamIndex) => ({ streamIndex, offsetS: 0, channels: 1 as const })), durationS: 3 },
-        format: { codec: 'ac3', channels: 6, bitrateKbps: 384 },
-        output,
-        target: { integratedLufs: -23, truePeakDbtp: -1 },
-        normalisation: { kind: 'none' },
-      }),
-    );
+    const output = await encodeJoined(master, TONES_HZ.length, { codec: 'ac3', channels: 6, bitrateKbps: 384 });
     const powers = await channelTonePowers(output, TONES_HZ);
     expect(powers).toHaveLength(6);
     for (const [channel, row] of powers.entries()) {
@@ -53,21 +61,7 @@ describe('six mono tracks of a 5.1 mix, joined', () => {
       ...['-f', 'lavfi', '-i', 'sine=f=440:r=48000:d=3', '-f', 'lavfi', '-i', 'sine=f=1000:r=48000:d=2'],
       ...['-map', '0:v', '-map', '1:a', '-map', '2:a', '-c:v', 'mpeg4', '-c:a', 'pcm_s16le', master],
     ]);
-    const output = path.join(dir, 'a0.m4a');
-    const streams = [0, 1].map((streamIndex) => ({ streamIndex, offsetS: 0, channels: 1 as const }));
-    await runFfmpeg(
-      buildArgs({
-        kind: 'encode-audio',
-        input: master,
-        streamIndex: 0,
-        offsetS: 0,
-        join: { streams, durationS: 3 },
-        format: { codec: 'aac', channels: 2, bitrateKbps: 128 },
-        output,
-        target: { integratedLufs: -23, truePeakDbtp: -1 },
-        normalisation: { kind: 'none' },
-      }),
-    );
+    const output = await encodeJoined(master, 2, { codec: 'aac', channels: 2, bitrateKbps: 128 });
     // ffprobe's figure: the mix lasts the title's 3 s, not the short track's 2 s.
     const duration = Number((await probeJson(output)).format?.duration);
     expect(duration).toBeGreaterThan(2.95);
