@@ -6,6 +6,7 @@ import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../suppo
 import { plainPsnrY } from '../support/plain-psnr.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { packetIndex } from '../../workers/measure/keyframes.ts';
 import { keyframesAreEntryPoints } from '../../workers/measure/entry-points.ts';
@@ -40,6 +41,10 @@ describe('a master whose keyframes are no entry points', () => {
       ...(await realMasters()).filter((m) => m.name === 'vtest'),
       ...(await derivedMasters(dir)).filter((m) => m.name === 'open-gop-ts'),
     ];
+    // The real clip looped, its packets copied: an IDR at each loop's start, the flagged I-frames between.
+    const looped = path.join(dir, 'cockatoo-looped.mp4');
+    await runFfmpeg(['-stream_loop', '11', '-i', cockatoo.file, '-map', '0:v', '-c', 'copy', looped]);
+    masters.push({ ...cockatoo, name: 'cockatoo-looped', file: looped });
     const verdicts = await Promise.all(
       masters.map(async (m) => {
         const p = await probeMaster(m.file);
@@ -47,7 +52,7 @@ describe('a master whose keyframes are no entry points', () => {
         return [m.name, await keyframesAreEntryPoints(m.file, timelineOf(p), index.keyframesS)] as const;
       }),
     );
-    expect(Object.fromEntries(verdicts)).toEqual({ 'cockatoo-444': false, vtest: true, 'open-gop-ts': true });
+    expect(Object.fromEntries(verdicts)).toEqual({ 'cockatoo-444': false, 'cockatoo-looped': false, vtest: true, 'open-gop-ts': true });
   });
 
   it('is encoded from its start: every published rung is the master, by a plain ffmpeg psnr', async () => {

@@ -8,14 +8,26 @@ export const ENTRY_POINT_PROBES = 3;
 /** Seconds decoded from each: P-frames that refer back past the keyframe come right after it. */
 export const ENTRY_POINT_SPAN_S = 2;
 
+/** The golden ratio's fractional part: the rotation by it is the least periodic there is. */
+const GOLDEN = (Math.sqrt(5) - 1) / 2;
+
 /**
  * The keyframes (title time, as the packet index gives them) a read is tried from: up to
- * `count`, evenly spread, never the first (reads from the title's start do not seek). Pure.
+ * `count`, never the first (reads from the title's start do not seek), ascending. Pure.
+ *
+ * They are picked at the golden-ratio sequence's points of the keyframe list (the `i`-th at
+ * `frac(i × 0.618…)` of it), which spread over the title like an even grid without sharing a
+ * period with the master. An even grid did: an encoder that writes an IDR every third flagged
+ * keyframe and non-IDR I-frames between (the real cockatoo clip looped: flagged keyframes
+ * at 3.8, 7.25 and 14 s of every 14 s) had all three even picks land on an IDR, and the master
+ * was read from keyframes that decode garbage.
  */
 export function entryPointProbes(keyframesS: readonly number[], count = ENTRY_POINT_PROBES): number[] {
   const later = [...keyframesS].sort((a, b) => a - b).slice(1);
   if (later.length <= count) return later;
-  return Array.from({ length: count }, (_, i) => later[Math.floor(((i + 0.5) * later.length) / count)]!);
+  const picked = new Set<number>();
+  for (let i = 1; picked.size < count; i++) picked.add(Math.floor(((i * GOLDEN) % 1) * later.length));
+  return [...picked].sort((a, b) => a - b).map((k) => later[k]!);
 }
 
 /**

@@ -11,8 +11,16 @@ describe('which keyframes a read is tried from', () => {
     const keyframes = Array.from({ length: 61 }, (_, i) => i * 2);
     const picked = entryPointProbes(keyframes);
     expect(picked).toHaveLength(ENTRY_POINT_PROBES);
-    expect(picked).toEqual([22, 62, 102]);
+    expect(picked).toEqual([30, 76, 104]);
     expect(entryPointProbes(keyframes)).toEqual(picked);
+  });
+
+  it('not all on one beat of a master whose keyframes repeat a pattern, as an even grid would be', () => {
+    // The real cockatoo clip looped 12 times: an IDR every 14 s, flagged I-frames at 3.8 and 7.25 s of each loop.
+    const keyframes = Array.from({ length: 12 }, (_, loop) => [0, 3.8, 7.25].map((t) => loop * 14 + t)).flat();
+    const beats = entryPointProbes(keyframes).map((k) => Math.round((k % 14) * 100) / 100);
+    expect(beats.some((b) => b !== 0)).toBe(true);
+    expect(entryPointProbes(keyframes, 50)).toHaveLength(keyframes.length - 1);
   });
 });
 
