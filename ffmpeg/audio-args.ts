@@ -79,11 +79,12 @@ export interface JoinedStream {
 }
 
 /**
- * ffmpeg's names for the channels of a joined mix, in the order the streams carry them:
- * stereo is left, right; 5.1 is L R C LFE Ls Rs, the order of SMPTE ST 320 and EBU R 123
- * (ffmpeg calls the surrounds BL and BR in its `5.1` layout).
+ * ffmpeg's names for the channels of a mix, in the order a master carries them (joined
+ * streams, chosen channels) and a rendition has them: stereo is left, right; 5.1 is
+ * L R C LFE Ls Rs, the order of SMPTE ST 320 and EBU R 123 (ffmpeg calls the surrounds BL and
+ * BR in its `5.1` layout).
  */
-export const JOINED_LAYOUTS = {
+export const MIX_LAYOUTS = {
   2: { layout: 'stereo', channels: ['FL', 'FR'] },
   6: { layout: '5.1', channels: ['FL', 'FR', 'FC', 'LFE', 'BL', 'BR'] },
 } as const;
@@ -121,14 +122,13 @@ function alignFilters(offsetS: number): string[] {
 
 /** Takes `picked` channels of a stream, in order, as mono, stereo or 5.1. */
 function pickFilter(picked: readonly number[]): string {
-  const layout =
-    picked.length === 1 ? 'mono' : picked.length === 2 || picked.length === 6 ? JOINED_LAYOUTS[picked.length].layout : undefined;
+  const layout = picked.length === 1 ? 'mono' : picked.length === 2 || picked.length === 6 ? MIX_LAYOUTS[picked.length].layout : undefined;
   if (layout === undefined) throw new RangeError(`Expected 1, 2 or 6 channels picked from a stream, got ${picked.length}`);
   return `pan=${layout}|${picked.map((c, k) => `c${k}=c${c}`).join('|')}`;
 }
 
 /** The rendition's layout: a stereo rendition of a multichannel source is the standard downmix (centre and surrounds at -3 dB). */
-const layoutFilter = (channels: 2 | 6): string => `aformat=channel_layouts=${JOINED_LAYOUTS[channels].layout}`;
+const layoutFilter = (channels: 2 | 6): string => `aformat=channel_layouts=${MIX_LAYOUTS[channels].layout}`;
 
 function loudnorm(target: LoudnessTarget, m: LoudnessMeasurement): string {
   return [
@@ -162,23 +162,22 @@ function normalise(n: Normalisation, target: LoudnessTarget): string[] {
  */
 function streamThrough(cmd: AudioStreamInput, channels: 2 | 6, filters: readonly string[]): string[] {
   const only = ['-vn', '-sn', '-dn'];
-  const join = cmd.join?.streams ?? [];
-  if (cmd.join === undefined || join.length === 0) {
+  if (cmd.join === undefined) {
     const pick = cmd.sourceChannels === undefined ? [] : [pickFilter(cmd.sourceChannels)];
     const graph = [...alignFilters(cmd.offsetS), ...pick, layoutFilter(channels), ...filters].join(',');
     return [...masterInput(cmd.input), '-map', `0:a:${cmd.streamIndex}`, ...only, '-af', graph];
   }
-  const { durationS } = cmd.join;
+  const { streams: join, durationS } = cmd.join;
   const total = join.reduce((n, j) => n + j.channels, 0);
   if (total !== 2 && total !== 6) throw new RangeError(`Expected joined streams of 2 or 6 channels in all, got ${total}`);
-  const names = JOINED_LAYOUTS[total].channels;
+  const names = MIX_LAYOUTS[total].channels;
   const map: string[] = [];
   const sources = join.map((j, k) => {
     for (let c = 0; c < j.channels; c++) map.push(`${k}.${c}-${names[map.length] ?? ''}`);
     const layout = `aformat=channel_layouts=${j.channels === 1 ? 'mono' : 'stereo'}`;
     return `[0:a:${j.streamIndex}]${[...alignFilters(j.offsetS), layout, `apad=whole_dur=${secs(durationS)}`].join(',')}[j${k}]`;
   });
-  const joined = `${join.map((_, k) => `[j${k}]`).join('')}join=inputs=${join.length}:channel_layout=${JOINED_LAYOUTS[total].layout}:map=${map.join('|')}`;
+  const joined = `${join.map((_, k) => `[j${k}]`).join('')}join=inputs=${join.length}:channel_layout=${MIX_LAYOUTS[total].layout}:map=${map.join('|')}`;
   const graph = [...sources, `${[joined, layoutFilter(channels), ...filters].join(',')}[mix]`].join(';');
   return [...masterInput(cmd.input), '-filter_complex', graph, '-map', '[mix]', ...only];
 }
