@@ -65,6 +65,13 @@ export interface VideoInfo {
    * Absent on a master whose keyframes are entry points, and on probes stored before it was read.
    */
   readonly decodeFromStart?: true;
+  /**
+   * The longest stretch of the title, in seconds, that starts at one of its keyframes and
+   * holds no other (the last one runs to the video's end): a read that seeks into it decodes
+   * from its start. A browser's MediaRecorder writes one keyframe, so this is the whole title.
+   * Absent when the keyframes could not be read, and on probes stored before it was.
+   */
+  readonly keyframeGapS?: number;
 }
 
 /** A rectangle of the coded frame, in coded pixels; offsets and sizes even, for 4:2:0 chroma. */

@@ -110,26 +110,32 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
  * encode plans them and hands them to `package` in its job's data (a package job queued before
  * that plans them again from the same figures).
  *
- * A master whose keyframes are no entry points (`decodeFromStart`) is read from its start by
- * every chunk, which decodes all the title before its own frames. Chunks beyond the fleet's
- * slots then buy no parallelism, and their decoding grows with the square of the title's
- * length: a 2-hour title's 240 chunks of 30 s would decode 240 hours of media to encode two.
- * Such a title is cut into at most `fleetSlots` chunks, as long as they need be, which decodes
- * at most `(fleetSlots - 1) / 2` titles more than a straight read.
+ * A chunk is read from the master's last keyframe at or before its start, so it decodes up to
+ * `readGapS` (the longest stretch between the master's entry points, `keyframeGapS`; the
+ * whole title for one read from its start) before its own frames. When that exceeds a chunk,
+ * chunks cost that decoding each, and their number grows with the title: a browser recording
+ * with one keyframe, or a master whose keyframes are no entry points, decodes from its start
+ * in every chunk, which for a 2-hour title's 240 chunks of 30 s is 240 hours of media to
+ * encode two. So a title gets no more chunks than the fleet has slots or the master has such
+ * gaps (`videoExtentS / readGapS`), whichever is more: each chunk then decodes at most about
+ * half a gap more, and all of them at most about half a title more, however long it is.
  */
 export function titleChunkPlan(
   videoExtentS: number,
   frameRate: Rational,
   settings: Pick<EncodeSettings, 'segmentS' | 'gopS' | 'chunkSegments' | 'fleetSlots'>,
-  decodeFromStart = false,
+  readGapS?: number,
 ): Chunk[] {
   const segments = Math.ceil(videoExtentS / settings.segmentS);
+  const most = readGapS === undefined ? Infinity : Math.max(settings.fleetSlots, Math.floor(videoExtentS / readGapS));
+  // planChunks tries from the fewest chunks of `chunkSegments` to `fleetSlots - 1` more.
+  const fewest = Math.max(1, most - settings.fleetSlots + 1);
   return planChunks({
     durationS: videoExtentS,
     frameRate,
     segmentS: settings.segmentS,
     gopS: settings.gopS,
-    chunkSegments: decodeFromStart ? Math.max(settings.chunkSegments, segments) : settings.chunkSegments,
+    chunkSegments: Math.max(settings.chunkSegments, Math.ceil(segments / fewest)),
     slots: settings.fleetSlots,
   });
 }

@@ -38,7 +38,9 @@ export async function enqueueEncode(
   // The video's frames, not the container's duration: a 21 ms audio lead made a 60 s title 11
   // segments, planned as 4 chunks (the last one empty) instead of 2, +15% chunk CPU (bench:pipeline tracks).
   const extentS = videoExtentS(probe);
-  const chunks = titleChunkPlan(extentS, probe.video.frameRate, settings, probe.video.decodeFromStart === true);
+  // A master read from its start (its keyframes are no entry points) reads the whole title before any chunk.
+  const readGapS = probe.video.decodeFromStart === true ? extentS : probe.video.keyframeGapS;
+  const chunks = titleChunkPlan(extentS, probe.video.frameRate, settings, readGapS);
   const crop = probe.video.activeArea;
   // The crop changes every output; masters without bars keep the versions they always had.
   const version = `${source.sha256.slice(0, 16)}-${digest(crop === undefined ? { settings, ladder } : { settings, ladder, crop })}`;

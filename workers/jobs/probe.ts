@@ -9,6 +9,7 @@ import {
   type FirstFrames,
   KEYFRAME_SEEK_NUDGE_S,
   lastVideoPacketS,
+  longestKeyframeGapS,
   packetIndex,
   type PacketIndex,
 } from '../measure/keyframes.ts';
@@ -236,6 +237,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const decodeFromStart = !settled(seekable, decodable);
   // The video's own extent plans its chunks; without the packet index, the container's duration does.
   const endS = await packetsRead.then((p) => p.endS).catch(() => undefined);
+  const keyframeGapS = await packetsRead.then((p) => longestKeyframeGapS(p.keyframesS, endS ?? probed.durationS)).catch(() => undefined);
   await job.updateProgress(75);
   const probe: ProbeResult = {
     ...probed,
@@ -245,6 +247,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
       ...(endS === undefined ? {} : { endS }),
       ...(activeArea === undefined ? {} : { activeArea }),
       ...(decodeFromStart ? { decodeFromStart: true as const } : {}),
+      ...(keyframeGapS === undefined ? {} : { keyframeGapS }),
       // A field-rate deinterlace doubles the title's frame rate: every frame count follows it.
       ...(deinterlace === undefined
         ? {}

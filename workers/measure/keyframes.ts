@@ -59,6 +59,18 @@ export function parsePackets(csv: string, originS = 0, durationS = Infinity): Pa
   return { keyframesS: keyframesS.sort((a, b) => a - b), bitsPerSecond, ...(endS === undefined ? {} : { endS }) };
 }
 
+/**
+ * The longest gap between a keyframe and the next one (or the video's end at `endS`), in
+ * seconds; undefined without keyframes. Pure.
+ */
+export function longestKeyframeGapS(keyframesS: readonly number[], endS: number): number | undefined {
+  if (keyframesS.length === 0) return undefined;
+  const edges = [...keyframesS, endS];
+  let longest = 0;
+  for (let i = 1; i < edges.length; i++) longest = Math.max(longest, edges[i]! - edges[i - 1]!);
+  return longest;
+}
+
 /** A CSV time field as seconds; NaN for `N/A` or nothing. */
 const timeOf = (field: string | undefined): number => (field === undefined || field === '' || field === 'N/A' ? Number.NaN : Number(field));
 

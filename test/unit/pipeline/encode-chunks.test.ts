@@ -184,30 +184,36 @@ describe('planChunks', () => {
   });
 });
 
-describe('titleChunkPlan of a master read from its start', () => {
+describe('titleChunkPlan of a master whose reads decode long stretches before their frames', () => {
   const fps = { num: 25, den: 1 };
-  /** Media every chunk decodes: its own frames and, read from the start, every frame before them. */
-  const decodedS = (chunks: readonly Chunk[], extentS: number): number =>
-    chunks.reduce((s, c) => s + (c.endFrame === undefined ? extentS : c.endFrame / 25), 0);
+  const settings = { ...DEFAULT_ENCODE_SETTINGS, fleetSlots: 2 };
+  /** Media the chunks decode: each from the last keyframe (`gapS` apart, from 0) at or before its start to its end. */
+  const decodedS = (chunks: readonly Chunk[], extentS: number, gapS: number): number =>
+    chunks.reduce((s, c) => s + (c.endFrame === undefined ? extentS : c.endFrame / 25) - Math.floor(c.startFrame / 25 / gapS) * gapS, 0);
 
-  it('cuts a 2-hour title into as many chunks as the fleet has slots, not 240 of 30 s', () => {
-    const settings = { ...DEFAULT_ENCODE_SETTINGS, fleetSlots: 2 };
+  it('cuts a 2-hour title read from its start into as many chunks as the fleet has slots, not 240 of 30 s', () => {
     const seekable = titleChunkPlan(7200, fps, settings);
-    const fromStart = titleChunkPlan(7200, fps, settings, true);
+    const fromStart = titleChunkPlan(7200, fps, settings, 7200);
     expect(seekable).toHaveLength(240);
     expect(fromStart.map((c) => [c.startFrame, c.endFrame])).toEqual([
       [0, 90_000],
       [90_000, undefined],
     ]);
     // Read from the start, the 240 chunks would decode 241 / 2 titles; two decode one and a half.
-    expect(decodedS(seekable, 7200) / 7200).toBeCloseTo(120.5, 1);
-    expect(decodedS(fromStart, 7200) / 7200).toBe(1.5);
-    expect(titleChunkPlan(7200, fps, { ...settings, fleetSlots: 4 }, true)).toHaveLength(4);
+    expect(decodedS(seekable, 7200, 7200) / 7200).toBeCloseTo(120.5, 1);
+    expect(decodedS(fromStart, 7200, 7200) / 7200).toBe(1.5);
+    expect(titleChunkPlan(7200, fps, { ...settings, fleetSlots: 4 }, 7200)).toHaveLength(4);
   });
 
-  it('keeps a short title to the chunks a seekable one gets when those are no more than the slots', () => {
-    const settings = { ...DEFAULT_ENCODE_SETTINGS, fleetSlots: 2 };
-    expect(titleChunkPlan(14, fps, settings, true)).toEqual(titleChunkPlan(14, fps, settings));
+  it('gives a master with a keyframe every 100 s at most a chunk per keyframe interval, which decodes less', () => {
+    const capped = titleChunkPlan(7200, fps, settings, 100);
+    expect(capped).toHaveLength(72);
+    expect(decodedS(capped, 7200, 100)).toBeLessThan(decodedS(titleChunkPlan(7200, fps, settings), 7200, 100));
+  });
+
+  it('changes nothing where keyframes are closer than a chunk, or the title has no more chunks than slots', () => {
+    expect(titleChunkPlan(7200, fps, settings, 10)).toEqual(titleChunkPlan(7200, fps, settings));
+    expect(titleChunkPlan(14, fps, settings, 14)).toEqual(titleChunkPlan(14, fps, settings));
   });
 });
 

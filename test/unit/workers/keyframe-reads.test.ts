@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyframeAtOrBefore } from '../../../workers/measure/keyframes.ts';
+import { keyframeAtOrBefore, longestKeyframeGapS } from '../../../workers/measure/keyframes.ts';
 import { firstListedTimeS } from '../../../workers/measure/parse.ts';
 
 describe('the keyframe a window is read from', () => {
@@ -17,5 +17,14 @@ describe('the keyframe a window is read from', () => {
     const listed = 'frame:0    pts:432000  pts_time:4.8\nvodforge.frame=1\nframe:1    pts:435600  pts_time:4.84\nvodforge.frame=1\n';
     expect(firstListedTimeS(listed)).toBe(4.8);
     expect(firstListedTimeS('')).toBeUndefined();
+  });
+});
+
+describe('longestKeyframeGapS', () => {
+  it('is the longest run from a keyframe to the next, or to the end, and unknown without keyframes', () => {
+    expect(longestKeyframeGapS([0, 2, 4, 10], 12)).toBe(6);
+    // A browser's MediaRecorder: one keyframe, the whole title after it.
+    expect(longestKeyframeGapS([0.007], 180)).toBeCloseTo(179.993, 6);
+    expect(longestKeyframeGapS([], 30)).toBeUndefined();
   });
 });
