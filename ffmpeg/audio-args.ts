@@ -80,11 +80,12 @@ export interface JoinedStream {
 
 /**
  * ffmpeg's names for the channels of a mix, in the order a master carries them (joined
- * streams, chosen channels) and a rendition has them: stereo is left, right; 5.1 is
+ * streams, chosen channels) and a rendition has them: mono is one; stereo is left, right; 5.1 is
  * L R C LFE Ls Rs, the order of SMPTE ST 320 and EBU R 123 (ffmpeg calls the surrounds BL and
  * BR in its `5.1` layout).
  */
 export const MIX_LAYOUTS = {
+  1: { layout: 'mono', channels: ['FC'] },
   2: { layout: 'stereo', channels: ['FL', 'FR'] },
   6: { layout: '5.1', channels: ['FL', 'FR', 'FC', 'LFE', 'BL', 'BR'] },
 } as const;
@@ -122,7 +123,7 @@ function alignFilters(offsetS: number): string[] {
 
 /** Takes `picked` channels of a stream, in order, as mono, stereo or 5.1. */
 function pickFilter(picked: readonly number[]): string {
-  const layout = picked.length === 1 ? 'mono' : picked.length === 2 || picked.length === 6 ? MIX_LAYOUTS[picked.length].layout : undefined;
+  const layout = picked.length === 1 || picked.length === 2 || picked.length === 6 ? MIX_LAYOUTS[picked.length].layout : undefined;
   if (layout === undefined) throw new RangeError(`Expected 1, 2 or 6 channels picked from a stream, got ${picked.length}`);
   return `pan=${layout}|${picked.map((c, k) => `c${k}=c${c}`).join('|')}`;
 }
@@ -174,7 +175,7 @@ function streamThrough(cmd: AudioStreamInput, channels: 2 | 6, filters: readonly
   const map: string[] = [];
   const sources = join.map((j, k) => {
     for (let c = 0; c < j.channels; c++) map.push(`${k}.${c}-${names[map.length] ?? ''}`);
-    const layout = `aformat=channel_layouts=${j.channels === 1 ? 'mono' : 'stereo'}`;
+    const layout = `aformat=channel_layouts=${MIX_LAYOUTS[j.channels].layout}`;
     return `[0:a:${j.streamIndex}]${[...alignFilters(j.offsetS), layout, `apad=whole_dur=${secs(durationS)}`].join(',')}[j${k}]`;
   });
   const joined = `${join.map((_, k) => `[j${k}]`).join('')}join=inputs=${join.length}:channel_layout=${MIX_LAYOUTS[total].layout}:map=${map.join('|')}`;

@@ -236,8 +236,9 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const firstFrameS = settled(firstFrame, decodable);
   const decodeFromStart = !settled(seekable, decodable);
   // The video's own extent plans its chunks; without the packet index, the container's duration does.
-  const endS = await packetsRead.then((p) => p.endS).catch(() => undefined);
-  const keyframeGapS = await packetsRead.then((p) => longestKeyframeGapS(p.keyframesS, endS ?? probed.durationS)).catch(() => undefined);
+  const packets = await packetsRead.catch(() => undefined);
+  const endS = packets?.endS;
+  const keyframeGapS = packets === undefined ? undefined : longestKeyframeGapS(packets.keyframesS, endS ?? probed.durationS);
   await job.updateProgress(75);
   const probe: ProbeResult = {
     ...probed,
