@@ -27,6 +27,13 @@ export interface SampleWindowInput {
    * and the feature then counts for nothing. May be shorter than the title, or empty.
    */
   readonly bitsPerSecond?: readonly number[];
+  /**
+   * Where a read of the master can start, in seconds: its keyframes, or `[0]` for a master read
+   * from its start. A window is read from the last one at or before it, and what lies between
+   * is decoded for nothing, which `preRollCost` prices. @defaultValue anywhere: a read starts at
+   * its window
+   */
+  readonly entryPointsS?: readonly number[];
 }
 
 export interface SampleWindowOptions {
@@ -58,6 +65,12 @@ export interface SampleWindowOptions {
    * @defaultValue 1
    */
   readonly timelineWeight?: number;
+  /**
+   * What decoding one second of the master before a window costs, in seconds of window (the
+   * unit of `maxShare` and `maxTotalS`): a window costs its length and its pre-roll from its
+   * entry point (`entryPointsS`) times this. @defaultValue 0
+   */
+  readonly preRollCost?: number;
 }
 
 export interface SampleWindow {
@@ -109,7 +122,10 @@ interface Span {
  * those chosen so far (farthest-point sampling in SI, TI, the master's bits per second and time), so windows cover the
  * title's variety and spread over its timeline. Candidates start on a regular grid and at
  * every scene cut, so a shot shorter than the grid can still be picked. Windows never
- * overlap; total length is bounded by `maxShare` and `maxTotalS`.
+ * overlap; their total cost (length, and pre-roll priced by `preRollCost`) is bounded by
+ * `maxShare` and `maxTotalS`. When that budget buys no window the title still gets one, a
+ * ladder cannot be predicted from nothing: the most typical of those costing at most one
+ * window more than the cheapest.
  *
  * Returns windows ascending in start time; deterministic for equal inputs.
  */
@@ -120,6 +136,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   const maxShare = expectNumber('maxShare', o.maxShare ?? 0.1, { above: 0, max: 1 });
   const maxTotalS = expectNumber('maxTotalS', o.maxTotalS ?? 60, { above: 0 });
   const timelineWeight = expectNumber('timelineWeight', o.timelineWeight ?? 1, { min: 0 });
+  const preRollCost = expectNumber('preRollCost', o.preRollCost ?? 0, { min: 0 });
 
   const i = expectObject('input', input);
   const durationS = expectNumber('durationS', i.durationS, { above: 0 });
@@ -133,10 +150,12 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
     };
   });
   const bits = expectArray('bitsPerSecond', i.bitsPerSecond ?? []).map((b, k) => expectNumber(`bitsPerSecond[${k}]`, b, { min: 0 }));
+  const entries = expectArray('entryPointsS', i.entryPointsS ?? [])
+    .map((e, k) => expectNumber(`entryPointsS[${k}]`, e))
+    .sort((a, b) => a - b);
 
   const budgetS = Math.min(maxShare * durationS, maxTotalS);
   const lengthS = Math.min(durationS, budgetS >= windowS ? windowS : Math.max(budgetS, minWindowS));
-  const count = Math.max(1, Math.floor(budgetS / lengthS + 1e-9));
 
   const describe = describer(siti, bits, durationS, timelineWeight);
   const lastStart = durationS - lengthS;
@@ -149,7 +168,9 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
     starts.add(lastStart);
     for (const c of cuts) if (c > 0 && c < durationS) starts.add(Math.min(c, lastStart));
   }
-  const candidates = [...starts].sort((a, b) => a - b).map((s) => describe(s, lengthS));
+  const sortedStarts = [...starts].sort((a, b) => a - b);
+  const candidates = sortedStarts.map((s) => describe(s, lengthS));
+  const costs = sortedStarts.map((s) => lengthS + preRollCost * preRollS(entries, s));
 
   const typical = describe(0, durationS).f;
   const seconds: Span[] = [];
@@ -161,7 +182,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   // every rerun bans at least one more candidate, so this ends.
   const banned = new Set<Span>();
   for (;;) {
-    const chosen = farthestPoints(candidates, banned, typical, count, lengthS);
+    const chosen = farthestPoints(candidates, costs, banned, typical, budgetS, lengthS);
     const weights = chosen.map(() => 0);
     for (const part of seconds) weights[nearestIndex(chosen, part.f)]! += part.durationS / durationS;
     const idle = chosen.filter((_, k) => weights[k] === 0);
@@ -175,34 +196,46 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
 }
 
 /**
- * Starts from the candidate nearest `typical`, then repeatedly adds the candidate farthest
- * from every chosen one that overlaps none of them. Earliest wins ties.
+ * Starts from the candidate nearest `typical` among the affordable (see `chooseSampleWindows`),
+ * then repeatedly adds the candidate farthest from every chosen one that overlaps none of
+ * them and `costs` no more than the budget left. Earliest wins ties.
  */
 function farthestPoints(
   candidates: readonly Span[],
+  costs: readonly number[],
   banned: ReadonlySet<Span>,
   typical: readonly number[],
-  count: number,
+  budgetS: number,
   lengthS: number,
 ): Span[] {
+  // Costs are compared with a tolerance of a billionth of a window, so k windows of equal
+  // cost fit a budget of k windows whatever the float rounding of the subtractions.
+  const slack = 1e-9 * lengthS;
   // minDistance[k]: distance from candidate k to its nearest chosen window; -1 = unusable.
   const minDistance = candidates.map((c) => (banned.has(c) ? -1 : Infinity));
+  let cheapest = Infinity;
+  candidates.forEach((_, k) => {
+    if (minDistance[k]! >= 0) cheapest = Math.min(cheapest, costs[k]!);
+  });
+  let left = Math.max(budgetS, cheapest + lengthS);
   const chosen: Span[] = [];
   let next = -1;
   let nextScore = Infinity;
   candidates.forEach((c, k) => {
     const d = distance(c.f, typical);
-    if (minDistance[k]! >= 0 && d < nextScore) [next, nextScore] = [k, d];
+    if (minDistance[k]! >= 0 && costs[k]! <= left + slack && d < nextScore) [next, nextScore] = [k, d];
   });
-  while (next !== -1 && chosen.length < count) {
+  left = budgetS;
+  while (next !== -1) {
     const pick = candidates[next]!;
     chosen.push(pick);
+    left -= costs[next]!;
     next = -1;
     nextScore = -1;
     candidates.forEach((c, k) => {
       if (minDistance[k]! < 0) return;
-      if (Math.abs(c.startS - pick.startS) < lengthS - 1e-9) {
-        minDistance[k] = -1; // overlaps a chosen window
+      if (Math.abs(c.startS - pick.startS) < lengthS - 1e-9 || costs[k]! > left + slack) {
+        minDistance[k] = -1; // overlaps a chosen window, or costs more than is left
         return;
       }
       minDistance[k] = Math.min(minDistance[k]!, distance(c.f, pick.f));
@@ -210,6 +243,16 @@ function farthestPoints(
     });
   }
   return chosen;
+}
+
+/** Seconds a read of a window at `startS` decodes before it: from the last entry point at or before it. */
+function preRollS(entries: readonly number[], startS: number): number {
+  let from: number | undefined;
+  for (const e of entries) {
+    if (e > startS + 1e-9) break;
+    from = e;
+  }
+  return from === undefined ? 0 : Math.max(0, startS - from);
 }
 
 /** Builds spans with features normalised over the whole title. */

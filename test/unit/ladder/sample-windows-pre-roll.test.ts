@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { LadderArgumentError } from '../../../ladder/errors.ts';
+import { chooseSampleWindows, type SampleWindow, type SitiSecond } from '../../../ladder/sample-windows.ts';
+
+/** A title whose content drifts: SI and TI move with time, so every stretch differs a little. */
+const drifting = (seconds: number): SitiSecond[] =>
+  Array.from({ length: seconds }, (_, i) => ({ si: 30 + 40 * Math.sin(i / 37) ** 2, ti: 5 + 20 * Math.cos(i / 23) ** 2 }));
+
+const options = { windowS: 2, minWindowS: 2, maxShare: 0.05, maxTotalS: 60 } as const;
+
+/** What a window costs when every read decodes from the last of `entries` at or before it. */
+function costOf(w: SampleWindow, entries: readonly number[], preRollCost: number): number {
+  const from = entries.filter((e) => e <= w.startS + 1e-9).at(-1) ?? w.startS;
+  return w.durationS + preRollCost * (w.startS - from);
+}
+
+describe('chooseSampleWindows: pre-roll', () => {
+  it('changes nothing when every candidate start is an entry point', () => {
+    const starts = Array.from({ length: 120 }, (_, i) => i * 5);
+    const input = { durationS: 600, sitiPerSecond: drifting(600), candidateStartsS: starts };
+    const free = chooseSampleWindows(input, options);
+    expect(free).toHaveLength(15);
+    expect(chooseSampleWindows({ ...input, entryPointsS: starts }, { ...options, preRollCost: 0.5 })).toEqual(free);
+  });
+
+  it('fits the windows of a master read from its start into the budget, pre-roll included', () => {
+    const input = { durationS: 600, sitiPerSecond: drifting(600), entryPointsS: [0] };
+    const free = chooseSampleWindows(input, options);
+    const priced = chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
+    // Without a price, 15 windows decode 2 x 4,000 s before them; priced, they cost 30 s of window.
+    expect(free).toHaveLength(15);
+    expect(free.reduce((s, w) => s + costOf(w, [0], 0.04), 0)).toBeGreaterThan(100);
+    expect(priced.length).toBeGreaterThan(1);
+    expect(priced.length).toBeLessThan(free.length);
+    expect(priced.reduce((s, w) => s + costOf(w, [0], 0.04), 0)).toBeLessThanOrEqual(30 + 1e-9);
+    expect(priced.reduce((s, w) => s + w.weight, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('counts pre-roll from the last entry point at or before a window', () => {
+    const input = { durationS: 600, sitiPerSecond: drifting(600), entryPointsS: [0, 300] };
+    const priced = chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
+    expect(priced.reduce((s, w) => s + costOf(w, [0, 300], 0.04), 0)).toBeLessThanOrEqual(30 + 1e-9);
+    // The entry point at 300 s makes the second half as cheap to reach as the first.
+    expect(priced.some((w) => w.startS >= 300)).toBe(true);
+    expect(priced.length).toBeGreaterThan(chooseSampleWindows({ ...input, entryPointsS: [0] }, { ...options, preRollCost: 0.04 }).length);
+  });
+
+  it('still takes one window when the budget buys none, at most a window dearer than the cheapest', () => {
+    // Calm, then busy, then its mean: the title's most typical stretch is its last, 560 s of pre-roll away.
+    const siti = Array.from({ length: 600 }, (_, i) => {
+      if (i < 280) return { si: 10, ti: 5 };
+      return i < 560 ? { si: 80, ti: 60 } : { si: 45, ti: 32.5 };
+    });
+    const input = { durationS: 600, sitiPerSecond: siti, entryPointsS: [0] };
+    const tight = { ...options, maxTotalS: 1 };
+    expect(chooseSampleWindows(input, tight)[0]!.startS).toBeGreaterThanOrEqual(560);
+    const priced = chooseSampleWindows(input, { ...tight, preRollCost: 0.04 });
+    expect(priced).toHaveLength(1);
+    expect(costOf(priced[0]!, [0], 0.04)).toBeLessThanOrEqual(2 + 2 + 1e-9);
+  });
+
+  it('is deterministic', () => {
+    const input = { durationS: 900, sitiPerSecond: drifting(900), entryPointsS: [0, 450.5] };
+    const run = (): SampleWindow[] => chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
+    expect(run()).toEqual(run());
+  });
+
+  it('names the field and the value it rejects', () => {
+    const fieldOf = (run: () => unknown): string => {
+      try {
+        run();
+      } catch (error) {
+        if (error instanceof LadderArgumentError) return `${error.field}: ${error.message}`;
+        throw error;
+      }
+      return 'no error';
+    };
+    expect(fieldOf(() => chooseSampleWindows({ durationS: 60 }, { preRollCost: -1 }))).toMatch(/^preRollCost: .*got -1/);
+    expect(fieldOf(() => chooseSampleWindows({ durationS: 60, entryPointsS: [0, Number.NaN] }))).toMatch(/^entryPointsS\[1\]: .*got NaN/);
+  });
+});
