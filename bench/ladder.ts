@@ -17,7 +17,7 @@ import path from 'node:path';
 import { startTestStack } from '../test/support/stack.ts';
 import { allStacks, describeMaster, runPolicy, type Master, type Run } from './ladder-run.ts';
 import { derivedMasters, realMasters } from '../test/support/corpus.ts';
-import { mixedRealMaster } from './pipeline-masters.ts';
+import { mixedRealMaster, oneKeyframeMaster } from './pipeline-masters.ts';
 import { generatedMasters, renderGeneratedMaster } from './generated-masters.ts';
 import { frameRateValue } from '../ffmpeg/probe.ts';
 import { bdRate, type RateQualityPoint } from '../ladder/bd-rate.ts';
@@ -47,6 +47,11 @@ async function main(): Promise<void> {
   if (ONLY.test('mixed-real')) {
     const mixed = await mixedRealMaster(dir, { width: 1280, height: 720 });
     masters.push(await describeMaster(mixed.name, mixed.file));
+  }
+  // A browser's recording: one keyframe, so every read of a window decodes from the title's start.
+  if (ONLY.test('one-keyframe')) {
+    const recording = await oneKeyframeMaster(dir);
+    masters.push(await describeMaster(recording.name, recording.file));
   }
   for (const c of generatedMasters(DURATION_S).filter((t) => ONLY.test(t.name))) {
     const file = await renderGeneratedMaster(c, dir, DURATION_S);

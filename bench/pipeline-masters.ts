@@ -97,6 +97,27 @@ export async function mixedRealMaster(dir: string, size: MasterSize, durationS: 
   };
 }
 
+/**
+ * A browser's recording of the mixed real footage: `durationS` at 640x360@30 in VP8 with one
+ * keyframe, as MediaRecorder writes it, and Opus sound. Every read of it that does not start
+ * at 0 decodes from 0. Made once per `dir`.
+ */
+export async function oneKeyframeMaster(dir: string, durationS = 4 * MIXED_S): Promise<BenchMaster> {
+  const source = await mixedRealMaster(dir, { width: 640, height: 360 }, durationS);
+  const file = path.join(dir, `one-keyframe-${durationS}s.webm`);
+  if (!existsSync(file)) {
+    await runFfmpeg([
+      '-i',
+      source.file,
+      // kf_max_dist and kf_min_dist past the title: libvpx places no keyframe but the first.
+      ...['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M', '-g', '1000000', '-keyint_min', '1000000'],
+      ...['-c:a', 'libopus', '-b:a', '96k'],
+      file,
+    ]);
+  }
+  return { name: 'one-keyframe', file, description: `${durationS} s browser recording, VP8 at 640x360@30 with one keyframe` };
+}
+
 /** Every master of the bench, those whose name matches `only`. */
 export async function benchMasters(dir: string, durationS: number, only: RegExp): Promise<BenchMaster[]> {
   const generated = path.join(dir, 'generated.mp4');
