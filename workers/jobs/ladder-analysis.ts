@@ -47,12 +47,28 @@ const PER_TITLE_OPTIONS = { hullToleranceDb: 100, minBitrateKbps: 16 } as const;
 /** Share of the title sample-encoded, at most: keeps the analysis near a tenth of the encode. */
 export const SAMPLE_SHARE = { maxShare: 0.05, maxTotalS: 60 } as const;
 
+/**
+ * What a second of the master decoded before a window costs, in seconds of sample window
+ * (`SampleWindowOptions.preRollCost`). A window's two reads (its encode's and its reference's)
+ * decode from its entry point; on a master read from its start, or with one keyframe (a
+ * browser's recording), that is half the title per read on average. Unpriced, a 636 s
+ * one-keyframe VP8 master spent 139 s of CPU on 30 s of windows, 114 s of it decoding
+ * pre-roll: more than its whole chunk encode (129 s).
+ *
+ * One second of sampling (every size at three CRFs, then measured) costs 26 to 142 times a
+ * single-threaded decode of the same second over seven masters (MPEG-2, MPEG-4 part 2,
+ * MS-MPEG-4, H.264, VP8; 360p to 1080p), median 83. The cheapest decoders (MPEG-4 part 2) are
+ * the top of that range; the bottom is a 1.6 s 1080p clip whose sampling was mostly process
+ * start. Two reads at about the median: 2 / 80.
+ */
+export const PRE_ROLL_COST = 2 / 80;
+
 /** How a title is sampled under `settings`: windows of whole GOPs (`gopWindowS`), no shorter. */
 export function sampleOptions(
   settings: Pick<EncodeSettings, 'gopS'>,
-): Required<Pick<SampleWindowOptions, 'windowS' | 'minWindowS'>> & typeof SAMPLE_SHARE {
+): Required<Pick<SampleWindowOptions, 'windowS' | 'minWindowS' | 'preRollCost'>> & typeof SAMPLE_SHARE {
   const windowS = gopWindowS(settings.gopS);
-  return { windowS, minWindowS: windowS, ...SAMPLE_SHARE };
+  return { windowS, minWindowS: windowS, preRollCost: PRE_ROLL_COST, ...SAMPLE_SHARE };
 }
 
 /**
@@ -78,6 +94,8 @@ export async function startLadderAnalysis(
       bitsPerSecond: packets.bitsPerSecond,
       // Windows start where a burst was scanned: described by it, and on a keyframe.
       ...(bursts === undefined ? {} : { candidateStartsS: bursts.map((b) => b.startS) }),
+      // Where the samples' reads start: a window's pre-roll from there counts against its budget.
+      entryPointsS: probe.video.decodeFromStart === true ? [0] : packets.keyframesS,
     },
     sampling,
   );
