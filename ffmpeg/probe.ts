@@ -4,6 +4,7 @@ import { runProbe, type RunOptions } from './run.ts';
 import { displayRotation, uprightSize, type RawGeometry } from './video-geometry.ts';
 import { colourOf, type RawColour } from './video-colour.ts';
 import { titleFrameRate, type Rational } from './frame-rate.ts';
+import { readPacketExtent, type PacketExtent } from './probe-extent.ts';
 
 export type { Rational } from './frame-rate.ts';
 
@@ -47,13 +48,25 @@ function parseRational(s: string | undefined): Rational | undefined {
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
 
+/** The master's picture: its first video stream that is no attached cover image. */
+const pictureOf = (raw: RawProbe): RawStream | undefined =>
+  (raw.streams ?? []).find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
+
+/** The duration the container (or else the picture's stream) states, when it states a usable one. */
+function statedDurationS(raw: RawProbe, v: RawStream): number | undefined {
+  const durationS = Number(raw.format?.duration ?? v.duration);
+  return durationS > 0 && Number.isFinite(durationS) ? durationS : undefined;
+}
+
 /**
  * Turns ffprobe's JSON into what the pipeline needs, or explains in one sentence why the
- * file cannot be a master. Pure, so every rejection reason is unit-tested without ffmpeg.
+ * file cannot be a master. `extent`, read from the packets, stands in for a duration and an
+ * average frame rate the container does not state. Pure, so every rejection reason is
+ * unit-tested without ffmpeg.
  */
-export function parseProbe(raw: RawProbe): ProbeResult {
+export function parseProbe(raw: RawProbe, extent?: PacketExtent): ProbeResult {
   const streams = raw.streams ?? [];
-  const v = streams.find((s) => s.codec_type === 'video' && s.disposition?.attached_pic !== 1);
+  const v = pictureOf(raw);
   if (v === undefined) {
     const kinds = [...new Set(streams.map((s) => s.codec_type ?? 'unknown'))];
     if (streams.some((s) => s.codec_type === 'video')) {
@@ -73,11 +86,14 @@ export function parseProbe(raw: RawProbe): ProbeResult {
     );
   }
   const rotation = displayRotation(v);
-  const durationS = Number(raw.format?.duration ?? v.duration);
-  if (!(durationS > 0) || !Number.isFinite(durationS)) {
+  const stated = statedDurationS(raw, v);
+  const durationS = stated ?? extent?.durationS;
+  if (durationS === undefined || !(durationS > 0) || !Number.isFinite(durationS)) {
     throw new BadInputError('VF_NO_DURATION', `master has no duration (got ${raw.format?.duration ?? 'none'})`);
   }
-  const frameRate = titleFrameRate(parseRational(v.avg_frame_rate), parseRational(v.r_frame_rate), durationS);
+  // Without a stated duration ffprobe cannot average the frame rate either: the packets' mean stands in.
+  const average = parseRational(v.avg_frame_rate) ?? (stated === undefined ? extent?.videoFrameRate : undefined);
+  const frameRate = titleFrameRate(average, parseRational(v.r_frame_rate), durationS);
   if (frameRate === undefined || frameRate.num / frameRate.den > 240) {
     throw new BadInputError(
       'VF_NO_FRAME_RATE',
@@ -278,5 +294,9 @@ export async function probeMaster(location: string, options: Pick<RunOptions, 's
   } catch {
     throw new BadInputError('VF_UNREADABLE_MASTER', 'ffprobe returned no readable description of the master');
   }
-  return parseProbe(raw);
+  // A live WebM (a browser's recording) states no duration: its packets are read for one.
+  const v = pictureOf(raw);
+  const extent =
+    v === undefined || statedDurationS(raw, v) !== undefined ? undefined : await readPacketExtent(location, v.index ?? 0, options);
+  return parseProbe(raw, extent);
 }

@@ -1,0 +1,73 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
+import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { tempDir } from '../support/temp-dirs.ts';
+
+/**
+ * Turns every Matroska DefaultDuration element (ID 0x23E383) into a Void element of the same
+ * length, as a browser's MediaRecorder leaves it out: ffprobe then has no frame duration.
+ */
+function withoutDefaultDuration(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes);
+  for (let i = out.indexOf('23e383', 0, 'hex'); i !== -1; i = out.indexOf('23e383', i + 1, 'hex')) {
+    const length = 4 + (out[i + 3]! & 0x7f);
+    out.set([0xec, 0x80 | (length - 2), ...new Array<number>(length - 2).fill(0)], i);
+  }
+  return out;
+}
+
+const probeOf = async (file: string, entries: string, extra: string[] = []): Promise<string> =>
+  (await runProbe(['-v', 'error', ...extra, '-select_streams', 'v:0', '-show_entries', entries, '-of', 'csv=p=0', file])).stdout.trim();
+
+/**
+ * A browser's recording (MediaRecorder) is a live WebM: no Duration, no Cues, no frame
+ * duration, and frame times in milliseconds as the camera delivered them. vodforge refused
+ * every such upload with VF_NO_DURATION.
+ */
+describe('a live WebM that states no duration', () => {
+  let stack: TestStack;
+  let dir: string;
+  let master: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 1 });
+    dir = await tempDir('vf-live-webm-');
+    const recorded = path.join(dir, 'recorded.mkv');
+    await runFfmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=30:d=8', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=8'],
+      ...['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '400k', '-g', '100000', '-keyint_min', '100000'],
+      ...['-c:a', 'libopus', recorded],
+    ]);
+    const live = path.join(dir, 'live.webm');
+    // Capture jitter of up to 9 ms on a millisecond clock, written as a live stream.
+    await runFfmpeg([
+      ...['-i', recorded, '-map', '0', '-c', 'copy', '-bsf:v', 'setts=ts=trunc(N*1000/30+9*random(0))/(1000*TB)'],
+      ...['-live', '1', '-f', 'webm', live],
+    ]);
+    master = path.join(dir, 'recording.webm');
+    await writeFile(master, withoutDefaultDuration(await readFile(live)));
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is ready, as long as its packets say, with every frame it holds', async () => {
+    // The premise: no duration.
+    expect((await runProbe(['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', master])).stdout.trim()).toBe('N/A');
+    const sourceFrames = Number(await probeOf(master, 'stream=nb_read_packets', ['-count_packets']));
+    expect(sourceFrames).toBe(240);
+
+    const id = await ingest(stack.api.app, master);
+    const title = await waitForFinal(stack.api.app, id);
+    expect(title.state).toBe('ready');
+    expect(title.durationS).toBeGreaterThan(7.9);
+    expect(title.durationS).toBeLessThan(8.1);
+    // Counted by ffprobe in the published rung, as a player downloads it.
+    const rung = await downloadTrack(stack.api.app, id, 'v0/playlist.m3u8', dir);
+    expect(Number(await probeOf(rung.joinedFile, 'stream=nb_read_frames', ['-count_frames']))).toBe(sourceFrames);
+  }, 180_000);
+});
