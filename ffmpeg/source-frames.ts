@@ -34,6 +34,11 @@ export interface FrameTimeline {
   readonly videoOffsetS: number;
   /** The master's keyframes are no entry points (`VideoInfo.decodeFromStart`): readers never seek, they decode from the start. */
   readonly decodeFromStart?: true;
+  /**
+   * The master's picture size (upright, as decoded): every frame is fitted into it before
+   * anything else (`frameSizeFilters`). Absent in jobs queued before it was kept: frames as decoded.
+   */
+  readonly frameSize?: { readonly width: number; readonly height: number };
 }
 
 /** Frames `[startFrame, endFrame)` of the title; `endFrame` absent reads to the end. */
@@ -58,7 +63,28 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): 
     videoStartS: firstFrameS ?? startTimeS,
     videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS,
     ...(probe.video.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
+    frameSize: { width: probe.video.width, height: probe.video.height },
   };
+}
+
+/**
+ * Filters fitting every decoded frame into `size`, its shape kept, centred on black: a master
+ * whose picture size changes mid-stream (a browser's recording of a window resized, a broadcast
+ * switching between SD and HD) then gives frames of one size, as every encoder and comparison
+ * needs. A frame of that size passes bit for bit (`scale` passes it through, `pad` adds nothing).
+ * `pad` cannot make an odd-sized 4:2:0 frame, so a title of odd size gets its other frames
+ * scaled to it, shape not kept. Readers keep their graph when the size changes
+ * (`-reinit_filter 0`, `sourceInputArgs`): rebuilt, it flushed the `fps` grid, and a chunk that
+ * crossed the change came out one frame long and failed the title.
+ */
+export function frameSizeFilters(size: FrameTimeline['frameSize']): string[] {
+  if (size === undefined) return [];
+  const { width, height } = size;
+  if (width % 2 !== 0 || height % 2 !== 0) return [`scale=w=${width}:h=${height}:eval=frame`];
+  return [
+    `scale=w=${width}:h=${height}:force_original_aspect_ratio=decrease:eval=frame`,
+    `pad=w=${width}:h=${height}:x=(ow-iw)/2:y=(oh-ih)/2:eval=frame`,
+  ];
 }
 
 /**
@@ -105,7 +131,13 @@ export function sourceSeekS(t: FrameTimeline, range: FrameRange & ReadStart): nu
 export function sourceInputArgs(input: string, t: FrameTimeline, range: FrameRange & ReadStart): string[] {
   const seekS = sourceSeekS(t, range);
   const fromKeyframe = range.fromKeyframeS !== undefined && seekS > 0;
-  return ['-copyts', ...(fromKeyframe ? ['-noaccurate_seek'] : []), ...(seekS > 0 ? ['-ss', secs(seekS)] : []), ...masterInput(input)];
+  return [
+    '-copyts',
+    ...(t.frameSize === undefined ? [] : ['-reinit_filter', '0']),
+    ...(fromKeyframe ? ['-noaccurate_seek'] : []),
+    ...(seekS > 0 ? ['-ss', secs(seekS)] : []),
+    ...masterInput(input),
+  ];
 }
 
 /**
@@ -128,6 +160,7 @@ export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[
   ];
   const shift = slotShift(t);
   return [
+    ...frameSizeFilters(t.frameSize),
     ...(shift > 0 ? [`setpts=PTS+${shift * t.frameRate.den}/(${t.frameRate.num}*TB)`] : []),
     // Before the grid: a field-rate deinterlacer makes the frames the grid's slots hold.
     ...deinterlaceFilters(t.deinterlace),

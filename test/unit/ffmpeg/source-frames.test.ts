@@ -138,3 +138,30 @@ describe('a master whose clock crosses 0 (an MPEG-TS whose 33-bit clock wrapped)
     expect(slotShift({ ...t, videoStartS: 601.4 })).toBe(0);
   });
 });
+
+describe('frame size', () => {
+  const timeline = { frameRate: { num: 25, den: 1 }, videoStartS: 0, videoOffsetS: 0 } as const;
+
+  it('fits every frame into the master’s upright size before anything else, and keeps the graph when the size changes', () => {
+    const probe = { videoOffsetS: 0, video: { frameRate: NTSC, startTimeS: 0, width: 1080, height: 1920 } };
+    const t = timelineOf(probe as unknown as Parameters<typeof timelineOf>[0]);
+    expect(t.frameSize).toEqual({ width: 1080, height: 1920 });
+    expect(sourceFrameFilters(t, { startFrame: 0 }).slice(0, 2)).toEqual([
+      'scale=w=1080:h=1920:force_original_aspect_ratio=decrease:eval=frame',
+      'pad=w=1080:h=1920:x=(ow-iw)/2:y=(oh-ih)/2:eval=frame',
+    ]);
+    expect(sourceInputArgs('/m.webm', t, { startFrame: 0 }).slice(0, 3)).toEqual(['-copyts', '-reinit_filter', '0']);
+  });
+
+  it('scales to an odd size without padding, which a 4:2:0 frame cannot take', () => {
+    expect(sourceFrameFilters({ ...timeline, frameSize: { width: 720, height: 405 } }, { startFrame: 0 })[0]).toBe(
+      'scale=w=720:h=405:eval=frame',
+    );
+    expect(sourceFrameFilters({ ...timeline, frameSize: { width: 720, height: 405 } }, { startFrame: 0 })[1]).not.toMatch(/^pad/);
+  });
+
+  it('leaves a timeline queued without a size as it was', () => {
+    expect(sourceFrameFilters(timeline, { startFrame: 0 })[0]).toMatch(/^fps=/);
+    expect(sourceInputArgs('/m.webm', timeline, { startFrame: 0 })).not.toContain('-reinit_filter');
+  });
+});
