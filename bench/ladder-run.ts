@@ -102,11 +102,15 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
   // Measured by a plain ffmpeg psnr, not by vodforge's own path: the figure is the judge of vodforge's choices.
   // Both ladders leave black bars out: the plain instrument compares the same picture.
   const conn = await connectedProducer(stack.redis.url);
-  const crop = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video.activeArea;
+  const stored = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video;
+  const crop = stored?.activeArea;
+  // The master retimed onto the title's grid before any deinterlacing: a variable-rate master's
+  // is the rate that keeps its frames, which a probe of the file alone does not give.
+  const grid = stored?.codedFrameRate ?? stored?.frameRate;
   const plainInput = (encoded: string): PlainPsnrInput => ({
     encoded,
     master: m.file,
-    frameRate: m.frameRate,
+    frameRate: grid === undefined ? m.frameRate : `${grid.num}/${grid.den}`,
     width: m.width,
     height: m.height,
     ...(crop === undefined ? {} : { crop }),

@@ -28,6 +28,12 @@ export interface VideoInfo {
   readonly frameRate: Rational;
   /** The master's own frame rate, when deinterlacing changed the title's (`frameRate`). */
   readonly codedFrameRate?: Rational;
+  /**
+   * The rate the stream declares (ffprobe's `r_frame_rate`) when ffprobe's parse took the
+   * stream's average instead: the probe job chooses between the two from the frames' times
+   * (`variableRateGrid`). Absent when they agree.
+   */
+  readonly declaredFrameRate?: Rational;
   /** How the master is deinterlaced before the ladder, as measured by the probe job (`idet`); absent when progressive. */
   readonly deinterlace?: Deinterlace;
   /** ffprobe's `field_order` as the stream flags it (`progressive`, `tt`, `bb`, ...): a flag, not a measurement. */

@@ -93,7 +93,8 @@ export function parseProbe(raw: RawProbe, extent?: PacketExtent): ProbeResult {
   }
   // Without a stated duration ffprobe cannot average the frame rate either: the packets' mean stands in.
   const average = parseRational(v.avg_frame_rate) ?? (stated === undefined ? extent?.videoFrameRate : undefined);
-  const frameRate = titleFrameRate(average, parseRational(v.r_frame_rate), durationS);
+  const declared = parseRational(v.r_frame_rate);
+  const frameRate = titleFrameRate(average, declared, durationS);
   if (frameRate === undefined || frameRate.num / frameRate.den > 240) {
     throw new BadInputError(
       'VF_NO_FRAME_RATE',
@@ -118,6 +119,7 @@ export function parseProbe(raw: RawProbe, extent?: PacketExtent): ProbeResult {
       displayHeight,
       ...(rotation === 0 ? {} : { rotation }),
       frameRate,
+      ...(declared === undefined || frameRate === declared ? {} : { declaredFrameRate: declared }),
       startTimeS: Number(v.start_time ?? 0) || 0,
       pixFmt: v.pix_fmt ?? 'unknown',
       colour: colourOf(v, v.side_data_list),

@@ -16,6 +16,7 @@ import {
 import { reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
 import { chooseDeinterlace, interlaceReadStartS, parseIdetMetadata } from '../measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
+import { variableRateGrid } from '../../ffmpeg/frame-rate.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
@@ -239,20 +240,29 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const packets = await packetsRead.catch(() => undefined);
   const endS = packets?.endS;
   const keyframeGapS = packets === undefined ? undefined : longestKeyframeGapS(packets.keyframesS, endS ?? probed.durationS);
+  // A variable-rate master's grid: the average or the declared rate, whichever keeps its frames.
+  const { declaredFrameRate, ...asStated } = probed.video;
+  const frameRate =
+    declaredFrameRate === undefined || packets?.framesS === undefined
+      ? probed.video.frameRate
+      : variableRateGrid(
+          probed.video.frameRate,
+          declaredFrameRate,
+          packets.framesS.map((t) => t + probed.video.startTimeS),
+        );
   await job.updateProgress(75);
   const probe: ProbeResult = {
     ...probed,
     video: {
-      ...probed.video,
+      ...asStated,
+      frameRate,
       firstFrameS,
       ...(endS === undefined ? {} : { endS }),
       ...(activeArea === undefined ? {} : { activeArea }),
       ...(decodeFromStart ? { decodeFromStart: true as const } : {}),
       ...(keyframeGapS === undefined ? {} : { keyframeGapS }),
       // A field-rate deinterlace doubles the title's frame rate: every frame count follows it.
-      ...(deinterlace === undefined
-        ? {}
-        : { deinterlace, frameRate: deinterlacedRate(probed.video.frameRate, deinterlace), codedFrameRate: probed.video.frameRate }),
+      ...(deinterlace === undefined ? {} : { deinterlace, frameRate: deinterlacedRate(frameRate, deinterlace), codedFrameRate: frameRate }),
     },
   };
 

@@ -29,6 +29,8 @@ export interface PacketIndex {
    * Undefined when no packet states both.
    */
   readonly endS?: number;
+  /** Presentation times of the packets that carry one (each a frame), ascending: where the frames fall. */
+  readonly framesS?: readonly number[];
 }
 
 /**
@@ -40,12 +42,14 @@ export interface PacketIndex {
 export function parsePackets(csv: string, originS = 0, durationS = Infinity): PacketIndex {
   const keyframesS: number[] = [];
   const bitsPerSecond: number[] = [];
+  const framesS: number[] = [];
   const lastSecond = Math.ceil(durationS);
   let endS: number | undefined;
   for (const line of csv.split('\n')) {
     const [pts, dts, duration, size, flags] = line.trim().split(',');
     const t = timeOf(pts) - originS;
     if (flags?.includes('K') === true && Number.isFinite(t)) keyframesS.push(t);
+    if (Number.isFinite(t)) framesS.push(t);
     const end = t + timeOf(duration);
     if (Number.isFinite(end) && end <= durationS + 1 && (endS === undefined || end > endS)) endS = end;
     const at = Number.isFinite(t) ? t : timeOf(dts) - originS;
@@ -56,7 +60,12 @@ export function parsePackets(csv: string, originS = 0, durationS = Infinity): Pa
     for (let k = bitsPerSecond.length; k <= sec; k++) bitsPerSecond.push(0);
     bitsPerSecond[sec]! += bytes * 8;
   }
-  return { keyframesS: keyframesS.sort((a, b) => a - b), bitsPerSecond, ...(endS === undefined ? {} : { endS }) };
+  return {
+    keyframesS: keyframesS.sort((a, b) => a - b),
+    bitsPerSecond,
+    ...(endS === undefined ? {} : { endS }),
+    framesS: framesS.sort((a, b) => a - b),
+  };
 }
 
 /**

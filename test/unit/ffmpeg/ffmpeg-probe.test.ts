@@ -134,12 +134,11 @@ describe('parseProbe on usable masters', () => {
     });
   });
 
-  it('keeps the average of a variable-rate master, whose frames the declared rate would misplace (a phone clip)', () => {
+  it('keeps the average of a variable-rate master and the rate it declares, for the probe job to choose from (a phone clip)', () => {
     const phone = { ...video, avg_frame_rate: '369000/13657', r_frame_rate: '90000/2999' };
-    expect(parseProbe({ streams: [phone], format: { ...format, duration: '1.600000' } }).video.frameRate).toEqual({
-      num: 369000,
-      den: 13657,
-    });
+    const { frameRate, declaredFrameRate } = parseProbe({ streams: [phone], format: { ...format, duration: '1.600000' } }).video;
+    expect(frameRate).toEqual({ num: 369000, den: 13657 });
+    expect(declaredFrameRate).toEqual({ num: 90000, den: 2999 });
   });
 
   it('half a frame of drift over the title is where the average wins', () => {
