@@ -63,7 +63,17 @@ export class InvalidSamplingOptionError extends Error {
  * every 2 s, two hours one every 2 minutes plus at most one cut burst as often.
  */
 export function planArtworkSampling(
-  video: { readonly durationS: number; readonly displayWidth: number; readonly displayHeight: number },
+  video: {
+    readonly durationS: number;
+    readonly displayWidth: number;
+    readonly displayHeight: number;
+    /**
+     * The longest gap between the master's entry points, s (`VideoInfo.keyframeGapS`; the whole
+     * title for a master read from its start). A stretch decodes from the entry point before it,
+     * so stretches closer than that decode the same frames over again. @defaultValue none known
+     */
+    readonly keyframeGapS?: number;
+  },
   options: ArtworkSamplingOptions = {},
 ): ArtworkSamplingPlan {
   const widthPx = options.analysisWidthPx ?? 480;
@@ -98,9 +108,12 @@ export function planArtworkSampling(
   // first burst is clear of a fade-in at 0 s.
   const samplePhaseS = Math.max(neighbourOffsetS, Math.min(sampleIntervalS, video.durationS) / 2);
   const heightPx = Math.max(2, Math.round((widthPx * video.displayHeight) / video.displayWidth / 2) * 2);
-  // From the title's length alone, never the machine's cores: the same master gives the same
-  // candidates on every worker (a redelivered job must choose the same frames).
-  const segments = Math.max(1, Math.min(maxSegments, Math.floor(video.durationS / minSegmentS)));
+  // From the title alone, never the machine's cores: the same master gives the same candidates
+  // on every worker (a redelivered job must choose the same frames). No more stretches than
+  // entry-point gaps: with one keyframe (a browser's recording) each of four stretches decoded
+  // from the start, 2.5 titles' worth of decoding for one (a 636 s one: 19.8 s of CPU for artwork).
+  const gaps = video.keyframeGapS === undefined || !(video.keyframeGapS > 0) ? Infinity : Math.floor(video.durationS / video.keyframeGapS);
+  const segments = Math.max(1, Math.min(maxSegments, Math.floor(video.durationS / minSegmentS), gaps));
   return {
     widthPx,
     heightPx,

@@ -36,6 +36,8 @@ export interface ArtworkVideo {
   readonly toneMap?: ToneMap;
   /** The master's keyframes are no entry points (`VideoInfo.decodeFromStart`): every read decodes from the start. */
   readonly decodeFromStart?: true;
+  /** The longest gap between entry points, s: the whole title when read from its start (`planArtworkSampling`). */
+  readonly keyframeGapS?: number;
 }
 
 /** What the artwork job needs of a probed master. */
@@ -50,6 +52,11 @@ export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
     displayWidth: v.displayWidth,
     displayHeight: v.displayHeight,
     ...(v.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
+    ...(v.decodeFromStart === true
+      ? { keyframeGapS: probe.durationS }
+      : v.keyframeGapS === undefined
+        ? {}
+        : { keyframeGapS: v.keyframeGapS }),
   };
 }
 

@@ -192,6 +192,14 @@ describe('planArtworkSampling', () => {
     expect(plan.minCutGapS).toBe(120);
   });
 
+  it('cuts no more stretches than the gaps between entry points: one for a master with one keyframe', () => {
+    const video = { durationS: 7200, displayWidth: 640, displayHeight: 360 };
+    expect(planArtworkSampling({ ...video, keyframeGapS: 7200 }).segmentStartsS).toEqual([0]);
+    expect(planArtworkSampling({ ...video, keyframeGapS: 3000 }).segmentStartsS).toEqual([0, 3600]);
+    // Keyframes closer than a stretch change nothing.
+    expect(planArtworkSampling({ ...video, keyframeGapS: 10 }).segmentStartsS).toEqual([0, 1800, 3600, 5400]);
+  });
+
   it('cuts the candidate pass into stretches of at least 30 s, at most 4, from the length alone', () => {
     expect(planArtworkSampling({ durationS: 14, displayWidth: 640, displayHeight: 360 }).segmentStartsS).toEqual([0]);
     expect(plan60.segmentStartsS).toEqual([0, 30]);
