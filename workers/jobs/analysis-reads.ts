@@ -14,7 +14,7 @@ import type { ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { gopWindowS, type SitiSecond } from '../../ladder/sample-windows.ts';
-import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
+import { planScanBursts, planSequentialBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { meterStep } from '../../ffmpeg/cpu-meter.ts';
 import { mapLimit } from '../../storage/transfer.ts';
@@ -62,7 +62,8 @@ export interface ScanReads {
 
 /**
  * Scene cuts and SI/TI per second in title time: of the whole title, or of each burst (one
- * input per burst, read as a sample reads its window); seconds outside every burst are null.
+ * input per burst, read as a sample reads its window, or all cut out of one read from the
+ * start when `sequential`); seconds outside every burst are null.
  */
 export async function scanTitle(
   deps: Pick<WorkerDeps, 'tmpDir'>,
@@ -71,6 +72,7 @@ export async function scanTitle(
   probe: ProbeResult,
   bursts: readonly ScanBurst[] | undefined,
   signal?: AbortSignal,
+  sequential = false,
 ): Promise<ScanReads> {
   const crop = probe.video.activeArea;
   const toneMap = toneMapOf(probe.video.colour);
@@ -93,28 +95,27 @@ export async function scanTitle(
       return { ...parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS), landings: [] };
     }
     const files = bursts.map((b, i) => ({ ...b, metadataFile: path.join(dir, `scan-${i}.txt`) }));
-    const groups = scanGroups(files, availableParallelism());
     const timeline = timelineOf(probe);
-    await mapLimit(groups, availableParallelism(), (group) =>
-      runFfmpeg(
-        buildScanArgs({
-          ...base,
-          metadataFile: '',
-          bursts: {
-            timeline,
-            reads: group.map((b) => ({ fromKeyframeS: b.startS, durationS: b.durationS, metadataFile: b.metadataFile })),
-          },
-        }),
-        signal === undefined ? {} : { signal },
-      ),
-    );
+    const reads = (group: typeof files) =>
+      group.map((b) => ({ fromKeyframeS: b.startS, durationS: b.durationS, metadataFile: b.metadataFile }));
+    const options = signal === undefined ? {} : { signal };
+    if (sequential) {
+      const origin = { originS: probe.video.startTimeS };
+      await runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: { timeline, reads: reads(files), sequential: origin } }), options);
+    } else {
+      await mapLimit(scanGroups(files, availableParallelism()), availableParallelism(), (group) =>
+        runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: { timeline, reads: reads(group) } }), options),
+      );
+    }
     const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
     const sceneCutsS: number[] = [];
     const landings: KeyframeLanding[] = [];
     for (const b of files) {
       const text = await readFile(b.metadataFile, 'utf8');
       // -copyts: the master's timestamps, from which the video's start time is title time 0.
-      landings.push({ keyframeS: b.startS, lands: landsOnKeyframe(firstListedTimeS(text), probe.video.startTimeS + b.startS) });
+      // A burst cut out of one read says nothing of where a seek lands.
+      if (!sequential)
+        landings.push({ keyframeS: b.startS, lands: landsOnKeyframe(firstListedTimeS(text), probe.video.startTimeS + b.startS) });
       const r = parseScanMetadata(text, probe.video.startTimeS);
       // A seek that landed on an earlier keyframe decodes from there: only the burst's own stretch counts.
       sceneCutsS.push(...r.sceneCutsS.filter((t) => t >= b.startS));
@@ -157,9 +158,14 @@ export async function readForAnalysis(
   // The first frame places the bursts' seeks exactly where the samples' will be. These reads
   // started outside the step and stay counted where they started: ingest checks.
   const [packets, crop, firstFrameS] = await Promise.all([packetsRead, activeArea, firstFrameRead]);
-  const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });
+  const burstOptions = { burstS: gopWindowS(deps.settings.gopS) };
+  // With one keyframe (a browser's recording) no burst can be sought: one read from the start cuts them all out.
+  const sequential = packets.keyframesS.length < 2;
+  const bursts = sequential
+    ? planSequentialBursts(probe.durationS, burstOptions)
+    : planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, burstOptions);
   const scanned: ProbeResult = { ...probe, video: { ...probe.video, firstFrameS, ...(crop === undefined ? {} : { activeArea: crop }) } };
-  const scan = await meterStep(ANALYSIS_SCAN_STEP, () => scanTitle(deps, titleId, location, scanned, bursts, signal));
+  const scan = await meterStep(ANALYSIS_SCAN_STEP, () => scanTitle(deps, titleId, location, scanned, bursts, signal, sequential));
   return { startedAtMs, packets, bursts, scan };
 }
 
