@@ -1,28 +1,11 @@
 import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
+import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { countFrames } from '../support/media.ts';
 import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tempDir } from '../support/temp-dirs.ts';
-
-const countFrames = async (file: string): Promise<number> =>
-  Number(
-    (
-      await runProbe([
-        '-v',
-        'error',
-        '-count_frames',
-        '-select_streams',
-        'v:0',
-        '-show_entries',
-        'stream=nb_read_frames',
-        '-of',
-        'csv=p=0',
-        file,
-      ])
-    ).stdout,
-  );
 
 /** Mean luma (0-255) of the top `rows` rows of the frame at `atS`, by ffmpeg's signalstats. */
 async function topLuma(file: string, atS: number, rows: number, dir: string): Promise<number> {

@@ -153,18 +153,14 @@ describe('buildScanArgs', () => {
     expect(args.slice(2, 3 + masterInputOptions(scan.input).length)).toEqual([...masterInputOptions(scan.input), '-i']);
   });
 
+  const timeline = { frameRate: { num: 25, den: 1 }, videoStartS: 0.04, videoOffsetS: 0.04 };
+  const reads = [
+    { fromKeyframeS: 9.960002, durationS: 3, metadataFile: '/w/b0.txt' },
+    { fromKeyframeS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' },
+  ];
+
   it('scans bursts as inputs of their own, each read from its keyframe as a sample reads it, printing to its own file', () => {
-    const timeline = { frameRate: { num: 25, den: 1 }, videoStartS: 0.04, videoOffsetS: 0.04 };
-    const args = buildScanArgs({
-      ...scan,
-      bursts: {
-        timeline,
-        reads: [
-          { fromKeyframeS: 9.960002, durationS: 3, metadataFile: '/w/b0.txt' },
-          { fromKeyframeS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' },
-        ],
-      },
-    });
+    const args = buildScanArgs({ ...scan, bursts: { timeline, reads } });
     expect(args.filter((a) => a === '-i')).toHaveLength(2);
     expect(args.slice(0, 6)).toEqual(['-skip_frame', 'noref', '-threads', '1', '-t', '3.000000']);
     const reader = sourceInputArgs(scan.input, timeline, { startFrame: 1, fromKeyframeS: 9.960002 });
@@ -181,24 +177,13 @@ describe('buildScanArgs', () => {
   });
 
   it('cuts sequential bursts out of one read from the start, each trimmed on the master clock', () => {
-    const timeline = { frameRate: { num: 25, den: 1 }, videoStartS: 0.04, videoOffsetS: 0.04 };
-    const args = buildScanArgs({
-      ...scan,
-      bursts: {
-        timeline,
-        reads: [
-          { fromKeyframeS: 5.125, durationS: 3, metadataFile: '/w/b0.txt' },
-          { fromKeyframeS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' },
-        ],
-        sequential: { originS: 0.04 },
-      },
-    });
+    const args = buildScanArgs({ ...scan, bursts: { timeline, reads, sequential: { originS: 0.04 } } });
     expect(args.filter((a) => a === '-i')).toHaveLength(1);
     expect(args).not.toContain('-ss');
     expect(args.slice(0, 3)).toEqual(['-skip_frame', 'noref', '-copyts']);
     expect((flagValue(args, '-filter_complex') ?? '').split(';')).toEqual([
       '[0:v:0]split=2[s0][s1]',
-      '[s0]trim=start=5.165000:end=8.165000,scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
+      '[s0]trim=start=10.000002:end=13.000002,scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
       '[s1]trim=start=30.040000:end=32.540000,scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
     ]);
     expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);

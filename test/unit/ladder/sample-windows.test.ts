@@ -191,6 +191,8 @@ describe('chooseSampleWindows: validation names the field and the value', () => 
     [() => chooseSampleWindows({ durationS: 60, sitiPerSecond: [{ si: 1, ti: -2 }] }), /^sitiPerSecond\[0\]\.ti: .*got -2/],
     [() => chooseSampleWindows({ durationS: 60 }, { maxShare: 1.5 }), /^maxShare: .*<= 1, got 1.5/],
     [() => chooseSampleWindows({ durationS: 60 }, { windowS: 4, minWindowS: 5 }), /^minWindowS: .*<= 4, got 5/],
+    [() => chooseSampleWindows({ durationS: 60 }, { preRollCost: -1 }), /^preRollCost: .*got -1/],
+    [() => chooseSampleWindows({ durationS: 60, entryPointsS: [0, Number.NaN] }), /^entryPointsS\[1\]: .*got NaN/],
   ])('%#', (run, expected) => {
     expect(fieldOf(run)).toMatch(expected);
   });
