@@ -11,7 +11,6 @@ import {
   type ScanCommand,
 } from '../../../ffmpeg/analysis-args.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
-import { sourceInputArgs } from '../../../ffmpeg/source-frames.ts';
 
 const scan: ScanCommand = {
   kind: 'scan',
@@ -125,68 +124,6 @@ describe('never the deprecated -vsync', () => {
 
   it('sample-encode sets -fps_mode on every output', () => {
     expect(valuesOf(buildSampleEncodeArgs(sample()), '-fps_mode')).toEqual(Array(6).fill('passthrough'));
-  });
-});
-
-describe('buildScanArgs', () => {
-  it('writes metadata to the given file and uses the given width and scene threshold', () => {
-    const graph = flagValue(buildScanArgs({ ...scan, widthPx: 320, sceneThreshold: 25 }), '-vf') ?? '';
-    expect(graph.split(',')).toEqual([
-      'scale=320:-2:flags=bilinear',
-      'format=yuv420p',
-      'siti',
-      'scdet=threshold=25',
-      'metadata=mode=print:file=/w/scan.txt',
-    ]);
-  });
-
-  it('reads the first video stream only and writes nothing', () => {
-    const args = buildScanArgs(scan);
-    expect(flagValue(args, '-map')).toBe('0:v:0');
-    expect(args.slice(-3)).toEqual(['-f', 'null', '-']);
-    expect(args).not.toContain('-ss');
-  });
-
-  it('skips decoding frames nothing refers to, as an input option', () => {
-    const args = buildScanArgs(scan);
-    expect(args.slice(0, 2)).toEqual(['-skip_frame', 'noref']);
-    expect(args.slice(2, 3 + masterInputOptions(scan.input).length)).toEqual([...masterInputOptions(scan.input), '-i']);
-  });
-
-  const timeline = { frameRate: { num: 25, den: 1 }, videoStartS: 0.04, videoOffsetS: 0.04 };
-  const reads = [
-    { fromKeyframeS: 9.960002, durationS: 3, metadataFile: '/w/b0.txt' },
-    { fromKeyframeS: 30, durationS: 2.5, metadataFile: '/w/b1.txt' },
-  ];
-
-  it('scans bursts as inputs of their own, each read from its keyframe as a sample reads it, printing to its own file', () => {
-    const args = buildScanArgs({ ...scan, bursts: { timeline, reads } });
-    expect(args.filter((a) => a === '-i')).toHaveLength(2);
-    expect(args.slice(0, 6)).toEqual(['-skip_frame', 'noref', '-threads', '1', '-t', '3.000000']);
-    const reader = sourceInputArgs(scan.input, timeline, { startFrame: 1, fromKeyframeS: 9.960002 });
-    expect(reader).toContain('-noaccurate_seek');
-    expect(args.slice(6, 6 + reader.length)).toEqual(reader);
-    expect(reader.slice(0, 4)).toEqual(['-copyts', '-noaccurate_seek', '-ss', '10.000002']);
-    const graph = flagValue(args, '-filter_complex') ?? '';
-    expect(graph.split(';')).toEqual([
-      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
-      '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
-    ]);
-    expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);
-    expect(() => buildScanArgs({ ...scan, bursts: { timeline, reads: [] } })).toThrow(/burst/);
-  });
-
-  it('cuts sequential bursts out of one read from the start, each trimmed on the master clock', () => {
-    const args = buildScanArgs({ ...scan, bursts: { timeline, reads, sequential: { originS: 0.04 } } });
-    expect(args.filter((a) => a === '-i')).toHaveLength(1);
-    expect(args).not.toContain('-ss');
-    expect(args.slice(0, 3)).toEqual(['-skip_frame', 'noref', '-copyts']);
-    expect((flagValue(args, '-filter_complex') ?? '').split(';')).toEqual([
-      '[0:v:0]split=2[s0][s1]',
-      '[s0]trim=start=10.000002:end=13.000002,scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
-      '[s1]trim=start=30.040000:end=32.540000,scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
-    ]);
-    expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);
   });
 });
 
