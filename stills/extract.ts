@@ -44,6 +44,7 @@ export interface ArtworkVideo {
 export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
   const v = probe.video;
   const toneMap = toneMapOf(v.colour);
+  const keyframeGapS = v.decodeFromStart === true ? probe.durationS : v.keyframeGapS;
   return {
     ...(toneMap === undefined ? {} : { toneMap }),
     durationS: probe.durationS,
@@ -52,11 +53,7 @@ export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
     displayWidth: v.displayWidth,
     displayHeight: v.displayHeight,
     ...(v.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
-    ...(v.decodeFromStart === true
-      ? { keyframeGapS: probe.durationS }
-      : v.keyframeGapS === undefined
-        ? {}
-        : { keyframeGapS: v.keyframeGapS }),
+    ...(keyframeGapS === undefined ? {} : { keyframeGapS }),
   };
 }
 
