@@ -1,14 +1,14 @@
 /**
  * ffmpeg command lines of the ladder analysis, as data. The scan reads the title (whole, or
- * in bursts from keyframes) at reduced size; sample encodes use exactly the final encode's x264 settings; quality is
- * measured at the source's size with one fixed scaler, as per-title encoding requires.
+ * in bursts from keyframes) at reduced size; sample encodes use exactly the final encode's x264
+ * settings. Their comparison with the master is `quality-args.ts`.
  */
 import { masterInput } from './master-input.ts';
 import { videoToNull } from './null-output.ts';
 import type { EncodeSettings } from './encode-settings.ts';
-import type { ActiveArea, Rational } from './probe.ts';
+import type { ActiveArea } from './probe.ts';
 import { cropFilters } from './args.ts';
-import { SEEK_LEAD_S, sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline, type ReadStart } from './source-frames.ts';
+import { sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline, type ReadStart } from './source-frames.ts';
 import { toneMapFilters, toneMappedOutputTags, type ToneMap } from './tone-map.ts';
 
 export interface ScanCommand {
@@ -96,41 +96,6 @@ export interface SampleEncodeCommand {
    * reference, which proves the two sides are the same frames (the alignment self-check).
    */
   readonly losslessOutput?: { readonly file: string };
-}
-
-/** An encode under test: a whole file (a sample), or frames of a longer one (a published rung). */
-export interface DistortedInput {
-  readonly input: string;
-  /**
-   * Absent: every frame of the file is the window, in order. Present: the file is the whole
-   * title at `frameRate` with frame 0 at `firstPtsS` (read from the file itself), and `frames`
-   * are cut from it on that grid.
-   */
-  readonly window?: { readonly firstPtsS: number; readonly frameRate: Rational; readonly frames: Required<FrameRange> };
-}
-
-/** Per distorted input: where `psnr` and `ssim` write their per-frame statistics, and where its frames are listed. */
-export interface QualityStatsFiles {
-  readonly psnr: string;
-  readonly ssim: string;
-  readonly frames: string;
-}
-
-export interface MeasureQualityCommand {
-  readonly kind: 'measure-quality';
-  /** Encodes under test, each decoded and scaled back to the reference size. */
-  readonly distorted: readonly DistortedInput[];
-  /** The master, its frames counted by `timeline`; `frames` is the window compared. */
-  readonly reference: { readonly input: string; readonly timeline: FrameTimeline; readonly frames: Required<FrameRange> & ReadStart };
-  /** Size the comparison runs at: the reference's, after `referenceCrop`. */
-  readonly referenceSize: FrameSize;
-  /** The picture inside the master's black bars: bars are not compared (they are trivially perfect). */
-  readonly referenceCrop?: ActiveArea;
-  readonly statsFiles: readonly QualityStatsFiles[];
-  /** Where the reference's frames are listed, to check both sides had the same number. */
-  readonly referenceFramesFile: string;
-  /** Compare every Nth frame only (the same frames of both inputs). @defaultValue 1 */
-  readonly frameStep?: number;
 }
 
 const secs = (s: number): string => s.toFixed(6);
@@ -325,73 +290,3 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
  * holds raw 4:2:0 at any size, odd widths included, which FFVHuff could not code.
  */
 export const LOSSLESS_COPY_CODEC = ['-c:v', 'rawvideo'] as const;
-
-/**
- * A comparison's decoders and filter graph run on one thread each. The fleet already runs a
- * job per core, and a window of a few seconds is too short for threads to pay: frame threads
- * each hold a frame in flight and slice threads split frames the graph then waits on. Near-static's
- * two sample comparisons (bench:ladder) took 0.75 and 1.1 s of CPU with ffmpeg's default
- * threads, 0.67 and 0.79 s with one; vtest's were the same either way, within noise.
- */
-const ONE_THREAD = ['-threads', '1'] as const;
-
-/**
- * PSNR and SSIM of every distorted input against one decode of the reference, in one
- * process: the reference window is decoded once, not once per encode. Results go to per-pair
- * stats files so each figure is tied to its input without parsing log prefixes.
- *
- * The two sides are paired by frame index, never by timestamp: each side is cut to its window
- * by index (the reference on the title's frame grid, a distorted rung on its own), every Nth
- * frame is kept, and each kept frame's timestamp becomes its index (`setpts=N` in a time base
- * of one frame), which is what `psnr` and `ssim` pair on. Each side lists its frames before
- * the pick, so a count that differs is caught instead of measured.
- */
-export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
-  const n = cmd.distorted.length;
-  if (n === 0) throw new RangeError('measure-quality needs at least one distorted input');
-  if (cmd.statsFiles.length !== n) throw new RangeError(`measure-quality has ${n} inputs but ${cmd.statsFiles.length} stats file sets`);
-  const { width, height } = cmd.referenceSize;
-  const step = cmd.frameStep ?? 1;
-  const rate = cmd.reference.timeline.frameRate;
-  const listed = (file: string): string => `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${file}`;
-  const pick = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
-  const byIndex = `settb=${rate.den}/${rate.num},setpts=N`;
-  const ref = [
-    `[${n}:v:0]${[...sourceFrameFilters(cmd.reference.timeline, cmd.reference.frames), ...cropFilters(cmd.referenceCrop)].join(',')},format=yuv420p,setsar=1,`,
-    `${listed(cmd.referenceFramesFile)},${pick}${byIndex},split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`,
-  ].join('');
-  const pairs = cmd.distorted.flatMap((d, i) => {
-    const f = cmd.statsFiles[i];
-    return [
-      `[${i}:v:0]${distortedWindow(d)}${listed(f?.frames ?? '')},` +
-        `${pick}scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,${byIndex},split[d${i}a][d${i}b]`,
-      `[d${i}a][r${2 * i}]psnr=stats_file=${f?.psnr ?? ''}[o${i}a]`,
-      `[d${i}b][r${2 * i + 1}]ssim=stats_file=${f?.ssim ?? ''}[o${i}b]`,
-    ];
-  });
-  const inputs = [
-    ...cmd.distorted.flatMap((d) => [
-      ...ONE_THREAD,
-      ...(d.window === undefined ? [] : ['-copyts', ...distortedSeek(d.window)]),
-      '-i',
-      d.input,
-    ]),
-    ...ONE_THREAD,
-    ...sourceInputArgs(cmd.reference.input, cmd.reference.timeline, cmd.reference.frames),
-  ];
-  const sinks = cmd.distorted.flatMap((_, i) => ['-map', `[o${i}a]`, '-f', 'null', '-', '-map', `[o${i}b]`, '-f', 'null', '-']);
-  return ['-filter_complex_threads', '1', ...inputs, '-filter_complex', [ref, ...pairs].join(';'), ...sinks];
-}
-
-/** Frame k of a distorted file with a window sits at `firstPtsS + k / fps`; cut half a frame early, as the reference is. */
-function distortedWindow(d: DistortedInput): string {
-  if (d.window === undefined) return '';
-  const { firstPtsS, frameRate, frames } = d.window;
-  const fps = frameRate.num / frameRate.den;
-  return `trim=start=${secs(firstPtsS + (frames.startFrame - 0.5) / fps)}:end=${secs(firstPtsS + (frames.endFrame - 0.5) / fps)},`;
-}
-
-function distortedSeek(w: NonNullable<DistortedInput['window']>): string[] {
-  const seekS = w.frames.startFrame / (w.frameRate.num / w.frameRate.den) - SEEK_LEAD_S;
-  return seekS > 0 ? ['-ss', secs(seekS)] : [];
-}

@@ -1,4 +1,4 @@
-import { buildMeasureQualityArgs, type DistortedInput } from '../../ffmpeg/analysis-args.ts';
+import { buildMeasureQualityArgs, type DistortedInput } from '../../ffmpeg/quality-args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';

@@ -2,14 +2,13 @@ import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { describe, expect, it } from 'vitest';
 import {
   buildCropDetectArgs,
-  buildMeasureQualityArgs,
   buildSampleEncodeArgs,
   buildScanArgs,
   type CropDetectCommand,
-  type MeasureQualityCommand,
   type SampleEncodeCommand,
   type ScanCommand,
 } from '../../../ffmpeg/analysis-args.ts';
+import { buildMeasureQualityArgs, type MeasureQualityCommand } from '../../../ffmpeg/quality-args.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
 
 const scan: ScanCommand = {

@@ -4,7 +4,8 @@ import { colourOf, dynamicRangeOf, lightLevelsOf } from '../../../ffmpeg/video-c
 import { DEFAULT_PQ_PEAK_NITS, toneMapFilters, toneMapOf, toneMappedOutputTags, type ToneMap } from '../../../ffmpeg/tone-map.ts';
 import { sourceFrameFilters, timelineOf, type FrameTimeline } from '../../../ffmpeg/source-frames.ts';
 import { buildEncodeChunkArgs } from '../../../ffmpeg/args.ts';
-import { buildCropDetectArgs, buildMeasureQualityArgs, buildSampleEncodeArgs, buildScanArgs } from '../../../ffmpeg/analysis-args.ts';
+import { buildCropDetectArgs, buildSampleEncodeArgs, buildScanArgs } from '../../../ffmpeg/analysis-args.ts';
+import { buildMeasureQualityArgs } from '../../../ffmpeg/quality-args.ts';
 import { buildArtworkArgs } from '../../../ffmpeg/artwork-args.ts';
 import { planArtworkSampling } from '../../../ffmpeg/artwork-plan.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
