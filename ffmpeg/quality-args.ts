@@ -7,7 +7,16 @@
 import type { FrameSize } from './analysis-args.ts';
 import { cropFilters } from './args.ts';
 import type { ActiveArea, Rational } from './probe.ts';
-import { SEEK_LEAD_S, sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline, type ReadStart } from './source-frames.ts';
+import {
+  SEEK_LEAD_S,
+  sourceCutFilters,
+  sourceFrameFilters,
+  sourceGridFilters,
+  sourceInputArgs,
+  type FrameRange,
+  type FrameTimeline,
+  type ReadStart,
+} from './source-frames.ts';
 
 const secs = (s: number): string => s.toFixed(6);
 
@@ -70,37 +79,136 @@ export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
   const n = cmd.distorted.length;
   if (n === 0) throw new RangeError('measure-quality needs at least one distorted input');
   if (cmd.statsFiles.length !== n) throw new RangeError(`measure-quality has ${n} inputs but ${cmd.statsFiles.length} stats file sets`);
-  const { width, height } = cmd.referenceSize;
-  const step = cmd.frameStep ?? 1;
-  const rate = cmd.reference.timeline.frameRate;
-  const listed = (file: string): string => `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${file}`;
-  const pick = step > 1 ? `select='not(mod(n\\,${step}))',` : '';
-  const byIndex = `settb=${rate.den}/${rate.num},setpts=N`;
-  const ref = [
-    `[${n}:v:0]${[...sourceFrameFilters(cmd.reference.timeline, cmd.reference.frames), ...cropFilters(cmd.referenceCrop)].join(',')},format=yuv420p,setsar=1,`,
-    `${listed(cmd.referenceFramesFile)},${pick}${byIndex},split=${2 * n}${Array.from({ length: 2 * n }, (_, k) => `[r${k}]`).join('')}`,
-  ].join('');
-  const pairs = cmd.distorted.flatMap((d, i) => {
-    const f = cmd.statsFiles[i];
-    return [
-      `[${i}:v:0]${distortedWindow(d)}${listed(f?.frames ?? '')},` +
-        `${pick}scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p,${byIndex},split[d${i}a][d${i}b]`,
-      `[d${i}a][r${2 * i}]psnr=stats_file=${f?.psnr ?? ''}[o${i}a]`,
-      `[d${i}b][r${2 * i + 1}]ssim=stats_file=${f?.ssim ?? ''}[o${i}b]`,
-    ];
-  });
-  const inputs = [
-    ...cmd.distorted.flatMap((d) => [
-      ...ONE_THREAD,
-      ...(d.window === undefined ? [] : ['-copyts', ...distortedSeek(d.window)]),
-      '-i',
-      d.input,
+  const c = chains(cmd, cmd.reference.timeline);
+  const reference = `[${n}:v:0]${c.reference(sourceFrameFilters(cmd.reference.timeline, cmd.reference.frames).join(','), cmd.referenceFramesFile)}`;
+  const graph = [
+    `${reference}${c.referenceCopies(n)}`,
+    ...cmd.statsFiles.flatMap((f, i) => [
+      `[${i}:v:0]${c.distorted(cmd.distorted[i] ?? { input: '' }, f.frames)}${c.encodeCopies(i)}`,
+      ...c.compared(f, i),
     ]),
+  ];
+  const inputs = [
+    ...distortedInputs(cmd.distorted),
     ...ONE_THREAD,
     ...sourceInputArgs(cmd.reference.input, cmd.reference.timeline, cmd.reference.frames),
   ];
-  const sinks = cmd.distorted.flatMap((_, i) => ['-map', `[o${i}a]`, '-f', 'null', '-', '-map', `[o${i}b]`, '-f', 'null', '-']);
-  return ['-filter_complex_threads', '1', ...inputs, '-filter_complex', [ref, ...pairs].join(';'), ...sinks];
+  return ['-filter_complex_threads', '1', ...inputs, '-filter_complex', graph.join(';'), ...sinks(n)];
+}
+
+/** One window of a {@link MeasureWindowsCommand}: its frames, each rung's read of them, and where each side's frames are listed. */
+export interface ComparedWindow {
+  readonly frames: Required<FrameRange>;
+  /** One per rung, in the command's rung order. */
+  readonly distorted: readonly DistortedInput[];
+  readonly distortedFramesFiles: readonly string[];
+  readonly referenceFramesFile: string;
+}
+
+/** Several windows of the master compared in one read of it from its start: {@link buildMeasureWindowsArgs}. */
+export interface MeasureWindowsCommand extends Pick<MeasureQualityCommand, 'referenceSize' | 'referenceCrop' | 'frameStep'> {
+  readonly kind: 'measure-windows';
+  readonly reference: { readonly input: string; readonly timeline: FrameTimeline };
+  /** In title order, not overlapping. */
+  readonly windows: readonly ComparedWindow[];
+  /** Per rung: where `psnr` and `ssim` write per-frame statistics, every window's frames one window after the other. */
+  readonly statsFiles: readonly Pick<QualityStatsFiles, 'psnr' | 'ssim'>[];
+}
+
+/**
+ * {@link buildMeasureQualityArgs} over several windows with one decode of the master, for a
+ * master with no entry point past its first (a browser's recording, a master whose keyframes
+ * are no entry points): a read of each window decoded the title from its start up to that
+ * window. The master is read from its start and cut into the windows on its frame grid
+ * (`sourceCutFilters`) exactly as a read of each window cuts it; each rung reads each window
+ * as before. Each side's windows are then joined in title order (`concat`, which takes a
+ * window's frames only once the one before has ended) and numbered as one run: the master's
+ * frames never wait in the graph for a window still to come, and no more rung decoders are at
+ * work at once than a read of one window has.
+ *
+ * The price is memory: ffmpeg closes a decoder only when the process ends, so each window's rung
+ * decoders keep their frames after it. A 1080p rung read for a 4 s window kept about 27 MB: 7
+ * such rungs over 5 windows took 1.1 GB at most, against 0.34 GB for one window (1.7 GB
+ * before the joins, when every window's master frames waited for its rungs).
+ */
+export function buildMeasureWindowsArgs(cmd: MeasureWindowsCommand): string[] {
+  const { windows, statsFiles } = cmd;
+  const w = windows.length;
+  if (w === 0) throw new RangeError('measure-windows needs at least one window');
+  const rungs = statsFiles.length;
+  if (rungs === 0) throw new RangeError('measure-windows needs at least one rung');
+  for (const [k, win] of windows.entries()) {
+    if (win.distorted.length !== rungs || win.distortedFramesFiles.length !== rungs)
+      throw new RangeError(`measure-windows has ${rungs} rungs but window ${k} reads ${win.distorted.length}`);
+    const next = windows[k + 1];
+    if (next !== undefined && next.frames.startFrame < win.frames.endFrame)
+      throw new RangeError('measure-windows: windows must be in title order, not overlapping');
+  }
+  const t = cmd.reference.timeline;
+  const c = chains(cmd, t);
+  const joined = (labels: string[]): string => `${labels.join('')}concat=n=${w}:v=1:a=0`;
+  const graph = [
+    `[${w * rungs}:v:0]${sourceGridFilters(t, { startFrame: 0 }).join(',')},split=${w}${windows.map((_, k) => `[g${k}]`).join('')}`,
+    ...windows.map((win, k) => `[g${k}]${c.reference(sourceCutFilters(t, win.frames).join(','), win.referenceFramesFile)}[c${k}]`),
+    `${joined(windows.map((_, k) => `[c${k}]`))}${c.referenceCopies(rungs)}`,
+    ...windows.flatMap((win, k) =>
+      win.distorted.map((d, i) => `[${k * rungs + i}:v:0]${c.distorted(d, win.distortedFramesFiles[i] ?? '')}[e${i}_${k}]`),
+    ),
+    ...statsFiles.flatMap((f, i) => [`${joined(windows.map((_, k) => `[e${i}_${k}]`))}${c.encodeCopies(i)}`, ...c.compared(f, i)]),
+  ];
+  const inputs = [
+    ...distortedInputs(windows.flatMap((win) => win.distorted)),
+    ...ONE_THREAD,
+    ...sourceInputArgs(cmd.reference.input, t, { startFrame: 0 }),
+  ];
+  return ['-filter_complex_threads', '1', ...inputs, '-filter_complex', graph.join(';'), ...sinks(rungs)];
+}
+
+/** Each distorted input on one thread, a rung sought to its window. */
+function distortedInputs(distorted: readonly DistortedInput[]): string[] {
+  return distorted.flatMap((d) => [
+    ...ONE_THREAD,
+    ...(d.window === undefined ? [] : ['-copyts', ...distortedSeek(d.window)]),
+    '-i',
+    d.input,
+  ]);
+}
+
+/** Every psnr and ssim output to a null sink. */
+function sinks(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => ['-map', `[o${i}a]`, '-f', 'null', '-', '-map', `[o${i}b]`, '-f', 'null', '-']).flat();
+}
+
+/** The pieces of a comparison's graph, for one size, frame step and frame rate. */
+function chains(cmd: Pick<MeasureQualityCommand, 'referenceSize' | 'referenceCrop' | 'frameStep'>, timeline: FrameTimeline) {
+  const { width, height } = cmd.referenceSize;
+  const step = cmd.frameStep ?? 1;
+  const rate = timeline.frameRate;
+  // Listed before the pick, so each side's count is of every frame of its window.
+  const listedAndPicked = (file: string): string =>
+    [
+      `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${file}`,
+      ...(step > 1 ? [`select='not(mod(n\\,${step}))'`] : []),
+    ].join(',');
+  const numbered = `settb=${rate.den}/${rate.num},setpts=N`;
+  return {
+    /** The master's frames (a chain ending in the window's frames on its grid), listed, then picked. */
+    reference: (frames: string, listFile: string): string =>
+      `${[frames, ...cropFilters(cmd.referenceCrop)].join(',')},format=yuv420p,setsar=1,${listedAndPicked(listFile)}`,
+    /** An encode cut to its window, listed, picked, and scaled back to the reference size. */
+    distorted: (d: DistortedInput, listFile: string): string =>
+      `${distortedWindow(d)}${listedAndPicked(listFile)},scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p`,
+    /** The reference numbered by index in a time base of one frame, in two copies per encode: `[r0]`, `[r1]`, ... */
+    referenceCopies: (encodes: number): string =>
+      `,${numbered},split=${2 * encodes}${Array.from({ length: 2 * encodes }, (_, k) => `[r${k}]`).join('')}`,
+    /** Encode `i` numbered the same way, in two copies: `[d<i>a]`, `[d<i>b]`. */
+    encodeCopies: (i: number): string => `,${numbered},split[d${i}a][d${i}b]`,
+    /** Encode `i`'s two copies against two of the reference's: PSNR and SSIM to their stats files. */
+    compared: (f: Pick<QualityStatsFiles, 'psnr' | 'ssim'>, i: number): string[] => [
+      `[d${i}a][r${2 * i}]psnr=stats_file=${f.psnr}[o${i}a]`,
+      `[d${i}b][r${2 * i + 1}]ssim=stats_file=${f.ssim}[o${i}b]`,
+    ],
+  };
 }
 
 /** Frame k of a distorted file with a window sits at `firstPtsS + k / fps`; cut half a frame early, as the reference is. */

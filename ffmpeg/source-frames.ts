@@ -149,15 +149,21 @@ export function sourceInputArgs(input: string, t: FrameTimeline, range: FrameRan
  * the first frame decoded.
  */
 export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[] {
+  return [...sourceGridFilters(t, range), ...sourceCutFilters(t, range)];
+}
+
+/**
+ * The first half of {@link sourceFrameFilters}: every decoded frame fitted, deinterlaced and put
+ * in its slot of the grid, for a read of `range`. A read from the title's start
+ * (`startFrame` 0) can then be cut into several ranges, one {@link sourceCutFilters} each.
+ */
+export function sourceGridFilters(t: FrameTimeline, range: FrameRange): string[] {
   const fps = frameRateValue(t.frameRate);
-  const g0 = firstSlot(t);
   const grid = `fps=${t.frameRate.num}/${t.frameRate.den}`;
   const fpsFilter =
-    range.startFrame > 0 ? `${grid}:start_time=${secs((g0 + Math.max(0, range.startFrame - Math.ceil(SEEK_LEAD_S * fps))) / fps)}` : grid;
-  const trim = [
-    ...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []),
-    ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`]),
-  ];
+    range.startFrame > 0
+      ? `${grid}:start_time=${secs((firstSlot(t) + Math.max(0, range.startFrame - Math.ceil(SEEK_LEAD_S * fps))) / fps)}`
+      : grid;
   const shift = slotShift(t);
   return [
     ...frameSizeFilters(t.frameSize),
@@ -165,6 +171,17 @@ export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[
     // Before the grid: a field-rate deinterlacer makes the frames the grid's slots hold.
     ...deinterlaceFilters(t.deinterlace),
     fpsFilter,
+  ];
+}
+
+/** The second half of {@link sourceFrameFilters}: frames `range` cut from the grid by slot number, timestamps from 0. */
+export function sourceCutFilters(t: FrameTimeline, range: FrameRange): string[] {
+  const g0 = firstSlot(t);
+  const trim = [
+    ...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []),
+    ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`]),
+  ];
+  return [
     ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []),
     'setpts=PTS-STARTPTS',
     // After the cut: only the range's frames pay for the float conversion, not the seek lead's.

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
-import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
+import { downloadTrack, ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
+import { plainPsnrYOver } from '../support/plain-psnr.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 
@@ -69,5 +70,20 @@ describe('a live WebM that states no duration', () => {
     // Counted by ffprobe in the published rung, as a player downloads it.
     const rung = await downloadTrack(stack.api.app, id, 'v0/playlist.m3u8', dir);
     expect(Number(await probeOf(rung.joinedFile, 'stream=nb_read_frames', ['-count_frames']))).toBe(sourceFrames);
+
+    // Its one keyframe makes every read decode from the start: the rungs' windows are measured
+    // in one read of it, and a plain ffmpeg psnr over the frames the title reports agrees.
+    const measured = await waitForRungQuality(stack.api.app, id);
+    expect(measured.rungQuality?.status).toBe('measured');
+    const frames = measured.rungQuality?.frames ?? [];
+    expect(frames.length).toBeGreaterThan(1);
+    const plain = await plainPsnrYOver(
+      { encoded: rung.joinedFile, master, frameRate: '30/1', width: 320, height: 180 },
+      frames,
+      measured.rungQuality?.frameStep ?? 1,
+    );
+    const reported = measured.renditions?.find((r) => r.kind === 'video')?.measuredPsnrDb ?? NaN;
+    expect(reported).toBeGreaterThan(25);
+    expect(Math.abs(reported - plain)).toBeLessThanOrEqual(0.5);
   }, 180_000);
 });

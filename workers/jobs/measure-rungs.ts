@@ -14,14 +14,14 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Presentation, VideoTrack } from '../../packaging/model.ts';
 import type { Rendition } from '../../titles/model.ts';
-import { measureQuality, meanQuality, QUALITY_FRAME_STEP } from '../measure/quality.ts';
+import { measureQuality, measureWindows, meanQuality, QUALITY_FRAME_STEP } from '../measure/quality.ts';
 import type { QualitySummary } from '../measure/parse.ts';
 import { measureRungsJob } from '../../pipeline/graph.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import type { MeasureRungsJobData, TimeWindow } from '../../pipeline/types.ts';
 import { mapLimit } from '../../storage/transfer.ts';
-import { firstFrameTimeS } from '../measure/keyframes.ts';
+import { firstFrameTimeS, readsFromStart } from '../measure/keyframes.ts';
 import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
 import { predictionMisses, predictionWarning } from '../../ladder/prediction-check.ts';
 import type { Rung } from '../../ladder/types.ts';
@@ -54,7 +54,9 @@ async function joinTrack(deps: WorkerDeps, prefix: string, track: VideoTrack, fi
 
 /**
  * Every rung measured over every window, one ffmpeg per window for all rungs, so the master's
- * window is decoded once, not once per rung.
+ * window is decoded once, not once per rung. A master every read of which decodes from its
+ * start (`readsFromStart`) is decoded once for all windows instead (`measureWindows`): a read
+ * per window decoded the title up to each one.
  */
 async function measurePublished(
   deps: WorkerDeps,
@@ -62,6 +64,7 @@ async function measurePublished(
   frames: readonly Required<FrameRange>[],
   video: readonly VideoTrack[],
   dir: string,
+  oneRead: boolean,
   signal: AbortSignal,
 ): Promise<{ q: QualitySummary[]; weight: number }[]> {
   const joined = await mapLimit(video, 4, async (track, i) => {
@@ -71,22 +74,36 @@ async function measurePublished(
     return { file, firstPtsS: await firstFrameTimeS(file, signal) };
   });
   const reference = await deps.store.readableLocation(d.layout.sourceKey);
+  const picture = { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) };
+  const distorted = (window: Required<FrameRange>) =>
+    joined.map((j) => ({ input: j.file, window: { firstPtsS: j.firstPtsS, frameRate: d.timeline.frameRate, frames: window } }));
   const perWindow: { q: QualitySummary[]; weight: number }[] = [];
-  for (const window of frames) {
-    const q = await measureQuality(
+  if (oneRead) {
+    const q = await measureWindows(
       {
-        reference: { input: reference, timeline: d.timeline, frames: window },
-        picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-        distorted: joined.map((j) => ({
-          input: j.file,
-          window: { firstPtsS: j.firstPtsS, frameRate: d.timeline.frameRate, frames: window },
-        })),
+        reference: { input: reference, timeline: d.timeline },
+        picture,
+        windows: frames.map((w) => ({ frames: w, distorted: distorted(w) })),
         frameStep: QUALITY_FRAME_STEP,
       },
       dir,
       signal,
     );
-    perWindow.push({ q, weight: window.endFrame - window.startFrame });
+    for (const [k, window] of frames.entries()) perWindow.push({ q: q[k] ?? [], weight: window.endFrame - window.startFrame });
+  } else {
+    for (const window of frames) {
+      const q = await measureQuality(
+        {
+          reference: { input: reference, timeline: d.timeline, frames: window },
+          picture,
+          distorted: distorted(window),
+          frameStep: QUALITY_FRAME_STEP,
+        },
+        dir,
+        signal,
+      );
+      perWindow.push({ q, weight: window.endFrame - window.startFrame });
+    }
   }
   await Promise.all(joined.map((j) => rm(j.file, { force: true })));
   return perWindow;
@@ -138,8 +155,9 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     // The title's frames compared: measured, and recorded on the title for anyone to check.
     const windows = [...d.windows, ...(d.checkWindows ?? [])];
     const frames = windows.map((w) => framesOf(w, d.timeline.frameRate));
+    const oneRead = title.probe !== undefined && readsFromStart(title.probe.video, title.probe.durationS);
     const perWindow = await withScratch(deps.tmpDir, job.id ?? `measure-${titleId}`, (dir) =>
-      measurePublished(deps, d, frames, presentation.video, dir, signal),
+      measurePublished(deps, d, frames, presentation.video, dir, oneRead, signal),
     );
     const quality = rungMeans(perWindow, presentation.video.length);
     const renditions = withMeasuredQuality(title.renditions ?? [], quality);
@@ -155,7 +173,10 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
       ...(warning === undefined ? {} : { warnings: [...(title.warnings ?? []), warning] }),
     });
     if (warning !== undefined) deps.log.warn({ titleId, warning: warning.message }, 'per-title prediction missed');
-    deps.log.info({ titleId, done, psnr: quality.map((q) => Math.round(q.psnrY * 100) / 100) }, 'rung quality measured');
+    deps.log.info(
+      { titleId, done, reads: oneRead ? 'one' : 'per window', psnr: quality.map((q) => Math.round(q.psnrY * 100) / 100) },
+      'rung quality measured',
+    );
     return { measured: done, rungs: quality.length };
   } catch (err) {
     if (signal.aborted || !isFinalAttempt(job, err)) throw err;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { buildSeekLandingArgs } from '../../ffmpeg/analysis-args.ts';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import type { FrameTimeline } from '../../ffmpeg/source-frames.ts';
+import type { VideoInfo } from '../../ffmpeg/probe.ts';
 import { firstListedTimeS } from './parse.ts';
 
 /**
@@ -78,6 +79,21 @@ export function longestKeyframeGapS(keyframesS: readonly number[], endS: number)
   let longest = 0;
   for (let i = 1; i < edges.length; i++) longest = Math.max(longest, edges[i]! - edges[i - 1]!);
   return longest;
+}
+
+/**
+ * Whether every read of the master decodes it from its start, wherever the read begins: its
+ * keyframes are no entry points, or its first frame is its only keyframe (a browser's
+ * recording). The gap of that keyframe (`longestKeyframeGapS`) then runs to the video's end;
+ * with a second keyframe, a frame or more after the first, it ends at least a frame earlier. Pure.
+ */
+export function readsFromStart(
+  video: Pick<VideoInfo, 'decodeFromStart' | 'keyframeGapS' | 'endS' | 'frameRate'>,
+  durationS: number,
+): boolean {
+  if (video.decodeFromStart === true) return true;
+  const halfFrameS = (0.5 * video.frameRate.den) / video.frameRate.num;
+  return video.keyframeGapS !== undefined && video.keyframeGapS > (video.endS ?? durationS) - halfFrameS;
 }
 
 /** A CSV time field as seconds; NaN for `N/A` or nothing. */

@@ -1,4 +1,4 @@
-import { buildMeasureQualityArgs, type DistortedInput } from '../../ffmpeg/quality-args.ts';
+import { buildMeasureQualityArgs, buildMeasureWindowsArgs, type DistortedInput } from '../../ffmpeg/quality-args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -77,16 +77,96 @@ export async function measureQuality(cmp: QualityComparison, scratchDir: string,
   const paired = Math.ceil(referenceFrames / frameStep);
   for (const r of results) {
     if (referenceFrames === 0 || r.distortedFrames !== referenceFrames || r.q.frames !== paired) {
-      throw new FrameCountMismatchError(
-        cmp.reference.frames,
-        referenceFrames,
-        r.distortedFrames,
-        path.basename(r.input.split('?')[0] ?? r.input),
-      );
+      throw new FrameCountMismatchError(cmp.reference.frames, referenceFrames, r.distortedFrames, inputName(r.input));
     }
   }
   return results.map((r) => ({ psnrY: r.q.psnrY, ssim: r.q.ssim }));
 }
+
+/** Several windows of the master, each with every rung's read of it, measured in one read of the master from its start. */
+export interface WindowsComparison {
+  readonly reference: { readonly input: string; readonly timeline: FrameTimeline };
+  readonly picture: ReferencePicture;
+  /** Not overlapping, in any order; each reads the same rungs, in the same order. */
+  readonly windows: readonly { readonly frames: Required<FrameRange>; readonly distorted: readonly DistortedInput[] }[];
+  /** Compare one frame in this many. @defaultValue 1 */
+  readonly frameStep?: number;
+}
+
+/**
+ * {@link measureQuality} of every window, in one ffmpeg that decodes the master once from its
+ * start (`buildMeasureWindowsArgs`): for a master every read of which decodes from its start.
+ * Each window's figures, in the order given, are those its own {@link measureQuality} gives,
+ * and a rung with another number of frames than the master in a window raises
+ * {@link FrameCountMismatchError} naming that window.
+ */
+export async function measureWindows(cmp: WindowsComparison, scratchDir: string, signal?: AbortSignal): Promise<QualitySummary[][]> {
+  const step = cmp.frameStep ?? 1;
+  const rungs = cmp.windows[0]?.distorted.length ?? 0;
+  const order = cmp.windows
+    .map((_, k) => k)
+    .sort((a, b) => (cmp.windows[a]?.frames.startFrame ?? 0) - (cmp.windows[b]?.frames.startFrame ?? 0));
+  const windows = order.map((k, j) => {
+    const w = cmp.windows[k] as WindowsComparison['windows'][number];
+    return {
+      ...w,
+      distortedFramesFiles: w.distorted.map((_, i) => path.join(scratchDir, `w${j}-q${i}.frames`)),
+      referenceFramesFile: path.join(scratchDir, `w${j}-ref.frames`),
+    };
+  });
+  const statsFiles = Array.from({ length: rungs }, (_, i) => ({
+    psnr: path.join(scratchDir, `q${i}.psnr`),
+    ssim: path.join(scratchDir, `q${i}.ssim`),
+  }));
+  const { crop } = cmp.picture;
+  await runFfmpeg(
+    buildMeasureWindowsArgs({
+      kind: 'measure-windows',
+      reference: cmp.reference,
+      windows,
+      statsFiles,
+      referenceSize: { width: cmp.picture.width, height: cmp.picture.height },
+      ...(crop === undefined ? {} : { referenceCrop: crop }),
+      frameStep: step,
+    }),
+    signal === undefined ? {} : { signal },
+  );
+  // Every window's frame counts first: the stats run on from one window into the next.
+  const paired: number[] = [];
+  for (const w of windows) {
+    const referenceFrames = countListedFrames(await readFile(w.referenceFramesFile, 'utf8'));
+    for (const [i, file] of w.distortedFramesFiles.entries()) {
+      const distortedFrames = countListedFrames(await readFile(file, 'utf8'));
+      if (referenceFrames === 0 || distortedFrames !== referenceFrames)
+        throw new FrameCountMismatchError(w.frames, referenceFrames, distortedFrames, inputName(w.distorted[i]?.input ?? ''));
+    }
+    paired.push(Math.ceil(referenceFrames / step));
+  }
+  const byRung = await Promise.all(
+    statsFiles.map(async (f) => {
+      const lines = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+      const [psnr, ssim] = await Promise.all([lines(f.psnr), lines(f.ssim)]);
+      let at = 0;
+      return paired.map((n, j) => {
+        const q = parseQualityStats(psnr.slice(at, at + n).join('\n'), ssim.slice(at, at + n).join('\n'));
+        at += n;
+        if (q.frames !== n)
+          throw new FrameCountMismatchError(windows[j]?.frames ?? { startFrame: 0, endFrame: 0 }, n, q.frames, path.basename(f.psnr));
+        return { psnrY: q.psnrY, ssim: q.ssim };
+      });
+    }),
+  );
+  await Promise.all(
+    [...statsFiles.flatMap((f) => [f.psnr, f.ssim]), ...windows.flatMap((w) => [w.referenceFramesFile, ...w.distortedFramesFiles])].map(
+      (f) => rm(f, { force: true }),
+    ),
+  );
+  const sorted = windows.map((_, j) => byRung.map((r) => r[j] as QualitySummary));
+  return cmp.windows.map((_, k) => sorted[order.indexOf(k)] ?? []);
+}
+
+/** A distorted input's file name, without a presigned URL's query. */
+const inputName = (input: string): string => path.basename(input.split('?')[0] ?? input);
 
 /** Throws {@link AlignmentCheckError} unless `q`, a lossless copy measured against its own source, is identical to it. */
 export function assertAligned(q: QualitySummary, window: Required<FrameRange>): void {
