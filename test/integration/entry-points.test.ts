@@ -2,8 +2,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { derivedMasters, realMasters, type CorpusMaster } from '../support/corpus.ts';
-import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../support/api.ts';
-import { plainPsnrY } from '../support/plain-psnr.ts';
+import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../support/api.ts';
+import { plainPsnrY, plainPsnrYOver, type PlainPsnrInput } from '../support/plain-psnr.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
@@ -65,13 +65,26 @@ describe('a master whose keyframes are no entry points', () => {
     const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
     const { variants } = parseMultivariant(res.body);
     expect(variants.length).toBeGreaterThanOrEqual(2);
+    const rungs: PlainPsnrInput[] = [];
     for (const v of variants) {
       const track = await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id));
-      const psnr = await plainPsnrY({ encoded: track.joinedFile, master: cockatoo.file, frameRate: '20/1', width: 1280, height: 720 });
+      const rung = { encoded: track.joinedFile, master: cockatoo.file, frameRate: '20/1', width: 1280, height: 720 };
+      rungs.push(rung);
       // Garbage past the first chunk read 18.5 dB; an ultrafast encode of the whole title is far above.
-      expect(psnr).toBeGreaterThan(30);
+      expect(await plainPsnrY(rung)).toBeGreaterThan(30);
     }
-  });
+    // The rungs' windows are measured in one read from its start; a plain psnr of the same frames agrees.
+    const measured = await waitForRungQuality(stack.api.app, id, 300_000);
+    expect(measured.rungQuality?.status).toBe('measured');
+    const frames = measured.rungQuality?.frames ?? [];
+    expect(frames.length).toBeGreaterThan(1);
+    const video = (measured.renditions ?? []).filter((r) => r.kind === 'video');
+    expect(video).toHaveLength(rungs.length);
+    for (const [i, rung] of rungs.entries()) {
+      const plain = await plainPsnrYOver(rung, frames, measured.rungQuality?.frameStep ?? 1);
+      expect(Math.abs((video[i]?.measuredPsnrDb ?? 0) - plain)).toBeLessThanOrEqual(0.5);
+    }
+  }, 300_000);
 });
 
 /**
