@@ -6,11 +6,11 @@
  */
 import type { FrameSize } from './analysis-args.ts';
 import { cropFilters } from './args.ts';
+import { toneMapFilters } from './tone-map.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import {
   SEEK_LEAD_S,
   sourceCutFilters,
-  sourceFrameFilters,
   sourceGridFilters,
   sourceInputArgs,
   type FrameRange,
@@ -80,7 +80,8 @@ export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
   if (n === 0) throw new RangeError('measure-quality needs at least one distorted input');
   if (cmd.statsFiles.length !== n) throw new RangeError(`measure-quality has ${n} inputs but ${cmd.statsFiles.length} stats file sets`);
   const c = chains(cmd, cmd.reference.timeline);
-  const reference = `[${n}:v:0]${c.reference(sourceFrameFilters(cmd.reference.timeline, cmd.reference.frames).join(','), cmd.referenceFramesFile)}`;
+  const { timeline, frames } = cmd.reference;
+  const reference = `[${n}:v:0]${c.reference([...sourceGridFilters(timeline, frames), ...sourceCutFilters(timeline, frames)].join(','), cmd.referenceFramesFile)}`;
   const graph = [
     `${reference}${c.referenceCopies(n)}`,
     ...cmd.statsFiles.flatMap((f, i) => [
@@ -192,9 +193,20 @@ function chains(cmd: Pick<MeasureQualityCommand, 'referenceSize' | 'referenceCro
     ].join(',');
   const numbered = `settb=${rate.den}/${rate.num},setpts=N`;
   return {
-    /** The master's frames (a chain ending in the window's frames on its grid), listed, then picked. */
+    /**
+     * The master's frames (a chain ending in the window's frames on its grid), listed, picked,
+     * and only then tone-mapped and cropped: a PQ or HLG master's tone mapping is most of a
+     * comparison's work (`tone-map.ts`), and two frames in three are not compared.
+     */
     reference: (frames: string, listFile: string): string =>
-      `${[frames, ...cropFilters(cmd.referenceCrop)].join(',')},format=yuv420p,setsar=1,${listedAndPicked(listFile)}`,
+      [
+        frames,
+        listedAndPicked(listFile),
+        ...toneMapFilters(timeline.toneMap),
+        ...cropFilters(cmd.referenceCrop),
+        'format=yuv420p',
+        'setsar=1',
+      ].join(','),
     /** An encode cut to its window, listed, picked, and scaled back to the reference size. */
     distorted: (d: DistortedInput, listFile: string): string =>
       `${distortedWindow(d)}${listedAndPicked(listFile)},scale=${width}:${height}:flags=bicubic,setsar=1,format=yuv420p`,

@@ -149,7 +149,8 @@ export function sourceInputArgs(input: string, t: FrameTimeline, range: FrameRan
  * the first frame decoded.
  */
 export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[] {
-  return [...sourceGridFilters(t, range), ...sourceCutFilters(t, range)];
+  // After the cut: only the range's frames pay for the float conversion, not the seek lead's.
+  return [...sourceGridFilters(t, range), ...sourceCutFilters(t, range), ...toneMapFilters(t.toneMap)];
 }
 
 /**
@@ -174,19 +175,18 @@ export function sourceGridFilters(t: FrameTimeline, range: FrameRange): string[]
   ];
 }
 
-/** The second half of {@link sourceFrameFilters}: frames `range` cut from the grid by slot number, timestamps from 0. */
+/**
+ * The second half of {@link sourceFrameFilters} but its tone mapping: frames `range` cut from the
+ * grid by slot number, timestamps from 0. A reader that keeps only some of them (a comparison,
+ * one frame in three) tone-maps those it keeps.
+ */
 export function sourceCutFilters(t: FrameTimeline, range: FrameRange): string[] {
   const g0 = firstSlot(t);
   const trim = [
     ...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []),
     ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`]),
   ];
-  return [
-    ...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []),
-    'setpts=PTS-STARTPTS',
-    // After the cut: only the range's frames pay for the float conversion, not the seek lead's.
-    ...toneMapFilters(t.toneMap),
-  ];
+  return [...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []), 'setpts=PTS-STARTPTS'];
 }
 
 /**

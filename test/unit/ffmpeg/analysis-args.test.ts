@@ -209,7 +209,7 @@ describe('buildMeasureQualityArgs', () => {
     const graph = filterOf(args);
     expect(
       graph.startsWith(
-        `[${n}:v:0]fps=25/1:start_time=11.000000,trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,format=yuv420p,setsar=1,`,
+        `[${n}:v:0]fps=25/1:start_time=11.000000,trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,metadata=mode=add:key=vodforge.frame:value=1,`,
       ),
     ).toBe(true);
     expect(graph).toContain(`settb=1/25,setpts=N,split=${2 * n}[r0][r1][r2][r3][r4][r5];`);
@@ -243,7 +243,7 @@ describe('buildMeasureQualityArgs', () => {
 
   it("lists each side's frames before the pick, so the counts can be compared", () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ frameStep: 3 })));
-    expect(graph).toContain("metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))',settb=1/25,setpts=N");
+    expect(graph).toContain("metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))',format=yuv420p,setsar=1,settb=1/25,setpts=N");
     expect(graph).toContain("metadata=mode=print:file=/w/q0.frames,select='not(mod(n\\,3))',scale=");
   });
 
@@ -321,18 +321,19 @@ describe('crop of a master with black bars', () => {
 
   it('the reference is cropped and the encodes are scaled to the active size; encodes are not cropped', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ referenceSize: { width: 1920, height: 804 }, referenceCrop: LETTERBOX })));
-    expect(graph).toContain('setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,');
+    expect(graph).toContain('metadata=mode=print:file=/w/ref.frames,crop=1920:804:0:138,format=yuv420p,setsar=1,');
     expect(graph).toContain(
       '[0:v:0]metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/q0.frames,scale=1920:804:flags=bicubic,',
     );
     expect(count(graph, 'crop=')).toBe(1);
   });
 
-  it('the reference is cropped after its frames are cut, and picked after they are listed, as the encodes are', () => {
+  it('the reference is listed as cut, picked after it is listed, as the encodes are, and only then cropped', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ referenceCrop: LETTERBOX, frameStep: 3 })));
     expect(graph).toContain(
-      'trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,crop=1920:804:0:138,format=yuv420p,setsar=1,' +
-        "metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))'",
+      'trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,' +
+        "metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))'," +
+        'crop=1920:804:0:138,format=yuv420p,setsar=1,',
     );
   });
 

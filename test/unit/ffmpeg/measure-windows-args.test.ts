@@ -72,14 +72,14 @@ describe('buildMeasureWindowsArgs', () => {
       );
       const cut = /trim=start_pts=\d+:end_pts=\d+/.exec(alone)?.[0];
       expect(cut).toBe(`trim=start_pts=${frames.startFrame + 1}:end_pts=${frames.endFrame + 1}`);
-      expect(graph).toContain(`[g${k}]${cut},setpts=PTS-STARTPTS,format=yuv420p,setsar=1,`);
+      expect(graph).toContain(`[g${k}]${cut},setpts=PTS-STARTPTS,metadata=mode=add:key=vodforge.frame:value=1,`);
     }
   });
 
   it("joins each side's windows in title order, numbers them as one run, and compares each rung once", () => {
     const args = buildMeasureWindowsArgs(command());
     const graph = filterOf(args);
-    expect(graph).toContain("metadata=mode=print:file=/w/w1-ref.frames,select='not(mod(n\\,3))'[c1];");
+    expect(graph).toContain("metadata=mode=print:file=/w/w1-ref.frames,select='not(mod(n\\,3))',format=yuv420p,setsar=1[c1];");
     expect(graph).toContain('[c0][c1][c2]concat=n=3:v=1:a=0,settb=1/30,setpts=N,split=4[r0][r1][r2][r3];');
     // Window 1's read of rung 0 is input 2 (window-major, rung-minor).
     expect(graph).toContain('[2:v:0]trim=');
