@@ -142,20 +142,8 @@ export async function measureWindows(cmp: WindowsComparison, scratchDir: string,
     }
     paired.push(Math.ceil(referenceFrames / step));
   }
-  const byRung = await Promise.all(
-    statsFiles.map(async (f) => {
-      const lines = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
-      const [psnr, ssim] = await Promise.all([lines(f.psnr), lines(f.ssim)]);
-      let at = 0;
-      return paired.map((n, j) => {
-        const q = parseQualityStats(psnr.slice(at, at + n).join('\n'), ssim.slice(at, at + n).join('\n'));
-        at += n;
-        if (q.frames !== n)
-          throw new FrameCountMismatchError(windows[j]?.frames ?? { startFrame: 0, endFrame: 0 }, n, q.frames, path.basename(f.psnr));
-        return { psnrY: q.psnrY, ssim: q.ssim };
-      });
-    }),
-  );
+  const span = { startFrame: windows[0]?.frames.startFrame ?? 0, endFrame: windows.at(-1)?.frames.endFrame ?? 0 };
+  const byRung = await Promise.all(statsFiles.map((f) => figuresByWindow(f, paired, span)));
   await Promise.all(
     [...statsFiles.flatMap((f) => [f.psnr, f.ssim]), ...windows.flatMap((w) => [w.referenceFramesFile, ...w.distortedFramesFiles])].map(
       (f) => rm(f, { force: true }),
@@ -163,6 +151,29 @@ export async function measureWindows(cmp: WindowsComparison, scratchDir: string,
   );
   const sorted = windows.map((_, j) => byRung.map((r) => r[j] as QualitySummary));
   return cmp.windows.map((_, k) => sorted[order.indexOf(k)] ?? []);
+}
+
+/**
+ * One rung's per-frame stats over consecutive windows, split back into each window's figures
+ * (`paired`: frames compared in each); a stats file of another length than their sum raises
+ * {@link FrameCountMismatchError} over `span`, the windows' whole stretch.
+ */
+async function figuresByWindow(
+  f: { psnr: string; ssim: string },
+  paired: readonly number[],
+  span: Required<FrameRange>,
+): Promise<QualitySummary[]> {
+  const lines = async (file: string) => (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+  const [psnr, ssim] = await Promise.all([lines(f.psnr), lines(f.ssim)]);
+  const total = paired.reduce((a, b) => a + b, 0);
+  if (psnr.length !== total || ssim.length !== total)
+    throw new FrameCountMismatchError(span, total, Math.min(psnr.length, ssim.length), path.basename(f.psnr));
+  let at = 0;
+  return paired.map((n) => {
+    const q = parseQualityStats(psnr.slice(at, at + n).join('\n'), ssim.slice(at, at + n).join('\n'));
+    at += n;
+    return { psnrY: q.psnrY, ssim: q.ssim };
+  });
 }
 
 /** A distorted input's file name, without a presigned URL's query. */
