@@ -79,9 +79,10 @@ export function buildMeasureQualityArgs(cmd: MeasureQualityCommand): string[] {
   const n = cmd.distorted.length;
   if (n === 0) throw new RangeError('measure-quality needs at least one distorted input');
   if (cmd.statsFiles.length !== n) throw new RangeError(`measure-quality has ${n} inputs but ${cmd.statsFiles.length} stats file sets`);
-  const c = chains(cmd, cmd.reference.timeline);
   const { timeline, frames } = cmd.reference;
-  const reference = `[${n}:v:0]${c.reference([...sourceGridFilters(timeline, frames), ...sourceCutFilters(timeline, frames)].join(','), cmd.referenceFramesFile)}`;
+  const c = chains(cmd, timeline);
+  const cut = [...sourceGridFilters(timeline, frames), ...sourceCutFilters(timeline, frames)].join(',');
+  const reference = `[${n}:v:0]${c.reference(cut, cmd.referenceFramesFile)}`;
   const graph = [
     `${reference}${c.referenceCopies(n)}`,
     ...cmd.statsFiles.flatMap((f, i) => [
