@@ -103,17 +103,15 @@ export interface WindowsComparison {
 export async function measureWindows(cmp: WindowsComparison, scratchDir: string, signal?: AbortSignal): Promise<QualitySummary[][]> {
   const step = cmp.frameStep ?? 1;
   const rungs = cmp.windows[0]?.distorted.length ?? 0;
-  const order = cmp.windows
-    .map((_, k) => k)
-    .sort((a, b) => (cmp.windows[a]?.frames.startFrame ?? 0) - (cmp.windows[b]?.frames.startFrame ?? 0));
-  const windows = order.map((k, j) => {
-    const w = cmp.windows[k] as WindowsComparison['windows'][number];
-    return {
+  // In title order for the one read, each remembering where it was given.
+  const windows = cmp.windows
+    .map((w, given) => ({ ...w, given }))
+    .sort((a, b) => a.frames.startFrame - b.frames.startFrame)
+    .map((w, j) => ({
       ...w,
       distortedFramesFiles: w.distorted.map((_, i) => path.join(scratchDir, `w${j}-q${i}.frames`)),
       referenceFramesFile: path.join(scratchDir, `w${j}-ref.frames`),
-    };
-  });
+    }));
   const statsFiles = Array.from({ length: rungs }, (_, i) => ({
     psnr: path.join(scratchDir, `q${i}.psnr`),
     ssim: path.join(scratchDir, `q${i}.ssim`),
@@ -149,8 +147,9 @@ export async function measureWindows(cmp: WindowsComparison, scratchDir: string,
       (f) => rm(f, { force: true }),
     ),
   );
-  const sorted = windows.map((_, j) => byRung.map((r) => r[j] as QualitySummary));
-  return cmp.windows.map((_, k) => sorted[order.indexOf(k)] ?? []);
+  const results: QualitySummary[][] = [];
+  for (const [j, w] of windows.entries()) results[w.given] = byRung.map((r) => r[j] as QualitySummary);
+  return results;
 }
 
 /**
