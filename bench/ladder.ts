@@ -9,7 +9,8 @@
  * the kernel's account of the worker's children, `children-cpu.ts`), the largest gap between the
  * PSNR vodforge reports for a rung and the plain figure over the same frames, and
  * whether BENCH_REPEATS (default 3) ingests of the same master gave the same ladder.
- * BENCH_ONLY='megamind|screen' runs the titles whose name matches.
+ * BENCH_ONLY='megamind|screen' runs the titles whose name matches. BENCH_MASTERS='a.mov,b.mxf'
+ * runs the given files instead of the corpus: a catalogue's own masters, judged the same way.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,20 +30,29 @@ const ONLY = new RegExp(process.env.BENCH_ONLY ?? '');
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-ladder-'));
+/** Files given in BENCH_MASTERS (comma-separated), run instead of the corpus; none when unset. */
+const OWN_MASTERS = (process.env.BENCH_MASTERS ?? '')
+  .split(',')
+  .map((f) => f.trim())
+  .filter((f) => f !== '');
+
+/** The masters to run: the files given, else the corpus, its derived masters and the generated contrasts. */
+async function chosenMasters(dir: string, failures: string[]): Promise<Master[]> {
   const masters: Master[] = [];
-  // A real master the pipeline refuses is a finding, not a reason to stop measuring the others.
-  const failures: string[] = [];
-  for (const m of [...(await realMasters()), ...(await derivedMasters(dir))]) {
-    if (!ONLY.test(m.name)) continue;
+  const describe = async (name: string, file: string): Promise<void> => {
     try {
-      masters.push(await describeMaster(m.name, m.file));
+      masters.push(await describeMaster(name, file));
     } catch (err) {
-      failures.push(m.name);
-      console.log(`${m.name}: FAILED ${(err as Error).message}`);
+      // A master the pipeline refuses is a finding, not a reason to stop measuring the others.
+      failures.push(name);
+      console.log(`${name}: FAILED ${(err as Error).message}`);
     }
+  };
+  if (OWN_MASTERS.length > 0) {
+    for (const file of OWN_MASTERS) await describe(path.basename(file), path.resolve(file));
+    return masters;
   }
+  for (const m of [...(await realMasters()), ...(await derivedMasters(dir))]) if (ONLY.test(m.name)) await describe(m.name, m.file);
   // Real footage cut together: one title whose complexity changes at every cut.
   if (ONLY.test('mixed-real')) {
     const mixed = await mixedRealMaster(dir, { width: 1280, height: 720 });
@@ -57,6 +67,13 @@ async function main(): Promise<void> {
     const file = await renderGeneratedMaster(c, dir, DURATION_S);
     masters.push({ ...(await describeMaster(c.name, file)), frameRate: '25' });
   }
+  return masters;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vf-bench-ladder-'));
+  const failures: string[] = [];
+  const masters = await chosenMasters(dir, failures);
   const perTitle = await startTestStack({
     storage: 'local',
     workers: 2,
