@@ -158,6 +158,14 @@ export function buildEncodeChunkArgs(cmd: EncodeChunkCommand): string[] {
   const outputs = 'files' in cmd.outputs ? cmd.outputs.files.length : cmd.outputs.cmaf.dirs.length;
   if (outputs !== cmd.rungs.length) throw new RangeError(`encode-chunk has ${cmd.rungs.length} rungs but ${outputs} outputs`);
   return [
+    // Any frame its decoder cannot decode fails the run (exit 69): ffmpeg's default (2/3 of them)
+    // publishes a damaged master's concealed or repeated frames as its picture. Errors only on
+    // stderr: x264's closing statistics (a dozen lines a rung) would push the decoder's words
+    // out of the tail an error keeps.
+    '-loglevel',
+    'error',
+    '-max_error_rate',
+    '0',
     ...sourceInputArgs(cmd.input, cmd.timeline, { startFrame: cmd.startFrame }),
     '-filter_complex',
     chunkFilterGraph(cmd),

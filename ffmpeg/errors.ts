@@ -20,6 +20,39 @@ export class FfmpegExitError extends Error {
   }
 }
 
+/**
+ * ffmpeg's exit status when more of the frames it decoded failed than `-max_error_rate`
+ * allows (the option's documented contract; ffmpeg exits with it for nothing else).
+ */
+export const DECODE_FAILURES_EXIT = 69;
+
+/**
+ * Frames of the master's video that its decoder could not decode, found by a read run with
+ * `-max_error_rate 0`. Left alone, ffmpeg conceals or drops them and the title is published
+ * with garbage or freezes where the master is damaged. Retryable, unlike {@link BadInputError}:
+ * a read cut short by the network can hand the decoder a partial packet, and a retry reads it
+ * whole; a damaged master fails every attempt and the title with this code.
+ */
+export class CorruptVideoError extends Error {
+  override readonly name = 'CorruptVideoError';
+  readonly code = 'VF_CORRUPT_VIDEO';
+  constructor(
+    message: string,
+    readonly stderrTail: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * What a decoder said about a frame it could not decode, from ffmpeg's stderr: its first
+ * `[h264 @ 0x…] message` line, as `h264: message`; undefined when no decoder spoke. Pure.
+ */
+export function decoderComplaint(stderrTail: string): string | undefined {
+  const line = /^\[(\w+) @ 0x[0-9a-f]+\] (.+)$/m.exec(stderrTail);
+  return line === null ? undefined : `${line[1]}: ${line[2]?.trim()}`;
+}
+
 export class FfmpegAbortedError extends Error {
   override readonly name = 'FfmpegAbortedError';
   readonly code = 'VF_FFMPEG_ABORTED';

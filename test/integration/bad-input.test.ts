@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { makeAudioOnly, makeMaster, makeTextFile } from '../support/media.ts';
+import { makeAudioOnly, makeDamagedMaster, makeMaster, makeTextFile } from '../support/media.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
 import { waitUntil } from '../support/wait.ts';
 import { realMasters } from '../support/corpus.ts';
@@ -53,6 +53,8 @@ describe('bad input', () => {
       files.truncatedMkv,
     ]);
     await truncate(files.truncatedMkv, Math.floor((await stat(files.truncatedMkv)).size * 0.4));
+    files.damaged = path.join(dir, 'damaged.mp4');
+    await makeDamagedMaster(files.damaged);
     // "Masters" that are a manifest and a playlist naming a real video outside the storage root:
     // read with any demuxer, ffmpeg would open and publish it (or, with S3, fetch any URL).
     files.outside = path.join(dir, 'outside.mp4');
@@ -82,6 +84,7 @@ describe('bad input', () => {
     ['empty', 'VF_EMPTY_MASTER'],
     ['truncated', 'VF_TRUNCATED_MASTER'],
     ['truncatedMkv', 'VF_TRUNCATED_MASTER'],
+    ['damaged', 'VF_CORRUPT_VIDEO'],
     ['dashManifest', 'VF_UNSUPPORTED_CONTAINER'],
     ['hlsPlaylist', 'VF_UNSUPPORTED_CONTAINER'],
   ];
@@ -115,6 +118,19 @@ describe('bad input', () => {
     expect(t.error).toBeUndefined();
     expect(t.state).toBe('ready');
   }, 150_000);
+
+  it('a master whose frames do not decode halfway through fails with what its decoder said, after its retries', async () => {
+    const id = await ingest(stack.api.app, files.damaged ?? '');
+    const t = await waitForFinal(stack.api.app, id, 60_000);
+    expect(t.state).toBe('failed');
+    expect(t.error?.code).toBe('VF_CORRUPT_VIDEO');
+    // The decoder's own words, named: the damage is the master's, not the worker's.
+    expect(t.error?.message).toMatch(/^the master's video has frames that do not decode \(h264: [^)]+\), met while encoding /);
+    // ffmpeg's default would have concealed them: the same master read as ffmpeg reads by default
+    // decodes "successfully", so the failure is vodforge's check and not ffmpeg giving up.
+    await expect(runFfmpeg(['-i', files.damaged ?? '', '-f', 'null', '-'])).resolves.toBeDefined();
+    await expect(runFfmpeg(['-max_error_rate', '0', '-i', files.damaged ?? '', '-f', 'null', '-'])).rejects.toMatchObject({ exitCode: 69 });
+  }, 90_000);
 
   it('a manifest uploaded as a master is refused by name, and its error shows no server path', async () => {
     const id = await ingest(stack.api.app, files.dashManifest ?? '');

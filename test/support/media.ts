@@ -208,3 +208,20 @@ export async function makeBrokenAudioMaster(file: string, durationS = 4): Promis
     ...['-c:a', 'aac', '-bsf:a:1', 'noise=amount=1', file],
   ]);
 }
+
+/**
+ * A master damaged in the middle, as a disk or a copy damages one: its header, start and end are
+ * intact (it passes the ingest checks), but a tenth of its bytes halfway through are overwritten
+ * with a fixed pseudo-random pattern, so frames there do not decode. No audio: the damage is the
+ * picture's alone.
+ */
+export async function makeDamagedMaster(file: string): Promise<void> {
+  await makeMaster(file, { width: 320, height: 240, fps: 25, durationS: 8, audio: false });
+  const bytes = await readFile(file);
+  let seed = 7;
+  for (let i = Math.floor(bytes.length * 0.45); i < Math.floor(bytes.length * 0.55); i++) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    bytes[i] = seed >>> 16;
+  }
+  await writeFile(file, bytes);
+}

@@ -1,5 +1,6 @@
 import { buildArgs } from '../../ffmpeg/args.ts';
-import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { runFfmpeg, type RunResult } from '../../ffmpeg/run.ts';
+import { CorruptVideoError, DECODE_FAILURES_EXIT, decoderComplaint, FfmpegExitError } from '../../ffmpeg/errors.ts';
 import { frameRateValue } from '../../ffmpeg/probe.ts';
 import { chunkCut, publishChunkSegments } from './chunk-segments.ts';
 import { makeCmafDirs } from './package-media.ts';
@@ -42,7 +43,9 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
         ...(d.crop === undefined ? {} : { crop: d.crop }),
       }),
       { signal, durationS: chunkDurationS, onProgress: report },
-    );
+    ).catch((err: unknown): RunResult => {
+      throw corruptFramesOf(err, d.chunk.startFrame / fps, d.chunk.startFrame / fps + chunkDurationS);
+    });
     const encodeS = (Date.now() - started) / 1000;
     if (!(await publishChunkSegments(deps, d, cut, frames))) return { skipped: true };
     await deps.titles.setProgress(titleId, part, 1);
@@ -50,3 +53,14 @@ export const encodeChunkHandler: Handler<'encode-chunk'> = async (job, { deps, s
     return { chunk: d.chunk.index, encodeS, mediaS: chunkDurationS };
   });
 };
+
+/** A read that ended on frames its decoder could not decode, as the master's error naming where; any other failure as it is. */
+function corruptFramesOf(err: unknown, fromS: number, toS: number): unknown {
+  if (!(err instanceof FfmpegExitError) || err.exitCode !== DECODE_FAILURES_EXIT) return err;
+  const said = decoderComplaint(err.stderrTail);
+  return new CorruptVideoError(
+    `the master's video has frames that do not decode${said === undefined ? '' : ` (${said})`}, ` +
+      `met while encoding ${fromS.toFixed(2)} s to ${toS.toFixed(2)} s: the master is damaged; export it again`,
+    err.stderrTail,
+  );
+}

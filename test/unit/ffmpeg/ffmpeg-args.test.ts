@@ -192,7 +192,8 @@ describe('encode-chunk arguments', () => {
     expect(filterOf(args)).toContain('trim=start_pts=942:end_pts=1841');
     // -ss counts from the file's start: frame 900 is 0.2 s + 900 / fps from there, less the lead.
     expect(Number(flagValue(args, '-ss'))).toBeCloseTo(0.2 + 900 / (30000 / 1001) - 3, 5);
-    expect(args.slice(0, 1)).toEqual(['-copyts']);
+    // The read's own options first: errors only, and no frame that fails to decode let through.
+    expect(args.slice(0, 5)).toEqual(['-loglevel', 'error', '-max_error_rate', '0', '-copyts']);
   });
 
   it('maps one [vN] filter output per rung, each cut into its own segment directory, in order', () => {
