@@ -46,11 +46,17 @@ export class CorruptVideoError extends Error {
 
 /**
  * What a decoder said about a frame it could not decode, from ffmpeg's stderr: its first
- * `[h264 @ 0x…] message` line, as `h264: message`; undefined when no decoder spoke. Pure.
+ * `[h264 @ 0x…] message` line, as `h264: message`. A decoder's own line is preferred to its
+ * parser's (`[NULL @ 0x…]`, a context without a codec), which stands in when it is all there
+ * is; undefined when neither spoke. Pure.
  */
 export function decoderComplaint(stderrTail: string): string | undefined {
-  const line = /^\[(\w+) @ 0x[0-9a-f]+\] (.+)$/m.exec(stderrTail);
-  return line === null ? undefined : `${line[1]}: ${line[2]?.trim()}`;
+  const lines = [...stderrTail.matchAll(/^\[(\w+) @ 0x[0-9a-f]+\] (.+)$/gm)].map((m) => ({
+    context: m[1] ?? '',
+    said: (m[2] ?? '').trim(),
+  }));
+  const line = lines.find((l) => l.context !== 'NULL') ?? lines[0];
+  return line === undefined ? undefined : `${line.context === 'NULL' ? 'parser' : line.context}: ${line.said}`;
 }
 
 export class FfmpegAbortedError extends Error {

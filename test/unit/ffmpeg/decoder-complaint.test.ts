@@ -20,6 +20,14 @@ describe('decoderComplaint', () => {
     );
   });
 
+  it("prefers the decoder's words to its parser's, which stand in when they are all there is", () => {
+    const parser = '[NULL @ 0x55c107e7fe40] missing picture in access unit with size 12829';
+    expect(decoderComplaint(`${parser}\n${DAMAGED}`)).toBe('h264: P sub_mb_type 5 out of range at 61 0');
+    expect(decoderComplaint(`${parser}\nError while decoding stream #0:0: Invalid data`)).toBe(
+      'parser: missing picture in access unit with size 12829',
+    );
+  });
+
   it('is undefined when no decoder said anything', () => {
     expect(decoderComplaint('Error while decoding stream #0:0: Invalid data found when processing input\n')).toBeUndefined();
     expect(decoderComplaint('')).toBeUndefined();
