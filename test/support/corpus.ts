@@ -2,7 +2,8 @@
  * The corpus of real masters (test/corpus/manifest.tsv, fetched from Debian packages by
  * scripts/fetch-corpus.sh into a cache outside the clone), and masters derived from them for
  * what real ones lack: fine time bases, B-pyramids, audio that starts before the video, edit
- * lists, variable frame rate, open GOPs in MPEG-TS.
+ * lists, variable frame rate, open GOPs in MPEG-TS, and the formats of editing, broadcast and
+ * archive (ProRes, DNxHR in MXF, DV, Animation with alpha, HEVC, AV1).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -118,6 +119,103 @@ const DERIVATIONS: readonly Derivation[] = [
       '2',
       '-t',
       '12',
+    ],
+  },
+  // The formats masters arrive in from editing, broadcast and archive, none of which a Debian
+  // package ships: each rewrites a real clip's pictures, so the content stays real.
+  {
+    name: 'prores-mov',
+    from: 'phone-1080p',
+    ext: 'mov',
+    description: 'an edit suite export: ProRes 422 HQ 10-bit 4:2:2 1080p, 24-bit PCM, a timecode track from 01:00:00:00',
+    args: [
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      '-c:v',
+      'prores_ks',
+      '-profile:v',
+      '3',
+      '-pix_fmt',
+      'yuv422p10le',
+      '-c:a',
+      'pcm_s24le',
+      '-ac',
+      '2',
+      '-timecode',
+      '01:00:00:00',
+    ],
+  },
+  {
+    name: 'dnxhr-mxf',
+    from: 'diver-mjpeg',
+    ext: 'mxf',
+    description: 'a broadcast delivery: DNxHR HQ 4:2:2 in MXF OP1a, 24-bit PCM at 48 kHz, 25 fps',
+    args: [
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      '-t',
+      '6',
+      '-c:v',
+      'dnxhd',
+      '-profile:v',
+      'dnxhr_hq',
+      '-pix_fmt',
+      'yuv422p',
+      '-c:a',
+      'pcm_s24le',
+      '-ac',
+      '2',
+      '-ar',
+      '48000',
+    ],
+  },
+  {
+    name: 'pal-dv',
+    from: 'balle-pal',
+    ext: 'dv',
+    description: 'a tape capture: PAL DV 720x576 4:2:0, anamorphic 4:3 (pixels 16:15), 16-bit PCM, raw DV stream',
+    args: ['-map', '0:v:0', '-map', '0:a:0', '-c:v', 'dvvideo', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', '-ar', '48000', '-ac', '2'],
+  },
+  {
+    name: 'av1-mp4',
+    from: 'launch',
+    ext: 'mp4',
+    description: 'AV1 (SVT-AV1) in MP4, as browsers and phones now record and share',
+    args: ['-map', '0:v:0', '-c:v', 'libsvtav1', '-preset', '10', '-crf', '30'],
+  },
+  {
+    name: 'qtrle-argb-mov',
+    from: 'launch',
+    ext: 'mov',
+    description: 'a motion graphics export: QuickTime Animation (RLE), ARGB with an alpha channel',
+    args: ['-map', '0:v:0', '-vf', 'format=argb', '-c:v', 'qtrle'],
+  },
+  {
+    name: 'hevc-mp4',
+    from: 'camera-mov',
+    ext: 'mp4',
+    description: "a phone's HEVC: H.265 Main tagged hvc1 in MP4, the camera's own AAC copied",
+    args: [
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      '-c:v',
+      'libx265',
+      '-preset',
+      'fast',
+      '-crf',
+      '20',
+      '-tag:v',
+      'hvc1',
+      '-x265-params',
+      'log-level=error',
+      '-c:a',
+      'copy',
     ],
   },
 ];
