@@ -225,3 +225,12 @@ export async function makeDamagedMaster(file: string): Promise<void> {
   }
   await writeFile(file, bytes);
 }
+
+/** A master whose picture stops at 5 s while its sound runs to 20 s (a logo, then music): whole, not truncated. */
+export async function makeEarlyPictureEnd(file: string): Promise<void> {
+  await runFfmpeg([
+    ...['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=5'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=20'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-movflags', '+faststart', file],
+  ]);
+}

@@ -8,12 +8,13 @@ import {
   readFirstFrames,
   type FirstFrames,
   KEYFRAME_SEEK_NUDGE_S,
+  lastPacketEndS,
   lastVideoPacketS,
   longestKeyframeGapS,
   packetIndex,
   type PacketIndex,
 } from '../measure/keyframes.ts';
-import { reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
+import { END_SLACK_S, reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
 import { chooseDeinterlace, interlaceReadStartS, parseIdetMetadata } from '../measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
 import { variableRateGrid } from '../../ffmpeg/frame-rate.ts';
@@ -50,7 +51,13 @@ async function sha256Of(store: ObjectStore, key: string): Promise<string> {
  * corpus clip, 8 fps) decoded only the 2 s after that keyframe, far from its end, and was
  * refused as truncated.
  */
-async function assertDecodable(location: string, probe: ProbeResult, start: Promise<FirstFrames>, signal: AbortSignal): Promise<void> {
+async function assertDecodable(
+  location: string,
+  probe: ProbeResult,
+  start: Promise<FirstFrames>,
+  packets: Promise<PacketIndex>,
+  signal: AbortSignal,
+): Promise<void> {
   // A read that fails decodes nothing; what ffprobe said tells whether the container could seek.
   const framesAt = (interval: string, referenceOnly: boolean): ReturnType<typeof decodeFramesAt> =>
     decodeFramesAt(location, interval, signal, referenceOnly).catch((err: unknown) => ({
@@ -84,10 +91,49 @@ async function assertDecodable(location: string, probe: ProbeResult, start: Prom
   // a Big Buck Bunny clip Debian ships) says so; its packets, read without decoding, show
   // whether the video reaches its stated end.
   if (couldNotSeek && reachesEnd([await lastVideoPacketS(location, signal)], endS)) return;
+  const pictureEndS = await earlyPictureEndS(location, probe, endS, packets, framesAt, signal);
+  if (pictureEndS !== undefined) {
+    // Published, its picture would stop while its sound goes on: dash.js stalls where the
+    // picture ends (a 5 s picture with 20 s of sound played to 7.9 s), hls.js reports an append
+    // that makes no progress. Refused by what it is, not called truncated.
+    throw new BadInputError(
+      'VF_VIDEO_ENDS_EARLY',
+      `the picture ends at ${pictureEndS.toFixed(2)} s, ${(endS - pictureEndS).toFixed(2)} s before the master's end ` +
+        `(${endS.toFixed(2)} s) while its sound goes on: players stop where the picture does; ` +
+        'trim the master to its picture, or extend the picture to its end',
+    );
+  }
   throw new BadInputError(
     'VF_TRUNCATED_MASTER',
     `master is truncated: no frame decodes near its end (${probe.durationS.toFixed(2)} s according to its header)`,
   );
+}
+
+/**
+ * Where the picture of a whole master ends, when it stops well before the master's stated end
+ * while its sound goes on (a logo, then music): such a file is not truncated. It is whole when
+ * the file's packets (any stream's) reach the stated end and its video decodes to where the
+ * video's own packets end; a file cut short stops every stream at the cut. Undefined otherwise.
+ */
+async function earlyPictureEndS(
+  location: string,
+  probe: ProbeResult,
+  endS: number,
+  packets: Promise<PacketIndex>,
+  framesAt: (interval: string, referenceOnly: boolean) => Promise<{ readonly timesS: readonly number[] }>,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  const index = await packets.catch(() => undefined);
+  if (index?.endS === undefined) return undefined;
+  // The packet index counts from the video's start; the reads count in the master's own timestamps.
+  const videoEndS = probe.video.startTimeS + index.endS;
+  if (videoEndS >= endS - END_SLACK_S || !reachesEnd([await lastPacketEndS(location, videoEndS, signal)], endS)) return undefined;
+  for (const seekS of tailSeeksS(videoEndS)) {
+    for (const referenceOnly of [true, false]) {
+      if (reachesEnd((await framesAt(`${seekS.toFixed(6)}%`, referenceOnly)).timesS, videoEndS)) return videoEndS;
+    }
+  }
+  return undefined;
 }
 
 /** The value of a settled read, or the error that ends the probe: the decode check's first. */
@@ -225,7 +271,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
       ? Promise.resolve(undefined)
       : readForAnalysis(deps, titleId, location, probed, packetsRead, areaRead, firstFrameRead, signal);
   const [decodable, area, interlace, firstFrame, analysisReads, seekable] = await Promise.allSettled([
-    assertDecodable(location, probed, firstFrames, signal),
+    assertDecodable(location, probed, firstFrames, packetsRead, signal),
     areaRead,
     detectInterlace(deps, titleId, location, probed, packetsRead, signal),
     firstFrameRead,

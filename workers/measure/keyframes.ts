@@ -213,6 +213,35 @@ export async function lastVideoPacketS(location: string, signal?: AbortSignal): 
   return parseTimes(stdout).reduce((latest, t) => Math.max(latest, t), -Infinity);
 }
 
+/**
+ * Where the file's last packet of any stream ends (presentation time plus duration), read from
+ * `fromS` on: how far the bytes of a master really go, whichever stream carries them. A file
+ * cut short stops every stream at the cut; one whose video stops early has its sound go on.
+ * Packets only, no decode. -Infinity when none is read.
+ */
+export async function lastPacketEndS(location: string, fromS: number, signal?: AbortSignal): Promise<number> {
+  const { stdout } = await runProbe(
+    [
+      '-v',
+      'error',
+      '-read_intervals',
+      `${Math.max(0, fromS).toFixed(6)}%`,
+      '-show_entries',
+      'packet=pts_time,duration_time',
+      '-of',
+      'csv=p=0',
+      ...masterInputOptions(location),
+      location,
+    ],
+    signal === undefined ? {} : { signal },
+  );
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(','))
+    .map(([pts, duration]) => timeOf(pts) + (Number.isFinite(timeOf(duration)) ? timeOf(duration) : 0))
+    .reduce((latest, t) => (Number.isFinite(t) ? Math.max(latest, t) : latest), -Infinity);
+}
+
 /** The first column of ffprobe's `-of csv=p=0` lines as seconds, skipping blank lines and `N/A`. */
 export function parseTimes(csv: string): number[] {
   return csv
