@@ -50,6 +50,12 @@ interface Derivation {
 
 const X264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p'];
 
+/** The source's first picture and sound streams, both kept. */
+const PICTURE_AND_SOUND = ['-map', '0:v:0', '-map', '0:a:0'];
+
+/** Sound as uncompressed PCM of `format`, stereo at 48 kHz: what editing and broadcast deliver. */
+const pcm = (format: 's16le' | 's24le'): string[] => ['-c:a', `pcm_${format}`, '-ac', '2', '-ar', '48000'];
+
 const DERIVATIONS: readonly Derivation[] = [
   {
     name: 'animation-1us',
@@ -129,22 +135,10 @@ const DERIVATIONS: readonly Derivation[] = [
     ext: 'mov',
     description: 'an edit suite export: ProRes 422 HQ 10-bit 4:2:2 1080p, 24-bit PCM, a timecode track from 01:00:00:00',
     args: [
-      '-map',
-      '0:v:0',
-      '-map',
-      '0:a:0',
-      '-c:v',
-      'prores_ks',
-      '-profile:v',
-      '3',
-      '-pix_fmt',
-      'yuv422p10le',
-      '-c:a',
-      'pcm_s24le',
-      '-ac',
-      '2',
-      '-timecode',
-      '01:00:00:00',
+      ...PICTURE_AND_SOUND,
+      ...['-c:v', 'prores_ks', '-profile:v', '3', '-pix_fmt', 'yuv422p10le'],
+      ...pcm('s24le'),
+      ...['-timecode', '01:00:00:00'],
     ],
   },
   {
@@ -152,40 +146,21 @@ const DERIVATIONS: readonly Derivation[] = [
     from: 'diver-mjpeg',
     ext: 'mxf',
     description: 'a broadcast delivery: DNxHR HQ 4:2:2 in MXF OP1a, 24-bit PCM at 48 kHz, 25 fps',
-    args: [
-      '-map',
-      '0:v:0',
-      '-map',
-      '0:a:0',
-      '-t',
-      '6',
-      '-c:v',
-      'dnxhd',
-      '-profile:v',
-      'dnxhr_hq',
-      '-pix_fmt',
-      'yuv422p',
-      '-c:a',
-      'pcm_s24le',
-      '-ac',
-      '2',
-      '-ar',
-      '48000',
-    ],
+    args: [...PICTURE_AND_SOUND, '-t', '6', ...['-c:v', 'dnxhd', '-profile:v', 'dnxhr_hq', '-pix_fmt', 'yuv422p'], ...pcm('s24le')],
   },
   {
     name: 'pal-dv',
     from: 'balle-pal',
     ext: 'dv',
     description: 'a tape capture: PAL DV 720x576 4:2:0, anamorphic 4:3 (pixels 16:15), 16-bit PCM, raw DV stream',
-    args: ['-map', '0:v:0', '-map', '0:a:0', '-c:v', 'dvvideo', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le', '-ar', '48000', '-ac', '2'],
+    args: [...PICTURE_AND_SOUND, ...['-c:v', 'dvvideo', '-pix_fmt', 'yuv420p'], ...pcm('s16le')],
   },
   {
     name: 'av1-mp4',
     from: 'launch',
     ext: 'mp4',
     description: 'AV1 (SVT-AV1) in MP4, as browsers and phones now record and share',
-    args: ['-map', '0:v:0', '-c:v', 'libsvtav1', '-preset', '10', '-crf', '30'],
+    args: ['-map', '0:v:0', ...['-c:v', 'libsvtav1', '-preset', '10', '-crf', '30']],
   },
   {
     name: 'qtrle-argb-mov',
@@ -200,20 +175,8 @@ const DERIVATIONS: readonly Derivation[] = [
     ext: 'mp4',
     description: "a phone's HEVC: H.265 Main tagged hvc1 in MP4, the camera's own AAC copied",
     args: [
-      '-map',
-      '0:v:0',
-      '-map',
-      '0:a:0',
-      '-c:v',
-      'libx265',
-      '-preset',
-      'fast',
-      '-crf',
-      '20',
-      '-tag:v',
-      'hvc1',
-      '-x265-params',
-      'log-level=error',
+      ...PICTURE_AND_SOUND,
+      ...['-c:v', 'libx265', '-preset', 'fast', '-crf', '20', '-tag:v', 'hvc1', '-x265-params', 'log-level=error'],
       '-c:a',
       'copy',
     ],
