@@ -3,7 +3,8 @@
  * scripts/fetch-corpus.sh into a cache outside the clone), and masters derived from them for
  * what real ones lack: fine time bases, B-pyramids, audio that starts before the video, edit
  * lists, variable frame rate, open GOPs in MPEG-TS, and the formats of editing, broadcast and
- * archive (ProRes, DNxHR in MXF, DV, Animation with alpha, HEVC, AV1).
+ * archive (ProRes, DNxHR in MXF, DV, Animation with alpha, HEVC, AV1), display rotation and
+ * interlacing.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -179,6 +180,23 @@ const DERIVATIONS: readonly Derivation[] = [
       ...['-c:v', 'libx265', '-preset', 'fast', '-crf', '20', '-tag:v', 'hvc1', '-x265-params', 'log-level=error'],
       '-c:a',
       'copy',
+    ],
+  },
+  {
+    name: 'rotated-mov',
+    from: 'camera-mov',
+    ext: 'mov',
+    description: "a phone held upright: the camera's own H.264 and AAC, copied, with a 90-degree display rotation",
+    args: [...PICTURE_AND_SOUND, '-c', 'copy', '-metadata:s:v:0', 'rotate=90'],
+  },
+  {
+    name: 'interlaced-ts',
+    from: 'glines-50fps',
+    ext: 'ts',
+    description: 'a broadcast recording: the 50 fps screen capture woven into 25 interlaced frames, top field first, MPEG-2 in MPEG-TS',
+    args: [
+      ...['-map', '0:v:0', '-t', '10', '-vf', 'tinterlace=interleave_top,setfield=tff'],
+      ...['-c:v', 'mpeg2video', '-b:v', '6M', '-flags', '+ilme+ildct', '-top', '1', '-alternate_scan', '1'],
     ],
   },
 ];
