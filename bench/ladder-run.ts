@@ -104,9 +104,11 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
   const conn = await connectedProducer(stack.redis.url);
   const stored = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video;
   const crop = stored?.activeArea;
-  // The master retimed onto the title's grid before any deinterlacing: a variable-rate master's
-  // is the rate that keeps its frames, which a probe of the file alone does not give.
-  const grid = stored?.codedFrameRate ?? stored?.frameRate;
+  // The master on the title's grid: a variable-rate master's is the rate that keeps its frames,
+  // which a probe of the file alone does not give; an interlaced one's is its field rate once
+  // the plain instrument has deinterlaced it as the title says it was.
+  const deinterlace = stored?.deinterlace;
+  const grid = stored?.frameRate;
   const plainInput = (encoded: string): PlainPsnrInput => ({
     encoded,
     master: m.file,
@@ -114,6 +116,7 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
     width: m.width,
     height: m.height,
     ...(crop === undefined ? {} : { crop }),
+    ...(deinterlace === undefined ? {} : { deinterlace: { mode: deinterlace.mode, parity: deinterlace.parity } }),
   });
   const quality = await Promise.all(tracks.map((tr) => plainPsnrY(plainInput(tr.joinedFile))));
   const points = tracks.map((tr, i) => ({

@@ -12,11 +12,11 @@ import { connectedProducer } from '../../pipeline/queue.ts';
 
 /**
  * Masters in the formats of editing, broadcast and archive (derived from real clips, see
- * corpus.ts) through the whole stack: each is published, keeps its picture's shape, and every
+ * corpus.ts), a 25i broadcast cut among them, through the whole stack: each is published, keeps its picture's shape, and every
  * rung's reported PSNR-Y is confirmed by a plain ffmpeg psnr of the published rung over the
  * frames the title names.
  */
-const NAMES = ['prores-mov', 'dnxhr-mxf', 'pal-dv'] as const;
+const NAMES = ['prores-mov', 'dnxhr-mxf', 'pal-dv', 'interlaced-ts'] as const;
 
 describe('studio, broadcast and archive masters', () => {
   let stack: TestStack;
@@ -54,12 +54,15 @@ describe('studio, broadcast and archive masters', () => {
       const top = (t.ladder ?? []).at(-1);
       const shape = probe.video.displayWidth / probe.video.displayHeight;
       expect(Math.abs((top?.width ?? 0) / (top?.height ?? 1) - shape)).toBeLessThan(0.02);
-      // The title's own frame grid (a phone's varying rate is put on one): the plain
-      // instrument compares the master's frames on it, at the master's coded size.
+      // The title's own frame grid (a phone's varying rate is put on one; a 25i broadcast's is
+      // 50p once deinterlaced): the plain instrument puts the master's frames on it, at the
+      // master's coded size, deinterlacing them as the title says it did.
       const conn = await connectedProducer(stack.redis.url);
       const stored = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video;
       conn.disconnect();
-      const grid = stored?.codedFrameRate ?? stored?.frameRate ?? probe.video.frameRate;
+      const grid = stored?.frameRate ?? probe.video.frameRate;
+      const d = stored?.deinterlace;
+      expect(d === undefined).toBe(name !== 'interlaced-ts');
       const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
       const variants = [...new Map(parseMultivariant(res.body).variants.map((v) => [v.uri, v])).values()];
       expect(variants).toHaveLength(video.length);
@@ -74,6 +77,7 @@ describe('studio, broadcast and archive masters', () => {
             frameRate: `${grid.num}/${grid.den}`,
             width: probe.video.width,
             height: probe.video.height,
+            ...(d === undefined ? {} : { deinterlace: { mode: d.mode, parity: d.parity } }),
           },
           frames,
           t.rungQuality?.frameStep ?? 1,

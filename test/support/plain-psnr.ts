@@ -16,6 +16,12 @@ export interface PlainPsnrInput {
   /** The master's picture size: the encode is scaled back to it. */
   readonly width: number;
   readonly height: number;
+  /**
+   * How the title deinterlaced the master (the probe's `idet` finding), when it did: the master's
+   * fields or frames are made progressive by ffmpeg's bwdif, as ffmpeg documents it, before
+   * they are put on `frameRate` (the title's rate: the field rate when every field is a frame).
+   */
+  readonly deinterlace?: { readonly mode: 'send_field' | 'send_frame'; readonly parity: string };
   /** The picture inside the master's black bars, when the encode left them out: the master is cropped to it and the encode scaled to its size. */
   readonly crop?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
@@ -34,9 +40,11 @@ export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): P
   const c = input.crop;
   const size = c === undefined ? `${input.width}:${input.height}` : `${c.width}:${c.height}`;
   const cut = c === undefined ? '' : `crop=${c.width}:${c.height}:${c.x}:${c.y},`;
+  const d = input.deinterlace;
+  const deint = d === undefined ? '' : `bwdif=mode=${d.mode}:parity=${d.parity}:deint=all,`;
   const graph = [
     `[0:v]${pick}scale=${size}:flags=bicubic,format=yuv420p,settb=AVTB,setpts=N*1000[d]`,
-    `[1:v]fps=${input.frameRate},${pick}${cut}format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
+    `[1:v]${deint}fps=${input.frameRate},${pick}${cut}format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
     '[d][r]psnr',
   ].join(';');
   const stderr = await new Promise<string>((resolve, reject) => {
