@@ -56,26 +56,36 @@ export interface Master {
   readonly durationS: number;
 }
 
+/** Runs `use` on a connection to the stack's Redis, closed however `use` ends: a leaked one keeps the bench from exiting. */
+async function withRedis<T>(stack: TestStack, use: (conn: Awaited<ReturnType<typeof connectedProducer>>) => Promise<T>): Promise<T> {
+  const conn = await connectedProducer(stack.redis.url);
+  try {
+    return await use(conn);
+  } finally {
+    conn.disconnect();
+  }
+}
+
 /**
  * Waits until no job of any stack is waiting or running: the processes of an earlier title's
  * artwork, still running, would otherwise be counted in the next title's analysis.
  */
 async function whenIdle(stacks: readonly TestStack[]): Promise<void> {
   for (const stack of stacks) {
-    const conn = await connectedProducer(stack.redis.url);
-    const queues = createQueues(conn, stack.config.prefix);
-    try {
-      const busy = async (): Promise<boolean> => {
-        const counts = await Promise.all(
-          Object.values(queues).map((q) => q.getJobCounts('active', 'waiting', 'prioritized', 'delayed', 'waiting-children')),
-        );
-        return counts.some((c) => Object.values(c).some((n) => n > 0));
-      };
-      while (await busy()) await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      await closeQueues(queues);
-      conn.disconnect();
-    }
+    await withRedis(stack, async (conn) => {
+      const queues = createQueues(conn, stack.config.prefix);
+      try {
+        const busy = async (): Promise<boolean> => {
+          const counts = await Promise.all(
+            Object.values(queues).map((q) => q.getJobCounts('active', 'waiting', 'prioritized', 'delayed', 'waiting-children')),
+          );
+          return counts.some((c) => Object.values(c).some((n) => n > 0));
+        };
+        while (await busy()) await new Promise((resolve) => setTimeout(resolve, 100));
+      } finally {
+        await closeQueues(queues);
+      }
+    });
   }
 }
 
@@ -101,8 +111,7 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
   if (measure) for (const v of variants) tracks.push(await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id)));
   // Measured by a plain ffmpeg psnr, not by vodforge's own path: the figure is the judge of vodforge's choices.
   // Both ladders leave black bars out: the plain instrument compares the same picture.
-  const conn = await connectedProducer(stack.redis.url);
-  const stored = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video;
+  const stored = await withRedis(stack, async (conn) => (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video);
   const crop = stored?.activeArea;
   // The master on the title's grid: a variable-rate master's is the rate that keeps its frames,
   // which a probe of the file alone does not give; an interlaced one's is its field rate once
@@ -137,8 +146,14 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
   // The analysis (the probe's scan step, samples, ladder) and the probe's ingest checks against
   // the chunk encodes, in CPU seconds of their ffmpeg and ffprobe runs as the title accounts
   // them; wall times from BullMQ beside them.
-  const queues = createQueues(conn, stack.config.prefix);
-  const jobs = (await completedJobs(queues)).filter((j) => JSON.stringify(j.data).includes(id));
+  const jobs = await withRedis(stack, async (conn) => {
+    const queues = createQueues(conn, stack.config.prefix);
+    try {
+      return (await completedJobs(queues)).filter((j) => JSON.stringify(j.data).includes(id));
+    } finally {
+      await closeQueues(queues);
+    }
+  });
   const wall = (names: readonly string[]): number =>
     jobs.filter((j) => names.includes(j.name)).reduce((s, j) => s + ((j.finishedOn ?? 0) - (j.processedOn ?? 0)) / 1000, 0);
   const cpu = (names: readonly string[]): number => names.reduce((s, n) => s + (t.cpuS[n] ?? 0), 0);
@@ -158,8 +173,6 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
     jobs.filter((j) => j.name === n).every((j) => (j.finishedOn ?? Infinity) < firstChunkMs),
   );
   const analysisWholeS = children.at(firstChunkMs) - children.at(0) - cpu(tracksBefore);
-  await closeQueues(queues);
-  conn.disconnect();
   const sorted = [...points].sort((a, b) => a.bitrateKbps - b.bitrateKbps);
   const topPoint = sorted.at(-1);
   return {
