@@ -9,7 +9,6 @@ import {
   type FirstFrames,
   KEYFRAME_SEEK_NUDGE_S,
   lastPacketEndS,
-  lastVideoPacketS,
   longestKeyframeGapS,
   packetIndex,
   type PacketIndex,
@@ -90,7 +89,7 @@ async function assertDecodable(
   // A container that cannot seek at all (Matroska without cues and a single keyframe, as in
   // a Big Buck Bunny clip Debian ships) says so; its packets, read without decoding, show
   // whether the video reaches its stated end.
-  if (couldNotSeek && reachesEnd([await lastVideoPacketS(location, signal)], endS)) return;
+  if (couldNotSeek && reachesEnd([await lastPacketEndS(location, 'v:0', { signal })], endS)) return;
   const pictureEndS = await earlyPictureEndS(location, probe, endS, packets, framesAt, signal);
   if (pictureEndS !== undefined) {
     // Published, its picture would stop while its sound goes on: dash.js stalls where the
@@ -127,7 +126,8 @@ async function earlyPictureEndS(
   if (index?.endS === undefined) return undefined;
   // The packet index counts from the video's start; the reads count in the master's own timestamps.
   const videoEndS = probe.video.startTimeS + index.endS;
-  if (videoEndS >= endS - END_SLACK_S || !reachesEnd([await lastPacketEndS(location, videoEndS, signal)], endS)) return undefined;
+  if (videoEndS >= endS - END_SLACK_S || !reachesEnd([await lastPacketEndS(location, 'all', { fromS: videoEndS, signal })], endS))
+    return undefined;
   for (const seekS of tailSeeksS(videoEndS)) {
     for (const referenceOnly of [true, false]) {
       if (reachesEnd((await framesAt(`${seekS.toFixed(6)}%`, referenceOnly)).timesS, videoEndS)) return videoEndS;

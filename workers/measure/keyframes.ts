@@ -192,48 +192,29 @@ export async function firstFrameTimeS(location: string, signal?: AbortSignal): P
   return firstFrameTimeOf(await readFirstFrames(location, signal), location);
 }
 
-/** Timestamp of a file's last video packet, read from every packet without decoding; -Infinity when none has one. */
-export async function lastVideoPacketS(location: string, signal?: AbortSignal): Promise<number> {
-  const { stdout } = await runProbe(
-    [
-      '-v',
-      'error',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'packet=pts_time',
-      '-of',
-      'csv=p=0',
-      ...masterInputOptions(location),
-      location,
-    ],
-    signal === undefined ? {} : { signal },
-  );
-  // A reduce, not Math.max(...all): a feature film has hundreds of thousands of packets.
-  return parseTimes(stdout).reduce((latest, t) => Math.max(latest, t), -Infinity);
-}
-
 /**
- * Where the file's last packet of any stream ends (presentation time plus duration), read from
- * `fromS` on: how far the bytes of a master really go, whichever stream carries them. A file
- * cut short stops every stream at the cut; one whose video stops early has its sound go on.
- * Packets only, no decode. -Infinity when none is read.
+ * Where a file's last packet ends (presentation time plus duration, where stated), read from its
+ * packets without decoding, from `fromS` on when given: of its video (`'v:0'`), or of any stream
+ * (`'all'`: how far the bytes of a master really go, whichever stream carries them; a file cut
+ * short stops every stream at the cut, one whose picture stops early has its sound go on).
+ * -Infinity when no packet states a time. A reduce, not Math.max(...all): a feature film has
+ * hundreds of thousands of packets.
  */
-export async function lastPacketEndS(location: string, fromS: number, signal?: AbortSignal): Promise<number> {
+export async function lastPacketEndS(
+  location: string,
+  streams: 'v:0' | 'all',
+  read: { readonly fromS?: number; readonly signal?: AbortSignal } = {},
+): Promise<number> {
   const { stdout } = await runProbe(
     [
-      '-v',
-      'error',
-      '-read_intervals',
-      `${Math.max(0, fromS).toFixed(6)}%`,
-      '-show_entries',
-      'packet=pts_time,duration_time',
-      '-of',
-      'csv=p=0',
+      ...['-v', 'error'],
+      ...(streams === 'all' ? [] : ['-select_streams', streams]),
+      ...(read.fromS === undefined ? [] : ['-read_intervals', `${Math.max(0, read.fromS).toFixed(6)}%`]),
+      ...['-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0'],
       ...masterInputOptions(location),
       location,
     ],
-    signal === undefined ? {} : { signal },
+    read.signal === undefined ? {} : { signal: read.signal },
   );
   return stdout
     .split('\n')
