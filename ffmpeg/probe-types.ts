@@ -52,6 +52,13 @@ export interface VideoInfo {
    * first (a 60 s video starting at 0.021 s in a 60.021 s Matroska file). Absent when unread.
    */
   readonly endS?: number;
+  /**
+   * Seconds the last picture is held at the end of the title: the picture stops this long
+   * before the master does while its sound goes on (a logo, then music). Players stall where a
+   * picture ends, so every reader holds it (`sourceGridFilters`). Absent when the picture runs
+   * to the end (within `END_SLACK_S`).
+   */
+  readonly holdLastS?: number;
   readonly pixFmt: string;
   /**
    * Transfer, primaries, matrix, range and bit depth as the master states them (`video-colour.ts`):

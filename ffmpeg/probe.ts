@@ -229,11 +229,13 @@ export function activeCodedSize(video: Pick<VideoInfo, 'width' | 'height' | 'act
 
 /**
  * Seconds of video in title time (from its first frame to the end of its last): what its chunks
- * are planned over. The container's duration when the packets were not read, and never more.
+ * are planned over. The container's duration when the packets were not read or the last
+ * picture is held to the end, and never more.
  */
 export function videoExtentS(probe: Pick<ProbeResult, 'durationS' | 'video'>): number {
   const { endS, firstFrameS, startTimeS } = probe.video;
-  if (endS === undefined) return probe.durationS;
+  // A picture held to the end (`holdLastS`) covers the whole title.
+  if (endS === undefined || probe.video.holdLastS !== undefined) return probe.durationS;
   const extentS = endS - ((firstFrameS ?? startTimeS) - startTimeS);
   return extentS > 0 ? Math.min(probe.durationS, extentS) : probe.durationS;
 }

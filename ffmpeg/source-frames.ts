@@ -39,6 +39,11 @@ export interface FrameTimeline {
    * anything else (`frameSizeFilters`). Absent in jobs queued before it was kept: frames as decoded.
    */
   readonly frameSize?: { readonly width: number; readonly height: number };
+  /**
+   * The master's last picture held to the title's end (`VideoInfo.holdLastS`): where the
+   * picture ends in title time, and for how long it is held.
+   */
+  readonly hold?: { readonly fromS: number; readonly forS: number };
 }
 
 /** Frames `[startFrame, endFrame)` of the title; `endFrame` absent reads to the end. */
@@ -56,6 +61,11 @@ const secs = (s: number): string => s.toFixed(6);
 export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): FrameTimeline {
   const { firstFrameS, startTimeS } = probe.video;
   const toneMap = toneMapOf(probe.video.colour);
+  const { endS, holdLastS } = probe.video;
+  const hold =
+    holdLastS === undefined || endS === undefined
+      ? undefined
+      : { fromS: endS - ((firstFrameS ?? startTimeS) - startTimeS), forS: holdLastS };
   return {
     frameRate: probe.video.frameRate,
     ...(probe.video.deinterlace === undefined ? {} : { deinterlace: probe.video.deinterlace }),
@@ -64,6 +74,7 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): 
     videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS,
     ...(probe.video.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
     frameSize: { width: probe.video.width, height: probe.video.height },
+    ...(hold === undefined ? {} : { hold }),
   };
 }
 
@@ -119,7 +130,13 @@ export interface ReadStart {
 export function sourceSeekS(t: FrameTimeline, range: FrameRange & ReadStart): number {
   if (range.startFrame <= 0 || t.decodeFromStart === true) return 0;
   if (range.fromKeyframeS !== undefined) return Math.max(0, t.videoOffsetS + range.fromKeyframeS);
-  return Math.max(0, t.videoOffsetS + range.startFrame / frameRateValue(t.frameRate) - SEEK_LEAD_S);
+  // Past a held picture's end the master has no frame: the read starts before it, and the hold
+  // fills the range.
+  const fromS =
+    t.hold === undefined
+      ? range.startFrame / frameRateValue(t.frameRate)
+      : Math.min(range.startFrame / frameRateValue(t.frameRate), t.hold.fromS);
+  return Math.max(0, t.videoOffsetS + fromS - SEEK_LEAD_S);
 }
 
 /**
@@ -171,6 +188,10 @@ export function sourceGridFilters(t: FrameTimeline, range: FrameRange): string[]
     ...(shift > 0 ? [`setpts=PTS+${shift * t.frameRate.den}/(${t.frameRate.num}*TB)`] : []),
     // Before the grid: a field-rate deinterlacer makes the frames the grid's slots hold.
     ...deinterlaceFilters(t.deinterlace),
+    // The last picture cloned for as long as the master's sound outlasts it, before the grid:
+    // a read of a range past the picture's end (its seek lands on the picture's last keyframe)
+    // then finds its slots filled by the grid like any other.
+    ...(t.hold === undefined ? [] : [`tpad=stop_mode=clone:stop_duration=${secs(t.hold.forS)}`]),
     fpsFilter,
   ];
 }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { makeAudioOnly, makeDamagedMaster, makeEarlyPictureEnd, makeMaster, makeTextFile } from '../support/media.ts';
+import { makeAudioOnly, makeDamagedMaster, makeMaster, makeTextFile } from '../support/media.ts';
 import { ingest, waitForFinal } from '../support/api.ts';
 import { waitUntil } from '../support/wait.ts';
 import { realMasters } from '../support/corpus.ts';
@@ -53,8 +53,6 @@ describe('bad input', () => {
       files.truncatedMkv,
     ]);
     await truncate(files.truncatedMkv, Math.floor((await stat(files.truncatedMkv)).size * 0.4));
-    files.earlyPictureEnd = path.join(dir, 'early-picture-end.mp4');
-    await makeEarlyPictureEnd(files.earlyPictureEnd);
     files.damaged = path.join(dir, 'damaged.mp4');
     await makeDamagedMaster(files.damaged);
     // "Masters" that are a manifest and a playlist naming a real video outside the storage root:
@@ -87,7 +85,6 @@ describe('bad input', () => {
     ['truncated', 'VF_TRUNCATED_MASTER'],
     ['truncatedMkv', 'VF_TRUNCATED_MASTER'],
     ['damaged', 'VF_CORRUPT_VIDEO'],
-    ['earlyPictureEnd', 'VF_VIDEO_ENDS_EARLY'],
     ['dashManifest', 'VF_UNSUPPORTED_CONTAINER'],
     ['hlsPlaylist', 'VF_UNSUPPORTED_CONTAINER'],
   ];
@@ -137,13 +134,6 @@ describe('bad input', () => {
     // decodes "successfully", so the failure is vodforge's check and not ffmpeg giving up.
     await expect(runFfmpeg(['-i', files.damaged ?? '', '-f', 'null', '-'])).resolves.toBeDefined();
     await expect(runFfmpeg(['-max_error_rate', '0', '-i', files.damaged ?? '', '-f', 'null', '-'])).rejects.toMatchObject({ exitCode: 69 });
-  }, 90_000);
-
-  it('a master whose picture stops before its sound is refused for that, with where each ends, not called truncated', async () => {
-    const id = await ingest(stack.api.app, files.earlyPictureEnd ?? '');
-    const t = await waitForFinal(stack.api.app, id, 60_000);
-    expect(t.error?.code).toBe('VF_VIDEO_ENDS_EARLY');
-    expect(t.error?.message).toMatch(/^the picture ends at 5\.\d\d s, 1[45]\.\d\d s before the master's end \(20\.\d\d s\)/);
   }, 90_000);
 
   it('a manifest uploaded as a master is refused by name, and its error shows no server path', async () => {

@@ -18,6 +18,18 @@ const KEYFRAMES_WARNING = {
     'every read of it decodes from its start, so its encode takes longer than its length warrants',
 } as const;
 
+/** What a title whose last picture is held (`VideoInfo.holdLastS`) says: the master's picture stopped before its sound. */
+function heldPictureWarning(probe: ProbeResult): { code: string; message: string } | undefined {
+  const held = probe.video.holdLastS;
+  if (held === undefined) return undefined;
+  return {
+    code: 'VF_PICTURE_HELD',
+    message:
+      `the master's picture stops ${held.toFixed(2)} s before its end while its sound goes on: ` +
+      'its last picture is held to the end, as players would stall where it stops',
+  };
+}
+
 /**
  * Records the ladder and enqueues the encode as one BullMQ flow: `package` is the parent of
  * every chunk job and of the sound and subtitles jobs the probe queued (`enqueueTracks`), so
@@ -54,7 +66,12 @@ export async function enqueueEncode(
     ladder,
     ladderAnalysis: analysis,
     chunkCount: chunks.length,
-    warnings: [...(probe.video.decodeFromStart === true ? [KEYFRAMES_WARNING] : []), ...audioPlan.warnings, ...subtitlePlan.warnings],
+    warnings: [
+      ...(probe.video.decodeFromStart === true ? [KEYFRAMES_WARNING] : []),
+      ...[heldPictureWarning(probe)].filter((w) => w !== undefined),
+      ...audioPlan.warnings,
+      ...subtitlePlan.warnings,
+    ],
     encodeVersion: version,
   });
   if (moved !== 'ok') return { skipped: moved };

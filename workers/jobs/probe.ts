@@ -56,7 +56,7 @@ async function assertDecodable(
   start: Promise<FirstFrames>,
   packets: Promise<PacketIndex>,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<{ holdLastS?: number }> {
   // A read that fails decodes nothing; what ffprobe said tells whether the container could seek.
   const framesAt = (interval: string, referenceOnly: boolean): ReturnType<typeof decodeFramesAt> =>
     decodeFramesAt(location, interval, signal, referenceOnly).catch((err: unknown) => ({
@@ -82,26 +82,19 @@ async function assertDecodable(
   for (const seekS of tailSeeksS(endS)) {
     for (const referenceOnly of [true, false]) {
       const tail = await framesAt(`${seekS.toFixed(6)}%`, referenceOnly);
-      if (reachesEnd(tail.timesS, endS)) return;
+      if (reachesEnd(tail.timesS, endS)) return {};
       couldNotSeek ||= /Could not seek/.test(tail.stderrTail);
     }
   }
   // A container that cannot seek at all (Matroska without cues and a single keyframe, as in
   // a Big Buck Bunny clip Debian ships) says so; its packets, read without decoding, show
   // whether the video reaches its stated end.
-  if (couldNotSeek && reachesEnd([await lastPacketEndS(location, 'v:0', { signal })], endS)) return;
+  if (couldNotSeek && reachesEnd([await lastPacketEndS(location, 'v:0', { signal })], endS)) return {};
+  // A picture that stops while its sound goes on: whole, not truncated. Published as it is,
+  // dash.js stalled where the picture ended (a 5 s picture with 20 s of sound played to 7.9 s)
+  // and hls.js reported an append that made no progress, so every reader holds its last picture.
   const pictureEndS = await earlyPictureEndS(location, probe, endS, packets, framesAt, signal);
-  if (pictureEndS !== undefined) {
-    // Published, its picture would stop while its sound goes on: dash.js stalls where the
-    // picture ends (a 5 s picture with 20 s of sound played to 7.9 s), hls.js reports an append
-    // that makes no progress. Refused by what it is, not called truncated.
-    throw new BadInputError(
-      'VF_VIDEO_ENDS_EARLY',
-      `the picture ends at ${pictureEndS.toFixed(2)} s, ${(endS - pictureEndS).toFixed(2)} s before the master's end ` +
-        `(${endS.toFixed(2)} s) while its sound goes on: players stop where the picture does; ` +
-        'trim the master to its picture, or extend the picture to its end',
-    );
-  }
+  if (pictureEndS !== undefined) return { holdLastS: endS - pictureEndS };
   throw new BadInputError(
     'VF_TRUNCATED_MASTER',
     `master is truncated: no frame decodes near its end (${probe.durationS.toFixed(2)} s according to its header)`,
@@ -137,7 +130,7 @@ async function earlyPictureEndS(
 }
 
 /** The value of a settled read, or the error that ends the probe: the decode check's first. */
-function settled<T>(result: PromiseSettledResult<T>, decodable: PromiseSettledResult<void>): T {
+function settled<T>(result: PromiseSettledResult<T>, decodable: PromiseSettledResult<unknown>): T {
   if (decodable.status === 'rejected') throw decodable.reason;
   if (result.status === 'rejected') throw result.reason;
   return result.value;
@@ -282,6 +275,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const deinterlace = settled(interlace, decodable);
   const firstFrameS = settled(firstFrame, decodable);
   const decodeFromStart = !settled(seekable, decodable);
+  const { holdLastS } = settled(decodable, decodable);
   // The video's own extent plans its chunks; without the packet index, the container's duration does.
   const packets = await packetsRead.catch(() => undefined);
   const endS = packets?.endS;
@@ -307,6 +301,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
       ...(activeArea === undefined ? {} : { activeArea }),
       ...(decodeFromStart ? { decodeFromStart: true as const } : {}),
       ...(keyframeGapS === undefined ? {} : { keyframeGapS }),
+      ...(holdLastS === undefined ? {} : { holdLastS }),
       // A field-rate deinterlace doubles the title's frame rate: every frame count follows it.
       ...(deinterlace === undefined ? {} : { deinterlace, frameRate: deinterlacedRate(frameRate, deinterlace), codedFrameRate: frameRate }),
     },

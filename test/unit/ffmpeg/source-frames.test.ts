@@ -34,6 +34,35 @@ describe('frame timeline', () => {
   });
 });
 
+describe('a picture held to the end', () => {
+  const probe = {
+    videoOffsetS: 0,
+    durationS: 20,
+    video: { frameRate: { num: 25, den: 1 }, startTimeS: 0, firstFrameS: 0, endS: 5, holdLastS: 15, width: 320, height: 240 },
+  };
+  const t = timelineOf(probe as unknown as Parameters<typeof timelineOf>[0]);
+
+  it('knows where the picture ends and for how long it is held', () => {
+    expect(t.hold).toEqual({ fromS: 5, forS: 15 });
+  });
+
+  it('clones the last picture before the grid, so the grid fills slots past the picture', () => {
+    const filters = sourceFrameFilters(t, { startFrame: 250, endFrame: 500 });
+    const tpad = filters.findIndex((f) => f.startsWith('tpad='));
+    expect(filters[tpad]).toBe('tpad=stop_mode=clone:stop_duration=15.000000');
+    expect(tpad).toBeLessThan(filters.findIndex((f) => f.startsWith('fps=')));
+  });
+
+  it('reads a range past the picture from before its end, and one inside it as any other', () => {
+    expect(sourceSeekS(t, { startFrame: 250, endFrame: 500 })).toBeCloseTo(5 - SEEK_LEAD_S, 9);
+    expect(sourceSeekS(t, { startFrame: 100, endFrame: 200 })).toBeCloseTo(4 - SEEK_LEAD_S, 9);
+    const plain = timelineOf({ ...probe, video: { ...probe.video, holdLastS: undefined } } as unknown as Parameters<typeof timelineOf>[0]);
+    expect(plain.hold).toBeUndefined();
+    expect(sourceSeekS(plain, { startFrame: 250, endFrame: 500 })).toBeCloseTo(10 - SEEK_LEAD_S, 9);
+    expect(sourceFrameFilters(plain, { startFrame: 250, endFrame: 500 }).some((f) => f.startsWith('tpad='))).toBe(false);
+  });
+});
+
 describe('framesOf', () => {
   it('starts at the first frame at or after the window and spans its duration', () => {
     expect(framesOf({ startS: 2, durationS: 2 }, { num: 24, den: 1 })).toEqual({ startFrame: 48, endFrame: 96 });
