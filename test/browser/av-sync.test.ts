@@ -1,13 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { titleInChromium, type TitleInChromium } from '../support/browser.ts';
 import { makeSyncMaster } from '../support/av-sync.ts';
-import { ingest, waitForFinal } from '../support/api.ts';
-import type { TitleViewT } from '../../orchestrator/schemas.ts';
 
 /** What the page keeps of each SourceBuffer the player creates (recorded by the init script below). */
 interface Buffers {
@@ -22,32 +15,21 @@ interface Buffers {
  * from 0.0667 s and the audio from 0.
  */
 describe('audio and picture start together in the players', () => {
-  let stack: TestStack;
-  let dir: string;
-  let browser: Browser;
-  let base: string;
-  let title: TitleViewT;
+  let played: TitleInChromium;
 
   beforeAll(async () => {
-    stack = await startTestStack({ storage: 'local', workers: 2, settings: { preset: 'veryfast' } });
-    base = await stack.listen();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-avsync-browser-'));
-    const master = path.join(dir, 'master.mp4');
-    await makeSyncMaster(master, { durationS: 8, fps: 30, eventsS: [1] });
-    title = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
-    if (title.state !== 'ready') throw new Error(`title failed: ${JSON.stringify(title.error)}`);
-    browser = await launchChromium();
+    played = await titleInChromium('vf-avsync-browser-', (master) => makeSyncMaster(master, { durationS: 8, fps: 30, eventsS: [1] }));
+    if (played.title.state !== 'ready') throw new Error(`title failed: ${JSON.stringify(played.title.error)}`);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await played?.close();
   });
 
   it.each(['hls', 'dash'] as const)(
     '%s: video and audio SourceBuffers both start at 0',
     async (kind) => {
+      const { browser, base, title } = played;
       const page = await browser.newPage();
       try {
         await page.addInitScript(() => {

@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.ts';
-import { startTestStack, type TestStack } from '../support/stack.ts';
+import { titleInChromium, type TitleInChromium } from '../support/browser.ts';
 import { countFrames, makeEarlyPictureEnd } from '../support/media.ts';
-import { downloadTrack, ingest, parseMultivariant, waitForFinal } from '../support/api.ts';
+import { downloadTrack, parseMultivariant } from '../support/api.ts';
+import { tempDir } from '../support/temp-dirs.ts';
 import { runProbe } from '../../ffmpeg/run.ts';
-import type { TitleViewT } from '../../orchestrator/schemas.ts';
 
 /** What the player pages keep on `vf`, and the page's video element (orchestrator/routes/player.ts). */
 interface PageGlobals {
@@ -23,29 +18,20 @@ interface PageGlobals {
  * progress; held, both play it to its end without an error.
  */
 describe('a picture that stops before its sound is held to the end', () => {
-  let stack: TestStack;
+  let played: TitleInChromium;
   let dir: string;
-  let browser: Browser;
-  let base: string;
-  let title: TitleViewT;
 
   beforeAll(async () => {
-    stack = await startTestStack({ storage: 'local', workers: 2, settings: { preset: 'veryfast' } });
-    base = await stack.listen();
-    dir = await mkdtemp(path.join(os.tmpdir(), 'vf-held-'));
-    const master = path.join(dir, 'master.mp4');
-    await makeEarlyPictureEnd(master);
-    title = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
-    browser = await launchChromium();
+    played = await titleInChromium('vf-held-', makeEarlyPictureEnd);
+    dir = await tempDir('vf-held-tracks-');
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await played?.close();
   });
 
   it('is published with every rung 20 s long, the sound whole, and a warning saying why', async () => {
+    const { stack, title } = played;
     expect(title.error).toBeUndefined();
     expect(title.state).toBe('ready');
     expect(title.warnings?.map((w) => w.code)).toContain('VF_PICTURE_HELD');
@@ -65,6 +51,7 @@ describe('a picture that stops before its sound is held to the end', () => {
   it.each(['hls', 'dash'] as const)(
     '%s.js plays it to its end without an error',
     async (kind) => {
+      const { browser, base, title } = played;
       const page = await browser.newPage();
       try {
         const src = kind === 'hls' ? title.hls : title.dash;
