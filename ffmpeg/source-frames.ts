@@ -79,6 +79,16 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): 
 }
 
 /**
+ * Seconds of the title, from its start, that show the master's own pictures: up to where a
+ * held last picture starts (`FrameTimeline.hold`), else all `durationS`. Samples and quality
+ * windows are chosen in there: a window in the held tail measures one still picture. Pure.
+ */
+export function picturedS(timeline: Pick<FrameTimeline, 'hold'>, durationS: number): number {
+  const fromS = timeline.hold?.fromS;
+  return fromS !== undefined && fromS > 0 ? Math.min(fromS, durationS) : durationS;
+}
+
+/**
  * Filters fitting every decoded frame into `size`, its shape kept, centred on black: a master
  * whose picture size changes mid-stream (a browser's recording of a window resized, a broadcast
  * switching between SD and HD) then gives frames of one size, as every encoder and comparison

@@ -5,7 +5,7 @@ import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { activeCodedSize, activeDisplaySize, frameRateValue, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../measure/quality.ts';
 import type { QualitySummary } from '../measure/parse.ts';
-import { framesOf, timelineOf } from '../../ffmpeg/source-frames.ts';
+import { framesOf, picturedS, timelineOf } from '../../ffmpeg/source-frames.ts';
 import { chooseSampleWindows, gopWindowS, type SampleWindowOptions } from '../../ladder/sample-windows.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
 import { sampleSizes, splitSampleWork } from '../../ladder/sample-sizes.ts';
@@ -86,9 +86,11 @@ export async function startLadderAnalysis(
 ): Promise<{ samples: number }> {
   const { startedAtMs, packets, bursts, scan } = reads;
   const sampling = sampleOptions(deps.settings);
+  const timeline = timelineOf(probe);
   const windows = chooseSampleWindows(
     {
-      durationS: probe.durationS,
+      // A held last picture's tail is one still: windows are chosen where the master moves.
+      durationS: picturedS(timeline, probe.durationS),
       sceneCutsS: scan.sceneCutsS,
       sitiPerSecond: scan.sitiPerSecond,
       bitsPerSecond: packets.bitsPerSecond,
@@ -116,7 +118,7 @@ export async function startLadderAnalysis(
         source,
         index: windowIndex * groups.length + g,
         window: { startS: w.startS, durationS: w.durationS, weight: w.weight, ...keyframes[windowIndex] },
-        timeline: timelineOf(probe),
+        timeline,
         sourceSize,
         ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
         sizes: group.sizes,

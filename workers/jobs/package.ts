@@ -13,6 +13,7 @@ import type { Handler, WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { reencodeChunks, titleChunks } from './package-chunks.ts';
 import { enqueueArtwork } from './artwork.ts';
+import { picturedS } from '../../ffmpeg/source-frames.ts';
 import { checkWindowsBeside, defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
 import { titlePrefix, type Rendition, type Title } from '../../titles/model.ts';
 
@@ -106,9 +107,9 @@ async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title |
       timeline: d.timeline,
       sourceSize: d.sourceSize,
       ...(d.crop === undefined ? {} : { crop: d.crop }),
-      windows: d.qualityWindows ?? defaultQualityWindows(d.durationS),
+      windows: d.qualityWindows ?? defaultQualityWindows(picturedS(d.timeline, d.durationS)),
       // A per-title ladder's prediction is checked where its samples did not look.
-      ...(d.qualityWindows === undefined ? {} : { checkWindows: checkWindowsBeside(d.durationS, d.qualityWindows) }),
+      ...(d.qualityWindows === undefined ? {} : { checkWindows: checkWindowsBeside(picturedS(d.timeline, d.durationS), d.qualityWindows) }),
     });
   }
   await enqueueTitleArtwork(deps, t);

@@ -2,6 +2,7 @@ import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { describe, expect, it } from 'vitest';
 import {
   firstSlot,
+  picturedS,
   slotShift,
   framesOf,
   sourceFrameFilters,
@@ -10,6 +11,8 @@ import {
   timelineOf,
   SEEK_LEAD_S,
 } from '../../../ffmpeg/source-frames.ts';
+import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
+import { defaultQualityWindows } from '../../../workers/jobs/measure-rungs.ts';
 
 const NTSC = { num: 30000, den: 1001 };
 
@@ -60,6 +63,15 @@ describe('a picture held to the end', () => {
     expect(plain.hold).toBeUndefined();
     expect(sourceSeekS(plain, { startFrame: 250, endFrame: 500 })).toBeCloseTo(10 - SEEK_LEAD_S, 9);
     expect(sourceFrameFilters(plain, { startFrame: 250, endFrame: 500 }).some((f) => f.startsWith('tpad='))).toBe(false);
+  });
+
+  it('shows its own pictures only up to the hold: windows are chosen in there', () => {
+    expect(picturedS(t, 20)).toBe(5);
+    const plain = timelineOf({ ...probe, video: { ...probe.video, holdLastS: undefined } } as unknown as Parameters<typeof timelineOf>[0]);
+    expect(picturedS(plain, 20)).toBe(20);
+    const windows = chooseSampleWindows({ durationS: picturedS(t, 20) }, { windowS: 2, minWindowS: 2, maxShare: 1 });
+    expect(windows.length).toBeGreaterThan(0);
+    for (const w of [...windows, ...defaultQualityWindows(picturedS(t, 20))]) expect(w.startS + w.durationS).toBeLessThanOrEqual(5 + 1e-9);
   });
 });
 
