@@ -71,6 +71,13 @@ export interface SampleWindowOptions {
    * entry point (`entryPointsS`) times this. @defaultValue 0
    */
   readonly preRollCost?: number;
+  /**
+   * Every window is cut from one read of the master from its start (a master with no entry
+   * point past its first): the read is paid once, to the end of the last window, and a window's
+   * cost is its length and how much further it takes the read (times `preRollCost`), not its
+   * own pre-roll. `entryPointsS` is then unused. @defaultValue false
+   */
+  readonly oneRead?: boolean;
 }
 
 export interface SampleWindow {
@@ -137,6 +144,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   const maxTotalS = expectNumber('maxTotalS', o.maxTotalS ?? 60, { above: 0 });
   const timelineWeight = expectNumber('timelineWeight', o.timelineWeight ?? 1, { min: 0 });
   const preRollCost = expectNumber('preRollCost', o.preRollCost ?? 0, { min: 0 });
+  const oneRead = o.oneRead === true;
 
   const i = expectObject('input', input);
   const durationS = expectNumber('durationS', i.durationS, { above: 0 });
@@ -170,7 +178,11 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   }
   const sortedStarts = [...starts].sort((a, b) => a - b);
   const candidates = sortedStarts.map((s) => describe(s, lengthS));
-  const costs = sortedStarts.map((s) => lengthS + preRollCost * preRollS(entries, s));
+  const ownCosts = sortedStarts.map((s) => lengthS + preRollCost * preRollS(entries, s));
+  // What candidate k costs when the read already reaches `readEndS`.
+  const cost: WindowCost = oneRead
+    ? (k, readEndS) => lengthS + preRollCost * Math.max(0, sortedStarts[k]! + lengthS - readEndS)
+    : (k) => ownCosts[k]!;
 
   const typical = describe(0, durationS).f;
   const seconds: Span[] = [];
@@ -182,7 +194,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   // every rerun bans at least one more candidate, so this ends.
   const banned = new Set<Span>();
   for (;;) {
-    const chosen = farthestPoints(candidates, costs, banned, typical, budgetS, lengthS);
+    const chosen = farthestPoints(candidates, cost, banned, typical, budgetS, lengthS);
     const weights = chosen.map(() => 0);
     for (const part of seconds) weights[nearestIndex(chosen, part.f)]! += part.durationS / durationS;
     const idle = chosen.filter((_, k) => weights[k] === 0);
@@ -195,14 +207,18 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   }
 }
 
+/** What choosing candidate `k` costs, in seconds of window, when the chosen ones' read reaches `readEndS`. */
+type WindowCost = (k: number, readEndS: number) => number;
+
 /**
  * Starts from the candidate nearest `typical` among the affordable (see `chooseSampleWindows`),
  * then repeatedly adds the candidate farthest from every chosen one that overlaps none of
- * them and `costs` no more than the budget left. Earliest wins ties.
+ * them and costs (`cost`, given how far the chosen ones' read reaches) no more than the budget
+ * left. Earliest wins ties.
  */
 function farthestPoints(
   candidates: readonly Span[],
-  costs: readonly number[],
+  cost: WindowCost,
   banned: ReadonlySet<Span>,
   typical: readonly number[],
   budgetS: number,
@@ -211,11 +227,14 @@ function farthestPoints(
   // Costs are compared with a tolerance of a billionth of a window, so k windows of equal
   // cost fit a budget of k windows whatever the float rounding of the subtractions.
   const slack = 1e-9 * lengthS;
-  // minDistance[k]: distance from candidate k to its nearest chosen window; -1 = unusable.
+  // minDistance[k]: distance from candidate k to its nearest chosen window; -1 = unusable
+  // (banned, or overlapping a chosen one). Affordability is asked at each step: with one
+  // read, a candidate gets cheaper as the read reaches further.
   const minDistance = candidates.map((c) => (banned.has(c) ? -1 : Infinity));
+  let readEndS = 0;
   let cheapest = Infinity;
   candidates.forEach((_, k) => {
-    if (minDistance[k]! >= 0) cheapest = Math.min(cheapest, costs[k]!);
+    if (minDistance[k]! >= 0) cheapest = Math.min(cheapest, cost(k, readEndS));
   });
   let left = Math.max(budgetS, cheapest + lengthS);
   const chosen: Span[] = [];
@@ -223,23 +242,24 @@ function farthestPoints(
   let nextScore = Infinity;
   candidates.forEach((c, k) => {
     const d = distance(c.f, typical);
-    if (minDistance[k]! >= 0 && costs[k]! <= left + slack && d < nextScore) [next, nextScore] = [k, d];
+    if (minDistance[k]! >= 0 && cost(k, readEndS) <= left + slack && d < nextScore) [next, nextScore] = [k, d];
   });
   left = budgetS;
   while (next !== -1) {
     const pick = candidates[next]!;
     chosen.push(pick);
-    left -= costs[next]!;
+    left -= cost(next, readEndS);
+    readEndS = Math.max(readEndS, pick.startS + pick.durationS);
     next = -1;
     nextScore = -1;
     candidates.forEach((c, k) => {
       if (minDistance[k]! < 0) return;
-      if (Math.abs(c.startS - pick.startS) < lengthS - 1e-9 || costs[k]! > left + slack) {
-        minDistance[k] = -1; // overlaps a chosen window, or costs more than is left
+      if (Math.abs(c.startS - pick.startS) < lengthS - 1e-9) {
+        minDistance[k] = -1; // overlaps a chosen window
         return;
       }
       minDistance[k] = Math.min(minDistance[k]!, distance(c.f, pick.f));
-      if (minDistance[k]! > nextScore) [next, nextScore] = [k, minDistance[k]!];
+      if (cost(k, readEndS) <= left + slack && minDistance[k]! > nextScore) [next, nextScore] = [k, minDistance[k]!];
     });
   }
   return chosen;

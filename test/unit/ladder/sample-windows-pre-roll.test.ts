@@ -58,6 +58,21 @@ describe('chooseSampleWindows: pre-roll', () => {
     expect(costOf(priced[0]!, [0], 0.04)).toBeLessThanOrEqual(2 + 2 + 1e-9);
   });
 
+  it('prices one read from the start once, to the last window, when every window is cut from it', () => {
+    const input = { durationS: 600, sitiPerSecond: drifting(600), entryPointsS: [0] };
+    const each = chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
+    const one = chooseSampleWindows(input, { ...options, preRollCost: 0.04, oneRead: true });
+    const end = (ws: readonly SampleWindow[]): number => Math.max(...ws.map((w) => w.startS + w.durationS));
+    // One read to the last window's end, and the windows themselves: within the 30 s budget.
+    expect(one.reduce((s, w) => s + w.durationS, 0) + 0.04 * end(one)).toBeLessThanOrEqual(30 + 1e-9);
+    // Each window no longer pays its own pre-roll: more of them, reaching further into the title.
+    expect(one.length).toBeGreaterThan(each.length);
+    expect(end(one)).toBeGreaterThan(end(each));
+    expect(end(one)).toBeGreaterThan(300);
+    expect(one.reduce((s, w) => s + w.weight, 0)).toBeCloseTo(1, 9);
+    expect(chooseSampleWindows(input, { ...options, preRollCost: 0.04, oneRead: true })).toEqual(one);
+  });
+
   it('is deterministic', () => {
     const input = { durationS: 900, sitiPerSecond: drifting(900), entryPointsS: [0, 450.5] };
     const run = (): SampleWindow[] => chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
