@@ -2,7 +2,8 @@ import { UnrecoverableError, WaitingChildrenError, WaitingError, Worker, type Jo
 import type { Redis } from 'ioredis';
 import { probeHandler } from './jobs/probe.ts';
 import { verifyMasterHandler } from './jobs/verify-master.ts';
-import { buildLadderHandler, sampleHandler } from './jobs/ladder-analysis.ts';
+import { buildLadderHandler } from './jobs/ladder-analysis.ts';
+import { sampleHandler } from './jobs/sample.ts';
 import { encodeChunkHandler } from './jobs/encode-chunk.ts';
 import { encodeAudioHandler } from './jobs/encode-audio.ts';
 import { extractSubtitlesHandler } from './jobs/extract-subtitles.ts';

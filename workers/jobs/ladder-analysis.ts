@@ -1,11 +1,5 @@
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
-import { buildSampleEncodeArgs } from '../../ffmpeg/analysis-args.ts';
-import { runFfmpeg } from '../../ffmpeg/run.ts';
-import { activeCodedSize, activeDisplaySize, frameRateValue, type ProbeResult } from '../../ffmpeg/probe.ts';
-import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../measure/quality.ts';
-import type { QualitySummary } from '../measure/parse.ts';
-import { framesOf, picturedS, timelineOf } from '../../ffmpeg/source-frames.ts';
+import { activeCodedSize, activeDisplaySize, type ProbeResult } from '../../ffmpeg/probe.ts';
+import { picturedS, timelineOf } from '../../ffmpeg/source-frames.ts';
 import { chooseSampleWindows, gopWindowS, type SampleWindowOptions } from '../../ladder/sample-windows.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
 import { sampleSizes, splitSampleWork } from '../../ladder/sample-sizes.ts';
@@ -13,13 +7,14 @@ import { perTitleLadder } from '../../ladder/per-title.ts';
 import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
 import { bdRate } from '../../ladder/bd-rate.ts';
-import type { Rung, RdPoint } from '../../ladder/types.ts';
+import type { Rung } from '../../ladder/types.ts';
 import { ladderFlow } from '../../pipeline/graph.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
 import type { BuildLadderJobData, SampleJobData, SourceRef } from '../../pipeline/types.ts';
-import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
-import { withScratch } from '../../storage/scratch.ts';
+import type { Handler, WorkerDeps } from './context.ts';
 import { windowKeyframes, type AnalysisReads } from './analysis-reads.ts';
+import type { SampleFailure } from './sample.ts';
+import type { SampleResult } from './sample-window.ts';
 
 /**
  * CRFs each sample is encoded at: three points per size span the useful range of x264 (near
@@ -148,91 +143,6 @@ export async function startLadderAnalysis(
   return { samples: windows.length };
 }
 
-/** What a sample job returns when its last attempt failed: the ladder job goes on without it. */
-export interface SampleFailure {
-  readonly failed: string;
-}
-
-/**
- * Encodes one window at every candidate size × CRF and measures each against the master.
- * A sample is an optimisation, never a reason to lose a title: once its retries are spent it
- * returns its failure (the worker would otherwise fail the title), and `build-ladder` carries
- * on with the other windows, or falls back to the fixed ladder with the reason recorded.
- */
-export const sampleHandler: Handler<'sample'> = async (job, ctx) => {
-  try {
-    return await encodeSample(job, ctx);
-  } catch (err) {
-    if (ctx.signal.aborted || !isFinalAttempt(job, err)) throw err;
-    const message = `window ${job.data.index} at ${job.data.window.startS.toFixed(1)} s: ${failureOf(err, 'VF_SAMPLE_FAILED', ctx.deps.redact).error.message}`;
-    ctx.deps.log.warn({ titleId: job.data.source.titleId, jobId: job.id, err: message }, 'sample failed; the ladder goes on without it');
-    return { failed: message } satisfies SampleFailure;
-  }
-};
-
-const encodeSample: Handler<'sample'> = async (job, { deps, signal }) => {
-  const d = job.data;
-  if (await deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
-  const input = await deps.store.readableLocation(d.source.sourceKey);
-  const frames = {
-    ...framesOf(d.window, d.timeline.frameRate),
-    ...(d.window.keyframeS === undefined ? {} : { fromKeyframeS: d.window.keyframeS }),
-  };
-  return withScratch(deps.tmpDir, job.id ?? 'sample', async (dir) => {
-    const pairs = d.sizes.flatMap((size) => d.crfs.map((crf) => ({ size, crf })));
-    const outputs = pairs.map((_, i) => path.join(dir, `s${i}.mp4`));
-    const losslessOutput = d.selfCheck === false ? undefined : { file: path.join(dir, 'self-check.mkv') };
-    const t0 = Date.now();
-    await runFfmpeg(
-      buildSampleEncodeArgs({
-        kind: 'sample-encode',
-        input,
-        timeline: d.timeline,
-        frames,
-        sizes: d.sizes,
-        crfs: d.crfs,
-        outputs,
-        settings: d.settings,
-        ...(losslessOutput === undefined ? {} : { losslessOutput }),
-        ...(d.crop === undefined ? {} : { crop: d.crop }),
-      }),
-      { signal },
-    );
-    const encodeS = (Date.now() - t0) / 1000;
-    // The window as the encoder saw it is measured beside the samples, through the same path:
-    // anything but identity means the samples were compared with other frames of the master.
-    const measured = await measureQuality(
-      {
-        reference: { input, timeline: d.timeline, frames },
-        picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
-        distorted: [...outputs, ...(losslessOutput === undefined ? [] : [losslessOutput.file])].map((file) => ({ input: file })),
-        frameStep: QUALITY_FRAME_STEP,
-      },
-      dir,
-      signal,
-    );
-    const selfCheck = losslessOutput === undefined ? undefined : measured.at(-1);
-    if (losslessOutput !== undefined) {
-      if (selfCheck === undefined) throw new Error('no self-check measured');
-      assertAligned(selfCheck, frames);
-    }
-    const fps = frameRateValue(d.timeline.frameRate);
-    const seconds = (frames.endFrame - frames.startFrame) / fps;
-    const points: RdPoint[] = [];
-    for (const [i, { size, crf }] of pairs.entries()) {
-      const bytes = (await stat(outputs[i] ?? '')).size;
-      const q = measured[i];
-      if (q === undefined) throw new Error(`no quality measured for sample ${i}`);
-      points.push({ width: size.width, height: size.height, crf, bitrateKbps: (bytes * 8) / 1000 / seconds, psnrY: q.psnrY, ssim: q.ssim });
-    }
-    await job.updateProgress(100);
-    return { weight: d.window.weight, points, encodeS, ...(selfCheck === undefined ? {} : { selfCheck }) } satisfies WindowPoints & {
-      encodeS: number;
-      selfCheck?: QualitySummary;
-    };
-  });
-};
-
 /**
  * Turns the samples' measurements into the title's ladder and enqueues the encode. Any
  * failure here falls back to the fixed ladder with the reason recorded: a title is never
@@ -246,8 +156,9 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
   const children = await job.getChildrenValues();
   const values = Object.keys(children)
     .sort()
-    .map((k) => children[k]) as (WindowPoints | SampleFailure | { skipped: true })[];
-  const windows = values.filter((v): v is WindowPoints => 'points' in v);
+    .map((k) => children[k]) as (SampleResult | WindowPoints | SampleFailure | { skipped: true })[];
+  // A job's windows in title order; a job that ended before `SampleResult` returned its one window's points.
+  const windows = values.flatMap((v) => ('windows' in v ? v.windows : 'points' in v ? [v] : []));
   const failures = values.filter((v): v is SampleFailure => 'failed' in v).map((v) => v.failed);
   const sampledS = d.windows.reduce((s, w) => s + w.durationS, 0);
   const analysisS = (Date.now() - d.startedAtMs) / 1000;
