@@ -37,12 +37,6 @@ export interface ScanCommand {
   readonly bursts?: {
     readonly timeline: FrameTimeline;
     readonly reads: readonly ScanBurstRead[];
-    /**
-     * One input read from the title's start instead, each burst cut out of it by `trim`: for
-     * a master with no entry point but its first, which every seek would decode from there.
-     * `originS` is title time 0 on the master's clock (`-copyts`).
-     */
-    readonly sequential?: { readonly originS: number };
   };
 }
 
@@ -113,25 +107,8 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
       `metadata=mode=print:file=${metadataFile}`,
     ].join(',');
   if (cmd.bursts !== undefined) {
-    const { timeline, reads, sequential } = cmd.bursts;
+    const { timeline, reads } = cmd.bursts;
     if (reads.length === 0) throw new RangeError('scan: expected at least one burst');
-    if (sequential !== undefined) {
-      // Each branch drops the frames outside its burst at `trim`: only the bursts are scaled and measured.
-      const cut = (b: ScanBurstRead): string =>
-        `trim=start=${secs(sequential.originS + b.fromKeyframeS)}:end=${secs(sequential.originS + b.fromKeyframeS + b.durationS)}`;
-      const graph = [
-        `[0:v:0]split=${reads.length}${reads.map((_, i) => `[s${i}]`).join('')}`,
-        ...reads.map((b, i) => `[s${i}]${cut(b)},${chain(b.metadataFile)}[o${i}]`),
-      ].join(';');
-      return [
-        '-skip_frame',
-        'noref',
-        ...sourceInputArgs(cmd.input, timeline, { startFrame: 0 }),
-        '-filter_complex',
-        graph,
-        ...reads.flatMap((_, i) => ['-map', `[o${i}]`, '-f', 'null', '-']),
-      ];
-    }
     // One single-threaded decoder per burst: frame threads would multiply each one's memory by
     // the core count, for bursts of a few seconds each. The reader's own input options, so
     // each burst also tells whether a sample's seek to its keyframe lands there: the check

@@ -62,15 +62,3 @@ export function planScanBursts(
   }
   return bursts;
 }
-
-/**
- * Bursts for a master with no keyframe to seek to but its first (a browser's recording): spread
- * as `planScanBursts` spreads them, starting anywhere, since a single read from the start cuts
- * them all out (`sequential`). Starts fall on a grid of an eighth of a burst. `undefined` to
- * scan the whole title, as `planScanBursts` decides for a title too short to be worth it. Pure.
- */
-export function planSequentialBursts(durationS: number, options: ScanBurstOptions = {}): ScanBurst[] | undefined {
-  const step = expectNumber('burstS', options.burstS ?? 3, { above: 0 }) / 8;
-  const starts = Array.from({ length: Math.ceil(expectNumber('durationS', durationS, { above: 0 }) / step) }, (_, i) => i * step);
-  return planScanBursts({ durationS, keyframesS: starts }, options);
-}

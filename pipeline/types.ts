@@ -71,6 +71,12 @@ export interface SampleJobData {
   readonly index: number;
   /** `keyframeS`: where its readers start decoding (`ReadStart.fromKeyframeS`); absent, a lead ahead of it. */
   readonly window: TimeWindow & { readonly weight: number; readonly keyframeS?: number };
+  /**
+   * For a master every read of which decodes from its start: the title's windows after
+   * `window`, in title order, all cut from one read of the master with it
+   * (`workers/jobs/one-read-samples.ts`). Absent: `window` alone, read on its own.
+   */
+  readonly followingWindows?: readonly (TimeWindow & { readonly weight: number })[];
   /** How the master's frames are counted: the window is cut and measured by frame index. */
   readonly timeline: FrameTimeline;
   /** Coded size of the master's active picture: samples are scaled back to it to be measured. */

@@ -6,8 +6,7 @@ import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { probeMaster, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { keyframeTimes } from '../../workers/measure/keyframes.ts';
 import { scanTitle } from '../../workers/jobs/analysis-reads.ts';
-import { planScanBursts, planSequentialBursts } from '../../ladder/scan-bursts.ts';
-import { tempDir } from '../support/temp-dirs.ts';
+import { planScanBursts } from '../../ladder/scan-bursts.ts';
 
 /**
  * The analysis scan of a long-GOP master on real ffmpeg: bursts from its keyframes read the
@@ -76,47 +75,5 @@ describe('sparse analysis scan', () => {
     }
     // The two halves read differently, so agreeing with the whole scan means something.
     expect(Math.abs(sparse.sitiPerSecond[21]!.si - sparse.sitiPerSecond[11]!.si)).toBeGreaterThan(10);
-  }, 120_000);
-});
-
-/**
- * A master with one keyframe (a browser's recording) cannot be scanned in bursts from keyframes:
- * every seek decodes from its start. One read from the start cuts the bursts out instead, and
- * reads there what the whole-title scan reads.
- */
-describe('sequential analysis scan', () => {
-  let dir: string;
-  let master: string;
-  let probe: ProbeResult;
-
-  beforeAll(async () => {
-    dir = await tempDir('vf-scan-sequential-');
-    master = path.join(dir, 'one-keyframe.mp4');
-    await runFfmpeg([
-      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=25:d=20'],
-      ...['-f', 'lavfi', '-i', 'mandelbrot=s=320x180:r=25,noise=alls=30:allf=t,trim=duration=20'],
-      ...['-filter_complex', '[0][1]concat=n=2:v=1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'],
-      ...['-g', '100000', '-keyint_min', '100000', '-sc_threshold', '0', master],
-    ]);
-    probe = await probeMaster(master);
-  }, 120_000);
-
-  it('reads in each burst what the whole scan reads there, from one read', async () => {
-    expect(await keyframeTimes(master, probe.video.startTimeS)).toHaveLength(1);
-    const bursts = planSequentialBursts(probe.durationS);
-    expect(bursts).toHaveLength(3);
-    const whole = await scanTitle({ tmpDir: dir }, 'whole', master, probe, undefined);
-    const sequential = await scanTitle({ tmpDir: dir }, 'sequential', master, probe, bursts, undefined, true);
-    expect(sequential.landings).toEqual([]);
-    const covered = new Set(bursts!.flatMap((b) => [0, 1].map((s) => Math.ceil(b.startS) + s)));
-    for (const [sec, v] of sequential.sitiPerSecond.entries()) {
-      const inside = bursts!.some((b) => sec >= Math.floor(b.startS) && sec < b.startS + b.durationS);
-      if (!inside) expect(v).toBeNull();
-      if (!covered.has(sec)) continue;
-      expect(v).not.toBeNull();
-      expect(Math.abs(v!.si - whole.sitiPerSecond[sec]!.si)).toBeLessThan(0.05 * whole.sitiPerSecond[sec]!.si + 0.5);
-    }
-    const [first, , last] = bursts!.map((b) => sequential.sitiPerSecond[Math.ceil(b.startS)]!.si);
-    expect(Math.abs(last! - first!)).toBeGreaterThan(10);
   }, 120_000);
 });

@@ -14,7 +14,7 @@ import type { ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { gopWindowS, type SitiSecond } from '../../ladder/sample-windows.ts';
-import { planScanBursts, planSequentialBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
+import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { meterStep } from '../../ffmpeg/cpu-meter.ts';
 import { mapLimit } from '../../storage/transfer.ts';
@@ -62,8 +62,7 @@ export interface ScanReads {
 
 /**
  * Scene cuts and SI/TI per second in title time: of the whole title, or of each burst (one
- * input per burst, read as a sample reads its window, or all cut out of one read from the
- * start when `sequential`); seconds outside every burst are null.
+ * input per burst, read as a sample reads its window); seconds outside every burst are null.
  */
 export async function scanTitle(
   deps: Pick<WorkerDeps, 'tmpDir'>,
@@ -72,7 +71,6 @@ export async function scanTitle(
   probe: ProbeResult,
   bursts: readonly ScanBurst[] | undefined,
   signal?: AbortSignal,
-  sequential = false,
 ): Promise<ScanReads> {
   const crop = probe.video.activeArea;
   const toneMap = toneMapOf(probe.video.colour);
@@ -99,23 +97,16 @@ export async function scanTitle(
     const reads = (group: typeof files) =>
       group.map((b) => ({ fromKeyframeS: b.startS, durationS: b.durationS, metadataFile: b.metadataFile }));
     const options = signal === undefined ? {} : { signal };
-    if (sequential) {
-      const origin = { originS: probe.video.startTimeS };
-      await runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: { timeline, reads: reads(files), sequential: origin } }), options);
-    } else {
-      await mapLimit(scanGroups(files, availableParallelism()), availableParallelism(), (group) =>
-        runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: { timeline, reads: reads(group) } }), options),
-      );
-    }
+    await mapLimit(scanGroups(files, availableParallelism()), availableParallelism(), (group) =>
+      runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: { timeline, reads: reads(group) } }), options),
+    );
     const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
     const sceneCutsS: number[] = [];
     const landings: KeyframeLanding[] = [];
     for (const b of files) {
       const text = await readFile(b.metadataFile, 'utf8');
       // -copyts: the master's timestamps, from which the video's start time is title time 0.
-      // A burst cut out of one read says nothing of where a seek lands.
-      if (!sequential)
-        landings.push({ keyframeS: b.startS, lands: landsOnKeyframe(firstListedTimeS(text), probe.video.startTimeS + b.startS) });
+      landings.push({ keyframeS: b.startS, lands: landsOnKeyframe(firstListedTimeS(text), probe.video.startTimeS + b.startS) });
       const r = parseScanMetadata(text, probe.video.startTimeS);
       // A seek that landed on an earlier keyframe decodes from there: only the burst's own stretch counts.
       sceneCutsS.push(...r.sceneCutsS.filter((t) => t >= b.startS));
@@ -132,14 +123,14 @@ export interface AnalysisReads {
   /** When the reads started (ms since the epoch): the analysis' time counts from here. */
   readonly startedAtMs: number;
   readonly packets: PacketIndex;
-  /** Where the scan looked; undefined when it read the whole title. */
+  /** Where the scan looked; undefined when it read the whole title, or did not scan (`scan` then empty). */
   readonly bursts: readonly ScanBurst[] | undefined;
   readonly scan: ScanReads;
 }
 
 /**
  * Reads the master for the analysis: its packets (keyframes, bits per second), and the scan
- * (scene cuts, spatial/temporal information) once those, `activeArea` and the first frame say where and what. It
+ * (scene cuts, spatial/temporal information; none for a master with one keyframe) once those, `activeArea` and the first frame say where and what. It
  * needs nothing else of the probe, so the probe runs it beside its other reads rather than
  * after them: on a title of a few seconds' encode, those reads one after the other were a
  * tenth of its time to ready (bench:pipeline).
@@ -158,14 +149,14 @@ export async function readForAnalysis(
   // The first frame places the bursts' seeks exactly where the samples' will be. These reads
   // started outside the step and stay counted where they started: ingest checks.
   const [packets, crop, firstFrameS] = await Promise.all([packetsRead, activeArea, firstFrameRead]);
-  const burstOptions = { burstS: gopWindowS(deps.settings.gopS) };
-  // With one keyframe (a browser's recording) no burst can be sought: one read from the start cuts them all out.
-  const sequential = packets.keyframesS.length < 2;
-  const bursts = sequential
-    ? planSequentialBursts(probe.durationS, burstOptions)
-    : planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, burstOptions);
+  // With one keyframe (a browser's recording) every read decodes from the start, and a scan
+  // would be a whole decode: as dear as the samples' own read (`oneReadSamples`), whose
+  // windows are then placed by the master's bits per second and the timeline alone.
+  if (packets.keyframesS.length < 2)
+    return { startedAtMs, packets, bursts: undefined, scan: { sceneCutsS: [], sitiPerSecond: [], landings: [] } };
+  const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });
   const scanned: ProbeResult = { ...probe, video: { ...probe.video, firstFrameS, ...(crop === undefined ? {} : { activeArea: crop }) } };
-  const scan = await meterStep(ANALYSIS_SCAN_STEP, () => scanTitle(deps, titleId, location, scanned, bursts, signal, sequential));
+  const scan = await meterStep(ANALYSIS_SCAN_STEP, () => scanTitle(deps, titleId, location, scanned, bursts, signal));
   return { startedAtMs, packets, bursts, scan };
 }
 

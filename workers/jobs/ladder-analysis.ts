@@ -13,6 +13,7 @@ import { enqueueEncode } from './enqueue-encode.ts';
 import type { BuildLadderJobData, SampleJobData, SourceRef } from '../../pipeline/types.ts';
 import type { Handler, WorkerDeps } from './context.ts';
 import { windowKeyframes, type AnalysisReads } from './analysis-reads.ts';
+import { readsFromStart } from '../measure/keyframes.ts';
 import type { SampleFailure } from './sample.ts';
 import type { SampleResult } from './sample-window.ts';
 
@@ -44,26 +45,31 @@ export const SAMPLE_SHARE = { maxShare: 0.05, maxTotalS: 60 } as const;
 
 /**
  * What a second of the master decoded before a window costs, in seconds of sample window
- * (`SampleWindowOptions.preRollCost`). A window's two reads (its encode's and its reference's)
- * decode from its entry point; on a master read from its start, or with one keyframe (a
- * browser's recording), that is half the title per read on average. Unpriced, a 636 s
- * one-keyframe VP8 master spent 139 s of CPU on 30 s of windows, 114 s of it decoding
- * pre-roll: more than its whole chunk encode (129 s).
+ * (`SampleWindowOptions.preRollCost`), per read. A window read on its own is read twice (its
+ * encode's and its reference's), each from its entry point; on a master read from its start,
+ * or with one keyframe (a browser's recording), that is half the title per read on average.
+ * Unpriced, a 636 s one-keyframe VP8 master spent 139 s of CPU on 30 s of windows, 114 s of it
+ * decoding pre-roll: more than its whole chunk encode (129 s). Such a master's windows are now
+ * all cut from one read (`oneReadSamples`), paid once.
  *
  * One second of sampling (every size at three CRFs, then measured) costs 26 to 142 times a
  * single-threaded decode of the same second over seven masters (MPEG-2, MPEG-4 part 2,
  * MS-MPEG-4, H.264, VP8; 360p to 1080p), median 83. The cheapest decoders (MPEG-4 part 2) are
  * the top of that range; the bottom is a 1.6 s 1080p clip whose sampling was mostly process
- * start. Two reads at about the median: 2 / 80.
+ * start. One read at about the median: 1 / 80.
  */
-export const PRE_ROLL_COST = 2 / 80;
+export const READ_COST = 1 / 80;
 
-/** How a title is sampled under `settings`: windows of whole GOPs (`gopWindowS`), no shorter. */
+/**
+ * How a title is sampled under `settings`: windows of whole GOPs (`gopWindowS`), no shorter;
+ * with `oneRead` (a master every read of which decodes from its start), all cut from one read.
+ */
 export function sampleOptions(
   settings: Pick<EncodeSettings, 'gopS'>,
-): Required<Pick<SampleWindowOptions, 'windowS' | 'minWindowS' | 'preRollCost'>> & typeof SAMPLE_SHARE {
+  oneRead = false,
+): Required<Pick<SampleWindowOptions, 'windowS' | 'minWindowS' | 'preRollCost' | 'oneRead'>> & typeof SAMPLE_SHARE {
   const windowS = gopWindowS(settings.gopS);
-  return { windowS, minWindowS: windowS, preRollCost: PRE_ROLL_COST, ...SAMPLE_SHARE };
+  return { windowS, minWindowS: windowS, preRollCost: (oneRead ? 1 : 2) * READ_COST, oneRead, ...SAMPLE_SHARE };
 }
 
 /**
@@ -80,7 +86,8 @@ export async function startLadderAnalysis(
   signal: AbortSignal,
 ): Promise<{ samples: number }> {
   const { startedAtMs, packets, bursts, scan } = reads;
-  const sampling = sampleOptions(deps.settings);
+  const oneRead = readsFromStart(probe.video, probe.durationS);
+  const sampling = sampleOptions(deps.settings, oneRead);
   const timeline = timelineOf(probe);
   const windows = chooseSampleWindows(
     {
@@ -96,7 +103,9 @@ export async function startLadderAnalysis(
     },
     sampling,
   );
-  const keyframes = await windowKeyframes(deps, source.titleId, location, probe, windows, packets.keyframesS, scan.landings, signal);
+  const keyframes = oneRead
+    ? windows.map(() => ({}))
+    : await windowKeyframes(deps, source.titleId, location, probe, windows, packets.keyframesS, scan.landings, signal);
   // The source's own size and the fixed ladder's sizes (capped at the source) are the
   // candidates, thinned to steps of 1.3x: a 720x528 master whose fixed ladder stops at 432p
   // could otherwise never ship at its own size, whatever the hull preferred.
@@ -106,13 +115,20 @@ export async function startLadderAnalysis(
   // fleet's slots: the analysis is on every title's critical path. Samples are compared with
   // the master at its coded size.
   const sourceSize = activeCodedSize(probe.video);
-  const groups = splitSampleWork(sizes, Math.max(1, Math.floor(deps.settings.fleetSlots / windows.length)), SAMPLE_CRFS.length, sourceSize);
-  const samples = windows.flatMap((w, windowIndex) =>
+  // With one read, one job: another would read the title again.
+  const groups = oneRead
+    ? [{ sizes, selfCheck: true }]
+    : splitSampleWork(sizes, Math.max(1, Math.floor(deps.settings.fleetSlots / windows.length)), SAMPLE_CRFS.length, sourceSize);
+  const jobWindows = oneRead ? windows.slice(0, 1) : windows;
+  const samples = jobWindows.flatMap((w, windowIndex) =>
     groups.map(
       (group, g): SampleJobData => ({
         source,
         index: windowIndex * groups.length + g,
         window: { startS: w.startS, durationS: w.durationS, weight: w.weight, ...keyframes[windowIndex] },
+        ...(oneRead
+          ? { followingWindows: windows.slice(1).map((f) => ({ startS: f.startS, durationS: f.durationS, weight: f.weight })) }
+          : {}),
         timeline,
         sourceSize,
         ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
@@ -135,6 +151,7 @@ export async function startLadderAnalysis(
     {
       titleId: source.titleId,
       windows: windows.length,
+      oneRead,
       sampledS: windows.reduce((s, w) => s + w.durationS, 0),
       cuts: scan.sceneCutsS.length,
     },

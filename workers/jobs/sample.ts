@@ -6,6 +6,7 @@ import { framesOf } from '../../ffmpeg/source-frames.ts';
 import type { SampleJobData } from '../../pipeline/types.ts';
 import { failureOf, isFinalAttempt, type Handler } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
+import { oneReadSamples } from './one-read-samples.ts';
 import { sampleWindow, type SampleResult } from './sample-window.ts';
 
 /** What a sample job returns when its last attempt failed: the ladder job goes on without it. */
@@ -14,7 +15,8 @@ export interface SampleFailure {
 }
 
 /**
- * Encodes the job's window at every candidate size × CRF and measures each against the master. A sample is an optimisation, never a reason to lose a
+ * Encodes the job's window (or windows: `followingWindows`) at every candidate size × CRF and
+ * measures each against the master. A sample is an optimisation, never a reason to lose a
  * title: once its retries are spent it returns its failure (the worker would otherwise fail
  * the title), and `build-ladder` carries on with the other windows, or falls back to the fixed
  * ladder with the reason recorded.
@@ -24,7 +26,9 @@ export const sampleHandler: Handler<'sample'> = async (job, ctx) => {
     const d = job.data;
     if (await ctx.deps.titles.isFinalOrGone(d.source.titleId)) return { skipped: true };
     const input = await ctx.deps.store.readableLocation(d.source.sourceKey);
-    const result = await withScratch(ctx.deps.tmpDir, job.id ?? 'sample', (dir) => ownRead(d, input, dir, ctx.signal));
+    const result = await withScratch(ctx.deps.tmpDir, job.id ?? 'sample', (dir) =>
+      d.followingWindows === undefined ? ownRead(d, input, dir, ctx.signal) : oneReadSamples(d, input, dir, ctx.signal),
+    );
     await job.updateProgress(100);
     return result;
   } catch (err) {

@@ -63,17 +63,4 @@ describe('buildScanArgs', () => {
     expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);
     expect(() => buildScanArgs({ ...scan, bursts: { timeline, reads: [] } })).toThrow(/burst/);
   });
-
-  it('cuts sequential bursts out of one read from the start, each trimmed on the master clock', () => {
-    const args = buildScanArgs({ ...scan, bursts: { timeline, reads, sequential: { originS: 0.04 } } });
-    expect(args.filter((a) => a === '-i')).toHaveLength(1);
-    expect(args).not.toContain('-ss');
-    expect(args.slice(0, 3)).toEqual(['-skip_frame', 'noref', '-copyts']);
-    expect((flagValue(args, '-filter_complex') ?? '').split(';')).toEqual([
-      '[0:v:0]split=2[s0][s1]',
-      '[s0]trim=start=10.000002:end=13.000002,scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
-      '[s1]trim=start=30.040000:end=32.540000,scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
-    ]);
-    expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);
-  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planScanBursts, planSequentialBursts } from '../../../ladder/scan-bursts.ts';
+import { planScanBursts } from '../../../ladder/scan-bursts.ts';
 import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
 import { parsePackets } from '../../../workers/measure/keyframes.ts';
 
@@ -92,19 +92,5 @@ describe('parsePackets', () => {
     // No duration stated (N/A), or only a broken timestamp far out: no extent.
     expect(parsePackets('0.000000,0,N/A,100,K_').endS).toBeUndefined();
     expect(parsePackets('99999999.000000,2,0.04,300,__', 0, 3).endS).toBeUndefined();
-  });
-});
-
-describe('planSequentialBursts', () => {
-  it('spreads bursts evenly anywhere, a quarter of the title, on a grid of an eighth of a burst', () => {
-    const bursts = planSequentialBursts(600, { burstS: 2 })!;
-    expect(bursts).toHaveLength(75);
-    expect(bursts.reduce((s, b) => s + b.durationS, 0)).toBeCloseTo(150, 9);
-    for (const b of bursts) expect((b.startS / 0.25) % 1).toBeCloseTo(0, 9);
-    for (let i = 1; i < bursts.length; i++) expect(bursts[i]!.startS).toBeGreaterThanOrEqual(bursts[i - 1]!.startS + 2 - 1e-9);
-  });
-
-  it('leaves a short title to the whole scan', () => {
-    expect(planSequentialBursts(20)).toBeUndefined();
   });
 });
