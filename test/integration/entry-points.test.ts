@@ -10,6 +10,8 @@ import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { packetIndex } from '../../workers/measure/keyframes.ts';
 import { keyframesAreEntryPoints } from '../../workers/measure/entry-points.ts';
+import { readForAnalysis } from '../../workers/jobs/analysis-reads.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
 
 /**
  * A master whose container flags keyframes a decoder cannot start from: imageio's cockatoo.mp4
@@ -54,6 +56,37 @@ describe('a master whose keyframes are no entry points', () => {
     );
     expect(Object.fromEntries(verdicts)).toEqual({ 'cockatoo-444': false, 'cockatoo-looped': false, vtest: true, 'open-gop-ts': true });
   });
+
+  it('is not scanned in bursts from its keyframes, which would describe garbage', async () => {
+    // Three loops, 42 s: long enough to be scanned in bursts from keyframes, had they been entry points.
+    const looped = path.join(dir, 'cockatoo-3.mp4');
+    await runFfmpeg(['-stream_loop', '2', '-i', cockatoo.file, '-map', '0:v', '-c', 'copy', looped]);
+    const reads = async (file: string) => {
+      const p = await probeMaster(file);
+      const index = await packetIndex(file, p.video.startTimeS, p.durationS);
+      const seekable = keyframesAreEntryPoints(file, timelineOf(p), index.keyframesS);
+      const settings = { tmpDir: dir, settings: DEFAULT_ENCODE_SETTINGS };
+      return readForAnalysis(
+        settings,
+        'scan',
+        file,
+        p,
+        Promise.resolve(index),
+        Promise.resolve(undefined),
+        Promise.resolve(0),
+        seekable,
+        new AbortController().signal,
+      );
+    };
+    const garbage = await reads(looped);
+    expect(garbage.bursts).toBeUndefined();
+    expect(garbage.scan.sitiPerSecond).toEqual([]);
+    // A master whose keyframes are entry points is scanned in bursts as before.
+    const vtest = (await realMasters()).find((m) => m.name === 'vtest')!;
+    const seekable = await reads(vtest.file);
+    expect(seekable.bursts?.length).toBeGreaterThan(1);
+    expect(seekable.scan.sitiPerSecond.filter((s) => s !== null).length).toBeGreaterThan(0);
+  }, 180_000);
 
   it('is encoded from its start: every published rung is the master, by a plain ffmpeg psnr', async () => {
     const id = await ingest(stack.api.app, cockatoo.file);

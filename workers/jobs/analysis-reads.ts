@@ -143,6 +143,7 @@ export async function readForAnalysis(
   packetsRead: Promise<PacketIndex>,
   activeArea: Promise<ProbeResult['video']['activeArea']>,
   firstFrameRead: Promise<number>,
+  seekableRead: Promise<boolean>,
   signal: AbortSignal,
 ): Promise<AnalysisReads> {
   const startedAtMs = Date.now();
@@ -152,12 +153,28 @@ export async function readForAnalysis(
   // With one keyframe (a browser's recording) every read decodes from the start, and a scan
   // would be a whole decode: as dear as the samples' own read (`oneReadSamples`), whose
   // windows are then placed by the master's bits per second and the timeline alone.
-  if (packets.keyframesS.length < 2)
-    return { startedAtMs, packets, bursts: undefined, scan: { sceneCutsS: [], sitiPerSecond: [], landings: [] } };
+  const unscanned = { startedAtMs, packets, bursts: undefined, scan: { sceneCutsS: [], sitiPerSecond: [], landings: [] } };
+  if (packets.keyframesS.length < 2) return unscanned;
   const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });
   const scanned: ProbeResult = { ...probe, video: { ...probe.video, firstFrameS, ...(crop === undefined ? {} : { activeArea: crop }) } };
-  const scan = await meterStep(ANALYSIS_SCAN_STEP, () => scanTitle(deps, titleId, location, scanned, bursts, signal));
-  return { startedAtMs, packets, bursts, scan };
+  if (bursts === undefined)
+    return { ...unscanned, scan: await meterStep(ANALYSIS_SCAN_STEP, () => scanTitle(deps, titleId, location, scanned, bursts, signal)) };
+  // Bursts seek to keyframes, which the entry-point check (run beside) may find no decoder can
+  // start from: a burst there would describe garbage (imageio's cockatoo.mp4 decodes green from
+  // its flagged I-frames). The scan starts at once, and stops when the check says so: such a
+  // master is read from its start by every reader, and is not scanned, as one with one keyframe.
+  const stop = new AbortController();
+  const seekable = seekableRead.catch(() => false);
+  void seekable.then((ok) => ok || stop.abort());
+  try {
+    const scan = await meterStep(ANALYSIS_SCAN_STEP, () =>
+      scanTitle(deps, titleId, location, scanned, bursts, AbortSignal.any([signal, stop.signal])),
+    );
+    return (await seekable) ? { startedAtMs, packets, bursts, scan } : unscanned;
+  } catch (err) {
+    if (stop.signal.aborted && !signal.aborted) return unscanned;
+    throw err;
+  }
 }
 
 /**

@@ -259,17 +259,18 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
   const firstFrames = readFirstFrames(location, signal);
   const firstFrameRead = firstFrames.then((f) => firstFrameTimeOf(f, location));
+  const seekableRead = readsMaySeek(location, probed, packetsRead, signal);
   const analysisRead =
     deps.ladderPolicy === 'fixed'
       ? Promise.resolve(undefined)
-      : readForAnalysis(deps, titleId, location, probed, packetsRead, areaRead, firstFrameRead, signal);
+      : readForAnalysis(deps, titleId, location, probed, packetsRead, areaRead, firstFrameRead, seekableRead, signal);
   const [decodable, area, interlace, firstFrame, analysisReads, seekable] = await Promise.allSettled([
     assertDecodable(location, probed, firstFrames, packetsRead, signal),
     areaRead,
     detectInterlace(deps, titleId, location, probed, packetsRead, signal),
     firstFrameRead,
     analysisRead,
-    readsMaySeek(location, probed, packetsRead, signal),
+    seekableRead,
   ]);
   const activeArea = settled(area, decodable);
   const deinterlace = settled(interlace, decodable);

@@ -43,6 +43,7 @@ describe("the analysis' CPU step", () => {
         packets,
         Promise.resolve(undefined),
         Promise.resolve(0),
+        Promise.resolve(true),
         signal,
       );
       return reads.scan.sitiPerSecond.length;
