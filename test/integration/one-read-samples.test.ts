@@ -17,13 +17,17 @@ import { realMasters } from '../support/corpus.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 
-/** The corpus's rocket launch looped three times and re-recorded as MediaRecorder writes it: VP8, one keyframe, 24 s. */
+/**
+ * The corpus's rocket launch looped three times and re-recorded with one keyframe, as
+ * MediaRecorder writes it: VP8, 24 s. libvpx's `good` deadline on one thread, not `realtime`,
+ * whose speed (and so its bits) follows the machine's load: every run gets the same master.
+ */
 async function oneKeyframeLaunch(dir: string): Promise<string> {
   const launch = (await realMasters()).find((m) => m.name === 'launch');
   if (launch === undefined) throw new Error('the corpus has no launch clip');
   const master = path.join(dir, 'recording.webm');
   await runFfmpeg([
-    ...['-stream_loop', '2', '-i', launch.file, '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M'],
+    ...['-stream_loop', '2', '-i', launch.file, '-c:v', 'libvpx', '-deadline', 'good', '-cpu-used', '5', '-threads', '1', '-b:v', '1M'],
     ...['-g', '100000', '-keyint_min', '100000', '-c:a', 'libopus', master],
   ]);
   return master;
@@ -97,7 +101,7 @@ describe('samples of a one-keyframe master, from one read', () => {
   }, 120_000);
 });
 
-/** Through the stack: one sample job, no scan, and predictions that hold on the published rungs. */
+/** Through the stack: one sample job, no scan, and the same decision whatever runs beside it. */
 describe('a one-keyframe master, per-title', () => {
   let stack: TestStack;
   let dir: string;
@@ -111,21 +115,21 @@ describe('a one-keyframe master, per-title', () => {
     await stack?.close();
   });
 
-  it('is sampled in one job without a scan, and each rung measures as its samples predicted', async () => {
-    const id = await ingest(stack.api.app, await oneKeyframeLaunch(dir));
-    const t = await waitForFinal(stack.api.app, id, 300_000);
-    expect(t.state, t.error?.message).toBe('ready');
-    expect(t.ladderAnalysis?.policy).toBe('per-title');
-    expect(t.ladderAnalysis?.notes?.filter((n) => n.startsWith('SAMPLE_FAILED'))).toEqual([]);
-    expect(t.timeline?.phases.find((p) => p.job === 'sample')?.runs).toBe(1);
-    expect(t.cpuStepsS?.[cpuStepKey('probe', ANALYSIS_SCAN_STEP)] ?? 0).toBe(0);
-    const measured = await waitForRungQuality(stack.api.app, id, 300_000);
-    expect(measured.rungQuality?.status).toBe('measured');
-    const video = (measured.renditions ?? []).filter((r) => r.kind === 'video');
-    expect(video.length).toBe(t.ladder?.length);
-    for (const [i, rung] of (t.ladder ?? []).entries()) {
-      // Measured on the sample windows (and beside them): a sample of other frames would miss by many dB.
-      expect(Math.abs((video[i]?.measuredPsnrDb ?? 0) - (rung.predictedPsnrDb ?? 0))).toBeLessThan(1.5);
+  it('is sampled in one job without a scan, and gets the same ladder on two ingests at once', async () => {
+    const master = await oneKeyframeLaunch(dir);
+    const ids = await Promise.all([ingest(stack.api.app, master), ingest(stack.api.app, master)]);
+    const titles = await Promise.all(ids.map((id) => waitForFinal(stack.api.app, id, 300_000)));
+    for (const t of titles) {
+      expect(t.state, t.error?.message).toBe('ready');
+      expect(t.ladderAnalysis?.policy).toBe('per-title');
+      expect(t.ladderAnalysis?.notes?.filter((n) => n.startsWith('SAMPLE_FAILED'))).toEqual([]);
+      expect(t.timeline?.phases.find((p) => p.job === 'sample')?.runs).toBe(1);
+      expect(t.cpuStepsS?.[cpuStepKey('probe', ANALYSIS_SCAN_STEP)] ?? 0).toBe(0);
     }
+    expect(titles[0]?.ladder?.length).toBeGreaterThan(1);
+    expect(titles[1]?.ladder).toEqual(titles[0]?.ladder);
+    expect(titles[1]?.ladderAnalysis?.points).toEqual(titles[0]?.ladderAnalysis?.points);
+    const measured = await waitForRungQuality(stack.api.app, ids[0]!, 300_000);
+    expect(measured.rungQuality?.status).toBe('measured');
   }, 300_000);
 });
