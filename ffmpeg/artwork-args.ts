@@ -21,6 +21,7 @@
 import { masterInput } from './master-input.ts';
 import type { ArtworkSamplingPlan, ArtworkSegment } from './artwork-plan.ts';
 import { toneMapFilters, type ToneMap } from './tone-map.ts';
+import { frameSizeFilters } from './source-frames.ts';
 
 /**
  * How far before a stretch its decode seeks: half a frame. The stretch's first frame needs the
@@ -63,7 +64,14 @@ export interface ArtworkCandidatesCommand {
   /** Burst middles also written at full size, the first {@link ArtworkCapture.maxFrames} of them. */
   readonly capture?: ArtworkCapture;
   /** A PQ/HLG master's tone mapping (`tone-map.ts`): frames are scored and kept as SDR viewers see them. */
-  readonly toneMap?: ToneMap;
+  readonly toneMap?: ToneMap /**
+   * The master's picture size (upright, as decoded; `FrameTimeline.frameSize`): every frame is
+   * fitted into it before anything else (`frameSizeFilters`), and the graph is kept when the
+   * size changes (`-reinit_filter 0`). Rebuilt at a change, the candidate pass's graph reopened
+   * its frame log: frames written and frames logged no longer matched, and frames were scored at
+   * other frames' times. Absent: frames as decoded.
+   */;
+  readonly frameSize?: { readonly width: number; readonly height: number };
 }
 
 /**
@@ -121,12 +129,22 @@ export interface ArtworkStillsCommand {
    */
   readonly seek?: 'exact' | 'early';
   /** A PQ/HLG master's tone mapping: a still converted to RGB as PQ code values would come out grey and flat. */
-  readonly toneMap?: ToneMap;
+  readonly toneMap?: ToneMap /** As {@link ArtworkCandidatesCommand.frameSize}: a still is fitted as the candidate pass fitted it. */;
+  readonly frameSize?: { readonly width: number; readonly height: number };
 }
 
 export type ArtworkFfmpegCommand = ArtworkCandidatesCommand | ArtworkStillsCommand;
 
 const num = (x: number): string => String(Number(x.toFixed(6)));
+
+/** The filters fitting each frame into the master's size, each followed by a comma; none without a size. */
+const fitted = (size: ArtworkCandidatesCommand['frameSize']): string =>
+  frameSizeFilters(size)
+    .map((f) => `${f},`)
+    .join('');
+
+/** An input option keeping the filter graph when the picture size changes, with a size to fit frames into. */
+const keptGraph = (size: ArtworkCandidatesCommand['frameSize']): string[] => (size === undefined ? [] : ['-reinit_filter', '0']);
 
 /**
  * A frame scaled to `width` x `height` with square pixels, as rgb24: every picture the artwork
@@ -233,7 +251,7 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
   const trim = stopS === undefined ? '' : `trim=end=${num(stopS)},`;
   const select = `select=outputs=${capture === undefined ? 2 : 3}:expr=${quoteFilterValue(expr)}`;
   const graph = [
-    `[0:v:0]${trim}${select}[cand][cut]${capture === undefined ? '' : '[cap]'}`,
+    `[0:v:0]${fitted(cmd.frameSize)}${trim}${select}[cand][cut]${capture === undefined ? '' : '[cap]'}`,
     `[cand]${log(cmd.frameLog)},${analysisSize}[out]`,
     `[cut]${log(cmd.cutLog)},nullsink`,
     ...(capture === undefined
@@ -277,6 +295,7 @@ export function buildArtworkCandidatesArgs(cmd: ArtworkCandidatesCommand): strin
     '1',
     // A later stretch seeks by timestamp to just before it (see buildArtworkStillsArgs), without trimming.
     ...(seekS > 0 ? ['-noaccurate_seek', '-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
+    ...keptGraph(cmd.frameSize),
     ...masterInput(cmd.input),
     '-filter_complex',
     graph,
@@ -324,6 +343,7 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
       // The seek is the frame's own timestamp, not an offset from the file's start time (which
       // ffmpeg would add: a transport stream starts at 1.4 s, and the seek would overshoot).
       ...(seekS > 0 ? ['-seek_timestamp', '1', '-ss', seekS.toFixed(6)] : []),
+      ...keptGraph(cmd.frameSize),
       ...masterInput(cmd.input),
     ];
   });
@@ -334,7 +354,8 @@ export function buildArtworkStillsArgs(cmd: ArtworkStillsCommand): string[] {
     // `select`: it ends its stream at the first frame past the window, so an input whose frame
     // never comes stops there instead of decoding the rest of the master while the other stills'
     // outputs wait (12 s instead of 0.6 s for four stills of a 60 s master, one missed).
-    return `[${i}:v:0]trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)},${rgbFrame(cmd.widthPx, cmd.heightPx, cmd.toneMap)}[s${i}]`;
+    const frame = `trim=start=${num(targetS)}:end=${num(targetS + cmd.frameDurationS)},${rgbFrame(cmd.widthPx, cmd.heightPx, cmd.toneMap)}`;
+    return `[${i}:v:0]${fitted(cmd.frameSize)}${frame}[s${i}]`;
   });
   const outputs = cmd.stills.flatMap(({ output }, i) => [
     '-map',

@@ -38,6 +38,8 @@ export interface ArtworkVideo {
   readonly decodeFromStart?: true;
   /** The longest gap between entry points, s: the whole title when read from its start (`planArtworkSampling`). */
   readonly keyframeGapS?: number;
+  /** The master's picture size, as decoded (`FrameTimeline.frameSize`): every frame is fitted into it, as every other reader does. */
+  readonly frameSize?: { readonly width: number; readonly height: number };
 }
 
 /** What the artwork job needs of a probed master. */
@@ -54,6 +56,7 @@ export function artworkVideoOf(probe: ProbeResult): ArtworkVideo {
     displayHeight: v.displayHeight,
     ...(v.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
     ...(keyframeGapS === undefined ? {} : { keyframeGapS }),
+    frameSize: { width: v.width, height: v.height },
   };
 }
 
@@ -213,6 +216,7 @@ async function decodeSegment(
           segment,
           seekLeadS,
           ...(video.toneMap === undefined ? {} : { toneMap: video.toneMap }),
+          ...(video.frameSize === undefined ? {} : { frameSize: video.frameSize }),
           ...(withCapture === undefined ? {} : { capture: { ...withCapture, ...captureFiles } }),
         }),
         {

@@ -62,6 +62,7 @@ export function extractStills(
         heightPx,
         seek,
         ...(video.toneMap === undefined ? {} : { toneMap: video.toneMap }),
+        ...(video.frameSize === undefined ? {} : { frameSize: video.frameSize }),
       }),
       signal === undefined ? {} : { signal },
     );

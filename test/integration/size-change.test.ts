@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { countFrames } from '../support/media.ts';
-import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
+import { downloadTrack, ingest, waitForArtwork, waitForFinal } from '../support/api.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 
@@ -63,5 +63,17 @@ describe('a master whose picture size changes mid-stream', () => {
     // testsrc2's top rows are coloured: 4:3 picture before the change, black bars after it.
     expect(await topLuma(rung.joinedFile, 1, 8, dir)).toBeGreaterThan(40);
     expect(await topLuma(rung.joinedFile, 6, 8, dir)).toBeLessThan(20);
+  }, 180_000);
+
+  it('gets artwork from every frame its candidate pass logged, on both sides of the change', async () => {
+    const id = await ingest(stack.api.app, master);
+    expect((await waitForFinal(stack.api.app, id)).state).toBe('ready');
+    const art = await waitForArtwork(stack.api.app, id);
+    expect(art.status).toBe('ready');
+    // ffmpeg rebuilt the candidate pass's graph at the change, which reopened its frame log:
+    // frames written and frames logged no longer matched, and frames got others' times.
+    expect(art.warnings ?? []).toEqual([]);
+    expect(art.candidates.some((c) => c.atS < 4)).toBe(true);
+    expect(art.candidates.some((c) => c.atS > 4)).toBe(true);
   }, 180_000);
 });

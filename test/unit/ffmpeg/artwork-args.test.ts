@@ -164,6 +164,38 @@ describe('artwork ffmpeg argument snapshots', () => {
     expect(exact[exact.indexOf('-ss') + 1]).toBe('13.900002');
   });
 
+  it("fits every frame into the master's size first, and keeps the graph when the size changes", () => {
+    const frameSize = { width: 1280, height: 720 };
+    const candidates = buildArtworkArgs({
+      kind: 'artwork-candidates',
+      input: '/m/rec.webm',
+      videoStartS: 0,
+      plan: plan60,
+      seekLeadS: 0,
+      rawOutput: '/tmp/a/candidates.rgb',
+      frameLog: '/tmp/a/candidates.log',
+      cutLog: '/tmp/a/cuts.log',
+      frameSize,
+    });
+    const stills = buildArtworkArgs({
+      kind: 'artwork-stills',
+      input: '/m/rec.webm',
+      videoStartS: 0,
+      frameDurationS: 1 / 25,
+      widthPx: 1280,
+      heightPx: 720,
+      stills: [{ atS: 12.5, output: '/tmp/a/s12500.rgb' }],
+      frameSize,
+    });
+    const fit = 'scale=w=1280:h=720:force_original_aspect_ratio=decrease:eval=frame,pad=w=1280:h=720:x=(ow-iw)/2:y=(oh-ih)/2:eval=frame,';
+    for (const args of [candidates, stills]) {
+      // An input option: before the master's -i.
+      expect(args.indexOf('-reinit_filter')).toBeLessThan(args.indexOf('-i'));
+      expect(args[args.indexOf('-reinit_filter') + 1]).toBe('0');
+      expect(args[args.indexOf('-filter_complex') + 1]).toMatch(new RegExp(`^\\[0:v:0\\]${fit.replace(/[()]/g, '\\$&')}`));
+    }
+  });
+
   it('stills: refuses an empty batch', () => {
     expect(() =>
       buildArtworkArgs({
