@@ -72,3 +72,38 @@ export function buildWindowCopiesArgs(cmd: WindowCopiesCommand): string[] {
 export function copyTimeline(frameRate: Rational): FrameTimeline {
   return { frameRate, videoStartS: 0, videoOffsetS: 0 };
 }
+
+/**
+ * Bytes of uncoded copies a sample job holds on its scratch at once: about ten of the 2 s
+ * self-check copies a window read on its own writes at 1080p30 (190 MB each). A 20-minute
+ * 1080p recording's budget buys about 45 s of windows, 4.2 GB of copies from one read, enough
+ * to fill a worker's scratch under the chunks it encodes beside.
+ */
+export const COPY_SCRATCH_BYTES = 2 * 1024 ** 3;
+
+/** Bytes of one uncoded 8-bit 4:2:0 frame of `size` (`LOSSLESS_COPY_CODEC` after `format=yuv420p`). */
+export function copyFrameBytes(size: { readonly width: number; readonly height: number }): number {
+  return size.width * size.height + 2 * Math.ceil(size.width / 2) * Math.ceil(size.height / 2);
+}
+
+/**
+ * Windows (their frame counts, in title order) grouped into reads whose copies fit
+ * `maxBytes` together, each read taking the windows after the last one's: as few reads as
+ * the bound allows, and at least one window each, however large. Indices into `frameCounts`. Pure.
+ */
+export function copyReads(frameCounts: readonly number[], frameBytes: number, maxBytes = COPY_SCRATCH_BYTES): number[][] {
+  const reads: number[][] = [];
+  let bytes = 0;
+  for (const [k, n] of frameCounts.entries()) {
+    const size = n * frameBytes;
+    const last = reads.at(-1);
+    if (last !== undefined && bytes + size <= maxBytes) {
+      last.push(k);
+      bytes += size;
+    } else {
+      reads.push([k]);
+      bytes = size;
+    }
+  }
+  return reads;
+}

@@ -91,6 +91,15 @@ describe('samples of a one-keyframe master, from one read', () => {
     }
   }, 300_000);
 
+  it('gives the same points when the copies are cut from one read per window, past the scratch bound', async () => {
+    const signal = new AbortController().signal;
+    const one = await oneReadSamples(d, master, await tempDir('vf-one-read-one-'), signal);
+    // A bound of one byte: each window's copy is cut from a read of its own.
+    const each = await oneReadSamples(d, master, await tempDir('vf-one-read-each-'), signal, 1);
+    expect(each.windows).toEqual(one.windows);
+    expect(each.selfCheck?.psnrY).toBeGreaterThan(60);
+  }, 300_000);
+
   it('fails a window the master cannot fill, naming it, instead of measuring fewer frames', async () => {
     const beyond = { startS: 23, durationS: 4, weight: 0.5 };
     const past = { ...d, followingWindows: [beyond] };

@@ -5,11 +5,11 @@
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
-import { framesOf } from '../../ffmpeg/source-frames.ts';
-import { buildWindowCopiesArgs, copyTimeline } from '../../ffmpeg/window-copies-args.ts';
+import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
+import { buildWindowCopiesArgs, COPY_SCRATCH_BYTES, copyFrameBytes, copyReads, copyTimeline } from '../../ffmpeg/window-copies-args.ts';
 import type { SampleJobData } from '../../pipeline/types.ts';
 import { FrameCountMismatchError } from '../measure/errors.ts';
-import { countListedFrames } from '../measure/parse.ts';
+import { countListedFrames, type QualitySummary } from '../measure/parse.ts';
 import { assertAligned, measureQuality, QUALITY_FRAME_STEP } from '../measure/quality.ts';
 import type { WindowPoints } from '../../ladder/aggregate.ts';
 import { sampleWindow, type SampleResult } from './sample-window.ts';
@@ -26,34 +26,75 @@ import { sampleWindow, type SampleResult } from './sample-window.ts';
  * of it (the alignment self-check, `assertAligned`): it proves the one read cuts the frames a
  * read of the window gives. The copies are cut by the same filters on the same grid, and each
  * one's frame count is checked. Copies are raw frames on the job's scratch, 1.5 bytes a pixel a
- * frame, each removed once its window is measured.
+ * frame, each removed once its window is measured; windows whose copies would hold more than
+ * `COPY_SCRATCH_BYTES` at once are cut from further reads (`copyReads`).
  */
-export async function oneReadSamples(d: SampleJobData, input: string, dir: string, signal: AbortSignal): Promise<SampleResult> {
+export async function oneReadSamples(
+  d: SampleJobData,
+  input: string,
+  dir: string,
+  signal: AbortSignal,
+  copyBytes = COPY_SCRATCH_BYTES,
+): Promise<SampleResult> {
   const all = [d.window, ...(d.followingWindows ?? [])];
   const copies = all.map((w, k) => ({
     frames: framesOf(w, d.timeline.frameRate),
     file: path.join(dir, `window-${k}.mkv`),
     framesFile: path.join(dir, `window-${k}.frames`),
   }));
-  const t0 = Date.now();
-  await runFfmpeg(
-    buildWindowCopiesArgs({
-      kind: 'window-copies',
-      input,
-      timeline: d.timeline,
-      windows: copies,
-      ...(d.crop === undefined ? {} : { crop: d.crop }),
-    }),
-    { signal },
+  // Copies beyond the scratch bound are cut from a further read, from the start again.
+  const reads = copyReads(
+    copies.map((c) => c.frames.endFrame - c.frames.startFrame),
+    copyFrameBytes(d.sourceSize),
+    copyBytes,
   );
-  let encodeS = (Date.now() - t0) / 1000;
-  for (const c of copies) {
-    const copied = countListedFrames(await readFile(c.framesFile, 'utf8'));
-    const expected = c.frames.endFrame - c.frames.startFrame;
-    if (copied !== expected) throw new FrameCountMismatchError(c.frames, copied, expected, 'the window itself');
+  let encodeS = 0;
+  let selfCheck: QualitySummary | undefined;
+  const windows: WindowPoints[] = [];
+  for (const read of reads) {
+    const batch = read.map((k) => copies[k]!);
+    const t0 = Date.now();
+    await runFfmpeg(
+      buildWindowCopiesArgs({
+        kind: 'window-copies',
+        input,
+        timeline: d.timeline,
+        windows: batch,
+        ...(d.crop === undefined ? {} : { crop: d.crop }),
+      }),
+      { signal },
+    );
+    encodeS += (Date.now() - t0) / 1000;
+    for (const c of batch) {
+      const copied = countListedFrames(await readFile(c.framesFile, 'utf8'));
+      const expected = c.frames.endFrame - c.frames.startFrame;
+      if (copied !== expected) throw new FrameCountMismatchError(c.frames, copied, expected, 'the window itself');
+    }
+    selfCheck ??= await checkAligned(d, input, batch[0]!, dir, signal);
+    for (const k of read) {
+      const c = copies[k]!;
+      const frames = { startFrame: 0, endFrame: c.frames.endFrame - c.frames.startFrame };
+      const sampled = await sampleWindow(d, { input: c.file, timeline: copyTimeline(d.timeline.frameRate), frames }, dir, {
+        selfCheck: false,
+        signal,
+      });
+      await rm(c.file, { force: true });
+      windows.push({ weight: all[k]!.weight, points: sampled.points });
+      encodeS += sampled.encodeS;
+    }
   }
-  const first = copies[0]!;
-  const [selfCheck] = await measureQuality(
+  return { windows, encodeS, selfCheck };
+}
+
+/** The first window's copy measured against the master through the measurement's own read of it: identical, or the copies are other frames. */
+async function checkAligned(
+  d: SampleJobData,
+  input: string,
+  first: { readonly frames: Required<FrameRange>; readonly file: string },
+  dir: string,
+  signal: AbortSignal,
+): Promise<QualitySummary> {
+  const [q] = await measureQuality(
     {
       reference: { input, timeline: d.timeline, frames: first.frames },
       picture: { ...d.sourceSize, ...(d.crop === undefined ? {} : { crop: d.crop }) },
@@ -63,18 +104,7 @@ export async function oneReadSamples(d: SampleJobData, input: string, dir: strin
     dir,
     signal,
   );
-  if (selfCheck === undefined) throw new Error('no self-check measured');
-  assertAligned(selfCheck, first.frames);
-  const windows: WindowPoints[] = [];
-  for (const [k, c] of copies.entries()) {
-    const frames = { startFrame: 0, endFrame: c.frames.endFrame - c.frames.startFrame };
-    const sampled = await sampleWindow(d, { input: c.file, timeline: copyTimeline(d.timeline.frameRate), frames }, dir, {
-      selfCheck: false,
-      signal,
-    });
-    await rm(c.file, { force: true });
-    windows.push({ weight: all[k]!.weight, points: sampled.points });
-    encodeS += sampled.encodeS;
-  }
-  return { windows, encodeS, selfCheck };
+  if (q === undefined) throw new Error('no self-check measured');
+  assertAligned(q, first.frames);
+  return q;
 }

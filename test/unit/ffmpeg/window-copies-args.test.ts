@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { buildSampleEncodeArgs } from '../../../ffmpeg/analysis-args.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
 import type { FrameTimeline } from '../../../ffmpeg/source-frames.ts';
-import { buildWindowCopiesArgs, copyTimeline, type WindowCopiesCommand } from '../../../ffmpeg/window-copies-args.ts';
+import {
+  buildWindowCopiesArgs,
+  copyFrameBytes,
+  copyReads,
+  copyTimeline,
+  type WindowCopiesCommand,
+} from '../../../ffmpeg/window-copies-args.ts';
 
 const flagValue = (args: readonly string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];
 const timeline: FrameTimeline = { frameRate: { num: 30, den: 1 }, videoStartS: 0.02, videoOffsetS: 0.02 };
@@ -67,5 +73,21 @@ describe('buildWindowCopiesArgs', () => {
 
   it("reads a copy as frames on the title's grid from 0, nothing to undo", () => {
     expect(copyTimeline({ num: 24000, den: 1001 })).toEqual({ frameRate: { num: 24000, den: 1001 }, videoStartS: 0, videoOffsetS: 0 });
+  });
+});
+
+describe('copyReads', () => {
+  it('puts every window in one read while their copies fit, and starts another read past the bound', () => {
+    const frame = copyFrameBytes({ width: 1920, height: 1080 });
+    expect(frame).toBe(1920 * 1080 * 1.5);
+    expect(copyReads([60, 60, 60], frame, 180 * frame)).toEqual([[0, 1, 2]]);
+    expect(copyReads([60, 60, 60], frame, 120 * frame)).toEqual([[0, 1], [2]]);
+    // A window larger than the bound still gets a read of its own.
+    expect(copyReads([60, 300, 60], frame, 120 * frame)).toEqual([[0], [1], [2]]);
+    expect(copyReads([], frame)).toEqual([]);
+  });
+
+  it('counts the chroma of an odd size whole', () => {
+    expect(copyFrameBytes({ width: 641, height: 359 })).toBe(641 * 359 + 2 * 321 * 180);
   });
 });
