@@ -1,26 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { buildArtworkArgs, candidateSelectExpr, parseFrameLog, quoteFilterValue, segmentSeekLeadS } from '../../../ffmpeg/artwork-args.ts';
+import {
+  buildArtworkArgs,
+  candidateSelectExpr,
+  parseFrameLog,
+  quoteFilterValue,
+  segmentSeekLeadS,
+  type ArtworkCandidatesCommand,
+} from '../../../ffmpeg/artwork-args.ts';
 import { artworkSegments, InvalidSamplingOptionError, planArtworkSampling } from '../../../ffmpeg/artwork-plan.ts';
 import { framesWithNeighboursBothSides } from '../../../stills/bursts.ts';
 import type { AnalysedCandidate } from '../../../artwork/index.ts';
 
 const plan60 = planArtworkSampling({ durationS: 60, displayWidth: 1280, displayHeight: 720 });
+/** The candidate pass over the whole of a 60 s title. */
+const CANDIDATES: ArtworkCandidatesCommand = {
+  kind: 'artwork-candidates',
+  input: 'https://s3.test/master?sig=x',
+  videoStartS: 0,
+  plan: plan60,
+  seekLeadS: 0,
+  rawOutput: '/tmp/a/candidates.rgb',
+  frameLog: '/tmp/a/candidates.log',
+  cutLog: '/tmp/a/cuts.log',
+};
 
 // File snapshots of the argv arrays (one argument per line), so argument boundaries show in review.
 describe('artwork ffmpeg argument snapshots', () => {
   it('candidates: one decode, select → frame log → 480 px rgb24, cut frames logged to their own file', () => {
-    expect(
-      buildArtworkArgs({
-        kind: 'artwork-candidates',
-        input: 'https://s3.test/master?sig=x',
-        videoStartS: 0,
-        plan: plan60,
-        seekLeadS: 0,
-        rawOutput: '/tmp/a/candidates.rgb',
-        frameLog: '/tmp/a/candidates.log',
-        cutLog: '/tmp/a/cuts.log',
-      }),
-    ).toMatchSnapshot();
+    expect(buildArtworkArgs(CANDIDATES)).toMatchSnapshot();
   });
 
   it('candidates, a later stretch: seeks by timestamp half a frame before it, and trims once its last cut burst is complete', () => {
@@ -166,17 +173,7 @@ describe('artwork ffmpeg argument snapshots', () => {
 
   it("fits every frame into the master's size first, and keeps the graph when the size changes", () => {
     const frameSize = { width: 1280, height: 720 };
-    const candidates = buildArtworkArgs({
-      kind: 'artwork-candidates',
-      input: '/m/rec.webm',
-      videoStartS: 0,
-      plan: plan60,
-      seekLeadS: 0,
-      rawOutput: '/tmp/a/candidates.rgb',
-      frameLog: '/tmp/a/candidates.log',
-      cutLog: '/tmp/a/cuts.log',
-      frameSize,
-    });
+    const candidates = buildArtworkArgs({ ...CANDIDATES, frameSize });
     const stills = buildArtworkArgs({
       kind: 'artwork-stills',
       input: '/m/rec.webm',
