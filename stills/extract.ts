@@ -8,14 +8,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { featuresOf, analysisFrameFromRaw, DEFAULT_NEIGHBOUR_WINDOW_S } from '../artwork/index.ts';
 import type { AnalysedCandidate, RawPixels } from '../artwork/index.ts';
-import {
-  buildArtworkArgs,
-  parseFrameLog,
-  segmentSeekLeadS,
-  STILL_SEEK_LEAD_S,
-  type ArtworkCapture,
-  type LoggedFrame,
-} from '../ffmpeg/artwork-args.ts';
+import { buildArtworkArgs, segmentSeekLeadS, STILL_SEEK_LEAD_S, type ArtworkCapture } from '../ffmpeg/artwork-args.ts';
+import { parseFrameLog, type LoggedFrame } from '../ffmpeg/artwork-frame-log.ts';
 import { artworkSegments, type ArtworkSamplingPlan, type ArtworkSegment } from '../ffmpeg/artwork-plan.ts';
 import { mapLimit } from '../storage/transfer.ts';
 import { FfmpegExitError } from '../ffmpeg/errors.ts';

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   buildArtworkArgs,
   candidateSelectExpr,
-  parseFrameLog,
   quoteFilterValue,
   segmentSeekLeadS,
   type ArtworkCandidatesCommand,
 } from '../../../ffmpeg/artwork-args.ts';
+import { parseFrameLog } from '../../../ffmpeg/artwork-frame-log.ts';
 import { artworkSegments, InvalidSamplingOptionError, planArtworkSampling } from '../../../ffmpeg/artwork-plan.ts';
 import { framesWithNeighboursBothSides } from '../../../stills/bursts.ts';
 import type { AnalysedCandidate } from '../../../artwork/index.ts';
