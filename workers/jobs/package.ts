@@ -102,14 +102,16 @@ async function enqueueTitleArtwork(deps: WorkerDeps, t: Title | undefined): Prom
 /** What follows publication: the rungs' quality measurement, then the artwork. Both idempotent. */
 async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title | undefined): Promise<void> {
   if (t?.rungQuality?.status === 'pending') {
+    // Windows are spread where the master has pictures of its own, not over a held tail.
+    const pictureS = picturedS(d.timeline, d.durationS);
     await enqueueMeasureRungs(deps, {
       layout: d.layout,
       timeline: d.timeline,
       sourceSize: d.sourceSize,
       ...(d.crop === undefined ? {} : { crop: d.crop }),
-      windows: d.qualityWindows ?? defaultQualityWindows(picturedS(d.timeline, d.durationS)),
+      windows: d.qualityWindows ?? defaultQualityWindows(pictureS),
       // A per-title ladder's prediction is checked where its samples did not look.
-      ...(d.qualityWindows === undefined ? {} : { checkWindows: checkWindowsBeside(picturedS(d.timeline, d.durationS), d.qualityWindows) }),
+      ...(d.qualityWindows === undefined ? {} : { checkWindows: checkWindowsBeside(pictureS, d.qualityWindows) }),
     });
   }
   await enqueueTitleArtwork(deps, t);
