@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { chargeCpu } from './cpu-meter.ts';
 import { cpuReportingCommand, parseProcessReport } from './process-cpu.ts';
 import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from './errors.ts';
+import { ensureToneMapLuts } from './tone-map-luts.ts';
 
 export interface RunOptions {
   /** Cancels the process: SIGTERM, then SIGKILL after {@link RunOptions.killGraceMs}. */
@@ -45,7 +46,9 @@ function keepTail(acc: string, more: string): string {
  * Runs ffmpeg with the given arguments (built by the pure functions in `args.ts`) and
  * {@link FFMPEG_PRELUDE} prepended. Progress comes from `-progress pipe:1` key=value blocks.
  */
-export function runFfmpeg(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runFfmpeg(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  // A graph that tone-maps names its LUT; the first run on a machine builds it (tone-map-luts.ts).
+  await ensureToneMapLuts(args, (a) => runProgram('ffmpeg', [...FFMPEG_PRELUDE, ...a], {}, true));
   return runProgram(options.program ?? 'ffmpeg', [...FFMPEG_PRELUDE, ...args], options, true);
 }
 

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseProbe } from '../../../ffmpeg/probe.ts';
 import { colourOf, dynamicRangeOf, lightLevelsOf } from '../../../ffmpeg/video-colour.ts';
-import { DEFAULT_PQ_PEAK_NITS, toneMapFilters, toneMapOf, toneMappedOutputTags, type ToneMap } from '../../../ffmpeg/tone-map.ts';
+import path from 'node:path';
+import {
+  DEFAULT_PQ_PEAK_NITS,
+  TONE_MAP_LUT_DIR,
+  toneMapCurveFilters,
+  toneMapFilters,
+  toneMapLutFile,
+  toneMapOf,
+  toneMappedOutputTags,
+  type ToneMap,
+} from '../../../ffmpeg/tone-map.ts';
 import { sourceFrameFilters, timelineOf, type FrameTimeline } from '../../../ffmpeg/source-frames.ts';
 import { buildEncodeChunkArgs } from '../../../ffmpeg/args.ts';
 import { buildCropDetectArgs, buildSampleEncodeArgs, buildScanArgs } from '../../../ffmpeg/analysis-args.ts';
@@ -107,21 +117,40 @@ describe('toneMapOf', () => {
 });
 
 describe('toneMapFilters', () => {
-  it('PQ: every input property given, linear at 100 nits, BT.709 primaries, hable to the peak, 8-bit BT.709 out', () => {
+  it("PQ: to full-range R'G'B' float keeping its transfer, the curve as a LUT, then 8-bit BT.709, every property stated", () => {
     expect(toneMapFilters(PQ)).toEqual([
-      'zscale=tin=smpte2084:pin=bt2020:min=bt2020nc:rin=tv:t=linear:p=bt2020:npl=100',
+      'zscale=tin=smpte2084:t=smpte2084:pin=bt2020:p=bt2020:min=bt2020nc:rin=tv:r=pc',
+      'format=gbrpf32le',
+      `lut3d=file=${toneMapLutFile(PQ)}:interp=tetrahedral`,
+      'zscale=tin=linear:t=bt709:pin=bt709:p=bt709:rin=pc:m=bt709:r=tv',
+      'format=yuv420p',
+    ]);
+    expect(toneMapLutFile(PQ)).toBe(path.join(TONE_MAP_LUT_DIR, path.basename(toneMapLutFile(PQ))));
+  });
+
+  it('the curve: linear at 100 nits, BT.709 primaries, hable to the peak, linear unclipped float out', () => {
+    expect(toneMapCurveFilters(PQ)).toEqual([
+      'zscale=tin=smpte2084:pin=bt2020:rin=pc:t=linear:p=bt2020:npl=100',
       'format=gbrpf32le',
       'zscale=p=bt709',
       'tonemap=tonemap=hable:desat=0:peak=10',
-      'zscale=t=bt709:m=bt709:r=tv',
-      'format=yuv420p',
+      'format=gbrpf32le',
     ]);
-    expect(toneMapFilters({ ...PQ, peakNits: 4000 })[3]).toBe('tonemap=tonemap=hable:desat=0:peak=40');
+    expect(toneMapCurveFilters({ ...PQ, peakNits: 4000 })[3]).toBe('tonemap=tonemap=hable:desat=0:peak=40');
+  });
+
+  it('one LUT per curve: the peak, transfer and primaries name another file; matrix and range do not', () => {
+    const files = [PQ, { ...PQ, peakNits: 4000 }, HLG, { ...PQ, primaries: 'bt709' as const }].map((t) => toneMapLutFile(t));
+    expect(new Set(files).size).toBe(4);
+    const otherMatrix: ToneMap = { ...PQ, matrix: 'bt709', range: 'pc' };
+    expect(toneMapLutFile(otherMatrix)).toBe(toneMapLutFile(PQ));
+    expect(path.basename(toneMapLutFile(HLG))).toMatch(/^arib-std-b67_bt2020_1000_[0-9a-f]{12}\.cube$/);
   });
 
   it('HLG: the same chain from ARIB STD-B67', () => {
-    expect(toneMapFilters(HLG)[0]).toBe('zscale=tin=arib-std-b67:pin=bt2020:min=bt2020nc:rin=tv:t=linear:p=bt2020:npl=100');
-    expect(toneMapFilters(HLG).slice(1)).toEqual(toneMapFilters(PQ).slice(1));
+    expect(toneMapFilters(HLG)[0]).toBe('zscale=tin=arib-std-b67:t=arib-std-b67:pin=bt2020:p=bt2020:min=bt2020nc:rin=tv:r=pc');
+    expect(toneMapCurveFilters(HLG)[0]).toBe('zscale=tin=arib-std-b67:pin=bt2020:rin=pc:t=linear:p=bt2020:npl=100');
+    expect(toneMapFilters(HLG).slice(3)).toEqual(toneMapFilters(PQ).slice(3));
   });
 
   it('SDR: nothing', () => {
@@ -142,8 +171,8 @@ describe('every reader of a PQ master sees the tone-mapped picture', () => {
 
   it('source frames: tone-mapped after the cut, so only the range is converted', () => {
     const f = sourceFrameFilters(hdr, { startFrame: 750, endFrame: 1500 });
-    expect(f.slice(0, -6)).toEqual(sourceFrameFilters(sdr, { startFrame: 750, endFrame: 1500 }));
-    expect(f.slice(-6).join(',')).toBe(chain);
+    expect(f.slice(0, -5)).toEqual(sourceFrameFilters(sdr, { startFrame: 750, endFrame: 1500 }));
+    expect(f.slice(-5).join(',')).toBe(chain);
   });
 
   it('chunk encode: tone-mapped before the 8-bit squeeze and the scalers; outputs tagged BT.709', () => {

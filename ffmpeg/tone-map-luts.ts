@@ -1,0 +1,70 @@
+/**
+ * The tone-map LUTs of this machine: each built from its float chain the first time a graph
+ * names it, then kept. Called by the one module that runs ffmpeg, so no reader can forget it.
+ */
+import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { TONE_MAP_LUT_DIR, type ToneMapCurve } from './tone-map.ts';
+import { cubeText, lutEvaluationArgs, lutGridFrame, toneMapCurveOfLutFile } from './tone-map-lut.ts';
+
+/** Runs ffmpeg with these arguments (the caller's runner: this module spawns nothing itself). */
+export type FfmpegRunner = (args: readonly string[]) => Promise<unknown>;
+
+/** The tone-map LUT files `args` name, each once, with the curve each maps. */
+export function toneMapLutsNamed(args: readonly string[], dir = TONE_MAP_LUT_DIR): Map<string, ToneMapCurve> {
+  const named = new Map<string, ToneMapCurve>();
+  for (const arg of args)
+    for (const m of arg.matchAll(/lut3d=file=([^:,;[\]']+)/g)) {
+      const file = m[1] ?? '';
+      const curve = toneMapCurveOfLutFile(file, dir);
+      if (curve !== undefined) named.set(file, curve);
+    }
+  return named;
+}
+
+/**
+ * Evaluates `curve` on the grid and writes its `.cube` to `file`, atomically: a reader sees no
+ * file or the whole one, so two builders of the same LUT at once (two workers on one machine)
+ * both end with it.
+ */
+export async function buildToneMapLut(curve: ToneMapCurve, file: string, run: FfmpegRunner): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const scratch = await mkdtemp(path.join(path.dirname(file), '.build-'));
+  try {
+    const grid = lutGridFrame();
+    const gridFile = path.join(scratch, 'grid.raw');
+    const evaluatedFile = path.join(scratch, 'evaluated.raw');
+    await writeFile(gridFile, grid.data);
+    await run(lutEvaluationArgs(curve, gridFile, evaluatedFile));
+    const cube = path.join(scratch, 'lut.cube');
+    await writeFile(cube, cubeText(await readFile(evaluatedFile)));
+    await rename(cube, file);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Builds in flight on this process, by file: a second caller waits for the first one's. */
+const building = new Map<string, Promise<void>>();
+
+async function ensureLut(file: string, curve: ToneMapCurve, run: FfmpegRunner): Promise<void> {
+  // Checked on every run, not remembered: a cleaned temporary directory takes the LUTs with it.
+  if (
+    await access(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  let pending = building.get(file);
+  if (pending === undefined) {
+    pending = buildToneMapLut(curve, file, run).finally(() => building.delete(file));
+    building.set(file, pending);
+  }
+  await pending;
+}
+
+/** Every tone-map LUT `args` name exists before they run: built once, shared by concurrent callers. */
+export async function ensureToneMapLuts(args: readonly string[], run: FfmpegRunner, dir = TONE_MAP_LUT_DIR): Promise<void> {
+  await Promise.all([...toneMapLutsNamed(args, dir)].map(([file, curve]) => ensureLut(file, curve, run)));
+}
