@@ -2,10 +2,10 @@
  * The tone-map LUTs of this machine: each built from its float chain the first time a graph
  * names it, then kept. Called by the one module that runs ffmpeg, so no reader can forget it.
  */
-import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, lstat, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TONE_MAP_LUT_DIR, type ToneMapCurve } from './tone-map.ts';
-import { cubeText, lutEvaluationArgs, lutGridFrame, toneMapCurveOfLutFile } from './tone-map-lut.ts';
+import { cubeText, lutEvaluationArgs, lutGridFrame, ToneMapLutError, toneMapCurveOfLutFile } from './tone-map-lut.ts';
 
 /** Runs ffmpeg with these arguments (the caller's runner: this module spawns nothing itself). */
 export type FfmpegRunner = (args: readonly string[]) => Promise<unknown>;
@@ -28,7 +28,6 @@ export function toneMapLutsNamed(args: readonly string[], dir = TONE_MAP_LUT_DIR
  * both end with it.
  */
 export async function buildToneMapLut(curve: ToneMapCurve, file: string, run: FfmpegRunner): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
   const scratch = await mkdtemp(path.join(path.dirname(file), '.build-'));
   try {
     const grid = lutGridFrame();
@@ -64,7 +63,24 @@ async function ensureLut(file: string, curve: ToneMapCurve, run: FfmpegRunner): 
   await pending;
 }
 
+/**
+ * `dir`, made if missing, provided only this user can write it: LUTs are read from a shared
+ * temporary directory, and one planted by another user would be the picture of every HDR title.
+ */
+export async function ownLutDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const s = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!s.isDirectory() || (uid !== undefined && s.uid !== uid) || (s.mode & 0o022) !== 0)
+    throw new ToneMapLutError(
+      `${dir} is not a directory only this user (uid ${String(uid)}) can write; tone-map LUTs are not read from it`,
+    );
+}
+
 /** Every tone-map LUT `args` name exists before they run: built once, shared by concurrent callers. */
 export async function ensureToneMapLuts(args: readonly string[], run: FfmpegRunner, dir = TONE_MAP_LUT_DIR): Promise<void> {
-  await Promise.all([...toneMapLutsNamed(args, dir)].map(([file, curve]) => ensureLut(file, curve, run)));
+  const named = toneMapLutsNamed(args, dir);
+  if (named.size === 0) return;
+  await ownLutDir(dir);
+  await Promise.all([...named].map(([file, curve]) => ensureLut(file, curve, run)));
 }

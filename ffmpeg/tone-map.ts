@@ -101,9 +101,10 @@ export const TONE_MAP_LUT_SIZE = 64;
 /**
  * Where a machine keeps its LUTs: built on first use by `ensureToneMapLuts` and kept, like a
  * cache. Local to each machine, never in job data: a LUT is a function of the tone map alone, so
- * every worker builds the same one from the same chain.
+ * every worker builds the same one from the same chain. One directory per user: the temporary
+ * directory is shared, and a LUT another user could write would be the picture every title ships.
  */
-export const TONE_MAP_LUT_DIR = path.join(os.tmpdir(), 'vodforge-tone-map-luts');
+export const TONE_MAP_LUT_DIR = path.join(os.tmpdir(), `vodforge-tone-map-luts-${process.getuid?.() ?? 'user'}`);
 
 /** What the LUT depends on: not the matrix or range (the reader converts to full-range R'G'B' before it). */
 export type ToneMapCurve = Pick<ToneMap, 'transfer' | 'primaries' | 'peakNits'>;

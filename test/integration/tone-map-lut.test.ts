@@ -1,10 +1,11 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeHdrMaster, psnrAgainst, type HdrTransfer } from '../support/hdr-masters.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { ensureToneMapLuts } from '../../ffmpeg/tone-map-luts.ts';
+import { ToneMapLutError } from '../../ffmpeg/tone-map-lut.ts';
 import { toneMapFilters, toneMapLutFile, type ToneMap } from '../../ffmpeg/tone-map.ts';
 
 const toneMapOf = (transfer: HdrTransfer): ToneMap => ({ transfer, primaries: 'bt2020', matrix: 'bt2020nc', range: 'tv', peakNits: 1000 });
@@ -45,6 +46,28 @@ describe('tone-map LUTs', () => {
     await ensureToneMapLuts(args, run, dir);
     expect(builds).toBe(2);
     expect((await stat(file)).size).toBeGreaterThan(6_000_000);
+  });
+
+  it('never read from a directory others can write, or from a link to one', async () => {
+    const root = await tempDir('vf-lut-');
+    const t = toneMapOf('smpte2084');
+    const shared = path.join(root, 'shared');
+    await mkdir(shared);
+    await chmod(shared, 0o777);
+    const linked = path.join(root, 'linked');
+    await symlink(shared, linked);
+    let builds = 0;
+    const run = async (a: readonly string[]): Promise<void> => {
+      builds++;
+      await runFfmpeg(a);
+    };
+    for (const dir of [shared, linked]) {
+      const args = ['-vf', `lut3d=file=${toneMapLutFile(t, dir)}`];
+      await expect(ensureToneMapLuts(args, run, dir)).rejects.toThrow(ToneMapLutError);
+    }
+    expect(builds).toBe(0);
+    // A graph naming no tone-map LUT never looks at the directory.
+    await ensureToneMapLuts(['-vf', 'scale=640:360'], run, shared);
   });
 
   describe.each(['arib-std-b67', 'smpte2084'] as const)('%s through the LUT', (transfer) => {
