@@ -20,6 +20,7 @@ import { spawn } from 'node:child_process';
 import { runFfmpeg } from '../ffmpeg/run.ts';
 import { toneMapFilters, type ToneMap } from '../ffmpeg/tone-map.ts';
 import { realMasters } from '../test/support/corpus.ts';
+import { textbookToneMap } from '../test/support/hdr-masters.ts';
 
 type Transfer = ToneMap['transfer'];
 const ONLY = new RegExp(process.env.BENCH_ONLY ?? '');
@@ -28,11 +29,6 @@ const SECONDS = 2;
 const SIZE = { width: 3840, height: 2160 };
 
 const toneMap = (transfer: Transfer): ToneMap => ({ transfer, primaries: 'bt2020', matrix: 'bt2020nc', range: 'tv', peakNits: 1000 });
-
-/** The textbook float chain, every property stated: vodforge's tone map before the LUT, written out here and nowhere else. */
-const floatChain = (transfer: Transfer): string =>
-  `zscale=tin=${transfer}:pin=bt2020:min=bt2020nc:rin=tv:t=linear:p=bt2020:npl=100,format=gbrpf32le,zscale=p=bt709,` +
-  'tonemap=tonemap=hable:desat=0:peak=10,zscale=t=bt709:m=bt709:r=tv,format=yuv420p';
 
 /**
  * An HDR grade of `input`'s first seconds: 10-bit HEVC, BT.2020, `transfer`, its SDR white at
@@ -126,7 +122,7 @@ async function main(): Promise<void> {
       // The LUT is built before anything is timed: once per machine, not per read.
       await read(master, toneMapFilters(toneMap(m.transfer)).join(','), files.lut);
       const decode = await read(master, 'format=yuv420p10le', files.decode);
-      const float = await read(master, floatChain(m.transfer), files.float);
+      const float = await read(master, textbookToneMap(m.transfer), files.float);
       const lut = await read(master, toneMapFilters(toneMap(m.transfer)).join(','), files.lut);
       if (float.frames !== lut.frames)
         throw new Error(`${m.name}: ${float.frames} frames through the float chain, ${lut.frames} through the LUT`);

@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeHdrMaster, psnrAgainst, type HdrTransfer } from '../support/hdr-masters.ts';
+import { makeHdrMaster, psnrAgainst, textbookToneMap, type HdrTransfer } from '../support/hdr-masters.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { ensureToneMapLuts } from '../../ffmpeg/tone-map-luts.ts';
@@ -9,11 +9,6 @@ import { ToneMapLutError } from '../../ffmpeg/tone-map-lut.ts';
 import { toneMapFilters, toneMapLutFile, type ToneMap } from '../../ffmpeg/tone-map.ts';
 
 const toneMapOf = (transfer: HdrTransfer): ToneMap => ({ transfer, primaries: 'bt2020', matrix: 'bt2020nc', range: 'tv', peakNits: 1000 });
-
-/** The float chain as the textbook writes it, every property stated: the instrument the LUT must agree with. */
-const floatChain = (transfer: HdrTransfer): string =>
-  `zscale=tin=${transfer}:pin=bt2020:min=bt2020nc:rin=tv:t=linear:p=bt2020:npl=100,format=gbrpf32le,zscale=p=bt709,` +
-  'tonemap=tonemap=hable:desat=0:peak=10,zscale=t=bt709:m=bt709:r=tv,format=yuv420p';
 
 /** Red, green, blue of each line of a `.cube` file after its header. */
 async function cubePoints(file: string): Promise<{ size: number; points: number[][] }> {
@@ -82,7 +77,7 @@ describe('tone-map LUTs', () => {
     it("is the float chain's picture, measured by a plain ffmpeg psnr", async () => {
       const mapped = path.join(dir, 'mapped.nut');
       await runFfmpeg(['-v', 'error', '-i', master, '-an', '-vf', toneMapFilters(toneMapOf(transfer)).join(','), '-c:v', 'ffv1', mapped]);
-      const psnr = await psnrAgainst(mapped, master, floatChain(transfer), 640, 360);
+      const psnr = await psnrAgainst(mapped, master, textbookToneMap(transfer), 640, 360);
       console.log(`${transfer}: LUT vs float chain PSNR-Y ${psnr.toFixed(2)} dB`);
       expect(psnr).toBeGreaterThan(50);
       // The instrument can tell: the master squeezed to 8 bits without tone mapping is far off.

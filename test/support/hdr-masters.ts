@@ -54,6 +54,17 @@ export async function makeHdrMaster(
 export const PLAIN_TONE_MAP =
   'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p';
 
+/**
+ * The float chain as the textbook writes it, with every property and the peak stated: the picture
+ * vodforge's tone map (a LUT of this curve) must agree with, written here apart from its code.
+ */
+export function textbookToneMap(transfer: HdrTransfer, peakNits = 1000): string {
+  return (
+    `zscale=tin=${transfer}:pin=bt2020:min=bt2020nc:rin=tv:t=linear:p=bt2020:npl=100,format=gbrpf32le,zscale=p=bt709,` +
+    `tonemap=tonemap=hable:desat=0:peak=${peakNits / 100},zscale=t=bt709:m=bt709:r=tv,format=yuv420p`
+  );
+}
+
 /** What a plain player does with HDR it does not understand: 10-bit code values squeezed to 8, shown as SDR. */
 export const PLAIN_SQUEEZE = 'format=yuv420p';
 
