@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { TestStack } from '../test/support/stack.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinalEvent, waitForRungQuality } from '../test/support/api.ts';
 import { plainPsnrY, plainPsnrYOver, type PlainPsnrInput } from '../test/support/plain-psnr.ts';
+import { toneMapFilters, toneMapOf } from '../ffmpeg/tone-map.ts';
 import { TitleStore } from '../titles/store.ts';
 import { cpuStepKey } from '../titles/cpu-steps.ts';
 import { ANALYSIS_SCAN_STEP } from '../workers/jobs/analysis-reads.ts';
@@ -118,6 +119,10 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
   // the plain instrument has deinterlaced it as the title says it was.
   const deinterlace = stored?.deinterlace;
   const grid = stored?.frameRate;
+  // An HDR master's title is its tone-mapped picture, which the plain instrument takes as the title
+  // defines it (its LUT, as a plain filter): both ladders are encoded from it. bench:tone-map
+  // measures that picture against the textbook float chain.
+  const toneMap = toneMapOf(stored?.colour);
   const plainInput = (encoded: string): PlainPsnrInput => ({
     encoded,
     master: m.file,
@@ -126,6 +131,7 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
     height: m.height,
     ...(crop === undefined ? {} : { crop }),
     ...(deinterlace === undefined ? {} : { deinterlace: { mode: deinterlace.mode, parity: deinterlace.parity } }),
+    ...(toneMap === undefined ? {} : { toneMap: toneMapFilters(toneMap).join(',') }),
   });
   const quality = await Promise.all(tracks.map((tr) => plainPsnrY(plainInput(tr.joinedFile))));
   const points = tracks.map((tr, i) => ({

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { derivedMasters, realMasters, type CorpusMaster } from '../support/corpus.ts';
 import { plainPsnrY } from '../support/plain-psnr.ts';
+import { toneMapFilters } from '../../ffmpeg/tone-map.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { buildArgs } from '../../ffmpeg/args.ts';
@@ -92,6 +93,10 @@ describe('quality measured frame by frame, checked by an independent plain ffmpe
         frameRate: `${m.timeline.frameRate.num}/${m.timeline.frameRate.den}`,
         width: m.width,
         height: m.height,
+        // An HDR master's title is its tone-mapped picture, which the instrument takes as the title
+        // defines it (the LUT, as a plain filter); how close that is to the textbook float chain is
+        // tone-map-lut.test.ts's and bench:tone-map's to say.
+        ...(m.timeline.toneMap === undefined ? {} : { toneMap: toneMapFilters(m.timeline.toneMap).join(',') }),
       });
       // A frame out of step costs 10-30 dB on real footage; CRF 18 stays far above 30 dB when aligned.
       expect(plain).toBeGreaterThan(30);

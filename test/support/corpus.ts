@@ -54,6 +54,18 @@ const X264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt'
 /** The source's first picture and sound streams, both kept. */
 const PICTURE_AND_SOUND = ['-map', '0:v:0', '-map', '0:a:0'];
 
+/**
+ * An HDR grade of an SDR clip, as HDR masters of SDR sources are made: BT.709 read into BT.2020
+ * with SDR white at 203 cd/m² (BT.2408), coded in `transfer` as 10-bit HEVC tagged hvc1, as phones
+ * and grading suites deliver it.
+ */
+const hdrGrade = (transfer: 'smpte2084' | 'arib-std-b67', x265Params: string): string[] => [
+  ...['-vf', `zscale=tin=bt709:min=bt709:pin=bt709:rin=tv:t=${transfer}:m=bt2020nc:p=bt2020:r=tv:npl=203,format=yuv420p10le`],
+  ...['-c:v', 'libx265', '-preset', 'fast', '-crf', '16', '-pix_fmt', 'yuv420p10le', '-tag:v', 'hvc1'],
+  ...['-x265-params', `log-level=error${x265Params}`],
+  ...['-color_primaries', 'bt2020', '-color_trc', transfer, '-colorspace', 'bt2020nc', '-color_range', 'tv'],
+];
+
 /** Sound as uncompressed PCM of `format`, stereo at 48 kHz: what editing and broadcast deliver. */
 const pcm = (format: 's16le' | 's24le'): string[] => ['-c:a', `pcm_${format}`, '-ac', '2', '-ar', '48000'];
 
@@ -188,6 +200,27 @@ const DERIVATIONS: readonly Derivation[] = [
     ext: 'mov',
     description: "a phone held upright: the camera's own H.264 and AAC, copied, with a 90-degree display rotation",
     args: [...PICTURE_AND_SOUND, '-c', 'copy', '-metadata:s:v:0', 'rotate=90'],
+  },
+  {
+    name: 'hlg-phone-mov',
+    from: 'phone-1080p',
+    ext: 'mov',
+    description: "a phone's HDR video: HLG BT.2020 10-bit HEVC 1080p in QuickTime, the phone's own AAC copied",
+    args: [...PICTURE_AND_SOUND, ...hdrGrade('arib-std-b67', ''), '-c:a', 'copy'],
+  },
+  {
+    name: 'pq-hdr10-mkv',
+    from: 'bunny-mkv',
+    ext: 'mkv',
+    description: 'an HDR10 grade: PQ BT.2020 10-bit HEVC 720p with its mastering display and MaxCLL (1,000 cd/m²) in Matroska',
+    args: [
+      '-map',
+      '0:v:0',
+      ...hdrGrade(
+        'smpte2084',
+        ':hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400',
+      ),
+    ],
   },
   {
     name: 'interlaced-ts',

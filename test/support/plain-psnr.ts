@@ -22,6 +22,8 @@ export interface PlainPsnrInput {
    * they are put on `frameRate` (the title's rate: the field rate when every field is a frame).
    */
   readonly deinterlace?: { readonly mode: 'send_field' | 'send_frame'; readonly parity: string };
+  /** The filters making an HDR master the SDR picture its title is, applied after the crop. */
+  readonly toneMap?: string;
   /** The picture inside the master's black bars, when the encode left them out: the master is cropped to it and the encode scaled to its size. */
   readonly crop?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
@@ -44,7 +46,7 @@ export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): P
   const deint = d === undefined ? '' : `bwdif=mode=${d.mode}:parity=${d.parity}:deint=all,`;
   const graph = [
     `[0:v]${pick}scale=${size}:flags=bicubic,format=yuv420p,settb=AVTB,setpts=N*1000[d]`,
-    `[1:v]${deint}fps=${input.frameRate},${pick}${cut}format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
+    `[1:v]${deint}fps=${input.frameRate},${pick}${cut}${input.toneMap === undefined ? '' : `${input.toneMap},`}format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
     '[d][r]psnr',
   ].join(';');
   const stderr = await new Promise<string>((resolve, reject) => {
