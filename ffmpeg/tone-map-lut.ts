@@ -6,9 +6,9 @@
  *
  * Why: on 4K HLG the float chain cost about 230 ms of CPU a frame past the decode (zimg to
  * linear float, BT.2020 to BT.709, ffmpeg's `tonemap` in C floats, back to BT.709), several
- * times the x264 encodes of a 1080p ladder, and every reader of the master pays it: chunk encodes, sample encodes, quality
- * references, the scan, the artwork. Through the LUT it is about 160 ms with the decode (55 ms)
- * included (bench:tone-map), and the picture is the float chain's to 59-65 dB PSNR-Y on graded
+ * times the x264 encodes of a 1080p ladder, and every reader of the master pays it: chunk
+ * encodes, sample encodes, quality references, the scan, the artwork. Through the LUT it is
+ * about 160 ms with the decode (55 ms) included (bench:tone-map), and the picture is the float chain's to 59-65 dB PSNR-Y on graded
  * camera, animation and screen footage. The worst case measured is 44.8 dB: bars of BT.2020's
  * most saturated colours at HLG's peak, where the codec leaves R'G'B' a little below zero and
  * `lut3d`, whose domain starts at 0, clamps what the chain would have carried. Every reader uses

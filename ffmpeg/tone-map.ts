@@ -22,9 +22,9 @@
  *    (which HEVC attaches per coded video sequence, so it would depend on where a reader seeked).
  * 4. `zscale` to the BT.709 transfer (in the reader, after the LUT).
  *
- * Readers do not run steps 1-3: it is evaluated once per machine into a 3D LUT (`tone-map-lut.ts`)
- * that {@link toneMapFilters} applies, 8 bits only once tone-mapped, so a 10-bit master is never
- * squeezed to 8 bits as PQ code values.
+ * Readers do not run steps 1-3: they are evaluated once per machine into a 3D LUT
+ * (`tone-map-lut.ts`) that {@link toneMapFilters} applies, 8 bits only once tone-mapped, so a
+ * 10-bit master is never squeezed to 8 bits as PQ code values.
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
