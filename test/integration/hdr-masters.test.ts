@@ -7,6 +7,11 @@ import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQual
 import { probeJson } from '../support/media.ts';
 import { lumaStats, makeHdrMaster, PLAIN_SQUEEZE, PLAIN_TONE_MAP, psnrAgainst, type HdrTransfer } from '../support/hdr-masters.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { toneMapFilters, toneMapOf } from '../../ffmpeg/tone-map.ts';
+import { TitleStore } from '../../titles/store.ts';
+import { connectedProducer } from '../../pipeline/queue.ts';
+import { derivedMaster } from '../support/corpus.ts';
+import { plainPsnrYOver } from '../support/plain-psnr.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
 import { artworkVideoOf } from '../../stills/extract.ts';
 import { extractStills } from '../../stills/stills.ts';
@@ -106,6 +111,48 @@ describe('HDR masters (PQ, HLG) get an SDR BT.709 ladder', () => {
     },
     420_000,
   );
+
+  it('a phone clip graded HLG (real footage): rungs BT.709, each reported PSNR-Y confirmed by a plain psnr', async () => {
+    const master = (await derivedMaster(dir, 'hlg-phone-mov')).file;
+    const id = await ingest(stack.api.app, master);
+    const ready = await waitForFinal(stack.api.app, id, 300_000);
+    expect(ready.error).toBeUndefined();
+    expect(ready.state).toBe('ready');
+    const t = await waitForRungQuality(stack.api.app, id, 300_000);
+    expect(t.rungQuality?.status).toBe('measured');
+    const probed = await probeMaster(master);
+    const toneMap = toneMapOf(probed.video.colour);
+    expect(toneMap?.transfer).toBe('arib-std-b67');
+    const conn = await connectedProducer(stack.redis.url);
+    const grid = (await new TitleStore(conn, stack.config.prefix).get(id))?.probe?.video.frameRate ?? probed.video.frameRate;
+    conn.disconnect();
+    const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${id}/master.m3u8` });
+    const variants = [...new Map(parseMultivariant(res.body).variants.map((v) => [v.uri, v])).values()];
+    const video = (t.renditions ?? []).filter((r) => r.kind === 'video');
+    expect(video.length).toBeGreaterThanOrEqual(3);
+    expect(variants).toHaveLength(video.length);
+    for (const [i, v] of variants.entries()) {
+      const rung = (await downloadTrack(stack.api.app, id, v.uri, path.join(dir, id))).joinedFile;
+      expect(await colourTags(rung)).toMatchObject({ color_primaries: 'bt709', color_transfer: 'bt709', color_space: 'bt709' });
+      // The title's picture is its tone map (the LUT, as a plain filter); tone-map-lut.test.ts holds that to the textbook chain.
+      const plain = await plainPsnrYOver(
+        {
+          encoded: rung,
+          master,
+          frameRate: `${grid.num}/${grid.den}`,
+          width: probed.video.width,
+          height: probed.video.height,
+          toneMap: toneMapFilters(toneMap).join(','),
+        },
+        t.rungQuality?.frames ?? [],
+        t.rungQuality?.frameStep ?? 1,
+      );
+      const reported = video[i]?.measuredPsnrDb ?? Number.NaN;
+      console.log(`hlg-phone-mov ${v.attrs.RESOLUTION}: reported PSNR-Y ${reported} dB, plain ${plain.toFixed(2)} dB`);
+      expect(reported).toBeGreaterThan(30);
+      expect(Math.abs(reported - plain)).toBeLessThanOrEqual(0.5);
+    }
+  }, 420_000);
 
   it('artwork stills of a PQ master are the tone-mapped picture, not washed-out code values', async () => {
     const master = masters.smpte2084;

@@ -236,18 +236,26 @@ const DERIVATIONS: readonly Derivation[] = [
 
 /** The derived masters, made once into `dir` from the real ones. */
 export async function derivedMasters(dir: string): Promise<CorpusMaster[]> {
-  const real = new Map((await realMasters()).map((m) => [m.name, m.file]));
   const out: CorpusMaster[] = [];
-  for (const d of DERIVATIONS) {
-    const source = real.get(d.from);
-    if (source === undefined) throw new Error(`derived master ${d.name}: no corpus master ${d.from}`);
-    const file = path.join(dir, `${d.name}.${d.ext}`);
-    if (!existsSync(file)) {
-      // The audio of an audio-led master is the source's own, read as a second input with no offset.
-      const inputs = d.inputArgs === undefined ? ['-i', source] : [...d.inputArgs, '-i', source, '-i', source];
-      await runFfmpeg([...inputs, ...d.args, file]);
-    }
-    out.push({ name: d.name, file, description: d.description });
-  }
+  for (const d of DERIVATIONS) out.push(await derive(dir, d));
   return out;
+}
+
+/** One derived master by name, made once into `dir`. */
+export async function derivedMaster(dir: string, name: string): Promise<CorpusMaster> {
+  const d = DERIVATIONS.find((x) => x.name === name);
+  if (d === undefined) throw new Error(`no derived master ${name}`);
+  return derive(dir, d);
+}
+
+async function derive(dir: string, d: Derivation): Promise<CorpusMaster> {
+  const source = (await realMasters()).find((m) => m.name === d.from)?.file;
+  if (source === undefined) throw new Error(`derived master ${d.name}: no corpus master ${d.from}`);
+  const file = path.join(dir, `${d.name}.${d.ext}`);
+  if (!existsSync(file)) {
+    // The audio of an audio-led master is the source's own, read as a second input with no offset.
+    const inputs = d.inputArgs === undefined ? ['-i', source] : [...d.inputArgs, '-i', source, '-i', source];
+    await runFfmpeg([...inputs, ...d.args, file]);
+  }
+  return { name: d.name, file, description: d.description };
 }
