@@ -115,7 +115,28 @@ describe('per-title ladder', () => {
       'yuv420p',
       file('letterbox.mp4'),
     ]);
-    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still', 'letterbox'])
+    // Sound 3 frames longer than the picture, as a phone's AAC often runs past its last frame:
+    // no picture held (the video reaches the end within a frame's slack), sampled whole.
+    await runFfmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=1.5'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1.6'],
+      ...[
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+        file('sound-longer.mp4'),
+      ],
+    ]);
+    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still', 'letterbox', 'sound-longer'])
       ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
   }, 120_000);
 
@@ -200,6 +221,17 @@ describe('per-title ladder', () => {
     },
     400_000,
   );
+
+  it('samples a title whose sound runs past its picture over the picture only, so the samples measure', async () => {
+    const t = await waitForFinal(stack.api.app, ids['sound-longer'] ?? '', 120_000);
+    expect(t.state).toBe('ready');
+    expect(t.durationS).toBeGreaterThan(1.55);
+    expect(t.ladderAnalysis?.fallbackReason).toBeUndefined();
+    expect(t.ladderAnalysis?.policy).toBe('per-title');
+    // The whole picture, 45 frames at 30 fps, and nothing past it.
+    expect(t.ladderAnalysis?.sampledS).toBeCloseTo(1.5, 2);
+    expect(t.ladder?.every((r) => r.crf !== undefined)).toBe(true);
+  });
 
   it('crops a letterboxed master: 2.39:1 rungs with no bars, predictions still hold on the picture', async () => {
     expect((await waitForFinal(stack.api.app, ids.letterbox ?? '', 400_000)).state).toBe('ready');

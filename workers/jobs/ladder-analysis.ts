@@ -1,4 +1,4 @@
-import { activeCodedSize, activeDisplaySize, type ProbeResult } from '../../ffmpeg/probe.ts';
+import { activeCodedSize, activeDisplaySize, videoExtentS, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { picturedS, timelineOf } from '../../ffmpeg/source-frames.ts';
 import { chooseSampleWindows, gopWindowS, type SampleWindowOptions } from '../../ladder/sample-windows.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
@@ -91,8 +91,10 @@ export async function startLadderAnalysis(
   const timeline = timelineOf(probe);
   const windows = chooseSampleWindows(
     {
-      // A held last picture's tail is one still: windows are chosen where the master moves.
-      durationS: picturedS(timeline, probe.durationS),
+      // Windows are chosen where the master has pictures: over its video's extent (sound may run
+      // a few frames past the last picture, and a window there has frames no read can give), and
+      // short of a held last picture's tail, one still.
+      durationS: picturedS(timeline, videoExtentS(probe)),
       sceneCutsS: scan.sceneCutsS,
       sitiPerSecond: scan.sitiPerSecond,
       bitsPerSecond: packets.bitsPerSecond,

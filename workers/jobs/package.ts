@@ -102,8 +102,9 @@ async function enqueueTitleArtwork(deps: WorkerDeps, t: Title | undefined): Prom
 /** What follows publication: the rungs' quality measurement, then the artwork. Both idempotent. */
 async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title | undefined): Promise<void> {
   if (t?.rungQuality?.status === 'pending') {
-    // Windows are spread where the master has pictures of its own, not over a held tail.
-    const pictureS = picturedS(d.timeline, d.durationS);
+    // Windows are spread where the master has pictures of its own: over the video's extent the
+    // chunks were planned over, not over sound past it or a held tail.
+    const pictureS = picturedS(d.timeline, d.videoExtentS);
     await enqueueMeasureRungs(deps, {
       layout: d.layout,
       timeline: d.timeline,
