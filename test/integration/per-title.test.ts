@@ -117,25 +117,7 @@ describe('per-title ladder', () => {
     ]);
     // Sound 3 frames longer than the picture, as a phone's AAC often runs past its last frame:
     // no picture held (the video reaches the end within a frame's slack), sampled whole.
-    await runFfmpeg([
-      ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=1.5'],
-      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=1.6'],
-      ...[
-        '-map',
-        '0:v',
-        '-map',
-        '1:a',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-pix_fmt',
-        'yuv420p',
-        '-c:a',
-        'aac',
-        file('sound-longer.mp4'),
-      ],
-    ]);
+    await makeMaster(file('sound-longer.mp4'), { width: 640, height: 360, fps: 30, durationS: 1.5, audioDurationS: 1.6 });
     for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still', 'letterbox', 'sound-longer'])
       ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
   }, 120_000);

@@ -10,15 +10,23 @@ export interface MasterSpec {
   readonly fps: number;
   readonly durationS: number;
   readonly audio?: boolean;
+  /** The tone's own length, when it is not the picture's (sound running past the last picture). */
+  readonly audioDurationS?: number;
 }
 
 /** ffmpeg inputs of a synthetic master: the moving test pattern with its frame counter, and a 440 Hz tone, cut to the duration. */
-export function testPatternInputs(spec: Pick<MasterSpec, 'width' | 'height' | 'fps' | 'durationS'>, audio = true): string[] {
-  return [
-    ...['-f', 'lavfi', '-i', `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`],
-    ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
-    ...['-t', String(spec.durationS)],
-  ];
+export function testPatternInputs(
+  spec: Pick<MasterSpec, 'width' | 'height' | 'fps' | 'durationS' | 'audioDurationS'>,
+  audio = true,
+): string[] {
+  const picture = `testsrc2=size=${spec.width}x${spec.height}:rate=${spec.fps}`;
+  const tone = 'sine=frequency=440:sample_rate=48000';
+  if (spec.audioDurationS !== undefined)
+    return [
+      ...['-f', 'lavfi', '-i', `${picture}:duration=${spec.durationS}`],
+      ...(audio ? ['-f', 'lavfi', '-i', `${tone}:duration=${spec.audioDurationS}`] : []),
+    ];
+  return [...['-f', 'lavfi', '-i', picture], ...(audio ? ['-f', 'lavfi', '-i', tone] : []), ...['-t', String(spec.durationS)]];
 }
 
 /** A synthetic master: moving test pattern with a frame counter, a tone, H.264/AAC in MP4. */
