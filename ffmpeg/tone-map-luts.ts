@@ -48,13 +48,11 @@ const building = new Map<string, Promise<void>>();
 
 async function ensureLut(file: string, curve: ToneMapCurve, run: FfmpegRunner): Promise<void> {
   // Checked on every run, not remembered: a cleaned temporary directory takes the LUTs with it.
-  if (
-    await access(file).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
+  const built = await access(file).then(
+    () => true,
+    () => false,
+  );
+  if (built) return;
   let pending = building.get(file);
   if (pending === undefined) {
     pending = buildToneMapLut(curve, file, run).finally(() => building.delete(file));
