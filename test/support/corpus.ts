@@ -236,8 +236,9 @@ const DERIVATIONS: readonly Derivation[] = [
 
 /** The derived masters, made once into `dir` from the real ones. */
 export async function derivedMasters(dir: string): Promise<CorpusMaster[]> {
+  const real = await realMasters();
   const out: CorpusMaster[] = [];
-  for (const d of DERIVATIONS) out.push(await derive(dir, d));
+  for (const d of DERIVATIONS) out.push(await derive(dir, d, real));
   return out;
 }
 
@@ -245,11 +246,11 @@ export async function derivedMasters(dir: string): Promise<CorpusMaster[]> {
 export async function derivedMaster(dir: string, name: string): Promise<CorpusMaster> {
   const d = DERIVATIONS.find((x) => x.name === name);
   if (d === undefined) throw new Error(`no derived master ${name}`);
-  return derive(dir, d);
+  return derive(dir, d, await realMasters());
 }
 
-async function derive(dir: string, d: Derivation): Promise<CorpusMaster> {
-  const source = (await realMasters()).find((m) => m.name === d.from)?.file;
+async function derive(dir: string, d: Derivation, real: readonly CorpusMaster[]): Promise<CorpusMaster> {
+  const source = real.find((m) => m.name === d.from)?.file;
   if (source === undefined) throw new Error(`derived master ${d.name}: no corpus master ${d.from}`);
   const file = path.join(dir, `${d.name}.${d.ext}`);
   if (!existsSync(file)) {
