@@ -59,6 +59,27 @@ export function bdRate(reference: readonly RateQualityPoint[], test: readonly Ra
   return (Math.exp(meanLogRatio) - 1) * 100;
 }
 
+/**
+ * The Bjøntegaard delta rate against a reference of one point (a fixed ladder of one rung, as
+ * Apple's gives a source under its 234p box), in percent: `test`'s rate at the reference's
+ * quality, by the same PCHIP log-rate curve as {@link bdRate}, over the reference's rate. It is
+ * {@link bdRate}'s own limit as the reference's quality range shrinks to that point: the mean of
+ * the log-rate difference over the overlap is then its value there.
+ *
+ * @throws LadderError `BD_RATE_NO_OVERLAP` when the point's quality lies outside `test`'s range
+ *   (no figure without extrapolating), and as {@link bdRate} for `test`'s own faults.
+ */
+export function bdRateAtPoint(reference: RateQualityPoint, test: readonly RateQualityPoint[]): number {
+  const o = expectObject('reference', reference);
+  const rate = expectNumber('reference.bitrateKbps', o.bitrateKbps, { above: 0 });
+  const quality = expectNumber('reference.quality', o.quality);
+  const tst = logRateCurve('test', test);
+  if (!(quality >= tst.qualities[0]! && quality <= tst.qualities[tst.qualities.length - 1]!)) {
+    throw new LadderError('BD_RATE_NO_OVERLAP', `The reference's quality ${quality} lies outside test's ${range(tst.qualities)}`);
+  }
+  return (Math.exp(tst.logRate(quality) - Math.log(rate)) - 1) * 100;
+}
+
 interface LogRateCurve {
   /** Ascending. */
   readonly qualities: readonly number[];

@@ -36,7 +36,11 @@ const LadderAnalysis = Type.Object({
   points: Type.Optional(Type.Array(RdPoint, { description: 'Every sampled size × CRF, averaged over the sample windows' })),
   hull: Type.Optional(Type.Array(RdPoint, { description: 'Upper convex hull of PSNR-Y over log-bitrate' })),
   bdRateVsFixed: Type.Optional(
-    Type.Number({ description: 'BD-rate (PSNR-Y) against the fixed Apple ladder, percent; negative is a saving' }),
+    Type.Number({
+      description:
+        'BD-rate (PSNR-Y) against the fixed Apple ladder, percent; negative is a saving. Against a fixed ladder of one ' +
+        "measured rung (note BD_RATE_AT_ONE_POINT), this ladder's rate at that rung's quality against the rung's",
+    }),
   ),
   notes: Type.Optional(Type.Array(Type.String())),
   sampledS: Type.Optional(Type.Number()),

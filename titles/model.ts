@@ -119,7 +119,10 @@ export interface LadderAnalysis {
   readonly points?: readonly RdPoint[];
   /** The upper convex hull the rungs were chosen from. */
   readonly hull?: readonly RdPoint[];
-  /** Bjøntegaard delta rate (PSNR-Y) of this ladder against the fixed Apple ladder encoded the same way, in percent; negative is a saving. */
+  /**
+   * Bjøntegaard delta rate (PSNR-Y) of this ladder against the fixed Apple ladder encoded the same way, in percent; negative
+   * is a saving. Against a fixed ladder of one measured rung, its limit there (`bdRateAtPoint`, note `BD_RATE_AT_ONE_POINT`).
+   */
   readonly bdRateVsFixed?: number;
   readonly notes?: readonly string[];
   /** Seconds of the title that were sample-encoded, and the analysis wall time. */

@@ -118,7 +118,10 @@ describe('per-title ladder', () => {
     // Sound 3 frames longer than the picture, as a phone's AAC often runs past its last frame:
     // no picture held (the video reaches the end within a frame's slack), sampled whole.
     await makeMaster(file('sound-longer.mp4'), { width: 640, height: 360, fps: 30, durationS: 1.5, audioDurationS: 1.6 });
-    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still', 'letterbox', 'sound-longer'])
+    // Under Apple's 234p box: one fixed rung at the source's own size, which is sampled; at 12 fps
+    // its 145 kbit/s falls inside the CRFs sampled, so its quality is measured.
+    await makeMaster(file('small.mp4'), { width: 320, height: 180, fps: 12, durationS: 2 });
+    for (const n of ['main', 'short', 'single', 'pal', 'vfr-odd', 'still', 'letterbox', 'sound-longer', 'small'])
       ids[n] = await ingest(stack.api.app, file(`${n}.mp4`));
   }, 120_000);
 
@@ -203,6 +206,27 @@ describe('per-title ladder', () => {
     },
     400_000,
   );
+
+  it("compares a small source with the fixed ladder's one rung at that rung's quality", async () => {
+    const t = await waitForFinal(stack.api.app, ids.small ?? '', 400_000);
+    expect(t.state).toBe('ready');
+    const a = t.ladderAnalysis;
+    expect(a?.policy).toBe('per-title');
+    // Apple's ladder gives a 320x180 source one rung, at its own size and 234p's rate.
+    const note = a?.notes?.find((n) => n.startsWith('BD_RATE_AT_ONE_POINT'));
+    const [, rate, quality] = note?.match(/\((\d+) kbit\/s, ([\d.]+) dB\)/) ?? [];
+    expect(Number(rate)).toBe(145);
+    expect(a?.bdRateVsFixed).toBeTypeOf('number');
+    // The ladder's rate at that quality lies between the two rungs about it, whatever the
+    // interpolation (a monotone curve through them): the figure between their rates' ratios.
+    const rungs = (t.ladder ?? []).map((r) => ({ rate: r.bitrateKbps, q: r.predictedPsnrDb ?? NaN }));
+    const below = rungs.filter((r) => r.q <= Number(quality)).at(-1);
+    const above = rungs.find((r) => r.q >= Number(quality));
+    expect(below && above).toBeTruthy();
+    const pct = (r: number): number => (r / Number(rate) - 1) * 100;
+    expect(a?.bdRateVsFixed ?? NaN).toBeGreaterThanOrEqual(pct(below?.rate ?? NaN) - 0.5);
+    expect(a?.bdRateVsFixed ?? NaN).toBeLessThanOrEqual(pct(above?.rate ?? NaN) + 0.5);
+  });
 
   it('samples a title whose sound runs past its picture over the picture only, so the samples measure', async () => {
     const t = await waitForFinal(stack.api.app, ids['sound-longer'] ?? '', 120_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bdRate, type RateQualityPoint } from '../../../ladder/bd-rate.ts';
+import { bdRate, bdRateAtPoint, type RateQualityPoint } from '../../../ladder/bd-rate.ts';
 import { LadderError } from '../../../ladder/errors.ts';
 import { pchip } from '../../../ladder/pchip.ts';
 
@@ -177,5 +177,36 @@ describe('bdRate', () => {
     ]);
     expect(() => bdRate(reference, nan)).toThrow(/`test\[1\]\.quality`.*got NaN/);
     expect(() => bdRate(reference, reference, { gridIntervals: 0.5 })).toThrow(/`gridIntervals` to be an integer >= 1/);
+  });
+});
+
+describe('bdRateAtPoint', () => {
+  // Rate doubling every 3 dB: log-rate is a line in quality, which PCHIP reproduces exactly.
+  const line = curve([30, 33, 36, 39].map((q) => [100 * 2 ** ((q - 30) / 3), q] as const));
+
+  it("is test's rate at the point's quality over the point's rate, read off a curve known in closed form", () => {
+    // At 34.5 dB the line runs at 100 * 2^1.5 = 282.84 kbit/s.
+    expect(bdRateAtPoint({ bitrateKbps: 400, quality: 34.5 }, line)).toBeCloseTo(((100 * 2 ** 1.5) / 400 - 1) * 100, 9);
+    expect(bdRateAtPoint({ bitrateKbps: 200, quality: 33 }, line)).toBeCloseTo(0, 9);
+    expect(bdRateAtPoint({ bitrateKbps: 800, quality: 39 }, line)).toBeCloseTo(0, 9);
+  });
+
+  it("is bdRate's limit as the reference's quality range shrinks to the point", () => {
+    const point = { bitrateKbps: 260, quality: 34.2 };
+    const shifted = reference.map((p) => ({ ...p, quality: p.quality - 1.5 }));
+    const at = bdRateAtPoint(point, shifted);
+    // Two points about it whose log-rates average its own.
+    const around = (eps: number): RateQualityPoint[] => [
+      { bitrateKbps: point.bitrateKbps / Math.E ** 0.01, quality: point.quality - eps },
+      { bitrateKbps: point.bitrateKbps * Math.E ** 0.01, quality: point.quality + eps },
+    ];
+    expect(Math.abs(bdRate(around(0.1), shifted) - at)).toBeLessThan(1.5);
+    expect(Math.abs(bdRate(around(1e-4), shifted) - at)).toBeLessThan(1e-4);
+  });
+
+  it("gives no figure for a point outside test's quality range", () => {
+    expect(codeOf(() => bdRateAtPoint({ bitrateKbps: 100, quality: 29.9 }, line))).toBe('BD_RATE_NO_OVERLAP');
+    expect(() => bdRateAtPoint({ bitrateKbps: 100, quality: 39.1 }, line)).toThrow(/39\.1 lies outside test's \[30, 39\]/);
+    expect(() => bdRateAtPoint({ bitrateKbps: 0, quality: 33 }, line)).toThrow(/`reference\.bitrateKbps`/);
   });
 });
