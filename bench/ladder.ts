@@ -3,7 +3,8 @@
  * real pipeline with identical x264 settings, on the corpus of real masters (Debian packages,
  * scripts/fetch-corpus.sh), the masters derived from them, and five generated contrasts.
  * Every rung of both is measured by a plain ffmpeg psnr over the whole title (not by
- * vodforge's own path); BD-rate (PSNR-Y) of per-title against fixed is the figure. Per title
+ * vodforge's own path); BD-rate (PSNR-Y) of per-title against fixed is the figure (against a
+ * fixed ladder of one rung, its limit at that rung's quality, `vs-fixed.ts`). Per title
  * it also prints the rungs, the analysis' CPU as a share of the final encode's (by the title's own
  * account: the per-title analysis' own runs, and with the ingest checks every title gets; and by
  * the kernel's account of the worker's children, `children-cpu.ts`), the largest gap between the
