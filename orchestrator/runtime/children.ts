@@ -17,22 +17,33 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts TCP connections on the port, or rejects after the deadline. */
+/**
+ * Whether a server accepts TCP connections on 127.0.0.1:`port`. A connection that reached only
+ * itself is no server: polling a port of the ephemeral range (where `freePort` finds them)
+ * while nothing listens, a connect sooner or later gets that very port as its own source and
+ * Linux completes it as a simultaneous open with itself. `localPort` chooses the source port,
+ * which only a test of that case needs.
+ */
+export function acceptsConnections(port: number, localPort?: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1', ...(localPort === undefined ? {} : { localPort, localAddress: '127.0.0.1' }) });
+    s.once('connect', () => {
+      const itself = s.localPort === port && s.localAddress === s.remoteAddress;
+      s.destroy();
+      resolve(!itself);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Resolves once a server accepts TCP connections on the port (`acceptsConnections`), or rejects after the deadline. */
 export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child !== undefined && child.exitCode !== null) {
       throw new Error(`process exited with code ${child.exitCode} before listening on ${port}`);
     }
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
+    if (await acceptsConnections(port)) return;
     if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
