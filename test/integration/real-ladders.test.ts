@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { derivedMasters } from '../support/corpus.ts';
+import { derivedMaster } from '../support/corpus.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../support/api.ts';
 import { plainPsnrYOver } from '../support/plain-psnr.ts';
 
@@ -22,7 +22,7 @@ describe('per-title ladders on real footage', () => {
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-real-'));
-    master = (await derivedMasters(dir)).find((m) => m.name === 'camera-20fps-mp3-led')!.file;
+    master = (await derivedMaster(dir, 'camera-20fps-mp3-led')).file;
     ids.push(await ingest(stack.api.app, master, 'run-1'), await ingest(stack.api.app, master, 'run-2'));
   }, 300_000);
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { derivedMasters } from '../support/corpus.ts';
+import { derivedMaster } from '../support/corpus.ts';
 import { downloadTrack, ingest, parseMultivariant, waitForFinal, waitForRungQuality } from '../support/api.ts';
 import { plainPsnrYOver } from '../support/plain-psnr.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
@@ -26,9 +26,8 @@ describe('studio, broadcast and archive masters', () => {
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
     dir = await mkdtemp(path.join(os.tmpdir(), 'vf-studio-'));
-    const derived = await derivedMasters(dir);
     for (const name of NAMES) {
-      const file = derived.find((m) => m.name === name)?.file ?? '';
+      const { file } = await derivedMaster(dir, name);
       masters.set(name, { file, id: await ingest(stack.api.app, file, name) });
     }
   }, 300_000);
