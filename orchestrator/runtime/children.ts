@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export async function freePort(): Promise<number> {
@@ -94,10 +95,29 @@ async function redisPassword(dir: string): Promise<string> {
  * under `dir`, AOF on so a restart loses no job, `noeviction` because BullMQ must never
  * have its keys evicted, and a password, given on stdin (a command line is world-readable
  * in /proc); the URL returned carries it.
+ *
+ * The port is free when `freePort` finds it, and another process may take it before Redis
+ * binds it: Redis then exits, while the port answers. So the server answering is asked for its
+ * process id, with this dir's password, and must be the child started; otherwise the child is
+ * stopped and, on a port of our choosing, another is tried. On a given `port` it is an error.
  */
 export async function startRedisServer(dir: string, port?: number): Promise<RedisServer> {
-  const p = port ?? (await freePort());
   const password = await redisPassword(dir);
+  for (let attempt = 1; ; attempt++) {
+    const p = port ?? (await freePort());
+    const server = await spawnRedisServer(dir, p, password);
+    if ((await redisPid(p, password)) === server.child.pid) return server;
+    await server.stop();
+    if (port !== undefined || attempt === PORT_ATTEMPTS) {
+      throw new Error(`127.0.0.1:${p} is served by another process than the redis-server started on it for ${dir}`);
+    }
+  }
+}
+
+/** Ports `startRedisServer` tries before it gives up: each lost only to a race with another process. */
+const PORT_ATTEMPTS = 3;
+
+async function spawnRedisServer(dir: string, p: number, password: string): Promise<RedisServer> {
   const config = [
     `port ${p}`,
     'bind 127.0.0.1',
@@ -127,6 +147,31 @@ export async function startRedisServer(dir: string, port?: number): Promise<Redi
   );
   await Promise.race([waitForPort(p, 10_000, child), spawnError]);
   return { url: `redis://:${password}@127.0.0.1:${p}`, port: p, child, stop: () => stopChild(child) };
+}
+
+/** The process id of the Redis answering on `port` to `password` (`INFO server`); undefined when none does. */
+async function redisPid(port: number, password: string): Promise<number | undefined> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    password,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 5000,
+  });
+  // A refused password or a closed socket is an answer: not ours.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const pid = /^process_id:(\d+)/m.exec(await client.info('server'))?.[1];
+    return pid === undefined ? undefined : Number(pid);
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
 }
 
 let setprivChecked: boolean | undefined;

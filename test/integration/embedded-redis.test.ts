@@ -48,4 +48,20 @@ describe('embedded redis-server', () => {
     expect(await client.ping()).toBe('PONG');
     client.disconnect();
   });
+
+  it('does not take another Redis answering on its port for the one it started', async () => {
+    // Another data dir's Redis holds the port: the new one cannot bind it, while the port answers.
+    const other = await mkdtemp(path.join(os.tmpdir(), 'vf-redis-other-'));
+    try {
+      await expect(startRedisServer(other, server.port)).rejects.toThrow(
+        new RegExp(`127\\.0\\.0\\.1:${server.port} is served by another process than the redis-server started on it`),
+      );
+      // The Redis that holds the port is untouched and still serves its own clients.
+      const client = new Redis(server.url);
+      expect(await client.ping()).toBe('PONG');
+      client.disconnect();
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
 });
