@@ -6,7 +6,7 @@
  * per-title ladder's lowest rung sets when it has fewer bits than the fixed rung (its rate at
  * the fixed rung's quality can only be lower still). Pure.
  */
-import { bdRate, bdRateAtPoint, type RateQualityPoint } from '../ladder/bd-rate.ts';
+import { bdRateAgainst, type RateQualityPoint } from '../ladder/bd-rate.ts';
 import { monotoneCurve } from '../ladder/aggregate.ts';
 
 export type VsFixed =
@@ -19,13 +19,19 @@ export function vsFixed(fixed: readonly RateQualityPoint[], perTitle: readonly R
   const fx = monotoneCurve(fixed);
   const pt = monotoneCurve(perTitle);
   const [only] = fx;
+  const lowest = pt[0];
+  if (
+    fx.length === 1 &&
+    only !== undefined &&
+    lowest !== undefined &&
+    only.quality < lowest.quality &&
+    lowest.bitrateKbps <= only.bitrateKbps
+  ) {
+    return { kind: 'at-most', percent: (lowest.bitrateKbps / only.bitrateKbps - 1) * 100 };
+  }
   try {
-    if (fx.length !== 1 || only === undefined) return { kind: 'bd-rate', percent: bdRate(fx, pt) };
-    const lowest = pt[0];
-    if (lowest !== undefined && only.quality < lowest.quality && lowest.bitrateKbps <= only.bitrateKbps) {
-      return { kind: 'at-most', percent: (lowest.bitrateKbps / only.bitrateKbps - 1) * 100 };
-    }
-    return { kind: 'at-point', percent: bdRateAtPoint(only, pt) };
+    const figure = bdRateAgainst(fx, pt);
+    return { kind: figure.atOnePoint ? 'at-point' : 'bd-rate', percent: figure.percent };
   } catch (err) {
     return { kind: 'none', reason: (err as Error).message };
   }

@@ -80,6 +80,26 @@ export function bdRateAtPoint(reference: RateQualityPoint, test: readonly RateQu
   return (Math.exp(tst.logRate(quality) - Math.log(rate)) - 1) * 100;
 }
 
+/** A BD-rate against a reference of any length, and which of the two it is. */
+export interface BdRateFigure {
+  readonly percent: number;
+  /** The reference has one point: {@link bdRateAtPoint}'s figure; otherwise {@link bdRate}'s. */
+  readonly atOnePoint: boolean;
+}
+
+/**
+ * `test` against `reference` by {@link bdRate}, or by {@link bdRateAtPoint} when the reference
+ * is one point (a fixed ladder of one rung): the one place that choice is made.
+ *
+ * @throws LadderError as the function chosen does.
+ */
+export function bdRateAgainst(reference: readonly RateQualityPoint[], test: readonly RateQualityPoint[]): BdRateFigure {
+  const [only] = reference;
+  return reference.length === 1 && only !== undefined
+    ? { percent: bdRateAtPoint(only, test), atOnePoint: true }
+    : { percent: bdRate(reference, test), atOnePoint: false };
+}
+
 interface LogRateCurve {
   /** Ascending. */
   readonly qualities: readonly number[];

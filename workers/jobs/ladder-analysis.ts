@@ -6,7 +6,7 @@ import { sampleSizes, splitSampleWork } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
 import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
-import { bdRate, bdRateAtPoint } from '../../ladder/bd-rate.ts';
+import { bdRateAgainst } from '../../ladder/bd-rate.ts';
 import type { Rung } from '../../ladder/types.ts';
 import { ladderFlow } from '../../pipeline/graph.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
@@ -208,15 +208,14 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
       const ours = monotoneCurve(
         rungs.map((r) => ({ bitrateKbps: r.bitrateKbps, quality: r.predictedPsnrDb ?? NaN })).filter((p) => Number.isFinite(p.quality)),
       );
+      const figure = bdRateAgainst(fixedCurve, ours);
+      bdRateVsFixed = round2(figure.percent);
       const [only] = fixedCurve;
-      if (fixedCurve.length === 1 && only !== undefined) {
-        bdRateVsFixed = round2(bdRateAtPoint(only, ours));
+      if (figure.atOnePoint && only !== undefined) {
         notes.push(
           `BD_RATE_AT_ONE_POINT: the fixed ladder has one measured rung (${Math.round(only.bitrateKbps)} kbit/s, ` +
             `${only.quality.toFixed(2)} dB), so the BD-rate is this ladder's rate at that quality against the rung's`,
         );
-      } else {
-        bdRateVsFixed = round2(bdRate(fixedCurve, ours));
       }
     } catch (err) {
       notes.push(`BD_RATE_UNAVAILABLE: ${(err as Error).message}`);
