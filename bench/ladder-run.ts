@@ -24,6 +24,8 @@ export interface Run {
   readonly ladder: string;
   /** Per rung: PSNR-Y vodforge reported minus the plain figure over the same frames. */
   readonly reportedMinusPlain: number[];
+  /** Per rung: PSNR-Y vodforge reported minus the plain figure over every frame of the rung, as a viewer sees it. */
+  readonly reportedMinusWhole: number[];
   readonly top: string;
   /**
    * CPU seconds of the per-title analysis' own ffmpeg and ffprobe runs, whole processes: its
@@ -143,11 +145,13 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
   const videoRenditions = (t.renditions ?? []).filter((r) => r.kind === 'video');
   const frames = t.rungQuality?.frames ?? [];
   const reportedMinusPlain: number[] = [];
+  const reportedMinusWhole: number[] = [];
   for (const [i, r] of videoRenditions.entries()) {
     const track = tracks[i];
     if (r.measuredPsnrDb === undefined || track === undefined || frames.length === 0) continue;
     const plain = await plainPsnrYOver(plainInput(track.joinedFile), frames, t.rungQuality?.frameStep ?? 1);
     reportedMinusPlain.push(r.measuredPsnrDb - plain);
+    reportedMinusWhole.push(r.measuredPsnrDb - (quality[i] ?? NaN));
   }
   // The analysis (the probe's scan step, samples, ladder) and the probe's ingest checks against
   // the chunk encodes, in CPU seconds of their ffmpeg and ffprobe runs as the title accounts
@@ -186,6 +190,7 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
     rungs: sorted.map((p) => `${p.label.split('x')[1]}p@${Math.round(p.bitrateKbps)}k/${p.quality.toFixed(1)}dB`).join(' '),
     ladder,
     reportedMinusPlain,
+    reportedMinusWhole,
     top: topPoint === undefined ? '-' : `${topPoint.label} ${topPoint.quality.toFixed(1)} dB`,
     analysisS,
     ingestS,

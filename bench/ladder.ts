@@ -8,7 +8,8 @@
  * it also prints the rungs, the analysis' CPU as a share of the final encode's (by the title's own
  * account: the per-title analysis' own runs, and with the ingest checks every title gets; and by
  * the kernel's account of the worker's children, `children-cpu.ts`), the largest gap between the
- * PSNR vodforge reports for a rung and the plain figure over the same frames, and
+ * PSNR vodforge reports for a rung and the plain figure over every frame of the rung (and over
+ * the frames vodforge compared, which tells its path apart from its choice of frames), and
  * whether BENCH_REPEATS (default 3) ingests of the same master gave the same ladder.
  * BENCH_ONLY='megamind|screen' runs the titles whose name matches. BENCH_MASTERS='a.mov,b.mxf'
  * runs the given files instead of the corpus: a catalogue's own masters, judged the same way.
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
     analysisWholeS: number;
     encodeS: number;
     gap: number;
+    gapWhole: number;
     same: boolean;
   }[] = [];
   console.log(
@@ -129,13 +131,17 @@ async function main(): Promise<void> {
       }
       const same = repeats.every((l) => l === pt.ladder);
       const gap = Math.max(0, ...pt.reportedMinusPlain.map(Math.abs));
+      const gapWhole = Math.max(0, ...pt.reportedMinusWhole.map(Math.abs));
       const [fpsNum, fpsDen] = m.frameRate.split('/');
       const fps = frameRateValue({ num: Number(fpsNum), den: Number(fpsDen ?? 1) });
       console.log(`\n${m.name} (${m.width}x${m.height} @ ${fps.toFixed(3)} fps, ${m.durationS.toFixed(1)} s)`);
       console.log(`  fixed     ${fx.rungs}`);
       console.log(`  per-title ${pt.rungs}`);
       console.log(`  ladder    ${pt.ladder}   ${same ? `same on ${REPEATS} runs` : `DIFFERS across runs: ${repeats.join(' | ')}`}`);
-      console.log(`  reported - plain PSNR per rung (same frames): ${pt.reportedMinusPlain.map((d) => d.toFixed(2)).join(' ')} dB`);
+      console.log(
+        `  reported - plain PSNR per rung: ${pt.reportedMinusPlain.map((d) => d.toFixed(2)).join(' ')} dB over the same frames, ` +
+          `${pt.reportedMinusWhole.map((d) => d.toFixed(2)).join(' ')} dB over every frame`,
+      );
       // A fixed ladder of one rung (a source under Apple's 234p box) is compared at that rung's quality.
       const vs = vsFixed(fx.points, pt.points);
       const bd = vs.kind === 'bd-rate' ? vs.percent : NaN;
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
         analysisWholeS: pt.analysisWholeS,
         encodeS: pt.encodeS,
         gap,
+        gapWhole,
         same,
       });
       console.log(
@@ -202,7 +209,10 @@ async function main(): Promise<void> {
       `mean ${avg((r) => vsFixedPercent(r.vs)).toFixed(1)}%, ` +
       `worst ${worstOf((r) => vsFixedPercent(r.vs))}% (target <= 0%); no figure: ${noFigure.join(', ') || '-'}`,
   );
-  console.log(`reported vs plain PSNR: worst gap ${worstOf((r) => r.gap)} dB (target <= 0.5)`);
+  console.log(
+    `reported vs plain PSNR: worst gap ${worstOf((r) => r.gapWhole)} dB against every frame of the rung (target <= 0.5), ` +
+      `${worstOf((r) => r.gap)} dB over the frames compared`,
+  );
   const long = rows.filter((r) => r.long);
   const worstLong = long.length === 0 ? '-' : `${(Math.max(...long.map((r) => r.share)) * 100).toFixed(1)}%`;
   console.log(

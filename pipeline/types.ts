@@ -164,8 +164,8 @@ export interface PackageJobData {
   readonly crop?: ActiveArea;
   /** The title's class when its encode was queued: the chunks' priority (`chunkPriority`). */
   readonly priority?: TitlePriority;
-  /** Where the final rungs' quality is measured (the analysis windows, or a default spread). */
-  readonly qualityWindows?: readonly TimeWindow[];
+  /** Per-title ladders: where the samples looked (the final rungs are checked against their prediction away from them). */
+  readonly sampleWindows?: readonly TimeWindow[];
 }
 
 /** What `measure-rungs` needs to compare a published title's rungs with its master. */
@@ -176,13 +176,13 @@ export interface MeasureRungsJobData {
   /** Coded size of the master's active picture: rungs are scaled back to it. */
   readonly sourceSize: { readonly width: number; readonly height: number };
   readonly crop?: ActiveArea;
-  /** Stretches of the title compared, in seconds from the first video frame. */
+  /** Stretches of the title compared, in seconds from the first video frame: the whole of its pictures. */
   readonly windows: readonly TimeWindow[];
   /**
-   * Per-title ladders: stretches spread over the title away from the sample windows, also
-   * measured, where each rung's quality is checked against its prediction.
+   * Per-title ladders: where the samples looked. Each rung's quality over every other frame
+   * compared is checked against its prediction.
    */
-  readonly checkWindows?: readonly TimeWindow[];
+  readonly sampleWindows?: readonly TimeWindow[];
 }
 
 /** Every job the pipeline runs, by name. Handlers are a `Record` over these names, so adding one without a handler does not compile. */

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import type { Job, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { makeMaster } from '../support/media.ts';
+import { countFrames, makeMaster } from '../support/media.ts';
 import { ingest, waitForFinal, waitForRungQuality } from '../support/api.ts';
 import { TitleStore } from '../../titles/store.ts';
 import { createObjectStore } from '../../storage/index.ts';
@@ -26,6 +26,8 @@ describe('measure-rungs after publication', () => {
   let queue: Queue | undefined;
   let titleId: string;
   let outputPrefix: string;
+  let firstMeasured: unknown;
+  let masterFrames: number;
 
   /** The job as BullMQ hands it over: its data and how many attempts it has made. */
   const jobOf = (data: MeasureRungsJobData, attemptsMade: number) =>
@@ -47,6 +49,8 @@ describe('measure-rungs after publication', () => {
     expect((await waitForFinal(stack.api.app, titleId)).state).toBe('ready');
     const t = await waitForRungQuality(stack.api.app, titleId);
     expect(t.rungQuality?.status).toBe('measured');
+    firstMeasured = t.rungQuality;
+    masterFrames = await countFrames(master);
     redis = new Redis(stack.redis.url);
     const titles = new TitleStore(redis, stack.config.prefix);
     outputPrefix = (await titles.get(titleId))?.outputPrefix ?? '';
@@ -80,6 +84,11 @@ describe('measure-rungs after publication', () => {
       windows: [{ startS: 2, durationS: 2 }],
     };
   };
+
+  it('compares every frame of the title, one in three, as ffprobe counts them', () => {
+    expect(masterFrames).toBe(200);
+    expect(firstMeasured).toEqual({ status: 'measured', frames: [{ startFrame: 0, endFrame: masterFrames }], frameStep: 3 });
+  });
 
   it('measures again what a lost result left pending, rung by rung, from the published segments', async () => {
     const before = await deps.titles.get(titleId);

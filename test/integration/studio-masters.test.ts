@@ -82,7 +82,8 @@ describe('studio, broadcast and archive masters', () => {
           t.rungQuality?.frameStep ?? 1,
         );
         const reported = video[i]?.measuredPsnrDb ?? NaN;
-        expect(reported).toBeGreaterThan(30);
+        // Frames out of step read 15-20 dB; a whole 234p rung of a 1080p master reads about 29.5.
+        expect(reported).toBeGreaterThan(25);
         expect(Math.abs(reported - plain)).toBeLessThanOrEqual(0.5);
       }
     },

@@ -43,7 +43,7 @@ export async function enqueueEncode(
   probe: ProbeResult,
   ladder: readonly Rung[],
   analysis: LadderAnalysis,
-  qualityWindows?: readonly TimeWindow[],
+  sampleWindows?: readonly TimeWindow[],
 ): Promise<{ chunks: number; rungs: number } | { skipped: string }> {
   const { titleId } = source;
   const settings = deps.settings;
@@ -105,7 +105,7 @@ export async function enqueueEncode(
     timeline,
     sourceSize: activeCodedSize(probe.video),
     ...(crop === undefined ? {} : { crop }),
-    ...(qualityWindows === undefined ? {} : { qualityWindows }),
+    ...(sampleWindows === undefined ? {} : { sampleWindows }),
   };
   await deps.flow.add(encodeFlow(deps.queueName, packageData, chunkData, tracks.jobs));
   await retryFailedTracks(deps, tracks);

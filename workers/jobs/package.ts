@@ -14,7 +14,7 @@ import { withScratch } from '../../storage/scratch.ts';
 import { reencodeChunks, titleChunks } from './package-chunks.ts';
 import { enqueueArtwork } from './artwork.ts';
 import { picturedS } from '../../ffmpeg/source-frames.ts';
-import { checkWindowsBeside, defaultQualityWindows, enqueueMeasureRungs } from './measure-rungs.ts';
+import { enqueueMeasureRungs, wholeTitle } from './measure-rungs.ts';
 import { titlePrefix, type Rendition, type Title } from '../../titles/model.ts';
 
 /**
@@ -102,17 +102,17 @@ async function enqueueTitleArtwork(deps: WorkerDeps, t: Title | undefined): Prom
 /** What follows publication: the rungs' quality measurement, then the artwork. Both idempotent. */
 async function enqueueAfterReady(deps: WorkerDeps, d: PackageJobData, t: Title | undefined): Promise<void> {
   if (t?.rungQuality?.status === 'pending') {
-    // Windows are spread where the master has pictures of its own: over the video's extent the
-    // chunks were planned over, not over sound past it or a held tail.
+    // The whole of the title's own pictures: the video's extent the chunks were planned over,
+    // not sound past it or a held tail.
     const pictureS = picturedS(d.timeline, d.videoExtentS);
     await enqueueMeasureRungs(deps, {
       layout: d.layout,
       timeline: d.timeline,
       sourceSize: d.sourceSize,
       ...(d.crop === undefined ? {} : { crop: d.crop }),
-      windows: d.qualityWindows ?? defaultQualityWindows(pictureS),
+      windows: wholeTitle(pictureS),
       // A per-title ladder's prediction is checked where its samples did not look.
-      ...(d.qualityWindows === undefined ? {} : { checkWindows: checkWindowsBeside(pictureS, d.qualityWindows) }),
+      ...(d.sampleWindows === undefined ? {} : { sampleWindows: d.sampleWindows }),
     });
   }
   await enqueueTitleArtwork(deps, t);

@@ -63,22 +63,50 @@ export interface QualitySummary {
   readonly ssim: number;
 }
 
+/** Per compared frame, in the order compared: luma MSE (8-bit scale) and luma SSIM. */
+export interface QualityFrames {
+  readonly mseY: readonly number[];
+  readonly ssimY: readonly number[];
+}
+
+/** The per-frame figures of the stats files of `psnr` and `ssim`; throws when none, or not as many by each. */
+export function parseQualityFrames(psnrStats: string, ssimStats: string): QualityFrames {
+  const mseY = [...psnrStats.matchAll(/mse_y:([\d.]+)/g)].map((m) => Number(m[1]));
+  const ssimY = [...ssimStats.matchAll(/\bY:([\d.]+)/g)].map((m) => Number(m[1]));
+  if (mseY.length === 0 || ssimY.length === 0 || mseY.length !== ssimY.length)
+    throw new Error(`no frames compared, or not the same by psnr and ssim (psnr ${mseY.length}, ssim ${ssimY.length})`);
+  return { mseY, ssimY };
+}
+
 /**
- * Quality from the per-frame stats files of `psnr` and `ssim`. PSNR-Y is computed from the
- * mean luma MSE over all frames, as ffmpeg's own summary does (not a mean of per-frame dB);
- * identical inputs (MSE 0) give 100 dB.
+ * The figures of the frames `keep` picks (by their index in `f`; all of them by default), or
+ * undefined when it picks none. PSNR-Y is computed from the mean luma MSE over those frames,
+ * as ffmpeg's own summary does (not a mean of per-frame dB); identical inputs (MSE 0) give
+ * 100 dB.
  */
+export function summariseFrames(
+  f: QualityFrames,
+  keep: (k: number) => boolean = () => true,
+): (QualitySummary & { readonly frames: number }) | undefined {
+  let mse = 0;
+  let ssim = 0;
+  let frames = 0;
+  for (let k = 0; k < f.mseY.length; k++) {
+    if (!keep(k)) continue;
+    mse += f.mseY[k] ?? NaN;
+    ssim += f.ssimY[k] ?? NaN;
+    frames++;
+  }
+  if (frames === 0) return undefined;
+  mse /= frames;
+  return { psnrY: mse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255) / mse)), ssim: ssim / frames, frames };
+}
+
+/** Quality from the per-frame stats files of `psnr` and `ssim`, over every frame compared: {@link summariseFrames}. */
 export function parseQualityStats(psnrStats: string, ssimStats: string): QualitySummary & { readonly frames: number } {
-  const mses = [...psnrStats.matchAll(/mse_y:([\d.]+)/g)].map((m) => Number(m[1]));
-  const ssims = [...ssimStats.matchAll(/\bY:([\d.]+)/g)].map((m) => Number(m[1]));
-  if (mses.length === 0 || ssims.length === 0 || mses.length !== ssims.length)
-    throw new Error(`no frames compared, or not the same by psnr and ssim (psnr ${mses.length}, ssim ${ssims.length})`);
-  const mse = mses.reduce((a, b) => a + b, 0) / mses.length;
-  return {
-    psnrY: mse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255) / mse)),
-    ssim: ssims.reduce((a, b) => a + b, 0) / ssims.length,
-    frames: mses.length,
-  };
+  const summary = summariseFrames(parseQualityFrames(psnrStats, ssimStats));
+  if (summary === undefined) throw new Error('no frames compared');
+  return summary;
 }
 
 /** Frames a `metadata=mode=print` file lists (one `frame:N pts:…` line each). */

@@ -12,7 +12,7 @@ import {
   SEEK_LEAD_S,
 } from '../../../ffmpeg/source-frames.ts';
 import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
-import { defaultQualityWindows } from '../../../workers/jobs/measure-rungs.ts';
+import { wholeTitle } from '../../../workers/jobs/measure-rungs.ts';
 
 const NTSC = { num: 30000, den: 1001 };
 
@@ -71,7 +71,7 @@ describe('a picture held to the end', () => {
     expect(picturedS(plain, 20)).toBe(20);
     const windows = chooseSampleWindows({ durationS: picturedS(t, 20) }, { windowS: 2, minWindowS: 2, maxShare: 1 });
     expect(windows.length).toBeGreaterThan(0);
-    for (const w of [...windows, ...defaultQualityWindows(picturedS(t, 20))]) expect(w.startS + w.durationS).toBeLessThanOrEqual(5 + 1e-9);
+    for (const w of [...windows, ...wholeTitle(picturedS(t, 20))]) expect(w.startS + w.durationS).toBeLessThanOrEqual(5 + 1e-9);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyframeAtOrBefore, longestKeyframeGapS } from '../../../workers/measure/keyframes.ts';
+import { keyframeAtOrBefore, longestKeyframeGapS, readsFromStart } from '../../../workers/measure/keyframes.ts';
 import { firstListedTimeS } from '../../../workers/measure/parse.ts';
 
 describe('the keyframe a window is read from', () => {
@@ -26,5 +26,22 @@ describe('longestKeyframeGapS', () => {
     // A browser's MediaRecorder: one keyframe, the whole title after it.
     expect(longestKeyframeGapS([0.007], 180)).toBeCloseTo(179.993, 6);
     expect(longestKeyframeGapS([], 30)).toBeUndefined();
+  });
+});
+
+describe('readsFromStart', () => {
+  const rate = { frameRate: { num: 30, den: 1 } };
+  it('is true for a master whose keyframes are no entry points, and for one keyframe', () => {
+    expect(readsFromStart({ ...rate, decodeFromStart: true, keyframeGapS: 2 }, 60)).toBe(true);
+    // A live WebM: its one keyframe, nudged a microsecond for seeks, runs to the video's end.
+    expect(readsFromStart({ ...rate, keyframeGapS: 8.002998, endS: 8.003 }, 8.021)).toBe(true);
+    expect(readsFromStart({ ...rate, keyframeGapS: 60 }, 60)).toBe(true);
+  });
+
+  it('is false for a master with a second keyframe, or whose keyframes are unknown', () => {
+    // A second keyframe on the last frame.
+    expect(readsFromStart({ ...rate, keyframeGapS: 60 - 1 / 30, endS: 60 }, 60)).toBe(false);
+    expect(readsFromStart({ ...rate, keyframeGapS: 2, endS: 60 }, 60)).toBe(false);
+    expect(readsFromStart(rate, 60)).toBe(false);
   });
 });

@@ -1,37 +1,59 @@
 import { describe, expect, it } from 'vitest';
-import { defaultQualityWindows } from '../../../workers/jobs/measure-rungs.ts';
+import { beside, CHECK_MIN_S, wholeTitle } from '../../../workers/jobs/measure-rungs.ts';
+import { QUALITY_FRAME_STEP } from '../../../workers/measure/quality.ts';
 
-describe('defaultQualityWindows', () => {
-  it('takes two 2 s windows at 25 % and 60 % of a long title', () => {
-    expect(defaultQualityWindows(60)).toEqual([
-      { startS: 15, durationS: 2 },
-      { startS: 36, durationS: 2 },
+/** A rung's compared frames (every third of `frames`), each scoring `mseOf(titleFrame)`. */
+function rung(frames: number, mseOf: (frame: number) => number, ssim = 0.95) {
+  const titleFrames = Array.from({ length: Math.ceil(frames / QUALITY_FRAME_STEP) }, (_, k) => k * QUALITY_FRAME_STEP);
+  return { titleFrames, mseY: titleFrames.map(mseOf), ssimY: titleFrames.map(() => ssim) };
+}
+
+describe('what measure-rungs compares', () => {
+  it('is the whole of the title, from its first frame', () => {
+    expect(wholeTitle(61.3)).toEqual([{ startS: 0, durationS: 61.3 }]);
+    expect(wholeTitle(0.4)).toEqual([{ startS: 0, durationS: 0.4 }]);
+  });
+});
+
+describe('beside: each rung over the frames no sample window holds', () => {
+  it('pools only the frames outside the sample windows, by their MSE', () => {
+    // 10 s at 30 fps; frames 60-119 (the sample window) are easy, the rest hard.
+    const r = rung(300, (f) => (f >= 60 && f < 120 ? 0.1 : 6.5));
+    const [checked] = beside([r], [{ startFrame: 60, endFrame: 120 }], 30) ?? [];
+    expect(checked?.psnrY).toBeCloseTo(10 * Math.log10((255 * 255) / 6.5), 9);
+    expect(checked?.ssim).toBeCloseTo(0.95, 9);
+  });
+
+  it('gives one figure per rung, in rung order', () => {
+    const easy = rung(300, () => 1);
+    const hard = rung(300, () => 10);
+    const checked = beside([easy, hard], [{ startFrame: 0, endFrame: 60 }], 30);
+    expect(checked?.map((q) => q?.psnrY.toFixed(2))).toEqual([
+      (10 * Math.log10(255 * 255)).toFixed(2),
+      (10 * Math.log10(6502.5)).toFixed(2),
     ]);
   });
 
-  it('takes one window from the start of a title of 4 s or less, no longer than the title', () => {
-    expect(defaultQualityWindows(4)).toEqual([{ startS: 0, durationS: 2 }]);
-    expect(defaultQualityWindows(3)).toEqual([{ startS: 0, durationS: 2 }]);
-    expect(defaultQualityWindows(1.5)).toEqual([{ startS: 0, durationS: 1.5 }]);
-    expect(defaultQualityWindows(0.4)).toEqual([{ startS: 0, durationS: 0.4 }]);
+  it(`says nothing when the frames outside span less than ${CHECK_MIN_S} s: the prediction stood on no less`, () => {
+    // 3 s at 30 fps sampled from 1.5 s: 1.5 s outside.
+    expect(beside([rung(90, () => 1)], [{ startFrame: 45, endFrame: 90 }], 30)).toBeUndefined();
+    // Sampled whole.
+    expect(beside([rung(60, () => 1)], [{ startFrame: 0, endFrame: 60 }], 30)).toBeUndefined();
+    // Exactly 2 s outside is enough.
+    expect(beside([rung(120, () => 1)], [{ startFrame: 60, endFrame: 120 }], 30)).toHaveLength(1);
   });
 
-  it('pulls the second window back so it ends at the end of a short title', () => {
-    // 60 % of 4.5 s is 2.7 s, which would end at 4.7 s; it starts at 2.5 s instead.
-    expect(defaultQualityWindows(4.5)).toEqual([
-      { startS: 1.125, durationS: 2 },
-      { startS: 2.5, durationS: 2 },
-    ]);
-  });
-
-  it.each([0.1, 1, 2, 3.99, 4, 4.01, 5, 6.5, 10, 61.3, 7200])('every window of a %s s title lies inside it', (durationS) => {
-    const windows = defaultQualityWindows(durationS);
-    expect(windows.length).toBeGreaterThan(0);
-    for (const w of windows) {
-      expect(w.startS).toBeGreaterThanOrEqual(0);
-      expect(w.durationS).toBeGreaterThan(0);
-      expect(w.durationS).toBeLessThanOrEqual(2);
-      expect(w.startS + w.durationS).toBeLessThanOrEqual(durationS + 1e-9);
-    }
+  it('takes every sample window out, wherever it lies', () => {
+    const r = rung(600, (f) => (f < 30 || (f >= 300 && f < 360) ? 100 : 1));
+    const [checked] =
+      beside(
+        [r],
+        [
+          { startFrame: 300, endFrame: 360 },
+          { startFrame: 0, endFrame: 30 },
+        ],
+        30,
+      ) ?? [];
+    expect(checked?.psnrY).toBeCloseTo(10 * Math.log10(255 * 255), 9);
   });
 });
