@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { beside, CHECK_MIN_S, wholeTitle } from '../../../workers/jobs/measure-rungs.ts';
+import { beside, CHECK_MIN_S, MAX_COMPARED_FRAMES, rungFrameStep, wholeTitle } from '../../../workers/jobs/measure-rungs.ts';
 import { QUALITY_FRAME_STEP } from '../../../workers/measure/quality.ts';
 
 /** A rung's compared frames (every third of `frames`), each scoring `mseOf(titleFrame)`. */
@@ -15,11 +15,24 @@ describe('what measure-rungs compares', () => {
   });
 });
 
+describe('rungFrameStep', () => {
+  it('compares one frame in three up to the most frames compared, then spreads them further', () => {
+    expect(rungFrameStep(1)).toBe(QUALITY_FRAME_STEP);
+    expect(rungFrameStep(3 * MAX_COMPARED_FRAMES)).toBe(3);
+    expect(rungFrameStep(3 * MAX_COMPARED_FRAMES + 1)).toBe(4);
+    // A two-hour film at 24 fps: every 96th frame, 1800 of them.
+    expect(rungFrameStep(172_800)).toBe(96);
+    for (const frames of [10, 5_399, 5_401, 20_000, 172_800, 1_000_000]) {
+      expect(Math.ceil(frames / rungFrameStep(frames))).toBeLessThanOrEqual(Math.max(MAX_COMPARED_FRAMES, Math.ceil(frames / 3)));
+    }
+  });
+});
+
 describe('beside: each rung over the frames no sample window holds', () => {
   it('pools only the frames outside the sample windows, by their MSE', () => {
     // 10 s at 30 fps; frames 60-119 (the sample window) are easy, the rest hard.
     const r = rung(300, (f) => (f >= 60 && f < 120 ? 0.1 : 6.5));
-    const [checked] = beside([r], [{ startFrame: 60, endFrame: 120 }], 30) ?? [];
+    const [checked] = beside([r], [{ startFrame: 60, endFrame: 120 }], 30, QUALITY_FRAME_STEP) ?? [];
     expect(checked?.psnrY).toBeCloseTo(10 * Math.log10((255 * 255) / 6.5), 9);
     expect(checked?.ssim).toBeCloseTo(0.95, 9);
   });
@@ -27,7 +40,7 @@ describe('beside: each rung over the frames no sample window holds', () => {
   it('gives one figure per rung, in rung order', () => {
     const easy = rung(300, () => 1);
     const hard = rung(300, () => 10);
-    const checked = beside([easy, hard], [{ startFrame: 0, endFrame: 60 }], 30);
+    const checked = beside([easy, hard], [{ startFrame: 0, endFrame: 60 }], 30, QUALITY_FRAME_STEP);
     expect(checked?.map((q) => q?.psnrY.toFixed(2))).toEqual([
       (10 * Math.log10(255 * 255)).toFixed(2),
       (10 * Math.log10(6502.5)).toFixed(2),
@@ -36,11 +49,11 @@ describe('beside: each rung over the frames no sample window holds', () => {
 
   it(`says nothing when the frames outside span less than ${CHECK_MIN_S} s: the prediction stood on no less`, () => {
     // 3 s at 30 fps sampled from 1.5 s: 1.5 s outside.
-    expect(beside([rung(90, () => 1)], [{ startFrame: 45, endFrame: 90 }], 30)).toBeUndefined();
+    expect(beside([rung(90, () => 1)], [{ startFrame: 45, endFrame: 90 }], 30, QUALITY_FRAME_STEP)).toBeUndefined();
     // Sampled whole.
-    expect(beside([rung(60, () => 1)], [{ startFrame: 0, endFrame: 60 }], 30)).toBeUndefined();
+    expect(beside([rung(60, () => 1)], [{ startFrame: 0, endFrame: 60 }], 30, QUALITY_FRAME_STEP)).toBeUndefined();
     // Exactly 2 s outside is enough.
-    expect(beside([rung(120, () => 1)], [{ startFrame: 60, endFrame: 120 }], 30)).toHaveLength(1);
+    expect(beside([rung(120, () => 1)], [{ startFrame: 60, endFrame: 120 }], 30, QUALITY_FRAME_STEP)).toHaveLength(1);
   });
 
   it('takes every sample window out, wherever it lies', () => {
@@ -53,6 +66,7 @@ describe('beside: each rung over the frames no sample window holds', () => {
           { startFrame: 0, endFrame: 30 },
         ],
         30,
+        QUALITY_FRAME_STEP,
       ) ?? [];
     expect(checked?.psnrY).toBeCloseTo(10 * Math.log10(255 * 255), 9);
   });
