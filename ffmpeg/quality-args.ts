@@ -6,13 +6,13 @@
  */
 import type { FrameSize } from './analysis-args.ts';
 import { cropFilters } from './args.ts';
-import { toneMapFilters } from './tone-map.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import {
   SEEK_LEAD_S,
   sourceCutFilters,
   sourceGridFilters,
   sourceInputArgs,
+  titlePictureFilters,
   type FrameRange,
   type FrameTimeline,
   type ReadStart,
@@ -128,14 +128,15 @@ function chains(cmd: Pick<MeasureQualityCommand, 'referenceSize' | 'referenceCro
   return {
     /**
      * The master's frames (a chain ending in the window's frames on its grid), listed, picked,
-     * and only then tone-mapped and cropped: a PQ or HLG master's tone mapping is most of a
+     * and only then made the title's picture (tone-mapped, or limited range) and cropped: a PQ
+     * or HLG master's tone mapping is most of a
      * comparison's work (`tone-map.ts`), and two frames in three are not compared.
      */
     reference: (frames: string, listFile: string): string =>
       [
         frames,
         listedAndPicked(listFile),
-        ...toneMapFilters(timeline.toneMap),
+        ...titlePictureFilters(timeline),
         ...cropFilters(cmd.referenceCrop),
         'format=yuv420p',
         'setsar=1',

@@ -25,6 +25,11 @@ export interface FrameTimeline {
   /** Maps a PQ or HLG master's frames to SDR BT.709 in every reader alike (`tone-map.ts`); absent on an SDR master. */
   readonly toneMap?: ToneMap;
   /**
+   * An SDR master whose picture is full range (`pc`), in every reader alike made limited range,
+   * as the rungs ship it (`titlePictureFilters`).
+   */
+  readonly fullRange?: true;
+  /**
    * Timestamp of the master's first decoded video frame, in seconds (`VideoInfo.firstFrameS`):
    * read from a decode, as the container's start time may be a frame or more earlier (packed
    * B-frames in AVI, edit lists).
@@ -70,6 +75,7 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): 
     frameRate: probe.video.frameRate,
     ...(probe.video.deinterlace === undefined ? {} : { deinterlace: probe.video.deinterlace }),
     ...(toneMap === undefined ? {} : { toneMap }),
+    ...(toneMap === undefined && probe.video.colour?.range === 'pc' ? { fullRange: true as const } : {}),
     videoStartS: firstFrameS ?? startTimeS,
     videoOffsetS: probe.videoOffsetS + (firstFrameS ?? startTimeS) - startTimeS,
     ...(probe.video.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
@@ -86,6 +92,26 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): 
 export function picturedS(timeline: Pick<FrameTimeline, 'hold'>, durationS: number): number {
   const fromS = timeline.hold?.fromS;
   return fromS !== undefined && fromS > 0 ? Math.min(fromS, durationS) : durationS;
+}
+
+/**
+ * Filters making decoded frames of the master the picture the title ships: a PQ or HLG master
+ * tone-mapped to SDR BT.709 (`tone-map.ts`), a full-range SDR master made limited range, and
+ * nothing for any other. Every reader of the master applies them once (chunk and sample encodes,
+ * window copies, the reference side of every comparison), so both sides of a comparison hold
+ * the same picture.
+ *
+ * Limited range is what H.264 rungs ship in (a TV or player that ignores the full-range flag
+ * crushes a full-range picture), and what a `yuvj` master (MJPEG) already became through
+ * `format=yuv420p`. A full-range master in plain `yuv420p` (a webcam's MPEG-4 from
+ * psychopy) did not: its rungs kept full range, decoded as `yuvj420p`, and each comparison
+ * converted that side alone, so every sample and rung read 27-31 dB whatever its CRF, and the
+ * title shipped one rung. The input range is stated, so a `yuvj` frame is converted once, as
+ * `format=yuv420p` would have.
+ */
+export function titlePictureFilters(t: Pick<FrameTimeline, 'toneMap' | 'fullRange'>): string[] {
+  if (t.toneMap !== undefined) return toneMapFilters(t.toneMap);
+  return t.fullRange === true ? ['scale=in_range=pc:out_range=tv'] : [];
 }
 
 /**
@@ -177,7 +203,7 @@ export function sourceInputArgs(input: string, t: FrameTimeline, range: FrameRan
  */
 export function sourceFrameFilters(t: FrameTimeline, range: FrameRange): string[] {
   // After the cut: only the range's frames pay for the float conversion, not the seek lead's.
-  return [...sourceGridFilters(t, range), ...sourceCutFilters(t, range), ...toneMapFilters(t.toneMap)];
+  return [...sourceGridFilters(t, range), ...sourceCutFilters(t, range), ...titlePictureFilters(t)];
 }
 
 /**

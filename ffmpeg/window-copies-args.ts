@@ -7,8 +7,14 @@ import { LOSSLESS_COPY_CODEC } from './analysis-args.ts';
 import { cropFilters } from './args.ts';
 import type { Rational } from './probe.ts';
 import type { ActiveArea } from './probe.ts';
-import { sourceCutFilters, sourceGridFilters, sourceInputArgs, type FrameRange, type FrameTimeline } from './source-frames.ts';
-import { toneMapFilters } from './tone-map.ts';
+import {
+  sourceCutFilters,
+  sourceGridFilters,
+  sourceInputArgs,
+  titlePictureFilters,
+  type FrameRange,
+  type FrameTimeline,
+} from './source-frames.ts';
 
 export interface WindowCopiesCommand {
   readonly kind: 'window-copies';
@@ -45,7 +51,7 @@ export function buildWindowCopiesArgs(cmd: WindowCopiesCommand): string[] {
       [
         `[g${k}]${sourceCutFilters(t, win.frames).join(',')}`,
         `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${win.framesFile}`,
-        ...toneMapFilters(t.toneMap),
+        ...titlePictureFilters(t),
         ...cropFilters(cmd.crop),
         `format=yuv420p,setsar=1[c${k}]`,
       ].join(','),

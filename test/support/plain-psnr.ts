@@ -44,9 +44,13 @@ export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): P
   const cut = c === undefined ? '' : `crop=${c.width}:${c.height}:${c.x}:${c.y},`;
   const d = input.deinterlace;
   const deint = d === undefined ? '' : `bwdif=mode=${d.mode}:parity=${d.parity}:deint=all,`;
+  const tone = input.toneMap === undefined ? '' : `${input.toneMap},`;
   const graph = [
-    `[0:v]${pick}scale=${size}:flags=bicubic,format=yuv420p,settb=AVTB,setpts=N*1000[d]`,
-    `[1:v]${deint}fps=${input.frameRate},${pick}${cut}${input.toneMap === undefined ? '' : `${input.toneMap},`}format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
+    // Both sides in limited range, each converted from the range its frames are tagged with
+    // (a full-range master compared as it decodes would differ from a limited-range encode of
+    // the same picture by its levels alone).
+    `[0:v]${pick}scale=${size}:flags=bicubic:out_range=tv,format=yuv420p,settb=AVTB,setpts=N*1000[d]`,
+    `[1:v]${deint}fps=${input.frameRate},${pick}${cut}${tone}scale=out_range=tv,format=yuv420p,settb=AVTB,setpts=N*1000[r]`,
     '[d][r]psnr',
   ].join(';');
   const stderr = await new Promise<string>((resolve, reject) => {
