@@ -111,6 +111,13 @@ const DERIVATIONS: readonly Derivation[] = [
     ],
   },
   {
+    name: 'palette-smc-mov',
+    from: 'launch',
+    ext: 'mov',
+    description: 'a palettized picture (QuickTime Graphics, pal8) with a keyframe every 0.5 s: its palette comes in the first packet only',
+    args: ['-map', '0:v:0', '-vf', 'scale=320:180,split[a][b];[a]palettegen[p];[b][p]paletteuse', '-c:v', 'smc', '-g', '12', '-an'],
+  },
+  {
     name: 'vfr-mkv',
     from: 'launch',
     ext: 'mkv',

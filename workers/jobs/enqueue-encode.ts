@@ -9,14 +9,19 @@ import { ANONYMOUS_UPLOADER, shareTurns } from '../../pipeline/turns.ts';
 import { planTracks, retryFailedTracks } from './enqueue-tracks.ts';
 import { encodeLayout, type EncodeChunkJobData, type PackageJobData, type SourceRef, type TimeWindow } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
+import { paletteFromStartOnly } from '../measure/entry-points.ts';
 
 /** What a title whose keyframes are no entry points (`VideoInfo.decodeFromStart`) says: its encode is right, and slower. */
-const KEYFRAMES_WARNING = {
-  code: 'VF_KEYFRAMES_NOT_ENTRY_POINTS',
-  message:
-    'the master flags keyframes a decoder cannot start from (frames after them refer to frames before them): ' +
-    'every read of it decodes from its start, so its encode takes longer than its length warrants',
-} as const;
+function keyframesWarning(probe: ProbeResult): { code: string; message: string } | undefined {
+  if (probe.video.decodeFromStart !== true) return undefined;
+  const why = paletteFromStartOnly(probe.video.pixFmt)
+    ? "the master's palette comes with its first frame only (a palettized picture), so no keyframe after it can start a read"
+    : 'the master flags keyframes a decoder cannot start from (frames after them refer to frames before them)';
+  return {
+    code: 'VF_KEYFRAMES_NOT_ENTRY_POINTS',
+    message: `${why}: every read of it decodes from its start, so its encode takes longer than its length warrants`,
+  };
+}
 
 /** What a title whose last picture is held (`VideoInfo.holdLastS`) says: the master's picture stopped before its sound. */
 function heldPictureWarning(probe: ProbeResult): { code: string; message: string } | undefined {
@@ -67,8 +72,7 @@ export async function enqueueEncode(
     ladderAnalysis: analysis,
     chunkCount: chunks.length,
     warnings: [
-      ...(probe.video.decodeFromStart === true ? [KEYFRAMES_WARNING] : []),
-      ...[heldPictureWarning(probe)].filter((w) => w !== undefined),
+      ...[keyframesWarning(probe), heldPictureWarning(probe)].filter((w) => w !== undefined),
       ...audioPlan.warnings,
       ...subtitlePlan.warnings,
     ],

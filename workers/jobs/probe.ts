@@ -22,7 +22,7 @@ import { runFfmpeg } from '../../ffmpeg/run.ts';
 import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
 import { BLACK_LIMIT, LINE_PICTURE_SHARE, chooseActiveArea, parseCropdetectMetadata } from '../measure/active-area.ts';
 import { withFrameLightLevels } from '../measure/light-levels.ts';
-import { keyframesAreEntryPoints } from '../measure/entry-points.ts';
+import { keyframesAreEntryPoints, paletteFromStartOnly } from '../measure/entry-points.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { withScratch } from '../../storage/scratch.ts';
@@ -173,10 +173,12 @@ async function detectActiveArea(
 }
 
 /**
- * Whether the master's readers may seek to its keyframes (`entry-points.ts`). Without the packet
- * index, or when the reads fail, they decode from the start: slower, never wrong.
+ * Whether the master's readers may seek to its keyframes (`entry-points.ts`). A palettized
+ * master's may not (`paletteFromStartOnly`); without the packet index, or when the reads fail,
+ * they decode from the start: slower, never wrong.
  */
 async function readsMaySeek(location: string, probe: ProbeResult, packets: Promise<PacketIndex>, signal: AbortSignal): Promise<boolean> {
+  if (paletteFromStartOnly(probe.video.pixFmt)) return false;
   const keyframesS = await packets.then((p) => p.keyframesS).catch(() => undefined);
   if (keyframesS === undefined) return false;
   try {

@@ -42,6 +42,18 @@ export function hasDecodeErrors(stderr: string): boolean {
 }
 
 /**
+ * Whether a master's picture needs what only its first packet carries: a palettized one
+ * (`pal8`: QuickTime Animation and Graphics, Microsoft RLE...) gets its palette from the
+ * container's sample description, which ffmpeg hands its decoder with the first packet alone.
+ * A read that seeks decodes every frame against an empty palette, all black, and no decoder
+ * says so: contextfree's trill2.mov was published black past its first chunk, its sample
+ * windows measured against the same black at 100 dB. Pure.
+ */
+export function paletteFromStartOnly(pixFmt: string): boolean {
+  return pixFmt === 'pal8';
+}
+
+/**
  * Whether reads that seek to the master's keyframes decode what a read from its start decodes.
  * A container flags its sync samples itself, and some writers flag every I-frame: in H.264 a
  * non-IDR I-frame is no entry point, as the frames after it may refer to frames before it, so a
