@@ -63,7 +63,7 @@ describe('per-title ladders on real footage', () => {
     const t = await waitForRungQuality(stack.api.app, id(), 600_000);
     expect(t.state).toBe('ready');
     expect(t.rungQuality?.status).toBe('measured');
-    // The title says which of its frames were compared: all of them (as ffprobe counts the master's), one in three.
+    // The title says which of its frames were compared: all of them, as ffprobe counts the master's.
     expect(t.rungQuality?.frames).toEqual([{ startFrame: 0, endFrame: await countFrames(m.master()) }]);
     const res = await stack.api.app.inject({ method: 'GET', url: `/v1/titles/${t.id}/master.m3u8` });
     const variants = [...new Map(parseMultivariant(res.body).variants.map((v) => [v.uri, v])).values()];

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Presentation, VideoTrack } from '../../packaging/model.ts';
 import type { Rendition } from '../../titles/model.ts';
-import { measureQualityFrames, QUALITY_FRAME_STEP } from '../measure/quality.ts';
+import { measureQualityFrames } from '../measure/quality.ts';
 import { summariseFrames, type QualityFrames, type QualitySummary } from '../measure/parse.ts';
 import { measureRungsJob } from '../../pipeline/graph.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
@@ -48,20 +48,21 @@ export function wholeTitle(pictureS: number): TimeWindow[] {
 export const CHECK_MIN_S = 2;
 
 /**
- * Most frames of a title compared per rung: past it, the frames compared are spread further
- * apart (every frame is still decoded). The pooled PSNR-Y of a 234p rung over one frame in N,
- * against every frame, at its worst over the first 50 phases of N, on six real titles (73 s to
- * 463 s; the lecture from texlive-latex-extra-doc, the cutscene from cytadela-data, cartoon,
- * film-montage, intro-3d and vtest of the corpus): 0.002-0.050 dB over 1800-2300 frames,
- * 0.005-0.108 over 900-1160, up to 0.18 over 450-580 and up to 0.64 over about 60. At 1800 a
- * two-hour film is compared every fourth second, and its comparisons cost what a three-minute
- * title's do, where they cost as much as its decodes for a 49 s screen recording.
+ * Frames of a title compared per rung: all of them in a title that has no more, else this
+ * many spread evenly over it (every frame is still decoded). What sampling frames costs, as the
+ * pooled PSNR-Y of a 234p rung over one frame in N against every frame, at its worst over the
+ * first 50 phases of N, on six real titles of 73 s to 463 s (the lecture from
+ * texlive-latex-extra-doc, the cutscene from cytadela-data, cartoon, film-montage, intro-3d and
+ * vtest of the corpus): 0.002-0.050 dB over 1800-2300 frames, 0.002-0.088 over 900-1160, up to
+ * 0.18 over 450-580 and up to 0.64 over about 60. One frame in three of kodi-pvr-mythtv's 4 s
+ * slate, 34 frames, read 0.91 dB above every frame of one rung. At 900 the comparisons of a
+ * rung cost what a 30 s title's every frame does, however long the title.
  */
-export const MAX_COMPARED_FRAMES = 1800;
+export const MAX_COMPARED_FRAMES = 900;
 
-/** One frame in how many of `frames` is compared: {@link QUALITY_FRAME_STEP}, or wider for a title past {@link MAX_COMPARED_FRAMES}. Pure. */
+/** One frame in how many of `frames` is compared: every frame, or fewer past {@link MAX_COMPARED_FRAMES}. Pure. */
 export function rungFrameStep(frames: number): number {
-  return Math.max(QUALITY_FRAME_STEP, Math.ceil(frames / MAX_COMPARED_FRAMES));
+  return Math.max(1, Math.ceil(frames / MAX_COMPARED_FRAMES));
 }
 
 /** One rung's per-frame figures over the stretches compared, each frame tagged with its index in the title. */

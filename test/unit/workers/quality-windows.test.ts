@@ -16,14 +16,14 @@ describe('what measure-rungs compares', () => {
 });
 
 describe('rungFrameStep', () => {
-  it('compares one frame in three up to the most frames compared, then spreads them further', () => {
-    expect(rungFrameStep(1)).toBe(QUALITY_FRAME_STEP);
-    expect(rungFrameStep(3 * MAX_COMPARED_FRAMES)).toBe(3);
-    expect(rungFrameStep(3 * MAX_COMPARED_FRAMES + 1)).toBe(4);
-    // A two-hour film at 24 fps: every 96th frame, 1800 of them.
-    expect(rungFrameStep(172_800)).toBe(96);
-    for (const frames of [10, 5_399, 5_401, 20_000, 172_800, 1_000_000]) {
-      expect(Math.ceil(frames / rungFrameStep(frames))).toBeLessThanOrEqual(Math.max(MAX_COMPARED_FRAMES, Math.ceil(frames / 3)));
+  it('compares every frame of a title up to the most frames compared, then spreads them', () => {
+    expect(rungFrameStep(1)).toBe(1);
+    expect(rungFrameStep(MAX_COMPARED_FRAMES)).toBe(1);
+    expect(rungFrameStep(MAX_COMPARED_FRAMES + 1)).toBe(2);
+    // A two-hour film at 24 fps: every 192nd frame, 900 of them.
+    expect(rungFrameStep(172_800)).toBe(192);
+    for (const frames of [10, 899, 901, 5_400, 20_000, 172_800, 1_000_000]) {
+      expect(Math.ceil(frames / rungFrameStep(frames))).toBeLessThanOrEqual(MAX_COMPARED_FRAMES);
     }
   });
 });
