@@ -247,11 +247,15 @@ export function sourceCutFilters(t: FrameTimeline, range: FrameRange): string[] 
 }
 
 /**
- * The frames a stretch of the title in seconds covers: from the first frame at or after its
- * start, as many as its duration holds (at least one).
+ * The frames a stretch of the title in seconds covers: those that start in it (at least one).
+ * A stretch that ends where the title does never reaches past its last frame: its length in
+ * frames, rounded, did when its start was rounded up to a frame (letterbox-2997: a 2 s window
+ * at 1.6036 s of a 108-frame title at 29.97 fps ran to frame 109, the master gave 59 frames and
+ * the sample 60, and the title lost its per-title ladder).
  */
 export function framesOf(window: { readonly startS: number; readonly durationS: number }, frameRate: Rational): Required<FrameRange> {
   const fps = frameRateValue(frameRate);
-  const startFrame = Math.max(0, Math.ceil(window.startS * fps - 1e-6));
-  return { startFrame, endFrame: startFrame + Math.max(1, Math.round(window.durationS * fps)) };
+  const first = (s: number): number => Math.max(0, Math.ceil(s * fps - 1e-6));
+  const startFrame = first(window.startS);
+  return { startFrame, endFrame: Math.max(startFrame + 1, first(window.startS + window.durationS)) };
 }

@@ -22,6 +22,7 @@ describe('per-title ladders on real footage', () => {
   let launch: string;
   const ids: string[] = [];
   let launchId: string;
+  let letterboxId: string;
 
   beforeAll(async () => {
     stack = await startTestStack({ storage: 'local', workers: 2, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
@@ -30,6 +31,7 @@ describe('per-title ladders on real footage', () => {
     ids.push(await ingest(stack.api.app, master, 'run-1'), await ingest(stack.api.app, master, 'run-2'));
     launch = (await realMasters()).find((m) => m.name === 'launch')?.file ?? '';
     launchId = await ingest(stack.api.app, launch, 'launch');
+    letterboxId = await ingest(stack.api.app, (await derivedMaster(dir, 'letterbox-2997')).file, 'letterbox');
   }, 300_000);
 
   afterAll(async () => {
@@ -54,6 +56,14 @@ describe('per-title ladders on real footage', () => {
     // Misaligned samples read 15-20 dB at every size; aligned, the full-size CRF 20 point is far above.
     const best = Math.max(...(t.ladderAnalysis?.points ?? []).map((p) => p.psnrY));
     expect(best).toBeGreaterThan(38);
+  });
+
+  it('a window that ends with the title is sampled within its frames, and the title keeps its per-title ladder', async () => {
+    // 108 frames at 29.97 fps: the last 2 s ran a frame past the end, and every analysis fell back.
+    const t = await waitForFinal(stack.api.app, letterboxId, 600_000);
+    expect(t.state).toBe('ready');
+    expect(t.ladderAnalysis?.fallbackReason).toBeUndefined();
+    expect(t.ladderAnalysis?.policy).toBe('per-title');
   });
 
   it.each([

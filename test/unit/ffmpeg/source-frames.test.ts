@@ -84,6 +84,12 @@ describe('framesOf', () => {
     expect(framesOf({ startS: 30, durationS: 1 }, { num: 25, den: 1 }).startFrame).toBe(750);
   });
 
+  it('never reaches past the frame a stretch ending with the title ends on', () => {
+    // letterbox-2997: 108 frames at 29.97 fps, 3.6036 s; its last 2 s start at frame 48.06.
+    expect(framesOf({ startS: 3.6036 - 2, durationS: 2 }, NTSC)).toEqual({ startFrame: 49, endFrame: 108 });
+    expect(framesOf({ startS: 0, durationS: 3.6036 }, NTSC)).toEqual({ startFrame: 0, endFrame: 108 });
+  });
+
   it('always holds at least one frame', () => {
     expect(framesOf({ startS: 0, durationS: 0.001 }, { num: 25, den: 1 })).toEqual({ startFrame: 0, endFrame: 1 });
   });
