@@ -129,8 +129,8 @@ function chains(cmd: Pick<MeasureQualityCommand, 'referenceSize' | 'referenceCro
     /**
      * The master's frames (a chain ending in the window's frames on its grid), listed, picked,
      * and only then made the title's picture (tone-mapped, or limited range) and cropped: a PQ
-     * or HLG master's tone mapping is most of a
-     * comparison's work (`tone-map.ts`), and two frames in three are not compared.
+     * or HLG master's tone mapping is most of a comparison's work (`tone-map.ts`), and frames
+     * not picked are not compared.
      */
     reference: (frames: string, listFile: string): string =>
       [
