@@ -102,13 +102,6 @@ export function summariseFrames(
   return { psnrY: mse === 0 ? 100 : Math.min(100, 10 * Math.log10((255 * 255) / mse)), ssim: ssim / frames, frames };
 }
 
-/** Quality from the per-frame stats files of `psnr` and `ssim`, over every frame compared: {@link summariseFrames}. */
-export function parseQualityStats(psnrStats: string, ssimStats: string): QualitySummary & { readonly frames: number } {
-  const summary = summariseFrames(parseQualityFrames(psnrStats, ssimStats));
-  if (summary === undefined) throw new Error('no frames compared');
-  return summary;
-}
-
 /** Frames a `metadata=mode=print` file lists (one `frame:N pts:…` line each). */
 export function countListedFrames(text: string): number {
   return text.split('\n').filter((line) => line.startsWith('frame:')).length;

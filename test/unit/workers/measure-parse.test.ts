@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQualityStats, countListedFrames, parseScanMetadata } from '../../../workers/measure/parse.ts';
+import { countListedFrames, parseQualityFrames, parseScanMetadata, summariseFrames } from '../../../workers/measure/parse.ts';
 
 /**
  * Captured verbatim from ffmpeg 5.1 (`metadata=mode=print:file=...` after `siti,scdet=threshold=10`):
@@ -178,7 +178,14 @@ function ssimLine(n: number, y: number, u = y, v = y): string {
   return `n:${n} Y:${y.toFixed(6)} U:${u.toFixed(6)} V:${v.toFixed(6)} All:${all.toFixed(6)} (${db})`;
 }
 
-describe('parseQualityStats', () => {
+/** Every frame's figures summarised, as measureQuality reads a stats file pair. */
+function parseQualityStats(psnr: string, ssim: string): NonNullable<ReturnType<typeof summariseFrames>> {
+  const q = summariseFrames(parseQualityFrames(psnr, ssim));
+  if (q === undefined) throw new Error('no frames summarised');
+  return q;
+}
+
+describe('parseQualityFrames and summariseFrames', () => {
   it('computes PSNR-Y from the mean luma MSE over frames, not from the mean of per-frame dB', () => {
     const psnr = `${[psnrLine(1, 1), psnrLine(2, 100)].join('\n')}\n`;
     const ssim = `${[ssimLine(1, 0.99), ssimLine(2, 0.9)].join('\n')}\n`;
