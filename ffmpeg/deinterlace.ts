@@ -41,7 +41,9 @@ export function deinterlacedRate(coded: Rational, d: Deinterlace | undefined): R
 
 /**
  * `idet` over a bounded stretch of the master: `frames` frames from `seekS` (seconds from the
- * file's start), each frame's running counts printed to `metadataFile`.
+ * file's start), each frame's running counts printed to `metadataFile`. The same read compares
+ * each frame's two fields (luma, PSNR stats to `fieldStats.between`) and its top field with
+ * itself one line down (`fieldStats.within`): see `linesDrawnTwice`.
  */
 export interface InterlaceDetectCommand {
   readonly kind: 'interlace-detect';
@@ -49,14 +51,26 @@ export interface InterlaceDetectCommand {
   readonly seekS: number;
   readonly frames: number;
   readonly metadataFile: string;
+  readonly fieldStats: { readonly between: string; readonly within: string };
 }
 
 export function buildInterlaceDetectArgs(cmd: InterlaceDetectCommand): string[] {
   if (!(Number.isInteger(cmd.frames) && cmd.frames > 0))
     throw new RangeError(`Expected \`frames\` to be a positive integer, got ${cmd.frames}`);
+  // Luma only, an even height so both fields have as many lines; `exact=1` lets a crop start
+  // on an odd line (a gray frame has no chroma to keep aligned).
+  const fields = [
+    'format=gray,crop=iw:trunc(ih/2)*2:0:0,split=3[x][y][z]',
+    '[x]field=top,split[t1][t2]',
+    '[y]field=bottom[b]',
+    `[t1][b]psnr=stats_file=${cmd.fieldStats.between},nullsink`,
+    '[t2]crop=iw:ih-1:0:0:exact=1[u]',
+    '[z]field=top,crop=iw:ih-1:0:1:exact=1[v]',
+    `[u][v]psnr=stats_file=${cmd.fieldStats.within}`,
+  ];
   return [
     ...(cmd.seekS > 0 ? ['-ss', cmd.seekS.toFixed(6)] : []),
     ...masterInput(cmd.input),
-    ...videoToNull(`idet,metadata=mode=print:file=${cmd.metadataFile}`, cmd.frames),
+    ...videoToNull(`idet,metadata=mode=print:file=${cmd.metadataFile},${fields.join(';')}`, cmd.frames),
   ];
 }

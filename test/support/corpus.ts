@@ -118,6 +118,18 @@ const DERIVATIONS: readonly Derivation[] = [
     args: ['-map', '0:v:0', '-vf', 'scale=320:180,split[a][b];[a]palettegen[p];[b][p]paletteuse', '-c:v', 'smc', '-g', '12', '-an'],
   },
   {
+    name: 'line-doubled-scroll',
+    from: 'screen',
+    ext: 'webm',
+    description:
+      "a DOS game's cutscene: a 320x200 picture scrolling a line a frame, each line drawn twice in 640x400, VP8 (idet calls it interlaced)",
+    args: [
+      ...['-map', '0:v:0', '-t', '10', '-an'],
+      ...['-vf', 'scale=320:600,crop=320:200:0:mod(n\\,400),scale=640:400:flags=neighbor,setsar=1'],
+      ...['-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime', '-cpu-used', '8'],
+    ],
+  },
+  {
     name: 'vfr-mkv',
     from: 'launch',
     ext: 'mkv',

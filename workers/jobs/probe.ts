@@ -14,7 +14,7 @@ import {
   type PacketIndex,
 } from '../measure/keyframes.ts';
 import { END_SLACK_S, reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
-import { chooseDeinterlace, interlaceReadStartS, parseIdetMetadata } from '../measure/interlace.ts';
+import { chooseDeinterlace, interlaceReadStartS, linesDrawnTwice, meanMse, parseIdetMetadata } from '../measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
 import { variableRateGrid } from '../../ffmpeg/frame-rate.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
@@ -210,10 +210,18 @@ async function detectInterlace(
   const startS = interlaceReadStartS(probe.durationS, keyframesS);
   return withScratch(deps.tmpDir, `idet-${titleId}`, async (dir) => {
     const metadataFile = path.join(dir, 'idet.txt');
+    const fieldStats = { between: path.join(dir, 'between-fields.txt'), within: path.join(dir, 'within-field.txt') };
     const seekS = startS > 0 ? probe.videoOffsetS + startS + KEYFRAME_SEEK_NUDGE_S : 0;
     try {
       await runFfmpeg(
-        buildInterlaceDetectArgs({ kind: 'interlace-detect', input: location, seekS, frames: INTERLACE_SAMPLE_FRAMES, metadataFile }),
+        buildInterlaceDetectArgs({
+          kind: 'interlace-detect',
+          input: location,
+          seekS,
+          frames: INTERLACE_SAMPLE_FRAMES,
+          metadataFile,
+          fieldStats,
+        }),
         { signal },
       );
     } catch (err) {
@@ -221,7 +229,13 @@ async function detectInterlace(
       deps.log.warn({ titleId, err: err.message }, 'interlacing not measured: encoding frames as they are');
       return undefined;
     }
-    return chooseDeinterlace(parseIdetMetadata(await readFile(metadataFile, 'utf8')));
+    const betweenFields = meanMse(await readFile(fieldStats.between, 'utf8'));
+    const withinField = meanMse(await readFile(fieldStats.within, 'utf8'));
+    const fields = betweenFields === undefined || withinField === undefined ? undefined : { betweenFields, withinField };
+    const idet = parseIdetMetadata(await readFile(metadataFile, 'utf8'));
+    if (fields !== undefined && linesDrawnTwice(fields) && chooseDeinterlace(idet) !== undefined)
+      deps.log.info({ titleId, ...fields }, 'idet calls the master interlaced, but its fields are one picture drawn twice: left as it is');
+    return chooseDeinterlace(idet, fields);
   });
 }
 

@@ -69,9 +69,14 @@ export interface QualityFrames {
   readonly ssimY: readonly number[];
 }
 
+/** Each frame's `mse_y` of a `psnr` stats file, in its order. */
+export function parseMseY(psnrStats: string): number[] {
+  return [...psnrStats.matchAll(/mse_y:([\d.]+)/g)].map((m) => Number(m[1]));
+}
+
 /** The per-frame figures of the stats files of `psnr` and `ssim`; throws when none, or not as many by each. */
 export function parseQualityFrames(psnrStats: string, ssimStats: string): QualityFrames {
-  const mseY = [...psnrStats.matchAll(/mse_y:([\d.]+)/g)].map((m) => Number(m[1]));
+  const mseY = parseMseY(psnrStats);
   const ssimY = [...ssimStats.matchAll(/\bY:([\d.]+)/g)].map((m) => Number(m[1]));
   if (mseY.length === 0 || ssimY.length === 0 || mseY.length !== ssimY.length)
     throw new Error(`no frames compared, or not the same by psnr and ssim (psnr ${mseY.length}, ssim ${ssimY.length})`);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { chooseDeinterlace, interlaceReadStartS, parseIdetMetadata, type IdetCounts } from '../../../workers/measure/interlace.ts';
+import {
+  chooseDeinterlace,
+  interlaceReadStartS,
+  linesDrawnTwice,
+  meanMse,
+  parseIdetMetadata,
+  type IdetCounts,
+} from '../../../workers/measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, deinterlaceFilters } from '../../../ffmpeg/deinterlace.ts';
 import { sourceFrameFilters } from '../../../ffmpeg/source-frames.ts';
 
@@ -65,6 +72,40 @@ describe('chooseDeinterlace on ffmpeg 5.1 figures', () => {
   });
 });
 
+// Pooled luma MSE between the fields and within the top field, 250 frames each, ffmpeg 5.1.
+const CYTADELA_OUTRO = { betweenFields: 0.08, withinField: 371.5 };
+const WOVEN_50P = { betweenFields: 243.0, withinField: 455.3 };
+const INTRO_3D = { betweenFields: 2.649, withinField: 11.733 };
+
+describe('fields that are one line drawn twice', () => {
+  it('tells a line-doubled picture from sampled ones, the smooth 3D render included', () => {
+    expect(linesDrawnTwice(CYTADELA_OUTRO)).toBe(true);
+    expect(linesDrawnTwice({ betweenFields: 1.264, withinField: 497.3 })).toBe(true);
+    expect(linesDrawnTwice(WOVEN_50P)).toBe(false);
+    expect(linesDrawnTwice(INTRO_3D)).toBe(false);
+    // The least alike of 20 woven masters (city, bottom first), and the rocket launch's vertical pan woven top first.
+    expect(linesDrawnTwice({ betweenFields: 447.4, withinField: 1629.4 })).toBe(false);
+    expect(linesDrawnTwice({ betweenFields: 205.4, withinField: 480.5 })).toBe(false);
+  });
+
+  it('takes no decision on a flat stretch', () => {
+    expect(linesDrawnTwice({ betweenFields: 0, withinField: 0 })).toBe(false);
+  });
+
+  it("overrules idet's interlaced call, and only that one", () => {
+    expect(chooseDeinterlace(counts({ bff: 250 }), CYTADELA_OUTRO)).toBeUndefined();
+    expect(chooseDeinterlace(counts({ tff: 249 }), WOVEN_50P)).toEqual({ filter: 'bwdif', mode: 'send_field', parity: 'tff' });
+    expect(chooseDeinterlace(counts({ bff: 233 }), INTRO_3D)?.parity).toBe('bff');
+    expect(chooseDeinterlace(counts({ tff: 100 }), { betweenFields: 0, withinField: 0 })?.parity).toBe('tff');
+  });
+
+  it("pools a psnr stats file's frames", () => {
+    const stats = 'n:1 mse_avg:0.28 mse_y:0.20 psnr_avg:53.70 psnr_y:55.12 \nn:2 mse_avg:0.30 mse_y:0.40 psnr_avg:53.36 psnr_y:52.11 \n';
+    expect(meanMse(stats)).toBeCloseTo(0.3, 10);
+    expect(meanMse('')).toBeUndefined();
+  });
+});
+
 describe('deinterlacing in the one definition of the title frames', () => {
   const field = { filter: 'bwdif', mode: 'send_field', parity: 'tff' } as const;
 
@@ -85,13 +126,21 @@ describe('deinterlacing in the one definition of the title frames', () => {
     ]);
   });
 
-  it('measures a bounded stretch with idet', () => {
+  it('measures a bounded stretch with idet, and its fields in the same read', () => {
+    const fieldStats = { between: '/s/between.txt', within: '/s/within.txt' };
     expect(
-      buildInterlaceDetectArgs({ kind: 'interlace-detect', input: '/m.ts', seekS: 30, frames: 250, metadataFile: '/s/idet.txt' }),
+      buildInterlaceDetectArgs({
+        kind: 'interlace-detect',
+        input: '/m.ts',
+        seekS: 30,
+        frames: 250,
+        metadataFile: '/s/idet.txt',
+        fieldStats,
+      }),
     ).toMatchSnapshot();
-    expect(() => buildInterlaceDetectArgs({ kind: 'interlace-detect', input: '/m.ts', seekS: 0, frames: 0, metadataFile: '/s/i' })).toThrow(
-      'Expected `frames` to be a positive integer, got 0',
-    );
+    expect(() =>
+      buildInterlaceDetectArgs({ kind: 'interlace-detect', input: '/m.ts', seekS: 0, frames: 0, metadataFile: '/s/i', fieldStats }),
+    ).toThrow('Expected `frames` to be a positive integer, got 0');
   });
 });
 
