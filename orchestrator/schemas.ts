@@ -38,7 +38,9 @@ const LadderAnalysis = Type.Object({
   bdRateVsFixed: Type.Optional(
     Type.Number({
       description:
-        'BD-rate (PSNR-Y) against the fixed Apple ladder, percent; negative is a saving. Against a fixed ladder of one ' +
+        'BD-rate (PSNR-Y) against the fixed Apple ladder, percent; negative is a saving. Both ladders are read off the ' +
+        "sample curves as if encoded alike (capped CRF): the choice of sizes and rates only, not the fixed policy's " +
+        'bitrate-targeted encodes. Against a fixed ladder of one ' +
         "measured rung (note BD_RATE_AT_ONE_POINT), this ladder's rate at that rung's quality against the rung's",
     }),
   ),

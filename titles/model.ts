@@ -120,8 +120,11 @@ export interface LadderAnalysis {
   /** The upper convex hull the rungs were chosen from. */
   readonly hull?: readonly RdPoint[];
   /**
-   * Bjøntegaard delta rate (PSNR-Y) of this ladder against the fixed Apple ladder encoded the same way, in percent; negative
-   * is a saving. Against a fixed ladder of one measured rung, its limit there (`bdRateAtPoint`, note `BD_RATE_AT_ONE_POINT`).
+   * Bjøntegaard delta rate (PSNR-Y) of this ladder against the fixed Apple ladder, in percent; negative is a saving. Both
+   * are read off the sample curves, as if encoded the same way (capped CRF), so it counts the choice of sizes and rates
+   * only: the fixed policy ships its rungs at their bitrates (`-b:v`), which costs more again (`bench:ladder` measures
+   * both as shipped). Against a fixed ladder of one measured rung, its limit there (`bdRateAtPoint`, note
+   * `BD_RATE_AT_ONE_POINT`).
    */
   readonly bdRateVsFixed?: number;
   readonly notes?: readonly string[];
