@@ -80,8 +80,10 @@ const Rendition = Type.Object({
     description: 'Peak segment bit rate (RFC 8216 4.1): the highest rate over runs of 0.5-1.5 target durations',
   }),
   segmentCount: Type.Integer(),
-  measuredPsnrDb: Type.Optional(Type.Number({ description: 'PSNR-Y of the packaged rung against the master (sampled windows)' })),
-  measuredSsim: Type.Optional(Type.Number()),
+  measuredPsnrDb: Type.Optional(
+    Type.Number({ description: "PSNR-Y of the packaged rung against the master, over the frames `rungQuality` names (the whole title's)" }),
+  ),
+  measuredSsim: Type.Optional(Type.Number({ description: 'SSIM-Y of the packaged rung against the master, over the same frames' })),
 });
 
 const TitlePriorityT = Type.Unsafe<TitlePriority>({

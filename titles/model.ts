@@ -105,7 +105,7 @@ export interface Rendition {
   readonly averageBitrateKbps: number;
   readonly peakBitrateKbps: number;
   readonly segmentCount: number;
-  /** Quality measured on the packaged output against the master (sampled windows). */
+  /** Quality measured on the packaged output against the master, over the frames `rungQuality` names (the whole title's). */
   readonly measuredPsnrDb?: number;
   readonly measuredSsim?: number;
 }
