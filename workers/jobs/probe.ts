@@ -14,7 +14,7 @@ import {
   type PacketIndex,
 } from '../measure/keyframes.ts';
 import { END_SLACK_S, reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
-import { chooseDeinterlace, interlaceReadStartS, linesDrawnTwice, meanMse, parseIdetMetadata } from '../measure/interlace.ts';
+import { chooseDeinterlace, interlaceReadStartS, meanMse, parseIdetMetadata } from '../measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
 import { variableRateGrid } from '../../ffmpeg/frame-rate.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
@@ -229,13 +229,17 @@ async function detectInterlace(
       deps.log.warn({ titleId, err: err.message }, 'interlacing not measured: encoding frames as they are');
       return undefined;
     }
-    const betweenFields = meanMse(await readFile(fieldStats.between, 'utf8'));
-    const withinField = meanMse(await readFile(fieldStats.within, 'utf8'));
+    const [idetText, between, within] = await Promise.all(
+      [metadataFile, fieldStats.between, fieldStats.within].map((f) => readFile(f, 'utf8')),
+    );
+    const idet = parseIdetMetadata(idetText ?? '');
+    const betweenFields = meanMse(between ?? '');
+    const withinField = meanMse(within ?? '');
     const fields = betweenFields === undefined || withinField === undefined ? undefined : { betweenFields, withinField };
-    const idet = parseIdetMetadata(await readFile(metadataFile, 'utf8'));
-    if (fields !== undefined && linesDrawnTwice(fields) && chooseDeinterlace(idet) !== undefined)
+    const chosen = chooseDeinterlace(idet, fields);
+    if (chosen === undefined && chooseDeinterlace(idet) !== undefined)
       deps.log.info({ titleId, ...fields }, 'idet calls the master interlaced, but its fields are one picture drawn twice: left as it is');
-    return chooseDeinterlace(idet, fields);
+    return chosen;
   });
 }
 
