@@ -130,6 +130,21 @@ const DERIVATIONS: readonly Derivation[] = [
     ],
   },
   {
+    name: 'one-woven-frame',
+    from: 'launch',
+    ext: 'mkv',
+    description:
+      'the rocket launch with one frame woven from two pictures 35 frames apart (a bad edit), lossless FFV1: ' +
+      'idet decides 4 frames alone and its multiple-frame count carries one of them over the rest',
+    args: [
+      ...['-t', '8', '-an', '-filter_complex'],
+      '[0:v]split=3[a][b][c];[a]trim=end_frame=5,setpts=PTS-STARTPTS[h];' +
+        "[b]select='eq(n\\,5)+eq(n\\,40)',tinterlace=mode=interleave_top,setpts=PTS-STARTPTS[k];" +
+        '[c]trim=start_frame=6,setpts=PTS-STARTPTS[t];[h][k][t]concat=n=3:v=1:a=0,settb=1/24,setpts=N,setfield=prog[v]',
+      ...['-map', '[v]', '-r', '24', '-c:v', 'ffv1', '-pix_fmt', 'yuv420p'],
+    ],
+  },
+  {
     name: 'vfr-mkv',
     from: 'launch',
     ext: 'mkv',

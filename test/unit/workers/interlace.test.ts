@@ -18,7 +18,11 @@ const idetFrame = (c: Record<string, number>): string =>
     `lavfi.idet.repeated.neither=${c.neither ?? 100}.00`,
     `lavfi.idet.repeated.top=${c.top ?? 0}.00`,
     `lavfi.idet.repeated.bottom=${c.bottom ?? 0}.00`,
-    `lavfi.idet.single.tff=${c.tff ?? 0}.00`,
+    `lavfi.idet.single.current_frame=undetermined`,
+    `lavfi.idet.single.tff=${c.singleTff ?? c.tff ?? 0}.00`,
+    `lavfi.idet.single.bff=${c.singleBff ?? c.bff ?? 0}.00`,
+    `lavfi.idet.single.progressive=${c.singleProgressive ?? c.progressive ?? 0}.00`,
+    `lavfi.idet.single.undetermined=${c.singleUndetermined ?? c.undetermined ?? 0}.00`,
     `lavfi.idet.multiple.current_frame=tff`,
     `lavfi.idet.multiple.tff=${c.tff ?? 0}.00`,
     `lavfi.idet.multiple.bff=${c.bff ?? 0}.00`,
@@ -27,7 +31,9 @@ const idetFrame = (c: Record<string, number>): string =>
     '',
   ].join('\n');
 
+/** Multiple-frame counts; unless given, every decided frame was decided alone too. */
 const counts = (c: Partial<IdetCounts>): IdetCounts => ({
+  decidedAlone: (c.tff ?? 0) + (c.bff ?? 0) + (c.progressive ?? 0),
   tff: 0,
   bff: 0,
   progressive: 0,
@@ -41,6 +47,11 @@ describe('parseIdetMetadata', () => {
   it("keeps the last frame's running counts", () => {
     const text = idetFrame({ tff: 3 }) + idetFrame({ tff: 100, top: 20, bottom: 20 });
     expect(parseIdetMetadata(text)).toEqual(counts({ tff: 100, repeatedTop: 20, repeatedBottom: 20 }));
+  });
+
+  it('counts the frames idet decided alone apart from those its multiple-frame call carried over', () => {
+    const text = idetFrame({ bff: 191, undetermined: 1, singleTff: 3, singleBff: 1, singleProgressive: 0, singleUndetermined: 188 });
+    expect(parseIdetMetadata(text)).toEqual(counts({ bff: 191, undetermined: 1, decidedAlone: 4 }));
   });
 
   it('says nothing of an empty file', () => {
@@ -64,6 +75,16 @@ describe('chooseDeinterlace on ffmpeg 5.1 figures', () => {
 
   it('a progressive picture coded interlaced (flagged tt; TFF 34, BFF 34, progressive 33) is left alone', () => {
     expect(chooseDeinterlace(counts({ tff: 34, bff: 34, progressive: 33 }))).toBeUndefined();
+  });
+
+  it("kutty's 10 fps screen animation (BFF 191 of 192, carried from 4 frames decided alone) is left alone", () => {
+    expect(chooseDeinterlace(counts({ bff: 191, undetermined: 1, decidedAlone: 4 }))).toBeUndefined();
+    expect(chooseDeinterlace(counts({ bff: 191, undetermined: 1, decidedAlone: 20 }))?.parity).toBe('bff');
+  });
+
+  it('real clips woven top first (44 decided alone of 200) and telecined (146 of 250) are deinterlaced', () => {
+    expect(chooseDeinterlace(counts({ tff: 200, decidedAlone: 44 }))?.parity).toBe('tff');
+    expect(chooseDeinterlace(counts({ bff: 182, undetermined: 1, decidedAlone: 146 }))?.parity).toBe('bff');
   });
 
   it('a still or a black leader (nothing decided) and no measurement are left alone', () => {
