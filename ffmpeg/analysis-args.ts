@@ -1,11 +1,11 @@
 /**
  * ffmpeg command lines of the ladder analysis, as data. The scan reads the title (whole, or
- * in bursts from keyframes) at reduced size; sample encodes use exactly the final encode's x264
- * settings. Their comparison with the master is `quality-args.ts`.
+ * in bursts from keyframes) at reduced size, and encodes what it reads there too; sample
+ * encodes use exactly the final encode's x264 settings. Their comparison with the master is `quality-args.ts`.
  */
 import { masterInput } from './master-input.ts';
 import { videoToNull } from './null-output.ts';
-import type { EncodeSettings } from './encode-settings.ts';
+import type { EncodeSettings, X264Preset } from './encode-settings.ts';
 import type { ActiveArea } from './probe.ts';
 import { cropFilters } from './args.ts';
 import { sourceFrameFilters, sourceInputArgs, type FrameRange, type FrameTimeline, type ReadStart } from './source-frames.ts';
@@ -38,6 +38,20 @@ export interface ScanCommand {
     readonly timeline: FrameTimeline;
     readonly reads: readonly ScanBurstRead[];
   };
+  /**
+   * The scanned frames, at the scan's size, also encoded by x264 at one CRF, each packet's size
+   * and time listed to `file` (`framecrc`; a burst's frames are the stream of its index): how
+   * many bits the encoder spends on each stretch, which is what a stretch costs at every size.
+   */
+  readonly coded?: ScanCodedOutput;
+}
+
+/** The scan's own encode: the final encode's preset and GOP length, at `crf`, one thread (its bits depend on the count). */
+export interface ScanCodedOutput {
+  readonly crf: number;
+  readonly preset: X264Preset;
+  readonly gopS: number;
+  readonly file: string;
 }
 
 /** One stretch of a burst scan: its keyframe in title time, its length, and where its frames are listed. */
@@ -95,17 +109,24 @@ export interface SampleEncodeCommand {
 const secs = (s: number): string => s.toFixed(6);
 
 export function buildScanArgs(cmd: ScanCommand): string[] {
-  const chain = (metadataFile: string): string =>
-    [
-      ...cropFilters(cmd.crop),
-      `scale=${cmd.widthPx}:-2:flags=bilinear`,
-      // Tone-mapped at thumbnail size: the scan reads the whole title, and SI/TI are relative.
-      ...toneMapFilters(cmd.toneMap),
-      'format=yuv420p',
-      'siti',
-      `scdet=threshold=${cmd.sceneThreshold}`,
-      `metadata=mode=print:file=${metadataFile}`,
-    ].join(',');
+  const head = [
+    ...cropFilters(cmd.crop),
+    `scale=${cmd.widthPx}:-2:flags=bilinear`,
+    // Tone-mapped at thumbnail size: the scan reads the whole title, and SI/TI are relative.
+    ...toneMapFilters(cmd.toneMap),
+    'format=yuv420p',
+  ];
+  const describe = (metadataFile: string): string[] => [
+    'siti',
+    `scdet=threshold=${cmd.sceneThreshold}`,
+    `metadata=mode=print:file=${metadataFile}`,
+  ];
+  // One branch per stretch read: [oN] described to its metadata file, [cN] to the encoder.
+  const branch = (input: string, i: number, metadataFile: string): string =>
+    cmd.coded === undefined
+      ? `${input}${[...head, ...describe(metadataFile)].join(',')}[o${i}]`
+      : `${input}${[...head, 'split'].join(',')}[d${i}][c${i}];[d${i}]${describe(metadataFile).join(',')}[o${i}]`;
+  const toNull = (count: number): string[] => Array.from({ length: count }, (_, i) => ['-map', `[o${i}]`, '-f', 'null', '-']).flat();
   if (cmd.bursts !== undefined) {
     const { timeline, reads } = cmd.bursts;
     if (reads.length === 0) throw new RangeError('scan: expected at least one burst');
@@ -122,14 +143,35 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
       secs(b.durationS),
       ...sourceInputArgs(cmd.input, timeline, { startFrame: 1, fromKeyframeS: b.fromKeyframeS }),
     ]);
-    const graph = reads.map((b, i) => `[${i}:v:0]${chain(b.metadataFile)}[o${i}]`).join(';');
-    return [...inputs, '-filter_complex', graph, ...reads.flatMap((_, i) => ['-map', `[o${i}]`, '-f', 'null', '-'])];
+    const graph = reads.map((b, i) => branch(`[${i}:v:0]`, i, b.metadataFile)).join(';');
+    return [...inputs, '-filter_complex', graph, ...toNull(reads.length), ...codedOutput(cmd.coded, reads.length)];
   }
-  const graph = chain(cmd.metadataFile);
   // Frames nothing refers to (x264's non-reference B-frames) are not decoded: that halves the
   // scan's decode, cuts are still found within a frame or two, and TI stays comparable
   // between parts of the title because the GOP structure is the same throughout.
-  return ['-skip_frame', 'noref', ...masterInput(cmd.input), ...videoToNull(graph)];
+  if (cmd.coded === undefined)
+    return ['-skip_frame', 'noref', ...masterInput(cmd.input), ...videoToNull([...head, ...describe(cmd.metadataFile)].join(','))];
+  return [
+    '-skip_frame',
+    'noref',
+    ...masterInput(cmd.input),
+    '-filter_complex',
+    branch('[0:v:0]', 0, cmd.metadataFile),
+    ...toNull(1),
+    ...codedOutput(cmd.coded, 1),
+  ];
+}
+
+/** The scan's encode of its `count` branches ([c0]...), one stream each, packets listed by `framecrc`. */
+function codedOutput(coded: ScanCodedOutput | undefined, count: number): string[] {
+  if (coded === undefined) return [];
+  const x264 = [
+    ...['-c:v', 'libx264', '-threads', '1', '-preset', coded.preset, '-crf', String(coded.crf)],
+    // The final encode's keyframes: one every GOP, none at cuts, whatever frames the scan skipped.
+    ...['-force_key_frames', `expr:gte(t,n_forced*${coded.gopS})`, '-sc_threshold', '0', '-x264-params', 'open_gop=0:scenecut=0'],
+  ];
+  const maps = Array.from({ length: count }, (_, i) => ['-map', `[c${i}]`]).flat();
+  return [...maps, ...x264, '-fps_mode', 'passthrough', '-f', 'framecrc', coded.file];
 }
 
 /**

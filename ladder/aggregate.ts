@@ -5,13 +5,15 @@ import { pooledPsnrDb } from './pooled-psnr.ts';
 /** The rate-quality points one sample window produced, and the share of the title it stands for. */
 export interface WindowPoints {
   readonly weight: number;
+  /** How much harder to code that share is than the window (`windowRateScale`); absent: 1. */
+  readonly rateScale?: number;
   readonly points: readonly RdPoint[];
 }
 
 /**
  * One title-level point per (size, CRF): bitrate and quality averaged over the windows,
- * each window weighted by the share of the title it represents; PSNR pooled in MSE
- * (`pooledPsnrDb`), as the title's own figure is.
+ * each window weighted by the share of the title it represents, its bitrate scaled to what that
+ * share costs (`rateScale`); PSNR pooled in MSE (`pooledPsnrDb`), as the title's own figure is.
  */
 export function aggregateWindows(windows: readonly WindowPoints[]): RdPoint[] {
   const acc = new Map<string, { p: RdPoint; w: number; rate: number; psnr: { psnrDb: number; weight: number }[]; ssim: number }>();
@@ -21,7 +23,7 @@ export function aggregateWindows(windows: readonly WindowPoints[]): RdPoint[] {
       const key = `${p.width}x${p.height}@${p.crf}`;
       const a = acc.get(key) ?? { p, w: 0, rate: 0, psnr: [], ssim: 0 };
       a.w += win.weight;
-      a.rate += win.weight * p.bitrateKbps;
+      a.rate += win.weight * p.bitrateKbps * (win.rateScale ?? 1);
       a.psnr.push({ psnrDb: p.psnrY, weight: win.weight });
       a.ssim += win.weight * p.ssim;
       acc.set(key, a);

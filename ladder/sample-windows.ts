@@ -1,4 +1,5 @@
 import { expectArray, expectNumber, expectObject } from './validate.ts';
+import { expectCodedSecond, windowRateScale, type CodedSecond } from './coded-rate.ts';
 
 /** Spatial and temporal information of one second of the title (ffmpeg `siti`, averaged). */
 export interface SitiSecond {
@@ -34,6 +35,11 @@ export interface SampleWindowInput {
    * its window
    */
   readonly entryPointsS?: readonly number[];
+  /**
+   * Entry `i`: what the scan's own encode spent on [i, i+1) s (`coded-rate.ts`); null where it
+   * did not read. Sets each window's `rateScale`. May be shorter than the title, or empty.
+   */
+  readonly codedPerSecond?: readonly (CodedSecond | null)[];
 }
 
 export interface SampleWindowOptions {
@@ -92,6 +98,11 @@ export interface SampleWindow {
    * title-level rate-quality point.
    */
   readonly weight: number;
+  /**
+   * How much harder to code the seconds this window stands for are than the window, by the
+   * scan's encode (`windowRateScale`): its sample rates times this are theirs. 1 when unknown.
+   */
+  readonly rateScale: number;
 }
 
 /**
@@ -158,6 +169,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
     };
   });
   const bits = expectArray('bitsPerSecond', i.bitsPerSecond ?? []).map((b, k) => expectNumber(`bitsPerSecond[${k}]`, b, { min: 0 }));
+  const coded = expectArray('codedPerSecond', i.codedPerSecond ?? []).map((c, k) => expectCodedSecond(`codedPerSecond[${k}]`, c));
   const entries = expectArray('entryPointsS', i.entryPointsS ?? [])
     .map((e, k) => expectNumber(`entryPointsS[${k}]`, e))
     .sort((a, b) => a - b);
@@ -196,11 +208,23 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   for (;;) {
     const chosen = farthestPoints(candidates, cost, banned, typical, budgetS, lengthS);
     const weights = chosen.map(() => 0);
-    for (const part of seconds) weights[nearestIndex(chosen, part.f)]! += part.durationS / durationS;
+    const standsFor: number[][] = chosen.map(() => []);
+    seconds.forEach((part, sec) => {
+      const k = nearestIndex(chosen, part.f);
+      weights[k]! += part.durationS / durationS;
+      standsFor[k]!.push(sec);
+    });
     const idle = chosen.filter((_, k) => weights[k] === 0);
     if (idle.length === 0 || chosen.length === 1) {
       return chosen
-        .map((w, k) => ({ startS: w.startS, durationS: w.durationS, meanSi: w.meanSi, meanTi: w.meanTi, weight: weights[k]! }))
+        .map((w, k) => ({
+          startS: w.startS,
+          durationS: w.durationS,
+          meanSi: w.meanSi,
+          meanTi: w.meanTi,
+          weight: weights[k]!,
+          rateScale: windowRateScale(coded, standsFor[k]!, w),
+        }))
         .sort((a, b) => a.startS - b.startS);
     }
     for (const w of idle) banned.add(w);

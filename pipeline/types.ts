@@ -66,17 +66,23 @@ export interface TimeWindow {
   readonly durationS: number;
 }
 
+/**
+ * A sample window, with the share of the title it stands for and how much harder to code
+ * that share is than the window (`SampleWindow` in ladder/sample-windows.ts; absent: 1).
+ */
+export type SampledWindow = TimeWindow & { readonly weight: number; readonly rateScale?: number };
+
 export interface SampleJobData {
   readonly source: SourceRef;
   readonly index: number;
   /** `keyframeS`: where its readers start decoding (`ReadStart.fromKeyframeS`); absent, a lead ahead of it. */
-  readonly window: TimeWindow & { readonly weight: number; readonly keyframeS?: number };
+  readonly window: SampledWindow & { readonly keyframeS?: number };
   /**
    * For a master every read of which decodes from its start: the title's windows after
    * `window`, in title order, all cut from one read of the master with it
    * (`workers/jobs/one-read-samples.ts`). Absent: `window` alone, read on its own.
    */
-  readonly followingWindows?: readonly (TimeWindow & { readonly weight: number })[];
+  readonly followingWindows?: readonly SampledWindow[];
   /** How the master's frames are counted: the window is cut and measured by frame index. */
   readonly timeline: FrameTimeline;
   /** Coded size of the master's active picture: samples are scaled back to it to be measured. */
@@ -99,7 +105,7 @@ export interface BuildLadderJobData {
   readonly probe: ProbeResult;
   /** The fixed ladder: the fallback, and the baseline of the BD-rate. */
   readonly fixed: readonly Rung[];
-  readonly windows: readonly (TimeWindow & { readonly weight: number })[];
+  readonly windows: readonly SampledWindow[];
   /** When the analysis began (ms since epoch), to report its duration. */
   readonly startedAtMs: number;
 }

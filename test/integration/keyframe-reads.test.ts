@@ -103,7 +103,7 @@ describe('reading a sample window from its keyframe', () => {
       const { keyframesS } = await packetIndex(file, probe.video.startTimeS, probe.durationS);
       const starts = keyframesS.filter((k) => k > 0 && k < probe.durationS - 2.5);
       const scan = await scanTitle(
-        { tmpDir: dir },
+        { tmpDir: dir, settings: DEFAULT_ENCODE_SETTINGS },
         name,
         file,
         probe,

@@ -7,6 +7,11 @@ import { probeMaster, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { keyframeTimes } from '../../workers/measure/keyframes.ts';
 import { scanTitle } from '../../workers/jobs/analysis-reads.ts';
 import { planScanBursts } from '../../ladder/scan-bursts.ts';
+import { codedRate } from '../../ladder/coded-rate.ts';
+import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
+import { runProbe } from '../../ffmpeg/run.ts';
+
+const deps = (tmpDir: string) => ({ tmpDir, settings: DEFAULT_ENCODE_SETTINGS });
 
 /**
  * The analysis scan of a long-GOP master on real ffmpeg: bursts from its keyframes read the
@@ -60,8 +65,8 @@ describe('sparse analysis scan', () => {
   it('reads in each burst what the whole scan reads there, and leaves the rest unknown', async () => {
     const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: await keyframeTimes(master, probe.video.startTimeS) });
     expect(bursts?.map((b) => Math.round(b.startS))).toEqual([10, 20, 30]);
-    const whole = await scanTitle({ tmpDir: dir }, 'whole', master, probe, undefined);
-    const sparse = await scanTitle({ tmpDir: dir }, 'sparse', master, probe, bursts);
+    const whole = await scanTitle(deps(dir), 'whole', master, probe, undefined);
+    const sparse = await scanTitle(deps(dir), 'sparse', master, probe, bursts);
     expect(sparse.sitiPerSecond).toHaveLength(40);
     const scanned = new Set(bursts!.flatMap((b) => [0, 1, 2].map((s) => Math.floor(b.startS) + s)));
     for (const [sec, v] of sparse.sitiPerSecond.entries()) {
@@ -75,5 +80,61 @@ describe('sparse analysis scan', () => {
     }
     // The two halves read differently, so agreeing with the whole scan means something.
     expect(Math.abs(sparse.sitiPerSecond[21]!.si - sparse.sitiPerSecond[11]!.si)).toBeGreaterThan(10);
+  }, 120_000);
+
+  it('prices each second by its own encode as a plain ffmpeg encode of the same frames does, in bursts too', async () => {
+    const whole = await scanTitle(deps(dir), 'whole-coded', master, probe, undefined);
+    expect(whole.codedPerSecond).toHaveLength(40);
+    // The second instrument: x264 at the scan's CRF on the whole title at 160 px (every frame:
+    // this master has no B-frames to skip), its packets read back by ffprobe.
+    const plain = path.join(dir, 'plain.mp4');
+    await runFfmpeg([
+      '-i',
+      master,
+      '-vf',
+      'scale=160:-2:flags=bilinear,format=yuv420p',
+      '-c:v',
+      'libx264',
+      '-threads',
+      '1',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '27',
+      '-force_key_frames',
+      'expr:gte(t,n_forced*2)',
+      '-sc_threshold',
+      '0',
+      '-an',
+      plain,
+    ]);
+    const packets = (
+      await runProbe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,size', '-of', 'csv=p=0', plain])
+    ).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(',').map(Number) as [number, number]);
+    const plainRate = (from: number, to: number): number =>
+      packets.filter(([t]) => t >= from && t < to).reduce((s, [, size]) => s + size * 8, 0) / (to - from);
+    for (const [from, to] of [
+      [0, 20],
+      [20, 40],
+      [4, 6],
+      [30, 32],
+    ] as const) {
+      const ours = codedRate(whole.codedPerSecond, from, to) ?? Number.NaN;
+      expect(Math.abs(ours / plainRate(from, to) - 1)).toBeLessThan(0.1);
+    }
+    // The halves cost differently (at 160 px, the animation's detail more than the fractal's
+    // noise, averaged out by the scaling): agreeing above means something.
+    expect(Math.abs(Math.log2(plainRate(20, 40) / plainRate(0, 20)))).toBeGreaterThan(0.5);
+    // Bursts price the seconds they read as the whole scan does, and nothing else.
+    const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: await keyframeTimes(master, probe.video.startTimeS) });
+    const sparse = await scanTitle(deps(dir), 'sparse-coded', master, probe, bursts);
+    for (const b of bursts ?? []) {
+      const ours = codedRate(sparse.codedPerSecond, b.startS, b.startS + b.durationS) ?? Number.NaN;
+      expect(Math.abs(ours / (codedRate(whole.codedPerSecond, b.startS, b.startS + b.durationS) ?? Number.NaN) - 1)).toBeLessThan(0.25);
+    }
+    expect(sparse.codedPerSecond[5]).toBeNull();
   }, 120_000);
 });

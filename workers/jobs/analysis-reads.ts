@@ -20,6 +20,8 @@ import { meterStep } from '../../ffmpeg/cpu-meter.ts';
 import { mapLimit } from '../../storage/transfer.ts';
 import { keyframeAtOrBefore, landsOnKeyframe, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
 import { firstListedTimeS, parseScanMetadata } from '../measure/parse.ts';
+import { addCodedStretch, listedTimesS, parseFramecrc, type CodedPacket } from '../measure/coded-bits.ts';
+import type { CodedSecond } from '../../ladder/coded-rate.ts';
 import type { WorkerDeps } from './context.ts';
 
 /**
@@ -57,15 +59,24 @@ export interface KeyframeLanding {
 export interface ScanReads {
   readonly sceneCutsS: number[];
   readonly sitiPerSecond: (SitiSecond | null)[];
+  /** What its own encode spent on each second (`coded-rate.ts`); null where it did not read. */
+  readonly codedPerSecond: (CodedSecond | null)[];
   readonly landings: readonly KeyframeLanding[];
 }
+
+/**
+ * The CRF of the scan's own encode. Any CRF in x264's useful range ranks stretches alike
+ * (berusky2's 2 s stretches at 640 px: each one's share of the title within 25% at CRF 20,
+ * 27 and 34, where the shares span 0.00 to 3.3): the middle of the samples' (`SAMPLE_CRFS`).
+ */
+export const SCAN_CODED_CRF = 27;
 
 /**
  * Scene cuts and SI/TI per second in title time: of the whole title, or of each burst (one
  * input per burst, read as a sample reads its window); seconds outside every burst are null.
  */
 export async function scanTitle(
-  deps: Pick<WorkerDeps, 'tmpDir'>,
+  deps: Pick<WorkerDeps, 'tmpDir' | 'settings'>,
   titleId: string,
   location: string,
   probe: ProbeResult,
@@ -82,24 +93,50 @@ export async function scanTitle(
     ...(crop === undefined ? {} : { crop }),
     ...(toneMap === undefined ? {} : { toneMap }),
   };
+  const coded = (file: string) => ({ coded: { crf: SCAN_CODED_CRF, preset: deps.settings.preset, gopS: deps.settings.gopS, file } });
+  const seconds = (): (CodedSecond | null)[] => Array.from({ length: Math.ceil(probe.durationS) }, () => null);
   return withScratch(deps.tmpDir, `scan-${titleId}`, async (dir) => {
     if (bursts === undefined) {
       const metadataFile = path.join(dir, 'scan.txt');
-      await runFfmpeg(buildScanArgs({ ...base, metadataFile }), {
+      const codedFile = path.join(dir, 'coded.txt');
+      await runFfmpeg(buildScanArgs({ ...base, metadataFile, ...coded(codedFile) }), {
         ...(signal === undefined ? {} : { signal }),
         durationS: probe.durationS,
       });
       // Without -copyts the scan's timestamps count from the file's start time.
-      return { ...parseScanMetadata(await readFile(metadataFile, 'utf8'), probe.videoOffsetS), landings: [] };
+      const text = await readFile(metadataFile, 'utf8');
+      const codedPerSecond = seconds();
+      addCodedStretch(
+        codedPerSecond,
+        listedTimesS(text, probe.videoOffsetS),
+        parseFramecrc(await readFile(codedFile, 'utf8')).get(0) ?? [],
+      );
+      return { ...parseScanMetadata(text, probe.videoOffsetS), codedPerSecond, landings: [] };
     }
     const files = bursts.map((b, i) => ({ ...b, metadataFile: path.join(dir, `scan-${i}.txt`) }));
     const timeline = timelineOf(probe);
     const reads = (group: typeof files) =>
       group.map((b) => ({ fromKeyframeS: b.startS, durationS: b.durationS, metadataFile: b.metadataFile }));
     const options = signal === undefined ? {} : { signal };
-    await mapLimit(scanGroups(files, availableParallelism()), availableParallelism(), (group) =>
-      runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: { timeline, reads: reads(group) } }), options),
+    const groups = scanGroups(files, availableParallelism());
+    await mapLimit(groups, availableParallelism(), (group) =>
+      runFfmpeg(
+        buildScanArgs({
+          ...base,
+          metadataFile: '',
+          bursts: { timeline, reads: reads(group) },
+          ...coded(path.join(dir, `coded-${groups.indexOf(group)}.txt`)),
+        }),
+        options,
+      ),
     );
+    // Each burst's packets: stream k of its process's listing, for its group's k-th burst.
+    const sizes = new Map<(typeof files)[number], CodedPacket[]>();
+    for (const [g, group] of groups.entries()) {
+      const listed = parseFramecrc(await readFile(path.join(dir, `coded-${g}.txt`), 'utf8'));
+      for (const [k, b] of group.entries()) sizes.set(b, listed.get(k) ?? []);
+    }
+    const codedPerSecond = seconds();
     const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
     const sceneCutsS: number[] = [];
     const landings: KeyframeLanding[] = [];
@@ -108,13 +145,14 @@ export async function scanTitle(
       // -copyts: the master's timestamps, from which the video's start time is title time 0.
       landings.push({ keyframeS: b.startS, lands: landsOnKeyframe(firstListedTimeS(text), probe.video.startTimeS + b.startS) });
       const r = parseScanMetadata(text, probe.video.startTimeS);
+      addCodedStretch(codedPerSecond, listedTimesS(text, probe.video.startTimeS), sizes.get(b) ?? [], b.startS);
       // A seek that landed on an earlier keyframe decodes from there: only the burst's own stretch counts.
       sceneCutsS.push(...r.sceneCutsS.filter((t) => t >= b.startS));
       r.sitiPerSecond.forEach((v, sec) => {
         if (v !== null && sec >= Math.floor(b.startS) && sec < sitiPerSecond.length) sitiPerSecond[sec] = v;
       });
     }
-    return { sceneCutsS: sceneCutsS.sort((a, b) => a - b), sitiPerSecond, landings };
+    return { sceneCutsS: sceneCutsS.sort((a, b) => a - b), sitiPerSecond, codedPerSecond, landings };
   });
 }
 
@@ -153,7 +191,12 @@ export async function readForAnalysis(
   // With one keyframe (a browser's recording) every read decodes from the start, and a scan
   // would be a whole decode: as dear as the samples' own read (`oneReadSamples`), whose
   // windows are then placed by the master's bits per second and the timeline alone.
-  const unscanned = { startedAtMs, packets, bursts: undefined, scan: { sceneCutsS: [], sitiPerSecond: [], landings: [] } };
+  const unscanned = {
+    startedAtMs,
+    packets,
+    bursts: undefined,
+    scan: { sceneCutsS: [], sitiPerSecond: [], codedPerSecond: [], landings: [] },
+  };
   if (packets.keyframesS.length < 2) return unscanned;
   const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });
   const scanned: ProbeResult = { ...probe, video: { ...probe.video, firstFrameS, ...(crop === undefined ? {} : { activeArea: crop }) } };

@@ -1,6 +1,6 @@
 import { activeCodedSize, activeDisplaySize, videoExtentS, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { picturedS, timelineOf } from '../../ffmpeg/source-frames.ts';
-import { chooseSampleWindows, gopWindowS, type SampleWindowOptions } from '../../ladder/sample-windows.ts';
+import { chooseSampleWindows, gopWindowS, type SampleWindow, type SampleWindowOptions } from '../../ladder/sample-windows.ts';
 import type { EncodeSettings } from '../../ffmpeg/encode-settings.ts';
 import { sampleSizes, splitSampleWork } from '../../ladder/sample-sizes.ts';
 import { perTitleLadder } from '../../ladder/per-title.ts';
@@ -10,7 +10,7 @@ import { bdRateAgainst } from '../../ladder/bd-rate.ts';
 import type { Rung } from '../../ladder/types.ts';
 import { ladderFlow } from '../../pipeline/graph.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
-import type { BuildLadderJobData, SampleJobData, SourceRef } from '../../pipeline/types.ts';
+import type { BuildLadderJobData, SampledWindow, SampleJobData, SourceRef } from '../../pipeline/types.ts';
 import type { Handler, WorkerDeps } from './context.ts';
 import { windowKeyframes, type AnalysisReads } from './analysis-reads.ts';
 import { readsFromStart } from '../measure/keyframes.ts';
@@ -98,6 +98,7 @@ export async function startLadderAnalysis(
       sceneCutsS: scan.sceneCutsS,
       sitiPerSecond: scan.sitiPerSecond,
       bitsPerSecond: packets.bitsPerSecond,
+      codedPerSecond: scan.codedPerSecond,
       // Windows start where a burst was scanned: described by it, and on a keyframe.
       ...(bursts === undefined ? {} : { candidateStartsS: bursts.map((b) => b.startS) }),
       // Where the samples' reads start: a window's pre-roll from there counts against its budget.
@@ -127,10 +128,8 @@ export async function startLadderAnalysis(
       (group, g): SampleJobData => ({
         source,
         index: windowIndex * groups.length + g,
-        window: { startS: w.startS, durationS: w.durationS, weight: w.weight, ...keyframes[windowIndex] },
-        ...(oneRead
-          ? { followingWindows: windows.slice(1).map((f) => ({ startS: f.startS, durationS: f.durationS, weight: f.weight })) }
-          : {}),
+        window: { ...sampled(w), ...keyframes[windowIndex] },
+        ...(oneRead ? { followingWindows: windows.slice(1).map(sampled) } : {}),
         timeline,
         sourceSize,
         ...(probe.video.activeArea === undefined ? {} : { crop: probe.video.activeArea }),
@@ -145,7 +144,7 @@ export async function startLadderAnalysis(
     source,
     probe,
     fixed,
-    windows: windows.map((w) => ({ startS: w.startS, durationS: w.durationS, weight: w.weight })),
+    windows: windows.map(sampled),
     startedAtMs,
   };
   await deps.flow.add(ladderFlow(deps.queueName, source, ladder, samples));
@@ -245,3 +244,11 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 const round4 = (n: number): number => Math.round(n * 10000) / 10000;
+
+/** A chosen window as the jobs carry it. */
+const sampled = (w: SampleWindow): SampledWindow => ({
+  startS: w.startS,
+  durationS: w.durationS,
+  weight: w.weight,
+  rateScale: w.rateScale,
+});

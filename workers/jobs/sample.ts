@@ -49,5 +49,9 @@ async function ownRead(d: SampleJobData, input: string, dir: string, signal: Abo
     selfCheck: d.selfCheck !== false,
     signal,
   });
-  return { windows: [{ weight: d.window.weight, points: sampled.points }], encodeS: sampled.encodeS, ...sampled.checked };
+  return {
+    windows: [{ weight: d.window.weight, rateScale: d.window.rateScale ?? 1, points: sampled.points }],
+    encodeS: sampled.encodeS,
+    ...sampled.checked,
+  };
 }

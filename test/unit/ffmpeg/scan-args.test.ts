@@ -63,4 +63,40 @@ describe('buildScanArgs', () => {
     expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);
     expect(() => buildScanArgs({ ...scan, bursts: { timeline, reads: [] } })).toThrow(/burst/);
   });
+
+  const coded = { crf: 27, preset: 'veryfast' as const, gopS: 2, file: '/w/coded.txt' };
+  const x264 = ['-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', '-crf', '27'];
+
+  it('encodes the scanned frames beside describing them, listing each packet to one file', () => {
+    const args = buildScanArgs({ ...scan, coded });
+    expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
+      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split[d0][c0]',
+      '[d0]siti,scdet=threshold=10,metadata=mode=print:file=/w/scan.txt[o0]',
+    ]);
+    expect(args.slice(0, 2)).toEqual(['-skip_frame', 'noref']);
+    const out = args.slice(args.indexOf('-map', args.indexOf('[o0]')));
+    expect(out.slice(0, 2)).toEqual(['-map', '[c0]']);
+    expect(out.slice(2, 2 + x264.length)).toEqual(x264);
+    // Keyframes every GOP by time, none at cuts: the final encode's, whatever frames were skipped.
+    expect(flagValue(out, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
+    expect(flagValue(out, '-x264-params')).toBe('open_gop=0:scenecut=0');
+    expect(flagValue(out, '-fps_mode')).toBe('passthrough');
+    expect(out.slice(-3)).toEqual(['-f', 'framecrc', '/w/coded.txt']);
+  });
+
+  it("encodes each burst as a stream of the one listing, in the bursts' order", () => {
+    const args = buildScanArgs({ ...scan, bursts: { timeline, reads }, coded });
+    expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
+      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split[d0][c0]',
+      '[d0]siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
+      '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split[d1][c1]',
+      '[d1]siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
+    ]);
+    const o1 = args.indexOf('[o1]');
+    expect(args.slice(o1 - 1, o1 + 4)).toEqual(['-map', '[o1]', '-f', 'null', '-']);
+    const coder = args.slice(args.indexOf('[c0]') - 1);
+    expect(coder.slice(0, 4)).toEqual(['-map', '[c0]', '-map', '[c1]']);
+    expect(coder.slice(-3)).toEqual(['-f', 'framecrc', '/w/coded.txt']);
+    expect(args.filter((a) => a === 'framecrc')).toHaveLength(1);
+  });
 });

@@ -50,14 +50,14 @@ describe('chooseSampleWindows: budget', () => {
 
   it('samples a title shorter than the window whole', () => {
     expect(chooseSampleWindows({ durationS: 1.5 })).toEqual([
-      { startS: 0, durationS: 1.5, meanSi: undefined, meanTi: undefined, weight: 1 },
+      { startS: 0, durationS: 1.5, meanSi: undefined, meanTi: undefined, weight: 1, rateScale: 1 },
     ]);
   });
 
   it('samples a single-frame title as its one frame', () => {
     const [only, ...rest] = chooseSampleWindows({ durationS: 0.04, sitiPerSecond: [{ si: 30, ti: 0 }] });
     expect(rest).toEqual([]);
-    expect(only).toEqual({ startS: 0, durationS: 0.04, meanSi: 30, meanTi: 0, weight: 1 });
+    expect(only).toEqual({ startS: 0, durationS: 0.04, meanSi: 30, meanTi: 0, weight: 1, rateScale: 1 });
   });
 });
 
@@ -195,5 +195,38 @@ describe('chooseSampleWindows: validation names the field and the value', () => 
     [() => chooseSampleWindows({ durationS: 60, entryPointsS: [0, Number.NaN] }), /^entryPointsS\[1\]: .*got NaN/],
   ])('%#', (run, expected) => {
     expect(fieldOf(run)).toMatch(expected);
+  });
+});
+
+describe('chooseSampleWindows: rate scale', () => {
+  // The scan's encode: a calm first half (10 kbit each second) and a busy second half (90 kbit).
+  const coded = Array.from({ length: 20 }, (_, s) => ({ bits: s < 10 ? 10_000 : 90_000, coveredS: 1 }));
+
+  it('scales a window in the calm half of a title by what the whole title costs against it', () => {
+    const [only] = chooseSampleWindows({ durationS: 20, codedPerSecond: coded, candidateStartsS: [2] }, { windowS: 2, maxShare: 0.1 });
+    expect(only?.startS).toBe(2);
+    // The title averages 50 kbit/s against the window's 10.
+    expect(only?.rateScale).toBeCloseTo(5, 9);
+  });
+
+  it('scales each window by the seconds it stands for, and leaves windows alone without the encode', () => {
+    const windows = chooseSampleWindows(
+      { durationS: 20, codedPerSecond: coded, bitsPerSecond: coded.map((c) => c.bits), candidateStartsS: [2, 14] },
+      { windowS: 2, maxShare: 0.2, timelineWeight: 0 },
+    );
+    expect(windows.map((w) => w.startS)).toEqual([2, 14]);
+    for (const w of windows) expect(w.rateScale).toBeCloseTo(1, 9);
+    const blind = chooseSampleWindows({ durationS: 20, candidateStartsS: [2] }, { windowS: 2, maxShare: 0.1 });
+    expect(blind[0]?.rateScale).toBe(1);
+  });
+
+  it('counts a partly covered second for the part its frames covered', () => {
+    const partial = coded.map((c, s) => (s === 19 ? { bits: 45_000, coveredS: 0.5 } : c));
+    const [only] = chooseSampleWindows({ durationS: 20, codedPerSecond: partial, candidateStartsS: [2] }, { windowS: 2, maxShare: 0.1 });
+    expect(only?.rateScale).toBeCloseTo((10 * 10_000 + 9 * 90_000 + 45_000) / 19.5 / 10_000, 9);
+  });
+
+  it('rejects a coded second that is not one', () => {
+    expect(() => chooseSampleWindows({ durationS: 2, codedPerSecond: [{ bits: -1, coveredS: 1 }] })).toThrow(/codedPerSecond\[0\]\.bits/);
   });
 });
