@@ -72,8 +72,9 @@ export interface ScanReads {
 export const SCAN_CODED_CRF = 27;
 
 /**
- * Scene cuts and SI/TI per second in title time: of the whole title, or of each burst (one
- * input per burst, read as a sample reads its window); seconds outside every burst are null.
+ * Scene cuts, SI/TI and what its own encode spent, per second in title time: of the whole
+ * title, or of each burst (one input per burst, read as a sample reads its window); seconds
+ * outside every burst are null.
  */
 export async function scanTitle(
   deps: Pick<WorkerDeps, 'tmpDir' | 'settings'>,
@@ -119,22 +120,23 @@ export async function scanTitle(
       group.map((b) => ({ fromKeyframeS: b.startS, durationS: b.durationS, metadataFile: b.metadataFile }));
     const options = signal === undefined ? {} : { signal };
     const groups = scanGroups(files, availableParallelism());
-    await mapLimit(groups, availableParallelism(), (group) =>
+    const codedFiles = groups.map((_, g) => path.join(dir, `coded-${g}.txt`));
+    await mapLimit(groups, availableParallelism(), (group, g) =>
       runFfmpeg(
         buildScanArgs({
           ...base,
           metadataFile: '',
           bursts: { timeline, reads: reads(group) },
-          ...coded(path.join(dir, `coded-${groups.indexOf(group)}.txt`)),
+          ...coded(codedFiles[g] ?? ''),
         }),
         options,
       ),
     );
     // Each burst's packets: stream k of its process's listing, for its group's k-th burst.
-    const sizes = new Map<(typeof files)[number], CodedPacket[]>();
+    const packets = new Map<(typeof files)[number], CodedPacket[]>();
     for (const [g, group] of groups.entries()) {
-      const listed = parseFramecrc(await readFile(path.join(dir, `coded-${g}.txt`), 'utf8'));
-      for (const [k, b] of group.entries()) sizes.set(b, listed.get(k) ?? []);
+      const listed = parseFramecrc(await readFile(codedFiles[g] ?? '', 'utf8'));
+      for (const [k, b] of group.entries()) packets.set(b, listed.get(k) ?? []);
     }
     const codedPerSecond = seconds();
     const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
@@ -145,7 +147,7 @@ export async function scanTitle(
       // -copyts: the master's timestamps, from which the video's start time is title time 0.
       landings.push({ keyframeS: b.startS, lands: landsOnKeyframe(firstListedTimeS(text), probe.video.startTimeS + b.startS) });
       const r = parseScanMetadata(text, probe.video.startTimeS);
-      addCodedStretch(codedPerSecond, listedTimesS(text, probe.video.startTimeS), sizes.get(b) ?? [], b.startS);
+      addCodedStretch(codedPerSecond, listedTimesS(text, probe.video.startTimeS), packets.get(b) ?? [], b.startS);
       // A seek that landed on an earlier keyframe decodes from there: only the burst's own stretch counts.
       sceneCutsS.push(...r.sceneCutsS.filter((t) => t >= b.startS));
       r.sitiPerSecond.forEach((v, sec) => {
