@@ -6,6 +6,7 @@
  */
 import type { FrameSize } from './analysis-args.ts';
 import { cropFilters } from './args.ts';
+import { pickFilter } from './frame-pick.ts';
 import type { ActiveArea, Rational } from './probe.ts';
 import {
   SEEK_LEAD_S,
@@ -51,7 +52,7 @@ export interface MeasureQualityCommand {
   readonly statsFiles: readonly QualityStatsFiles[];
   /** Where the reference's frames are listed, to check both sides had the same number. */
   readonly referenceFramesFile: string;
-  /** Compare every Nth frame only (the same frames of both inputs). @defaultValue 1 */
+  /** Compare a share of one in this many frames, the same of both inputs (`frame-pick.ts`). @defaultValue 1 */
   readonly frameStep?: number;
 }
 
@@ -70,8 +71,8 @@ const ONE_THREAD = ['-threads', '1'] as const;
  * stats files so each figure is tied to its input without parsing log prefixes.
  *
  * The two sides are paired by frame index, never by timestamp: each side is cut to its window
- * by index (the reference on the title's frame grid, a distorted rung on its own), every Nth
- * frame is kept, and each kept frame's timestamp becomes its index (`setpts=N` in a time base
+ * by index (the reference on the title's frame grid, a distorted rung on its own), the frames
+ * `frame-pick.ts` picks are kept, and each kept frame's timestamp becomes its index (`setpts=N` in a time base
  * of one frame), which is what `psnr` and `ssim` pair on. Each side lists its frames before
  * the pick, so a count that differs is caught instead of measured.
  */
@@ -120,10 +121,7 @@ function chains(cmd: Pick<MeasureQualityCommand, 'referenceSize' | 'referenceCro
   const rate = timeline.frameRate;
   // Listed before the pick, so each side's count is of every frame of its window.
   const listedAndPicked = (file: string): string =>
-    [
-      `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${file}`,
-      ...(step > 1 ? [`select='not(mod(n\\,${step}))'`] : []),
-    ].join(',');
+    [`metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=${file}`, ...pickFilter(step)].join(',');
   const numbered = `settb=${rate.den}/${rate.num},setpts=N`;
   return {
     /**

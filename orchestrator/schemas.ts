@@ -121,7 +121,14 @@ export const TitleView = Type.Object({
               "Once measured: the title's frames compared with the master, by index from its first frame (end exclusive), paired frame by frame",
           }),
         ),
-        frameStep: Type.Optional(Type.Integer({ minimum: 1, description: 'One frame in this many of `frames` was compared' })),
+        frameStep: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            description:
+              'A share of one frame in this many of `frames` was compared: frame n of each range (from 0) when the fractional part of ' +
+              'n × 0.6180339887498949 is under 1/frameStep',
+          }),
+        ),
       },
       {
         description:

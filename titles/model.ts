@@ -138,8 +138,9 @@ export interface RungQuality {
   readonly status: 'pending' | 'measured' | 'failed';
   /** Why it failed; the title itself is not affected. */
   readonly reason?: string;
-  /** Once measured: the title's frames compared (indices from its first frame, end exclusive), and one in how many of them. */
+  /** Once measured: the title's frames compared (indices from its first frame, end exclusive). */
   readonly frames?: { startFrame: number; endFrame: number }[];
+  /** A share of one in how many of `frames` was compared, picked without a period (`ffmpeg/frame-pick.ts`). */
   readonly frameStep?: number;
 }
 

@@ -250,3 +250,42 @@ describe('misalignment is an error, never a figure', () => {
     await expect(measuring).rejects.toThrow(`quality window frames 48-100: the master gave 53 frames and self.mkv gave 48`);
   });
 });
+
+describe('frames compared at a step are picked without a period', () => {
+  /** Pooled PSNR-Y of `encoded` against `master` by plain ffmpeg over the frames `n mod step = 0`: a stride. */
+  async function strideOf(encoded: string, master: string, rate: string, step: number): Promise<number> {
+    const pick = `select='not(mod(n\\,${step}))'`;
+    const graph = `[0:v]${pick},format=yuv420p,settb=AVTB,setpts=N*1000[d];[1:v]fps=${rate},${pick},format=yuv420p,settb=AVTB,setpts=N*1000[r];[d][r]psnr`;
+    const { stderrTail } = await runFfmpeg(['-i', encoded, '-i', master, '-lavfi', graph, '-f', 'null', '-']);
+    return Number(/PSNR y:([\d.]+)/.exec(stderrTail)?.[1]);
+  }
+
+  it('a rung whose frame types repeat every 4 frames reads as every frame, where one frame in two reads its P-frames', async () => {
+    const master = masters.find((x) => x.name === 'launch') ?? masters[0]!;
+    const m = await prepare(master.file);
+    const rate = `${m.timeline.frameRate.num}/${m.timeline.frameRate.den}`;
+    const work = await mkdtemp(path.join(dir, 'pick-'));
+    const encoded = path.join(work, 'ibbbp.mp4');
+    // x264 with three B-frames between every pair of P-frames, never adapted: I BBBP BBBP ...,
+    // every P-frame on a frame whose index is a multiple of 4, its B-frames coded coarser.
+    const x264 = ['-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', '-crf', '30', '-x264-params', 'bframes=3:b-adapt=0:keyint=48'];
+    await runFfmpeg(['-i', master.file, '-an', '-vf', `fps=${rate}`, ...x264, '-pix_fmt', 'yuv420p', encoded]);
+    const frames = { startFrame: 0, endFrame: await frameCount(encoded) };
+    const [ours] = await measureQuality(
+      {
+        reference: { input: master.file, timeline: m.timeline, frames },
+        picture: { width: m.width, height: m.height },
+        distorted: [{ input: encoded, window: { firstPtsS: await firstFrameTimeS(encoded), frameRate: m.timeline.frameRate, frames } }],
+        frameStep: 2,
+      },
+      work,
+    );
+    const plainInput = { encoded, master: master.file, frameRate: rate, width: m.width, height: m.height };
+    const every = await plainPsnrY(plainInput);
+    // The case is one where a stride misreads the rung, or the test would prove nothing.
+    expect((await strideOf(encoded, master.file, rate, 2)) - every).toBeGreaterThan(0.15);
+    expect(Math.abs((ours?.psnrY ?? 0) - every)).toBeLessThanOrEqual(0.1);
+    // The second instrument, over the frames the title says it compared.
+    expect(Math.abs((ours?.psnrY ?? 0) - (await plainPsnrY(plainInput, { ...frames, step: 2 })))).toBeLessThanOrEqual(0.02);
+  });
+});

@@ -28,17 +28,23 @@ export interface PlainPsnrInput {
   readonly crop?: { readonly x: number; readonly y: number; readonly width: number; readonly height: number };
 }
 
-/** Frames `[startFrame, endFrame)` of the title, one in `step` of them compared. */
+/**
+ * Frames `[startFrame, endFrame)` of the title, a share of one in `step` of them compared: the
+ * report's rule (frame `n` of the window when the fractional part of `n` times the golden
+ * ratio's is under `1/step`), written here as ffmpeg's `select` reads it.
+ */
 export interface PlainWindow {
   readonly startFrame: number;
   readonly endFrame: number;
   readonly step: number;
 }
 
+/** The window's frames `n` with `n·φ' mod 1 < 1/step`, as a filter (none at a step of 1). */
+const picked = (step: number): string => (step > 1 ? `select='lt(mod(n*0.6180339887498949\\,1)\\,1/${step})',` : '');
+
 /** PSNR-Y over the whole title, or over one window of its frames. */
 export async function plainPsnrY(input: PlainPsnrInput, window?: PlainWindow): Promise<number> {
-  const pick =
-    window === undefined ? '' : `trim=start_frame=${window.startFrame}:end_frame=${window.endFrame},select='not(mod(n\\,${window.step}))',`;
+  const pick = window === undefined ? '' : `trim=start_frame=${window.startFrame}:end_frame=${window.endFrame},${picked(window.step)}`;
   const c = input.crop;
   const size = c === undefined ? `${input.width}:${input.height}` : `${c.width}:${c.height}`;
   const cut = c === undefined ? '' : `crop=${c.width}:${c.height}:${c.x}:${c.y},`;

@@ -1,6 +1,6 @@
 /**
  * The `measure-rungs` job: PSNR-Y and SSIM of every published video rung against the master,
- * over the whole title (one frame in {@link rungFrameStep}), written onto the title's
+ * over the whole title (a share of one frame in {@link rungFrameStep}), written onto the title's
  * renditions. A figure taken on a few stretches is not the rung's: on real clips the sample
  * windows alone read up to 1.1 dB above the whole rung by a plain ffmpeg psnr (launch, its top
  * rung: 44.1 against 43.0 dB), where a viewer and the BD-rate see the whole.
@@ -29,6 +29,7 @@ import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
 import { frameRateValue } from '../../ffmpeg/probe.ts';
 import { predictionMisses, predictionWarning } from '../../ladder/prediction-check.ts';
 import type { Rung } from '../../ladder/types.ts';
+import { pickedFrames } from '../../ffmpeg/frame-pick.ts';
 
 /** Idempotent: one job per title and published version. */
 export async function enqueueMeasureRungs(deps: WorkerDeps, data: MeasureRungsJobData): Promise<void> {
@@ -48,19 +49,22 @@ export function wholeTitle(pictureS: number): TimeWindow[] {
 export const CHECK_MIN_S = 2;
 
 /**
- * Frames of a title compared per rung: all of them in a title that has no more, else this
- * many spread evenly over it (every frame is still decoded). What sampling frames costs, as the
+ * Frames of a title compared per rung: all of them in a title that has no more, else about
+ * this many spread over it without a period (`frame-pick.ts`; every frame is still decoded). What sampling frames costs, as the
  * pooled PSNR-Y of a 234p rung over one frame in N against every frame, at its worst over the
  * first 50 phases of N, on six real titles of 73 s to 463 s (the lecture from
  * texlive-latex-extra-doc, the cutscene from cytadela-data, cartoon, film-montage, intro-3d and
  * vtest of the corpus): 0.002-0.050 dB over 1800-2300 frames, 0.002-0.088 over 900-1160, up to
  * 0.18 over 450-580 and up to 0.64 over about 60. One frame in three of kodi-pvr-mythtv's 4 s
  * slate, 34 frames, read 0.91 dB above every frame of one rung. At 900 the comparisons of a
- * rung cost what a 30 s title's every frame does, however long the title.
+ * rung cost what a 30 s title's every frame does, however long the title. A stride's phase
+ * is not all it risks: it can fall in step with the encode's frame types, which a pick
+ * without a period cannot (life's 60 s title, 1500 frames, read 1.0-1.1 dB above every frame on
+ * its top rungs by its even frames).
  */
 export const MAX_COMPARED_FRAMES = 900;
 
-/** One frame in how many of `frames` is compared: every frame, or fewer past {@link MAX_COMPARED_FRAMES}. Pure. */
+/** A share of one frame in how many of `frames` is compared: every frame, or fewer past {@link MAX_COMPARED_FRAMES}. Pure. */
 export function rungFrameStep(frames: number): number {
   return Math.max(1, Math.ceil(frames / MAX_COMPARED_FRAMES));
 }
@@ -114,11 +118,12 @@ async function measurePublished(
       dir,
       signal,
     );
+    const picked = pickedFrames(window.endFrame - window.startFrame, step);
     for (const [i, q] of perRung.entries()) {
       const r = rungs[i];
       if (r === undefined) continue;
       q.mseY.forEach((mse, k) => {
-        r.titleFrames.push(window.startFrame + k * step);
+        r.titleFrames.push(window.startFrame + (picked[k] ?? NaN));
         r.mseY.push(mse);
         r.ssimY.push(q.ssimY[k] ?? NaN);
       });
@@ -141,6 +146,7 @@ export function beside(
   const outside = (frame: number): boolean => !sampled.some((w) => frame >= w.startFrame && frame < w.endFrame);
   const first = rungs[0];
   if (first === undefined) return undefined;
+  // Each compared frame stands for `step` of the title's, as the pick takes one in `step` of every stretch.
   const checkedS = (first.titleFrames.filter(outside).length * step) / frameRate;
   if (checkedS < CHECK_MIN_S - 1e-9) return undefined;
   return rungs.map((r) => summariseFrames(r, (k) => outside(r.titleFrames[k] ?? -1)));

@@ -6,9 +6,11 @@ import { countListedFrames, parseQualityFrames, summariseFrames, type QualityFra
 import type { ActiveArea } from '../../ffmpeg/probe.ts';
 import type { FrameRange, FrameTimeline, ReadStart } from '../../ffmpeg/source-frames.ts';
 import { AlignmentCheckError, FrameCountMismatchError } from './errors.ts';
+import { pickedFrames } from '../../ffmpeg/frame-pick.ts';
 
 /**
- * Frames of a sample window compared with the master: one in this many. Neighbouring frames
+ * Frames of a sample window compared with the master: a share of one in this many, picked
+ * without a period (`frame-pick.ts`). Neighbouring frames
  * score alike; scaling back to the source size plus SSIM on every frame cost half as much as
  * the sample encodes themselves, on the title's critical path. The published rungs are compared
  * on more, off that path (`rungFrameStep` in measure-rungs.ts): over a whole short title one
@@ -30,7 +32,7 @@ export interface QualityComparison {
   readonly reference: { readonly input: string; readonly timeline: FrameTimeline; readonly frames: Required<FrameRange> & ReadStart };
   readonly picture: ReferencePicture;
   readonly distorted: readonly DistortedInput[];
-  /** Compare one frame in this many. @defaultValue 1 */
+  /** Compare a share of one frame in this many (`frame-pick.ts`). @defaultValue 1 */
   readonly frameStep?: number;
 }
 
@@ -54,7 +56,7 @@ export async function measureQuality(cmp: QualityComparison, scratchDir: string,
 
 /**
  * {@link measureQuality}'s per-frame figures, one set per distorted input: entry `k` is the
- * window's frame `k * frameStep`.
+ * window's `k`th picked frame (`pickedFrames`).
  */
 export async function measureQualityFrames(cmp: QualityComparison, scratchDir: string, signal?: AbortSignal): Promise<QualityFrames[]> {
   const statsFiles = cmp.distorted.map((_, i) => ({
@@ -87,7 +89,7 @@ export async function measureQualityFrames(cmp: QualityComparison, scratchDir: s
     }),
   );
   await rm(referenceFramesFile, { force: true });
-  const paired = Math.ceil(referenceFrames / frameStep);
+  const paired = pickedFrames(referenceFrames, frameStep).length;
   for (const r of results) {
     if (referenceFrames === 0 || r.distortedFrames !== referenceFrames || r.q.mseY.length !== paired) {
       throw new FrameCountMismatchError(cmp.reference.frames, referenceFrames, r.distortedFrames, inputName(r.input));

@@ -10,6 +10,10 @@ import {
 } from '../../../ffmpeg/analysis-args.ts';
 import { buildMeasureQualityArgs, type MeasureQualityCommand } from '../../../ffmpeg/quality-args.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
+import { pickFilter } from '../../../ffmpeg/frame-pick.ts';
+
+/** One frame in three as the comparisons pick it (its expression is frame-pick.test.ts's). */
+const PICK_THIRD = pickFilter(3).join(',');
 
 const scan: ScanCommand = {
   kind: 'scan',
@@ -243,8 +247,8 @@ describe('buildMeasureQualityArgs', () => {
 
   it("lists each side's frames before the pick, so the counts can be compared", () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ frameStep: 3 })));
-    expect(graph).toContain("metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))',format=yuv420p,setsar=1,settb=1/25,setpts=N");
-    expect(graph).toContain("metadata=mode=print:file=/w/q0.frames,select='not(mod(n\\,3))',scale=");
+    expect(graph).toContain(`metadata=mode=print:file=/w/ref.frames,${PICK_THIRD},format=yuv420p,setsar=1,settb=1/25,setpts=N`);
+    expect(graph).toContain(`metadata=mode=print:file=/w/q0.frames,${PICK_THIRD},scale=`);
   });
 
   it("cuts a published rung to the window on its own grid, from its first frame's time", () => {
@@ -332,7 +336,7 @@ describe('crop of a master with black bars', () => {
     const graph = filterOf(buildMeasureQualityArgs(measure({ referenceCrop: LETTERBOX, frameStep: 3 })));
     expect(graph).toContain(
       'trim=start_pts=350:end_pts=450,setpts=PTS-STARTPTS,' +
-        "metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,select='not(mod(n\\,3))'," +
+        `metadata=mode=add:key=vodforge.frame:value=1,metadata=mode=print:file=/w/ref.frames,${PICK_THIRD},` +
         'crop=1920:804:0:138,format=yuv420p,setsar=1,',
     );
   });

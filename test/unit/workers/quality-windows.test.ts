@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { beside, CHECK_MIN_S, MAX_COMPARED_FRAMES, rungFrameStep, wholeTitle } from '../../../workers/jobs/measure-rungs.ts';
 import { QUALITY_FRAME_STEP } from '../../../workers/measure/quality.ts';
+import { pickedFrames } from '../../../ffmpeg/frame-pick.ts';
 
-/** A rung's compared frames (every third of `frames`), each scoring `mseOf(titleFrame)`. */
+/** A rung's compared frames (a third of `frames`, as picked), each scoring `mseOf(titleFrame)`. */
 function rung(frames: number, mseOf: (frame: number) => number, ssim = 0.95) {
-  const titleFrames = Array.from({ length: Math.ceil(frames / QUALITY_FRAME_STEP) }, (_, k) => k * QUALITY_FRAME_STEP);
+  const titleFrames = pickedFrames(frames, QUALITY_FRAME_STEP);
   return { titleFrames, mseY: titleFrames.map(mseOf), ssimY: titleFrames.map(() => ssim) };
 }
 
