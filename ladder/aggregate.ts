@@ -7,13 +7,16 @@ export interface WindowPoints {
   readonly weight: number;
   /** How much harder to code that share is than the window (`windowRateScale`); absent: 1. */
   readonly rateScale?: number;
+  /** How much more that share loses at one CRF than the window (`windowMseScale`); absent: 1. */
+  readonly mseScale?: number;
   readonly points: readonly RdPoint[];
 }
 
 /**
  * One title-level point per (size, CRF): bitrate and quality averaged over the windows,
  * each window weighted by the share of the title it represents, its bitrate scaled to what that
- * share costs (`rateScale`); PSNR pooled in MSE (`pooledPsnrDb`), as the title's own figure is.
+ * share costs (`rateScale`); PSNR pooled in MSE (`pooledPsnrDb`), as the title's own figure is,
+ * each window's MSE scaled to what that share loses (`mseScale`). SSIM is averaged as measured.
  */
 export function aggregateWindows(windows: readonly WindowPoints[]): RdPoint[] {
   const acc = new Map<string, { p: RdPoint; w: number; rate: number; psnr: { psnrDb: number; weight: number }[]; ssim: number }>();
@@ -24,7 +27,7 @@ export function aggregateWindows(windows: readonly WindowPoints[]): RdPoint[] {
       const a = acc.get(key) ?? { p, w: 0, rate: 0, psnr: [], ssim: 0 };
       a.w += win.weight;
       a.rate += win.weight * p.bitrateKbps * (win.rateScale ?? 1);
-      a.psnr.push({ psnrDb: p.psnrY, weight: win.weight });
+      a.psnr.push({ psnrDb: p.psnrY - 10 * Math.log10(win.mseScale ?? 1), weight: win.weight });
       a.ssim += win.weight * p.ssim;
       acc.set(key, a);
     }

@@ -1,5 +1,5 @@
 import { expectArray, expectNumber, expectObject } from './validate.ts';
-import { expectCodedSecond, windowRateScale, type CodedSecond } from './coded-rate.ts';
+import { expectCodedSecond, windowMseScale, windowRateScale, type CodedSecond } from './coded-rate.ts';
 
 /** Spatial and temporal information of one second of the title (ffmpeg `siti`, averaged). */
 export interface SitiSecond {
@@ -37,7 +37,7 @@ export interface SampleWindowInput {
   readonly entryPointsS?: readonly number[];
   /**
    * Entry `i`: what the scan's own encode spent on [i, i+1) s (`coded-rate.ts`); null where it
-   * did not read. Sets each window's `rateScale`. May be shorter than the title, or empty.
+   * did not read. Sets each window's `rateScale` and `mseScale`. May be shorter than the title, or empty.
    */
   readonly codedPerSecond?: readonly (CodedSecond | null)[];
 }
@@ -103,6 +103,11 @@ export interface SampleWindow {
    * scan's encode (`windowRateScale`): its sample rates times this are theirs. 1 when unknown.
    */
   readonly rateScale: number;
+  /**
+   * How much more the seconds this window stands for lose at one CRF than the window, by the
+   * scan's encode (`windowMseScale`): its sample MSEs times this are theirs. 1 when unknown.
+   */
+  readonly mseScale: number;
 }
 
 /**
@@ -224,6 +229,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
           meanTi: w.meanTi,
           weight: weights[k]!,
           rateScale: windowRateScale(coded, standsFor[k]!, w),
+          mseScale: windowMseScale(coded, standsFor[k]!, w),
         }))
         .sort((a, b) => a.startS - b.startS);
     }

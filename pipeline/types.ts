@@ -70,7 +70,7 @@ export interface TimeWindow {
  * A sample window, with the share of the title it stands for and how much harder to code
  * that share is than the window (`SampleWindow` in ladder/sample-windows.ts; absent: 1).
  */
-export type SampledWindow = TimeWindow & { readonly weight: number; readonly rateScale?: number };
+export type SampledWindow = TimeWindow & { readonly weight: number; readonly rateScale?: number; readonly mseScale?: number };
 
 export interface SampleJobData {
   readonly source: SourceRef;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { probeMaster, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { keyframeTimes } from '../../workers/measure/keyframes.ts';
 import { scanTitle } from '../../workers/jobs/analysis-reads.ts';
 import { planScanBursts } from '../../ladder/scan-bursts.ts';
-import { codedRate } from '../../ladder/coded-rate.ts';
+import { codedMse, codedRate } from '../../ladder/coded-rate.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
 import { runProbe } from '../../ffmpeg/run.ts';
 
@@ -136,5 +136,51 @@ describe('sparse analysis scan', () => {
       expect(Math.abs(ours / (codedRate(whole.codedPerSecond, b.startS, b.startS + b.durationS) ?? Number.NaN) - 1)).toBeLessThan(0.25);
     }
     expect(sparse.codedPerSecond[5]).toBeNull();
+  }, 120_000);
+
+  it('measures what its encode loses on each stretch as a plain ffmpeg psnr of the same encode does, in bursts too', async () => {
+    const whole = await scanTitle(deps(dir), 'whole-loss', master, probe, undefined);
+    // The second instrument: the scan's encode made by a plain ffmpeg command (as above, to
+    // Matroska), decoded and compared on every frame with the master scaled as the scan scales it.
+    const plain = path.join(dir, 'plain-loss.mkv');
+    const thumb = 'scale=160:-2:flags=bilinear,format=yuv420p';
+    const x264 = ['-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', '-crf', '27', '-force_key_frames', 'expr:gte(t,n_forced*2)'];
+    await runFfmpeg(['-i', master, '-vf', thumb, ...x264, '-sc_threshold', '0', '-an', plain]);
+    const stats = path.join(dir, 'plain-loss.txt');
+    await runFfmpeg([
+      ...['-i', plain, '-i', master],
+      ...['-lavfi', `[0:v]settb=AVTB,setpts=N*1000[a];[1:v]${thumb},settb=AVTB,setpts=N*1000[b];[a][b]psnr=stats_file=${stats}`],
+      ...['-f', 'null', '-'],
+    ]);
+    const mse = (await readFile(stats, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => Number(/mse_y:([\d.]+)/.exec(l)?.[1]));
+    expect(mse).toHaveLength(1000);
+    // 25 fps: frame n is at n / 25 s.
+    const plainMse = (from: number, to: number): number => {
+      const part = mse.slice(from * 25, to * 25);
+      return part.reduce((a, b) => a + b, 0) / part.length;
+    };
+    for (const [from, to] of [
+      [0, 20],
+      [20, 40],
+      [4, 6],
+      [30, 32],
+    ] as const) {
+      // The scan compares half the frames: a mean over two dozen of them on the 2 s stretches.
+      expect(Math.abs(Math.log((codedMse(whole.codedPerSecond, from, to) ?? Number.NaN) / plainMse(from, to)))).toBeLessThan(0.15);
+    }
+    // The halves lose differently: agreeing above means something.
+    expect(Math.abs(Math.log(plainMse(20, 40) / plainMse(0, 20)))).toBeGreaterThan(0.3);
+    const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: await keyframeTimes(master, probe.video.startTimeS) });
+    const sparse = await scanTitle(deps(dir), 'sparse-loss', master, probe, bursts);
+    for (const b of bursts ?? []) {
+      const ours = codedMse(sparse.codedPerSecond, b.startS, b.startS + b.durationS) ?? Number.NaN;
+      expect(Math.abs(Math.log(ours / (codedMse(whole.codedPerSecond, b.startS, b.startS + b.durationS) ?? Number.NaN)))).toBeLessThan(
+        0.25,
+      );
+    }
+    expect(codedMse(sparse.codedPerSecond, 5, 6)).toBeUndefined();
   }, 120_000);
 });

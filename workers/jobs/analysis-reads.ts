@@ -20,7 +20,8 @@ import { meterStep } from '../../ffmpeg/cpu-meter.ts';
 import { mapLimit } from '../../storage/transfer.ts';
 import { keyframeAtOrBefore, landsOnKeyframe, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
 import { firstListedTimeS, parseScanMetadata } from '../measure/parse.ts';
-import { addCodedStretch, listedTimesS, parseFramecrc, type CodedPacket } from '../measure/coded-bits.ts';
+import { addCodedStretch, frameLosses, listedTimesS } from '../measure/coded-bits.ts';
+import { readScanEncode, SCAN_COMPARE_STEP, scanCodedFiles, type ScanEncodeRead } from './scan-encode.ts';
 import type { CodedSecond } from '../../ladder/coded-rate.ts';
 import type { WorkerDeps } from './context.ts';
 
@@ -65,13 +66,6 @@ export interface ScanReads {
 }
 
 /**
- * The CRF of the scan's own encode. Any CRF in x264's useful range ranks stretches alike
- * (berusky2's 2 s stretches at 640 px: each one's share of the title within 25% at CRF 20,
- * 27 and 34, where the shares span 0.00 to 3.3): the middle of the samples' (`SAMPLE_CRFS`).
- */
-export const SCAN_CODED_CRF = 27;
-
-/**
  * Scene cuts, SI/TI and what its own encode spent, per second in title time: of the whole
  * title, or of each burst (one input per burst, read as a sample reads its window); seconds
  * outside every burst are null.
@@ -94,24 +88,34 @@ export async function scanTitle(
     ...(crop === undefined ? {} : { crop }),
     ...(toneMap === undefined ? {} : { toneMap }),
   };
-  const coded = (file: string) => ({ coded: { crf: SCAN_CODED_CRF, preset: deps.settings.preset, gopS: deps.settings.gopS, file } });
+  /** One stretch's encode added to `codedPerSecond`, its frames at `timesS`, from `fromS`. */
+  const addStretch = (
+    codedPerSecond: (CodedSecond | null)[],
+    timesS: readonly number[],
+    read: ScanEncodeRead | undefined,
+    fromS?: number,
+  ) =>
+    addCodedStretch(
+      codedPerSecond,
+      timesS,
+      read?.packets ?? [],
+      fromS,
+      frameLosses(read?.mseOfPicked ?? [], timesS.length, SCAN_COMPARE_STEP),
+    );
   const seconds = (): (CodedSecond | null)[] => Array.from({ length: Math.ceil(probe.durationS) }, () => null);
   return withScratch(deps.tmpDir, `scan-${titleId}`, async (dir) => {
     if (bursts === undefined) {
       const metadataFile = path.join(dir, 'scan.txt');
-      const codedFile = path.join(dir, 'coded.txt');
-      await runFfmpeg(buildScanArgs({ ...base, metadataFile, ...coded(codedFile) }), {
+      const files = scanCodedFiles(dir, 'whole', deps.settings);
+      await runFfmpeg(buildScanArgs({ ...base, metadataFile, coded: files.coded }), {
         ...(signal === undefined ? {} : { signal }),
         durationS: probe.durationS,
       });
+      const [read] = await readScanEncode(files, 1, signal);
       // Without -copyts the scan's timestamps count from the file's start time.
       const text = await readFile(metadataFile, 'utf8');
       const codedPerSecond = seconds();
-      addCodedStretch(
-        codedPerSecond,
-        listedTimesS(text, probe.videoOffsetS),
-        parseFramecrc(await readFile(codedFile, 'utf8')).get(0) ?? [],
-      );
+      addStretch(codedPerSecond, listedTimesS(text, probe.videoOffsetS), read);
       return { ...parseScanMetadata(text, probe.videoOffsetS), codedPerSecond, landings: [] };
     }
     const files = bursts.map((b, i) => ({ ...b, metadataFile: path.join(dir, `scan-${i}.txt`) }));
@@ -120,24 +124,17 @@ export async function scanTitle(
       group.map((b) => ({ fromKeyframeS: b.startS, durationS: b.durationS, metadataFile: b.metadataFile }));
     const options = signal === undefined ? {} : { signal };
     const groups = scanGroups(files, availableParallelism());
-    const codedFiles = groups.map((_, g) => path.join(dir, `coded-${g}.txt`));
-    await mapLimit(groups, availableParallelism(), (group, g) =>
-      runFfmpeg(
-        buildScanArgs({
-          ...base,
-          metadataFile: '',
-          bursts: { timeline, reads: reads(group) },
-          ...coded(codedFiles[g] ?? ''),
-        }),
-        options,
-      ),
-    );
-    // Each burst's packets: stream k of its process's listing, for its group's k-th burst.
-    const packets = new Map<(typeof files)[number], CodedPacket[]>();
-    for (const [g, group] of groups.entries()) {
-      const listed = parseFramecrc(await readFile(codedFiles[g] ?? '', 'utf8'));
-      for (const [k, b] of group.entries()) packets.set(b, listed.get(k) ?? []);
-    }
+    // Each burst's encode: stream k of its process's, for its group's k-th burst.
+    const encoded = new Map<(typeof files)[number], ScanEncodeRead>();
+    await mapLimit(groups, availableParallelism(), async (group, g) => {
+      const coded = scanCodedFiles(dir, `group-${g}`, deps.settings);
+      await runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: { timeline, reads: reads(group) }, coded: coded.coded }), options);
+      const read = await readScanEncode(coded, group.length, signal);
+      for (const [k, b] of group.entries()) {
+        const r = read[k];
+        if (r !== undefined) encoded.set(b, r);
+      }
+    });
     const codedPerSecond = seconds();
     const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
     const sceneCutsS: number[] = [];
@@ -147,7 +144,7 @@ export async function scanTitle(
       // -copyts: the master's timestamps, from which the video's start time is title time 0.
       landings.push({ keyframeS: b.startS, lands: landsOnKeyframe(firstListedTimeS(text), probe.video.startTimeS + b.startS) });
       const r = parseScanMetadata(text, probe.video.startTimeS);
-      addCodedStretch(codedPerSecond, listedTimesS(text, probe.video.startTimeS), packets.get(b) ?? [], b.startS);
+      addStretch(codedPerSecond, listedTimesS(text, probe.video.startTimeS), encoded.get(b), b.startS);
       // A seek that landed on an earlier keyframe decodes from there: only the burst's own stretch counts.
       sceneCutsS.push(...r.sceneCutsS.filter((t) => t >= b.startS));
       r.sitiPerSecond.forEach((v, sec) => {

@@ -251,4 +251,5 @@ const sampled = (w: SampleWindow): SampledWindow => ({
   durationS: w.durationS,
   weight: w.weight,
   rateScale: w.rateScale,
+  mseScale: w.mseScale,
 });

@@ -79,7 +79,7 @@ export async function oneReadSamples(
         signal,
       });
       await rm(c.file, { force: true });
-      windows.push({ weight: all[k]!.weight, rateScale: all[k]!.rateScale ?? 1, points: sampled.points });
+      windows.push({ weight: all[k]!.weight, rateScale: all[k]!.rateScale ?? 1, mseScale: all[k]!.mseScale ?? 1, points: sampled.points });
       encodeS += sampled.encodeS;
     }
   }

@@ -50,7 +50,7 @@ async function ownRead(d: SampleJobData, input: string, dir: string, signal: Abo
     signal,
   });
   return {
-    windows: [{ weight: d.window.weight, rateScale: d.window.rateScale ?? 1, points: sampled.points }],
+    windows: [{ weight: d.window.weight, rateScale: d.window.rateScale ?? 1, mseScale: d.window.mseScale ?? 1, points: sampled.points }],
     encodeS: sampled.encodeS,
     ...sampled.checked,
   };

@@ -4,6 +4,7 @@
  * exactly those frames, in that order). Pure, so it is unit-tested on captured text.
  */
 import type { CodedSecond } from '../../ladder/coded-rate.ts';
+import { pickedFrames } from '../../ffmpeg/frame-pick.ts';
 import { FRAME_LINE } from './parse.ts';
 
 /** One packet of the scan's encode: its size, and whether it is a keyframe. */
@@ -43,6 +44,21 @@ export function listedTimesS(metadata: string, startS = 0): number[] {
 }
 
 /**
+ * Per frame of a stretch of `frames`, the MSE `psnr` gave it when it was one of those picked at
+ * `step` (`mseOfPicked`, in order), else undefined; undefined as a whole when the counts do not
+ * pair: a loss placed on the wrong frame would describe the wrong stretch.
+ */
+export function frameLosses(mseOfPicked: readonly number[], frames: number, step: number): (number | undefined)[] | undefined {
+  const picked = pickedFrames(frames, step);
+  if (picked.length !== mseOfPicked.length || picked.length === 0) return undefined;
+  const losses: (number | undefined)[] = Array.from({ length: frames }, () => undefined);
+  picked.forEach((n, k) => {
+    losses[n] = mseOfPicked[k];
+  });
+  return losses;
+}
+
+/**
  * Adds one stretch's encode to `seconds` (entry `i`: [i, i+1) s of the title): frame `k` of
  * `timesS` was coded as packet `k` of `packets`, and lasts until the next frame (the last one
  * as long as the one before it). A keyframe's bits are spread over its GOP, each frame taking
@@ -51,13 +67,15 @@ export function listedTimesS(metadata: string, startS = 0): number[] {
  * several times the next (a phone's variable-rate clip: stretches alike read 0.6 to 3.1 times
  * the title). Frames before `fromS` (a read that landed on an earlier keyframe) are left out.
  * A stretch whose packets and frames do not pair one to one adds nothing: bits placed at the
- * wrong time would describe the wrong stretch. Returns whether it added.
+ * wrong time would describe the wrong stretch. `losses` (`frameLosses`), when given, adds each
+ * compared frame's MSE for the time it lasts. Returns whether it added.
  */
 export function addCodedStretch(
   seconds: (CodedSecond | null)[],
   timesS: readonly number[],
   packets: readonly CodedPacket[],
   fromS = -Infinity,
+  losses?: readonly (number | undefined)[],
 ): boolean {
   if (timesS.length !== packets.length || timesS.length === 0) return false;
   const spans = timesS.map((t, k) => Math.max(0, (timesS[k + 1] ?? t + (k > 0 ? t - timesS[k - 1]! : 0)) - t));
@@ -79,7 +97,14 @@ export function addCodedStretch(
     if (sec >= seconds.length) continue;
     const own = packets[k]!.key ? 0 : packets[k]!.bytes * 8;
     const s = seconds[sec] ?? { bits: 0, coveredS: 0 };
-    seconds[sec] = { bits: s.bits + own + keyBits[k]!, coveredS: s.coveredS + spans[k]! };
+    const loss = losses?.[k];
+    seconds[sec] = {
+      bits: s.bits + own + keyBits[k]!,
+      coveredS: s.coveredS + spans[k]!,
+      ...(loss === undefined && s.mseS === undefined
+        ? {}
+        : { mseS: (s.mseS ?? 0) + (loss ?? 0) * spans[k]!, comparedS: (s.comparedS ?? 0) + (loss === undefined ? 0 : spans[k]!) }),
+    };
   }
   return true;
 }

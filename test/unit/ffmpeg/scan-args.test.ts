@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildScanArgs, type ScanCommand } from '../../../ffmpeg/analysis-args.ts';
+import { buildScanArgs, buildScanLossArgs, type ScanCommand } from '../../../ffmpeg/analysis-args.ts';
+import { pickFilter } from '../../../ffmpeg/frame-pick.ts';
 import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { sourceInputArgs } from '../../../ffmpeg/source-frames.ts';
 
@@ -64,14 +65,16 @@ describe('buildScanArgs', () => {
     expect(() => buildScanArgs({ ...scan, bursts: { timeline, reads: [] } })).toThrow(/burst/);
   });
 
-  const coded = { crf: 27, preset: 'veryfast' as const, gopS: 2, file: '/w/coded.txt' };
+  const coded = { crf: 27, preset: 'veryfast' as const, gopS: 2, encodedFile: '/w/coded.nut', referenceFile: '/w/fed.nut', compareStep: 2 };
   const x264 = ['-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', '-crf', '27'];
+  const picked = `${pickFilter(2).join(',')},extractplanes=y`;
 
-  it('encodes the scanned frames beside describing them, listing each packet to one file', () => {
+  it('encodes the scanned frames beside describing them, and keeps the luma of the frames it will compare as fed', () => {
     const args = buildScanArgs({ ...scan, coded });
     expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
-      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split[d0][c0]',
+      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split=3[d0][c0][p0]',
       '[d0]siti,scdet=threshold=10,metadata=mode=print:file=/w/scan.txt[o0]',
+      `[p0]${picked}[r0]`,
     ]);
     expect(args.slice(0, 2)).toEqual(['-skip_frame', 'noref']);
     const out = args.slice(args.indexOf('-map', args.indexOf('[o0]')));
@@ -81,22 +84,43 @@ describe('buildScanArgs', () => {
     expect(flagValue(out, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
     expect(flagValue(out, '-x264-params')).toBe('open_gop=0:scenecut=0');
     expect(flagValue(out, '-fps_mode')).toBe('passthrough');
-    expect(out.slice(-3)).toEqual(['-f', 'framecrc', '/w/coded.txt']);
+    const fed = out.slice(out.indexOf('[r0]') - 1);
+    expect(fed).toEqual(['-map', '[r0]', '-c:v', 'rawvideo', '-fps_mode', 'passthrough', '-f', 'nut', '/w/fed.nut']);
+    expect(out.slice(out.indexOf('/w/coded.nut') - 2, out.indexOf('/w/coded.nut') + 1)).toEqual(['-f', 'nut', '/w/coded.nut']);
   });
 
-  it("encodes each burst as a stream of the one listing, in the bursts' order", () => {
+  it("encodes each burst as a stream of one file, and keeps its fed frames as a stream of the other, in the bursts' order", () => {
     const args = buildScanArgs({ ...scan, bursts: { timeline, reads }, coded });
     expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
-      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split[d0][c0]',
+      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split=3[d0][c0][p0]',
       '[d0]siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
-      '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split[d1][c1]',
+      `[p0]${picked}[r0]`,
+      '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split=3[d1][c1][p1]',
       '[d1]siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
+      `[p1]${picked}[r1]`,
     ]);
     const o1 = args.indexOf('[o1]');
     expect(args.slice(o1 - 1, o1 + 4)).toEqual(['-map', '[o1]', '-f', 'null', '-']);
     const coder = args.slice(args.indexOf('[c0]') - 1);
     expect(coder.slice(0, 4)).toEqual(['-map', '[c0]', '-map', '[c1]']);
-    expect(coder.slice(-3)).toEqual(['-f', 'framecrc', '/w/coded.txt']);
-    expect(args.filter((a) => a === 'framecrc')).toHaveLength(1);
+    const fed = args.slice(args.indexOf('[r0]') - 1);
+    expect(fed.slice(0, 4)).toEqual(['-map', '[r0]', '-map', '[r1]']);
+    expect(args.filter((a) => a === 'nut')).toHaveLength(2);
+  });
+
+  it('reads the encode back: every packet listed as copied, each stream picked as its fed frames were and compared by index', () => {
+    const args = buildScanLossArgs({ kind: 'scan-loss', coded, listingFile: '/w/coded.txt', statsFiles: ['/w/l0.txt', '/w/l1.txt'] });
+    expect(args.slice(0, 8)).toEqual(['-threads', '1', '-i', '/w/coded.nut', '-threads', '1', '-i', '/w/fed.nut']);
+    expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
+      `[0:v:0]${picked},settb=AVTB,setpts=N*1000[e0]`,
+      '[1:v:0]settb=AVTB,setpts=N*1000[f0]',
+      '[e0][f0]psnr=stats_file=/w/l0.txt[q0]',
+      `[0:v:1]${picked},settb=AVTB,setpts=N*1000[e1]`,
+      '[1:v:1]settb=AVTB,setpts=N*1000[f1]',
+      '[e1][f1]psnr=stats_file=/w/l1.txt[q1]',
+    ]);
+    const listing = args.indexOf('/w/coded.txt');
+    expect(args.slice(listing - 6, listing + 1)).toEqual(['-map', '0:v', '-c', 'copy', '-f', 'framecrc', '/w/coded.txt']);
+    expect(args.slice(-10)).toEqual(['-map', '[q0]', '-f', 'null', '-', '-map', '[q1]', '-f', 'null', '-']);
   });
 });

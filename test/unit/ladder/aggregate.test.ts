@@ -32,6 +32,17 @@ describe('aggregateWindows', () => {
     expect(p?.ssim).toBeCloseTo(0.92, 9);
   });
 
+  it("scales each window's MSE to what the share it stands for loses, and its rate to what it costs", () => {
+    const out = aggregateWindows([
+      { weight: 1, rateScale: 2, mseScale: 4, points: [pt(640, 360, 23, 1000, 40, 0.95)] },
+      { weight: 1, points: [pt(640, 360, 23, 1000, 40, 0.95)] },
+    ]);
+    // The first window's MSE four times its own: 40 - 10 log10(4) = 33.98 dB, pooled with 40.
+    expect(out[0]?.psnrY).toBeCloseTo(pooled([40 - 10 * Math.log10(4), 1], [40, 1]), 9);
+    expect(out[0]?.bitrateKbps).toBeCloseTo(1500, 9);
+    expect(out[0]?.ssim).toBeCloseTo(0.95, 9);
+  });
+
   it('keeps (size, CRF) points apart: same CRF at another size, or another CRF at the same size', () => {
     const out = byKey(
       aggregateWindows([

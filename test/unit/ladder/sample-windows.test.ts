@@ -50,14 +50,14 @@ describe('chooseSampleWindows: budget', () => {
 
   it('samples a title shorter than the window whole', () => {
     expect(chooseSampleWindows({ durationS: 1.5 })).toEqual([
-      { startS: 0, durationS: 1.5, meanSi: undefined, meanTi: undefined, weight: 1, rateScale: 1 },
+      { startS: 0, durationS: 1.5, meanSi: undefined, meanTi: undefined, weight: 1, rateScale: 1, mseScale: 1 },
     ]);
   });
 
   it('samples a single-frame title as its one frame', () => {
     const [only, ...rest] = chooseSampleWindows({ durationS: 0.04, sitiPerSecond: [{ si: 30, ti: 0 }] });
     expect(rest).toEqual([]);
-    expect(only).toEqual({ startS: 0, durationS: 0.04, meanSi: 30, meanTi: 0, weight: 1, rateScale: 1 });
+    expect(only).toEqual({ startS: 0, durationS: 0.04, meanSi: 30, meanTi: 0, weight: 1, rateScale: 1, mseScale: 1 });
   });
 });
 
@@ -228,5 +228,35 @@ describe('chooseSampleWindows: rate scale', () => {
 
   it('rejects a coded second that is not one', () => {
     expect(() => chooseSampleWindows({ durationS: 2, codedPerSecond: [{ bits: -1, coveredS: 1 }] })).toThrow(/codedPerSecond\[0\]\.bits/);
+  });
+});
+
+describe('chooseSampleWindows: MSE scale', () => {
+  // The scan's encode lost MSE 2 a frame in the calm first half and 18 in the busy second half,
+  // compared on half of each second's frames.
+  const coded = Array.from({ length: 20 }, (_, s) => ({ bits: 1000, coveredS: 1, mseS: s < 10 ? 1 : 9, comparedS: 0.5 }));
+
+  it('scales a window in the calm half by what the whole title loses against it', () => {
+    const [only] = chooseSampleWindows({ durationS: 20, codedPerSecond: coded, candidateStartsS: [2] }, { windowS: 2, maxShare: 0.1 });
+    // The title loses 10 a frame on average against the window's 2.
+    expect(only?.mseScale).toBeCloseTo(5, 9);
+  });
+
+  it('is 1 where nothing was compared, and where the window was coded as fed', () => {
+    const unmeasured = coded.map((c) => ({ bits: c.bits, coveredS: c.coveredS }));
+    expect(
+      chooseSampleWindows({ durationS: 20, codedPerSecond: unmeasured, candidateStartsS: [2] }, { windowS: 2, maxShare: 0.1 })[0]?.mseScale,
+    ).toBe(1);
+    // A perfect window against a perfect title: a ratio of rounding, not of content.
+    const perfect = coded.map((c) => ({ ...c, mseS: 0 }));
+    expect(
+      chooseSampleWindows({ durationS: 20, codedPerSecond: perfect, candidateStartsS: [2] }, { windowS: 2, maxShare: 0.1 })[0]?.mseScale,
+    ).toBe(1);
+  });
+
+  it('rejects a loss without the time it was compared over', () => {
+    expect(() => chooseSampleWindows({ durationS: 2, codedPerSecond: [{ bits: 1, coveredS: 1, mseS: 1 }] })).toThrow(
+      /codedPerSecond\[0\]\.comparedS/,
+    );
   });
 });

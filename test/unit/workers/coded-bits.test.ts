@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addCodedStretch, listedTimesS, parseFramecrc, type CodedPacket } from '../../../workers/measure/coded-bits.ts';
+import { addCodedStretch, frameLosses, listedTimesS, parseFramecrc, type CodedPacket } from '../../../workers/measure/coded-bits.ts';
 import type { CodedSecond } from '../../../ladder/coded-rate.ts';
+import { pickedFrames } from '../../../ffmpeg/frame-pick.ts';
 
 /** `framecrc` of x264 at 160 px over berusky2's MPEG-1 intro, as ffmpeg 5.1 lists it (decode order, B-frames after their references). */
 const FRAMECRC = [
@@ -72,5 +73,32 @@ describe('addCodedStretch', () => {
     const untouched = empty(2);
     expect(addCodedStretch(untouched, [0, 0.5], [key(100)])).toBe(false);
     expect(untouched).toEqual([null, null]);
+  });
+});
+
+describe('frameLosses', () => {
+  it("puts each compared frame's MSE on the frame it was, in the pick's order", () => {
+    const picked = pickedFrames(8, 2);
+    const losses = frameLosses(
+      picked.map((n) => n * 10),
+      8,
+      2,
+    );
+    expect(losses).toHaveLength(8);
+    for (let n = 0; n < 8; n++) expect(losses?.[n]).toBe(picked.includes(n) ? n * 10 : undefined);
+  });
+
+  it('is nothing when the counts do not pair', () => {
+    expect(frameLosses([1, 2], 8, 2)).toBeUndefined();
+    expect(frameLosses([], 0, 2)).toBeUndefined();
+  });
+});
+
+describe('addCodedStretch with losses', () => {
+  it("adds each compared frame's MSE for the time it lasts, and that time, to its second", () => {
+    const seconds: (CodedSecond | null)[] = [null, null];
+    addCodedStretch(seconds, [0, 0.5, 1, 1.5], [key(0), inter(10), inter(20), inter(30)], -Infinity, [4, undefined, 8, 2]);
+    expect(seconds[0]).toMatchObject({ mseS: 2, comparedS: 0.5 });
+    expect(seconds[1]).toMatchObject({ mseS: 5, comparedS: 1 });
   });
 });
