@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  APPLE_PEAK_RATIO,
   DEFAULT_ENCODE_SETTINGS,
   InvalidSettingsError,
   validateEncodeSettings,
@@ -7,6 +8,14 @@ import {
 } from '../../../ffmpeg/encode-settings.ts';
 
 const withField = (patch: Record<string, unknown>): EncodeSettings => ({ ...DEFAULT_ENCODE_SETTINGS, ...patch }) as EncodeSettings;
+
+describe('the default VBV', () => {
+  it("lets one segment spend up to Apple's peak of twice the average, and no more", () => {
+    const { bufsizeRatio, maxrateRatio, segmentS } = DEFAULT_ENCODE_SETTINGS;
+    // Most a stretch of t seconds may spend, in seconds of the average rate: bufsize + maxrate × t.
+    expect((bufsizeRatio + maxrateRatio * segmentS) / segmentS).toBeCloseTo(APPLE_PEAK_RATIO, 12);
+  });
+});
 
 describe('validateEncodeSettings', () => {
   it('accepts and returns the defaults unchanged', () => {
