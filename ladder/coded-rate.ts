@@ -48,18 +48,73 @@ export function expectCodedSecond(name: string, value: unknown): CodedSecond | n
   };
 }
 
-/** Bits per second over [startS, endS), each second counted for its overlap; undefined where nothing was coded. */
-export function codedRate(coded: readonly (CodedSecond | null)[], startS: number, endS: number): number | undefined {
+/** Each second of [startS, endS) with the share of it inside. */
+function* overlaps(length: number, startS: number, endS: number): Generator<readonly [number, number]> {
+  for (let sec = Math.max(0, Math.floor(startS)); sec < endS && sec < length; sec++)
+    yield [sec, Math.min(endS, sec + 1) - Math.max(startS, sec)];
+}
+
+/** A per-second mean over parts of seconds (`[sec, share]`), undefined where it has nothing to average. */
+type SecondsMean = (coded: readonly (CodedSecond | null)[], parts: Iterable<readonly [number, number]>) => number | undefined;
+
+/** Bits per second of the parts, each counted for its share of the time its frames covered. */
+const meanRate: SecondsMean = (coded, parts) => {
   let bits = 0;
   let covered = 0;
-  for (let sec = Math.max(0, Math.floor(startS)); sec < endS && sec < coded.length; sec++) {
+  for (const [sec, share] of parts) {
     const c = coded[sec];
-    const overlap = Math.min(endS, sec + 1) - Math.max(startS, sec);
-    if (c === null || c === undefined || overlap <= 0) continue;
-    bits += c.bits * overlap;
-    covered += c.coveredS * overlap;
+    if (c === null || c === undefined || !(share > 0)) continue;
+    bits += c.bits * share;
+    covered += c.coveredS * share;
   }
   return covered > 0 ? bits / covered : undefined;
+};
+
+/**
+ * An MSE under this is a picture coded as it was fed (60 dB, the alignment self-check's
+ * "identical"): a ratio against it would be a ratio of rounding.
+ */
+const IDENTICAL_MSE = 255 * 255 * 1e-6;
+
+/** Mean MSE of the frames compared in the parts (at least {@link IDENTICAL_MSE}). */
+const meanMse: SecondsMean = (coded, parts) => {
+  let mse = 0;
+  let compared = 0;
+  for (const [sec, share] of parts) {
+    const c = coded[sec];
+    if (c?.mseS === undefined || c.comparedS === undefined || !(share > 0)) continue;
+    mse += c.mseS * share;
+    compared += c.comparedS * share;
+  }
+  return compared > 0 ? Math.max(IDENTICAL_MSE, mse / compared) : undefined;
+};
+
+/** Bits per second over [startS, endS), each second counted for its overlap; undefined where nothing was coded. */
+export function codedRate(coded: readonly (CodedSecond | null)[], startS: number, endS: number): number | undefined {
+  return meanRate(coded, overlaps(coded.length, startS, endS));
+}
+
+/**
+ * Mean MSE the scan's encode lost over [startS, endS), each second counted for its overlap (at
+ * least {@link IDENTICAL_MSE}); undefined where it compared nothing.
+ */
+export function codedMse(coded: readonly (CodedSecond | null)[], startS: number, endS: number): number | undefined {
+  return meanMse(coded, overlaps(coded.length, startS, endS));
+}
+
+/** `mean` over the whole `seconds` against over the window; 1 when either is unknown or the window's is 0. */
+function windowScale(
+  coded: readonly (CodedSecond | null)[],
+  seconds: readonly number[],
+  window: { readonly startS: number; readonly durationS: number },
+  mean: SecondsMean,
+): number {
+  const own = mean(coded, overlaps(coded.length, window.startS, window.startS + window.durationS));
+  const theirs = mean(
+    coded,
+    seconds.map((sec) => [sec, 1] as const),
+  );
+  return own === undefined || theirs === undefined || !(own > 0) ? 1 : theirs / own;
 }
 
 /**
@@ -71,50 +126,7 @@ export function windowRateScale(
   seconds: readonly number[],
   window: { readonly startS: number; readonly durationS: number },
 ): number {
-  const own = codedRate(coded, window.startS, window.startS + window.durationS);
-  let bits = 0;
-  let covered = 0;
-  for (const sec of seconds) {
-    const c = coded[sec];
-    if (c === null || c === undefined) continue;
-    bits += c.bits;
-    covered += c.coveredS;
-  }
-  if (own === undefined || !(own > 0) || !(covered > 0)) return 1;
-  return bits / covered / own;
-}
-
-/**
- * An MSE under this is a picture coded as it was fed (60 dB, the alignment self-check's
- * "identical"): a ratio against it would be a ratio of rounding.
- */
-const IDENTICAL_MSE = 255 * 255 * 1e-6;
-
-/** Mean MSE of the frames compared over the given seconds' parts (`[sec, share]`); undefined where none were. */
-function meanMse(coded: readonly (CodedSecond | null)[], parts: Iterable<readonly [number, number]>): number | undefined {
-  let mse = 0;
-  let compared = 0;
-  for (const [sec, share] of parts) {
-    const c = coded[sec];
-    if (c?.mseS === undefined || c.comparedS === undefined || !(share > 0)) continue;
-    mse += c.mseS * share;
-    compared += c.comparedS * share;
-  }
-  return compared > 0 ? Math.max(IDENTICAL_MSE, mse / compared) : undefined;
-}
-
-/** Each second of [startS, endS) with the share of it inside. */
-function* overlaps(length: number, startS: number, endS: number): Generator<readonly [number, number]> {
-  for (let sec = Math.max(0, Math.floor(startS)); sec < endS && sec < length; sec++)
-    yield [sec, Math.min(endS, sec + 1) - Math.max(startS, sec)];
-}
-
-/**
- * Mean MSE the scan's encode lost over [startS, endS), each second counted for its overlap (at
- * least {@link IDENTICAL_MSE}); undefined where it compared nothing.
- */
-export function codedMse(coded: readonly (CodedSecond | null)[], startS: number, endS: number): number | undefined {
-  return meanMse(coded, overlaps(coded.length, startS, endS));
+  return windowScale(coded, seconds, window, meanRate);
 }
 
 /**
@@ -126,19 +138,14 @@ export function codedMse(coded: readonly (CodedSecond | null)[], startS: number,
  * against the whole title (CRF 26 at up to 540 lines, PSNR-Y pooled in MSE, a plain ffmpeg
  * psnr), the window's figure times this ratio is the title's within 0.67 dB RMS on 23 corpus
  * clips, 297 windows (2.34 dB unscaled; worst 3.2 dB, 15.0 unscaled) and 1.28 dB on 49 other
- * Debian clips, 673 windows (3.30 unscaled; worst 7.1, 19.2 unscaled). Taken as it is: a power of 0.75 or 1.25 does
- * worse on the corpus (0.72, 1.08 dB), and the rate's own ratio in its place does much worse
- * (1.63 and 1.94 dB). Pure.
+ * Debian clips, 673 windows (3.30 unscaled; worst 7.1, 19.2 unscaled). Taken as it is: a
+ * power of 0.75 or 1.25 does worse on the corpus (0.72, 1.08 dB), and the rate's own ratio in
+ * its place does much worse (1.63 and 1.94 dB). Pure.
  */
 export function windowMseScale(
   coded: readonly (CodedSecond | null)[],
   seconds: readonly number[],
   window: { readonly startS: number; readonly durationS: number },
 ): number {
-  const windowMse = codedMse(coded, window.startS, window.startS + window.durationS);
-  const theirs = meanMse(
-    coded,
-    seconds.map((sec) => [sec, 1] as const),
-  );
-  return windowMse === undefined || theirs === undefined ? 1 : theirs / windowMse;
+  return windowScale(coded, seconds, window, meanMse);
 }

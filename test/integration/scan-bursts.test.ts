@@ -13,6 +13,14 @@ import { runProbe } from '../../ffmpeg/run.ts';
 
 const deps = (tmpDir: string) => ({ tmpDir, settings: DEFAULT_ENCODE_SETTINGS });
 
+/** Stretches the scan's figures are checked on, in seconds: each half of the master, and 2 s of each. */
+const STRETCHES = [
+  [0, 20],
+  [20, 40],
+  [4, 6],
+  [30, 32],
+] as const;
+
 /**
  * The analysis scan of a long-GOP master on real ffmpeg: bursts from its keyframes read the
  * same SI/TI as the whole-title scan where they look, and nothing where they do not.
@@ -116,12 +124,7 @@ describe('sparse analysis scan', () => {
       .map((l) => l.split(',').map(Number) as [number, number]);
     const plainRate = (from: number, to: number): number =>
       packets.filter(([t]) => t >= from && t < to).reduce((s, [, size]) => s + size * 8, 0) / (to - from);
-    for (const [from, to] of [
-      [0, 20],
-      [20, 40],
-      [4, 6],
-      [30, 32],
-    ] as const) {
+    for (const [from, to] of STRETCHES) {
       const ours = codedRate(whole.codedPerSecond, from, to) ?? Number.NaN;
       expect(Math.abs(ours / plainRate(from, to) - 1)).toBeLessThan(0.1);
     }
@@ -162,12 +165,7 @@ describe('sparse analysis scan', () => {
       const part = mse.slice(from * 25, to * 25);
       return part.reduce((a, b) => a + b, 0) / part.length;
     };
-    for (const [from, to] of [
-      [0, 20],
-      [20, 40],
-      [4, 6],
-      [30, 32],
-    ] as const) {
+    for (const [from, to] of STRETCHES) {
       // The scan compares half the frames: a mean over two dozen of them on the 2 s stretches.
       expect(Math.abs(Math.log((codedMse(whole.codedPerSecond, from, to) ?? Number.NaN) / plainMse(from, to)))).toBeLessThan(0.15);
     }
