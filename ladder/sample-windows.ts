@@ -93,20 +93,16 @@ export interface SampleWindow {
   readonly meanSi: number | undefined;
   readonly meanTi: number | undefined;
   /**
-   * Share of the title (0..1, summing to 1 over all windows) this window stands for: each
-   * second is assigned to its nearest window. Use it to weight sample bitrates into a
-   * title-level rate-quality point.
+   * Share of the title (0..1, summing to 1 over all windows) this window stands for, each second
+   * going to its nearest window: the weight of its samples in a title-level rate-quality point.
    */
   readonly weight: number;
   /**
-   * How much harder to code the seconds this window stands for are than the window, by the
-   * scan's encode (`windowRateScale`): its sample rates times this are theirs. 1 when unknown.
+   * How much more the seconds this window stands for cost to code, and lose at one CRF, than
+   * the window, by the scan's encode (`windowRateScale`, `windowMseScale`): its sample rates
+   * and MSEs times these are theirs. 1 when unknown.
    */
   readonly rateScale: number;
-  /**
-   * How much more the seconds this window stands for lose at one CRF than the window, by the
-   * scan's encode (`windowMseScale`): its sample MSEs times this are theirs. 1 when unknown.
-   */
   readonly mseScale: number;
 }
 
