@@ -1,21 +1,11 @@
 import { expectArray, expectNumber, expectObject } from './validate.ts';
-import { expectCodedSecond, windowMseScale, windowRateScale, type CodedSecond } from './coded-rate.ts';
-
-/** Spatial and temporal information of one second of the title (ffmpeg `siti`, averaged). */
-export interface SitiSecond {
-  /** Spatial information (0..~255 for 8-bit): edge energy, i.e. how detailed a frame is. */
-  readonly si: number;
-  /** Temporal information: frame-difference energy, i.e. how much moves. */
-  readonly ti: number;
-}
+import { codedMse, codedRate, expectCodedSecond, windowMseScale, windowRateScale, type CodedSecond } from './coded-rate.ts';
 
 export interface SampleWindowInput {
   /** Title duration in seconds; a single-frame title passes its one frame's duration. */
   readonly durationS: number;
   /** Scene-cut timestamps in seconds (ffmpeg `scdet`), in any order; outside ones are ignored. */
   readonly sceneCutsS?: readonly number[];
-  /** Entry `i` describes [i, i+1) s; null when that second was not scanned. May be shorter than the title, or empty. */
-  readonly sitiPerSecond?: readonly (SitiSecond | null)[];
   /**
    * Where windows may start, in seconds (e.g. the starts of the scanned bursts, which are
    * keyframes). @defaultValue a regular grid of window lengths, plus every scene cut
@@ -24,7 +14,7 @@ export interface SampleWindowInput {
   /**
    * Entry `i`: bits the master spent on [i, i+1) s (its packets, read without decoding). The
    * master's encoder measured each second's complexity at full resolution, grain included,
-   * which SI/TI on a downscaled scan cannot see; a constant-rate master carries no variety here
+   * which the scan's thumbnail encode cannot see; a constant-rate master carries no variety here
    * and the feature then counts for nothing. May be shorter than the title, or empty.
    */
   readonly bitsPerSecond?: readonly number[];
@@ -36,8 +26,9 @@ export interface SampleWindowInput {
    */
   readonly entryPointsS?: readonly number[];
   /**
-   * Entry `i`: what the scan's own encode spent on [i, i+1) s (`coded-rate.ts`); null where it
-   * did not read. Sets each window's `rateScale` and `mseScale`. May be shorter than the title, or empty.
+   * Entry `i`: what the scan's own encode spent and lost on [i, i+1) s (`coded-rate.ts`); null
+   * where it did not read. Two of the features windows are spread over, and each window's
+   * `rateScale` and `mseScale`. May be shorter than the title, or empty.
    */
   readonly codedPerSecond?: readonly (CodedSecond | null)[];
 }
@@ -66,7 +57,7 @@ export interface SampleWindowOptions {
    */
   readonly maxTotalS?: number;
   /**
-   * Weight of timeline distance against SI/TI distance (both normalised to 0..1) when
+   * Weight of timeline distance against content distance (both normalised to 0..1) when
    * spreading windows. 0 chooses by content alone; larger spreads more evenly in time.
    * @defaultValue 1
    */
@@ -89,9 +80,6 @@ export interface SampleWindowOptions {
 export interface SampleWindow {
   readonly startS: number;
   readonly durationS: number;
-  /** Mean SI over the window; undefined when no SI/TI covers it. */
-  readonly meanSi: number | undefined;
-  readonly meanTi: number | undefined;
   /**
    * Share of the title (0..1, summing to 1 over all windows) this window stands for, each second
    * going to its nearest window: the weight of its samples in a title-level rate-quality point.
@@ -116,6 +104,14 @@ export interface SampleWindow {
 const RATE_SPAN_OCTAVES = 2;
 
 /**
+ * The least spread of the scan encode's loss (its MSE at one CRF), in octaves (3 dB each), that
+ * counts as a variety of content. Over the seconds of corpus clips of one kind it spans 0.7 to
+ * 1.2 octaves between its 5th and 95th percentiles (launch, vtest, city, the diver, the screen
+ * recording, channels); mixes span 2.4 to 5.5 (megamind, film-montage, cartoon, intro-3d, tree).
+ */
+const LOSS_SPAN_OCTAVES = 2;
+
+/**
  * Length of a sample window for an encode whose keyframes are `gopS` apart: the fewest whole
  * GOPs lasting at least `minS`. A window of whole GOPs spends the title's share of its bits on
  * keyframes, where a 3 s window of 2 s GOPs starts two and overstates the rate; `minS` leaves
@@ -129,17 +125,17 @@ export function gopWindowS(gopS: number, minS = 2): number {
 interface Span {
   readonly startS: number;
   readonly durationS: number;
-  /** Normalised SI, TI, master bits (log) and timeline position, each 0..1 (feature distance space). */
+  /** Normalised scan rate and loss, master bits (all log) and timeline position, each 0..1 (feature distance space). */
   readonly f: readonly [number, number, number, number];
-  readonly meanSi: number | undefined;
-  readonly meanTi: number | undefined;
 }
 
 /**
  * Chooses which parts of a title to encode as rate-quality samples: the first window is the
- * most typical part (closest to the title's mean SI/TI), each next one the part least like
- * those chosen so far (farthest-point sampling in SI, TI, the master's bits per second and time), so windows cover the
- * title's variety and spread over its timeline. Candidates start on a regular grid and at
+ * most typical part (closest to the title's means), each next one the part least like those
+ * chosen so far (farthest-point sampling in what the scan's encode spends and loses, the
+ * master's bits and time), so windows cover the title's variety and spread over its timeline.
+ * The scan's rate and loss are what each window's results are scaled by to the seconds it
+ * stands for: windows spread over them leave each second a window near it in those very terms. Candidates start on a regular grid and at
  * every scene cut, so a shot shorter than the grid can still be picked. Windows never
  * overlap; their total cost (length, and pre-roll priced by `preRollCost`) is bounded by
  * `maxShare` and `maxTotalS`. When that budget buys no window the title still gets one, a
@@ -161,14 +157,6 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   const i = expectObject('input', input);
   const durationS = expectNumber('durationS', i.durationS, { above: 0 });
   const cuts = expectArray('sceneCutsS', i.sceneCutsS ?? []).map((c, k) => expectNumber(`sceneCutsS[${k}]`, c));
-  const siti = expectArray('sitiPerSecond', i.sitiPerSecond ?? []).map((s, k) => {
-    if (s === null) return null;
-    const e = expectObject(`sitiPerSecond[${k}]`, s);
-    return {
-      si: expectNumber(`sitiPerSecond[${k}].si`, e.si, { min: 0 }),
-      ti: expectNumber(`sitiPerSecond[${k}].ti`, e.ti, { min: 0 }),
-    };
-  });
   const bits = expectArray('bitsPerSecond', i.bitsPerSecond ?? []).map((b, k) => expectNumber(`bitsPerSecond[${k}]`, b, { min: 0 }));
   const coded = expectArray('codedPerSecond', i.codedPerSecond ?? []).map((c, k) => expectCodedSecond(`codedPerSecond[${k}]`, c));
   const entries = expectArray('entryPointsS', i.entryPointsS ?? [])
@@ -178,7 +166,7 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
   const budgetS = Math.min(maxShare * durationS, maxTotalS);
   const lengthS = Math.min(durationS, budgetS >= windowS ? windowS : Math.max(budgetS, minWindowS));
 
-  const describe = describer(siti, bits, durationS, timelineWeight);
+  const describe = describer(coded, bits, durationS, timelineWeight);
   const lastStart = durationS - lengthS;
   const given = expectArray('candidateStartsS', i.candidateStartsS ?? [])
     .map((c, k) => expectNumber(`candidateStartsS[${k}]`, c))
@@ -221,8 +209,6 @@ export function chooseSampleWindows(input: SampleWindowInput, options: SampleWin
         .map((w, k) => ({
           startS: w.startS,
           durationS: w.durationS,
-          meanSi: w.meanSi,
-          meanTi: w.meanTi,
           weight: weights[k]!,
           rateScale: windowRateScale(coded, standsFor[k]!, w),
           mseScale: windowMseScale(coded, standsFor[k]!, w),
@@ -303,13 +289,13 @@ function preRollS(entries: readonly number[], startS: number): number {
 
 /** Builds spans with features normalised over the whole title. */
 function describer(
-  siti: readonly (SitiSecond | null)[],
+  coded: readonly (CodedSecond | null)[],
   bits: readonly number[],
   durationS: number,
   timelineWeight: number,
 ): (startS: number, lengthS: number) => Span {
   /** Maps `values`' range, or `minSpan` when that is wider, onto 0..1. */
-  const scale = (values: readonly number[], minSpan = 0): ((v: number) => number) => {
+  const scale = (values: readonly number[], minSpan: number): ((v: number) => number) => {
     // Loops, not Math.min(...values): a ten-hour title has 36,000 entries.
     let lo = Infinity;
     let hi = -Infinity;
@@ -318,51 +304,40 @@ function describer(
     // A constant feature (or none measured) carries no variety: it contributes nothing.
     return (v) => (values.length > 0 && span > 0 ? Math.min(1, Math.max(0, (v - lo) / span)) : 0);
   };
-  const measured = siti.filter((s): s is SitiSecond => s !== null);
-  const siScale = scale(measured.map((s) => s.si));
-  const tiScale = scale(measured.map((s) => s.ti));
-  const mean = (pick: (s: SitiSecond) => number): number => measured.reduce((sum, s) => sum + pick(s), 0) / Math.max(1, measured.length);
-  // Seconds without SI/TI (not scanned, or a truncated analysis) count as typical of the title.
-  const typicalSi = siScale(mean((s) => s.si));
-  const typicalTi = tiScale(mean((s) => s.ti));
-  // Bit rates compare by ratio (log), and the typical one is the title's mean rate: a title's
-  // bitrate and its MSE are means over its seconds, so its hard seconds weigh in full.
-  // The scale spans at least RATE_SPAN_OCTAVES, so a master whose rate barely moves (keyframe
-  // seconds, a constant-rate encoder's jitter) is not stretched into a variety it does not have.
-  // Whole seconds only: a partial last second's count is as uncertain as its length.
-  const whole = bits.flatMap((b, sec) => (sec + 1 <= durationS && b > 0 ? [Math.log2(b)] : []));
-  const rateScale = scale(whole, RATE_SPAN_OCTAVES);
-  const title = spanRate(bits, 0, durationS, durationS);
-  const typicalRate = title === undefined ? 0 : rateScale(Math.log2(title));
-
+  /** Each second's value (log) where it has one. */
+  const logPerSecond = (of: (startS: number, endS: number) => number | undefined): number[] =>
+    Array.from({ length: Math.ceil(durationS) }, (_, sec) => of(sec, Math.min(durationS, sec + 1))).flatMap((v) =>
+      v !== undefined && v > 0 ? [Math.log2(v)] : [],
+    );
+  /** One log feature of a span: scaled over `range` (logs), the title's own value where the span has none. */
+  const feature = (of: (startS: number, endS: number) => number | undefined, range: readonly number[], minSpan: number) => {
+    const toUnit = scale(range, minSpan);
+    const title = of(0, durationS);
+    const typical = title === undefined || !(title > 0) ? 0 : toUnit(Math.log2(title));
+    return (startS: number, endS: number): number => {
+      const v = of(startS, endS);
+      return v === undefined || !(v > 0) ? typical : toUnit(Math.log2(v));
+    };
+  };
+  // Rates compare by ratio (log), and the typical one is the title's mean: a title's bit rate
+  // and its MSE are means over its seconds, so its hard seconds weigh in full. Each scale spans
+  // at least its *_SPAN_OCTAVES, so a title whose seconds barely differ (keyframe seconds, a
+  // constant-rate encoder's jitter) is not stretched into a variety it does not have; seconds
+  // not scanned (or a truncated analysis) count as typical of the title. The master's rate:
+  // whole seconds only, a partial last second's count is as uncertain as its length.
+  const rateOf = (a: number, b: number) => codedRate(coded, a, b);
+  const lossOf = (a: number, b: number) => codedMse(coded, a, b);
+  const scanRate = feature(rateOf, logPerSecond(rateOf), RATE_SPAN_OCTAVES);
+  const scanLoss = feature(lossOf, logPerSecond(lossOf), LOSS_SPAN_OCTAVES);
+  const wholeSeconds = bits.flatMap((b, sec) => (sec + 1 <= durationS && b > 0 ? [Math.log2(b)] : []));
+  const masterRate = feature((a, b) => spanRate(bits, a, b, durationS), wholeSeconds, RATE_SPAN_OCTAVES);
   return (startS, lengthS) => {
     const endS = startS + lengthS;
-    let si = 0;
-    let ti = 0;
-    let covered = 0;
-    for (let sec = Math.floor(startS); sec < endS && sec < siti.length; sec++) {
-      const overlap = Math.min(endS, sec + 1) - Math.max(startS, sec);
-      const m = siti[sec];
-      if (overlap <= 0 || m === null || m === undefined) continue;
-      si += m.si * overlap;
-      ti += m.ti * overlap;
-      covered += overlap;
-    }
-    const meanSi = covered > 0 ? si / covered : undefined;
-    const meanTi = covered > 0 ? ti / covered : undefined;
-    const rate = spanRate(bits, startS, endS, durationS);
     const centre = (startS + lengthS / 2) / durationS;
     return {
       startS,
       durationS: lengthS,
-      f: [
-        meanSi === undefined ? typicalSi : siScale(meanSi),
-        meanTi === undefined ? typicalTi : tiScale(meanTi),
-        rate === undefined ? typicalRate : rateScale(Math.log2(rate)),
-        centre * timelineWeight,
-      ],
-      meanSi,
-      meanTi,
+      f: [scanRate(startS, endS), scanLoss(startS, endS), masterRate(startS, endS), centre * timelineWeight],
     };
   };
 }

@@ -77,12 +77,12 @@ describe('a master whose keyframes are no entry points', () => {
     };
     const garbage = await reads(looped);
     expect(garbage.bursts).toBeUndefined();
-    expect(garbage.scan.sitiPerSecond).toEqual([]);
+    expect(garbage.scan.codedPerSecond).toEqual([]);
     // A master whose keyframes are entry points is scanned in bursts as before.
     const vtest = (await realMasters()).find((m) => m.name === 'vtest')!;
     const seekable = await reads(vtest.file);
     expect(seekable.bursts?.length).toBeGreaterThan(1);
-    expect(seekable.scan.sitiPerSecond.filter((s) => s !== null).length).toBeGreaterThan(0);
+    expect(seekable.scan.codedPerSecond.filter((s) => s !== null).length).toBeGreaterThan(0);
   }, 180_000);
 
   it('is encoded from its start: every published rung is the master, by a plain ffmpeg psnr', async () => {

@@ -13,7 +13,7 @@ import { runFfmpeg } from '../../ffmpeg/run.ts';
 import type { ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
-import { gopWindowS, type SitiSecond } from '../../ladder/sample-windows.ts';
+import { gopWindowS } from '../../ladder/sample-windows.ts';
 import { planScanBursts, type ScanBurst } from '../../ladder/scan-bursts.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { meterStep } from '../../ffmpeg/cpu-meter.ts';
@@ -56,17 +56,16 @@ export interface KeyframeLanding {
   readonly lands: boolean;
 }
 
-/** What the scan reads: cuts and SI/TI in title time, and, for bursts, whether each one's seek landed on its keyframe. */
+/** What the scan reads: cuts and its encode in title time, and, for bursts, whether each one's seek landed on its keyframe. */
 export interface ScanReads {
   readonly sceneCutsS: number[];
-  readonly sitiPerSecond: (SitiSecond | null)[];
   /** What its own encode spent on each second (`coded-rate.ts`); null where it did not read. */
   readonly codedPerSecond: (CodedSecond | null)[];
   readonly landings: readonly KeyframeLanding[];
 }
 
 /**
- * Scene cuts, SI/TI and what its own encode spent, per second in title time: of the whole
+ * Scene cuts, and what its own encode spent and lost per second in title time: of the whole
  * title, or of each burst (one input per burst, read as a sample reads its window); seconds
  * outside every burst are null.
  */
@@ -136,7 +135,6 @@ export async function scanTitle(
       }
     });
     const codedPerSecond = seconds();
-    const sitiPerSecond: (SitiSecond | null)[] = Array.from({ length: Math.ceil(probe.durationS) }, () => null);
     const sceneCutsS: number[] = [];
     const landings: KeyframeLanding[] = [];
     for (const b of files) {
@@ -147,11 +145,8 @@ export async function scanTitle(
       addStretch(codedPerSecond, listedTimesS(text, probe.video.startTimeS), encoded.get(b), b.startS);
       // A seek that landed on an earlier keyframe decodes from there: only the burst's own stretch counts.
       sceneCutsS.push(...r.sceneCutsS.filter((t) => t >= b.startS));
-      r.sitiPerSecond.forEach((v, sec) => {
-        if (v !== null && sec >= Math.floor(b.startS) && sec < sitiPerSecond.length) sitiPerSecond[sec] = v;
-      });
     }
-    return { sceneCutsS: sceneCutsS.sort((a, b) => a - b), sitiPerSecond, codedPerSecond, landings };
+    return { sceneCutsS: sceneCutsS.sort((a, b) => a - b), codedPerSecond, landings };
   });
 }
 
@@ -194,7 +189,7 @@ export async function readForAnalysis(
     startedAtMs,
     packets,
     bursts: undefined,
-    scan: { sceneCutsS: [], sitiPerSecond: [], codedPerSecond: [], landings: [] },
+    scan: { sceneCutsS: [], codedPerSecond: [], landings: [] },
   };
   if (packets.keyframesS.length < 2) return unscanned;
   const bursts = planScanBursts({ durationS: probe.durationS, keyframesS: packets.keyframesS }, { burstS: gopWindowS(deps.settings.gopS) });

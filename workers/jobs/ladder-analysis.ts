@@ -96,7 +96,6 @@ export async function startLadderAnalysis(
       // short of a held last picture's tail, one still.
       durationS: picturedS(timeline, videoExtentS(probe)),
       sceneCutsS: scan.sceneCutsS,
-      sitiPerSecond: scan.sitiPerSecond,
       bitsPerSecond: packets.bitsPerSecond,
       codedPerSecond: scan.codedPerSecond,
       // Windows start where a burst was scanned: described by it, and on a keyframe.

@@ -2,8 +2,6 @@
 
 export interface ScanResult {
   readonly sceneCutsS: number[];
-  /** Mean SI and TI per whole second of the title; null for a second no frame was read in. */
-  readonly sitiPerSecond: ({ si: number; ti: number } | null)[];
   readonly frames: number;
 }
 
@@ -21,10 +19,9 @@ export function firstListedTimeS(text: string): number | undefined {
 
 /**
  * Reads `metadata=mode=print` output: a `frame:N pts:P pts_time:T` line, then `key=value`
- * lines for that frame (`lavfi.siti.si`, `lavfi.siti.ti`, `lavfi.scd.time` on a cut).
+ * lines for that frame (`scdet` scores every frame, so every one is listed; `lavfi.scd.time` on a cut).
  */
 export function parseScanMetadata(text: string, startS = 0): ScanResult {
-  const sums: { si: number; ti: number; n: number }[] = [];
   const cuts: number[] = [];
   let t = NaN;
   let frames = 0;
@@ -35,25 +32,12 @@ export function parseScanMetadata(text: string, startS = 0): ScanResult {
       frames += 1;
       continue;
     }
-    const kv = /^lavfi\.(siti\.si|siti\.ti|scd\.time)=(\S+)/.exec(line);
-    if (kv === null || !Number.isFinite(t)) continue;
-    const v = Number(kv[2]);
-    if (!Number.isFinite(v)) continue;
-    if (kv[1] === 'scd.time') {
-      cuts.push(v - startS);
-      continue;
-    }
-    // Differences of decimal timestamps land a hair under whole seconds (1.021 - 0.021).
-    const sec = Math.max(0, Math.floor(t + 1e-6));
-    while (sums.length <= sec) sums.push({ si: 0, ti: 0, n: 0 });
-    const s = sums[sec];
-    if (s === undefined) continue;
-    if (kv[1] === 'siti.si') {
-      s.si += v;
-      s.n += 1;
-    } else s.ti += v;
+    const cut = /^lavfi\.scd\.time=(\S+)/.exec(line);
+    if (cut === null || !Number.isFinite(t)) continue;
+    const v = Number(cut[1]);
+    if (Number.isFinite(v)) cuts.push(v - startS);
   }
-  return { sceneCutsS: cuts, sitiPerSecond: sums.map((s) => (s.n === 0 ? null : { si: s.si / s.n, ti: s.ti / s.n })), frames };
+  return { sceneCutsS: cuts, frames };
 }
 
 export interface QualitySummary {

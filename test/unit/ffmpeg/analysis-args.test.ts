@@ -83,7 +83,7 @@ const count = (haystack: string, needle: string): number => haystack.split(needl
 
 // File snapshots of the argv arrays (one argument per line), so argument boundaries show in review.
 describe('analysis argument snapshots', () => {
-  it('scan: whole title, scaled down, SI/TI and scene scores printed to a file', () => {
+  it('scan: whole title, scaled down, scene scores printed to a file', () => {
     expect(buildScanArgs(scan)).toMatchSnapshot();
   });
 

@@ -23,7 +23,6 @@ describe('buildScanArgs', () => {
     expect(graph.split(',')).toEqual([
       'scale=320:-2:flags=bilinear',
       'format=yuv420p',
-      'siti',
       'scdet=threshold=25',
       'metadata=mode=print:file=/w/scan.txt',
     ]);
@@ -58,8 +57,8 @@ describe('buildScanArgs', () => {
     expect(reader.slice(0, 4)).toEqual(['-copyts', '-noaccurate_seek', '-ss', '10.000002']);
     const graph = flagValue(args, '-filter_complex') ?? '';
     expect(graph.split(';')).toEqual([
-      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
-      '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
+      '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
+      '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
     ]);
     expect(args.slice(-10)).toEqual(['-map', '[o0]', '-f', 'null', '-', '-map', '[o1]', '-f', 'null', '-']);
     expect(() => buildScanArgs({ ...scan, bursts: { timeline, reads: [] } })).toThrow(/burst/);
@@ -73,7 +72,7 @@ describe('buildScanArgs', () => {
     const args = buildScanArgs({ ...scan, coded });
     expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
       '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split=3[d0][c0][p0]',
-      '[d0]siti,scdet=threshold=10,metadata=mode=print:file=/w/scan.txt[o0]',
+      '[d0]scdet=threshold=10,metadata=mode=print:file=/w/scan.txt[o0]',
       `[p0]${picked}[r0]`,
     ]);
     expect(args.slice(0, 2)).toEqual(['-skip_frame', 'noref']);
@@ -93,10 +92,10 @@ describe('buildScanArgs', () => {
     const args = buildScanArgs({ ...scan, bursts: { timeline, reads }, coded });
     expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
       '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split=3[d0][c0][p0]',
-      '[d0]siti,scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
+      '[d0]scdet=threshold=10,metadata=mode=print:file=/w/b0.txt[o0]',
       `[p0]${picked}[r0]`,
       '[1:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split=3[d1][c1][p1]',
-      '[d1]siti,scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
+      '[d1]scdet=threshold=10,metadata=mode=print:file=/w/b1.txt[o1]',
       `[p1]${picked}[r1]`,
     ]);
     const o1 = args.indexOf('[o1]');

@@ -239,7 +239,7 @@ describe('every reader of a PQ master sees the tone-mapped picture', () => {
       toneMap: PQ,
     });
     expect(scan[scan.indexOf('-vf') + 1]).toBe(
-      `scale=160:-2:flags=bilinear,${chain},format=yuv420p,siti,scdet=threshold=10,metadata=mode=print:file=/w/s.txt`,
+      `scale=160:-2:flags=bilinear,${chain},format=yuv420p,scdet=threshold=10,metadata=mode=print:file=/w/s.txt`,
     );
     const crop = buildCropDetectArgs({
       kind: 'crop-detect',

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSampleWindows, type SampleWindow, type SitiSecond } from '../../../ladder/sample-windows.ts';
+import type { CodedSecond } from '../../../ladder/coded-rate.ts';
+import { chooseSampleWindows, type SampleWindow } from '../../../ladder/sample-windows.ts';
 
-/** A title whose content drifts: SI and TI move with time, so every stretch differs a little. */
-const drifting = (seconds: number): SitiSecond[] =>
-  Array.from({ length: seconds }, (_, i) => ({ si: 30 + 40 * Math.sin(i / 37) ** 2, ti: 5 + 20 * Math.cos(i / 23) ** 2 }));
+/** The scan's encode of a title whose content drifts: its rate and loss move over two octaves each, so every stretch differs a little. */
+const drifting = (seconds: number): CodedSecond[] =>
+  Array.from({ length: seconds }, (_, i) => coded(2 ** (2 * Math.sin(i / 37) ** 2), 2 ** (2 * Math.cos(i / 23) ** 2)));
+
+/** One second the scan's encode spent `rate` times 10 kbit on and lost MSE `loss` a frame in, compared on half its frames. */
+function coded(rate: number, loss: number): CodedSecond {
+  return { bits: rate * 10_000, coveredS: 1, mseS: loss / 2, comparedS: 0.5 };
+}
 
 const options = { windowS: 2, minWindowS: 2, maxShare: 0.05, maxTotalS: 60 } as const;
 
@@ -16,14 +22,14 @@ function costOf(w: SampleWindow, entries: readonly number[], preRollCost: number
 describe('chooseSampleWindows: pre-roll', () => {
   it('changes nothing when every candidate start is an entry point', () => {
     const starts = Array.from({ length: 120 }, (_, i) => i * 5);
-    const input = { durationS: 600, sitiPerSecond: drifting(600), candidateStartsS: starts };
+    const input = { durationS: 600, codedPerSecond: drifting(600), candidateStartsS: starts };
     const free = chooseSampleWindows(input, options);
     expect(free).toHaveLength(15);
     expect(chooseSampleWindows({ ...input, entryPointsS: starts }, { ...options, preRollCost: 0.5 })).toEqual(free);
   });
 
   it('fits the windows of a master read from its start into the budget, pre-roll included', () => {
-    const input = { durationS: 600, sitiPerSecond: drifting(600), entryPointsS: [0] };
+    const input = { durationS: 600, codedPerSecond: drifting(600), entryPointsS: [0] };
     const free = chooseSampleWindows(input, options);
     const priced = chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
     // Without a price, 15 windows decode 2 x 4,000 s before them; priced, they cost 30 s of window.
@@ -36,7 +42,7 @@ describe('chooseSampleWindows: pre-roll', () => {
   });
 
   it('counts pre-roll from the last entry point at or before a window', () => {
-    const input = { durationS: 600, sitiPerSecond: drifting(600), entryPointsS: [0, 300] };
+    const input = { durationS: 600, codedPerSecond: drifting(600), entryPointsS: [0, 300] };
     const priced = chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
     expect(priced.reduce((s, w) => s + costOf(w, [0, 300], 0.04), 0)).toBeLessThanOrEqual(30 + 1e-9);
     // The entry point at 300 s makes the second half as cheap to reach as the first.
@@ -45,13 +51,14 @@ describe('chooseSampleWindows: pre-roll', () => {
   });
 
   it('still takes one window when the budget buys none, at most a window dearer than the cheapest', () => {
-    // Calm, then busy, then its mean: the title's most typical stretch is its last, 560 s of pre-roll away.
-    const siti = Array.from({ length: 600 }, (_, i) => {
-      if (i < 280) return { si: 10, ti: 5 };
-      return i < 560 ? { si: 80, ti: 60 } : { si: 45, ti: 32.5 };
+    // Calm, then busy, then the title's mean rate and loss: its most typical stretch is its last, 560 s of pre-roll away.
+    const scan = Array.from({ length: 600 }, (_, i) => {
+      if (i < 280) return coded(1, 2);
+      return i < 560 ? coded(15, 30) : coded(8, 16);
     });
-    const input = { durationS: 600, sitiPerSecond: siti, entryPointsS: [0] };
-    const tight = { ...options, maxTotalS: 1 };
+    const input = { durationS: 600, codedPerSecond: scan, entryPointsS: [0] };
+    // By content alone: the title's middle in time is not what this asks about.
+    const tight = { ...options, maxTotalS: 1, timelineWeight: 0 };
     expect(chooseSampleWindows(input, tight)[0]!.startS).toBeGreaterThanOrEqual(560);
     const priced = chooseSampleWindows(input, { ...tight, preRollCost: 0.04 });
     expect(priced).toHaveLength(1);
@@ -59,7 +66,7 @@ describe('chooseSampleWindows: pre-roll', () => {
   });
 
   it('prices one read from the start once, to the last window, when every window is cut from it', () => {
-    const input = { durationS: 600, sitiPerSecond: drifting(600), entryPointsS: [0] };
+    const input = { durationS: 600, codedPerSecond: drifting(600), entryPointsS: [0] };
     const each = chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
     const one = chooseSampleWindows(input, { ...options, preRollCost: 0.04, oneRead: true });
     const end = (ws: readonly SampleWindow[]): number => Math.max(...ws.map((w) => w.startS + w.durationS));
@@ -74,7 +81,7 @@ describe('chooseSampleWindows: pre-roll', () => {
   });
 
   it('is deterministic', () => {
-    const input = { durationS: 900, sitiPerSecond: drifting(900), entryPointsS: [0, 450.5] };
+    const input = { durationS: 900, codedPerSecond: drifting(900), entryPointsS: [0, 450.5] };
     const run = (): SampleWindow[] => chooseSampleWindows(input, { ...options, preRollCost: 0.04 });
     expect(run()).toEqual(run());
   });

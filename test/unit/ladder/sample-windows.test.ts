@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { LadderArgumentError } from '../../../ladder/errors.ts';
-import { chooseSampleWindows, gopWindowS, type SampleWindow, type SitiSecond } from '../../../ladder/sample-windows.ts';
+import type { CodedSecond } from '../../../ladder/coded-rate.ts';
+import { chooseSampleWindows, gopWindowS, type SampleWindow } from '../../../ladder/sample-windows.ts';
 
-const flat = (seconds: number): SitiSecond[] => Array.from({ length: seconds }, () => ({ si: 40, ti: 5 }));
+/** The scan's encode of calm content: 20 kbit and MSE 4 a frame each second, compared on half its frames. */
+const CALM: CodedSecond = { bits: 20_000, coveredS: 1, mseS: 2, comparedS: 0.5 };
+/** Busy content: 8 times the bits, 4 times the loss. */
+const BUSY: CodedSecond = { bits: 160_000, coveredS: 1, mseS: 8, comparedS: 0.5 };
 
-/** Flat content with a distinct stretch [from, to) of high detail and motion. */
-function withBurst(seconds: number, from: number, to: number): SitiSecond[] {
-  return flat(seconds).map((s, i) => (i >= from && i < to ? { si: 90, ti: 60 } : s));
+const flat = (seconds: number): CodedSecond[] => Array.from({ length: seconds }, () => CALM);
+
+/** Calm content with a busy stretch [from, to). */
+function withBurst(seconds: number, from: number, to: number): CodedSecond[] {
+  return flat(seconds).map((s, i) => (i >= from && i < to ? BUSY : s));
 }
+
+/** Share of the window inside [from, to). */
+const inside = (w: SampleWindow, from: number, to: number): number =>
+  Math.max(0, Math.min(to, w.startS + w.durationS) - Math.max(from, w.startS)) / w.durationS;
 
 const total = (windows: readonly SampleWindow[]): number => windows.reduce((sum, w) => sum + w.durationS, 0);
 
@@ -24,7 +34,7 @@ function expectWellFormed(windows: readonly SampleWindow[], durationS: number): 
 
 describe('chooseSampleWindows: budget', () => {
   it('samples 10% of a ten-minute title in 4 s windows', () => {
-    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: flat(600) });
+    const windows = chooseSampleWindows({ durationS: 600, codedPerSecond: flat(600) });
     expectWellFormed(windows, 600);
     expect(windows).toHaveLength(15);
     expect(total(windows)).toBeCloseTo(60, 9);
@@ -49,28 +59,26 @@ describe('chooseSampleWindows: budget', () => {
   });
 
   it('samples a title shorter than the window whole', () => {
-    expect(chooseSampleWindows({ durationS: 1.5 })).toEqual([
-      { startS: 0, durationS: 1.5, meanSi: undefined, meanTi: undefined, weight: 1, rateScale: 1, mseScale: 1 },
-    ]);
+    expect(chooseSampleWindows({ durationS: 1.5 })).toEqual([{ startS: 0, durationS: 1.5, weight: 1, rateScale: 1, mseScale: 1 }]);
   });
 
   it('samples a single-frame title as its one frame', () => {
-    const [only, ...rest] = chooseSampleWindows({ durationS: 0.04, sitiPerSecond: [{ si: 30, ti: 0 }] });
+    const [only, ...rest] = chooseSampleWindows({ durationS: 0.04, codedPerSecond: [{ ...CALM, coveredS: 0.04 }] });
     expect(rest).toEqual([]);
-    expect(only).toEqual({ startS: 0, durationS: 0.04, meanSi: 30, meanTi: 0, weight: 1, rateScale: 1, mseScale: 1 });
+    expect(only).toEqual({ startS: 0, durationS: 0.04, weight: 1, rateScale: 1, mseScale: 1 });
   });
 });
 
 describe('chooseSampleWindows: coverage', () => {
   it('spreads windows over the timeline when the content never changes', () => {
-    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: flat(600) });
+    const windows = chooseSampleWindows({ durationS: 600, codedPerSecond: flat(600) });
     expect(windows[0]!.startS).toBeLessThan(60);
     expect(windows.at(-1)!.startS + 4).toBeGreaterThan(540);
     const gaps = windows.slice(1).map((w, i) => w.startS - windows[i]!.startS);
     expect(Math.max(...gaps)).toBeLessThan((2 * 600) / 15);
   });
 
-  it('spreads windows without any SI/TI at all', () => {
+  it('spreads windows without any scan at all', () => {
     const windows = chooseSampleWindows({ durationS: 600 });
     expectWellFormed(windows, 600);
     expect(windows[0]!.startS).toBeLessThan(60);
@@ -78,32 +86,37 @@ describe('chooseSampleWindows: coverage', () => {
   });
 
   it('samples a short distinct stretch that an even grid would miss', () => {
-    // 10 s of high motion in 600 s; 15 windows on a 40 s grid could land anywhere else.
-    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: withBurst(600, 221, 231) });
-    const inBurst = windows.filter((w) => w.startS < 231 && w.startS + w.durationS > 221);
-    expect(inBurst.length).toBeGreaterThan(0);
-    expect(inBurst.some((w) => (w.meanTi ?? 0) > 50)).toBe(true);
+    // 10 busy seconds in 600; 15 windows on a 40 s grid could land anywhere else.
+    const windows = chooseSampleWindows({ durationS: 600, codedPerSecond: withBurst(600, 221, 231) });
+    expect(windows.some((w) => inside(w, 221, 231) > 0.5)).toBe(true);
   });
 
   it('can start a window at a scene cut, off the 4 s grid', () => {
     const windows = chooseSampleWindows({
       durationS: 600,
       sceneCutsS: [301.5],
-      sitiPerSecond: withBurst(600, 301, 306).map((s, i) => (i === 301 ? flat(1)[0]! : s)),
+      codedPerSecond: withBurst(600, 301, 306).map((s, i) => (i === 301 ? flat(1)[0]! : s)),
     });
     expect(windows.map((w) => w.startS)).toContain(301.5);
   });
 
-  it('takes a single window from typical content, not the outlier', () => {
-    const windows = chooseSampleWindows({ durationS: 40, sitiPerSecond: withBurst(40, 0, 10) });
+  it('takes a single window from typical content, not a short outlier', () => {
+    const windows = chooseSampleWindows({ durationS: 40, codedPerSecond: withBurst(40, 0, 4) });
     expect(windows).toHaveLength(1);
-    expect(windows[0]!.startS).toBeGreaterThanOrEqual(10);
-    expect(windows[0]!.meanTi).toBe(5);
+    expect(windows[0]!.startS).toBeGreaterThanOrEqual(4);
+  });
+
+  it('takes a single window at the title’s mean cost, where a busy quarter weighs in full', () => {
+    // A quarter at 8x the bits and 4x the loss: the title's means lie between its two kinds.
+    const [w] = chooseSampleWindows({ durationS: 40, codedPerSecond: withBurst(40, 0, 10) });
+    expect(inside(w!, 0, 10)).toBeGreaterThan(0);
+    expect(inside(w!, 0, 10)).toBeLessThan(1);
+    expect(w!.rateScale).toBeCloseTo((10 * 160_000 + 30 * 20_000) / 40 / ((2 * 160_000 + 2 * 20_000) / 4), 9);
   });
 
   it('weights a window by how much of the title it stands for', () => {
-    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: withBurst(600, 221, 231) });
-    const burst = windows.find((w) => (w.meanTi ?? 0) > 50)!;
+    const windows = chooseSampleWindows({ durationS: 600, codedPerSecond: withBurst(600, 221, 231) });
+    const burst = windows.find((w) => inside(w, 221, 231) > 0.5)!;
     const rest = windows.filter((w) => w !== burst);
     // The burst is 10 s of 600; each flat window stands for about (590/14) s.
     expect(burst.weight).toBeLessThan(20 / 600);
@@ -113,21 +126,21 @@ describe('chooseSampleWindows: coverage', () => {
   it('regression: a window straddling calm and action stood for no second of the title', () => {
     // Farthest-point sampling first picked [220, 224): one calm second, three of action,
     // like neither, so no second was nearest to it and its weight was 0.
-    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: withBurst(600, 221, 231) });
+    const windows = chooseSampleWindows({ durationS: 600, codedPerSecond: withBurst(600, 221, 231) });
     expect(windows).toHaveLength(15);
     for (const w of windows) expect(w.weight).toBeGreaterThan(0);
   });
 
-  it('fills missing SI/TI seconds with the title’s typical values rather than zero', () => {
-    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: flat(300) });
+  it('fills the seconds the scan did not read with the title’s typical values rather than zero', () => {
+    const windows = chooseSampleWindows({ durationS: 600, codedPerSecond: flat(300) });
     expectWellFormed(windows, 600);
     expect(windows.filter((w) => w.startS >= 300).length).toBeGreaterThan(3);
   });
 
   it('sees what the scan cannot: a stretch on which the master spent 8x the bits gets a window of its own', () => {
-    // Grain vanishes in the scan's 160 px picture, so SI/TI are flat; the master's encoder saw it.
+    // Grain vanishes in the scan's 160 px picture, so its encode is flat; the master's encoder saw it.
     const bitsPerSecond = Array.from({ length: 600 }, (_, sec) => (sec >= 200 && sec < 260 ? 8e6 : 1e6));
-    const windows = chooseSampleWindows({ durationS: 600, sitiPerSecond: flat(600), bitsPerSecond });
+    const windows = chooseSampleWindows({ durationS: 600, codedPerSecond: flat(600), bitsPerSecond });
     const grainy = windows.filter((w) => w.startS >= 200 && w.startS + w.durationS <= 260);
     expect(grainy.length).toBeGreaterThan(0);
     // The grainy minute is a tenth of the title: its windows stand for about that much of it.
@@ -137,27 +150,55 @@ describe('chooseSampleWindows: coverage', () => {
   it("puts a single window at the title's mean rate, where its hard half weighs in full", () => {
     // Half at 1 Mbit/s, half at 9: the title's rate is 5, nearer the hard half on a log scale.
     const bitsPerSecond = Array.from({ length: 40 }, (_, sec) => (sec < 20 ? 1e6 : 9e6));
-    const windows = chooseSampleWindows({ durationS: 40, sitiPerSecond: flat(40), bitsPerSecond });
+    const windows = chooseSampleWindows({ durationS: 40, codedPerSecond: flat(40), bitsPerSecond });
     expect(windows).toHaveLength(1);
     expect(windows[0]!.startS).toBeGreaterThanOrEqual(20);
   });
 
-  it('lets a stretch that costs the master 8x the bits draw the one window, where SI/TI alone chose the typical rest', () => {
-    const input = { durationS: 40, sitiPerSecond: withBurst(40, 0, 10) };
+  it('lets a stretch that costs the master 8x the bits draw the one window, where the scan alone chose the typical rest', () => {
+    const input = { durationS: 40, codedPerSecond: withBurst(40, 0, 10) };
     expect(chooseSampleWindows(input)[0]!.startS).toBeLessThan(20);
     const heavy = Array.from({ length: 40 }, (_, sec) => (sec >= 20 ? 8e6 : 1e6));
     const [w] = chooseSampleWindows({ ...input, bitsPerSecond: heavy });
     expect(w!.startS).toBeGreaterThanOrEqual(20);
-    expect(w!.meanTi).toBe(5);
   });
 
   it('counts a constant-rate master for nothing', () => {
-    const input = { durationS: 600, sitiPerSecond: withBurst(600, 221, 231) };
+    const input = { durationS: 600, codedPerSecond: withBurst(600, 221, 231) };
     expect(chooseSampleWindows({ ...input, bitsPerSecond: Array.from({ length: 600 }, () => 4e6) })).toEqual(chooseSampleWindows(input));
   });
 
+  it('counts a scan encode that never changes for nothing', () => {
+    const bitsPerSecond = Array.from({ length: 600 }, (_, sec) => (sec >= 200 && sec < 260 ? 8e6 : 1e6));
+    expect(chooseSampleWindows({ durationS: 600, bitsPerSecond, codedPerSecond: flat(600) })).toEqual(
+      chooseSampleWindows({ durationS: 600, bitsPerSecond }),
+    );
+  });
+
+  it('gives a stretch the scan loses 4x more in, at the same rate, a window of its own', () => {
+    const lossy = flat(600).map((c, sec) => (sec >= 300 && sec < 330 ? { ...c, mseS: 4 * c.mseS! } : c));
+    const windows = chooseSampleWindows({ durationS: 600, codedPerSecond: lossy }, { timelineWeight: 0.1 });
+    const inLossy = windows.filter((w) => inside(w, 300, 330) === 1);
+    expect(inLossy.length).toBeGreaterThan(0);
+    // Its windows stand for the lossy half-minute, a twentieth of the title, and are scaled to it.
+    expect(inLossy.reduce((s, w) => s + w.weight, 0)).toBeCloseTo(0.05, 2);
+    for (const w of inLossy) expect(w.mseScale).toBeCloseTo(1, 9);
+  });
+
+  it('reads a loss that moves less than two octaves as less variety than one that moves more', () => {
+    const lossy = (factor: number) => flat(600).map((c, sec) => (sec >= 300 && sec < 330 ? { ...c, mseS: factor * c.mseS! } : c));
+    const picked = (factor: number) =>
+      chooseSampleWindows({ durationS: 600, codedPerSecond: lossy(factor) }, { timelineWeight: 1, maxTotalS: 8 }).filter(
+        (w) => inside(w, 300, 330) === 1,
+      ).length;
+    // Two windows: the typical first, then the farthest: the lossy stretch when its loss is 4x,
+    // the far end of the timeline when it is 1.2x (a quarter of an octave).
+    expect(picked(4)).toBe(1);
+    expect(picked(1.2)).toBe(0);
+  });
+
   it('is deterministic', () => {
-    const input = { durationS: 600, sceneCutsS: [12.3, 99.9, 400], sitiPerSecond: withBurst(600, 100, 130) };
+    const input = { durationS: 600, sceneCutsS: [12.3, 99.9, 400], codedPerSecond: withBurst(600, 100, 130) };
     expect(chooseSampleWindows(input)).toEqual(chooseSampleWindows(input));
   });
 });
@@ -188,7 +229,7 @@ describe('chooseSampleWindows: validation names the field and the value', () => 
   it.each([
     [() => chooseSampleWindows({ durationS: 0 }), /^durationS: .*> 0, got 0/],
     [() => chooseSampleWindows({ durationS: 60, sceneCutsS: [1, Number.NaN] }), /^sceneCutsS\[1\]: .*got NaN/],
-    [() => chooseSampleWindows({ durationS: 60, sitiPerSecond: [{ si: 1, ti: -2 }] }), /^sitiPerSecond\[0\]\.ti: .*got -2/],
+    [() => chooseSampleWindows({ durationS: 60, codedPerSecond: [{ bits: 1, coveredS: -2 }] }), /^codedPerSecond\[0\]\.coveredS: .*got -2/],
     [() => chooseSampleWindows({ durationS: 60 }, { maxShare: 1.5 }), /^maxShare: .*<= 1, got 1.5/],
     [() => chooseSampleWindows({ durationS: 60 }, { windowS: 4, minWindowS: 5 }), /^minWindowS: .*<= 4, got 5/],
     [() => chooseSampleWindows({ durationS: 60 }, { preRollCost: -1 }), /^preRollCost: .*got -1/],

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CodedSecond } from '../../../ladder/coded-rate.ts';
 import { planScanBursts } from '../../../ladder/scan-bursts.ts';
 import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
 import { parsePackets } from '../../../workers/measure/keyframes.ts';
@@ -45,11 +46,12 @@ describe('planScanBursts', () => {
 describe('chooseSampleWindows over a sparse scan', () => {
   it('starts windows only where bursts were scanned, and reads unscanned seconds as unknown', () => {
     // 60 s: calm except one busy burst at 30 s; seconds outside the bursts were not scanned.
-    const siti = Array.from({ length: 60 }, () => null as { si: number; ti: number } | null);
-    for (const start of [0, 10, 20, 40, 50]) for (let s = start; s < start + 3; s++) siti[s] = { si: 20, ti: 2 };
-    for (let s = 30; s < 33; s++) siti[s] = { si: 90, ti: 40 };
+    const scan = Array.from({ length: 60 }, () => null as CodedSecond | null);
+    for (const start of [0, 10, 20, 40, 50])
+      for (let s = start; s < start + 3; s++) scan[s] = { bits: 20_000, coveredS: 1, mseS: 2, comparedS: 0.5 };
+    for (let s = 30; s < 33; s++) scan[s] = { bits: 300_000, coveredS: 1, mseS: 12, comparedS: 0.5 };
     const windows = chooseSampleWindows(
-      { durationS: 60, sitiPerSecond: siti, candidateStartsS: [0, 10, 20, 30, 40, 50] },
+      { durationS: 60, codedPerSecond: scan, candidateStartsS: [0, 10, 20, 30, 40, 50] },
       { windowS: 3, maxShare: 0.1 },
     );
     expect(windows).toHaveLength(2);

@@ -2,71 +2,49 @@ import { describe, expect, it } from 'vitest';
 import { countListedFrames, parseQualityFrames, parseScanMetadata, summariseFrames } from '../../../workers/measure/parse.ts';
 
 /**
- * Captured verbatim from ffmpeg 5.1 (`metadata=mode=print:file=...` after `siti,scdet=threshold=10`):
+ * Captured verbatim from ffmpeg 5.1 (`metadata=mode=print:file=...` after `scdet=threshold=10`):
  * testsrc2 for 1.5 s then smptebars for 1 s at 4 fps, timestamps shifted to start at 10 s, so the
  * cut is at 11.5 s (1.5 s into the title).
  */
 const CAPTURED = `frame:0    pts:10000000 pts_time:10
-lavfi.siti.si=144.02
-lavfi.siti.ti=0.00
 lavfi.scd.mafd=0.000
 lavfi.scd.score=0.000
 frame:1    pts:10250000 pts_time:10.25
-lavfi.siti.si=143.53
-lavfi.siti.ti=29.23
 lavfi.scd.mafd=4.013
 lavfi.scd.score=4.013
 frame:2    pts:10500000 pts_time:10.5
-lavfi.siti.si=149.53
-lavfi.siti.ti=33.42
 lavfi.scd.mafd=4.806
 lavfi.scd.score=0.792
 frame:3    pts:10750000 pts_time:10.75
-lavfi.siti.si=145.85
-lavfi.siti.ti=35.38
 lavfi.scd.mafd=5.055
 lavfi.scd.score=0.249
 frame:4    pts:11000000 pts_time:11
-lavfi.siti.si=146.13
-lavfi.siti.ti=34.72
 lavfi.scd.mafd=4.754
 lavfi.scd.score=0.301
 frame:5    pts:11250000 pts_time:11.25
-lavfi.siti.si=147.38
-lavfi.siti.ti=35.66
 lavfi.scd.mafd=4.904
 lavfi.scd.score=0.150
 frame:6    pts:11500000 pts_time:11.5
-lavfi.siti.si=117.68
-lavfi.siti.ti=101.61
 lavfi.scd.mafd=30.043
 lavfi.scd.score=25.139
 lavfi.scd.time=11.5
 frame:7    pts:11750000 pts_time:11.75
-lavfi.siti.si=117.68
-lavfi.siti.ti=0.00
 lavfi.scd.mafd=0.000
 lavfi.scd.score=0.000
 frame:8    pts:12000000 pts_time:12
-lavfi.siti.si=117.68
-lavfi.siti.ti=0.00
 lavfi.scd.mafd=0.000
 lavfi.scd.score=0.000
 frame:9    pts:12250000 pts_time:12.25
-lavfi.siti.si=117.68
-lavfi.siti.ti=0.00
 lavfi.scd.mafd=0.000
 lavfi.scd.score=0.000
 `;
 
 /** Builds text in the same layout ffmpeg prints: `frame:N    pts:P pts_time:T`, then the frame's keys. */
-function printed(frames: readonly { t: string; si: number; ti: number; cut?: string }[]): string {
+function printed(frames: readonly { t: string; cut?: string }[]): string {
   return `${frames
     .map((f, n) =>
       [
         `frame:${n}    pts:${n}       pts_time:${f.t}`,
-        `lavfi.siti.si=${f.si.toFixed(2)}`,
-        `lavfi.siti.ti=${f.ti.toFixed(2)}`,
         ...(f.cut === undefined
           ? ['lavfi.scd.mafd=0.000', 'lavfi.scd.score=0.000']
           : ['lavfi.scd.mafd=30.000', 'lavfi.scd.score=25.000', `lavfi.scd.time=${f.cut}`]),
@@ -86,78 +64,38 @@ describe('parseScanMetadata on captured ffmpeg output', () => {
     expect(scan.sceneCutsS).toEqual([1.5]);
   });
 
-  it('averages SI and TI per whole second of the title', () => {
-    expect(scan.sitiPerSecond).toHaveLength(3);
-    // Second 0: frames 0-3; second 1: frames 4-7; second 2: frames 8-9.
-    expect(scan.sitiPerSecond[0]?.si).toBeCloseTo((144.02 + 143.53 + 149.53 + 145.85) / 4, 9);
-    expect(scan.sitiPerSecond[0]?.ti).toBeCloseTo((0 + 29.23 + 33.42 + 35.38) / 4, 9);
-    expect(scan.sitiPerSecond[1]?.si).toBeCloseTo((146.13 + 147.38 + 117.68 + 117.68) / 4, 9);
-    expect(scan.sitiPerSecond[1]?.ti).toBeCloseTo((34.72 + 35.66 + 101.61 + 0) / 4, 9);
-    expect(scan.sitiPerSecond[2]?.si).toBeCloseTo(117.68, 9);
-    expect(scan.sitiPerSecond[2]?.ti).toBeCloseTo(0, 9);
-  });
-
-  it('without the start offset, cuts and seconds are in absolute time', () => {
-    const abs = parseScanMetadata(CAPTURED);
-    expect(abs.sceneCutsS).toEqual([11.5]);
-    expect(abs.sitiPerSecond).toHaveLength(13);
-    expect(abs.sitiPerSecond[10]?.si).toBeCloseTo(scan.sitiPerSecond[0]?.si ?? Number.NaN, 9);
-    // Seconds with no frames read as not measured (null), neither zero (a black second) nor NaN.
-    expect(abs.sitiPerSecond[0]).toBeNull();
+  it('without the start offset, reports cuts in absolute time', () => {
+    expect(parseScanMetadata(CAPTURED).sceneCutsS).toEqual([11.5]);
   });
 });
 
 describe('parseScanMetadata on constructed text', () => {
   it('subtracts a non-integer start offset from scene cuts', () => {
-    const text = printed([
-      { t: '4.08', si: 10, ti: 0 },
-      { t: '4.58', si: 10, ti: 5, cut: '4.58' },
-      { t: '5.08', si: 10, ti: 5 },
-      { t: '5.58', si: 10, ti: 5, cut: '5.58' },
-    ]);
+    const text = printed([{ t: '4.08' }, { t: '4.58', cut: '4.58' }, { t: '5.08' }, { t: '5.58', cut: '5.58' }]);
     const scan = parseScanMetadata(text, 4.08);
     expect(scan.sceneCutsS).toHaveLength(2);
     expect(scan.sceneCutsS[0]).toBeCloseTo(0.5, 9);
     expect(scan.sceneCutsS[1]).toBeCloseTo(1.5, 9);
   });
 
-  it('ignores key lines before the first frame header, unknown keys and non-numeric values', () => {
+  it('ignores a cut before the first frame header, other keys and non-numeric values', () => {
     const text = [
-      'lavfi.siti.si=999.00',
+      'lavfi.scd.time=999.00',
       'frame:0    pts:0       pts_time:0',
-      'lavfi.siti.si=12.50',
-      'lavfi.siti.ti=nan',
       'lavfi.scd.score=0.000',
       'lavfi.other=3',
       'frame:1    pts:1       pts_time:0.5',
-      'lavfi.siti.si=13.50',
-      'lavfi.siti.ti=4.00',
+      'lavfi.scd.time=nan',
+      'frame:2    pts:2       pts_time:1',
+      'lavfi.scd.time=1.000',
     ].join('\n');
     const scan = parseScanMetadata(text);
-    expect(scan.frames).toBe(2);
-    expect(scan.sceneCutsS).toEqual([]);
-    expect(scan.sitiPerSecond).toEqual([{ si: 13, ti: 2 }]);
+    expect(scan.frames).toBe(3);
+    expect(scan.sceneCutsS).toEqual([1]);
   });
 
   it('gives an empty result for empty text', () => {
-    expect(parseScanMetadata('')).toEqual({ sceneCutsS: [], sitiPerSecond: [], frames: 0 });
-  });
-
-  // Regression: a frame exactly on a whole second of the title was put in the previous second when
-  // the video start is not a whole number (1.021 - 0.021 = 0.9999999999999999 in floating point, and
-  // ffmpeg prints pts_time with only 6 significant digits, so the difference is rarely exact).
-  it('puts a frame exactly on a whole second of the title into that second when the start is 0.021 s', () => {
-    const text = printed([
-      { t: '0.021', si: 10, ti: 0 },
-      { t: '0.521', si: 20, ti: 2 },
-      { t: '1.021', si: 30, ti: 4 },
-      { t: '1.521', si: 40, ti: 6 },
-    ]);
-    const scan = parseScanMetadata(text, 0.021);
-    expect(scan.sitiPerSecond).toEqual([
-      { si: 15, ti: 1 },
-      { si: 35, ti: 5 },
-    ]);
+    expect(parseScanMetadata('')).toEqual({ sceneCutsS: [], frames: 0 });
   });
 });
 
