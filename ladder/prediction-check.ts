@@ -3,8 +3,10 @@
  * measured on the published rungs over stretches of the title away from the sample windows,
  * against the quality the samples predicted for it. A ladder predicted from windows that do
  * not represent the title (one calm stretch of a title cut from many kinds of footage) is
- * too lean for the rest of it, and nothing else would say so. Pure.
+ * too lean for the rest of it, and nothing else would say so. A rung can also miss where its
+ * peak cap held it down (`peak-cap.ts`): the warning then names both figures. Pure.
  */
+import type { CapSplit } from './peak-cap.ts';
 
 /**
  * How far under its prediction a rung may measure before the title is told, in dB PSNR-Y.
@@ -25,6 +27,8 @@ export interface RungCheck {
 }
 
 export interface PredictionMiss {
+  /** Its index in the ladder. */
+  readonly rung: number;
   readonly width: number;
   readonly height: number;
   readonly predictedPsnrDb: number;
@@ -33,26 +37,50 @@ export interface PredictionMiss {
 
 /** The rungs that measured more than `toleranceDb` under their prediction, in rung order. */
 export function predictionMisses(rungs: readonly RungCheck[], toleranceDb = PREDICTION_TOLERANCE_DB): PredictionMiss[] {
-  return rungs.flatMap((r) =>
+  return rungs.flatMap((r, rung) =>
     r.predictedPsnrDb !== undefined && r.checkedPsnrDb !== undefined && r.predictedPsnrDb - r.checkedPsnrDb > toleranceDb
-      ? [{ width: r.width, height: r.height, predictedPsnrDb: r.predictedPsnrDb, checkedPsnrDb: r.checkedPsnrDb }]
+      ? [{ rung, width: r.width, height: r.height, predictedPsnrDb: r.predictedPsnrDb, checkedPsnrDb: r.checkedPsnrDb }]
       : [],
   );
 }
 
-/** The title's warning for its misses: the worst one named, and what to do. */
+/** The miss furthest under its prediction. */
+export function worstMiss(misses: readonly PredictionMiss[]): PredictionMiss | undefined {
+  return misses.reduce<PredictionMiss | undefined>(
+    (w, m) => (w === undefined || m.predictedPsnrDb - m.checkedPsnrDb > w.predictedPsnrDb - w.checkedPsnrDb ? m : w),
+    undefined,
+  );
+}
+
+const db = (v: number): string => `${v.toFixed(1)} dB`;
+
+/**
+ * The title's warning for its misses: the worst one named, and what to do. Given how the worst
+ * rung measured in its segments over its peak cap and in the rest (`split`), both figures are
+ * named: where segments spent over the cap, the cap may have held them under the prediction as
+ * well as the sampling, and which of the two it was the figures measured here cannot tell (the
+ * rest measuring up to the prediction fits both: a window that missed the busy stretches, and
+ * one that predicted them but whose encode was capped).
+ */
 export function predictionWarning(
   misses: readonly PredictionMiss[],
   sampledS: number,
   durationS: number,
+  split?: CapSplit,
 ): { code: string; message: string } {
-  const worst = misses.reduce((w, m) => (m.predictedPsnrDb - m.checkedPsnrDb > w.predictedPsnrDb - w.checkedPsnrDb ? m : w));
-  return {
-    code: 'VF_LADDER_UNREPRESENTATIVE',
-    message:
-      `${misses.length} rung(s) measured under the quality the samples predicted: ${worst.width}x${worst.height} ` +
-      `${worst.checkedPsnrDb.toFixed(1)} dB PSNR-Y away from the sample windows against ${worst.predictedPsnrDb.toFixed(1)} dB predicted. ` +
-      `The ${sampledS.toFixed(1)} s sampled of ${durationS.toFixed(1)} s do not represent the whole title: its ladder was chosen ` +
-      "for those stretches and may be too lean for the rest (the renditions' measured figures cover both).",
-  };
+  const worst = worstMiss(misses);
+  if (worst === undefined) throw new RangeError('predictionWarning: expected at least one miss');
+  const head =
+    `${misses.length} rung(s) measured under the quality the samples predicted: ${worst.width}x${worst.height} ` +
+    `${db(worst.checkedPsnrDb)} PSNR-Y away from the sample windows against ${db(worst.predictedPsnrDb)} predicted.`;
+  const sampled = `${sampledS.toFixed(1)} s sampled of ${durationS.toFixed(1)} s`;
+  const why =
+    split === undefined || split.over === 0
+      ? ` The ${sampled} do not represent the whole title: its ladder was chosen for those stretches and may be too lean for the rest`
+      : ` Its ${split.over} of ${split.segments} segments that spent more than its peak cap (${split.maxrateRatio}x its average rate; ` +
+        `the busiest ${split.peakRatio.toFixed(2)}x) measure ${db(split.overPsnrDb)}` +
+        (split.restPsnrDb === undefined ? '.' : `, the rest ${db(split.restPsnrDb)}.`) +
+        ` Either the ${sampled} do not represent the whole title, or its busiest stretches need more than the cap lets a segment ` +
+        "spend at that quality (Apple's peak rule: at most twice the average): its ladder may be too lean for them";
+  return { code: 'VF_LADDER_UNREPRESENTATIVE', message: `${head}${why} (the renditions' measured figures cover both).` };
 }

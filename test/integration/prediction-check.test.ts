@@ -62,4 +62,42 @@ describe('the per-title prediction is checked away from the sample windows', () 
     const predicted = t.ladder?.at(-1)?.predictedPsnrDb ?? 0;
     expect(top?.measuredPsnrDb).toBeLessThan(predicted - 3);
   }, 600_000);
+
+  it('a title whose busiest segment needs more than its peak cap is told how that segment and the rest measured', async () => {
+    // 36 s: a slow pattern but for one 6 s segment of heavy grain, which costs many times the
+    // rest at one CRF: six times the title's average and more, where the cap lets a segment
+    // spend about twice it. The windows predict the title; the cap starves the grain.
+    const master = path.join(dir, 'calm-grain-segment.mp4');
+    const calm = (s: number): string[] => ['-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${s}`];
+    await runFfmpeg([
+      ...calm(18),
+      ...calm(6),
+      ...calm(12),
+      '-filter_complex',
+      '[1:v]noise=alls=60:allf=t+u[g];[0:v][g][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]',
+      ...['-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-g', '50', master],
+    ]);
+    const id = await ingest(stack.api.app, master);
+    expect((await waitForFinal(stack.api.app, id)).state).toBe('ready');
+    const t = await waitForRungQuality(stack.api.app, id);
+    expect(t.rungQuality?.status).toBe('measured');
+    expect(t.ladderAnalysis?.policy).toBe('per-title');
+    const warning = t.warnings?.find((w) => w.code === 'VF_LADDER_UNREPRESENTATIVE');
+    const shape = [
+      String.raw`(\d+)x(\d+) ([\d.]+) dB PSNR-Y away .* against ([\d.]+) dB predicted\. Its 1 of 6 segments that spent more than`,
+      String.raw` its peak cap \(1\.5x its average rate; the busiest ([\d.]+)x\) measure ([\d.]+) dB, the rest ([\d.]+) dB\.`,
+    ];
+    const m = new RegExp(shape.join('')).exec(warning?.message ?? '');
+    expect(m, warning?.message ?? JSON.stringify(t.warnings)).not.toBeNull();
+    const [checked, predicted, peak, over, rest] = [3, 4, 5, 6, 7].map((k) => Number(m?.[k])) as [number, number, number, number, number];
+    // The busiest segment spent more than the cap, and at most what the cap and buffer allow it
+    // (2x over 6 s), its fragment headers aside.
+    expect(peak).toBeGreaterThan(1.5);
+    expect(peak).toBeLessThanOrEqual(2.2);
+    // The grain measured far under the rest, which met the prediction; the whole missed it.
+    expect(over).toBeLessThan(rest - 3);
+    expect(rest).toBeGreaterThan(predicted - 3);
+    expect(checked).toBeLessThan(predicted - 3);
+    expect(warning?.message).toContain('or its busiest stretches need more than the cap lets a segment spend at that quality');
+  }, 600_000);
 });

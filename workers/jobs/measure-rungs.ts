@@ -27,7 +27,8 @@ import { mapLimit } from '../../storage/transfer.ts';
 import { firstFrameTimeS } from '../measure/keyframes.ts';
 import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
 import { frameRateValue } from '../../ffmpeg/probe.ts';
-import { predictionMisses, predictionWarning } from '../../ladder/prediction-check.ts';
+import { predictionMisses, predictionWarning, worstMiss } from '../../ladder/prediction-check.ts';
+import { peakRatio, segmentOfFrame, segmentsOverCap, type CapSplit } from '../../ladder/peak-cap.ts';
 import type { Rung } from '../../ladder/types.ts';
 import { pickedFrames } from '../../ffmpeg/frame-pick.ts';
 
@@ -133,6 +134,13 @@ async function measurePublished(
   return rungs;
 }
 
+/** Where the prediction is checked: whether a frame of the title lies outside every sample window. */
+type Checked = (titleFrame: number) => boolean;
+
+function outsideWindows(sampled: readonly Required<FrameRange>[]): Checked {
+  return (frame) => !sampled.some((w) => frame >= w.startFrame && frame < w.endFrame);
+}
+
 /**
  * Each rung's figures over its frames that no sample window holds, where its prediction is
  * checked; undefined when those frames span less than {@link CHECK_MIN_S}. Pure.
@@ -143,7 +151,7 @@ export function beside(
   frameRate: number,
   step: number,
 ): (QualitySummary | undefined)[] | undefined {
-  const outside = (frame: number): boolean => !sampled.some((w) => frame >= w.startFrame && frame < w.endFrame);
+  const outside = outsideWindows(sampled);
   const first = rungs[0];
   if (first === undefined) return undefined;
   // Each compared frame stands for `step` of the title's, as the pick takes one in `step` of every stretch.
@@ -164,19 +172,49 @@ export function withMeasuredQuality(renditions: readonly Rendition[], quality: r
   });
 }
 
+/** How a rung measured, over its checked frames, in its segments over its peak cap and in the rest. Pure. */
+export function capSplit(
+  frames: RungFrames,
+  track: Pick<VideoTrack, 'segments'>,
+  rung: Pick<Rung, 'bitrateKbps'>,
+  maxrateRatio: number,
+  frameRate: number,
+  checked: Checked,
+): CapSplit | undefined {
+  const over = segmentsOverCap(track.segments, rung.bitrateKbps, maxrateRatio);
+  const segmentOf = segmentOfFrame(track.segments, frameRate);
+  const part = (wanted: boolean) =>
+    summariseFrames(frames, (k) => {
+      const f = frames.titleFrames[k] ?? -1;
+      return checked(f) && over[segmentOf(f)] === wanted;
+    });
+  const overQ = part(true);
+  if (overQ === undefined) return undefined;
+  return {
+    over: over.filter(Boolean).length,
+    segments: over.length,
+    maxrateRatio,
+    peakRatio: peakRatio(track.segments, rung.bitrateKbps),
+    overPsnrDb: overQ.psnrY,
+    restPsnrDb: part(false)?.psnrY,
+  };
+}
+
 /** The title's warning when a rung measured well under its prediction away from the sample windows. */
 function predictionCheck(
   ladder: readonly Rung[],
   checked: readonly (QualitySummary | undefined)[],
   d: MeasureRungsJobData,
   durationS: number,
+  splitOf: (rung: number) => CapSplit | undefined,
 ): { code: string; message: string } | undefined {
   const misses = predictionMisses(
     ladder.map((r, i) => ({ width: r.width, height: r.height, predictedPsnrDb: r.predictedPsnrDb, checkedPsnrDb: checked[i]?.psnrY })),
   );
-  if (misses.length === 0) return undefined;
+  const worst = worstMiss(misses);
+  if (worst === undefined) return undefined;
   const sampledS = (d.sampleWindows ?? []).reduce((s, w) => s + w.durationS, 0);
-  return predictionWarning(misses, sampledS, durationS);
+  return predictionWarning(misses, sampledS, durationS, splitOf(worst.rung));
 }
 
 export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps, signal }) => {
@@ -198,16 +236,16 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
     const quality = perRung.map((r) => summariseFrames(r));
     const renditions = withMeasuredQuality(title.renditions ?? [], quality);
     // Only where the samples did not look: a fixed ladder, or a title sampled (nearly) whole, has no check.
-    const checked =
-      d.sampleWindows === undefined
-        ? undefined
-        : beside(
-            perRung,
-            d.sampleWindows.map((w) => framesOf(w, rate)),
-            frameRateValue(rate),
-            step,
-          );
-    const warning = checked === undefined ? undefined : predictionCheck(title.ladder ?? [], checked, d, title.probe?.durationS ?? NaN);
+    const sampled = (d.sampleWindows ?? []).map((w) => framesOf(w, rate));
+    const checked = d.sampleWindows === undefined ? undefined : beside(perRung, sampled, frameRateValue(rate), step);
+    const ladder = title.ladder ?? [];
+    const outside = outsideWindows(sampled);
+    const splitOf = (i: number): CapSplit | undefined => {
+      const [frames, track, rung] = [perRung[i], presentation.video[i], ladder[i]];
+      if (frames === undefined || track === undefined || rung === undefined) return undefined;
+      return capSplit(frames, track, rung, deps.settings.maxrateRatio, frameRateValue(rate), outside);
+    };
+    const warning = checked === undefined ? undefined : predictionCheck(ladder, checked, d, title.probe?.durationS ?? NaN, splitOf);
     const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, {
       renditions,
       rungQuality: { status: 'measured', frames, frameStep: step },

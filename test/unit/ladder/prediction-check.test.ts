@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PREDICTION_TOLERANCE_DB, predictionMisses, predictionWarning } from '../../../ladder/prediction-check.ts';
+import { PREDICTION_TOLERANCE_DB, predictionMisses, predictionWarning, type PredictionMiss } from '../../../ladder/prediction-check.ts';
+import type { CapSplit } from '../../../ladder/peak-cap.ts';
 
 const rung = (height: number, predictedPsnrDb: number | undefined, checkedPsnrDb: number | undefined) => ({
   width: Math.round((height * 16) / 9),
@@ -11,7 +12,7 @@ const rung = (height: number, predictedPsnrDb: number | undefined, checkedPsnrDb
 describe('predictionMisses', () => {
   it('names the rungs that measured more than the tolerance under their prediction, and only those', () => {
     const misses = predictionMisses([rung(234, 36, 35.5), rung(720, 45.1, 32.4), rung(540, 41, 41 - PREDICTION_TOLERANCE_DB)]);
-    expect(misses).toEqual([{ width: 1280, height: 720, predictedPsnrDb: 45.1, checkedPsnrDb: 32.4 }]);
+    expect(misses).toEqual([{ rung: 1, width: 1280, height: 720, predictedPsnrDb: 45.1, checkedPsnrDb: 32.4 }]);
   });
 
   it('a rung measured over its prediction, or with nothing to compare, is no miss', () => {
@@ -23,8 +24,8 @@ describe('predictionWarning', () => {
   it('names the worst miss, the sampled share and what to do', () => {
     const w = predictionWarning(
       [
-        { width: 640, height: 360, predictedPsnrDb: 40, checkedPsnrDb: 35 },
-        { width: 1280, height: 720, predictedPsnrDb: 45.1, checkedPsnrDb: 32.4 },
+        { rung: 0, width: 640, height: 360, predictedPsnrDb: 40, checkedPsnrDb: 35 },
+        { rung: 1, width: 1280, height: 720, predictedPsnrDb: 45.1, checkedPsnrDb: 32.4 },
       ],
       3,
       75,
@@ -33,5 +34,40 @@ describe('predictionWarning', () => {
     expect(w.message).toContain('1280x720 32.4 dB');
     expect(w.message).toContain('45.1 dB predicted');
     expect(w.message).toContain('3.0 s sampled of 75.0 s');
+  });
+});
+
+describe('predictionWarning with the worst rung measured over and under its peak cap', () => {
+  const miss: PredictionMiss = { rung: 3, width: 480, height: 352, predictedPsnrDb: 41.6, checkedPsnrDb: 37.7 };
+  const split = (restPsnrDb: number | undefined, over = 9): CapSplit => ({
+    over,
+    segments: 30,
+    maxrateRatio: 1.5,
+    peakRatio: 1.974,
+    overPsnrDb: 35.1,
+    restPsnrDb,
+  });
+
+  it('names both figures, and both causes, when segments spent over the cap', () => {
+    const w = predictionWarning([miss], 8, 180.3, split(41.2));
+    expect(w.code).toBe('VF_LADDER_UNREPRESENTATIVE');
+    expect(w.message).toContain('480x352 37.7 dB PSNR-Y away from the sample windows against 41.6 dB predicted');
+    expect(w.message).toContain('9 of 30 segments that spent more than its peak cap (1.5x its average rate; the busiest 1.97x)');
+    expect(w.message).toContain('measure 35.1 dB, the rest 41.2 dB.');
+    expect(w.message).toContain('Either the 8.0 s sampled of 180.3 s do not represent the whole title, or its busiest stretches need more');
+    expect(predictionWarning([miss], 8, 180.3, split(undefined)).message).toContain('measure 35.1 dB. Either');
+  });
+
+  it('blames the sampling alone when no segment spent over the cap, or the split is unknown', () => {
+    for (const s of [split(41.2, 0), undefined]) {
+      const w = predictionWarning([miss], 8, 180.3, s);
+      expect(w.code).toBe('VF_LADDER_UNREPRESENTATIVE');
+      expect(w.message).toContain('. The 8.0 s sampled of 180.3 s do not represent the whole title');
+      expect(w.message).not.toContain('peak cap');
+    }
+  });
+
+  it('needs a miss to warn of', () => {
+    expect(() => predictionWarning([], 8, 180)).toThrow(/at least one miss/);
   });
 });
