@@ -13,17 +13,21 @@ export interface RungSegment {
   readonly bytes: number;
 }
 
-/** Whether each segment spent more than the rung's cap (`maxrateRatio` times `bitrateKbps`) over its length. */
-export function segmentsOverCap(segments: readonly RungSegment[], bitrateKbps: number, maxrateRatio: number): boolean[] {
+/**
+ * Whether each segment spent more than the rung's cap (`maxrateRatio` times `bitrateKbps`) over
+ * its length. Only segments of at least `minDurationS` count: a short one (a title's last
+ * fraction of a second) holds a keyframe and little else, and the VBV buffer lets it spend far
+ * more than the cap without holding anything down (its rate is no peak a player sees either:
+ * `peakSegmentBps`).
+ */
+export function segmentsOverCap(
+  segments: readonly RungSegment[],
+  bitrateKbps: number,
+  maxrateRatio: number,
+  minDurationS: number,
+): boolean[] {
   const capBps = bitrateKbps * 1000 * maxrateRatio;
-  return segments.map((s) => s.durationS > 0 && (s.bytes * 8) / s.durationS > capBps);
-}
-
-/** The busiest segment's rate over the rung's average (`bitrateKbps`); 0 without segments. */
-export function peakRatio(segments: readonly RungSegment[], bitrateKbps: number): number {
-  let peak = 0;
-  for (const s of segments) if (s.durationS > 0) peak = Math.max(peak, (s.bytes * 8) / s.durationS);
-  return peak / (bitrateKbps * 1000);
+  return segments.map((s) => s.durationS > 0 && s.durationS >= minDurationS && (s.bytes * 8) / s.durationS > capBps);
 }
 
 /**
@@ -56,7 +60,7 @@ export interface CapSplit {
   readonly over: number;
   readonly segments: number;
   readonly maxrateRatio: number;
-  /** The busiest segment's rate over the rung's average. */
+  /** The rung's peak segment rate (`peakSegmentBps`, what BANDWIDTH declares) over its average. */
   readonly peakRatio: number;
   readonly overPsnrDb: number;
   /** Undefined when every checked frame lies in a segment over the cap. */

@@ -15,7 +15,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Presentation, VideoTrack } from '../../packaging/model.ts';
+import { peakSegmentBps, targetDuration, type Presentation, type VideoTrack } from '../../packaging/model.ts';
 import type { Rendition } from '../../titles/model.ts';
 import { measureQualityFrames } from '../measure/quality.ts';
 import { summariseFrames, type QualityFrames, type QualitySummary } from '../measure/parse.ts';
@@ -28,7 +28,7 @@ import { firstFrameTimeS } from '../measure/keyframes.ts';
 import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
 import { frameRateValue } from '../../ffmpeg/probe.ts';
 import { predictionMisses, predictionWarning, worstMiss } from '../../ladder/prediction-check.ts';
-import { peakRatio, segmentOfFrame, segmentsOverCap, type CapSplit } from '../../ladder/peak-cap.ts';
+import { segmentOfFrame, segmentsOverCap, type CapSplit } from '../../ladder/peak-cap.ts';
 import type { Rung } from '../../ladder/types.ts';
 import { pickedFrames } from '../../ffmpeg/frame-pick.ts';
 
@@ -181,7 +181,8 @@ export function capSplit(
   frameRate: number,
   checked: Checked,
 ): CapSplit | undefined {
-  const over = segmentsOverCap(track.segments, rung.bitrateKbps, maxrateRatio);
+  // Segments of at least half the target duration, as the RFC's peak counts them.
+  const over = segmentsOverCap(track.segments, rung.bitrateKbps, maxrateRatio, targetDuration(track) / 2);
   const segmentOf = segmentOfFrame(track.segments, frameRate);
   const part = (wanted: boolean) =>
     summariseFrames(frames, (k) => {
@@ -194,7 +195,7 @@ export function capSplit(
     over: over.filter(Boolean).length,
     segments: over.length,
     maxrateRatio,
-    peakRatio: peakRatio(track.segments, rung.bitrateKbps),
+    peakRatio: peakSegmentBps(track) / (rung.bitrateKbps * 1000),
     overPsnrDb: overQ.psnrY,
     restPsnrDb: part(false)?.psnrY,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { peakRatio, segmentOfFrame, segmentsOverCap } from '../../../ladder/peak-cap.ts';
+import { segmentOfFrame, segmentsOverCap } from '../../../ladder/peak-cap.ts';
 
 /** A 6 s segment at `kbps`. */
 const seg = (kbps: number, durationS = 6) => ({ durationS, bytes: (kbps * 1000 * durationS) / 8 });
@@ -7,18 +7,13 @@ const seg = (kbps: number, durationS = 6) => ({ durationS, bytes: (kbps * 1000 *
 describe('segmentsOverCap', () => {
   it('marks the segments that spent more than the cap over their length, and only those', () => {
     // A 200 kbit/s rung capped at 1.5x: 300 kbit/s.
-    expect(segmentsOverCap([seg(150), seg(300), seg(301), seg(390, 2), seg(0)], 200, 1.5)).toEqual([false, false, true, true, false]);
+    expect(segmentsOverCap([seg(150), seg(300), seg(301), seg(390, 3), seg(0)], 200, 1.5, 3)).toEqual([false, false, true, true, false]);
   });
 
-  it('counts a segment of no length as under the cap', () => {
-    expect(segmentsOverCap([{ durationS: 0, bytes: 1000 }], 200, 1.5)).toEqual([false]);
-  });
-});
-
-describe('peakRatio', () => {
-  it('is the busiest segment over the average', () => {
-    expect(peakRatio([seg(100), seg(395), seg(200, 1)], 200)).toBeCloseTo(1.975, 9);
-    expect(peakRatio([], 200)).toBe(0);
+  it('counts a segment shorter than the least length, or of none, as under the cap', () => {
+    // A title's last 0.08 s: one keyframe, 24 times the rung's rate.
+    expect(segmentsOverCap([seg(300), seg(4800, 0.08)], 200, 1.5, 3)).toEqual([false, false]);
+    expect(segmentsOverCap([{ durationS: 0, bytes: 1000 }], 200, 1.5, 0)).toEqual([false]);
   });
 });
 
