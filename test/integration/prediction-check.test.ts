@@ -25,6 +25,16 @@ describe('the per-title prediction is checked away from the sample windows', () 
     await stack?.close();
   });
 
+  /** Ingests `master`, waits for its rungs' figures, and returns the title and its prediction warning. */
+  async function measuredPerTitle(master: string) {
+    const id = await ingest(stack.api.app, master);
+    expect((await waitForFinal(stack.api.app, id)).state).toBe('ready');
+    const t = await waitForRungQuality(stack.api.app, id);
+    expect(t.rungQuality?.status).toBe('measured');
+    expect(t.ladderAnalysis?.policy).toBe('per-title');
+    return { t, warning: t.warnings?.find((w) => w.code === 'VF_LADDER_UNREPRESENTATIVE') };
+  }
+
   it('a title whose windows saw only its calm part gets VF_LADDER_UNREPRESENTATIVE, and the figures cover the rest', async () => {
     const master = path.join(dir, 'calm-grain-calm.mp4');
     const bars = (s: number): string[] => ['-f', 'lavfi', '-i', `smptebars=size=640x360:rate=25:duration=${s}`];
@@ -48,14 +58,9 @@ describe('the per-title prediction is checked away from the sample windows', () 
       '50',
       master,
     ]);
-    const id = await ingest(stack.api.app, master);
-    expect((await waitForFinal(stack.api.app, id)).state).toBe('ready');
-    const t = await waitForRungQuality(stack.api.app, id);
-    expect(t.rungQuality?.status).toBe('measured');
     // The windows saw only bars, whose samples are near the analysis' 16 kbit/s floor: still a
     // per-title ladder, not the fixed fallback, which predicts nothing to check.
-    expect(t.ladderAnalysis?.policy).toBe('per-title');
-    const warning = t.warnings?.find((w) => w.code === 'VF_LADDER_UNREPRESENTATIVE');
+    const { t, warning } = await measuredPerTitle(master);
     expect(warning?.message).toMatch(/dB PSNR-Y away from the sample windows against [\d.]+ dB predicted/);
     // The recorded figures include the grain: the top rung measures well under its prediction.
     const top = t.renditions?.filter((r) => r.kind === 'video').at(-1);
@@ -77,12 +82,7 @@ describe('the per-title prediction is checked away from the sample windows', () 
       '[1:v]noise=alls=60:allf=t+u[g];[0:v][g][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]',
       ...['-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-g', '50', master],
     ]);
-    const id = await ingest(stack.api.app, master);
-    expect((await waitForFinal(stack.api.app, id)).state).toBe('ready');
-    const t = await waitForRungQuality(stack.api.app, id);
-    expect(t.rungQuality?.status).toBe('measured');
-    expect(t.ladderAnalysis?.policy).toBe('per-title');
-    const warning = t.warnings?.find((w) => w.code === 'VF_LADDER_UNREPRESENTATIVE');
+    const { t, warning } = await measuredPerTitle(master);
     const shape = [
       String.raw`(\d+)x(\d+) ([\d.]+) dB PSNR-Y away .* against ([\d.]+) dB predicted\. Its 1 of 6 segments that spent more than`,
       String.raw` its peak cap \(1\.5x its average rate; the busiest ([\d.]+)x\) measure ([\d.]+) dB, the rest ([\d.]+) dB\.`,
