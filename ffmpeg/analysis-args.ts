@@ -206,7 +206,10 @@ export function buildScanLossArgs(cmd: ScanLossCommand): string[] {
       `[0:v:${k}]${[...pickFilter(cmd.coded.compareStep), 'extractplanes=y', numbered].join(',')}[e${k}];` +
       `[1:v:${k}]${numbered}[f${k}];[e${k}][f${k}]psnr=stats_file=${file}[q${k}]`,
   );
-  const toNull = cmd.statsFiles.flatMap((_, k) => ['-map', `[q${k}]`, '-f', 'null', '-']);
+  // Numbered frames are a millisecond apart: an encoder time base of the frame rate's would
+  // round them onto one another, and the muxer logs each such frame as an error, which fills the
+  // stderr tail a failure is reported from.
+  const toNull = cmd.statsFiles.flatMap((_, k) => ['-map', `[q${k}]`, '-enc_time_base', '1:1000000', '-f', 'null', '-']);
   return [
     ...['-threads', '1', '-i', cmd.coded.encodedFile, '-threads', '1', '-i', cmd.coded.referenceFile],
     ...['-filter_complex_threads', '1', '-filter_complex', graph.join(';')],

@@ -120,6 +120,6 @@ describe('buildScanArgs', () => {
     ]);
     const listing = args.indexOf('/w/coded.txt');
     expect(args.slice(listing - 6, listing + 1)).toEqual(['-map', '0:v', '-c', 'copy', '-f', 'framecrc', '/w/coded.txt']);
-    expect(args.slice(-10)).toEqual(['-map', '[q0]', '-f', 'null', '-', '-map', '[q1]', '-f', 'null', '-']);
+    expect(args.slice(-14)).toEqual(['[q0]', '[q1]'].flatMap((q) => ['-map', q, '-enc_time_base', '1:1000000', '-f', 'null', '-']));
   });
 });
