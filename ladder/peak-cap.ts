@@ -3,8 +3,10 @@
  * `maxrateRatio` times its average rate (`ffmpeg/args.ts`); a segment that spent more than that
  * over its length drew on the VBV buffer, and where the buffer runs dry x264 codes coarser than
  * the CRF asks. The samples are encoded uncapped, so a title whose busiest stretches need more
- * than the cap allows measures under its prediction there, however well its windows were chosen:
- * that is the peak rule's cost, not the sampling's. Pure.
+ * than the cap allows measures under its prediction there, however well its windows were chosen.
+ * A title whose windows missed its busy stretches has them over the cap too (its rate was
+ * predicted from calmer ones): the split gives the figures of both kinds of segment, and the
+ * cause is not in them (`prediction-check.ts`). Pure.
  */
 
 /** One published segment of a rung. */
