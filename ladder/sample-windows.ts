@@ -95,11 +95,13 @@ export interface SampleWindow {
 }
 
 /**
- * The least spread of the master's bit rate, in octaves, that counts as a variety of content:
- * the rate axis is scaled over the master's own range but never over less than this. A clip of
- * one kind moves within about this much (launch, the corpus's rocket launch, spends 1.3 to 7.0
- * Mbit/s per second over its first 8 s at CRF 12, about 2.5 octaves, cuts included); a mix of
- * kinds spans far more (the mixed-real master: 0.21 to 17.7 Mbit/s, 6.4 octaves).
+ * The least spread of a bit rate, in octaves, that counts as a variety of content: a rate axis
+ * is scaled over the title's own range but never over less than this. A clip of one kind moves
+ * within about this much (launch, the corpus's rocket launch, spends 1.3 to 7.0 Mbit/s per
+ * second over its first 8 s at CRF 12, about 2.5 octaves, cuts included); a mix of kinds spans
+ * far more (the mixed-real master: 0.21 to 17.7 Mbit/s, 6.4 octaves). The scan's own encode
+ * alternates keyframe seconds with others (its GOP is the final encode's 2 s), which spreads
+ * even a still clip over an octave or two; it scales that axis too.
  */
 const RATE_SPAN_OCTAVES = 2;
 
