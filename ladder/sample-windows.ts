@@ -137,12 +137,12 @@ interface Span {
  * chosen so far (farthest-point sampling in what the scan's encode spends and loses, the
  * master's bits and time), so windows cover the title's variety and spread over its timeline.
  * The scan's rate and loss are what each window's results are scaled by to the seconds it
- * stands for: windows spread over them leave each second a window near it in those very terms. Candidates start on a regular grid and at
- * every scene cut, so a shot shorter than the grid can still be picked. Windows never
- * overlap; their total cost (length, and pre-roll priced by `preRollCost`) is bounded by
- * `maxShare` and `maxTotalS`. When that budget buys no window the title still gets one, a
- * ladder cannot be predicted from nothing: the most typical of those costing at most one
- * window more than the cheapest.
+ * stands for: windows spread over them leave each second a window near it in those very terms.
+ * Candidates start on a regular grid and at every scene cut, so a shot shorter than the grid
+ * can still be picked. Windows never overlap; their total cost (length, and pre-roll priced by
+ * `preRollCost`) is bounded by `maxShare` and `maxTotalS`. When that budget buys no window the
+ * title still gets one, a ladder cannot be predicted from nothing: the most typical of those
+ * costing at most one window more than the cheapest.
  *
  * Returns windows ascending in start time; deterministic for equal inputs.
  */
