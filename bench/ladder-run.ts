@@ -45,6 +45,11 @@ export interface Run {
   /** CPU seconds of the final encode (the chunk encodes of every rung). */
   readonly encodeS: number;
   readonly encodeWallS: number;
+  /**
+   * Per rung: PSNR-Y the samples predicted minus the plain figure over every frame of the rung
+   * (positive: the prediction promised more than the rung gives).
+   */
+  readonly predictedMinusWhole: number[];
   /** Each rung's PSNR-Y as the samples predicted it, and the title's warnings. */
   readonly predicted: string;
   readonly warnings: string;
@@ -146,7 +151,11 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
   const frames = t.rungQuality?.frames ?? [];
   const reportedMinusPlain: number[] = [];
   const reportedMinusWhole: number[] = [];
+  const predictedMinusWhole: number[] = [];
   for (const [i, r] of videoRenditions.entries()) {
+    const rung = (t.ladder ?? []).find((l) => l.width === r.width && l.height === r.height && l.bitrateKbps === r.targetBitrateKbps);
+    const whole = quality[i];
+    if (rung?.predictedPsnrDb !== undefined && whole !== undefined) predictedMinusWhole.push(rung.predictedPsnrDb - whole);
     const track = tracks[i];
     if (r.measuredPsnrDb === undefined || track === undefined || frames.length === 0) continue;
     const plain = await plainPsnrYOver(plainInput(track.joinedFile), frames, t.rungQuality?.frameStep ?? 1);
@@ -191,6 +200,7 @@ export async function runPolicy(stack: TestStack, m: Master, dir: string, measur
     ladder,
     reportedMinusPlain,
     reportedMinusWhole,
+    predictedMinusWhole,
     top: topPoint === undefined ? '-' : `${topPoint.label} ${topPoint.quality.toFixed(1)} dB`,
     analysisS,
     ingestS,

@@ -108,6 +108,8 @@ async function main(): Promise<void> {
     encodeS: number;
     gap: number;
     gapWhole: number;
+    /** The most a rung's predicted PSNR-Y promised over its plain figure (negative: every rung gave more than predicted). */
+    promised: number;
     same: boolean;
   }[] = [];
   console.log(
@@ -132,6 +134,7 @@ async function main(): Promise<void> {
       const same = repeats.every((l) => l === pt.ladder);
       const gap = Math.max(0, ...pt.reportedMinusPlain.map(Math.abs));
       const gapWhole = Math.max(0, ...pt.reportedMinusWhole.map(Math.abs));
+      const promised = pt.predictedMinusWhole.length === 0 ? NaN : Math.max(...pt.predictedMinusWhole);
       const [fpsNum, fpsDen] = m.frameRate.split('/');
       const fps = frameRateValue({ num: Number(fpsNum), den: Number(fpsDen ?? 1) });
       console.log(`\n${m.name} (${m.width}x${m.height} @ ${fps.toFixed(3)} fps, ${m.durationS.toFixed(1)} s)`);
@@ -140,7 +143,8 @@ async function main(): Promise<void> {
       console.log(`  ladder    ${pt.ladder}   ${same ? `same on ${REPEATS} runs` : `DIFFERS across runs: ${repeats.join(' | ')}`}`);
       console.log(
         `  reported - plain PSNR per rung: ${pt.reportedMinusPlain.map((d) => d.toFixed(2)).join(' ')} dB over the same frames, ` +
-          `${pt.reportedMinusWhole.map((d) => d.toFixed(2)).join(' ')} dB over every frame`,
+          `${pt.reportedMinusWhole.map((d) => d.toFixed(2)).join(' ')} dB over every frame; ` +
+          `predicted - plain: ${pt.predictedMinusWhole.map((d) => d.toFixed(2)).join(' ')} dB`,
       );
       // A fixed ladder of one rung (a source under Apple's 234p box) is compared at that rung's quality.
       const vs = vsFixed(fx.points, pt.points);
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
         encodeS: pt.encodeS,
         gap,
         gapWhole,
+        promised,
         same,
       });
       console.log(
@@ -212,6 +217,17 @@ async function main(): Promise<void> {
   console.log(
     `reported vs plain PSNR: worst gap ${worstOf((r) => r.gapWhole)} dB against every frame of the rung (target <= 0.5), ` +
       `${worstOf((r) => r.gap)} dB over the frames compared`,
+  );
+  // What content ops were shown before the encode, against what the rungs gave: a miss is a
+  // ladder chosen for a quality it does not reach (the prediction check warns of it per title).
+  console.log(
+    `predicted vs plain PSNR: worst rung promised ${worstOf((r) => r.promised)} dB more than it gave; ` +
+      `titles with a rung 1 dB or more under its prediction: ${
+        rows
+          .filter((r) => r.promised >= 1)
+          .map((r) => r.name)
+          .join(', ') || '-'
+      }`,
   );
   const long = rows.filter((r) => r.long);
   const worstLong = long.length === 0 ? '-' : `${(Math.max(...long.map((r) => r.share)) * 100).toFixed(1)}%`;
