@@ -73,6 +73,34 @@ export function sampleOptions(
 }
 
 /**
+ * A title's sample windows: where its reads say its variety is (`chooseSampleWindows`), in the
+ * budget `sampleOptions` gives. Pure.
+ */
+export function titleWindows(
+  probe: ProbeResult,
+  reads: Pick<AnalysisReads, 'packets' | 'bursts' | 'scan'>,
+  settings: Pick<EncodeSettings, 'gopS'>,
+): SampleWindow[] {
+  const { packets, bursts, scan } = reads;
+  return chooseSampleWindows(
+    {
+      // Windows are chosen where the master has pictures: over its video's extent (sound may run
+      // a few frames past the last picture, and a window there has frames no read can give), and
+      // short of a held last picture's tail, one still.
+      durationS: picturedS(timelineOf(probe), videoExtentS(probe)),
+      sceneCutsS: scan.sceneCutsS,
+      bitsPerSecond: packets.bitsPerSecond,
+      codedPerSecond: scan.codedPerSecond,
+      // Windows start where a burst was scanned: described by it, and on a keyframe.
+      ...(bursts === undefined ? {} : { candidateStartsS: bursts.map((b) => b.startS) }),
+      // Where the samples' reads start: a window's pre-roll from there counts against its budget.
+      entryPointsS: probe.video.decodeFromStart === true ? [0] : packets.keyframesS,
+    },
+    sampleOptions(settings, readsFromStart(probe.video, probe.durationS)),
+  );
+}
+
+/**
  * Picks sample windows that cover the title's variety (from `reads`) and enqueues one sample
  * job per window under a `build-ladder` parent. Samples run in parallel on the fleet, like chunks.
  */
@@ -85,26 +113,10 @@ export async function startLadderAnalysis(
   location: string,
   signal: AbortSignal,
 ): Promise<{ samples: number }> {
-  const { startedAtMs, packets, bursts, scan } = reads;
+  const { startedAtMs, packets, scan } = reads;
   const oneRead = readsFromStart(probe.video, probe.durationS);
-  const sampling = sampleOptions(deps.settings, oneRead);
   const timeline = timelineOf(probe);
-  const windows = chooseSampleWindows(
-    {
-      // Windows are chosen where the master has pictures: over its video's extent (sound may run
-      // a few frames past the last picture, and a window there has frames no read can give), and
-      // short of a held last picture's tail, one still.
-      durationS: picturedS(timeline, videoExtentS(probe)),
-      sceneCutsS: scan.sceneCutsS,
-      bitsPerSecond: packets.bitsPerSecond,
-      codedPerSecond: scan.codedPerSecond,
-      // Windows start where a burst was scanned: described by it, and on a keyframe.
-      ...(bursts === undefined ? {} : { candidateStartsS: bursts.map((b) => b.startS) }),
-      // Where the samples' reads start: a window's pre-roll from there counts against its budget.
-      entryPointsS: probe.video.decodeFromStart === true ? [0] : packets.keyframesS,
-    },
-    sampling,
-  );
+  const windows = titleWindows(probe, reads, deps.settings);
   const keyframes = oneRead
     ? windows.map(() => ({}))
     : await windowKeyframes(deps, source.titleId, location, probe, windows, packets.keyframesS, scan.landings, signal);
