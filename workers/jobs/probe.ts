@@ -177,7 +177,12 @@ async function detectActiveArea(
  * master's may not (`paletteFromStartOnly`); without the packet index, or when the reads fail,
  * they decode from the start: slower, never wrong.
  */
-async function readsMaySeek(location: string, probe: ProbeResult, packets: Promise<PacketIndex>, signal: AbortSignal): Promise<boolean> {
+export async function readsMaySeek(
+  location: string,
+  probe: ProbeResult,
+  packets: Promise<PacketIndex>,
+  signal: AbortSignal,
+): Promise<boolean> {
   if (paletteFromStartOnly(probe.video.pixFmt)) return false;
   const keyframesS = await packets.then((p) => p.keyframesS).catch(() => undefined);
   if (keyframesS === undefined) return false;
