@@ -63,6 +63,11 @@ function predict(
   return { rate, mse };
 }
 
+/** Why an encode's frames cannot be paired with the master's by index, or undefined when they can. */
+function unpaired(e: PlainSeconds): string | undefined {
+  return e.encodedFrames === e.comparedFrames ? undefined : `frames unpaired (${e.encodedFrames} encoded, ${e.comparedFrames} compared)`;
+}
+
 async function measure(name: string, file: string, dir: string): Promise<Row | string> {
   const signal = new AbortController().signal;
   const probe = await probeMaster(file);
@@ -85,8 +90,7 @@ async function measure(name: string, file: string, dir: string): Promise<Row | s
   const described = { ...probe, video: { ...probe.video, firstFrameS: await firstFrameRead, ...fromStart } };
   const windows = titleWindows(described, reads, SETTINGS);
   const truth = await plainSeconds(file, { crf: CRF, settings: SETTINGS }, dir, `${name}-crf`);
-  if (truth.encodedFrames !== truth.comparedFrames)
-    return `frames unpaired (${truth.encodedFrames} encoded, ${truth.comparedFrames} compared)`;
+  if (unpaired(truth) !== undefined) return `${unpaired(truth)}`;
   const durationS = truth.bits.length;
   const titleRate = spanRate(truth, 0, durationS);
   const titleMse = spanMse(truth, 0, durationS);
@@ -96,6 +100,7 @@ async function measure(name: string, file: string, dir: string): Promise<Row | s
   const base = predict(truth, [{ startS: middle, durationS: lengthS, weight: 1, rateScale: 1, mseScale: 1 }]);
   const cap = { maxrateKbps: (titleRate / 1000) * SETTINGS.maxrateRatio, bufsizeKbit: (titleRate / 1000) * SETTINGS.bufsizeRatio };
   const capped = await plainSeconds(file, { crf: CRF, settings: SETTINGS, cap }, dir, `${name}-capped`);
+  if (unpaired(capped) !== undefined) return `capped: ${unpaired(capped)}`;
   const row: Row = {
     name,
     rate: Math.log2(ours.rate / titleRate),
