@@ -3,7 +3,8 @@
  * a rung's peak cap costs, on the corpus of real masters (scripts/fetch-corpus.sh) or the files
  * in BENCH_MASTERS (comma-separated). BENCH_ONLY='cartoon|tree' runs the corpus titles matching.
  *
- * Per master, vodforge's own reads and window choice (the probe's scan, `titleWindows`), beside
+ * Per master, vodforge's own reads and window choice (the probe's scan, `titleWindows`; no black
+ * bars are detected, and the plain encodes keep the whole picture likewise), beside
  * two plain ffmpeg encodes of the whole title at its own size with the final encode's x264
  * settings at one CRF (`window-truth.ts`): uncapped, and capped as a rung is (its maxrate and
  * buffer, relative to the uncapped encode's mean rate).
