@@ -91,7 +91,8 @@ async function measure(name: string, file: string, dir: string): Promise<Row | s
   const described = { ...probe, video: { ...probe.video, firstFrameS: await firstFrameRead, ...fromStart } };
   const windows = titleWindows(described, reads, SETTINGS);
   const truth = await plainSeconds(file, { crf: CRF, settings: SETTINGS }, dir, `${name}-crf`);
-  if (unpaired(truth) !== undefined) return `${unpaired(truth)}`;
+  const truthUnpaired = unpaired(truth);
+  if (truthUnpaired !== undefined) return truthUnpaired;
   const durationS = truth.bits.length;
   const titleRate = spanRate(truth, 0, durationS);
   const titleMse = spanMse(truth, 0, durationS);
@@ -101,7 +102,8 @@ async function measure(name: string, file: string, dir: string): Promise<Row | s
   const base = predict(truth, [{ startS: middle, durationS: lengthS, weight: 1, rateScale: 1, mseScale: 1 }]);
   const cap = { maxrateKbps: (titleRate / 1000) * SETTINGS.maxrateRatio, bufsizeKbit: (titleRate / 1000) * SETTINGS.bufsizeRatio };
   const capped = await plainSeconds(file, { crf: CRF, settings: SETTINGS, cap }, dir, `${name}-capped`);
-  if (unpaired(capped) !== undefined) return `capped: ${unpaired(capped)}`;
+  const cappedUnpaired = unpaired(capped);
+  if (cappedUnpaired !== undefined) return `capped: ${cappedUnpaired}`;
   const row: Row = {
     name,
     rate: Math.log2(ours.rate / titleRate),
