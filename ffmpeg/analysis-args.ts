@@ -90,6 +90,9 @@ export interface CropDetectCommand {
   readonly blackLimit: number;
   /** Share of a row's or column's pixels above `blackLimit` over which the line holds picture. */
   readonly linePictureShare: number;
+  /** Where the same keyframes are measured again, each line holding picture only over `filledLineShare` (`active-area.ts`). */
+  readonly filledMetadataFile: string;
+  readonly filledLineShare: number;
   /** A PQ/HLG master's tone mapping: `blackLimit` is a share of the SDR picture's scale, as for every other master. */
   readonly toneMap?: ToneMap;
 }
@@ -249,7 +252,7 @@ export function buildSeekLandingArgs(cmd: { input: string; timeline: FrameTimeli
 }
 
 export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
-  for (const key of ['blackLimit', 'linePictureShare'] as const) {
+  for (const key of ['blackLimit', 'linePictureShare', 'filledLineShare'] as const) {
     const v = cmd[key];
     if (!(v > 0 && v < 1)) throw new RangeError(`Expected \`${key}\` to be a share in (0, 1), got ${String(v)}`);
   }
@@ -259,9 +262,14 @@ export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
   // turns off maskfun's whole-frame fill. round=2 only keeps cropdetect's own x/y/w/h even;
   // the decision reads x1..y2. reset=1 measures each keyframe on its own instead of growing
   // one box over the title, and skip=0 keeps the first keyframes, which cropdetect otherwise drops.
+  // The second cropdetect finds the filled lines; its figures replace the first's on the frame
+  // after the first's are printed.
   const black = Math.round(cmd.blackLimit * 255);
   const binary = ['format=yuv420p', `maskfun=low=${black}:high=${black}:planes=1:sum=65535`];
-  const detect = `cropdetect=limit=${cmd.linePictureShare.toFixed(6)}:round=2:reset=1:skip=0`;
+  const detect = (share: number, file: string): string[] => [
+    `cropdetect=limit=${share.toFixed(6)}:round=2:reset=1:skip=0`,
+    `metadata=mode=print:file=${file}`,
+  ];
   return [
     '-skip_frame',
     'nokey',
@@ -277,7 +285,12 @@ export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
     '-sn',
     '-dn',
     '-vf',
-    [...toneMapFilters(cmd.toneMap), ...binary, detect, `metadata=mode=print:file=${cmd.metadataFile}`].join(','),
+    [
+      ...toneMapFilters(cmd.toneMap),
+      ...binary,
+      ...detect(cmd.linePictureShare, cmd.metadataFile),
+      ...detect(cmd.filledLineShare, cmd.filledMetadataFile),
+    ].join(','),
     '-f',
     'null',
     '-',

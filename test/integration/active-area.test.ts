@@ -88,6 +88,14 @@ describe('the active picture of real masters', () => {
     expect(await brightest(file, { x: 544, y: 0, width: 480, height: 768 })).toBeGreaterThan(200);
   }, 60_000);
 
+  it('a logo on black whose edges never move (xine’s idle-screen logo) is not bars: nothing is cropped', async () => {
+    const file = master('xine-logo');
+    expect(await activeArea(file)).toBeUndefined();
+    // Its keyframes' picture edges alone are the same box in every keyframe: the 552x260 it was cut to.
+    const edgesOnly = (await keyframeCrops(file, path.join(dir, 'xine-edges.crop.txt'))).map(({ filled: _, ...edges }) => edges);
+    expect(chooseActiveArea((await probeMaster(file)).video, edgesOnly)).toEqual({ x: 22, y: 170, width: 552, height: 260 });
+  }, 60_000);
+
   it('every keyframe of a Theora master is measured (film-montage: as many as its packets flag)', async () => {
     const file = master('film-montage');
     const packets = await runProbe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=flags', '-of', 'csv=p=0', file]);
@@ -96,13 +104,16 @@ describe('the active picture of real masters', () => {
     expect(await keyframeCrops(file, path.join(dir, 'film-montage.crop.txt'))).toHaveLength(keyframes);
   }, 60_000);
 
-  it('a title ingested from the diagram on black ships its whole 4:3 picture', async () => {
+  it('titles ingested from the diagram and the logo on black ship their whole 4:3 picture', async () => {
     stack = await startTestStack({ storage: 'local', workers: 2 });
-    const id = await ingest(stack.api.app, master('mars-10fps'));
-    const t = await waitForFinal(stack.api.app, id, 240_000);
-    expect(t.state).toBe('ready');
-    expect(t.ladder?.length).toBeGreaterThan(1);
-    // Cropped to the line means' 506x712 box, every rung was portrait.
-    for (const r of t.ladder ?? []) expect(r.width / r.height).toBeCloseTo(4 / 3, 1);
+    for (const name of ['mars-10fps', 'xine-logo']) {
+      const id = await ingest(stack.api.app, master(name));
+      const t = await waitForFinal(stack.api.app, id, 240_000);
+      expect(t.state, name).toBe('ready');
+      expect(t.ladder?.length, name).toBeGreaterThan(1);
+      // Cropped to the line means' 506x712 box, every rung of the diagram was portrait; cut to the
+      // logo's box, every rung of the logo was 2.12:1.
+      for (const r of t.ladder ?? []) expect(r.width / r.height, name).toBeCloseTo(4 / 3, 1);
+    }
   }, 300_000);
 });

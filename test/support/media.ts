@@ -1,8 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
-import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
-import { BLACK_LIMIT, LINE_PICTURE_SHARE, parseCropdetectMetadata, type CropMeasurement } from '../../workers/measure/active-area.ts';
+import type { CropMeasurement } from '../../workers/measure/active-area.ts';
+import { keyframeCrops as measureKeyframeCrops } from '../../workers/measure/keyframe-crops.ts';
 
 export interface MasterSpec {
   readonly width: number;
@@ -105,12 +105,13 @@ export async function countFrames(file: string): Promise<number> {
   return Number(out.stdout.trim());
 }
 
-/** `cropdetect` on every keyframe of a file, as the probe job measures masters; `metadataFile` is scratch. */
+/** Every keyframe of a file measured as the probe job measures masters (`keyframeCrops`); scratch files go beside `metadataFile`. */
 export async function keyframeCrops(file: string, metadataFile: string): Promise<CropMeasurement[]> {
-  await runFfmpeg(
-    buildCropDetectArgs({ kind: 'crop-detect', input: file, metadataFile, blackLimit: BLACK_LIMIT, linePictureShare: LINE_PICTURE_SHARE }),
-  );
-  return parseCropdetectMetadata(await readFile(metadataFile, 'utf8'));
+  const dir = `${metadataFile}.d`;
+  await mkdir(dir, { recursive: true });
+  const measured = await measureKeyframeCrops(file, dir);
+  if (measured === undefined) throw new Error(`${file}: the two cropdetect reads listed different keyframes`);
+  return measured;
 }
 
 /** Cues of the subtitle tracks {@link makeMultiTrackMaster} writes: one every 2 s, a language's word and its number. */

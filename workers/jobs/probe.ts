@@ -19,8 +19,8 @@ import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '..
 import { variableRateGrid } from '../../ffmpeg/frame-rate.ts';
 import { probeMaster, frameRateValue, activeDisplaySize, type ActiveArea, type ProbeResult, type VideoInfo } from '../../ffmpeg/probe.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
-import { buildCropDetectArgs } from '../../ffmpeg/analysis-args.ts';
-import { BLACK_LIMIT, LINE_PICTURE_SHARE, chooseActiveArea, parseCropdetectMetadata } from '../measure/active-area.ts';
+import { chooseActiveArea } from '../measure/active-area.ts';
+import { keyframeCrops } from '../measure/keyframe-crops.ts';
 import { withFrameLightLevels } from '../measure/light-levels.ts';
 import { keyframesAreEntryPoints, paletteFromStartOnly } from '../measure/entry-points.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
@@ -149,26 +149,20 @@ async function detectActiveArea(
   signal: AbortSignal,
 ): Promise<ActiveArea | undefined> {
   return withScratch(deps.tmpDir, `crop-${titleId}`, async (dir) => {
-    const metadataFile = path.join(dir, 'cropdetect.txt');
     const toneMap = toneMapOf(video.colour);
+    let measured: Awaited<ReturnType<typeof keyframeCrops>>;
     try {
-      await runFfmpeg(
-        buildCropDetectArgs({
-          kind: 'crop-detect',
-          input: location,
-          metadataFile,
-          blackLimit: BLACK_LIMIT,
-          linePictureShare: LINE_PICTURE_SHARE,
-          ...(toneMap === undefined ? {} : { toneMap }),
-        }),
-        { signal },
-      );
+      measured = await keyframeCrops(location, dir, { ...(toneMap === undefined ? {} : { toneMap }), signal });
     } catch (err) {
       if (!(err instanceof FfmpegExitError) || err.exitCode === null) throw err;
       deps.log.warn({ titleId, err: err.message }, 'black bars not measured: encoding the whole frame');
       return undefined;
     }
-    return chooseActiveArea(video, parseCropdetectMetadata(await readFile(metadataFile, 'utf8')));
+    if (measured === undefined) {
+      deps.log.warn({ titleId }, 'black bars not measured (the two reads listed different keyframes): encoding the whole frame');
+      return undefined;
+    }
+    return chooseActiveArea(video, measured);
   });
 }
 

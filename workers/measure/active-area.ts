@@ -9,7 +9,11 @@
  * Debian's retroMars2018.avi (planets and labels on black, 1024x768) in a 506x712 box and cut
  * its labels and planets off. And a bar's edge is the same line in most frames, where sparse
  * content stops wherever it happens to be: an axis is cropped only where most keyframes'
- * picture reaches both of its edges.
+ * picture reaches both of its edges. That second test cannot tell bars from content that
+ * does not move: Debian's xine-ui_logo.mpg (a chrome logo mid-frame, a URL under it, on
+ * black, 600x450) has the same edges in every keyframe and was cut to 552x260. What does
+ * tell them apart is the line next to a bar: the picture's own first line, most of it
+ * picture (`FILLED_LINE_SHARE`), where the edge of content on black is the tips of letters.
  */
 import type { ActiveArea } from '../../ffmpeg/probe.ts';
 import { FRAME_LINE } from './parse.ts';
@@ -19,8 +23,18 @@ import { FRAME_LINE } from './parse.ts';
  * (`LINE_PICTURE_SHARE`), in coded pixels, inclusive. An entirely black frame reports
  * `x1 > x2` and `y1 > y2` (the filter's initial, empty box).
  */
-export interface CropMeasurement {
+export interface CropMeasurement extends LineBounds {
   readonly timeS: number;
+  /**
+   * The same keyframe's first and last row and column more than {@link FILLED_LINE_SHARE} of
+   * whose pixels hold picture (empty as above when none is). Absent when not measured: the
+   * keyframe is then judged by its picture's edges alone.
+   */
+  readonly filled?: LineBounds;
+}
+
+/** First and last row and column, inclusive, in coded pixels. */
+export interface LineBounds {
   readonly x1: number;
   readonly x2: number;
   readonly y1: number;
@@ -69,6 +83,18 @@ export const BLACK_LIMIT = 24 / 255;
 export const LINE_PICTURE_SHARE = 1 / 255;
 
 /**
+ * A bar's edge is where the picture starts: the line next to it is the picture's own, and a
+ * picture fills its frame, so more than this share of that line's pixels hold picture in most
+ * keyframes. Measured (pixels above {@link BLACK_LIMIT} in the line next to each edge, median
+ * over keyframes): Big Buck Bunny letterboxed 2.39:1 in 16:9 100%, city pillarboxed 4:3 99%;
+ * the bottom of xine's logo card (a line of URL text) 26%, its sides 2% and 11%, the planets
+ * of retroMars2018.avi 1-2%. A line across pillar bars counts them as black, so a windowboxed
+ * picture narrower than half the frame keeps its letterbox: bars left in are bits spent on
+ * black, where content cut off is lost.
+ */
+export const FILLED_LINE_SHARE = 0.5;
+
+/**
  * Reads `metadata=mode=print` output of `cropdetect`: a `frame:N pts:P pts_time:T` line, then
  * `lavfi.cropdetect.*=value` lines for that frame. Frames missing any of x1, x2, y1, y2 are
  * left out.
@@ -96,11 +122,24 @@ export function parseCropdetectMetadata(text: string): CropMeasurement[] {
   return out;
 }
 
+/**
+ * Each keyframe's picture edges with its filled lines (`filled`, the same keyframes measured
+ * again at {@link FILLED_LINE_SHARE}), paired in order. Undefined when the two do not list the
+ * same keyframes: a read cut short, to be judged as unmeasured.
+ */
+export function withFilledLines(edges: readonly CropMeasurement[], filled: readonly CropMeasurement[]): CropMeasurement[] | undefined {
+  if (edges.length !== filled.length || edges.some((m, i) => m.timeS !== filled[i]?.timeS)) return undefined;
+  return edges.map((m, i) => {
+    const f = filled[i] as CropMeasurement;
+    return { ...m, filled: { x1: f.x1, x2: f.x2, y1: f.y1, y2: f.y2 } };
+  });
+}
+
 /** Whether a keyframe has any picture (an entirely black one has an empty box). */
 const hasPicture = (m: CropMeasurement): boolean => m.x1 <= m.x2 && m.y1 <= m.y2;
 
 /** The smallest box holding the picture of every keyframe that has any; entirely black keyframes (fades, cuts to black) say nothing about bars. */
-export function pictureBounds(measurements: readonly CropMeasurement[]): Omit<CropMeasurement, 'timeS'> | undefined {
+export function pictureBounds(measurements: readonly CropMeasurement[]): LineBounds | undefined {
   const pictured = measurements.filter(hasPicture);
   if (pictured.length === 0) return undefined;
   return {
@@ -148,7 +187,8 @@ function validated(options: ActiveAreaOptions): Required<ActiveAreaOptions> {
  * Whether an axis' picture edges `first`..`last` (the box over every keyframe) are a bar's:
  * each is reached, within the tolerance, by more than half of the keyframes that have any
  * picture. A side whose picture touches the frame's border counts alike, so a bar on one side
- * only is still cropped when the other side is reached.
+ * only is still cropped when the other side is reached. Where a side has a bar, a keyframe
+ * reaches it only when its filled line is there too (`FILLED_LINE_SHARE`).
  */
 function edgesAreBars(
   pictured: readonly CropMeasurement[],
@@ -159,11 +199,14 @@ function edgesAreBars(
   o: Required<ActiveAreaOptions>,
 ): boolean {
   const tolerance = Math.max(2, o.edgeToleranceShare * size);
-  const reaching = (edge: (m: CropMeasurement) => number, at: number): number =>
-    pictured.filter((m) => Math.abs(edge(m) - at) <= tolerance).length;
-  const lo = reaching((m) => (axis === 'x' ? m.x1 : m.y1), first);
-  const hi = reaching((m) => (axis === 'x' ? m.x2 : m.y2), last);
-  return 2 * lo > pictured.length && 2 * hi > pictured.length;
+  const near = (v: number, at: number): boolean => Math.abs(v - at) <= tolerance;
+  const lo = (b: LineBounds): number => (axis === 'x' ? b.x1 : b.y1);
+  const hi = (b: LineBounds): number => (axis === 'x' ? b.x2 : b.y2);
+  const filledAt = (m: CropMeasurement, edge: (b: LineBounds) => number, at: number): boolean =>
+    m.filled === undefined || (lo(m.filled) <= hi(m.filled) && near(edge(m.filled), at));
+  const reaching = (edge: (b: LineBounds) => number, at: number, barred: boolean): number =>
+    pictured.filter((m) => near(edge(m), at) && (!barred || filledAt(m, edge, at))).length;
+  return 2 * reaching(lo, first, first > 0) > pictured.length && 2 * reaching(hi, last, last < size - 1) > pictured.length;
 }
 
 /**

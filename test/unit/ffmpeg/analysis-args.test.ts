@@ -66,8 +66,10 @@ const cropDetect: CropDetectCommand = {
   kind: 'crop-detect',
   input: 'https://s3.test/master.mp4?sig=x',
   metadataFile: '/w/crop.txt',
+  filledMetadataFile: '/w/crop-filled.txt',
   blackLimit: 24 / 255,
   linePictureShare: 1 / 255,
+  filledLineShare: 0.5,
 };
 
 /** 2.39:1 picture inside a 1920x1080 frame. */
@@ -299,7 +301,7 @@ describe('buildCropDetectArgs', () => {
     const graph = flagValue(buildCropDetectArgs(cropDetect), '-vf') ?? '';
     expect(graph).toBe(
       'format=yuv420p,maskfun=low=24:high=24:planes=1:sum=65535,cropdetect=limit=0.003922:round=2:reset=1:skip=0,' +
-        'metadata=mode=print:file=/w/crop.txt',
+        'metadata=mode=print:file=/w/crop.txt,cropdetect=limit=0.500000:round=2:reset=1:skip=0,metadata=mode=print:file=/w/crop-filled.txt',
     );
   });
 
@@ -307,6 +309,9 @@ describe('buildCropDetectArgs', () => {
     expect(() => buildCropDetectArgs({ ...cropDetect, blackLimit: 24 })).toThrow('Expected `blackLimit` to be a share in (0, 1), got 24');
     expect(() => buildCropDetectArgs({ ...cropDetect, linePictureShare: 0 })).toThrow(
       'Expected `linePictureShare` to be a share in (0, 1), got 0',
+    );
+    expect(() => buildCropDetectArgs({ ...cropDetect, filledLineShare: 1 })).toThrow(
+      'Expected `filledLineShare` to be a share in (0, 1), got 1',
     );
   });
 });

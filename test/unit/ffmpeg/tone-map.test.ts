@@ -245,8 +245,10 @@ describe('every reader of a PQ master sees the tone-mapped picture', () => {
       kind: 'crop-detect',
       input: '/m/master.mp4',
       metadataFile: '/w/c.txt',
+      filledMetadataFile: '/w/f.txt',
       blackLimit: 0.1,
       linePictureShare: 0.01,
+      filledLineShare: 0.5,
       toneMap: PQ,
     });
     expect(crop[crop.indexOf('-vf') + 1]).toMatch(

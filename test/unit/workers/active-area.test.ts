@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chooseActiveArea, parseCropdetectMetadata, pictureBounds, type CropMeasurement } from '../../../workers/measure/active-area.ts';
+import {
+  chooseActiveArea,
+  parseCropdetectMetadata,
+  pictureBounds,
+  withFilledLines,
+  type CropMeasurement,
+  type LineBounds,
+} from '../../../workers/measure/active-area.ts';
 import { activeCodedSize, activeDisplaySize } from '../../../ffmpeg/probe.ts';
-import { EDGE_NOISE, FULL_FRAME, PILLARBOX_4_3, SCOPE_WITH_FADE_IN } from './cropdetect-fixture.ts';
+import { EDGE_NOISE, FULL_FRAME, PILLARBOX_4_3, SCOPE_WITH_FADE_IN, XINE_LOGO_EDGES, XINE_LOGO_FILLED } from './cropdetect-fixture.ts';
 
 const HD = { width: 1920, height: 1080 };
 
@@ -109,6 +116,57 @@ describe('chooseActiveArea decisions', () => {
     expect(() => chooseActiveArea(HD, [], { minBarShare: 1.5 })).toThrow('Expected `minBarShare` to be a number in [0, 1), got 1.5');
     expect(() => chooseActiveArea(HD, [], { minPictureShare: Number.NaN })).toThrow(/`minPictureShare`.*NaN/);
     expect(() => chooseActiveArea(HD, [], { edgeToleranceShare: -0.1 })).toThrow(/`edgeToleranceShare`.*-0.1/);
+  });
+});
+
+describe('chooseActiveArea with the filled lines: the line next to a bar is the picture’s own', () => {
+  /** A keyframe as `kf`, with its filled lines. */
+  const kff = (timeS: number, edges: LineBounds, filled: LineBounds): CropMeasurement => ({ timeS, ...edges, filled });
+  const SCOPE = { x1: 0, x2: 1919, y1: 138, y2: 941 };
+
+  it('a logo on black with the same edges in every keyframe is not cropped: Debian’s xine-ui_logo.mpg', () => {
+    const frame = { width: 600, height: 450 };
+    const edges = parseCropdetectMetadata(XINE_LOGO_EDGES);
+    const measured = withFilledLines(edges, parseCropdetectMetadata(XINE_LOGO_FILLED));
+    expect(measured?.map((m) => m.filled)).toEqual([
+      { x1: 599, x2: 0, y1: 169, y2: 278 },
+      { x1: 599, x2: 0, y1: 169, y2: 278 },
+      { x1: 599, x2: 0, y1: 169, y2: 278 },
+    ]);
+    expect(chooseActiveArea(frame, measured ?? [])).toBeUndefined();
+    // By its picture's edges alone, the 552x260 box it was encoded in, its black above and beside the logo cut off.
+    expect(chooseActiveArea(frame, edges)).toEqual({ x: 22, y: 170, width: 552, height: 260 });
+  });
+
+  it('letterbox bars whose picture fills its first and last lines are cropped, and pillar bars alike', () => {
+    const m = [kff(0, SCOPE, SCOPE), kff(2, SCOPE, { ...SCOPE, y1: 140 }), kff(4, SCOPE, { x1: 0, x2: 1919, y1: 400, y2: 700 })];
+    expect(chooseActiveArea(HD, m)).toEqual({ x: 0, y: 138, width: 1920, height: 804 });
+    const pillar = { x1: 240, x2: 1679, y1: 0, y2: 1079 };
+    expect(chooseActiveArea(HD, [kff(0, pillar, pillar), kff(2, pillar, pillar)])).toEqual({ x: 240, y: 0, width: 1440, height: 1080 });
+  });
+
+  it('an edge whose line is filled in only one keyframe in three is no bar’s: the axis is left whole', () => {
+    const sparse = { x1: 0, x2: 1919, y1: 300, y2: 800 };
+    const m = [kff(0, SCOPE, SCOPE), kff(2, SCOPE, sparse), kff(4, SCOPE, { x1: 1919, x2: 0, y1: 1079, y2: 0 })];
+    expect(chooseActiveArea(HD, m)).toBeUndefined();
+  });
+
+  it('a side without a bar asks nothing of its line: a bar on one side is cropped when the other’s line is filled', () => {
+    const lowerBar = { x1: 0, x2: 1919, y1: 0, y2: 899 };
+    const m = [kff(0, lowerBar, { ...lowerBar, y1: 500 }), kff(2, lowerBar, { ...lowerBar, y1: 20 })];
+    expect(chooseActiveArea(HD, m)).toEqual({ x: 0, y: 0, width: 1920, height: 900 });
+  });
+
+  it('pairs the two reads by keyframe, and gives nothing when they list different keyframes', () => {
+    const edges = [kf(0, 0, 1919, 138, 941), kf(2, 0, 1919, 138, 941)];
+    expect(withFilledLines(edges, [kf(0, 0, 1919, 140, 939), kf(2, 0, 1919, 138, 941)])?.[0]?.filled).toEqual({
+      x1: 0,
+      x2: 1919,
+      y1: 140,
+      y2: 939,
+    });
+    expect(withFilledLines(edges, [kf(0, 0, 1919, 138, 941)])).toBeUndefined();
+    expect(withFilledLines(edges, [kf(0, 0, 1919, 138, 941), kf(3, 0, 1919, 138, 941)])).toBeUndefined();
   });
 });
 

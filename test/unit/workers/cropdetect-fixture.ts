@@ -83,3 +83,72 @@ lavfi.cropdetect.h=1080
 lavfi.cropdetect.x=0
 lavfi.cropdetect.y=0
 `;
+
+/**
+ * Debian's xine-ui_logo.mpg (xine-ui 0.99.14: a chrome logo mid-frame and a URL under it, on black,
+ * 600x450 MPEG-2), its three keyframes as the probe reads them (`buildCropDetectArgs`, ffmpeg 5.1),
+ * verbatim: the picture's edges, then the filled lines.
+ */
+export const XINE_LOGO_EDGES = `
+frame:0    pts:0       pts_time:0
+timecode=00:00:00:12
+lavfi.cropdetect.x1=23
+lavfi.cropdetect.x2=573
+lavfi.cropdetect.y1=169
+lavfi.cropdetect.y2=429
+lavfi.cropdetect.w=550
+lavfi.cropdetect.h=260
+lavfi.cropdetect.x=24
+lavfi.cropdetect.y=170
+frame:1    pts:43200   pts_time:0.48
+timecode=00:00:00:24
+lavfi.cropdetect.x1=22
+lavfi.cropdetect.x2=574
+lavfi.cropdetect.y1=169
+lavfi.cropdetect.y2=429
+lavfi.cropdetect.w=552
+lavfi.cropdetect.h=260
+lavfi.cropdetect.x=22
+lavfi.cropdetect.y=170
+frame:2    pts:86400   pts_time:0.96
+lavfi.cropdetect.x1=22
+lavfi.cropdetect.x2=574
+lavfi.cropdetect.y1=169
+lavfi.cropdetect.y2=429
+lavfi.cropdetect.w=552
+lavfi.cropdetect.h=260
+lavfi.cropdetect.x=22
+lavfi.cropdetect.y=170
+`;
+
+export const XINE_LOGO_FILLED = `
+frame:0    pts:0       pts_time:0
+timecode=00:00:00:12
+lavfi.cropdetect.x=600
+lavfi.cropdetect.x1=599
+lavfi.cropdetect.x2=0
+lavfi.cropdetect.y1=169
+lavfi.cropdetect.y2=278
+lavfi.cropdetect.w=-598
+lavfi.cropdetect.h=108
+lavfi.cropdetect.y=170
+frame:1    pts:43200   pts_time:0.48
+timecode=00:00:00:24
+lavfi.cropdetect.x=600
+lavfi.cropdetect.x1=599
+lavfi.cropdetect.x2=0
+lavfi.cropdetect.y1=169
+lavfi.cropdetect.y2=278
+lavfi.cropdetect.w=-598
+lavfi.cropdetect.h=108
+lavfi.cropdetect.y=170
+frame:2    pts:86400   pts_time:0.96
+lavfi.cropdetect.x=600
+lavfi.cropdetect.x1=599
+lavfi.cropdetect.x2=0
+lavfi.cropdetect.y1=169
+lavfi.cropdetect.y2=278
+lavfi.cropdetect.w=-598
+lavfi.cropdetect.h=108
+lavfi.cropdetect.y=170
+`;
