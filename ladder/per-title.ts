@@ -316,7 +316,8 @@ function selectRungs(candidates: readonly RdPoint[], opts: ResolvedPerTitleOptio
   limits.sort((a, b) => a - b);
 
   // Feasibility is monotone in the limit, so binary search the sorted limits. The largest is
-  // always feasible: the direct bottom→top step is >= minStepRatio (checked by the caller).
+  // feasible when the direct bottom→top step is >= minStepRatio; candidates closer than that
+  // end to end hold one rung, the top (the viewer minimums' range can be that narrow).
   let lo = 0;
   let hi = limits.length - 1;
   while (lo < hi) {
@@ -325,8 +326,8 @@ function selectRungs(candidates: readonly RdPoint[], opts: ResolvedPerTitleOptio
     if (path !== undefined && path.length <= opts.maxRungs) hi = mid;
     else lo = mid + 1;
   }
-  const path = shortestPath(logRate, minStep, limits[lo]! + RATIO_SLACK)!;
-  return path.map((i) => candidates[i]!);
+  const path = shortestPath(logRate, minStep, limits[lo]! + RATIO_SLACK);
+  return path === undefined ? candidates.slice(-1) : path.map((i) => candidates[i]!);
 }
 
 /** Fewest-nodes, then most-even path from index 0 to the last index; undefined if none. */

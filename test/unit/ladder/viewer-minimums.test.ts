@@ -52,6 +52,33 @@ describe('perTitleLadder: what a viewer needs', () => {
     expect(notes.find((n) => n.code === 'VIEWER_MINIMUM_UNMET')?.message).toMatch(/above the 45 dB ceiling/);
   });
 
+  it('a hull that reaches the ceiling within one step of its cheapest point gives rungs, not a crash', () => {
+    // Bos Wars' glowing logo intro (Debian, 1024x768) as its samples measured it at 312x234,
+    // CRF 34 to 27, and larger sizes all above the 45 dB ceiling: the viewer minimums' range,
+    // 17.9-21.6 kbit/s, is narrower than one step, and the title fell back to the fixed ladder
+    // on a TypeError.
+    const p234 = at({ width: 312, height: 234 });
+    const points = [
+      p234(17.9, 42.23),
+      p234(18.4, 42.68),
+      p234(18.9, 43.12),
+      p234(19.4, 43.57),
+      p234(19.9, 44.01),
+      p234(20.5, 44.46),
+      p234(21.0, 44.91),
+      p234(21.6, 45.35),
+      at({ width: 480, height: 360 })(22.0, 44.81),
+      at({ width: 480, height: 360 })(28.2, 48.59),
+      at({ width: 1024, height: 768 })(40.7, 49.09),
+    ];
+    const source = { width: 1024, height: 768 };
+    const { rungs, notes } = perTitleLadder(points, source, { hullToleranceDb: 100, minBitrateKbps: 16, ...viewerMinimums(source) });
+    expect(rungs).toHaveLength(3);
+    expect(rungs[0]?.bitrateKbps).toBe(17.9);
+    expect(rungs.at(-1)?.predictedPsnrDb).toBeGreaterThanOrEqual(45);
+    expect(notes.map((n) => n.code)).toEqual(expect.arrayContaining(['VIEWER_MINIMUM_UNMET', 'VIEWER_MINIMUM_APPLIED']));
+  });
+
   it('says why the top rung stops below the source size', () => {
     const { notes } = perTitleLadder([p360(150, 33), p360(400, 45.2), p720(400, 41), p720(900, 46)], { width: 1280, height: 720 });
     expect(notes.find((n) => n.code === 'TOP_BELOW_SOURCE')?.message).toMatch(
