@@ -111,6 +111,25 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
       expect(Number(out.stdout.trim().split('\n')[0]), playlist).toBe(DURATION_S * FPS);
     }
   };
+  /**
+   * The exit code of an `up` that should refuse the data dir at once. One that has not exited
+   * within 30 s fails the test with what it and `owner` printed, not at the test's timeout
+   * with nothing said (once in 15 fresh-clone runs, with two test files side by side).
+   */
+  const refusal = (up: UpProcess, owner?: UpProcess): Promise<number | null> =>
+    new Promise((resolve, reject) => {
+      const hung = setTimeout(
+        () =>
+          reject(
+            new Error(`up did not exit within 30 s: ${up.output()}${owner === undefined ? '' : `; the owner printed: ${owner.output()}`}`),
+          ),
+        30_000,
+      );
+      up.child.once('exit', (code) => {
+        clearTimeout(hung);
+        resolve(code);
+      });
+    });
   /** Resolves when the process has exited, also when it already had. */
   const exited = (child: ChildProcess): Promise<unknown> =>
     child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((res) => child.once('exit', res));
@@ -154,8 +173,7 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
     const first = startUp();
     await listening(first);
     const second = startUp();
-    const code = await new Promise<number | null>((res) => second.child.once('exit', res));
-    expect(code).toBe(1);
+    expect(await refusal(second, first)).toBe(1);
     expect(second.output()).toContain(`in use by vodforge pid ${first.child.pid}`);
     expect(first.child.exitCode).toBeNull();
     await stop(first);
@@ -164,7 +182,7 @@ describe('one brain per stack: vodforge up killed, refused, restarted', () => {
 
     await writeFile(path.join(dataDir, 'vodforge.lock'), '{ half a record');
     const third = startUp();
-    expect(await new Promise<number | null>((res) => third.child.once('exit', res))).toBe(1);
+    expect(await refusal(third)).toBe(1);
     expect(third.output()).toContain(path.join(dataDir, 'vodforge.lock'));
     await rm(path.join(dataDir, 'vodforge.lock'));
   });
