@@ -2,7 +2,7 @@
  * Per-title analysis is an optimisation: when it fails, the title is encoded with the fixed
  * ladder and the reason is recorded, never failed. Here a sample job fails for real (x264
  * refuses an odd frame size) on every attempt, in a build-ladder flow on the real queue, and
- * the title still becomes ready.
+ * the title still becomes ready, saying why in a warning.
  */
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { createHash } from 'node:crypto';
@@ -94,6 +94,7 @@ describe('per-title analysis that fails', () => {
       expect(t.ladderAnalysis?.fallbackReason).toMatch(
         /^per-title analysis failed, fixed ladder used: no sample window could be measured \(1 planned\): window 0 at 1\.0 s: ffmpeg exited/,
       );
+      expect(t.warnings).toContainEqual({ code: 'VF_LADDER_FALLBACK', message: t.ladderAnalysis?.fallbackReason });
       expect((t.ladder ?? []).map((r) => `${r.width}x${r.height}`)).toEqual(fixed.map((r) => `${r.width}x${r.height}`));
       // Both attempts ran and failed; the job then completed with its reason instead of failing the title.
       const job = await queue.getJob(jobIds.sample(source, 0));

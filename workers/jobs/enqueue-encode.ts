@@ -35,6 +35,12 @@ function heldPictureWarning(probe: ProbeResult): { code: string; message: string
   };
 }
 
+/** What a title whose per-title analysis failed says: it ships Apple's fixed ladder, and why (`LadderAnalysis.fallbackReason`). */
+function fallbackWarning(analysis: LadderAnalysis): { code: string; message: string } | undefined {
+  if (analysis.fallbackReason === undefined) return undefined;
+  return { code: 'VF_LADDER_FALLBACK', message: analysis.fallbackReason };
+}
+
 /**
  * Records the ladder and enqueues the encode as one BullMQ flow: `package` is the parent of
  * every chunk job and of the sound and subtitles jobs the probe queued (`enqueueTracks`), so
@@ -72,7 +78,7 @@ export async function enqueueEncode(
     ladderAnalysis: analysis,
     chunkCount: chunks.length,
     warnings: [
-      ...[keyframesWarning(probe), heldPictureWarning(probe)].filter((w) => w !== undefined),
+      ...[fallbackWarning(analysis), keyframesWarning(probe), heldPictureWarning(probe)].filter((w) => w !== undefined),
       ...audioPlan.warnings,
       ...subtitlePlan.warnings,
     ],
