@@ -2,7 +2,8 @@
  * Per-title analysis is an optimisation: when it fails, the title is encoded with the fixed
  * ladder and the reason is recorded, never failed. Here a sample job fails for real (x264
  * refuses an odd frame size) on every attempt, in a build-ladder flow on the real queue, and
- * the title still becomes ready, saying why in a warning.
+ * the title still becomes ready, saying why in a warning. A failure to enqueue the encode is
+ * not the analysis's: the job fails, and its retry enqueues the same per-title ladder.
  */
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { createHash } from 'node:crypto';
@@ -20,6 +21,11 @@ import { queueOf } from '../../pipeline/graph.ts';
 import { activeCodedSize, activeDisplaySize, probeMaster } from '../../ffmpeg/probe.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
 import { jobIds, type JobDataByName, type SourceRef } from '../../pipeline/types.ts';
+import { buildLadderHandler } from '../../workers/jobs/ladder-analysis.ts';
+import type { WorkerDeps } from '../../workers/jobs/context.ts';
+import type { RdPoint } from '../../ladder/types.ts';
+import type { Job } from 'bullmq';
+import pino from 'pino';
 
 describe('per-title analysis that fails', () => {
   let stack: TestStack;
@@ -104,6 +110,92 @@ describe('per-title analysis that fails', () => {
     } finally {
       await queue.close();
       await flow.close();
+      redis.disconnect();
+    }
+  }, 300_000);
+
+  it('an encode that cannot be enqueued fails the job and keeps the per-title choice; the retry ships it', async () => {
+    const file = path.join(dir, 'enqueue.mp4');
+    await makeMaster(file, { width: 640, height: 360, fps: 25, durationS: 4 });
+    const bytes = await readFile(file);
+    const id = randomUUID();
+    const key = `titles/${id}/source/master`;
+    await stack.api.store.put(key, bytes);
+    const source: SourceRef = { titleId: id, sourceKey: key, sha256: createHash('sha256').update(bytes).digest('hex') };
+    const probe = await probeMaster(file);
+    const redis = producerConnection(stack.redis.url);
+    await new Promise((resolve) => redis.once('ready', resolve));
+    // A flow producer whose connection is lost for good: every add fails at once.
+    const lost = producerConnection(stack.redis.url, { retryStrategy: () => null });
+    await new Promise((resolve) => lost.once('ready', resolve));
+    const titles = new TitleStore(redis, stack.config.prefix);
+    const queue = createQueue(redis, stack.config.prefix);
+    const deps = (flow: WorkerDeps['flow']): WorkerDeps => ({
+      store: stack.api.store,
+      titles,
+      flow,
+      queue,
+      queueName: QUEUE_NAME,
+      settings: stack.config.settings,
+      ladderPolicy: 'per-title',
+      tmpDir: dir,
+      log: pino({ level: 'silent' }),
+    });
+    const deadFlow = createFlowProducer(lost, stack.config.prefix);
+    await deadFlow.waitUntilReady();
+    lost.disconnect();
+    const liveFlow = createFlowProducer(redis, stack.config.prefix);
+    try {
+      await titles.create(id, 'enqueue', 'analyzing', { source: { key, sizeBytes: bytes.length, sha256: source.sha256 }, probe });
+      // Two sizes at the sample CRFs, as the samples measure them.
+      const at = (width: number, height: number, crf: number, bitrateKbps: number, psnrY: number, ssim: number): RdPoint => ({
+        width,
+        height,
+        crf,
+        bitrateKbps,
+        psnrY,
+        ssim,
+      });
+      const points = [
+        at(416, 234, 20, 400, 42, 0.985),
+        at(416, 234, 27, 180, 37.5, 0.965),
+        at(416, 234, 34, 80, 33, 0.93),
+        at(640, 360, 20, 900, 44, 0.99),
+        at(640, 360, 27, 380, 39.5, 0.975),
+        at(640, 360, 34, 160, 35, 0.945),
+      ];
+      const window = { startS: 1, durationS: 2, weight: 1 };
+      const data: JobDataByName['build-ladder'] = {
+        source,
+        probe,
+        fixed: appleLadder(activeDisplaySize(probe.video)),
+        windows: [window],
+        startedAtMs: Date.now(),
+      };
+      const job = {
+        id: jobIds.buildLadder(source),
+        data,
+        getChildrenValues: async () => ({ [`sample:${id}:0`]: { weight: 1, points } }),
+      } as unknown as Job<JobDataByName['build-ladder'], unknown, 'build-ladder'>;
+      const signal = new AbortController().signal;
+
+      await expect(buildLadderHandler(job, { deps: deps(deadFlow), signal })).rejects.toThrow();
+      const after = await titles.get(id);
+      expect(after?.ladderAnalysis?.policy).toBe('per-title');
+      expect(after?.ladderAnalysis?.fallbackReason).toBeUndefined();
+      const chosen = after?.ladder?.map((r) => `${r.width}x${r.height}@${r.bitrateKbps}`);
+      expect(chosen?.length).toBeGreaterThanOrEqual(2);
+
+      expect(await buildLadderHandler(job, { deps: deps(liveFlow), signal })).toMatchObject({ rungs: chosen?.length });
+      const t = await waitForFinal(stack.api.app, id, 240_000);
+      expect(t.state).toBe('ready');
+      expect(t.ladderAnalysis?.policy).toBe('per-title');
+      expect(t.ladder?.map((r) => `${r.width}x${r.height}@${r.bitrateKbps}`)).toEqual(chosen);
+      expect((t.warnings ?? []).map((w) => w.code)).not.toContain('VF_LADDER_FALLBACK');
+    } finally {
+      await liveFlow.close();
+      await deadFlow.close();
+      await queue.close();
       redis.disconnect();
     }
   }, 300_000);

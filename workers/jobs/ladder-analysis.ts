@@ -8,6 +8,7 @@ import { viewerMinimums } from '../../ladder/per-title-options.ts';
 import { aggregateWindows, densifyCrf, fixedLadderCurve, monotoneCurve, type WindowPoints } from '../../ladder/aggregate.ts';
 import { bdRateAgainst } from '../../ladder/bd-rate.ts';
 import type { Rung } from '../../ladder/types.ts';
+import type { LadderAnalysis } from '../../titles/model.ts';
 import { ladderFlow } from '../../pipeline/graph.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
 import type { BuildLadderJobData, SampledWindow, SampleJobData, SourceRef } from '../../pipeline/types.ts';
@@ -173,9 +174,10 @@ export async function startLadderAnalysis(
 }
 
 /**
- * Turns the samples' measurements into the title's ladder and enqueues the encode. Any
- * failure here falls back to the fixed ladder with the reason recorded: a title is never
- * lost to its analysis.
+ * Turns the samples' measurements into the title's ladder and enqueues the encode. A failure
+ * of the analysis falls back to the fixed ladder with the reason recorded: a title is never
+ * lost to its analysis. A failure to enqueue is not the analysis's: it fails the job, whose
+ * retry makes the same choice and adds only what is missing (`enqueueEncode`'s job ids).
  */
 export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps }) => {
   const d = job.data;
@@ -191,67 +193,66 @@ export const buildLadderHandler: Handler<'build-ladder'> = async (job, { deps })
   const failures = values.filter((v): v is SampleFailure => 'failed' in v).map((v) => v.failed);
   const sampledS = d.windows.reduce((s, w) => s + w.durationS, 0);
   const analysisS = (Date.now() - d.startedAtMs) / 1000;
-  // Rungs never exceed the active picture: bars are not part of the source's size.
-  const source = activeDisplaySize(d.probe.video);
+  let choice: { rungs: Rung[]; analysis: LadderAnalysis };
   try {
-    if (windows.length === 0) {
-      throw new Error(
-        `no sample window could be measured (${d.windows.length} planned)${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`,
-      );
-    }
-    const points = aggregateWindows(windows);
-    const planned = perTitleLadder(densifyCrf(points), source, { ...PER_TITLE_OPTIONS, ...viewerMinimums(source) });
-    const rungs: Rung[] = planned.rungs.map((r) => ({
-      width: r.width,
-      height: r.height,
-      bitrateKbps: Math.round(r.bitrateKbps),
-      crf: r.crf,
-      predictedPsnrDb: round2(r.predictedPsnrDb),
-      predictedSsim: round4(r.predictedSsim),
-    }));
-    let bdRateVsFixed: number | undefined;
-    const notes = [...planned.notes.map((n) => `${n.code}: ${n.message}`), ...failures.map((f) => `SAMPLE_FAILED: ${f}`)];
-    try {
-      const fixedCurve = monotoneCurve(fixedLadderCurve(points, d.fixed));
-      // The ladder that ships, not the hull: rungs come from the Pareto front and may sit
-      // under the hull's chords, so the hull would claim a saving no player gets.
-      const ours = monotoneCurve(
-        rungs.map((r) => ({ bitrateKbps: r.bitrateKbps, quality: r.predictedPsnrDb ?? NaN })).filter((p) => Number.isFinite(p.quality)),
-      );
-      const figure = bdRateAgainst(fixedCurve, ours);
-      bdRateVsFixed = round2(figure.percent);
-      const [only] = fixedCurve;
-      if (figure.atOnePoint && only !== undefined) {
-        notes.push(
-          `BD_RATE_AT_ONE_POINT: the fixed ladder has one measured rung (${Math.round(only.bitrateKbps)} kbit/s, ` +
-            `${only.quality.toFixed(2)} dB), so the BD-rate is this ladder's rate at that quality against the rung's`,
-        );
-      }
-    } catch (err) {
-      notes.push(`BD_RATE_UNAVAILABLE: ${(err as Error).message}`);
-    }
-    return await enqueueEncode(
-      deps,
-      d.source,
-      d.probe,
-      rungs,
-      {
-        policy: 'per-title',
-        points,
-        hull: planned.hull,
-        ...(bdRateVsFixed === undefined ? {} : { bdRateVsFixed }),
-        notes,
-        sampledS,
-        analysisS,
-      },
-      d.windows,
-    );
+    choice = perTitleChoice(d, windows, failures);
   } catch (err) {
     const reason = `per-title analysis failed, fixed ladder used: ${(err as Error).message}`;
     deps.log.warn({ titleId: d.source.titleId, jobId: job.id, reason }, 'ladder fallback');
     return enqueueEncode(deps, d.source, d.probe, d.fixed, { policy: 'fixed', fallbackReason: reason, sampledS, analysisS });
   }
+  return enqueueEncode(deps, d.source, d.probe, choice.rungs, { ...choice.analysis, sampledS, analysisS }, d.windows);
 };
+
+/** The per-title ladder from the samples' points, with its notes and BD-rate; throws where there is none to choose. */
+function perTitleChoice(
+  d: BuildLadderJobData,
+  windows: readonly WindowPoints[],
+  failures: readonly string[],
+): { rungs: Rung[]; analysis: LadderAnalysis } {
+  if (windows.length === 0) {
+    throw new Error(
+      `no sample window could be measured (${d.windows.length} planned)${failures.length > 0 ? `: ${failures.join('; ')}` : ''}`,
+    );
+  }
+  // Rungs never exceed the active picture: bars are not part of the source's size.
+  const source = activeDisplaySize(d.probe.video);
+  const points = aggregateWindows(windows);
+  const planned = perTitleLadder(densifyCrf(points), source, { ...PER_TITLE_OPTIONS, ...viewerMinimums(source) });
+  const rungs: Rung[] = planned.rungs.map((r) => ({
+    width: r.width,
+    height: r.height,
+    bitrateKbps: Math.round(r.bitrateKbps),
+    crf: r.crf,
+    predictedPsnrDb: round2(r.predictedPsnrDb),
+    predictedSsim: round4(r.predictedSsim),
+  }));
+  let bdRateVsFixed: number | undefined;
+  const notes = [...planned.notes.map((n) => `${n.code}: ${n.message}`), ...failures.map((f) => `SAMPLE_FAILED: ${f}`)];
+  try {
+    const fixedCurve = monotoneCurve(fixedLadderCurve(points, d.fixed));
+    // The ladder that ships, not the hull: rungs come from the Pareto front and may sit
+    // under the hull's chords, so the hull would claim a saving no player gets.
+    const ours = monotoneCurve(
+      rungs.map((r) => ({ bitrateKbps: r.bitrateKbps, quality: r.predictedPsnrDb ?? NaN })).filter((p) => Number.isFinite(p.quality)),
+    );
+    const figure = bdRateAgainst(fixedCurve, ours);
+    bdRateVsFixed = round2(figure.percent);
+    const [only] = fixedCurve;
+    if (figure.atOnePoint && only !== undefined) {
+      notes.push(
+        `BD_RATE_AT_ONE_POINT: the fixed ladder has one measured rung (${Math.round(only.bitrateKbps)} kbit/s, ` +
+          `${only.quality.toFixed(2)} dB), so the BD-rate is this ladder's rate at that quality against the rung's`,
+      );
+    }
+  } catch (err) {
+    notes.push(`BD_RATE_UNAVAILABLE: ${(err as Error).message}`);
+  }
+  return {
+    rungs,
+    analysis: { policy: 'per-title', points, hull: planned.hull, ...(bdRateVsFixed === undefined ? {} : { bdRateVsFixed }), notes },
+  };
+}
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 const round4 = (n: number): number => Math.round(n * 10000) / 10000;
