@@ -1,7 +1,7 @@
 import { LadderError } from './errors.ts';
 import { nearHull, upperConvexHull } from './hull.ts';
 import { resolvePerTitleOptions, type PerTitleOptions, type ResolvedPerTitleOptions } from './per-title-options.ts';
-import { evenestPath, RATIO_SLACK, selectRungs } from './rung-spacing.ts';
+import { evenestPath, RATIO_SLACK, selectRungs, spacedCount } from './rung-spacing.ts';
 import type { FrameSize, RdPoint, Rung } from './types.ts';
 import { expectFrameSize, expectRdPoints, psnrDb } from './validate.ts';
 
@@ -159,6 +159,8 @@ function meetViewerMinimums(
   if (chosen.length >= opts.minRungs && !needsSpan) return chosen;
   const pool = [...candidates].sort((a, b) => a.bitrateKbps - b.bitrateKbps);
   const changes: string[] = [];
+  // A hull above the ceiling from its cheapest point on needs no more range.
+  let spanNeeded = needsSpan;
   if (needsSpan) {
     const target = top.bitrateKbps / opts.minSpanRatio;
     const cheap = pool.filter((p) => p.bitrateKbps <= target * (1 + RATIO_SLACK));
@@ -166,6 +168,7 @@ function meetViewerMinimums(
     // from its cheapest point on needs no more range.
     const lowest = cheap.length > 0 ? cheap : pool.slice(0, 1);
     if (lowest.length > 0 && lowest.every((p) => psnrDb(p) >= opts.qualityCeilingDb)) {
+      spanNeeded = false;
       notes.push({
         code: 'VIEWER_MINIMUM_UNMET',
         message:
@@ -180,31 +183,32 @@ function meetViewerMinimums(
         );
         bottom = lower;
       }
-      if (top.bitrateKbps < bottom.bitrateKbps * opts.minSpanRatio * (1 - RATIO_SLACK)) {
-        notes.push({
-          code: 'VIEWER_MINIMUM_UNMET',
-          message:
-            `The measured points span ${Math.round(bottom.bitrateKbps)}-${Math.round(top.bitrateKbps)} kbit/s, ` +
-            `less than minSpanRatio ${opts.minSpanRatio}`,
-        });
-      }
     }
   }
   const inRange = pool.filter((p) => p.bitrateKbps >= bottom.bitrateKbps && p.bitrateKbps <= top.bitrateKbps);
   let picked = selectRungs(inRange.length > 1 ? inRange : [bottom], opts);
   if (picked.length < opts.minRungs) {
     // Too few rungs at the preferred spacing: the most even choice of exactly minRungs points,
-    // widened above the top and then below the bottom when the range holds too few.
+    // widened above the top and then below the bottom until the range holds minRungs points a
+    // step apart. Rungs closer than a step are one rung to a player: a logo intro at the ceiling
+    // within 1.2x of its cheapest point got three 312x234 rungs 1.1x apart, where its 480x360 and
+    // 1024x768 points cost 28 and 41 kbit/s.
     const above = pool.filter((p) => p.bitrateKbps > top.bitrateKbps);
     const below = pool.filter((p) => p.bitrateKbps < bottom.bitrateKbps).reverse();
     const range = [...inRange];
-    while (range.length < opts.minRungs && (above.length > 0 || below.length > 0)) {
+    while (spacedCount(range, opts) < opts.minRungs && (above.length > 0 || below.length > 0)) {
       const next = above.shift();
       if (next !== undefined) range.push(next);
       else range.unshift(below.shift()!);
     }
     picked = evenestPath(range, Math.min(opts.minRungs, range.length));
-    changes.push(`${picked.length} rungs instead of ${chosen.length}`);
+    const last = picked[picked.length - 1]!;
+    changes.push(
+      `${picked.length} rungs instead of ${chosen.length}` +
+        (last.bitrateKbps > top.bitrateKbps
+          ? `, the top raised from ${fmtRate(top)} to ${fmtRate(last)} kbit/s (${last.width}x${last.height})`
+          : ''),
+    );
     if (picked.length < opts.minRungs)
       notes.push({
         code: 'VIEWER_MINIMUM_UNMET',
@@ -213,6 +217,13 @@ function meetViewerMinimums(
   } else if (picked.length !== chosen.length) {
     changes.push(`${picked.length} rungs instead of ${chosen.length}`);
   }
+  const [low, high] = [picked[0], picked[picked.length - 1]];
+  if (spanNeeded && low !== undefined && high !== undefined && high.bitrateKbps < low.bitrateKbps * opts.minSpanRatio * (1 - RATIO_SLACK)) {
+    notes.push({
+      code: 'VIEWER_MINIMUM_UNMET',
+      message: `The rungs span ${fmtRate(low)}-${fmtRate(high)} kbit/s, less than minSpanRatio ${opts.minSpanRatio}: no measured point reaches further`,
+    });
+  }
   if (changes.length > 0)
     notes.push({
       code: 'VIEWER_MINIMUM_APPLIED',
@@ -220,6 +231,8 @@ function meetViewerMinimums(
     });
   return picked;
 }
+
+const fmtRate = (p: RdPoint): string => String(Math.round(p.bitrateKbps));
 
 /** Why the top rung stops below the source size: the ceiling, the rate cap, or the hull itself. */
 function topBelowSource(top: RdPoint, src: FrameSize, allowed: readonly RdPoint[], opts: ResolvedPerTitleOptions): LadderNote {

@@ -94,3 +94,17 @@ export function evenestPath(points: readonly RdPoint[], k: number): readonly RdP
   for (let c = k - 1, j = n - 1; c >= 0 && j >= 0; j = prev[c]![j]!, c--) path.unshift(points[j]!);
   return path;
 }
+
+/** How many of `points` (ascending rate) a ladder can hold at least `minStepRatio` apart (greedy from the cheapest, which is the most). */
+export function spacedCount(points: readonly RdPoint[], opts: Pick<ResolvedPerTitleOptions, 'minStepRatio'>): number {
+  const minStep = Math.log(opts.minStepRatio) - RATIO_SLACK;
+  let count = 0;
+  let last = -Infinity;
+  for (const p of points) {
+    if (Math.log(p.bitrateKbps) - last >= minStep) {
+      count++;
+      last = Math.log(p.bitrateKbps);
+    }
+  }
+  return count;
+}

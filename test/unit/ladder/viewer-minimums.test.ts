@@ -73,10 +73,25 @@ describe('perTitleLadder: what a viewer needs', () => {
     ];
     const source = { width: 1024, height: 768 };
     const { rungs, notes } = perTitleLadder(points, source, { hullToleranceDb: 100, minBitrateKbps: 16, ...viewerMinimums(source) });
-    expect(rungs).toHaveLength(3);
-    expect(rungs[0]?.bitrateKbps).toBe(17.9);
-    expect(rungs.at(-1)?.predictedPsnrDb).toBeGreaterThanOrEqual(45);
-    expect(notes.map((n) => n.code)).toEqual(expect.arrayContaining(['VIEWER_MINIMUM_UNMET', 'VIEWER_MINIMUM_APPLIED']));
+    // Three rungs a step apart where the points allow, not three 312x234 rungs 1.1x apart: the
+    // ceiling gives way to the minimums, up to the source size at 41 kbit/s.
+    expect(rungs.map((r) => `${r.width}x${r.height}@${r.bitrateKbps}`)).toEqual(['312x234@17.9', '480x360@28.2', '1024x768@40.7']);
+    expect(notes.find((n) => n.code === 'VIEWER_MINIMUM_APPLIED')?.message).toMatch(/the top raised from 22 to 41 kbit\/s \(1024x768\)/);
+    expect(notes.find((n) => n.code === 'VIEWER_MINIMUM_UNMET')?.message).toMatch(
+      /^The rungs span 18-41 kbit\/s, less than minSpanRatio 4/,
+    );
+    expect(notes.map((n) => n.code)).not.toContain('TOP_BELOW_SOURCE');
+  });
+
+  it('rungs the minimums add are a step apart when points above the top allow it', () => {
+    // Under the ceiling, four points 1.1x apart, three of which the span lowers the bottom into;
+    // above it, points a step and two steps up.
+    const points = [p360(100, 40), p360(110, 42), p360(121, 44), p360(133, 45.1), p720(200, 46), p720(300, 47)];
+    const { rungs } = perTitleLadder(points, { width: 1280, height: 720 }, { minBitrateKbps: 16, minRungs: 3, minSpanRatio: 1.2 });
+    const rates = rungs.map((r) => r.bitrateKbps);
+    expect(rates).toHaveLength(3);
+    expect(rates[0]).toBe(110);
+    for (let i = 1; i < rates.length; i++) expect(rates[i]! / rates[i - 1]!).toBeGreaterThanOrEqual(1.5);
   });
 
   it('says why the top rung stops below the source size', () => {
