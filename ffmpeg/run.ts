@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly onProgress?: (fraction: number) => void;
   /** Program to run. @defaultValue 'ffmpeg' */
   readonly program?: string;
+  /** Counts the stderr lines it matches over the whole run ({@link RunResult.counted}): the tail keeps only the last ones. */
+  readonly countLines?: RegExp;
 }
 
 export interface RunResult {
@@ -25,6 +27,8 @@ export interface RunResult {
   readonly cpuS?: number;
   /** Frames of the first video output at the end, from `-progress` (0: the run wrote no picture); ffprobe reports none. */
   readonly frames?: number;
+  /** Stderr lines {@link RunOptions.countLines} matched; set only when it was given. */
+  readonly counted?: number;
 }
 
 /** Arguments every ffmpeg run gets: quiet banner, machine-readable progress on stdout. */
@@ -40,6 +44,20 @@ const FFMPEG_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/local/bi
 function keepTail(acc: string, more: string): string {
   const s = acc + more;
   return s.length > STDERR_TAIL_CHARS * 2 ? s.slice(-STDERR_TAIL_CHARS) : s;
+}
+
+/** Counts whole lines matching `pattern` in text that arrives in pieces; the last line counts without its newline. */
+export function lineCounter(pattern: RegExp): { add(text: string): void; total(): number } {
+  let partial = '';
+  let count = 0;
+  return {
+    add(text) {
+      const lines = (partial + text).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (pattern.test(line)) count++;
+    },
+    total: () => count + (partial !== '' && pattern.test(partial) ? 1 : 0),
+  };
 }
 
 /**
@@ -130,8 +148,10 @@ function runProgram(program: string, args: readonly string[], options: RunOption
         }
       }
     });
+    const counter = options.countLines === undefined ? undefined : lineCounter(options.countLines);
     stderrPipe.on('data', (d: string) => {
       stderr = keepTail(stderr, d);
+      counter?.add(d);
     });
     child.once('error', (err) => {
       signal?.removeEventListener('abort', onAbort);
@@ -146,7 +166,13 @@ function runProgram(program: string, args: readonly string[], options: RunOption
       if (execFailed !== undefined) reject(new FfmpegExitError(program, null, null, `cannot start ${program}: ${execFailed}`));
       else if (aborted) reject(new FfmpegAbortedError(program));
       else if (code === 0) {
-        resolve({ stdout, stderrTail: tail, ...(cpuS === undefined ? {} : { cpuS }), ...(frames === undefined ? {} : { frames }) });
+        resolve({
+          stdout,
+          stderrTail: tail,
+          ...(cpuS === undefined ? {} : { cpuS }),
+          ...(frames === undefined ? {} : { frames }),
+          ...(counter === undefined ? {} : { counted: counter.total() }),
+        });
       } else reject(new FfmpegExitError(program, code, sig, tail));
     });
   });

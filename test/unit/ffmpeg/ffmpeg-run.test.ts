@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runFfmpeg, runProbe } from '../../../ffmpeg/run.ts';
+import { lineCounter, runFfmpeg, runProbe } from '../../../ffmpeg/run.ts';
 import { FfmpegAbortedError, FfmpegExitError, STDERR_TAIL_CHARS } from '../../../ffmpeg/errors.ts';
 import { meterCpu, meterStep } from '../../../ffmpeg/cpu-meter.ts';
 import { parseProcessReport } from '../../../ffmpeg/process-cpu.ts';
@@ -90,6 +90,26 @@ describe('runFfmpeg', () => {
     expect(stderrTail.length).toBe(STDERR_TAIL_CHARS);
     expect(stderrTail).toMatch(/n: *49 /);
     expect(stderrTail).not.toMatch(/n: *0 /);
+  });
+
+  it('counts the stderr lines a pattern matches over the whole run, not only the tail', async () => {
+    const { stderrTail, counted } = await runFfmpeg(
+      ['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=25:duration=4', '-vf', 'showinfo', '-f', 'null', '-'],
+      { countLines: /\] n: *\d+ / },
+    );
+    expect(counted).toBe(100);
+    expect([...stderrTail.matchAll(/\] n: *\d+ /g)].length).toBeLessThan(100);
+  });
+});
+
+describe('lineCounter', () => {
+  it('counts lines split across pieces once, and a last line without its newline', () => {
+    const c = lineCounter(/^Error while decoding/);
+    c.add('Error while dec');
+    c.add('oding stream #0:1: x\nother\nError while decoding stream #0:1: y\nErr');
+    expect(c.total()).toBe(2);
+    c.add('or while decoding stream #0:1: z');
+    expect(c.total()).toBe(3);
   });
 });
 
