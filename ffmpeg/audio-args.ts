@@ -110,7 +110,19 @@ const LRA_LU = 20;
 const secs = (s: number): string => s.toFixed(6);
 const num = (n: number): string => (Math.round(n * 100) / 100).toString();
 
-/** Aligns a stream to the title's first video frame, at 48 kHz. */
+/**
+ * Where the sound's timestamps and its samples disagree by more than this, the samples follow the
+ * timestamps (`aresample`'s hard compensation: silence into a gap, a trim at an overlap). A packet
+ * the decoder refuses (a damaged master) leaves such a gap: without the fill, the sound after it
+ * ran early by its length (52 ms for two MP3 packets lost in a Matroska master), in every
+ * rendition, to the end. 10 ms is ten times the coarsest container clock (Matroska's and FLV's
+ * 1 ms) and under one packet of AAC (21 ms), MP3 (24 ms), AC-3 (32 ms) or Opus (20 ms); an intact
+ * stream's samples are bit-identical with or without it (MP3, AAC in Matroska and MPEG-TS, Vorbis), but
+ * for a trim's cut, which now falls on the sample clock: 8 samples (0.17 ms) off the timestamps' cut.
+ */
+const FOLLOW_TIMESTAMPS_S = 0.01;
+
+/** Aligns a stream to the title's first video frame, at 48 kHz, its samples where its timestamps put them. */
 function alignFilters(offsetS: number): string[] {
   const align =
     offsetS > 0.0005
@@ -118,7 +130,8 @@ function alignFilters(offsetS: number): string[] {
       : offsetS < -0.0005
         ? [`atrim=start=${secs(-offsetS)}`, 'asetpts=PTS-STARTPTS']
         : [];
-  return ['asetpts=PTS-STARTPTS', ...align, 'aresample=48000'];
+  // Before the alignment: `adelay` lays its output's samples end to end, and no gap is left after it.
+  return ['asetpts=PTS-STARTPTS', `aresample=async=1:min_hard_comp=${FOLLOW_TIMESTAMPS_S}`, ...align, 'aresample=48000'];
 }
 
 /** Takes `picked` channels of a stream, in order, as mono, stereo or 5.1. */

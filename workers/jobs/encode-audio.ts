@@ -18,8 +18,15 @@ export interface EncodedRendition {
 }
 
 /** What an `encode-audio` job returns to `package`. */
+
+/** What an `encode-audio` job returns to `package`. */
 export type AudioResult =
-  | { readonly streamIndex: number; readonly renditions: readonly EncodedRendition[] }
+  | {
+      readonly streamIndex: number;
+      readonly renditions: readonly EncodedRendition[];
+      /** Packets of the stream its decoder could not decode; absent when all decoded. */
+      readonly decodeErrors?: number;
+    }
   | { readonly streamIndex: number; readonly failed: string };
 
 /**
@@ -27,6 +34,13 @@ export type AudioResult =
  * do not decode, leaving nothing to encode. Retrying cannot help; the failure is the master's.
  */
 const UNDECODABLE = /Decoder \(codec [^)]*\) not found|Output file is empty, nothing was encoded|Error while decoding stream/;
+
+/**
+ * The line ffmpeg writes for each packet its decoder refused (5.1: `Error while decoding stream
+ * #0:1: ...`; 6 and later: `Error submitting packet to decoder`). ffmpeg goes on without the
+ * packet; the encode fills the time the master gives it with silence (`alignFilters`).
+ */
+const PACKET_NOT_DECODED = /^Error while decoding stream #|Error submitting packet to decoder/;
 
 /** Runs one pass, turning an undecodable stream into the master's error, not the worker's. */
 async function pass(args: readonly string[], options: Parameters<typeof runFfmpeg>[1]): ReturnType<typeof runFfmpeg> {
@@ -49,7 +63,7 @@ async function encodeRendition(
   output: string,
   ctx: JobContext,
   progress: (f: number) => void,
-): Promise<EncodedRendition> {
+): Promise<EncodedRendition & { decodeErrors: number }> {
   const stream = {
     input,
     streamIndex: d.track.streamIndex,
@@ -68,14 +82,20 @@ async function encodeRendition(
     signal: ctx.signal,
     durationS: d.durationS,
     onProgress: (f) => progress(0.5 + f / 2),
+    countLines: PACKET_NOT_DECODED,
   });
+  const decodeErrors = encoded.counted ?? 0;
   switch (normalisation.kind) {
     case 'none':
-      return { id: r.id, notNormalised: `integrated loudness ${measured.integratedLufs} LUFS: silent or too short to measure` };
+      return {
+        id: r.id,
+        notNormalised: `integrated loudness ${measured.integratedLufs} LUFS: silent or too short to measure`,
+        decodeErrors,
+      };
     case 'gain':
-      return { id: r.id, loudness: afterGain(measured, normalisation.gainDb) };
+      return { id: r.id, loudness: afterGain(measured, normalisation.gainDb), decodeErrors };
     case 'loudnorm':
-      return { id: r.id, loudness: { ...parseLoudnorm(encoded.stderrTail), input: measured } };
+      return { id: r.id, loudness: { ...parseLoudnorm(encoded.stderrTail), input: measured }, decodeErrors };
   }
 }
 
@@ -97,18 +117,22 @@ export const encodeAudioHandler: Handler<'encode-audio'> = async (job, ctx) => {
   });
   try {
     const input = await deps.store.readableLocation(d.layout.sourceKey);
+    let decodeErrors = 0;
     const renditions = await withScratch(deps.tmpDir, job.id ?? 'audio', async (dir) => {
       const done: EncodedRendition[] = [];
       for (const [i, r] of d.track.renditions.entries()) {
         const output = path.join(dir, `${r.id}.m4a`);
         const n = d.track.renditions.length;
-        done.push(await encodeRendition(d, r, input, output, ctx, (f) => report((i + f) / n)));
+        const { decodeErrors: refused, ...encoded } = await encodeRendition(d, r, input, output, ctx, (f) => report((i + f) / n));
+        // Every rendition decodes the same packets: the most any counted.
+        decodeErrors = Math.max(decodeErrors, refused);
+        done.push(encoded);
         await uploadFile(deps.store, output, audioKey(d.layout, r.id), 'audio/mp4');
       }
       return done;
     });
     await deps.titles.setProgress(titleId, part, share);
-    return { streamIndex: d.track.streamIndex, renditions } satisfies AudioResult;
+    return { streamIndex: d.track.streamIndex, renditions, ...(decodeErrors > 0 ? { decodeErrors } : {}) } satisfies AudioResult;
   } catch (err) {
     if (signal.aborted || !isFinalAttempt(job, err)) throw err;
     const message = `audio stream ${d.track.streamIndex}: ${failureOf(err, 'VF_AUDIO_FAILED', deps.redact).error.message}`;

@@ -47,14 +47,25 @@ export async function packageAudio(
   });
 }
 
-/** What the `encode-audio` children returned: renditions with their loudness, and the streams that failed. */
+/** What the `encode-audio` children returned: renditions with their loudness, and the streams that failed or were damaged. */
 export function audioOutcome(children: readonly unknown[]): {
   loudness: Map<string, EncodedRendition>;
   failures: TitleWarning[];
 } {
   const results = children.filter((v): v is AudioResult => typeof v === 'object' && v !== null && 'streamIndex' in v);
   const loudness = new Map(results.flatMap((r) => ('renditions' in r ? r.renditions.map((x) => [x.id, x] as const) : [])));
-  const failures = results.flatMap((r) => ('failed' in r ? [{ code: 'VF_AUDIO_TRACK_FAILED', message: r.failed }] : []));
+  const failures = results.flatMap((r): TitleWarning[] => {
+    if ('failed' in r) return [{ code: 'VF_AUDIO_TRACK_FAILED', message: r.failed }];
+    if (r.decodeErrors === undefined) return [];
+    return [
+      {
+        code: 'VF_AUDIO_DECODE_ERRORS',
+        message:
+          `audio stream ${r.streamIndex}: ${r.decodeErrors} packet(s) did not decode (a damaged master): ` +
+          'the time the master gives them is silence in every rendition, so the sound stays in step with the picture',
+      },
+    ];
+  });
   return { loudness, failures };
 }
 

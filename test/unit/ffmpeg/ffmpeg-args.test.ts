@@ -107,7 +107,7 @@ describe('buildArgs snapshots', () => {
     expect(args).not.toContain('-af');
     const graph = args[args.indexOf('-filter_complex') + 1] ?? '';
     expect(graph.split(';')[1]).toBe(
-      '[0:a:1]asetpts=PTS-STARTPTS,adelay=delays=40:all=1,aresample=48000,aformat=channel_layouts=mono,apad=whole_dur=60.000000[j1]',
+      '[0:a:1]asetpts=PTS-STARTPTS,aresample=async=1:min_hard_comp=0.01,adelay=delays=40:all=1,aresample=48000,aformat=channel_layouts=mono,apad=whole_dur=60.000000[j1]',
     );
     expect(graph).toContain(
       '[j0][j1][j2][j3][j4][j5]join=inputs=6:channel_layout=5.1:map=0.0-FL|1.0-FR|2.0-FC|3.0-LFE|4.0-BL|5.0-BR,aformat=channel_layouts=5.1,volume=-5.65dB[mix]',
@@ -119,7 +119,7 @@ describe('buildArgs snapshots', () => {
   it('encode-audio of chosen channels of a stream: panned to mono, stereo or 5.1 in order, before the rendition layout', () => {
     const args = audio(0, { sourceChannels: [0, 1] });
     expect(args[args.indexOf('-af') + 1]).toBe(
-      'asetpts=PTS-STARTPTS,aresample=48000,pan=stereo|c0=c0|c1=c1,aformat=channel_layouts=stereo,volume=-5.65dB',
+      'asetpts=PTS-STARTPTS,aresample=async=1:min_hard_comp=0.01,aresample=48000,pan=stereo|c0=c0|c1=c1,aformat=channel_layouts=stereo,volume=-5.65dB',
     );
     expect(audio(0, { sourceChannels: [3] }).join(' ')).toContain('pan=mono|c0=c3,aformat=channel_layouts=stereo');
     expect(audio(0, { sourceChannels: [2, 3, 4, 5, 6, 7] }).join(' ')).toContain('pan=5.1|c0=c2|c1=c3|c2=c4|c3=c5|c4=c6|c5=c7');
