@@ -58,6 +58,11 @@ function statedDurationS(raw: RawProbe, v: RawStream): number | undefined {
   return durationS > 0 && Number.isFinite(durationS) ? durationS : undefined;
 }
 
+/** The fastest a master's picture may come, in frames a second: past it, a rate is a clock's or a mistake's. */
+export const MAX_MASTER_FPS = 240;
+
+const paced = (rate: Rational): boolean => rate.num / rate.den <= MAX_MASTER_FPS;
+
 /**
  * Turns ffprobe's JSON into what the pipeline needs, or explains in one sentence why the
  * file cannot be a master. `extent`, read from the packets, stands in for a duration and an
@@ -91,11 +96,14 @@ export function parseProbe(raw: RawProbe, extent?: PacketExtent): ProbeResult {
   if (durationS === undefined || !(durationS > 0) || !Number.isFinite(durationS)) {
     throw new BadInputError('VF_NO_DURATION', `master has no duration (got ${raw.format?.duration ?? 'none'})`);
   }
-  // Without a stated duration ffprobe cannot average the frame rate either: the packets' mean stands in.
-  const average = parseRational(v.avg_frame_rate) ?? (stated === undefined ? extent?.videoFrameRate : undefined);
+  // Without a stated duration ffprobe cannot average the frame rate either, and a header's average
+  // past any picture's pace is a clock's: the packets' mean stands in (read for both, `probeMaster`).
+  const statedAverage = parseRational(v.avg_frame_rate);
+  const average =
+    (statedAverage !== undefined && paced(statedAverage) ? statedAverage : undefined) ?? extent?.videoFrameRate ?? statedAverage;
   const declared = parseRational(v.r_frame_rate);
   const frameRate = titleFrameRate(average, declared, durationS);
-  if (frameRate === undefined || frameRate.num / frameRate.den > 240) {
+  if (frameRate === undefined || !paced(frameRate)) {
     throw new BadInputError(
       'VF_NO_FRAME_RATE',
       `video stream has no usable frame rate (avg ${v.avg_frame_rate ?? '?'}, r ${v.r_frame_rate ?? '?'})`,
@@ -298,9 +306,11 @@ export async function probeMaster(location: string, options: Pick<RunOptions, 's
   } catch {
     throw new BadInputError('VF_UNREADABLE_MASTER', 'ffprobe returned no readable description of the master');
   }
-  // A live WebM (a browser's recording) states no duration: its packets are read for one.
+  // A live WebM (a browser's recording) states no duration, and a Matroska track whose default
+  // duration is its 1 ms clock an average of 1000 fps: their packets are read for both.
   const v = pictureOf(raw);
-  const extent =
-    v === undefined || statedDurationS(raw, v) !== undefined ? undefined : await readPacketExtent(location, v.index ?? 0, options);
+  const stated = parseRational(v?.avg_frame_rate);
+  const unstated = v !== undefined && (statedDurationS(raw, v) === undefined || (stated !== undefined && !paced(stated)));
+  const extent = unstated ? await readPacketExtent(location, v.index ?? 0, options) : undefined;
   return parseProbe(raw, extent);
 }

@@ -20,6 +20,16 @@ function withoutDefaultDuration(bytes: Buffer): Buffer {
   return out;
 }
 
+/** Sets every Matroska DefaultDuration (ID 0x23E383, a 4-byte value) to `ns`, as a muxer that writes its clock there does. */
+function withDefaultDurationNs(bytes: Buffer, ns: number): Buffer {
+  const out = Buffer.from(bytes);
+  for (let i = out.indexOf('23e383', 0, 'hex'); i !== -1; i = out.indexOf('23e383', i + 1, 'hex')) {
+    if (out[i + 3] !== 0x84) throw new Error(`DefaultDuration of ${out[i + 3]! & 0x7f} bytes; expected 4`);
+    out.writeUInt32BE(ns, i + 4);
+  }
+  return out;
+}
+
 const probeOf = async (file: string, entries: string, extra: string[] = []): Promise<string> =>
   (await runProbe(['-v', 'error', ...extra, '-select_streams', 'v:0', '-show_entries', entries, '-of', 'csv=p=0', file])).stdout.trim();
 
@@ -85,5 +95,48 @@ describe('a live WebM that states no duration', () => {
     const reported = measured.renditions?.find((r) => r.kind === 'video')?.measuredPsnrDb ?? NaN;
     expect(reported).toBeGreaterThan(25);
     expect(Math.abs(reported - plain)).toBeLessThanOrEqual(0.5);
+  }, 180_000);
+});
+
+/**
+ * A Matroska track whose DefaultDuration is its 1 ms clock (a real webcam clip in ExoPlayer's
+ * test files): ffprobe averages it to 1000 fps, and vodforge refused the master with
+ * VF_NO_FRAME_RATE though its frames come 25 a second. The packets' mean stands in.
+ */
+describe("a Matroska master whose stated frame duration is its clock's", () => {
+  let stack: TestStack;
+  let dir: string;
+  let master: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 1 });
+    dir = await tempDir('vf-mkv-clock-');
+    const made = path.join(dir, 'made.mkv');
+    await runFfmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=4', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=4'],
+      // With its sound, as the webcam clip has: the title lasts as long as the last frame's slot.
+      ...['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', made],
+    ]);
+    master = path.join(dir, 'clock.mkv');
+    await writeFile(master, withDefaultDurationNs(await readFile(made), 1_000_000));
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is ready at the pace of its packets, with every frame it shows for a slot', async () => {
+    // The premise: ffprobe's average is the clock's.
+    expect(await probeOf(master, 'stream=avg_frame_rate')).toBe('1000/1');
+    const sourceFrames = Number(await probeOf(master, 'stream=nb_read_frames', ['-count_frames']));
+    expect(sourceFrames).toBe(100);
+
+    const title = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
+    expect(title.state, JSON.stringify(title.error)).toBe('ready');
+    const rung = await downloadTrack(stack.api.app, title.id, 'v0/playlist.m3u8', dir);
+    expect(await probeOf(rung.joinedFile, 'stream=avg_frame_rate')).toBe('25/1');
+    // Every frame but the last, which the container shows for its 1 ms: less than half of the
+    // grid's last slot, as a frame the master shows that briefly anywhere else.
+    expect(Number(await probeOf(rung.joinedFile, 'stream=nb_read_frames', ['-count_frames']))).toBe(sourceFrames - 1);
   }, 180_000);
 });

@@ -65,6 +65,19 @@ describe('parseProbe rejections', () => {
     expect(e.message).toBe('video stream has no usable frame rate (avg 0/0, r 0/0)');
   });
 
+  it("a header's average past any picture's pace gives way to the packets' mean; where they agree with it, it stands", () => {
+    // A webcam clip in Matroska whose track states its 1 ms clock as its frame duration: 30 frames, 33 ms apart.
+    const mkv = { streams: [{ ...video, avg_frame_rate: '1000/1', r_frame_rate: '60/1' }], format: { ...format, duration: '1.139000' } };
+    expect(parseProbe(mkv, { durationS: 1.139, videoFrameRate: { num: 29000, den: 967 } }).video.frameRate).toEqual({
+      num: 29000,
+      den: 967,
+    });
+    expect(rejection(mkv).message).toBe('video stream has no usable frame rate (avg 1000/1, r 60/1)');
+    // Packets that really come 600 a second (a test file's squashed times): still no picture's pace.
+    const squashed = { streams: [{ ...video, avg_frame_rate: '600/1', r_frame_rate: '600/1' }], format: { ...format, duration: '1.24' } };
+    expect(() => parseProbe(squashed, { durationS: 1.24, videoFrameRate: { num: 600, den: 1 } })).toThrow(/avg 600\/1, r 600\/1/);
+  });
+
   it('no duration in format or stream: VF_NO_DURATION', () => {
     const e = rejection({ streams: [video], format: { format_name: 'mpegts' } });
     expect(e.code).toBe('VF_NO_DURATION');
