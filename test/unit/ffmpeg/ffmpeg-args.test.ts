@@ -107,7 +107,8 @@ describe('buildArgs snapshots', () => {
     expect(args).not.toContain('-af');
     const graph = args[args.indexOf('-filter_complex') + 1] ?? '';
     expect(graph.split(';')[1]).toBe(
-      '[0:a:1]asetpts=PTS-STARTPTS,aresample=async=1:min_hard_comp=0.01,adelay=delays=40:all=1,aresample=48000,aformat=channel_layouts=mono,apad=whole_dur=60.000000[j1]',
+      '[0:a:1]asetpts=PTS-STARTPTS,aresample=async=1:min_hard_comp=0.01,adelay=delays=40:all=1,aresample=48000,' +
+        'aformat=channel_layouts=mono,apad=whole_dur=60.000000[j1]',
     );
     expect(graph).toContain(
       '[j0][j1][j2][j3][j4][j5]join=inputs=6:channel_layout=5.1:map=0.0-FL|1.0-FR|2.0-FC|3.0-LFE|4.0-BL|5.0-BR,aformat=channel_layouts=5.1,volume=-5.65dB[mix]',
