@@ -74,7 +74,7 @@ async function measure(name: string, file: string, dir: string): Promise<Row | s
   const probe = await probeMaster(file);
   const packetsRead = packetIndex(file, probe.video.startTimeS, probe.durationS);
   const firstFrameRead = readFirstFrames(file).then((f) => firstFrameTimeOf(f, file));
-  const seekableRead = readsMaySeek(file, probe, packetsRead, signal);
+  const seekableRead = readsMaySeek(file, probe, packetsRead, dir, signal);
   const deps = { tmpDir: dir, settings: SETTINGS };
   const reads = await readForAnalysis(
     deps,

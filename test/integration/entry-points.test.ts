@@ -13,6 +13,8 @@ import { packetIndex } from '../../workers/measure/keyframes.ts';
 import { keyframesAreEntryPoints } from '../../workers/measure/entry-points.ts';
 import { readForAnalysis } from '../../workers/jobs/analysis-reads.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
+import { movedFrames, parseFrameList, seeksKeepFrameTimes } from '../../workers/measure/seek-times.ts';
+import { readFile } from 'node:fs/promises';
 
 /**
  * A master whose container flags keyframes a decoder cannot start from: imageio's cockatoo.mp4
@@ -153,4 +155,35 @@ describe('a master with one keyframe, as a browser records', () => {
     // The test stack's ultrafast top rung of this busy pattern reads about 29 dB; the master against itself 0.1 s off, 21 dB.
     expect(await plainPsnrY({ encoded: track.joinedFile, master, frameRate: '30/1', width: 320, height: 180 })).toBeGreaterThan(25);
   });
+});
+
+/**
+ * Masters whose keyframes carry no presentation time (ffmpeg makes their frames' times up) are
+ * read both ways at the probe: from the start, and after a seek. A real Xvid AVI with packed
+ * B-frames (the corpus's megamind) labels its frames after a seek as from the start, and keeps
+ * its seeks; the same pictures listed at other times would not.
+ */
+describe('a master whose keyframes carry no presentation time', () => {
+  it('is read after a seek and from its start, and keeps its seeks when both read the same times', async () => {
+    const dir = await tempDir('vf-seek-times-');
+    const megamind = (await realMasters()).find((m) => m.name === 'megamind')!;
+    const probe = await probeMaster(megamind.file);
+    const index = await packetIndex(megamind.file, probe.video.startTimeS, probe.durationS);
+    expect(index.untimedKeyframesS?.length).toBeGreaterThanOrEqual(3);
+    const seekS = (index.untimedKeyframesS?.[2] ?? NaN) + 0.5;
+    expect(await seeksKeepFrameTimes(megamind.file, seekS, dir)).toBe(true);
+    // The two listings share pictures, at the same times: the check compared something.
+    const [fromStart, seeked] = await Promise.all(
+      ['from-start.md5', 'seeked.md5'].map(async (f) => parseFrameList(await readFile(path.join(dir, f), 'utf8'))),
+    );
+    const shared = (seeked ?? []).filter((f) => (fromStart ?? []).some((g) => g.md5 === f.md5 && g.pts === f.pts));
+    expect(shared.length).toBeGreaterThanOrEqual(4);
+    // Shifted by a frame, the same listing is named as moved.
+    expect(
+      movedFrames(
+        fromStart ?? [],
+        (seeked ?? []).map((f) => ({ ...f, pts: f.pts + 1 })),
+      ).length,
+    ).toBeGreaterThan(0);
+  }, 120_000);
 });

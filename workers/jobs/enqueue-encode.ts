@@ -16,7 +16,8 @@ function keyframesWarning(probe: ProbeResult): { code: string; message: string }
   if (probe.video.decodeFromStart !== true) return undefined;
   const why = paletteFromStartOnly(probe.video.pixFmt)
     ? "the master's palette comes with its first frame only (a palettized picture), so no keyframe after it can start a read"
-    : 'the master flags keyframes a decoder cannot start from (frames after them refer to frames before them)';
+    : 'the master flags keyframes no read can start from (frames after them refer to frames before them, ' +
+      'or a read from them times its frames otherwise than a read from the start)';
   return {
     code: 'VF_KEYFRAMES_NOT_ENTRY_POINTS',
     message: `${why}: every read of it decodes from its start, so its encode takes longer than its length warrants`,

@@ -26,6 +26,7 @@ import { keyframesAreEntryPoints, paletteFromStartOnly } from '../measure/entry-
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { withScratch } from '../../storage/scratch.ts';
+import { seeksKeepFrameTimes } from '../measure/seek-times.ts';
 import { appleLadder } from '../../ladder/fixed.ts';
 import type { SourceRef } from '../../pipeline/types.ts';
 import { enqueueEncode } from './enqueue-encode.ts';
@@ -175,18 +176,31 @@ export async function readsMaySeek(
   location: string,
   probe: ProbeResult,
   packets: Promise<PacketIndex>,
+  scratchRoot: string,
   signal: AbortSignal,
 ): Promise<boolean> {
   if (paletteFromStartOnly(probe.video.pixFmt)) return false;
-  const keyframesS = await packets.then((p) => p.keyframesS).catch(() => undefined);
-  if (keyframesS === undefined) return false;
+  const index = await packets.catch(() => undefined);
+  if (index === undefined) return false;
   try {
-    return await keyframesAreEntryPoints(location, timelineOf(probe), keyframesS, signal);
+    if (!(await keyframesAreEntryPoints(location, timelineOf(probe), index.keyframesS, signal))) return false;
   } catch (err) {
     if (!(err instanceof FfmpegExitError) || err.exitCode === null) throw err;
     return false;
   }
+  // Frames whose times ffmpeg makes up: a read after a seek must label them as the start does.
+  const untimed = index.untimedKeyframesS ?? [];
+  const past = untimed[Math.min(UNTIMED_KEYFRAME_TRIED, untimed.length - 1)];
+  if (untimed.length < 2 || past === undefined) return true;
+  // Between keyframes, as a reader's lead lands: the demuxer picks which keyframe to start from.
+  const seekS = timelineOf(probe).videoOffsetS + past + UNTIMED_SEEK_PAST_S;
+  return withScratch(scratchRoot, 'seek-times', (dir) => seeksKeepFrameTimes(location, seekS, dir, signal));
 }
+
+/** The untimed keyframe (by its index) the seek check starts past: the third, past any leading pair at the start. */
+const UNTIMED_KEYFRAME_TRIED = 2;
+/** How far past it the check seeks, s. */
+const UNTIMED_SEEK_PAST_S = 0.5;
 
 /** Frames `idet` looks at: 10 s at 25 fps, enough to tell 3:2 pulldown's cycle of five many times over. */
 const INTERLACE_SAMPLE_FRAMES = 250;
@@ -278,7 +292,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   // Frame 0 of the title, from a decode: every encode and measurement counts frames from it.
   const firstFrames = readFirstFrames(location, signal);
   const firstFrameRead = firstFrames.then((f) => firstFrameTimeOf(f, location));
-  const seekableRead = readsMaySeek(location, probed, packetsRead, signal);
+  const seekableRead = readsMaySeek(location, probed, packetsRead, deps.tmpDir, signal);
   const analysisRead =
     deps.ladderPolicy === 'fixed'
       ? Promise.resolve(undefined)

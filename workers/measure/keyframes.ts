@@ -32,6 +32,11 @@ export interface PacketIndex {
   readonly endS?: number;
   /** Presentation times of the packets that carry one (each a frame), ascending: where the frames fall. */
   readonly framesS?: readonly number[];
+  /**
+   * Decoding times of the keyframes that carry no presentation time (an MPEG-2 MXF's I-frames,
+   * packed B-frames' AVI), ascending: ffmpeg makes their frames' times up (`seek-times.ts`).
+   */
+  readonly untimedKeyframesS?: readonly number[];
 }
 
 /**
@@ -44,12 +49,14 @@ export function parsePackets(csv: string, originS = 0, durationS = Infinity): Pa
   const keyframesS: number[] = [];
   const bitsPerSecond: number[] = [];
   const framesS: number[] = [];
+  const untimedKeyframesS: number[] = [];
   const lastSecond = Math.ceil(durationS);
   let endS: number | undefined;
   for (const line of csv.split('\n')) {
     const [pts, dts, duration, size, flags] = line.trim().split(',');
     const t = timeOf(pts) - originS;
     if (flags?.includes('K') === true && Number.isFinite(t)) keyframesS.push(t);
+    else if (flags?.includes('K') === true && Number.isFinite(timeOf(dts))) untimedKeyframesS.push(timeOf(dts) - originS);
     if (Number.isFinite(t)) framesS.push(t);
     const end = t + timeOf(duration);
     if (Number.isFinite(end) && end <= durationS + 1 && (endS === undefined || end > endS)) endS = end;
@@ -66,6 +73,7 @@ export function parsePackets(csv: string, originS = 0, durationS = Infinity): Pa
     bitsPerSecond,
     ...(endS === undefined ? {} : { endS }),
     framesS: framesS.sort((a, b) => a - b),
+    ...(untimedKeyframesS.length === 0 ? {} : { untimedKeyframesS: untimedKeyframesS.sort((a, b) => a - b) }),
   };
 }
 
