@@ -55,7 +55,30 @@ const pictureOf = (raw: RawProbe): RawStream | undefined =>
 /** The duration the container (or else the picture's stream) states, when it states a usable one. */
 function statedDurationS(raw: RawProbe, v: RawStream): number | undefined {
   const durationS = Number(raw.format?.duration ?? v.duration);
-  return durationS > 0 && Number.isFinite(durationS) ? durationS : undefined;
+  if (!(durationS > 0 && Number.isFinite(durationS))) return undefined;
+  return Math.min(durationS, otherStreamsSpanS(raw, v) ?? durationS);
+}
+
+/**
+ * The span of the picture and sound of the picture's program (first start to last end, of those
+ * that state both), where the container's duration is another stream's: the stream that starts
+ * first or ends last is neither. A real DVB-T capture's EPG and data streams, on another clock,
+ * made its duration 72054 s for 1.3 s of picture and sound, and the title was planned as 20 hours
+ * of its last picture held. Undefined where picture or sound bound the file, as in any file of
+ * one programme: their container's duration stands.
+ */
+function otherStreamsSpanS(raw: RawProbe, v: RawStream): number | undefined {
+  const inProgram = sameProgramAs(raw, v);
+  const spans = (raw.streams ?? []).flatMap((s) => {
+    const [start, length] = [Number(s.start_time), Number(s.duration)];
+    const shipped = (s === v || s.codec_type === 'audio') && inProgram(s);
+    return Number.isFinite(start) && length > 0 && Number.isFinite(length) ? [{ shipped, start, end: start + length }] : [];
+  });
+  const shipped = spans.filter((x) => x.shipped);
+  if (shipped.length === 0) return undefined;
+  const [first, last] = [Math.min(...spans.map((x) => x.start)), Math.max(...spans.map((x) => x.end))];
+  const [start, end] = [Math.min(...shipped.map((x) => x.start)), Math.max(...shipped.map((x) => x.end))];
+  return start > first || end < last ? end - start : undefined;
 }
 
 /** The fastest a master's picture may come, in frames a second: past it, a rate is a clock's or a mistake's. */

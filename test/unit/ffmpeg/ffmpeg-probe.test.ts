@@ -78,6 +78,24 @@ describe('parseProbe rejections', () => {
     expect(() => parseProbe(squashed, { durationS: 1.24, videoFrameRate: { num: 600, den: 1 } })).toThrow(/avg 600\/1, r 600\/1/);
   });
 
+  it("a container's duration that another stream sets gives way to the picture's and sound's span", () => {
+    // A DVB-T capture: picture and sound 1.3 s, an EPG stream on another clock 20 hours long.
+    const v = { ...video, index: 0, codec_name: 'mpeg2video', start_time: '62821.634533', duration: '1.240000' };
+    const a = { ...audio, index: 1, start_time: '62821.352078', duration: '1.320000' };
+    const epg = { index: 2, codec_type: 'data', start_time: '19992.181633', duration: '72054.117989' };
+    const ts = { format_name: 'mpegts', duration: '72054.117989', start_time: '19992.181633' };
+    expect(parseProbe({ streams: [v, a, epg], format: ts }).durationS).toBeCloseTo(62821.634533 + 1.24 - 62821.352078, 6);
+    // Where picture or sound bound the file, its duration stands, a little past both as an MP4's often is.
+    const mp4 = {
+      streams: [
+        { ...v, start_time: '0', duration: '10.2' },
+        { ...a, start_time: '0', duration: '10.2' },
+      ],
+      format: { ...format, duration: '10.222' },
+    };
+    expect(parseProbe(mp4).durationS).toBe(10.222);
+  });
+
   it('no duration in format or stream: VF_NO_DURATION', () => {
     const e = rejection({ streams: [video], format: { format_name: 'mpegts' } });
     expect(e.code).toBe('VF_NO_DURATION');
