@@ -30,6 +30,17 @@ function withDefaultDurationNs(bytes: Buffer, ns: number): Buffer {
   return out;
 }
 
+/** Adds `offsetS` to every fragment's start (`tfdt`, its baseMediaDecodeTime) of a fragmented MP4 whose track counts `timescale` a second. */
+function withFragmentsFrom(bytes: Buffer, offsetS: number, timescale: number): Buffer {
+  const out = Buffer.from(bytes);
+  for (let i = out.indexOf('tfdt'); i !== -1; i = out.indexOf('tfdt', i + 1)) {
+    const at = i + 8;
+    if (out[i + 4] === 1) out.writeBigUInt64BE(out.readBigUInt64BE(at) + BigInt(offsetS * timescale), at);
+    else out.writeUInt32BE(out.readUInt32BE(at) + offsetS * timescale, at);
+  }
+  return out;
+}
+
 const probeOf = async (file: string, entries: string, extra: string[] = []): Promise<string> =>
   (await runProbe(['-v', 'error', ...extra, '-select_streams', 'v:0', '-show_entries', entries, '-of', 'csv=p=0', file])).stdout.trim();
 
@@ -138,5 +149,57 @@ describe("a Matroska master whose stated frame duration is its clock's", () => {
     // Every frame but the last, which the container shows for its 1 ms: less than half of the
     // grid's last slot, as a frame the master shows that briefly anywhere else.
     expect(Number(await probeOf(rung.joinedFile, 'stream=nb_read_frames', ['-count_frames']))).toBe(sourceFrames - 1);
+  }, 180_000);
+});
+
+/**
+ * A live encoder's recording as fragmented MP4, its first fragment at 10 s: ffprobe states its
+ * end time (17 s) as its duration, and vodforge looked for frames at 27 s and refused a whole
+ * master as truncated (VF_TRUNCATED_MASTER).
+ */
+describe('a fragmented MP4 whose fragments start at 10 s', () => {
+  let stack: TestStack;
+  let dir: string;
+  let master: string;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ storage: 'local', workers: 1 });
+    dir = await tempDir('vf-fmp4-late-');
+    const made = path.join(dir, 'made.mp4');
+    await runFfmpeg([
+      ...[
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=s=416x234:r=30:d=7',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-g',
+        '30',
+        '-video_track_timescale',
+        '15360',
+      ],
+      ...['-movflags', 'frag_keyframe+empty_moov+default_base_moof', made],
+    ]);
+    master = path.join(dir, 'live.mp4');
+    await writeFile(master, withFragmentsFrom(await readFile(made), 10, 15360));
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is ready, 7 s long, with every frame', async () => {
+    // The premise: it starts at 10 s, and its stated duration is its end time.
+    const [startS, statedS] = (await probeOf(master, 'stream=start_time,duration')).split(',').map(Number);
+    expect(startS).toBeGreaterThanOrEqual(10);
+    expect(statedS).toBe(17);
+    const title = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
+    expect(title.state, JSON.stringify(title.error)).toBe('ready');
+    expect(title.durationS).toBeCloseTo(7, 3);
+    const rung = await downloadTrack(stack.api.app, title.id, 'v0/playlist.m3u8', dir);
+    expect(Number(await probeOf(rung.joinedFile, 'stream=nb_read_frames', ['-count_frames']))).toBe(210);
   }, 180_000);
 });
