@@ -40,16 +40,21 @@ describe('per-title analysis that fails', () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it('a sample failing on every attempt is returned as its reason; build-ladder falls back to the fixed ladder and the title becomes ready', async () => {
-    const file = path.join(dir, 'master.mp4');
-    await makeMaster(file, { width: 640, height: 360, fps: 25, durationS: 6 });
+  /** A 640x360 master of `durationS` stored under a new title's key and probed, as the probe job leaves it. */
+  const storedMaster = async (name: string, durationS: number) => {
+    const file = path.join(dir, name);
+    await makeMaster(file, { width: 640, height: 360, fps: 25, durationS });
     const bytes = await readFile(file);
-    // The title as the probe job leaves it: master stored and probed, state analyzing.
     const id = randomUUID();
     const key = `titles/${id}/source/master`;
     await stack.api.store.put(key, bytes);
     const source: SourceRef = { titleId: id, sourceKey: key, sha256: createHash('sha256').update(bytes).digest('hex') };
-    const probe = await probeMaster(file);
+    return { id, key, bytes, source, probe: await probeMaster(file) };
+  };
+
+  it('a sample failing on every attempt is returned as its reason; build-ladder falls back to the fixed ladder and the title becomes ready', async () => {
+    // The title as the probe job leaves it: master stored and probed, state analyzing.
+    const { id, key, bytes, source, probe } = await storedMaster('master.mp4', 6);
     const redis = producerConnection(stack.redis.url);
     await new Promise((resolve) => redis.once('ready', resolve));
     const flow = createFlowProducer(redis, stack.config.prefix);
@@ -115,14 +120,7 @@ describe('per-title analysis that fails', () => {
   }, 300_000);
 
   it('an encode that cannot be enqueued fails the job and keeps the per-title choice; the retry ships it', async () => {
-    const file = path.join(dir, 'enqueue.mp4');
-    await makeMaster(file, { width: 640, height: 360, fps: 25, durationS: 4 });
-    const bytes = await readFile(file);
-    const id = randomUUID();
-    const key = `titles/${id}/source/master`;
-    await stack.api.store.put(key, bytes);
-    const source: SourceRef = { titleId: id, sourceKey: key, sha256: createHash('sha256').update(bytes).digest('hex') };
-    const probe = await probeMaster(file);
+    const { id, key, bytes, source, probe } = await storedMaster('enqueue.mp4', 4);
     const redis = producerConnection(stack.redis.url);
     await new Promise((resolve) => redis.once('ready', resolve));
     // A flow producer whose connection is lost for good: every add fails at once.
@@ -147,23 +145,18 @@ describe('per-title analysis that fails', () => {
     const liveFlow = createFlowProducer(redis, stack.config.prefix);
     try {
       await titles.create(id, 'enqueue', 'analyzing', { source: { key, sizeBytes: bytes.length, sha256: source.sha256 }, probe });
-      // Two sizes at the sample CRFs, as the samples measure them.
-      const at = (width: number, height: number, crf: number, bitrateKbps: number, psnrY: number, ssim: number): RdPoint => ({
-        width,
-        height,
-        crf,
-        bitrateKbps,
-        psnrY,
-        ssim,
-      });
-      const points = [
-        at(416, 234, 20, 400, 42, 0.985),
-        at(416, 234, 27, 180, 37.5, 0.965),
-        at(416, 234, 34, 80, 33, 0.93),
-        at(640, 360, 20, 900, 44, 0.99),
-        at(640, 360, 27, 380, 39.5, 0.975),
-        at(640, 360, 34, 160, 35, 0.945),
+      // Two sizes at the sample CRFs, as the samples measure them: width, height, CRF, kbit/s, PSNR-Y, SSIM.
+      const measured: [number, number, number, number, number, number][] = [
+        [416, 234, 20, 400, 42, 0.985],
+        [416, 234, 27, 180, 37.5, 0.965],
+        [416, 234, 34, 80, 33, 0.93],
+        [640, 360, 20, 900, 44, 0.99],
+        [640, 360, 27, 380, 39.5, 0.975],
+        [640, 360, 34, 160, 35, 0.945],
       ];
+      const points = measured.map(
+        ([width, height, crf, bitrateKbps, psnrY, ssim]): RdPoint => ({ width, height, crf, bitrateKbps, psnrY, ssim }),
+      );
       const window = { startS: 1, durationS: 2, weight: 1 };
       const data: JobDataByName['build-ladder'] = {
         source,
