@@ -13,7 +13,7 @@ import {
   packetIndex,
   type PacketIndex,
 } from '../measure/keyframes.ts';
-import { END_SLACK_S, reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
+import { END_SLACK_S, lengthNotEndTime, reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
 import { chooseDeinterlace, interlaceReadStartS, meanMse, parseIdetMetadata } from '../measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
 import { variableRateGrid } from '../../ffmpeg/frame-rate.ts';
@@ -196,33 +196,6 @@ export async function readsMaySeek(
   const seekS = timelineOf(probe).videoOffsetS + past + UNTIMED_SEEK_PAST_S;
   return withScratch(scratchRoot, 'seek-times', (dir) => seeksKeepFrameTimes(location, seekS, dir, signal));
 }
-
-/**
- * The probe with its duration a length, where ffprobe gave the master's end time as its duration:
- * a fragmented MP4 from a live encoder whose first fragment starts at 10 s (its `tfdt`) states
- * 17.13 s for 7.13 s of frames that end at 17.13, and the truncation check looked for frames at
- * 27.13 and refused it. Told by the video's last packet ending at the stated duration, within
- * the presentation delay B-frames give (`REORDER_FRAMES`), on a master that starts further from
- * 0 than that; the length is then where the packets end, from the file's start.
- */
-async function lengthNotEndTime(probe: ProbeResult, location: string, signal: AbortSignal): Promise<ProbeResult> {
-  const slackS = REORDER_FRAMES / frameRateValue(probe.video.frameRate);
-  const fileStartS = probe.video.startTimeS - probe.videoOffsetS;
-  if (!(fileStartS > slackS) || probe.durationS <= fileStartS) return probe;
-  const lastEndS = await lastPacketEndS(location, 'v:0', { fromS: probe.durationS - END_READ_S, signal }).catch(() => -Infinity);
-  if (!(Math.abs(lastEndS - probe.durationS) <= slackS)) return probe;
-  return { ...probe, durationS: lastEndS - fileStartS };
-}
-
-/**
- * Frames a picture's presentation may trail its decoding by, and so the video's last packet end
- * its stated end: x264's B-pyramid delays it by 2, H.264 allows more; 4 (0.13 s at 30 fps) is
- * far under any start worth telling apart (10 s here).
- */
-const REORDER_FRAMES = 4;
-
-/** How far before the stated duration the check reads the video's packets, s: a few GOPs. */
-const END_READ_S = 5;
 
 /** The untimed keyframe (by its index) the seek check starts past: the third, past any leading pair at the start. */
 const UNTIMED_KEYFRAME_TRIED = 2;
