@@ -7,23 +7,31 @@ import { plainPsnrYOver } from '../support/plain-psnr.ts';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { tempDir } from '../support/temp-dirs.ts';
 
+/** Where `needle` starts in `bytes`, every place, in order. */
+function* offsetsOf(bytes: Buffer, needle: Buffer): Generator<number> {
+  for (let i = bytes.indexOf(needle); i !== -1; i = bytes.indexOf(needle, i + 1)) yield i;
+}
+
+/** Matroska's DefaultDuration element ID (0x23E383). */
+const DEFAULT_DURATION = Buffer.from('23e383', 'hex');
+
 /**
- * Turns every Matroska DefaultDuration element (ID 0x23E383) into a Void element of the same
- * length, as a browser's MediaRecorder leaves it out: ffprobe then has no frame duration.
+ * Turns every Matroska DefaultDuration element into a Void element of the same length, as a
+ * browser's MediaRecorder leaves it out: ffprobe then has no frame duration.
  */
 function withoutDefaultDuration(bytes: Buffer): Buffer {
   const out = Buffer.from(bytes);
-  for (let i = out.indexOf('23e383', 0, 'hex'); i !== -1; i = out.indexOf('23e383', i + 1, 'hex')) {
+  for (const i of offsetsOf(out, DEFAULT_DURATION)) {
     const length = 4 + (out[i + 3]! & 0x7f);
     out.set([0xec, 0x80 | (length - 2), ...new Array<number>(length - 2).fill(0)], i);
   }
   return out;
 }
 
-/** Sets every Matroska DefaultDuration (ID 0x23E383, a 4-byte value) to `ns`, as a muxer that writes its clock there does. */
+/** Sets every Matroska DefaultDuration (a 4-byte value) to `ns`, as a muxer that writes its clock there does. */
 function withDefaultDurationNs(bytes: Buffer, ns: number): Buffer {
   const out = Buffer.from(bytes);
-  for (let i = out.indexOf('23e383', 0, 'hex'); i !== -1; i = out.indexOf('23e383', i + 1, 'hex')) {
+  for (const i of offsetsOf(out, DEFAULT_DURATION)) {
     if (out[i + 3] !== 0x84) throw new Error(`DefaultDuration of ${out[i + 3]! & 0x7f} bytes; expected 4`);
     out.writeUInt32BE(ns, i + 4);
   }
@@ -33,7 +41,7 @@ function withDefaultDurationNs(bytes: Buffer, ns: number): Buffer {
 /** Adds `offsetS` to every fragment's start (`tfdt`, its baseMediaDecodeTime) of a fragmented MP4 whose track counts `timescale` a second. */
 function withFragmentsFrom(bytes: Buffer, offsetS: number, timescale: number): Buffer {
   const out = Buffer.from(bytes);
-  for (let i = out.indexOf('tfdt'); i !== -1; i = out.indexOf('tfdt', i + 1)) {
+  for (const i of offsetsOf(out, Buffer.from('tfdt'))) {
     const at = i + 8;
     if (out[i + 4] === 1) out.writeBigUInt64BE(out.readBigUInt64BE(at) + BigInt(offsetS * timescale), at);
     else out.writeUInt32BE(out.readUInt32BE(at) + offsetS * timescale, at);
