@@ -178,9 +178,7 @@ function meetViewerMinimums(
     } else {
       const lower = cheap[cheap.length - 1] ?? pool[0] ?? bottom;
       if (lower.bitrateKbps < bottom.bitrateKbps) {
-        changes.push(
-          `bottom lowered from ${Math.round(bottom.bitrateKbps)} to ${Math.round(lower.bitrateKbps)} kbit/s for a ${opts.minSpanRatio}x span`,
-        );
+        changes.push(`bottom lowered from ${fmtRate(bottom)} to ${fmtRate(lower)} kbit/s for a ${opts.minSpanRatio}x span`);
         bottom = lower;
       }
     }
