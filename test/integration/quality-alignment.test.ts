@@ -6,6 +6,7 @@ import { derivedMasters, realMasters, type CorpusMaster } from '../support/corpu
 import { plainPsnrY } from '../support/plain-psnr.ts';
 import { toneMapFilters } from '../../ffmpeg/tone-map.ts';
 import { probeMaster } from '../../ffmpeg/probe.ts';
+import { masterLength } from '../../workers/measure/master-end.ts';
 import { paletteFromStartOnly } from '../../workers/measure/entry-points.ts';
 import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import { buildArgs } from '../../ffmpeg/args.ts';
@@ -35,11 +36,11 @@ interface Prepared {
 }
 
 /**
- * What the probe job learns of a master: its size and frame timeline, frame 0 read from a
- * decode, and that a palettized master is read from its start.
+ * What the probe job learns of a master: its size, length and frame timeline, frame 0 read from
+ * a decode, and that a palettized master is read from its start.
  */
 async function prepare(file: string): Promise<Prepared> {
-  const probed = await probeMaster(file);
+  const probed = await masterLength(await probeMaster(file), file, new AbortController().signal);
   const fromStart = paletteFromStartOnly(probed.video.pixFmt) ? { decodeFromStart: true as const } : {};
   const probe = { ...probed, video: { ...probed.video, firstFrameS: await firstFrameTimeS(file), ...fromStart } };
   return { timeline: timelineOf(probe), width: probe.video.width, height: probe.video.height };

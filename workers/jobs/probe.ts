@@ -13,7 +13,7 @@ import {
   packetIndex,
   type PacketIndex,
 } from '../measure/keyframes.ts';
-import { END_SLACK_S, lengthNotEndTime, reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
+import { END_SLACK_S, masterLength, reachesEnd, statedEndS, tailSeeksS } from '../measure/master-end.ts';
 import { chooseDeinterlace, interlaceReadStartS, meanMse, parseIdetMetadata } from '../measure/interlace.ts';
 import { buildInterlaceDetectArgs, deinterlacedRate, type Deinterlace } from '../../ffmpeg/deinterlace.ts';
 import { variableRateGrid } from '../../ffmpeg/frame-rate.ts';
@@ -276,7 +276,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
   const sha256 = title.source.sha256 ?? (await sha256Of(deps.store, title.source.key));
 
   const location = await deps.store.readableLocation(title.source.key);
-  const stated = await lengthNotEndTime(await probeMaster(location, { signal }), location, signal);
+  const stated = await masterLength(await probeMaster(location, { signal }), location, signal);
   // A PQ master's light levels, from its first frame when the container does not state them: the tone mapping's peak.
   const colour = await withFrameLightLevels(location, stated.video.colour, signal);
   const probed: ProbeResult = colour === undefined ? stated : { ...stated, video: { ...stated.video, colour } };

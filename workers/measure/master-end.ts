@@ -11,7 +11,9 @@
  * master's tail past its real end (nothing decodes there: refused as truncated) and an offset
  * master's before its start (the first frame passed for the tail's, which proved nothing).
  */
-import { frameRateValue, type ProbeResult } from '../../ffmpeg/probe.ts';
+import { audioStreamsOf, frameRateValue, type ProbeResult } from '../../ffmpeg/probe.ts';
+import { masterInputOptions } from '../../ffmpeg/master-input.ts';
+import { runProbe } from '../../ffmpeg/run.ts';
 import { lastPacketEndS } from './keyframes.ts';
 
 /** The tail read first: this many seconds before the stated end, decoded to the end of the file. */
@@ -78,3 +80,95 @@ const REORDER_FRAMES = 4;
 
 /** How far before the stated duration the check reads the video's packets, s: a few GOPs. */
 const END_READ_S = 5;
+
+/** Where one packet of the master's picture or sound starts and ends, in its own timestamps. */
+export interface PacketSpan {
+  readonly startS: number;
+  readonly endS: number;
+}
+
+/**
+ * Where the master's picture and sound end, read on past `statedEndS`: the end of the packets
+ * that follow one another from there, each starting at most `maxGapS` after the end reached
+ * before it. A gap the title could not have (longer than the truncation check lets the last
+ * frame be from the end, {@link END_SLACK_S}) is a broken timestamp, not more of the title.
+ * -Infinity when no packet states a time. Pure.
+ */
+export function contiguousEndS(spans: readonly PacketSpan[], statedEndS: number, maxGapS = END_SLACK_S): number {
+  let reachedS = -Infinity;
+  for (const s of [...spans].sort((a, b) => a.startS - b.startS)) {
+    if (s.startS > statedEndS && s.startS - reachedS > maxGapS) break;
+    reachedS = Math.max(reachedS, s.endS);
+  }
+  return reachedS;
+}
+
+/**
+ * The title's packets, its picture (`0:v:0`) and the sound it ships (`0:a:<k>` for each `k` of
+ * `audio`), from ffprobe's `-of csv` lines of `stream=index,codec_type` and
+ * `packet=codec_type,stream_index,pts_time,duration_time,flags`. Left out: other streams (a DVB
+ * multiplex's other programmes run on other clocks), untimed packets, and those an edit list
+ * discards (flag `D`: a phone's MP4 has frames past its edit). Pure.
+ */
+export function parsePacketSpans(csv: string, audio: readonly number[]): PacketSpan[] {
+  const rows = csv.split('\n').map((l) => l.trim().split(','));
+  // Each stream once, by its index: a multiplex lists its streams under each programme too
+  // (`program,stream,17,video`), in the programmes' order.
+  const kinds = new Map<number, string>();
+  for (const r of rows) {
+    const at = r.indexOf('stream');
+    const type = r[at + 2];
+    if (r[0] !== 'packet' && at >= 0 && type !== undefined) kinds.set(Number(r[at + 1]), type);
+  }
+  const ofKind = (type: string): number[] =>
+    [...kinds]
+      .filter(([, t]) => t === type)
+      .map(([index]) => index)
+      .sort((a, b) => a - b);
+  const video = ofKind('video')[0];
+  const shipped = new Set([...(video === undefined ? [] : [video]), ...audio.map((k) => ofKind('audio')[k] ?? -1)]);
+  const spans: PacketSpan[] = [];
+  for (const [section, , index, pts, duration, flags] of rows) {
+    const startS = Number(pts);
+    if (section !== 'packet' || !shipped.has(Number(index)) || pts === '' || !Number.isFinite(startS) || flags?.includes('D') === true)
+      continue;
+    const lengthS = Number(duration);
+    spans.push({ startS, endS: startS + (duration !== '' && Number.isFinite(lengthS) ? lengthS : 0) });
+  }
+  return spans;
+}
+
+/**
+ * The probe with its duration reaching the end of its picture and sound, where they run on past
+ * the end its header states: a real camera clip in ASF (WMV2 and WMA, from Go's mimetype test
+ * files) states 4.41 s, and its frames and samples go on to 6.44 s without a break. Every read
+ * stops at the title's frames (`FrameTimeline.frames`), so a plan over the stated duration would
+ * ship two seconds fewer than a player shows. Read from {@link TAIL_READ_S} before the stated end,
+ * packets only; a packet more than a frame past it is what tells.
+ */
+export async function lengthPastStatedEnd(probe: ProbeResult, location: string, signal: AbortSignal): Promise<ProbeResult> {
+  const endS = statedEndS(probe);
+  const { stdout } = await runProbe(
+    [
+      ...['-v', 'error', '-read_intervals', `${Math.max(0, endS - TAIL_READ_S).toFixed(6)}%`],
+      ...['-show_entries', 'stream=index,codec_type:packet=codec_type,stream_index,pts_time,duration_time,flags', '-of', 'csv'],
+      ...masterInputOptions(location),
+      location,
+    ],
+    { signal },
+  ).catch(() => ({ stdout: '' }));
+  const reachedS = contiguousEndS(
+    parsePacketSpans(
+      stdout,
+      audioStreamsOf(probe).map((a) => a.index),
+    ),
+    endS,
+  );
+  if (!(reachedS > endS + 1 / frameRateValue(probe.video.frameRate))) return probe;
+  return { ...probe, durationS: probe.durationS + (reachedS - endS) };
+}
+
+/** The master's length as its packets give it: an end time stated as a length made one, and a stated end they run past followed. */
+export async function masterLength(probe: ProbeResult, location: string, signal: AbortSignal): Promise<ProbeResult> {
+  return lengthPastStatedEnd(await lengthNotEndTime(probe, location, signal), location, signal);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { END_SLACK_S, reachesEnd, statedEndS, tailSeeksS } from '../../../workers/measure/master-end.ts';
+import { contiguousEndS, END_SLACK_S, parsePacketSpans, reachesEnd, statedEndS, tailSeeksS } from '../../../workers/measure/master-end.ts';
 
 /** What `statedEndS` reads of a probe: the video's start, its offset from the file's start, the format's duration. */
 const probe = (videoStartS: number, videoOffsetS: number, durationS: number) => ({
@@ -51,5 +51,81 @@ describe('reachesEnd', () => {
     expect(reachesEnd([14.9], 20)).toBe(false);
     expect(reachesEnd([], 20)).toBe(false);
     expect(reachesEnd([Number.NaN, -Infinity], 20)).toBe(false);
+  });
+});
+
+describe('contiguousEndS: where picture and sound really end, past the stated end', () => {
+  // 30 fps frames from `fromS` to `toS`, each a slot long.
+  const frames = (fromS: number, toS: number) =>
+    Array.from({ length: Math.round((toS - fromS) * 30) }, (_, k) => ({ startS: fromS + k / 30, endS: fromS + (k + 1) / 30 }));
+
+  it('follows packets that run on without a break (an ASF stating 4.41 s for 6.44 s)', () => {
+    expect(contiguousEndS(frames(2.4, 6.44), 4.41)).toBeCloseTo(6.44, 1);
+  });
+
+  it('stops at the stated end where the packets do', () => {
+    expect(contiguousEndS(frames(2.4, 4.41), 4.41)).toBeCloseTo(4.41, 1);
+  });
+
+  it('leaves out a packet after a gap the title could not have (a broken timestamp far out)', () => {
+    const spans = [...frames(2.4, 4.41), { startS: 72054, endS: 72054.04 }];
+    expect(contiguousEndS(spans, 4.41)).toBeCloseTo(4.41, 1);
+    // A gap of a few seconds is a sparse variable-rate picture: it still counts.
+    expect(contiguousEndS([...frames(2.4, 4.41), { startS: 4.41 + END_SLACK_S - 0.5, endS: 9 }], 4.41)).toBe(9);
+  });
+
+  it('takes packets in time order, whatever order they were read in, and -Infinity from none', () => {
+    expect(contiguousEndS([...frames(2.4, 6.44)].reverse(), 4.41)).toBeCloseTo(6.44, 1);
+    expect(contiguousEndS([], 4.41)).toBe(-Infinity);
+  });
+});
+
+describe('parsePacketSpans: the packets of the streams the title ships', () => {
+  it('keeps the first video and the audio streams asked for, by their place among their kind', () => {
+    const csv = [
+      'packet,audio,0,1.000000,0.023220,K_',
+      'packet,video,1,1.000000,0.033333,K_',
+      'packet,audio,2,1.500000,0.023220,K_',
+      'packet,data,3,9.000000,0.033333,K_',
+      'stream,0,audio',
+      'stream,1,video',
+      'stream,2,audio',
+      'stream,3,data',
+    ].join('\n');
+    expect(parsePacketSpans(csv, [0])).toEqual([
+      { startS: 1, endS: 1.02322 },
+      { startS: 1, endS: 1 + 0.033333 },
+    ]);
+    expect(parsePacketSpans(csv, [1]).map((s) => s.startS)).toEqual([1, 1.5]);
+  });
+
+  it('leaves out what an edit list discards, untimed packets, and counts a packet without a duration as a point', () => {
+    const csv = [
+      'packet,video,0,8.033333,0.033333,__',
+      'packet,video,0,8.066667,0.033333,_D',
+      'packet,video,0,N/A,0.033333,__',
+      'packet,audio,1,8.100000,N/A,K_',
+      'stream,0,video',
+      'stream,1,audio',
+    ].join('\n');
+    expect(parsePacketSpans(csv, [0])).toEqual([
+      { startS: 8.033333, endS: 8.033333 + 0.033333 },
+      { startS: 8.1, endS: 8.1 },
+    ]);
+  });
+
+  it("places a multiplex's streams by index, though it lists them under each programme first", () => {
+    const csv = [
+      'packet,video,17,5.000000,0.040000,K_',
+      'packet,video,1,1.000000,0.040000,K_',
+      'program,stream,17,video,side_data,',
+      'stream,2,audio',
+      'program,stream,1,video,side_data,',
+      'stream,2,audio',
+      'stream,1,video,side_data,',
+      'stream,2,audio',
+      'stream,17,video,side_data,',
+    ].join('\n');
+    expect(parsePacketSpans(csv, []).map((s) => s.startS)).toEqual([1]);
   });
 });

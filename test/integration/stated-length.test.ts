@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from '../support/stack.ts';
+import { realMasters, type CorpusMaster } from '../support/corpus.ts';
+import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
+import { countFrames } from '../support/media.ts';
+import { tempDir } from '../support/temp-dirs.ts';
+import { runProbe } from '../../ffmpeg/run.ts';
+
+/** Where a file's packets of one kind end (presentation time plus duration), by a plain ffprobe of every packet. */
+async function packetsEndS(file: string, streams: 'v:0' | 'a:0'): Promise<{ firstS: number; lastS: number; endS: number }> {
+  const { stdout } = await runProbe([
+    '-v',
+    'error',
+    '-select_streams',
+    streams,
+    '-show_entries',
+    'packet=pts_time,duration_time',
+    '-of',
+    'csv=p=0',
+    file,
+  ]);
+  const rows = stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(',').map(Number))
+    .filter(([pts]) => Number.isFinite(pts));
+  const starts = rows.map(([pts]) => pts ?? NaN);
+  const ends = rows.map(([pts, d]) => (pts ?? NaN) + (Number.isFinite(d) ? (d ?? 0) : 0));
+  return { firstS: Math.min(...starts), lastS: Math.max(...starts), endS: Math.max(...ends) };
+}
+
+/** A file's length by ffprobe. */
+async function probedS(file: string): Promise<number> {
+  const { stdout } = await runProbe(['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  return Number(stdout.trim());
+}
+
+/**
+ * A real camera clip in ASF (WMV2 and WMA, from Go's mimetype test files) whose header states
+ * 4.41 s, while its frames and samples run on to 6.44 s without a break, as any player plays
+ * them. The title was planned over the stated 4.41 s: with every read now cut at the title's
+ * frames, two seconds of picture and sound would have been lost.
+ */
+describe('a master whose picture and sound run past the length its header states', () => {
+  let stack: TestStack;
+  let dir: string;
+  let camera: CorpusMaster;
+
+  beforeAll(async () => {
+    dir = await tempDir('vf-stated-length-');
+    camera = (await realMasters()).find((m) => m.name === 'camera-wmv2')!;
+    stack = await startTestStack({ storage: 'local', workers: 1 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('is as long as its packets, and ships every frame and sample', async () => {
+    const video = await packetsEndS(camera.file, 'v:0');
+    const audio = await packetsEndS(camera.file, 'a:0');
+    // The premise: the header states two seconds less than the packets hold.
+    expect(Math.max(video.endS, audio.endS) - (await probedS(camera.file))).toBeGreaterThan(1.5);
+
+    const title = await waitForFinal(stack.api.app, await ingest(stack.api.app, camera.file));
+    expect(title.state, JSON.stringify(title.error)).toBe('ready');
+    expect(title.durationS).toBeCloseTo(Math.max(video.endS, audio.endS), 1);
+
+    const v0 = await downloadTrack(stack.api.app, title.id, 'v0/playlist.m3u8', dir);
+    // On the 30 fps grid, every slot from the first frame's to the last frame's: 193.
+    const slots = Math.round((video.lastS - video.firstS) * 30) + 1;
+    expect(await countFrames(v0.joinedFile)).toBe(slots);
+    const a0 = await downloadTrack(stack.api.app, title.id, 'a0/playlist.m3u8', dir);
+    expect(await probedS(a0.joinedFile)).toBeGreaterThan(audio.endS - 0.1);
+  }, 180_000);
+});
