@@ -62,13 +62,20 @@ export function planAudio(
   const byIndex = new Map(streams.map((s) => [s.index, s]));
   const sourcesOf = (c: AudioTrackChoice): AudioInfo[] => [c.index, ...(c.joinWith ?? [])].map((i) => streamOf(byIndex, i, streams));
   for (const c of choices ?? []) {
+    const unread = sourcesOf(c).find((s) => !readable(s));
+    if (unread !== undefined) throw new BadInputError('VF_AUDIO_SELECTION', `${unreadable(unread)}, but it was chosen`);
     checkJoin(sourcesOf(c));
     checkChannels(c, byIndex.get(c.index) as AudioInfo);
   }
-  const chosen: readonly AudioTrackChoice[] =
-    choices === undefined || choices.length === 0 ? streams.map((s) => ({ index: s.index })) : choices;
-  const warnings: TitleWarning[] =
-    choices === undefined || choices.length === 0 ? [...discreteMono(streams), ...assumedLayouts(streams)] : [];
+  const byDefault = choices === undefined || choices.length === 0;
+  const chosen: readonly AudioTrackChoice[] = byDefault ? streams.filter(readable).map((s) => ({ index: s.index })) : choices;
+  const warnings: TitleWarning[] = byDefault
+    ? [
+        ...streams.filter((s) => !readable(s)).map((s) => ({ code: 'VF_AUDIO_TRACK_EMPTY', message: `${unreadable(s)}; not shipped` })),
+        ...discreteMono(streams.filter(readable)),
+        ...assumedLayouts(streams.filter(readable)),
+      ]
+    : [];
   const defaultIndex =
     chosen.find((c) => c.isDefault === true)?.index ??
     chosen.find((c) => byIndex.get(c.index)?.isDefault === true)?.index ??
@@ -119,6 +126,16 @@ export function planAudio(
   });
   return { tracks, warnings };
 }
+
+/**
+ * Whether ffprobe read the stream's sample rate and channels. It reads them from the stream's
+ * packets: a stream a programme map declares but the master carries none of (a satellite
+ * capture's AAC) states 0 for both, and its encode failed with ffmpeg's "Conversion failed!".
+ */
+const readable = (s: AudioInfo): boolean => s.sampleRateHz > 0 && s.channels > 0;
+
+const unreadable = (s: AudioInfo): string =>
+  `audio stream ${s.index} (${s.codec}) states no sample rate or channels: the master holds no packet of it that decodes`;
 
 /** A chosen stream, or the bad input of choosing one the master does not have, named with what there is. */
 function streamOf(byIndex: ReadonlyMap<number, AudioInfo>, index: number, streams: readonly AudioInfo[]): AudioInfo {

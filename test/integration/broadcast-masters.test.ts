@@ -81,6 +81,23 @@ describe('MPEG-TS masters and long GOPs are probed correctly', () => {
     expect(t.error).toBeUndefined();
     expect(t.state).toBe('ready');
   }, 300_000);
+
+  it('an audio stream its programme map declares and the file carries none of is left out, with a warning', async () => {
+    // As a satellite capture's AAC: in the PMT, no packet in the file. Its encode failed with
+    // ffmpeg's "Conversion failed!" (VF_AUDIO_TRACK_FAILED), which named no cause.
+    const master = path.join(dir, 'declared-audio.ts');
+    await runFfmpeg([
+      ...['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=3', '-f', 'lavfi', '-i', 'sine=d=3'],
+      ...['-map', '0:v', '-map', '1:a', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-frames:a', '0', master],
+    ]);
+    // The premise, by a plain ffprobe: the stream is declared, and nothing gave its rate or channels.
+    const declared = (await probeJson(master)).streams.find((s) => s.codec_type === 'audio');
+    expect([declared?.sample_rate, declared?.channels]).toEqual(['0', 0]);
+    const t = await waitForFinal(stack.api.app, await ingest(stack.api.app, master), 240_000);
+    expect(t.state, JSON.stringify(t.error)).toBe('ready');
+    expect((t.renditions ?? []).filter((r) => r.kind === 'audio')).toEqual([]);
+    expect((t.warnings ?? []).map((w) => w.code)).toEqual(['VF_AUDIO_TRACK_EMPTY']);
+  }, 300_000);
 });
 
 /**

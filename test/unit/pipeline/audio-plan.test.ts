@@ -72,6 +72,26 @@ describe('planAudio', () => {
     expect(planAudio([], undefined, bitrates, 0).tracks).toEqual([]);
   });
 
+  it('ships no stream whose sample rate and channels no packet gave, and says so; refuses one chosen', () => {
+    // A satellite capture's AAC: declared in its programme map, no packet of it in the file.
+    const empty = stream(1, { sampleRateHz: 0, channels: 0 });
+    const plan = planAudio([stream(0), empty], undefined, bitrates, 0);
+    expect(plan.tracks.map((t) => t.streamIndex)).toEqual([0]);
+    expect(plan.warnings).toEqual([
+      {
+        code: 'VF_AUDIO_TRACK_EMPTY',
+        message: 'audio stream 1 (aac) states no sample rate or channels: the master holds no packet of it that decodes; not shipped',
+      },
+    ]);
+    expect(planAudio([empty], undefined, bitrates, 0).tracks).toEqual([]);
+    expect(() => planAudio([stream(0), empty], [{ index: 1 }], bitrates, 0)).toThrow(
+      expect.objectContaining({
+        code: 'VF_AUDIO_SELECTION',
+        message: expect.stringContaining('audio stream 1 (aac) states no sample rate'),
+      }),
+    );
+  });
+
   it('refuses a choice of a stream the master does not have, naming the ones it has', () => {
     expect(() => planAudio([stream(0), stream(1)], [{ index: 3 }], bitrates, 0)).toThrow(
       expect.objectContaining({ code: 'VF_AUDIO_SELECTION', message: 'audio stream 3 was chosen, but the master has audio streams 0, 1' }),
