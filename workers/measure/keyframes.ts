@@ -58,9 +58,11 @@ export function parsePackets(csv: string, originS = 0, durationS = Infinity): Pa
     if (flags?.includes('K') === true && Number.isFinite(t)) keyframesS.push(t);
     else if (flags?.includes('K') === true && Number.isFinite(timeOf(dts))) untimedKeyframesS.push(timeOf(dts) - originS);
     if (Number.isFinite(t)) framesS.push(t);
-    const end = t + timeOf(duration);
-    if (Number.isFinite(end) && end <= durationS + 1 && (endS === undefined || end > endS)) endS = end;
     const at = Number.isFinite(t) ? t : timeOf(dts) - originS;
+    // A packet without a presentation time ends no earlier than its decoding time says: packed
+    // B-frames' AVI leaves its last two frames untimed, and the video's end fell two frames short.
+    const end = at + timeOf(duration);
+    if (Number.isFinite(end) && end <= durationS + 1 && (endS === undefined || end > endS)) endS = end;
     const bytes = Number(size);
     if (!(at >= 0) || !Number.isFinite(bytes) || size === '') continue;
     const sec = Math.floor(at);

@@ -95,4 +95,10 @@ describe('parsePackets', () => {
     expect(parsePackets('0.000000,0,N/A,100,K_').endS).toBeUndefined();
     expect(parsePackets('99999999.000000,2,0.04,300,__', 0, 3).endS).toBeUndefined();
   });
+
+  it('ends an untimed packet no earlier than its decoding time: packed B-frames leave the last two untimed', () => {
+    // OpenCV's XviD re-encode of Megamind.avi: 270 frames at 30 fps, the last timed one at 8.933 s.
+    const csv = ['N/A,0.000000,0.033333,900,K_', '8.933333,8.933333,0.033333,40,__', 'N/A,8.966667,0.033333,40,__'].join('\n');
+    expect(parsePackets(csv, 0, 9).endS).toBeCloseTo(9, 5);
+  });
 });
