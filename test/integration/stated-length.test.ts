@@ -1,10 +1,12 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
 import { realMasters, type CorpusMaster } from '../support/corpus.ts';
 import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
 import { countFrames } from '../support/media.ts';
 import { tempDir } from '../support/temp-dirs.ts';
-import { runProbe } from '../../ffmpeg/run.ts';
+import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 
 /** Where a file's packets of one kind end (presentation time plus duration), by a plain ffprobe of every packet. */
 async function packetsEndS(file: string, streams: 'v:0' | 'a:0'): Promise<{ firstS: number; lastS: number; endS: number }> {
@@ -73,4 +75,33 @@ describe('a master whose picture and sound run past the length its header states
     const a0 = await downloadTrack(stack.api.app, title.id, 'a0/playlist.m3u8', dir);
     expect(await probedS(a0.joinedFile)).toBeGreaterThan(audio.endS - 0.1);
   }, 180_000);
+
+  it('a raw MPEG-1 stream whose header states a bit rate it does not have ships all its frames', async () => {
+    // As a real 20 s MPEG-1 elementary stream that ffprobe took for 9 ms (the title shipped 1
+    // frame of 500): ffprobe estimates a raw stream's length from its file size over the
+    // sequence header's bit rate, here raised to the field's largest (104.9 Mbit/s).
+    const made = path.join(dir, 'made.m1v');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x240:r=25:d=8', '-c:v', 'mpeg1video', '-q:v', '4', '-f', 'mpeg1video', made]);
+    const bytes = await readFile(made);
+    for (let i = bytes.indexOf(SEQUENCE_HEADER); i !== -1; i = bytes.indexOf(SEQUENCE_HEADER, i + 4)) {
+      // bit_rate: the 18 bits after the size, aspect and frame rate codes.
+      bytes[i + 8] = 0xff;
+      bytes[i + 9] = 0xff;
+      bytes[i + 10] = (bytes[i + 10] ?? 0) | 0xc0;
+    }
+    const master = path.join(dir, 'raw-mpeg1.mpg');
+    await writeFile(master, bytes);
+    expect(await probedS(master)).toBeLessThan(0.5);
+    const frames = await countFrames(master);
+    expect(frames).toBe(200);
+
+    const title = await waitForFinal(stack.api.app, await ingest(stack.api.app, master));
+    expect(title.state, JSON.stringify(title.error)).toBe('ready');
+    expect(title.durationS).toBeCloseTo(8, 1);
+    const v0 = await downloadTrack(stack.api.app, title.id, 'v0/playlist.m3u8', path.join(dir, 'raw'));
+    expect(await countFrames(v0.joinedFile)).toBe(frames);
+  }, 180_000);
 });
+
+/** An MPEG-1/2 video sequence header's start code. */
+const SEQUENCE_HEADER = Buffer.from([0, 0, 1, 0xb3]);

@@ -90,25 +90,31 @@ export interface PacketSpan {
 /**
  * Where the master's picture and sound end, read on past `statedEndS`: the end of the packets
  * that follow one another from there, each starting at most `maxGapS` after the end reached
- * before it. A gap the title could not have (longer than the truncation check lets the last
- * frame be from the end, {@link END_SLACK_S}) is a broken timestamp, not more of the title.
- * -Infinity when no packet states a time. Pure.
+ * before it, from `statedEndS` on. A gap the title could not have (longer than the truncation
+ * check lets the last frame be from the end, {@link END_SLACK_S}) is a broken timestamp, not more
+ * of the title. `statedEndS` when no packet runs past it. Pure.
  */
 export function contiguousEndS(spans: readonly PacketSpan[], statedEndS: number, maxGapS = END_SLACK_S): number {
-  let reachedS = -Infinity;
+  // From the stated end: a read whose first packets carry no time (a raw MPEG-1 stream's, after a
+  // seek) follows on from there as from a packet.
+  let reachedS = statedEndS;
   for (const s of [...spans].sort((a, b) => a.startS - b.startS)) {
-    if (s.startS > statedEndS && s.startS - reachedS > maxGapS) break;
+    if (s.startS - reachedS > maxGapS) break;
     reachedS = Math.max(reachedS, s.endS);
   }
   return reachedS;
 }
 
+/** A csv field as seconds; undefined for `N/A` or nothing. */
+const timeOf = (field: string | undefined): number | undefined =>
+  field === undefined || field === '' || !Number.isFinite(Number(field)) ? undefined : Number(field);
+
 /**
  * The title's packets, its picture (`0:v:0`) and the sound it ships (`0:a:<k>` for each `k` of
  * `audio`), from ffprobe's `-of csv` lines of `stream=index,codec_type` and
- * `packet=codec_type,stream_index,pts_time,duration_time,flags`. Left out: other streams (a DVB
- * multiplex's other programmes run on other clocks), untimed packets, and those an edit list
- * discards (flag `D`: a phone's MP4 has frames past its edit). Pure.
+ * `packet=codec_type,stream_index,pts_time,dts_time,duration_time,flags`. Left out: other streams
+ * (a DVB multiplex's other programmes run on other clocks), packets with neither time, and those
+ * an edit list discards (flag `D`: a phone's MP4 has frames past its edit). Pure.
  */
 export function parsePacketSpans(csv: string, audio: readonly number[]): PacketSpan[] {
   const rows = csv.split('\n').map((l) => l.trim().split(','));
@@ -128,10 +134,10 @@ export function parsePacketSpans(csv: string, audio: readonly number[]): PacketS
   const video = ofKind('video')[0];
   const shipped = new Set([...(video === undefined ? [] : [video]), ...audio.map((k) => ofKind('audio')[k] ?? -1)]);
   const spans: PacketSpan[] = [];
-  for (const [section, , index, pts, duration, flags] of rows) {
-    const startS = Number(pts);
-    if (section !== 'packet' || !shipped.has(Number(index)) || pts === '' || !Number.isFinite(startS) || flags?.includes('D') === true)
-      continue;
+  for (const [section, , index, pts, dts, duration, flags] of rows) {
+    // Untimed (a raw stream's last frame, packed B-frames): its decoding time, which it is not shown before.
+    const startS = timeOf(pts) ?? timeOf(dts);
+    if (section !== 'packet' || !shipped.has(Number(index)) || startS === undefined || flags?.includes('D') === true) continue;
     const lengthS = Number(duration);
     spans.push({ startS, endS: startS + (duration !== '' && Number.isFinite(lengthS) ? lengthS : 0) });
   }
@@ -151,7 +157,7 @@ export async function lengthPastStatedEnd(probe: ProbeResult, location: string, 
   const { stdout } = await runProbe(
     [
       ...['-v', 'error', '-read_intervals', `${Math.max(0, endS - TAIL_READ_S).toFixed(6)}%`],
-      ...['-show_entries', 'stream=index,codec_type:packet=codec_type,stream_index,pts_time,duration_time,flags', '-of', 'csv'],
+      ...['-show_entries', 'stream=index,codec_type:packet=codec_type,stream_index,pts_time,dts_time,duration_time,flags', '-of', 'csv'],
       ...masterInputOptions(location),
       location,
     ],

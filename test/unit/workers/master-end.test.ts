@@ -74,19 +74,23 @@ describe('contiguousEndS: where picture and sound really end, past the stated en
     expect(contiguousEndS([...frames(2.4, 4.41), { startS: 4.41 + END_SLACK_S - 0.5, endS: 9 }], 4.41)).toBe(9);
   });
 
-  it('takes packets in time order, whatever order they were read in, and -Infinity from none', () => {
+  it('takes packets in time order, whatever order they were read in, and the stated end from none', () => {
     expect(contiguousEndS([...frames(2.4, 6.44)].reverse(), 4.41)).toBeCloseTo(6.44, 1);
-    expect(contiguousEndS([], 4.41)).toBe(-Infinity);
+    expect(contiguousEndS([], 4.41)).toBe(4.41);
+  });
+
+  it('follows on from the stated end where the first packets read carry no time (a raw MPEG-1 stream stating 9 ms for 20 s)', () => {
+    expect(contiguousEndS(frames(0.08, 19.96), 0.009)).toBeCloseTo(19.96, 1);
   });
 });
 
 describe('parsePacketSpans: the packets of the streams the title ships', () => {
   it('keeps the first video and the audio streams asked for, by their place among their kind', () => {
     const csv = [
-      'packet,audio,0,1.000000,0.023220,K_',
-      'packet,video,1,1.000000,0.033333,K_',
-      'packet,audio,2,1.500000,0.023220,K_',
-      'packet,data,3,9.000000,0.033333,K_',
+      'packet,audio,0,1.000000,1.000000,0.023220,K_',
+      'packet,video,1,1.000000,1.000000,0.033333,K_',
+      'packet,audio,2,1.500000,1.500000,0.023220,K_',
+      'packet,data,3,9.000000,9.000000,0.033333,K_',
       'stream,0,audio',
       'stream,1,video',
       'stream,2,audio',
@@ -99,25 +103,27 @@ describe('parsePacketSpans: the packets of the streams the title ships', () => {
     expect(parsePacketSpans(csv, [1]).map((s) => s.startS)).toEqual([1, 1.5]);
   });
 
-  it('leaves out what an edit list discards, untimed packets, and counts a packet without a duration as a point', () => {
+  it('leaves out edit-list discards and packets with no time, takes an untimed one at its decoding time, one without a duration as a point', () => {
     const csv = [
-      'packet,video,0,8.033333,0.033333,__',
-      'packet,video,0,8.066667,0.033333,_D',
-      'packet,video,0,N/A,0.033333,__',
-      'packet,audio,1,8.100000,N/A,K_',
+      'packet,video,0,8.033333,8.033333,0.033333,__',
+      'packet,video,0,8.066667,8.066667,0.033333,_D',
+      'packet,video,0,N/A,N/A,0.033333,__',
+      'packet,video,0,N/A,8.133333,0.033333,__',
+      'packet,audio,1,8.100000,8.100000,N/A,K_',
       'stream,0,video',
       'stream,1,audio',
     ].join('\n');
     expect(parsePacketSpans(csv, [0])).toEqual([
       { startS: 8.033333, endS: 8.033333 + 0.033333 },
+      { startS: 8.133333, endS: 8.133333 + 0.033333 },
       { startS: 8.1, endS: 8.1 },
     ]);
   });
 
   it("places a multiplex's streams by index, though it lists them under each programme first", () => {
     const csv = [
-      'packet,video,17,5.000000,0.040000,K_',
-      'packet,video,1,1.000000,0.040000,K_',
+      'packet,video,17,5.000000,5.000000,0.040000,K_',
+      'packet,video,1,1.000000,1.000000,0.040000,K_',
       'program,stream,17,video,side_data,',
       'stream,2,audio',
       'program,stream,1,video,side_data,',
