@@ -13,7 +13,7 @@
  */
 import { masterInput } from './master-input.ts';
 import { deinterlaceFilters, type Deinterlace } from './deinterlace.ts';
-import { frameRateValue, videoExtentS, type ProbeResult, type Rational } from './probe.ts';
+import { frameRateValue, type ProbeResult, type Rational } from './probe.ts';
 import { toneMapFilters, toneMapOf, type ToneMap } from './tone-map.ts';
 
 /** How the master's timestamps map to frame indices. */
@@ -49,14 +49,9 @@ export interface FrameTimeline {
    * picture ends in title time, and for how long it is held.
    */
   readonly hold?: { readonly fromS: number; readonly forS: number };
-  /**
-   * The title's frames (`titleFrameCount` of its extent): every read ends there, a read to the
-   * end included. Absent in jobs queued before it was kept: a read to the end stops where `fps` does.
-   */
-  readonly frames?: number;
 }
 
-/** Frames `[startFrame, endFrame)` of the title; `endFrame` absent reads to the title's end. */
+/** Frames `[startFrame, endFrame)` of the title; `endFrame` absent reads to the end. */
 export interface FrameRange {
   readonly startFrame: number;
   readonly endFrame?: number;
@@ -67,16 +62,8 @@ export const SEEK_LEAD_S = 3;
 
 const secs = (s: number): string => s.toFixed(6);
 
-/**
- * The frames of a title `durationS` long: the grid's slots that start in it, counted from the
- * slot of the first frame. One definition for the chunk plan, the sample windows and every read.
- */
-export function titleFrameCount(durationS: number, frameRate: Rational): number {
-  return Math.max(1, Math.ceil(durationS * frameRateValue(frameRate) - 1e-6));
-}
-
 /** The timeline of a probed master. */
-export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video' | 'durationS'>): FrameTimeline {
+export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): FrameTimeline {
   const { firstFrameS, startTimeS } = probe.video;
   const toneMap = toneMapOf(probe.video.colour);
   const { endS, holdLastS } = probe.video;
@@ -94,7 +81,6 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video' | '
     ...(probe.video.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
     frameSize: { width: probe.video.width, height: probe.video.height },
     ...(hold === undefined ? {} : { hold }),
-    frames: titleFrameCount(videoExtentS(probe), probe.video.frameRate),
   };
 }
 
@@ -238,25 +224,12 @@ export function sourceGridFilters(t: FrameTimeline, range: FrameRange): string[]
     ...(shift > 0 ? [`setpts=PTS+${shift * t.frameRate.den}/(${t.frameRate.num}*TB)`] : []),
     // Before the grid: a field-rate deinterlacer makes the frames the grid's slots hold.
     ...deinterlaceFilters(t.deinterlace),
-    ...endPadFilters(t),
+    // The last picture cloned for as long as the master's sound outlasts it, before the grid:
+    // a read of a range past the picture's end (its seek lands on the picture's last keyframe)
+    // then finds its slots filled by the grid like any other.
+    ...(t.hold === undefined ? [] : [`tpad=stop_mode=clone:stop_duration=${secs(t.hold.forS)}`]),
     fpsFilter,
   ];
-}
-
-/**
- * The last picture cloned before the grid, so `fps` fills every slot of the title up to its end:
- * - for as long as the master's sound outlasts it (`hold`): a read of a range past the picture's
- *   end (its seek lands on the picture's last keyframe) then finds its slots filled like any other;
- * - one slot more, where the title's frames are known (`frames`): `fps` ends the grid where the
- *   last frame's stated duration does, rounded to a slot, and a last frame shown for 1 ms (a
- *   Matroska track whose default duration is its 1 ms clock) lost its slot in every read to the
- *   end, and nowhere else: a window reaching the end got one frame fewer than its own copy, and
- *   the title its per-title ladder. Every read is cut at `frames` (`sourceCutFilters`), so the
- *   extra slot is never kept.
- */
-function endPadFilters(t: Pick<FrameTimeline, 'hold' | 'frames' | 'frameRate'>): string[] {
-  const padS = (t.hold?.forS ?? 0) + (t.frames === undefined ? 0 : 1 / frameRateValue(t.frameRate));
-  return padS > 0 ? [`tpad=stop_mode=clone:stop_duration=${secs(padS)}`] : [];
 }
 
 /**
@@ -266,10 +239,9 @@ function endPadFilters(t: Pick<FrameTimeline, 'hold' | 'frames' | 'frameRate'>):
  */
 export function sourceCutFilters(t: FrameTimeline, range: FrameRange): string[] {
   const g0 = firstSlot(t);
-  const endFrame = range.endFrame ?? t.frames;
   const trim = [
     ...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []),
-    ...(endFrame === undefined ? [] : [`end_pts=${g0 + endFrame}`]),
+    ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`]),
   ];
   return [...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []), 'setpts=PTS-STARTPTS'];
 }
