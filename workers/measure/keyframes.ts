@@ -6,6 +6,7 @@ import { runFfmpeg, runProbe } from '../../ffmpeg/run.ts';
 import type { FrameTimeline } from '../../ffmpeg/source-frames.ts';
 import type { VideoInfo } from '../../ffmpeg/probe.ts';
 import { firstListedTimeS } from './parse.ts';
+import { presentationTimes } from './untimed-tail.ts';
 
 /**
  * Seconds added to a keyframe's printed time before seeking to it: ffprobe prints 6 decimals,
@@ -42,8 +43,9 @@ export interface PacketIndex {
 /**
  * Packets from `-show_entries packet=pts_time,dts_time,duration_time,size,flags -of csv=p=0`
  * (ffprobe prints them in that order, whatever the order asked), times shifted by `-originS`. A
- * packet without a presentation time (packed B-frames in AVI) counts its bits at its decoding
- * time; bits past `durationS` (a broken timestamp far out) count nowhere, nor does its end.
+ * packet without a presentation time counts its bits and ends where it is shown
+ * (`presentationTimes`); bits past `durationS` (a broken timestamp far out) count nowhere, nor
+ * does its end.
  */
 export function parsePackets(csv: string, originS = 0, durationS = Infinity): PacketIndex {
   const keyframesS: number[] = [];
@@ -52,15 +54,20 @@ export function parsePackets(csv: string, originS = 0, durationS = Infinity): Pa
   const untimedKeyframesS: number[] = [];
   const lastSecond = Math.ceil(durationS);
   let endS: number | undefined;
-  for (const line of csv.split('\n')) {
-    const [pts, dts, duration, size, flags] = line.trim().split(',');
+  const rows = csv
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.trim().split(','));
+  // Untimed packets where they are shown (`presentationTimes`): the last ones after every timed frame.
+  const shownS = presentationTimes(
+    rows.map(([pts, dts, duration]) => ({ ptsS: timeOf(pts), dtsS: timeOf(dts), durationS: timeOf(duration) })),
+  );
+  for (const [k, [pts, dts, duration, size, flags]] of rows.entries()) {
     const t = timeOf(pts) - originS;
     if (flags?.includes('K') === true && Number.isFinite(t)) keyframesS.push(t);
     else if (flags?.includes('K') === true && Number.isFinite(timeOf(dts))) untimedKeyframesS.push(timeOf(dts) - originS);
     if (Number.isFinite(t)) framesS.push(t);
-    const at = Number.isFinite(t) ? t : timeOf(dts) - originS;
-    // A packet without a presentation time ends no earlier than its decoding time says: packed
-    // B-frames' AVI leaves its last two frames untimed, and the video's end fell two frames short.
+    const at = (shownS[k] ?? Number.NaN) - originS;
     const end = at + timeOf(duration);
     if (Number.isFinite(end) && end <= durationS + 1 && (endS === undefined || end > endS)) endS = end;
     const bytes = Number(size);

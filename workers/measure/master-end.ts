@@ -15,6 +15,7 @@ import { audioStreamsOf, frameRateValue, type ProbeResult } from '../../ffmpeg/p
 import { masterInputOptions } from '../../ffmpeg/master-input.ts';
 import { runProbe } from '../../ffmpeg/run.ts';
 import { lastPacketEndS } from './keyframes.ts';
+import { presentationTimes, type ListedPacket } from './untimed-tail.ts';
 
 /** The tail read first: this many seconds before the stated end, decoded to the end of the file. */
 export const TAIL_READ_S = 2;
@@ -113,8 +114,9 @@ const timeOf = (field: string | undefined): number | undefined =>
  * The title's packets, its picture (`0:v:0`) and the sound it ships (`0:a:<k>` for each `k` of
  * `audio`), from ffprobe's `-of csv` lines of `stream=index,codec_type` and
  * `packet=codec_type,stream_index,pts_time,dts_time,duration_time,flags`. Left out: other streams
- * (a DVB multiplex's other programmes run on other clocks), packets with neither time, and those
- * an edit list discards (flag `D`: a phone's MP4 has frames past its edit). Pure.
+ * (a DVB multiplex's other programmes run on other clocks), untimed packets before a timed one, and those
+ * an edit list discards (flag `D`: a phone's MP4 has frames past its edit). The others are where
+ * they are shown (`presentationTimes`: untimed ones after the last timed frame). Pure.
  */
 export function parsePacketSpans(csv: string, audio: readonly number[]): PacketSpan[] {
   const rows = csv.split('\n').map((l) => l.trim().split(','));
@@ -133,13 +135,21 @@ export function parsePacketSpans(csv: string, audio: readonly number[]): PacketS
       .sort((a, b) => a - b);
   const video = ofKind('video')[0];
   const shipped = new Set([...(video === undefined ? [] : [video]), ...audio.map((k) => ofKind('audio')[k] ?? -1)]);
-  const spans: PacketSpan[] = [];
+  // Each stream's packets in decoding order, untimed ones where they are shown (`presentationTimes`).
+  const byStream = new Map<number, ListedPacket[]>();
   for (const [section, , index, pts, dts, duration, flags] of rows) {
-    // Untimed (a raw stream's last frame, packed B-frames): its decoding time, which it is not shown before.
-    const startS = timeOf(pts) ?? timeOf(dts);
-    if (section !== 'packet' || !shipped.has(Number(index)) || startS === undefined || flags?.includes('D') === true) continue;
-    const lengthS = Number(duration);
-    spans.push({ startS, endS: startS + (duration !== '' && Number.isFinite(lengthS) ? lengthS : 0) });
+    if (section !== 'packet' || !shipped.has(Number(index)) || flags?.includes('D') === true) continue;
+    const packet = { ptsS: timeOf(pts) ?? Number.NaN, dtsS: timeOf(dts) ?? Number.NaN, durationS: timeOf(duration) ?? Number.NaN };
+    byStream.set(Number(index), [...(byStream.get(Number(index)) ?? []), packet]);
+  }
+  const spans: PacketSpan[] = [];
+  for (const listed of byStream.values()) {
+    const shownS = presentationTimes(listed);
+    for (const [k, packet] of listed.entries()) {
+      const startS = shownS[k] ?? Number.NaN;
+      if (!Number.isFinite(startS)) continue;
+      spans.push({ startS, endS: startS + (Number.isFinite(packet.durationS) ? packet.durationS : 0) });
+    }
   }
   return spans;
 }
