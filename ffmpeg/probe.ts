@@ -81,6 +81,17 @@ function otherStreamsSpanS(raw: RawProbe, v: RawStream): number | undefined {
   return start > first || end < last ? end - start : undefined;
 }
 
+/**
+ * Whether the master's packets must be read for its length and frame rate: a live WebM (a
+ * browser's recording) states no duration, a Matroska track whose default duration is its 1 ms
+ * clock an average of 1000 fps, and an ASF no average at all, only its 1 ms clock's 1000 fps
+ * (a real MS-MPEG4 clip was refused VF_NO_FRAME_RATE). Pure.
+ */
+export function readsPacketExtent(raw: RawProbe, v: RawStream): boolean {
+  const stated = parseRational(v.avg_frame_rate) ?? parseRational(v.r_frame_rate);
+  return statedDurationS(raw, v) === undefined || (stated !== undefined && !paced(stated));
+}
+
 /** The fastest a master's picture may come, in frames a second: past it, a rate is a clock's or a mistake's. */
 export const MAX_MASTER_FPS = 240;
 
@@ -329,11 +340,7 @@ export async function probeMaster(location: string, options: Pick<RunOptions, 's
   } catch {
     throw new BadInputError('VF_UNREADABLE_MASTER', 'ffprobe returned no readable description of the master');
   }
-  // A live WebM (a browser's recording) states no duration, and a Matroska track whose default
-  // duration is its 1 ms clock an average of 1000 fps: their packets are read for both.
   const v = pictureOf(raw);
-  const stated = parseRational(v?.avg_frame_rate);
-  const unstated = v !== undefined && (statedDurationS(raw, v) === undefined || (stated !== undefined && !paced(stated)));
-  const extent = unstated ? await readPacketExtent(location, v.index ?? 0, options) : undefined;
+  const extent = v !== undefined && readsPacketExtent(raw, v) ? await readPacketExtent(location, v.index ?? 0, options) : undefined;
   return parseProbe(raw, extent);
 }

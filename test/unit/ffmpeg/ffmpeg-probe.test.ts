@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../../../ffmpeg/errors.ts';
-import { audioStreamsOf, parseProbe, videoExtentS, type ProbeResult } from '../../../ffmpeg/probe.ts';
+import { audioStreamsOf, parseProbe, readsPacketExtent, videoExtentS, type ProbeResult } from '../../../ffmpeg/probe.ts';
 import { titleFrameRate } from '../../../ffmpeg/frame-rate.ts';
 
 type Raw = Parameters<typeof parseProbe>[0];
@@ -295,5 +295,29 @@ describe('videoExtentS', () => {
     expect(videoExtentS(probe({}))).toBe(60.021);
     expect(videoExtentS(probe({ endS: 75, firstFrameS: 0.021 }))).toBe(60.021);
     expect(videoExtentS(probe({ endS: -1, firstFrameS: 0.021 }))).toBe(60.021);
+  });
+});
+
+describe('readsPacketExtent: when the packets must give the length and the frame rate', () => {
+  const raw = (v: Record<string, unknown>, duration: string | null = '2.000000'): Raw =>
+    ({ streams: [{ ...video, ...v }], format: { ...format, duration: duration ?? undefined } }) as Raw;
+  const stream = (r: Raw) => r.streams?.[0] as Parameters<typeof readsPacketExtent>[1];
+
+  it('not for a master that states its length and a paced rate', () => {
+    const r = raw({});
+    expect(readsPacketExtent(r, stream(r))).toBe(false);
+    // No average, but a paced declared rate: that rate serves.
+    const declared = raw({ avg_frame_rate: '0/0', r_frame_rate: '15/1' });
+    expect(readsPacketExtent(declared, stream(declared))).toBe(false);
+  });
+
+  it('for no length (a live WebM), an average past any pace (1 ms Matroska), or no average and a clock for a rate (ASF)', () => {
+    const live = raw({}, null);
+    expect(readsPacketExtent(live, stream(live))).toBe(true);
+    const clock = raw({ avg_frame_rate: '1000/1', r_frame_rate: '1000/1' });
+    expect(readsPacketExtent(clock, stream(clock))).toBe(true);
+    // A real MS-MPEG4 v3 clip in ASF, as ffprobe gives it: refused VF_NO_FRAME_RATE before.
+    const asf = raw({ codec_name: 'msmpeg4v3', avg_frame_rate: '0/0', r_frame_rate: '1000/1' });
+    expect(readsPacketExtent(asf, stream(asf))).toBe(true);
   });
 });
