@@ -11,7 +11,8 @@
 /**
  * Demuxers a master may be read with, by ffmpeg's short names (`ffmpeg -demuxers`). Each reads
  * one self-contained file: MP4/MOV (external data references are off by default), Matroska and
- * WebM, MPEG-TS and MPEG-PS, AVI, Ogg, FLV, MXF, ASF/WMV, DV, NUT, raw elementary streams.
+ * WebM, MPEG-TS and MPEG-PS, AVI, Ogg, FLV, MXF, ASF/WMV, DV, NUT, raw elementary streams, and
+ * Y4M (`yuv4mpegpipe`: uncoded frames, how test sequences and lossless intermediates travel).
  */
 export const MASTER_DEMUXERS: readonly string[] = [
   'mov',
@@ -31,6 +32,7 @@ export const MASTER_DEMUXERS: readonly string[] = [
   'h264',
   'hevc',
   'ivf',
+  'yuv4mpegpipe',
 ];
 
 /** The protocols a master's location needs, and only those: a local path reads files, a presigned URL speaks http(s). */
@@ -72,7 +74,7 @@ const REFERENCING_DEMUXERS: ReadonlySet<string> = new Set([
   'vapoursynth',
 ]);
 
-const ACCEPTED = 'accepted containers: MP4/MOV, Matroska/WebM, MPEG-TS/PS, AVI, Ogg, FLV, MXF, ASF, DV, NUT and raw video streams';
+const ACCEPTED = 'accepted containers: MP4/MOV, Matroska/WebM, MPEG-TS/PS, AVI, Ogg, FLV, MXF, ASF, DV, NUT, Y4M and raw video streams';
 
 /**
  * Why a master read by `demuxer` (one ffmpeg refused, {@link refusedDemuxer}) is refused. A
