@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack.ts';
-import { makeAudioOnly, makeDamagedMaster, makeMaster, makeTextFile } from '../support/media.ts';
-import { ingest, waitForFinal } from '../support/api.ts';
+import { countFrames, makeAudioOnly, makeDamagedMaster, makeMaster, makeTextFile } from '../support/media.ts';
+import { downloadTrack, ingest, waitForFinal } from '../support/api.ts';
 import { waitUntil } from '../support/wait.ts';
 import { realMasters } from '../support/corpus.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
@@ -117,6 +117,19 @@ describe('bad input', () => {
     const t = await waitForFinal(stack.api.app, id, 120_000);
     expect(t.error).toBeUndefined();
     expect(t.state).toBe('ready');
+  }, 150_000);
+
+  it('a Y4M master (uncoded 4:4:4 frames, as test sequences travel) is read, every frame of it', async () => {
+    // A second of the corpus' camera clip, as a lossless intermediate would carry it.
+    const camera = (await realMasters()).find((m) => m.name === 'camera-flv');
+    const y4m = path.join(dir, 'sequence.y4m');
+    await runFfmpeg(['-i', camera?.file ?? '', '-t', '1', '-an', '-pix_fmt', 'yuv444p', '-f', 'yuv4mpegpipe', y4m]);
+    const frames = await countFrames(y4m);
+    expect(frames).toBe(25);
+    const t = await waitForFinal(stack.api.app, await ingest(stack.api.app, y4m), 120_000);
+    expect(t.state, JSON.stringify(t.error)).toBe('ready');
+    const v0 = await downloadTrack(stack.api.app, t.id, 'v0/playlist.m3u8', path.join(dir, 'y4m'));
+    expect(await countFrames(v0.joinedFile)).toBe(frames);
   }, 150_000);
 
   it('a master whose frames do not decode halfway through fails with what its decoder said, after its retries', async () => {
