@@ -53,6 +53,13 @@ export interface VideoInfo {
    */
   readonly endS?: number;
   /**
+   * The title's frames: slots of the `fps` grid from the first decoded frame's to the last's,
+   * the last read from a decode of the master's tail through the readers' own input options and
+   * filters (`workers/measure/last-frame.ts`). Every read ends there. Absent where the picture is
+   * held to the end (`holdLastS`), where the master is read from its start, or where unread.
+   */
+  readonly frames?: number;
+  /**
    * Seconds the last picture is held at the end of the title: the picture stops this long
    * before the master does while its sound goes on (a logo, then music). Players stall where a
    * picture ends, so every reader holds it (`sourceGridFilters`). Absent when the picture runs

@@ -275,9 +275,12 @@ export function activeCodedSize(video: Pick<VideoInfo, 'width' | 'height' | 'act
  * picture is held to the end, and never more.
  */
 export function videoExtentS(probe: Pick<ProbeResult, 'durationS' | 'video'>): number {
-  const { endS, firstFrameS, startTimeS } = probe.video;
+  const { endS, firstFrameS, startTimeS, frames } = probe.video;
   // A picture held to the end (`holdLastS`) covers the whole title.
-  if (endS === undefined || probe.video.holdLastS !== undefined) return probe.durationS;
+  if (probe.video.holdLastS !== undefined) return probe.durationS;
+  // Counted from a decode (`VideoInfo.frames`): the extent is those frames' slots.
+  if (frames !== undefined) return frames / frameRateValue(probe.video.frameRate);
+  if (endS === undefined) return probe.durationS;
   const extentS = endS - ((firstFrameS ?? startTimeS) - startTimeS);
   return extentS > 0 ? Math.min(probe.durationS, extentS) : probe.durationS;
 }

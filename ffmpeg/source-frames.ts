@@ -49,9 +49,16 @@ export interface FrameTimeline {
    * picture ends in title time, and for how long it is held.
    */
   readonly hold?: { readonly fromS: number; readonly forS: number };
+  /**
+   * The title's frames, as a decode of the master's tail counts them (`VideoInfo.frames`): every
+   * read ends there, a read to the end included. Absent where it was not read (a held picture, a
+   * master read from its start, jobs queued before it was kept): a read to the end stops where
+   * `fps` does.
+   */
+  readonly frames?: number;
 }
 
-/** Frames `[startFrame, endFrame)` of the title; `endFrame` absent reads to the end. */
+/** Frames `[startFrame, endFrame)` of the title; `endFrame` absent reads to the title's end. */
 export interface FrameRange {
   readonly startFrame: number;
   readonly endFrame?: number;
@@ -62,8 +69,16 @@ export const SEEK_LEAD_S = 3;
 
 const secs = (s: number): string => s.toFixed(6);
 
+/**
+ * The frames of a title `durationS` long: the grid's slots that start in it, counted from the
+ * slot of the first frame. One definition for the chunk plan, the sample windows and every read.
+ */
+export function titleFrameCount(durationS: number, frameRate: Rational): number {
+  return Math.max(1, Math.ceil(durationS * frameRateValue(frameRate) - 1e-6));
+}
+
 /** The timeline of a probed master. */
-export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): FrameTimeline {
+export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video' | 'durationS'>): FrameTimeline {
   const { firstFrameS, startTimeS } = probe.video;
   const toneMap = toneMapOf(probe.video.colour);
   const { endS, holdLastS } = probe.video;
@@ -81,6 +96,7 @@ export function timelineOf(probe: Pick<ProbeResult, 'videoOffsetS' | 'video'>): 
     ...(probe.video.decodeFromStart === true ? { decodeFromStart: true as const } : {}),
     frameSize: { width: probe.video.width, height: probe.video.height },
     ...(hold === undefined ? {} : { hold }),
+    ...(probe.video.frames === undefined ? {} : { frames: probe.video.frames }),
   };
 }
 
@@ -218,18 +234,38 @@ export function sourceGridFilters(t: FrameTimeline, range: FrameRange): string[]
     range.startFrame > 0
       ? `${grid}:start_time=${secs((firstSlot(t) + Math.max(0, range.startFrame - Math.ceil(SEEK_LEAD_S * fps))) / fps)}`
       : grid;
+  return [...decodedFrameFilters(t), ...endPadFilters(t), fpsFilter];
+}
+
+/**
+ * The decoded master's frames as the grid takes them, one per picture it holds: fitted, their
+ * timestamps shifted off a clock that crosses 0, and deinterlaced. What the title's frame count
+ * is read from (`workers/measure/last-frame.ts`), and the start of {@link sourceGridFilters}.
+ */
+export function decodedFrameFilters(t: FrameTimeline): string[] {
   const shift = slotShift(t);
   return [
     ...frameSizeFilters(t.frameSize),
     ...(shift > 0 ? [`setpts=PTS+${shift * t.frameRate.den}/(${t.frameRate.num}*TB)`] : []),
     // Before the grid: a field-rate deinterlacer makes the frames the grid's slots hold.
     ...deinterlaceFilters(t.deinterlace),
-    // The last picture cloned for as long as the master's sound outlasts it, before the grid:
-    // a read of a range past the picture's end (its seek lands on the picture's last keyframe)
-    // then finds its slots filled by the grid like any other.
-    ...(t.hold === undefined ? [] : [`tpad=stop_mode=clone:stop_duration=${secs(t.hold.forS)}`]),
-    fpsFilter,
   ];
+}
+
+/**
+ * The last picture cloned before the grid, so `fps` fills every slot of the title up to its end:
+ * - for as long as the master's sound outlasts it (`hold`): a read of a range past the picture's
+ *   end (its seek lands on the picture's last keyframe) then finds its slots filled like any other;
+ * - one slot more, where the title's frames are known (`frames`): `fps` ends the grid where the
+ *   last frame's stated duration does, rounded to a slot, and a last frame shown for 1 ms (a
+ *   Matroska track whose default duration is its 1 ms clock) lost its slot in every read to the
+ *   end, and nowhere else: a window reaching the end got one frame fewer than its own copy, and
+ *   the title its per-title ladder. Every read is cut at `frames` (`sourceCutFilters`), so the
+ *   extra slot is never kept.
+ */
+function endPadFilters(t: Pick<FrameTimeline, 'hold' | 'frames' | 'frameRate'>): string[] {
+  const padS = (t.hold?.forS ?? 0) + (t.frames === undefined ? 0 : 1 / frameRateValue(t.frameRate));
+  return padS > 0 ? [`tpad=stop_mode=clone:stop_duration=${secs(padS)}`] : [];
 }
 
 /**
@@ -239,9 +275,10 @@ export function sourceGridFilters(t: FrameTimeline, range: FrameRange): string[]
  */
 export function sourceCutFilters(t: FrameTimeline, range: FrameRange): string[] {
   const g0 = firstSlot(t);
+  const endFrame = range.endFrame ?? t.frames;
   const trim = [
     ...(range.startFrame > 0 ? [`start_pts=${g0 + range.startFrame}`] : []),
-    ...(range.endFrame === undefined ? [] : [`end_pts=${g0 + range.endFrame}`]),
+    ...(endFrame === undefined ? [] : [`end_pts=${g0 + endFrame}`]),
   ];
   return [...(trim.length > 0 ? [`trim=${trim.join(':')}`] : []), 'setpts=PTS-STARTPTS'];
 }

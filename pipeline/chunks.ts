@@ -1,5 +1,6 @@
 import type { EncodeSettings } from '../ffmpeg/encode-settings.ts';
 import type { Rational } from '../ffmpeg/probe.ts';
+import { titleFrameCount } from '../ffmpeg/source-frames.ts';
 
 /** One chunk job's share of the timeline, in source frames. */
 export interface Chunk {
@@ -69,7 +70,7 @@ export function planChunks(input: ChunkPlanInput): Chunk[] {
   const boundary = (unit: number): number => Math.max(0, Math.ceil(unit * input.gopS * fps - 1e-6));
   // Keyframe intervals that hold a frame: a title 8.008 s long at 29.97 fps ends on frame 239,
   // and a fifth interval from 8 s would start past it.
-  const frames = Math.ceil(input.durationS * fps - 1e-6);
+  const frames = titleFrameCount(input.durationS, input.frameRate);
   let units = Math.max(1, Math.ceil(input.durationS / input.gopS - 1e-6));
   while (units > 1 && boundary(units - 1) >= frames) units--;
   const shape: PlanShape = {

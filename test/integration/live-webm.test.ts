@@ -128,7 +128,8 @@ describe("a Matroska master whose stated frame duration is its clock's", () => {
   let master: string;
 
   beforeAll(async () => {
-    stack = await startTestStack({ storage: 'local', workers: 1 });
+    // Per-title: a sample window reaching the title's end lost the last frame too, and the title its ladder.
+    stack = await startTestStack({ storage: 'local', workers: 1, ladderPolicy: 'per-title', settings: { preset: 'veryfast' } });
     dir = await tempDir('vf-mkv-clock-');
     const made = path.join(dir, 'made.mkv');
     await runFfmpeg([
@@ -144,7 +145,7 @@ describe("a Matroska master whose stated frame duration is its clock's", () => {
     await stack?.close();
   });
 
-  it('is ready at the pace of its packets, with every frame it shows for a slot', async () => {
+  it('is ready at the pace of its packets, with every frame and its per-title ladder', async () => {
     // The premise: ffprobe's average is the clock's.
     expect(await probeOf(master, 'stream=avg_frame_rate')).toBe('1000/1');
     const sourceFrames = Number(await probeOf(master, 'stream=nb_read_frames', ['-count_frames']));
@@ -154,9 +155,11 @@ describe("a Matroska master whose stated frame duration is its clock's", () => {
     expect(title.state, JSON.stringify(title.error)).toBe('ready');
     const rung = await downloadTrack(stack.api.app, title.id, 'v0/playlist.m3u8', dir);
     expect(await probeOf(rung.joinedFile, 'stream=avg_frame_rate')).toBe('25/1');
-    // Every frame but the last, which the container shows for its 1 ms: less than half of the
-    // grid's last slot, as a frame the master shows that briefly anywhere else.
-    expect(Number(await probeOf(rung.joinedFile, 'stream=nb_read_frames', ['-count_frames']))).toBe(sourceFrames - 1);
+    // Every frame, the last included, though the container shows it for 1 ms: its slot starts
+    // before the video ends. Before, every read to the end stopped a frame short.
+    expect(Number(await probeOf(rung.joinedFile, 'stream=nb_read_frames', ['-count_frames']))).toBe(sourceFrames);
+    expect(title.ladderAnalysis?.policy).toBe('per-title');
+    expect(title.warnings?.map((w) => w.code) ?? []).not.toContain('VF_LADDER_FALLBACK');
   }, 180_000);
 });
 

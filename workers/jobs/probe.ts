@@ -24,6 +24,7 @@ import { keyframeCrops } from '../measure/keyframe-crops.ts';
 import { withFrameLightLevels } from '../measure/light-levels.ts';
 import { keyframesAreEntryPoints, paletteFromStartOnly } from '../measure/entry-points.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';
+import { withTitleFrames } from '../measure/last-frame.ts';
 import { toneMapOf } from '../../ffmpeg/tone-map.ts';
 import { withScratch } from '../../storage/scratch.ts';
 import { seeksKeepFrameTimes } from '../measure/seek-times.ts';
@@ -325,7 +326,7 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
           packets.framesS.map((t) => t + probed.video.startTimeS),
         );
   await job.updateProgress(75);
-  const probe: ProbeResult = {
+  const described: ProbeResult = {
     ...probed,
     video: {
       ...asStated,
@@ -340,6 +341,8 @@ export const probeHandler: Handler<'probe'> = async (job, { deps, signal }) => {
       ...(deinterlace === undefined ? {} : { deinterlace, frameRate: deinterlacedRate(frameRate, deinterlace), codedFrameRate: frameRate }),
     },
   };
+
+  const probe = await withTitleFrames(described, location, deps.tmpDir, signal);
 
   const source: SourceRef = { titleId, sourceKey: title.source.key, sha256 };
   await deps.titles.update(titleId, { probe, source: { ...title.source, sizeBytes: head.sizeBytes, sha256 } });

@@ -9,10 +9,12 @@ import {
   sourceInputArgs,
   sourceSeekS,
   timelineOf,
+  titleFrameCount,
   SEEK_LEAD_S,
 } from '../../../ffmpeg/source-frames.ts';
 import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
 import { wholeTitle } from '../../../workers/jobs/measure-rungs.ts';
+import { videoExtentS } from '../../../ffmpeg/probe.ts';
 
 const NTSC = { num: 30000, den: 1001 };
 
@@ -52,6 +54,8 @@ describe('a picture held to the end', () => {
   it('clones the last picture before the grid, so the grid fills slots past the picture', () => {
     const filters = sourceFrameFilters(t, { startFrame: 250, endFrame: 500 });
     const tpad = filters.findIndex((f) => f.startsWith('tpad='));
+    // Held for 15 s; a held title's frames are not counted from a decode, so no slot more (below).
+    expect(t.frames).toBeUndefined();
     expect(filters[tpad]).toBe('tpad=stop_mode=clone:stop_duration=15.000000');
     expect(tpad).toBeLessThan(filters.findIndex((f) => f.startsWith('fps=')));
   });
@@ -72,6 +76,46 @@ describe('a picture held to the end', () => {
     const windows = chooseSampleWindows({ durationS: picturedS(t, 20) }, { windowS: 2, minWindowS: 2, maxShare: 1 });
     expect(windows.length).toBeGreaterThan(0);
     for (const w of [...windows, ...wholeTitle(picturedS(t, 20))]) expect(w.startS + w.durationS).toBeLessThanOrEqual(5 + 1e-9);
+  });
+});
+
+describe("a read to the title's end", () => {
+  // A 25 fps master whose first frame is at 0.021 s (slot 1) and whose last, at 3.981 s, is
+  // stated 1 ms long: 3.961 s of video by its packets, 100 frames by a decode of its tail.
+  const probe = {
+    videoOffsetS: 0.021,
+    durationS: 4.021,
+    video: { frameRate: { num: 25, den: 1 }, startTimeS: 0.021, firstFrameS: 0.021, endS: 3.961, frames: 100, width: 320, height: 240 },
+  };
+  const t = timelineOf(probe as unknown as Parameters<typeof timelineOf>[0]);
+
+  it("takes the title's frames from the probe's count, and its extent from them", () => {
+    expect(t.frames).toBe(100);
+    expect(videoExtentS(probe as unknown as Parameters<typeof videoExtentS>[0])).toBe(4);
+    // Without a count, the packets' extent plans as before.
+    const { frames: _, ...uncounted } = probe.video;
+    expect(timelineOf({ ...probe, video: uncounted } as unknown as Parameters<typeof timelineOf>[0]).frames).toBeUndefined();
+    expect(titleFrameCount(3.961, { num: 25, den: 1 })).toBe(100);
+    expect(titleFrameCount(4, { num: 25, den: 1 })).toBe(100);
+    expect(titleFrameCount(8.008, NTSC)).toBe(240);
+  });
+
+  it("pads the grid past the last frame and cuts every read at the title's frames", () => {
+    const filters = sourceFrameFilters(t, { startFrame: 50 });
+    const tpad = filters.findIndex((f) => f.startsWith('tpad='));
+    expect(tpad).toBeGreaterThanOrEqual(0);
+    expect(tpad).toBeLessThan(filters.findIndex((f) => f.startsWith('fps=')));
+    expect(filters.find((f) => f.startsWith('trim='))).toBe(`trim=start_pts=${firstSlot(t) + 50}:end_pts=${firstSlot(t) + 100}`);
+    // A range's own end wins over the title's.
+    expect(sourceFrameFilters(t, { startFrame: 0, endFrame: 60 }).find((f) => f.startsWith('trim='))).toBe(
+      `trim=end_pts=${firstSlot(t) + 60}`,
+    );
+  });
+
+  it('keeps the old reads for a timeline queued without its frames', () => {
+    const { frames: _, ...old } = t;
+    expect(sourceFrameFilters(old, { startFrame: 50 }).some((f) => f.startsWith('tpad='))).toBe(false);
+    expect(sourceFrameFilters(old, { startFrame: 50 }).find((f) => f.startsWith('trim='))).toBe(`trim=start_pts=${firstSlot(t) + 50}`);
   });
 });
 
