@@ -71,7 +71,7 @@ const secs = (s: number): string => s.toFixed(6);
 
 /**
  * The frames of a title `durationS` long: the grid's slots that start in it, counted from the
- * slot of the first frame. One definition for the chunk plan, the sample windows and every read.
+ * slot of the first frame: what the chunk plan counts over the extent (a decoded count, `VideoInfo.frames`, or the packets').
  */
 export function titleFrameCount(durationS: number, frameRate: Rational): number {
   return Math.max(1, Math.ceil(durationS * frameRateValue(frameRate) - 1e-6));
