@@ -27,7 +27,10 @@ export function lastListedPts(listing: string): number | undefined {
   return last;
 }
 
-/** Frames of the title whose last frame is at `lastPts` ({@link TAIL_TIME_BASE} units, shifted as the grid sees it): slots from the first frame's to its. Pure. */
+/**
+ * Frames of the title whose last frame is at `lastPts` ({@link TAIL_TIME_BASE} units, shifted as
+ * the grid sees it): slots from the first frame's to its. Pure.
+ */
 export function titleFramesTo(lastPts: number, t: FrameTimeline): number {
   // The slot `fps` puts it in: nearest, halves away from zero (`AV_ROUND_NEAR_INF`), as `firstSlot`.
   const lastSlot = Math.round((lastPts * t.frameRate.num) / (t.frameRate.den * TAIL_TIME_BASE));
