@@ -16,19 +16,22 @@ import { chooseSampleWindows } from '../../../ladder/sample-windows.ts';
 import { wholeTitle } from '../../../workers/jobs/measure-rungs.ts';
 import { videoExtentS } from '../../../ffmpeg/probe.ts';
 
+/** The timeline of a probe given only the fields it reads. */
+const timelineOfProbe = (probe: object) => timelineOf(probe as Parameters<typeof timelineOf>[0]);
+
 const NTSC = { num: 30000, den: 1001 };
 
 describe('frame timeline', () => {
   it('takes frame 0 from the first decoded frame, not the container start, and seeks from the file start', () => {
     const probe = { videoOffsetS: 0.2, video: { frameRate: NTSC, startTimeS: 1.4, firstFrameS: 1.4334 } } as const;
-    const t = timelineOf(probe as unknown as Parameters<typeof timelineOf>[0]);
+    const t = timelineOfProbe(probe);
     expect(t.videoStartS).toBe(1.4334);
     // 0.2 s after the file start at 1.4 s, plus the frame the decoder held back.
     expect(t.videoOffsetS).toBeCloseTo(0.2334, 9);
   });
 
   it('falls back to the container start when no decode told the first frame', () => {
-    const t = timelineOf({ videoOffsetS: 0, video: { frameRate: NTSC, startTimeS: 0.5 } } as unknown as Parameters<typeof timelineOf>[0]);
+    const t = timelineOfProbe({ videoOffsetS: 0, video: { frameRate: NTSC, startTimeS: 0.5 } });
     expect(t.videoStartS).toBe(0.5);
   });
 
@@ -45,7 +48,7 @@ describe('a picture held to the end', () => {
     durationS: 20,
     video: { frameRate: { num: 25, den: 1 }, startTimeS: 0, firstFrameS: 0, endS: 5, holdLastS: 15, width: 320, height: 240 },
   };
-  const t = timelineOf(probe as unknown as Parameters<typeof timelineOf>[0]);
+  const t = timelineOfProbe(probe);
 
   it('knows where the picture ends and for how long it is held', () => {
     expect(t.hold).toEqual({ fromS: 5, forS: 15 });
@@ -63,7 +66,7 @@ describe('a picture held to the end', () => {
   it('reads a range past the picture from before its end, and one inside it as any other', () => {
     expect(sourceSeekS(t, { startFrame: 250, endFrame: 500 })).toBeCloseTo(5 - SEEK_LEAD_S, 9);
     expect(sourceSeekS(t, { startFrame: 100, endFrame: 200 })).toBeCloseTo(4 - SEEK_LEAD_S, 9);
-    const plain = timelineOf({ ...probe, video: { ...probe.video, holdLastS: undefined } } as unknown as Parameters<typeof timelineOf>[0]);
+    const plain = timelineOfProbe({ ...probe, video: { ...probe.video, holdLastS: undefined } });
     expect(plain.hold).toBeUndefined();
     expect(sourceSeekS(plain, { startFrame: 250, endFrame: 500 })).toBeCloseTo(10 - SEEK_LEAD_S, 9);
     expect(sourceFrameFilters(plain, { startFrame: 250, endFrame: 500 }).some((f) => f.startsWith('tpad='))).toBe(false);
@@ -71,7 +74,7 @@ describe('a picture held to the end', () => {
 
   it('shows its own pictures only up to the hold: windows are chosen in there', () => {
     expect(picturedS(t, 20)).toBe(5);
-    const plain = timelineOf({ ...probe, video: { ...probe.video, holdLastS: undefined } } as unknown as Parameters<typeof timelineOf>[0]);
+    const plain = timelineOfProbe({ ...probe, video: { ...probe.video, holdLastS: undefined } });
     expect(picturedS(plain, 20)).toBe(20);
     const windows = chooseSampleWindows({ durationS: picturedS(t, 20) }, { windowS: 2, minWindowS: 2, maxShare: 1 });
     expect(windows.length).toBeGreaterThan(0);
@@ -87,14 +90,14 @@ describe("a read to the title's end", () => {
     durationS: 4.021,
     video: { frameRate: { num: 25, den: 1 }, startTimeS: 0.021, firstFrameS: 0.021, endS: 3.961, frames: 100, width: 320, height: 240 },
   };
-  const t = timelineOf(probe as unknown as Parameters<typeof timelineOf>[0]);
+  const t = timelineOfProbe(probe);
 
   it("takes the title's frames from the probe's count, and its extent from them", () => {
     expect(t.frames).toBe(100);
     expect(videoExtentS(probe as unknown as Parameters<typeof videoExtentS>[0])).toBe(4);
     // Without a count, the packets' extent plans as before.
     const { frames: _, ...uncounted } = probe.video;
-    expect(timelineOf({ ...probe, video: uncounted } as unknown as Parameters<typeof timelineOf>[0]).frames).toBeUndefined();
+    expect(timelineOfProbe({ ...probe, video: uncounted }).frames).toBeUndefined();
     expect(titleFrameCount(3.961, { num: 25, den: 1 })).toBe(100);
     expect(titleFrameCount(4, { num: 25, den: 1 })).toBe(100);
     expect(titleFrameCount(8.008, NTSC)).toBe(240);
@@ -235,7 +238,7 @@ describe('frame size', () => {
 
   it('fits every frame into the master’s upright size before anything else, and keeps the graph when the size changes', () => {
     const probe = { videoOffsetS: 0, video: { frameRate: NTSC, startTimeS: 0, width: 1080, height: 1920 } };
-    const t = timelineOf(probe as unknown as Parameters<typeof timelineOf>[0]);
+    const t = timelineOfProbe(probe);
     expect(t.frameSize).toEqual({ width: 1080, height: 1920 });
     expect(sourceFrameFilters(t, { startFrame: 0 }).slice(0, 2)).toEqual([
       'scale=w=1080:h=1920:force_original_aspect_ratio=decrease:eval=frame',
