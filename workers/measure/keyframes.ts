@@ -114,7 +114,9 @@ export function readsFromStart(
 }
 
 /** A CSV time field as seconds; NaN for `N/A` or nothing. */
-const timeOf = (field: string | undefined): number => (field === undefined || field === '' || field === 'N/A' ? Number.NaN : Number(field));
+/** A csv field of ffprobe's as seconds; NaN for `N/A` or nothing. */
+export const timeOf = (field: string | undefined): number =>
+  field === undefined || field === '' || field === 'N/A' ? Number.NaN : Number(field);
 
 /**
  * The master's packet index in title time (seconds from the first video frame), keyframes

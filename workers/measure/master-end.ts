@@ -14,7 +14,7 @@
 import { audioStreamsOf, frameRateValue, type ProbeResult } from '../../ffmpeg/probe.ts';
 import { masterInputOptions } from '../../ffmpeg/master-input.ts';
 import { runProbe } from '../../ffmpeg/run.ts';
-import { lastPacketEndS } from './keyframes.ts';
+import { lastPacketEndS, timeOf } from './keyframes.ts';
 import { presentationTimes, type ListedPacket } from './untimed-tail.ts';
 
 /** The tail read first: this many seconds before the stated end, decoded to the end of the file. */
@@ -106,10 +106,6 @@ export function contiguousEndS(spans: readonly PacketSpan[], statedEndS: number,
   return reachedS;
 }
 
-/** A csv field as seconds; undefined for `N/A` or nothing. */
-const timeOf = (field: string | undefined): number | undefined =>
-  field === undefined || field === '' || !Number.isFinite(Number(field)) ? undefined : Number(field);
-
 /**
  * The title's packets, its picture (`0:v:0`) and the sound it ships (`0:a:<k>` for each `k` of
  * `audio`), from ffprobe's `-of csv` lines of `stream=index,codec_type` and
@@ -139,7 +135,7 @@ export function parsePacketSpans(csv: string, audio: readonly number[]): PacketS
   const byStream = new Map<number, ListedPacket[]>();
   for (const [section, , index, pts, dts, duration, flags] of rows) {
     if (section !== 'packet' || !shipped.has(Number(index)) || flags?.includes('D') === true) continue;
-    const packet = { ptsS: timeOf(pts) ?? Number.NaN, dtsS: timeOf(dts) ?? Number.NaN, durationS: timeOf(duration) ?? Number.NaN };
+    const packet = { ptsS: timeOf(pts), dtsS: timeOf(dts), durationS: timeOf(duration) };
     byStream.set(Number(index), [...(byStream.get(Number(index)) ?? []), packet]);
   }
   const spans: PacketSpan[] = [];
