@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { ObjectStore } from './port.ts';
 
@@ -9,7 +10,17 @@ export async function downloadToFile(store: ObjectStore, key: string, file: stri
 }
 
 export async function uploadFile(store: ObjectStore, file: string, key: string, contentType?: string): Promise<void> {
-  await store.put(key, createReadStream(file), contentType === undefined ? {} : { contentType });
+  // Opened before the store reads it. A stream opening the file itself emitted ENOENT while the
+  // store was still making its directory, with no listener yet: an uncaught exception in the
+  // worker (seen in CI when a test stack's teardown removed a job's scratch). Now a missing file
+  // rejects here, and once open the descriptor holds it whatever happens to its directory.
+  const handle = await open(file, 'r');
+  const body = handle.createReadStream();
+  try {
+    await store.put(key, body, contentType === undefined ? {} : { contentType });
+  } finally {
+    body.destroy();
+  }
 }
 
 /**
