@@ -90,7 +90,16 @@ export class LocalObjectStore implements ObjectStore {
         const key = keyPrefix === '' ? e.name : `${keyPrefix}/${e.name}`;
         if (e.isDirectory()) await walk(path.join(dir, e.name), key);
         else if (e.isFile() && !e.name.endsWith(TMP_SUFFIX) && key.startsWith(prefix)) {
-          keys.push({ key, sizeBytes: (await stat(path.join(dir, e.name))).size });
+          // Deleted since the directory was read (a sweep of expired upload parts running beside
+          // the listing): gone, as S3 lists it, not an error.
+          const size = await stat(path.join(dir, e.name)).then(
+            (st) => st.size,
+            (err: unknown) => {
+              if (isNotFound(err)) return undefined;
+              throw err;
+            },
+          );
+          if (size !== undefined) keys.push({ key, sizeBytes: size });
         }
       }
     };

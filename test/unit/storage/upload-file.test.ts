@@ -31,3 +31,20 @@ describe('uploadFile', () => {
     expect((await store.get('titles/t/a0.m4a')).toString()).toBe('sound');
   });
 });
+
+describe('LocalObjectStore.list', () => {
+  it('lists what is left while objects are deleted beside it, without failing on one gone mid-listing', async () => {
+    const dir = await tempDir('vf-list-');
+    const store = new LocalObjectStore(path.join(dir, 'store'));
+    const keys = Array.from({ length: 400 }, (_, i) => `titles/t/source/part-${String(i).padStart(4, '0')}`);
+    await Promise.all(keys.map((k) => store.put(k, 'x')));
+    const listing = (async () => {
+      const listed: string[] = [];
+      for await (const o of store.list('titles/t/source/')) listed.push(o.key);
+      return listed;
+    })();
+    await Promise.all(keys.map((k) => store.delete(k)));
+    const listed = await listing;
+    expect(listed.every((k) => keys.includes(k))).toBe(true);
+  });
+});
