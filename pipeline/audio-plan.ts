@@ -68,12 +68,13 @@ export function planAudio(
     checkChannels(c, byIndex.get(c.index) as AudioInfo);
   }
   const byDefault = choices === undefined || choices.length === 0;
-  const chosen: readonly AudioTrackChoice[] = byDefault ? streams.filter(readable).map((s) => ({ index: s.index })) : choices;
+  const shippable = streams.filter(readable);
+  const chosen: readonly AudioTrackChoice[] = byDefault ? shippable.map((s) => ({ index: s.index })) : choices;
   const warnings: TitleWarning[] = byDefault
     ? [
         ...streams.filter((s) => !readable(s)).map((s) => ({ code: 'VF_AUDIO_TRACK_EMPTY', message: `${unreadable(s)}; not shipped` })),
-        ...discreteMono(streams.filter(readable)),
-        ...assumedLayouts(streams.filter(readable)),
+        ...discreteMono(shippable),
+        ...assumedLayouts(shippable),
       ]
     : [];
   const defaultIndex =

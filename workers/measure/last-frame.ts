@@ -8,10 +8,11 @@
  * the readers' own input options and filters, and the count runs from the first frame's slot to
  * the last frame's: every read is cut there (`FrameTimeline.frames`).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { buildTailFramesArgs, TAIL_TIME_BASE } from '../../ffmpeg/tail-frames-args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
+import { withScratch } from '../../storage/scratch.ts';
 import { firstSlot, timelineOf, titleFrameCount, type FrameTimeline } from '../../ffmpeg/source-frames.ts';
 import { videoExtentS, type ProbeResult } from '../../ffmpeg/probe.ts';
 
@@ -49,8 +50,7 @@ export async function countTitleFrames(
   scratchDir: string,
   signal?: AbortSignal,
 ): Promise<number | undefined> {
-  const dir = await mkdtemp(path.join(scratchDir, 'tail-frames-'));
-  try {
+  return withScratch(scratchDir, 'tail-frames', async (dir) => {
     const listingFile = path.join(dir, 'tail.framecrc');
     await runFfmpeg(buildTailFramesArgs({ input: location, timeline, fromFrame: Math.max(1, plannedFrames - 1), listingFile }), {
       ...(signal === undefined ? {} : { signal }),
@@ -58,9 +58,7 @@ export async function countTitleFrames(
     const last = lastListedPts(await readFile(listingFile, 'utf8'));
     const frames = last === undefined ? undefined : titleFramesTo(last, timeline);
     return frames !== undefined && Number.isInteger(frames) && frames > 0 ? frames : undefined;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
