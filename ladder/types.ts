@@ -21,9 +21,13 @@ export interface Rung {
   readonly height: number;
   /** Average video bitrate in kbit/s. */
   readonly bitrateKbps: number;
-  /** PSNR of the luma plane in dB, predicted from the sample encodes. */
+  /**
+   * PSNR of the luma plane in dB, predicted from the sample encodes, which are uncapped: the rung
+   * is encoded under a peak cap set from its rate (`EncodeSettings.maxrateRatio`), and measures
+   * lower where the title needs more than the cap lets it spend (`peak-cap.ts`).
+   */
   readonly predictedPsnrDb?: number;
-  /** SSIM (0..1), predicted from the sample encodes. */
+  /** SSIM (0..1), predicted from the sample encodes, uncapped as `predictedPsnrDb`. */
   readonly predictedSsim?: number;
   /** CRF of the sample encode this rung was taken from. */
   readonly crf?: number;

@@ -15,10 +15,21 @@ export const ErrorBody = Type.Object({
 const Rung = Type.Object({
   width: Type.Integer(),
   height: Type.Integer(),
-  bitrateKbps: Type.Number({ description: 'Target (fixed ladder) or predicted (per-title) average bitrate' }),
+  bitrateKbps: Type.Number({
+    description:
+      'Target (fixed ladder) or predicted (per-title) average bitrate. A per-title rung is encoded at its CRF under a peak cap set ' +
+      'from this rate (maxrate 1.5x, a buffer of 3 s of it), and spends at most about this much',
+  }),
   crf: Type.Optional(Type.Number()),
-  predictedPsnrDb: Type.Optional(Type.Number()),
-  predictedSsim: Type.Optional(Type.Number()),
+  predictedPsnrDb: Type.Optional(
+    Type.Number({
+      description:
+        'PSNR-Y (dB) the sample encodes predict for the rung at its CRF, uncapped as the samples are encoded. Where the ' +
+        "title's keyframes or busiest stretches need more than the peak cap lets them spend, the rung measures lower: its " +
+        "rendition's measuredPsnrDb is what it is",
+    }),
+  ),
+  predictedSsim: Type.Optional(Type.Number({ description: 'SSIM the sample encodes predict for the rung, uncapped as predictedPsnrDb' })),
 });
 
 const RdPoint = Type.Object({
