@@ -92,6 +92,12 @@ export function readsPacketExtent(raw: RawProbe, v: RawStream): boolean {
   return statedDurationS(raw, v) === undefined || (stated !== undefined && !paced(stated));
 }
 
+/**
+ * Raw elementary streams whose demuxer times no packet: ffprobe lists every packet's and frame's
+ * time as N/A (a raw MPEG-1 or MPEG-4 Part 2 stream's demuxer times its frames, and reads).
+ */
+const UNTIMED_RAW_STREAMS: ReadonlySet<string> = new Set(['h264', 'hevc']);
+
 /** The fastest a master's picture may come, in frames a second: past it, a rate is a clock's or a mistake's. */
 export const MAX_MASTER_FPS = 240;
 
@@ -128,6 +134,14 @@ export function parseProbe(raw: RawProbe, extent?: PacketExtent): ProbeResult {
   const stated = statedDurationS(raw, v);
   const durationS = stated ?? extent?.durationS;
   if (durationS === undefined || !(durationS > 0) || !Number.isFinite(durationS)) {
+    const format = raw.format?.format_name ?? '';
+    if (UNTIMED_RAW_STREAMS.has(format)) {
+      throw new BadInputError(
+        'VF_UNTIMED_STREAM',
+        `master is a raw ${v.codec_name} elementary stream (${format}), which times none of its frames: neither its length nor when ` +
+          'each frame shows is known. Upload it in the container its encoder or camera wrote (MP4, Matroska, MPEG-TS)',
+      );
+    }
     throw new BadInputError('VF_NO_DURATION', `master has no duration (got ${raw.format?.duration ?? 'none'})`);
   }
   // Without a stated duration ffprobe cannot average the frame rate either, and a header's average

@@ -53,6 +53,21 @@ describe('bad input', () => {
       files.truncatedMkv,
     ]);
     await truncate(files.truncatedMkv, Math.floor((await stat(files.truncatedMkv)).size * 0.4));
+    // A raw H.264 elementary stream, as an encoder writes one before muxing: no frame is timed.
+    files.rawH264 = path.join(dir, 'camera.h264');
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=30',
+      '-t',
+      '2',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      files.rawH264,
+    ]);
     files.damaged = path.join(dir, 'damaged.mp4');
     await makeDamagedMaster(files.damaged);
     // "Masters" that are a manifest and a playlist naming a real video outside the storage root:
@@ -85,6 +100,7 @@ describe('bad input', () => {
     ['truncated', 'VF_TRUNCATED_MASTER'],
     ['truncatedMkv', 'VF_TRUNCATED_MASTER'],
     ['damaged', 'VF_CORRUPT_VIDEO'],
+    ['rawH264', 'VF_UNTIMED_STREAM'],
     ['dashManifest', 'VF_UNSUPPORTED_CONTAINER'],
     ['hlsPlaylist', 'VF_UNSUPPORTED_CONTAINER'],
   ];

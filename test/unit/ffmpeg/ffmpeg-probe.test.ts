@@ -102,6 +102,18 @@ describe('parseProbe rejections', () => {
     expect(e.message).toBe('master has no duration (got none)');
   });
 
+  it('a raw H.264 or HEVC stream, which times no frame: VF_UNTIMED_STREAM naming it and what to upload', () => {
+    for (const [format_name, codec_name] of [
+      ['h264', 'h264'],
+      ['hevc', 'hevc'],
+    ] as const) {
+      const e = rejection({ streams: [{ ...video, codec_name }], format: { format_name } });
+      expect(e.code).toBe('VF_UNTIMED_STREAM');
+      expect(e.message).toContain(`raw ${codec_name} elementary stream`);
+      expect(e.message).toContain('MP4, Matroska, MPEG-TS');
+    }
+  });
+
   it('zero duration: VF_NO_DURATION quoting the value', () => {
     const e = rejection({ streams: [video], format: { ...format, duration: '0.000000' } });
     expect(e.code).toBe('VF_NO_DURATION');
