@@ -64,7 +64,8 @@ export interface CapSplit {
   readonly maxrateRatio: number;
   /** The rung's peak segment rate (`peakSegmentBps`, what BANDWIDTH declares) over its average. */
   readonly peakRatio: number;
-  readonly overPsnrDb: number;
+  /** Undefined when no segment spent over the cap. */
+  readonly overPsnrDb: number | undefined;
   /** Undefined when every checked frame lies in a segment over the cap. */
   readonly restPsnrDb: number | undefined;
 }

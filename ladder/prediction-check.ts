@@ -60,7 +60,11 @@ const db = (v: number): string => `${v.toFixed(1)} dB`;
  * named: where segments spent over the cap, the cap may have held them under the prediction as
  * well as the sampling, and which of the two it was the figures measured here cannot tell (the
  * rest measuring up to the prediction fits both: a window that missed the busy stretches, and
- * one that predicted them but whose encode was capped).
+ * one that predicted them but whose encode was capped). Where no segment spent over it, the cap
+ * is still not ruled out: a busy stretch longer than a segment drains the VBV buffer and is then
+ * held at the cap, not over it (berusky2's 15 s intro: its busiest segment 1.39x, a plain
+ * encode at CRF 27 loses 3.0 dB to the cap, and its windows predict the uncapped title within
+ * 0.6 dB). Without the split, nothing says the cap held anything.
  */
 export function predictionWarning(
   misses: readonly PredictionMiss[],
@@ -74,13 +78,17 @@ export function predictionWarning(
     `${misses.length} rung(s) measured under the quality the samples predicted: ${worst.width}x${worst.height} ` +
     `${db(worst.checkedPsnrDb)} PSNR-Y away from the sample windows against ${db(worst.predictedPsnrDb)} predicted.`;
   const sampled = `${sampledS.toFixed(1)} s sampled of ${durationS.toFixed(1)} s`;
+  const cap = (s: CapSplit): string => `its peak cap (${s.maxrateRatio}x its average rate; the busiest ${s.peakRatio.toFixed(2)}x)`;
   const why =
-    split === undefined || split.over === 0
+    split === undefined
       ? ` The ${sampled} do not represent the whole title: its ladder was chosen for those stretches and may be too lean for the rest`
-      : ` Its ${split.over} of ${split.segments} segments that spent more than its peak cap (${split.maxrateRatio}x its average rate; ` +
-        `the busiest ${split.peakRatio.toFixed(2)}x) measure ${db(split.overPsnrDb)}` +
-        (split.restPsnrDb === undefined ? '.' : `, the rest ${db(split.restPsnrDb)}.`) +
-        ` Either the ${sampled} do not represent the whole title, or its busiest stretches need more than the cap lets a segment ` +
-        "spend at that quality (Apple's peak rule: at most twice the average): its ladder may be too lean for them";
+      : split.overPsnrDb === undefined
+        ? ` No segment spent more than ${cap(split)}. Either the ${sampled} do not represent the whole title, or the cap held its ` +
+          'busiest stretches down to it: a busy stretch longer than a segment drains the buffer and is then held at the cap, not ' +
+          'over it. Its ladder may be too lean for them'
+        : ` Its ${split.over} of ${split.segments} segments that spent more than ${cap(split)} measure ${db(split.overPsnrDb)}` +
+          (split.restPsnrDb === undefined ? '.' : `, the rest ${db(split.restPsnrDb)}.`) +
+          ` Either the ${sampled} do not represent the whole title, or its busiest stretches need more than the cap lets a segment ` +
+          "spend at that quality (Apple's peak rule: at most twice the average): its ladder may be too lean for them";
   return { code: 'VF_LADDER_UNREPRESENTATIVE', message: `${head}${why} (the renditions' measured figures cover both).` };
 }

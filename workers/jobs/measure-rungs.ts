@@ -172,7 +172,11 @@ export function withMeasuredQuality(renditions: readonly Rendition[], quality: r
   });
 }
 
-/** How a rung measured, over its checked frames, in its segments over its peak cap and in the rest. Pure. */
+/**
+ * How a rung measured, over its checked frames, in its segments over its peak cap and in the
+ * rest; undefined when no checked frame lies in a segment over the cap, or, with none over it,
+ * when it checked no frame. Pure.
+ */
 export function capSplit(
   frames: RungFrames,
   track: Pick<VideoTrack, 'segments'>,
@@ -189,15 +193,17 @@ export function capSplit(
       const f = frames.titleFrames[k] ?? -1;
       return checked(f) && over[segmentOf(f)] === wanted;
     });
-  const overQ = part(true);
-  if (overQ === undefined) return undefined;
+  const count = over.filter(Boolean).length;
+  const [overQ, restQ] = [part(true), part(false)];
+  // Segments over the cap that no checked frame lies in say nothing of how they measured.
+  if (count > 0 ? overQ === undefined : restQ === undefined) return undefined;
   return {
-    over: over.filter(Boolean).length,
+    over: count,
     segments: over.length,
     maxrateRatio,
     peakRatio: peakSegmentBps(track) / (rung.bitrateKbps * 1000),
-    overPsnrDb: overQ.psnrY,
-    restPsnrDb: part(false)?.psnrY,
+    overPsnrDb: overQ?.psnrY,
+    restPsnrDb: restQ?.psnrY,
   };
 }
 

@@ -58,13 +58,20 @@ describe('predictionWarning with the worst rung measured over and under its peak
     expect(predictionWarning([miss], 8, 180.3, split(undefined)).message).toContain('measure 35.1 dB. Either');
   });
 
-  it('blames the sampling alone when no segment spent over the cap, or the split is unknown', () => {
-    for (const s of [split(41.2, 0), undefined]) {
-      const w = predictionWarning([miss], 8, 180.3, s);
-      expect(w.code).toBe('VF_LADDER_UNREPRESENTATIVE');
-      expect(w.message).toContain('. The 8.0 s sampled of 180.3 s do not represent the whole title');
-      expect(w.message).not.toContain('peak cap');
-    }
+  it('blames the sampling alone when the split is unknown', () => {
+    const w = predictionWarning([miss], 8, 180.3, undefined);
+    expect(w.code).toBe('VF_LADDER_UNREPRESENTATIVE');
+    expect(w.message).toContain('. The 8.0 s sampled of 180.3 s do not represent the whole title');
+    expect(w.message).not.toContain('peak cap');
+  });
+
+  it('does not rule the cap out when no segment spent over it: a long busy stretch is held at the cap', () => {
+    const held: CapSplit = { ...split(37.7, 0), overPsnrDb: undefined, peakRatio: 1.394 };
+    const w = predictionWarning([miss], 2, 15.4, held);
+    expect(w.code).toBe('VF_LADDER_UNREPRESENTATIVE');
+    expect(w.message).toContain('No segment spent more than its peak cap (1.5x its average rate; the busiest 1.39x).');
+    expect(w.message).toContain('Either the 2.0 s sampled of 15.4 s do not represent the whole title, or the cap held');
+    expect(w.message).not.toContain('segments that spent more');
   });
 
   it('needs a miss to warn of', () => {

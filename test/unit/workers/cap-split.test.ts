@@ -27,8 +27,20 @@ describe('capSplit', () => {
   });
 
   it('has no split when no checked frame lies in a segment over the cap', () => {
-    expect(capSplit(frames, track, { bitrateKbps: 100 }, 2, 10, () => true)).toBeUndefined();
     expect(capSplit(frames, track, { bitrateKbps: 100 }, 1.5, 10, (f) => f < 120)).toBeUndefined();
+  });
+
+  it('with no segment over the cap, says so, with its busiest segment and how the checked frames measured', () => {
+    // At 2x, the 190 kbit/s segment is under the cap.
+    expect(capSplit(frames, track, { bitrateKbps: 100 }, 2, 10, (f) => f < 120)).toEqual({
+      over: 0,
+      segments: 4,
+      maxrateRatio: 2,
+      peakRatio: expect.closeTo(1.9, 9),
+      overPsnrDb: undefined,
+      restPsnrDb: expect.closeTo(psnr(4), 9),
+    });
+    expect(capSplit(frames, track, { bitrateKbps: 100 }, 2, 10, () => false)).toBeUndefined();
   });
 
   it('has no rest when every checked frame lies over the cap', () => {
