@@ -55,19 +55,7 @@ describe('bad input', () => {
     await truncate(files.truncatedMkv, Math.floor((await stat(files.truncatedMkv)).size * 0.4));
     // A raw H.264 elementary stream, as an encoder writes one before muxing: no frame is timed.
     files.rawH264 = path.join(dir, 'camera.h264');
-    await runFfmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=320x240:rate=30',
-      '-t',
-      '2',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      files.rawH264,
-    ]);
+    await makeMaster(files.rawH264, { width: 320, height: 240, fps: 30, durationS: 2, audio: false });
     files.damaged = path.join(dir, 'damaged.mp4');
     await makeDamagedMaster(files.damaged);
     // "Masters" that are a manifest and a playlist naming a real video outside the storage root:
