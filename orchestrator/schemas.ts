@@ -18,7 +18,7 @@ const Rung = Type.Object({
   bitrateKbps: Type.Number({
     description:
       'Target (fixed ladder) or predicted (per-title) average bitrate. A per-title rung is encoded at its CRF under a peak cap set ' +
-      'from this rate (maxrate 1.5x, a buffer of 3 s of it), and spends at most about this much',
+      "from this rate (the encode settings' maxrateRatio and bufsizeRatio), and spends at most about this much",
   }),
   crf: Type.Optional(Type.Number()),
   predictedPsnrDb: Type.Optional(
