@@ -39,11 +39,12 @@ export interface ScanCommand {
     readonly reads: readonly ScanBurstRead[];
   };
   /**
-   * The scanned frames, at the scan's size, also encoded by x264 at one CRF to `encodedFile`
-   * (NUT; a burst's frames are the stream of its index), and the luma of the frames
-   * `frame-pick.ts` picks at `compareStep` written as they were fed to `referenceFile` (raw, NUT):
-   * what the encoder spends on each stretch and what it loses there, which `buildScanLossArgs`
-   * reads back. Both are what a stretch costs at every size.
+   * The scanned frames, at the scan's size, written raw to `framesFile` (NUT; a burst's frames
+   * are the stream of its index) for x264 to encode at one CRF to `encodedFile` in a process of
+   * its own (`buildScanEncodeArgs`), and the luma of the frames `frame-pick.ts` picks at
+   * `compareStep` written as they were fed to `referenceFile` (raw, NUT): what the encoder spends
+   * on each stretch and what it loses there, which `buildScanLossArgs` reads back. Both are what
+   * a stretch costs at every size.
    */
   readonly coded?: ScanCodedOutput;
 }
@@ -53,6 +54,8 @@ export interface ScanCodedOutput {
   readonly crf: number;
   readonly preset: X264Preset;
   readonly gopS: number;
+  /** The frames the encoder is fed, raw: written by the scan, read by `buildScanEncodeArgs`. */
+  readonly framesFile: string;
   readonly encodedFile: string;
   readonly referenceFile: string;
   readonly compareStep: number;
@@ -181,18 +184,33 @@ export function buildScanArgs(cmd: ScanCommand): string[] {
   ];
 }
 
-/** The scan's encode of its `count` branches ([c0]...), one stream each, and the picked frames it was fed ([r0]...), raw. */
+/** The scan's `count` branches ([c0]...) as the encoder is fed them, raw, and the picked frames among them ([r0]...), raw. */
 function codedOutput(coded: ScanCodedOutput | undefined, count: number): string[] {
   if (coded === undefined) return [];
-  const x264 = [
+  const maps = (label: string): string[] => Array.from({ length: count }, (_, i) => ['-map', `[${label}${i}]`]).flat();
+  return [
+    ...[...maps('c'), '-c:v', 'rawvideo', '-fps_mode', 'passthrough', '-f', 'nut', coded.framesFile],
+    ...[...maps('r'), '-c:v', 'rawvideo', '-fps_mode', 'passthrough', '-f', 'nut', coded.referenceFile],
+  ];
+}
+
+/**
+ * The scan's encode: every stream of `framesFile`, each by x264 on one thread, in a process
+ * with that one input. In the scan's own process, beside its bursts' inputs, x264 given the
+ * same frames (hashed in that process) coded one burst of cartoon differently about one run in
+ * three (its I-frame's QP 29.50 or 29.52, its bits 0.6% apart), moving the title's rates: the
+ * encoders' calls interleave with the demuxers' threads, and pinned to one core, or without
+ * mbtree, the bits were the same on every run. A process with one input demuxes, decodes and
+ * encodes in its file's order, so the same frames code the same (12 of 12 runs, and in
+ * `scan-bursts.test.ts`).
+ */
+export function buildScanEncodeArgs(coded: Pick<ScanCodedOutput, 'crf' | 'preset' | 'gopS' | 'framesFile' | 'encodedFile'>): string[] {
+  return [
+    ...['-f', 'nut', '-i', coded.framesFile, '-map', '0:v'],
     ...['-c:v', 'libx264', '-threads', '1', '-preset', coded.preset, '-crf', String(coded.crf)],
     // The final encode's keyframes: one every GOP, none at cuts, whatever frames the scan skipped.
     ...['-force_key_frames', `expr:gte(t,n_forced*${coded.gopS})`, '-sc_threshold', '0', '-x264-params', 'open_gop=0:scenecut=0'],
-  ];
-  const maps = (label: string): string[] => Array.from({ length: count }, (_, i) => ['-map', `[${label}${i}]`]).flat();
-  return [
-    ...[...maps('c'), ...x264, '-fps_mode', 'passthrough', '-f', 'nut', coded.encodedFile],
-    ...[...maps('r'), '-c:v', 'rawvideo', '-fps_mode', 'passthrough', '-f', 'nut', coded.referenceFile],
+    ...['-fps_mode', 'passthrough', '-f', 'nut', coded.encodedFile],
   ];
 }
 

@@ -10,7 +10,7 @@ import { planScanBursts } from '../../ladder/scan-bursts.ts';
 import { codedMse, codedRate } from '../../ladder/coded-rate.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
 import { buildScanArgs, buildScanLossArgs } from '../../ffmpeg/analysis-args.ts';
-import { scanCodedFiles } from '../../workers/jobs/scan-encode.ts';
+import { encodeScanFrames, scanCodedFiles } from '../../workers/jobs/scan-encode.ts';
 import { parseMseY } from '../../workers/measure/parse.ts';
 import { runProbe } from '../../ffmpeg/run.ts';
 
@@ -196,6 +196,7 @@ describe('sparse analysis scan', () => {
         coded: files.coded,
       }),
     );
+    await encodeScanFrames(files);
     const statsFile = files.statsFile(0);
     const run = await runFfmpeg(
       buildScanLossArgs({ kind: 'scan-loss', coded: files.coded, listingFile: files.listingFile, statsFiles: [statsFile] }),

@@ -21,7 +21,7 @@ import { mapLimit } from '../../storage/transfer.ts';
 import { keyframeAtOrBefore, landsOnKeyframe, seekLandsOnKeyframe, type PacketIndex } from '../measure/keyframes.ts';
 import { firstListedTimeS, parseScanMetadata } from '../measure/parse.ts';
 import { addCodedStretch, frameLosses, listedTimesS } from '../measure/coded-bits.ts';
-import { readScanEncode, SCAN_COMPARE_STEP, scanCodedFiles, type ScanEncodeRead } from './scan-encode.ts';
+import { encodeScanFrames, readScanEncode, SCAN_COMPARE_STEP, scanCodedFiles, type ScanEncodeRead } from './scan-encode.ts';
 import type { CodedSecond } from '../../ladder/coded-rate.ts';
 import type { WorkerDeps } from './context.ts';
 
@@ -110,6 +110,7 @@ export async function scanTitle(
         ...(signal === undefined ? {} : { signal }),
         durationS: probe.durationS,
       });
+      await encodeScanFrames(files, signal);
       const [read] = await readScanEncode(files, 1, signal);
       // Without -copyts the scan's timestamps count from the file's start time.
       const text = await readFile(metadataFile, 'utf8');
@@ -128,6 +129,7 @@ export async function scanTitle(
     await mapLimit(groups, availableParallelism(), async (group, g) => {
       const coded = scanCodedFiles(dir, `group-${g}`, deps.settings);
       await runFfmpeg(buildScanArgs({ ...base, metadataFile: '', bursts: { timeline, reads: reads(group) }, coded: coded.coded }), options);
+      await encodeScanFrames(coded, signal);
       const read = await readScanEncode(coded, group.length, signal);
       for (const [k, b] of group.entries()) {
         const r = read[k];

@@ -3,9 +3,9 @@
  * the MSE of each frame it compared with what the encoder was fed. I/O only; the arithmetic is
  * `coded-bits.ts`'s.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { buildScanLossArgs, type ScanCodedOutput } from '../../ffmpeg/analysis-args.ts';
+import { buildScanEncodeArgs, buildScanLossArgs, type ScanCodedOutput } from '../../ffmpeg/analysis-args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import type { X264Preset } from '../../ffmpeg/encode-settings.ts';
 import { parseFramecrc, type CodedPacket } from '../measure/coded-bits.ts';
@@ -32,6 +32,7 @@ export function scanCodedFiles(dir: string, tag: string, settings: { readonly pr
       crf: SCAN_CODED_CRF,
       preset: settings.preset,
       gopS: settings.gopS,
+      framesFile: path.join(dir, `${tag}-frames.nut`),
       encodedFile: path.join(dir, `${tag}-coded.nut`),
       referenceFile: path.join(dir, `${tag}-fed.nut`),
       compareStep: SCAN_COMPARE_STEP,
@@ -45,6 +46,19 @@ export function scanCodedFiles(dir: string, tag: string, settings: { readonly pr
 export interface ScanEncodeRead {
   readonly packets: readonly CodedPacket[];
   readonly mseOfPicked: readonly number[];
+}
+
+/**
+ * Encodes the frames a scan process wrote (`buildScanEncodeArgs`), then drops them: raw, they
+ * are 28 KB a frame at 160x118, and a title's groups of bursts would otherwise keep them all
+ * until the scan ends.
+ */
+export async function encodeScanFrames(files: ReturnType<typeof scanCodedFiles>, signal?: AbortSignal): Promise<void> {
+  try {
+    await runFfmpeg(buildScanEncodeArgs(files.coded), signal === undefined ? {} : { signal });
+  } finally {
+    await rm(files.coded.framesFile, { force: true });
+  }
 }
 
 /** Lists the packets of the scan's `streams` encoded stretches and compares their picked frames, in one ffmpeg. */

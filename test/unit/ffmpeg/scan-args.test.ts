@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildScanArgs, buildScanLossArgs, type ScanCommand } from '../../../ffmpeg/analysis-args.ts';
+import { buildScanArgs, buildScanEncodeArgs, buildScanLossArgs, type ScanCommand } from '../../../ffmpeg/analysis-args.ts';
 import { pickFilter } from '../../../ffmpeg/frame-pick.ts';
 import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { sourceInputArgs } from '../../../ffmpeg/source-frames.ts';
@@ -64,11 +64,19 @@ describe('buildScanArgs', () => {
     expect(() => buildScanArgs({ ...scan, bursts: { timeline, reads: [] } })).toThrow(/burst/);
   });
 
-  const coded = { crf: 27, preset: 'veryfast' as const, gopS: 2, encodedFile: '/w/coded.nut', referenceFile: '/w/fed.nut', compareStep: 2 };
-  const x264 = ['-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', '-crf', '27'];
+  const coded = {
+    crf: 27,
+    preset: 'veryfast' as const,
+    gopS: 2,
+    framesFile: '/w/frames.nut',
+    encodedFile: '/w/coded.nut',
+    referenceFile: '/w/fed.nut',
+    compareStep: 2,
+  };
   const picked = `${pickFilter(2).join(',')},extractplanes=y`;
+  const raw = (file: string): string[] => ['-c:v', 'rawvideo', '-fps_mode', 'passthrough', '-f', 'nut', file];
 
-  it('encodes the scanned frames beside describing them, and keeps the luma of the frames it will compare as fed', () => {
+  it('writes the scanned frames raw for its encode beside describing them, and keeps the luma of the frames it will compare', () => {
     const args = buildScanArgs({ ...scan, coded });
     expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
       '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split=3[d0][c0][p0]',
@@ -77,18 +85,10 @@ describe('buildScanArgs', () => {
     ]);
     expect(args.slice(0, 2)).toEqual(['-skip_frame', 'noref']);
     const out = args.slice(args.indexOf('-map', args.indexOf('[o0]')));
-    expect(out.slice(0, 2)).toEqual(['-map', '[c0]']);
-    expect(out.slice(2, 2 + x264.length)).toEqual(x264);
-    // Keyframes every GOP by time, none at cuts: the final encode's, whatever frames were skipped.
-    expect(flagValue(out, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
-    expect(flagValue(out, '-x264-params')).toBe('open_gop=0:scenecut=0');
-    expect(flagValue(out, '-fps_mode')).toBe('passthrough');
-    const fed = out.slice(out.indexOf('[r0]') - 1);
-    expect(fed).toEqual(['-map', '[r0]', '-c:v', 'rawvideo', '-fps_mode', 'passthrough', '-f', 'nut', '/w/fed.nut']);
-    expect(out.slice(out.indexOf('/w/coded.nut') - 2, out.indexOf('/w/coded.nut') + 1)).toEqual(['-f', 'nut', '/w/coded.nut']);
+    expect(out).toEqual(['-map', '[c0]', ...raw('/w/frames.nut'), '-map', '[r0]', ...raw('/w/fed.nut')]);
   });
 
-  it("encodes each burst as a stream of one file, and keeps its fed frames as a stream of the other, in the bursts' order", () => {
+  it("writes each burst's frames as a stream of one file, and its picked frames as a stream of the other, in the bursts' order", () => {
     const args = buildScanArgs({ ...scan, bursts: { timeline, reads }, coded });
     expect(flagValue(args, '-filter_complex')?.split(';')).toEqual([
       '[0:v:0]scale=480:-2:flags=bilinear,format=yuv420p,split=3[d0][c0][p0]',
@@ -100,11 +100,24 @@ describe('buildScanArgs', () => {
     ]);
     const o1 = args.indexOf('[o1]');
     expect(args.slice(o1 - 1, o1 + 4)).toEqual(['-map', '[o1]', '-f', 'null', '-']);
-    const coder = args.slice(args.indexOf('[c0]') - 1);
-    expect(coder.slice(0, 4)).toEqual(['-map', '[c0]', '-map', '[c1]']);
+    const frames = args.slice(args.indexOf('[c0]') - 1);
+    expect(frames.slice(0, 4 + 7)).toEqual(['-map', '[c0]', '-map', '[c1]', ...raw('/w/frames.nut')]);
     const fed = args.slice(args.indexOf('[r0]') - 1);
-    expect(fed.slice(0, 4)).toEqual(['-map', '[r0]', '-map', '[r1]']);
-    expect(args.filter((a) => a === 'nut')).toHaveLength(2);
+    expect(fed).toEqual(['-map', '[r0]', '-map', '[r1]', ...raw('/w/fed.nut')]);
+    // x264 codes the same frames differently beside several inputs' demuxers: never in this process.
+    expect(args.filter((a) => a === '-i')).toHaveLength(2);
+    expect(args).not.toContain('libx264');
+  });
+
+  it("encodes every stream of the scan's frames in a process with that one input, as the final encode keys them", () => {
+    const args = buildScanEncodeArgs(coded);
+    expect(args.filter((a) => a === '-i')).toHaveLength(1);
+    expect(args.slice(0, 6)).toEqual(['-f', 'nut', '-i', '/w/frames.nut', '-map', '0:v']);
+    expect(args.slice(6, 14)).toEqual(['-c:v', 'libx264', '-threads', '1', '-preset', 'veryfast', '-crf', '27']);
+    // Keyframes every GOP by time, none at cuts: the final encode's, whatever frames were skipped.
+    expect(flagValue(args, '-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
+    expect(flagValue(args, '-x264-params')).toBe('open_gop=0:scenecut=0');
+    expect(args.slice(-5)).toEqual(['-fps_mode', 'passthrough', '-f', 'nut', '/w/coded.nut']);
   });
 
   it('reads the encode back: every packet listed as copied, each stream picked as its fed frames were and compared by index', () => {
