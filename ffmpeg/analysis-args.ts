@@ -315,6 +315,16 @@ export function buildCropDetectArgs(cmd: CropDetectCommand): string[] {
   ];
 }
 
+/**
+ * x264 threads of every sample encode, whatever `encodeThreads` the fleet runs its rungs with.
+ * x264's bits depend on its thread count (a 2 s window of cartoon at CRF 27: 36716 bytes on one
+ * thread, 36373 on two, 36988 on four), and a local fleet's count follows its cores and workers
+ * (`withLocalFleet`), so samples at the fleet's count made the same master's points, and the
+ * ladder chosen from them, depend on `--workers` and the machine. They are coded alike on every
+ * fleet; a final encode on more threads lands about 1% from the rate its samples predict.
+ */
+export const SAMPLE_ENCODE_THREADS = 1;
+
 export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
   const n = cmd.sizes.length * cmd.crfs.length;
   if (n === 0) throw new RangeError('sample-encode needs at least one size and one CRF');
@@ -335,9 +345,8 @@ export function buildSampleEncodeArgs(cmd: SampleEncodeCommand): string[] {
       `[v${i}_${j}]`,
       '-c:v',
       'libx264',
-      // The final encode's thread count: x264's bits depend on it.
       '-threads',
-      String(cmd.settings.encodeThreads),
+      String(SAMPLE_ENCODE_THREADS),
       '-preset',
       cmd.settings.preset,
       '-profile:v',

@@ -127,6 +127,12 @@ describe('never the deprecated -vsync', () => {
     expect(build()).not.toContain('-vsync');
   });
 
+  it('sample-encode codes every output on one x264 thread, whatever threads the fleet encodes rungs with', () => {
+    const base = sample();
+    const args = buildSampleEncodeArgs({ ...base, settings: { ...base.settings, encodeThreads: 4 } });
+    expect(valuesOf(args, '-threads')).toEqual(Array(6).fill('1'));
+  });
+
   it('sample-encode sets -fps_mode on every output', () => {
     expect(valuesOf(buildSampleEncodeArgs(sample()), '-fps_mode')).toEqual(Array(6).fill('passthrough'));
   });
