@@ -9,7 +9,7 @@ import { scanTitle } from '../../workers/jobs/analysis-reads.ts';
 import { planScanBursts } from '../../ladder/scan-bursts.ts';
 import { codedMse, codedRate } from '../../ladder/coded-rate.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../ffmpeg/encode-settings.ts';
-import { buildScanArgs, buildScanLossArgs } from '../../ffmpeg/analysis-args.ts';
+import { buildScanArgs, buildScanLossArgs } from '../../ffmpeg/scan-args.ts';
 import { encodeScanFrames, scanCodedFiles } from '../../workers/jobs/scan-encode.ts';
 import { parseMseY } from '../../workers/measure/parse.ts';
 import { runProbe } from '../../ffmpeg/run.ts';

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { buildScanArgs } from '../../ffmpeg/analysis-args.ts';
+import { buildScanArgs } from '../../ffmpeg/scan-args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import type { ProbeResult } from '../../ffmpeg/probe.ts';
 import { timelineOf } from '../../ffmpeg/source-frames.ts';

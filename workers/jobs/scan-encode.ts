@@ -5,7 +5,7 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { buildScanEncodeArgs, buildScanLossArgs, type ScanCodedOutput } from '../../ffmpeg/analysis-args.ts';
+import { buildScanEncodeArgs, buildScanLossArgs, type ScanCodedOutput } from '../../ffmpeg/scan-args.ts';
 import { runFfmpeg } from '../../ffmpeg/run.ts';
 import type { X264Preset } from '../../ffmpeg/encode-settings.ts';
 import { parseFramecrc, type CodedPacket } from '../measure/coded-bits.ts';

@@ -3,11 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   buildCropDetectArgs,
   buildSampleEncodeArgs,
-  buildScanArgs,
   type CropDetectCommand,
   type SampleEncodeCommand,
-  type ScanCommand,
 } from '../../../ffmpeg/analysis-args.ts';
+import { buildScanArgs, type ScanCommand } from '../../../ffmpeg/scan-args.ts';
 import { buildMeasureQualityArgs, type MeasureQualityCommand } from '../../../ffmpeg/quality-args.ts';
 import { DEFAULT_ENCODE_SETTINGS } from '../../../ffmpeg/encode-settings.ts';
 import { pickFilter } from '../../../ffmpeg/frame-pick.ts';

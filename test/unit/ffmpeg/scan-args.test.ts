@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildScanArgs, buildScanEncodeArgs, buildScanLossArgs, type ScanCommand } from '../../../ffmpeg/analysis-args.ts';
+import { buildScanArgs, buildScanEncodeArgs, buildScanLossArgs, type ScanCommand } from '../../../ffmpeg/scan-args.ts';
 import { pickFilter } from '../../../ffmpeg/frame-pick.ts';
 import { masterInputOptions } from '../../../ffmpeg/master-input.ts';
 import { sourceInputArgs } from '../../../ffmpeg/source-frames.ts';

@@ -15,7 +15,8 @@ import {
 } from '../../../ffmpeg/tone-map.ts';
 import { sourceFrameFilters, timelineOf, type FrameTimeline } from '../../../ffmpeg/source-frames.ts';
 import { buildEncodeChunkArgs } from '../../../ffmpeg/args.ts';
-import { buildCropDetectArgs, buildSampleEncodeArgs, buildScanArgs } from '../../../ffmpeg/analysis-args.ts';
+import { buildCropDetectArgs, buildSampleEncodeArgs } from '../../../ffmpeg/analysis-args.ts';
+import { buildScanArgs } from '../../../ffmpeg/scan-args.ts';
 import { buildMeasureQualityArgs } from '../../../ffmpeg/quality-args.ts';
 import { buildArtworkArgs } from '../../../ffmpeg/artwork-args.ts';
 import { planArtworkSampling } from '../../../ffmpeg/artwork-plan.ts';
