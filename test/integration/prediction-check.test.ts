@@ -51,6 +51,9 @@ describe('the per-title prediction is checked away from the sample windows', () 
       '[v]',
       '-c:v',
       'libx264',
+      // One thread: x264's VBV on frame threads codes the same frames differently run to run.
+      '-threads',
+      '1',
       '-preset',
       'ultrafast',
       ...['-b:v', '8M', '-minrate', '8M', '-maxrate', '8M', '-bufsize', '2M', '-x264-params', 'nal-hrd=cbr'],
@@ -80,7 +83,7 @@ describe('the per-title prediction is checked away from the sample windows', () 
       ...calm(12),
       '-filter_complex',
       '[1:v]noise=alls=60:allf=t+u[g];[0:v][g][2:v]concat=n=3:v=1:a=0,format=yuv420p[v]',
-      ...['-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '10', '-g', '50', master],
+      ...['-map', '[v]', '-c:v', 'libx264', '-threads', '1', '-preset', 'ultrafast', '-crf', '10', '-g', '50', master],
     ]);
     const { t, warning } = await measuredPerTitle(master);
     const shape = [
