@@ -65,12 +65,19 @@ const db = (v: number): string => `${v.toFixed(1)} dB`;
  * held at the cap, not over it (berusky2's 15 s intro: its busiest segment 1.39x, a plain
  * encode at CRF 27 loses 3.0 dB to the cap, and its windows predict the uncapped title within
  * 0.6 dB). Without the split, nothing says the cap held anything.
+ *
+ * Given `ownSampledPsnrDb`, the worst rung's own frames inside the sample windows pooled as the
+ * prediction pooled its samples, the miss is split in two and the larger part named: under the
+ * prediction on those very frames is what the rung's encode took (its cap, the chunk it was
+ * coded in), and the rest is what the frames away from the windows added (the windows' stand-in
+ * for them, or the cap there).
  */
 export function predictionWarning(
   misses: readonly PredictionMiss[],
   sampledS: number,
   durationS: number,
   split?: CapSplit,
+  ownSampledPsnrDb?: number,
 ): { code: string; message: string } {
   const worst = worstMiss(misses);
   if (worst === undefined) throw new RangeError('predictionWarning: expected at least one miss');
@@ -90,5 +97,22 @@ export function predictionWarning(
           (split.restPsnrDb === undefined ? '.' : `, the rest ${db(split.restPsnrDb)}.`) +
           ` Either the ${sampled} do not represent the whole title, or its busiest stretches need more than the cap lets a segment ` +
           "spend at that quality (Apple's peak rule: at most twice the average): its ladder may be too lean for them";
-  return { code: 'VF_LADDER_UNREPRESENTATIVE', message: `${head}${why} (the renditions' measured figures cover both).` };
+  const own = ownSampledPsnrDb === undefined ? '' : attribution(worst, ownSampledPsnrDb);
+  return { code: 'VF_LADDER_UNREPRESENTATIVE', message: `${head}${own}${why} (the renditions' measured figures cover both).` };
+}
+
+/** How much of the worst miss the rung's encode took on the sampled frames, and how much the rest of the title added. */
+function attribution(worst: PredictionMiss, ownSampledPsnrDb: number): string {
+  const encode = worst.predictedPsnrDb - ownSampledPsnrDb;
+  const rest = ownSampledPsnrDb - worst.checkedPsnrDb;
+  // Only the first is a cause established: the same frames, sampled and published. Away from
+  // the windows, the windows' stand-in for the rest and the cap there are not told apart here.
+  const cause =
+    encode >= rest
+      ? 'mostly its encode: on the very frames its samples measured, its peak cap (or the chunk it was coded in) held it under them'
+      : 'mostly away from the windows, where either their stand-in for the rest of the title or the cap fell short';
+  return (
+    ` On the very frames the samples measured, weighted as they were, it gave ${db(ownSampledPsnrDb)}: ` +
+    `${db(encode)} of the miss is its encode's, ${db(rest)} the rest of the title's; ${cause}.`
+  );
 }

@@ -171,7 +171,7 @@ export interface PackageJobData {
   /** The title's class when its encode was queued: the chunks' priority (`chunkPriority`). */
   readonly priority?: TitlePriority;
   /** Per-title ladders: where the samples looked (the final rungs are checked against their prediction away from them). */
-  readonly sampleWindows?: readonly TimeWindow[];
+  readonly sampleWindows?: readonly SampledWindow[];
 }
 
 /** What `measure-rungs` needs to compare a published title's rungs with its master. */
@@ -185,10 +185,11 @@ export interface MeasureRungsJobData {
   /** Stretches of the title compared, in seconds from the first video frame: the whole of its pictures. */
   readonly windows: readonly TimeWindow[];
   /**
-   * Per-title ladders: where the samples looked. Each rung's quality over every other frame
-   * compared is checked against its prediction.
+   * Per-title ladders: where the samples looked, and what each stood for. Each rung's quality
+   * over every other frame compared is checked against its prediction, and over the windows'
+   * own frames it says how much of a miss its encode took there.
    */
-  readonly sampleWindows?: readonly TimeWindow[];
+  readonly sampleWindows?: readonly SampledWindow[];
 }
 
 /** Every job the pipeline runs, by name. Handlers are a `Record` over these names, so adding one without a handler does not compile. */

@@ -7,7 +7,7 @@ import type { LadderAnalysis } from '../../titles/model.ts';
 import { encodeFlow } from '../../pipeline/graph.ts';
 import { ANONYMOUS_UPLOADER, shareTurns } from '../../pipeline/turns.ts';
 import { planTracks, retryFailedTracks } from './enqueue-tracks.ts';
-import { encodeLayout, type EncodeChunkJobData, type PackageJobData, type SourceRef, type TimeWindow } from '../../pipeline/types.ts';
+import { encodeLayout, type EncodeChunkJobData, type PackageJobData, type SampledWindow, type SourceRef } from '../../pipeline/types.ts';
 import type { WorkerDeps } from './context.ts';
 import { paletteFromStartOnly } from '../measure/entry-points.ts';
 
@@ -55,7 +55,7 @@ export async function enqueueEncode(
   probe: ProbeResult,
   ladder: readonly Rung[],
   analysis: LadderAnalysis,
-  sampleWindows?: readonly TimeWindow[],
+  sampleWindows?: readonly SampledWindow[],
 ): Promise<{ chunks: number; rungs: number } | { skipped: string }> {
   const { titleId } = source;
   const settings = deps.settings;

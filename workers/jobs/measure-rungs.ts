@@ -22,11 +22,12 @@ import { summariseFrames, type QualityFrames, type QualitySummary } from '../mea
 import { measureRungsJob } from '../../pipeline/graph.ts';
 import { failureOf, isFinalAttempt, type Handler, type WorkerDeps } from './context.ts';
 import { withScratch } from '../../storage/scratch.ts';
-import type { MeasureRungsJobData, TimeWindow } from '../../pipeline/types.ts';
+import type { MeasureRungsJobData, SampledWindow, TimeWindow } from '../../pipeline/types.ts';
 import { mapLimit } from '../../storage/transfer.ts';
 import { firstFrameTimeS } from '../measure/keyframes.ts';
 import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
-import { frameRateValue } from '../../ffmpeg/probe.ts';
+import { frameRateValue, type Rational } from '../../ffmpeg/probe.ts';
+import { pooledPsnrDb } from '../../ladder/pooled-psnr.ts';
 import { predictionMisses, predictionWarning, worstMiss } from '../../ladder/prediction-check.ts';
 import { segmentOfFrame, segmentsOverCap, type CapSplit } from '../../ladder/peak-cap.ts';
 import type { Rung } from '../../ladder/types.ts';
@@ -160,6 +161,29 @@ export function beside(
   return rungs.map((r) => summariseFrames(r, (k) => outside(r.titleFrames[k] ?? -1)));
 }
 
+/**
+ * A rung's figure from its own frames inside the sample windows, each window weighted and its
+ * MSE scaled as the prediction pooled the samples (`aggregate.ts`): what the samples would have
+ * predicted had they measured the rung itself. Its gap to the prediction is what the rung's
+ * encode (its peak cap, the chunk it was coded in) took on the very frames the samples measured;
+ * its gap to the frames away from the windows is the sampling's. Undefined when a window has no
+ * weight (a job queued before windows carried theirs) or no compared frame. Pure.
+ */
+export function ownSampledPsnrDb(frames: RungFrames, windows: readonly SampledWindow[], rate: Rational): number | undefined {
+  const parts: { psnrDb: number; weight: number }[] = [];
+  for (const w of windows) {
+    if (!(w.weight > 0)) return undefined;
+    const { startFrame, endFrame } = framesOf(w, rate);
+    const q = summariseFrames(frames, (k) => {
+      const f = frames.titleFrames[k] ?? -1;
+      return f >= startFrame && f < endFrame;
+    });
+    if (q === undefined) return undefined;
+    parts.push({ psnrDb: q.psnrY - 10 * Math.log10(w.mseScale ?? 1), weight: w.weight });
+  }
+  return parts.length === 0 ? undefined : pooledPsnrDb(parts);
+}
+
 /** The renditions with each video rung's figures set (video renditions are in rung order, as packaged). */
 export function withMeasuredQuality(renditions: readonly Rendition[], quality: readonly (QualitySummary | undefined)[]): Rendition[] {
   let v = 0;
@@ -214,6 +238,7 @@ function predictionCheck(
   d: MeasureRungsJobData,
   durationS: number,
   splitOf: (rung: number) => CapSplit | undefined,
+  ownSampledOf: (rung: number) => number | undefined,
 ): { code: string; message: string } | undefined {
   const misses = predictionMisses(
     ladder.map((r, i) => ({ width: r.width, height: r.height, predictedPsnrDb: r.predictedPsnrDb, checkedPsnrDb: checked[i]?.psnrY })),
@@ -221,7 +246,7 @@ function predictionCheck(
   const worst = worstMiss(misses);
   if (worst === undefined) return undefined;
   const sampledS = (d.sampleWindows ?? []).reduce((s, w) => s + w.durationS, 0);
-  return predictionWarning(misses, sampledS, durationS, splitOf(worst.rung));
+  return predictionWarning(misses, sampledS, durationS, splitOf(worst.rung), ownSampledOf(worst.rung));
 }
 
 export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps, signal }) => {
@@ -252,7 +277,12 @@ export const measureRungsHandler: Handler<'measure-rungs'> = async (job, { deps,
       if (frames === undefined || track === undefined || rung === undefined) return undefined;
       return capSplit(frames, track, rung, deps.settings.maxrateRatio, frameRateValue(rate), outside);
     };
-    const warning = checked === undefined ? undefined : predictionCheck(ladder, checked, d, title.probe?.durationS ?? NaN, splitOf);
+    const ownSampledOf = (i: number): number | undefined => {
+      const frames = perRung[i];
+      return frames === undefined || d.sampleWindows === undefined ? undefined : ownSampledPsnrDb(frames, d.sampleWindows, rate);
+    };
+    const warning =
+      checked === undefined ? undefined : predictionCheck(ladder, checked, d, title.probe?.durationS ?? NaN, splitOf, ownSampledOf);
     const done = await deps.titles.updatePublished(titleId, d.layout.outputPrefix, {
       renditions,
       rungQuality: { status: 'measured', frames, frameStep: step },

@@ -74,6 +74,17 @@ describe('predictionWarning with the worst rung measured over and under its peak
     expect(w.message).not.toContain('segments that spent more');
   });
 
+  it("splits the miss by the rung's own frames inside the windows, and names the larger part as the cause", () => {
+    // 41.6 predicted, 37.7 away from the windows: 38.2 on the sampled frames is 3.4 dB its encode's.
+    const capped = predictionWarning([miss], 8, 180.3, split(41.2), 38.2);
+    expect(capped.message).toContain('On the very frames the samples measured, weighted as they were, it gave 38.2 dB');
+    expect(capped.message).toContain("3.4 dB of the miss is its encode's, 0.5 dB the rest of the title's; mostly its encode");
+    // 41.3 there: the encode met its samples, and the miss lies away from the windows.
+    const away = predictionWarning([miss], 8, 180.3, split(41.2), 41.3);
+    expect(away.message).toContain("0.3 dB of the miss is its encode's, 3.6 dB the rest of the title's; mostly away from the windows");
+    expect(predictionWarning([miss], 8, 180.3, split(41.2)).message).not.toContain('very frames');
+  });
+
   it('needs a miss to warn of', () => {
     expect(() => predictionWarning([], 8, 180)).toThrow(/at least one miss/);
   });
