@@ -166,8 +166,8 @@ export function beside(
  * MSE scaled as the prediction pooled the samples (`aggregate.ts`): what the samples would have
  * predicted had they measured the rung itself. Its gap to the prediction is what the rung's
  * encode (its peak cap, the chunk it was coded in) took on the very frames the samples measured;
- * its gap to the frames away from the windows is the sampling's. Undefined when a window has no
- * weight (a job queued before windows carried theirs) or no compared frame. Pure.
+ * its gap to the frames away from the windows is what those added (the windows' stand-in for
+ * them, or the cap there). Undefined when a window has no weight or no compared frame. Pure.
  */
 export function ownSampledPsnrDb(frames: RungFrames, windows: readonly SampledWindow[], rate: Rational): number | undefined {
   const parts: { psnrDb: number; weight: number }[] = [];
