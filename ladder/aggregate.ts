@@ -13,6 +13,15 @@ export interface WindowPoints {
 }
 
 /**
+ * A window's PSNR-Y as the share of the title it stands for: its MSE scaled by `mseScale`, weighted
+ * by `weight`, a part for `pooledPsnrDb`. The prediction pools samples so, and a published rung's
+ * own frames inside the windows are pooled the same way to be compared with it (`measure-rungs.ts`).
+ */
+export function standInPsnr(psnrY: number, win: Pick<WindowPoints, 'weight' | 'mseScale'>): { psnrDb: number; weight: number } {
+  return { psnrDb: psnrY - 10 * Math.log10(win.mseScale ?? 1), weight: win.weight };
+}
+
+/**
  * One title-level point per (size, CRF): bitrate and quality averaged over the windows,
  * each window weighted by the share of the title it represents, its bitrate scaled to what that
  * share costs (`rateScale`); PSNR pooled in MSE (`pooledPsnrDb`), as the title's own figure is,
@@ -27,7 +36,7 @@ export function aggregateWindows(windows: readonly WindowPoints[]): RdPoint[] {
       const a = acc.get(key) ?? { p, w: 0, rate: 0, psnr: [], ssim: 0 };
       a.w += win.weight;
       a.rate += win.weight * p.bitrateKbps * (win.rateScale ?? 1);
-      a.psnr.push({ psnrDb: p.psnrY - 10 * Math.log10(win.mseScale ?? 1), weight: win.weight });
+      a.psnr.push(standInPsnr(p.psnrY, win));
       a.ssim += win.weight * p.ssim;
       acc.set(key, a);
     }

@@ -28,6 +28,7 @@ import { firstFrameTimeS } from '../measure/keyframes.ts';
 import { framesOf, type FrameRange } from '../../ffmpeg/source-frames.ts';
 import { frameRateValue, type Rational } from '../../ffmpeg/probe.ts';
 import { pooledPsnrDb } from '../../ladder/pooled-psnr.ts';
+import { standInPsnr } from '../../ladder/aggregate.ts';
 import { predictionMisses, predictionWarning, worstMiss } from '../../ladder/prediction-check.ts';
 import { segmentOfFrame, segmentsOverCap, type CapSplit } from '../../ladder/peak-cap.ts';
 import type { Rung } from '../../ladder/types.ts';
@@ -179,7 +180,7 @@ export function ownSampledPsnrDb(frames: RungFrames, windows: readonly SampledWi
       return f >= startFrame && f < endFrame;
     });
     if (q === undefined) return undefined;
-    parts.push({ psnrDb: q.psnrY - 10 * Math.log10(w.mseScale ?? 1), weight: w.weight });
+    parts.push(standInPsnr(q.psnrY, w));
   }
   return parts.length === 0 ? undefined : pooledPsnrDb(parts);
 }
